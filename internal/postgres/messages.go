@@ -1,0 +1,377 @@
+package postgres
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/parleyhq/parley"
+)
+
+// msgKey identifies a message.
+type msgKey struct {
+	chat int64
+	id   string
+}
+
+// storedMeta is what Commit needs of an existing message.
+type storedMeta struct {
+	seq                         int64
+	senderAccount, senderDevice int64
+	createdAt                   time.Time
+}
+
+// Commit writes all appends in one transaction. Besides BEGIN and COMMIT
+// it takes three round trips:
+//
+//  1. lock the chats to sequence (FOR NO KEY UPDATE, in id order, so that
+//     concurrent commits cannot deadlock), read the messages that may be
+//     duplicates, and take ids for the entries from the inbox sequence;
+//  2. (in Go) decide every append: sequence numbers, Duplicate, EConflict;
+//  3. write chats.last_seq and the messages with unnest;
+//  4. write the entries with COPY.
+//
+// While the chat rows are locked no other Commit can add a message to
+// those chats, so the duplicate check of step 1 cannot go stale.
+func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
+	if len(appends) == 0 {
+		return nil
+	}
+	var (
+		chatIDs  []int64
+		keyChats []int64
+		keyIDs   []string
+		nEntries int
+	)
+	for _, a := range appends {
+		a.Seq, a.Duplicate, a.Err = 0, false, nil
+		if a.Sequenced || a.Meta != nil {
+			chatIDs = append(chatIDs, a.ChatID)
+		}
+		if a.Meta != nil {
+			keyChats = append(keyChats, a.ChatID)
+			keyIDs = append(keyIDs, a.Meta.ID)
+		}
+		nEntries += len(a.Entries)
+	}
+	slices.Sort(chatIDs)
+	chatIDs = slices.Compact(chatIDs)
+
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		lastSeq := make(map[int64]int64, len(chatIDs))
+		stored := make(map[msgKey]storedMeta)
+		var ids []int64
+
+		// Round trip 1.
+		b := &pgx.Batch{}
+		if len(chatIDs) > 0 {
+			b.Queue(`SELECT id, last_seq FROM chats WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, chatIDs).
+				Query(func(rows pgx.Rows) error {
+					var id, seq int64
+					_, err := pgx.ForEachRow(rows, []any{&id, &seq}, func() error {
+						lastSeq[id] = seq
+						return nil
+					})
+					return err
+				})
+		}
+		if len(keyIDs) > 0 {
+			b.Queue(`SELECT m.chat_id, m.message_id, m.seq, m.sender_account, m.sender_device, m.created_at
+				FROM messages m
+				JOIN unnest($1::bigint[], $2::text[]) AS k(chat_id, message_id)
+					ON m.chat_id = k.chat_id AND m.message_id = k.message_id`, keyChats, keyIDs).
+				Query(func(rows pgx.Rows) error {
+					var k msgKey
+					var m storedMeta
+					_, err := pgx.ForEachRow(rows, []any{&k.chat, &k.id, &m.seq, &m.senderAccount, &m.senderDevice, tcol(&m.createdAt)},
+						func() error {
+							stored[k] = m
+							return nil
+						})
+					return err
+				})
+		}
+		if nEntries > 0 {
+			b.Queue(`SELECT nextval(pg_get_serial_sequence('inbox', 'id')) FROM generate_series(1, $1)`, nEntries).
+				Query(func(rows pgx.Rows) error {
+					var id int64
+					_, err := pgx.ForEachRow(rows, []any{&id}, func() error {
+						ids = append(ids, id)
+						return nil
+					})
+					return err
+				})
+		}
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+		slices.Sort(ids)
+
+		// Step 2, in Go.
+		var w writes
+		for _, a := range appends {
+			sequenced := a.Sequenced || a.Meta != nil
+			if sequenced {
+				if _, ok := lastSeq[a.ChatID]; !ok {
+					a.Err = fmt.Errorf("chat %d: %w", a.ChatID, parley.ErrNotFound)
+					continue
+				}
+			}
+			if m := a.Meta; m != nil {
+				k := msgKey{a.ChatID, m.ID}
+				if old, ok := stored[k]; ok {
+					if old.senderAccount != m.SenderAccount || old.senderDevice != m.SenderDevice {
+						a.Err = parley.Errorf(parley.EConflict, "message id %q is taken in this chat", m.ID)
+						continue
+					}
+					a.Duplicate, a.Seq = true, old.seq
+					m.Seq, m.CreatedAt = old.seq, old.createdAt
+					continue
+				}
+			}
+			if sequenced {
+				lastSeq[a.ChatID]++
+				a.Seq = lastSeq[a.ChatID]
+				w.chat(a.ChatID, a.Seq)
+			}
+			if m := a.Meta; m != nil {
+				m.ChatID, m.Seq = a.ChatID, a.Seq
+				stored[msgKey{a.ChatID, m.ID}] = storedMeta{a.Seq, m.SenderAccount, m.SenderDevice, m.CreatedAt}
+				w.meta(m)
+			}
+			for i := range a.Entries {
+				e := &a.Entries[i]
+				if sequenced {
+					e.Seq = a.Seq
+				}
+				e.ID, ids = ids[0], ids[1:]
+				w.entry(e)
+			}
+		}
+
+		// Round trip 3.
+		b = &pgx.Batch{}
+		if len(w.chatIDs) > 0 {
+			b.Queue(`UPDATE chats SET last_seq = u.seq
+				FROM unnest($1::bigint[], $2::bigint[]) AS u(id, seq) WHERE chats.id = u.id`, w.chatIDs, w.chatSeqs)
+		}
+		if len(w.mChat) > 0 {
+			b.Queue(`INSERT INTO messages (chat_id, message_id, seq, sender_account, sender_device, kind, ref, created_at)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::timestamptz[])`,
+				w.mChat, w.mID, w.mSeq, w.mAccount, w.mDevice, w.mKind, w.mRef, w.mCreated)
+		}
+		if b.Len() > 0 {
+			if err := tx.SendBatch(ctx, b).Close(); err != nil {
+				return err
+			}
+		}
+		if len(w.entries) == 0 {
+			return nil
+		}
+		// Round trip 4.
+		_, err := tx.CopyFrom(ctx, pgx.Identifier{"inbox"}, []string{"id", "device_id", "type", "chat_id", "seq", "message_id", "kind", "ref",
+			"sender_account", "sender_device", "body", "created_at", "expires_at", "notify_expiry"},
+			pgx.CopyFromSlice(len(w.entries), func(i int) ([]any, error) {
+				e := w.entries[i]
+				return []any{e.ID, e.DeviceID, string(e.Type), e.ChatID, e.Seq, e.MessageID, string(e.Kind), e.Ref,
+					e.SenderAccount, e.SenderDevice, e.Body, ts(e.CreatedAt), ts(e.ExpiresAt), e.NotifyExpiry}, nil
+			}))
+		return err
+	})
+	return wrap("commit", err)
+}
+
+// writes collects the rows of a Commit as columns for unnest.
+type writes struct {
+	chatIDs, chatSeqs []int64
+	chatIdx           map[int64]int
+
+	mChat, mSeq, mAccount, mDevice []int64
+	mID, mKind, mRef               []string
+	mCreated                       []pgtype.Timestamptz
+
+	entries []*parley.Entry
+}
+
+// chat records that chat's last_seq is now seq.
+func (w *writes) chat(chatID, seq int64) {
+	if w.chatIdx == nil {
+		w.chatIdx = make(map[int64]int)
+	}
+	if i, ok := w.chatIdx[chatID]; ok {
+		w.chatSeqs[i] = seq
+		return
+	}
+	w.chatIdx[chatID] = len(w.chatIDs)
+	w.chatIDs = append(w.chatIDs, chatID)
+	w.chatSeqs = append(w.chatSeqs, seq)
+}
+
+func (w *writes) meta(m *parley.MessageMeta) {
+	w.mChat = append(w.mChat, m.ChatID)
+	w.mID = append(w.mID, m.ID)
+	w.mSeq = append(w.mSeq, m.Seq)
+	w.mAccount = append(w.mAccount, m.SenderAccount)
+	w.mDevice = append(w.mDevice, m.SenderDevice)
+	w.mKind = append(w.mKind, string(m.Kind))
+	w.mRef = append(w.mRef, m.Ref)
+	w.mCreated = append(w.mCreated, ts(m.CreatedAt))
+}
+
+func (w *writes) entry(e *parley.Entry) { w.entries = append(w.entries, e) }
+
+// GetMessage returns a message's metadata, or ErrNotFound.
+func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (parley.MessageMeta, error) {
+	m := parley.MessageMeta{ChatID: chatID, ID: id}
+	err := db.pool.QueryRow(ctx, `SELECT seq, sender_account, sender_device, kind, ref, created_at
+		FROM messages WHERE chat_id = $1 AND message_id = $2`, chatID, id).
+		Scan(&m.Seq, &m.SenderAccount, &m.SenderDevice, &m.Kind, &m.Ref, tcol(&m.CreatedAt))
+	if err != nil {
+		return parley.MessageMeta{}, wrap("get message", err)
+	}
+	return m, nil
+}
+
+// entryCols are the inbox columns without body; scanEntry reads them.
+const entryCols = `id, device_id, type, chat_id, seq, message_id, kind, ref,
+	sender_account, sender_device, created_at, expires_at, notify_expiry`
+
+func scanEntry(row pgx.Row) (parley.Entry, error) {
+	var e parley.Entry
+	err := row.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
+		&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry)
+	return e, err
+}
+
+// Pending returns up to limit of the device's entries with ID > after,
+// ascending by ID.
+func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]parley.Entry, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+entryCols+`, body FROM inbox
+		WHERE device_id = $1 AND id > $2 ORDER BY id LIMIT $3`, deviceID, after, limit)
+	es, err := collect(rows, err, func(row pgx.Row) (parley.Entry, error) {
+		var e parley.Entry
+		err := row.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
+			&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry, &e.Body)
+		return e, err
+	})
+	return es, wrap("pending", err)
+}
+
+// Ack deletes the device's entries with the given ids and returns them,
+// without bodies, ascending by ID.
+func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.Entry, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `DELETE FROM inbox WHERE device_id = $1 AND id = ANY($2) RETURNING `+entryCols,
+		deviceID, ids)
+	es, err := collect(rows, err, scanEntry)
+	if err != nil {
+		return nil, wrap("ack", err)
+	}
+	sortEntries(es)
+	return es, nil
+}
+
+// RaiseReceipts stores each receipt whose status is higher than the stored
+// one (or new) and returns exactly those, ordered by (chat, message,
+// account). A receipt given twice counts once, with its highest status.
+func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.Receipt, error) {
+	rs = highest(rs)
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	chats := make([]int64, len(rs))
+	msgs := make([]string, len(rs))
+	accounts := make([]int64, len(rs))
+	statuses := make([]int16, len(rs))
+	for i, r := range rs {
+		chats[i], msgs[i], accounts[i], statuses[i] = r.ChatID, r.MessageID, r.AccountID, int16(r.Status)
+	}
+	// Rows go in key order, so that concurrent calls lock them in the same
+	// order and cannot deadlock.
+	rows, err := db.pool.Query(ctx, `
+		INSERT INTO receipts (chat_id, message_id, account_id, status)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::smallint[])
+		ON CONFLICT (chat_id, message_id, account_id) DO UPDATE SET status = excluded.status
+			WHERE excluded.status > receipts.status
+		RETURNING chat_id, message_id, account_id, status`, chats, msgs, accounts, statuses)
+	raised, err := collect(rows, err, func(row pgx.Row) (parley.Receipt, error) {
+		var r parley.Receipt
+		var st int16
+		err := row.Scan(&r.ChatID, &r.MessageID, &r.AccountID, &st)
+		r.Status = parley.ReceiptStatus(st)
+		return r, err
+	})
+	if err != nil {
+		return nil, wrap("raise receipts", err)
+	}
+	slices.SortFunc(raised, compareReceipts)
+	return raised, nil
+}
+
+// highest returns rs sorted by key, keeping only the highest status of each.
+func highest(rs []parley.Receipt) []parley.Receipt {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b parley.Receipt) int {
+		return cmp.Or(compareReceipts(a, b), -cmp.Compare(a.Status, b.Status))
+	})
+	return slices.CompactFunc(rs, func(a, b parley.Receipt) bool { return compareReceipts(a, b) == 0 })
+}
+
+// compareReceipts orders receipts by (chat, message, account).
+func compareReceipts(a, b parley.Receipt) int {
+	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID), cmp.Compare(a.AccountID, b.AccountID))
+}
+
+// Expire deletes up to limit entries with ExpiresAt <= now, oldest expiry
+// first, and returns those with NotifyExpiry set, without bodies. Entries
+// with a zero ExpiresAt never expire. Rows locked by a concurrent Expire
+// are skipped, so several nodes may expire at once.
+func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parley.Entry, error) {
+	rows, err := db.pool.Query(ctx, `DELETE FROM inbox WHERE id IN (
+			SELECT id FROM inbox WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+		RETURNING `+entryCols, now, limit)
+	es, err := collect(rows, err, scanEntry)
+	if err != nil {
+		return 0, nil, wrap("expire", err)
+	}
+	var notify []parley.Entry
+	for _, e := range es {
+		if e.NotifyExpiry {
+			notify = append(notify, e)
+		}
+	}
+	sortEntries(notify)
+	return len(es), notify, nil
+}
+
+// PruneMessages deletes message metadata created before t, with the
+// receipts of those messages, and returns how many messages it deleted.
+func (db *DB) PruneMessages(ctx context.Context, before time.Time) (int, error) {
+	var n int
+	err := db.pool.QueryRow(ctx, `
+		WITH m AS (DELETE FROM messages WHERE created_at < $1 RETURNING chat_id, message_id),
+		r AS (DELETE FROM receipts USING m WHERE receipts.chat_id = m.chat_id AND receipts.message_id = m.message_id)
+		SELECT count(*) FROM m`, before).Scan(&n)
+	return n, wrap("prune messages", err)
+}
+
+// PurgeChatEntries deletes every inbox entry of the chat created before
+// createdBefore and returns how many it deleted.
+func (db *DB) PurgeChatEntries(ctx context.Context, chatID int64, createdBefore time.Time) (int, error) {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM inbox WHERE chat_id = $1 AND created_at < $2`, chatID, createdBefore)
+	if err != nil {
+		return 0, wrap("purge chat entries", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func sortEntries(es []parley.Entry) {
+	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
+}

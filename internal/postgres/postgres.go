@@ -1,0 +1,185 @@
+// Package postgres is the parley.Store on PostgreSQL (jackc/pgx, pgxpool).
+// It owns the PostgreSQL schema and its migrations (migrations/*.sql,
+// embedded and applied with goose) and nothing else: business rules and
+// authorization live in package parley. It imports only parley and the
+// database drivers; internal/storetest holds the tests it must pass.
+//
+// Several nodes may share one database. Commit locks the chat rows it
+// sequences, in id order, so concurrent commits neither race on sequence
+// numbers nor deadlock. Inbox entry ids come from a sequence: they grow
+// within a Commit and across the Commits of one caller, but commits from
+// different nodes may become visible out of id order.
+//
+// Times are timestamptz, kept to the microsecond, NULL for the zero time.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/parleyhq/parley"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a parley.Store backed by a PostgreSQL connection pool.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+var _ parley.Store = (*DB)(nil)
+
+// Open connects to the database at dsn (a URL or keyword/value string as
+// pgx accepts; search_path and pool_max_conns are honoured). Call Migrate
+// before using it.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err) // pgconn redacts the password
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Migrate applies the embedded migrations that have not been applied yet.
+// An advisory lock keeps nodes that start together from migrating twice.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sqlDB := stdlib.OpenDBFromPool(db.pool)
+	defer sqlDB.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, sub,
+		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes the pool, waiting for connections in use to be returned.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// PostgreSQL error codes that map to parley codes.
+const (
+	foreignKeyViolation = "23503"
+	uniqueViolation     = "23505"
+)
+
+// wrap adds op to err and turns missing rows, dangling references and
+// unique violations into parley codes.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
+	}
+	var pe *parley.Error
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		switch pg.Code {
+		case foreignKeyViolation:
+			return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
+		case uniqueViolation:
+			return fmt.Errorf("%s: %w", op, &parley.Error{Code: parley.EConflict, Message: "already exists", Err: err})
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// mustAffect returns ErrNotFound if tag reports no rows.
+func mustAffect(tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return parley.ErrNotFound
+	}
+	return nil
+}
+
+// tx runs fn in a transaction and commits it if fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, db.pool, fn)
+}
+
+// ts encodes t, NULL for the zero time.
+func ts(t time.Time) pgtype.Timestamptz {
+	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
+}
+
+// timeCol scans a nullable timestamptz into a time.Time (UTC).
+type timeCol struct{ t *time.Time }
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner.
+func (c timeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
+	if !v.Valid {
+		*c.t = time.Time{}
+		return nil
+	}
+	*c.t = v.Time.UTC()
+	return nil
+}
+
+// tcol returns a scan target that stores into t.
+func tcol(t *time.Time) timeCol { return timeCol{t} }
+
+// collect scans every row with scan.
+func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

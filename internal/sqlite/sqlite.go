@@ -1,0 +1,208 @@
+// Package sqlite is the parley.Store on SQLite (modernc.org/sqlite, no cgo).
+// It owns the SQLite schema and its migrations (migrations/*.sql, embedded
+// and applied with goose) and nothing else: business rules and
+// authorization live in package parley. It imports only parley and the
+// database drivers; internal/storetest holds the tests it must pass.
+//
+// One database file is opened twice: a writer pool of exactly one
+// connection, whose transactions start with BEGIN IMMEDIATE, and a read-only
+// pool of several connections. In WAL mode readers never wait for the
+// writer. synchronous=FULL makes every acknowledged commit durable across a
+// crash or power loss.
+//
+// Times are stored as integer unix nanoseconds, NULL for the zero time, so
+// a time.Time comes back exactly as it went in (as UTC).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/parleyhq/parley"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is a parley.Store backed by one SQLite file.
+type DB struct {
+	w *sql.DB // the only writer: one connection, BEGIN IMMEDIATE
+	r *sql.DB // readers, query_only
+}
+
+var _ parley.Store = (*DB)(nil)
+
+// Open opens (creating if needed) the SQLite database at path. Call Migrate
+// before using it.
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "synchronous(FULL)")
+		for i := 0; i+1 < len(extra); i += 2 {
+			q.Add(extra[i], extra[i+1])
+		}
+		u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+		return u.String()
+	}
+
+	w, err := sql.Open("sqlite", dsn("_pragma", "journal_mode(WAL)", "_txlock", "immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	// The writer connects first so that the file is in WAL mode before any
+	// reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+
+	r, err := sql.Open("sqlite", dsn("_pragma", "query_only(1)"))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	return &DB{w: w, r: r}, nil
+}
+
+// Migrate applies the embedded migrations that have not been applied yet.
+func (db *DB) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.w, sub, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that both pools answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	if err := db.r.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// tx runs fn in a write transaction and commits it if fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// wrap adds op to err and turns missing rows, dangling references and
+// unique violations into parley codes.
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
+	}
+	var pe *parley.Error
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%s: %w", op, &parley.Error{Code: parley.EConflict, Message: "already exists", Err: err})
+		}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// mustAffect returns ErrNotFound if res changed no rows.
+func mustAffect(res sql.Result) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return parley.ErrNotFound
+	}
+	return nil
+}
+
+// ns encodes t as unix nanoseconds, or NULL for the zero time.
+func ns(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+// nsTime decodes what ns encoded.
+func nsTime(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, v.Int64).UTC()
+}
+
+// timeCol scans a nullable nanosecond column into a time.Time.
+type timeCol struct{ t *time.Time }
+
+func (c timeCol) Scan(src any) error {
+	var v sql.NullInt64
+	if err := v.Scan(src); err != nil {
+		return err
+	}
+	*c.t = nsTime(v)
+	return nil
+}
+
+// tcol returns a sql.Scanner that stores into t.
+func tcol(t *time.Time) timeCol { return timeCol{t} }

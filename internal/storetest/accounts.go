@@ -1,0 +1,337 @@
+package storetest
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+func testPing(t *testing.T, s parley.Store) {
+	ok(t, "ping", s.Ping(t.Context()))
+}
+
+func testOTP(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	const phone = "+15550000001"
+
+	_, err := s.GetOTP(ctx, phone)
+	wantCode(t, "get missing otp", err, parley.ENotFound)
+	_, err = s.IncrOTPAttempts(ctx, phone)
+	wantCode(t, "incr missing otp", err, parley.ENotFound)
+	ok(t, "delete missing otp", s.DeleteOTP(ctx, phone))
+
+	first := parley.OTP{Phone: phone, CodeHash: []byte("h1"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	ok(t, "put otp", s.PutOTP(ctx, first))
+	got, err := s.GetOTP(ctx, phone)
+	ok(t, "get otp", err)
+	wantDiff(t, "otp", got, first)
+
+	for want := 1; want <= 2; want++ {
+		n, err := s.IncrOTPAttempts(ctx, phone)
+		ok(t, "incr otp", err)
+		if n != want {
+			t.Errorf("incr otp attempts: got %d, want %d", n, want)
+		}
+	}
+
+	second := parley.OTP{Phone: phone, CodeHash: []byte("h2"), CreatedAt: at(time.Minute), ExpiresAt: at(11 * time.Minute)}
+	ok(t, "replace otp", s.PutOTP(ctx, second))
+	got, err = s.GetOTP(ctx, phone)
+	ok(t, "get replaced otp", err)
+	wantDiff(t, "replaced otp", got, second)
+
+	other := parley.OTP{Phone: "+15550000002", CodeHash: []byte("h3"), CreatedAt: t0, ExpiresAt: at(time.Minute)}
+	ok(t, "put other otp", s.PutOTP(ctx, other))
+	ok(t, "delete otp", s.DeleteOTP(ctx, phone))
+	_, err = s.GetOTP(ctx, phone)
+	wantCode(t, "get deleted otp", err, parley.ENotFound)
+	got, err = s.GetOTP(ctx, other.Phone)
+	ok(t, "get other otp", err)
+	wantDiff(t, "other otp after delete", got, other)
+}
+
+func testAccounts(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := parley.Account{
+		Phone: "+15550000001", DisplayName: "Alice", About: "hi", AvatarMediaID: "m1",
+		LastSeenVisibility: parley.VisibleContacts, AvatarVisibility: parley.VisibleNobody,
+		ReadReceipts: true, CreatedAt: t0,
+	}
+	ok(t, "create account", s.CreateAccount(ctx, &a))
+	if a.ID <= 0 {
+		t.Fatalf("create account: got ID %d, want > 0", a.ID)
+	}
+	b := parley.Account{Phone: "+15550000002", CreatedAt: t0}
+	ok(t, "create second account", s.CreateAccount(ctx, &b))
+	if b.ID == a.ID || b.ID <= 0 {
+		t.Errorf("second account: got ID %d, want a positive ID other than %d", b.ID, a.ID)
+	}
+
+	dup := parley.Account{Phone: a.Phone, CreatedAt: t0}
+	wantCode(t, "create account with taken phone", s.CreateAccount(ctx, &dup), parley.EConflict)
+
+	got, err := s.GetAccount(ctx, a.ID)
+	ok(t, "get account", err)
+	wantDiff(t, "account", got, a)
+	got, err = s.GetAccountByPhone(ctx, a.Phone)
+	ok(t, "get account by phone", err)
+	wantDiff(t, "account by phone", got, a)
+
+	_, err = s.GetAccount(ctx, a.ID+b.ID+100)
+	wantCode(t, "get missing account", err, parley.ENotFound)
+	if !isNotFound(err) {
+		t.Errorf("get missing account: got %v, want parley.ErrNotFound", err)
+	}
+	_, err = s.GetAccountByPhone(ctx, "+15559999999")
+	wantCode(t, "get missing account by phone", err, parley.ENotFound)
+
+	// UpdateAccount writes the profile and privacy fields only.
+	upd := a
+	upd.Phone = "+15557777777"
+	upd.CreatedAt = at(time.Hour)
+	upd.DisplayName, upd.About, upd.AvatarMediaID = "Alice B", "busy", "m2"
+	upd.LastSeenVisibility, upd.AvatarVisibility, upd.ReadReceipts = parley.VisibleNobody, parley.VisibleEveryone, false
+	ok(t, "update account", s.UpdateAccount(ctx, upd))
+	want := upd
+	want.Phone, want.CreatedAt = a.Phone, a.CreatedAt
+	got, err = s.GetAccount(ctx, a.ID)
+	ok(t, "get updated account", err)
+	wantDiff(t, "updated account", got, want)
+	got, err = s.GetAccount(ctx, b.ID)
+	ok(t, "get other account", err)
+	wantDiff(t, "other account after update", got, b)
+
+	missing := upd
+	missing.ID = a.ID + b.ID + 100
+	wantCode(t, "update missing account", s.UpdateAccount(ctx, missing), parley.ENotFound)
+
+	ok(t, "touch last seen", s.TouchLastSeen(ctx, a.ID, at(time.Minute)))
+	got, err = s.GetAccount(ctx, a.ID)
+	ok(t, "get touched account", err)
+	want.LastSeenAt = at(time.Minute)
+	wantDiff(t, "account after touch", got, want)
+	wantCode(t, "touch last seen of missing account", s.TouchLastSeen(ctx, missing.ID, t0), parley.ENotFound)
+}
+
+func testLookupPhones(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	newAccount(t, s, "+15550000003")
+
+	tests := []struct {
+		name   string
+		phones []string
+		want   []parley.Account
+	}{
+		{"none", nil, nil},
+		{"unknown", []string{"+15559999999"}, nil},
+		{"some", []string{"+15550000002", "+15559999999", "+15550000001"}, []parley.Account{a, b}},
+		{"repeated", []string{"+15550000001", "+15550000001"}, []parley.Account{a}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.LookupPhones(ctx, tt.phones)
+			ok(t, "lookup phones", err)
+			slices.SortFunc(got, func(x, y parley.Account) int { return cmp.Compare(x.ID, y.ID) })
+			wantDiff(t, "accounts", got, tt.want)
+		})
+	}
+}
+
+// testTimePrecision checks that times keep at least microseconds.
+func testTimePrecision(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	created := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
+	a := parley.Account{Phone: "+15550000001", CreatedAt: created}
+	ok(t, "create account", s.CreateAccount(ctx, &a))
+	got, err := s.GetAccount(ctx, a.ID)
+	ok(t, "get account", err)
+	if !got.CreatedAt.Equal(created) && !got.CreatedAt.Equal(created.Truncate(time.Microsecond)) {
+		t.Errorf("created at: got %v, want %v to the microsecond", got.CreatedAt, created)
+	}
+	if !got.LastSeenAt.IsZero() {
+		t.Errorf("last seen of new account: got %v, want the zero time", got.LastSeenAt)
+	}
+}
+
+func testBlocks(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	c := newAccount(t, s, "+15550000003")
+
+	ok(t, "block", s.Block(ctx, a.ID, c.ID))
+	ok(t, "block", s.Block(ctx, a.ID, b.ID))
+	ok(t, "block twice", s.Block(ctx, a.ID, b.ID))
+
+	for _, tt := range []struct {
+		who, other int64
+		want       bool
+	}{
+		{a.ID, b.ID, true},
+		{a.ID, c.ID, true},
+		{b.ID, a.ID, false}, // blocking is one-way
+		{c.ID, b.ID, false},
+	} {
+		got, err := s.IsBlocked(ctx, tt.who, tt.other)
+		ok(t, "is blocked", err)
+		if got != tt.want {
+			t.Errorf("IsBlocked(%d, %d): got %v, want %v", tt.who, tt.other, got, tt.want)
+		}
+	}
+	ids, err := s.ListBlocked(ctx, a.ID)
+	ok(t, "list blocked", err)
+	wantDiff(t, "blocked", ids, []int64{b.ID, c.ID})
+	ids, err = s.ListBlocked(ctx, b.ID)
+	ok(t, "list blocked", err)
+	wantDiff(t, "blocked by b", ids, []int64(nil))
+
+	ok(t, "unblock", s.Unblock(ctx, a.ID, b.ID))
+	ok(t, "unblock again", s.Unblock(ctx, a.ID, b.ID))
+	blocked, err := s.IsBlocked(ctx, a.ID, b.ID)
+	ok(t, "is blocked", err)
+	if blocked {
+		t.Errorf("IsBlocked after unblock: got true, want false")
+	}
+	ids, err = s.ListBlocked(ctx, a.ID)
+	ok(t, "list blocked", err)
+	wantDiff(t, "blocked after unblock", ids, []int64{c.ID})
+}
+
+func testDevices(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	c := newAccount(t, s, "+15550000003")
+	a1 := newDevice(t, s, a.ID, "a1")
+	b1 := newDevice(t, s, b.ID, "b1")
+	a2 := newDevice(t, s, a.ID, "a2")
+	c1 := newDevice(t, s, c.ID, "c1")
+	if !(a1.ID > 0 && b1.ID > a1.ID && a2.ID > b1.ID) {
+		t.Errorf("device ids: got %d, %d, %d, want positive and growing", a1.ID, b1.ID, a2.ID)
+	}
+
+	got, err := s.DeviceByTokenHash(ctx, tokenHash(a.ID, "a2"))
+	ok(t, "device by token hash", err)
+	wantDiff(t, "device by token hash", got, a2)
+	_, err = s.DeviceByTokenHash(ctx, []byte("no such token"))
+	wantCode(t, "device by unknown token hash", err, parley.ENotFound)
+
+	list, err := s.ListDevices(ctx, a.ID)
+	ok(t, "list devices", err)
+	wantDiff(t, "devices of a", list, []parley.Device{a1, a2})
+
+	tests := []struct {
+		name     string
+		accounts []int64
+		want     []parley.Device
+	}{
+		{"none", nil, nil},
+		{"one", []int64{c.ID}, []parley.Device{c1}},
+		{"several", []int64{c.ID, a.ID, b.ID}, []parley.Device{a1, b1, a2, c1}},
+		{"unknown", []int64{c.ID + 100}, nil},
+	}
+	for _, tt := range tests {
+		t.Run("DevicesOf/"+tt.name, func(t *testing.T) {
+			got, err := s.DevicesOf(ctx, tt.accounts)
+			ok(t, "devices of", err)
+			wantDiff(t, "devices", got, tt.want)
+		})
+	}
+
+	ok(t, "touch device", s.TouchDevice(ctx, a1.ID, at(time.Hour)))
+	got, err = s.DeviceByTokenHash(ctx, tokenHash(a.ID, "a1"))
+	ok(t, "device by token hash", err)
+	want := a1
+	want.LastActiveAt = at(time.Hour)
+	wantDiff(t, "touched device", got, want)
+	wantCode(t, "touch missing device", s.TouchDevice(ctx, c1.ID+100, t0), parley.ENotFound)
+}
+
+func testDeviceLimit(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	const limit = 2
+	var made []parley.Device
+	for i, name := range []string{"d1", "d2", "d3"} {
+		d := parley.Device{AccountID: a.ID, Name: name, CreatedAt: t0}
+		err := s.CreateDevice(ctx, &d, tokenHash(a.ID, name), limit)
+		if i < limit {
+			ok(t, "create device under limit", err)
+			made = append(made, d)
+			continue
+		}
+		wantCode(t, "create device over limit", err, parley.ELimit)
+	}
+	got, err := s.ListDevices(ctx, a.ID)
+	ok(t, "list devices", err)
+	wantDiff(t, "devices after refused create", got, made)
+	_, err = s.DeviceByTokenHash(ctx, tokenHash(a.ID, "d3"))
+	wantCode(t, "token of refused device", err, parley.ENotFound)
+
+	// Deleting one makes room again.
+	ok(t, "delete device", s.DeleteDevice(ctx, a.ID, made[0].ID))
+	d := parley.Device{AccountID: a.ID, Name: "d4", CreatedAt: t0}
+	ok(t, "create device after delete", s.CreateDevice(ctx, &d, tokenHash(a.ID, "d4"), limit))
+}
+
+func testDeviceLimitConcurrent(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	const limit, tries = 3, 8
+	errs := make([]error, tries)
+	var wg sync.WaitGroup
+	for i := range tries {
+		wg.Go(func() {
+			d := parley.Device{AccountID: a.ID, Name: "d", CreatedAt: t0}
+			errs[i] = s.CreateDevice(ctx, &d, tokenHash(a.ID, string(rune('a'+i))), limit)
+		})
+	}
+	wg.Wait()
+	var created int
+	for _, err := range errs {
+		switch parley.ErrorCode(err) {
+		case "":
+			created++
+		case parley.ELimit:
+		default:
+			t.Errorf("concurrent create device: got error %v, want nil or code %q", err, parley.ELimit)
+		}
+	}
+	if created != limit {
+		t.Errorf("concurrent create device: got %d created, want %d", created, limit)
+	}
+	got, err := s.ListDevices(ctx, a.ID)
+	ok(t, "list devices", err)
+	if len(got) != limit {
+		t.Errorf("devices after concurrent create: got %d, want %d", len(got), limit)
+	}
+}
+
+func testDeleteDevice(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	bob2 := newDevice(t, s, f.bob.ID, "bob-laptop")
+	m := f.message(f.chat.ID, "m1", t0, f.aliceDev, f.bobDev, bob2)
+	commit(t, s, m)
+
+	wantCode(t, "delete device of another account", s.DeleteDevice(ctx, f.alice.ID, f.bobDev.ID), parley.ENotFound)
+	wantCode(t, "delete missing device", s.DeleteDevice(ctx, f.bob.ID, bob2.ID+100), parley.ENotFound)
+	ok(t, "delete device", s.DeleteDevice(ctx, f.bob.ID, f.bobDev.ID))
+	wantCode(t, "delete device twice", s.DeleteDevice(ctx, f.bob.ID, f.bobDev.ID), parley.ENotFound)
+
+	list, err := s.ListDevices(ctx, f.bob.ID)
+	ok(t, "list devices", err)
+	wantDiff(t, "bob's devices", list, []parley.Device{bob2})
+	_, err = s.DeviceByTokenHash(ctx, tokenHash(f.bob.ID, "bob-phone"))
+	wantCode(t, "token of deleted device", err, parley.ENotFound)
+
+	wantDiff(t, "inbox of deleted device", pending(t, s, f.bobDev.ID), []parley.Entry(nil))
+	wantDiff(t, "inbox of other device", pending(t, s, bob2.ID), entriesOf(bob2.ID, m))
+	wantDiff(t, "inbox of other account", pending(t, s, f.aliceDev.ID), entriesOf(f.aliceDev.ID, m))
+}

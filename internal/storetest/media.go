@@ -1,0 +1,111 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/parleyhq/parley"
+)
+
+func testMedia(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	m := parley.Media{ID: "med_1", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+		Size: 1234, ContentType: "image/jpeg", OwnerID: a.ID, CreatedAt: t0}
+	ok(t, "create media", s.CreateMedia(ctx, m))
+	got, err := s.GetMedia(ctx, m.ID)
+	ok(t, "get media", err)
+	wantDiff(t, "media", got, m)
+	_, err = s.GetMedia(ctx, "med_missing")
+	wantCode(t, "get missing media", err, parley.ENotFound)
+
+	// Blobs are content-addressed: two media may share one.
+	twin := m
+	twin.ID = "med_2"
+	ok(t, "create media with the same blob", s.CreateMedia(ctx, twin))
+}
+
+func testMediaVisibility(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	carol := newAccount(t, s, "+15550000003")
+	other := newGroup(t, s, carol.ID)
+	m := parley.Media{ID: "med_1", SHA256: "00", Size: 1, ContentType: "image/png", OwnerID: f.alice.ID, CreatedAt: t0}
+	ok(t, "create media", s.CreateMedia(ctx, m))
+
+	visible := func(t *testing.T, mediaID string, account int64, want bool) {
+		t.Helper()
+		got, err := s.MediaVisibleTo(ctx, mediaID, account)
+		ok(t, "media visible to", err)
+		if got != want {
+			t.Errorf("MediaVisibleTo(%q, %d): got %v, want %v", mediaID, account, got, want)
+		}
+	}
+	visible(t, m.ID, f.alice.ID, false) // not attached: not even the owner
+	ok(t, "attach media", s.AttachMedia(ctx, m.ID, f.chat.ID))
+	ok(t, "attach media twice", s.AttachMedia(ctx, m.ID, f.chat.ID))
+
+	tests := []struct {
+		name    string
+		media   string
+		account int64
+		want    bool
+	}{
+		{"member", m.ID, f.alice.ID, true},
+		{"other member", m.ID, f.bob.ID, true},
+		{"non-member", m.ID, carol.ID, false},
+		{"unknown media", "med_missing", f.alice.ID, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { visible(t, tt.media, tt.account, tt.want) })
+	}
+
+	ok(t, "remove member", s.RemoveMember(ctx, f.chat.ID, f.bob.ID))
+	visible(t, m.ID, f.bob.ID, false)
+	ok(t, "attach media to another chat", s.AttachMedia(ctx, m.ID, other.ID))
+	visible(t, m.ID, carol.ID, true)
+	visible(t, m.ID, f.alice.ID, true)
+}
+
+// testMissingReferences checks that writes naming an account, chat or media
+// that does not exist fail with ENotFound, and write nothing.
+func testMissingReferences(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	const nobody, noChat = 1 << 40, 1 << 40
+	ok(t, "create media", s.CreateMedia(ctx, parley.Media{ID: "med_1", SHA256: "00", ContentType: "image/png", OwnerID: f.alice.ID}))
+
+	tests := []struct {
+		name string
+		do   func() error
+	}{
+		{"CreateDevice", func() error {
+			d := parley.Device{AccountID: nobody, Name: "x"}
+			return s.CreateDevice(ctx, &d, []byte("x"), 10)
+		}},
+		{"Block", func() error { return s.Block(ctx, f.alice.ID, nobody) }},
+		{"CreateChat", func() error {
+			c := parley.Chat{Kind: parley.ChatGroup, CreatedBy: f.alice.ID}
+			return s.CreateChat(ctx, &c, []parley.Member{{AccountID: f.alice.ID, Role: parley.RoleAdmin}, {AccountID: nobody, Role: parley.RoleMember}})
+		}},
+		{"AddMembers", func() error {
+			return s.AddMembers(ctx, f.chat.ID, []parley.Member{{AccountID: nobody, Role: parley.RoleMember}}, 10)
+		}},
+		{"AttachMedia to missing chat", func() error { return s.AttachMedia(ctx, "med_1", noChat) }},
+		{"AttachMedia of missing media", func() error { return s.AttachMedia(ctx, "med_missing", f.chat.ID) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantCode(t, tt.name, tt.do(), parley.ENotFound)
+		})
+	}
+	chats, err := s.ListChats(ctx, f.alice.ID)
+	ok(t, "list chats", err)
+	if len(chats) != 1 {
+		t.Errorf("alice's chats after refused CreateChat: got %d, want 1", len(chats))
+	}
+	ms, err := s.Members(ctx, f.chat.ID)
+	ok(t, "members", err)
+	if len(ms) != 2 {
+		t.Errorf("members after refused AddMembers: got %d, want 2", len(ms))
+	}
+}

@@ -1,0 +1,234 @@
+// Package storetest is the conformance suite for parley.Store. Every store
+// (internal/sqlite, internal/postgres) runs Run from its own tests, so the
+// behaviour documented on parley.Store is specified once, here. It imports
+// only parley and test libraries.
+//
+// Times are compared to the microsecond: that is PostgreSQL's precision,
+// and the coarsest a Store may keep. The fixtures use whole microseconds.
+package storetest
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	gocmp "github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/parleyhq/parley"
+)
+
+// Run runs the conformance suite against the stores that open returns.
+// Each subtest calls open once; open must return an empty, migrated store
+// of its own and close it when t ends (t.Cleanup).
+func Run(t *testing.T, open func(t *testing.T) parley.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s parley.Store)
+	}{
+		{"Ping", testPing},
+		{"OTP", testOTP},
+		{"Accounts", testAccounts},
+		{"LookupPhones", testLookupPhones},
+		{"TimePrecision", testTimePrecision},
+		{"Blocks", testBlocks},
+		{"Devices", testDevices},
+		{"DeviceLimit", testDeviceLimit},
+		{"DeviceLimitConcurrent", testDeviceLimitConcurrent},
+		{"DeleteDevice", testDeleteDevice},
+		{"Chats", testChats},
+		{"DirectChats", testDirectChats},
+		{"Members", testMembers},
+		{"AddMembersLimit", testAddMembersLimit},
+		{"AddMembersLimitConcurrent", testAddMembersLimitConcurrent},
+		{"ListChats", testListChats},
+		{"Commit", testCommit},
+		{"CommitSequences", testCommitSequences},
+		{"CommitUnsequenced", testCommitUnsequenced},
+		{"CommitDedupe", testCommitDedupe},
+		{"CommitDedupeInBatch", testCommitDedupeInBatch},
+		{"CommitUnknownChat", testCommitUnknownChat},
+		{"CommitEntryIDsGrow", testCommitEntryIDsGrow},
+		{"CommitConcurrent", testCommitConcurrent},
+		{"Pending", testPending},
+		{"Ack", testAck},
+		{"RaiseReceipts", testRaiseReceipts},
+		{"Expire", testExpire},
+		{"ExpireLimit", testExpireLimit},
+		{"PruneMessages", testPruneMessages},
+		{"PurgeChatEntries", testPurgeChatEntries},
+		{"Media", testMedia},
+		{"MediaVisibility", testMediaVisibility},
+		{"MissingReferences", testMissingReferences},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+// t0 is the fixtures' clock: an arbitrary instant with whole microseconds.
+var t0 = time.Date(2026, 3, 14, 15, 9, 26, 535897000, time.UTC)
+
+// at returns t0 plus d.
+func at(d time.Duration) time.Time { return t0.Add(d) }
+
+// equateEmpty treats nil and empty slices (bodies, keys, results) alike.
+var equateEmpty = cmpopts.EquateEmpty()
+
+// wantDiff fails t if got and want differ, showing the difference.
+func wantDiff(t testing.TB, what string, got, want any, opts ...gocmp.Option) {
+	t.Helper()
+	if d := gocmp.Diff(want, got, append(opts, equateEmpty)...); d != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", what, d)
+	}
+}
+
+// wantCode fails t unless err has the code want.
+func wantCode(t testing.TB, what string, err error, want parley.Code) {
+	t.Helper()
+	if got := parley.ErrorCode(err); got != want {
+		t.Errorf("%s: got error %v (code %q), want code %q", what, err, got, want)
+	}
+}
+
+// ok fails t now if err is not nil.
+func ok(t testing.TB, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: got error %v, want nil", what, err)
+	}
+}
+
+// newAccount creates an account with that phone.
+func newAccount(t testing.TB, s parley.Store, phone string) parley.Account {
+	t.Helper()
+	a := parley.Account{
+		Phone:              phone,
+		DisplayName:        "user " + phone,
+		LastSeenVisibility: parley.VisibleEveryone,
+		AvatarVisibility:   parley.VisibleContacts,
+		ReadReceipts:       true,
+		CreatedAt:          t0,
+	}
+	ok(t, "create account", s.CreateAccount(context.Background(), &a))
+	return a
+}
+
+// newDevice links a device with a token hash derived from name.
+func newDevice(t testing.TB, s parley.Store, accountID int64, name string) parley.Device {
+	t.Helper()
+	d := parley.Device{AccountID: accountID, Name: name, PublicKey: []byte("pk-" + name), CreatedAt: t0, LastActiveAt: t0}
+	ok(t, "create device", s.CreateDevice(context.Background(), &d, tokenHash(accountID, name), 100))
+	return d
+}
+
+func tokenHash(accountID int64, name string) []byte {
+	return fmt.Appendf(nil, "hash-%d-%s", accountID, name)
+}
+
+// newGroup creates a group chat of the given accounts, the first as admin.
+func newGroup(t testing.TB, s parley.Store, accountIDs ...int64) parley.Chat {
+	t.Helper()
+	c := parley.Chat{Kind: parley.ChatGroup, Subject: "group", CreatedBy: accountIDs[0], CreatedAt: t0}
+	var ms []parley.Member
+	for i, id := range accountIDs {
+		role := parley.RoleMember
+		if i == 0 {
+			role = parley.RoleAdmin
+		}
+		ms = append(ms, parley.Member{AccountID: id, Role: role, JoinedAt: t0})
+	}
+	ok(t, "create chat", s.CreateChat(context.Background(), &c, ms))
+	return c
+}
+
+// fixture is two accounts with a device each and a group chat between them.
+type fixture struct {
+	s          parley.Store
+	alice, bob parley.Account
+	aliceDev   parley.Device
+	bobDev     parley.Device
+	chat       parley.Chat
+}
+
+func newFixture(t testing.TB, s parley.Store) *fixture {
+	t.Helper()
+	f := &fixture{s: s}
+	f.alice = newAccount(t, s, "+15550000001")
+	f.bob = newAccount(t, s, "+15550000002")
+	f.aliceDev = newDevice(t, s, f.alice.ID, "alice-phone")
+	f.bobDev = newDevice(t, s, f.bob.ID, "bob-phone")
+	f.chat = newGroup(t, s, f.alice.ID, f.bob.ID)
+	return f
+}
+
+// message returns a sequenced append of a message from alice's device in
+// chat, with one envelope for each device, created at created.
+func (f *fixture) message(chatID int64, id string, created time.Time, devices ...parley.Device) *parley.Append {
+	a := &parley.Append{
+		ChatID:    chatID,
+		Sequenced: true,
+		Meta: &parley.MessageMeta{
+			ChatID: chatID, ID: id, SenderAccount: f.alice.ID, SenderDevice: f.aliceDev.ID,
+			Kind: parley.KindMessage, CreatedAt: created,
+		},
+	}
+	for _, d := range devices {
+		a.Entries = append(a.Entries, parley.Entry{
+			DeviceID: d.ID, Type: parley.EntryMessage, ChatID: chatID, MessageID: id, Kind: parley.KindMessage,
+			SenderAccount: f.alice.ID, SenderDevice: f.aliceDev.ID,
+			Body: []byte("ciphertext of " + id + " for " + d.Name), CreatedAt: created, ExpiresAt: created.Add(30 * 24 * time.Hour),
+			NotifyExpiry: true,
+		})
+	}
+	return a
+}
+
+// commit commits appends and fails t on error.
+func commit(t testing.TB, s parley.Store, appends ...*parley.Append) {
+	t.Helper()
+	ok(t, "commit", s.Commit(context.Background(), appends))
+}
+
+// pending returns all of a device's entries.
+func pending(t testing.TB, s parley.Store, deviceID int64) []parley.Entry {
+	t.Helper()
+	es, err := s.Pending(context.Background(), deviceID, 0, 1_000_000)
+	ok(t, "pending", err)
+	return es
+}
+
+// entriesOf returns the entries of appends that went to deviceID, in
+// commit order.
+func entriesOf(deviceID int64, appends ...*parley.Append) []parley.Entry {
+	var es []parley.Entry
+	for _, a := range appends {
+		for _, e := range a.Entries {
+			if e.DeviceID == deviceID {
+				es = append(es, e)
+			}
+		}
+	}
+	return es
+}
+
+// withoutBodies returns es with Body cleared, as Ack and Expire return them.
+func withoutBodies(es []parley.Entry) []parley.Entry {
+	out := slices.Clone(es)
+	for i := range out {
+		out[i].Body = nil
+	}
+	return out
+}
+
+func byID(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) }
+
+func isNotFound(err error) bool {
+	return errors.Is(err, parley.ErrNotFound) || parley.ErrorCode(err) == parley.ENotFound
+}
