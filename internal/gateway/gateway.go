@@ -1,0 +1,324 @@
+// Package gateway owns the WebSocket sessions: one socket per device. It
+// replays a device's inbox on connect, then pushes live events that arrive
+// on the bus (new entries, typing, presence), and takes acks, typing and
+// presence subscriptions from the client. It imports the domain package
+// and coder/websocket; it knows nothing of SQL or NATS.
+//
+// Lock order: Gateway.mu before session.mu. Neither is held while writing
+// to a socket or calling the Service.
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/parleyhq/parley"
+)
+
+// Limits of one session.
+const (
+	backlogPage   = 500              // entries per inbox read during replay
+	maxQueued     = 8192             // frames queued for a slow socket before it is dropped
+	maxHeld       = 8192             // live entries held during replay before falling back to the inbox
+	writeTimeout  = 15 * time.Second // one frame write
+	maxClientRead = 64 << 10         // bytes of one client frame
+)
+
+// Close codes beyond the standard ones.
+const (
+	closeRevoked websocket.StatusCode = 4001 // the device was unlinked
+	closeSlow    websocket.StatusCode = 4002 // too far behind; reconnect and resume from the inbox
+	// CloseReplaced closes a socket when a newer one for the same device
+	// arrives; the old client should not reconnect.
+	CloseReplaced websocket.StatusCode = 4003
+)
+
+// Options are the gateway's collaborators besides the Service and Bus.
+type Options struct {
+	Logger *slog.Logger
+	// WriteError writes an error response before the upgrade, in the API's
+	// error shape (httpapi.WriteError).
+	WriteError  func(w http.ResponseWriter, r *http.Request, err error)
+	Connections func(delta int) // observes connects and disconnects; may be nil
+	Pushed      func(n int)     // observes frames written; may be nil
+}
+
+// Gateway is the WebSocket endpoint. Create it with New, mount it as an
+// http.Handler, and call Shutdown then Close when stopping.
+type Gateway struct {
+	svc     *parley.Service
+	log     *slog.Logger
+	opts    Options
+	unsubs  []func() error
+	closing atomic.Bool
+	wg      sync.WaitGroup
+
+	mu       sync.Mutex
+	devices  map[int64]*session              // by device id
+	accounts map[int64]map[*session]struct{} // by account id
+	watchers map[int64]map[*session]struct{} // presence watchers by watched account id
+}
+
+// New subscribes to the bus and returns a Gateway.
+func New(svc *parley.Service, bus parley.Bus, o Options) (*Gateway, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.WriteError == nil {
+		o.WriteError = func(w http.ResponseWriter, r *http.Request, err error) {
+			http.Error(w, parley.ErrorMessage(err), http.StatusBadRequest)
+		}
+	}
+	g := &Gateway{svc: svc, log: o.Logger, opts: o,
+		devices: map[int64]*session{}, accounts: map[int64]map[*session]struct{}{}, watchers: map[int64]map[*session]struct{}{}}
+	subs := []struct {
+		subject string
+		fn      func(id int64, data []byte)
+	}{
+		{"parley.dev.*", g.onDevice},
+		{"parley.acct.*", g.onAccount},
+		{"parley.presence.*", g.onPresence},
+	}
+	for _, s := range subs {
+		fn := s.fn
+		unsub, err := bus.Subscribe(s.subject, func(subject string, data []byte) {
+			id, err := strconv.ParseInt(subject[strings.LastIndexByte(subject, '.')+1:], 10, 64)
+			if err != nil {
+				return
+			}
+			fn(id, data)
+		})
+		if err != nil {
+			g.Close()
+			return nil, err
+		}
+		g.unsubs = append(g.unsubs, unsub)
+	}
+	return g, nil
+}
+
+// Sessions returns the number of connected sockets.
+func (g *Gateway) Sessions() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.devices)
+}
+
+func (g *Gateway) onDevice(id int64, data []byte) {
+	g.mu.Lock()
+	s := g.devices[id]
+	g.mu.Unlock()
+	if s == nil {
+		return
+	}
+	if bytes.HasPrefix(data, []byte(`{"type":"revoked"`)) {
+		s.push(data)
+		s.closeAfterFlush(closeRevoked, "device unlinked")
+		return
+	}
+	s.pushEntry(data)
+}
+
+func (g *Gateway) onAccount(id int64, data []byte) {
+	g.mu.Lock()
+	var targets []*session
+	for s := range g.accounts[id] {
+		targets = append(targets, s)
+	}
+	g.mu.Unlock()
+	for _, s := range targets {
+		s.push(data)
+	}
+}
+
+// onPresence forwards a presence change to local watchers who may still
+// see it: privacy settings and blocks can change after a watch began, so
+// each is checked again (presence changes are rare next to messages).
+func (g *Gateway) onPresence(id int64, data []byte) {
+	g.mu.Lock()
+	var targets []*session
+	for s := range g.watchers[id] {
+		targets = append(targets, s)
+	}
+	g.mu.Unlock()
+	if len(targets) == 0 {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, s := range targets {
+			if ok, err := g.svc.MayWatchPresence(ctx, s.p, id); err == nil && ok {
+				s.push(data)
+			}
+		}
+	}()
+}
+
+// ServeHTTP upgrades an authenticated request to a device session.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if g.closing.Load() {
+		g.opts.WriteError(w, r, parley.Errorf(parley.EUnavailable, "server is shutting down; retry"))
+		return
+	}
+	p, err := g.svc.Authenticate(r.Context(), bearer(r))
+	if err != nil {
+		g.opts.WriteError(w, r, err)
+		return
+	}
+	var after int64
+	if v := r.URL.Query().Get("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			g.opts.WriteError(w, r, &parley.Error{Code: parley.EInvalid, Message: "after must be a non-negative integer", Details: map[string]any{"field": "after"}})
+			return
+		}
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{r.Host}})
+	if err != nil {
+		return // Accept has written the response
+	}
+	conn.SetReadLimit(maxClientRead)
+	g.wg.Add(1)
+	defer g.wg.Done()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	defer cancel()
+	s := &session{g: g, p: p, conn: conn, cancel: cancel, replaying: true}
+	g.register(s)
+	defer g.unregister(s)
+	if g.opts.Connections != nil {
+		g.opts.Connections(1)
+		defer g.opts.Connections(-1)
+	}
+	if err := s.replay(ctx, after); err != nil {
+		if ctx.Err() == nil {
+			g.log.Debug("replay failed", "device", p.DeviceID, "err", err)
+		}
+		conn.CloseNow()
+		return
+	}
+	s.readLoop(ctx)
+}
+
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		t, _ := strings.CutPrefix(h, "Bearer ")
+		return strings.TrimSpace(t)
+	}
+	return r.URL.Query().Get("access_token")
+}
+
+func (g *Gateway) register(s *session) {
+	g.mu.Lock()
+	old := g.devices[s.p.DeviceID]
+	g.devices[s.p.DeviceID] = s
+	set := g.accounts[s.p.AccountID]
+	if set == nil {
+		set = map[*session]struct{}{}
+		g.accounts[s.p.AccountID] = set
+	}
+	set[s] = struct{}{}
+	first := len(set) == 1
+	g.mu.Unlock()
+	if old != nil {
+		// One socket per device: the newer one wins.
+		old.closeAfterFlush(CloseReplaced, "replaced by a newer connection")
+	}
+	if first {
+		g.svc.SetPresence(context.Background(), s.p, true)
+	}
+}
+
+func (g *Gateway) unregister(s *session) {
+	g.mu.Lock()
+	if g.devices[s.p.DeviceID] == s {
+		delete(g.devices, s.p.DeviceID)
+	}
+	set := g.accounts[s.p.AccountID]
+	delete(set, s)
+	last := len(set) == 0
+	if last {
+		delete(g.accounts, s.p.AccountID)
+	}
+	for _, id := range s.watching {
+		if w := g.watchers[id]; w != nil {
+			delete(w, s)
+			if len(w) == 0 {
+				delete(g.watchers, id)
+			}
+		}
+	}
+	g.mu.Unlock()
+	if last && !g.closing.Load() {
+		g.svc.SetPresence(context.Background(), s.p, false)
+	}
+}
+
+func (g *Gateway) watch(s *session, ids []int64) (online []int64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, id := range ids {
+		w := g.watchers[id]
+		if w == nil {
+			w = map[*session]struct{}{}
+			g.watchers[id] = w
+		}
+		if _, ok := w[s]; !ok {
+			w[s] = struct{}{}
+			s.watching = append(s.watching, id)
+		}
+		if len(g.accounts[id]) > 0 {
+			online = append(online, id)
+		}
+	}
+	return online
+}
+
+// Shutdown tells every connected device to reconnect (to another node, or
+// to this one when it is back), closes the sockets, and waits for their
+// sessions to end or ctx to expire. New connections are refused.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	g.closing.Store(true)
+	g.mu.Lock()
+	all := make([]*session, 0, len(g.devices))
+	for _, s := range g.devices {
+		all = append(all, s)
+	}
+	g.mu.Unlock()
+	frame, _ := json.Marshal(parley.Event{Type: parley.EventReconnect})
+	for _, s := range all {
+		s.push(frame)
+		s.closeAfterFlush(websocket.StatusServiceRestart, "server restarting; reconnect")
+	}
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, s := range all {
+			s.conn.CloseNow()
+		}
+		return ctx.Err()
+	}
+}
+
+// Close unsubscribes from the bus.
+func (g *Gateway) Close() error {
+	var errs []error
+	for _, u := range g.unsubs {
+		errs = append(errs, u())
+	}
+	g.unsubs = nil
+	return errors.Join(errs...)
+}

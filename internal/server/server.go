@@ -1,0 +1,286 @@
+// Package server wires Parley together: it opens the store (SQLite or
+// PostgreSQL), the bus (embedded or external NATS), the blob store and the
+// code sender, builds the Service, the HTTP API and the WebSocket gateway,
+// and runs them on one listener until shut down. It is the only package
+// that imports the adapters; cmd/parley and the end-to-end tests use it.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/blob"
+	"github.com/parleyhq/parley/internal/gateway"
+	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/otp"
+	"github.com/parleyhq/parley/internal/postgres"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// Options is all of the server's configuration, read once by main.
+type Options struct {
+	Addr        string // listen address; default ":8080"
+	DataDir     string // SQLite file, media, NATS JetStream, secret; default "./parley-data"
+	PostgresDSN string // use PostgreSQL instead of SQLite
+	NATS        nats.Options
+	// SMSGatewayURL, when set, sends one-time codes by POSTing to it;
+	// otherwise codes are written to the log (development).
+	SMSGatewayURL   string
+	SMSGatewayToken string
+	// Secret keys one-time-code hashes. Nodes sharing a database must share
+	// it. Default: read from DataDir/secret, created on first start.
+	Secret          []byte
+	Config          parley.Config
+	Logger          *slog.Logger
+	Codes           parley.CodeSender // overrides the sender chosen above (tests)
+	ShutdownTimeout time.Duration     // default 10s
+}
+
+func (o *Options) setDefaults() {
+	if o.Addr == "" {
+		o.Addr = ":8080"
+	}
+	if o.DataDir == "" {
+		o.DataDir = "parley-data"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	if o.ShutdownTimeout == 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.NATS.DataDir == "" {
+		o.NATS.DataDir = o.DataDir
+	}
+}
+
+// Store is the store with its migration step.
+type Store interface {
+	parley.Store
+	Migrate(ctx context.Context) error
+}
+
+// OpenStore opens the configured database (PostgreSQL if a DSN is set,
+// else SQLite under DataDir) and applies migrations.
+func OpenStore(ctx context.Context, o Options) (Store, error) {
+	o.setDefaults()
+	var st Store
+	if o.PostgresDSN != "" {
+		db, err := postgres.Open(ctx, o.PostgresDSN)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		st = db
+	} else {
+		if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		db, err := sqlite.Open(ctx, filepath.Join(o.DataDir, "parley.db"))
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		st = db
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	return st, nil
+}
+
+func loadSecret(dir string) ([]byte, error) {
+	path := filepath.Join(dir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read secret: %w", err)
+	}
+	b = make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("generate secret: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return nil, fmt.Errorf("write secret: %w", err)
+	}
+	return b, nil
+}
+
+// Server is a running Parley node.
+type Server struct {
+	log     *slog.Logger
+	store   Store
+	bus     *nats.Bus
+	svc     *parley.Service
+	gw      *gateway.Gateway
+	http    *http.Server
+	ln      net.Listener
+	timeout time.Duration
+
+	cancelSvc context.CancelFunc
+	svcDone   chan struct{}
+	serveErr  chan error
+	once      sync.Once
+	shutErr   error
+}
+
+// Start opens everything and starts serving. It returns once the listener
+// is bound; Addr tells where. Stop it with Shutdown.
+func Start(ctx context.Context, o Options) (_ *Server, err error) {
+	o.setDefaults()
+	log := o.Logger
+	var closers []func() error
+	defer func() {
+		if err != nil {
+			for i := len(closers) - 1; i >= 0; i-- {
+				_ = closers[i]()
+			}
+		}
+	}()
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	st, err := OpenStore(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	closers = append(closers, st.Close)
+	bus, err := nats.Open(ctx, o.NATS, log)
+	if err != nil {
+		return nil, fmt.Errorf("open nats: %w", err)
+	}
+	closers = append(closers, bus.Close)
+	blobs, err := blob.NewDisk(filepath.Join(o.DataDir, "media"))
+	if err != nil {
+		return nil, fmt.Errorf("open media store: %w", err)
+	}
+	codes := o.Codes
+	if codes == nil {
+		if o.SMSGatewayURL != "" {
+			codes = &otp.HTTP{URL: o.SMSGatewayURL, Token: o.SMSGatewayToken, Client: &http.Client{Timeout: 10 * time.Second}}
+		} else {
+			codes = &otp.Log{Logger: log}
+		}
+	}
+	cfg := o.Config
+	if cfg.Secret = o.Secret; len(cfg.Secret) == 0 {
+		if cfg.Secret, err = loadSecret(o.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	m := newMetrics()
+	svc := parley.NewService(cfg, parley.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, OnCommit: m.observeCommit})
+	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
+		Connections: m.connections, Pushed: m.pushed})
+	if err != nil {
+		return nil, fmt.Errorf("start gateway: %w", err)
+	}
+	closers = append(closers, gw.Close)
+
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", o.Addr, err)
+	}
+	closers = append(closers, ln.Close)
+
+	api := httpapi.NewHandler(svc, httpapi.Options{
+		Logger:  log,
+		Gateway: gw,
+		Metrics: m.handler(),
+		Ready: func(r *http.Request) error {
+			if err := st.Ping(r.Context()); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if err := bus.Ping(r.Context()); err != nil {
+				return fmt.Errorf("bus: %w", err)
+			}
+			return nil
+		},
+	})
+	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	s := &Server{log: log, store: st, bus: bus, svc: svc, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
+		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 1)}
+	s.http = &http.Server{
+		Handler:           m.instrument(api),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		defer close(s.svcDone)
+		_ = svc.Run(svcCtx)
+	}()
+	go func() { s.serveErr <- s.http.Serve(ln) }()
+	store := "sqlite"
+	if o.PostgresDSN != "" {
+		store = "postgres"
+	}
+	busKind := "embedded"
+	if o.NATS.URL != "" {
+		busKind = "external"
+	}
+	log.Info("parley serving", "addr", ln.Addr().String(), "store", store, "nats", busKind, "data_dir", o.DataDir)
+	return s, nil
+}
+
+// Addr is the bound listen address.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL is the base URL of the API on loopback.
+func (s *Server) URL() string {
+	a := s.ln.Addr().(*net.TCPAddr)
+	host := a.IP.String()
+	if a.IP.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port))
+}
+
+// Service returns the domain service (for benchmarks and admin commands).
+func (s *Server) Service() *parley.Service { return s.svc }
+
+// Wait blocks until the server stops serving and returns why (nil after
+// Shutdown).
+func (s *Server) Wait() error {
+	err := <-s.serveErr
+	s.serveErr <- err
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops gracefully: no new connections; in-flight requests
+// finish (their commits included); WebSocket clients are told to
+// reconnect; then the committer, the bus and the store are closed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.once.Do(func() {
+		ctx, cancel := context.WithTimeout(ctx, s.timeout)
+		defer cancel()
+		var errs []error
+		if err := s.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if err := s.gw.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))
+		}
+		s.cancelSvc()
+		<-s.svcDone
+		errs = append(errs, s.gw.Close(), s.bus.Close(), s.store.Close())
+		s.shutErr = errors.Join(errs...)
+		s.log.Info("parley stopped")
+	})
+	return s.shutErr
+}
