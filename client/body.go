@@ -1,0 +1,123 @@
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/parleyhq/parley"
+)
+
+// Body is the plaintext content of a message as SendBody encodes it: JSON,
+// the same bytes in every envelope. The server never reads it. Which fields
+// are set depends on the kind: Text for a message or an edit (ReplyTo and
+// Forwarded optional, MediaID and MediaType for an attachment), Emoji for a
+// reaction (empty to remove one), nothing for a delete.
+type Body struct {
+	Text      string `json:"text,omitempty"`
+	ReplyTo   string `json:"reply_to,omitempty"`
+	Forwarded bool   `json:"forwarded,omitempty"`
+	MediaID   string `json:"media_id,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	Emoji     string `json:"emoji,omitempty"`
+}
+
+// maxDeviceRetries bounds how often SendBody refetches the recipients'
+// devices after a devices_changed answer.
+const maxDeviceRetries = 3
+
+// SendBody sends body to chatID as message messageID of the given kind (ref
+// names the target of an edit, delete or reaction). It fetches the chat's
+// recipient devices and makes one envelope per device holding the
+// JSON-encoded body. This is the one place where an end-to-end session would
+// encrypt the body for each device's public key; SendBody sends it as
+// plaintext. When a device is linked or unlinked in between (the server
+// answers devices_changed), it fetches the devices again and retries, at
+// most 3 times.
+//
+// Calling SendBody again with the same messageID is idempotent: the result
+// then has Duplicate set and nothing new is delivered.
+func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, kind parley.MessageKind, ref string, body Body) (parley.SendResult, error) {
+	plain, err := json.Marshal(body)
+	if err != nil {
+		return parley.SendResult{}, fmt.Errorf("encode body: %w", err)
+	}
+	for attempt := 0; ; attempt++ {
+		devs, err := c.RecipientDevices(ctx, chatID)
+		if err != nil {
+			return parley.SendResult{}, err
+		}
+		envs := make([]parley.Envelope, len(devs))
+		for i, d := range devs {
+			envs[i] = parley.Envelope{DeviceID: d.DeviceID, Body: plain}
+		}
+		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs})
+		if ErrorCode(err) == string(parley.EDevicesChanged) && attempt < maxDeviceRetries {
+			continue
+		}
+		return res, err
+	}
+}
+
+// SendText sends text to chatID as a new message with a random id, and
+// returns where it landed (the id is in the result).
+func (c *Client) SendText(ctx context.Context, chatID int64, text string) (parley.SendResult, error) {
+	return c.SendBody(ctx, chatID, NewMessageID(), parley.KindMessage, "", Body{Text: text})
+}
+
+// NewMessageID returns a random message id: 16 hex digits from
+// crypto/rand, unique enough within one chat.
+func NewMessageID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // never fails; see crypto/rand.Read
+	return hex.EncodeToString(b)
+}
+
+// DecodeBody decodes the plaintext Body of a message entry sent with
+// SendBody. It fails for entries that are not messages (receipts, events,
+// history bundles, system messages) and for bodies that are not Body JSON,
+// such as ciphertexts.
+func DecodeBody(e parley.Entry) (Body, error) {
+	if e.Type != parley.EntryMessage || e.Kind == parley.KindSystem {
+		return Body{}, fmt.Errorf("entry %d is a %s entry, not a message", e.ID, entryLabel(e))
+	}
+	var b Body
+	if err := json.Unmarshal(e.Body, &b); err != nil {
+		return Body{}, fmt.Errorf("decode body of entry %d: %w", e.ID, err)
+	}
+	return b, nil
+}
+
+// DecodeReceipt decodes the body of a receipt entry.
+func DecodeReceipt(e parley.Entry) (parley.ReceiptBody, error) {
+	if e.Type != parley.EntryReceipt {
+		return parley.ReceiptBody{}, fmt.Errorf("entry %d is a %s entry, not a receipt", e.ID, entryLabel(e))
+	}
+	var r parley.ReceiptBody
+	if err := json.Unmarshal(e.Body, &r); err != nil {
+		return parley.ReceiptBody{}, fmt.Errorf("decode receipt of entry %d: %w", e.ID, err)
+	}
+	return r, nil
+}
+
+// DecodeChatEvent decodes the body of a system message (a chat event such
+// as members_added) or of an account event entry (such as device_linked).
+func DecodeChatEvent(e parley.Entry) (parley.ChatEventBody, error) {
+	if e.Type != parley.EntryEvent && (e.Type != parley.EntryMessage || e.Kind != parley.KindSystem) {
+		return parley.ChatEventBody{}, fmt.Errorf("entry %d is a %s entry, not an event", e.ID, entryLabel(e))
+	}
+	var ev parley.ChatEventBody
+	if err := json.Unmarshal(e.Body, &ev); err != nil {
+		return parley.ChatEventBody{}, fmt.Errorf("decode event of entry %d: %w", e.ID, err)
+	}
+	return ev, nil
+}
+
+func entryLabel(e parley.Entry) string {
+	if e.Type == parley.EntryMessage && e.Kind == parley.KindSystem {
+		return "system"
+	}
+	return string(e.Type)
+}

@@ -1,0 +1,188 @@
+// Command parley is Parley's single binary: the server (serve, migrate),
+// the benchmark (bench) and a command-line client for people (login, send,
+// chats, listen, ...). main only wires: it calls run, which returns an
+// error instead of exiting.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/parleyhq/parley/internal/server"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "parley:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `parley: a messaging platform, free for people
+
+Server:
+  parley serve     run the server (SQLite and embedded NATS by default)
+  parley migrate   apply the database schema and exit
+  parley bench     run a benchmark (parley bench messaging -h)
+
+Client (try two terminals with --profile alice / --profile bob):
+  parley login, logout, whoami, profile, lookup, chats, chat, group,
+  send, reply, react, edit, delete, read, inbox, listen, devices,
+  block, unblock         (parley help for details)
+`
+
+// run is the whole program. args excludes the program name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stderr)
+	case "bench":
+		return bench(ctx, args[1:], getenv, stdout, stderr)
+	case "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	return runCLI(ctx, args, getenv, stdin, stdout, stderr)
+}
+
+// envOr returns the environment value of key, or def.
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(getenv func(string) string, key string, def int) int {
+	if v, err := strconv.Atoi(getenv(key)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(getenv func(string) string, key string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(getenv(key)); err == nil {
+		return v
+	}
+	return def
+}
+
+// serverFlags defines the flags shared by serve and migrate; each flag's
+// default comes from its environment variable.
+func serverFlags(fs *flag.FlagSet, getenv func(string) string, o *server.Options) (logLevel, logFormat *string) {
+	fs.StringVar(&o.DataDir, "data", envOr(getenv, "PARLEY_DATA_DIR", "parley-data"), "data directory: SQLite database, media, NATS state (env PARLEY_DATA_DIR)")
+	fs.StringVar(&o.PostgresDSN, "postgres", getenv("PARLEY_POSTGRES_DSN"), "PostgreSQL DSN; SQLite when empty (env PARLEY_POSTGRES_DSN)")
+	logLevel = fs.String("log-level", envOr(getenv, "PARLEY_LOG_LEVEL", "info"), "debug, info, warn or error (env PARLEY_LOG_LEVEL)")
+	logFormat = fs.String("log-format", envOr(getenv, "PARLEY_LOG_FORMAT", "json"), "json or text (env PARLEY_LOG_FORMAT)")
+	return logLevel, logFormat
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("bad log level %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("bad log format %q", format)
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o server.Options
+	logLevel, logFormat := serverFlags(fs, getenv, &o)
+	fs.StringVar(&o.Addr, "addr", envOr(getenv, "PARLEY_ADDR", ":8080"), "HTTP and WebSocket listen address (env PARLEY_ADDR)")
+	fs.StringVar(&o.NATS.URL, "nats", getenv("PARLEY_NATS_URL"), "external NATS URL(s), comma-separated; embedded server when empty (env PARLEY_NATS_URL)")
+	fs.IntVar(&o.NATS.ListenPort, "nats-port", envInt(getenv, "PARLEY_NATS_PORT", 0), "let the embedded NATS accept clients on this port; none when 0 (env PARLEY_NATS_PORT)")
+	fs.StringVar(&o.NATS.ClusterName, "nats-cluster", getenv("PARLEY_NATS_CLUSTER"), "embedded NATS cluster name (env PARLEY_NATS_CLUSTER)")
+	fs.IntVar(&o.NATS.ClusterPort, "nats-cluster-port", envInt(getenv, "PARLEY_NATS_CLUSTER_PORT", 0), "embedded NATS route port (env PARLEY_NATS_CLUSTER_PORT)")
+	routes := fs.String("nats-routes", getenv("PARLEY_NATS_ROUTES"), "embedded NATS cluster peers, comma-separated nats:// URLs (env PARLEY_NATS_ROUTES)")
+	fs.StringVar(&o.NATS.ServerName, "nats-name", getenv("PARLEY_NATS_NAME"), "embedded NATS server name, unique per node in a cluster (env PARLEY_NATS_NAME)")
+	fs.StringVar(&o.SMSGatewayURL, "sms-gateway", getenv("PARLEY_SMS_GATEWAY_URL"), "POST one-time codes to this URL; log them when empty (env PARLEY_SMS_GATEWAY_URL)")
+	fs.StringVar(&o.SMSGatewayToken, "sms-gateway-token", getenv("PARLEY_SMS_GATEWAY_TOKEN"), "bearer token for the SMS gateway (env PARLEY_SMS_GATEWAY_TOKEN)")
+	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")
+	c := &o.Config
+	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", 5), "linked devices per account (env PARLEY_MAX_DEVICES)")
+	fs.IntVar(&c.MaxGroupMembers, "max-group-members", envInt(getenv, "PARLEY_MAX_GROUP_MEMBERS", 1024), "members per group (env PARLEY_MAX_GROUP_MEMBERS)")
+	fs.DurationVar(&c.Retention, "retention", envDuration(getenv, "PARLEY_RETENTION", 30*24*time.Hour), "how long an undelivered envelope is kept (env PARLEY_RETENTION)")
+	fs.DurationVar(&c.EditWindow, "edit-window", envDuration(getenv, "PARLEY_EDIT_WINDOW", 15*time.Minute), "how long a message can be edited (env PARLEY_EDIT_WINDOW)")
+	fs.DurationVar(&c.DeleteWindow, "delete-window", envDuration(getenv, "PARLEY_DELETE_WINDOW", 48*time.Hour), "how long a message can be deleted for everyone (env PARLEY_DELETE_WINDOW)")
+	var maxMedia int
+	fs.IntVar(&maxMedia, "max-media-bytes", envInt(getenv, "PARLEY_MAX_MEDIA_BYTES", 16<<20), "largest media upload (env PARLEY_MAX_MEDIA_BYTES)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.MaxMedia = int64(maxMedia)
+	if *routes != "" {
+		o.NATS.Routes = strings.Split(*routes, ",")
+	}
+	if *secret != "" {
+		o.Secret = []byte(*secret)
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	o.Logger = log
+	srv, err := server.Start(ctx, o)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+	case <-waitChan(srv):
+	}
+	return srv.Shutdown(context.Background())
+}
+
+func waitChan(srv *server.Server) <-chan error {
+	ch := make(chan error, 1)
+	go func() { ch <- srv.Wait() }()
+	return ch
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o server.Options
+	logLevel, logFormat := serverFlags(fs, getenv, &o)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log, err := newLogger(stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	st, err := server.OpenStore(ctx, o)
+	if err != nil {
+		return err
+	}
+	log.Info("schema is up to date")
+	return st.Close()
+}
