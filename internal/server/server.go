@@ -45,6 +45,9 @@ type Options struct {
 	Logger          *slog.Logger
 	Codes           parley.CodeSender // overrides the sender chosen above (tests)
 	ShutdownTimeout time.Duration     // default 10s
+	// Now is the service's clock; default time.Now. Tests move it to reach
+	// retention, disappearing timers, edit windows and code expiry.
+	Now func() time.Time
 }
 
 func (o *Options) setDefaults() {
@@ -181,7 +184,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	m := newMetrics()
-	svc := parley.NewService(cfg, parley.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, OnCommit: m.observeCommit})
+	svc := parley.NewService(cfg, parley.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now, OnCommit: m.observeCommit})
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
 		Connections: m.connections, Pushed: m.pushed})
 	if err != nil {

@@ -89,6 +89,41 @@ func WithPostgres(t testing.TB, dsn string) Option {
 // WithExternalNATS uses an external NATS server.
 func WithExternalNATS(url string) Option { return func(o *server.Options) { o.NATS.URL = url } }
 
+// Clock is a clock for tests: real time plus an offset that only Advance
+// changes, so time still flows (timeouts, resend gaps) but a test can jump
+// past a retention, a disappearing timer, an edit window or a code expiry.
+// The zero value is real time.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// WithClock makes the service read time from c.
+func WithClock(c *Clock) Option { return func(o *server.Options) { o.Now = c.Now } }
+
+// Sweep runs the service's expiry sweep now (Run does it every
+// SweepInterval), failing the test on an error.
+func (s *Server) Sweep(t testing.TB) {
+	t.Helper()
+	if err := s.Service().Sweep(context.Background()); err != nil {
+		t.Fatalf("sweep: %v", err)
+	}
+}
+
 // WithOptions edits the options directly.
 func WithOptions(fn func(*server.Options)) Option { return fn }
 
