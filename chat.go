@@ -355,6 +355,10 @@ func (s *Service) SetDisappearing(ctx context.Context, p Principal, chatID int64
 		if _, err := s.store.PurgeChatEntries(ctx, chatID, s.now().Add(-after)); err != nil {
 			return ChatView{}, fmt.Errorf("purge chat entries: %w", err)
 		}
+		// What is still queued disappears at the new timer too.
+		if _, err := s.store.ShortenChatExpiry(ctx, chatID, after); err != nil {
+			return ChatView{}, fmt.Errorf("shorten chat expiry: %w", err)
+		}
 	}
 	secs := int64(after / time.Second)
 	if err := s.chatEvent(ctx, chatID, nil, ChatEventBody{Event: "disappearing_changed", Actor: p.AccountID, DisappearAfter: &secs}); err != nil {

@@ -266,16 +266,32 @@ func (s *Service) matchEnvelopes(devs []Device, envs []Envelope) error {
 }
 
 // Pending returns up to limit (1 to 1000) of the caller device's queued
-// entries with id > after, oldest first.
+// entries with id > after, oldest first. Entries past their expiry are
+// never handed out, even before Sweep deletes them; fewer than limit
+// entries means there are no more.
 func (s *Service) Pending(ctx context.Context, p Principal, after int64, limit int) ([]Entry, error) {
 	if limit <= 0 || limit > 1000 {
 		return nil, &Error{Code: EInvalid, Message: "limit must be 1 to 1000", Details: map[string]any{"field": "limit"}}
 	}
-	es, err := s.store.Pending(ctx, p.DeviceID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("pending: %w", err)
+	now := s.now()
+	var out []Entry
+	for len(out) < limit {
+		want := limit - len(out)
+		es, err := s.store.Pending(ctx, p.DeviceID, after, want)
+		if err != nil {
+			return nil, fmt.Errorf("pending: %w", err)
+		}
+		for _, e := range es {
+			if e.ExpiresAt.IsZero() || now.Before(e.ExpiresAt) {
+				out = append(out, e)
+			}
+		}
+		if len(es) < want {
+			break
+		}
+		after = es[len(es)-1].ID
 	}
-	return es, nil
+	return out, nil
 }
 
 // Ack removes entries from the caller device's inbox: the server forgets an

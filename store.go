@@ -152,6 +152,13 @@ type MessageStore interface {
 	// PurgeChatEntries deletes every inbox entry of the chat whose message was
 	// created before t, for disappearing messages whose timer was shortened.
 	PurgeChatEntries(ctx context.Context, chatID int64, createdBefore time.Time) (int, error)
+	// ShortenChatExpiry makes the chat's queued messages (entries of type
+	// message, except system events) expire at most after past their
+	// creation, silently: where CreatedAt+after is before ExpiresAt, it
+	// becomes the ExpiresAt and NotifyExpiry is cleared. It returns how many
+	// entries it changed. A disappearing timer set on a chat uses it for
+	// what is already queued.
+	ShortenChatExpiry(ctx context.Context, chatID int64, after time.Duration) (int, error)
 }
 
 // MediaStore holds media metadata; the bytes live in a BlobStore.

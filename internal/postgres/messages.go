@@ -375,3 +375,15 @@ func (db *DB) PurgeChatEntries(ctx context.Context, chatID int64, createdBefore 
 func sortEntries(es []parley.Entry) {
 	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }
+
+// ShortenChatExpiry makes the chat's queued messages expire at most after
+// past their creation, silently, and returns how many entries it changed.
+func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Duration) (int, error) {
+	tag, err := db.pool.Exec(ctx, `UPDATE inbox SET expires_at = created_at + $2::bigint * interval '1 microsecond', notify_expiry = false
+		WHERE chat_id = $1 AND type = 'message' AND kind <> 'system'
+			AND expires_at > created_at + $2::bigint * interval '1 microsecond'`, chatID, after.Microseconds())
+	if err != nil {
+		return 0, wrap("shorten chat expiry", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

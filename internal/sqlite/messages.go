@@ -361,6 +361,19 @@ func (db *DB) PurgeChatEntries(ctx context.Context, chatID int64, createdBefore 
 	return int(n), wrap("purge chat entries", err)
 }
 
+// ShortenChatExpiry makes the chat's queued messages expire at most after
+// past their creation, silently, and returns how many entries it changed.
+func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Duration) (int, error) {
+	res, err := db.w.ExecContext(ctx, `UPDATE inbox SET expires_at = created_at + ?1, notify_expiry = 0
+		WHERE chat_id = ?2 AND type = 'message' AND kind <> 'system' AND expires_at > created_at + ?1`,
+		after.Nanoseconds(), chatID)
+	if err != nil {
+		return 0, wrap("shorten chat expiry", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), wrap("shorten chat expiry", err)
+}
+
 func sortEntries(es []parley.Entry) {
 	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }

@@ -527,3 +527,36 @@ func testPurgeChatEntries(t *testing.T, s parley.Store) {
 	_, err = s.GetMessage(ctx, f.chat.ID, "old")
 	ok(t, "get message after purge", err)
 }
+
+func testShortenChatExpiry(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	other := newGroup(t, s, f.alice.ID, f.bob.ID)
+	old := f.message(f.chat.ID, "old", t0, f.bobDev)
+	young := f.message(f.chat.ID, "young", at(time.Hour), f.bobDev)
+	soon := f.message(f.chat.ID, "soon", t0, f.bobDev)
+	soon.Entries[0].ExpiresAt, soon.Entries[0].NotifyExpiry = at(time.Hour), false // already sooner
+	system := &parley.Append{ChatID: f.chat.ID, Sequenced: true, Entries: []parley.Entry{{DeviceID: f.bobDev.ID,
+		Type: parley.EntryMessage, ChatID: f.chat.ID, Kind: parley.KindSystem, Body: []byte(`{}`),
+		CreatedAt: t0, ExpiresAt: at(30 * 24 * time.Hour)}}}
+	elsewhere := f.message(other.ID, "old", t0, f.bobDev)
+	commit(t, s, old, young, soon, system, elsewhere)
+
+	n, err := s.ShortenChatExpiry(ctx, f.chat.ID, 24*time.Hour)
+	ok(t, "shorten chat expiry", err)
+	if n != 2 {
+		t.Errorf("shortened: got %d, want 2", n)
+	}
+	want := entriesOf(f.bobDev.ID, old, young, soon, system, elsewhere)
+	want[0].ExpiresAt, want[0].NotifyExpiry = at(24*time.Hour), false
+	want[1].ExpiresAt, want[1].NotifyExpiry = at(25*time.Hour), false
+	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), want)
+
+	// Expiring them is silent.
+	n, notify, err := s.Expire(ctx, at(24*time.Hour), 100)
+	ok(t, "expire", err)
+	if n != 2 || len(notify) != 0 {
+		t.Errorf("expire: got %d deleted and %d to notify, want 2 and 0", n, len(notify))
+	}
+	wantDiff(t, "bob's inbox after expire", pending(t, s, f.bobDev.ID), []parley.Entry{want[1], want[3], want[4]})
+}

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"ExpireLimit", testExpireLimit},
 		{"PruneMessages", testPruneMessages},
 		{"PurgeChatEntries", testPurgeChatEntries},
+		{"ShortenChatExpiry", testShortenChatExpiry},
 		{"Media", testMedia},
 		{"MediaVisibility", testMediaVisibility},
 		{"MissingReferences", testMissingReferences},
