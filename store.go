@@ -20,6 +20,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+	ChannelStore
 }
 
 // AccountStore holds accounts, one-time codes, devices and blocks.

@@ -71,6 +71,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 			tt.fn(t, open(t))
 		})
 	}
+	runChannels(t, open)
 }
 
 // t0 is the fixtures' clock: an arbitrary instant with whole microseconds.

@@ -1,0 +1,453 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// runChannels runs the ChannelStore part of the suite.
+func runChannels(t *testing.T, open func(t *testing.T) parley.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s parley.Store)
+	}{
+		{"Channels", testChannels},
+		{"ChannelAdmins", testChannelAdmins},
+		{"ChannelFollows", testChannelFollows},
+		{"ChannelFollowRequests", testChannelFollowRequests},
+		{"ChannelPosts", testChannelPosts},
+		{"ChannelPurge", testChannelPurge},
+		{"ChannelReactionsVotes", testChannelReactionsVotes},
+		{"ChannelVotesConcurrent", testChannelVotesConcurrent},
+		{"ChannelFollowsConcurrent", testChannelFollowsConcurrent},
+		{"ChannelViews", testChannelViews},
+		{"ChannelDirectory", testChannelDirectory},
+		{"ChannelReports", testChannelReports},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.fn(t, open(t))
+		})
+	}
+}
+
+func newChannel(t testing.TB, s parley.Store, owner int64, handle string) parley.Channel {
+	t.Helper()
+	c := parley.Channel{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt",
+		OwnerID: owner, Listed: true, FollowPolicy: parley.FollowAnyone, AllowForwards: true, AllowReactions: true,
+		InviteCode: "inv-" + handle, CreatedAt: t0}
+	ok(t, "create channel", s.CreateChannel(t.Context(), &c))
+	return c
+}
+
+func testChannels(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	c := newChannel(t, s, a.ID, "news")
+	if c.ID <= 0 {
+		t.Fatalf("create channel: got ID %d, want > 0", c.ID)
+	}
+	got, err := s.GetChannel(ctx, c.ID)
+	ok(t, "get channel", err)
+	wantDiff(t, "channel", got, c)
+	got, err = s.GetChannelByInvite(ctx, "inv-news")
+	ok(t, "get by invite", err)
+	wantDiff(t, "channel by invite", got, c)
+	_, err = s.GetChannel(ctx, c.ID+100)
+	wantCode(t, "get missing channel", err, parley.ENotFound)
+
+	dup := parley.Channel{Handle: "news", Name: "x", OwnerID: a.ID, FollowPolicy: parley.FollowAnyone, InviteCode: "other", CreatedAt: t0}
+	wantCode(t, "create channel with taken handle", s.CreateChannel(ctx, &dup), parley.EConflict)
+
+	upd := c
+	upd.Name, upd.Description, upd.Listed, upd.FollowPolicy, upd.AllowForwards, upd.InviteCode = "News 2", "d", false, parley.FollowApproved, false, "inv-2"
+	upd.LastSeq, upd.Followers, upd.Verified = 99, 99, true // not written by UpdateChannel
+	ok(t, "update channel", s.UpdateChannel(ctx, upd))
+	want := upd
+	want.LastSeq, want.Followers, want.Verified = 0, 0, false
+	got, err = s.GetChannel(ctx, c.ID)
+	ok(t, "get updated channel", err)
+	wantDiff(t, "updated channel", got, want)
+
+	ok(t, "verify", s.SetChannelVerified(ctx, c.ID, true))
+	ok(t, "suspend", s.SetChannelSuspension(ctx, c.ID, "spam", at(time.Hour)))
+	got, _ = s.GetChannel(ctx, c.ID)
+	if !got.Verified || got.SuspendReason != "spam" || !got.SuspendedAt.Equal(at(time.Hour)) {
+		t.Errorf("after verify and suspend: got verified %v, reason %q, at %v", got.Verified, got.SuspendReason, got.SuspendedAt)
+	}
+	ok(t, "lift suspension", s.SetChannelSuspension(ctx, c.ID, "ignored", time.Time{}))
+	got, _ = s.GetChannel(ctx, c.ID)
+	if got.Suspended() || got.SuspendReason != "" {
+		t.Errorf("after lifting: got reason %q, at %v; want none", got.SuspendReason, got.SuspendedAt)
+	}
+	wantCode(t, "verify missing", s.SetChannelVerified(ctx, c.ID+100, true), parley.ENotFound)
+}
+
+func testChannelAdmins(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	c3 := newAccount(t, s, "+15550000003")
+	ch := newChannel(t, s, a.ID, "news")
+	ok(t, "add admin", s.AddChannelAdmin(ctx, parley.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: parley.ChannelAdmin, AddedAt: t0}, 2))
+	ok(t, "add admin twice", s.AddChannelAdmin(ctx, parley.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: parley.ChannelAdmin, AddedAt: t0}, 2))
+	wantCode(t, "add admin over limit", s.AddChannelAdmin(ctx, parley.ChannelAdminRow{ChannelID: ch.ID, AccountID: c3.ID, Role: parley.ChannelAdmin, AddedAt: t0}, 2), parley.ELimit)
+	as, err := s.ChannelAdmins(ctx, ch.ID)
+	ok(t, "admins", err)
+	wantDiff(t, "admins", as, []parley.ChannelAdminRow{
+		{ChannelID: ch.ID, AccountID: a.ID, Role: parley.ChannelOwner, AddedAt: t0},
+		{ChannelID: ch.ID, AccountID: b.ID, Role: parley.ChannelAdmin, AddedAt: t0},
+	})
+	cs, err := s.AdminChannels(ctx, b.ID)
+	ok(t, "admin channels", err)
+	if len(cs) != 1 || cs[0].ID != ch.ID {
+		t.Errorf("admin channels of b: got %v, want [%d]", cs, ch.ID)
+	}
+	ok(t, "remove admin", s.RemoveChannelAdmin(ctx, ch.ID, b.ID))
+	wantCode(t, "remove admin twice", s.RemoveChannelAdmin(ctx, ch.ID, b.ID), parley.ENotFound)
+	_, err = s.GetChannelAdmin(ctx, ch.ID, b.ID)
+	wantCode(t, "get removed admin", err, parley.ENotFound)
+}
+
+func testChannelFollows(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	ch := newChannel(t, s, a.ID, "news")
+	day := at(0)
+	added, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: b.ID, FollowedAt: day})
+	ok(t, "follow", err)
+	again, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: b.ID, FollowedAt: day})
+	ok(t, "follow again", err)
+	if !added || again {
+		t.Errorf("follow then follow again: got %v, %v, want true, false", added, again)
+	}
+	_, err = s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID + 100, AccountID: b.ID, FollowedAt: day})
+	wantCode(t, "follow missing channel", err, parley.ENotFound)
+	got, _ := s.GetChannel(ctx, ch.ID)
+	if got.Followers != 1 {
+		t.Errorf("followers: got %d, want 1", got.Followers)
+	}
+	ok(t, "mute", s.SetFollowMuted(ctx, ch.ID, b.ID, true))
+	ok(t, "read", s.RaiseReadSeq(ctx, ch.ID, b.ID, 5))
+	ok(t, "read lower", s.RaiseReadSeq(ctx, ch.ID, b.ID, 3))
+	f, err := s.GetFollow(ctx, ch.ID, b.ID)
+	ok(t, "get follow", err)
+	wantDiff(t, "follow", f, parley.Follow{ChannelID: ch.ID, AccountID: b.ID, Muted: true, ReadSeq: 5, FollowedAt: day})
+	fs, cs, err := s.FollowedChannels(ctx, b.ID)
+	ok(t, "followed channels", err)
+	if len(fs) != 1 || len(cs) != 1 || cs[0].ID != ch.ID || fs[0] != f {
+		t.Errorf("followed channels: got %v %v", fs, cs)
+	}
+	removed, err := s.RemoveFollow(ctx, ch.ID, b.ID, at(48*time.Hour))
+	ok(t, "unfollow", err)
+	removedAgain, err := s.RemoveFollow(ctx, ch.ID, b.ID, at(48*time.Hour))
+	ok(t, "unfollow again", err)
+	if !removed || removedAgain {
+		t.Errorf("unfollow twice: got %v, %v, want true, false", removed, removedAgain)
+	}
+	wantCode(t, "mute after unfollow", s.SetFollowMuted(ctx, ch.ID, b.ID, false), parley.ENotFound)
+	d0 := parley.DayOf(t0)
+	days, err := s.ChannelDays(ctx, ch.ID, d0, d0+10)
+	ok(t, "channel days", err)
+	wantDiff(t, "days", days, []parley.ChannelDay{
+		{ChannelID: ch.ID, Day: d0, Follows: 1, Followers: 1},
+		{ChannelID: ch.ID, Day: d0 + 2, Unfollows: 1, Followers: 0},
+	})
+}
+
+func testChannelFollowsConcurrent(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	owner := newAccount(t, s, "+15550000100")
+	ch := newChannel(t, s, owner.ID, "news")
+	const n = 20
+	var accts []parley.Account
+	for i := range n {
+		accts = append(accts, newAccount(t, s, fmt.Sprintf("+155500010%02d", i)))
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		for range 2 { // each follows twice, concurrently
+			wg.Go(func() {
+				if _, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: accts[i].ID, FollowedAt: t0}); err != nil {
+					t.Errorf("follow: %v", err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	got, _ := s.GetChannel(ctx, ch.ID)
+	if got.Followers != n {
+		t.Errorf("followers after concurrent follows: got %d, want %d", got.Followers, n)
+	}
+	days, _ := s.ChannelDays(ctx, ch.ID, 0, 1<<40)
+	if len(days) != 1 || days[0].Follows != n {
+		t.Errorf("days after concurrent follows: got %+v, want one day with %d follows", days, n)
+	}
+}
+
+func testChannelFollowRequests(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	ch := newChannel(t, s, a.ID, "news")
+	r, err := s.PutFollowRequest(ctx, parley.FollowRequest{ID: "req1", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: t0})
+	ok(t, "put request", err)
+	r2, err := s.PutFollowRequest(ctx, parley.FollowRequest{ID: "req2", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: at(time.Second)})
+	ok(t, "put request again", err)
+	want := parley.FollowRequest{ID: "req1", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: t0}
+	wantDiff(t, "request", r, want)
+	wantDiff(t, "repeated request", r2, want)
+	rs, err := s.FollowRequests(ctx, ch.ID, 10)
+	ok(t, "requests", err)
+	wantDiff(t, "requests", rs, []parley.FollowRequest{want})
+	n, err := s.CountFollowRequests(ctx, ch.ID)
+	ok(t, "count requests", err)
+	if n != 1 {
+		t.Errorf("count requests: got %d, want 1", n)
+	}
+	got, err := s.GetFollowRequest(ctx, ch.ID, "req1")
+	ok(t, "get request", err)
+	wantDiff(t, "got request", got, want)
+	ok(t, "delete request", s.DeleteFollowRequest(ctx, ch.ID, "req1"))
+	wantCode(t, "delete request twice", s.DeleteFollowRequest(ctx, ch.ID, "req1"), parley.ENotFound)
+}
+
+func testChannelPosts(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	ch := newChannel(t, s, a.ID, "news")
+	var posts []parley.Post
+	for i := range 5 {
+		p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: fmt.Sprint("post ", i), AuthorID: a.ID,
+			CreatedAt: at(time.Duration(i) * time.Second), SubscriberOnly: i == 3}
+		if i == 4 {
+			p.Kind, p.Poll = parley.PostPoll, &parley.Poll{Options: []string{"yes", "no"}, Multiple: true}
+		}
+		ok(t, "create post", s.CreatePost(ctx, &p))
+		if p.Seq != int64(i+1) {
+			t.Fatalf("post %d: got seq %d, want %d", i, p.Seq, i+1)
+		}
+		posts = append(posts, p)
+	}
+	p := parley.Post{ChannelID: ch.ID + 100, Kind: parley.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
+	wantCode(t, "post to missing channel", s.CreatePost(ctx, &p), parley.ENotFound)
+	got, _ := s.GetChannel(ctx, ch.ID)
+	if got.LastSeq != 5 {
+		t.Errorf("last seq: got %d, want 5", got.LastSeq)
+	}
+	gp, err := s.GetPost(ctx, ch.ID, 5)
+	ok(t, "get post", err)
+	wantDiff(t, "poll post", gp, posts[4])
+
+	page, err := s.Posts(ctx, ch.ID, 0, 2, true)
+	ok(t, "first page", err)
+	wantDiff(t, "first page", page, []parley.Post{posts[4], posts[3]})
+	page, err = s.Posts(ctx, ch.ID, 4, 10, false)
+	ok(t, "second page without subscriber posts", err)
+	wantDiff(t, "second page", page, []parley.Post{posts[2], posts[1], posts[0]})
+
+	upd := posts[0]
+	upd.Text, upd.Link, upd.EditedAt = "edited", "https://example.com", at(time.Hour)
+	upd.Kind = parley.PostPoll // not written
+	ok(t, "update post", s.UpdatePost(ctx, upd))
+	gp, _ = s.GetPost(ctx, ch.ID, 1)
+	upd.Kind = parley.PostText
+	wantDiff(t, "updated post", gp, upd)
+
+	ok(t, "delete post", s.DeletePost(ctx, ch.ID, 2))
+	wantCode(t, "delete post twice", s.DeletePost(ctx, ch.ID, 2), parley.ENotFound)
+	_, err = s.GetPost(ctx, ch.ID, 2)
+	wantCode(t, "get deleted post", err, parley.ENotFound)
+}
+
+func testChannelPurge(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	ch := newChannel(t, s, a.ID, "news")
+	for i := range 5 {
+		p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: "x", AuthorID: a.ID, CreatedAt: at(time.Duration(i) * time.Hour)}
+		ok(t, "create post", s.CreatePost(ctx, &p))
+	}
+	ok(t, "react", s.SetReaction(ctx, ch.ID, 1, a.ID, "👍"))
+	n, err := s.PurgePosts(ctx, at(3*time.Hour), 2)
+	ok(t, "purge", err)
+	if n != 2 {
+		t.Errorf("purge with limit 2: got %d, want 2", n)
+	}
+	n, err = s.PurgePosts(ctx, at(3*time.Hour), 10)
+	ok(t, "purge rest", err)
+	if n != 1 {
+		t.Errorf("purge rest: got %d, want 1", n)
+	}
+	ps, _ := s.Posts(ctx, ch.ID, 0, 10, true)
+	if len(ps) != 2 || ps[0].Seq != 5 || ps[1].Seq != 4 {
+		t.Errorf("after purge: got %d posts, want seqs 5 and 4", len(ps))
+	}
+	st, _ := s.PostStats(ctx, ch.ID, []int64{1})
+	if len(st) != 0 {
+		t.Errorf("stats of purged post: got %v, want none", st)
+	}
+}
+
+func testChannelReactionsVotes(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	ch := newChannel(t, s, a.ID, "news")
+	p := parley.Post{ChannelID: ch.ID, Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"a", "b", "c"}}, AuthorID: a.ID, CreatedAt: t0}
+	ok(t, "create post", s.CreatePost(ctx, &p))
+	ok(t, "react a", s.SetReaction(ctx, ch.ID, 1, a.ID, "👍"))
+	ok(t, "react b", s.SetReaction(ctx, ch.ID, 1, b.ID, "👍"))
+	ok(t, "change b", s.SetReaction(ctx, ch.ID, 1, b.ID, "❤️"))
+	ok(t, "vote a", s.SetVotes(ctx, ch.ID, 1, a.ID, []int{0, 2}))
+	ok(t, "vote b", s.SetVotes(ctx, ch.ID, 1, b.ID, []int{2}))
+	ok(t, "revote b", s.SetVotes(ctx, ch.ID, 1, b.ID, []int{1}))
+	wantCode(t, "react to missing post", s.SetReaction(ctx, ch.ID, 9, a.ID, "👍"), parley.ENotFound)
+	wantCode(t, "vote on missing post", s.SetVotes(ctx, ch.ID, 9, a.ID, []int{0}), parley.ENotFound)
+	st, err := s.PostStats(ctx, ch.ID, []int64{1, 9})
+	ok(t, "stats", err)
+	wantDiff(t, "stats", st, map[int64]parley.PostStats{1: {Reactions: map[string]int64{"👍": 1, "❤️": 1}, Votes: []int64{1, 1, 1}, Voters: 2}})
+	mine, err := s.PostMine(ctx, ch.ID, a.ID, []int64{1})
+	ok(t, "mine", err)
+	wantDiff(t, "mine", mine, map[int64]parley.PostMine{1: {Reaction: "👍", Votes: []int{0, 2}}})
+	ok(t, "unreact", s.SetReaction(ctx, ch.ID, 1, a.ID, ""))
+	ok(t, "unvote", s.SetVotes(ctx, ch.ID, 1, a.ID, nil))
+	st, _ = s.PostStats(ctx, ch.ID, []int64{1})
+	wantDiff(t, "stats after removal", st, map[int64]parley.PostStats{1: {Reactions: map[string]int64{"❤️": 1}, Votes: []int64{0, 1}, Voters: 1}})
+}
+
+// testChannelVotesConcurrent has many voters vote and change their votes
+// at once: the counts must be exact.
+func testChannelVotesConcurrent(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	owner := newAccount(t, s, "+15550000100")
+	ch := newChannel(t, s, owner.ID, "news")
+	p := parley.Post{ChannelID: ch.ID, Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"a", "b"}}, AuthorID: owner.ID, CreatedAt: t0}
+	ok(t, "create post", s.CreatePost(ctx, &p))
+	const n = 30
+	var accts []parley.Account
+	for i := range n {
+		a := newAccount(t, s, fmt.Sprintf("+155500010%02d", i))
+		if _, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: a.ID, FollowedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		accts = append(accts, a)
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			// Vote b, then a, concurrently with everyone else; twice a reaction.
+			for _, opt := range []int{1, 0} {
+				if err := s.SetVotes(ctx, ch.ID, p.Seq, accts[i].ID, []int{opt}); err != nil {
+					t.Errorf("vote: %v", err)
+				}
+			}
+			for _, e := range []string{"👍", "🔥"} {
+				if err := s.SetReaction(ctx, ch.ID, p.Seq, accts[i].ID, e); err != nil {
+					t.Errorf("react: %v", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st, err := s.PostStats(ctx, ch.ID, []int64{p.Seq})
+	ok(t, "stats", err)
+	wantDiff(t, "stats after concurrent votes", st[p.Seq], parley.PostStats{Reactions: map[string]int64{"🔥": n}, Votes: []int64{n}, Voters: n})
+}
+
+func testChannelViews(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	ch := newChannel(t, s, a.ID, "news")
+	p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
+	ok(t, "create post", s.CreatePost(ctx, &p))
+	for i, v := range []string{"h1", "h2", "h1"} {
+		added, err := s.AddView(ctx, ch.ID, p.Seq, []byte(v))
+		ok(t, "view", err)
+		if want := i < 2; added != want {
+			t.Errorf("view %d (%s): got new %v, want %v", i, v, added, want)
+		}
+	}
+	_, err := s.AddView(ctx, ch.ID, 99, []byte("h1"))
+	wantCode(t, "view missing post", err, parley.ENotFound)
+	gp, _ := s.GetPost(ctx, ch.ID, p.Seq)
+	if gp.Views != 2 {
+		t.Errorf("views: got %d, want 2", gp.Views)
+	}
+}
+
+func testChannelDirectory(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	var fans []parley.Account
+	for i := range 4 {
+		fans = append(fans, newAccount(t, s, fmt.Sprintf("+155500010%02d", i)))
+	}
+	old := newChannel(t, s, a.ID, "old_news")  // 3 followers, all long ago
+	mid := newChannel(t, s, a.ID, "mid_sport") // 2 followers, this week
+	hidden := newChannel(t, s, a.ID, "hidden_news")
+	c := parley.Channel{Handle: "newest", Name: "Newest Tech", Category: "technology", Country: "US", Language: "en",
+		OwnerID: a.ID, Listed: true, FollowPolicy: parley.FollowAnyone, InviteCode: "inv-newest", CreatedAt: at(time.Hour)}
+	ok(t, "create newest", s.CreateChannel(ctx, &c))
+	hidden.Listed = false
+	ok(t, "unlist", s.UpdateChannel(ctx, hidden))
+	susp := newChannel(t, s, a.ID, "suspended")
+	ok(t, "suspend", s.SetChannelSuspension(ctx, susp.ID, "spam", t0))
+	week := at(30 * 24 * time.Hour)
+	for i := range 3 {
+		_, err := s.AddFollow(ctx, parley.Follow{ChannelID: old.ID, AccountID: fans[i].ID, FollowedAt: t0})
+		ok(t, "follow old", err)
+	}
+	for i := range 2 {
+		_, err := s.AddFollow(ctx, parley.Follow{ChannelID: mid.ID, AccountID: fans[i].ID, FollowedAt: week})
+		ok(t, "follow mid", err)
+	}
+	ids := func(cs []parley.Channel) []int64 {
+		var out []int64
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	q := func(q parley.DirectoryQuery) []int64 {
+		t.Helper()
+		if q.Limit == 0 {
+			q.Limit = 10
+		}
+		cs, err := s.Directory(ctx, q)
+		ok(t, "directory", err)
+		return ids(cs)
+	}
+	wantDiff(t, "popular", q(parley.DirectoryQuery{Sort: parley.SortPopular}), []int64{old.ID, mid.ID, c.ID})
+	wantDiff(t, "growth", q(parley.DirectoryQuery{Sort: parley.SortGrowth, Since: parley.DayOf(week) - 6}), []int64{mid.ID, old.ID, c.ID})
+	wantDiff(t, "new", q(parley.DirectoryQuery{Sort: parley.SortNew}), []int64{c.ID, mid.ID, old.ID})
+	wantDiff(t, "category", q(parley.DirectoryQuery{Category: "technology"}), []int64{c.ID})
+	wantDiff(t, "country and language", q(parley.DirectoryQuery{Country: "BR", Language: "pt"}), []int64{old.ID, mid.ID})
+	wantDiff(t, "search name", q(parley.DirectoryQuery{Search: "TECH"}), []int64{c.ID})
+	wantDiff(t, "search handle", q(parley.DirectoryQuery{Search: "_sport"}), []int64{mid.ID})
+	wantDiff(t, "search is literal", q(parley.DirectoryQuery{Search: "%"}), []int64(nil))
+	wantDiff(t, "paging", q(parley.DirectoryQuery{Limit: 1, Offset: 1}), []int64{mid.ID})
+}
+
+func testChannelReports(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	ch := newChannel(t, s, a.ID, "news")
+	r1 := parley.ChannelReport{ChannelID: ch.ID, ReporterID: a.ID, Reason: "spam", CreatedAt: t0}
+	ok(t, "report", s.AddChannelReport(ctx, &r1))
+	r2 := parley.ChannelReport{ChannelID: ch.ID, PostSeq: 3, ReporterID: a.ID, Reason: "violence", CreatedAt: t0}
+	ok(t, "report post", s.AddChannelReport(ctx, &r2))
+	again := parley.ChannelReport{ChannelID: ch.ID, ReporterID: a.ID, Reason: "again", CreatedAt: t0}
+	ok(t, "report again", s.AddChannelReport(ctx, &again))
+	if again.ID != r1.ID {
+		t.Errorf("repeated report: got id %d, want %d", again.ID, r1.ID)
+	}
+	rs, err := s.ChannelReports(ctx, 10)
+	ok(t, "reports", err)
+	wantDiff(t, "reports", rs, []parley.ChannelReport{r2, r1})
+}
