@@ -11,18 +11,14 @@ import (
 )
 
 // Body is the plaintext content of a message as SendBody encodes it: JSON,
-// the same bytes in every envelope. The server never reads it. Which fields
-// are set depends on the kind: Text for a message or an edit (ReplyTo and
-// Forwarded optional, MediaID and MediaType for an attachment), Emoji for a
-// reaction (empty to remove one), nothing for a delete.
-type Body struct {
-	Text      string `json:"text,omitempty"`
-	ReplyTo   string `json:"reply_to,omitempty"`
-	Forwarded bool   `json:"forwarded,omitempty"`
-	MediaID   string `json:"media_id,omitempty"`
-	MediaType string `json:"media_type,omitempty"`
-	Emoji     string `json:"emoji,omitempty"`
-}
+// the same bytes in every envelope. The server never reads it (except a
+// business number's cloud device, which is an endpoint like a phone). It is
+// parley.Content: Text for a message or an edit (ReplyTo and Forwarded
+// optional, MediaID and MediaType for an attachment), Emoji for a reaction
+// (empty to remove one), nothing for a delete, and the structured business
+// content (location, interactive, interactive replies, templates,
+// referrals) that parley.Content documents.
+type Body = parley.Content
 
 // maxDeviceRetries bounds how often SendBody refetches the recipients'
 // devices after a devices_changed answer.

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"MediaVisibility", testMediaVisibility},
 		{"MissingReferences", testMissingReferences},
 	}
+	tests = append(tests, businessTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))

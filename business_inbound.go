@@ -1,0 +1,351 @@
+package parley
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Run is the inbound pipeline of the cloud devices: it reads each business
+// number's inbox (customers' messages and receipts for the business's
+// messages), turns entries into webhooks in the outbox, updates the service
+// window and the ledger, and only then acknowledges the entries (at least
+// once; webhook and ledger keys make a replay harmless). It wakes on the
+// bus when an entry for a cloud device is published, and polls every
+// InboxPoll in case a wake-up was missed. It returns when ctx is done.
+func (b *Businesses) Run(ctx context.Context) error {
+	if err := b.loadCloudDevices(ctx); err != nil {
+		b.log.Error("load cloud devices", "err", err)
+	}
+	unsub, err := b.svc.bus.Subscribe("parley.dev.*", func(subject string, _ []byte) {
+		id, err := strconv.ParseInt(strings.TrimPrefix(subject, "parley.dev."), 10, 64)
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		num, ok := b.cloud[id]
+		b.mu.Unlock()
+		if ok {
+			select {
+			case b.wake <- num:
+			default: // the poll will catch it
+			}
+		}
+	})
+	if err != nil {
+		b.log.Warn("subscribe for cloud inboxes; polling only", "err", err)
+	} else {
+		defer unsub()
+	}
+	t := time.NewTicker(b.cfg.InboxPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case num := <-b.wake:
+			b.drain(ctx, num)
+		case <-t.C:
+			if err := b.loadCloudDevices(ctx); err != nil && ctx.Err() == nil {
+				b.log.Error("load cloud devices", "err", err)
+				continue
+			}
+			b.mu.Lock()
+			nums := make([]int64, 0, len(b.cloud))
+			for _, num := range b.cloud {
+				nums = append(nums, num)
+			}
+			b.mu.Unlock()
+			for _, num := range nums {
+				b.drain(ctx, num)
+			}
+		}
+	}
+}
+
+func (b *Businesses) loadCloudDevices(ctx context.Context) error {
+	ns, err := b.st.ListNumbers(ctx, 0)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	for _, n := range ns {
+		b.cloud[n.DeviceID] = n.ID
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *Businesses) drain(ctx context.Context, numberID int64) {
+	for ctx.Err() == nil {
+		n, err := b.ProcessInbox(ctx, numberID)
+		if err != nil {
+			if ctx.Err() == nil {
+				b.log.Error("process cloud inbox", "number", numberID, "err", err)
+			}
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+// ProcessInbox handles up to one page of a number's cloud inbox and
+// returns how many entries it acknowledged.
+func (b *Businesses) ProcessInbox(ctx context.Context, numberID int64) (int, error) {
+	n, err := b.st.GetNumber(ctx, numberID)
+	if err != nil {
+		return 0, fmt.Errorf("get number: %w", err)
+	}
+	biz, err := b.st.GetBusiness(ctx, n.BusinessID)
+	if err != nil {
+		return 0, fmt.Errorf("get business: %w", err)
+	}
+	p := cloudPrincipal(n)
+	entries, err := b.svc.Pending(ctx, p, 0, 200)
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	in := &inboundBatch{b: b, biz: biz, n: n, accounts: map[int64]Account{}, convs: map[int64]*Conversation{}}
+	ids := make([]int64, 0, len(entries))
+	for _, e := range entries {
+		if err := in.entry(ctx, e); err != nil {
+			return 0, fmt.Errorf("entry %d: %w", e.ID, err)
+		}
+		ids = append(ids, e.ID)
+	}
+	for _, c := range in.convs {
+		if err := b.st.PutConversation(ctx, *c); err != nil {
+			return 0, fmt.Errorf("put conversation: %w", err)
+		}
+	}
+	if len(in.usage) > 0 {
+		if _, err := b.st.AppendUsage(ctx, in.usage); err != nil {
+			return 0, fmt.Errorf("append usage: %w", err)
+		}
+	}
+	if err := b.enqueue(ctx, in.hooks...); err != nil {
+		return 0, err
+	}
+	if err := b.svc.Ack(ctx, p, ids); err != nil {
+		return 0, fmt.Errorf("ack: %w", err)
+	}
+	return len(ids), nil
+}
+
+type inboundBatch struct {
+	b        *Businesses
+	biz      Business
+	n        BusinessNumber
+	accounts map[int64]Account
+	convs    map[int64]*Conversation
+	hooks    []*Webhook
+	usage    []*UsageEntry
+}
+
+func (in *inboundBatch) account(ctx context.Context, id int64) (Account, error) {
+	if a, ok := in.accounts[id]; ok {
+		return a, nil
+	}
+	a, err := in.b.st.GetAccount(ctx, id)
+	if err != nil {
+		return Account{}, err
+	}
+	in.accounts[id] = a
+	return a, nil
+}
+
+func (in *inboundBatch) conv(ctx context.Context, customerID int64) (*Conversation, error) {
+	if c, ok := in.convs[customerID]; ok {
+		return c, nil
+	}
+	c, err := in.b.conversation(ctx, in.n.ID, customerID)
+	if err != nil {
+		return nil, err
+	}
+	in.convs[customerID] = &c
+	return &c, nil
+}
+
+func (in *inboundBatch) entry(ctx context.Context, e Entry) error {
+	switch {
+	case e.Type == EntryMessage && e.SenderAccount != in.n.AccountID && e.Kind != KindSystem:
+		return in.message(ctx, e)
+	case e.Type == EntryReceipt:
+		return in.receipt(ctx, e)
+	}
+	return nil // events, history, system messages, our own echoes
+}
+
+func (in *inboundBatch) message(ctx context.Context, e Entry) error {
+	if e.Kind == KindEdit || e.Kind == KindDelete {
+		return nil // the Cloud API has no edits or deletes from customers
+	}
+	cust, err := in.account(ctx, e.SenderAccount)
+	if ErrorCode(err) == ENotFound {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	msg := InboundMessage{From: WaID(cust.Phone), ID: e.MessageID, Timestamp: unixString(e.CreatedAt)}
+	var c Content
+	decodeErr := json.Unmarshal(e.Body, &c)
+	conv, err := in.conv(ctx, cust.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case e.Kind == KindReaction:
+		msg.Type = "reaction"
+		msg.Reaction = &InboundReaction{MessageID: e.Ref, Emoji: c.Emoji}
+	case decodeErr != nil:
+		msg.Type = "unknown"
+		msg.Errors = []WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
+	default:
+		in.describe(&msg, c)
+		if c.Referral != nil {
+			ref, err := in.b.referral(ctx, c.Referral)
+			if err != nil {
+				return err
+			}
+			msg.Referral = ref
+			if ref != nil && ref.CtwaClid != "" && (conv.EntryPointAt.IsZero() || conv.LastInboundAt.IsZero() || e.CreatedAt.Sub(conv.LastInboundAt) >= in.b.cfg.ServiceWindow) {
+				conv.EntryPointAt, conv.EntryPointUntil, conv.Replied = e.CreatedAt, time.Time{}, false
+				if click, err := in.b.st.GetClick(ctx, ref.CtwaClid); err == nil {
+					conv.EntryPointLink = click.LinkID
+					_ = in.b.st.CountLink(ctx, click.LinkID, "chats")
+				}
+			}
+		}
+	}
+	if e.Kind == KindMessage {
+		conv.ChatID = e.ChatID
+		if e.CreatedAt.After(conv.LastInboundAt) {
+			conv.LastInboundAt = e.CreatedAt
+		}
+		if err := in.b.st.PutBusinessMessage(ctx, BusinessMessage{NumberID: in.n.ID, ID: e.MessageID, ChatID: e.ChatID,
+			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt}); err != nil {
+			return fmt.Errorf("put business message: %w", err)
+		}
+	}
+	v := in.b.messagesValue(in.n)
+	contact := WebhookContact{WaID: WaID(cust.Phone)}
+	contact.Profile.Name = cust.DisplayName
+	v.Contacts = []WebhookContact{contact}
+	v.Messages = []InboundMessage{msg}
+	in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, fmt.Sprintf("in:%d:%s:%d", in.n.ID, e.MessageID, e.ChatID), convKey(in.n, cust.Phone), "messages", v))
+	return nil
+}
+
+// describe fills the type and payload of an inbound message from content.
+func (in *inboundBatch) describe(msg *InboundMessage, c Content) {
+	if c.ReplyTo != "" {
+		msg.Context = &InboundContext{From: WaID(in.n.Phone), ID: c.ReplyTo}
+	}
+	switch {
+	case c.Reply != nil && (c.Reply.Type == "button_reply" || c.Reply.Type == "list_reply"):
+		msg.Type = "interactive"
+		ch := &ReplyChoice{ID: c.Reply.ID, Title: c.Reply.Title, Description: c.Reply.Description}
+		msg.Interactive = &InboundInteractive{Type: c.Reply.Type}
+		if c.Reply.Type == "button_reply" {
+			ch.Description = ""
+			msg.Interactive.ButtonReply = ch
+		} else {
+			msg.Interactive.ListReply = ch
+		}
+	case c.Reply != nil && c.Reply.Type == "button":
+		msg.Type = "button"
+		msg.Button = &InboundButton{Text: c.Reply.Title, Payload: c.Reply.Payload}
+	case c.Location != nil:
+		msg.Type = "location"
+		msg.Location = c.Location
+	case c.MediaID != "" || c.MediaURL != "":
+		kind := c.MediaKind
+		if kind == "" {
+			kind = mediaKindOf(c.MediaType)
+		}
+		m := &InboundMedia{ID: c.MediaID, MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
+		if m.ID != "" {
+			if md, err := in.b.st.GetMedia(context.Background(), m.ID); err == nil {
+				m.SHA256 = md.SHA256
+				if m.MimeType == "" {
+					m.MimeType = md.ContentType
+				}
+			}
+		}
+		msg.Type = kind
+		switch kind {
+		case "image":
+			msg.Image = m
+		case "video":
+			msg.Video = m
+		case "audio":
+			msg.Audio = m
+		case "sticker":
+			msg.Sticker = m
+		default:
+			msg.Type, msg.Document = "document", m
+		}
+	case c.Text != "":
+		msg.Type = "text"
+		msg.Text = &InboundText{Body: c.Text}
+	default:
+		msg.Type = "unknown"
+		msg.Errors = []WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
+	}
+}
+
+func mediaKindOf(mime string) string {
+	switch {
+	case strings.HasPrefix(mime, "image/webp"):
+		return "sticker"
+	case strings.HasPrefix(mime, "image/"):
+		return "image"
+	case strings.HasPrefix(mime, "video/"):
+		return "video"
+	case strings.HasPrefix(mime, "audio/"):
+		return "audio"
+	}
+	return "document"
+}
+
+func (in *inboundBatch) receipt(ctx context.Context, e Entry) error {
+	var r ReceiptBody
+	if err := json.Unmarshal(e.Body, &r); err != nil {
+		return nil // not ours to fail on
+	}
+	status := r.Status
+	if status == "expired" {
+		status = "failed"
+	}
+	if status != "delivered" && status != "read" && status != "failed" {
+		return nil
+	}
+	for _, id := range r.MessageIDs {
+		m, err := in.b.st.GetBusinessMessage(ctx, in.n.ID, id)
+		if ErrorCode(err) == ENotFound || (err == nil && !m.Outbound) {
+			continue
+		} else if err != nil {
+			return fmt.Errorf("get business message: %w", err)
+		}
+		st := in.b.status(in.biz, in.n, m, status, e.CreatedAt)
+		if status == "failed" {
+			st.Pricing = nil
+			st.Errors = []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The message was not delivered before it expired")}
+		} else if m.Category != "" {
+			conv, err := in.conv(ctx, m.CustomerID)
+			if err != nil {
+				return err
+			}
+			in.usage = append(in.usage, usageFor(in.biz, in.n, m, *conv, e.CreatedAt)...)
+		}
+		v := in.b.messagesValue(in.n)
+		v.Statuses = []StatusUpdate{st}
+		in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
+	}
+	return nil
+}

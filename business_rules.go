@@ -1,0 +1,218 @@
+package parley
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Conversation is what the server keeps about a business number and one
+// customer: when the customer last wrote (the service window), the free
+// entry point, marketing opt-out, and (conversation-based pricing) when
+// each category's 24 h conversation ends.
+type Conversation struct {
+	NumberID      int64
+	CustomerID    int64
+	ChatID        int64
+	LastInboundAt time.Time // zero: the customer never wrote
+	// EntryPointAt is when a chat opened from a click-to-chat link began;
+	// EntryPointUntil is when its free window ends (set when the business
+	// replied within BusinessConfig.EntryPointReply).
+	EntryPointAt    time.Time
+	EntryPointUntil time.Time
+	EntryPointLink  int64
+	Replied         bool // the business replied since the entry point
+	MarketingOptOut bool
+	// ConversationUntil maps a pricing category to the end of its open
+	// conversation (CBP).
+	ConversationUntil map[string]time.Time
+}
+
+// BusinessMessage records a message between a business number and a
+// customer, inbound or outbound: for mark-as-read, statuses, pricing and
+// caps. ID is the message id (a wamid for outbound).
+type BusinessMessage struct {
+	NumberID           int64
+	ID                 string
+	Outbound           bool
+	ChatID             int64
+	CustomerID         int64
+	CustomerPhone      string
+	Category           string // outbound: marketing | utility | authentication | service
+	PricingType        string
+	Billable           bool
+	ConversationOpened bool   // CBP: this message opened a conversation of its category
+	CallbackData       string // biz_opaque_callback_data
+	CreatedAt          time.Time
+}
+
+// bucket is a token bucket: rate tokens per second, burst rate.
+type bucket struct {
+	tokens float64
+	last   time.Time
+	rate   float64
+}
+
+// takeToken applies the per-number throughput limit (130429). The buckets
+// are in memory, so with several nodes each node allows the full rate: a
+// number's limit is then rate × nodes unless a load balancer pins numbers
+// to nodes (docs/BUSINESS.md).
+func (b *Businesses) takeToken(n BusinessNumber) error {
+	rate := float64(n.Throughput)
+	if rate == 0 {
+		rate = float64(b.cfg.Throughput)
+	}
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk := b.buckets[n.ID]
+	if bk == nil || bk.rate != rate {
+		bk = &bucket{tokens: rate, last: now, rate: rate}
+		b.buckets[n.ID] = bk
+	}
+	if el := now.Sub(bk.last).Seconds(); el > 0 {
+		bk.tokens = min(rate, bk.tokens+el*rate)
+		bk.last = now
+	}
+	if bk.tokens < 1 {
+		return cloudErrDetails(MetaThroughput, "Rate limit hit",
+			fmt.Sprintf("Message failed to send because there were too many messages sent from this phone number in a short period of time (limit %d/s)", int(rate)))
+	}
+	bk.tokens--
+	return nil
+}
+
+// inWindow reports whether the customer wrote within the service window.
+func (b *Businesses) inWindow(c Conversation, at time.Time) bool {
+	return !c.LastInboundAt.IsZero() && at.Sub(c.LastInboundAt) < b.cfg.ServiceWindow
+}
+
+// inEntryPoint reports whether a message at `at` is inside the free entry
+// point, or opens it (the business's first reply within EntryPointReply).
+func (b *Businesses) inEntryPoint(c Conversation, at time.Time) (in, opens bool) {
+	if !c.EntryPointUntil.IsZero() {
+		return at.Before(c.EntryPointUntil), false
+	}
+	if !c.EntryPointAt.IsZero() && !c.Replied && at.Sub(c.EntryPointAt) < b.cfg.EntryPointReply {
+		return true, true
+	}
+	return false, false
+}
+
+// checkTier applies the messaging limit to a business-initiated message
+// (outside the window): a number may reach TierLimit distinct customers in
+// a rolling 24 h. 131048 beyond it.
+func (b *Businesses) checkTier(ctx context.Context, n BusinessNumber, customerID int64, at time.Time) error {
+	if n.TierLimit == 0 {
+		return nil
+	}
+	already, total, err := b.st.Reached(ctx, n.ID, customerID, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reached: %w", err)
+	}
+	if !already && total >= n.TierLimit {
+		return cloudErrDetails(MetaSpamRateLimit, "Spam rate limit hit",
+			fmt.Sprintf("Message failed to send because this phone number reached its messaging limit of %d unique customers in 24 hours", n.TierLimit))
+	}
+	return nil
+}
+
+// checkMarketingCap applies the per-recipient marketing cap (131049).
+func (b *Businesses) checkMarketingCap(ctx context.Context, customerID int64, at time.Time) error {
+	count, err := b.st.CountMarketing(ctx, customerID, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("count marketing: %w", err)
+	}
+	if count >= b.cfg.MarketingCap {
+		return cloudErrDetails(MetaEcosystemHealth, "This message was not delivered to maintain healthy ecosystem engagement.",
+			"The recipient has received the most marketing messages it may receive for now")
+	}
+	return nil
+}
+
+// qualitySignal records a customer's block or report and re-rates the
+// number: GREEN, YELLOW (flagged) or RED (paused) by the signals of the
+// last 7 days. A RED number's tier drops one step.
+func (b *Businesses) qualitySignal(ctx context.Context, n BusinessNumber, customerID int64, kind string) error {
+	now := b.now()
+	if err := b.st.AddQualitySignal(ctx, n.ID, customerID, kind, now); err != nil {
+		return fmt.Errorf("add quality signal: %w", err)
+	}
+	count, err := b.st.CountQualitySignals(ctx, n.ID, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("count quality signals: %w", err)
+	}
+	q, status := QualityGreen, NumberConnected
+	switch {
+	case count >= b.cfg.QualityRed:
+		q, status = QualityRed, NumberPaused
+	case count >= b.cfg.QualityYellow:
+		q, status = QualityYellow, NumberFlagged
+	}
+	if q == n.Quality && status == n.Status {
+		return nil
+	}
+	if q == QualityRed {
+		for i, t := range Tiers {
+			if t == n.TierLimit && i > 0 {
+				n.TierLimit = Tiers[i-1]
+				break
+			}
+		}
+	}
+	n.Quality, n.Status = q, status
+	return b.st.UpdateNumber(ctx, n)
+}
+
+// BlockBusiness is a customer blocking a business number: the core block
+// (so nothing more arrives) plus a quality signal against the number.
+func (b *Businesses) BlockBusiness(ctx context.Context, p Principal, accountID int64) error {
+	n, err := b.st.NumberByAccount(ctx, accountID)
+	if ErrorCode(err) == ENotFound {
+		return Errorf(ENotFound, "this account is not a business")
+	} else if err != nil {
+		return err
+	}
+	if err := b.svc.Block(ctx, p, accountID); err != nil {
+		return err
+	}
+	return b.qualitySignal(ctx, n, p.AccountID, "block")
+}
+
+// ReportBusiness is a customer reporting a business number as spam.
+func (b *Businesses) ReportBusiness(ctx context.Context, p Principal, accountID int64) error {
+	n, err := b.st.NumberByAccount(ctx, accountID)
+	if ErrorCode(err) == ENotFound {
+		return Errorf(ENotFound, "this account is not a business")
+	} else if err != nil {
+		return err
+	}
+	return b.qualitySignal(ctx, n, p.AccountID, "report")
+}
+
+// SetMarketingOptOut records whether the customer accepts marketing
+// templates from a business number (131050 while opted out).
+func (b *Businesses) SetMarketingOptOut(ctx context.Context, p Principal, accountID int64, optOut bool) error {
+	n, err := b.st.NumberByAccount(ctx, accountID)
+	if ErrorCode(err) == ENotFound {
+		return Errorf(ENotFound, "this account is not a business")
+	} else if err != nil {
+		return err
+	}
+	c, err := b.conversation(ctx, n.ID, p.AccountID)
+	if err != nil {
+		return err
+	}
+	c.MarketingOptOut = optOut
+	return b.st.PutConversation(ctx, c)
+}
+
+func (b *Businesses) conversation(ctx context.Context, numberID, customerID int64) (Conversation, error) {
+	c, err := b.st.GetConversation(ctx, numberID, customerID)
+	if ErrorCode(err) == ENotFound {
+		return Conversation{NumberID: numberID, CustomerID: customerID}, nil
+	} else if err != nil {
+		return Conversation{}, fmt.Errorf("get conversation: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,302 @@
+package parley
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// OutboundMessage is a business's message, as the Cloud API surface
+// decoded it. For a template, Template is set and Content is filled in by
+// SendMessage; for a reaction, Kind is KindReaction, Ref the target and
+// Content.Emoji the emoji; otherwise Content is the message.
+type OutboundMessage struct {
+	To           string
+	Type         string // text, image, video, audio, document, sticker, location, reaction, interactive, template
+	Kind         MessageKind
+	Ref          string
+	Content      Content
+	Template     *TemplateSend
+	CallbackData string
+}
+
+// TemplateSend names a template and gives its parameters.
+type TemplateSend struct {
+	Name       string
+	Language   string
+	Components []TemplateSendComponent
+}
+
+// Sent is the result of an accepted send.
+type Sent struct {
+	WaID      string
+	MessageID string
+}
+
+// cloudPrincipal is the principal of a number's cloud device.
+func cloudPrincipal(n BusinessNumber) Principal {
+	return Principal{AccountID: n.AccountID, DeviceID: n.DeviceID}
+}
+
+// NewWamid returns a fresh message id in Meta's style.
+func NewWamid() string { return "wamid." + randomHex(16) }
+
+// SendMessage applies the rules and sends a business's message to a
+// customer through the number's cloud device: one envelope per customer
+// device, holding the Content as JSON. The CloudErrors are Meta's: 368
+// (number paused), 130429 (throughput), 131047 (outside the service window,
+// not a template), 131050 (blocked or opted out of marketing), 131049
+// (marketing cap), 131048 (messaging-limit tier), 132001 (no such approved
+// template), 132000 (parameter mismatch), 100 (invalid parameter). A
+// recipient without a Parley account is accepted, and a failed status
+// (131026) follows, as Meta does.
+func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (Sent, error) {
+	if n.Status == NumberPaused {
+		return Sent{}, cloudErrDetails(MetaPolicyBlock, "Temporarily blocked for policies violations",
+			"This phone number is paused because of its quality rating")
+	}
+	if err := b.takeToken(n); err != nil {
+		return Sent{}, err
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, m.To)
+	phone, err := NormalizePhone("+" + digits)
+	if err != nil {
+		return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("to: %q is not a valid phone number", m.To))
+	}
+	wamid := NewWamid()
+	sent := Sent{WaID: WaID(phone), MessageID: wamid}
+	now := b.now()
+	customer, err := b.st.GetAccountByPhone(ctx, phone)
+	if ErrorCode(err) == ENotFound {
+		st := StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
+			Errors: []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
+		v := b.messagesValue(n)
+		v.Statuses = []StatusUpdate{st}
+		return sent, b.enqueue(ctx, b.webhook(biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
+	} else if err != nil {
+		return Sent{}, fmt.Errorf("get account: %w", err)
+	}
+	if customer.ID == n.AccountID {
+		return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "a number cannot message itself")
+	}
+	conv, err := b.conversation(ctx, n.ID, customer.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	inWin := b.inWindow(conv, now)
+	category := "service"
+	if m.Template != nil {
+		t, err := b.st.FindTemplate(ctx, biz.ID, m.Template.Name, m.Template.Language)
+		if ErrorCode(err) == ENotFound || (err == nil && t.Status != TemplateApproved) {
+			return Sent{}, cloudErrDetails(MetaTemplateMissing, "Template name does not exist in the translation",
+				fmt.Sprintf("template name (%s) does not exist in %s", m.Template.Name, m.Template.Language))
+		} else if err != nil {
+			return Sent{}, fmt.Errorf("find template: %w", err)
+		}
+		r, err := t.render(m.Template.Components)
+		if err != nil {
+			return Sent{}, err
+		}
+		m.Content = Content{Text: r.plain(), Template: r, ReplyTo: m.Content.ReplyTo}
+		category = strings.ToLower(string(t.Category))
+		if t.Category == CategoryMarketing {
+			if conv.MarketingOptOut {
+				return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User's number is part of an experiment",
+					"The recipient has stopped marketing messages from this business")
+			}
+			if err := b.checkMarketingCap(ctx, customer.ID, now); err != nil {
+				return Sent{}, err
+			}
+		}
+	} else if !inWin {
+		return Sent{}, cloudErrDetails(MetaReengagement, "Re-engagement message",
+			"Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+	}
+	if blocked, err := b.st.IsBlocked(ctx, customer.ID, n.AccountID); err != nil {
+		return Sent{}, fmt.Errorf("is blocked: %w", err)
+	} else if blocked {
+		return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business",
+			"The recipient has blocked this business number")
+	}
+	if !inWin {
+		if err := b.checkTier(ctx, n, customer.ID, now); err != nil {
+			return Sent{}, err
+		}
+	}
+	inEP, opensEP := b.inEntryPoint(conv, now)
+	ptype, billable := pricingOf(category, inWin, inEP)
+	opened := false
+	if biz.PricingModel == "CBP" {
+		if conv.ConversationUntil == nil {
+			conv.ConversationUntil = map[string]time.Time{}
+		}
+		if !now.Before(conv.ConversationUntil[category]) {
+			opened = true
+			conv.ConversationUntil[category] = now.Add(24 * time.Hour)
+		}
+	}
+	p := cloudPrincipal(n)
+	chat, err := b.svc.OpenDirect(ctx, p, customer.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	if m.Content.MediaID != "" {
+		if err := b.svc.ShareMedia(ctx, p, m.Content.MediaID, chat.ID); err != nil {
+			if c := ErrorCode(err); c == ENotFound || c == EForbidden {
+				return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "media id: no such media uploaded by this number")
+			}
+			return Sent{}, err
+		}
+	}
+	if m.Kind == "" {
+		m.Kind = KindMessage
+	}
+	bm := BusinessMessage{NumberID: n.ID, ID: wamid, Outbound: true, ChatID: chat.ID, CustomerID: customer.ID, CustomerPhone: phone,
+		Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened, CallbackData: m.CallbackData, CreatedAt: now}
+	if m.Kind != KindMessage {
+		bm.Category = "" // reactions are not billed
+	}
+	// Recorded before sending, so that the receipts that follow always find
+	// it; a send that then fails leaves a record nobody refers to.
+	if err := b.st.PutBusinessMessage(ctx, bm); err != nil {
+		return Sent{}, fmt.Errorf("put business message: %w", err)
+	}
+	body, err := json.Marshal(m.Content)
+	if err != nil {
+		return Sent{}, fmt.Errorf("encode content: %w", err)
+	}
+	if err := b.sendBody(ctx, p, chat.ID, wamid, m.Kind, m.Ref, body); err != nil {
+		switch ErrorCode(err) {
+		case EBlocked:
+			return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business", "The recipient has blocked this business number")
+		case ENotFound, EInvalid:
+			return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", ErrorMessage(err))
+		case ETooLarge:
+			return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "the message is too large")
+		}
+		return Sent{}, err
+	}
+	if m.Kind == KindMessage {
+		conv.ChatID = chat.ID
+		if opensEP {
+			conv.Replied = true
+			conv.EntryPointUntil = now.Add(b.cfg.EntryPointWindow)
+			if conv.EntryPointLink != 0 {
+				_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
+			}
+		}
+		if err := b.st.PutConversation(ctx, conv); err != nil {
+			return Sent{}, fmt.Errorf("put conversation: %w", err)
+		}
+		if !inWin {
+			if err := b.st.RecordReach(ctx, n.ID, customer.ID, now); err != nil {
+				return Sent{}, fmt.Errorf("record reach: %w", err)
+			}
+		}
+	}
+	st := b.status(biz, n, bm, "sent", now)
+	v := b.messagesValue(n)
+	v.Statuses = []StatusUpdate{st}
+	return sent, b.enqueue(ctx, b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v))
+}
+
+// sendBody sends one plaintext body to every device of the chat's other
+// member, refetching the devices if they change underneath.
+func (b *Businesses) sendBody(ctx context.Context, p Principal, chatID int64, id string, kind MessageKind, ref string, body []byte) error {
+	for attempt := 0; ; attempt++ {
+		devs, err := b.svc.recipients(ctx, chatID, p.DeviceID)
+		if err != nil {
+			return err
+		}
+		envs := make([]Envelope, len(devs))
+		for i, d := range devs {
+			envs[i] = Envelope{DeviceID: d.ID, Body: body}
+		}
+		if len(envs) == 0 {
+			return Errorf(ENotFound, "the recipient has no device")
+		}
+		_, err = b.svc.Send(ctx, p, SendRequest{ChatID: chatID, MessageID: id, Kind: kind, Ref: ref, Envelopes: envs})
+		if ErrorCode(err) == EDevicesChanged && attempt < 3 {
+			continue
+		}
+		return err
+	}
+}
+
+// status builds a status update with its pricing object.
+func (b *Businesses) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) StatusUpdate {
+	st := StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
+	if m.Category != "" {
+		st.Pricing = &Pricing{Billable: m.Billable, PricingModel: biz.PricingModel, Category: m.Category, Type: m.PricingType}
+		if biz.PricingModel == "CBP" {
+			st.Pricing.Type = ""
+			st.Conversation = &StatusConversation{ID: fmt.Sprintf("%d-%d-%s", n.ID, m.CustomerID, m.Category)}
+			st.Conversation.Origin.Type = m.Category
+			if m.PricingType == PricingFreeEntryPoint {
+				st.Conversation.Origin.Type = "referral_conversion"
+			}
+		}
+	}
+	return st
+}
+
+// MarkRead marks a customer's message read on behalf of the number.
+// CloudError 100 for an unknown message id.
+func (b *Businesses) MarkRead(ctx context.Context, n BusinessNumber, messageID string) error {
+	m, err := b.st.GetBusinessMessage(ctx, n.ID, messageID)
+	if ErrorCode(err) == ENotFound || (err == nil && m.Outbound) {
+		return cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("message_id %q is not a message this number received", messageID))
+	} else if err != nil {
+		return fmt.Errorf("get business message: %w", err)
+	}
+	return b.svc.MarkRead(ctx, cloudPrincipal(n), m.ChatID, []string{messageID})
+}
+
+// UploadMedia stores a file uploaded by a business number, owned by its
+// account, for sending by id.
+func (b *Businesses) UploadMedia(ctx context.Context, n BusinessNumber, contentType string, data []byte) (Media, error) {
+	return b.svc.storeMedia(ctx, cloudPrincipal(n), contentType, strings.NewReader(string(data)))
+}
+
+// MediaForBusiness returns media that the business's numbers uploaded or
+// received. ENotFound otherwise.
+func (b *Businesses) MediaForBusiness(ctx context.Context, biz Business, id string) (Media, error) {
+	m, err := b.st.GetMedia(ctx, id)
+	if ErrorCode(err) == ENotFound {
+		return Media{}, Errorf(ENotFound, "no such media")
+	} else if err != nil {
+		return Media{}, err
+	}
+	ns, err := b.st.ListNumbers(ctx, biz.ID)
+	if err != nil {
+		return Media{}, err
+	}
+	for _, n := range ns {
+		if m.OwnerID == n.AccountID {
+			return m, nil
+		}
+		if ok, err := b.st.MediaVisibleTo(ctx, id, n.AccountID); err == nil && ok {
+			return m, nil
+		}
+	}
+	return Media{}, Errorf(ENotFound, "no such media")
+}
+
+// OpenMediaForBusiness opens media that MediaForBusiness allows.
+func (b *Businesses) OpenMediaForBusiness(ctx context.Context, biz Business, id string) (Media, interface {
+	Read([]byte) (int, error)
+	Seek(int64, int) (int64, error)
+	Close() error
+}, error) {
+	if _, err := b.MediaForBusiness(ctx, biz, id); err != nil {
+		return Media{}, nil, err
+	}
+	return b.svc.openMedia(ctx, id)
+}

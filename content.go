@@ -1,0 +1,148 @@
+package parley
+
+// Content is the plaintext body schema of a message, shared by people's
+// clients (client.Body is an alias of it) and by the server-held cloud
+// devices of business numbers, which are the only parties on the server
+// that read bodies: a cloud device is an endpoint, like a phone.
+//
+// Which fields are set depends on the kind and the content: Text for a
+// message or an edit (ReplyTo and Forwarded optional; MediaID or MediaURL
+// with MediaType for an attachment, Text is then its caption), Emoji for a
+// reaction (empty to remove one), nothing for a delete. The structured
+// fields (Location, Interactive, Reply, Template, Referral) are what a
+// client renders as real controls; Text always carries a plain rendering
+// so that an older client still shows something sensible.
+type Content struct {
+	Text      string `json:"text,omitempty"`
+	ReplyTo   string `json:"reply_to,omitempty"`
+	Forwarded bool   `json:"forwarded,omitempty"`
+	MediaID   string `json:"media_id,omitempty"`
+	MediaType string `json:"media_type,omitempty"`
+	Emoji     string `json:"emoji,omitempty"`
+
+	// MediaKind is image, video, audio, document or sticker, when the
+	// attachment's role matters (a business's media message).
+	MediaKind string `json:"media_kind,omitempty"`
+	// MediaURL is an attachment the client fetches itself (a business sent
+	// it by link).
+	MediaURL    string            `json:"media_url,omitempty"`
+	Filename    string            `json:"filename,omitempty"`
+	Location    *Location         `json:"location,omitempty"`
+	Interactive *Interactive      `json:"interactive,omitempty"`
+	Reply       *InteractiveReply `json:"interactive_reply,omitempty"`
+	Template    *RenderedTemplate `json:"template,omitempty"`
+	Referral    *Referral         `json:"referral,omitempty"`
+}
+
+// Location is a point on the map, with an optional name and address.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+// Interactive is a message with controls: reply buttons, a list, or a
+// call-to-action URL button. Its JSON is Meta's interactive object, so a
+// client renders what the business sent.
+type Interactive struct {
+	Type   string             `json:"type"` // button | list | cta_url
+	Header *InteractiveHeader `json:"header,omitempty"`
+	Body   *InteractiveText   `json:"body,omitempty"`
+	Footer *InteractiveText   `json:"footer,omitempty"`
+	Action InteractiveAction  `json:"action"`
+}
+
+// InteractiveHeader is the optional header of an interactive message.
+type InteractiveHeader struct {
+	Type string `json:"type"` // text (media headers are not rendered yet)
+	Text string `json:"text,omitempty"`
+}
+
+// InteractiveText is a body or footer text.
+type InteractiveText struct {
+	Text string `json:"text"`
+}
+
+// InteractiveAction holds the controls: Buttons for type button, Button and
+// Sections for a list, Name cta_url and Parameters for a URL button.
+type InteractiveAction struct {
+	Buttons    []ReplyButton  `json:"buttons,omitempty"`
+	Button     string         `json:"button,omitempty"`
+	Sections   []ListSection  `json:"sections,omitempty"`
+	Name       string         `json:"name,omitempty"`
+	Parameters *CTAParameters `json:"parameters,omitempty"`
+}
+
+// ReplyButton is one quick-reply button.
+type ReplyButton struct {
+	Type  string      `json:"type"` // reply
+	Reply ReplyChoice `json:"reply"`
+}
+
+// ReplyChoice is the id and title of a button or list row.
+type ReplyChoice struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"`
+}
+
+// ListSection is one titled group of rows of a list message.
+type ListSection struct {
+	Title string        `json:"title,omitempty"`
+	Rows  []ReplyChoice `json:"rows"`
+}
+
+// CTAParameters is the label and target of a call-to-action URL button.
+type CTAParameters struct {
+	DisplayText string `json:"display_text"`
+	URL         string `json:"url"`
+}
+
+// InteractiveReply is a person's choice in an interactive message (Type
+// button_reply or list_reply) or a template's quick-reply button (Type
+// button, with the button's text and payload). ReplyTo of the Content names
+// the message that offered the choice.
+type InteractiveReply struct {
+	Type        string `json:"type"`
+	ID          string `json:"id,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	Payload     string `json:"payload,omitempty"`
+}
+
+// RenderedTemplate is a template message as sent: its name and language,
+// and the text of each component after parameter substitution.
+type RenderedTemplate struct {
+	Name     string              `json:"name"`
+	Language string              `json:"language"`
+	Category string              `json:"category,omitempty"`
+	Header   string              `json:"header,omitempty"`
+	Body     string              `json:"body"`
+	Footer   string              `json:"footer,omitempty"`
+	Buttons  []TemplateButtonOut `json:"buttons,omitempty"`
+}
+
+// TemplateButtonOut is a rendered template button.
+type TemplateButtonOut struct {
+	Type    string `json:"type"` // QUICK_REPLY | URL | PHONE_NUMBER | COPY_CODE
+	Text    string `json:"text"`
+	URL     string `json:"url,omitempty"`
+	Phone   string `json:"phone_number,omitempty"`
+	Payload string `json:"payload,omitempty"`
+}
+
+// Referral is Meta's referral object: where a chat that began from a
+// click-to-chat link or ad came from. CtwaClid identifies the click.
+type Referral struct {
+	SourceURL    string `json:"source_url,omitempty"`
+	SourceID     string `json:"source_id,omitempty"`
+	SourceType   string `json:"source_type,omitempty"` // ad | post
+	Headline     string `json:"headline,omitempty"`
+	Body         string `json:"body,omitempty"`
+	MediaType    string `json:"media_type,omitempty"`
+	ImageURL     string `json:"image_url,omitempty"`
+	VideoURL     string `json:"video_url,omitempty"`
+	ThumbnailURL string `json:"thumbnail_url,omitempty"`
+	CtwaClid     string `json:"ctwa_clid,omitempty"`
+}

@@ -1,0 +1,346 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// businessTests are the conformance tests of parley.BusinessStore.
+var businessTests = []struct {
+	name string
+	fn   func(t *testing.T, s parley.Store)
+}{
+	{"Businesses", testBusinesses},
+	{"BusinessNumbers", testBusinessNumbers},
+	{"BusinessTokens", testBusinessTokens},
+	{"Conversations", testConversations},
+	{"BusinessMessages", testBusinessMessages},
+	{"Reach", testReach},
+	{"Templates", testTemplates},
+	{"WebhookOutbox", testWebhookOutbox},
+	{"WebhookClaimOrder", testWebhookClaimOrder},
+	{"UsageLedger", testUsageLedger},
+	{"Links", testLinks},
+}
+
+func newBusiness(t testing.TB, s parley.Store, name string) parley.Business {
+	t.Helper()
+	b := parley.Business{Name: name, Category: "RETAIL", AppSecret: "secret-" + name, PricingModel: "PMP", CreatedAt: t0}
+	ok(t, "create business", s.CreateBusiness(context.Background(), &b))
+	return b
+}
+
+func newNumber(t testing.TB, s parley.Store, b parley.Business, phone string) parley.BusinessNumber {
+	t.Helper()
+	a := newAccount(t, s, phone)
+	d := newDevice(t, s, a.ID, "cloud")
+	n := parley.BusinessNumber{BusinessID: b.ID, AccountID: a.ID, DeviceID: d.ID, Phone: phone, DisplayName: b.Name,
+		TierLimit: 1000, Quality: parley.QualityGreen, Status: parley.NumberConnected, CreatedAt: t0}
+	ok(t, "create number", s.CreateNumber(context.Background(), &n))
+	return n
+}
+
+func testBusinesses(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Acme")
+	got, err := s.GetBusiness(ctx, b.ID)
+	ok(t, "get business", err)
+	wantDiff(t, "business", got, b)
+	b.Verified, b.CallbackURL, b.VerifyToken, b.Website = true, "https://acme.example/hook", "vt", "https://acme.example"
+	ok(t, "update business", s.UpdateBusiness(ctx, b))
+	got, _ = s.GetBusiness(ctx, b.ID)
+	wantDiff(t, "updated business", got, b)
+	b2 := newBusiness(t, s, "Beta")
+	all, err := s.ListBusinesses(ctx)
+	ok(t, "list businesses", err)
+	wantDiff(t, "businesses", all, []parley.Business{b, b2})
+	_, err = s.GetBusiness(ctx, 9999)
+	wantCode(t, "get missing business", err, parley.ENotFound)
+	wantCode(t, "update missing business", s.UpdateBusiness(ctx, parley.Business{ID: 9999, Name: "x"}), parley.ENotFound)
+}
+
+func testBusinessNumbers(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Acme")
+	n := newNumber(t, s, b, "+15550001000")
+	got, err := s.GetNumber(ctx, n.ID)
+	ok(t, "get number", err)
+	wantDiff(t, "number", got, n)
+	got, err = s.NumberByAccount(ctx, n.AccountID)
+	ok(t, "number by account", err)
+	wantDiff(t, "number by account", got, n)
+	dup := n
+	wantCode(t, "second number on one account", s.CreateNumber(ctx, &dup), parley.EConflict)
+	n.Throughput, n.TierLimit, n.Quality, n.Status = 200, 10000, parley.QualityYellow, parley.NumberFlagged
+	ok(t, "update number", s.UpdateNumber(ctx, n))
+	other := newNumber(t, s, newBusiness(t, s, "Other"), "+15550001001")
+	mine, err := s.ListNumbers(ctx, b.ID)
+	ok(t, "list numbers", err)
+	wantDiff(t, "numbers of business", mine, []parley.BusinessNumber{n})
+	all, _ := s.ListNumbers(ctx, 0)
+	wantDiff(t, "all numbers", all, []parley.BusinessNumber{n, other})
+	_, err = s.NumberByAccount(ctx, 9999)
+	wantCode(t, "number of a person", err, parley.ENotFound)
+}
+
+func testBusinessTokens(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Acme")
+	tok := parley.BusinessToken{BusinessID: b.ID, Name: "ci", CreatedAt: t0, ExpiresAt: at(time.Hour)}
+	ok(t, "create token", s.CreateBusinessToken(ctx, &tok, []byte("hash-1")))
+	got, err := s.BusinessTokenByHash(ctx, []byte("hash-1"))
+	ok(t, "token by hash", err)
+	wantDiff(t, "token", got, tok)
+	ok(t, "revoke", s.RevokeBusinessToken(ctx, b.ID, tok.ID, at(time.Minute)))
+	ok(t, "revoke again", s.RevokeBusinessToken(ctx, b.ID, tok.ID, at(2*time.Minute)))
+	got, _ = s.BusinessTokenByHash(ctx, []byte("hash-1"))
+	if !got.RevokedAt.Equal(at(time.Minute)) {
+		t.Errorf("revoked at: got %v, want %v (the first revocation)", got.RevokedAt, at(time.Minute))
+	}
+	wantCode(t, "revoke another business's token", s.RevokeBusinessToken(ctx, b.ID+1, tok.ID, t0), parley.ENotFound)
+	list, _ := s.ListBusinessTokens(ctx, b.ID)
+	if len(list) != 1 {
+		t.Errorf("tokens: got %d, want 1", len(list))
+	}
+	_, err = s.BusinessTokenByHash(ctx, []byte("nope"))
+	wantCode(t, "unknown token", err, parley.ENotFound)
+}
+
+func testConversations(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	_, err := s.GetConversation(ctx, 1, 2)
+	wantCode(t, "missing conversation", err, parley.ENotFound)
+	c := parley.Conversation{NumberID: 1, CustomerID: 2, ChatID: 3, LastInboundAt: t0, EntryPointAt: at(time.Second),
+		EntryPointLink: 7, MarketingOptOut: true, ConversationUntil: map[string]time.Time{"marketing": at(24 * time.Hour)}}
+	ok(t, "put", s.PutConversation(ctx, c))
+	got, err := s.GetConversation(ctx, 1, 2)
+	ok(t, "get", err)
+	wantDiff(t, "conversation", got, c)
+	c.Replied, c.EntryPointUntil, c.ConversationUntil = true, at(72*time.Hour), nil
+	ok(t, "replace", s.PutConversation(ctx, c))
+	got, _ = s.GetConversation(ctx, 1, 2)
+	wantDiff(t, "replaced conversation", got, c)
+}
+
+func testBusinessMessages(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	m := parley.BusinessMessage{NumberID: 1, ID: "wamid.a", Outbound: true, ChatID: 2, CustomerID: 3, CustomerPhone: "+15550000003",
+		Category: "marketing", PricingType: parley.PricingRegular, Billable: true, CallbackData: "cb", CreatedAt: t0}
+	ok(t, "put", s.PutBusinessMessage(ctx, m))
+	changed := m
+	changed.Category = "utility"
+	ok(t, "put again", s.PutBusinessMessage(ctx, changed))
+	got, err := s.GetBusinessMessage(ctx, 1, "wamid.a")
+	ok(t, "get", err)
+	wantDiff(t, "message (first write wins)", got, m)
+	ok(t, "put other", s.PutBusinessMessage(ctx, parley.BusinessMessage{NumberID: 2, ID: "wamid.b", Outbound: true, CustomerID: 3,
+		CustomerPhone: "+15550000003", Category: "marketing", CreatedAt: at(time.Hour)}))
+	n, err := s.CountMarketing(ctx, 3, t0)
+	ok(t, "count marketing", err)
+	if n != 2 {
+		t.Errorf("marketing since t0: got %d, want 2", n)
+	}
+	n, _ = s.CountMarketing(ctx, 3, at(time.Minute))
+	if n != 1 {
+		t.Errorf("marketing since t0+1m: got %d, want 1", n)
+	}
+	_, err = s.GetBusinessMessage(ctx, 1, "nope")
+	wantCode(t, "missing message", err, parley.ENotFound)
+}
+
+func testReach(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	ok(t, "reach 10", s.RecordReach(ctx, 1, 10, t0))
+	ok(t, "reach 11", s.RecordReach(ctx, 1, 11, at(time.Hour)))
+	ok(t, "reach 10 again", s.RecordReach(ctx, 1, 10, at(2*time.Hour)))
+	ok(t, "other number", s.RecordReach(ctx, 2, 12, at(time.Hour)))
+	already, total, err := s.Reached(ctx, 1, 10, at(time.Minute))
+	ok(t, "reached", err)
+	if !already || total != 2 {
+		t.Errorf("reached(10): got %v %d, want true 2", already, total)
+	}
+	already, total, _ = s.Reached(ctx, 1, 12, at(90*time.Minute))
+	if already || total != 1 {
+		t.Errorf("reached(12) since 90m: got %v %d, want false 1", already, total)
+	}
+	ok(t, "signal", s.AddQualitySignal(ctx, 1, 10, "block", t0))
+	ok(t, "signal again", s.AddQualitySignal(ctx, 1, 10, "block", at(time.Hour)))
+	ok(t, "report", s.AddQualitySignal(ctx, 1, 10, "report", at(time.Hour)))
+	n, err := s.CountQualitySignals(ctx, 1, t0)
+	ok(t, "count signals", err)
+	if n != 2 {
+		t.Errorf("signals: got %d, want 2", n)
+	}
+}
+
+func testTemplates(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Acme")
+	tpl := parley.Template{BusinessID: b.ID, Name: "order_update", Language: "en_US", Category: parley.CategoryUtility,
+		ParameterFormat: "positional", Components: []parley.TemplateComponent{{Type: "BODY", Text: "Order {{1}} shipped"}},
+		Status: parley.TemplatePending, CreatedAt: t0, UpdatedAt: t0}
+	ok(t, "create", s.CreateTemplate(ctx, &tpl))
+	dup := tpl
+	wantCode(t, "duplicate name and language", s.CreateTemplate(ctx, &dup), parley.EConflict)
+	de := tpl
+	de.Language = "de"
+	ok(t, "other language", s.CreateTemplate(ctx, &de))
+	got, err := s.FindTemplate(ctx, b.ID, "order_update", "en_US")
+	ok(t, "find", err)
+	wantDiff(t, "template", got, tpl)
+	ok(t, "approve", s.SetTemplateStatus(ctx, tpl.ID, parley.TemplateApproved, "", at(time.Minute)))
+	approved, err := s.ListTemplates(ctx, b.ID, parley.TemplateApproved, 0, 10)
+	ok(t, "list approved", err)
+	if len(approved) != 1 || approved[0].ID != tpl.ID || !approved[0].UpdatedAt.Equal(at(time.Minute)) {
+		t.Errorf("approved templates: got %+v, want just %d", approved, tpl.ID)
+	}
+	page, _ := s.ListTemplates(ctx, b.ID, "", tpl.ID, 10)
+	if len(page) != 1 || page[0].ID != de.ID {
+		t.Errorf("page after %d: got %+v, want just %d", tpl.ID, page, de.ID)
+	}
+	n, err := s.DeleteTemplates(ctx, b.ID, "order_update")
+	ok(t, "delete", err)
+	if n != 2 {
+		t.Errorf("deleted: got %d, want 2", n)
+	}
+	_, err = s.GetTemplate(ctx, tpl.ID)
+	wantCode(t, "deleted template", err, parley.ENotFound)
+}
+
+func hook(biz int64, key, conv string, due time.Time) *parley.Webhook {
+	return &parley.Webhook{BusinessID: biz, Key: key, ConvKey: conv, Payload: []byte(`{"k":"` + key + `"}`),
+		Status: parley.WebhookPending, NextAttemptAt: due, CreatedAt: t0}
+}
+
+func testWebhookOutbox(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	a := hook(1, "a", "c1", t0)
+	ok(t, "enqueue", s.EnqueueWebhooks(ctx, []*parley.Webhook{a}))
+	again := hook(1, "a", "c1", t0)
+	ok(t, "enqueue duplicate", s.EnqueueWebhooks(ctx, []*parley.Webhook{again}))
+	if a.ID == 0 || again.ID != 0 {
+		t.Errorf("ids: got %d and %d, want a new id and 0 for the duplicate", a.ID, again.ID)
+	}
+	got, err := s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, nil)
+	ok(t, "claim", err)
+	if len(got) != 1 || got[0].ID != a.ID || !got[0].NextAttemptAt.Equal(at(time.Minute)) {
+		t.Fatalf("claim: got %+v, want webhook %d leased to t0+1m", got, a.ID)
+	}
+	got, _ = s.ClaimWebhooks(ctx, at(time.Second), at(time.Minute), 10, nil)
+	if len(got) != 0 {
+		t.Errorf("claim while leased: got %d webhooks, want 0", len(got))
+	}
+	w := got0(t, s, a.ID)
+	w.Attempts, w.LastError, w.NextAttemptAt = 1, "status 500", at(time.Hour)
+	ok(t, "finish failed", s.FinishWebhook(ctx, w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 500, Error: "status 500", Duration: time.Millisecond}))
+	w.Status, w.Attempts, w.DeliveredAt, w.LastError = parley.WebhookDelivered, 2, at(time.Hour), ""
+	ok(t, "finish delivered", s.FinishWebhook(ctx, w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 2, At: at(time.Hour), StatusCode: 200}))
+	as, err := s.WebhookAttempts(ctx, w.ID)
+	ok(t, "attempts", err)
+	wantDiff(t, "attempts", as, []parley.WebhookAttempt{
+		{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 500, Error: "status 500", Duration: time.Millisecond},
+		{WebhookID: w.ID, Attempt: 2, At: at(time.Hour), StatusCode: 200}})
+	log, err := s.ListWebhooks(ctx, 1, 0, 10)
+	ok(t, "list", err)
+	if len(log) != 1 || log[0].Status != parley.WebhookDelivered {
+		t.Errorf("log: got %+v, want one delivered webhook", log)
+	}
+	wantCode(t, "replay of another business", s.ReplayWebhook(ctx, 2, w.ID, t0), parley.ENotFound)
+	ok(t, "replay", s.ReplayWebhook(ctx, 1, w.ID, at(2*time.Hour)))
+	got, _ = s.ClaimWebhooks(ctx, at(2*time.Hour), at(3*time.Hour), 10, nil)
+	if len(got) != 1 || got[0].ID != w.ID {
+		t.Errorf("claim after replay: got %+v, want webhook %d", got, w.ID)
+	}
+}
+
+func got0(t testing.TB, s parley.Store, id int64) parley.Webhook {
+	t.Helper()
+	ws, err := s.ListWebhooks(context.Background(), 1, id+1, 1)
+	ok(t, "list webhooks", err)
+	if len(ws) != 1 {
+		t.Fatalf("webhook %d: not found", id)
+	}
+	return ws[0]
+}
+
+func testWebhookClaimOrder(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	ws := []*parley.Webhook{hook(1, "1", "c1", t0), hook(1, "2", "c1", t0), hook(1, "3", "c2", t0), hook(2, "4", "c1", t0), hook(3, "5", "c9", at(time.Hour))}
+	ok(t, "enqueue", s.EnqueueWebhooks(ctx, ws))
+	got, err := s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, []int64{2})
+	ok(t, "claim", err)
+	ids := map[int64]bool{}
+	for _, w := range got {
+		ids[w.ID] = true
+	}
+	if len(got) != 2 || !ids[ws[0].ID] || !ids[ws[2].ID] {
+		t.Errorf("claimed %v, want the oldest of conversation c1 and c2 of business 1 (%d, %d)", ids, ws[0].ID, ws[2].ID)
+	}
+	w := got0(t, s, ws[0].ID)
+	w.Status, w.Attempts = parley.WebhookDelivered, 1
+	ok(t, "finish", s.FinishWebhook(ctx, w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 200}))
+	got, _ = s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, nil)
+	ids = map[int64]bool{}
+	for _, w := range got {
+		ids[w.ID] = true
+	}
+	if len(got) != 2 || !ids[ws[1].ID] || !ids[ws[3].ID] {
+		t.Errorf("second claim %v, want the next of c1 (%d) and business 2's (%d)", ids, ws[1].ID, ws[3].ID)
+	}
+}
+
+func testUsageLedger(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	u := func(key string, biz int64) *parley.UsageEntry {
+		return &parley.UsageEntry{Key: key, BusinessID: biz, NumberID: 1, Event: parley.UsageTemplateDelivered, Category: "marketing",
+			Country: "BR", PricingType: parley.PricingRegular, Model: "PMP", Billable: true, MessageID: key, At: t0}
+	}
+	n, err := s.AppendUsage(ctx, []*parley.UsageEntry{u("k1", 1), u("k2", 1), u("k1", 1), u("k3", 2)})
+	ok(t, "append", err)
+	if n != 3 {
+		t.Errorf("appended: got %d, want 3", n)
+	}
+	n, _ = s.AppendUsage(ctx, []*parley.UsageEntry{u("k2", 1)})
+	if n != 0 {
+		t.Errorf("appended again: got %d, want 0", n)
+	}
+	mine, err := s.ListUsage(ctx, 1, 0, 10)
+	ok(t, "list", err)
+	if len(mine) != 2 || mine[0].Key != "k1" || mine[1].Key != "k2" || mine[0].Country != "BR" || !mine[0].Billable {
+		t.Errorf("ledger of business 1: got %+v", mine)
+	}
+	all, _ := s.ListUsage(ctx, 0, mine[0].ID, 10)
+	if len(all) != 2 {
+		t.Errorf("ledger after first: got %d entries, want 2", len(all))
+	}
+}
+
+func testLinks(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Acme")
+	n := newNumber(t, s, b, "+15550001000")
+	l := parley.Link{BusinessID: b.ID, NumberID: n.ID, Code: "abc123", Prefill: "Hi!",
+		Source: &parley.Referral{SourceID: "ad-1", SourceType: "ad", Headline: "Sale"}, CreatedAt: t0}
+	ok(t, "create", s.CreateLink(ctx, &l))
+	dup := l
+	wantCode(t, "duplicate code", s.CreateLink(ctx, &dup), parley.EConflict)
+	ok(t, "click", s.CreateClick(ctx, parley.Click{ID: "ctwa.1", LinkID: l.ID, At: t0}))
+	ok(t, "click", s.CreateClick(ctx, parley.Click{ID: "ctwa.2", LinkID: l.ID, At: t0}))
+	ok(t, "chat", s.CountLink(ctx, l.ID, "chats"))
+	ok(t, "reply", s.CountLink(ctx, l.ID, "replies"))
+	got, err := s.LinkByCode(ctx, "abc123")
+	ok(t, "by code", err)
+	l.Clicks, l.Chats, l.Replies = 2, 1, 1
+	wantDiff(t, "link", got, l)
+	c, err := s.GetClick(ctx, "ctwa.2")
+	ok(t, "get click", err)
+	wantDiff(t, "click", c, parley.Click{ID: "ctwa.2", LinkID: l.ID, At: t0})
+	ls, _ := s.ListLinks(ctx, b.ID)
+	wantDiff(t, "links", ls, []parley.Link{l})
+	byID, err := s.GetLink(ctx, l.ID)
+	ok(t, "get link", err)
+	wantDiff(t, "link by id", byID, l)
+}
