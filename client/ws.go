@@ -193,8 +193,10 @@ func StreamBackoff(min, max time.Duration) StreamOption {
 // after), passes every event to fn in order, and acknowledges each entry
 // once fn has returned nil for it. When the connection drops or the server
 // sends a "reconnect" event, it reconnects with exponential backoff and
-// resumes after the highest entry id seen, so nothing is lost; entries the
-// server sends again are not passed to fn twice.
+// resumes after the same entry id: the server resends whatever is still
+// queued, so nothing is lost, not even an entry whose ack was lost with the
+// connection; entries the server sends again are acknowledged again but
+// not passed to fn twice.
 //
 // Stream returns ctx.Err() when ctx ends, nil when fn returns ErrStop, fn's
 // other errors as they are, ErrRevoked after a "revoked" event (which fn
@@ -237,7 +239,7 @@ func (c *Client) Stream(ctx context.Context, after int64, fn func(parley.Event) 
 
 // streamState is what Stream carries across connections.
 type streamState struct {
-	after   int64          // highest entry id passed to fn
+	after   int64          // where every connection resumes: acked entries are gone, the rest come again
 	seen    map[int64]bool // entry ids passed to fn, for dedup
 	order   []int64        // seen, oldest first, to bound its size
 	unacked []int64        // handled, but the ack has not been written
@@ -252,7 +254,6 @@ func (s *streamState) remember(id int64) {
 		delete(s.seen, s.order[0])
 		s.order = s.order[1:]
 	}
-	s.after = max(s.after, id)
 }
 
 // streamError carries an error that ends Stream (fn's, or ErrRevoked).
@@ -273,8 +274,9 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 		return false, err
 	}
 	defer conn.ws.CloseNow()
-	// Entries handled on an earlier connection whose ack was lost: the
-	// server will not resend them (they are at or below after), so ack now.
+	// Entries handled on an earlier connection whose ack could not be
+	// written: ack them now. (Acks written but lost with the connection
+	// are made good when the server resends those entries.)
 	if len(st.unacked) > 0 {
 		if err := conn.Ack(ctx, st.unacked...); err != nil {
 			return false, err
