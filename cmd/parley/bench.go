@@ -2,11 +2,182 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	loadgen "github.com/parleyhq/parley/internal/bench"
 )
+
+const benchUsage = `usage: parley bench messaging [flags]
+
+Simulated users on loopback, each with a WebSocket, send 1:1 and group
+messages through a real server; the report gives messages persisted and
+delivered per second, latency from send to delivery at the maximum and at a
+paced rate, and the server's memory per idle socket. By default the server
+is a fresh separate process (this binary, SQLite in a temporary directory).
+See docs/PERFORMANCE.md.
+`
 
 // bench runs a benchmark; see docs/PERFORMANCE.md.
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("bench: not built yet")
+	if len(args) == 0 {
+		fmt.Fprint(stderr, benchUsage)
+		return errors.New("bench: name a benchmark (messaging)")
+	}
+	switch args[0] {
+	case "messaging":
+		return benchMessaging(ctx, args[1:], stdout, stderr)
+	case "server":
+		return benchServer(ctx, args[1:], getenv, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, benchUsage)
+		return nil
+	}
+	return fmt.Errorf("bench: unknown benchmark %q (want messaging)", args[0])
+}
+
+func benchMessaging(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench messaging", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o loadgen.Options
+	fs.IntVar(&o.Users, "users", 1000, "simulated users, each with one device and one WebSocket")
+	fs.IntVar(&o.GroupSize, "group-size", 8, "members per group")
+	fs.Float64Var(&o.GroupRatio, "group-ratio", 0.2, "share of messages sent to groups, 0 to 1 (the rest are 1:1)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "length of each measured phase")
+	fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "unmeasured load before the first phase")
+	fs.IntVar(&o.Concurrency, "concurrency", 64, "senders in the maximum phase (closed loop)")
+	fs.Float64Var(&o.Rate, "rate", 0, "messages/s of the paced phase (open loop); 0 = half the maximum, negative = skip")
+	fs.IntVar(&o.BodySize, "body", 200, "bytes per envelope")
+	fs.DurationVar(&o.AckInterval, "ack-interval", 100*time.Millisecond, "how long a user gathers entries before acking them")
+	fs.IntVar(&o.Idle, "idle", 50000, "idle sockets for the memory phase (capped by RLIMIT_NOFILE); negative = skip")
+	fs.IntVar(&o.IdleSteps, "idle-steps", 2, "measure idle memory at this many equal steps")
+	fs.IntVar(&o.Parallel, "parallel", 64, "concurrent registrations and connects")
+	fs.BoolVar(&o.Baseline, "baseline", true, "first measure raw SQLite commits in this process, for comparison")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the server's CPU profile of the maximum phase to this file")
+	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write the server's heap profile with all idle sockets open to this file")
+	serverURL := fs.String("server", "", "bench an already running server at this URL instead of starting one; it must send codes to -codes-addr")
+	codesAddr := fs.String("codes-addr", "127.0.0.1:8099", "with -server: serve the SMS-gateway endpoint here (start the server with --sms-gateway http://ADDR/)")
+	postgres := fs.String("postgres", "", "start the server on this PostgreSQL DSN (an empty database) instead of SQLite")
+	dataDir := fs.String("data", "", "data directory of the started server, kept with its accounts (DIR/bench-accounts.jsonl) for the next run; a temporary one when empty")
+	jsonOut := fs.String("json", "", "also write the report as JSON to this file")
+	quiet := fs.Bool("q", false, "no progress lines")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, benchUsage, "\nflags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench messaging: unexpected argument %q", fs.Arg(0))
+	}
+	if !*quiet {
+		o.Log = stderr
+	}
+
+	var target loadgen.Target
+	if *serverURL != "" {
+		codes := loadgen.NewCodes()
+		ln, err := net.Listen("tcp", *codesAddr)
+		if err != nil {
+			return fmt.Errorf("bench: listen for codes: %w", err)
+		}
+		srv := &http.Server{Handler: codes, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		target = loadgen.Target{URL: *serverURL, Code: codes.Wait, Store: "unknown"}
+	} else {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("bench: find this binary: %w", err)
+		}
+		dir := *dataDir
+		if dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			o.Accounts = filepath.Join(dir, "bench-accounts.jsonl")
+		} else {
+			tmp, err := os.MkdirTemp("", "parley-bench-")
+			if err != nil {
+				return fmt.Errorf("bench: %w", err)
+			}
+			defer os.RemoveAll(tmp)
+			dir = tmp
+		}
+		logFile, err := os.Create(filepath.Join(dir, "server.log"))
+		if err != nil {
+			return fmt.Errorf("bench: %w", err)
+		}
+		defer logFile.Close()
+		extra := []string{"--max-group-members", "4096"}
+		proc, err := loadgen.Spawn{Command: []string{exe, "bench", "server"}, DataDir: dir, Postgres: *postgres,
+			Extra: extra, Log: logFile}.Start(ctx)
+		if err != nil {
+			log, _ := os.ReadFile(logFile.Name())
+			if len(log) > 2000 {
+				log = log[len(log)-2000:]
+			}
+			return fmt.Errorf("bench: %w; server log:\n%s", err, log)
+		}
+		defer func() {
+			if err := proc.Stop(); err != nil {
+				fmt.Fprintln(stderr, "bench: stop server:", err)
+			}
+		}()
+		target = proc.Target
+		if !*quiet {
+			fmt.Fprintf(stderr, "bench: server pid %d at %s, data in %s\n", target.PID, target.URL, dir)
+		}
+	}
+	rep, err := loadgen.Run(ctx, target, o)
+	if rep != nil {
+		rep.WriteText(stdout)
+		if *jsonOut != "" {
+			b, jerr := json.MarshalIndent(rep, "", "  ")
+			if jerr == nil {
+				jerr = os.WriteFile(*jsonOut, b, 0o644)
+			}
+			if jerr != nil && err == nil {
+				err = jerr
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("bench messaging: %w", err)
+	}
+	return nil
+}
+
+// benchServer is the server that bench messaging starts: parley serve, plus
+// a control endpoint on a separate loopback address for CPU and heap
+// profiles and forced collections (loadgen.ControlHandler). It takes
+// -control ADDR and then serve's flags.
+func benchServer(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	control := fs.String("control", "127.0.0.1:0", "loopback address of the control endpoint")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *control)
+	if err != nil {
+		return fmt.Errorf("bench server: listen: %w", err)
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+		ln.Close()
+		return fmt.Errorf("bench server: control address %s is not loopback", ln.Addr())
+	}
+	srv := &http.Server{Handler: loadgen.ControlHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	return serve(ctx, fs.Args(), getenv, stderr)
 }

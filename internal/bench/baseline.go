@@ -1,0 +1,79 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/sqlite"
+)
+
+// sqliteBaseline commits batches of appends shaped like the run's messages
+// (fan-out envelopes of BodySize bytes over 100 chats) straight to a fresh
+// SQLite store for about two seconds: the store's ceiling on this disk,
+// without HTTP, checks, the bus or sockets.
+func sqliteBaseline(ctx context.Context, o Options, fan float64) (*Baseline, error) {
+	dir, cleanup, err := tempDir()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "baseline.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	acct := parley.Account{Phone: "+447700900001"}
+	if err := db.CreateAccount(ctx, &acct); err != nil {
+		return nil, err
+	}
+	d := parley.Device{AccountID: acct.ID}
+	if err := db.CreateDevice(ctx, &d, []byte("t"), 10); err != nil {
+		return nil, err
+	}
+	const chats, batch = 100, 256
+	var ids []int64
+	for range chats {
+		c := parley.Chat{Kind: parley.ChatGroup, CreatedBy: acct.ID}
+		if err := db.CreateChat(ctx, &c, []parley.Member{{AccountID: acct.ID, Role: parley.RoleAdmin}}); err != nil {
+			return nil, err
+		}
+		ids = append(ids, c.ID)
+	}
+	body := make([]byte, o.BodySize)
+	envs := max(int(math.Round(fan)), 1)
+	var took time.Duration
+	n, commits := 0, 0
+	for took < 2*time.Second && ctx.Err() == nil {
+		now := time.Now()
+		as := make([]*parley.Append, batch)
+		for i := range as {
+			n++
+			chat := ids[n%chats]
+			id := fmt.Sprintf("m%d", n)
+			e := parley.Entry{DeviceID: d.ID, Type: parley.EntryMessage, ChatID: chat, MessageID: id, Kind: parley.KindMessage,
+				SenderAccount: acct.ID, SenderDevice: d.ID, Body: body, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+			es := make([]parley.Entry, envs)
+			for j := range es {
+				es[j] = e
+			}
+			as[i] = &parley.Append{ChatID: chat, Sequenced: true, Meta: &parley.MessageMeta{ID: id, SenderAccount: acct.ID,
+				SenderDevice: d.ID, Kind: parley.KindMessage, CreatedAt: now}, Entries: es}
+		}
+		start := time.Now()
+		if err := db.Commit(ctx, as); err != nil {
+			return nil, err
+		}
+		took += time.Since(start)
+		commits++
+	}
+	secs := took.Seconds()
+	return &Baseline{Batch: batch, Commits: commits, AppendsPerSec: float64(commits*batch) / secs,
+		EntriesPerSec: float64(commits*batch*envs) / secs, CommitDuration: took / time.Duration(commits)}, ctx.Err()
+}

@@ -1,0 +1,175 @@
+package bench
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/servertest"
+)
+
+func TestHistQuantiles(t *testing.T) {
+	var h Hist
+	for i := 1; i <= 10000; i++ {
+		h.Record(time.Duration(i) * time.Microsecond)
+	}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 5000 * time.Microsecond}, {0.99, 9900 * time.Microsecond}, {1, 10000 * time.Microsecond}} {
+		got := h.Quantile(tc.q)
+		// Buckets are 1/64 wide and report their upper edge.
+		if got < tc.want || float64(got) > float64(tc.want)*(1+1.0/32) {
+			t.Errorf("Quantile(%v): got %v, want %v (+1/32)", tc.q, got, tc.want)
+		}
+	}
+	if got := h.Count(); got != 10000 {
+		t.Errorf("Count: got %d, want 10000", got)
+	}
+	var empty Hist
+	if got := empty.Quantile(0.99); got != 0 {
+		t.Errorf("empty Quantile: got %v, want 0", got)
+	}
+}
+
+func TestBucketsAreMonotonic(t *testing.T) {
+	prev := -1
+	for v := int64(0); v < 1<<22; v += 1 + v/97 {
+		b := bucket(v)
+		if b < prev {
+			t.Fatalf("bucket(%d) = %d < bucket of a smaller value %d", v, b, prev)
+		}
+		if top := bucketValue(b); top < v {
+			t.Fatalf("bucketValue(bucket(%d)) = %d, want ≥ %d", v, top, v)
+		}
+		prev = b
+	}
+}
+
+func TestStamp(t *testing.T) {
+	body := make([]byte, 40)
+	now := time.Now()
+	putStamp(body, now)
+	got, ok := readStamp(body)
+	if !ok || got != now.UnixNano() {
+		t.Errorf("readStamp: got %d %v, want %d true", got, ok, now.UnixNano())
+	}
+	if _, ok := readStamp([]byte(`{"text":"hello there, friend"}`)); ok {
+		t.Error("readStamp of a plain body: got ok, want not ok")
+	}
+}
+
+func TestPhones(t *testing.T) {
+	ps := phones(50)
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if _, err := parley.NormalizePhone(p); err != nil || seen[p] {
+			t.Fatalf("phone %q: valid %v, seen %v", p, err == nil, seen[p])
+		}
+		seen[p] = true
+	}
+}
+
+func inProcess(tb testing.TB) Target {
+	tb.Helper()
+	srv := servertest.Start(tb)
+	return Target{URL: srv.URL, Store: "sqlite", Code: func(ctx context.Context, phone string) (string, error) {
+		return srv.Code(phone), nil
+	}}
+}
+
+// TestRunSmall runs every phase at a tiny scale against an in-process
+// server: everything sent is persisted and delivered, and the idle phase
+// sees its sockets.
+func TestRunSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, inProcess(t), Options{Users: 6, GroupSize: 3, GroupRatio: 0.5, Duration: 300 * time.Millisecond,
+		Warmup: 100 * time.Millisecond, Concurrency: 3, Idle: 8, IdleSteps: 2, Parallel: 4, AckInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if len(rep.Phases) != 2 {
+		t.Fatalf("phases: got %d, want 2 (maximum, paced)", len(rep.Phases))
+	}
+	for _, p := range rep.Phases {
+		if p.Persisted == 0 || len(p.Errors) > 0 {
+			t.Errorf("%s: persisted %d, errors %v; want some and none", p.Name, p.Persisted, p.Errors)
+		}
+		if p.Delivered != p.Expected || p.Expected == 0 {
+			t.Errorf("%s: delivered %d of %d envelopes, want all", p.Name, p.Delivered, p.Expected)
+		}
+		if p.DeliverP99 <= 0 || p.DeliverP50 > p.DeliverP99 {
+			t.Errorf("%s: deliver p50 %v p99 %v, want 0 < p50 ≤ p99", p.Name, p.DeliverP50, p.DeliverP99)
+		}
+	}
+	if n := len(rep.Idle); n != 2 || rep.Idle[1].Sockets != 8 || rep.Idle[1].ServerSockets != 8 {
+		t.Errorf("idle: got %+v, want 2 steps ending at 8 sockets", rep.Idle)
+	}
+	var out strings.Builder
+	rep.WriteText(&out)
+	for _, want := range []string{"maximum", "paced", "deliver p99", "RSS/socket"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// BenchmarkSendDeliver measures one 1:1 message end to end through an
+// in-process server: POST, group commit, bus, push to the recipient's
+// socket. Run it with go test -run XXX -bench SendDeliver ./internal/bench.
+func BenchmarkSendDeliver(b *testing.B) {
+	ctx := context.Background()
+	t := inProcess(b)
+	users, err := register(ctx, t, http.DefaultClient, 2, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, _, err := makeChats(ctx, users, 2, false, 1); err != nil {
+		b.Fatal(err)
+	}
+	from, to := users[0], users[1]
+	if err := to.connect(ctx, to.c); err != nil {
+		b.Fatal(err)
+	}
+	defer to.conn.Close()
+	got := make(chan time.Duration, 1)
+	go func() {
+		for {
+			ev, err := to.conn.Next(ctx)
+			if err != nil {
+				return
+			}
+			if ev.Type == parley.EventEntry && ev.Entry != nil {
+				_ = to.conn.Ack(ctx, ev.Entry.ID)
+				if sent, ok := readStamp(ev.Entry.Body); ok {
+					got <- time.Since(time.Unix(0, sent))
+				}
+			}
+		}
+	}()
+	var h Hist
+	body := make([]byte, 200)
+	n := 0
+	for b.Loop() {
+		n++
+		putStamp(body, time.Now())
+		_, err := from.c.Send(ctx, from.directs[0].id, client.SendRequest{MessageID: "s" + strconv.Itoa(n),
+			Envelopes: []parley.Envelope{{DeviceID: to.dev, Body: body}}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Record(<-got)
+	}
+	b.ReportMetric(float64(h.Quantile(0.5).Microseconds()), "p50-µs")
+	b.ReportMetric(float64(h.Quantile(0.99).Microseconds()), "p99-µs")
+}
+
