@@ -395,12 +395,9 @@ func (b *Businesses) UpdateNumber(ctx context.Context, id int64, s NumberSetting
 		n.Throughput = *s.Throughput
 	}
 	if s.TierLimit != nil {
-		ok := false
-		for _, t := range Tiers {
-			ok = ok || t == *s.TierLimit
-		}
-		if !ok {
-			return BusinessNumber{}, &Error{Code: EInvalid, Message: "tier_limit must be 250, 1000, 10000, 100000 or 0 (unlimited)", Details: map[string]any{"field": "tier_limit"}}
+		// The operator may set any limit; Tiers are the steps quality moves along.
+		if *s.TierLimit < 0 {
+			return BusinessNumber{}, &Error{Code: EInvalid, Message: "tier_limit must be 0 (unlimited) or more", Details: map[string]any{"field": "tier_limit"}}
 		}
 		n.TierLimit = *s.TierLimit
 	}

@@ -19,13 +19,17 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/bizapi"
 	"github.com/parleyhq/parley/internal/blob"
+	"github.com/parleyhq/parley/internal/cloudapi"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/nats"
 	"github.com/parleyhq/parley/internal/otp"
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 // Options is all of the server's configuration, read once by main.
@@ -48,6 +52,13 @@ type Options struct {
 	// Now is the service's clock; default time.Now. Tests move it to reach
 	// retention, disappearing timers, edit windows and code expiry.
 	Now func() time.Time
+	// AdminToken authenticates the operator's admin API (/admin/v1/);
+	// without one the admin API refuses every request.
+	AdminToken string
+	// Business configures business messaging (the Cloud API surface).
+	Business parley.BusinessConfig
+	// Webhooks configures webhook delivery; Now and Logger are filled in.
+	Webhooks webhook.Options
 }
 
 func (o *Options) setDefaults() {
@@ -137,6 +148,7 @@ type Server struct {
 	serveErr  chan error
 	once      sync.Once
 	shutErr   error
+	biz       *parley.Businesses
 }
 
 // Start opens everything and starts serving. It returns once the listener
@@ -212,18 +224,49 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 			return nil
 		},
 	})
+	// Business messaging: the Cloud API surface, the admin API, the
+	// customers' business routes, the inbound pipeline and the webhook
+	// dispatcher.
+	wo := o.Webhooks
+	wo.Logger, wo.Now = log, o.Now
+	disp := webhook.New(st, wo)
+	biz := parley.NewBusinesses(svc, o.Business, disp.Wake)
+	verifyClient := &http.Client{Timeout: 10 * time.Second}
+	verify := func(ctx context.Context, url, token, challenge string) error {
+		return webhook.Verify(ctx, verifyClient, url, token, challenge)
+	}
+	writeErr := httpapi.ErrorWriter(log)
+	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify})
+	root := http.NewServeMux()
+	root.Handle("/", api)
+	root.Handle("/admin/", admin.NewHandler(biz, admin.Options{Logger: log, Token: o.AdminToken, WriteError: writeErr, Verify: verify}))
+	bizRoutes := bizapi.NewHandler(biz, bizapi.Options{WriteError: writeErr})
+	root.Handle("/v1/business/", bizRoutes)
+	root.Handle("GET /c/{code}", bizRoutes)
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if cloudapi.IsCloudPath(r.URL.Path) {
+			cloud.ServeHTTP(w, r)
+			return
+		}
+		root.ServeHTTP(w, r)
+	})
 	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{log: log, store: st, bus: bus, svc: svc, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
-		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 1)}
+		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 1), biz: biz}
 	s.http = &http.Server{
-		Handler:           m.instrument(api),
+		Handler:           m.instrument(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		defer close(s.svcDone)
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); _ = biz.Run(svcCtx) }()
+		go func() { defer wg.Done(); _ = disp.Run(svcCtx) }()
 		_ = svc.Run(svcCtx)
+		wg.Wait()
 	}()
 	go func() { s.serveErr <- s.http.Serve(ln) }()
 	store := "sqlite"
@@ -253,6 +296,10 @@ func (s *Server) URL() string {
 
 // Service returns the domain service (for benchmarks and admin commands).
 func (s *Server) Service() *parley.Service { return s.svc }
+
+// Businesses returns the business messaging layer (for tests, benchmarks
+// and admin commands).
+func (s *Server) Businesses() *parley.Businesses { return s.biz }
 
 // Wait blocks until the server stops serving and returns why (nil after
 // Shutdown).

@@ -1,0 +1,545 @@
+// Package admin is the operator's admin HTTP API: business accounts,
+// numbers, system tokens, webhooks, the template review queue, the usage
+// ledger and the webhook delivery log. It is separate from the people's
+// API and from the Cloud API surface: its own route table under
+// /admin/v1/, authenticated with the operator's admin token, and strict
+// decoding like Parley's own API. `parley admin` is its client. It imports
+// the domain package only.
+package admin
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Options are what the admin API needs besides the business layer.
+type Options struct {
+	Logger *slog.Logger
+	// Token is the operator's admin token; with none, every request is
+	// refused.
+	Token string
+	// WriteError writes a domain error in Parley's error shape.
+	WriteError func(w http.ResponseWriter, r *http.Request, err error)
+	// Verify performs the webhook verification handshake.
+	Verify func(ctx context.Context, url, verifyToken, challenge string) error
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// NewHandler returns the admin API. Every endpoint is listed here and
+// documented in docs/BUSINESS.md.
+func NewHandler(b *parley.Businesses, o Options) http.Handler {
+	mux := http.NewServeMux()
+	h := func(pattern string, fn handlerFunc) {
+		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := authorize(o.Token, r); err != nil {
+				o.WriteError(w, r, err)
+				return
+			}
+			if err := fn(w, r); err != nil {
+				o.WriteError(w, r, err)
+			}
+		}))
+	}
+	h("POST /admin/v1/businesses", createBusiness(b))
+	h("GET /admin/v1/businesses", listBusinesses(b))
+	h("GET /admin/v1/businesses/{id}", getBusiness(b))
+	h("PATCH /admin/v1/businesses/{id}", updateBusiness(b))
+	h("POST /admin/v1/businesses/{id}/app_secret", rotateSecret(b))
+	h("PUT /admin/v1/businesses/{id}/webhook", setWebhook(b, o.Verify))
+	h("POST /admin/v1/businesses/{id}/numbers", addNumber(b))
+	h("GET /admin/v1/businesses/{id}/numbers", listNumbers(b))
+	h("PATCH /admin/v1/numbers/{id}", updateNumber(b))
+	h("POST /admin/v1/businesses/{id}/tokens", newToken(b))
+	h("GET /admin/v1/businesses/{id}/tokens", listTokens(b))
+	h("DELETE /admin/v1/businesses/{id}/tokens/{token}", revokeToken(b))
+	h("GET /admin/v1/templates", reviewQueue(b))
+	h("POST /admin/v1/templates/{id}/review", review(b))
+	h("GET /admin/v1/businesses/{id}/usage", usage(b))
+	h("GET /admin/v1/businesses/{id}/webhooks", webhooks(b))
+	h("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
+	h("/admin/", func(w http.ResponseWriter, r *http.Request) error {
+		return parley.Errorf(parley.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	})
+	return mux
+}
+
+func authorize(token string, r *http.Request) error {
+	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		return parley.Errorf(parley.EUnauthenticated, "missing or wrong admin token")
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// decode reads a strict JSON body: no unknown fields, one value.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return parley.Errorf(parley.EMalformed, "the body is empty; send a JSON object")
+		}
+		return &parley.Error{Code: parley.EMalformed, Message: "the body is malformed: " + err.Error()}
+	}
+	return nil
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, &parley.Error{Code: parley.EInvalid, Message: name + " must be a positive integer", Details: map[string]any{"field": name}}
+	}
+	return v, nil
+}
+
+// Business is the admin view of a business (the app secret included: the
+// operator hands it to the business).
+type Business struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Category     string    `json:"category,omitempty"`
+	Description  string    `json:"description,omitempty"`
+	Address      string    `json:"address,omitempty"`
+	Website      string    `json:"website,omitempty"`
+	Verified     bool      `json:"verified"`
+	AppSecret    string    `json:"app_secret"`
+	CallbackURL  string    `json:"callback_url,omitempty"`
+	PricingModel string    `json:"pricing_model"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func businessJSON(b parley.Business) Business {
+	return Business{ID: b.ID, Name: b.Name, Category: b.Category, Description: b.Description, Address: b.Address,
+		Website: b.Website, Verified: b.Verified, AppSecret: b.AppSecret, CallbackURL: b.CallbackURL,
+		PricingModel: b.PricingModel, CreatedAt: b.CreatedAt}
+}
+
+// Number is the admin view of a business number.
+type Number struct {
+	ID          int64  `json:"id"`
+	BusinessID  int64  `json:"business_id"`
+	AccountID   int64  `json:"account_id"`
+	Phone       string `json:"phone"`
+	DisplayName string `json:"display_name"`
+	Throughput  int    `json:"throughput"`
+	TierLimit   int    `json:"tier_limit"`
+	Quality     string `json:"quality"`
+	Status      string `json:"status"`
+}
+
+func numberJSON(n parley.BusinessNumber) Number {
+	return Number{ID: n.ID, BusinessID: n.BusinessID, AccountID: n.AccountID, Phone: n.Phone, DisplayName: n.DisplayName,
+		Throughput: n.Throughput, TierLimit: n.TierLimit, Quality: n.Quality, Status: n.Status}
+}
+
+func createBusiness(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in parley.BusinessProfile
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		biz, err := b.CreateBusiness(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, businessJSON(biz))
+		return nil
+	}
+}
+
+func listBusinesses(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		bs, err := b.ListBusinesses(r.Context())
+		if err != nil {
+			return err
+		}
+		out := []Business{}
+		for _, x := range bs {
+			out = append(out, businessJSON(x))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"businesses": out})
+		return nil
+	}
+}
+
+func getBusiness(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		biz, err := b.GetBusiness(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, businessJSON(biz))
+		return nil
+	}
+}
+
+func updateBusiness(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in parley.BusinessProfile
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		biz, err := b.UpdateBusiness(r.Context(), id, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, businessJSON(biz))
+		return nil
+	}
+}
+
+func rotateSecret(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		biz, err := b.RotateAppSecret(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, businessJSON(biz))
+		return nil
+	}
+}
+
+func setWebhook(b *parley.Businesses, verify func(ctx context.Context, url, token, challenge string) error) handlerFunc {
+	type req struct {
+		CallbackURL string `json:"callback_url"`
+		VerifyToken string `json:"verify_token"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		biz, err := b.SetWebhook(r.Context(), id, in.CallbackURL, in.VerifyToken, verify)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, businessJSON(biz))
+		return nil
+	}
+}
+
+func addNumber(b *parley.Businesses) handlerFunc {
+	type req struct {
+		Phone       string `json:"phone"`
+		DisplayName string `json:"display_name"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		n, err := b.AddNumber(r.Context(), id, in.Phone, in.DisplayName)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, numberJSON(n))
+		return nil
+	}
+}
+
+func listNumbers(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		ns, err := b.Numbers(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		out := []Number{}
+		for _, n := range ns {
+			out = append(out, numberJSON(n))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"numbers": out})
+		return nil
+	}
+}
+
+func updateNumber(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in parley.NumberSettings
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		n, err := b.UpdateNumber(r.Context(), id, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, numberJSON(n))
+		return nil
+	}
+}
+
+// Token is the admin view of a system token; Secret is set only when it
+// is issued.
+type Token struct {
+	ID        int64      `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Secret    string     `json:"token,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+func tokenJSON(t parley.BusinessToken, secret string) Token {
+	out := Token{ID: t.ID, Name: t.Name, Secret: secret, CreatedAt: t.CreatedAt}
+	if !t.ExpiresAt.IsZero() {
+		out.ExpiresAt = &t.ExpiresAt
+	}
+	if !t.RevokedAt.IsZero() {
+		out.RevokedAt = &t.RevokedAt
+	}
+	return out
+}
+
+func newToken(b *parley.Businesses) handlerFunc {
+	type req struct {
+		Name       string `json:"name"`
+		TTLSeconds int64  `json:"ttl_seconds"` // 0: the default; -1: never expires
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		t, secret, err := b.NewToken(r.Context(), id, in.Name, time.Duration(in.TTLSeconds)*time.Second)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, tokenJSON(t, secret))
+		return nil
+	}
+}
+
+func listTokens(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		ts, err := b.Tokens(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		out := []Token{}
+		for _, t := range ts {
+			out = append(out, tokenJSON(t, ""))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+		return nil
+	}
+}
+
+func revokeToken(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		tid, err := pathID(r, "token")
+		if err != nil {
+			return err
+		}
+		if err := b.RevokeToken(r.Context(), id, tid); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// Template is the admin view of a template in the review queue.
+type Template struct {
+	ID         int64                      `json:"id"`
+	BusinessID int64                      `json:"business_id"`
+	Name       string                     `json:"name"`
+	Language   string                     `json:"language"`
+	Category   string                     `json:"category"`
+	Status     string                     `json:"status"`
+	Reason     string                     `json:"reason,omitempty"`
+	Components []parley.TemplateComponent `json:"components"`
+}
+
+func reviewQueue(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		status := parley.TemplateStatus(strings.ToUpper(r.URL.Query().Get("status")))
+		if status == "" {
+			status = parley.TemplatePending
+		}
+		ts, err := b.Templates(r.Context(), 0, status, 0, 1000)
+		if err != nil {
+			return err
+		}
+		out := []Template{}
+		for _, t := range ts {
+			out = append(out, Template{ID: t.ID, BusinessID: t.BusinessID, Name: t.Name, Language: t.Language,
+				Category: string(t.Category), Status: string(t.Status), Reason: t.Reason, Components: t.Components})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"templates": out})
+		return nil
+	}
+}
+
+func review(b *parley.Businesses) handlerFunc {
+	type req struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, &in); err != nil {
+			return err
+		}
+		if err := b.SetTemplateStatus(r.Context(), id, parley.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// Usage is one ledger entry.
+type Usage struct {
+	ID          int64     `json:"id"`
+	Key         string    `json:"key"`
+	NumberID    int64     `json:"number_id"`
+	Event       string    `json:"event"`
+	Category    string    `json:"category"`
+	Country     string    `json:"country"`
+	PricingType string    `json:"pricing_type"`
+	Model       string    `json:"pricing_model"`
+	Billable    bool      `json:"billable"`
+	MessageID   string    `json:"message_id"`
+	At          time.Time `json:"at"`
+}
+
+func usage(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+		us, err := b.Usage(r.Context(), id, after, 10000)
+		if err != nil {
+			return err
+		}
+		out := []Usage{}
+		for _, u := range us {
+			out = append(out, Usage{ID: u.ID, Key: u.Key, NumberID: u.NumberID, Event: string(u.Event), Category: u.Category,
+				Country: u.Country, PricingType: u.PricingType, Model: u.Model, Billable: u.Billable, MessageID: u.MessageID, At: u.At})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"usage": out})
+		return nil
+	}
+}
+
+// Webhook is one outbox row in the delivery log.
+type Webhook struct {
+	ID          int64           `json:"id"`
+	Status      string          `json:"status"`
+	Attempts    int             `json:"attempts"`
+	LastError   string          `json:"last_error,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	NextAttempt *time.Time      `json:"next_attempt_at,omitempty"`
+	DeliveredAt *time.Time      `json:"delivered_at,omitempty"`
+	Payload     json.RawMessage `json:"payload"`
+}
+
+func webhooks(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+		ws, err := b.WebhookLog(r.Context(), id, before, 100)
+		if err != nil {
+			return err
+		}
+		out := []Webhook{}
+		for _, h := range ws {
+			x := Webhook{ID: h.ID, Status: string(h.Status), Attempts: h.Attempts, LastError: h.LastError, CreatedAt: h.CreatedAt, Payload: h.Payload}
+			if h.Status == parley.WebhookPending {
+				t := h.NextAttemptAt
+				x.NextAttempt = &t
+			}
+			if !h.DeliveredAt.IsZero() {
+				t := h.DeliveredAt
+				x.DeliveredAt = &t
+			}
+			out = append(out, x)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"webhooks": out})
+		return nil
+	}
+}
+
+func replay(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		wid, err := pathID(r, "webhook")
+		if err != nil {
+			return err
+		}
+		if err := b.ReplayWebhook(r.Context(), id, wid); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+

@@ -1,0 +1,446 @@
+package cloudapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+var mediaIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func uploadMedia(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		n, err := b.OwnNumber(r.Context(), biz, id)
+		if err != nil {
+			return err
+		}
+		max := b.Service().Config().MaxMedia
+		r.Body = http.MaxBytesReader(w, r.Body, max+1<<20)
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			var mb *http.MaxBytesError
+			if errors.As(err, &mb) {
+				return &parley.CloudError{Code: 131052, Message: "Media upload error", Details: fmt.Sprintf("the file is larger than %d bytes", max)}
+			}
+			return invalid("the body must be multipart/form-data with a file part")
+		}
+		f, hdr, err := r.FormFile("file")
+		if err != nil {
+			return invalid("The parameter file is required.")
+		}
+		defer f.Close()
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return err
+		}
+		ct := r.FormValue("type")
+		if ct == "" {
+			ct = hdr.Header.Get("Content-Type")
+		}
+		m, err := b.UploadMedia(r.Context(), n, ct, data)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"id": m.ID})
+		return nil
+	}
+}
+
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// getObject answers GET /{version}/{id} for a media id, a phone number id
+// or the business account id.
+func getObject(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		raw := r.PathValue("id")
+		if mediaIDPattern.MatchString(raw) {
+			m, err := b.MediaForBusiness(r.Context(), biz, raw)
+			if err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"messaging_product": "whatsapp",
+				"url":       fmt.Sprintf("%s/%s/%s/content", baseURL(r), r.PathValue("version"), m.ID),
+				"mime_type": m.ContentType, "sha256": m.SHA256, "file_size": m.Size, "id": m.ID})
+			return nil
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if n, err := b.OwnNumber(r.Context(), biz, id); err == nil {
+			writeJSON(w, http.StatusOK, numberJSON(b, n))
+			return nil
+		}
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": strconv.FormatInt(biz.ID, 10), "name": biz.Name,
+			"currency": "USD", "message_template_namespace": fmt.Sprintf("parley_%d", biz.ID)})
+		return nil
+	}
+}
+
+func numberJSON(b *parley.Businesses, n parley.BusinessNumber) map[string]any {
+	tp := n.Throughput
+	if tp == 0 {
+		tp = b.Config().Throughput
+	}
+	level := "STANDARD"
+	if tp > 80 {
+		level = "HIGH"
+	}
+	tier := "TIER_UNLIMITED"
+	switch n.TierLimit {
+	case 250:
+		tier = "TIER_250"
+	case 1000:
+		tier = "TIER_1K"
+	case 10000:
+		tier = "TIER_10K"
+	case 100000:
+		tier = "TIER_100K"
+	}
+	return map[string]any{"verified_name": n.DisplayName, "code_verification_status": "VERIFIED",
+		"display_phone_number": parley.WaID(n.Phone), "quality_rating": n.Quality, "platform_type": "CLOUD_API",
+		"throughput": map[string]string{"level": level}, "messaging_limit_tier": tier, "status": n.Status,
+		"id": strconv.FormatInt(n.ID, 10)}
+}
+
+func downloadMedia(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		m, rc, err := b.OpenMediaForBusiness(r.Context(), biz, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		w.Header().Set("Content-Type", m.ContentType)
+		http.ServeContent(w, r, "", m.CreatedAt, rc)
+		return nil
+	}
+}
+
+func listNumbers(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		ns, err := b.Numbers(r.Context(), biz.ID)
+		if err != nil {
+			return err
+		}
+		data := []map[string]any{}
+		for _, n := range ns {
+			data = append(data, numberJSON(b, n))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data})
+		return nil
+	}
+}
+
+func templateJSON(t parley.Template) map[string]any {
+	out := map[string]any{"name": t.Name, "components": t.Components, "language": t.Language, "status": string(t.Status),
+		"category": string(t.Category), "parameter_format": strings.ToUpper(t.ParameterFormat), "id": strconv.FormatInt(t.ID, 10)}
+	if t.Status == parley.TemplateRejected {
+		out["rejected_reason"] = t.Reason
+	}
+	return out
+}
+
+func listTemplates(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		if limit <= 0 || limit > 1000 {
+			limit = 25
+		}
+		var after int64
+		if a := q.Get("after"); a != "" {
+			if raw, err := decodeCursor(a); err == nil {
+				after = raw
+			}
+		}
+		ts, err := b.Templates(r.Context(), biz.ID, parley.TemplateStatus(strings.ToUpper(q.Get("status"))), after, limit+1)
+		if err != nil {
+			return err
+		}
+		name := q.Get("name")
+		data := []map[string]any{}
+		more := len(ts) > limit
+		if more {
+			ts = ts[:limit]
+		}
+		for _, t := range ts {
+			if name != "" && !strings.Contains(t.Name, name) {
+				continue
+			}
+			data = append(data, templateJSON(t))
+		}
+		out := map[string]any{"data": data}
+		if len(ts) > 0 {
+			paging := map[string]any{"cursors": map[string]string{"before": encodeCursor(ts[0].ID - 1), "after": encodeCursor(ts[len(ts)-1].ID)}}
+			if more {
+				nq := r.URL.Query()
+				nq.Set("after", encodeCursor(ts[len(ts)-1].ID))
+				nq.Del("access_token")
+				paging["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
+			}
+			out["paging"] = paging
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+func encodeCursor(id int64) string { return strings.TrimRight(fmt.Sprintf("%x", id), "") }
+
+func decodeCursor(s string) (int64, error) { return strconv.ParseInt(s, 16, 64) }
+
+func createTemplate(b *parley.Businesses) bizFunc {
+	type req struct {
+		Name            string                     `json:"name"`
+		Category        string                     `json:"category"`
+		Language        string                     `json:"language"`
+		ParameterFormat string                     `json:"parameter_format"`
+		Components      []parley.TemplateComponent `json:"components"`
+	}
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, 1<<20, &in); err != nil {
+			return err
+		}
+		t, err := b.CreateTemplate(r.Context(), biz, parley.Template{Name: in.Name, Category: parley.TemplateCategory(in.Category),
+			Language: in.Language, ParameterFormat: strings.ToLower(in.ParameterFormat), Components: in.Components})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"id": strconv.FormatInt(t.ID, 10), "status": string(t.Status), "category": string(t.Category)})
+		return nil
+	}
+}
+
+func deleteTemplate(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		name := r.URL.Query().Get("name")
+		if name == "" {
+			return invalid("The parameter name is required.")
+		}
+		if err := b.DeleteTemplate(r.Context(), biz, name); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+		return nil
+	}
+}
+
+func getSubscription(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		data := []map[string]any{}
+		if biz.CallbackURL != "" {
+			data = append(data, map[string]any{"whatsapp_business_api_data": map[string]string{"id": strconv.FormatInt(biz.ID, 10), "name": biz.Name},
+				"override_callback_uri": biz.CallbackURL})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data})
+		return nil
+	}
+}
+
+func subscribe(b *parley.Businesses, verify func(ctx context.Context, url, token, challenge string) error) bizFunc {
+	type req struct {
+		OverrideCallbackURI string `json:"override_callback_uri"`
+		VerifyToken         string `json:"verify_token"`
+	}
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, 64<<10, &in); err != nil {
+			return err
+		}
+		url := in.OverrideCallbackURI
+		if url == "" {
+			url = biz.CallbackURL // re-subscribing keeps the current URL
+		}
+		if _, err := b.SetWebhook(r.Context(), biz.ID, url, in.VerifyToken, verify); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+		return nil
+	}
+}
+
+func listDeliveries(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		ws, err := b.WebhookLog(r.Context(), biz.ID, before, limit)
+		if err != nil {
+			return err
+		}
+		data := []map[string]any{}
+		for _, h := range ws {
+			d := map[string]any{"id": strconv.FormatInt(h.ID, 10), "status": string(h.Status), "attempts": h.Attempts,
+				"created_time": h.CreatedAt.UTC().Format(time.RFC3339), "payload": json.RawMessage(h.Payload)}
+			if h.LastError != "" {
+				d["last_error"] = h.LastError
+			}
+			if h.Status == parley.WebhookPending {
+				d["next_attempt_time"] = h.NextAttemptAt.UTC().Format(time.RFC3339)
+			}
+			if !h.DeliveredAt.IsZero() {
+				d["delivered_time"] = h.DeliveredAt.UTC().Format(time.RFC3339)
+			}
+			data = append(data, d)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data})
+		return nil
+	}
+}
+
+func listAttempts(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		id, err := pathID(r, "webhook")
+		if err != nil {
+			return err
+		}
+		as, err := b.WebhookAttempts(r.Context(), biz.ID, id)
+		if err != nil {
+			return err
+		}
+		data := []map[string]any{}
+		for _, a := range as {
+			data = append(data, map[string]any{"attempt": a.Attempt, "time": a.At.UTC().Format(time.RFC3339Nano),
+				"status_code": a.StatusCode, "error": a.Error, "duration_ms": a.Duration.Milliseconds()})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data})
+		return nil
+	}
+}
+
+func replay(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		id, err := pathID(r, "webhook")
+		if err != nil {
+			return err
+		}
+		if err := b.ReplayWebhook(r.Context(), biz.ID, id); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+		return nil
+	}
+}
+
+func listUsage(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+		us, err := b.Usage(r.Context(), biz.ID, after, limit)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": usageJSON(us)})
+		return nil
+	}
+}
+
+// usageJSON is the wire shape of ledger entries (shared with the admin API
+// through the same field names).
+func usageJSON(us []parley.UsageEntry) []map[string]any {
+	out := []map[string]any{}
+	for _, u := range us {
+		out = append(out, map[string]any{"id": u.ID, "key": u.Key, "phone_number_id": strconv.FormatInt(u.NumberID, 10),
+			"event": string(u.Event), "category": u.Category, "country": u.Country, "pricing_type": u.PricingType,
+			"pricing_model": u.Model, "billable": u.Billable, "message_id": u.MessageID, "time": u.At.UTC().Format(time.RFC3339Nano)})
+	}
+	return out
+}
+
+func createLink(b *parley.Businesses) bizFunc {
+	type req struct {
+		PhoneNumberID    flexInt          `json:"phone_number_id"`
+		PrefilledMessage string           `json:"prefilled_message"`
+		Source           *parley.Referral `json:"source"`
+	}
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, 64<<10, &in); err != nil {
+			return err
+		}
+		l, err := b.CreateLink(r.Context(), biz, int64(in.PhoneNumberID), in.PrefilledMessage, in.Source)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, linkJSON(r, l))
+		return nil
+	}
+}
+
+func linkJSON(r *http.Request, l parley.Link) map[string]any {
+	return map[string]any{"id": strconv.FormatInt(l.ID, 10), "code": l.Code, "url": baseURL(r) + "/c/" + l.Code,
+		"phone_number_id": strconv.FormatInt(l.NumberID, 10), "prefilled_message": l.Prefill, "source": l.Source,
+		"clicks": l.Clicks, "chats_started": l.Chats, "replies": l.Replies}
+}
+
+func listLinks(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		ls, err := b.Links(r.Context(), biz.ID)
+		if err != nil {
+			return err
+		}
+		data := []map[string]any{}
+		for _, l := range ls {
+			data = append(data, linkJSON(r, l))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": data})
+		return nil
+	}
+}

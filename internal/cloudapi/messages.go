@@ -1,0 +1,283 @@
+package cloudapi
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/parleyhq/parley"
+)
+
+// sendRequest is the body of POST /{version}/{phone-number-id}/messages,
+// read leniently.
+type sendRequest struct {
+	MessagingProduct string `json:"messaging_product"`
+	RecipientType    string `json:"recipient_type"`
+	To               string `json:"to"`
+	Type             string `json:"type"`
+	Status           string `json:"status"`     // "read", to mark a message read
+	MessageID        string `json:"message_id"` // with status
+	Context          *struct {
+		MessageID string `json:"message_id"`
+	} `json:"context"`
+	BizOpaqueCallbackData string `json:"biz_opaque_callback_data"`
+	Text                  *struct {
+		Body       string   `json:"body"`
+		PreviewURL flexBool `json:"preview_url"`
+	} `json:"text"`
+	Image    *mediaObject `json:"image"`
+	Video    *mediaObject `json:"video"`
+	Audio    *mediaObject `json:"audio"`
+	Document *mediaObject `json:"document"`
+	Sticker  *mediaObject `json:"sticker"`
+	Location *struct {
+		Latitude  flexFloat `json:"latitude"`
+		Longitude flexFloat `json:"longitude"`
+		Name      string    `json:"name"`
+		Address   string    `json:"address"`
+	} `json:"location"`
+	Reaction *struct {
+		MessageID string `json:"message_id"`
+		Emoji     string `json:"emoji"`
+	} `json:"reaction"`
+	Interactive *parley.Interactive `json:"interactive"`
+	Template    *struct {
+		Name     string `json:"name"`
+		Language struct {
+			Code string `json:"code"`
+		} `json:"language"`
+		Components []struct {
+			Type       string  `json:"type"`
+			SubType    string  `json:"sub_type"`
+			Index      flexInt `json:"index"`
+			Parameters []struct {
+				Type          string `json:"type"`
+				Text          string `json:"text"`
+				ParameterName string `json:"parameter_name"`
+				Payload       string `json:"payload"`
+			} `json:"parameters"`
+		} `json:"components"`
+	} `json:"template"`
+}
+
+type mediaObject struct {
+	ID       string `json:"id"`
+	Link     string `json:"link"`
+	Caption  string `json:"caption"`
+	Filename string `json:"filename"`
+}
+
+func invalid(format string, args ...any) error {
+	return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf(format, args...)}
+}
+
+// outbound validates the request and turns it into the domain's message.
+func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
+	m := parley.OutboundMessage{To: req.To, CallbackData: req.BizOpaqueCallbackData, Kind: parley.KindMessage}
+	if req.To == "" {
+		return m, invalid("The parameter to is required.")
+	}
+	if utf8.RuneCountInString(req.BizOpaqueCallbackData) > 512 {
+		return m, invalid("biz_opaque_callback_data is longer than 512 characters")
+	}
+	if req.Context != nil {
+		m.Content.ReplyTo = req.Context.MessageID
+	}
+	typ := strings.ToLower(req.Type)
+	if typ == "" {
+		typ = "text" // Meta's default
+	}
+	m.Type = typ
+	switch typ {
+	case "text":
+		if req.Text == nil || req.Text.Body == "" {
+			return m, invalid("The parameter text['body'] is required.")
+		}
+		if utf8.RuneCountInString(req.Text.Body) > 4096 {
+			return m, invalid("text['body'] is longer than 4096 characters")
+		}
+		m.Content.Text = req.Text.Body
+	case "image", "video", "audio", "document", "sticker":
+		obj := map[string]*mediaObject{"image": req.Image, "video": req.Video, "audio": req.Audio, "document": req.Document, "sticker": req.Sticker}[typ]
+		if obj == nil || (obj.ID == "" && obj.Link == "") {
+			return m, invalid("The parameter %s['id'] or %s['link'] is required.", typ, typ)
+		}
+		if utf8.RuneCountInString(obj.Caption) > 1024 {
+			return m, invalid("%s['caption'] is longer than 1024 characters", typ)
+		}
+		if obj.Link != "" && !strings.HasPrefix(obj.Link, "https://") && !strings.HasPrefix(obj.Link, "http://") {
+			return m, invalid("%s['link'] must be an http(s) URL", typ)
+		}
+		m.Content.MediaKind, m.Content.MediaID, m.Content.MediaURL = typ, obj.ID, obj.Link
+		m.Content.Text, m.Content.Filename = obj.Caption, obj.Filename
+	case "location":
+		l := req.Location
+		if l == nil {
+			return m, invalid("The parameter location is required.")
+		}
+		if l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
+			return m, invalid("location latitude or longitude is out of range")
+		}
+		m.Content.Location = &parley.Location{Latitude: float64(l.Latitude), Longitude: float64(l.Longitude), Name: l.Name, Address: l.Address}
+		m.Content.Text = strings.TrimSpace(l.Name + " " + l.Address)
+	case "reaction":
+		if req.Reaction == nil || req.Reaction.MessageID == "" {
+			return m, invalid("The parameter reaction['message_id'] is required.")
+		}
+		if !parley.ValidMessageID(req.Reaction.MessageID) {
+			return m, invalid("reaction['message_id'] is not a message id")
+		}
+		m.Kind, m.Ref, m.Content.Emoji = parley.KindReaction, req.Reaction.MessageID, req.Reaction.Emoji
+		m.Content.ReplyTo = ""
+	case "interactive":
+		if err := validInteractive(req.Interactive); err != nil {
+			return m, err
+		}
+		m.Content.Interactive = req.Interactive
+		m.Content.Text = req.Interactive.Body.Text
+	case "template":
+		t := req.Template
+		if t == nil || t.Name == "" {
+			return m, invalid("The parameter template['name'] is required.")
+		}
+		if t.Language.Code == "" {
+			return m, invalid("The parameter template['language']['code'] is required.")
+		}
+		ts := &parley.TemplateSend{Name: t.Name, Language: t.Language.Code}
+		for _, c := range t.Components {
+			sc := parley.TemplateSendComponent{Type: c.Type, SubType: c.SubType, Index: int(c.Index)}
+			for _, p := range c.Parameters {
+				text := p.Text
+				if text == "" {
+					text = p.Payload
+				}
+				sc.Params = append(sc.Params, parley.TemplateParam{Name: p.ParameterName, Text: text})
+			}
+			ts.Components = append(ts.Components, sc)
+		}
+		m.Template = ts
+	default:
+		return m, invalid("Unsupported message type %q", req.Type)
+	}
+	return m, nil
+}
+
+func validInteractive(in *parley.Interactive) error {
+	if in == nil {
+		return invalid("The parameter interactive is required.")
+	}
+	if in.Body == nil || in.Body.Text == "" {
+		if in.Type != "cta_url" || in.Body == nil {
+			return invalid("The parameter interactive['body']['text'] is required.")
+		}
+	}
+	if utf8.RuneCountInString(in.Body.Text) > 1024 {
+		return invalid("interactive['body']['text'] is longer than 1024 characters")
+	}
+	switch in.Type {
+	case "button":
+		bs := in.Action.Buttons
+		if len(bs) == 0 || len(bs) > 3 {
+			return invalid("interactive buttons: give 1 to 3 buttons")
+		}
+		seen := map[string]bool{}
+		for _, b := range bs {
+			if b.Reply.ID == "" || b.Reply.Title == "" {
+				return invalid("interactive buttons: each button needs reply id and title")
+			}
+			if utf8.RuneCountInString(b.Reply.Title) > 20 {
+				return invalid("interactive buttons: title %q is longer than 20 characters", b.Reply.Title)
+			}
+			if seen[b.Reply.ID] {
+				return invalid("interactive buttons: duplicate id %q", b.Reply.ID)
+			}
+			seen[b.Reply.ID] = true
+		}
+	case "list":
+		if in.Action.Button == "" {
+			return invalid("The parameter interactive['action']['button'] is required.")
+		}
+		if len(in.Action.Sections) == 0 || len(in.Action.Sections) > 10 {
+			return invalid("interactive list: give 1 to 10 sections")
+		}
+		rows := 0
+		for _, s := range in.Action.Sections {
+			for _, r := range s.Rows {
+				rows++
+				if r.ID == "" || r.Title == "" {
+					return invalid("interactive list: each row needs an id and a title")
+				}
+				if utf8.RuneCountInString(r.Title) > 24 {
+					return invalid("interactive list: row title %q is longer than 24 characters", r.Title)
+				}
+			}
+		}
+		if rows == 0 || rows > 10 {
+			return invalid("interactive list: give 1 to 10 rows in total")
+		}
+	case "cta_url":
+		p := in.Action.Parameters
+		if in.Action.Name != "cta_url" || p == nil || p.DisplayText == "" || p.URL == "" {
+			return invalid("interactive cta_url: action name cta_url with parameters display_text and url is required")
+		}
+		if !strings.HasPrefix(p.URL, "https://") && !strings.HasPrefix(p.URL, "http://") {
+			return invalid("interactive cta_url: url must be an http(s) URL")
+		}
+	default:
+		return invalid("Unsupported interactive type %q", in.Type)
+	}
+	return nil
+}
+
+func sendMessage(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		n, err := b.OwnNumber(r.Context(), biz, id)
+		if err != nil {
+			return err
+		}
+		var req sendRequest
+		if err := decode(w, r, 1<<20, &req); err != nil {
+			return err
+		}
+		if req.MessagingProduct != "whatsapp" {
+			return invalid("The parameter messaging_product is required and must be whatsapp.")
+		}
+		if req.Status != "" {
+			if req.Status != "read" || req.MessageID == "" {
+				return invalid("To mark a message read, send status read and message_id.")
+			}
+			if err := b.MarkRead(r.Context(), n, req.MessageID); err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+			return nil
+		}
+		m, err := req.outbound()
+		if err != nil {
+			return err
+		}
+		sent, err := b.SendMessage(r.Context(), biz, n, m)
+		if err != nil {
+			return err
+		}
+		type msg struct {
+			ID            string `json:"id"`
+			MessageStatus string `json:"message_status,omitempty"`
+		}
+		out := msg{ID: sent.MessageID}
+		if m.Template != nil {
+			out.MessageStatus = "accepted"
+		}
+		writeJSON(w, http.StatusOK, map[string]any{
+			"messaging_product": "whatsapp",
+			"contacts":          []map[string]string{{"input": req.To, "wa_id": sent.WaID}},
+			"messages":          []msg{out},
+		})
+		return nil
+	}
+}
