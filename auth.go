@@ -148,6 +148,12 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	case err != nil:
 		return Session{}, fmt.Errorf("get account: %w", err)
 	}
+	// A business number's only device is its server-held cloud device.
+	if _, err := s.store.NumberByAccount(ctx, acct.ID); err == nil {
+		return Session{}, Errorf(EForbidden, "this number is a business number on the Cloud API; it cannot be linked to an app")
+	} else if ErrorCode(err) != ENotFound {
+		return Session{}, fmt.Errorf("number by account: %w", err)
+	}
 	others, err := s.store.ListDevices(ctx, acct.ID)
 	if err != nil {
 		return Session{}, fmt.Errorf("list devices: %w", err)

@@ -37,6 +37,7 @@ Server:
   parley serve     run the server (SQLite and embedded NATS by default)
   parley migrate   apply the database schema and exit
   parley bench     run a benchmark (parley bench messaging -h)
+  parley admin     the operator's business commands (parley admin help)
 
 Client (try two terminals with --profile alice / --profile bob):
   parley login, logout, whoami, profile, lookup, chats, chat, group,
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return migrate(ctx, args[1:], getenv, stderr)
 	case "bench":
 		return bench(ctx, args[1:], getenv, stdout, stderr)
+	case "admin":
+		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -125,6 +128,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.NATS.ServerName, "nats-name", getenv("PARLEY_NATS_NAME"), "embedded NATS server name, unique per node in a cluster (env PARLEY_NATS_NAME)")
 	fs.StringVar(&o.SMSGatewayURL, "sms-gateway", getenv("PARLEY_SMS_GATEWAY_URL"), "POST one-time codes to this URL; log them when empty (env PARLEY_SMS_GATEWAY_URL)")
 	fs.StringVar(&o.SMSGatewayToken, "sms-gateway-token", getenv("PARLEY_SMS_GATEWAY_TOKEN"), "bearer token for the SMS gateway (env PARLEY_SMS_GATEWAY_TOKEN)")
+	fs.StringVar(&o.AdminToken, "admin-token", getenv("PARLEY_ADMIN_TOKEN"), "token of the admin API (/admin/v1/); disabled when empty (env PARLEY_ADMIN_TOKEN)")
+	fs.IntVar(&o.Business.Throughput, "business-throughput", envInt(getenv, "PARLEY_BUSINESS_THROUGHPUT", 80), "default messages per second per business number (env PARLEY_BUSINESS_THROUGHPUT)")
 	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")
 	c := &o.Config
 	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", 5), "linked devices per account (env PARLEY_MAX_DEVICES)")

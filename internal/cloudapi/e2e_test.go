@@ -517,6 +517,15 @@ func TestServiceWindowAndTokens(t *testing.T) {
 	if status != 401 {
 		t.Errorf("unknown token: got %d, want 401", status)
 	}
+	// Nobody can link an app to a business number: its only device is
+	// the cloud device.
+	thief := client.New(e.srv.URL)
+	if err := thief.RequestCode(e.ctx, "+14155550100"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := thief.Verify(e.ctx, "+14155550100", e.srv.Code("+14155550100"), "x", nil); client.ErrorCode(err) != "forbidden" {
+		t.Errorf("linking a device to a business number: got %v, want forbidden", err)
+	}
 	// The admin API wants the admin token.
 	status, _ = e.do("GET", "/admin/v1/businesses", "wrong", nil)
 	if status != 401 {
