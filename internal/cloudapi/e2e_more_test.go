@@ -27,7 +27,11 @@ func (e *env) createTemplate(tpl map[string]any) (id, status string) {
 }
 
 func TestTemplatesReviewAndSend(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testTemplatesReviewAndSend(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testTemplatesReviewAndSend(t, newEnv(t, withPostgres(t))) })
+}
+
+func testTemplatesReviewAndSend(t *testing.T, e *env) {
 	// A UTILITY template with promotional wording is rejected as miscategorised.
 	id, status := e.createTemplate(map[string]any{"name": "flash_sale", "category": "UTILITY", "language": "en_US",
 		"components": []any{map[string]any{"type": "BODY", "text": "Huge discount today only, {{1}}!"}}})
@@ -362,7 +366,11 @@ func TestLimits(t *testing.T) {
 }
 
 func TestWebhookRetriesAcrossRestart(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testWebhookRetriesAcrossRestart(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testWebhookRetriesAcrossRestart(t, newEnv(t, withPostgres(t))) })
+}
+
+func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 	e.hooks.failures.Store(1 << 20) // the endpoint is down
 	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "anyone there?"})
 	// Wait until the webhook has failed a few times.
@@ -437,7 +445,11 @@ func TestWebhookRetriesAcrossRestart(t *testing.T) {
 }
 
 func TestClickToChat(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testClickToChat(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testClickToChat(t, newEnv(t, withPostgres(t))) })
+}
+
+func testClickToChat(t *testing.T, e *env) {
 	code, b := e.cloud("POST", fmt.Sprintf("/%d/ctwa_links", e.biz.ID), map[string]any{"phone_number_id": fmt.Sprint(e.num.ID),
 		"prefilled_message": "I saw your ad", "source": map[string]any{"source_id": "ad-991", "source_type": "ad",
 			"source_url": "https://ads.example/991", "headline": "Autumn sale", "body": "Boots from 49", "media_type": "image",

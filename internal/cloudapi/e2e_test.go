@@ -167,12 +167,20 @@ type env struct {
 	opts     []servertest.Option
 	dataDir  string
 	business parley.BusinessConfig
+	extra    []servertest.Option
 }
 
 type envOption func(*env)
 
 func withBusinessConfig(c parley.BusinessConfig) envOption {
 	return func(e *env) { e.business = c }
+}
+
+// withPostgres runs the server on PostgreSQL and an external NATS.
+func withPostgres(t testing.TB) envOption {
+	dsn, nats := servertest.PostgresDSN(t), servertest.NATSURL(t)
+	pg := servertest.WithPostgres(t, dsn)
+	return func(e *env) { e.extra = append(e.extra, pg, servertest.WithExternalNATS(nats)) }
 }
 
 func newEnv(t testing.TB, opts ...envOption) *env {
@@ -192,6 +200,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o.Webhooks = webhook.Options{Poll: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 			Timeout: 2 * time.Second}
 	})}
+	e.opts = append(e.opts, e.extra...)
 	e.srv = servertest.Start(t, e.opts...)
 	e.hooks = newReceiver(t)
 	e.adminDo("POST", "/admin/v1/businesses", map[string]any{"name": "Acme Shoes", "category": "RETAIL", "website": "https://acme.example"}, &e.biz)
