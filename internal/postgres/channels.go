@@ -556,7 +556,6 @@ func seqList(seqs []int64) string {
 	return b.String()
 }
 
-
 // PostStats returns reactions and votes of posts.
 func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map[int64]parley.PostStats, error) {
 	out := map[int64]parley.PostStats{}

@@ -1,0 +1,310 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/parleyhq/parley"
+)
+
+// Channels: one-to-many broadcasts. See docs/CHANNELS.md. New posts of
+// followed channels arrive on the WebSocket as events of type
+// parley.EventChannelPost with Post set; a follower who was offline reads
+// them with Timeline.
+
+// CreateChannel creates a channel owned by the caller.
+func (c *Client) CreateChannel(ctx context.Context, in parley.ChannelInput) (parley.ChannelView, error) {
+	var v parley.ChannelView
+	err := c.do(ctx, http.MethodPost, "/v1/channels", in, &v)
+	return v, err
+}
+
+// FollowedChannels returns the channels the caller follows, with unread counts.
+func (c *Client) FollowedChannels(ctx context.Context) ([]parley.ChannelView, error) {
+	var out struct {
+		Channels []parley.ChannelView `json:"channels"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/channels", nil, &out)
+	return out.Channels, err
+}
+
+// AdminChannels returns the channels the caller administers.
+func (c *Client) AdminChannels(ctx context.Context) ([]parley.ChannelView, error) {
+	var out struct {
+		Channels []parley.ChannelView `json:"channels"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/channels/admin", nil, &out)
+	return out.Channels, err
+}
+
+// Channel returns one channel.
+func (c *Client) Channel(ctx context.Context, id int64) (parley.ChannelView, error) {
+	var v parley.ChannelView
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d", id), nil, &v)
+	return v, err
+}
+
+// UpdateChannel changes a channel's profile and settings (admins).
+func (c *Client) UpdateChannel(ctx context.Context, id int64, u parley.ChannelUpdate) (parley.ChannelView, error) {
+	var v parley.ChannelView
+	err := c.do(ctx, http.MethodPatch, pathf("/v1/channels/%d", id), u, &v)
+	return v, err
+}
+
+// ResetChannelInvite replaces the channel's invite code (admins).
+func (c *Client) ResetChannelInvite(ctx context.Context, id int64) (parley.ChannelView, error) {
+	var v parley.ChannelView
+	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/invite", id), nil, &v)
+	return v, err
+}
+
+// ChannelByInvite opens the channel of an invite code.
+func (c *Client) ChannelByInvite(ctx context.Context, code string) (parley.ChannelView, error) {
+	var v parley.ChannelView
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channel-invites/%s", code), nil, &v)
+	return v, err
+}
+
+// ChannelAdmins lists a channel's admins (admins only).
+func (c *Client) ChannelAdmins(ctx context.Context, id int64) ([]parley.ChannelAdminView, error) {
+	var out struct {
+		Admins []parley.ChannelAdminView `json:"admins"`
+	}
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/admins", id), nil, &out)
+	return out.Admins, err
+}
+
+// AddChannelAdmin makes an account an admin (owner only).
+func (c *Client) AddChannelAdmin(ctx context.Context, id, account int64) error {
+	return c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/admins/%d", id, account), nil, nil)
+}
+
+// RemoveChannelAdmin removes an admin (owner only).
+func (c *Client) RemoveChannelAdmin(ctx context.Context, id, account int64) error {
+	return c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/admins/%d", id, account), nil, nil)
+}
+
+// Follow follows a channel; for an approval-only channel the result's
+// Status is "requested".
+func (c *Client) Follow(ctx context.Context, id int64) (parley.FollowResult, error) {
+	var r parley.FollowResult
+	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/follow", id), nil, &r)
+	return r, err
+}
+
+// Unfollow stops following a channel.
+func (c *Client) Unfollow(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/follow", id), nil, nil)
+}
+
+// MuteChannel mutes or unmutes a followed channel.
+func (c *Client) MuteChannel(ctx context.Context, id int64, muted bool) error {
+	return c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/mute", id), map[string]bool{"muted": muted}, nil)
+}
+
+// MarkChannelRead moves the read cursor up to seq.
+func (c *Client) MarkChannelRead(ctx context.Context, id, seq int64) error {
+	return c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/read", id), map[string]int64{"seq": seq}, nil)
+}
+
+// FollowRequests lists pending follow requests by their opaque ids (admins).
+func (c *Client) FollowRequests(ctx context.Context, id int64) ([]parley.FollowRequestView, error) {
+	var out struct {
+		Requests []parley.FollowRequestView `json:"requests"`
+	}
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/requests", id), nil, &out)
+	return out.Requests, err
+}
+
+// AnswerFollowRequest approves or rejects a follow request (admins).
+func (c *Client) AnswerFollowRequest(ctx context.Context, id int64, request string, approve bool) error {
+	verb := "reject"
+	if approve {
+		verb = "approve"
+	}
+	return c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/requests/%s/", id, request)+verb, nil, nil)
+}
+
+// UploadChannelMedia uploads a file for a channel's posts (admins).
+func (c *Client) UploadChannelMedia(ctx context.Context, id int64, contentType string, r io.Reader) (Media, error) {
+	resp, err := c.send(ctx, http.MethodPost, pathf("/v1/channels/%d/media", id), contentType, r)
+	if err != nil {
+		return Media{}, err
+	}
+	defer resp.Body.Close()
+	var m Media
+	if err := decodeJSON(resp, &m); err != nil {
+		return Media{}, err
+	}
+	return m, nil
+}
+
+// ChannelMedia downloads a channel's media.
+func (c *Client) ChannelMedia(ctx context.Context, id int64, media string) (*Download, error) {
+	return c.download(ctx, pathf("/v1/channels/%d/media/%s", id, media))
+}
+
+// Post posts to a channel (admins).
+func (c *Client) Post(ctx context.Context, id int64, in parley.PostInput) (parley.PostView, error) {
+	var v parley.PostView
+	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/posts", id), in, &v)
+	return v, err
+}
+
+// Timeline returns up to limit posts older than before (the newest for 0).
+func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (parley.TimelinePage, error) {
+	q := url.Values{}
+	if before > 0 {
+		q.Set("before", strconv.FormatInt(before, 10))
+	}
+	if limit > 0 {
+		q.Set("limit", strconv.Itoa(limit))
+	}
+	path := pathf("/v1/channels/%d/posts", id)
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	var page parley.TimelinePage
+	err := c.do(ctx, http.MethodGet, path, nil, &page)
+	return page, err
+}
+
+// ChannelPost returns one post with its counts.
+func (c *Client) ChannelPost(ctx context.Context, id, seq int64) (parley.PostView, error) {
+	var v parley.PostView
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/posts/%d", id, seq), nil, &v)
+	return v, err
+}
+
+// EditPost changes a post's text or link (admins, within the edit window).
+func (c *Client) EditPost(ctx context.Context, id, seq int64, e parley.PostEdit) (parley.PostView, error) {
+	var v parley.PostView
+	err := c.do(ctx, http.MethodPatch, pathf("/v1/channels/%d/posts/%d", id, seq), e, &v)
+	return v, err
+}
+
+// DeletePost deletes a post (admins, within the edit window).
+func (c *Client) DeletePost(ctx context.Context, id, seq int64) error {
+	return c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/posts/%d", id, seq), nil, nil)
+}
+
+// ReactToPost sets the caller's reaction; "" removes it.
+func (c *Client) ReactToPost(ctx context.Context, id, seq int64, emoji string) error {
+	if emoji == "" {
+		return c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/posts/%d/reaction", id, seq), nil, nil)
+	}
+	return c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/posts/%d/reaction", id, seq), map[string]string{"emoji": emoji}, nil)
+}
+
+// Vote replaces the caller's votes on a poll and returns the post with
+// live counts.
+func (c *Client) Vote(ctx context.Context, id, seq int64, options ...int) (parley.PostView, error) {
+	if options == nil {
+		options = []int{}
+	}
+	var v parley.PostView
+	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/posts/%d/vote", id, seq), map[string][]int{"options": options}, &v)
+	return v, err
+}
+
+// ForwardPost returns a snapshot of a post to put in chat envelopes.
+func (c *Client) ForwardPost(ctx context.Context, id, seq int64) (parley.ForwardSnapshot, error) {
+	var s parley.ForwardSnapshot
+	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/posts/%d/forward", id, seq), nil, &s)
+	return s, err
+}
+
+// RecordViews counts the caller's views of posts (once per post).
+func (c *Client) RecordViews(ctx context.Context, id int64, seqs ...int64) error {
+	return c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/views", id), map[string][]int64{"seqs": seqs}, nil)
+}
+
+// ReportChannel reports a channel (seq 0) or one of its posts.
+func (c *Client) ReportChannel(ctx context.Context, id, seq int64, reason string) error {
+	return c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/reports", id), map[string]any{"seq": seq, "reason": reason}, nil)
+}
+
+// ChannelInsights returns aggregate statistics over the last days (admins).
+func (c *Client) ChannelInsights(ctx context.Context, id int64, days int) (parley.Insights, error) {
+	var in parley.Insights
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/insights?days=%d", id, days), nil, &in)
+	return in, err
+}
+
+// DirectoryQuery selects channels in the directory.
+type DirectoryQuery struct {
+	Category, Country, Language string
+	Q                           string // name or handle
+	Sort                        string // popular (default), growth or new
+	Offset, Limit               int
+}
+
+// Directory browses and searches listed channels.
+func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]parley.ChannelView, error) {
+	q := url.Values{}
+	for k, v := range map[string]string{"category": dq.Category, "country": dq.Country, "language": dq.Language, "q": dq.Q, "sort": dq.Sort} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if dq.Offset > 0 {
+		q.Set("offset", strconv.Itoa(dq.Offset))
+	}
+	if dq.Limit > 0 {
+		q.Set("limit", strconv.Itoa(dq.Limit))
+	}
+	var out struct {
+		Channels []parley.ChannelView `json:"channels"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/channels/directory?"+q.Encode(), nil, &out)
+	return out.Channels, err
+}
+
+// Operator is a client of the operator API (/admin/v1), authenticated by
+// the server's admin token rather than a device.
+type Operator struct{ c *Client }
+
+// NewOperator returns an operator client for baseURL.
+func NewOperator(baseURL, adminToken string, opts ...Option) *Operator {
+	return &Operator{c: New(baseURL, append(opts, WithToken(adminToken))...)}
+}
+
+// Channel returns a channel as the operator sees it.
+func (o *Operator) Channel(ctx context.Context, id int64) (parley.OperatorChannel, error) {
+	var v parley.OperatorChannel
+	err := o.c.do(ctx, http.MethodGet, pathf("/admin/v1/channels/%d", id), nil, &v)
+	return v, err
+}
+
+// SetVerified grants or removes a channel's verified badge.
+func (o *Operator) SetVerified(ctx context.Context, id int64, verified bool) (parley.OperatorChannel, error) {
+	var v parley.OperatorChannel
+	err := o.c.do(ctx, http.MethodPut, pathf("/admin/v1/channels/%d/verified", id), map[string]bool{"verified": verified}, &v)
+	return v, err
+}
+
+// Suspend suspends a channel with a reason its followers see.
+func (o *Operator) Suspend(ctx context.Context, id int64, reason string) (parley.OperatorChannel, error) {
+	var v parley.OperatorChannel
+	err := o.c.do(ctx, http.MethodPut, pathf("/admin/v1/channels/%d/suspension", id), map[string]string{"reason": reason}, &v)
+	return v, err
+}
+
+// Unsuspend lifts a suspension.
+func (o *Operator) Unsuspend(ctx context.Context, id int64) (parley.OperatorChannel, error) {
+	var v parley.OperatorChannel
+	err := o.c.do(ctx, http.MethodDelete, pathf("/admin/v1/channels/%d/suspension", id), nil, &v)
+	return v, err
+}
+
+// Reports lists the newest channel reports.
+func (o *Operator) Reports(ctx context.Context) ([]parley.ReportView, error) {
+	var out struct {
+		Reports []parley.ReportView `json:"reports"`
+	}
+	err := o.c.do(ctx, http.MethodGet, "/admin/v1/channel-reports", nil, &out)
+	return out.Reports, err
+}

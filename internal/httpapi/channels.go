@@ -1,0 +1,476 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/parleyhq/parley"
+)
+
+// The channel handlers. Routes are listed in routes.go; docs/CHANNELS.md
+// documents them.
+
+// queryInt reads an optional integer query parameter.
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, &parley.Error{Code: parley.EInvalid, Message: name + " must be a non-negative integer", Details: map[string]any{"field": name}}
+	}
+	return n, nil
+}
+
+func pathSeq(r *http.Request) (int64, int64, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return 0, 0, err
+	}
+	seq, err := pathID(r, "seq")
+	return id, seq, err
+}
+
+// channelIDHandler adapts a handler of one channel id.
+func channelIDHandler(fn func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		return fn(w, r, p, id)
+	}
+}
+
+// postHandler adapts a handler of one post.
+func postHandler(fn func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		id, seq, err := pathSeq(r)
+		if err != nil {
+			return err
+		}
+		return fn(w, r, p, id, seq)
+	}
+}
+
+func noContent(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func createChannel(svc *parley.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		var in parley.ChannelInput
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.CreateChannel(r.Context(), p, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	}
+}
+
+func listFollowedChannels(svc *parley.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		vs, err := svc.FollowedChannels(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"channels": vs})
+		return nil
+	}
+}
+
+func listAdminChannels(svc *parley.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		vs, err := svc.AdminChannels(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"channels": vs})
+		return nil
+	}
+}
+
+func getChannel(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		v, err := svc.GetChannel(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func updateChannel(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in parley.ChannelUpdate
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.UpdateChannel(r.Context(), p, id, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func resetInvite(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		v, err := svc.ResetInvite(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func channelByInvite(svc *parley.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		v, err := svc.ChannelByInvite(r.Context(), p, r.PathValue("code"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	}
+}
+
+func listChannelAdmins(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		as, err := svc.ChannelAdmins(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"admins": as})
+		return nil
+	})
+}
+
+func addChannelAdmin(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		acct, err := pathID(r, "account")
+		if err != nil {
+			return err
+		}
+		if err := svc.AddChannelAdmin(r.Context(), p, id, acct); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func removeChannelAdmin(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		acct, err := pathID(r, "account")
+		if err != nil {
+			return err
+		}
+		if err := svc.RemoveChannelAdmin(r.Context(), p, id, acct); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func followChannel(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		res, err := svc.Follow(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		status := http.StatusOK
+		if res.Status == "requested" {
+			status = http.StatusAccepted
+		}
+		writeJSON(w, status, res)
+		return nil
+	})
+}
+
+func unfollowChannel(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		if err := svc.Unfollow(r.Context(), p, id); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func muteChannel(svc *parley.Service) authedFunc {
+	type req struct {
+		Muted bool `json:"muted"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		if err := svc.SetMuted(r.Context(), p, id, in.Muted); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func markChannelRead(svc *parley.Service) authedFunc {
+	type req struct {
+		Seq int64 `json:"seq"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		if err := svc.MarkChannelRead(r.Context(), p, id, in.Seq); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func listFollowRequests(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		rs, err := svc.FollowRequests(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"requests": rs})
+		return nil
+	})
+}
+
+func answerFollowRequest(svc *parley.Service, approve bool) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		if err := svc.AnswerFollowRequest(r.Context(), p, id, r.PathValue("request"), approve); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func uploadChannelMedia(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		body := http.MaxBytesReader(w, r.Body, svc.Config().MaxMedia+1)
+		m, err := svc.UploadChannelMedia(r.Context(), p, id, r.Header.Get("Content-Type"), body)
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return &parley.Error{Code: parley.ETooLarge, Message: "media is larger than " + strconv.FormatInt(svc.Config().MaxMedia, 10) + " bytes"}
+		}
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, mediaView{ID: m.ID, ContentType: m.ContentType, Size: m.Size, SHA256: m.SHA256, CreatedAt: m.CreatedAt})
+		return nil
+	})
+}
+
+func getChannelMedia(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		m, rc, err := svc.OpenChannelMedia(r.Context(), p, id, r.PathValue("media"))
+		if err != nil {
+			return err
+		}
+		return serveMedia(w, r, m, rc)
+	})
+}
+
+func createPost(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in parley.PostInput
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.CreatePost(r.Context(), p, id, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	})
+}
+
+func timeline(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		before, err := queryInt(r, "before", 0)
+		if err != nil {
+			return err
+		}
+		limit, err := queryInt(r, "limit", 0)
+		if err != nil {
+			return err
+		}
+		page, err := svc.Timeline(r.Context(), p, id, before, int(min(limit, 1000)))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, page)
+		return nil
+	})
+}
+
+func getPost(svc *parley.Service) authedFunc {
+	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
+		v, err := svc.GetPost(r.Context(), p, id, seq)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func editPost(svc *parley.Service) authedFunc {
+	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
+		var in parley.PostEdit
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.EditPost(r.Context(), p, id, seq, in)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func deletePost(svc *parley.Service) authedFunc {
+	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
+		if err := svc.DeletePost(r.Context(), p, id, seq); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func reactToPost(svc *parley.Service) authedFunc {
+	type req struct {
+		Emoji string `json:"emoji"`
+	}
+	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
+		var in req
+		if r.Method != http.MethodDelete {
+			if err := decode(w, r, maxJSON, &in); err != nil {
+				return err
+			}
+			if in.Emoji == "" {
+				return &parley.Error{Code: parley.EInvalid, Message: "emoji is required; DELETE removes a reaction", Details: map[string]any{"field": "emoji"}}
+			}
+		}
+		if err := svc.React(r.Context(), p, id, seq, in.Emoji); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func voteOnPost(svc *parley.Service) authedFunc {
+	type req struct {
+		Options []int `json:"options"`
+	}
+	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.Vote(r.Context(), p, id, seq, in.Options)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func forwardPost(svc *parley.Service) authedFunc {
+	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
+		snap, err := svc.ForwardPost(r.Context(), p, id, seq)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, snap)
+		return nil
+	})
+}
+
+func recordViews(svc *parley.Service) authedFunc {
+	type req struct {
+		Seqs []int64 `json:"seqs"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		if err := svc.RecordViews(r.Context(), p, id, in.Seqs); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func reportChannel(svc *parley.Service) authedFunc {
+	type req struct {
+		Seq    int64  `json:"seq"`
+		Reason string `json:"reason"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		if err := svc.Report(r.Context(), p, id, in.Seq, in.Reason); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusAccepted, map[string]string{"status": "received"})
+		return nil
+	})
+}
+
+func channelInsights(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		days, err := queryInt(r, "days", 0)
+		if err != nil {
+			return err
+		}
+		in, err := svc.Insights(r.Context(), p, id, int(min(days, 1000)))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, in)
+		return nil
+	})
+}
+
+func channelDirectory(svc *parley.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		q := r.URL.Query()
+		offset, err := queryInt(r, "offset", 0)
+		if err != nil {
+			return err
+		}
+		limit, err := queryInt(r, "limit", 0)
+		if err != nil {
+			return err
+		}
+		vs, err := svc.Directory(r.Context(), p, parley.DirectoryRequest{
+			Category: q.Get("category"), Country: q.Get("country"), Language: q.Get("language"),
+			Query: q.Get("q"), Sort: parley.DirectorySort(q.Get("sort")), Offset: int(min(offset, 100000)), Limit: int(min(limit, 1000)),
+		})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"channels": vs})
+		return nil
+	}
+}
