@@ -119,11 +119,18 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	if otp.Attempts >= s.cfg.CodeMaxAttempts {
 		return Session{}, Errorf(ERateLimited, "too many wrong codes; request a new one")
 	}
+	// Count the attempt before judging it: concurrent guesses that all read
+	// the same count must not all be judged.
+	n, err := s.store.IncrOTPAttempts(ctx, phone)
+	if ErrorCode(err) == ENotFound {
+		return Session{}, Errorf(ECodeExpired, "no code is pending for this number; request a new one")
+	} else if err != nil {
+		return Session{}, fmt.Errorf("count otp attempt: %w", err)
+	}
+	if n > s.cfg.CodeMaxAttempts {
+		return Session{}, Errorf(ERateLimited, "too many wrong codes; request a new one")
+	}
 	if !hmac.Equal(otp.CodeHash, s.codeHash(phone, code)) {
-		n, err := s.store.IncrOTPAttempts(ctx, phone)
-		if err != nil {
-			return Session{}, fmt.Errorf("count otp attempt: %w", err)
-		}
 		left := max(s.cfg.CodeMaxAttempts-n, 0)
 		return Session{}, &Error{Code: ECodeInvalid, Message: "the code is wrong", Details: map[string]any{"attempts_left": left}}
 	}

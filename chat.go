@@ -144,7 +144,12 @@ func (s *Service) CreateGroup(ctx context.Context, p Principal, subject string, 
 	if err := validSubject(subject); err != nil {
 		return ChatView{}, err
 	}
-	if len(members)+1 > s.cfg.MaxGroupMembers {
+	// Count distinct accounts, the creator included, before any lookup.
+	distinct := map[int64]bool{p.AccountID: true}
+	for _, id := range members {
+		distinct[id] = true
+	}
+	if len(distinct) > s.cfg.MaxGroupMembers {
 		return ChatView{}, s.groupLimit()
 	}
 	ids, err := s.existingAccounts(ctx, members)

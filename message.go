@@ -482,8 +482,13 @@ func (s *Service) Typing(ctx context.Context, p Principal, chatID int64, state s
 		if m.AccountID == p.AccountID {
 			continue
 		}
-		// Someone who blocked the typist does not see them type.
+		// A block hides typing both ways, like messages in a 1:1 chat.
 		if b, err := s.store.IsBlocked(ctx, m.AccountID, p.AccountID); err != nil {
+			return fmt.Errorf("is blocked: %w", err)
+		} else if b {
+			continue
+		}
+		if b, err := s.store.IsBlocked(ctx, p.AccountID, m.AccountID); err != nil {
 			return fmt.Errorf("is blocked: %w", err)
 		} else if b {
 			continue
