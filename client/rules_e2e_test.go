@@ -7,9 +7,11 @@ package client_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -350,6 +352,38 @@ func TestOneTimeCodes(t *testing.T) {
 		_, err = client.New(srv.URL).Verify(ctx, carolPhone, code, "laptop", nil)
 		wantStatus(t, err, "code_expired", 410)
 	})
+
+	t.Run("concurrent guesses", func(t *testing.T) {
+		// Guessing in parallel must not buy more than the 5 attempts.
+		const phone, guesses = "+14155550104", 50
+		if err := c.RequestCode(ctx, phone); err != nil {
+			t.Fatal(err)
+		}
+		code := srv.Code(phone)
+		codes := make(chan string, guesses)
+		var wg sync.WaitGroup
+		for i := range guesses {
+			wg.Go(func() {
+				guess := fmt.Sprintf("%06d", i)
+				if guess == code {
+					guess = "999999"
+				}
+				_, err := client.New(srv.URL).Verify(ctx, phone, guess, "phone", nil)
+				codes <- client.ErrorCode(err)
+			})
+		}
+		wg.Wait()
+		close(codes)
+		counts := map[string]int{}
+		for c := range codes {
+			counts[c]++
+		}
+		if want := map[string]int{"code_invalid": 5, "rate_limited": guesses - 5}; !cmp.Equal(counts, want) {
+			t.Fatalf("%d concurrent wrong guesses got %v, want %v", guesses, counts, want)
+		}
+		_, err := c.Verify(ctx, phone, code, "phone", nil)
+		wantStatus(t, err, "rate_limited", 429)
+	})
 }
 
 func TestDeviceLimit(t *testing.T) {
@@ -395,6 +429,11 @@ func TestGroupLimit(t *testing.T) {
 	wantStatus(t, err, "limit_exceeded", 422)
 	if got := must(alice.Chat(ctx, g.ID)).get(t); len(got.Members) != 3 {
 		t.Fatalf("after the refusal the group has %d members, want 3", len(got.Members))
+	}
+	// Naming someone twice, or oneself, does not count twice.
+	g2 := must(alice.CreateGroup(ctx, "Twice", bob.AccountID, bob.AccountID, alice.AccountID, carol.AccountID)).get(t)
+	if len(g2.Members) != 3 {
+		t.Fatalf("got %d members, want 3", len(g2.Members))
 	}
 	// Adding someone already in is not growth.
 	must(alice.AddMembers(ctx, g.ID, bob.AccountID)).get(t)
@@ -545,6 +584,29 @@ func TestPrivacy(t *testing.T) {
 		})
 	}
 
+	t.Run("online status follows last seen", func(t *testing.T) {
+		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(parley.VisibleContacts)})
+		aconn, _ := connect(t, alice, 0)
+		defer aconn.Close()
+		bconn, _ := connect(t, bob, 0)
+		defer bconn.Close()
+		cconn, _ := connect(t, carol, 0)
+		defer cconn.Close()
+		if err := bconn.WatchPresence(ctx, alice.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		if ev := next(t, bconn, isType(parley.EventPresence)); ev.AccountID != alice.AccountID || ev.State != "online" {
+			t.Fatalf("bob (a contact) got presence %+v, want alice online", ev)
+		}
+		// Carol may see bob's, not alice's; alice's would come first.
+		if err := cconn.WatchPresence(ctx, alice.AccountID, bob.AccountID); err != nil {
+			t.Fatal(err)
+		}
+		if ev := next(t, cconn, isType(parley.EventPresence)); ev.AccountID != bob.AccountID {
+			t.Fatalf("carol (not a contact) got presence %+v, want only bob's", ev)
+		}
+	})
+
 	t.Run("last seen is reciprocal", func(t *testing.T) {
 		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(parley.VisibleEveryone), Avatar: vis(parley.VisibleEveryone)})
 		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(parley.VisibleNobody)})
@@ -658,6 +720,21 @@ func TestBlocking(t *testing.T) {
 	}
 	if ev := next(t, bconn, isType(parley.EventTyping)); ev.AccountID != carol.AccountID {
 		t.Fatalf("bob got typing %+v, want only carol's", ev)
+	}
+
+	// Nor does bob's typing reach alice, whom he blocked.
+	aconn, _ := connect(t, alice, 0)
+	if err := bob.Typing(ctx, chat.ID, client.TypingComposing); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.Typing(ctx, g.ID, client.TypingComposing); err != nil {
+		t.Fatal(err)
+	}
+	if err := carol.Typing(ctx, g.ID, client.TypingPaused); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, aconn, isType(parley.EventTyping)); ev.AccountID != carol.AccountID {
+		t.Fatalf("alice got typing %+v, want only carol's, not bob's, who blocked her", ev)
 	}
 
 	// Unblocked, both may write again.
