@@ -30,6 +30,11 @@ type Event struct {
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	Pending   int        `json:"pending,omitempty"` // ready: entries sent from the backlog
 	Error     *WireError `json:"error,omitempty"`
+	// Channel events (channel_post, channel_post_edited,
+	// channel_post_deleted, channel_suspended, channel_follow).
+	ChannelID int64     `json:"channel_id,omitempty"`
+	Post      *PostView `json:"post,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
 }
 
 // WireError is the JSON shape of an error, on HTTP and WebSocket alike.

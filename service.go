@@ -28,6 +28,7 @@ type Config struct {
 	SweepInterval     time.Duration // how often expired entries are purged; default 1m
 	Secret            []byte        // server secret that keys one-time-code hashes; required
 	AllowedMediaTypes []string      // default: see defaultMediaTypes
+	Channels          ChannelConfig // channels; see ChannelConfig for defaults
 }
 
 // DisappearingTimers are the only allowed disappearing-message timers.

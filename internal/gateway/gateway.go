@@ -68,6 +68,9 @@ type Gateway struct {
 	devices  map[int64]*session              // by device id
 	accounts map[int64]map[*session]struct{} // by account id
 	watchers map[int64]map[*session]struct{} // presence watchers by watched account id
+
+	chmu  sync.Mutex                      // guards chans and session.channels; see channels.go
+	chans map[int64]map[*session]struct{} // online followers' sessions by channel id
 }
 
 // New subscribes to the bus and returns a Gateway.
@@ -89,6 +92,7 @@ func New(svc *parley.Service, bus parley.Bus, o Options) (*Gateway, error) {
 		{"parley.dev.*", g.onDevice},
 		{"parley.acct.*", g.onAccount},
 		{"parley.presence.*", g.onPresence},
+		{"parley.channel.*", g.onChannel},
 	}
 	for _, s := range subs {
 		fn := s.fn
@@ -131,6 +135,7 @@ func (g *Gateway) onDevice(id int64, data []byte) {
 }
 
 func (g *Gateway) onAccount(id int64, data []byte) {
+	g.onChannelFollow(id, data)
 	g.mu.Lock()
 	var targets []*session
 	for s := range g.accounts[id] {
@@ -196,6 +201,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := &session{g: g, p: p, conn: conn, cancel: cancel, replaying: true}
 	g.register(s)
 	defer g.unregister(s)
+	g.loadChannels(ctx, s)
+	defer g.dropChannels(s)
 	if g.opts.Connections != nil {
 		g.opts.Connections(1)
 		defer g.opts.Connections(-1)

@@ -30,6 +30,7 @@ type session struct {
 	held      [][]byte // live entry frames that arrived during replay
 	overflow  bool     // held overflowed; replay must read the inbox again
 	watching  []int64  // guarded by Gateway.mu
+	channels  []int64  // channels indexed for this session; guarded by Gateway.chmu
 }
 
 // entryID reads the id of an entry event without decoding it all. The

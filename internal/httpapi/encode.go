@@ -36,6 +36,10 @@ var statusOf = map[parley.Code]int{
 	parley.ERateLimited:      http.StatusTooManyRequests,
 	parley.EInternal:         http.StatusInternalServerError,
 	parley.EUnavailable:      http.StatusServiceUnavailable,
+
+	// Channels.
+	parley.EChannelSuspended:     http.StatusForbidden,
+	parley.ESubscriptionRequired: http.StatusForbidden,
 }
 
 // StatusOf returns the HTTP status for an error code.

@@ -13,6 +13,9 @@ type Options struct {
 	Gateway http.Handler // the WebSocket endpoint, mounted at /v1/ws
 	Metrics http.Handler // mounted at /metrics
 	Ready   func(r *http.Request) error
+	// AdminToken guards the operator API under /admin/v1; without it
+	// there is no operator API.
+	AdminToken string
 }
 
 // NewHandler returns Parley's API as one http.Handler. Every endpoint is
@@ -67,6 +70,42 @@ func NewHandler(svc *parley.Service, o Options) http.Handler {
 
 	a("GET /v1/inbox", pending(svc))
 	a("POST /v1/inbox/ack", ack(svc))
+
+	// Channels (docs/CHANNELS.md; handlers in channels.go).
+	a("POST /v1/channels", createChannel(svc))
+	a("GET /v1/channels", listFollowedChannels(svc))
+	a("GET /v1/channels/admin", listAdminChannels(svc))
+	a("GET /v1/channels/directory", channelDirectory(svc))
+	a("GET /v1/channel-invites/{code}", channelByInvite(svc))
+	a("GET /v1/channels/{id}", getChannel(svc))
+	a("PATCH /v1/channels/{id}", updateChannel(svc))
+	a("POST /v1/channels/{id}/invite", resetInvite(svc))
+	a("GET /v1/channels/{id}/admins", listChannelAdmins(svc))
+	a("PUT /v1/channels/{id}/admins/{account}", addChannelAdmin(svc))
+	a("DELETE /v1/channels/{id}/admins/{account}", removeChannelAdmin(svc))
+	a("PUT /v1/channels/{id}/follow", followChannel(svc))
+	a("DELETE /v1/channels/{id}/follow", unfollowChannel(svc))
+	a("PUT /v1/channels/{id}/mute", muteChannel(svc))
+	a("POST /v1/channels/{id}/read", markChannelRead(svc))
+	a("GET /v1/channels/{id}/requests", listFollowRequests(svc))
+	a("POST /v1/channels/{id}/requests/{request}/approve", answerFollowRequest(svc, true))
+	a("POST /v1/channels/{id}/requests/{request}/reject", answerFollowRequest(svc, false))
+	a("POST /v1/channels/{id}/media", uploadChannelMedia(svc))
+	a("GET /v1/channels/{id}/media/{media}", getChannelMedia(svc))
+	a("POST /v1/channels/{id}/posts", createPost(svc))
+	a("GET /v1/channels/{id}/posts", timeline(svc))
+	a("GET /v1/channels/{id}/posts/{seq}", getPost(svc))
+	a("PATCH /v1/channels/{id}/posts/{seq}", editPost(svc))
+	a("DELETE /v1/channels/{id}/posts/{seq}", deletePost(svc))
+	a("PUT /v1/channels/{id}/posts/{seq}/reaction", reactToPost(svc))
+	a("DELETE /v1/channels/{id}/posts/{seq}/reaction", reactToPost(svc))
+	a("PUT /v1/channels/{id}/posts/{seq}/vote", voteOnPost(svc))
+	a("POST /v1/channels/{id}/posts/{seq}/forward", forwardPost(svc))
+	a("POST /v1/channels/{id}/views", recordViews(svc))
+	a("POST /v1/channels/{id}/reports", reportChannel(svc))
+	a("GET /v1/channels/{id}/insights", channelInsights(svc))
+	operatorRoutes(mux, svc, log, o.AdminToken)
+	// End of channels.
 
 	if o.Gateway != nil {
 		mux.Handle("GET /v1/ws", o.Gateway)

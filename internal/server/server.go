@@ -149,6 +149,7 @@ type Server struct {
 	once      sync.Once
 	shutErr   error
 	biz       *parley.Businesses
+	chanDone  chan struct{} // the channel sweeper has stopped
 }
 
 // Start opens everything and starts serving. It returns once the listener
@@ -223,6 +224,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 			}
 			return nil
 		},
+		AdminToken: o.AdminToken,
 	})
 	// Business messaging: the Cloud API surface, the admin API, the
 	// customers' business routes, the inbound pipeline and the webhook
@@ -239,6 +241,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify})
 	root := http.NewServeMux()
 	root.Handle("/", api)
+	// The channel operator routes live in the API's own table (httpapi/operator.go).
+	root.Handle("/admin/v1/channels/", api)
+	root.Handle("/admin/v1/channel-reports", api)
 	root.Handle("/admin/", admin.NewHandler(biz, admin.Options{Logger: log, Token: o.AdminToken, WriteError: writeErr, Verify: verify}))
 	bizRoutes := bizapi.NewHandler(biz, bizapi.Options{WriteError: writeErr})
 	root.Handle("/v1/business/", bizRoutes)
@@ -267,6 +272,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		go func() { defer wg.Done(); _ = disp.Run(svcCtx) }()
 		_ = svc.Run(svcCtx)
 		wg.Wait()
+	}()
+	s.chanDone = make(chan struct{})
+	go func() {
+		defer close(s.chanDone)
+		_ = svc.RunChannels(svcCtx)
 	}()
 	go func() { s.serveErr <- s.http.Serve(ln) }()
 	store := "sqlite"
@@ -328,6 +338,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 		s.cancelSvc()
 		<-s.svcDone
+		<-s.chanDone
 		errs = append(errs, s.gw.Close(), s.bus.Close(), s.store.Close())
 		s.shutErr = errors.Join(errs...)
 		s.log.Info("parley stopped")
