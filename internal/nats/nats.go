@@ -47,6 +47,13 @@ type Options struct {
 	// server is embedded and the fields below URL, except the pending
 	// limits, are ignored.
 	URL string
+	// SubjectPrefix, when set, is put (with a dot) before every subject the
+	// Bus publishes or subscribes to, and taken off again before a
+	// subscriber sees it: deployments (or test servers) with their own
+	// databases can then share one NATS without receiving each other's
+	// events, whose subjects hold only account and device ids. Nodes of
+	// one deployment use the same prefix.
+	SubjectPrefix string
 	// Name identifies this node's connection in NATS monitoring.
 	// Default DefaultName.
 	Name string
@@ -100,6 +107,7 @@ type Bus struct {
 
 	pendingMsgs  int
 	pendingBytes int
+	prefix       string // Options.SubjectPrefix and a dot, or ""
 
 	closed    chan struct{} // closed by the connection's ClosedHandler
 	closeOnce sync.Once
@@ -121,6 +129,9 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Bus, error) {
 		pendingMsgs:  cmp.Or(opts.PendingMsgs, DefaultPendingMsgs),
 		pendingBytes: cmp.Or(opts.PendingBytes, DefaultPendingBytes),
 		closed:       make(chan struct{}),
+	}
+	if opts.SubjectPrefix != "" {
+		b.prefix = opts.SubjectPrefix + "."
 	}
 
 	copts := []natsgo.Option{
@@ -248,7 +259,7 @@ func startServer(ctx context.Context, opts Options, log *slog.Logger) (*server.S
 // Publish sends data on subject. While the connection to an external
 // server is re-established, messages are buffered (up to 32 MiB).
 func (b *Bus) Publish(subject string, data []byte) error {
-	if err := b.nc.Publish(subject, data); err != nil {
+	if err := b.nc.Publish(b.prefix+subject, data); err != nil {
 		return fmt.Errorf("publish %q: %w", subject, err)
 	}
 	return nil
@@ -261,7 +272,7 @@ func (b *Bus) Publish(subject string, data []byte) error {
 // and the drop is logged. The returned function stops delivery; calling it
 // again, or after Close, does nothing.
 func (b *Bus) Subscribe(subject string, fn func(subject string, data []byte)) (unsubscribe func() error, err error) {
-	sub, err := b.nc.Subscribe(subject, func(m *natsgo.Msg) { fn(m.Subject, m.Data) })
+	sub, err := b.nc.Subscribe(b.prefix+subject, func(m *natsgo.Msg) { fn(strings.TrimPrefix(m.Subject, b.prefix), m.Data) })
 	if err != nil {
 		return nil, fmt.Errorf("subscribe %q: %w", subject, err)
 	}

@@ -86,8 +86,16 @@ func WithPostgres(t testing.TB, dsn string) Option {
 	return func(o *server.Options) { o.PostgresDSN = WithSearchPath(dsn, schema) }
 }
 
-// WithExternalNATS uses an external NATS server.
-func WithExternalNATS(url string) Option { return func(o *server.Options) { o.NATS.URL = url } }
+// WithExternalNATS uses an external NATS server, with subjects under a
+// random prefix chosen here, so that servers of other tests on the same
+// NATS (with their own databases, hence the same ids) are not heard. Pass
+// the same Option to several servers to make them nodes of one deployment.
+func WithExternalNATS(url string) Option {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	prefix := "t" + hex.EncodeToString(b)
+	return func(o *server.Options) { o.NATS.URL, o.NATS.SubjectPrefix = url, prefix }
+}
 
 // Clock is a clock for tests: real time plus an offset that only Advance
 // changes, so time still flows (timeouts, resend gaps) but a test can jump
