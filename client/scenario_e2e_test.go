@@ -330,3 +330,37 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 		t.Errorf("bob's inbox still holds %q", messageIDs(es))
 	}
 }
+
+// TestSharedNATS runs two deployments, each with its own database, on one
+// external NATS, as CI does with the tests of several packages at once.
+// Their account and device ids are the same; neither sees the other's
+// events.
+func TestSharedNATS(t *testing.T) {
+	url := servertest.NATSURL(t)
+	start := func() (alice, bob person, chat parley.ChatView) {
+		srv := servertest.Start(t, servertest.WithExternalNATS(url))
+		alice = login(t, srv, alicePhone, "phone")
+		bob = login(t, srv, bobPhone, "phone")
+		return alice, bob, must(alice.OpenDirect(ctxT(t), bob.AccountID)).get(t)
+	}
+	aliceA, bobA, chatA := start()
+	aliceB, bobB, chatB := start()
+	if bobA.DeviceID != bobB.DeviceID || chatA.ID != chatB.ID {
+		t.Fatalf("bob's devices %d and %d, chats %d and %d: want the same ids on both", bobA.DeviceID, bobB.DeviceID, chatA.ID, chatB.ID)
+	}
+	conn, _ := connect(t, bobA, 0)
+	send(t, aliceB, chatB.ID, "b1", "for bob on B")
+	if err := aliceB.Typing(ctxT(t), chatB.ID, client.TypingComposing); err != nil {
+		t.Fatal(err)
+	}
+	send(t, aliceA, chatA.ID, "a1", "for bob on A")
+	if ev := next(t, conn, isType(parley.EventEntry)); ev.Entry.MessageID != "a1" {
+		t.Fatalf("bob on A got %s, want only A's message a1", ev.Entry.MessageID)
+	}
+	if err := aliceA.Typing(ctxT(t), chatA.ID, client.TypingPaused); err != nil {
+		t.Fatal(err)
+	}
+	if ev := next(t, conn, isType(parley.EventTyping)); ev.State != "paused" {
+		t.Fatalf("bob on A got typing %q, want only A's paused", ev.State)
+	}
+}
