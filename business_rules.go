@@ -117,6 +117,28 @@ func (b *Businesses) checkTier(ctx context.Context, n BusinessNumber, customerID
 	return nil
 }
 
+// upgradeTier raises a GREEN number's messaging limit one step when it
+// has reached half of it in the last 24 h.
+func (b *Businesses) upgradeTier(ctx context.Context, n BusinessNumber, at time.Time) error {
+	if n.Quality != QualityGreen || n.TierLimit == 0 {
+		return nil
+	}
+	_, total, err := b.st.Reached(ctx, n.ID, 0, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reached: %w", err)
+	}
+	if total*2 < n.TierLimit {
+		return nil
+	}
+	for i, t := range Tiers[:len(Tiers)-1] {
+		if t == n.TierLimit {
+			n.TierLimit = Tiers[i+1]
+			return b.st.UpdateNumber(ctx, n)
+		}
+	}
+	return nil
+}
+
 // checkMarketingCap applies the per-recipient marketing cap (131049).
 func (b *Businesses) checkMarketingCap(ctx context.Context, customerID int64, at time.Time) error {
 	count, err := b.st.CountMarketing(ctx, customerID, at.Add(-24*time.Hour))

@@ -199,6 +199,9 @@ func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNu
 			if err := b.st.RecordReach(ctx, n.ID, customer.ID, now); err != nil {
 				return Sent{}, fmt.Errorf("record reach: %w", err)
 			}
+			if err := b.upgradeTier(ctx, n, now); err != nil {
+				return Sent{}, err
+			}
 		}
 	}
 	st := b.status(biz, n, bm, "sent", now)

@@ -1,0 +1,127 @@
+package parley
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPricingOf(t *testing.T) {
+	tests := []struct {
+		category       string
+		inWindow, inEP bool
+		wantType       string
+		wantBillable   bool
+	}{
+		{"service", true, false, PricingFreeCustomerService, false},
+		{"utility", true, false, PricingFreeCustomerService, false},
+		{"utility", false, false, PricingRegular, true},
+		{"marketing", true, false, PricingRegular, true},
+		{"authentication", true, false, PricingRegular, true},
+		{"marketing", false, true, PricingFreeEntryPoint, false},
+		{"service", true, true, PricingFreeEntryPoint, false},
+	}
+	for _, tt := range tests {
+		typ, billable := pricingOf(tt.category, tt.inWindow, tt.inEP)
+		if typ != tt.wantType || billable != tt.wantBillable {
+			t.Errorf("pricingOf(%s, window %v, entry point %v) = %s %v, want %s %v", tt.category, tt.inWindow, tt.inEP, typ, billable, tt.wantType, tt.wantBillable)
+		}
+	}
+}
+
+func TestUsageForCBPOpensConversations(t *testing.T) {
+	biz := Business{ID: 1, PricingModel: "CBP"}
+	n := BusinessNumber{ID: 2}
+	m := BusinessMessage{ID: "wamid.1", CustomerPhone: "+5511987654321", Category: "marketing", PricingType: PricingRegular, Billable: true, ConversationOpened: true}
+	us := usageFor(biz, n, m, Conversation{}, time.Unix(0, 0))
+	if len(us) != 2 || us[0].Event != UsageTemplateDelivered || us[0].Country != "BR" || us[1].Event != UsageConversationOpened || us[1].Key != "conv:wamid.1" {
+		t.Errorf("CBP usage: got %+v %+v", us[0], us[1])
+	}
+	m.ConversationOpened = false
+	if us := usageFor(biz, n, m, Conversation{}, time.Unix(0, 0)); len(us) != 1 {
+		t.Errorf("CBP usage inside an open conversation: got %d entries, want 1", len(us))
+	}
+}
+
+func TestTemplateValidateAndRender(t *testing.T) {
+	tpl := Template{Name: "order", Language: "en", Category: CategoryUtility, Components: []TemplateComponent{
+		{Type: "header", Format: "TEXT", Text: "Hi {{1}}"},
+		{Type: "BODY", Text: "Order {{1}} ships on {{2}}; {{1}} again"},
+		{Type: "BUTTONS", Buttons: []TemplateButton{{Type: "URL", Text: "Track", URL: "https://x.example/{{1}}"}}},
+	}}
+	if err := tpl.validate(); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+	r, err := tpl.render([]TemplateSendComponent{
+		{Type: "header", Params: []TemplateParam{{Text: "Ann"}}},
+		{Type: "body", Params: []TemplateParam{{Text: "#7"}, {Text: "Monday"}}},
+		{Type: "button", SubType: "url", Index: 0, Params: []TemplateParam{{Text: "7"}}},
+	})
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	if r.Header != "Hi Ann" || r.Body != "Order #7 ships on Monday; #7 again" || r.Buttons[0].URL != "https://x.example/7" {
+		t.Errorf("render: got %+v", r)
+	}
+	_, err = tpl.render([]TemplateSendComponent{{Type: "body", Params: []TemplateParam{{Text: "#7"}}}})
+	if ce, ok := AsCloudError(err); !ok || ce.Code != MetaTemplateParams {
+		t.Errorf("too few parameters: got %v, want 132000", err)
+	}
+	bad := Template{Name: "Bad Name", Language: "en", Category: CategoryUtility, Components: []TemplateComponent{{Type: "BODY", Text: "x"}}}
+	if err := bad.validate(); err == nil {
+		t.Error("a template name with spaces validated")
+	}
+	mixed := Template{Name: "m", Language: "en", Category: CategoryUtility, ParameterFormat: "named", Components: []TemplateComponent{{Type: "BODY", Text: "{{1}}"}}}
+	if err := mixed.validate(); err == nil {
+		t.Error("a positional placeholder in a named template validated")
+	}
+}
+
+func TestTemplateReview(t *testing.T) {
+	b := &Businesses{cfg: BusinessConfig{}}
+	b.cfg.setDefaults()
+	body := func(text string) []TemplateComponent { return []TemplateComponent{{Type: "BODY", Text: text}} }
+	tests := []struct {
+		cat        TemplateCategory
+		text       string
+		want       TemplateStatus
+		wantReason string
+	}{
+		{CategoryUtility, "Your order {{1}} shipped", TemplateApproved, ""},
+		{CategoryUtility, "Get 20% OFF your next order", TemplateRejected, "INCORRECT_CATEGORY"},
+		{CategoryMarketing, "Get 20% off your next order", TemplateApproved, ""},
+		{CategoryUtility, "Order {{2}} shipped", TemplateRejected, "INVALID_FORMAT"},
+	}
+	for _, tt := range tests {
+		st, reason := b.review(Template{Category: tt.cat, ParameterFormat: "positional", Components: body(tt.text)})
+		if st != tt.want || reason != tt.wantReason {
+			t.Errorf("review(%s %q) = %s %s, want %s %s", tt.cat, tt.text, st, reason, tt.want, tt.wantReason)
+		}
+	}
+	b.cfg.TemplatePolicy = "manual"
+	if st, _ := b.review(Template{Category: CategoryUtility, Components: body("fine")}); st != TemplatePending {
+		t.Errorf("manual policy: got %s, want PENDING", st)
+	}
+	if !strings.Contains(strings.Join(b.cfg.PromotionalWords, ","), "discount") {
+		t.Error("default promotional words lack discount")
+	}
+}
+
+func TestTakeToken(t *testing.T) {
+	now := time.Unix(1000, 0)
+	b := &Businesses{buckets: map[int64]*bucket{}, now: func() time.Time { return now }}
+	b.cfg.setDefaults()
+	n := BusinessNumber{ID: 1, Throughput: 3}
+	for i := range 3 {
+		if err := b.takeToken(n); err != nil {
+			t.Fatalf("token %d: %v", i, err)
+		}
+	}
+	if ce, ok := AsCloudError(b.takeToken(n)); !ok || ce.Code != MetaThroughput {
+		t.Fatal("fourth token in one second: want 130429")
+	}
+	now = now.Add(400 * time.Millisecond)
+	if err := b.takeToken(n); err != nil {
+		t.Errorf("after 400ms at 3/s one token is back: %v", err)
+	}
+}
