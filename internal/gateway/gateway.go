@@ -189,6 +189,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// A plain request gets the API's error shape, not Accept's plain text.
+	if !strings.Contains(strings.ToLower(r.Header.Get("Upgrade")), "websocket") {
+		g.opts.WriteError(w, r, parley.Errorf(parley.EInvalid, "this endpoint speaks WebSocket only; send an upgrade request"))
+		return
+	}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{r.Host}})
 	if err != nil {
 		return // Accept has written the response
