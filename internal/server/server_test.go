@@ -197,6 +197,7 @@ func TestErrorShape(t *testing.T) {
 		{"inbox limit not a number", "GET", "/v1/inbox?limit=ten", alice.Token, ``, 400, parley.EInvalid, map[string]any{"field": "limit"}},
 		{"inbox after negative", "GET", "/v1/inbox?after=-1", alice.Token, ``, 400, parley.EInvalid, map[string]any{"field": "after"}},
 		{"websocket after negative", "GET", "/v1/ws?after=-1", alice.Token, ``, 400, parley.EInvalid, map[string]any{"field": "after"}},
+		{"websocket without an upgrade", "GET", "/v1/ws", alice.Token, ``, 400, parley.EInvalid, nil},
 		{"too many acks", "POST", "/v1/inbox/ack", alice.Token, `{"ids":[` + strings.Repeat("1,", 1000) + `1]}`, 400, parley.EInvalid, map[string]any{"field": "ids"}},
 		{"bad message id", "POST", chatPath("/v1/chats/%d/messages"), alice.Token, `{"message_id":"a b","envelopes":[]}`, 400, parley.EInvalid, map[string]any{"field": "message_id"}},
 		{"envelopes for the wrong devices", "POST", chatPath("/v1/chats/%d/messages"), alice.Token, `{"message_id":"m2","envelopes":[{"device_id":999999,"body":"eA=="}]}`, 409, parley.EDevicesChanged,
