@@ -30,7 +30,7 @@ See docs/PERFORMANCE.md.
 func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, benchUsage)
-		return errors.New("bench: name a benchmark (messaging)")
+		return errors.New("bench: name a benchmark (messaging or business)")
 	}
 	switch args[0] {
 	case "messaging":
@@ -43,7 +43,7 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprint(stdout, benchUsage)
 		return nil
 	}
-	return fmt.Errorf("bench: unknown benchmark %q (want messaging)", args[0])
+	return fmt.Errorf("bench: unknown benchmark %q (want messaging or business)", args[0])
 }
 
 func benchMessaging(ctx context.Context, args []string, stdout, stderr io.Writer) error {
