@@ -38,8 +38,8 @@ var migrations embed.FS
 
 // DB is a parley.Store backed by one SQLite file.
 type DB struct {
-	w *sql.DB // the only writer: one connection, BEGIN IMMEDIATE
-	r *sql.DB // readers, query_only
+	w *pool // the only writer: one connection, BEGIN IMMEDIATE
+	r *pool // readers, query_only
 }
 
 var _ parley.Store = (*DB)(nil)
@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
-	return &DB{w: w, r: r}, nil
+	return &DB{w: newPool(w), r: newPool(r)}, nil
 }
 
 // Migrate applies the embedded migrations that have not been applied yet.
@@ -100,7 +100,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.w, sub, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.w.DB, sub, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
