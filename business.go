@@ -154,6 +154,7 @@ type Businesses struct {
 
 	wake     chan int64 // number ids whose inbox has news
 	enqueued func()     // called after webhooks were enqueued
+	writes   chan *bizWrite
 }
 
 // NewBusinesses returns the business layer over svc. onEnqueue, if set,
@@ -165,7 +166,8 @@ func NewBusinesses(svc *Service, cfg BusinessConfig, onEnqueue func()) *Business
 		onEnqueue = func() {}
 	}
 	return &Businesses{svc: svc, st: svc.store, cfg: cfg, log: svc.log, now: svc.now,
-		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue}
+		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue,
+		writes: make(chan *bizWrite, 4096)}
 }
 
 // Config returns the effective configuration.

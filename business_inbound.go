@@ -17,6 +17,12 @@ import (
 // bus when an entry for a cloud device is published, and polls every
 // InboxPoll in case a wake-up was missed. It returns when ctx is done.
 func (b *Businesses) Run(ctx context.Context) error {
+	committed := make(chan struct{})
+	go func() {
+		defer close(committed)
+		b.commitLoop(ctx)
+	}()
+	defer func() { <-committed }()
 	if err := b.loadCloudDevices(ctx); err != nil {
 		b.log.Error("load cloud devices", "err", err)
 	}
@@ -113,23 +119,23 @@ func (b *Businesses) ProcessInbox(ctx context.Context, numberID int64) (int, err
 	in := &inboundBatch{b: b, biz: biz, n: n, accounts: map[int64]Account{}, convs: map[int64]*Conversation{}}
 	ids := make([]int64, 0, len(entries))
 	for _, e := range entries {
-		if err := in.entry(ctx, e); err != nil {
+		retry, err := in.entry(ctx, e)
+		if err != nil {
 			return 0, fmt.Errorf("entry %d: %w", e.ID, err)
 		}
-		ids = append(ids, e.ID)
+		if !retry {
+			ids = append(ids, e.ID)
+		}
 	}
+	if len(ids) == 0 {
+		return 0, nil // only receipts that overtook their messages' records: the next poll retries them
+	}
+	batch := &BusinessBatch{Messages: in.msgs, Webhooks: in.hooks, Usage: in.usage}
 	for _, c := range in.convs {
-		if err := b.st.PutConversation(ctx, *c); err != nil {
-			return 0, fmt.Errorf("put conversation: %w", err)
-		}
+		batch.Conversations = append(batch.Conversations, *c)
 	}
-	if len(in.usage) > 0 {
-		if _, err := b.st.AppendUsage(ctx, in.usage); err != nil {
-			return 0, fmt.Errorf("append usage: %w", err)
-		}
-	}
-	if err := b.enqueue(ctx, in.hooks...); err != nil {
-		return 0, err
+	if err := b.write(ctx, batch); err != nil {
+		return 0, fmt.Errorf("commit business batch: %w", err)
 	}
 	if err := b.svc.Ack(ctx, p, ids); err != nil {
 		return 0, fmt.Errorf("ack: %w", err)
@@ -145,6 +151,7 @@ type inboundBatch struct {
 	convs    map[int64]*Conversation
 	hooks    []*Webhook
 	usage    []*UsageEntry
+	msgs     []BusinessMessage
 }
 
 func (in *inboundBatch) account(ctx context.Context, id int64) (Account, error) {
@@ -171,14 +178,16 @@ func (in *inboundBatch) conv(ctx context.Context, customerID int64) (*Conversati
 	return &c, nil
 }
 
-func (in *inboundBatch) entry(ctx context.Context, e Entry) error {
+// entry handles one inbox entry. retry means: leave it in the inbox and
+// try again later.
+func (in *inboundBatch) entry(ctx context.Context, e Entry) (retry bool, err error) {
 	switch {
 	case e.Type == EntryMessage && e.SenderAccount != in.n.AccountID && e.Kind != KindSystem:
-		return in.message(ctx, e)
+		return false, in.message(ctx, e)
 	case e.Type == EntryReceipt:
 		return in.receipt(ctx, e)
 	}
-	return nil // events, history, system messages, our own echoes
+	return false, nil // events, history, system messages, our own echoes
 }
 
 func (in *inboundBatch) message(ctx context.Context, e Entry) error {
@@ -227,10 +236,8 @@ func (in *inboundBatch) message(ctx context.Context, e Entry) error {
 		if e.CreatedAt.After(conv.LastInboundAt) {
 			conv.LastInboundAt = e.CreatedAt
 		}
-		if err := in.b.st.PutBusinessMessage(ctx, BusinessMessage{NumberID: in.n.ID, ID: e.MessageID, ChatID: e.ChatID,
-			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt}); err != nil {
-			return fmt.Errorf("put business message: %w", err)
-		}
+		in.msgs = append(in.msgs, BusinessMessage{NumberID: in.n.ID, ID: e.MessageID, ChatID: e.ChatID,
+			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt})
 	}
 	v := in.b.messagesValue(in.n)
 	contact := WebhookContact{WaID: WaID(cust.Phone)}
@@ -313,25 +320,40 @@ func mediaKindOf(mime string) string {
 	return "document"
 }
 
-func (in *inboundBatch) receipt(ctx context.Context, e Entry) error {
+// recordGrace is how long a receipt waits for its message's record: the
+// record is committed just after the message, so a fast device's receipt
+// can arrive first.
+const recordGrace = time.Minute
+
+func (in *inboundBatch) receipt(ctx context.Context, e Entry) (retry bool, err error) {
 	var r ReceiptBody
 	if err := json.Unmarshal(e.Body, &r); err != nil {
-		return nil // not ours to fail on
+		return false, nil // not ours to fail on
 	}
 	status := r.Status
 	if status == "expired" {
 		status = "failed"
 	}
 	if status != "delivered" && status != "read" && status != "failed" {
-		return nil
+		return false, nil
 	}
+	var ms []BusinessMessage
 	for _, id := range r.MessageIDs {
 		m, err := in.b.st.GetBusinessMessage(ctx, in.n.ID, id)
-		if ErrorCode(err) == ENotFound || (err == nil && !m.Outbound) {
+		if ErrorCode(err) == ENotFound {
+			if in.b.now().Sub(e.CreatedAt) < recordGrace && strings.HasPrefix(id, "wamid.") {
+				return true, nil
+			}
 			continue
 		} else if err != nil {
-			return fmt.Errorf("get business message: %w", err)
+			return false, fmt.Errorf("get business message: %w", err)
 		}
+		if m.Outbound {
+			ms = append(ms, m)
+		}
+	}
+	for _, m := range ms {
+		id := m.ID
 		st := in.b.status(in.biz, in.n, m, status, e.CreatedAt)
 		if status == "failed" {
 			st.Pricing = nil
@@ -339,7 +361,7 @@ func (in *inboundBatch) receipt(ctx context.Context, e Entry) error {
 		} else if m.Category != "" {
 			conv, err := in.conv(ctx, m.CustomerID)
 			if err != nil {
-				return err
+				return false, err
 			}
 			in.usage = append(in.usage, usageFor(in.biz, in.n, m, *conv, e.CreatedAt)...)
 		}
@@ -347,5 +369,5 @@ func (in *inboundBatch) receipt(ctx context.Context, e Entry) error {
 		v.Statuses = []StatusUpdate{st}
 		in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
 	}
-	return nil
+	return false, nil
 }

@@ -163,11 +163,6 @@ func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNu
 	if m.Kind != KindMessage {
 		bm.Category = "" // reactions are not billed
 	}
-	// Recorded before sending, so that the receipts that follow always find
-	// it; a send that then fails leaves a record nobody refers to.
-	if err := b.st.PutBusinessMessage(ctx, bm); err != nil {
-		return Sent{}, fmt.Errorf("put business message: %w", err)
-	}
 	body, err := json.Marshal(m.Content)
 	if err != nil {
 		return Sent{}, fmt.Errorf("encode content: %w", err)
@@ -183,31 +178,41 @@ func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNu
 		}
 		return Sent{}, err
 	}
+	st := b.status(biz, n, bm, "sent", now)
+	v := b.messagesValue(n)
+	v.Statuses = []StatusUpdate{st}
+	// The record is written after the send, with the sent status, in one
+	// group commit; a receipt that overtakes it waits in the cloud inbox
+	// (see inboundBatch.receipt).
+	after := &BusinessBatch{Messages: []BusinessMessage{bm},
+		Webhooks: []*Webhook{b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
 	if m.Kind == KindMessage {
+		dirty := conv.ChatID != chat.ID || opened
 		conv.ChatID = chat.ID
 		if opensEP {
+			dirty = true
 			conv.Replied = true
 			conv.EntryPointUntil = now.Add(b.cfg.EntryPointWindow)
 			if conv.EntryPointLink != 0 {
 				_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
 			}
 		}
-		if err := b.st.PutConversation(ctx, conv); err != nil {
-			return Sent{}, fmt.Errorf("put conversation: %w", err)
+		if dirty {
+			after.Conversations = []Conversation{conv}
 		}
 		if !inWin {
-			if err := b.st.RecordReach(ctx, n.ID, customer.ID, now); err != nil {
-				return Sent{}, fmt.Errorf("record reach: %w", err)
-			}
-			if err := b.upgradeTier(ctx, n, now); err != nil {
-				return Sent{}, err
-			}
+			after.Reach = []Reach{{NumberID: n.ID, CustomerID: customer.ID, At: now}}
 		}
 	}
-	st := b.status(biz, n, bm, "sent", now)
-	v := b.messagesValue(n)
-	v.Statuses = []StatusUpdate{st}
-	return sent, b.enqueue(ctx, b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v))
+	if err := b.write(ctx, after); err != nil {
+		return Sent{}, err
+	}
+	if m.Kind == KindMessage && !inWin {
+		if err := b.upgradeTier(ctx, n, now); err != nil {
+			return Sent{}, err
+		}
+	}
+	return sent, nil
 }
 
 // sendBody sends one plaintext body to every device of the chat's other

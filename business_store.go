@@ -59,9 +59,31 @@ type BusinessAccountStore interface {
 	RevokeBusinessToken(ctx context.Context, businessID, id int64, at time.Time) error
 }
 
+// BusinessBatch is a group of business writes committed in one
+// transaction (see Businesses' committer): message records, conversations,
+// reach, webhooks and ledger entries.
+type BusinessBatch struct {
+	Messages      []BusinessMessage // existing records are left as they are
+	Conversations []Conversation    // created or replaced, in order; LastInboundAt never moves back
+	Reach         []Reach
+	Webhooks      []*Webhook    // known keys are skipped (ID stays 0)
+	Usage         []*UsageEntry // known keys are skipped (ID stays 0)
+}
+
+// Reach is a number reaching a customer outside the service window.
+type Reach struct {
+	NumberID   int64
+	CustomerID int64
+	At         time.Time
+}
+
 // BusinessMessageStore holds conversations, message records, reach and
 // quality signals.
 type BusinessMessageStore interface {
+	// CommitBusiness writes the batch in one transaction, with the same
+	// semantics as PutBusinessMessage, PutConversation, RecordReach,
+	// EnqueueWebhooks and AppendUsage.
+	CommitBusiness(ctx context.Context, b *BusinessBatch) error
 	// GetConversation returns the conversation of a number with a
 	// customer, or ErrNotFound.
 	GetConversation(ctx context.Context, numberID, customerID int64) (Conversation, error)
@@ -124,6 +146,9 @@ type WebhookStore interface {
 	// FinishWebhook records one delivery attempt and the webhook's new
 	// state (Status, Attempts, NextAttemptAt, LastError, DeliveredAt).
 	FinishWebhook(ctx context.Context, w Webhook, a WebhookAttempt) error
+	// FinishWebhooks is FinishWebhook for many webhooks (ws[i] with as[i])
+	// in one transaction.
+	FinishWebhooks(ctx context.Context, ws []Webhook, as []WebhookAttempt) error
 	// ListWebhooks returns the business's webhooks newest first, with id <
 	// before (0: from the newest), at most limit.
 	ListWebhooks(ctx context.Context, businessID, before int64, limit int) ([]Webhook, error)

@@ -210,11 +210,7 @@ func (b *Businesses) enqueue(ctx context.Context, ws ...*Webhook) error {
 	if len(ws) == 0 {
 		return nil
 	}
-	if err := b.st.EnqueueWebhooks(ctx, ws); err != nil {
-		return fmt.Errorf("enqueue webhooks: %w", err)
-	}
-	b.enqueued()
-	return nil
+	return b.write(ctx, &BusinessBatch{Webhooks: ws})
 }
 
 // WebhookLog returns a business's webhooks, newest first.

@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -46,6 +48,7 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 	duration := fs.Duration("duration", 10*time.Second, "length of each phase")
 	templates := fs.Float64("templates", 0.3, "share of template messages (the rest are text)")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	blockProfile := fs.String("blockprofile", "", "write a blocking profile of the maximum phase to this file")
 	fs.Usage = func() { fmt.Fprint(stderr, benchBusinessUsage, "\nflags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -298,7 +301,17 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 			P50: q(0.50), P99: q(0.99), Max: q(1)}
 	}
 	fmt.Fprintf(stderr, "maximum phase: %d senders for %s\n", *concurrency, *duration)
+	if *blockProfile != "" {
+		runtime.SetBlockProfileRate(int(time.Millisecond))
+	}
 	maxP := run("maximum", 0)
+	if *blockProfile != "" {
+		if f, err := os.Create(*blockProfile); err == nil {
+			_ = pprof.Lookup("block").WriteTo(f, 0)
+			f.Close()
+		}
+		runtime.SetBlockProfileRate(0)
+	}
 	fmt.Fprintf(stderr, "paced phase: %.0f messages/s for %s\n", maxP.AcceptedPerSec/2, *duration)
 	paced := run("paced (half)", maxP.AcceptedPerSec/2)
 	stopCustomers()

@@ -542,4 +542,3 @@ func replay(b *parley.Businesses) handlerFunc {
 		return nil
 	}
 }
-

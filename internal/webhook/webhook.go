@@ -104,12 +104,21 @@ type Dispatcher struct {
 	inflight map[int64]int           // business → deliveries claimed and not finished
 	slots    map[int64]chan struct{} // business → PerBusiness delivery slots
 	total    int
+
+	results chan result // finished attempts, recorded in batches by the finisher
+}
+
+type result struct {
+	w    parley.Webhook
+	a    parley.WebhookAttempt
+	done func()
 }
 
 // New returns a Dispatcher over st.
 func New(st Store, o Options) *Dispatcher {
 	o.setDefaults()
-	return &Dispatcher{st: st, o: o, wake: make(chan struct{}, 1), inflight: map[int64]int{}, slots: map[int64]chan struct{}{}}
+	return &Dispatcher{st: st, o: o, wake: make(chan struct{}, 1), inflight: map[int64]int{}, slots: map[int64]chan struct{}{},
+		results: make(chan result, 4096)}
 }
 
 // Wake tells the dispatcher that new webhooks may be due.
@@ -123,6 +132,13 @@ func (d *Dispatcher) Wake() {
 // Run delivers until ctx is done, then waits for deliveries in flight
 // (which are cut short and recorded as failed attempts).
 func (d *Dispatcher) Run(ctx context.Context) error {
+	finished := make(chan struct{})
+	stop := make(chan struct{})
+	go func() {
+		defer close(finished)
+		d.finisher(stop)
+	}()
+	defer func() { close(stop); <-finished }()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	t := time.NewTicker(d.o.Poll)
@@ -231,9 +247,50 @@ func (d *Dispatcher) deliver(ctx context.Context, w parley.Webhook) {
 			w.NextAttemptAt = now.Add(d.backoff(w.Attempts))
 		}
 	}
-	// The outcome is recorded even during shutdown.
-	if err := d.st.FinishWebhook(context.WithoutCancel(ctx), w, attempt); err != nil {
-		d.o.Logger.Error("record webhook attempt", "webhook", w.ID, "err", err)
+	// The outcome is recorded even during shutdown: the finisher drains
+	// every result before Run returns.
+	recorded := make(chan struct{})
+	d.results <- result{w: w, a: attempt, done: func() { close(recorded) }}
+	<-recorded
+}
+
+// finisher records finished attempts, many per transaction, until stop is
+// closed and nothing is left.
+func (d *Dispatcher) finisher(stop <-chan struct{}) {
+	var batch []result
+	for {
+		batch = batch[:0]
+		select {
+		case r := <-d.results:
+			batch = append(batch, r)
+		case <-stop:
+			select {
+			case r := <-d.results:
+				batch = append(batch, r)
+			default:
+				return
+			}
+		}
+	gather:
+		for len(batch) < 512 {
+			select {
+			case r := <-d.results:
+				batch = append(batch, r)
+			default:
+				break gather
+			}
+		}
+		ws := make([]parley.Webhook, len(batch))
+		as := make([]parley.WebhookAttempt, len(batch))
+		for i, r := range batch {
+			ws[i], as[i] = r.w, r.a
+		}
+		if err := d.st.FinishWebhooks(context.Background(), ws, as); err != nil {
+			d.o.Logger.Error("record webhook attempts", "n", len(ws), "err", err)
+		}
+		for _, r := range batch {
+			r.done()
+		}
 	}
 }
 
