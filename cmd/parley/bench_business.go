@@ -188,33 +188,54 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 	// Wait until every business has seen its customers' first messages.
 	time.Sleep(2 * time.Second)
 
-	// Customers fetch and acknowledge continuously.
+	// Customers hold a WebSocket each, as apps do, and acknowledge what
+	// they receive every 100 ms.
 	var delivered atomic.Int64
 	cctx, stopCustomers := context.WithCancel(ctx)
 	var cwg sync.WaitGroup
 	for _, cu := range custs {
-		cwg.Add(1)
+		conn, err := cu.c.Connect(cctx, 0)
+		if err != nil {
+			stopCustomers()
+			return fmt.Errorf("connect customer: %w", err)
+		}
+		var mu sync.Mutex
+		var pending []int64
+		cwg.Add(2)
 		go func() {
 			defer cwg.Done()
-			for cctx.Err() == nil {
-				es, err := cu.c.Pending(cctx, 0, 1000)
-				if err != nil || len(es) == 0 {
-					select {
-					case <-cctx.Done():
-					case <-time.After(20 * time.Millisecond):
-					}
-					continue
+			defer conn.Close()
+			for {
+				ev, err := conn.Next(cctx)
+				if err != nil {
+					return
 				}
-				ids := make([]int64, len(es))
-				n := int64(0)
-				for i, e := range es {
-					ids[i] = e.ID
-					if e.Type == parley.EntryMessage {
-						n++
+				if ev.Type == parley.EventEntry && ev.Entry != nil {
+					if ev.Entry.Type == parley.EntryMessage {
+						delivered.Add(1)
 					}
+					mu.Lock()
+					pending = append(pending, ev.Entry.ID)
+					mu.Unlock()
 				}
-				if cu.c.Ack(cctx, ids...) == nil {
-					delivered.Add(n)
+			}
+		}()
+		go func() {
+			defer cwg.Done()
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-cctx.Done():
+					return
+				case <-t.C:
+				}
+				mu.Lock()
+				ids := pending
+				pending = nil
+				mu.Unlock()
+				if len(ids) > 0 {
+					_ = conn.Ack(cctx, ids...)
 				}
 			}
 		}()

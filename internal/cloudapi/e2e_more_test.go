@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -533,3 +534,43 @@ func testClickToChat(t *testing.T, e *env) {
 }
 
 func newMultipart(w *strings.Builder) *multipart.Writer { return multipart.NewWriter(w) }
+
+func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
+	e := newEnv(t)
+	// A second business whose endpoint hangs on every POST.
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Write([]byte(r.URL.Query().Get("hub.challenge")))
+			return
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(release)
+	var b2 admin.Business
+	var n2 admin.Number
+	e.adminDo("POST", "/admin/v1/businesses", map[string]any{"name": "Slowpoke"}, &b2)
+	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", b2.ID), map[string]any{"phone": "+14155550199"}, &n2)
+	e.adminDo("PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", b2.ID), map[string]any{"callback_url": slow.URL, "verify_token": "v"}, nil)
+	// Many customers write to the slow business (distinct conversations,
+	// so all of them are eligible at once).
+	for i := range 12 {
+		c, _ := e.login(fmt.Sprintf("+1415555%04d", 300+i), "c")
+		ch, err := c.OpenDirect(e.ctx, n2.AccountID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.customerSends(c, ch.ID, parley.KindMessage, "", client.Body{Text: "hello slow"})
+	}
+	time.Sleep(200 * time.Millisecond) // let the slow deliveries start and hang
+	start := time.Now()
+	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hello fast"})
+	e.hooks.message(in)
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("the healthy business's webhook took %v while another endpoint hangs, want well under 1s", took)
+	}
+}
