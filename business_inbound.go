@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,6 +47,35 @@ func (b *Businesses) Run(ctx context.Context) error {
 	} else {
 		defer unsub()
 	}
+	// Numbers are drained concurrently, each by at most one goroutine at a
+	// time (its inbox is processed in order); a wake-up for a number being
+	// drained is remembered and served when that drain ends.
+	const maxDrains = 16
+	active := map[int64]bool{}
+	again := map[int64]bool{}
+	finished := make(chan int64)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	start := func(num int64) {
+		if active[num] {
+			again[num] = true
+			return
+		}
+		if len(active) >= maxDrains {
+			again[num] = true
+			return
+		}
+		active[num] = true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.drain(ctx, num)
+			select {
+			case finished <- num:
+			case <-ctx.Done():
+			}
+		}()
+	}
 	t := time.NewTicker(b.cfg.InboxPoll)
 	defer t.Stop()
 	for {
@@ -53,7 +83,22 @@ func (b *Businesses) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case num := <-b.wake:
-			b.drain(ctx, num)
+			start(num)
+		case num := <-finished:
+			delete(active, num)
+			var next []int64
+			for n := range again {
+				if !active[n] {
+					next = append(next, n)
+				}
+			}
+			for _, n := range next {
+				if len(active) >= maxDrains {
+					break
+				}
+				delete(again, n)
+				start(n)
+			}
 		case <-t.C:
 			if err := b.loadCloudDevices(ctx); err != nil && ctx.Err() == nil {
 				b.log.Error("load cloud devices", "err", err)
@@ -66,7 +111,9 @@ func (b *Businesses) Run(ctx context.Context) error {
 			}
 			b.mu.Unlock()
 			for _, num := range nums {
-				b.drain(ctx, num)
+				if !active[num] {
+					start(num)
+				}
 			}
 		}
 	}
