@@ -125,3 +125,26 @@ func TestTakeToken(t *testing.T) {
 		t.Errorf("after 400ms at 3/s one token is back: %v", err)
 	}
 }
+
+func TestEntryPoint(t *testing.T) {
+	b := &Businesses{}
+	b.cfg.setDefaults()
+	t0 := time.Unix(10_000, 0)
+	c := Conversation{EntryPointAt: t0}
+	if in, opens := b.inEntryPoint(c, t0.Add(23*time.Hour)); !in || !opens {
+		t.Errorf("reply after 23 h: got in %v opens %v, want both", in, opens)
+	}
+	if in, _ := b.inEntryPoint(c, t0.Add(25*time.Hour)); in {
+		t.Error("a first reply after 25 h opened the free entry point")
+	}
+	c.Replied, c.EntryPointUntil = true, t0.Add(2*time.Hour+72*time.Hour)
+	if in, opens := b.inEntryPoint(c, t0.Add(70*time.Hour)); !in || opens {
+		t.Errorf("inside the 72 h: got in %v opens %v, want in only", in, opens)
+	}
+	if in, _ := b.inEntryPoint(c, t0.Add(75*time.Hour)); in {
+		t.Error("after the 72 h the entry point still applies")
+	}
+	if in, _ := b.inEntryPoint(Conversation{}, t0); in {
+		t.Error("a conversation without a referral is in an entry point")
+	}
+}

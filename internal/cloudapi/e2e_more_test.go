@@ -321,34 +321,32 @@ func TestLimits(t *testing.T) {
 	e.send(promo)
 	e.sendErr(promo, 400, 131049)
 	e.clock.Advance(25 * time.Hour)
-	code, b := e.do("PUT", fmt.Sprintf("/v1/business/%d/marketing", e.num.AccountID), e.cust.Token(), map[string]any{"opt_out": true})
-	if code != 204 {
-		t.Fatalf("opt out: %d %s", code, b)
+	if err := e.cust.SetMarketingOptOut(e.ctx, e.num.AccountID, true); err != nil {
+		t.Fatalf("opt out: %v", err)
 	}
 	e.sendErr(promo, 400, 131050)
 	e.send(notice(e.custPh)) // utility still goes
 
 	// The customer's client shows the business's profile with its badge.
-	code, b = e.do("GET", fmt.Sprintf("/v1/business/%d", e.num.AccountID), e.cust.Token(), nil)
-	var prof parley.PublicBusiness
-	_ = json.Unmarshal(b, &prof)
-	if code != 200 || !prof.Verified || prof.Name != "Acme" || prof.Website != "https://acme.example" {
-		t.Errorf("business profile: %d %s", code, b)
+	prof, err := e.cust.Business(e.ctx, e.num.AccountID)
+	if err != nil || !prof.Verified || prof.Name != "Acme" || prof.Website != "https://acme.example" {
+		t.Errorf("business profile: %+v, %v", prof, err)
+	}
+	if _, err := e.cust.Business(e.ctx, e.custID); client.ErrorCode(err) != "not_found" {
+		t.Errorf("a person's account as a business: got %v, want not_found", err)
 	}
 
 	// Blocks and reports lower quality; at RED the number is paused (368).
 	dan, _ := e.login("+14155550122", "Dan")
-	code, _ = e.do("POST", fmt.Sprintf("/v1/business/%d/report", e.num.AccountID), dan.Token(), nil)
-	if code != 204 {
-		t.Fatalf("report: %d", code)
+	if err := dan.ReportBusiness(e.ctx, e.num.AccountID); err != nil {
+		t.Fatalf("report: %v", err)
 	}
 	var n admin.Number
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), nil, &struct {
 		Numbers *[]admin.Number `json:"numbers"`
 	}{Numbers: &[]admin.Number{}})
-	code, b = e.do("POST", fmt.Sprintf("/v1/business/%d/block", e.num.AccountID), e.cust.Token(), nil)
-	if code != 204 {
-		t.Fatalf("block: %d %s", code, b)
+	if err := e.cust.BlockBusiness(e.ctx, e.num.AccountID); err != nil {
+		t.Fatalf("block: %v", err)
 	}
 	var ns struct {
 		Numbers []admin.Number `json:"numbers"`
