@@ -295,8 +295,12 @@ func (s *Service) Pending(ctx context.Context, p Principal, after int64, limit i
 }
 
 // Ack removes entries from the caller device's inbox: the server forgets an
-// envelope once its device has it. The first device of each recipient to
-// acknowledge a message makes a "delivered" receipt for the sender.
+// envelope once its device has it. It returns once the deletion is
+// committed. The first device of each recipient to acknowledge a message
+// makes a "delivered" receipt for the sender.
+//
+// Acks from all devices go through one ack committer (ackLoop), so that a
+// burst of acks costs one transaction, not one each.
 func (s *Service) Ack(ctx context.Context, p Principal, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -304,16 +308,95 @@ func (s *Service) Ack(ctx context.Context, p Principal, ids []int64) error {
 	if len(ids) > 1000 {
 		return &Error{Code: EInvalid, Message: "at most 1000 ids per ack", Details: map[string]any{"field": "ids"}}
 	}
-	acked, err := s.store.Ack(ctx, p.DeviceID, ids)
-	if err != nil {
-		return fmt.Errorf("ack: %w", err)
+	req := &ackReq{p: p, ids: ids, done: make(chan error, 1)}
+	select {
+	case s.acks <- req:
+	case <-ctx.Done():
+		return Errorf(EUnavailable, "request cancelled before ack")
 	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return Errorf(EUnavailable, "request cancelled while acking")
+	}
+}
+
+type ackReq struct {
+	p    Principal
+	ids  []int64
+	done chan error
+}
+
+// maxAckBatch bounds the ids deleted in one ack transaction.
+const maxAckBatch = 8192
+
+func (s *Service) ackLoop(ctx context.Context) {
+	var batch []*ackReq
+	for {
+		batch = batch[:0]
+		select {
+		case <-ctx.Done():
+			for {
+				select {
+				case req := <-s.acks:
+					req.done <- Errorf(EUnavailable, "server is shutting down")
+				default:
+					return
+				}
+			}
+		case req := <-s.acks:
+			batch = append(batch, req)
+		}
+		n := len(batch[0].ids)
+	gather:
+		for n < maxAckBatch {
+			select {
+			case req := <-s.acks:
+				batch = append(batch, req)
+				n += len(req.ids)
+			default:
+				break gather
+			}
+		}
+		acks := make([]DeviceAck, len(batch))
+		accountOf := make(map[int64]int64, len(batch))
+		for i, req := range batch {
+			acks[i] = DeviceAck{DeviceID: req.p.DeviceID, IDs: req.ids}
+			accountOf[req.p.DeviceID] = req.p.AccountID
+		}
+		// Not cut short by shutdown once started: callers are waiting.
+		wctx := context.WithoutCancel(ctx)
+		acked, err := s.store.AckMany(wctx, acks)
+		if err != nil {
+			s.log.Error("ack commit failed", "acks", len(batch), "err", err)
+			err = &Error{Code: EInternal, Message: "internal error", Err: err}
+		} else if rerr := s.delivered(wctx, acked, accountOf); rerr != nil {
+			// The acks are committed; only the receipts are lost. Say so
+			// in the log but do not fail the ack, which would be retried
+			// for nothing.
+			s.log.Error("delivered receipts", "err", rerr)
+		}
+		// Callers return once their receipts are committed too, so a
+		// client that saw its ack succeed knows the sender will hear of it.
+		// While this batch commits, more acks queue up for the next one.
+		for _, req := range batch {
+			req.done <- err
+		}
+	}
+}
+
+// delivered raises "delivered" receipts for acked messages and tells their
+// senders. Only messages get delivered receipts: edits, deletes and
+// reactions are not worth a receipt each.
+func (s *Service) delivered(ctx context.Context, acked []Entry, accountOf map[int64]int64) error {
 	var rs []Receipt
+	senders := map[msgKey]int64{}
 	for _, e := range acked {
-		// Only messages get delivered receipts; edits, deletes and
-		// reactions are not worth a receipt each.
-		if e.Type == EntryMessage && e.Kind == KindMessage && e.SenderAccount != p.AccountID && e.MessageID != "" {
-			rs = append(rs, Receipt{ChatID: e.ChatID, MessageID: e.MessageID, AccountID: p.AccountID, Status: ReceiptDelivered})
+		acct := accountOf[e.DeviceID]
+		if e.Type == EntryMessage && e.Kind == KindMessage && e.SenderAccount != acct && e.MessageID != "" {
+			rs = append(rs, Receipt{ChatID: e.ChatID, MessageID: e.MessageID, AccountID: acct, Status: ReceiptDelivered})
+			senders[msgKey{e.ChatID, e.MessageID}] = e.SenderAccount
 		}
 	}
 	if len(rs) == 0 {
@@ -323,20 +406,26 @@ func (s *Service) Ack(ctx context.Context, p Principal, ids []int64) error {
 	if err != nil {
 		return fmt.Errorf("raise receipts: %w", err)
 	}
-	return s.sendReceipts(ctx, p, raised, nil)
+	return s.sendReceipts(ctx, raised, senders)
 }
 
-// sendReceipts tells each message's sender about raised receipts. senders
-// maps message id to sender where known; otherwise it is looked up.
-func (s *Service) sendReceipts(ctx context.Context, p Principal, raised []Receipt, senders map[string]int64) error {
+type msgKey struct {
+	chat int64
+	id   string
+}
+
+// sendReceipts tells each message's sender about raised receipts, one
+// entry per (chat, sender, recipient, status). senders gives each message's
+// sender where known; otherwise it is looked up.
+func (s *Service) sendReceipts(ctx context.Context, raised []Receipt, senders map[msgKey]int64) error {
 	type key struct {
-		chat, sender int64
-		status       ReceiptStatus
+		chat, sender, recipient int64
+		status                  ReceiptStatus
 	}
 	groups := map[key][]string{}
 	var order []key
 	for _, r := range raised {
-		sender, ok := senders[r.MessageID]
+		sender, ok := senders[msgKey{r.ChatID, r.MessageID}]
 		if !ok {
 			meta, err := s.store.GetMessage(ctx, r.ChatID, r.MessageID)
 			if ErrorCode(err) == ENotFound {
@@ -346,20 +435,25 @@ func (s *Service) sendReceipts(ctx context.Context, p Principal, raised []Receip
 			}
 			sender = meta.SenderAccount
 		}
-		k := key{r.ChatID, sender, r.Status}
+		k := key{r.ChatID, sender, r.AccountID, r.Status}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], r.MessageID)
 	}
+	devices := map[int64][]Device{}
 	var appends []*Append
 	for _, k := range order {
-		body, _ := json.Marshal(ReceiptBody{Status: k.status.String(), AccountID: p.AccountID, MessageIDs: groups[k]})
-		a, err := s.toAccount(ctx, k.chat, k.sender, 0, EntryReceipt, body)
-		if err != nil {
-			return err
+		body, _ := json.Marshal(ReceiptBody{Status: k.status.String(), AccountID: k.recipient, MessageIDs: groups[k]})
+		devs, ok := devices[k.sender]
+		if !ok {
+			var err error
+			if devs, err = s.store.ListDevices(ctx, k.sender); err != nil {
+				return fmt.Errorf("list devices: %w", err)
+			}
+			devices[k.sender] = devs
 		}
-		appends = append(appends, a)
+		appends = append(appends, s.entriesFor(devs, k.chat, 0, EntryReceipt, body))
 	}
 	return s.commit(ctx, appends...)
 }
@@ -383,7 +477,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, chatID int64, messa
 	if err != nil {
 		return fmt.Errorf("get account: %w", err)
 	}
-	senders := map[string]int64{}
+	senders := map[msgKey]int64{}
 	var rs []Receipt
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(messageIDs))) {
 		meta, err := s.store.GetMessage(ctx, chatID, id)
@@ -395,7 +489,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, chatID int64, messa
 		if meta.SenderAccount == p.AccountID {
 			continue
 		}
-		senders[id] = meta.SenderAccount
+		senders[msgKey{chatID, id}] = meta.SenderAccount
 		rs = append(rs, Receipt{ChatID: chatID, MessageID: id, AccountID: p.AccountID, Status: ReceiptRead})
 	}
 	raised, err := s.store.RaiseReceipts(ctx, rs)
@@ -423,7 +517,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, chatID int64, messa
 	var shown []Receipt
 	optedOut := map[int64]bool{}
 	for _, r := range raised {
-		sender := senders[r.MessageID]
+		sender := senders[msgKey{r.ChatID, r.MessageID}]
 		off, ok := optedOut[sender]
 		if !ok {
 			a, err := s.store.GetAccount(ctx, sender)
@@ -437,7 +531,7 @@ func (s *Service) MarkRead(ctx context.Context, p Principal, chatID int64, messa
 			shown = append(shown, r)
 		}
 	}
-	return s.sendReceipts(ctx, p, shown, senders)
+	return s.sendReceipts(ctx, shown, senders)
 }
 
 // SendHistory passes an opaque history bundle from one of the caller's
@@ -532,8 +626,12 @@ func (s *Service) SetPresence(ctx context.Context, p Principal, online bool) {
 		t := s.now()
 		ev.LastSeen = &t
 	}
-	if err := s.TouchDevice(ctx, p); err != nil {
-		s.log.Warn("touch device", "device", p.DeviceID, "err", err)
+	// Last seen and last active are written when the account goes
+	// offline, not on every connect: a connect costs no write.
+	if !online {
+		if err := s.TouchDevice(ctx, p); err != nil {
+			s.log.Warn("touch device", "device", p.DeviceID, "err", err)
+		}
 	}
 	s.publish(PresenceSubject(p.AccountID), ev)
 }

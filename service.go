@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -105,6 +106,8 @@ type Service struct {
 	onCommit func(int, time.Duration)
 	cfg      Config
 	commits  chan *commitReq
+	acks     chan *ackReq
+	stopped  chan struct{} // closed when the committer has stopped
 }
 
 // NewService returns a Service. It starts nothing; call Run.
@@ -120,6 +123,8 @@ func NewService(cfg Config, d Deps) *Service {
 		store: d.Store, bus: d.Bus, codes: d.Codes, blobs: d.Blobs,
 		log: d.Logger, now: d.Now, onCommit: d.OnCommit, cfg: cfg,
 		commits: make(chan *commitReq, 4096),
+		acks:    make(chan *ackReq, 4096),
+		stopped: make(chan struct{}),
 	}
 }
 
@@ -128,13 +133,18 @@ func (s *Service) Config() Config { return s.cfg }
 
 // Run runs the group committer and the expiry sweeper until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
-	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
 	go func() {
-		defer close(done)
+		defer wg.Done()
 		s.sweepLoop(ctx)
 	}()
+	go func() {
+		defer wg.Done()
+		s.ackLoop(ctx)
+	}()
 	s.commitLoop(ctx)
-	<-done
+	wg.Wait()
 	return nil
 }
 
@@ -154,10 +164,20 @@ func (s *Service) commit(ctx context.Context, appends ...*Append) error {
 	case s.commits <- req:
 	case <-ctx.Done():
 		return Errorf(EUnavailable, "request cancelled before commit")
+	case <-s.stopped:
+		return Errorf(EUnavailable, "server is shutting down")
 	}
 	select {
 	case err := <-req.done:
 		return err
+	case <-s.stopped:
+		// The committer answers every request it took before stopping.
+		select {
+		case err := <-req.done:
+			return err
+		default:
+			return Errorf(EUnavailable, "server is shutting down")
+		}
 	case <-ctx.Done():
 		// The commit may still happen; the client retries with the same
 		// message id and gets the original result.
@@ -172,6 +192,7 @@ func (s *Service) commitLoop(ctx context.Context) {
 		batch, appends = batch[:0], appends[:0]
 		select {
 		case <-ctx.Done():
+			close(s.stopped)
 			s.drainCommits()
 			return
 		case req := <-s.commits:
@@ -198,11 +219,13 @@ func (s *Service) commitLoop(ctx context.Context) {
 			s.log.Error("group commit failed", "appends", len(appends), "err", err)
 			err = &Error{Code: EInternal, Message: "internal error", Err: err}
 		}
-		for _, req := range batch {
-			req.done <- err
-		}
+		// Publish before answering, so that a client that connects right
+		// after its send rarely sees the live copy of what it replays.
 		if err == nil {
 			s.publishEntries(appends)
+		}
+		for _, req := range batch {
+			req.done <- err
 		}
 	}
 }
@@ -342,6 +365,12 @@ func (s *Service) toAccount(ctx context.Context, chatID, accountID, skipDevice i
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}
+	return s.entriesFor(devs, chatID, skipDevice, typ, body), nil
+}
+
+// entriesFor builds an unsequenced append of one entry for each of devs,
+// except skipDevice.
+func (s *Service) entriesFor(devs []Device, chatID, skipDevice int64, typ EntryType, body []byte) *Append {
 	now := s.now()
 	a := &Append{ChatID: chatID}
 	for _, d := range devs {
@@ -353,5 +382,5 @@ func (s *Service) toAccount(ctx context.Context, chatID, accountID, skipDevice i
 			CreatedAt: now, ExpiresAt: now.Add(s.cfg.Retention),
 		})
 	}
-	return a, nil
+	return a
 }

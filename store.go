@@ -128,6 +128,12 @@ type Append struct {
 	Err       error // a per-append failure (EConflict); the rest still commit
 }
 
+// DeviceAck is one device's acknowledgement of inbox entries.
+type DeviceAck struct {
+	DeviceID int64
+	IDs      []int64
+}
+
 // MessageStore holds message metadata, inboxes and receipts: the hot path.
 type MessageStore interface {
 	// Commit writes all appends in one transaction (group commit). It sets
@@ -143,6 +149,9 @@ type MessageStore interface {
 	// Ack deletes the device's entries with the given ids and returns the
 	// deleted entries, without their bodies. Unknown ids are ignored.
 	Ack(ctx context.Context, deviceID int64, ids []int64) ([]Entry, error)
+	// AckMany is Ack for many devices in one transaction: the group
+	// committer of acks. Returned entries carry their DeviceID.
+	AckMany(ctx context.Context, acks []DeviceAck) ([]Entry, error)
 	// RaiseReceipts stores each receipt whose status is higher than the one
 	// stored (or new) and returns exactly those.
 	RaiseReceipts(ctx context.Context, rs []Receipt) ([]Receipt, error)

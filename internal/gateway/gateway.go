@@ -199,27 +199,44 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has written the response
 	}
 	conn.SetReadLimit(maxClientRead)
-	g.wg.Add(1)
-	defer g.wg.Done()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
+	// The session outlives this handler: returning lets net/http free the
+	// request and its connection state (about 4 KiB), and the reader runs on
+	// a fresh goroutine whose stack stays small (docs/PERFORMANCE.md).
+	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{g: g, p: p, conn: conn, cancel: cancel, replaying: true}
+	g.wg.Add(1)
+	go g.run(ctx, s, after)
+}
+
+// run replays the inbox, then hands the socket to a reader goroutine, and
+// cleans up when that ends.
+func (g *Gateway) run(ctx context.Context, s *session, after int64) {
 	g.register(s)
-	defer g.unregister(s)
 	g.loadChannels(ctx, s)
-	defer g.dropChannels(s)
 	if g.opts.Connections != nil {
 		g.opts.Connections(1)
-		defer g.opts.Connections(-1)
+	}
+	end := func() {
+		s.cancel()
+		g.dropChannels(s)
+		g.unregister(s)
+		if g.opts.Connections != nil {
+			g.opts.Connections(-1)
+		}
+		g.wg.Done()
 	}
 	if err := s.replay(ctx, after); err != nil {
 		if ctx.Err() == nil {
-			g.log.Debug("replay failed", "device", p.DeviceID, "err", err)
+			g.log.Debug("replay failed", "device", s.p.DeviceID, "err", err)
 		}
-		conn.CloseNow()
+		s.conn.CloseNow()
+		end()
 		return
 	}
-	s.readLoop(ctx)
+	go func() {
+		defer end()
+		s.readLoop(ctx)
+	}()
 }
 
 func bearer(r *http.Request) string {

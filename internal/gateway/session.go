@@ -29,6 +29,7 @@ type session struct {
 	replaying bool     // the inbox is being replayed; live entries are held
 	held      [][]byte // live entry frames that arrived during replay
 	overflow  bool     // held overflowed; replay must read the inbox again
+	floor     int64    // the last entry id replayed: live entries at or below it were sent already
 	watching  []int64  // guarded by Gateway.mu
 	channels  []int64  // channels indexed for this session; guarded by Gateway.chmu
 }
@@ -57,6 +58,11 @@ func entryID(frame []byte) int64 {
 // pushEntry queues a live entry, or holds it while the inbox is replayed.
 func (s *session) pushEntry(frame []byte) {
 	s.mu.Lock()
+	if id := entryID(frame); !s.replaying && id > 0 && id <= s.floor {
+		// A live event that lost the race with the replay, which sent it.
+		s.mu.Unlock()
+		return
+	}
 	if s.replaying {
 		if len(s.held) >= maxHeld {
 			s.held, s.overflow = nil, true
@@ -193,7 +199,7 @@ func (s *session) replay(ctx context.Context, after int64) error {
 			continue
 		}
 		held := s.held
-		s.held, s.replaying = nil, false
+		s.held, s.replaying, s.floor = nil, false, last
 		s.mu.Unlock()
 		for _, f := range held {
 			if entryID(f) > last {
@@ -204,9 +210,6 @@ func (s *session) replay(ctx context.Context, after int64) error {
 	}
 	ready, _ := json.Marshal(parley.Event{Type: parley.EventReady, Pending: sent})
 	s.push(ready)
-	if err := s.g.svc.TouchDevice(ctx, s.p); err != nil {
-		s.g.log.Warn("touch device", "device", s.p.DeviceID, "err", err)
-	}
 	return nil
 }
 

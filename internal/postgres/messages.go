@@ -278,6 +278,32 @@ func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.En
 	return es, nil
 }
 
+// AckMany deletes the entries of several devices in one statement and
+// returns them (with DeviceID, without bodies), ordered by id.
+func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.Entry, error) {
+	var devs, ids []int64
+	for _, a := range acks {
+		for _, id := range a.IDs {
+			devs = append(devs, a.DeviceID)
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := db.pool.Query(ctx, `DELETE FROM inbox AS i USING unnest($1::bigint[], $2::bigint[]) AS a(device_id, id)
+		WHERE i.device_id = a.device_id AND i.id = a.id RETURNING `+prefixCols("i.", entryCols), devs, ids)
+	es, err := collect(rows, err, scanEntry)
+	if err != nil {
+		return nil, wrap("ack many", err)
+	}
+	for i := range es {
+		es[i].Body = nil
+	}
+	sortEntries(es)
+	return es, nil
+}
+
 // RaiseReceipts stores each receipt whose status is higher than the stored
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.
@@ -387,3 +413,4 @@ func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Du
 	}
 	return int(tag.RowsAffected()), nil
 }
+

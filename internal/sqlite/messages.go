@@ -250,6 +250,49 @@ func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.En
 	return es, nil
 }
 
+// AckMany deletes the entries of several devices in one transaction and
+// returns them (with DeviceID, without bodies), ordered by id.
+func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.Entry, error) {
+	var out []parley.Entry
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		out = out[:0]
+		st, err := tx.PrepareContext(ctx, `DELETE FROM inbox
+			WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))
+			RETURNING `+entryCols)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, a := range acks {
+			if len(a.IDs) == 0 {
+				continue
+			}
+			list, err := json.Marshal(a.IDs)
+			if err != nil {
+				return err
+			}
+			rows, err := st.QueryContext(ctx, a.DeviceID, string(list))
+			if err != nil {
+				return err
+			}
+			es, err := collect(rows, scanEntry)
+			if err != nil {
+				return err
+			}
+			for i := range es {
+				es[i].Body = nil
+			}
+			out = append(out, es...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("ack many", err)
+	}
+	sortEntries(out)
+	return out, nil
+}
+
 // RaiseReceipts stores each receipt whose status is higher than the stored
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.

@@ -560,3 +560,31 @@ func testShortenChatExpiry(t *testing.T, s parley.Store) {
 	}
 	wantDiff(t, "bob's inbox after expire", pending(t, s, f.bobDev.ID), []parley.Entry{want[1], want[3], want[4]})
 }
+
+func testAckMany(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	var batch []*parley.Append
+	for i := range 3 {
+		batch = append(batch, f.message(f.chat.ID, fmt.Sprintf("m%d", i), t0, f.bobDev, f.aliceDev))
+	}
+	commit(t, s, batch...)
+	bob := entriesOf(f.bobDev.ID, batch...)
+	alice := entriesOf(f.aliceDev.ID, batch...)
+
+	got, err := s.AckMany(ctx, nil)
+	ok(t, "ack many nothing", err)
+	wantDiff(t, "acked nothing", len(got), 0)
+
+	// Each device acks only its own entries; another's id is ignored.
+	got, err = s.AckMany(ctx, []parley.DeviceAck{
+		{DeviceID: f.bobDev.ID, IDs: []int64{bob[0].ID, alice[1].ID}},
+		{DeviceID: f.aliceDev.ID, IDs: []int64{alice[2].ID}},
+		{DeviceID: f.aliceDev.ID},
+	})
+	ok(t, "ack many", err)
+	slices.SortFunc(got, byID)
+	wantDiff(t, "acked entries, with device ids and without bodies", got, withoutBodies([]parley.Entry{bob[0], alice[2]}))
+	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), []parley.Entry{bob[1], bob[2]})
+	wantDiff(t, "alice's inbox", pending(t, s, f.aliceDev.ID), []parley.Entry{alice[0], alice[1]})
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"CommitConcurrent", testCommitConcurrent},
 		{"Pending", testPending},
 		{"Ack", testAck},
+		{"AckMany", testAckMany},
 		{"RaiseReceipts", testRaiseReceipts},
 		{"Expire", testExpire},
 		{"ExpireLimit", testExpireLimit},
