@@ -57,7 +57,13 @@ type Options struct {
 
 func (o *Options) setDefaults() {
 	if o.Client == nil {
-		o.Client = &http.Client{}
+		// Keep a connection per concurrent delivery to an endpoint alive:
+		// the default of 2 idle connections per host would redial for
+		// almost every webhook under load.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 64
+		t.MaxIdleConns = 1024
+		o.Client = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Second
