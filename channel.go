@@ -30,6 +30,16 @@ type ChannelConfig struct {
 	MaxPollOptions int           // default 12
 	MaxAdmins      int           // admins per channel, the owner included; default 16
 	SweepInterval  time.Duration // how often old posts are purged and subscriptions renewed; default 1m
+
+	// Paid subscriptions and promotions. Prices are integer minor units
+	// of Currency.
+	TierMinPrice       int64           // lowest monthly tier price the operator allows; default 99
+	TierMaxPrice       int64           // highest; default 99999
+	Currency           string          // default "USD"
+	RevenueShareBP     int             // the operator's share of each charge in basis points; default 3000 (30%)
+	SubscriptionPeriod time.Duration   // default 30 days
+	ImpressionCost     int64           // cost of one promoted directory impression; default 1
+	Payments           PaymentProvider // takes payments; without one, paying fails with EUnavailable
 }
 
 func (c ChannelConfig) withDefaults() ChannelConfig {
@@ -49,6 +59,22 @@ func (c ChannelConfig) withDefaults() ChannelConfig {
 	}
 	if c.MaxAdmins == 0 {
 		c.MaxAdmins = 16
+	}
+	if c.TierMinPrice == 0 {
+		c.TierMinPrice = 99
+	}
+	if c.TierMaxPrice == 0 {
+		c.TierMaxPrice = 99_999
+	}
+	if c.Currency == "" {
+		c.Currency = "USD"
+	}
+	if c.RevenueShareBP == 0 {
+		c.RevenueShareBP = 3000
+	}
+	def(&c.SubscriptionPeriod, 30*24*time.Hour)
+	if c.ImpressionCost == 0 {
+		c.ImpressionCost = 1
 	}
 	return c
 }

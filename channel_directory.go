@@ -49,7 +49,41 @@ func (s *Service) Directory(ctx context.Context, p Principal, r DirectoryRequest
 	if err != nil {
 		return nil, fmt.Errorf("directory: %w", err)
 	}
-	return s.channelViews(ctx, p, cs)
+	vs, err := s.channelViews(ctx, p, cs)
+	if err != nil || r.Offset > 0 {
+		return vs, err
+	}
+	// The first page starts with up to two promoted channels that match
+	// the filters, labelled as such.
+	promos, err := s.promoted(ctx, 10)
+	if err != nil {
+		return nil, err
+	}
+	var top []ChannelView
+	for _, pr := range promos {
+		if len(top) == 2 {
+			break
+		}
+		c, err := s.channel(ctx, pr.ChannelID)
+		if err != nil {
+			return nil, err
+		}
+		if !c.Listed || c.Suspended() || (r.Category != "" && c.Category != r.Category) ||
+			(r.Country != "" && !strings.EqualFold(c.Country, r.Country)) || (r.Language != "" && !strings.EqualFold(c.Language, r.Language)) ||
+			(q != "" && !strings.Contains(strings.ToLower(c.Name), strings.ToLower(q)) && !strings.Contains(c.Handle, strings.ToLower(q))) {
+			continue
+		}
+		v, err := s.channelView(ctx, p, c)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.countImpression(ctx, pr.ID); err != nil {
+			return nil, err
+		}
+		v.Promoted = true
+		top = append(top, v)
+	}
+	return append(top, vs...), nil
 }
 
 // Insights are a channel's aggregate statistics for its admins. Nothing

@@ -117,4 +117,63 @@ type ChannelStore interface {
 	AddChannelReport(ctx context.Context, r *ChannelReport) error
 	// ChannelReports returns up to limit reports, newest first.
 	ChannelReports(ctx context.Context, limit int) ([]ChannelReport, error)
+
+	ChannelMoneyStore
+}
+
+// ChannelMoneyStore holds channel subscription tiers, subscriptions,
+// promotions and the channel ledger. It is part of ChannelStore.
+type ChannelMoneyStore interface {
+	// CreateTier inserts t and sets t.ID. ErrNotFound for an unknown channel.
+	CreateTier(ctx context.Context, t *Tier) error
+	// GetTier returns a tier of the channel, or ErrNotFound.
+	GetTier(ctx context.Context, channelID, id int64) (Tier, error)
+	// Tiers returns the channel's tiers, by price then id.
+	Tiers(ctx context.Context, channelID int64) ([]Tier, error)
+	// SetTierActive opens or closes a tier to new subscribers, or returns ErrNotFound.
+	SetTierActive(ctx context.Context, channelID, id int64, active bool) error
+
+	// PutSubscription inserts s, or replaces the account's subscription to
+	// the channel, and sets s.ID.
+	PutSubscription(ctx context.Context, s *Subscription) error
+	// GetSubscription returns the account's subscription, or ErrNotFound.
+	GetSubscription(ctx context.Context, channelID, accountID int64) (Subscription, error)
+	// DueSubscriptions returns up to limit active subscriptions whose
+	// period ended at or before now, by period end.
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]Subscription, error)
+	// CountSubscribers returns the channel's active subscriptions.
+	CountSubscribers(ctx context.Context, channelID int64) (int64, error)
+
+	// CreatePromotion inserts p and sets p.ID.
+	CreatePromotion(ctx context.Context, p *Promotion) error
+	// GetPromotion returns a promotion, or ErrNotFound.
+	GetPromotion(ctx context.Context, id int64) (Promotion, error)
+	// Promotions returns the channel's promotions, newest first.
+	Promotions(ctx context.Context, channelID int64) ([]Promotion, error)
+	// LivePromotions returns up to limit promotions running at now whose
+	// spend is under budget, least spent first.
+	LivePromotions(ctx context.Context, now time.Time, limit int) ([]Promotion, error)
+	// AddPromotionImpression counts one impression costing cost, atomically.
+	AddPromotionImpression(ctx context.Context, id, cost int64) error
+	// AddPromotionFollow counts one follow from the promotion.
+	AddPromotionFollow(ctx context.Context, id int64) error
+	// EndedPromotions returns up to limit promotions that ended before now
+	// and are not settled.
+	EndedPromotions(ctx context.Context, now time.Time, limit int) ([]Promotion, error)
+	// SettlePromotion marks a promotion settled.
+	SettlePromotion(ctx context.Context, id int64) error
+
+	LedgerWriter
+	// ChannelLedger returns the channel's ledger entries (all for 0) with
+	// id > after, ascending, at most limit.
+	ChannelLedger(ctx context.Context, channelID, after int64, limit int) ([]LedgerEntry, error)
+}
+
+// LedgerWriter appends money entries to the ledger. Entries are
+// immutable; an entry whose Key exists is skipped, so a retried charge
+// never counts twice.
+type LedgerWriter interface {
+	// AppendLedger inserts the entries whose Key is new, sets their IDs,
+	// and returns how many were inserted.
+	AppendLedger(ctx context.Context, es []*LedgerEntry) (int, error)
 }

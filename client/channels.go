@@ -308,3 +308,77 @@ func (o *Operator) Reports(ctx context.Context) ([]parley.ReportView, error) {
 	err := o.c.do(ctx, http.MethodGet, "/admin/v1/channel-reports", nil, &out)
 	return out.Reports, err
 }
+
+// Tiers lists a channel's subscription tiers.
+func (c *Client) Tiers(ctx context.Context, id int64) ([]parley.TierView, error) {
+	var out struct {
+		Tiers []parley.TierView `json:"tiers"`
+	}
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/tiers", id), nil, &out)
+	return out.Tiers, err
+}
+
+// CreateTier adds a monthly tier (owner only).
+func (c *Client) CreateTier(ctx context.Context, id int64, name string, priceMinor int64) (parley.TierView, error) {
+	var t parley.TierView
+	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/tiers", id), map[string]any{"name": name, "price_minor": priceMinor}, &t)
+	return t, err
+}
+
+// CloseTier closes a tier to new subscribers (owner only).
+func (c *Client) CloseTier(ctx context.Context, id, tier int64) error {
+	return c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/tiers/%d", id, tier), nil, nil)
+}
+
+// Subscribe subscribes to a tier, paying with method.
+func (c *Client) Subscribe(ctx context.Context, id, tier int64, method string) (parley.SubscriptionView, error) {
+	var v parley.SubscriptionView
+	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/subscription", id), map[string]any{"tier_id": tier, "payment_method": method}, &v)
+	return v, err
+}
+
+// Subscription returns the caller's subscription to a channel.
+func (c *Client) Subscription(ctx context.Context, id int64) (parley.SubscriptionView, error) {
+	var v parley.SubscriptionView
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/subscription", id), nil, &v)
+	return v, err
+}
+
+// CancelSubscription stops renewal at the end of the paid period.
+func (c *Client) CancelSubscription(ctx context.Context, id int64) (parley.SubscriptionView, error) {
+	var v parley.SubscriptionView
+	err := c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/subscription", id), nil, &v)
+	return v, err
+}
+
+// ChannelRevenue returns subscription counts and sums (owner only).
+func (c *Client) ChannelRevenue(ctx context.Context, id int64) (parley.Revenue, error) {
+	var r parley.Revenue
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/revenue", id), nil, &r)
+	return r, err
+}
+
+// Promote buys promoted directory placement (owner only).
+func (c *Client) Promote(ctx context.Context, id int64, days int, budgetMinor int64, method string) (parley.PromotionView, error) {
+	var v parley.PromotionView
+	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/promotions", id), map[string]any{"days": days, "budget_minor": budgetMinor, "payment_method": method}, &v)
+	return v, err
+}
+
+// Promotions lists the channel's promotions (owner only).
+func (c *Client) Promotions(ctx context.Context, id int64) ([]parley.PromotionView, error) {
+	var out struct {
+		Promotions []parley.PromotionView `json:"promotions"`
+	}
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/promotions", id), nil, &out)
+	return out.Promotions, err
+}
+
+// Ledger returns the channel ledger's entries with id > after.
+func (o *Operator) Ledger(ctx context.Context, after int64) ([]parley.LedgerEntry, error) {
+	var out struct {
+		Entries []parley.LedgerEntry `json:"entries"`
+	}
+	err := o.c.do(ctx, http.MethodGet, pathf("/admin/v1/channels/ledger?after=%d", after), nil, &out)
+	return out.Entries, err
+}

@@ -27,6 +27,7 @@ type channelEnv struct {
 	srv   *servertest.Server
 	clock *servertest.Clock
 	op    *client.Operator
+	pay   *parley.SandboxPayments
 }
 
 // channelStores runs fn once per store: SQLite with embedded NATS, and
@@ -44,12 +45,13 @@ func channelStores(t *testing.T, fn func(t *testing.T, env channelEnv)) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			clock := &servertest.Clock{}
+			pay := parley.NewSandboxPayments()
 			opts := append(st.opts(t),
-				servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}),
+				servertest.WithConfig(parley.Config{CodeResend: time.Millisecond, Channels: parley.ChannelConfig{Payments: pay}}),
 				servertest.WithClock(clock),
 				servertest.WithOptions(func(o *server.Options) { o.AdminToken = operatorToken }))
 			srv := servertest.Start(t, opts...)
-			fn(t, channelEnv{srv: srv, clock: clock, op: client.NewOperator(srv.URL, operatorToken)})
+			fn(t, channelEnv{srv: srv, clock: clock, op: client.NewOperator(srv.URL, operatorToken), pay: pay})
 		})
 	}
 }
@@ -730,5 +732,148 @@ func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
 		must(owner.UpdateChannel(ctx, ch.ID, parley.ChannelUpdate{AllowForwards: &off})).get(t)
 		_, err = bob.ForwardPost(ctx, ch.ID, free.Seq)
 		wantCode(t, err, "forbidden")
+	})
+}
+
+func TestChannelSubscriptions(t *testing.T) {
+	channelStores(t, func(t *testing.T, env channelEnv) {
+		ctx := ctxT(t)
+		rec := &recorder{}
+		owner := login(t, env.srv, alicePhone, "phone", client.WithHTTPClient(&http.Client{Transport: rec}))
+		bob := login(t, env.srv, bobPhone, "phone")
+		carol := login(t, env.srv, carolPhone, "phone")
+		ch := newChannel(t, owner, "premium_tips")
+		_, err := owner.CreateTier(ctx, ch.ID, "too cheap", 1)
+		wantCode(t, err, "invalid_argument")
+		_, err = bob.CreateTier(ctx, ch.ID, "x", 500)
+		wantCode(t, err, "forbidden")
+		tier := must(owner.CreateTier(ctx, ch.ID, "Gold", 499)).get(t)
+		for _, p := range []person{bob, carol} {
+			must(p.Follow(ctx, ch.ID)).get(t)
+		}
+		paid := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "members only", SubscriberOnly: true})).get(t)
+
+		// Declined payment, then a good one.
+		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "decline")
+		wantCode(t, err, "payment_declined")
+		sub := must(bob.Subscribe(ctx, ch.ID, tier.ID, "card")).get(t)
+		if sub.Status != parley.SubActive || sub.Price.Minor != 499 {
+			t.Fatalf("subscription: got %+v", sub)
+		}
+		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "card")
+		wantCode(t, err, "conflict")
+		must(carol.Subscribe(ctx, ch.ID, tier.ID, "card")).get(t)
+
+		// Subscribers see subscriber-only posts; others do not.
+		if got := must(bob.ChannelPost(ctx, ch.ID, paid.Seq)).get(t); got.Locked || got.Text != "members only" {
+			t.Fatalf("subscriber's view: got %+v", got)
+		}
+		dave := login(t, env.srv, "+14155550104", "phone")
+		must(dave.Follow(ctx, ch.ID)).get(t)
+		if got := must(dave.ChannelPost(ctx, ch.ID, paid.Seq)).get(t); !got.Locked {
+			t.Fatalf("non-subscriber's view: got unlocked %+v", got)
+		}
+
+		// Carol cancels: she keeps the paid month, then it ends. Bob's card
+		// fails at renewal: his subscription lapses.
+		must(carol.CancelSubscription(ctx, ch.ID)).get(t)
+		env.pay.Decline(bob.AccountID, true)
+		env.clock.Advance(30*24*time.Hour + time.Minute)
+		if err := env.srv.Service().SweepChannels(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if s := must(bob.Subscription(ctx, ch.ID)).get(t); s.Status != parley.SubLapsed {
+			t.Errorf("bob after a declined renewal: got %s, want lapsed", s.Status)
+		}
+		if s := must(carol.Subscription(ctx, ch.ID)).get(t); s.Status != parley.SubCancelled {
+			t.Errorf("carol after cancelling: got %s, want cancelled", s.Status)
+		}
+		// (The first post is past its retention now.)
+		paid = must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "more", SubscriberOnly: true})).get(t)
+		if got := must(bob.ChannelPost(ctx, ch.ID, paid.Seq)).get(t); !got.Locked {
+			t.Errorf("lapsed subscriber still sees subscriber-only content")
+		}
+		// Bob pays again and renews the next month.
+		env.pay.Decline(bob.AccountID, false)
+		must(bob.Subscribe(ctx, ch.ID, tier.ID, "card")).get(t)
+		env.clock.Advance(30*24*time.Hour + time.Minute)
+		for range 2 { // a second sweep must not charge twice
+			if err := env.srv.Service().SweepChannels(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s := must(bob.Subscription(ctx, ch.ID)).get(t)
+		if s.Status != parley.SubActive || !s.PeriodEnd.After(env.clock.Now()) {
+			t.Errorf("bob after a paid renewal: got %+v", s)
+		}
+
+		// Four charges: bob, carol, bob again, bob's renewal; each with
+		// the operator's 30% share, rounded half up (499 → 150).
+		rev := must(owner.ChannelRevenue(ctx, ch.ID)).get(t)
+		if rev.Subscribers != 1 || rev.Gross.Minor != 4*499 || rev.OperatorShare.Minor != 4*150 || rev.Net.Minor != 4*349 {
+			t.Errorf("revenue: got %d subscribers, gross %d, share %d, net %d", rev.Subscribers, rev.Gross.Minor, rev.OperatorShare.Minor, rev.Net.Minor)
+		}
+		es := must(env.op.Ledger(ctx, 0)).get(t)
+		keys := map[string]bool{}
+		for _, e := range es {
+			if keys[e.Key] {
+				t.Errorf("ledger key %s twice", e.Key)
+			}
+			keys[e.Key] = true
+		}
+		if len(es) != 8 || env.pay.Charges() != 4 {
+			t.Errorf("ledger: got %d entries and %d charges, want 8 and 4", len(es), env.pay.Charges())
+		}
+
+		// The owner's responses never name a subscriber.
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		for _, body := range rec.bodies {
+			for _, p := range []person{bob, carol, dave} {
+				if strings.Contains(body, p.phone) || strings.Contains(body, fmt.Sprintf(`"account_id":%d`, p.AccountID)) {
+					t.Errorf("a subscriber appears in %s", body)
+				}
+			}
+		}
+	})
+}
+
+func TestChannelPromotion(t *testing.T) {
+	channelStores(t, func(t *testing.T, env channelEnv) {
+		ctx := ctxT(t)
+		owner := login(t, env.srv, alicePhone, "phone")
+		bob := login(t, env.srv, bobPhone, "phone")
+		big := newChannel(t, owner, "big_one")
+		small := newChannel(t, owner, "small_one")
+		must(owner.Follow(ctx, big.ID)).get(t)
+		_, err := bob.Promote(ctx, small.ID, 7, 100, "card")
+		wantCode(t, err, "forbidden")
+		must(owner.Promote(ctx, small.ID, 7, 2, "card")).get(t)
+
+		// The promoted channel leads the first page, labelled, while the budget lasts.
+		for i := range 3 {
+			cs := must(bob.Directory(ctx, client.DirectoryQuery{})).get(t)
+			promoted := len(cs) > 0 && cs[0].Promoted && cs[0].ID == small.ID
+			if want := i < 2; promoted != want {
+				t.Errorf("directory %d: got promoted first %v, want %v", i, promoted, want)
+			}
+		}
+		must(bob.Follow(ctx, small.ID)).get(t)
+		ps := must(owner.Promotions(ctx, small.ID)).get(t)
+		if len(ps) != 1 || ps[0].Impressions != 2 || ps[0].Spent.Minor != 2 || ps[0].Follows != 1 {
+			t.Fatalf("promotion: got %+v, want 2 impressions, 2 spent, 1 follow", ps)
+		}
+		env.clock.Advance(8 * 24 * time.Hour)
+		if err := env.srv.Service().SweepChannels(ctx); err != nil {
+			t.Fatal(err)
+		}
+		es := must(env.op.Ledger(ctx, 0)).get(t)
+		kinds := map[string]int64{}
+		for _, e := range es {
+			kinds[e.Kind] += e.Minor
+		}
+		if kinds["promotion_charge"] != 2 || kinds["promotion_settled"] != 2 {
+			t.Errorf("ledger: got %v, want a charge of 2 and a settlement of 2", kinds)
+		}
 	})
 }

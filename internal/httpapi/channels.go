@@ -474,3 +474,129 @@ func channelDirectory(svc *parley.Service) authedFunc {
 		return nil
 	}
 }
+
+func listTiers(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		ts, err := svc.Tiers(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"tiers": ts})
+		return nil
+	})
+}
+
+func createTier(svc *parley.Service) authedFunc {
+	type req struct {
+		Name       string `json:"name"`
+		PriceMinor int64  `json:"price_minor"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		t, err := svc.CreateTier(r.Context(), p, id, in.Name, in.PriceMinor)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, t)
+		return nil
+	})
+}
+
+func closeTier(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		tier, err := pathID(r, "tier")
+		if err != nil {
+			return err
+		}
+		if err := svc.CloseTier(r.Context(), p, id, tier); err != nil {
+			return err
+		}
+		return noContent(w)
+	})
+}
+
+func getSubscription(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		v, err := svc.MySubscription(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func subscribe(svc *parley.Service) authedFunc {
+	type req struct {
+		TierID        int64  `json:"tier_id"`
+		PaymentMethod string `json:"payment_method"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.Subscribe(r.Context(), p, id, in.TierID, in.PaymentMethod)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	})
+}
+
+func cancelSubscription(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		v, err := svc.CancelSubscription(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, v)
+		return nil
+	})
+}
+
+func channelRevenue(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		rev, err := svc.ChannelRevenue(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, rev)
+		return nil
+	})
+}
+
+func promote(svc *parley.Service) authedFunc {
+	type req struct {
+		Days          int    `json:"days"`
+		BudgetMinor   int64  `json:"budget_minor"`
+		PaymentMethod string `json:"payment_method"`
+	}
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		var in req
+		if err := decode(w, r, maxJSON, &in); err != nil {
+			return err
+		}
+		v, err := svc.Promote(r.Context(), p, id, in.Days, in.BudgetMinor, in.PaymentMethod)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return nil
+	})
+}
+
+func listPromotions(svc *parley.Service) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		ps, err := svc.Promotions(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"promotions": ps})
+		return nil
+	})
+}

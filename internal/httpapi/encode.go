@@ -40,6 +40,7 @@ var statusOf = map[parley.Code]int{
 	// Channels.
 	parley.EChannelSuspended:     http.StatusForbidden,
 	parley.ESubscriptionRequired: http.StatusForbidden,
+	parley.EPaymentDeclined:      http.StatusPaymentRequired,
 }
 
 // StatusOf returns the HTTP status for an error code.

@@ -51,7 +51,7 @@ func TestStatusOfCoversEveryCode(t *testing.T) {
 		parley.EForbidden, parley.EBlocked, parley.ENotFound, parley.EConflict, parley.EDevicesChanged,
 		parley.EWindowClosed, parley.ECodeExpired, parley.ETooLarge, parley.EUnsupportedMedia, parley.ELimit,
 		parley.ERateLimited, parley.EInternal, parley.EUnavailable}
-	codes = append(codes, parley.EChannelSuspended, parley.ESubscriptionRequired)
+	codes = append(codes, parley.EChannelSuspended, parley.ESubscriptionRequired, parley.EPaymentDeclined)
 	if len(codes) != len(statusOf) {
 		t.Fatalf("got %d codes in statusOf, want %d", len(statusOf), len(codes))
 	}

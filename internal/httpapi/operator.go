@@ -22,6 +22,7 @@ func operatorRoutes(mux *http.ServeMux, svc *parley.Service, log *slog.Logger, t
 	op("PUT /admin/v1/channels/{id}/suspension", operatorSuspend(svc))
 	op("DELETE /admin/v1/channels/{id}/suspension", operatorUnsuspend(svc))
 	op("GET /admin/v1/channel-reports", operatorReports(svc))
+	op("GET /admin/v1/channels/ledger", operatorLedger(svc))
 }
 
 func operatorOnly(token string, fn handlerFunc) handlerFunc {
@@ -119,6 +120,25 @@ func operatorReports(svc *parley.Service) handlerFunc {
 			return err
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"reports": rs})
+		return nil
+	}
+}
+
+func operatorLedger(svc *parley.Service) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		after, err := queryInt(r, "after", 0)
+		if err != nil {
+			return err
+		}
+		limit, err := queryInt(r, "limit", 1000)
+		if err != nil {
+			return err
+		}
+		es, err := svc.OperatorLedger(r.Context(), after, int(min(limit, 100000)))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"entries": es})
 		return nil
 	}
 }

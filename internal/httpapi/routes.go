@@ -104,6 +104,15 @@ func NewHandler(svc *parley.Service, o Options) http.Handler {
 	a("POST /v1/channels/{id}/views", recordViews(svc))
 	a("POST /v1/channels/{id}/reports", reportChannel(svc))
 	a("GET /v1/channels/{id}/insights", channelInsights(svc))
+	a("GET /v1/channels/{id}/tiers", listTiers(svc))
+	a("POST /v1/channels/{id}/tiers", createTier(svc))
+	a("DELETE /v1/channels/{id}/tiers/{tier}", closeTier(svc))
+	a("GET /v1/channels/{id}/subscription", getSubscription(svc))
+	a("PUT /v1/channels/{id}/subscription", subscribe(svc))
+	a("DELETE /v1/channels/{id}/subscription", cancelSubscription(svc))
+	a("GET /v1/channels/{id}/revenue", channelRevenue(svc))
+	a("POST /v1/channels/{id}/promotions", promote(svc))
+	a("GET /v1/channels/{id}/promotions", listPromotions(svc))
 	operatorRoutes(mux, svc, log, o.AdminToken)
 	// End of channels.
 

@@ -191,6 +191,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	cfg := o.Config
+	if cfg.Channels.Payments == nil {
+		cfg.Channels.Payments = parley.NewSandboxPayments() // channel subscriptions and promotions
+	}
 	if cfg.Secret = o.Secret; len(cfg.Secret) == 0 {
 		if cfg.Secret, err = loadSecret(o.DataDir); err != nil {
 			return nil, err

@@ -27,6 +27,8 @@ func runChannels(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"ChannelViews", testChannelViews},
 		{"ChannelDirectory", testChannelDirectory},
 		{"ChannelReports", testChannelReports},
+		{"ChannelSubscriptions", testChannelSubscriptions},
+		{"ChannelPromotions", testChannelPromotions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -450,4 +452,112 @@ func testChannelReports(t *testing.T, s parley.Store) {
 	rs, err := s.ChannelReports(ctx, 10)
 	ok(t, "reports", err)
 	wantDiff(t, "reports", rs, []parley.ChannelReport{r2, r1})
+}
+
+func testChannelSubscriptions(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	ch := newChannel(t, s, a.ID, "paid")
+	gold := parley.Tier{ChannelID: ch.ID, Name: "gold", PriceMinor: 500, Currency: "USD", Active: true, CreatedAt: t0}
+	ok(t, "create tier", s.CreateTier(ctx, &gold))
+	basic := parley.Tier{ChannelID: ch.ID, Name: "basic", PriceMinor: 100, Currency: "USD", Active: true, CreatedAt: t0}
+	ok(t, "create tier", s.CreateTier(ctx, &basic))
+	ts, err := s.Tiers(ctx, ch.ID)
+	ok(t, "tiers", err)
+	wantDiff(t, "tiers by price", ts, []parley.Tier{basic, gold})
+	ok(t, "close tier", s.SetTierActive(ctx, ch.ID, gold.ID, false))
+	got, err := s.GetTier(ctx, ch.ID, gold.ID)
+	ok(t, "get tier", err)
+	if got.Active {
+		t.Errorf("closed tier: got active")
+	}
+	wantCode(t, "close missing tier", s.SetTierActive(ctx, ch.ID+1, gold.ID, false), parley.ENotFound)
+
+	sub := parley.Subscription{ChannelID: ch.ID, AccountID: b.ID, TierID: basic.ID, PriceMinor: 100, Currency: "USD", Method: "m",
+		Status: parley.SubActive, Period: 1, PeriodEnd: at(30 * 24 * time.Hour), CreatedAt: t0}
+	ok(t, "put subscription", s.PutSubscription(ctx, &sub))
+	gs, err := s.GetSubscription(ctx, ch.ID, b.ID)
+	ok(t, "get subscription", err)
+	wantDiff(t, "subscription", gs, sub)
+	next := sub
+	next.Period, next.PeriodEnd = 2, at(60*24*time.Hour)
+	ok(t, "renew", s.PutSubscription(ctx, &next))
+	if next.ID != sub.ID {
+		t.Errorf("replacing a subscription: got id %d, want %d", next.ID, sub.ID)
+	}
+	n, err := s.CountSubscribers(ctx, ch.ID)
+	ok(t, "count", err)
+	if n != 1 {
+		t.Errorf("subscribers: got %d, want 1", n)
+	}
+	due, err := s.DueSubscriptions(ctx, at(59*24*time.Hour), 10)
+	ok(t, "due early", err)
+	if len(due) != 0 {
+		t.Errorf("due before the period end: got %d, want 0", len(due))
+	}
+	due, err = s.DueSubscriptions(ctx, at(60*24*time.Hour), 10)
+	ok(t, "due", err)
+	wantDiff(t, "due", due, []parley.Subscription{next})
+
+	es := []*parley.LedgerEntry{
+		{Key: "k1", ChannelID: ch.ID, Kind: "subscription_charge", Minor: 100, Currency: "USD", Ref: "s", At: t0},
+		{Key: "k2", ChannelID: ch.ID, Kind: "operator_share", Minor: 30, Currency: "USD", Ref: "s", At: t0},
+	}
+	added, err := s.AppendLedger(ctx, es)
+	ok(t, "append ledger", err)
+	again, err := s.AppendLedger(ctx, []*parley.LedgerEntry{{Key: "k1", ChannelID: ch.ID, Kind: "x", Minor: 1, Currency: "USD", At: t0}})
+	ok(t, "append ledger again", err)
+	if added != 2 || again != 0 {
+		t.Errorf("ledger appends: got %d then %d, want 2 then 0", added, again)
+	}
+	got2, err := s.ChannelLedger(ctx, ch.ID, 0, 10)
+	ok(t, "ledger", err)
+	wantDiff(t, "ledger", got2, []parley.LedgerEntry{*es[0], *es[1]})
+	all, err := s.ChannelLedger(ctx, 0, es[0].ID, 10)
+	ok(t, "ledger after", err)
+	wantDiff(t, "ledger after the first", all, []parley.LedgerEntry{*es[1]})
+}
+
+func testChannelPromotions(t *testing.T, s parley.Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	ch := newChannel(t, s, a.ID, "promo")
+	p := parley.Promotion{ChannelID: ch.ID, BudgetMinor: 3, Currency: "USD", Start: t0, End: at(24 * time.Hour), CreatedAt: t0}
+	ok(t, "create promotion", s.CreatePromotion(ctx, &p))
+	live, err := s.LivePromotions(ctx, at(time.Hour), 10)
+	ok(t, "live", err)
+	if len(live) != 1 {
+		t.Fatalf("live promotions: got %d, want 1", len(live))
+	}
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			if err := s.AddPromotionImpression(ctx, p.ID, 1); err != nil {
+				t.Errorf("impression: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	ok(t, "follow", s.AddPromotionFollow(ctx, p.ID))
+	got, err := s.GetPromotion(ctx, p.ID)
+	ok(t, "get", err)
+	if got.Impressions != 3 || got.SpentMinor != 3 || got.Follows != 1 {
+		t.Errorf("promotion: got %d impressions, %d spent, %d follows; want 3, 3 (the budget), 1", got.Impressions, got.SpentMinor, got.Follows)
+	}
+	live, _ = s.LivePromotions(ctx, at(time.Hour), 10)
+	if len(live) != 0 {
+		t.Errorf("a spent promotion is still live")
+	}
+	ended, err := s.EndedPromotions(ctx, at(25*time.Hour), 10)
+	ok(t, "ended", err)
+	if len(ended) != 1 {
+		t.Fatalf("ended: got %d, want 1", len(ended))
+	}
+	ok(t, "settle", s.SettlePromotion(ctx, p.ID))
+	ended, _ = s.EndedPromotions(ctx, at(25*time.Hour), 10)
+	ps, _ := s.Promotions(ctx, ch.ID)
+	if len(ended) != 0 || len(ps) != 1 || !ps[0].Settled {
+		t.Errorf("after settling: got %d ended, promotions %+v", len(ended), ps)
+	}
 }
