@@ -206,7 +206,7 @@ func fdLimit() int {
 	return int(min(l.Cur, 1<<30))
 }
 
-// phones returns n valid, distinct UK mobile numbers (+447…) from a
+// phones returns n valid, distinct US numbers (+1415…) from a
 // random starting point, so that runs against a kept server do not collide.
 func phones(n int) []string {
 	// San Francisco numbers +1 415 NXX XXXX with N in 2..9 are all valid
