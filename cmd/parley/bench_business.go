@@ -49,6 +49,7 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 	templates := fs.Float64("templates", 0.3, "share of template messages (the rest are text)")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
 	blockProfile := fs.String("blockprofile", "", "write a blocking profile of the maximum phase to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the maximum phase to this file")
 	fs.Usage = func() { fmt.Fprint(stderr, benchBusinessUsage, "\nflags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -325,7 +326,16 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *blockProfile != "" {
 		runtime.SetBlockProfileRate(int(time.Millisecond))
 	}
+	if *cpuProfile != "" {
+		if f, err := os.Create(*cpuProfile); err == nil {
+			_ = pprof.StartCPUProfile(f)
+			defer f.Close()
+		}
+	}
 	maxP := run("maximum", 0)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if *blockProfile != "" {
 		if f, err := os.Create(*blockProfile); err == nil {
 			_ = pprof.Lookup("block").WriteTo(f, 0)

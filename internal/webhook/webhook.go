@@ -112,6 +112,14 @@ type Dispatcher struct {
 	total    int
 
 	results chan result // finished attempts, recorded in batches by the finisher
+
+	cacheMu sync.Mutex
+	cache   map[int64]cachedBusiness // callback URL and secret, for a second
+}
+
+type cachedBusiness struct {
+	b       parley.Business
+	fetched time.Time
 }
 
 type result struct {
@@ -124,7 +132,7 @@ type result struct {
 func New(st Store, o Options) *Dispatcher {
 	o.setDefaults()
 	return &Dispatcher{st: st, o: o, wake: make(chan struct{}, 1), inflight: map[int64]int{}, slots: map[int64]chan struct{}{},
-		results: make(chan result, 4096)}
+		results: make(chan result, 4096), cache: map[int64]cachedBusiness{}}
 }
 
 // Wake tells the dispatcher that new webhooks may be due.
@@ -311,7 +319,7 @@ func (d *Dispatcher) backoff(attempts int) time.Duration {
 }
 
 func (d *Dispatcher) post(ctx context.Context, w parley.Webhook) (int, error) {
-	biz, err := d.st.GetBusiness(ctx, w.BusinessID)
+	biz, err := d.business(ctx, w.BusinessID)
 	if err != nil {
 		return 0, fmt.Errorf("get business: %w", err)
 	}
@@ -338,6 +346,26 @@ func (d *Dispatcher) post(ctx context.Context, w parley.Webhook) (int, error) {
 		return resp.StatusCode, fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return resp.StatusCode, nil
+}
+
+// business returns the business's callback URL and secret, read from
+// the store at most once a second: a changed URL or rotated secret
+// applies within a second.
+func (d *Dispatcher) business(ctx context.Context, id int64) (parley.Business, error) {
+	d.cacheMu.Lock()
+	c, ok := d.cache[id]
+	d.cacheMu.Unlock()
+	if ok && time.Since(c.fetched) < time.Second {
+		return c.b, nil
+	}
+	b, err := d.st.GetBusiness(ctx, id)
+	if err != nil {
+		return parley.Business{}, err
+	}
+	d.cacheMu.Lock()
+	d.cache[id] = cachedBusiness{b: b, fetched: time.Now()}
+	d.cacheMu.Unlock()
+	return b, nil
 }
 
 // Verify performs the GET verification handshake on a callback URL: the
