@@ -121,6 +121,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	logLevel, logFormat := serverFlags(fs, getenv, &o)
 	fs.StringVar(&o.Addr, "addr", envOr(getenv, "PARLEY_ADDR", ":8080"), "HTTP and WebSocket listen address (env PARLEY_ADDR)")
 	fs.StringVar(&o.NATS.URL, "nats", getenv("PARLEY_NATS_URL"), "external NATS URL(s), comma-separated; embedded server when empty (env PARLEY_NATS_URL)")
+	fs.StringVar(&o.NATS.SubjectPrefix, "nats-prefix", getenv("PARLEY_NATS_PREFIX"), "prefix for every bus subject, so deployments can share one NATS; the same on every node of a deployment (env PARLEY_NATS_PREFIX)")
 	fs.IntVar(&o.NATS.ListenPort, "nats-port", envInt(getenv, "PARLEY_NATS_PORT", 0), "let the embedded NATS accept clients on this port; none when 0 (env PARLEY_NATS_PORT)")
 	fs.StringVar(&o.NATS.ClusterName, "nats-cluster", getenv("PARLEY_NATS_CLUSTER"), "embedded NATS cluster name (env PARLEY_NATS_CLUSTER)")
 	fs.IntVar(&o.NATS.ClusterPort, "nats-cluster-port", envInt(getenv, "PARLEY_NATS_CLUSTER_PORT", 0), "embedded NATS route port (env PARLEY_NATS_CLUSTER_PORT)")
