@@ -54,6 +54,8 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	a("GET /{version}/{id}", getObject(b))
 	a("GET /{version}/{id}/content", downloadMedia(b))
 	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
+	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
+	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
 	a("GET /{version}/{id}/message_templates", listTemplates(b))
 	a("POST /{version}/{id}/message_templates", createTemplate(b))
 	a("DELETE /{version}/{id}/message_templates", deleteTemplate(b))

@@ -572,3 +572,57 @@ func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
 		t.Errorf("the healthy business's webhook took %v while another endpoint hangs, want well under 1s", took)
 	}
 }
+
+func TestConversationPricingAndUndeliverable(t *testing.T) {
+	e := newEnv(t)
+	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", e.biz.ID), map[string]any{"pricing_model": "CBP"}, nil)
+	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en",
+		"components": []any{map[string]any{"type": "BODY", "text": "Boots are back"}}})
+	promo := map[string]any{"type": "template", "template": map[string]any{"name": "promo", "language": map[string]any{"code": "en"}}}
+	first := e.send(promo)
+	e.receive(e.cust, first)
+	st := e.hooks.status(first, "delivered")
+	if st.Pricing == nil || st.Pricing.PricingModel != "CBP" || st.Pricing.Category != "marketing" || !st.Pricing.Billable ||
+		st.Conversation == nil || st.Conversation.Origin.Type != "marketing" {
+		t.Errorf("CBP status: pricing %+v conversation %+v", st.Pricing, st.Conversation)
+	}
+	e.clock.Advance(time.Hour)
+	second := e.send(map[string]any{"type": "template", "template": map[string]any{"name": "promo", "language": map[string]any{"code": "en"}}})
+	e.receive(e.cust, second)
+	e.hooks.status(second, "delivered")
+	var events []string
+	for _, u := range e.usage() {
+		events = append(events, u.Event+":"+u.MessageID)
+	}
+	want := []string{"template_delivered:" + first, "conversation_opened:" + first, "template_delivered:" + second}
+	if strings.Join(events, " ") != strings.Join(want, " ") {
+		t.Errorf("CBP ledger: got %v, want %v (one conversation opened within 24 h)", events, want)
+	}
+	// A number without a Parley account: accepted, then failed with 131026.
+	id := e.send(map[string]any{"to": "+14155550999", "type": "template", "template": map[string]any{"name": "promo", "language": map[string]any{"code": "en"}}})
+	failed := e.hooks.status(id, "failed")
+	if len(failed.Errors) != 1 || failed.Errors[0].Code != 131026 || failed.RecipientID != "14155550999" {
+		t.Errorf("failed status: %+v", failed)
+	}
+}
+
+func TestBusinessProfileEndpoint(t *testing.T) {
+	e := newEnv(t)
+	code, b := e.cloud("POST", fmt.Sprintf("/%d/whatsapp_business_profile", e.num.ID), map[string]any{"messaging_product": "whatsapp",
+		"description": "Shoes since 1990", "address": "1 Main St", "vertical": "RETAIL", "websites": []string{"https://acme.example/shop"}, "about": nil})
+	if code != 200 {
+		t.Fatalf("update profile: %d %s", code, b)
+	}
+	code, b = e.cloud("GET", fmt.Sprintf("/%d/whatsapp_business_profile", e.num.ID), nil)
+	if code != 200 || !strings.Contains(string(b), `"description":"Shoes since 1990"`) || !strings.Contains(string(b), `"websites":["https://acme.example/shop"]`) {
+		t.Errorf("profile: %d %s", code, b)
+	}
+	if prof, err := e.cust.Business(e.ctx, e.num.AccountID); err != nil || prof.Description != "Shoes since 1990" {
+		t.Errorf("the customer's view: %+v, %v", prof, err)
+	}
+	// Another business's number is not yours.
+	code, _ = e.cloud("GET", fmt.Sprintf("/%d/whatsapp_business_profile", e.num.ID+1000), nil)
+	if code != 400 {
+		t.Errorf("someone else's number: got %d, want 400", code)
+	}
+}

@@ -444,3 +444,56 @@ func listLinks(b *parley.Businesses) bizFunc {
 		return nil
 	}
 }
+
+// getProfile answers the business profile of a number. Parley keeps one
+// profile per business account: vertical is its category, websites its
+// website; about and email are not kept.
+func getProfile(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if _, err := b.OwnNumber(r.Context(), biz, id); err != nil {
+			return err
+		}
+		p := map[string]any{"messaging_product": "whatsapp", "description": biz.Description, "address": biz.Address,
+			"vertical": biz.Category, "websites": []string{}}
+		if biz.Website != "" {
+			p["websites"] = []string{biz.Website}
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": []any{p}})
+		return nil
+	}
+}
+
+func updateProfile(b *parley.Businesses) bizFunc {
+	type req struct {
+		Description *string  `json:"description"`
+		Address     *string  `json:"address"`
+		Vertical    *string  `json:"vertical"`
+		Websites    []string `json:"websites"`
+	}
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		if _, err := b.OwnNumber(r.Context(), biz, id); err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, 64<<10, &in); err != nil {
+			return err
+		}
+		p := parley.BusinessProfile{Description: in.Description, Address: in.Address, Category: in.Vertical}
+		if len(in.Websites) > 0 {
+			p.Website = &in.Websites[0]
+		}
+		if _, err := b.UpdateBusiness(r.Context(), biz.ID, p); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+		return nil
+	}
+}
