@@ -242,6 +242,11 @@ func TestMessageTypesBothWays(t *testing.T) {
 	if m := e.hooks.message(lr); m.Type != "interactive" || m.Interactive.ListReply.Description != "Open till 8" || m.Context.ID != list {
 		t.Errorf("list reply webhook: %+v", m)
 	}
+	qr := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Show me", ReplyTo: btn,
+		Reply: &parley.InteractiveReply{Type: "button", Title: "Show me", Payload: "more-boots"}})
+	if m := e.hooks.message(qr); m.Type != "button" || m.Button == nil || m.Button.Text != "Show me" || m.Button.Payload != "more-boots" || m.Context.ID != btn {
+		t.Errorf("template quick-reply webhook: %+v", m)
+	}
 	cm, err := e.cust.UploadMedia(e.ctx, e.chatID, "image/png", strings.NewReader(string(pngBytes)))
 	if err != nil {
 		t.Fatal(err)
