@@ -34,6 +34,7 @@ type ChannelView struct {
 	// The caller's relation to the channel.
 	Role      ChannelRole `json:"role,omitempty"` // owner or admin
 	Following bool        `json:"following"`
+	Requested bool        `json:"requested,omitempty"` // the caller's follow request is pending
 	Muted     bool        `json:"muted,omitempty"`
 	ReadSeq   int64       `json:"read_seq,omitempty"`
 	Unread    int64       `json:"unread,omitempty"`
@@ -151,6 +152,14 @@ func (s *Service) channelView(ctx context.Context, p Principal, c Channel) (Chan
 		v.Unread = max(0, c.LastSeq-f.ReadSeq)
 	case ErrorCode(err) != ENotFound:
 		return ChannelView{}, fmt.Errorf("get follow: %w", err)
+	}
+	if !v.Following && c.FollowPolicy == FollowApproved {
+		switch _, err := s.store.FollowRequestOf(ctx, c.ID, p.AccountID); {
+		case err == nil:
+			v.Requested = true
+		case ErrorCode(err) != ENotFound:
+			return ChannelView{}, fmt.Errorf("follow request of: %w", err)
+		}
 	}
 	return v, nil
 }
@@ -432,6 +441,13 @@ func (s *Service) Unfollow(ctx context.Context, p Principal, id int64) error {
 	removed, err := s.store.RemoveFollow(ctx, id, p.AccountID, s.now())
 	if err != nil {
 		return fmt.Errorf("remove follow: %w", err)
+	}
+	if r, err := s.store.FollowRequestOf(ctx, id, p.AccountID); err == nil {
+		if err := s.store.DeleteFollowRequest(ctx, id, r.ID); err != nil && ErrorCode(err) != ENotFound {
+			return fmt.Errorf("delete follow request: %w", err)
+		}
+	} else if ErrorCode(err) != ENotFound {
+		return fmt.Errorf("follow request of: %w", err)
 	}
 	if removed {
 		s.publish(AccountSubject(p.AccountID), Event{Type: EventChannelFollow, ChannelID: id, State: "unfollowed"})

@@ -68,6 +68,8 @@ type ChannelStore interface {
 	CountFollowRequests(ctx context.Context, channelID int64) (int64, error)
 	// GetFollowRequest returns a request of the channel, or ErrNotFound.
 	GetFollowRequest(ctx context.Context, channelID int64, id string) (FollowRequest, error)
+	// FollowRequestOf returns the account's request for the channel, or ErrNotFound.
+	FollowRequestOf(ctx context.Context, channelID, accountID int64) (FollowRequest, error)
 	// DeleteFollowRequest deletes a request, or returns ErrNotFound.
 	DeleteFollowRequest(ctx context.Context, channelID int64, id string) error
 

@@ -220,6 +220,17 @@ func TestChannelAdminsAndApproval(t *testing.T) {
 		}
 		_, err = carol.Timeline(ctx, ch.ID, 0, 10)
 		wantCode(t, err, "forbidden")
+		if v := must(carol.Channel(ctx, ch.ID)).get(t); !v.Requested || v.Following {
+			t.Fatalf("requester's view: got requested %v, following %v", v.Requested, v.Following)
+		}
+		// Withdrawing (unfollowing) removes the request; asking again files a new one.
+		if err := carol.Unfollow(ctx, ch.ID); err != nil {
+			t.Fatal(err)
+		}
+		if reqs := must(bob.FollowRequests(ctx, ch.ID)).get(t); len(reqs) != 0 {
+			t.Fatalf("after withdrawing: got %d requests, want 0", len(reqs))
+		}
+		r = must(carol.Follow(ctx, ch.ID)).get(t)
 		reqs := must(bob.FollowRequests(ctx, ch.ID)).get(t)
 		if len(reqs) != 1 || reqs[0].ID != r.RequestID {
 			t.Fatalf("requests: got %+v, want the one opaque request", reqs)

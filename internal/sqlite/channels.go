@@ -336,6 +336,14 @@ func (db *DB) GetFollowRequest(ctx context.Context, channelID int64, id string) 
 	return r, wrap("get follow request", err)
 }
 
+// FollowRequestOf returns the account's request, or ErrNotFound.
+func (db *DB) FollowRequestOf(ctx context.Context, channelID, accountID int64) (parley.FollowRequest, error) {
+	r := parley.FollowRequest{ChannelID: channelID, AccountID: accountID}
+	err := db.r.QueryRowContext(ctx, `SELECT id, created_at FROM channel_follow_requests WHERE channel_id = ? AND account_id = ?`,
+		channelID, accountID).Scan(&r.ID, tcol(&r.CreatedAt))
+	return r, wrap("follow request of", err)
+}
+
 // DeleteFollowRequest deletes a request, or returns ErrNotFound.
 func (db *DB) DeleteFollowRequest(ctx context.Context, channelID int64, id string) error {
 	res, err := db.w.ExecContext(ctx, `DELETE FROM channel_follow_requests WHERE channel_id = ? AND id = ?`, channelID, id)

@@ -215,6 +215,11 @@ func testChannelFollowRequests(t *testing.T, s parley.Store) {
 	got, err := s.GetFollowRequest(ctx, ch.ID, "req1")
 	ok(t, "get request", err)
 	wantDiff(t, "got request", got, want)
+	got, err = s.FollowRequestOf(ctx, ch.ID, b.ID)
+	ok(t, "request of", err)
+	wantDiff(t, "request of", got, want)
+	_, err = s.FollowRequestOf(ctx, ch.ID, a.ID)
+	wantCode(t, "request of one who did not ask", err, parley.ENotFound)
 	ok(t, "delete request", s.DeleteFollowRequest(ctx, ch.ID, "req1"))
 	wantCode(t, "delete request twice", s.DeleteFollowRequest(ctx, ch.ID, "req1"), parley.ENotFound)
 }
