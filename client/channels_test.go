@@ -888,3 +888,40 @@ func TestChannelPromotion(t *testing.T) {
 		}
 	})
 }
+
+// TestChannelPushAcrossNodes runs two nodes on one PostgreSQL and one NATS:
+// a post made on one reaches a follower connected to the other.
+func TestChannelPushAcrossNodes(t *testing.T) {
+	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	natsURL := servertest.NATSURL(t)
+	secret := []byte("a secret both nodes share, 32 bytes!")
+	bus := servertest.WithExternalNATS(natsURL) // one Option: one deployment's subject prefix
+	node := func() *servertest.Server {
+		return servertest.Start(t, servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}), bus,
+			servertest.WithOptions(func(o *server.Options) { o.PostgresDSN, o.Secret = dsn, secret }))
+	}
+	a, b := node(), node()
+	ctx := ctxT(t)
+	owner := login(t, a, alicePhone, "phone")
+	bob := login(t, a, bobPhone, "phone")
+	ch := newChannel(t, owner, "two_nodes")
+	must(bob.Follow(ctx, ch.ID)).get(t)
+
+	// Bob's socket is on node b.
+	bobOnB := person{Client: client.New(b.URL, client.WithToken(bob.Session.Token)), Session: bob.Session, phone: bob.phone}
+	conn, _ := connectLive(t, bobOnB, 0)
+	must(owner.Post(ctx, ch.ID, textPost("from node a"))).get(t)
+	if ev := next(t, conn, isType(parley.EventChannelPost)); ev.Post.Text != "from node a" {
+		t.Fatalf("push across nodes: got %+v", ev.Post)
+	}
+	// A follow made through node a is indexed on node b too.
+	carol := login(t, a, carolPhone, "phone")
+	carolOnB := person{Client: client.New(b.URL, client.WithToken(carol.Session.Token)), Session: carol.Session, phone: carol.phone}
+	cconn, _ := connectLive(t, carolOnB, 0)
+	must(carol.Follow(ctx, ch.ID)).get(t)
+	next(t, cconn, isType(parley.EventChannelFollow))
+	must(owner.Post(ctx, ch.ID, textPost("second"))).get(t)
+	if ev := next(t, cconn, isType(parley.EventChannelPost)); ev.Post.Text != "second" {
+		t.Fatalf("push after a follow on the other node: got %+v", ev.Post)
+	}
+}
