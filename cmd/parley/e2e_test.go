@@ -165,10 +165,11 @@ func (p *proc) line(s string) {
 }
 
 // until polls cond (which runs under p.mu) until it holds, failing the
-// test if the process exits first or 15 s pass.
+// test if the process exits first or 60 s pass (a -race binary migrating
+// PostgreSQL under a loaded CI machine is slow).
 func (p *proc) until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		p.mu.Lock()
 		ok := cond()
@@ -193,7 +194,7 @@ func (p *proc) url(t *testing.T) string {
 	t.Helper()
 	p.until(t, "the server to listen", func() bool { return p.addr != "" })
 	url := "http://" + p.addr
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for client.New(url).Ready(context.Background()) != nil {
 		if time.Now().After(deadline) {
 			t.Fatal("the server never became ready")
