@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -803,4 +804,18 @@ func (db *DB) SeedFollowers(ctx context.Context, channelID int64, first, n int) 
 		return err
 	})
 	return wrap("seed followers", err)
+}
+
+// SeedDevices links one device to each of n accounts made by
+// SeedFollowers (phones numbered from first), with the given token hashes,
+// for benchmarks.
+func (db *DB) SeedDevices(ctx context.Context, first, n int, tokenHashes [][]byte) error {
+	if len(tokenHashes) != n {
+		return fmt.Errorf("seed devices: %d hashes, want %d", len(tokenHashes), n)
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO devices (account_id, name, token_hash, created_at)
+		SELECT a.id, 'bench', h.hash, now() FROM unnest($3::bytea[]) WITH ORDINALITY AS h(hash, i)
+		JOIN accounts a ON a.phone = '+1999' || lpad(($1::bigint + h.i - 1)::text, 10, '0')
+		WHERE h.i <= $2`, first, n, tokenHashes)
+	return wrap("seed devices", err)
 }

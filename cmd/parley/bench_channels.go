@@ -1,0 +1,288 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/server"
+)
+
+const benchChannelsUsage = `usage: parley bench channels [flags]
+
+Channel fan-out on an in-process server (SQLite in a temporary directory,
+or -postgres). Followers are seeded by bulk insert. Reports:
+  - write cost: the time of a post with 1,000 and with -followers followers;
+  - push: the time until the last of N online followers (WebSockets on
+    loopback, in this process) has received a post, and deliveries/s;
+  - timeline reads: catch-up reads/s and p99 with -readers concurrent readers.
+N is capped by RLIMIT_NOFILE (two descriptors per socket in one process).
+See docs/CHANNELS.md.
+`
+
+// channelSeeder is what the bench needs of a store beyond parley.Store.
+type channelSeeder interface {
+	SeedFollowers(ctx context.Context, channelID int64, first, n int) error
+	SeedDevices(ctx context.Context, first, n int, tokenHashes [][]byte) error
+}
+
+// benchChannels runs `parley bench channels`.
+func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench channels", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	followers := fs.Int("followers", 1_000_000, "followers of the channel in the store")
+	onlineList := fs.String("online", "1000,5000,10000", "comma-separated numbers of online followers to push to")
+	posts := fs.Int("posts", 50, "posts timed for the write cost, and 5 per push size")
+	readers := fs.Int("readers", 32, "concurrent timeline readers")
+	readFor := fs.Duration("read-duration", 5*time.Second, "length of the timeline read phase")
+	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	fs.Usage = func() { fmt.Fprint(stderr, benchChannelsUsage, "\nflags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var online []int
+	for _, f := range strings.Split(*onlineList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench channels: bad -online %q", *onlineList)
+		}
+		online = append(online, n)
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
+		max := int(lim.Cur)/2 - 500
+		for i, n := range online {
+			if n > max {
+				fmt.Fprintf(stderr, "online %d capped to %d by RLIMIT_NOFILE %d\n", n, max, lim.Cur)
+				online[i] = max
+			}
+		}
+	}
+	maxOnline := slices.Max(online)
+	if maxOnline > *followers {
+		return fmt.Errorf("bench channels: -online %d is more than -followers %d", maxOnline, *followers)
+	}
+
+	dir, err := os.MkdirTemp("", "parley-bench-channels-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN, Logger: slog.New(slog.DiscardHandler),
+		Codes: discardCodes{}, Config: parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}}
+	srv, err := server.Start(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown(context.Background())
+	st, err := server.OpenStore(ctx, opts) // a second handle, for bulk seeding
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	seeder, ok := st.(channelSeeder)
+	if !ok {
+		return fmt.Errorf("bench channels: the store cannot seed followers")
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
+
+	// The owner and the channel.
+	ownerToken := "pt_" + rand.Text()
+	owner := parley.Account{Phone: "+19980000000", CreatedAt: time.Now()}
+	if err := st.CreateAccount(ctx, &owner); err != nil {
+		return err
+	}
+	if err := st.CreateDevice(ctx, &parley.Device{AccountID: owner.ID, Name: "bench", CreatedAt: time.Now()}, parley.TokenHash(ownerToken), 5); err != nil {
+		return err
+	}
+	oc := client.New(srv.URL(), client.WithToken(ownerToken))
+	ch, err := oc.CreateChannel(ctx, parley.ChannelInput{Handle: "bench", Name: "Bench"})
+	if err != nil {
+		return err
+	}
+	timePosts := func(n int) (time.Duration, error) {
+		var ds []time.Duration
+		for i := range n {
+			start := time.Now()
+			if _, err := oc.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
+				return 0, err
+			}
+			ds = append(ds, time.Since(start))
+		}
+		slices.Sort(ds)
+		return ds[len(ds)/2], nil
+	}
+
+	// Write cost with 1,000 and with all followers.
+	first := min(1000, *followers)
+	if err := seeder.SeedFollowers(ctx, ch.ID, 0, first); err != nil {
+		return err
+	}
+	small, err := timePosts(*posts)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := seeder.SeedFollowers(ctx, ch.ID, first, *followers-first); err != nil {
+		return err
+	}
+	seedTook := time.Since(start)
+	logf("seeded %d followers in %s", *followers, seedTook.Round(time.Millisecond))
+	large, err := timePosts(*posts)
+	if err != nil {
+		return err
+	}
+
+	// Online followers: devices for the first maxOnline seeded accounts.
+	tokens := make([]string, maxOnline)
+	hashes := make([][]byte, maxOnline)
+	for i := range tokens {
+		tokens[i] = "pt_" + rand.Text()
+		hashes[i] = parley.TokenHash(tokens[i])
+	}
+	if err := seeder.SeedDevices(ctx, 0, maxOnline, hashes); err != nil {
+		return err
+	}
+	type pushResult struct {
+		n         int
+		last      time.Duration
+		perSecond float64
+	}
+	var pushes []pushResult
+	var conns []*client.Conn
+	var got atomic.Int64
+	var want atomic.Int64
+	done := make(chan struct{}, 1)
+	readCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	}()
+	connect := func(upto int) error {
+		sem := make(chan struct{}, 64)
+		var mu sync.Mutex
+		var firstErr error
+		var cwg sync.WaitGroup
+		for i := len(conns); i < upto; i++ {
+			sem <- struct{}{}
+			cwg.Go(func() {
+				defer func() { <-sem }()
+				c, err := client.New(srv.URL(), client.WithToken(tokens[i])).Connect(readCtx, 0)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					firstErr = err
+					return
+				}
+				conns = append(conns, c)
+				wg.Go(func() {
+					for {
+						ev, err := c.Next(readCtx)
+						if err != nil {
+							return
+						}
+						if ev.Type == parley.EventChannelPost && got.Add(1) == want.Load() {
+							done <- struct{}{}
+						}
+					}
+				})
+			})
+		}
+		cwg.Wait()
+		return firstErr
+	}
+	for _, n := range online {
+		if err := connect(n); err != nil {
+			return fmt.Errorf("connect: %w", err)
+		}
+		time.Sleep(time.Second) // let every session finish its replay and load its channels
+		var ds []time.Duration
+		for range 5 {
+			got.Store(0)
+			want.Store(int64(len(conns)))
+			start := time.Now()
+			if _, err := oc.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "push"}); err != nil {
+				return err
+			}
+			select {
+			case <-done:
+				ds = append(ds, time.Since(start))
+			case <-time.After(60 * time.Second):
+				return fmt.Errorf("push to %d: only %d received after 60s", len(conns), got.Load())
+			}
+		}
+		slices.Sort(ds)
+		med := ds[len(ds)/2]
+		pushes = append(pushes, pushResult{n: len(conns), last: med, perSecond: float64(len(conns)) / med.Seconds()})
+		logf("push to %d online: last delivery after %s", len(conns), med.Round(time.Microsecond))
+	}
+
+	// Timeline catch-up reads by online followers.
+	var reads atomic.Int64
+	var lmu sync.Mutex
+	var lat []time.Duration
+	rctx, rcancel := context.WithTimeout(ctx, *readFor)
+	defer rcancel()
+	var rwg sync.WaitGroup
+	for r := range *readers {
+		rwg.Go(func() {
+			c := client.New(srv.URL(), client.WithToken(tokens[r%len(tokens)]))
+			var mine []time.Duration
+			for rctx.Err() == nil {
+				t := time.Now()
+				if _, err := c.Timeline(rctx, ch.ID, 0, 20); err != nil {
+					break
+				}
+				mine = append(mine, time.Since(t))
+				reads.Add(1)
+			}
+			lmu.Lock()
+			lat = append(lat, mine...)
+			lmu.Unlock()
+		})
+	}
+	rwg.Wait()
+	slices.Sort(lat)
+	p99 := time.Duration(0)
+	if len(lat) > 0 {
+		p99 = lat[len(lat)*99/100]
+	}
+
+	store := "sqlite"
+	if *pgDSN != "" {
+		store = "postgres"
+	}
+	fmt.Fprintf(stdout, "parley bench channels (%s, %d followers)\n", store, *followers)
+	fmt.Fprintf(stdout, "seed %d followers (bulk insert)      %s\n", *followers, seedTook.Round(time.Millisecond))
+	fmt.Fprintf(stdout, "post, %d followers (median of %d)    %s\n", first, *posts, small.Round(time.Microsecond))
+	fmt.Fprintf(stdout, "post, %d followers (median of %d) %s\n", *followers, *posts, large.Round(time.Microsecond))
+	for _, p := range pushes {
+		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of 5), %.0f deliveries/s\n", p.n, p.last.Round(time.Microsecond), p.perSecond)
+	}
+	fmt.Fprintf(stdout, "timeline reads: %.0f reads/s, p99 %s (%d readers, page of 20)\n",
+		float64(reads.Load())/readFor.Seconds(), p99.Round(time.Microsecond), *readers)
+	return nil
+}
+
+// discardCodes drops one-time codes: the bench creates its devices directly.
+type discardCodes struct{}
+
+func (discardCodes) SendCode(ctx context.Context, phone, code string) error { return nil }
