@@ -74,6 +74,9 @@ message id; sending the same id again is harmless):
   inbox                            print and acknowledge what is waiting
   listen [--count N]               print messages, receipts, typing and
                                    presence as they come, until ctrl-c
+
+Channels (run parley channel for the subcommands):
+  channel create|list|find|info|follow|unfollow|post|poll|timeline|vote|react
 `
 
 // runCLI runs one client subcommand; args[0] is its name.
@@ -147,6 +150,8 @@ func (cl *cli) command(name string) func(args []string) error {
 		return cl.inbox
 	case "listen":
 		return cl.listen
+	case "channel":
+		return cl.channelCmd
 	}
 	return nil
 }
