@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/internal/otp"
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
@@ -251,6 +252,13 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	bizRoutes := bizapi.NewHandler(biz, bizapi.Options{WriteError: writeErr})
 	root.Handle("/v1/business/", bizRoutes)
 	root.Handle("GET /c/{code}", bizRoutes)
+	// The web clients (/, /business/, /admin/, /static/): exact paths,
+	// more specific than the API's catch-alls, so the API keeps its routes.
+	webClients, err := web.New()
+	if err != nil {
+		return nil, fmt.Errorf("load web clients: %w", err)
+	}
+	webClients.Register(root)
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if cloudapi.IsCloudPath(r.URL.Path) {
 			cloud.ServeHTTP(w, r)

@@ -1,0 +1,2 @@
+// The Parley Business console (placeholder until it is built).
+document.getElementById('root').dataset.ready = 'true';

@@ -1,0 +1,286 @@
+// Package webtest drives real headless Chromium against a real Parley
+// server for browser tests. Start launches one browser per test (a fresh
+// profile directory); NewPage opens a page in a fresh browser context, so
+// two pages are two people with separate storage. Every helper fails the
+// test with the page's console on error, and a page that throws an
+// uncaught exception or violates the Content-Security-Policy fails its
+// test.
+//
+// Tests that use it skip unless PARLEY_TEST_CHROMIUM names the Chromium
+// binary (CI sets it to /usr/bin/chromium).
+package webtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Timeout bounds each helper call (one navigation, one wait, one click).
+const Timeout = 15 * time.Second
+
+// Browser is a running headless Chromium.
+type Browser struct {
+	ctx context.Context // the browser's first context
+}
+
+// ChromiumPath returns $PARLEY_TEST_CHROMIUM or skips the test.
+func ChromiumPath(t testing.TB) string {
+	t.Helper()
+	p := os.Getenv("PARLEY_TEST_CHROMIUM")
+	if p == "" {
+		t.Skip("PARLEY_TEST_CHROMIUM is not set")
+	}
+	return p
+}
+
+// Start launches Chromium with a fresh profile; it is closed when the test
+// ends.
+func Start(t testing.TB) *Browser {
+	t.Helper()
+	exe := ChromiumPath(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-default-apps", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-features", "Translate,MediaRouter,OptimizationHints"),
+		chromedp.Flag("metrics-recording-only", true),
+		chromedp.Flag("password-store", "basic"),
+		chromedp.Flag("use-mock-keychain", true),
+		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
+		chromedp.WindowSize(1280, 800),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	// Start the browser now, so that a missing or broken binary fails here.
+	if err := chromedp.Do(bctx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		t.Fatalf("start chromium %s: %v", exe, err)
+	}
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return &Browser{ctx: bctx}
+}
+
+// Page is one tab in its own browser context.
+type Page struct {
+	t   testing.TB
+	ctx context.Context
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
+	// AllowErrors turns off failing the test on uncaught exceptions and
+	// CSP violations (for tests that provoke them).
+	AllowErrors bool
+}
+
+// NewPage opens a blank page in a new browser context (its own cookies,
+// local storage and IndexedDB), closed when the test ends.
+func (b *Browser) NewPage(t testing.TB) *Page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	p := &Page{t: t, ctx: ctx}
+	// Subscribe before the first navigation so that nothing is lost.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		t.Fatalf("open page: %v", err)
+	}
+	msgs := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range msgs {
+			if err != nil {
+				return
+			}
+			p.mu.Lock()
+			p.console = append(p.console, m)
+			p.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		if bad := p.Errors(); len(bad) > 0 && !p.AllowErrors && !t.Failed() {
+			t.Errorf("page errors:\n%s", strings.Join(bad, "\n"))
+		}
+	})
+	return p
+}
+
+// Context is the page's chromedp context, for actions the helpers lack.
+func (p *Page) Context() context.Context { return p.ctx }
+
+// Console returns what the page wrote to its console so far.
+func (p *Page) Console() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, len(p.console))
+	for i, m := range p.console {
+		out[i] = string(m.Type) + ": " + m.String()
+	}
+	return out
+}
+
+// Errors returns the uncaught exceptions and Content-Security-Policy
+// violations the page reported.
+func (p *Page) Errors() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+	for _, m := range p.console {
+		s := m.String()
+		if m.IsException() || strings.Contains(s, "Content Security Policy") {
+			out = append(out, string(m.Type)+": "+s)
+		}
+	}
+	return out
+}
+
+// Do runs steps with the helper timeout, failing the test on error.
+func (p *Page) Do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		p.fail("%v", err)
+	}
+}
+
+func (p *Page) fail(format string, args ...any) {
+	p.t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if c := p.Console(); len(c) > 0 {
+		if len(c) > 40 {
+			c = c[len(c)-40:]
+		}
+		msg += "\nconsole:\n  " + strings.Join(c, "\n  ")
+	}
+	p.t.Fatal(msg)
+}
+
+// Navigate loads url and waits for the load event.
+func (p *Page) Navigate(url string) {
+	p.t.Helper()
+	p.Do(chromedp.Navigate(url))
+}
+
+// WaitVisible waits until sel (a CSS selector) is visible.
+func (p *Page) WaitVisible(sel string) {
+	p.t.Helper()
+	p.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
+}
+
+// WaitGone waits until nothing matches sel.
+func (p *Page) WaitGone(sel string) {
+	p.t.Helper()
+	p.Do(chromedp.WaitNotPresent(chromedp.CSS(sel)))
+}
+
+// Click clicks the first visible element matching sel.
+func (p *Page) Click(sel string) {
+	p.t.Helper()
+	p.Do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+}
+
+// Type sets the value of the input or textarea sel to text, as a person
+// typing would (input events fire).
+func (p *Page) Type(sel, text string) {
+	p.t.Helper()
+	p.Do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)),
+		chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), text))
+}
+
+// Text returns the visible text of the first element matching sel.
+func (p *Page) Text(sel string) string {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		p.fail("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// WaitText waits until the text of some element matching sel contains
+// want, and fails with what it saw otherwise.
+func (p *Page) WaitText(sel, want string) {
+	p.t.Helper()
+	p.WaitJS(fmt.Sprintf(`[...document.querySelectorAll(%q)].some(e => e.textContent.includes(%q))`, sel, want),
+		fmt.Sprintf("text %q in %s", want, sel))
+}
+
+// WaitJS polls the JavaScript expression until it is truthy.
+func (p *Page) WaitJS(expr, what string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+	defer cancel()
+	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
+		p.fail("wait for %s: %v", what, err)
+	}
+}
+
+// Eval evaluates a JavaScript expression (awaiting a promise) and decodes
+// its value into T.
+func Eval[T any](p *Page, expr string) T {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		p.fail("eval %s: %v", expr, err)
+	}
+	return v
+}
+
+// Viewport sets the page size in CSS pixels; mobile also emulates a touch
+// phone screen.
+func (p *Page) Viewport(width, height int64, mobile bool) {
+	p.t.Helper()
+	var opts []chromedp.EmulateViewportOption
+	if mobile {
+		opts = append(opts, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulateTouch)
+	}
+	p.Do(chromedp.EmulateViewport(width, height, opts...))
+}
+
+// Screenshot writes a PNG of the viewport to path.
+func (p *Page) Screenshot(path string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+	defer cancel()
+	b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		p.fail("screenshot: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
