@@ -3,6 +3,7 @@ package cloudapi
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/parleyhq/parley"
 )
@@ -55,6 +56,20 @@ func debugToken(b *parley.Businesses) bizFunc {
 		}})
 		return nil
 	}
+}
+
+// asksBusinessFields reports whether ?fields= names a field only a
+// business account has (name, currency, message_template_namespace):
+// GET /{id}?fields=name then answers the business account even when the
+// caller also owns a number with the same id (the id spaces overlap).
+func asksBusinessFields(r *http.Request) bool {
+	for _, f := range strings.Split(r.URL.Query().Get("fields"), ",") {
+		switch strings.TrimSpace(f) {
+		case "name", "currency", "message_template_namespace":
+			return true
+		}
+	}
+	return false
 }
 
 // number is the caller's number named by the path's id.

@@ -3,6 +3,7 @@ package cloudapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley"
@@ -58,6 +59,18 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 	}
 	code, b = e.do("GET", "/v23.0/debug_token", "", nil)
 	wantMeta("debug_token without a token", code, b, 401, parley.MetaAccessToken)
+
+	// The business and its number share id 1: fields= picks the business.
+	if e.biz.ID == e.num.ID {
+		code, b = e.cloud("GET", fmt.Sprintf("/%d?fields=id,name", e.biz.ID), nil)
+		if code != 200 || !strings.Contains(string(b), `"name":"Acme Shoes"`) {
+			t.Errorf("business by id with fields=name: %d %s", code, b)
+		}
+		code, b = e.cloud("GET", fmt.Sprintf("/%d", e.num.ID), nil)
+		if code != 200 || !strings.Contains(string(b), `"verified_name"`) {
+			t.Errorf("number by id: %d %s", code, b)
+		}
+	}
 
 	// A number's channels: none, then one created by the console.
 	var list struct {

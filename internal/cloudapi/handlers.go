@@ -85,7 +85,7 @@ func getObject(b *parley.Businesses) bizFunc {
 		if err != nil {
 			return err
 		}
-		if n, err := b.OwnNumber(r.Context(), biz, id); err == nil {
+		if n, err := b.OwnNumber(r.Context(), biz, id); err == nil && !(id == biz.ID && asksBusinessFields(r)) {
 			writeJSON(w, http.StatusOK, numberJSON(b, n))
 			return nil
 		}
