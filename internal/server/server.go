@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley/internal/otp"
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/stripe"
 	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/webhook"
 )
@@ -60,6 +61,9 @@ type Options struct {
 	Business parley.BusinessConfig
 	// Webhooks configures webhook delivery; Now and Logger are filled in.
 	Webhooks webhook.Options
+	// Stripe, with a Key, takes every payment through Stripe instead of
+	// the sandbox (unless Config.Channels.Payments is set).
+	Stripe stripe.Options
 }
 
 func (o *Options) setDefaults() {
@@ -192,8 +196,13 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	cfg := o.Config
+	if cfg.Channels.Payments == nil && o.Stripe.Key != "" {
+		if cfg.Channels.Payments, err = stripe.New(o.Stripe); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.Channels.Payments == nil {
-		cfg.Channels.Payments = parley.NewSandboxPayments() // channel subscriptions and promotions
+		cfg.Channels.Payments = parley.NewSandboxPayments() // every payment: channels, premium, donations
 	}
 	if cfg.Secret = o.Secret; len(cfg.Secret) == 0 {
 		if cfg.Secret, err = loadSecret(o.DataDir); err != nil {
