@@ -142,8 +142,14 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	acct, err := s.store.GetAccountByPhone(ctx, phone)
 	switch {
 	case ErrorCode(err) == ENotFound:
+		release, err := s.admitNewAccount(ctx) // the licence's seats
+		if err != nil {
+			return Session{}, err
+		}
 		acct = Account{Phone: phone, LastSeenVisibility: VisibleEveryone, AvatarVisibility: VisibleEveryone, ReadReceipts: true, CreatedAt: now}
-		if err := s.store.CreateAccount(ctx, &acct); ErrorCode(err) == EConflict {
+		err = s.store.CreateAccount(ctx, &acct)
+		release()
+		if ErrorCode(err) == EConflict {
 			if acct, err = s.store.GetAccountByPhone(ctx, phone); err != nil {
 				return Session{}, fmt.Errorf("get account: %w", err)
 			}

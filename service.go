@@ -30,6 +30,7 @@ type Config struct {
 	Secret            []byte        // server secret that keys one-time-code hashes; required
 	AllowedMediaTypes []string      // default: see defaultMediaTypes
 	Channels          ChannelConfig // channels; see ChannelConfig for defaults
+	Revenue           RevenueConfig // people-side revenue models; all off by default
 }
 
 // DisappearingTimers are the only allowed disappearing-message timers.
@@ -73,6 +74,7 @@ func (c *Config) setDefaults() {
 	if len(c.AllowedMediaTypes) == 0 {
 		c.AllowedMediaTypes = defaultMediaTypes
 	}
+	c.revenueDefaults()
 }
 
 // Principal is an authenticated device acting for its account.
@@ -108,6 +110,7 @@ type Service struct {
 	commits  chan *commitReq
 	acks     chan *ackReq
 	stopped  chan struct{} // closed when the committer has stopped
+	people   peopleState
 }
 
 // NewService returns a Service. It starts nothing; call Run.

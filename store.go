@@ -22,6 +22,7 @@ type Store interface {
 	// Close releases the database.
 	Close() error
 	ChannelStore
+	PeopleStore
 }
 
 // AccountStore holds accounts, one-time codes, devices and blocks.

@@ -1,6 +1,14 @@
 package client_test
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +91,125 @@ func TestStripeEndToEnd(t *testing.T) {
 			t.Fatalf("stripe took %d payments of %d, want 1 of 499", n-n0, sum-sum0)
 		}
 	})
+}
+
+// licenseFiles writes a vendor key pair and a licence signed with it,
+// and returns the licence and public key paths.
+func licenseFiles(t *testing.T, l parley.License) (file, pub string) {
+	t.Helper()
+	privPEM, pubPEM, err := parley.NewLicenseKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := parley.ParseLicenseSigningKey(privPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := parley.SignLicense(key, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file, pub = filepath.Join(dir, "parley.license"), filepath.Join(dir, "vendor.pub")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pub, pubPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return file, pub
+}
+
+// TestLicenseSeats: over the seat limit no new account is created,
+// existing people keep working (and linking devices), the operator sees
+// the seats, and past expiry nobody new gets in.
+func TestLicenseSeats(t *testing.T) {
+	revenueStores(t, func(t *testing.T, o *server.Options) {
+		file, pub := licenseFiles(t, parley.License{ID: "lic_e2e", Customer: "Acme", Seats: 2,
+			ExpiresAt: time.Now().Add(30 * 24 * time.Hour), Features: []string{"sso"}})
+		o.License = server.LicenseOptions{File: file, PublicKeyFile: pub}
+	}, func(t *testing.T, env revenueEnv) {
+		ctx := ctxT(t)
+		alice := login(t, env.srv, alicePhone, "phone")
+		bob := login(t, env.srv, bobPhone, "phone")
+		c := client.New(env.srv.URL)
+		if err := c.RequestCode(ctx, carolPhone); err != nil {
+			t.Fatal(err)
+		}
+		_, err := c.Verify(ctx, carolPhone, env.srv.Code(carolPhone), "phone", nil)
+		wantCode(t, err, "license_seats_exhausted")
+
+		// Existing people keep working: a message, a second device.
+		chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
+		if _, err := alice.SendText(ctx, chat.ID, "still here"); err != nil {
+			t.Fatal(err)
+		}
+		login(t, env.srv, alicePhone, "laptop")
+
+		st := must(env.op.License(ctx)).get(t)
+		if !st.Licensed || st.Customer != "Acme" || st.Seats != 2 || st.SeatsUsed != 2 || !st.OverLimit || st.Expired {
+			t.Fatalf("licence status: got %+v", st)
+		}
+		metrics := getText(t, env.srv.URL+"/metrics")
+		for _, want := range []string{"parley_license_seats_used 2", "parley_license_seats 2"} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+		}
+
+		// Past expiry: still no new accounts (now for expiry), old ones work.
+		env.clock.Advance(31 * 24 * time.Hour)
+		if err := c.RequestCode(ctx, "+14155550104"); err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Verify(ctx, "+14155550104", env.srv.Code("+14155550104"), "phone", nil)
+		wantCode(t, err, "license_expired")
+		if _, err := alice.SendText(ctx, chat.ID, "after expiry"); err != nil {
+			t.Fatalf("an existing account after expiry: %v", err)
+		}
+		if st := must(env.op.License(ctx)).get(t); !st.Expired {
+			t.Fatalf("after expiry: got %+v, want expired", st)
+		}
+	})
+}
+
+// TestLicenseRefusedAtStart: a tampered licence stops the server with a
+// clear message.
+func TestLicenseRefusedAtStart(t *testing.T) {
+	t.Parallel()
+	file, pub := licenseFiles(t, parley.License{Customer: "Acme", Seats: 5, ExpiresAt: time.Now().Add(time.Hour)})
+	data, _ := os.ReadFile(file)
+	var f map[string]string
+	_ = json.Unmarshal(data, &f)
+	payload, _ := base64.StdEncoding.DecodeString(f["payload"])
+	f["payload"] = base64.StdEncoding.EncodeToString([]byte(strings.Replace(string(payload), `"seats":5`, `"seats":500`, 1)))
+	data, _ = json.Marshal(f)
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := server.Start(context.Background(), server.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+		License: server.LicenseOptions{File: file, PublicKeyFile: pub}})
+	if err == nil || !strings.Contains(err.Error(), "bad signature") {
+		t.Fatalf("got %v, want a refusal naming the bad signature", err)
+	}
+	// The built-in vendor key refuses a licence signed by another vendor.
+	_, err = server.Start(context.Background(), server.Options{Addr: "127.0.0.1:0", DataDir: t.TempDir(),
+		License: server.LicenseOptions{File: file}})
+	if err == nil || !strings.Contains(err.Error(), "licence refused") {
+		t.Fatalf("got %v, want a refusal", err)
+	}
+}
+
+func getText(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

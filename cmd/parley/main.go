@@ -38,6 +38,7 @@ Server:
   parley migrate   apply the database schema and exit
   parley bench     run a benchmark (parley bench messaging -h)
   parley admin     the operator's business commands (parley admin help)
+  parley license   licence keys of self-hosted deployments (parley license help)
 
 Client (try two terminals with --profile alice / --profile bob):
   parley login, logout, whoami, profile, lookup, chats, chat, group,
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return bench(ctx, args[1:], getenv, stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], getenv, stdout, stderr)
+	case "license":
+		return license(args[1:], stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -133,6 +136,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.IntVar(&o.Business.Throughput, "business-throughput", envInt(getenv, "PARLEY_BUSINESS_THROUGHPUT", 80), "default messages per second per business number (env PARLEY_BUSINESS_THROUGHPUT)")
 	fs.StringVar(&o.Stripe.Key, "stripe-key", getenv("PARLEY_STRIPE_KEY"), "Stripe secret key: take payments through Stripe; the sandbox when empty (env PARLEY_STRIPE_KEY)")
 	fs.StringVar(&o.Stripe.URL, "stripe-url", getenv("PARLEY_STRIPE_URL"), "Stripe API base URL, for a local fake; Stripe's when empty (env PARLEY_STRIPE_URL)")
+	fs.StringVar(&o.License.File, "license", getenv("PARLEY_LICENSE"), "licence file of a self-hosted enterprise deployment, verified at start; no seat limit when empty (env PARLEY_LICENSE)")
+	fs.StringVar(&o.License.PublicKeyFile, "license-pubkey", getenv("PARLEY_LICENSE_PUBKEY"), "vendor public key (PEM) to verify the licence with; the built-in one when empty (env PARLEY_LICENSE_PUBKEY)")
 	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")
 	c := &o.Config
 	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", 5), "linked devices per account (env PARLEY_MAX_DEVICES)")

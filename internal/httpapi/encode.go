@@ -41,6 +41,12 @@ var statusOf = map[parley.Code]int{
 	parley.EChannelSuspended:     http.StatusForbidden,
 	parley.ESubscriptionRequired: http.StatusForbidden,
 	parley.EPaymentDeclined:      http.StatusPaymentRequired,
+
+	// People-side revenue models (docs/REVENUE-MODELS.md).
+	parley.ELicenseSeats:   http.StatusForbidden,
+	parley.ELicenseExpired: http.StatusForbidden,
+	parley.EModelDisabled:  http.StatusNotFound,
+	parley.EAdsDisabled:    http.StatusForbidden,
 }
 
 // StatusOf returns the HTTP status for an error code.

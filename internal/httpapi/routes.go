@@ -115,6 +115,7 @@ func NewHandler(svc *parley.Service, o Options) http.Handler {
 	a("GET /v1/channels/{id}/promotions", listPromotions(svc))
 	operatorRoutes(mux, svc, log, o.AdminToken)
 	// End of channels.
+	revenueRoutes(mux, svc, log, o.AdminToken)
 
 	if o.Gateway != nil {
 		mux.Handle("GET /v1/ws", o.Gateway)

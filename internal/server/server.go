@@ -64,6 +64,8 @@ type Options struct {
 	// Stripe, with a Key, takes every payment through Stripe instead of
 	// the sandbox (unless Config.Channels.Payments is set).
 	Stripe stripe.Options
+	// License is the licence of a self-hosted enterprise deployment.
+	License LicenseOptions
 }
 
 func (o *Options) setDefaults() {
@@ -209,8 +211,14 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 			return nil, err
 		}
 	}
+	if cfg.Revenue.License == nil {
+		if cfg.Revenue.License, err = loadLicense(o.License); err != nil {
+			return nil, err
+		}
+	}
 	m := newMetrics()
 	svc := parley.NewService(cfg, parley.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now, OnCommit: m.observeCommit})
+	watchLicense(ctx, log, m, svc)
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
 		Connections: m.connections, Pushed: m.pushed})
 	if err != nil {
@@ -257,6 +265,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	// The channel operator routes live in the API's own table (httpapi/operator.go).
 	root.Handle("/admin/v1/channels/", api)
 	root.Handle("/admin/v1/channel-reports", api)
+	root.Handle("/admin/v1/people/", api) // the people-side revenue models (httpapi/revenue.go)
 	root.Handle("/admin/", admin.NewHandler(biz, admin.Options{Logger: log, Token: o.AdminToken, WriteError: writeErr, Verify: verify}))
 	bizRoutes := bizapi.NewHandler(biz, bizapi.Options{WriteError: writeErr})
 	root.Handle("/v1/business/", bizRoutes)

@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		})
 	}
 	runChannels(t, open)
+	runPeople(t, open)
 }
 
 // t0 is the fixtures' clock: an arbitrary instant with whole microseconds.
