@@ -163,16 +163,36 @@ func (p *Page) Errors() []string {
 // Do runs steps with the helper timeout, failing the test on error.
 func (p *Page) Do(steps ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
+	p.do("actions", steps...)
+}
+
+func (p *Page) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
 	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
-		p.fail("%v", err)
+		p.fail("%s: %v", what, err)
 	}
 }
 
 func (p *Page) fail(format string, args ...any) {
 	p.t.Helper()
 	msg := fmt.Sprintf(format, args...)
+	// A screenshot of the failure, for whoever reads the log.
+	ctx, cancel := context.WithTimeout(p.ctx, 3*time.Second)
+	if b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+		name := strings.NewReplacer("/", "_", " ", "_").Replace(p.t.Name())
+		path := filepath.Join(os.TempDir(), "webtest-"+name+".png")
+		if os.WriteFile(path, b, 0o644) == nil {
+			msg += "\nscreenshot: " + path
+		}
+	}
+	cancel()
+	ctx, cancel = context.WithTimeout(p.ctx, 3*time.Second)
+	if u, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
+		msg += "\nurl: " + u
+	}
+	cancel()
 	if c := p.Console(); len(c) > 0 {
 		if len(c) > 40 {
 			c = c[len(c)-40:]
@@ -185,33 +205,34 @@ func (p *Page) fail(format string, args ...any) {
 // Navigate loads url and waits for the load event.
 func (p *Page) Navigate(url string) {
 	p.t.Helper()
-	p.Do(chromedp.Navigate(url))
+	p.do("navigate "+url, chromedp.Navigate(url))
 }
 
 // WaitVisible waits until sel (a CSS selector) is visible.
 func (p *Page) WaitVisible(sel string) {
 	p.t.Helper()
-	p.Do(chromedp.WaitVisible(chromedp.CSS(sel)))
+	p.do("wait visible "+sel, chromedp.WaitVisible(chromedp.CSS(sel)))
 }
 
 // WaitGone waits until nothing matches sel.
 func (p *Page) WaitGone(sel string) {
 	p.t.Helper()
-	p.Do(chromedp.WaitNotPresent(chromedp.CSS(sel)))
+	p.do("wait gone "+sel, chromedp.WaitNotPresent(chromedp.CSS(sel)))
 }
 
 // Click clicks the first visible element matching sel.
 func (p *Page) Click(sel string) {
 	p.t.Helper()
-	p.Do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	p.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
 // Type sets the value of the input or textarea sel to text, as a person
 // typing would (input events fire).
 func (p *Page) Type(sel, text string) {
 	p.t.Helper()
-	p.Do(chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)),
-		chromedp.SetValue(chromedp.CSS(sel), ""), chromedp.SendKeys(chromedp.CSS(sel), text))
+	p.do("type into "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Focus(chromedp.CSS(sel)))
+	Eval[bool](p, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = ''; return true })()`, sel))
+	p.do("type into "+sel, chromedp.SendKeys(chromedp.CSS(sel), text))
 }
 
 // Text returns the visible text of the first element matching sel.
@@ -283,4 +304,12 @@ func (p *Page) Screenshot(path string) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
+}
+
+// Select chooses value in the <select> sel, firing change as a person
+// would.
+func (p *Page) Select(sel, value string) {
+	p.t.Helper()
+	p.WaitVisible(sel)
+	Eval[bool](p, fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true })()`, sel, value))
 }

@@ -1,3 +1,67 @@
-// main.js: the people's client (placeholder until the app lands).
+// main.js: boots the people's client. Without a session it shows the
+// log-in screen; with one it starts the core (store, socket, send queue)
+// and the shell, and routes by the URL hash:
+//
+//   #/                the chat list
+//   #/chat/ID         a chat;  #/chat/ID/info  its details (group admin)
+//   #/updates         followed channels;  #/channel/ID  a channel
+//   #/directory       the channel directory
+//   #/settings        profile, privacy, devices, blocked, language
+//   #/c/CODE          a click-to-chat link: opens the business chat
+
 import { h, replace } from '../shared/view.js';
-replace(document.getElementById('root'), h('main.placeholder', { 'data-ready': 'true' }, h('h1', 'Parley')));
+import { t, i18n } from './i18n.js';
+import { Core, loadSession, saveSession } from './core.js';
+import { loginScreen } from './login.js';
+import { Shell } from './shell.js';
+
+const root = document.getElementById('root');
+const perf = (window.parleyMetrics = window.parleyMetrics || {});
+
+let core = null;
+let shell = null;
+
+function route() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  return { name: parts[0] || '', args: parts.slice(1) };
+}
+
+async function boot() {
+  document.title = t('appName');
+  const session = loadSession();
+  if (!session) {
+    replace(root, loginScreen({ onDone: (s) => { saveSession(s); boot(); } }));
+    return;
+  }
+  core = new Core(session);
+  core.addEventListener('conn', (ev) => {
+    if (ev.detail.state === 'revoked') logout();
+  });
+  try {
+    await core.start();
+  } catch (err) {
+    if (err.status === 401) return logout();
+    replace(root, h('main.placeholder', h('div', h('h1', t('appName')), h('p.error', err.message),
+      h('button.btn', { onclick: () => location.reload() }, t('retry')))));
+    return;
+  }
+  shell = new Shell(core, { logout });
+  replace(root, shell.el);
+  shell.go(route());
+  if (!perf.chatListMs) perf.chatListMs = performance.now();
+  root.dataset.ready = 'true';
+}
+
+function logout() {
+  if (core) core.stop();
+  core = null;
+  shell = null;
+  saveSession(null);
+  const keep = location.hash.startsWith('#/c/') ? location.hash : '';
+  history.replaceState(null, '', '/' + keep);
+  boot();
+}
+
+window.addEventListener('hashchange', () => { if (shell) shell.go(route()); });
+i18n.onChange(() => { if (shell) shell.relabel(route()); else boot(); });
+boot();

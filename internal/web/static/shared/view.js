@@ -1,15 +1,21 @@
 // view.js: a tiny DOM helper shared by Parley's web clients. h() builds
 // elements; there is no virtual DOM: screens rebuild the parts that change.
 
-// h(tag, props, ...children) creates an element. tag may carry classes
-// ("div.row.active"). props: "class", "text", "on<event>" handlers,
+// h(tag, props, ...children) creates an element. tag may carry an id and
+// classes ("input#phone.wide", "div.row.active"). props: "class", "text", "on<event>" handlers,
 // "dataset", "style" is refused (CSP forbids inline styles set by
 // attribute; use classes), booleans set or drop the attribute, anything
 // else is an attribute. Children are nodes, strings, numbers, arrays,
 // or null/false (skipped).
 export function h(tag, props, ...children) {
-  const [name, ...classes] = tag.split('.');
-  const el = document.createElement(name || 'div');
+  const m = /^([\w-]*)((?:[#.][\w-]+)*)$/.exec(tag);
+  if (!m) throw new Error('h: bad tag ' + tag);
+  const el = document.createElement(m[1] || 'div');
+  const classes = [];
+  for (const part of m[2].match(/[#.][\w-]+/g) || []) {
+    if (part[0] === '#') el.id = part.slice(1);
+    else classes.push(part.slice(1));
+  }
   if (classes.length) el.className = classes.join(' ');
   if (props && (typeof props !== 'object' || props instanceof Node || Array.isArray(props))) {
     children.unshift(props);

@@ -1,0 +1,77 @@
+// business.js: business messages rendered as real controls. A reply
+// button, a list row or a template quick reply sends the structured reply
+// (parley.InteractiveReply) with reply_to naming the offering message, so
+// the business receives Meta's interactive/button webhook.
+
+import { h } from '../shared/view.js';
+import { t } from './i18n.js';
+
+// renderInteractive draws an interactive message (button, list, cta_url);
+// choose(reply) is called with the person's choice.
+export function renderInteractive(m, choose) {
+  const it = m.interactive;
+  const answered = m.answered;
+  const box = h('div.interactive', { 'data-type': it.type });
+  if (it.header && it.header.text) box.append(h('div.i-header', it.header.text));
+  if (it.body && it.body.text) box.append(h('div.text', it.body.text));
+  if (it.footer && it.footer.text) box.append(h('div.i-footer.muted', it.footer.text));
+  const a = it.action || {};
+  if (it.type === 'button') {
+    box.append(h('div.i-buttons', { role: 'group', 'aria-label': t('biz.choices') }, (a.buttons || []).map((b) =>
+      h('button.btn.choice', {
+        type: 'button', 'data-choice': b.reply.id, disabled: !!answered, 'aria-pressed': answered === b.reply.id ? 'true' : 'false',
+        onclick: () => choose({ type: 'button_reply', id: b.reply.id, title: b.reply.title }),
+      }, b.reply.title))));
+  } else if (it.type === 'list') {
+    const panel = h('div.i-list.hidden', { role: 'listbox', 'aria-label': a.button || t('biz.choose') },
+      (a.sections || []).map((s) => h('div.i-section',
+        s.title ? h('div.i-section-title.muted', s.title) : null,
+        (s.rows || []).map((r) => h('button.btn.choice.list-row', {
+          type: 'button', role: 'option', 'data-choice': r.id, disabled: !!answered, 'aria-selected': answered === r.id ? 'true' : 'false',
+          onclick: () => choose({ type: 'list_reply', id: r.id, title: r.title, description: r.description || undefined }),
+        }, h('span.row-title', r.title), r.description ? h('span.row-desc.muted', r.description) : null)))));
+    const toggle = h('button.btn.list-open', {
+      type: 'button', 'aria-expanded': 'false', disabled: !!answered,
+      onclick: () => {
+        const open = panel.classList.toggle('hidden') === false;
+        toggle.setAttribute('aria-expanded', String(open));
+        if (open) { const first = panel.querySelector('button'); if (first) first.focus(); }
+      },
+    }, '☰ ' + (a.button || t('biz.choose')));
+    box.append(toggle, panel);
+  } else if (it.type === 'cta_url' && a.parameters) {
+    box.append(ctaLink(a.parameters.url, a.parameters.display_text));
+  }
+  if (answered) box.append(h('div.muted.answered', t('biz.answered')));
+  return box;
+}
+
+// renderTemplate draws a template message with its buttons.
+export function renderTemplate(m, choose) {
+  const tp = m.template;
+  const box = h('div.template', { 'data-template': tp.name });
+  if (tp.header) box.append(h('div.i-header', tp.header));
+  box.append(h('div.text', tp.body || m.text || ''));
+  if (tp.footer) box.append(h('div.i-footer.muted', tp.footer));
+  const buttons = (tp.buttons || []).map((b) => {
+    if (b.type === 'URL') return ctaLink(b.url, b.text);
+    if (b.type === 'PHONE_NUMBER') return h('a.btn.choice', { href: 'tel:' + b.phone_number }, '📞 ' + b.text);
+    if (b.type === 'COPY_CODE') {
+      return h('button.btn.choice', { type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(b.payload || b.text) }, '⧉ ' + b.text);
+    }
+    return h('button.btn.choice', { type: 'button', disabled: !!m.answered || m.mine, 'data-choice': b.payload || b.text,
+      onclick: () => choose({ type: 'button', title: b.text, payload: b.payload || b.text }) }, b.text);
+  });
+  if (buttons.length) box.append(h('div.i-buttons', buttons));
+  return box;
+}
+
+function ctaLink(url, label) {
+  let safe = '';
+  try {
+    const u = new URL(url);
+    if (u.protocol === 'https:' || u.protocol === 'http:') safe = u.href;
+  } catch { /* not a URL: shown as text */ }
+  if (!safe) return h('span.muted', label);
+  return h('a.btn.choice.cta', { href: safe, target: '_blank', rel: 'noopener noreferrer' }, '↗ ' + label);
+}
