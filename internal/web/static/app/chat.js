@@ -188,9 +188,23 @@ export class ChatView {
   async onScroll() {
     if (this.loading) return;
     const s = this.scroller;
-    if (s.scrollTop < EDGE && this.hasOlder) await this.loadOlder();
-    else if (s.scrollHeight - s.scrollTop - s.clientHeight < EDGE && this.hasNewer) await this.loadNewer();
+    // Keep loading while an end is near: a page may not fill the screen.
+    for (let i = 0; i < 5; i++) {
+      if (s.scrollTop < EDGE && this.hasOlder) await this.loadOlder();
+      else if (s.scrollHeight - s.scrollTop - s.clientHeight < EDGE && this.hasNewer) await this.loadNewer();
+      else break;
+    }
     this.jump.classList.toggle('hidden', !this.hasNewer && this.atBottom());
+  }
+
+  // keepInPlace runs change (which re-renders the window) so that the row
+  // of key stays where it was on screen.
+  keepInPlace(key, change) {
+    const before = this.nodes.get(key);
+    const top = before ? before.el.offsetTop - this.scroller.scrollTop : 0;
+    change();
+    const after = this.nodes.get(key);
+    if (after) this.scroller.scrollTop = after.el.offsetTop - top;
   }
 
   async loadOlder() {
@@ -200,16 +214,15 @@ export class ChatView {
       const older = await this.core.db.page(this.id, { before: this.rows[0].sort, limit: PAGE });
       this.hasOlder = older.length === PAGE;
       if (!older.length) return;
-      const before = this.scroller.scrollHeight;
-      const top = this.scroller.scrollTop;
-      this.rows = older.concat(this.rows);
-      if (this.rows.length > MAX_ROWS) {
-        this.rows = this.rows.slice(0, MAX_ROWS);
-        this.hasNewer = true;
-      }
-      this.render();
-      this.scroller.scrollTop = top + (this.scroller.scrollHeight - before) + 0;
-      // Rows dropped at the bottom do not move what is on screen.
+      this.keepInPlace(this.rows[0].key, () => {
+        this.rows = older.concat(this.rows);
+        if (this.rows.length > MAX_ROWS) {
+          // Drop the newest rows: they are off screen, below.
+          this.rows = this.rows.slice(0, MAX_ROWS);
+          this.hasNewer = true;
+        }
+        this.render();
+      });
     } finally {
       this.loading = false;
     }
@@ -219,24 +232,19 @@ export class ChatView {
     if (!this.rows.length) return;
     this.loading = true;
     try {
-      const newer = await this.core.db.page(this.id, { after: this.rows[this.rows.length - 1].sort, limit: PAGE, dir: 'next' });
+      const last = this.rows[this.rows.length - 1];
+      const newer = await this.core.db.page(this.id, { after: last.sort, limit: PAGE, dir: 'next' });
       this.hasNewer = newer.length === PAGE;
       if (!newer.length) return;
-      const firstKey = this.rows[0].key;
-      const anchor = this.nodes.get(firstKey);
-      this.rows = this.rows.concat(newer);
-      let dropped = 0;
-      if (this.rows.length > MAX_ROWS) {
-        dropped = this.rows.length - MAX_ROWS;
-        this.rows = this.rows.slice(dropped);
-        this.hasOlder = true;
-      }
-      // Keep the rows on screen where they are: measure an anchor that stays.
-      const keep = this.nodes.get(this.rows[0].key);
-      const keepTop = keep ? keep.el.offsetTop : 0;
-      const scrollTop = this.scroller.scrollTop;
-      this.render();
-      if (dropped && keep && anchor) this.scroller.scrollTop = scrollTop - (keepTop - keep.el.offsetTop);
+      this.keepInPlace(last.key, () => {
+        this.rows = this.rows.concat(newer);
+        if (this.rows.length > MAX_ROWS) {
+          // Drop the oldest rows: they are off screen, above.
+          this.rows = this.rows.slice(this.rows.length - MAX_ROWS);
+          this.hasOlder = true;
+        }
+        this.render();
+      });
     } finally {
       this.loading = false;
     }
@@ -283,7 +291,7 @@ export class ChatView {
   render() {
     const next = new Map();
     const els = this.rows.map((m) => {
-      const sig = JSON.stringify(m);
+      const sig = this.core.namesVersion + JSON.stringify(m);
       const old = this.nodes.get(m.key);
       const el = old && old.sig === sig ? old.el : this.renderMessage(m);
       next.set(m.key, { el, sig });

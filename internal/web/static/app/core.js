@@ -72,6 +72,7 @@ export class Core extends EventTarget {
     this.openChat = 0; // the chat on screen, read as it arrives
     this.outboxBusy = false;
     this.pendingSends = 0;
+    this.namesVersion = 0; // changes when names are learnt: rows re-render
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -130,8 +131,13 @@ export class Core extends EventTarget {
       rows.push(c.meta);
     }
     await this.db.putMany('chats', rows);
-    const peers = chats.filter((v) => v.kind === 'direct').map((v) => this.peerOf(v)).filter(Boolean);
-    await Promise.all(peers.map((id) => this.profile(id).catch(() => null)));
+    // Names: every peer and group member this device has not seen yet.
+    const ids = new Set();
+    for (const v of chats) for (const m of v.members) if (m.account_id !== this.me && !this.profiles.has(m.account_id)) ids.add(m.account_id);
+    if (ids.size) {
+      await Promise.all([...ids].map((id) => this.profile(id).catch(() => null)));
+      this.namesVersion++;
+    }
     this.emit('chats');
   }
 
