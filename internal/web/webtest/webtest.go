@@ -220,10 +220,23 @@ func (p *Page) WaitGone(sel string) {
 	p.do("wait gone "+sel, chromedp.WaitNotPresent(chromedp.CSS(sel)))
 }
 
-// Click clicks the first visible element matching sel.
+// Click clicks the first visible element matching sel. A page that
+// re-renders may replace the element between finding and clicking it; the
+// click is then tried again on the new one.
 func (p *Page) Click(sel string) {
 	p.t.Helper()
-	p.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+	var err error
+	for range 5 {
+		ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+		err = chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), "Could not find node") {
+			break
+		}
+	}
+	if err != nil {
+		p.fail("click %s: %v", sel, err)
+	}
 }
 
 // Type sets the value of the input or textarea sel to text, as a person
