@@ -68,6 +68,7 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	h("GET /admin/v1/businesses/{id}/usage", usage(b))
 	h("GET /admin/v1/businesses/{id}/webhooks", webhooks(b))
 	h("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
+	billingRoutes(h, b) // billing.go
 	h("/admin/", func(w http.ResponseWriter, r *http.Request) error {
 		return parley.Errorf(parley.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})

@@ -664,7 +664,7 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 				return err
 			}
 		}
-		return nil
+		return commitCharges(ctx, tx, b.Charges)
 	})
 	return wrap("commit business", err)
 }
