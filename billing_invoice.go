@@ -246,7 +246,9 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 	for id, v := range byBiz {
 		d.Top = append(d.Top, TopBusiness{BusinessID: id, Total: v})
 	}
-	slices.SortFunc(d.Top, func(a, b TopBusiness) int { return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.BusinessID, b.BusinessID)) })
+	slices.SortFunc(d.Top, func(a, b TopBusiness) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.BusinessID, b.BusinessID))
+	})
 	if len(d.Top) > 10 {
 		d.Top = d.Top[:10]
 	}
