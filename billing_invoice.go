@@ -273,7 +273,7 @@ func (bl *Biller) usageBetween(ctx context.Context, from, to billing.Period, fn 
 		}
 		for _, u := range us {
 			after = u.ID
-			if p := billing.PeriodOf(u.At); p >= from && p <= to {
+			if p := billing.PeriodOf(u.At); u.Event.Messaging() && p >= from && p <= to {
 				e := u
 				fn(toUsage(&e))
 			}
