@@ -481,3 +481,89 @@ func openLink(t *testing.T, base, code string) (int, []byte) {
 	t.Helper()
 	return call(t, "GET", base+"/c/"+code, "", nil, nil)
 }
+
+// TestOwnerStatements: a channel owner's monthly statement (gross,
+// operator's share, net, per channel, with lines), and the payouts of a
+// closed month, recorded once by the sweeper or the operator; an open
+// month is refused.
+func TestOwnerStatements(t *testing.T) {
+	revenueStores(t, func(t *testing.T, o *server.Options) {
+		o.Config.Channels.RevenueShareBP = 1250 // 12.5%: shares that round
+	}, func(t *testing.T, env revenueEnv) {
+		ctx := ctxT(t)
+		owner := login(t, env.srv, alicePhone, "phone")
+		bob := login(t, env.srv, bobPhone, "phone")
+		carol := login(t, env.srv, carolPhone, "phone")
+		news := newChannel(t, owner, "owner_news")
+		deals := newChannel(t, owner, "owner_deals")
+		gold := must(owner.CreateTier(ctx, news.ID, "Gold", 499)).get(t)
+		vip := must(owner.CreateTier(ctx, deals.ID, "VIP", 1000)).get(t)
+		for _, p := range []person{bob, carol} {
+			must(p.Follow(ctx, news.ID)).get(t)
+			must(p.Subscribe(ctx, news.ID, gold.ID, "card")).get(t)
+		}
+		must(bob.Follow(ctx, deals.ID)).get(t)
+		must(bob.Subscribe(ctx, deals.ID, vip.ID, "card")).get(t)
+		now := env.clock.Now().UTC()
+		month := now.Format("2006-01")
+
+		st := must(owner.Statement(ctx, month)).get(t)
+		if st.Closed || len(st.Channels) != 2 || st.Gross.Minor != 1998 || st.OperatorShare.Minor != 62+62+125 || st.Net.Minor != 1998-249 {
+			t.Fatalf("statement: got %+v", st)
+		}
+		byID := map[int64]parley.ChannelStatement{}
+		for _, c := range st.Channels {
+			byID[c.ChannelID] = c
+		}
+		if c := byID[news.ID]; c.Handle != "owner_news" || len(c.Lines) != 2 || c.Gross.Minor != 998 || c.OperatorShare.Minor != 124 ||
+			c.Net.Minor != 874 || c.Lines[0].Net != 437 || c.Payout != nil {
+			t.Fatalf("news: got %+v", c)
+		}
+		if c := byID[deals.ID]; len(c.Lines) != 1 || c.Gross.Minor != 1000 || c.OperatorShare.Minor != 125 || c.Net.Minor != 875 {
+			t.Fatalf("deals: got %+v", c)
+		}
+		if st := must(bob.Statement(ctx, month)).get(t); len(st.Channels) != 0 || st.Gross.Minor != 0 {
+			t.Fatalf("a subscriber sees a statement: %+v", st)
+		}
+		_, err := owner.Statement(ctx, "last month")
+		wantCode(t, err, "invalid_argument")
+		_, err = env.op.RecordPayouts(ctx, month)
+		wantCode(t, err, "invalid_argument") // the month has not ended
+
+		// Into the next month: the sweeper pays the closed month out once.
+		next := time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+		env.clock.Advance(next.Sub(now) + time.Hour)
+		sweep(t, env.srv)
+		st = must(owner.Statement(ctx, month)).get(t)
+		if !st.Closed || st.Net.Minor != 1749 {
+			t.Fatalf("closed statement: got %+v", st)
+		}
+		for _, c := range st.Channels {
+			if c.Payout == nil || c.Payout.Amount.Minor != c.Net.Minor || c.Payout.Month != month {
+				t.Fatalf("channel %d: got payout %+v, want %d", c.ChannelID, c.Payout, c.Net.Minor)
+			}
+		}
+		ps := must(env.op.RecordPayouts(ctx, month)).get(t) // again: the same payouts
+		sum, n := ledgerSum(t, env.op)
+		if len(ps) != 2 || n["owner_payout"] != 2 || sum["owner_payout"] != 1749 {
+			t.Fatalf("payouts: got %+v, ledger %v %v; want 2 payouts of 1749 in all", ps, sum, n)
+		}
+		sweep(t, env.srv)
+		if _, n := ledgerSum(t, env.op); n["owner_payout"] != 2 {
+			t.Fatalf("a second sweep paid out again: %v", n)
+		}
+		st = must(owner.Statement(ctx, next.Format("2006-01"))).get(t)
+		if st.Closed {
+			t.Fatalf("the running month is closed: %+v", st)
+		}
+		for _, c := range st.Channels {
+			for _, l := range c.Lines {
+				if l.At.Before(next) {
+					t.Fatalf("the next month's statement has a line of %v", l.At)
+				}
+			}
+		}
+		_, err = env.op.RecordPayouts(ctx, "2026-99")
+		wantCode(t, err, "invalid_argument")
+	})
+}
