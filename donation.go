@@ -251,7 +251,11 @@ func (s *Service) Transparency(ctx context.Context, from, to string) (Transparen
 		if e.Currency != cur {
 			continue
 		}
-		m := &t.Months[idx[e.At.UTC().Format("2006-01")]]
+		i, ok := idx[e.At.UTC().Format("2006-01")]
+		if !ok {
+			continue
+		}
+		m := &t.Months[i]
 		m.Donations += e.Minor
 		m.Donors++
 	}

@@ -273,39 +273,47 @@ func (s *Service) renewRecurring(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("due recurring: %w", err)
 		}
-		done := 0
+		changed := 0 // payments no longer due; the loop ends when a batch changes none
 		for _, r := range due {
 			if (r.Kind == RecurringPremium && !s.cfg.Revenue.Premium.Enabled) || (r.Kind == RecurringDonation && !s.cfg.Revenue.Donations) {
 				continue
 			}
-			if err := s.renewOne(ctx, r, now); err != nil {
+			ok, err := s.renewOne(ctx, r, now)
+			if err != nil {
 				return err
 			}
-			done++
+			if ok {
+				changed++
+			}
 		}
-		if len(due) < 100 || done == 0 {
+		if len(due) < 100 || changed == 0 {
 			return nil
 		}
 	}
 }
 
-func (s *Service) renewOne(ctx context.Context, r Recurring, now time.Time) error {
+// renewOne renews, ends or lapses r and reports whether it did; a
+// provider failure leaves r due for the next sweep.
+func (s *Service) renewOne(ctx context.Context, r Recurring, now time.Time) (bool, error) {
 	if r.CancelAtEnd {
 		r.Status = SubCancelled
-		return s.store.PutRecurring(ctx, &r)
+		return true, s.store.PutRecurring(ctx, &r)
 	}
 	next := r
 	next.Period++
 	next.PeriodEnd = periodAfter(r.Plan, r.PeriodEnd)
+	if !next.PeriodEnd.After(now) {
+		next.PeriodEnd = periodAfter(r.Plan, now) // after an outage: no charges for periods gone by
+	}
 	switch err := s.chargeRecurring(ctx, &next, now); ErrorCode(err) {
 	case "":
-		return nil
+		return true, nil
 	case EPaymentDeclined:
 		r.Status = SubLapsed
-		return s.store.PutRecurring(ctx, &r)
+		return true, s.store.PutRecurring(ctx, &r)
 	default:
 		s.log.Warn("renew recurring payment", "recurring", r.ID, "kind", r.Kind, "err", err)
-		return nil // tried again on the next sweep
+		return false, nil // tried again on the next sweep
 	}
 }
 
