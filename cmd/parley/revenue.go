@@ -141,24 +141,18 @@ func revenueSimulate(ctx context.Context, args []string, getenv func(string) str
 // for.
 const usagePage = 10_000
 
-// ledgerUsage streams the whole usage ledger in ledger order (by id,
-// pages of usagePage), keeping the entries whose At falls in the months
-// from to to, converted for the rating engine. A read error ends the
-// stream and is stored in *errp. perMessage reports, for the entry being
-// yielded, whether its business was on per-message pricing when it was
-// recorded (its ledger then has no conversation events): the
-// Synthesize rule of billing.ReportOptions.
+// ledgerUsage streams the whole usage ledger in ledger order (by id),
+// keeping the entries whose At falls in the months from to to, converted
+// for the rating engine. A read error ends the stream and is stored in
+// *errp. perMessage reports, for the entry being yielded, whether its
+// business was on per-message pricing when it was recorded (its ledger
+// then has no conversation events): the Synthesize rule of
+// billing.ReportOptions.
 func ledgerUsage(ctx context.Context, st parley.LedgerStore, from, to billing.Period, errp *error) (usage iter.Seq[billing.Usage], perMessage func(int64) bool) {
 	start, end := from.Start(), to.End()
 	cbp := false
 	usage = func(yield func(billing.Usage) bool) {
-		var after int64
-		for {
-			page, err := st.ListUsage(ctx, 0, after, usagePage)
-			if err != nil {
-				*errp = err
-				return
-			}
+		for page := range ledgerPages(ctx, st, errp) {
 			for i := range page {
 				e := &page[i]
 				if e.At.Before(start) || !e.At.Before(end) {
@@ -169,13 +163,64 @@ func ledgerUsage(ctx context.Context, st parley.LedgerStore, from, to billing.Pe
 					return
 				}
 			}
-			if len(page) < usagePage {
-				return
-			}
-			after = page[len(page)-1].ID
 		}
 	}
 	return usage, func(int64) bool { return !cbp }
+}
+
+// ledgerPages reads the whole usage ledger by id in pages of usagePage
+// entries. A goroutine reads the next pages while the caller works on
+// this one (two cores: reading and rating overlap); it stops when the
+// loop ends. A read error ends the pages and is stored in *errp.
+func ledgerPages(ctx context.Context, st parley.LedgerStore, errp *error) iter.Seq[[]parley.UsageEntry] {
+	return func(yield func([]parley.UsageEntry) bool) {
+		parent := ctx
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		pages := make(chan []parley.UsageEntry, 4)
+		var readErr error
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(pages)
+			var after int64
+			for {
+				page, err := st.ListUsage(ctx, 0, after, usagePage)
+				if err != nil {
+					readErr = err
+					return
+				}
+				if len(page) > 0 {
+					select {
+					case pages <- page:
+					case <-ctx.Done():
+						return
+					}
+				}
+				if len(page) < usagePage {
+					return
+				}
+				after = page[len(page)-1].ID
+			}
+		}()
+		defer func() {
+			cancel()
+			for range pages { // let the reader finish
+			}
+			<-done
+			switch {
+			case parent.Err() != nil:
+				*errp = parent.Err()
+			case readErr != nil && !errors.Is(readErr, context.Canceled):
+				*errp = readErr
+			}
+		}()
+		for page := range pages {
+			if !yield(page) {
+				return
+			}
+		}
+	}
 }
 
 // toBillingUsage converts a ledger entry for the rating engine.

@@ -44,8 +44,8 @@ func (p *replay) step(u Usage, o SimulateOptions) error {
 	if err != nil {
 		return err
 	}
-	if c.Period > p.last+1 && p.last != 0 {
-		p.r.Forget(c.Period - 1) // ledger order is nearly time order: older months are done
+	if c.Period > p.last && p.last != 0 {
+		p.r.Forget(c.Period - 1) // a new month: ledger order is nearly time order, so the months before the last are done
 	}
 	p.last = max(p.last, c.Period)
 	if c.Amount == 0 {
