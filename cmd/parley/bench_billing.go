@@ -336,4 +336,3 @@ func (in interner) of(s string) string {
 	in[s] = s
 	return s
 }
-
