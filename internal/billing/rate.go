@@ -81,8 +81,8 @@ type Period int32
 
 // PeriodOf returns the month t falls in.
 func PeriodOf(t time.Time) Period {
-	t = t.UTC()
-	return Period(t.Year()*12 + int(t.Month()) - 1)
+	y, m, _ := t.UTC().Date() // one calendar computation, not two (Year and Month)
+	return Period(y*12 + int(m) - 1)
 }
 
 // Start returns the first instant of the month.
@@ -131,16 +131,18 @@ type Month struct {
 	vol        map[volKey]int64
 	free       map[Category]int64
 	seen       map[string]struct{}
+	start, end time.Time // of Period
 }
 
 // NewMonth returns an empty rating state.
 func NewMonth(businessID int64, p Period) *Month {
-	return &Month{BusinessID: businessID, Period: p, vol: map[volKey]int64{}, free: map[Category]int64{}, seen: map[string]struct{}{}}
+	return &Month{BusinessID: businessID, Period: p, vol: map[volKey]int64{}, free: map[Category]int64{}, seen: map[string]struct{}{},
+		start: p.Start(), end: p.End()}
 }
 
 // Reset empties m for another business or month, keeping its maps.
 func (m *Month) Reset(businessID int64, p Period) {
-	m.BusinessID, m.Period = businessID, p
+	m.BusinessID, m.Period, m.start, m.end = businessID, p, p.Start(), p.End()
 	clear(m.vol)
 	clear(m.free)
 	clear(m.seen)
@@ -165,7 +167,7 @@ func (m *Month) Replay(cs []Charge) {
 // caller drops it. An error means u does not belong to m's business and
 // month.
 func (m *Month) Rate(card *Card, u Usage) (Charge, error) {
-	if u.BusinessID != m.BusinessID || PeriodOf(u.At) != m.Period {
+	if u.BusinessID != m.BusinessID || u.At.Before(m.start) || !u.At.Before(m.end) {
 		return Charge{}, fmt.Errorf("usage %s of business %d at %s is not in business %d's %s", u.Key, u.BusinessID, u.At.UTC().Format(time.RFC3339), m.BusinessID, m.Period)
 	}
 	if _, dup := m.seen[u.Key]; dup {
@@ -222,8 +224,12 @@ func decide(r Regime, u Usage) (Category, Reason) {
 
 func (m *Month) price(card *Card, u Usage, advance bool) Charge {
 	cat, reason := decide(card.Regime, u)
+	p := m.Period
+	if u.At.Before(m.start) || !u.At.Before(m.end) { // a quote outside the month
+		p = PeriodOf(u.At)
+	}
 	c := Charge{Key: u.Key, BusinessID: u.BusinessID, Card: card.Name, Version: card.Version, Regime: card.Regime,
-		Period: PeriodOf(u.At), Category: cat, Country: u.Country, Currency: card.Currency, Reason: reason, At: u.At, Tier: -1}
+		Period: p, Category: cat, Country: u.Country, Currency: card.Currency, Reason: reason, At: u.At, Tier: -1}
 	ts, market := card.tiers(u.Country, cat)
 	c.Market = market
 	if reason.Free() {
