@@ -66,10 +66,10 @@ const DefaultMarket = "*"
 // Tier is one band of monthly volume: units From (inclusive) to To
 // (exclusive; 0 means no upper bound) cost Price micro-units each.
 type Tier struct {
-	From  int64 `json:"from"`
-	To    int64 `json:"to,omitempty"`
-	Price int64 `json:"price_micros"`
-	Line  int   `json:"line,omitempty"`
+	From  int64  `json:"from"`
+	To    int64  `json:"to,omitempty"`
+	Price int64  `json:"price_micros"`
+	Line  int    `json:"line,omitempty"`
 	label string // Label, made once by Parse so that rating does not allocate
 }
 
