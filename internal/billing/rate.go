@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"hash/maphash"
 	"time"
 )
 
@@ -130,13 +131,28 @@ type Month struct {
 	Period     Period
 	vol        map[volKey]int64
 	free       map[Category]int64
-	seen       map[string]struct{}
+	seen       map[keyHash]struct{}
 	start, end time.Time // of Period
+}
+
+// keyHash is a 128-bit hash of a usage key. The keys a month has seen
+// are kept as hashes, not strings: the set holds no pointers, so a month
+// with millions of entries costs the garbage collector nothing to scan,
+// and 128 bits make a collision (an entry taken for a duplicate) about
+// as likely as a hardware error (n²/2¹²⁹ for n keys).
+type keyHash [2]uint64
+
+// seeds are per process: the hashes live only in memory, and Replay
+// rebuilds them from stored keys.
+var seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashKey(k string) keyHash {
+	return keyHash{maphash.String(seeds[0], k), maphash.String(seeds[1], k)}
 }
 
 // NewMonth returns an empty rating state.
 func NewMonth(businessID int64, p Period) *Month {
-	return &Month{BusinessID: businessID, Period: p, vol: map[volKey]int64{}, free: map[Category]int64{}, seen: map[string]struct{}{},
+	return &Month{BusinessID: businessID, Period: p, vol: map[volKey]int64{}, free: map[Category]int64{}, seen: map[keyHash]struct{}{},
 		start: p.Start(), end: p.End()}
 }
 
@@ -152,7 +168,7 @@ func (m *Month) Reset(businessID int64, p Period) {
 // stored), so that rating continues where it left off.
 func (m *Month) Replay(cs []Charge) {
 	for _, c := range cs {
-		m.seen[c.Key] = struct{}{}
+		m.seen[hashKey(c.Key)] = struct{}{}
 		switch {
 		case c.Reason == ReasonFreeAllowance:
 			m.free[c.Category]++
@@ -170,12 +186,13 @@ func (m *Month) Rate(card *Card, u Usage) (Charge, error) {
 	if u.BusinessID != m.BusinessID || u.At.Before(m.start) || !u.At.Before(m.end) {
 		return Charge{}, fmt.Errorf("usage %s of business %d at %s is not in business %d's %s", u.Key, u.BusinessID, u.At.UTC().Format(time.RFC3339), m.BusinessID, m.Period)
 	}
-	if _, dup := m.seen[u.Key]; dup {
+	h := hashKey(u.Key)
+	if _, dup := m.seen[h]; dup {
 		c := m.price(card, u, false)
 		c.Amount, c.Reason, c.Tier, c.TierLabel = 0, ReasonDuplicate, -1, ""
 		return c, nil
 	}
-	m.seen[u.Key] = struct{}{}
+	m.seen[h] = struct{}{}
 	return m.price(card, u, true), nil
 }
 
