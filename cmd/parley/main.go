@@ -39,6 +39,7 @@ Server:
   parley bench     run a benchmark (parley bench messaging -h)
   parley admin     the operator's business commands (parley admin help)
   parley license   licence keys of self-hosted deployments (parley license help)
+  parley revenue   replay the usage ledger under another pricing model (parley revenue help)
 
 Client (try two terminals with --profile alice / --profile bob):
   parley login, logout, whoami, profile, lookup, chats, chat, group,
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "license":
 		return license(args[1:], stdout, stderr)
+	case "revenue":
+		return revenue(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
