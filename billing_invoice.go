@@ -293,6 +293,10 @@ type Simulation struct {
 	Alt    billing.Revenue `json:"alt"`
 	Deltas []billing.Delta `json:"deltas"`
 	Note   string          `json:"note,omitempty"`
+	// Report has the three built-in regimes and the alternative side by
+	// side (billing.BuildReport), SVG its chart.
+	Report billing.Report `json:"report"`
+	SVG    string         `json:"svg"`
 }
 
 // Simulate replays the usage of from..to: the base is what each business
@@ -340,7 +344,20 @@ func (bl *Biller) Simulate(ctx context.Context, from, to billing.Period, card st
 	if err != nil {
 		return Simulation{}, err
 	}
-	s := Simulation{From: from, To: to, Base: base, Alt: alt, Deltas: billing.Compare(base, alt)}
+	baseCard := bl.cfg.DefaultCard
+	if baseCard == "" {
+		baseCard = billing.CardPerMessage26
+	}
+	rep, err := billing.BuildReport(cat, seq, billing.ReportOptions{Base: baseCard, Alt: card, From: from, To: to, Synthesize: o.Synthesize,
+		Others: []string{billing.CardConversation, billing.CardPerMessage25, billing.CardPerMessage26}})
+	if err != nil {
+		return Simulation{}, invalidField("model", err.Error())
+	}
+	var svg strings.Builder
+	if err := billing.WriteSVG(&svg, rep); err != nil {
+		return Simulation{}, fmt.Errorf("simulation chart: %w", err)
+	}
+	s := Simulation{From: from, To: to, Base: base, Alt: alt, Deltas: billing.Compare(base, alt), Report: rep, SVG: svg.String()}
 	if alt.Regime == billing.Conversation && len(conv) < len(base.ByBusiness) {
 		s.Note = "businesses on per-message pricing have no conversation events: each of their messages is counted as opening a conversation, an upper bound"
 	}

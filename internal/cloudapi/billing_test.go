@@ -276,6 +276,9 @@ func testBilling(t *testing.T, e *env) {
 	if sim.Base.Total != want || sim.Alt.Total != 100000 || len(sim.Deltas) != 1 || sim.Deltas[0].Change != -8000 {
 		t.Errorf("simulation: got base %d alt %d deltas %+v", sim.Base.Total, sim.Alt.Total, sim.Deltas)
 	}
+	if !strings.Contains(sim.SVG, "<svg") || len(sim.Report.Models) < 3 {
+		t.Errorf("simulation chart and report: got %.60q, %d models", sim.SVG, len(sim.Report.Models))
+	}
 }
 
 func TestRateCardsAdmin(t *testing.T) {
