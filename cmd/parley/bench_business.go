@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -62,9 +63,10 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 	codes := &benchCodes{m: map[string]string{}}
 	const adminTok = "bench-admin"
 	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN, AdminToken: adminTok, Codes: codes,
-		Logger:   slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		Business: parley.BusinessConfig{Throughput: 1_000_000, InboxPoll: 200 * time.Millisecond},
-		Webhooks: webhook.Options{PerBusiness: 16, Poll: 50 * time.Millisecond}})
+		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+		Business:     parley.BusinessConfig{Throughput: 1_000_000, InboxPoll: 200 * time.Millisecond},
+		Webhooks:     webhook.Options{PerBusiness: 16, Poll: 50 * time.Millisecond},
+		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/webhook"
 )
 
 func main() {
@@ -142,6 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.License.File, "license", getenv("PARLEY_LICENSE"), "licence file of a self-hosted enterprise deployment, verified at start; no seat limit when empty (env PARLEY_LICENSE)")
 	fs.StringVar(&o.License.PublicKeyFile, "license-pubkey", getenv("PARLEY_LICENSE_PUBKEY"), "vendor public key (PEM) to verify the licence with; the built-in one when empty (env PARLEY_LICENSE_PUBKEY)")
 	revenueFlags(fs, getenv, &o.Config.Revenue)
+	allow := fs.String("webhook-allow", getenv("PARLEY_WEBHOOK_ALLOW"), "non-public addresses webhooks may reach, comma-separated CIDR prefixes (e.g. 127.0.0.0/8 for local development); only public ones when empty (env PARLEY_WEBHOOK_ALLOW)")
 	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")
 	c := &o.Config
 	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", 5), "linked devices per account (env PARLEY_MAX_DEVICES)")
@@ -155,6 +157,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 		return err
 	}
 	c.MaxMedia = int64(maxMedia)
+	if *allow != "" {
+		p, err := webhook.ParseAllow(*allow)
+		if err != nil {
+			return err
+		}
+		o.WebhookAllow = p
+	}
 	if *routes != "" {
 		o.NATS.Routes = strings.Split(*routes, ",")
 	}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -61,6 +62,10 @@ type Options struct {
 	Business parley.BusinessConfig
 	// Webhooks configures webhook delivery; Now and Logger are filled in.
 	Webhooks webhook.Options
+	// WebhookAllow lists the non-public addresses (CIDR prefixes) that
+	// webhooks and their verification may reach; by default only public
+	// addresses are (SSRF). Tests and local development allow loopback.
+	WebhookAllow []netip.Prefix
 	// Stripe, with a Key, takes every payment through Stripe instead of
 	// the sandbox (unless Config.Channels.Payments is set).
 	Stripe stripe.Options
@@ -253,9 +258,12 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	// dispatcher.
 	wo := o.Webhooks
 	wo.Logger, wo.Now = log, o.Now
+	if wo.Allow == nil {
+		wo.Allow = o.WebhookAllow
+	}
 	disp := webhook.New(st, wo)
 	biz := parley.NewBusinesses(svc, o.Business, disp.Wake)
-	verifyClient := &http.Client{Timeout: 10 * time.Second}
+	verifyClient := webhook.NewClient(wo.Allow, 10*time.Second)
 	verify := func(ctx context.Context, url, token, challenge string) error {
 		return webhook.Verify(ctx, verifyClient, url, token, challenge)
 	}

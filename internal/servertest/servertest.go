@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -140,10 +141,12 @@ func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	codes := NewCodes()
 	o := server.Options{
-		Addr:    "127.0.0.1:0",
-		DataDir: t.TempDir(),
-		Logger:  slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Codes:   codes,
+		// Test webhook receivers listen on loopback.
+		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		Addr:         "127.0.0.1:0",
+		DataDir:      t.TempDir(),
+		Logger:       slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Codes:        codes,
 	}
 	for _, fn := range opts {
 		fn(&o)

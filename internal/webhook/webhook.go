@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -39,7 +40,10 @@ type Store interface {
 
 // Options configure a Dispatcher. Zero fields take the defaults beside them.
 type Options struct {
-	Client      *http.Client  // default: a client with no overall timeout (Timeout applies per attempt)
+	Client *http.Client // default: NewClient(Allow, 0); Timeout applies per attempt
+	// Allow lists the non-public addresses webhooks may reach (the guard
+	// refuses loopback, private and other special ranges otherwise).
+	Allow       []netip.Prefix
 	Timeout     time.Duration // one attempt; default 10s
 	PerBusiness int           // concurrent deliveries per business; default 4
 	Workers     int           // concurrent deliveries in all; default 256
@@ -57,13 +61,7 @@ type Options struct {
 
 func (o *Options) setDefaults() {
 	if o.Client == nil {
-		// Keep a connection per concurrent delivery to an endpoint alive:
-		// the default of 2 idle connections per host would redial for
-		// almost every webhook under load.
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 64
-		t.MaxIdleConns = 1024
-		o.Client = &http.Client{Transport: t, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		o.Client = NewClient(o.Allow, 0)
 	}
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Second
