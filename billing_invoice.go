@@ -58,8 +58,24 @@ func (bl *Biller) RunInvoices(ctx context.Context, p billing.Period) (InvoiceRun
 	if err != nil {
 		return InvoiceRun{}, fmt.Errorf("charge totals: %w", err)
 	}
-	run := InvoiceRun{Period: p, Currency: bl.cfg.Currency}
+	invs, total := BuildInvoices(p, ts, now)
+	run := InvoiceRun{Period: p, Currency: bl.cfg.Currency, Total: total}
+	if err := bl.b.st.CloseInvoicePeriod(ctx, p, invs, now); ErrorCode(err) == EConflict {
+		return InvoiceRun{}, periodClosed(p)
+	} else if err != nil {
+		return InvoiceRun{}, fmt.Errorf("close invoice period: %w", err)
+	}
+	run.Invoices = len(invs)
+	run.TookMS = time.Since(start).Milliseconds()
+	return run, nil
+}
+
+// BuildInvoices turns a period's charge totals (ChargeTotals, ordered by
+// business) into one invoice per business, and returns them with their
+// grand total. It is the pure part of RunInvoices.
+func BuildInvoices(p billing.Period, ts []ChargeTotal, now time.Time) ([]*Invoice, int64) {
 	var invs []*Invoice
+	var all int64
 	for i := 0; i < len(ts); {
 		j := i
 		for j < len(ts) && ts[j].BusinessID == ts[i].BusinessID {
@@ -69,17 +85,10 @@ func (bl *Biller) RunInvoices(ctx context.Context, p billing.Period) (InvoiceRun
 		cur := ts[i].Currency
 		invs = append(invs, &Invoice{BusinessID: ts[i].BusinessID, Period: p, Status: "closed", Currency: cur, Lines: lines,
 			Total: total, TotalMinor: billing.RoundMinor(total, cur), IssuedAt: now})
-		run.Total += total
+		all += total
 		i = j
 	}
-	if err := bl.b.st.CloseInvoicePeriod(ctx, p, invs, now); ErrorCode(err) == EConflict {
-		return InvoiceRun{}, periodClosed(p)
-	} else if err != nil {
-		return InvoiceRun{}, fmt.Errorf("close invoice period: %w", err)
-	}
-	run.Invoices = len(invs)
-	run.TookMS = time.Since(start).Milliseconds()
-	return run, nil
+	return invs, all
 }
 
 func periodClosed(p billing.Period) error {

@@ -55,3 +55,16 @@ func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets [
 	})
 	return inserted, wrap("seed usage", err)
 }
+
+// SeedBusinesses inserts businesses 1 to n (named bench-<id>, on the
+// pricing model SeedUsage gives them) that do not exist, for the billing
+// benchmark, in one statement.
+func (db *DB) SeedBusinesses(ctx context.Context, n int) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO businesses (id, name, app_secret, pricing_model)
+		SELECT i, 'bench-' || i, 'bench', CASE WHEN i % 10 = 0 THEN 'CBP' ELSE 'PMP' END FROM generate_series(1, $1::bigint) AS i
+		ON CONFLICT (id) DO NOTHING`, n)
+	if err == nil {
+		_, err = db.pool.Exec(ctx, `SELECT setval(pg_get_serial_sequence('businesses', 'id'), GREATEST((SELECT max(id) FROM businesses), 1))`)
+	}
+	return wrap("seed businesses", err)
+}

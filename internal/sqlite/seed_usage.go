@@ -62,3 +62,13 @@ func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets [
 	})
 	return inserted, wrap("seed usage", err)
 }
+
+// SeedBusinesses inserts businesses 1 to n (named bench-<id>, on the
+// pricing model SeedUsage gives them) that do not exist, for the billing
+// benchmark, in one statement.
+func (db *DB) SeedBusinesses(ctx context.Context, n int) error {
+	_, err := db.w.ExecContext(ctx, `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < ?1)
+		INSERT INTO businesses (id, name, app_secret, pricing_model) SELECT i, 'bench-' || i, 'bench',
+		CASE WHEN i % 10 = 0 THEN 'CBP' ELSE 'PMP' END FROM seq WHERE true ON CONFLICT (id) DO NOTHING`, n)
+	return wrap("seed businesses", err)
+}
