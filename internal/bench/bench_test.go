@@ -93,7 +93,10 @@ func TestRunSmall(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, inProcess(t), Options{Users: 6, GroupSize: 3, GroupRatio: 0.5, Duration: 300 * time.Millisecond,
-		Warmup: 100 * time.Millisecond, Concurrency: 3, Idle: 8, IdleSteps: 2, Parallel: 4, AckInterval: 20 * time.Millisecond})
+		Warmup: 100 * time.Millisecond, Concurrency: 3, Idle: 8, IdleSteps: 2, Parallel: 4, AckInterval: 20 * time.Millisecond,
+		// A fixed paced rate: half of a maximum measured on a loaded machine
+		// can round to no message at all in 300 ms.
+		Rate: 50})
 	if err != nil {
 		t.Fatalf("Run: %v", err)
 	}
