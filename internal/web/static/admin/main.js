@@ -5,6 +5,7 @@
 import { replace, toast, formatMoney } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
 import { dicts } from './i18n.js';
+import { revenue, revenueDicts } from './revenue.js';
 
 const REASONS = ['INCORRECT_CATEGORY', 'INVALID_FORMAT', 'PROMOTIONAL', 'ABUSIVE_CONTENT', 'SCAM'];
 
@@ -265,7 +266,7 @@ startConsole({
   name: 'Parley Admin',
   tokenKey: 'parley.admin.token',
   base: '',
-  dicts,
+  dicts: { en: { ...dicts.en, ...revenueDicts.en }, fr: { ...dicts.fr, ...revenueDicts.fr } },
   tokenHint: 'a.tokenhint',
   signIn,
   label: () => '',
@@ -274,5 +275,6 @@ startConsole({
     { id: 'review', title: 'nav.review', render: review },
     { id: 'moderation', title: 'nav.moderation', render: moderation },
     { id: 'money', title: 'nav.money', render: money },
+    { id: 'revenue', title: 'nav.revenue', render: revenue },
   ],
 });
