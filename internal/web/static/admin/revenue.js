@@ -7,7 +7,7 @@
 
 import { replace, toast } from '../shared/view.js';
 import { h, card, table, field, select, tag, action, errorMessage, when } from '../shared/console.js';
-import { format, micros } from '../shared/money.js';
+import { format, micros, decimal, parse, toJSON } from '../shared/money.js';
 import { stackedBars, hbars, pairedBars } from '../shared/charts.js';
 
 const MODELS = ['business_messaging', 'channel_subscriptions', 'channel_promotions', 'premium', 'donations'];
@@ -26,12 +26,16 @@ export const revenueDicts = {
     'rv.cardhint': 'One card version in the line format of docs/BILLING.md; an error names its line.', 'rv.uploadbtn': 'Upload',
     'rv.uploaded': 'Rate card {name} v{version} uploaded.',
     'rv.run': 'Invoice run', 'rv.runperiod': 'Month to invoice', 'rv.runbtn': 'Issue invoices',
-    'rv.ran': '{invoices} invoices for {period}, {total} in all ({ms} ms).', 'rv.invoices': 'Invoices for {period}',
+    'rv.ran': 'Invoices issued: {invoices} for {period}, {total} in all ({ms} ms).', 'rv.invoices': 'Invoices for {period}',
     'rv.noinvoices': 'No invoices for this month.', 'rv.invoice': 'Invoice', 'rv.status': 'Status', 'rv.issued': 'Issued',
     'rv.sim': 'What-if simulator', 'rv.simmodel': 'Alternative rate card', 'rv.simbtn': 'Simulate', 'rv.base': 'Today',
     'rv.alt': 'Alternative', 'rv.change': 'Change', 'rv.category': 'Category', 'rv.simtotal': 'Total',
     'rv.simchart': 'Revenue by category: today and the alternative', 'rv.deltas': 'Businesses that would pay more or less',
     'rv.nodeltas': 'No business would pay a different amount.', 'rv.badmonth': 'Choose a month.',
+    'rv.badamount': 'Enter an amount of 0 or more with at most 6 decimals.',
+    'bb.title': 'Billing', 'bb.mode': 'Payment mode', 'bb.mode.invoice': 'Invoice', 'bb.mode.prepaid': 'Prepaid',
+    'bb.mode.credit': 'Credit line', 'bb.credit': 'Credit limit', 'bb.card': 'Rate card', 'bb.nolimit': 'no limit',
+    'bb.figures': 'Balance {balance} · available {available} · spent this month {spend}',
   },
   fr: {
     'nav.revenue': 'Recettes',
@@ -46,12 +50,16 @@ export const revenueDicts = {
     'rv.cardhint': 'Une version de grille au format ligne de docs/BILLING.md ; une erreur indique sa ligne.', 'rv.uploadbtn': 'Téléverser',
     'rv.uploaded': 'Grille {name} v{version} téléversée.',
     'rv.run': 'Facturation du mois', 'rv.runperiod': 'Mois à facturer', 'rv.runbtn': 'Émettre les factures',
-    'rv.ran': '{invoices} factures pour {period}, {total} au total ({ms} ms).', 'rv.invoices': 'Factures de {period}',
+    'rv.ran': 'Factures émises : {invoices} pour {period}, {total} au total ({ms} ms).', 'rv.invoices': 'Factures de {period}',
     'rv.noinvoices': 'Aucune facture pour ce mois.', 'rv.invoice': 'Facture', 'rv.status': 'État', 'rv.issued': 'Émise le',
     'rv.sim': 'Simulateur « et si »', 'rv.simmodel': 'Autre grille tarifaire', 'rv.simbtn': 'Simuler', 'rv.base': 'Aujourd’hui',
     'rv.alt': 'Alternative', 'rv.change': 'Écart', 'rv.category': 'Catégorie', 'rv.simtotal': 'Total',
     'rv.simchart': 'Recettes par catégorie : aujourd’hui et l’alternative', 'rv.deltas': 'Entreprises qui paieraient plus ou moins',
     'rv.nodeltas': 'Aucune entreprise ne paierait un montant différent.', 'rv.badmonth': 'Choisissez un mois.',
+    'rv.badamount': 'Saisissez un montant positif ou nul, avec au plus 6 décimales.',
+    'bb.title': 'Facturation', 'bb.mode': 'Mode de paiement', 'bb.mode.invoice': 'Facture', 'bb.mode.prepaid': 'Prépayé',
+    'bb.mode.credit': 'Ligne de crédit', 'bb.credit': 'Plafond de crédit', 'bb.card': 'Grille tarifaire', 'bb.nolimit': 'sans limite',
+    'bb.figures': 'Solde {balance} · disponible {available} · dépensé ce mois-ci {spend}',
   },
 };
 
@@ -297,4 +305,43 @@ function simCard(api, t, cards, refresh, lang) {
   const el = card(t('rv.sim'), form, out);
   el.id = 'rv-sim';
   return el;
+}
+
+// ---- A business's billing (in the business's detail) ----------------------------
+
+// businessBilling is the operator's view of one business's billing: its
+// balance, and its payment mode, credit limit and rate card to change
+// (GET/PATCH /admin/v1/billing/businesses/{id}).
+export async function businessBilling(api, t, bizID, refresh) {
+  const lang = document.documentElement.lang || undefined;
+  const [b, cards] = await Promise.all([api.get(`/admin/v1/billing/businesses/${bizID}`), api.get('/admin/v1/billing/cards')]);
+  const names = [...new Set((cards.cards || []).map((c) => c.name))];
+  if (b.card && !names.includes(b.card)) names.unshift(b.card);
+  const mode = select(['invoice', 'prepaid', 'credit'].map((m) => [m, t('bb.mode.' + m)]), b.mode, { id: 'bb-mode' });
+  const limit = h('input#bb-credit', { type: 'text', inputmode: 'decimal', autocomplete: 'off', value: decimal(b.credit_limit_micros) });
+  const cardSel = select(names.map((n) => [n, n]), b.card, { id: 'bb-card' });
+  const limitField = field(t('bb.credit') + ' (' + b.currency + ')', limit);
+  const btn = h('button.btn.primary#bb-save', { type: 'submit' }, t('c.save'));
+  const form = h('form.stack#bb-form', {
+    novalidate: true,
+    onsubmit: (e) => {
+      e.preventDefault();
+      const v = parse(limit.value);
+      limitField.setError(v === null || v < 0n ? t('rv.badamount') : '');
+      if (v === null || v < 0n) return;
+      const body = {};
+      if (mode.value !== b.mode) body.mode = mode.value;
+      if (v !== micros(b.credit_limit_micros)) body.credit_limit_micros = toJSON(v);
+      if (cardSel.value && cardSel.value !== b.card) body.card = cardSel.value;
+      action(btn, async () => {
+        await api.patch(`/admin/v1/billing/businesses/${bizID}`, body);
+        toast(t('c.saved'));
+        refresh();
+      }, t).catch(() => {});
+    },
+  }, h('div.form-grid', field(t('bb.mode'), mode), limitField, field(t('bb.card'), cardSel)), h('div', btn));
+  const available = b.available_micros === null || b.available_micros === undefined ? t('bb.nolimit') : format(b.available_micros, b.currency, lang);
+  return h('div.stack#bb', h('h3', t('bb.title')),
+    h('p.muted', t('bb.figures', { balance: format(b.balance_micros, b.currency, lang), available,
+      spend: format((b.spend || {}).total_micros, b.currency, lang) })), form);
 }
