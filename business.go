@@ -96,6 +96,7 @@ type BusinessConfig struct {
 	TemplatePolicy   string
 	PromotionalWords []string      // flagged in UTILITY and AUTHENTICATION templates; default promotionalWords
 	InboxPoll        time.Duration // how often cloud inboxes are polled without a bus wake-up; default 1s
+	Billing          BillingConfig // rate cards, wallets, invoices (docs/BILLING.md)
 }
 
 func (c *BusinessConfig) setDefaults() {
@@ -155,6 +156,7 @@ type Businesses struct {
 	wake     chan int64 // number ids whose inbox has news
 	enqueued func()     // called after webhooks were enqueued
 	writes   chan *bizWrite
+	bill     *Biller
 }
 
 // NewBusinesses returns the business layer over svc. onEnqueue, if set,
@@ -165,9 +167,11 @@ func NewBusinesses(svc *Service, cfg BusinessConfig, onEnqueue func()) *Business
 	if onEnqueue == nil {
 		onEnqueue = func() {}
 	}
-	return &Businesses{svc: svc, st: svc.store, cfg: cfg, log: svc.log, now: svc.now,
+	b := &Businesses{svc: svc, st: svc.store, cfg: cfg, log: svc.log, now: svc.now,
 		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue,
 		writes: make(chan *bizWrite, 4096)}
+	b.bill = newBiller(b, cfg.Billing)
+	return b
 }
 
 // Config returns the effective configuration.

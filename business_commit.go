@@ -63,6 +63,7 @@ func (b *Businesses) commitLoop(ctx context.Context) {
 			all.Reach = append(all.Reach, w.batch.Reach...)
 			all.Webhooks = append(all.Webhooks, w.batch.Webhooks...)
 			all.Usage = append(all.Usage, w.batch.Usage...)
+			all.Charges = append(all.Charges, w.batch.Charges...)
 		}
 		start := time.Now()
 		err := b.st.CommitBusiness(context.WithoutCancel(ctx), all)

@@ -10,10 +10,10 @@ import (
 // that is what businesses' code matches on. internal/cloudapi writes it in
 // Meta's error shape; docs/BUSINESS.md lists the codes.
 type CloudError struct {
-	Code    int
-	Subcode int
-	Message string // Meta's title
-	Details string // error_data.details
+	Code    int    `json:"code"`
+	Subcode int    `json:"error_subcode,omitempty"`
+	Message string `json:"message"`           // Meta's title
+	Details string `json:"details,omitempty"` // error_data.details
 }
 
 func (e *CloudError) Error() string {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley/internal/billing"
 )
 
 // Run is the inbound pipeline of the cloud devices: it reads each business
@@ -163,6 +165,11 @@ func (b *Businesses) ProcessInbox(ctx context.Context, numberID int64) (int, err
 	if err != nil || len(entries) == 0 {
 		return 0, err
 	}
+	// The business's rating lock is held from the first rating to the
+	// commit: see bizBilling.
+	unlock := b.bill.lockRating(biz.ID)
+	committed := false
+	defer func() { unlock(!committed) }()
 	in := &inboundBatch{b: b, biz: biz, n: n, accounts: map[int64]Account{}, convs: map[int64]*Conversation{}}
 	ids := make([]int64, 0, len(entries))
 	for _, e := range entries {
@@ -177,12 +184,18 @@ func (b *Businesses) ProcessInbox(ctx context.Context, numberID int64) (int, err
 	if len(ids) == 0 {
 		return 0, nil // only receipts that overtook their messages' records: the next poll retries them
 	}
-	batch := &BusinessBatch{Messages: in.msgs, Webhooks: in.hooks, Usage: in.usage}
+	batch := &BusinessBatch{Messages: in.msgs, Webhooks: in.hooks, Usage: in.usage, Charges: in.charges}
 	for _, c := range in.convs {
 		batch.Conversations = append(batch.Conversations, *c)
 	}
 	if err := b.write(ctx, batch); err != nil {
 		return 0, fmt.Errorf("commit business batch: %w", err)
+	}
+	committed = true
+	if in.charged {
+		if err := b.bill.lowBalance(ctx, biz); err != nil {
+			b.log.Error("low balance check", "business", biz.ID, "err", err)
+		}
 	}
 	if err := b.svc.Ack(ctx, p, ids); err != nil {
 		return 0, fmt.Errorf("ack: %w", err)
@@ -198,6 +211,9 @@ type inboundBatch struct {
 	convs    map[int64]*Conversation
 	hooks    []*Webhook
 	usage    []*UsageEntry
+	charges  []billing.Charge
+	charged  bool  // a charge has an amount: check the low-balance threshold after the commit
+	amounts  *bool // the business's PricingAmounts, once read
 	msgs     []BusinessMessage
 }
 
@@ -410,11 +426,59 @@ func (in *inboundBatch) receipt(ctx context.Context, e Entry) (retry bool, err e
 			if err != nil {
 				return false, err
 			}
-			in.usage = append(in.usage, usageFor(in.biz, in.n, m, *conv, e.CreatedAt)...)
+			us := usageFor(in.biz, in.n, m, *conv, e.CreatedAt)
+			in.usage = append(in.usage, us...)
+			cs, err := in.b.bill.rateLocked(ctx, in.biz, us, m.ID)
+			if err != nil {
+				return false, err
+			}
+			in.charges = append(in.charges, cs...)
+			if len(cs) > 0 {
+				if err := in.price(ctx, st.Pricing, cs); err != nil {
+					return false, err
+				}
+			}
+		}
+		if status == "failed" {
+			in.b.bill.release(in.biz.ID, m.ID)
 		}
 		v := in.b.messagesValue(in.n)
 		v.Statuses = []StatusUpdate{st}
 		in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
 	}
 	return false, nil
+}
+
+// price adds the charged amount to a status's pricing object when the
+// business turned amounts on (BillingAccount.PricingAmounts).
+func (in *inboundBatch) price(ctx context.Context, p *Pricing, cs []billing.Charge) error {
+	var total int64
+	for _, c := range cs {
+		total += c.Amount
+	}
+	if total != 0 {
+		in.charged = true
+	}
+	if p == nil {
+		return nil
+	}
+	if in.amounts == nil {
+		a, err := in.b.bill.account(ctx, in.biz.ID)
+		if err != nil {
+			return err
+		}
+		in.amounts = &a.PricingAmounts
+	}
+	if !*in.amounts {
+		return nil
+	}
+	reason := cs[0].Reason
+	for _, c := range cs {
+		if c.Amount > 0 || !c.Reason.Free() {
+			reason = c.Reason
+		}
+	}
+	amount := billing.FormatMicros(total)
+	p.ParleyAmount, p.ParleyAmountMicros, p.ParleyCurrency, p.ParleyReason = &amount, &total, cs[0].Currency, string(reason)
+	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/internal/billing"
 )
 
 // OutboundMessage is a business's message, as the Cloud API surface
@@ -33,6 +35,39 @@ type TemplateSend struct {
 type Sent struct {
 	WaID      string
 	MessageID string
+	Quote     Quote // what the message costs when it is delivered
+}
+
+// DryRun answers what a message would cost and whether it would be
+// accepted, without sending it (POST /{version}/{id}/message_quotes).
+type DryRun struct {
+	Quote
+	To                  string      `json:"to"`
+	Allowed             bool        `json:"allowed"`
+	Refusal             *CloudError `json:"refusal"`
+	ServiceWindowOpen   bool        `json:"service_window_open"`
+	ServiceWindowUntil  *time.Time  `json:"service_window_until"`
+	FreeEntryPointOpen  bool        `json:"free_entry_point_open"`
+	FreeEntryPointUntil *time.Time  `json:"free_entry_point_until"`
+}
+
+// QuoteMessage runs a send's checks and prices it without sending: no
+// throughput token, hold or record is taken. A refusal by the rules is
+// reported in the result (Allowed false), not as an error.
+func (b *Businesses) QuoteMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (DryRun, error) {
+	d := &DryRun{}
+	_, err := b.send(ctx, biz, n, m, d)
+	if ce, ok := AsCloudError(err); ok {
+		d.Allowed, d.Refusal = false, ce
+		if d.Currency == "" {
+			d.Currency = b.bill.cfg.Currency
+		}
+		return *d, nil
+	} else if err != nil {
+		return DryRun{}, err
+	}
+	d.Allowed = true
+	return *d, nil
 }
 
 // cloudPrincipal is the principal of a number's cloud device.
@@ -53,12 +88,20 @@ func NewWamid() string { return "wamid." + randomHex(16) }
 // recipient without a Parley account is accepted, and a failed status
 // (131026) follows, as Meta does.
 func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (Sent, error) {
+	return b.send(ctx, biz, n, m, nil)
+}
+
+// send is SendMessage, or its dry run when dry is set: then it stops
+// before anything is written and fills dry in.
+func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage, dry *DryRun) (_ Sent, err error) {
 	if n.Status == NumberPaused {
 		return Sent{}, cloudErrDetails(MetaPolicyBlock, "Temporarily blocked for policies violations",
 			"This phone number is paused because of its quality rating")
 	}
-	if err := b.takeToken(n); err != nil {
-		return Sent{}, err
+	if dry == nil {
+		if err := b.takeToken(n); err != nil {
+			return Sent{}, err
+		}
 	}
 	digits := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
@@ -71,10 +114,16 @@ func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNu
 		return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("to: %q is not a valid phone number", m.To))
 	}
 	wamid := NewWamid()
-	sent := Sent{WaID: WaID(phone), MessageID: wamid}
 	now := b.now()
+	sent := Sent{WaID: WaID(phone), MessageID: wamid,
+		Quote: Quote{Currency: b.bill.cfg.Currency, Category: "service", Reason: "undeliverable"}}
+	if dry != nil {
+		dry.To = WaID(phone)
+	}
 	customer, err := b.st.GetAccountByPhone(ctx, phone)
-	if ErrorCode(err) == ENotFound {
+	if ErrorCode(err) == ENotFound && dry != nil {
+		return Sent{}, cloudErrDetails(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")
+	} else if ErrorCode(err) == ENotFound {
 		st := StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
 			Errors: []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
 		v := b.messagesValue(n)
@@ -91,6 +140,21 @@ func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNu
 		return Sent{}, err
 	}
 	inWin := b.inWindow(conv, now)
+	if dry != nil {
+		dry.ServiceWindowOpen = inWin
+		if !conv.LastInboundAt.IsZero() {
+			u := conv.LastInboundAt.Add(b.cfg.ServiceWindow)
+			dry.ServiceWindowUntil = &u
+		}
+		if in, _ := b.inEntryPoint(conv, now); in {
+			dry.FreeEntryPointOpen = true
+			u := conv.EntryPointUntil
+			if u.IsZero() {
+				u = now.Add(b.cfg.EntryPointWindow) // the reply opens it
+			}
+			dry.FreeEntryPointUntil = &u
+		}
+	}
 	category := "service"
 	if m.Template != nil {
 		t, err := b.st.FindTemplate(ctx, biz.ID, m.Template.Name, m.Template.Language)
@@ -141,6 +205,40 @@ func (b *Businesses) SendMessage(ctx context.Context, biz Business, n BusinessNu
 			opened = true
 			conv.ConversationUntil[category] = now.Add(24 * time.Hour)
 		}
+	}
+	if m.Kind == "" || m.Kind == KindMessage {
+		// Price it as the ledger will record it at delivery, and hold the
+		// amount (refusing it if the wallet or a budget cap cannot take it).
+		pm := BusinessMessage{ID: wamid, CustomerPhone: phone, Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened}
+		us := usageFor(biz, n, pm, conv, now)
+		if dry != nil {
+			s := b.bill.state(biz.ID)
+			s.mu.Lock()
+			q, err := b.bill.quoteLocked(ctx, s, biz, us)
+			if err == nil {
+				dry.Quote = q
+				if q.Amount > 0 {
+					err = b.bill.checkLocked(ctx, s, biz, q)
+				}
+			}
+			s.mu.Unlock()
+			return Sent{}, err
+		}
+		q, err := b.bill.reserve(ctx, biz, wamid, us)
+		if err != nil {
+			return Sent{}, err
+		}
+		sent.Quote = q
+		defer func() {
+			if err != nil {
+				b.bill.release(biz.ID, wamid)
+			}
+		}()
+	} else if dry != nil {
+		dry.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
+		return Sent{}, nil
+	} else {
+		sent.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
 	}
 	p := cloudPrincipal(n)
 	chat, err := b.svc.OpenDirect(ctx, p, customer.ID)

@@ -3,6 +3,8 @@ package parley
 import (
 	"context"
 	"time"
+
+	"github.com/parleyhq/parley/internal/billing"
 )
 
 // BusinessStore is everything business messaging persists: business
@@ -20,6 +22,7 @@ type BusinessStore interface {
 	WebhookStore
 	LedgerStore
 	LinkStore
+	BillingStore
 }
 
 // BusinessAccountStore holds businesses, numbers and tokens.
@@ -68,6 +71,10 @@ type BusinessBatch struct {
 	Reach         []Reach
 	Webhooks      []*Webhook    // known keys are skipped (ID stays 0)
 	Usage         []*UsageEntry // known keys are skipped (ID stays 0)
+	// Charges are the rated usage entries; a known key is skipped, and
+	// each new charge is debited from its business's wallet (created with
+	// the charge's currency if needed).
+	Charges []billing.Charge
 }
 
 // Reach is a number reaching a customer outside the service window.

@@ -41,6 +41,26 @@ type UsageEntry struct {
 	Billable    bool
 	MessageID   string
 	At          time.Time
+
+	// A money event of the channels or of the people-side models, mirrored
+	// from the money ledger (Store.AppendLedger): Event is the money
+	// ledger's kind (subscription_charge, operator_share, promotion_charge,
+	// promotion_settled, premium_charge, donation, ...), BusinessID 0, and
+	// the amount is in minor units. Key is "ledger:" + the money key.
+	AmountMinor int64
+	Currency    string
+	ChannelID   int64
+	Ref         string
+}
+
+// Messaging reports whether the event is one of business messaging's,
+// which the rating engine prices; money events carry their own amount.
+func (e UsageEvent) Messaging() bool {
+	switch e {
+	case UsageTemplateDelivered, UsageServiceMessage, UsageEntryPointMessage, UsageConversationOpened:
+		return true
+	}
+	return false
 }
 
 // countryOf returns the ISO region of an E.164 number, or "" if unknown.

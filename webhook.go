@@ -158,12 +158,18 @@ type (
 			Type string `json:"type"`
 		} `json:"origin"`
 	}
-	// Pricing is Meta's pricing object (never an amount).
+	// Pricing is Meta's pricing object. Meta's never has an amount; a
+	// business that turns BillingAccount.PricingAmounts on gets the charged
+	// amount in the parley_ fields, on the status that was charged.
 	Pricing struct {
-		Billable     bool   `json:"billable"`
-		PricingModel string `json:"pricing_model"`
-		Category     string `json:"category"`
-		Type         string `json:"type,omitempty"`
+		Billable           bool    `json:"billable"`
+		PricingModel       string  `json:"pricing_model"`
+		Category           string  `json:"category"`
+		Type               string  `json:"type,omitempty"`
+		ParleyAmount       *string `json:"parley_amount,omitempty"`
+		ParleyAmountMicros *int64  `json:"parley_amount_micros,omitempty"`
+		ParleyCurrency     string  `json:"parley_currency,omitempty"`
+		ParleyReason       string  `json:"parley_reason,omitempty"`
 	}
 	// WebhookError is an error in a status or message.
 	WebhookError struct {

@@ -66,8 +66,10 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	h("GET /admin/v1/templates", reviewQueue(b))
 	h("POST /admin/v1/templates/{id}/review", review(b))
 	h("GET /admin/v1/businesses/{id}/usage", usage(b))
+	h("GET /admin/v1/usage", usage(b))
 	h("GET /admin/v1/businesses/{id}/webhooks", webhooks(b))
 	h("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
+	billingRoutes(h, b) // billing.go
 	h("/admin/", func(w http.ResponseWriter, r *http.Request) error {
 		return parley.Errorf(parley.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
 	})
@@ -461,13 +463,20 @@ type Usage struct {
 	Billable    bool      `json:"billable"`
 	MessageID   string    `json:"message_id"`
 	At          time.Time `json:"at"`
+	AmountMinor int64     `json:"amount_minor,omitempty"` // money events (subscriptions, premium, donations)
+	Currency    string    `json:"currency,omitempty"`
+	ChannelID   int64     `json:"channel_id,omitempty"`
+	Ref         string    `json:"ref,omitempty"`
 }
 
 func usage(b *parley.Businesses) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r, "id")
-		if err != nil {
-			return err
+		var id int64 // 0: the whole ledger, money events included
+		if r.PathValue("id") != "" {
+			var err error
+			if id, err = pathID(r, "id"); err != nil {
+				return err
+			}
 		}
 		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 		us, err := b.Usage(r.Context(), id, after, 10000)
@@ -477,7 +486,8 @@ func usage(b *parley.Businesses) handlerFunc {
 		out := []Usage{}
 		for _, u := range us {
 			out = append(out, Usage{ID: u.ID, Key: u.Key, NumberID: u.NumberID, Event: string(u.Event), Category: u.Category,
-				Country: u.Country, PricingType: u.PricingType, Model: u.Model, Billable: u.Billable, MessageID: u.MessageID, At: u.At})
+				Country: u.Country, PricingType: u.PricingType, Model: u.Model, Billable: u.Billable, MessageID: u.MessageID, At: u.At,
+				AmountMinor: u.AmountMinor, Currency: u.Currency, ChannelID: u.ChannelID, Ref: u.Ref})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"usage": out})
 		return nil

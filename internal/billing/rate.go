@@ -187,6 +187,11 @@ func (m *Month) Volume(country string, cat Category) int64 { return m.vol[volKey
 // decide applies the regime: the category to price and the charged
 // reason, or a free reason.
 func decide(r Regime, u Usage) (Category, Reason) {
+	switch u.Event {
+	case TemplateDelivered, ServiceMessage, EntryPointMessage, ConversationOpened:
+	default:
+		return u.Category, ReasonNotMetered // a money event of the usage ledger carries its own amount
+	}
 	if u.PricingType == TypeFreeEntryPoint || u.Event == EntryPointMessage {
 		return u.Category, ReasonFreeEntryPoint
 	}

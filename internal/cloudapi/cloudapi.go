@@ -69,6 +69,7 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	a("POST /{version}/{id}/ctwa_links", createLink(b))
 	a("GET /{version}/{id}/ctwa_links", listLinks(b))
 	consoleRoutes(a, b) // the business console's additions (console.go)
+	billingRoutes(a, b) // quotes, wallet, invoices, rated ledger (billing.go)
 	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		return &parley.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
 	}))

@@ -265,6 +265,9 @@ func sendMessage(b *parley.Businesses) bizFunc {
 		if err != nil {
 			return err
 		}
+		// The price travels in a header: Meta's body has no room for it, and
+		// clients that refuse unknown fields must keep working.
+		w.Header().Set("Parley-Price", sent.Quote.Header())
 		type msg struct {
 			ID            string `json:"id"`
 			MessageStatus string `json:"message_status,omitempty"`

@@ -209,6 +209,13 @@ func (db *DB) AppendLedger(ctx context.Context, es []*parley.LedgerEntry) (int, 
 				return err
 			}
 			n++
+			// Mirrored into the usage ledger: every billable event is there.
+			if _, err := tx.Exec(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
+				pricing_type, model, billable, message_id, at, amount_minor, currency, channel_id, ref)
+				VALUES ($1, 0, 0, $2, '', '', '', '', $3, '', $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING`,
+				"ledger:"+e.Key, e.Kind, e.Minor != 0, ts(e.At), e.Minor, e.Currency, e.ChannelID, e.Ref); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -492,11 +492,11 @@ func (db *DB) AppendUsage(ctx context.Context, us []*parley.UsageEntry) (int, er
 // ListUsage returns ledger entries.
 func (db *DB) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]parley.UsageEntry, error) {
 	us, err := queryAll(ctx, db.r, `SELECT id, key, business_id, number_id, event, category, country, pricing_type, model,
-		billable, message_id, at FROM usage_ledger WHERE (? = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
+		billable, message_id, at, amount_minor, currency, channel_id, ref FROM usage_ledger WHERE (? = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
 		func(sc scanner) (parley.UsageEntry, error) {
 			var u parley.UsageEntry
 			err := sc.Scan(&u.ID, &u.Key, &u.BusinessID, &u.NumberID, &u.Event, &u.Category, &u.Country, &u.PricingType,
-				&u.Model, &u.Billable, &u.MessageID, tcol(&u.At))
+				&u.Model, &u.Billable, &u.MessageID, tcol(&u.At), &u.AmountMinor, &u.Currency, &u.ChannelID, &u.Ref)
 			return u, err
 		}, businessID, businessID, after, limit)
 	return us, wrap("list usage", err)
@@ -664,7 +664,7 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 				return err
 			}
 		}
-		return nil
+		return commitCharges(ctx, tx, b.Charges)
 	})
 	return wrap("commit business", err)
 }

@@ -207,6 +207,13 @@ func (db *DB) AppendLedger(ctx context.Context, es []*parley.LedgerEntry) (int, 
 				return err
 			}
 			n++
+			// Mirrored into the usage ledger: every billable event is there.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
+				pricing_type, model, billable, message_id, at, amount_minor, currency, channel_id, ref)
+				VALUES (?, 0, 0, ?, '', '', '', '', ?, '', ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+				"ledger:"+e.Key, e.Kind, e.Minor != 0, ns(e.At), e.Minor, e.Currency, e.ChannelID, e.Ref); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -522,6 +522,20 @@ func testChannelSubscriptions(t *testing.T, s parley.Store) {
 	all, err := s.ChannelLedger(ctx, 0, es[0].ID, 10)
 	ok(t, "ledger after", err)
 	wantDiff(t, "ledger after the first", all, []parley.LedgerEntry{*es[1]})
+	// Each money entry is in the usage ledger too, once, with its amount.
+	us, err := s.ListUsage(ctx, 0, 0, 100)
+	ok(t, "list usage", err)
+	var mirrored []parley.UsageEntry
+	for _, u := range us {
+		if u.ChannelID == ch.ID {
+			u.ID = 0
+			mirrored = append(mirrored, u)
+		}
+	}
+	wantDiff(t, "usage ledger mirror", mirrored, []parley.UsageEntry{
+		{Key: "ledger:k1", Event: "subscription_charge", Billable: true, At: t0, AmountMinor: 100, Currency: "USD", ChannelID: ch.ID, Ref: "s"},
+		{Key: "ledger:k2", Event: "operator_share", Billable: true, At: t0, AmountMinor: 30, Currency: "USD", ChannelID: ch.ID, Ref: "s"},
+	})
 }
 
 func testChannelPromotions(t *testing.T, s parley.Store) {

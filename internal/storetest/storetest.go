@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"MissingReferences", testMissingReferences},
 	}
 	tests = append(tests, businessTests...)
+	tests = append(tests, billingTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))
