@@ -250,6 +250,8 @@ function simCard(api, t, cards, refresh, lang) {
   const model = select(names.map((n) => [n, n]), f.model || names[names.length - 1], { id: 'sim-model' });
   const btn = h('button.btn.primary#sim-run', { type: 'submit' }, t('rv.simbtn'));
   const modelField = field(t('rv.simmodel'), model);
+  const fromField = field(t('rv.from'), from);
+  const toField = field(t('rv.to'), to);
   const out = h('div.stack#sim-result', { 'aria-live': 'polite' });
   const show = (r) => {
     const cur = r.currency || (r.base && r.base.currency) || 'USD';
@@ -289,18 +291,20 @@ function simCard(api, t, cards, refresh, lang) {
     onsubmit: async (e) => {
       e.preventDefault();
       state.simForm = { from: from.value, to: to.value, model: model.value };
-      modelField.setError('');
+      for (const f of [fromField, toField, modelField]) f.setError('');
       btn.disabled = true;
       try {
         state.sim = await api.post('/admin/v1/billing/simulate', { from: from.value, to: to.value, model: model.value });
         show(state.sim);
       } catch (err) {
-        modelField.setError(errorMessage(err));
+        // The server names the field it refuses.
+        const which = { from: fromField, to: toField }[(err.details || {}).field] || modelField;
+        which.setError(errorMessage(err));
       } finally {
         btn.disabled = false;
       }
     },
-  }, h('div.form-grid', field(t('rv.from'), from), field(t('rv.to'), to), modelField), h('div', btn));
+  }, h('div.form-grid', fromField, toField, modelField), h('div', btn));
   if (state.sim) show(state.sim);
   const el = card(t('rv.sim'), form, out);
   el.id = 'rv-sim';

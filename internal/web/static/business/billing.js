@@ -17,7 +17,9 @@ export const billingDicts = {
     'nav.billing': 'Billing',
     'bl.wallet': 'Wallet', 'bl.balance': 'Balance', 'bl.available': 'Available', 'bl.held': 'Held for messages in flight',
     'bl.creditlimit': 'Credit limit', 'bl.mode': 'Payment mode', 'bl.card': 'Rate card', 'bl.lowbalance': 'Low-balance alert below',
-    'mode.invoice': 'Invoice (pay at the end of the month)', 'mode.prepaid': 'Prepaid (wallet)', 'mode.credit': 'Credit line',
+    'mode.invoice': 'Invoice', 'mode.prepaid': 'Prepaid', 'mode.credit': 'Credit line',
+    'modehelp.invoice': 'You pay an invoice after each month.', 'modehelp.prepaid': 'Messages are paid from the wallet; top it up before it runs out.',
+    'modehelp.credit': 'Messages are paid from the wallet, which may go below zero down to the credit limit.',
     'bl.low': 'Your available balance is below your alert threshold.',
     'bl.topup': 'Top up', 'bl.amount': 'Amount ({currency})', 'bl.method': 'Payment method', 'bl.methodhint': 'A saved card reference, such as pm_card_visa.',
     'bl.nolimit': 'No limit', 'bl.added': 'Added {amount}.',
@@ -38,7 +40,9 @@ export const billingDicts = {
     'nav.billing': 'Facturation',
     'bl.wallet': 'Portefeuille', 'bl.balance': 'Solde', 'bl.available': 'Disponible', 'bl.held': 'Réservé pour les messages en cours',
     'bl.creditlimit': 'Plafond de crédit', 'bl.mode': 'Mode de paiement', 'bl.card': 'Grille tarifaire', 'bl.lowbalance': 'Alerte de solde bas sous',
-    'mode.invoice': 'Facture (paiement en fin de mois)', 'mode.prepaid': 'Prépayé (portefeuille)', 'mode.credit': 'Ligne de crédit',
+    'mode.invoice': 'Facture', 'mode.prepaid': 'Prépayé', 'mode.credit': 'Ligne de crédit',
+    'modehelp.invoice': 'Vous réglez une facture après chaque mois.', 'modehelp.prepaid': 'Les messages sont payés depuis le portefeuille ; rechargez-le avant qu’il soit vide.',
+    'modehelp.credit': 'Les messages sont payés depuis le portefeuille, qui peut passer sous zéro jusqu’au plafond de crédit.',
     'bl.low': 'Votre solde disponible est sous votre seuil d’alerte.',
     'bl.topup': 'Recharger', 'bl.amount': 'Montant ({currency})', 'bl.method': 'Moyen de paiement', 'bl.methodhint': 'Une référence de carte enregistrée, par exemple pm_card_visa.',
     'bl.nolimit': 'Sans limite', 'bl.added': '{amount} ajoutés.',
@@ -61,7 +65,7 @@ export const billingDicts = {
 // plain link cannot carry the Authorization header. The link keeps the
 // object URL afterwards (data-ready), so a second click saves it again.
 export function downloadLink(api, path, name, label, props = {}) {
-  const a = h('a.btn.download', { href: '#', ...props }, label);
+  const a = h('a.btn.download', { href: '#', 'data-path': path, ...props }, label);
   a.addEventListener('click', async (e) => {
     if (a.dataset.ready === 'true') return;
     e.preventDefault();
@@ -70,6 +74,8 @@ export function downloadLink(api, path, name, label, props = {}) {
       const blob = await res.blob();
       a.href = URL.createObjectURL(blob);
       a.download = name;
+      a.dataset.bytes = String(blob.size);
+      a.dataset.type = blob.type;
       a.dataset.ready = 'true';
       a.click();
     } catch (err) {
@@ -103,7 +109,7 @@ export async function billing(ctx, api, t, refresh) {
       h('div.figure.card', h('span.muted', t('bl.available')), h('strong#bl-available', unlimited ? t('bl.nolimit') : money(b.available_micros))),
       h('div.figure.card', h('span.muted', t('bl.held')), h('strong#bl-held', money(b.held_micros)))),
     h('dl.facts',
-      h('dt', t('bl.mode')), h('dd#bl-mode', tag(b.mode, t('mode.' + b.mode))),
+      h('dt', t('bl.mode')), h('dd#bl-mode', tag(b.mode, t('mode.' + b.mode)), ' ', h('span.muted', t('modehelp.' + b.mode))),
       micros(b.credit_limit_micros) > 0n || b.mode === 'credit' ? [h('dt', t('bl.creditlimit')), h('dd#bl-credit', money(b.credit_limit_micros))] : null,
       b.card ? [h('dt', t('bl.card')), h('dd#bl-card', h('code', b.card))] : null));
 
