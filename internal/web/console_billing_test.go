@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
 )
@@ -66,9 +67,8 @@ type billingView struct {
 
 // seedUsage approves two templates and sends them to people who receive
 // them, so that the business has rated marketing and utility spend.
-func seedUsage(t *testing.T, e *consoleEnv, people int) {
+func seedUsage(t *testing.T, e *consoleEnv, people int) (again func()) {
 	t.Helper()
-	ctx := context.Background()
 	for _, tp := range []struct{ name, category, text string }{
 		{"spring_sale", "MARKETING", "Hi {{1}}, 20% off all shoes this week."},
 		{"order_update", "UTILITY", "Your order {{1}} has shipped."},
@@ -85,25 +85,41 @@ func seedUsage(t *testing.T, e *consoleEnv, people int) {
 			"type": "template", "template": map[string]any{"name": name, "language": map[string]any{"code": "en_US"},
 				"components": []any{map[string]any{"type": "body", "parameters": []any{map[string]any{"type": "text", "text": param}}}}}}, nil)
 	}
+	clients := make([]*client.Client, people)
 	for i := range people {
-		phone := fmt.Sprintf("+1415555082%d", i)
-		c := e.person(phone)
-		send(phone, "spring_sale", "Ana")
-		if i%2 == 0 {
-			send(phone, "order_update", fmt.Sprintf("A-%d", 100+i))
+		clients[i] = e.person(fmt.Sprintf("+1415555082%d", i))
+	}
+	again = func() {
+		t.Helper()
+		for i, c := range clients {
+			sendTo(t, c, i, send)
 		}
-		// The person's phone takes its inbox: the templates are delivered.
-		es, err := c.Pending(ctx, 0, 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids := make([]int64, len(es))
-		for j, en := range es {
-			ids[j] = en.ID
-		}
-		if err := c.Ack(ctx, ids...); err != nil {
-			t.Fatal(err)
-		}
+	}
+	again()
+	return again
+}
+
+// sendTo sends person i a marketing template, and every other one a
+// utility template too, and acknowledges them from their phone.
+func sendTo(t *testing.T, c *client.Client, i int, send func(to, name, param string)) {
+	t.Helper()
+	phone := fmt.Sprintf("+1415555082%d", i)
+	send(phone, "spring_sale", "Ana")
+	if i%2 == 0 {
+		send(phone, "order_update", fmt.Sprintf("A-%d", 100+i))
+	}
+	// The person's phone takes its inbox: the templates are delivered.
+	ctx := context.Background()
+	es, err := c.Pending(ctx, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]int64, len(es))
+	for j, en := range es {
+		ids[j] = en.ID
+	}
+	if err := c.Ack(ctx, ids...); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -136,7 +152,7 @@ func TestConsoleBilling(t *testing.T) {
 	t.Parallel()
 	clock := &servertest.Clock{}
 	e := newConsoleEnv(t, servertest.WithClock(clock))
-	seedUsage(t, e, 3)
+	again := seedUsage(t, e, 3)
 	// Three marketing and two utility templates, each rated at delivery on
 	// the built-in per-message-2026-10 card's default market (the people
 	// are +1 415: no price of their own): 3 × 0.05 and 2 × 0.008.
@@ -286,6 +302,9 @@ func TestConsoleBilling(t *testing.T) {
 	biz.WaitText("#bl-wallet", "Solde")
 
 	if dir := os.Getenv("PARLEY_SCREENSHOTS"); dir != "" {
+		// Usage in the new month too, for the pictures.
+		again()
+		waitBilling(t, e, "spend in the new month", func(b billingView) bool { return b.Spend.ByCategory["utility"] == 16_000 })
 		billingScreenshots(t, b, e, dir)
 	}
 }
@@ -309,6 +328,9 @@ func billingScreenshots(t *testing.T, b *webtest.Browser, e *consoleEnv, dir str
 			signIn(p, e.srv.URL+"/"+s.console+"/", s.token)
 			goTo(p, s.section)
 			if s.scroll != "" {
+				setMonth(p, "#sim-from", time.Now().Format("2006-01"))
+				setMonth(p, "#sim-to", time.Now().Format("2006-01"))
+				p.Select("#sim-model", "conversation-2024")
 				p.Click("#sim-run")
 				p.WaitVisible("#sim-chart")
 				webtest.Eval[bool](p, fmt.Sprintf(`(document.querySelector(%q).scrollIntoView(), true)`, s.scroll))
