@@ -178,9 +178,17 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	}
 	token := "pt_" + base64.RawURLEncoding.EncodeToString(tok)
 	dev := Device{AccountID: acct.ID, Name: deviceName, PublicKey: publicKey, CreatedAt: now, LastActiveAt: now}
-	if err := s.store.CreateDevice(ctx, &dev, TokenHash(token), s.cfg.MaxDevices); err != nil {
+	pk, err := s.accountPerks(ctx, acct.ID) // premium members link more devices
+	if err != nil {
+		return Session{}, err
+	}
+	if err := s.store.CreateDevice(ctx, &dev, TokenHash(token), pk.MaxDevices); err != nil {
 		if ErrorCode(err) == ELimit {
-			return Session{}, &Error{Code: ELimit, Message: fmt.Sprintf("an account may link at most %d devices; unlink one first", s.cfg.MaxDevices), Details: map[string]any{"limit": s.cfg.MaxDevices}}
+			if prem := s.perks(true).MaxDevices; s.cfg.Revenue.Premium.Enabled && prem > pk.MaxDevices {
+				return Session{}, &Error{Code: EPremiumRequired, Message: fmt.Sprintf("an account may link at most %d devices; unlink one first, or become a premium member to link up to %d", pk.MaxDevices, prem),
+					Details: map[string]any{"limit": pk.MaxDevices, "premium_limit": prem}}
+			}
+			return Session{}, &Error{Code: ELimit, Message: fmt.Sprintf("an account may link at most %d devices; unlink one first", pk.MaxDevices), Details: map[string]any{"limit": pk.MaxDevices}}
 		}
 		return Session{}, fmt.Errorf("create device: %w", err)
 	}

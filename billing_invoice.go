@@ -369,3 +369,98 @@ func (bl *Biller) actual(ctx context.Context, from, to billing.Period) (billing.
 	}
 	return r, nil
 }
+
+// Audit is a re-rating of a period's usage ledger from scratch compared
+// with the charges stored when it was rated live.
+type Audit struct {
+	Period     billing.Period `json:"period"`
+	Entries    int64          `json:"entries"`
+	Stored     int64          `json:"stored_micros"`
+	Rerated    int64          `json:"rerated_micros"`
+	Mismatches []string       `json:"mismatches"` // keys whose amount or reason differ, or that are missing
+}
+
+// Audit re-rates the usage ledger of period p with the cards in effect
+// (a pure function of the ledger) and compares it, charge by charge,
+// with the stored rated ledger.
+func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
+	if err := bl.load(ctx); err != nil {
+		return Audit{}, err
+	}
+	bizs := map[int64]Business{}
+	stored := map[string]billing.Charge{}
+	var after int64
+	for {
+		cs, err := bl.b.st.ListCharges(ctx, 0, p, after, 5000)
+		if err != nil {
+			return Audit{}, err
+		}
+		for _, c := range cs {
+			after = c.ID
+			stored[c.Key] = c.Charge
+		}
+		if len(cs) < 5000 {
+			break
+		}
+	}
+	a := Audit{Period: p, Mismatches: []string{}}
+	months := map[int64]*billing.Month{}
+	var ferr error
+	err := bl.usageBetween(ctx, p, p, func(u billing.Usage) {
+		if ferr != nil {
+			return
+		}
+		biz, ok := bizs[u.BusinessID]
+		if !ok {
+			if biz, ferr = bl.b.st.GetBusiness(ctx, u.BusinessID); ferr != nil {
+				return
+			}
+			bizs[u.BusinessID] = biz
+		}
+		card, err := bl.cardAt(ctx, biz, u.At)
+		if err != nil {
+			ferr = err
+			return
+		}
+		m := months[u.BusinessID]
+		if m == nil {
+			m = billing.NewMonth(u.BusinessID, p)
+			months[u.BusinessID] = m
+		}
+		c, err := m.Rate(card, u)
+		if err != nil {
+			ferr = err
+			return
+		}
+		if c.Reason == billing.ReasonDuplicate {
+			return
+		}
+		a.Entries++
+		a.Rerated += c.Amount
+		s, ok := stored[c.Key]
+		if !ok || s.Amount != c.Amount || s.Reason != c.Reason || s.Version != c.Version || s.Card != c.Card {
+			a.Mismatches = append(a.Mismatches, c.Key)
+		}
+		delete(stored, c.Key)
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return Audit{}, err
+	}
+	for k := range stored {
+		a.Mismatches = append(a.Mismatches, k) // a charge without its ledger entry
+	}
+	var total int64
+	ts, err := bl.b.st.ChargeTotals(ctx, 0, p, p)
+	if err != nil {
+		return Audit{}, err
+	}
+	for _, t := range ts {
+		total += t.Amount
+	}
+	a.Stored = total
+	slices.Sort(a.Mismatches)
+	return a, nil
+}

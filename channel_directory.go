@@ -50,7 +50,7 @@ func (s *Service) Directory(ctx context.Context, p Principal, r DirectoryRequest
 		return nil, fmt.Errorf("directory: %w", err)
 	}
 	vs, err := s.channelViews(ctx, p, cs)
-	if err != nil || r.Offset > 0 {
+	if err != nil || r.Offset > 0 || s.cfg.Revenue.Nonprofit { // no promoted results without ads
 		return vs, err
 	}
 	// The first page starts with up to two promoted channels that match

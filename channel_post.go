@@ -541,7 +541,8 @@ func (s *Service) ForwardPost(ctx context.Context, p Principal, id, seq int64) (
 }
 
 // SweepChannels purges posts older than the channel retention, with their
-// reactions, votes and views. RunChannels calls it.
+// reactions, votes and views, renews subscriptions, premium memberships
+// and monthly donations, and records owner payouts. RunChannels calls it.
 func (s *Service) SweepChannels(ctx context.Context) error {
 	before := s.now().Add(-s.chCfg().Retention)
 	for {
@@ -553,7 +554,10 @@ func (s *Service) SweepChannels(ctx context.Context) error {
 			break
 		}
 	}
-	return s.renewSubscriptions(ctx)
+	if err := s.renewSubscriptions(ctx); err != nil {
+		return err
+	}
+	return s.sweepPeople(ctx) // premium, monthly donations, owner payouts
 }
 
 // RunChannels runs the channel sweeper every ChannelConfig.SweepInterval

@@ -426,8 +426,12 @@ func promotionView(p Promotion) PromotionView {
 
 // Promote buys promoted directory placement for days (1..90) with a budget
 // (owner only), charged up front; each impression costs
-// ChannelConfig.ImpressionCost until the budget is spent.
+// ChannelConfig.ImpressionCost until the budget is spent. Errors also:
+// EAdsDisabled in nonprofit mode.
 func (s *Service) Promote(ctx context.Context, p Principal, id int64, days int, budgetMinor int64, method string) (PromotionView, error) {
+	if err := s.adsOff(); err != nil {
+		return PromotionView{}, err
+	}
 	c, _, err := s.adminChannel(ctx, p, id, true)
 	if err != nil {
 		return PromotionView{}, err

@@ -34,6 +34,7 @@ type Click struct {
 }
 
 // CreateLink creates a click-to-chat link for one of the business's numbers.
+// In nonprofit mode a link with an ad source is refused.
 func (b *Businesses) CreateLink(ctx context.Context, biz Business, numberID int64, prefill string, source *Referral) (Link, error) {
 	n, err := b.OwnNumber(ctx, biz, numberID)
 	if err != nil {
@@ -44,6 +45,9 @@ func (b *Businesses) CreateLink(ctx context.Context, biz Business, numberID int6
 	}
 	if source != nil && source.SourceType == "" {
 		source.SourceType = "ad"
+	}
+	if source != nil && source.SourceType == "ad" && b.svc.Nonprofit() {
+		return Link{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "ads_disabled: this server runs in nonprofit mode, without ads; a link cannot have an ad source")
 	}
 	for range 5 {
 		l := Link{BusinessID: biz.ID, NumberID: n.ID, Code: strings.ToLower(randomHex(5)), Prefill: prefill, Source: source, CreatedAt: b.now()}
@@ -62,13 +66,19 @@ func (b *Businesses) Links(ctx context.Context, businessID int64) ([]Link, error
 }
 
 // OpenLink records a click on the link and returns the link, the click id
-// and the number to chat with. ENotFound for an unknown code.
+// and the number to chat with. ENotFound for an unknown code,
+// EAdsDisabled for a link with an ad source in nonprofit mode.
 func (b *Businesses) OpenLink(ctx context.Context, code string) (Link, Click, BusinessNumber, error) {
 	l, err := b.st.LinkByCode(ctx, strings.ToLower(code))
 	if ErrorCode(err) == ENotFound {
 		return Link{}, Click{}, BusinessNumber{}, Errorf(ENotFound, "no such link")
 	} else if err != nil {
 		return Link{}, Click{}, BusinessNumber{}, err
+	}
+	if l.Source != nil && l.Source.SourceType == "ad" {
+		if err := b.svc.adsOff(); err != nil { // a link made before nonprofit mode
+			return Link{}, Click{}, BusinessNumber{}, err
+		}
 	}
 	n, err := b.st.GetNumber(ctx, l.NumberID)
 	if err != nil {

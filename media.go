@@ -124,10 +124,14 @@ func (s *Service) storeMedia(ctx context.Context, p Principal, contentType strin
 				Details: map[string]any{"detected": got}}
 		}
 	}
-	sum, size, err := s.blobs.Put(ctx, br, s.cfg.MaxMedia)
+	pk, err := s.accountPerks(ctx, p.AccountID) // premium members upload larger files
+	if err != nil {
+		return Media{}, err
+	}
+	sum, size, err := s.blobs.Put(ctx, br, pk.MaxMediaBytes)
 	if err != nil {
 		if ErrorCode(err) == ETooLarge {
-			return Media{}, &Error{Code: ETooLarge, Message: fmt.Sprintf("media is larger than %d bytes", s.cfg.MaxMedia), Details: map[string]any{"limit": s.cfg.MaxMedia}}
+			return Media{}, s.mediaTooLarge(pk.MaxMediaBytes)
 		}
 		return Media{}, fmt.Errorf("put blob: %w", err)
 	}
@@ -140,4 +144,21 @@ func (s *Service) storeMedia(ctx context.Context, p Principal, contentType strin
 		return Media{}, fmt.Errorf("create media: %w", err)
 	}
 	return m, nil
+}
+
+// mediaTooLarge is the error for an upload over limit, the caller's
+// limit: EPremiumRequired if premium members may upload more, else
+// ETooLarge.
+func (s *Service) mediaTooLarge(limit int64) error {
+	if prem := s.cfg.Revenue.Premium.MaxMedia; s.cfg.Revenue.Premium.Enabled && prem > limit {
+		return &Error{Code: EPremiumRequired, Message: fmt.Sprintf("media is larger than %d bytes; premium members may upload up to %d bytes", limit, prem),
+			Details: map[string]any{"limit": limit, "premium_limit": prem}}
+	}
+	return &Error{Code: ETooLarge, Message: fmt.Sprintf("media is larger than %d bytes", limit), Details: map[string]any{"limit": limit}}
+}
+
+// MediaTooLarge is the error for an upload by accountID that is over the
+// account's limit, for adapters that cut the body off first.
+func (s *Service) MediaTooLarge(ctx context.Context, accountID int64) error {
+	return s.mediaTooLarge(s.MediaLimit(ctx, accountID))
 }

@@ -18,6 +18,7 @@ type Profile struct {
 	About       string     `json:"about"`
 	HasAvatar   bool       `json:"has_avatar"`
 	LastSeen    *time.Time `json:"last_seen,omitempty"`
+	Premium     bool       `json:"premium,omitempty"` // the premium badge
 }
 
 // Privacy is an account's privacy settings.
@@ -55,6 +56,11 @@ func (s *Service) canSee(ctx context.Context, viewer int64, viewerAcct *Account,
 
 func (s *Service) profileOf(ctx context.Context, viewer Account, target Account) (Profile, error) {
 	p := Profile{ID: target.ID, DisplayName: target.DisplayName, About: target.About}
+	premium, err := s.isPremium(ctx, target.ID)
+	if err != nil {
+		return Profile{}, err
+	}
+	p.Premium = premium
 	if viewer.ID == target.ID {
 		p.Phone = target.Phone
 	}

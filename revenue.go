@@ -82,6 +82,9 @@ func (c *Config) revenueDefaults() {
 // peopleState is the Service's mutable state for the revenue models.
 type peopleState struct {
 	seatMu sync.Mutex // admission of new accounts under a licence, on this node
+
+	payoutMu    sync.Mutex
+	payoutMonth string // the last month whose payouts the sweeper recorded
 }
 
 // PaymentRefunder is a PaymentProvider that can also refund. Both the

@@ -39,6 +39,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return benchBusiness(ctx, args[1:], stdout, stderr)
 	case "channels":
 		return benchChannels(ctx, args[1:], stdout, stderr)
+	case "billing":
+		return benchBilling(ctx, args[1:], stdout, stderr)
 	case "server":
 		return benchServer(ctx, args[1:], getenv, stderr)
 	case "-h", "--help", "help":

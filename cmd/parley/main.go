@@ -39,6 +39,7 @@ Server:
   parley bench     run a benchmark (parley bench messaging -h)
   parley admin     the operator's business commands (parley admin help)
   parley license   licence keys of self-hosted deployments (parley license help)
+  parley revenue   replay the usage ledger under another pricing model (parley revenue help)
 
 Client (try two terminals with --profile alice / --profile bob):
   parley login, logout, whoami, profile, lookup, chats, chat, group,
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "license":
 		return license(args[1:], stdout, stderr)
+	case "revenue":
+		return revenue(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -138,6 +141,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.Stripe.URL, "stripe-url", getenv("PARLEY_STRIPE_URL"), "Stripe API base URL, for a local fake; Stripe's when empty (env PARLEY_STRIPE_URL)")
 	fs.StringVar(&o.License.File, "license", getenv("PARLEY_LICENSE"), "licence file of a self-hosted enterprise deployment, verified at start; no seat limit when empty (env PARLEY_LICENSE)")
 	fs.StringVar(&o.License.PublicKeyFile, "license-pubkey", getenv("PARLEY_LICENSE_PUBKEY"), "vendor public key (PEM) to verify the licence with; the built-in one when empty (env PARLEY_LICENSE_PUBKEY)")
+	revenueFlags(fs, getenv, &o.Config.Revenue)
 	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")
 	c := &o.Config
 	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", 5), "linked devices per account (env PARLEY_MAX_DEVICES)")

@@ -29,6 +29,22 @@ func billingRoutes(h func(pattern string, fn handlerFunc), b *parley.Businesses)
 	h("POST /admin/v1/billing/invoices/{id}/credit_notes", creditNote(b))
 	h("GET /admin/v1/billing/dashboard", dashboard(b))
 	h("POST /admin/v1/billing/simulate", simulate(b))
+	h("GET /admin/v1/billing/audit", audit(b))
+}
+
+func audit(b *parley.Businesses) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		p, err := periodQuery(r, "period", true)
+		if err != nil {
+			return err
+		}
+		a, err := b.Billing().Audit(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, a)
+		return nil
+	}
 }
 
 func listCards(b *parley.Businesses) handlerFunc {

@@ -66,14 +66,18 @@ const DefaultMarket = "*"
 // Tier is one band of monthly volume: units From (inclusive) to To
 // (exclusive; 0 means no upper bound) cost Price micro-units each.
 type Tier struct {
-	From  int64 `json:"from"`
-	To    int64 `json:"to,omitempty"`
-	Price int64 `json:"price_micros"`
-	Line  int   `json:"line,omitempty"`
+	From  int64  `json:"from"`
+	To    int64  `json:"to,omitempty"`
+	Price int64  `json:"price_micros"`
+	Line  int    `json:"line,omitempty"`
+	label string // Label, made once by Parse so that rating does not allocate
 }
 
 // Label names the tier for invoices: "0-100000" or "100000+".
 func (t Tier) Label() string {
+	if t.label != "" {
+		return t.label
+	}
 	if t.To == 0 {
 		return strconv.FormatInt(t.From, 10) + "+"
 	}
@@ -319,6 +323,9 @@ func (c *Card) checkTiers() error {
 				continue
 			}
 			slices.SortStableFunc(ts, func(a, b Tier) int { return cmpInt(a.From, b.From) })
+			for i := range ts {
+				ts[i].label = ts[i].Label()
+			}
 			for i, t := range ts {
 				if i == 0 {
 					if t.From != 0 {

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"hash/maphash"
 	"time"
 )
 
@@ -81,8 +82,8 @@ type Period int32
 
 // PeriodOf returns the month t falls in.
 func PeriodOf(t time.Time) Period {
-	t = t.UTC()
-	return Period(t.Year()*12 + int(t.Month()) - 1)
+	y, m, _ := t.UTC().Date() // one calendar computation, not two (Year and Month)
+	return Period(y*12 + int(m) - 1)
 }
 
 // Start returns the first instant of the month.
@@ -130,17 +131,34 @@ type Month struct {
 	Period     Period
 	vol        map[volKey]int64
 	free       map[Category]int64
-	seen       map[string]struct{}
+	seen       map[keyHash]struct{}
+	start, end time.Time // of Period
+}
+
+// keyHash is a 128-bit hash of a usage key. The keys a month has seen
+// are kept as hashes, not strings: the set holds no pointers, so a month
+// with millions of entries costs the garbage collector nothing to scan,
+// and 128 bits make a collision (an entry taken for a duplicate) about
+// as likely as a hardware error (n²/2¹²⁹ for n keys).
+type keyHash [2]uint64
+
+// seeds are per process: the hashes live only in memory, and Replay
+// rebuilds them from stored keys.
+var seeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashKey(k string) keyHash {
+	return keyHash{maphash.String(seeds[0], k), maphash.String(seeds[1], k)}
 }
 
 // NewMonth returns an empty rating state.
 func NewMonth(businessID int64, p Period) *Month {
-	return &Month{BusinessID: businessID, Period: p, vol: map[volKey]int64{}, free: map[Category]int64{}, seen: map[string]struct{}{}}
+	return &Month{BusinessID: businessID, Period: p, vol: map[volKey]int64{}, free: map[Category]int64{}, seen: map[keyHash]struct{}{},
+		start: p.Start(), end: p.End()}
 }
 
 // Reset empties m for another business or month, keeping its maps.
 func (m *Month) Reset(businessID int64, p Period) {
-	m.BusinessID, m.Period = businessID, p
+	m.BusinessID, m.Period, m.start, m.end = businessID, p, p.Start(), p.End()
 	clear(m.vol)
 	clear(m.free)
 	clear(m.seen)
@@ -150,7 +168,7 @@ func (m *Month) Reset(businessID int64, p Period) {
 // stored), so that rating continues where it left off.
 func (m *Month) Replay(cs []Charge) {
 	for _, c := range cs {
-		m.seen[c.Key] = struct{}{}
+		m.seen[hashKey(c.Key)] = struct{}{}
 		switch {
 		case c.Reason == ReasonFreeAllowance:
 			m.free[c.Category]++
@@ -165,15 +183,16 @@ func (m *Month) Replay(cs []Charge) {
 // caller drops it. An error means u does not belong to m's business and
 // month.
 func (m *Month) Rate(card *Card, u Usage) (Charge, error) {
-	if u.BusinessID != m.BusinessID || PeriodOf(u.At) != m.Period {
+	if u.BusinessID != m.BusinessID || u.At.Before(m.start) || !u.At.Before(m.end) {
 		return Charge{}, fmt.Errorf("usage %s of business %d at %s is not in business %d's %s", u.Key, u.BusinessID, u.At.UTC().Format(time.RFC3339), m.BusinessID, m.Period)
 	}
-	if _, dup := m.seen[u.Key]; dup {
+	h := hashKey(u.Key)
+	if _, dup := m.seen[h]; dup {
 		c := m.price(card, u, false)
 		c.Amount, c.Reason, c.Tier, c.TierLabel = 0, ReasonDuplicate, -1, ""
 		return c, nil
 	}
-	m.seen[u.Key] = struct{}{}
+	m.seen[h] = struct{}{}
 	return m.price(card, u, true), nil
 }
 
@@ -227,8 +246,12 @@ func decide(r Regime, u Usage) (Category, Reason) {
 
 func (m *Month) price(card *Card, u Usage, advance bool) Charge {
 	cat, reason := decide(card.Regime, u)
+	p := m.Period
+	if u.At.Before(m.start) || !u.At.Before(m.end) { // a quote outside the month
+		p = PeriodOf(u.At)
+	}
 	c := Charge{Key: u.Key, BusinessID: u.BusinessID, Card: card.Name, Version: card.Version, Regime: card.Regime,
-		Period: PeriodOf(u.At), Category: cat, Country: u.Country, Currency: card.Currency, Reason: reason, At: u.At, Tier: -1}
+		Period: p, Category: cat, Country: u.Country, Currency: card.Currency, Reason: reason, At: u.At, Tier: -1}
 	ts, market := card.tiers(u.Country, cat)
 	c.Market = market
 	if reason.Free() {

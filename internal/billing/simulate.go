@@ -33,47 +33,13 @@ type SimulateOptions struct {
 
 // Simulate replays usage (in ledger order) with every business on card
 // and sums the revenue. Entries before the card's first version are an
-// error.
+// error. SimulateMany does the same for several cards in one pass.
 func Simulate(cat *Catalog, card string, usage iter.Seq[Usage], o SimulateOptions) (Revenue, error) {
-	r := NewRater(cat, func(int64) string { return card })
-	vs := cat.Versions(card)
-	rev := Revenue{Card: card, ByBusiness: map[int64]int64{}, ByCategory: map[Category]int64{}, ByMarket: map[string]int64{}, ByPeriod: map[Period]int64{}}
-	if len(vs) > 0 {
-		rev.Regime, rev.Currency = vs[0].Regime, vs[0].Currency
+	revs, err := SimulateMany(cat, []string{card}, usage, o)
+	if err != nil {
+		return Revenue{}, err
 	}
-	conv := rev.Regime == Conversation && o.Synthesize != nil
-	var last Period
-	for u := range usage {
-		rev.Entries++
-		if conv && o.Synthesize(u.BusinessID) {
-			switch u.Event {
-			case ConversationOpened:
-				continue
-			case TemplateDelivered, ServiceMessage:
-				if u.PricingType != TypeFreeEntryPoint {
-					u.Event = ConversationOpened
-				}
-			}
-		}
-		c, err := r.Rate(u)
-		if err != nil {
-			return Revenue{}, err
-		}
-		if p := c.Period; p > last+1 && last != 0 {
-			r.Forget(p - 1) // ledger order is nearly time order: older months are done
-		}
-		last = max(last, c.Period)
-		if c.Amount == 0 {
-			continue
-		}
-		rev.Charged++
-		rev.Total += c.Amount
-		rev.ByBusiness[c.BusinessID] += c.Amount
-		rev.ByCategory[c.Category] += c.Amount
-		rev.ByMarket[c.Market] += c.Amount
-		rev.ByPeriod[c.Period] += c.Amount
-	}
-	return rev, nil
+	return revs[0], nil
 }
 
 // Delta is one business's revenue under two cards.

@@ -71,12 +71,15 @@ type Rater struct {
 	// CardOf names the card a business is on.
 	CardOf func(businessID int64) string
 	months map[monthKey]*Month
-	last   struct {
-		name  string
-		card  *Card
-		until time.Time
-		from  time.Time
-	}
+	// last caches, per card name, the version found last and the span
+	// it is in effect: most entries hit it without a catalog search.
+	last []cardSpan
+}
+
+type cardSpan struct {
+	name        string
+	card        *Card
+	from, until time.Time
 }
 
 type monthKey struct {
@@ -102,13 +105,26 @@ func (r *Rater) Month(biz int64, p Period) *Month {
 
 // Card returns the version of the named card in effect at t.
 func (r *Rater) Card(name string, t time.Time) (*Card, error) {
-	l := &r.last
-	if l.card != nil && name == l.name && !t.Before(l.from) && t.Before(l.until) {
-		return l.card, nil
+	var l *cardSpan
+	for i := range r.last {
+		if r.last[i].name == name {
+			l = &r.last[i]
+			if !t.Before(l.from) && t.Before(l.until) {
+				return l.card, nil
+			}
+			break
+		}
 	}
 	c, err := r.Catalog.At(name, t)
 	if err != nil {
 		return nil, err
+	}
+	switch {
+	case l == nil && len(r.last) < 8:
+		r.last = append(r.last, cardSpan{})
+		l = &r.last[len(r.last)-1]
+	case l == nil: // many cards in turn: keep the cache small
+		l = &r.last[0]
 	}
 	l.name, l.card, l.from, l.until = name, c, c.EffectiveFrom, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	for _, v := range r.Catalog.cards[name] {

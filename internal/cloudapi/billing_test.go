@@ -243,6 +243,11 @@ func testBilling(t *testing.T, e *env) {
 	if rerated != want {
 		t.Errorf("re-rated ledger: got %d, want %d", rerated, want)
 	}
+	var audit parley.Audit
+	e.adminDo("GET", "/admin/v1/billing/audit?period="+period.String(), nil, &audit)
+	if audit.Stored != want || audit.Rerated != want || len(audit.Mismatches) != 0 || audit.Entries < 3 {
+		t.Errorf("audit: got %+v, want %d both ways and no mismatch", audit, want)
+	}
 	for _, f := range []struct{ format, want string }{{"html", "<table>"}, {"pdf", "%PDF"}} {
 		code, b := e.cloud("GET", fmt.Sprintf("/%d/invoices/%d?format=%s", e.biz.ID, inv.ID, f.format), nil)
 		if code != 200 || !strings.Contains(string(b), f.want) {
@@ -330,5 +335,62 @@ func TestRateCardsAdmin(t *testing.T) {
 	e.clock.Advance(next.Start().Sub(e.clock.Now()) + time.Hour)
 	if w := e.wallet(); w.Card != "ops" {
 		t.Errorf("card next month: got %q, want ops", w.Card)
+	}
+}
+
+// TestBillingRegimes sends under per-message pricing (July 2025 rules)
+// and then conversation-based pricing, and checks each quote, charge and
+// the invoice that has both.
+func TestBillingRegimes(t *testing.T) {
+	e := newEnv(t, withBusinessConfig(parley.BusinessConfig{MarketingCap: 100, Billing: parley.BillingConfig{DefaultCard: billing.CardPerMessage25}}))
+	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en_US",
+		"components": []any{map[string]any{"type": "BODY", "text": "Sale"}}})
+	promo := func() map[string]any {
+		return map[string]any{"type": "template", "template": map[string]any{"name": "promo", "language": map[string]any{"code": "en_US"}}}
+	}
+	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hello"})
+	e.hooks.message(in)
+	steps := []struct {
+		name   string
+		msg    map[string]any
+		micros int64
+		reason string
+	}{
+		{"service reply, July 2025", map[string]any{"type": "text", "text": map[string]any{"body": "hi"}}, 0, "free_customer_service"},
+		{"marketing template, July 2025", promo(), 50000, "template"},
+		{"switch to CBP", nil, 0, ""},
+		{"marketing template opens a conversation", promo(), 50000, "conversation"},
+		{"marketing template in the conversation", promo(), 0, "in_conversation"},
+	}
+	var want int64
+	for _, s := range steps {
+		if s.msg == nil {
+			e.adminDo("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", e.biz.ID), map[string]any{"pricing_model": "CBP"}, nil)
+			continue
+		}
+		wamid, price := e.sendPriced(s.msg)
+		if !strings.Contains(price, fmt.Sprintf("micros=%d,", s.micros)) || !strings.Contains(price, fmt.Sprintf("reason=%q", s.reason)) {
+			t.Errorf("%s: Parley-Price %q, want %d micros for %s", s.name, price, s.micros, s.reason)
+		}
+		e.receive(e.cust, wamid)
+		e.hooks.status(wamid, "delivered")
+		want += s.micros
+	}
+	period := billing.PeriodOf(e.clock.Now())
+	e.clock.Advance(period.End().Sub(e.clock.Now()) + time.Hour)
+	e.adminDo("POST", "/admin/v1/billing/invoice_runs", map[string]any{"period": period.String()}, nil)
+	var invs struct {
+		Data []parley.Invoice `json:"data"`
+	}
+	e.adminDo("GET", "/admin/v1/billing/invoices?period="+period.String(), nil, &invs)
+	if len(invs.Data) != 1 || invs.Data[0].Total != want {
+		t.Fatalf("invoice: got %+v, want total %d", invs.Data, want)
+	}
+	cards := map[string]int64{}
+	for _, l := range invs.Data[0].Lines {
+		cards[l.Card] += l.Amount
+	}
+	if cards["per-message-2025-07@1"] != 50000 || cards["conversation-2024@2"] != 50000 {
+		t.Errorf("invoice lines by card: got %v", cards)
 	}
 }

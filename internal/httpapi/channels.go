@@ -260,11 +260,11 @@ func answerFollowRequest(svc *parley.Service, approve bool) authedFunc {
 
 func uploadChannelMedia(svc *parley.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		body := http.MaxBytesReader(w, r.Body, svc.Config().MaxMedia+1)
+		body := http.MaxBytesReader(w, r.Body, svc.MediaLimit(r.Context(), p.AccountID)+1)
 		m, err := svc.UploadChannelMedia(r.Context(), p, id, r.Header.Get("Content-Type"), body)
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
-			return &parley.Error{Code: parley.ETooLarge, Message: "media is larger than " + strconv.FormatInt(svc.Config().MaxMedia, 10) + " bytes"}
+			return svc.MediaTooLarge(r.Context(), p.AccountID)
 		}
 		if err != nil {
 			return err

@@ -43,10 +43,11 @@ var statusOf = map[parley.Code]int{
 	parley.EPaymentDeclined:      http.StatusPaymentRequired,
 
 	// People-side revenue models (docs/REVENUE-MODELS.md).
-	parley.ELicenseSeats:   http.StatusForbidden,
-	parley.ELicenseExpired: http.StatusForbidden,
-	parley.EModelDisabled:  http.StatusNotFound,
-	parley.EAdsDisabled:    http.StatusForbidden,
+	parley.ELicenseSeats:    http.StatusForbidden,
+	parley.ELicenseExpired:  http.StatusForbidden,
+	parley.EModelDisabled:   http.StatusNotFound,
+	parley.EAdsDisabled:     http.StatusForbidden,
+	parley.EPremiumRequired: http.StatusForbidden,
 }
 
 // StatusOf returns the HTTP status for an error code.

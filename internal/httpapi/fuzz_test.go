@@ -52,7 +52,7 @@ func TestStatusOfCoversEveryCode(t *testing.T) {
 		parley.EWindowClosed, parley.ECodeExpired, parley.ETooLarge, parley.EUnsupportedMedia, parley.ELimit,
 		parley.ERateLimited, parley.EInternal, parley.EUnavailable}
 	codes = append(codes, parley.EChannelSuspended, parley.ESubscriptionRequired, parley.EPaymentDeclined)
-	codes = append(codes, parley.ELicenseSeats, parley.ELicenseExpired, parley.EModelDisabled, parley.EAdsDisabled)
+	codes = append(codes, parley.ELicenseSeats, parley.ELicenseExpired, parley.EModelDisabled, parley.EAdsDisabled, parley.EPremiumRequired)
 	if len(codes) != len(statusOf) {
 		t.Fatalf("got %d codes in statusOf, want %d", len(statusOf), len(codes))
 	}

@@ -164,7 +164,7 @@ func updatePrivacy(svc *parley.Service) authedFunc {
 
 func setAvatar(svc *parley.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
-		body := http.MaxBytesReader(w, r.Body, svc.Config().MaxMedia+1)
+		body := http.MaxBytesReader(w, r.Body, svc.MediaLimit(r.Context(), p.AccountID)+1)
 		me, err := svc.SetAvatar(r.Context(), p, r.Header.Get("Content-Type"), body)
 		if err != nil {
 			return err
@@ -583,11 +583,11 @@ func uploadMedia(svc *parley.Service) authedFunc {
 		if err != nil {
 			return err
 		}
-		body := http.MaxBytesReader(w, r.Body, svc.Config().MaxMedia+1)
+		body := http.MaxBytesReader(w, r.Body, svc.MediaLimit(r.Context(), p.AccountID)+1)
 		m, err := svc.UploadMedia(r.Context(), p, id, r.Header.Get("Content-Type"), body)
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
-			return &parley.Error{Code: parley.ETooLarge, Message: "media is larger than " + strconv.FormatInt(svc.Config().MaxMedia, 10) + " bytes"}
+			return svc.MediaTooLarge(r.Context(), p.AccountID)
 		}
 		if err != nil {
 			return err

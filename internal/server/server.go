@@ -219,6 +219,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	m := newMetrics()
 	svc := parley.NewService(cfg, parley.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now, OnCommit: m.observeCommit})
 	watchLicense(ctx, log, m, svc)
+	logRevenue(log, svc.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
 		Connections: m.connections, Pushed: m.pushed})
 	if err != nil {
