@@ -144,20 +144,6 @@ func TestTwoPeopleChat(t *testing.T) {
 	bob.Click(".chat-item")
 	bob.WaitText(".msg.theirs .text", "Hello Bob")
 
-	// Speed: first-load JavaScript (gzipped on the wire) and time to the chat list.
-	jsBytes := webtest.Eval[int](bob, `performance.getEntriesByType('resource').filter(r => r.name.endsWith('.js')).reduce((n, r) => n + r.encodedBodySize, 0)`)
-	chatList := webtest.Eval[float64](bob, `window.parleyMetrics.chatListMs`)
-	t.Logf("first load: %d bytes of JavaScript (gzip), chat list after %.0f ms", jsBytes, chatList)
-	if jsBytes <= 0 || jsBytes > 200*1024 {
-		t.Errorf("first-load JavaScript is %d bytes gzipped, want under 200 KB", jsBytes)
-	}
-	if chatList > 3000 { // the target is 1 s on an idle machine; CI runs under -race on 2 cores
-		t.Errorf("chat list shown after %.0f ms", chatList)
-	}
-	if out := os.Getenv("PARLEY_WEB_METRICS"); out != "" {
-		_ = os.WriteFile(out, []byte(fmt.Sprintf("js_gzip_bytes %d\nchat_list_ms %.0f\n", jsBytes, chatList)), 0o644)
-	}
-
 	// French.
 	bob.Click("#open-settings")
 	bob.Select("#lang", "fr")

@@ -34,12 +34,12 @@ type consoleEnv struct {
 	token string // the business's system token
 }
 
-func newConsoleEnv(t *testing.T) *consoleEnv {
+func newConsoleEnv(t *testing.T, opts ...servertest.Option) *consoleEnv {
 	t.Helper()
-	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) {
+	srv := servertest.Start(t, append([]servertest.Option{servertest.WithOptions(func(o *server.Options) {
 		o.AdminToken = consoleAdminToken
 		o.Business.TemplatePolicy = "manual"
-	}))
+	})}, opts...)...)
 	e := &consoleEnv{t: t, srv: srv}
 	var biz struct{ ID int64 }
 	e.call("POST", "/admin/v1/businesses", consoleAdminToken, map[string]any{"name": "Acme Shoes", "category": "RETAIL"}, &biz)

@@ -5,6 +5,7 @@
 import { replace, toast, formatMoney } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
 import { dicts } from './i18n.js';
+import { revenue, revenueDicts, businessBilling } from './revenue.js';
 
 const REASONS = ['INCORRECT_CATEGORY', 'INVALID_FORMAT', 'PROMOTIONAL', 'ABUSIVE_CONTENT', 'SCAM'];
 
@@ -65,6 +66,8 @@ async function businesses(ctx, api, t, refresh) {
 
 async function businessDetail(api, t, b, refresh) {
   const [nums, toks] = await Promise.all([api.get(`/admin/v1/businesses/${b.id}/numbers`), api.get(`/admin/v1/businesses/${b.id}/tokens`)]);
+  // Billing is shown when the server has it; a failure leaves the rest.
+  const bill = await businessBilling(api, t, b.id, refresh).catch((err) => h('p.muted', t('c.error', { msg: err.message })));
   const phone = h('input#num-phone', { type: 'tel', placeholder: '+14155550100' });
   const dname = h('input#num-name', { type: 'text' });
   const addBtn = h('button.btn.primary', { type: 'submit' }, t('num.add'));
@@ -98,7 +101,7 @@ async function businessDetail(api, t, b, refresh) {
       { label: t('tok.created'), cell: (x) => when(x.created_at) },
       { label: t('tok.expires'), cell: (x) => (x.expires_at ? when(x.expires_at) : t('tok.never')) },
       { label: t('tok.state'), cell: (x) => (x.revoked_at ? tag('failed', t('tok.revoked')) : tag('approved', t('tok.live'))) },
-    ], toks.tokens || [], { empty: t('tok.none') }), issue, secret);
+    ], toks.tokens || [], { empty: t('tok.none') }), issue, secret, bill);
 }
 
 // numbersTable shows numbers with their quality and tier, and pauses or
@@ -265,7 +268,7 @@ startConsole({
   name: 'Parley Admin',
   tokenKey: 'parley.admin.token',
   base: '',
-  dicts,
+  dicts: { en: { ...dicts.en, ...revenueDicts.en }, fr: { ...dicts.fr, ...revenueDicts.fr } },
   tokenHint: 'a.tokenhint',
   signIn,
   label: () => '',
@@ -274,5 +277,6 @@ startConsole({
     { id: 'review', title: 'nav.review', render: review },
     { id: 'moderation', title: 'nav.moderation', render: moderation },
     { id: 'money', title: 'nav.money', render: money },
+    { id: 'revenue', title: 'nav.revenue', render: revenue },
   ],
 });

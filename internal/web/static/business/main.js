@@ -6,6 +6,7 @@ import { replace, toast } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
 import { check, components, placeholders, CATEGORIES } from './templates.js';
 import { dicts } from './i18n.js';
+import { billing, billingDicts } from './billing.js';
 
 const LANGUAGES = ['en_US', 'en_GB', 'en', 'fr', 'fr_FR', 'es', 'es_MX', 'de', 'it', 'pt_BR', 'nl', 'ar', 'hi', 'id'];
 
@@ -377,7 +378,7 @@ startConsole({
   name: 'Parley Business',
   tokenKey: 'parley.business.token',
   base: '/v23.0',
-  dicts,
+  dicts: { en: { ...dicts.en, ...billingDicts.en }, fr: { ...dicts.fr, ...billingDicts.fr } },
   tokenHint: 'b.tokenhint',
   signIn,
   label: (ctx) => ctx.name + ' · ' + ctx.waba,
@@ -388,6 +389,7 @@ startConsole({
     { id: 'links', title: 'nav.links', render: links },
     { id: 'channels', title: 'nav.channels', render: channels },
     { id: 'spend', title: 'nav.spend', render: spend },
+    { id: 'billing', title: 'nav.billing', render: billing },
   ],
 });
 
