@@ -169,6 +169,9 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 			return Sent{}, err
 		}
 		m.Content = Content{Text: r.plain(), Template: r, ReplyTo: m.Content.ReplyTo}
+		if hm := r.HeaderMedia; hm != nil {
+			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = hm.ID, hm.Link, hm.Kind, hm.Filename
+		}
 		category = strings.ToLower(string(t.Category))
 		if t.Category == CategoryMarketing {
 			if conv.MarketingOptOut {

@@ -55,8 +55,33 @@ type Interactive struct {
 
 // InteractiveHeader is the optional header of an interactive message.
 type InteractiveHeader struct {
-	Type string `json:"type"` // text (media headers are not rendered yet)
-	Text string `json:"text,omitempty"`
+	Type     string    `json:"type"` // text | image | video | document
+	Text     string    `json:"text,omitempty"`
+	Image    *MediaRef `json:"image,omitempty"`
+	Video    *MediaRef `json:"video,omitempty"`
+	Document *MediaRef `json:"document,omitempty"`
+}
+
+// MediaRef is media named the Cloud API's way: an uploaded id or a link.
+type MediaRef struct {
+	ID       string `json:"id,omitempty"`
+	Link     string `json:"link,omitempty"`
+	Filename string `json:"filename,omitempty"`
+}
+
+// Media returns the header's media and its kind, or nil for a text header.
+func (h *InteractiveHeader) Media() (*MediaRef, string) {
+	switch {
+	case h == nil:
+		return nil, ""
+	case h.Type == "image":
+		return h.Image, "image"
+	case h.Type == "video":
+		return h.Video, "video"
+	case h.Type == "document":
+		return h.Document, "document"
+	}
+	return nil, ""
 }
 
 // InteractiveText is a body or footer text.
@@ -114,13 +139,16 @@ type InteractiveReply struct {
 // RenderedTemplate is a template message as sent: its name and language,
 // and the text of each component after parameter substitution.
 type RenderedTemplate struct {
-	Name     string              `json:"name"`
-	Language string              `json:"language"`
-	Category string              `json:"category,omitempty"`
-	Header   string              `json:"header,omitempty"`
-	Body     string              `json:"body"`
-	Footer   string              `json:"footer,omitempty"`
-	Buttons  []TemplateButtonOut `json:"buttons,omitempty"`
+	Name     string `json:"name"`
+	Language string `json:"language"`
+	Category string `json:"category,omitempty"`
+	Header   string `json:"header,omitempty"`
+	// HeaderMedia is the header of an IMAGE, VIDEO or DOCUMENT template;
+	// the content's media fields carry it too.
+	HeaderMedia *TemplateMedia      `json:"header_media,omitempty"`
+	Body        string              `json:"body"`
+	Footer      string              `json:"footer,omitempty"`
+	Buttons     []TemplateButtonOut `json:"buttons,omitempty"`
 }
 
 // TemplateButtonOut is a rendered template button.
@@ -145,4 +173,10 @@ type Referral struct {
 	VideoURL     string `json:"video_url,omitempty"`
 	ThumbnailURL string `json:"thumbnail_url,omitempty"`
 	CtwaClid     string `json:"ctwa_clid,omitempty"`
+}
+
+// TemplateMedia is a template's media header as sent.
+type TemplateMedia struct {
+	Kind string `json:"kind"` // image | video | document
+	MediaRef
 }

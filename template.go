@@ -262,8 +262,9 @@ func (b *Businesses) DeleteTemplate(ctx context.Context, biz Business, name stri
 
 // TemplateParam is one parameter given at send time.
 type TemplateParam struct {
-	Name string // parameter_name, for named templates
-	Text string
+	Name  string // parameter_name, for named templates
+	Text  string
+	Media *TemplateMedia // an image, video or document parameter (a media header's)
 }
 
 // TemplateSendComponent is one component's parameters at send time.
@@ -317,6 +318,15 @@ func (t Template) render(comps []TemplateSendComponent) (*RenderedTemplate, erro
 		if out.Header, err = fill("HEADER", h.Text); err != nil {
 			return nil, err
 		}
+	} else if h != nil && slices.Contains([]string{"IMAGE", "VIDEO", "DOCUMENT"}, strings.ToUpper(h.Format)) {
+		kind := strings.ToLower(h.Format)
+		ps := given["HEADER"]
+		if len(ps) != 1 || ps[0].Media == nil || ps[0].Media.Kind != kind || (ps[0].Media.ID == "" && ps[0].Media.Link == "") {
+			return nil, cloudErrDetails(MetaTemplateParams, "Number of parameters does not match the expected number of params",
+				fmt.Sprintf("header: the template's header is %s: give one %s parameter with an id or a link", kind, kind))
+		}
+		m := *ps[0].Media
+		out.HeaderMedia = &m
 	}
 	if out.Body, err = fill("BODY", t.component("BODY").Text); err != nil {
 		return nil, err

@@ -52,10 +52,13 @@ type sendRequest struct {
 			SubType    string  `json:"sub_type"`
 			Index      flexInt `json:"index"`
 			Parameters []struct {
-				Type          string `json:"type"`
-				Text          string `json:"text"`
-				ParameterName string `json:"parameter_name"`
-				Payload       string `json:"payload"`
+				Type          string       `json:"type"`
+				Text          string       `json:"text"`
+				ParameterName string       `json:"parameter_name"`
+				Payload       string       `json:"payload"`
+				Image         *mediaObject `json:"image"`
+				Video         *mediaObject `json:"video"`
+				Document      *mediaObject `json:"document"`
 			} `json:"parameters"`
 		} `json:"components"`
 	} `json:"template"`
@@ -136,6 +139,9 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 		}
 		m.Content.Interactive = req.Interactive
 		m.Content.Text = req.Interactive.Body.Text
+		if ref, kind := req.Interactive.Header.Media(); ref != nil {
+			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = ref.ID, ref.Link, kind, ref.Filename
+		}
 	case "template":
 		t := req.Template
 		if t == nil || t.Name == "" {
@@ -152,7 +158,16 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 				if text == "" {
 					text = p.Payload
 				}
-				sc.Params = append(sc.Params, parley.TemplateParam{Name: p.ParameterName, Text: text})
+				tp := parley.TemplateParam{Name: p.ParameterName, Text: text}
+				for _, mo := range []struct {
+					kind string
+					o    *mediaObject
+				}{{"image", p.Image}, {"video", p.Video}, {"document", p.Document}} {
+					if mo.o != nil && strings.EqualFold(p.Type, mo.kind) {
+						tp.Media = &parley.TemplateMedia{Kind: mo.kind, MediaRef: parley.MediaRef{ID: mo.o.ID, Link: mo.o.Link, Filename: mo.o.Filename}}
+					}
+				}
+				sc.Params = append(sc.Params, tp)
 			}
 			ts.Components = append(ts.Components, sc)
 		}
@@ -174,6 +189,27 @@ func validInteractive(in *parley.Interactive) error {
 	}
 	if utf8.RuneCountInString(in.Body.Text) > 1024 {
 		return invalid("interactive['body']['text'] is longer than 1024 characters")
+	}
+	if h := in.Header; h != nil {
+		switch h.Type {
+		case "text":
+			if h.Text == "" || utf8.RuneCountInString(h.Text) > 60 {
+				return invalid("interactive header: a text header needs text of at most 60 characters")
+			}
+		case "image", "video", "document":
+			if in.Type == "list" {
+				return invalid("interactive header: a list message's header must be text")
+			}
+			ref, _ := h.Media()
+			if ref == nil || (ref.ID == "") == (ref.Link == "") {
+				return invalid("interactive header: a %s header needs %s['id'] or %s['link']", h.Type, h.Type, h.Type)
+			}
+			if ref.Link != "" && !strings.HasPrefix(ref.Link, "https://") && !strings.HasPrefix(ref.Link, "http://") {
+				return invalid("interactive header: %s['link'] must be an http(s) URL", h.Type)
+			}
+		default:
+			return invalid("interactive header: type must be text, image, video or document")
+		}
 	}
 	switch in.Type {
 	case "button":
