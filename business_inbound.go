@@ -330,6 +330,9 @@ func (in *inboundBatch) describe(msg *InboundMessage, c Content) {
 	case c.Reply != nil && c.Reply.Type == "button":
 		msg.Type = "button"
 		msg.Button = &InboundButton{Text: c.Reply.Title, Payload: c.Reply.Payload}
+	case len(c.Contacts) > 0:
+		msg.Type = "contacts"
+		msg.Contacts = c.Contacts
 	case c.Location != nil:
 		msg.Type = "location"
 		msg.Location = c.Location

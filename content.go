@@ -32,6 +32,68 @@ type Content struct {
 	Reply       *InteractiveReply `json:"interactive_reply,omitempty"`
 	Template    *RenderedTemplate `json:"template,omitempty"`
 	Referral    *Referral         `json:"referral,omitempty"`
+	// Contacts are shared contact cards (a business's contacts message, or
+	// a person sharing a contact with a business).
+	Contacts []ContactCard `json:"contacts,omitempty"`
+}
+
+// ContactCard is a shared contact, in the Cloud API's shape.
+type ContactCard struct {
+	Name      ContactName      `json:"name"`
+	Phones    []ContactPhone   `json:"phones,omitempty"`
+	Emails    []ContactEmail   `json:"emails,omitempty"`
+	Org       *ContactOrg      `json:"org,omitempty"`
+	URLs      []ContactURL     `json:"urls,omitempty"`
+	Addresses []ContactAddress `json:"addresses,omitempty"`
+	Birthday  string           `json:"birthday,omitempty"` // YYYY-MM-DD
+}
+
+// ContactName is a contact's name; FormattedName is required.
+type ContactName struct {
+	FormattedName string `json:"formatted_name"`
+	FirstName     string `json:"first_name,omitempty"`
+	LastName      string `json:"last_name,omitempty"`
+	MiddleName    string `json:"middle_name,omitempty"`
+	Suffix        string `json:"suffix,omitempty"`
+	Prefix        string `json:"prefix,omitempty"`
+}
+
+// ContactPhone is a contact's phone number; WaID is set when the number
+// is on the platform.
+type ContactPhone struct {
+	Phone string `json:"phone,omitempty"`
+	Type  string `json:"type,omitempty"`
+	WaID  string `json:"wa_id,omitempty"`
+}
+
+// ContactEmail is a contact's email address.
+type ContactEmail struct {
+	Email string `json:"email,omitempty"`
+	Type  string `json:"type,omitempty"`
+}
+
+// ContactOrg is a contact's organisation.
+type ContactOrg struct {
+	Company    string `json:"company,omitempty"`
+	Department string `json:"department,omitempty"`
+	Title      string `json:"title,omitempty"`
+}
+
+// ContactURL is a contact's web address.
+type ContactURL struct {
+	URL  string `json:"url,omitempty"`
+	Type string `json:"type,omitempty"`
+}
+
+// ContactAddress is a contact's postal address.
+type ContactAddress struct {
+	Street      string `json:"street,omitempty"`
+	City        string `json:"city,omitempty"`
+	State       string `json:"state,omitempty"`
+	Zip         string `json:"zip,omitempty"`
+	Country     string `json:"country,omitempty"`
+	CountryCode string `json:"country_code,omitempty"`
+	Type        string `json:"type,omitempty"`
 }
 
 // Location is a point on the map, with an optional name and address.

@@ -101,6 +101,7 @@ type (
 		Interactive *InboundInteractive `json:"interactive,omitempty"`
 		Button      *InboundButton      `json:"button,omitempty"`
 		Referral    *Referral           `json:"referral,omitempty"`
+		Contacts    []ContactCard       `json:"contacts,omitempty"`
 		Errors      []WebhookError      `json:"errors,omitempty"`
 	}
 	// InboundContext names the message replied to.

@@ -41,7 +41,8 @@ type sendRequest struct {
 		MessageID string `json:"message_id"`
 		Emoji     string `json:"emoji"`
 	} `json:"reaction"`
-	Interactive *parley.Interactive `json:"interactive"`
+	Interactive *parley.Interactive  `json:"interactive"`
+	Contacts    []parley.ContactCard `json:"contacts"`
 	Template    *struct {
 		Name     string `json:"name"`
 		Language struct {
@@ -142,6 +143,24 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 		if ref, kind := req.Interactive.Header.Media(); ref != nil {
 			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = ref.ID, ref.Link, kind, ref.Filename
 		}
+	case "contacts":
+		if len(req.Contacts) == 0 || len(req.Contacts) > 20 {
+			return m, invalid("The parameter contacts is required: give 1 to 20 contacts.")
+		}
+		names := make([]string, 0, len(req.Contacts))
+		for i, c := range req.Contacts {
+			if strings.TrimSpace(c.Name.FormattedName) == "" {
+				return m, invalid("The parameter contacts[%d]['name']['formatted_name'] is required.", i)
+			}
+			for _, p := range c.Phones {
+				if p.Phone == "" && p.WaID == "" {
+					return m, invalid("contacts[%d]['phones']: each phone needs phone or wa_id", i)
+				}
+			}
+			names = append(names, c.Name.FormattedName)
+		}
+		m.Content.Contacts = req.Contacts
+		m.Content.Text = strings.Join(names, ", ")
 	case "template":
 		t := req.Template
 		if t == nil || t.Name == "" {
