@@ -97,6 +97,15 @@ type BusinessConfig struct {
 	PromotionalWords []string      // flagged in UTILITY and AUTHENTICATION templates; default promotionalWords
 	InboxPoll        time.Duration // how often cloud inboxes are polled without a bus wake-up; default 1s
 	Billing          BillingConfig // rate cards, wallets, invoices (docs/BILLING.md)
+	// RecordTTL is how long message records are kept (receipts of older
+	// messages cannot come: their envelopes expired); default the
+	// service's Retention + 7 days. WebhookLogTTL keeps delivered and
+	// failed webhooks in the delivery log; default 30 days. PruneEvery is
+	// how often both are pruned, with reach rows (after 48 h) and quality
+	// signals (after 30 days); default 1 h.
+	RecordTTL     time.Duration
+	WebhookLogTTL time.Duration
+	PruneEvery    time.Duration
 }
 
 func (c *BusinessConfig) setDefaults() {
@@ -136,6 +145,12 @@ func (c *BusinessConfig) setDefaults() {
 	if c.InboxPoll == 0 {
 		c.InboxPoll = time.Second
 	}
+	if c.WebhookLogTTL == 0 {
+		c.WebhookLogTTL = 30 * 24 * time.Hour
+	}
+	if c.PruneEvery == 0 {
+		c.PruneEvery = time.Hour
+	}
 }
 
 // Businesses applies the rules of business messaging on top of the
@@ -164,6 +179,9 @@ type Businesses struct {
 // dispatcher on this node).
 func NewBusinesses(svc *Service, cfg BusinessConfig, onEnqueue func()) *Businesses {
 	cfg.setDefaults()
+	if cfg.RecordTTL == 0 {
+		cfg.RecordTTL = svc.cfg.Retention + 7*24*time.Hour
+	}
 	if onEnqueue == nil {
 		onEnqueue = func() {}
 	}

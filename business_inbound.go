@@ -80,10 +80,18 @@ func (b *Businesses) Run(ctx context.Context) error {
 	}
 	t := time.NewTicker(b.cfg.InboxPoll)
 	defer t.Stop()
+	prune := time.NewTicker(b.cfg.PruneEvery)
+	defer prune.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-prune.C:
+			if n, err := b.Prune(ctx); err != nil && ctx.Err() == nil {
+				b.log.Error("prune business rows", "err", err)
+			} else if n > 0 {
+				b.log.Info("pruned business rows", "rows", n)
+			}
 		case num := <-b.wake:
 			start(num)
 		case num := <-finished:
@@ -484,4 +492,24 @@ func (in *inboundBatch) price(ctx context.Context, p *Pricing, cs []billing.Char
 	amount := billing.FormatMicros(total)
 	p.ParleyAmount, p.ParleyAmountMicros, p.ParleyCurrency, p.ParleyReason = &amount, &total, cs[0].Currency, string(reason)
 	return nil
+}
+
+// Prune deletes business rows past their time (BusinessConfig.RecordTTL,
+// WebhookLogTTL; reach after 48 h, quality signals after 30 days), in
+// batches so that no transaction holds the writer long, and returns how
+// many rows went. Run calls it every PruneEvery.
+func (b *Businesses) Prune(ctx context.Context) (int, error) {
+	now := b.now()
+	p := BusinessPrune{Messages: now.Add(-b.cfg.RecordTTL), Reach: now.Add(-48 * time.Hour),
+		Quality: now.Add(-30 * 24 * time.Hour), Webhooks: now.Add(-b.cfg.WebhookLogTTL)}
+	const batch = 5000
+	total := 0
+	for ctx.Err() == nil {
+		n, err := b.st.PruneBusiness(ctx, p, batch)
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+	return total, ctx.Err()
 }

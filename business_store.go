@@ -111,6 +111,12 @@ type BusinessMessageStore interface {
 	// RecordReach notes that the number reached customerID outside the
 	// service window at t.
 	RecordReach(ctx context.Context, numberID, customerID int64, t time.Time) error
+	// PruneBusiness deletes, up to limit rows of each table, message
+	// records created before p.Messages, reach rows before p.Reach,
+	// quality signals before p.Quality, and delivered or failed webhooks
+	// created before p.Webhooks with their attempts. It returns how many
+	// rows it deleted; call again while that reaches limit.
+	PruneBusiness(ctx context.Context, p BusinessPrune, limit int) (int, error)
 	// AddQualitySignal records a block or report of a number by a customer;
 	// one per kind and customer is kept.
 	AddQualitySignal(ctx context.Context, numberID, customerID int64, kind string, t time.Time) error
@@ -194,4 +200,12 @@ type LinkStore interface {
 	// CountLink adds one to the link's counter named field (chats or
 	// replies).
 	CountLink(ctx context.Context, linkID int64, field string) error
+}
+
+// BusinessPrune says what PruneBusiness deletes: rows older than each time.
+type BusinessPrune struct {
+	Messages time.Time
+	Reach    time.Time
+	Quality  time.Time
+	Webhooks time.Time
 }

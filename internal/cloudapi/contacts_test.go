@@ -1,7 +1,10 @@
 package cloudapi_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -35,5 +38,35 @@ func TestContacts(t *testing.T) {
 	if len(got.Contacts) != 1 || got.Contacts[0].Name.FormattedName != "Acme Support" || got.Contacts[0].Phones[0].WaID != "14155550100" ||
 		got.Contacts[0].URLs[0].URL != "https://acme.example" || got.Text != "Acme Support" {
 		t.Errorf("customer got %+v", got)
+	}
+}
+
+// TestPrune: after the record and delivery-log lifetimes, a business's
+// message records and delivered webhooks are pruned; the rated ledger is not.
+func TestPrune(t *testing.T) {
+	e := newEnv(t)
+	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hi"})
+	e.hooks.message(in)
+	wamid := e.send(map[string]any{"type": "text", "text": map[string]any{"body": "hello"}})
+	e.receive(e.cust, wamid)
+	e.hooks.status(wamid, "delivered")
+	biz := e.srv.Server.Businesses()
+	if n, err := biz.Prune(e.ctx); err != nil || n != 0 {
+		t.Fatalf("prune now: got %d, %v; want nothing", n, err)
+	}
+	before := len(e.usage())
+	e.clock.Advance(40 * 24 * time.Hour)
+	n, err := biz.Prune(e.ctx)
+	if err != nil || n < 4 {
+		t.Fatalf("prune after 40 days: got %d, %v; want the records and delivered webhooks", n, err)
+	}
+	code, b := e.cloud("GET", fmt.Sprintf("/%d/webhook_deliveries", e.biz.ID), nil)
+	if code != 200 || strings.Contains(string(b), `"status":"delivered"`) {
+		t.Errorf("delivery log after pruning: %d %s", code, b)
+	}
+	// Marking a pruned message read is an unknown message now.
+	e.sendErr(map[string]any{"status": "read", "message_id": in}, 400, parley.MetaInvalidParameter)
+	if after := len(e.usage()); after != before {
+		t.Errorf("usage ledger: %d entries before pruning, %d after", before, after)
 	}
 }

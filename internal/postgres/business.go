@@ -613,3 +613,40 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 	})
 	return wrap("commit business", err)
 }
+
+// PruneBusiness deletes old business rows, up to limit per table.
+func (db *DB) PruneBusiness(ctx context.Context, p parley.BusinessPrune, limit int) (int, error) {
+	total := 0
+	for _, q := range []struct {
+		sql    string
+		before time.Time
+	}{
+		{`DELETE FROM business_messages WHERE (number_id, id) IN (SELECT number_id, id FROM business_messages WHERE created_at < $1 LIMIT $2)`, p.Messages},
+		{`DELETE FROM business_reach WHERE (number_id, customer_id) IN (SELECT number_id, customer_id FROM business_reach WHERE at < $1 LIMIT $2)`, p.Reach},
+		{`DELETE FROM business_quality WHERE (number_id, customer_id, kind) IN (SELECT number_id, customer_id, kind FROM business_quality WHERE at < $1 LIMIT $2)`, p.Quality},
+	} {
+		if q.before.IsZero() {
+			continue
+		}
+		tag, err := db.pool.Exec(ctx, q.sql, ts(q.before), limit)
+		if err != nil {
+			return total, wrap("prune business", err)
+		}
+		total += int(tag.RowsAffected())
+	}
+	if !p.Webhooks.IsZero() {
+		err := db.tx(ctx, func(tx pgx.Tx) error {
+			ids := `SELECT id FROM webhook_outbox WHERE status != 'pending' AND created_at < $1 ORDER BY id LIMIT $2`
+			if _, err := tx.Exec(ctx, `DELETE FROM webhook_attempts WHERE webhook_id IN (`+ids+`)`, ts(p.Webhooks), limit); err != nil {
+				return err
+			}
+			tag, err := tx.Exec(ctx, `DELETE FROM webhook_outbox WHERE id IN (`+ids+`)`, ts(p.Webhooks), limit)
+			total += int(tag.RowsAffected())
+			return err
+		})
+		if err != nil {
+			return total, wrap("prune webhooks", err)
+		}
+	}
+	return total, nil
+}

@@ -668,3 +668,44 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 	})
 	return wrap("commit business", err)
 }
+
+// PruneBusiness deletes old business rows, up to limit per table.
+func (db *DB) PruneBusiness(ctx context.Context, p parley.BusinessPrune, limit int) (int, error) {
+	total := 0
+	for _, q := range []struct {
+		sql    string
+		before time.Time
+	}{
+		{`DELETE FROM business_messages WHERE (number_id, id) IN (SELECT number_id, id FROM business_messages WHERE created_at < ? LIMIT ?)`, p.Messages},
+		{`DELETE FROM business_reach WHERE (number_id, customer_id) IN (SELECT number_id, customer_id FROM business_reach WHERE at < ? LIMIT ?)`, p.Reach},
+		{`DELETE FROM business_quality WHERE (number_id, customer_id, kind) IN (SELECT number_id, customer_id, kind FROM business_quality WHERE at < ? LIMIT ?)`, p.Quality},
+	} {
+		if q.before.IsZero() {
+			continue
+		}
+		n, err := db.bexec(ctx, q.sql, ns(q.before), limit)
+		if err != nil {
+			return total, wrap("prune business", err)
+		}
+		total += int(n)
+	}
+	if !p.Webhooks.IsZero() {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			ids := `SELECT id FROM webhook_outbox WHERE status != 'pending' AND created_at < ? ORDER BY id LIMIT ?`
+			if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_attempts WHERE webhook_id IN (`+ids+`)`, ns(p.Webhooks), limit); err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, `DELETE FROM webhook_outbox WHERE id IN (`+ids+`)`, ns(p.Webhooks), limit)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			total += int(n)
+			return err
+		})
+		if err != nil {
+			return total, wrap("prune webhooks", err)
+		}
+	}
+	return total, nil
+}

@@ -24,6 +24,7 @@ var businessTests = []struct {
 	{"WebhookClaimOrder", testWebhookClaimOrder},
 	{"UsageLedger", testUsageLedger},
 	{"Links", testLinks},
+	{"PruneBusiness", testPruneBusiness},
 }
 
 func newBusiness(t testing.TB, s parley.Store, name string) parley.Business {
@@ -343,4 +344,58 @@ func testLinks(t *testing.T, s parley.Store) {
 	byID, err := s.GetLink(ctx, l.ID)
 	ok(t, "get link", err)
 	wantDiff(t, "link by id", byID, l)
+}
+
+func testPruneBusiness(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	msg := func(id string, at time.Time) parley.BusinessMessage {
+		return parley.BusinessMessage{NumberID: 1, ID: id, ChatID: 1, CustomerID: 10, CustomerPhone: "+15550000010", CreatedAt: at}
+	}
+	ok(t, "old message", s.PutBusinessMessage(ctx, msg("old", t0)))
+	ok(t, "new message", s.PutBusinessMessage(ctx, msg("new", at(48*time.Hour))))
+	ok(t, "old reach", s.RecordReach(ctx, 1, 10, t0))
+	ok(t, "new reach", s.RecordReach(ctx, 1, 11, at(48*time.Hour)))
+	ok(t, "old signal", s.AddQualitySignal(ctx, 1, 10, "block", t0))
+	ok(t, "new signal", s.AddQualitySignal(ctx, 1, 11, "block", at(48*time.Hour)))
+	done, pending, recent := hook(1, "done", "c1", t0), hook(1, "pending", "c2", t0), hook(1, "recent", "c3", at(48*time.Hour))
+	recent.CreatedAt = at(48 * time.Hour)
+	ok(t, "enqueue", s.EnqueueWebhooks(ctx, []*parley.Webhook{done, pending, recent}))
+	for _, w := range []*parley.Webhook{done, recent} {
+		w.Status, w.Attempts, w.DeliveredAt = parley.WebhookDelivered, 1, w.CreatedAt
+		ok(t, "finish", s.FinishWebhook(ctx, *w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: w.CreatedAt, StatusCode: 200}))
+	}
+	cut := at(24 * time.Hour)
+	p := parley.BusinessPrune{Messages: cut, Reach: cut, Quality: cut, Webhooks: cut}
+	n, err := s.PruneBusiness(ctx, p, 1)
+	ok(t, "prune one of each", err)
+	if n != 4 {
+		t.Errorf("pruned with limit 1: got %d rows, want 4 (one per table)", n)
+	}
+	n, err = s.PruneBusiness(ctx, p, 100)
+	ok(t, "prune again", err)
+	if n != 0 {
+		t.Errorf("pruned again: got %d rows, want 0", n)
+	}
+	if _, err := s.GetBusinessMessage(ctx, 1, "old"); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("old message: got %v, want not found", err)
+	}
+	if _, err := s.GetBusinessMessage(ctx, 1, "new"); err != nil {
+		t.Errorf("new message: %v", err)
+	}
+	if already, total, _ := s.Reached(ctx, 1, 10, t0); already || total != 1 {
+		t.Errorf("reach after pruning: got %v %d, want only the new one", already, total)
+	}
+	if c, _ := s.CountQualitySignals(ctx, 1, t0); c != 1 {
+		t.Errorf("signals after pruning: got %d, want 1", c)
+	}
+	log, err := s.ListWebhooks(ctx, 1, 0, 10)
+	ok(t, "list", err)
+	var keys []string
+	for _, w := range log {
+		keys = append(keys, w.Key)
+	}
+	wantDiff(t, "webhooks kept (the pending one is never pruned)", keys, []string{"recent", "pending"})
+	if as, _ := s.WebhookAttempts(ctx, done.ID); len(as) != 0 {
+		t.Errorf("attempts of a pruned webhook: got %d", len(as))
+	}
 }
