@@ -3,6 +3,12 @@
 export const dicts = {
   en: {
     'a.tokenhint': 'The server’s admin token (--admin-token or PARLEY_ADMIN_TOKEN).',
+    'nav.license': 'Licence',
+    'li.title': 'Licence and seats', 'li.none': 'No licence: this deployment has no seat limit.', 'li.seatsUsed': '{n} accounts of people.',
+    'li.active': 'Valid', 'li.expired': 'Expired', 'li.full': 'All seats used', 'li.field': 'Field', 'li.value': 'Value',
+    'li.customer': 'Customer', 'li.id': 'Licence', 'li.seats': 'Seats in use', 'li.seatsOf': '{used} of {seats}',
+    'li.expires': 'Expires', 'li.features': 'Features',
+    'li.degraded': 'New accounts are refused until the licence is renewed or extended; existing people keep everything.',
     'nav.businesses': 'Businesses', 'nav.review': 'Template review', 'nav.moderation': 'Reports and moderation', 'nav.money': 'Money',
     'biz.list': 'Business accounts', 'biz.none': 'No business yet.', 'biz.new': 'New business', 'biz.name': 'Name', 'biz.category': 'Category',
     'biz.website': 'Website', 'biz.create': 'Create business', 'biz.created': 'Business {name} created.', 'biz.pricing': 'Pricing',
@@ -37,6 +43,12 @@ export const dicts = {
   },
   fr: {
     'a.tokenhint': 'Le jeton d’administration du serveur (--admin-token ou PARLEY_ADMIN_TOKEN).',
+    'nav.license': 'Licence',
+    'li.title': 'Licence et postes', 'li.none': 'Aucune licence : ce déploiement n’a pas de limite de postes.', 'li.seatsUsed': '{n} comptes de personnes.',
+    'li.active': 'Valide', 'li.expired': 'Expirée', 'li.full': 'Tous les postes sont pris', 'li.field': 'Champ', 'li.value': 'Valeur',
+    'li.customer': 'Client', 'li.id': 'Licence', 'li.seats': 'Postes utilisés', 'li.seatsOf': '{used} sur {seats}',
+    'li.expires': 'Expire le', 'li.features': 'Fonctions',
+    'li.degraded': 'Les nouveaux comptes sont refusés jusqu’au renouvellement ; les personnes existantes gardent tout.',
     'nav.businesses': 'Entreprises', 'nav.review': 'Validation des modèles', 'nav.moderation': 'Signalements et modération', 'nav.money': 'Finances',
     'biz.list': 'Comptes professionnels', 'biz.none': 'Aucune entreprise.', 'biz.new': 'Nouvelle entreprise', 'biz.name': 'Nom', 'biz.category': 'Catégorie',
     'biz.website': 'Site web', 'biz.create': 'Créer l’entreprise', 'biz.created': 'Entreprise {name} créée.', 'biz.pricing': 'Tarification',

@@ -264,6 +264,31 @@ async function money(ctx, api, t) {
     ], entries.slice(-100).reverse(), { empty: t('mo.none') })));
 }
 
+// ---- Licence and seats -------------------------------------------------------
+
+async function license(ctx, api, t) {
+  const l = await api.get('/admin/v1/people/license');
+  if (!l.licensed) {
+    return h('div.stack', card(t('li.title'), h('p#license-state', t('li.none')), h('p.muted', t('li.seatsUsed', { n: String(l.seats_used) }))));
+  }
+  const state = l.expired ? tag('expired', t('li.expired')) : l.over_limit ? tag('full', t('li.full')) : tag('active', t('li.active'));
+  const used = h('progress#license-seats', { max: String(l.seats), value: String(Math.min(l.seats_used, l.seats)) });
+  return h('div.stack', card(t('li.title'),
+    h('p#license-state', state),
+    table([
+      { label: t('li.field'), cell: (r) => r[0] },
+      { label: t('li.value'), cell: (r) => r[1] },
+    ], [
+      [t('li.customer'), l.customer],
+      [t('li.id'), l.id],
+      [t('li.seats'), t('li.seatsOf', { used: String(l.seats_used), seats: String(l.seats) })],
+      [t('li.expires'), when(l.expires_at)],
+      [t('li.features'), (l.features || []).join(', ') || '—'],
+    ], { caption: t('li.title') }),
+    h('label', { for: 'license-seats' }, t('li.seats')), used,
+    l.expired || l.over_limit ? h('p.notice', t('li.degraded')) : null));
+}
+
 startConsole({
   name: 'Parley Admin',
   tokenKey: 'parley.admin.token',
@@ -278,5 +303,6 @@ startConsole({
     { id: 'moderation', title: 'nav.moderation', render: moderation },
     { id: 'money', title: 'nav.money', render: money },
     { id: 'revenue', title: 'nav.revenue', render: revenue },
+    { id: 'license', title: 'nav.license', render: license },
   ],
 });
