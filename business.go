@@ -106,6 +106,12 @@ type BusinessConfig struct {
 	RecordTTL     time.Duration
 	WebhookLogTTL time.Duration
 	PruneEvery    time.Duration
+	// TemplatePauseSignals blocks and reports in 7 days, by customers whose
+	// last template from the number was this one, pause it (default 3)
+	// for TemplatePause (default 3 h), twice as long the second time; the
+	// third pause disables it.
+	TemplatePauseSignals int
+	TemplatePause        time.Duration
 }
 
 func (c *BusinessConfig) setDefaults() {
@@ -150,6 +156,12 @@ func (c *BusinessConfig) setDefaults() {
 	}
 	if c.PruneEvery == 0 {
 		c.PruneEvery = time.Hour
+	}
+	if c.TemplatePauseSignals == 0 {
+		c.TemplatePauseSignals = 3
+	}
+	if c.TemplatePause == 0 {
+		c.TemplatePause = 3 * time.Hour
 	}
 }
 

@@ -44,6 +44,7 @@ type BusinessMessage struct {
 	ConversationOpened bool   // CBP: this message opened a conversation of its category
 	CallbackData       string // biz_opaque_callback_data
 	CreatedAt          time.Time
+	TemplateID         int64 // outbound templates: the template sent
 }
 
 // bucket is a token bucket: rate tokens per second, burst rate.
@@ -159,6 +160,9 @@ func (b *Businesses) qualitySignal(ctx context.Context, n BusinessNumber, custom
 	now := b.now()
 	if err := b.st.AddQualitySignal(ctx, n.ID, customerID, kind, now); err != nil {
 		return fmt.Errorf("add quality signal: %w", err)
+	}
+	if err := b.templateSignal(ctx, n, customerID, kind); err != nil {
+		return fmt.Errorf("template signal: %w", err)
 	}
 	count, err := b.st.CountQualitySignals(ctx, n.ID, now.Add(-7*24*time.Hour))
 	if err != nil {

@@ -156,8 +156,15 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 		}
 	}
 	category := "service"
+	var templateID int64
 	if m.Template != nil {
 		t, err := b.st.FindTemplate(ctx, biz.ID, m.Template.Name, m.Template.Language)
+		if err == nil {
+			if t, err = b.templateUsable(ctx, t, now, dry == nil); err != nil {
+				return Sent{}, err
+			}
+		}
+		templateID = t.ID
 		if ErrorCode(err) == ENotFound || (err == nil && t.Status != TemplateApproved) {
 			return Sent{}, cloudErrDetails(MetaTemplateMissing, "Template name does not exist in the translation",
 				fmt.Sprintf("template name (%s) does not exist in %s", m.Template.Name, m.Template.Language))
@@ -260,7 +267,8 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 		m.Kind = KindMessage
 	}
 	bm := BusinessMessage{NumberID: n.ID, ID: wamid, Outbound: true, ChatID: chat.ID, CustomerID: customer.ID, CustomerPhone: phone,
-		Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened, CallbackData: m.CallbackData, CreatedAt: now}
+		Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened, CallbackData: m.CallbackData, CreatedAt: now,
+		TemplateID: templateID}
 	if m.Kind != KindMessage {
 		bm.Category = "" // reactions are not billed
 	}

@@ -141,6 +141,14 @@ type TemplateStore interface {
 	// SetTemplateStatus writes Status, Reason and UpdatedAt, or returns
 	// ErrNotFound.
 	SetTemplateStatus(ctx context.Context, id int64, status TemplateStatus, reason string, at time.Time) error
+	// PauseTemplate writes Status, Reason, PausedUntil, Pauses and
+	// UpdatedAt, or returns ErrNotFound.
+	PauseTemplate(ctx context.Context, id int64, status TemplateStatus, reason string, until time.Time, pauses int, at time.Time) error
+	// AddTemplateSignal finds the last template the number sent the
+	// customer at or after since, records the block or report against it
+	// (one per customer and kind), and returns the template's id and its
+	// signals since then; id 0 when no template was sent.
+	AddTemplateSignal(ctx context.Context, numberID, customerID int64, kind string, since, at time.Time) (id int64, count int, err error)
 	// DeleteTemplates deletes the business's templates of that name (every
 	// language) and returns how many.
 	DeleteTemplates(ctx context.Context, businessID int64, name string) (int, error)

@@ -28,6 +28,8 @@ const (
 	TemplatePending  TemplateStatus = "PENDING"
 	TemplateApproved TemplateStatus = "APPROVED"
 	TemplateRejected TemplateStatus = "REJECTED"
+	TemplatePaused   TemplateStatus = "PAUSED"   // low quality: refused for a while (132015)
+	TemplateDisabled TemplateStatus = "DISABLED" // paused three times (132016)
 )
 
 // Template is a message template of a business, in Meta's shape: its
@@ -41,7 +43,9 @@ type Template struct {
 	ParameterFormat string // named | positional
 	Components      []TemplateComponent
 	Status          TemplateStatus
-	Reason          string // for REJECTED: INCORRECT_CATEGORY, INVALID_FORMAT, PROMOTIONAL, ...
+	Reason          string    // for REJECTED: INCORRECT_CATEGORY, INVALID_FORMAT, PROMOTIONAL, ...; LOW_QUALITY for PAUSED, DISABLED
+	PausedUntil     time.Time // PAUSED: sends are refused (132015) until then
+	Pauses          int       // times paused; the third pause disables
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -211,15 +215,21 @@ func (b *Businesses) CreateTemplate(ctx context.Context, biz Business, t Templat
 // message_template_status_update webhook.
 func (b *Businesses) SetTemplateStatus(ctx context.Context, id int64, status TemplateStatus, reason string) error {
 	switch status {
-	case TemplateApproved, TemplateRejected, TemplatePending:
+	case TemplateApproved, TemplateRejected, TemplatePending, TemplatePaused, TemplateDisabled:
 	default:
-		return &Error{Code: EInvalid, Message: "status must be APPROVED, REJECTED or PENDING", Details: map[string]any{"field": "status"}}
+		return &Error{Code: EInvalid, Message: "status must be APPROVED, REJECTED, PENDING, PAUSED or DISABLED", Details: map[string]any{"field": "status"}}
 	}
 	t, err := b.st.GetTemplate(ctx, id)
 	if ErrorCode(err) == ENotFound {
 		return &Error{Code: ENotFound, Message: "no such template", Details: map[string]any{"template_id": id}}
 	} else if err != nil {
 		return err
+	}
+	if status == TemplatePaused || status == TemplateDisabled || (status == TemplateApproved && (t.Status == TemplatePaused || t.Status == TemplateDisabled)) {
+		if reason == "" {
+			reason = "OPERATOR"
+		}
+		return b.pauseTemplate(ctx, t, status, reason)
 	}
 	if status == TemplateRejected && reason == "" {
 		reason = "INVALID_FORMAT"
@@ -360,4 +370,88 @@ func (r *RenderedTemplate) plain() string {
 		}
 	}
 	return strings.Join(parts, "\n\n")
+}
+
+// The Meta codes of paused and disabled templates.
+const (
+	MetaTemplatePaused   = 132015
+	MetaTemplateDisabled = 132016
+)
+
+// pauseTemplate moves a template to PAUSED (for TemplatePause × the
+// number of pauses so far: 3 h, then 6 h), DISABLED, or back to APPROVED,
+// and announces it with a message_template_status_update webhook. A third
+// pause disables the template, as Meta does.
+func (b *Businesses) pauseTemplate(ctx context.Context, t Template, status TemplateStatus, reason string) error {
+	now := b.now()
+	var until time.Time
+	pauses := t.Pauses
+	info := map[string]any{}
+	switch status {
+	case TemplatePaused:
+		pauses++
+		if pauses >= 3 {
+			status = TemplateDisabled
+			break
+		}
+		until = now.Add(time.Duration(pauses) * b.cfg.TemplatePause)
+		info["title"] = map[int]string{1: "FIRST_PAUSE", 2: "SECOND_PAUSE"}[pauses]
+		info["description"] = fmt.Sprintf("Your template has been paused for %s due to low quality, so it can't be sent to customers.",
+			until.Sub(now).Round(time.Minute))
+	case TemplateApproved:
+		reason = "NONE"
+		info["title"] = "UNPAUSED"
+		info["description"] = "Your template may be sent to customers again."
+	}
+	if status == TemplateDisabled {
+		info["title"] = "DISABLED"
+		info["description"] = "Your template has been disabled because of repeated low quality, so it can't be sent to customers."
+	}
+	if err := b.st.PauseTemplate(ctx, t.ID, status, reason, until, pauses, now); err != nil {
+		return fmt.Errorf("pause template: %w", err)
+	}
+	value := map[string]any{"event": string(status), "message_template_id": t.ID, "message_template_name": t.Name,
+		"message_template_language": t.Language, "reason": reason, "other_info": info}
+	w := b.webhook(t.BusinessID, fmt.Sprintf("tmpl:%d:%s:%d", t.ID, status, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
+		"message_template_status_update", value)
+	return b.enqueue(ctx, w)
+}
+
+// templateUsable refuses a paused (132015) or disabled (132016) template;
+// a pause that has ended reinstates the template (when reinstate is set:
+// not in a dry run).
+func (b *Businesses) templateUsable(ctx context.Context, t Template, now time.Time, reinstate bool) (Template, error) {
+	switch t.Status {
+	case TemplateDisabled:
+		return t, cloudErrDetails(MetaTemplateDisabled, "Template is Disabled",
+			fmt.Sprintf("template %s (%s) is disabled because of repeated low quality", t.Name, t.Language))
+	case TemplatePaused:
+		if now.Before(t.PausedUntil) {
+			return t, cloudErrDetails(MetaTemplatePaused, "Template is Paused",
+				fmt.Sprintf("template %s (%s) is paused for low quality until %s", t.Name, t.Language, t.PausedUntil.UTC().Format(time.RFC3339)))
+		}
+		if reinstate {
+			if err := b.pauseTemplate(ctx, t, TemplateApproved, ""); err != nil {
+				return t, err
+			}
+		}
+		t.Status = TemplateApproved
+	}
+	return t, nil
+}
+
+// templateSignal counts a customer's block or report against the last
+// template the number sent them in 7 days; TemplatePauseSignals of them
+// pause an approved template.
+func (b *Businesses) templateSignal(ctx context.Context, n BusinessNumber, customerID int64, kind string) error {
+	now := b.now()
+	id, count, err := b.st.AddTemplateSignal(ctx, n.ID, customerID, kind, now.Add(-7*24*time.Hour), now)
+	if err != nil || id == 0 || count < b.cfg.TemplatePauseSignals {
+		return err
+	}
+	t, err := b.st.GetTemplate(ctx, id)
+	if err != nil || t.Status != TemplateApproved {
+		return err
+	}
+	return b.pauseTemplate(ctx, t, TemplatePaused, "LOW_QUALITY")
 }

@@ -61,6 +61,7 @@ type hookValue struct {
 	TemplateName     string                  `json:"message_template_name"`
 	TemplateLanguage string                  `json:"message_template_language"`
 	Reason           string                  `json:"reason"`
+	OtherInfo        map[string]any          `json:"other_info"`
 }
 
 func (h hookEnv) change() (string, hookValue) {

@@ -228,10 +228,10 @@ func (db *DB) PutConversation(ctx context.Context, c parley.Conversation) error 
 // PutBusinessMessage records m unless it exists.
 func (db *DB) PutBusinessMessage(ctx context.Context, m parley.BusinessMessage) error {
 	_, err := db.bexec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-		category, pricing_type, billable, conversation_opened, callback_data, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+		category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		ON CONFLICT (number_id, id) DO NOTHING`,
 		m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-		m.ConversationOpened, m.CallbackData, tm(m.CreatedAt))
+		m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID)
 	return wrap("put business message", err)
 }
 
@@ -239,9 +239,9 @@ func (db *DB) PutBusinessMessage(ctx context.Context, m parley.BusinessMessage) 
 func (db *DB) GetBusinessMessage(ctx context.Context, numberID int64, id string) (parley.BusinessMessage, error) {
 	m := parley.BusinessMessage{NumberID: numberID, ID: id}
 	err := db.pool.QueryRow(ctx, `SELECT outbound, chat_id, customer_id, customer_phone, category, pricing_type, billable,
-		conversation_opened, callback_data, created_at FROM business_messages WHERE number_id = $1 AND id = $2`, numberID, id).
+		conversation_opened, callback_data, created_at, template_id FROM business_messages WHERE number_id = $1 AND id = $2`, numberID, id).
 		Scan(&m.Outbound, &m.ChatID, &m.CustomerID, &m.CustomerPhone, &m.Category, &m.PricingType, &m.Billable,
-			&m.ConversationOpened, &m.CallbackData, tcol(&m.CreatedAt))
+			&m.ConversationOpened, &m.CallbackData, tcol(&m.CreatedAt), &m.TemplateID)
 	return m, wrap("get business message", err)
 }
 
@@ -282,13 +282,13 @@ func (db *DB) CountQualitySignals(ctx context.Context, numberID int64, since tim
 	return n, wrap("count quality signals", err)
 }
 
-const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at`
+const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses`
 
 func scanTemplate(sc scanner) (parley.Template, error) {
 	var t parley.Template
 	var comps string
 	err := sc.Scan(&t.ID, &t.BusinessID, &t.Name, &t.Language, &t.Category, &t.ParameterFormat, &comps, &t.Status, &t.Reason,
-		tcol(&t.CreatedAt), tcol(&t.UpdatedAt))
+		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses)
 	if err != nil {
 		return t, err
 	}
@@ -558,10 +558,10 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		for _, m := range b.Messages {
 			if _, err := tx.Exec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-				category, pricing_type, billable, conversation_opened, callback_data, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+				category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 				ON CONFLICT (number_id, id) DO NOTHING`,
 				m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-				m.ConversationOpened, m.CallbackData, tm(m.CreatedAt)); err != nil {
+				m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID); err != nil {
 				return err
 			}
 		}
@@ -649,4 +649,33 @@ func (db *DB) PruneBusiness(ctx context.Context, p parley.BusinessPrune, limit i
 		}
 	}
 	return total, nil
+}
+
+// PauseTemplate writes a template's status with its pause.
+func (db *DB) PauseTemplate(ctx context.Context, id int64, status parley.TemplateStatus, reason string, until time.Time, pauses int, at time.Time) error {
+	err := affected(db.bexec(ctx, `UPDATE templates SET status = $1, reason = $2, paused_until = $3, pauses = $4, updated_at = $5 WHERE id = $6`,
+		string(status), reason, ts(until), pauses, ts(at), id))
+	return wrap("pause template", err)
+}
+
+// AddTemplateSignal counts a block or report against the last template
+// the number sent the customer since.
+func (db *DB) AddTemplateSignal(ctx context.Context, numberID, customerID int64, kind string, since, at time.Time) (int64, int, error) {
+	var id int64
+	var n int
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT template_id FROM business_messages WHERE number_id = $1 AND customer_id = $2 AND template_id <> 0
+			AND outbound AND created_at >= $3 ORDER BY created_at DESC LIMIT 1`, numberID, customerID, ts(since)).Scan(&id)
+		if err == pgx.ErrNoRows {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO template_quality (template_id, customer_id, kind, at) VALUES ($1,$2,$3,$4)
+			ON CONFLICT (template_id, customer_id, kind) DO UPDATE SET at = excluded.at`, id, customerID, kind, ts(at)); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT count(*) FROM template_quality WHERE template_id = $1 AND at >= $2`, id, ts(since)).Scan(&n)
+	})
+	return id, n, wrap("add template signal", err)
 }

@@ -226,10 +226,10 @@ func (db *DB) PutConversation(ctx context.Context, c parley.Conversation) error 
 // PutBusinessMessage records m unless it exists.
 func (db *DB) PutBusinessMessage(ctx context.Context, m parley.BusinessMessage) error {
 	_, err := db.bexec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-		category, pricing_type, billable, conversation_opened, callback_data, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+		category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (number_id, id) DO NOTHING`,
 		m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-		m.ConversationOpened, m.CallbackData, tm(m.CreatedAt))
+		m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID)
 	return wrap("put business message", err)
 }
 
@@ -237,9 +237,9 @@ func (db *DB) PutBusinessMessage(ctx context.Context, m parley.BusinessMessage) 
 func (db *DB) GetBusinessMessage(ctx context.Context, numberID int64, id string) (parley.BusinessMessage, error) {
 	m := parley.BusinessMessage{NumberID: numberID, ID: id}
 	err := db.r.QueryRowContext(ctx, `SELECT outbound, chat_id, customer_id, customer_phone, category, pricing_type, billable,
-		conversation_opened, callback_data, created_at FROM business_messages WHERE number_id = ? AND id = ?`, numberID, id).
+		conversation_opened, callback_data, created_at, template_id FROM business_messages WHERE number_id = ? AND id = ?`, numberID, id).
 		Scan(&m.Outbound, &m.ChatID, &m.CustomerID, &m.CustomerPhone, &m.Category, &m.PricingType, &m.Billable,
-			&m.ConversationOpened, &m.CallbackData, tcol(&m.CreatedAt))
+			&m.ConversationOpened, &m.CallbackData, tcol(&m.CreatedAt), &m.TemplateID)
 	return m, wrap("get business message", err)
 }
 
@@ -280,13 +280,13 @@ func (db *DB) CountQualitySignals(ctx context.Context, numberID int64, since tim
 	return n, wrap("count quality signals", err)
 }
 
-const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at`
+const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses`
 
 func scanTemplate(sc scanner) (parley.Template, error) {
 	var t parley.Template
 	var comps string
 	err := sc.Scan(&t.ID, &t.BusinessID, &t.Name, &t.Language, &t.Category, &t.ParameterFormat, &comps, &t.Status, &t.Reason,
-		tcol(&t.CreatedAt), tcol(&t.UpdatedAt))
+		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses)
 	if err != nil {
 		return t, err
 	}
@@ -590,7 +590,7 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 			return st, err
 		}
 		st0, err := prepare(`INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-				category, pricing_type, billable, conversation_opened, callback_data, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+				category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
 				ON CONFLICT (number_id, id) DO NOTHING`)
 		if err != nil {
 			return err
@@ -625,7 +625,7 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 		for _, m := range b.Messages {
 			if _, err := st0.ExecContext(ctx,
 				m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-				m.ConversationOpened, m.CallbackData, tm(m.CreatedAt)); err != nil {
+				m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID); err != nil {
 				return err
 			}
 		}
@@ -708,4 +708,33 @@ func (db *DB) PruneBusiness(ctx context.Context, p parley.BusinessPrune, limit i
 		}
 	}
 	return total, nil
+}
+
+// PauseTemplate writes a template's status with its pause.
+func (db *DB) PauseTemplate(ctx context.Context, id int64, status parley.TemplateStatus, reason string, until time.Time, pauses int, at time.Time) error {
+	err := affected(db.bexec(ctx, `UPDATE templates SET status = ?, reason = ?, paused_until = ?, pauses = ?, updated_at = ? WHERE id = ?`,
+		string(status), reason, ns(until), pauses, tm(at), id))
+	return wrap("pause template", err)
+}
+
+// AddTemplateSignal counts a block or report against the last template
+// the number sent the customer since.
+func (db *DB) AddTemplateSignal(ctx context.Context, numberID, customerID int64, kind string, since, at time.Time) (int64, int, error) {
+	var id int64
+	var n int
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT template_id FROM business_messages WHERE number_id = ? AND customer_id = ? AND template_id != 0
+			AND outbound AND created_at >= ? ORDER BY created_at DESC LIMIT 1`, numberID, customerID, ns(since)).Scan(&id)
+		if err == sql.ErrNoRows {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO template_quality (template_id, customer_id, kind, at) VALUES (?,?,?,?)
+			ON CONFLICT (template_id, customer_id, kind) DO UPDATE SET at = excluded.at`, id, customerID, kind, ns(at)); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(ctx, `SELECT count(*) FROM template_quality WHERE template_id = ? AND at >= ?`, id, ns(since)).Scan(&n)
+	})
+	return id, n, wrap("add template signal", err)
 }
