@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,9 +28,12 @@ Channel fan-out on an in-process server (SQLite in a temporary directory,
 or -postgres). Followers are seeded by bulk insert. Reports:
   - write cost: the time of a post with 1,000 and with -followers followers;
   - push: the time until the last of N online followers (WebSockets on
-    loopback, in this process) has received a post, and deliveries/s;
+    loopback) has received a post, and deliveries/s; the followers' sockets
+    are held by -clients child processes (parley bench channels-clients),
+    or in this process with -clients 0;
   - timeline reads: catch-up reads/s and p99 with -readers concurrent readers.
-N is capped by RLIMIT_NOFILE (two descriptors per socket in one process).
+N is capped by RLIMIT_NOFILE: one descriptor per socket in the server's
+process (two with -clients 0).
 See docs/CHANNELS.md.
 `
 
@@ -49,6 +53,9 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	readers := fs.Int("readers", 32, "concurrent timeline readers")
 	readFor := fs.Duration("read-duration", 5*time.Second, "length of the timeline read phase")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	clients := fs.Int("clients", 1, "child processes holding the followers' sockets (0: in this process)")
+	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers (0: GOMAXPROCS; -1: the per-session writer path before batching)")
+	pushes := fs.Int("pushes", 5, "posts timed per push size (the median is reported)")
 	fs.Usage = func() { fmt.Fprint(stderr, benchChannelsUsage, "\nflags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +71,9 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
 		max := int(lim.Cur)/2 - 500
+		if *clients > 0 {
+			max = int(lim.Cur) - 1000 // the store, the bus and the listener need a few
+		}
 		for i, n := range online {
 			if n > max {
 				fmt.Fprintf(stderr, "online %d capped to %d by RLIMIT_NOFILE %d\n", n, max, lim.Cur)
@@ -82,7 +92,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer os.RemoveAll(dir)
 	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN, Logger: slog.New(slog.DiscardHandler),
-		Codes: discardCodes{}, Config: parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}}
+		Codes: discardCodes{}, FanoutWorkers: *workers, Config: parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}}
 	srv, err := server.Start(ctx, opts)
 	if err != nil {
 		return err
@@ -161,7 +171,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		last      time.Duration
 		perSecond float64
 	}
-	var pushes []pushResult
+	var results []pushResult
 	var conns []*client.Conn
 	var got atomic.Int64
 	var want atomic.Int64
@@ -209,40 +219,65 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		cwg.Wait()
 		return firstErr
 	}
+	var procs *clientProcs
+	if *clients > 0 {
+		if procs, err = startClientProcs(srv.URL(), *clients, stderr); err != nil {
+			return err
+		}
+		defer procs.close()
+	}
 	for _, n := range online {
-		if err := connect(n); err != nil {
+		if procs != nil {
+			err = procs.connect(tokens[:n])
+		} else {
+			err = connect(n)
+		}
+		if err != nil {
 			return fmt.Errorf("connect: %w", err)
 		}
 		time.Sleep(time.Second) // let every session finish its replay and load its channels
 		var ds []time.Duration
-		for range 5 {
+		for range *pushes {
 			got.Store(0)
-			want.Store(int64(len(conns)))
+			want.Store(int64(n))
+			if procs != nil {
+				if err := procs.arm(); err != nil {
+					return err
+				}
+			}
 			start := time.Now()
 			if _, err := oc.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "push"}); err != nil {
 				return err
+			}
+			if procs != nil {
+				last, err := procs.last(60 * time.Second)
+				if err != nil {
+					return fmt.Errorf("push to %d: %w", n, err)
+				}
+				ds = append(ds, last.Sub(start))
+				continue
 			}
 			select {
 			case <-done:
 				ds = append(ds, time.Since(start))
 			case <-time.After(60 * time.Second):
-				return fmt.Errorf("push to %d: only %d received after 60s", len(conns), got.Load())
+				return fmt.Errorf("push to %d: only %d received after 60s", n, got.Load())
 			}
 		}
 		slices.Sort(ds)
 		med := ds[len(ds)/2]
-		pushes = append(pushes, pushResult{n: len(conns), last: med, perSecond: float64(len(conns)) / med.Seconds()})
-		logf("push to %d online: last delivery after %s", len(conns), med.Round(time.Microsecond))
+		results = append(results, pushResult{n: n, last: med, perSecond: float64(n) / med.Seconds()})
+		logf("push to %d online: last delivery after %s (%s)", n, med.Round(time.Microsecond), loadavg())
 	}
 
-	// Timeline catch-up reads by online followers.
+	// Timeline catch-up reads by online followers (none with -read-duration 0).
 	var reads atomic.Int64
 	var lmu sync.Mutex
 	var lat []time.Duration
 	rctx, rcancel := context.WithTimeout(ctx, *readFor)
 	defer rcancel()
 	var rwg sync.WaitGroup
-	for r := range *readers {
+	for r := range *readers * int(min(*readFor, 1)) {
 		rwg.Go(func() {
 			c := client.New(srv.URL(), client.WithToken(tokens[r%len(tokens)]))
 			var mine []time.Duration
@@ -274,12 +309,33 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "seed %d followers (bulk insert)      %s\n", *followers, seedTook.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "post, %d followers (median of %d)    %s\n", first, *posts, small.Round(time.Microsecond))
 	fmt.Fprintf(stdout, "post, %d followers (median of %d) %s\n", *followers, *posts, large.Round(time.Microsecond))
-	for _, p := range pushes {
-		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of 5), %.0f deliveries/s\n", p.n, p.last.Round(time.Microsecond), p.perSecond)
+	mode := "batched fan-out"
+	if *workers < 0 {
+		mode = "per-session writers"
+	}
+	where := fmt.Sprintf("%d client processes", *clients)
+	if *clients == 0 {
+		where = "clients in this process"
+	}
+	fmt.Fprintf(stdout, "push: %s, %s, GOMAXPROCS %d, load average %s\n", mode, where, runtime.GOMAXPROCS(0), loadavg())
+	for _, p := range results {
+		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s\n", p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond)
+	}
+	if *readFor <= 0 {
+		return nil
 	}
 	fmt.Fprintf(stdout, "timeline reads: %.0f reads/s, p99 %s (%d readers, page of 20)\n",
 		float64(reads.Load())/readFor.Seconds(), p99.Round(time.Microsecond), *readers)
 	return nil
+}
+
+// loadavg returns the first three fields of /proc/loadavg, or "?".
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 // discardCodes drops one-time codes: the bench creates its devices directly.
