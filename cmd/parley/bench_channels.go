@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,8 +56,10 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	readFor := fs.Duration("read-duration", 5*time.Second, "length of the timeline read phase")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
 	clients := fs.Int("clients", 1, "child processes holding the followers' sockets (0: in this process)")
+	clientReader := fs.String("client-reader", "epoll", "how the child processes read: epoll (a few loops for all sockets) or goroutines (one per socket)")
 	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers (0: GOMAXPROCS; -1: the per-session writer path before batching)")
 	pushes := fs.Int("pushes", 5, "posts timed per push size (the median is reported)")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile of the push phase (the server, and the clients with -clients 0) to this file")
 	fs.Usage = func() { fmt.Fprint(stderr, benchChannelsUsage, "\nflags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -167,9 +171,10 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	type pushResult struct {
-		n         int
-		last      time.Duration
-		perSecond float64
+		n                  int
+		last               time.Duration
+		perSecond          float64
+		serverCPU, loadCPU time.Duration // CPU time per delivery: this process, the client processes
 	}
 	var results []pushResult
 	var conns []*client.Conn
@@ -221,10 +226,21 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	var procs *clientProcs
 	if *clients > 0 {
-		if procs, err = startClientProcs(srv.URL(), *clients, stderr); err != nil {
+		if procs, err = startClientProcs(srv.URL(), *clients, *clientReader, stderr); err != nil {
 			return err
 		}
 		defer procs.close()
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for _, n := range online {
 		if procs != nil {
@@ -237,6 +253,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		time.Sleep(time.Second) // let every session finish its replay and load its channels
 		var ds []time.Duration
+		cpu0, load0 := processCPU(os.Getpid()), procs.cpu()
 		for range *pushes {
 			got.Store(0)
 			want.Store(int64(n))
@@ -264,9 +281,11 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 				return fmt.Errorf("push to %d: only %d received after 60s", n, got.Load())
 			}
 		}
+		deliveries := time.Duration(n * *pushes)
+		cpu, load := (processCPU(os.Getpid())-cpu0)/deliveries, (procs.cpu()-load0)/deliveries
 		slices.Sort(ds)
 		med := ds[len(ds)/2]
-		results = append(results, pushResult{n: n, last: med, perSecond: float64(n) / med.Seconds()})
+		results = append(results, pushResult{n: n, last: med, perSecond: float64(n) / med.Seconds(), serverCPU: cpu, loadCPU: load})
 		logf("push to %d online: last delivery after %s (%s)", n, med.Round(time.Microsecond), loadavg())
 	}
 
@@ -313,13 +332,14 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *workers < 0 {
 		mode = "per-session writers"
 	}
-	where := fmt.Sprintf("%d client processes", *clients)
+	where := fmt.Sprintf("%d client processes (%s reader)", *clients, *clientReader)
 	if *clients == 0 {
 		where = "clients in this process"
 	}
 	fmt.Fprintf(stdout, "push: %s, %s, GOMAXPROCS %d, load average %s\n", mode, where, runtime.GOMAXPROCS(0), loadavg())
 	for _, p := range results {
-		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s\n", p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond)
+		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s; CPU per delivery: server %s, clients %s\n",
+			p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond, p.serverCPU, p.loadCPU)
 	}
 	if *readFor <= 0 {
 		return nil
@@ -327,6 +347,23 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "timeline reads: %.0f reads/s, p99 %s (%d readers, page of 20)\n",
 		float64(reads.Load())/readFor.Seconds(), p99.Round(time.Microsecond), *readers)
 	return nil
+}
+
+// processCPU returns the user and system CPU time of process pid (and of
+// its waited-for children) from /proc, or 0.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) start at ")".
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)               // field 14 of proc(5)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)               // field 15
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
 }
 
 // loadavg returns the first three fields of /proc/loadavg, or "?".

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,8 +42,12 @@ import (
 func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := flag.NewFlagSet("bench channels-clients", flag.ContinueOnError)
 	url := fs.String("url", "", "server base URL")
+	reader := fs.String("reader", "epoll", "epoll (a few loops read every socket) or goroutines (coder/websocket, a goroutine per socket)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *reader == "epoll" {
+		return benchChannelsEpoll(ctx, *url, stdin, stdout)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -119,6 +124,71 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 	return sc.Err()
 }
 
+// benchChannelsEpoll is benchChannelsClients with the epoll reader.
+func benchChannelsEpoll(ctx context.Context, url string, stdin io.Reader, stdout io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var outMu sync.Mutex
+	say := func(format string, a ...any) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(stdout, format+"\n", a...)
+	}
+	f, err := newEpollFollowers(runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	var got, want atomic.Int64
+	onPost := func(n int) {
+		now := got.Add(int64(n))
+		if w := want.Load(); w > 0 && now >= w && now-int64(n) < w {
+			say("done %d", time.Now().UnixNano())
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { f.run(ctx, onPost) })
+	addr := hostPort(url)
+	var tokens []string
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		verb, arg, _ := strings.Cut(sc.Text(), " ")
+		switch verb {
+		case "tok":
+			tokens = append(tokens, arg)
+		case "connect":
+			var mu sync.Mutex
+			var firstErr error
+			sem := make(chan struct{}, 64)
+			var cwg sync.WaitGroup
+			for _, tok := range tokens[f.n:] {
+				sem <- struct{}{}
+				cwg.Go(func() {
+					defer func() { <-sem }()
+					if err := f.dial(ctx, addr, tok, onPost); err != nil {
+						mu.Lock()
+						firstErr = err
+						mu.Unlock()
+					}
+				})
+			}
+			cwg.Wait()
+			if firstErr != nil {
+				return fmt.Errorf("bench channels-clients: connect: %w", firstErr)
+			}
+			say("ready %d", f.n)
+		case "arm":
+			want.Store(0)
+			got.Store(0)
+			want.Store(int64(f.n))
+			say("armed")
+		}
+	}
+	return sc.Err()
+}
+
 // clientProcs drives the children from `parley bench channels`.
 type clientProcs struct {
 	procs []*clientProc
@@ -132,14 +202,14 @@ type clientProc struct {
 }
 
 // startClientProcs starts n children that connect to url.
-func startClientProcs(url string, n int, stderr io.Writer) (*clientProcs, error) {
+func startClientProcs(url string, n int, reader string, stderr io.Writer) (*clientProcs, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cp := &clientProcs{}
 	for range n {
-		cmd := exec.Command(exe, "bench", "channels-clients", "-url", url)
+		cmd := exec.Command(exe, "bench", "channels-clients", "-url", url, "-reader", reader)
 		cmd.Stderr = stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -247,6 +317,18 @@ func (cp *clientProcs) last(timeout time.Duration) (time.Time, error) {
 		}
 	}
 	return last, nil
+}
+
+// cpu returns the CPU time the children used so far (0 for none).
+func (cp *clientProcs) cpu() time.Duration {
+	if cp == nil {
+		return 0
+	}
+	var d time.Duration
+	for _, p := range cp.procs {
+		d += processCPU(p.cmd.Process.Pid)
+	}
+	return d
 }
 
 func (cp *clientProcs) close() {
