@@ -296,7 +296,11 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	rctx, rcancel := context.WithTimeout(ctx, *readFor)
 	defer rcancel()
 	var rwg sync.WaitGroup
-	for r := range *readers * int(min(*readFor, 1)) {
+	nreaders := *readers
+	if *readFor <= 0 {
+		nreaders = 0
+	}
+	for r := range nreaders {
 		rwg.Go(func() {
 			c := client.New(srv.URL(), client.WithToken(tokens[r%len(tokens)]))
 			var mine []time.Duration
@@ -338,8 +342,12 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "push: %s, %s, GOMAXPROCS %d, load average %s\n", mode, where, runtime.GOMAXPROCS(0), loadavg())
 	for _, p := range results {
-		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s; CPU per delivery: server %s, clients %s\n",
-			p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond, p.serverCPU, p.loadCPU)
+		cpu := fmt.Sprintf("server %s, clients %s", p.serverCPU, p.loadCPU)
+		if *clients == 0 {
+			cpu = fmt.Sprintf("server and clients %s", p.serverCPU)
+		}
+		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s; CPU per delivery: %s\n",
+			p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond, cpu)
 	}
 	if *readFor <= 0 {
 		return nil
