@@ -27,7 +27,7 @@ See docs/PERFORMANCE.md.
 `
 
 // bench runs a benchmark; see docs/PERFORMANCE.md.
-func bench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func bench(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, benchUsage)
 		return errors.New("bench: name a benchmark (messaging or business)")
@@ -41,6 +41,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdou
 		return benchChannels(ctx, args[1:], stdout, stderr)
 	case "billing":
 		return benchBilling(ctx, args[1:], stdout, stderr)
+	case "channels-clients":
+		return benchChannelsClients(ctx, args[1:], stdin, stdout)
 	case "server":
 		return benchServer(ctx, args[1:], getenv, stderr)
 	case "-h", "--help", "help":

@@ -344,19 +344,6 @@ func writeBillingBench(w io.Writer, o billingBenchOptions, r billingBenchResult,
 	}
 }
 
-// loadavg returns the first three fields of /proc/loadavg, or "?".
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
-}
-
 // interner keeps one copy of each of the ledger's few distinct strings
 // (events, categories, countries, pricing types) for the entries held in
 // memory.

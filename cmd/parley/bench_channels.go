@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"flag"
@@ -8,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,9 +30,12 @@ Channel fan-out on an in-process server (SQLite in a temporary directory,
 or -postgres). Followers are seeded by bulk insert. Reports:
   - write cost: the time of a post with 1,000 and with -followers followers;
   - push: the time until the last of N online followers (WebSockets on
-    loopback, in this process) has received a post, and deliveries/s;
+    loopback) has received a post, and deliveries/s; the followers' sockets
+    are held by -clients child processes (parley bench channels-clients),
+    or in this process with -clients 0;
   - timeline reads: catch-up reads/s and p99 with -readers concurrent readers.
-N is capped by RLIMIT_NOFILE (two descriptors per socket in one process).
+N is capped by RLIMIT_NOFILE: one descriptor per socket in the server's
+process (two with -clients 0).
 See docs/CHANNELS.md.
 `
 
@@ -49,6 +55,11 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	readers := fs.Int("readers", 32, "concurrent timeline readers")
 	readFor := fs.Duration("read-duration", 5*time.Second, "length of the timeline read phase")
 	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	clients := fs.Int("clients", 1, "child processes holding the followers' sockets (0: in this process)")
+	clientReader := fs.String("client-reader", "epoll", "how the child processes read: epoll (a few loops for all sockets) or goroutines (one per socket)")
+	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers (0: GOMAXPROCS; -1: the per-session writer path before batching)")
+	pushes := fs.Int("pushes", 5, "posts timed per push size (the median is reported)")
+	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile of the push phase (the server, and the clients with -clients 0) to this file")
 	fs.Usage = func() { fmt.Fprint(stderr, benchChannelsUsage, "\nflags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -64,6 +75,9 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
 		max := int(lim.Cur)/2 - 500
+		if *clients > 0 {
+			max = int(lim.Cur) - 1000 // the store, the bus and the listener need a few
+		}
 		for i, n := range online {
 			if n > max {
 				fmt.Fprintf(stderr, "online %d capped to %d by RLIMIT_NOFILE %d\n", n, max, lim.Cur)
@@ -82,7 +96,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer os.RemoveAll(dir)
 	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN, Logger: slog.New(slog.DiscardHandler),
-		Codes: discardCodes{}, Config: parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}}
+		Codes: discardCodes{}, FanoutWorkers: *workers, Config: parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}}
 	srv, err := server.Start(ctx, opts)
 	if err != nil {
 		return err
@@ -157,11 +171,12 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	type pushResult struct {
-		n         int
-		last      time.Duration
-		perSecond float64
+		n                  int
+		last               time.Duration
+		perSecond          float64
+		serverCPU, loadCPU time.Duration // CPU time per delivery: this process, the client processes
 	}
-	var pushes []pushResult
+	var results []pushResult
 	var conns []*client.Conn
 	var got atomic.Int64
 	var want atomic.Int64
@@ -209,40 +224,83 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		cwg.Wait()
 		return firstErr
 	}
+	var procs *clientProcs
+	if *clients > 0 {
+		if procs, err = startClientProcs(srv.URL(), *clients, *clientReader, stderr); err != nil {
+			return err
+		}
+		defer procs.close()
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, n := range online {
-		if err := connect(n); err != nil {
+		if procs != nil {
+			err = procs.connect(tokens[:n])
+		} else {
+			err = connect(n)
+		}
+		if err != nil {
 			return fmt.Errorf("connect: %w", err)
 		}
 		time.Sleep(time.Second) // let every session finish its replay and load its channels
 		var ds []time.Duration
-		for range 5 {
+		cpu0, load0 := processCPU(os.Getpid()), procs.cpu()
+		for range *pushes {
 			got.Store(0)
-			want.Store(int64(len(conns)))
+			want.Store(int64(n))
+			if procs != nil {
+				if err := procs.arm(); err != nil {
+					return err
+				}
+			}
 			start := time.Now()
 			if _, err := oc.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "push"}); err != nil {
 				return err
+			}
+			if procs != nil {
+				last, err := procs.last(60 * time.Second)
+				if err != nil {
+					return fmt.Errorf("push to %d: %w", n, err)
+				}
+				ds = append(ds, last.Sub(start))
+				continue
 			}
 			select {
 			case <-done:
 				ds = append(ds, time.Since(start))
 			case <-time.After(60 * time.Second):
-				return fmt.Errorf("push to %d: only %d received after 60s", len(conns), got.Load())
+				return fmt.Errorf("push to %d: only %d received after 60s", n, got.Load())
 			}
 		}
+		deliveries := time.Duration(n * *pushes)
+		cpu, load := (processCPU(os.Getpid())-cpu0)/deliveries, (procs.cpu()-load0)/deliveries
 		slices.Sort(ds)
 		med := ds[len(ds)/2]
-		pushes = append(pushes, pushResult{n: len(conns), last: med, perSecond: float64(len(conns)) / med.Seconds()})
-		logf("push to %d online: last delivery after %s", len(conns), med.Round(time.Microsecond))
+		results = append(results, pushResult{n: n, last: med, perSecond: float64(n) / med.Seconds(), serverCPU: cpu, loadCPU: load})
+		logf("push to %d online: last delivery after %s (%s)", n, med.Round(time.Microsecond), loadavg())
 	}
 
-	// Timeline catch-up reads by online followers.
+	// Timeline catch-up reads by online followers (none with -read-duration 0).
 	var reads atomic.Int64
 	var lmu sync.Mutex
 	var lat []time.Duration
 	rctx, rcancel := context.WithTimeout(ctx, *readFor)
 	defer rcancel()
 	var rwg sync.WaitGroup
-	for r := range *readers {
+	nreaders := *readers
+	if *readFor <= 0 {
+		nreaders = 0
+	}
+	for r := range nreaders {
 		rwg.Go(func() {
 			c := client.New(srv.URL(), client.WithToken(tokens[r%len(tokens)]))
 			var mine []time.Duration
@@ -274,12 +332,55 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fmt.Fprintf(stdout, "seed %d followers (bulk insert)      %s\n", *followers, seedTook.Round(time.Millisecond))
 	fmt.Fprintf(stdout, "post, %d followers (median of %d)    %s\n", first, *posts, small.Round(time.Microsecond))
 	fmt.Fprintf(stdout, "post, %d followers (median of %d) %s\n", *followers, *posts, large.Round(time.Microsecond))
-	for _, p := range pushes {
-		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of 5), %.0f deliveries/s\n", p.n, p.last.Round(time.Microsecond), p.perSecond)
+	mode := "batched fan-out"
+	if *workers < 0 {
+		mode = "per-session writers"
+	}
+	where := fmt.Sprintf("%d client processes (%s reader)", *clients, *clientReader)
+	if *clients == 0 {
+		where = "clients in this process"
+	}
+	fmt.Fprintf(stdout, "push: %s, %s, GOMAXPROCS %d, load average %s\n", mode, where, runtime.GOMAXPROCS(0), loadavg())
+	for _, p := range results {
+		cpu := fmt.Sprintf("server %s, clients %s", p.serverCPU, p.loadCPU)
+		if *clients == 0 {
+			cpu = fmt.Sprintf("server and clients %s", p.serverCPU)
+		}
+		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s; CPU per delivery: %s\n",
+			p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond, cpu)
+	}
+	if *readFor <= 0 {
+		return nil
 	}
 	fmt.Fprintf(stdout, "timeline reads: %.0f reads/s, p99 %s (%d readers, page of 20)\n",
 		float64(reads.Load())/readFor.Seconds(), p99.Round(time.Microsecond), *readers)
 	return nil
+}
+
+// processCPU returns the user and system CPU time of process pid (and of
+// its waited-for children) from /proc, or 0.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) start at ")".
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)               // field 14 of proc(5)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)               // field 15
+	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// loadavg returns the first three fields of /proc/loadavg, or "?".
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 // discardCodes drops one-time codes: the bench creates its devices directly.

@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stderr)
 	case "bench":
-		return bench(ctx, args[1:], getenv, stdout, stderr)
+		return bench(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "admin":
 		return admin(ctx, args[1:], getenv, stdout, stderr)
 	case "license":

@@ -103,7 +103,10 @@ func (g *Gateway) onChannelFollow(accountID int64, data []byte) {
 	}
 }
 
-// onChannel forwards a channel event to the local followers' sessions.
+// onChannel forwards a channel event to the local followers' sessions:
+// the frame is encoded once and written by the fan-out pool, each socket
+// without waiting (session.send). It returns when every session has been
+// written to or queued, so the next event of the channel comes after.
 func (g *Gateway) onChannel(id int64, data []byte) {
 	g.chmu.Lock()
 	set := g.chans[id]
@@ -112,9 +115,26 @@ func (g *Gateway) onChannel(id int64, data []byte) {
 		targets = append(targets, s)
 	}
 	g.chmu.Unlock()
-	for _, s := range targets {
-		s.push(data)
+	if g.fan == nil {
+		for _, s := range targets {
+			s.push(data)
+		}
+		return
 	}
+	frame := textFrame(data) // encoded once for every follower
+	g.fan.run(targets, func(ss []*session) {
+		n := 0
+		for _, s := range ss {
+			if s.wc == nil {
+				s.push(data)
+			} else if s.send(frame) {
+				n++
+			}
+		}
+		if n > 0 && g.opts.Pushed != nil {
+			g.opts.Pushed(n)
+		}
+	})
 }
 
 // ChannelSessions returns how many local sessions are indexed under the

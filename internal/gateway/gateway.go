@@ -5,7 +5,8 @@
 // and coder/websocket; it knows nothing of SQL or NATS.
 //
 // Lock order: Gateway.mu before session.mu. Neither is held while writing
-// to a socket or calling the Service.
+// to a socket or calling the Service. wireConn.mu (wire.go) guards the
+// socket's bytes and is taken alone.
 package gateway
 
 import (
@@ -15,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +54,11 @@ type Options struct {
 	WriteError  func(w http.ResponseWriter, r *http.Request, err error)
 	Connections func(delta int) // observes connects and disconnects; may be nil
 	Pushed      func(n int)     // observes frames written; may be nil
+	// FanoutWorkers is how many goroutines write a channel post to the
+	// online followers' sockets (fanout.go); 0 means GOMAXPROCS. -1 keeps
+	// the path before batched writes (every frame through the websocket
+	// library, one writer goroutine woken per session), for benchmarks.
+	FanoutWorkers int
 }
 
 // Gateway is the WebSocket endpoint. Create it with New, mount it as an
@@ -71,6 +78,8 @@ type Gateway struct {
 
 	chmu  sync.Mutex                      // guards chans and session.channels; see channels.go
 	chans map[int64]map[*session]struct{} // online followers' sessions by channel id
+
+	fan *fanout // writes channel posts; nil on the per-session path (FanoutWorkers -1)
 }
 
 // New subscribes to the bus and returns a Gateway.
@@ -85,6 +94,13 @@ func New(svc *parley.Service, bus parley.Bus, o Options) (*Gateway, error) {
 	}
 	g := &Gateway{svc: svc, log: o.Logger, opts: o,
 		devices: map[int64]*session{}, accounts: map[int64]map[*session]struct{}{}, watchers: map[int64]map[*session]struct{}{}}
+	if o.FanoutWorkers >= 0 {
+		workers := o.FanoutWorkers
+		if workers == 0 {
+			workers = runtime.GOMAXPROCS(0)
+		}
+		g.fan = newFanout(workers)
+	}
 	subs := []struct {
 		subject string
 		fn      func(id int64, data []byte)
@@ -194,6 +210,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.opts.WriteError(w, r, parley.Errorf(parley.EInvalid, "this endpoint speaks WebSocket only; send an upgrade request"))
 		return
 	}
+	// Keep the raw socket for frames written once for many (wire.go).
+	hc := &hijackCapture{ResponseWriter: w}
+	if g.fan != nil {
+		w = hc
+	}
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: []string{r.Host}})
 	if err != nil {
 		return // Accept has written the response
@@ -203,7 +224,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// request and its connection state (about 4 KiB), and the reader runs on
 	// a fresh goroutine whose stack stays small (docs/PERFORMANCE.md).
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{g: g, p: p, conn: conn, cancel: cancel, replaying: true}
+	s := &session{g: g, p: p, conn: conn, wc: hc.wc, cancel: cancel, replaying: true}
 	g.wg.Add(1)
 	go g.run(ctx, s, after)
 }
@@ -342,12 +363,15 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Close unsubscribes from the bus.
+// Close unsubscribes from the bus and stops the fan-out helpers.
 func (g *Gateway) Close() error {
 	var errs []error
 	for _, u := range g.unsubs {
 		errs = append(errs, u())
 	}
 	g.unsubs = nil
+	if g.fan != nil {
+		g.fan.close()
+	}
 	return errors.Join(errs...)
 }

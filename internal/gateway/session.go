@@ -13,16 +13,19 @@ import (
 )
 
 // session is one device's socket. An idle session holds one goroutine (the
-// reader); a writer goroutine exists only while frames are queued.
+// reader). A frame is written directly by whoever pushes it when the
+// socket is idle and takes it at once (send); a writer goroutine exists
+// only while frames are queued behind a full socket.
 type session struct {
 	g      *Gateway
 	p      parley.Principal
 	conn   *websocket.Conn
+	wc     *wireConn // the raw socket; nil when every frame goes through conn (wire.go)
 	cancel context.CancelFunc
 
 	mu        sync.Mutex
-	queue     [][]byte // frames waiting for the writer
-	writing   bool     // a writer goroutine is running
+	queue     [][]byte // frames waiting for the writer: encoded (textFrame) when wc is set, payloads otherwise
+	writing   bool     // someone holds the write turn: a writer goroutine, or a direct send
 	closeCode websocket.StatusCode
 	closing   bool
 	closed    bool
@@ -76,10 +79,23 @@ func (s *session) pushEntry(frame []byte) {
 	s.push(frame)
 }
 
-// push queues a frame for the writer, starting it if needed. A socket that
-// falls maxQueued frames behind is closed; its device resumes from its
-// inbox on reconnect, so nothing durable is lost.
-func (s *session) push(frame []byte) {
+// push sends a frame (a JSON payload), or queues it behind the frames
+// already waiting. A socket that falls maxQueued frames behind is closed;
+// its device resumes from its inbox on reconnect, so nothing durable is
+// lost.
+func (s *session) push(payload []byte) {
+	if s.wc == nil {
+		s.enqueue(payload)
+		return
+	}
+	if s.send(textFrame(payload)) && s.g.opts.Pushed != nil {
+		s.g.opts.Pushed(1)
+	}
+}
+
+// enqueue appends a frame for the writer goroutine, starting it if nobody
+// holds the write turn.
+func (s *session) enqueue(frame []byte) {
 	s.mu.Lock()
 	if s.closed || s.closing {
 		s.mu.Unlock()
@@ -89,7 +105,7 @@ func (s *session) push(frame []byte) {
 		s.queue = nil
 		s.closing, s.closeCode = true, closeSlow
 		s.mu.Unlock()
-		s.conn.Close(closeSlow, "too slow; reconnect and resume")
+		go s.conn.Close(closeSlow, "too slow; reconnect and resume") // the handshake waits on the peer
 		return
 	}
 	s.queue = append(s.queue, frame)
@@ -101,12 +117,72 @@ func (s *session) push(frame []byte) {
 	}
 }
 
+// send writes an encoded frame (textFrame) straight to the socket when
+// nobody else is writing and the socket takes it without waiting: no
+// goroutine is woken. Otherwise the frame is queued and the session's
+// writer goroutine finishes it, so frames keep their order and a full
+// socket never holds the caller. It reports whether the frame was
+// written here. s.wc must be set.
+func (s *session) send(frame []byte) bool {
+	s.mu.Lock()
+	if s.closed || s.closing {
+		s.mu.Unlock()
+		return false
+	}
+	if s.writing || len(s.queue) > 0 {
+		s.mu.Unlock()
+		s.enqueue(frame)
+		return false
+	}
+	s.writing = true // the write turn is ours
+	s.mu.Unlock()
+	sent, started, err := s.wc.tryWrite(frame)
+	switch {
+	case err != nil:
+		s.fail()
+		return false
+	case started:
+		// The socket is full: the writer finishes the frame (kept in
+		// s.wc), then what was queued meanwhile.
+		go s.writeLoop()
+		return false
+	case !sent:
+		// A library write (a pong, a close) holds the socket: hand the
+		// frame, ahead of what queued after it, and the turn to the writer.
+		s.mu.Lock()
+		s.queue = append([][]byte{frame}, s.queue...)
+		s.mu.Unlock()
+		go s.writeLoop()
+		return false
+	}
+	s.mu.Lock()
+	if len(s.queue) == 0 && !s.closing {
+		s.writing = false
+		s.mu.Unlock()
+		return true
+	}
+	s.mu.Unlock()
+	go s.writeLoop() // frames queued meanwhile, or a close to send
+	return true
+}
+
+// fail marks the session closed after a failed write and drops the socket.
+func (s *session) fail() {
+	s.mu.Lock()
+	s.closed, s.queue, s.writing = true, nil, false
+	s.mu.Unlock()
+	go s.conn.CloseNow()
+}
+
+// writeLoop holds the write turn until the queue is empty, writing what
+// queued (and any frame tail a direct send left), waiting up to
+// writeTimeout per batch.
 func (s *session) writeLoop() {
-	for {
+	for first := true; ; first = false {
 		s.mu.Lock()
 		batch := s.queue
 		s.queue = nil
-		if len(batch) == 0 {
+		if len(batch) == 0 && !(first && s.wc != nil) {
 			s.writing = false
 			closing, code := s.closing, s.closeCode
 			s.mu.Unlock()
@@ -116,22 +192,40 @@ func (s *session) writeLoop() {
 			return
 		}
 		s.mu.Unlock()
-		for _, f := range batch {
-			ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-			err := s.conn.Write(ctx, websocket.MessageText, f)
-			cancel()
-			if err != nil {
-				s.mu.Lock()
-				s.closed, s.queue, s.writing = true, nil, false
-				s.mu.Unlock()
-				s.conn.CloseNow()
-				return
+		var err error
+		if s.wc != nil {
+			err = s.wc.writeFrames(batch)
+		} else {
+			for _, f := range batch {
+				ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+				err = s.conn.Write(ctx, websocket.MessageText, f)
+				cancel()
+				if err != nil {
+					break
+				}
 			}
 		}
-		if s.g.opts.Pushed != nil {
+		if err != nil {
+			s.mu.Lock()
+			s.closed, s.queue, s.writing = true, nil, false
+			s.mu.Unlock()
+			s.conn.CloseNow()
+			return
+		}
+		if s.g.opts.Pushed != nil && len(batch) > 0 {
 			s.g.opts.Pushed(len(batch))
 		}
 	}
+}
+
+// write writes one payload during the replay, waiting up to writeTimeout.
+func (s *session) write(ctx context.Context, payload []byte) error {
+	if s.wc != nil {
+		return s.wc.writeFrames([][]byte{textFrame(payload)})
+	}
+	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	defer cancel()
+	return s.conn.Write(wctx, websocket.MessageText, payload)
 }
 
 func closeReason(code websocket.StatusCode) string {
@@ -178,10 +272,7 @@ func (s *session) replay(ctx context.Context, after int64) error {
 				if err != nil {
 					return err
 				}
-				wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-				err = s.conn.Write(wctx, websocket.MessageText, frame)
-				cancel()
-				if err != nil {
+				if err := s.write(ctx, frame); err != nil {
 					return err
 				}
 				last = es[i].ID

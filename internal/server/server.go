@@ -71,6 +71,10 @@ type Options struct {
 	Stripe stripe.Options
 	// License is the licence of a self-hosted enterprise deployment.
 	License LicenseOptions
+	// FanoutWorkers is gateway.Options.FanoutWorkers: the goroutines that
+	// write a channel post to online followers (0: GOMAXPROCS; -1: the
+	// per-session path before batched writes, for benchmarks).
+	FanoutWorkers int
 }
 
 func (o *Options) setDefaults() {
@@ -226,7 +230,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	watchLicense(ctx, log, m, svc)
 	logRevenue(log, svc.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
-		Connections: m.connections, Pushed: m.pushed})
+		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers})
 	if err != nil {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}

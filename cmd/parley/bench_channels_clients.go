@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// The followers' sockets of `parley bench channels` live in child
+// processes (`parley bench channels-clients`), so that the server's
+// process can hold as many sockets as its open-file limit allows (one
+// descriptor each instead of two). The parent talks to a child over its
+// stdin and stdout, one line at a time:
+//
+//	parent → child        child → parent
+//	tok TOKEN             (a device token to connect later)
+//	connect               ready N        (N sockets open)
+//	arm                   armed          (count channel_post frames from 0)
+//	                      done UNIXNANO  (every socket has one more post; wall
+//	                                      clock of the last, comparable across
+//	                                      processes on one machine)
+//
+// A child reads frames with coder/websocket and checks the type by prefix,
+// without decoding the JSON: it stands for many phones, so it should cost
+// the shared CPUs as little as it can.
+
+// benchChannelsClients runs `parley bench channels-clients -url URL`.
+func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench channels-clients", flag.ContinueOnError)
+	url := fs.String("url", "", "server base URL")
+	reader := fs.String("reader", "epoll", "epoll (a few loops read every socket) or goroutines (coder/websocket, a goroutine per socket)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *reader == "epoll" {
+		return benchChannelsEpoll(ctx, *url, stdin, stdout)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var outMu sync.Mutex
+	say := func(format string, a ...any) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(stdout, format+"\n", a...)
+	}
+	wsURL := "ws" + strings.TrimPrefix(*url, "http") + "/v1/ws"
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	var tokens []string
+	var conns []*websocket.Conn
+	var got, want atomic.Int64
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		for _, c := range conns {
+			c.CloseNow()
+		}
+		wg.Wait()
+	}()
+	prefix := []byte(`{"type":"channel_post"`)
+	read := func(c *websocket.Conn) {
+		for {
+			_, data, err := c.Read(ctx)
+			if err != nil {
+				return
+			}
+			if bytes.HasPrefix(data, prefix) && got.Add(1) == want.Load() {
+				say("done %d", time.Now().UnixNano())
+			}
+		}
+	}
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		verb, arg, _ := strings.Cut(sc.Text(), " ")
+		switch verb {
+		case "tok":
+			tokens = append(tokens, arg)
+		case "connect":
+			var mu sync.Mutex
+			var firstErr error
+			sem := make(chan struct{}, 64)
+			var cwg sync.WaitGroup
+			for _, tok := range tokens[len(conns):] {
+				sem <- struct{}{}
+				cwg.Go(func() {
+					defer func() { <-sem }()
+					h := http.Header{"Authorization": {"Bearer " + tok}}
+					c, _, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPClient: hc, HTTPHeader: h})
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						firstErr = err
+						return
+					}
+					c.SetReadLimit(1 << 20)
+					conns = append(conns, c)
+					wg.Go(func() { read(c) })
+				})
+			}
+			cwg.Wait()
+			if firstErr != nil {
+				return fmt.Errorf("bench channels-clients: connect: %w", firstErr)
+			}
+			say("ready %d", len(conns))
+		case "arm":
+			got.Store(0)
+			want.Store(int64(len(conns)))
+			say("armed")
+		}
+	}
+	return sc.Err()
+}
+
+// benchChannelsEpoll is benchChannelsClients with the epoll reader.
+func benchChannelsEpoll(ctx context.Context, url string, stdin io.Reader, stdout io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var outMu sync.Mutex
+	say := func(format string, a ...any) {
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(stdout, format+"\n", a...)
+	}
+	f, err := newEpollFollowers(runtime.GOMAXPROCS(0))
+	if err != nil {
+		return err
+	}
+	defer f.close()
+	var got, want atomic.Int64
+	onPost := func(n int) {
+		now := got.Add(int64(n))
+		if w := want.Load(); w > 0 && now >= w && now-int64(n) < w {
+			say("done %d", time.Now().UnixNano())
+		}
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { f.run(ctx, onPost) })
+	addr := hostPort(url)
+	var tokens []string
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		verb, arg, _ := strings.Cut(sc.Text(), " ")
+		switch verb {
+		case "tok":
+			tokens = append(tokens, arg)
+		case "connect":
+			var mu sync.Mutex
+			var firstErr error
+			sem := make(chan struct{}, 64)
+			var cwg sync.WaitGroup
+			for _, tok := range tokens[f.n:] {
+				sem <- struct{}{}
+				cwg.Go(func() {
+					defer func() { <-sem }()
+					if err := f.dial(ctx, addr, tok, onPost); err != nil {
+						mu.Lock()
+						firstErr = err
+						mu.Unlock()
+					}
+				})
+			}
+			cwg.Wait()
+			if firstErr != nil {
+				return fmt.Errorf("bench channels-clients: connect: %w", firstErr)
+			}
+			say("ready %d", f.n)
+		case "arm":
+			want.Store(0)
+			got.Store(0)
+			want.Store(int64(f.n))
+			say("armed")
+		}
+	}
+	return sc.Err()
+}
+
+// clientProcs drives the children from `parley bench channels`.
+type clientProcs struct {
+	procs []*clientProc
+}
+
+type clientProc struct {
+	cmd   *exec.Cmd
+	in    io.WriteCloser
+	out   *bufio.Scanner
+	conns int
+}
+
+// startClientProcs starts n children that connect to url.
+func startClientProcs(url string, n int, reader string, stderr io.Writer) (*clientProcs, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cp := &clientProcs{}
+	for range n {
+		cmd := exec.Command(exe, "bench", "channels-clients", "-url", url, "-reader", reader)
+		cmd.Stderr = stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			cp.close()
+			return nil, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			cp.close()
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			cp.close()
+			return nil, err
+		}
+		sc := bufio.NewScanner(out)
+		cp.procs = append(cp.procs, &clientProc{cmd: cmd, in: in, out: sc})
+	}
+	return cp, nil
+}
+
+// expect reads the child's next line and checks its verb.
+func (p *clientProc) expect(verb string) (string, error) {
+	if !p.out.Scan() {
+		return "", fmt.Errorf("clients process ended (%v) waiting for %q", p.out.Err(), verb)
+	}
+	v, arg, _ := strings.Cut(p.out.Text(), " ")
+	if v != verb {
+		return "", fmt.Errorf("clients process said %q, want %q", p.out.Text(), verb)
+	}
+	return arg, nil
+}
+
+// connect opens sockets until the children hold len(tokens) in all,
+// spread evenly.
+func (cp *clientProcs) connect(tokens []string) error {
+	have := 0
+	for _, p := range cp.procs {
+		have += p.conns
+	}
+	for i, tok := range tokens[have:] {
+		p := cp.procs[(have+i)%len(cp.procs)]
+		fmt.Fprintf(p.in, "tok %s\n", tok)
+		p.conns++
+	}
+	errs := make(chan error, len(cp.procs))
+	for _, p := range cp.procs {
+		go func() {
+			fmt.Fprintln(p.in, "connect")
+			_, err := p.expect("ready")
+			errs <- err
+		}()
+	}
+	for range cp.procs {
+		if err := <-errs; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// arm resets the children's counts before a post.
+func (cp *clientProcs) arm() error {
+	for _, p := range cp.procs {
+		fmt.Fprintln(p.in, "arm")
+		if _, err := p.expect("armed"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// last waits until every socket has the post and returns the wall-clock
+// time of the last delivery.
+func (cp *clientProcs) last(timeout time.Duration) (time.Time, error) {
+	type res struct {
+		t   time.Time
+		err error
+	}
+	ch := make(chan res, len(cp.procs))
+	for _, p := range cp.procs {
+		go func() {
+			arg, err := p.expect("done")
+			if err != nil {
+				ch <- res{err: err}
+				return
+			}
+			ns, err := strconv.ParseInt(arg, 10, 64)
+			ch <- res{t: time.Unix(0, ns), err: err}
+		}()
+	}
+	var last time.Time
+	deadline := time.After(timeout)
+	for range cp.procs {
+		select {
+		case r := <-ch:
+			if r.err != nil {
+				return last, r.err
+			}
+			if r.t.After(last) {
+				last = r.t
+			}
+		case <-deadline:
+			return last, fmt.Errorf("not every follower received the post after %s", timeout)
+		}
+	}
+	return last, nil
+}
+
+// cpu returns the CPU time the children used so far (0 for none).
+func (cp *clientProcs) cpu() time.Duration {
+	if cp == nil {
+		return 0
+	}
+	var d time.Duration
+	for _, p := range cp.procs {
+		d += processCPU(p.cmd.Process.Pid)
+	}
+	return d
+}
+
+func (cp *clientProcs) close() {
+	for _, p := range cp.procs {
+		p.in.Close()
+		p.cmd.Wait()
+	}
+}
