@@ -159,11 +159,11 @@ func (db *DB) ListCharges(ctx context.Context, businessID int64, p billing.Perio
 	return cs, wrap("list charges", err)
 }
 
-// ChargeTotals sums charges by business, period and invoice line.
+// ChargeTotals returns the running sums of the charges (charge_totals),
+// by business, period and invoice line.
 func (db *DB) ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]parley.ChargeTotal, error) {
-	ts, err := queryAll(ctx, db.pool, `SELECT business_id, period, category, market, tier_label, card, version, reason, amount,
-		count(*), sum(amount)::bigint, currency FROM charges WHERE period BETWEEN $1 AND $2 AND ($3 = 0 OR business_id = $4) AND reason != 'duplicate'
-		GROUP BY business_id, period, category, market, tier_label, card, version, reason, amount, currency
+	ts, err := queryAll(ctx, db.pool, `SELECT business_id, period, category, market, tier_label, card, version, reason, unit,
+		units, amount, currency FROM charge_totals WHERE period BETWEEN $1 AND $2 AND ($3 = 0 OR business_id = $4)
 		ORDER BY business_id, period`,
 		func(sc scanner) (parley.ChargeTotal, error) {
 			var t parley.ChargeTotal
@@ -187,6 +187,7 @@ func commitCharges(ctx context.Context, tx pgx.Tx, cs []billing.Charge) error {
 		ON CONFLICT (key) DO NOTHING RETURNING id`
 	debit := map[int64]int64{}
 	cur := map[int64]string{}
+	sums := map[totalKey][2]int64{} // units, amount
 	for _, c := range cs {
 		var id int64
 		err := tx.QueryRow(ctx, q, c.Key, c.BusinessID, c.Period, c.Card, c.Version, string(c.Regime), string(c.Category),
@@ -199,6 +200,20 @@ func commitCharges(ctx context.Context, tx pgx.Tx, cs []billing.Charge) error {
 		if c.Amount != 0 {
 			debit[c.BusinessID] += c.Amount
 			cur[c.BusinessID] = c.Currency
+		}
+		k := totalKey{c.BusinessID, c.Period, c.Category, c.Market, c.TierLabel, c.Card, c.Version, c.Reason, c.Amount, c.Currency}
+		t := sums[k]
+		t[0]++
+		t[1] += c.Amount
+		sums[k] = t
+	}
+	for k, t := range sums {
+		if _, err := tx.Exec(ctx, `INSERT INTO charge_totals (business_id, period, category, market, tier_label, card, version, reason,
+			unit, currency, units, amount) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+			ON CONFLICT (period, business_id, category, market, tier_label, card, version, reason, unit, currency)
+			DO UPDATE SET units = charge_totals.units + excluded.units, amount = charge_totals.amount + excluded.amount`,
+			k.biz, k.period, string(k.cat), k.market, k.tier, k.card, k.version, string(k.reason), k.unit, k.currency, t[0], t[1]); err != nil {
+			return err
 		}
 	}
 	for biz, amount := range debit {
@@ -311,4 +326,18 @@ func (db *DB) AddCreditNote(ctx context.Context, n *parley.CreditNote) error {
 		return addBalance(ctx, tx, n.BusinessID, n.Amount, cur)
 	})
 	return wrap("add credit note", err)
+}
+
+// totalKey is a row of charge_totals.
+type totalKey struct {
+	biz      int64
+	period   billing.Period
+	cat      billing.Category
+	market   string
+	tier     string
+	card     string
+	version  int
+	reason   billing.Reason
+	unit     int64
+	currency string
 }
