@@ -46,6 +46,7 @@ type usageSeeder interface {
 type billingBenchOptions struct {
 	Entries, Businesses, Months, Chunk int
 	Postgres, CPUProfile               string
+	SkipInvoice                        bool
 }
 
 // billingBenchResult is what the bench measured.
@@ -69,6 +70,7 @@ func benchBilling(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.IntVar(&o.Chunk, "chunk", 1_000_000, "entries per seeding transaction")
 	fs.StringVar(&o.Postgres, "postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the rating phases to this file")
+	fs.BoolVar(&o.SkipInvoice, "skip-invoice", false, "skip storing the last month's charges and the invoice run (the slowest phase)")
 	fs.Usage = func() { fmt.Fprint(stderr, benchBillingUsage, "\nflags:\n"); fs.PrintDefaults() }
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -233,60 +235,67 @@ func runBillingBench(ctx context.Context, o billingBenchOptions, dir string, log
 	r = nil
 	runtime.GC()
 
-	// (b) The monthly invoice run of the last month, as the server runs
-	// it: live rating has stored one charge per entry (written here in
-	// batches through CommitBusiness, timed apart), then the run sums the
-	// month's charges in the database (ChargeTotals), builds the invoices
-	// and closes the period (RunInvoices' steps).
-	t0 = time.Now()
-	r = billing.NewRater(cat, cardOf)
-	mStart, mEnd := last.Start(), last.End()
-	batch := &parley.BusinessBatch{}
-	for page := range ledgerPages(ctx, st, &readErr) {
-		for i := range page {
-			e := &page[i]
-			if e.At.Before(mStart) || !e.At.Before(mEnd) {
-				continue
-			}
-			c, err := r.Rate(toBillingUsage(e))
-			if err != nil {
-				return res, err
-			}
-			res.InvoiceEntries++
-			batch.Charges = append(batch.Charges, c)
-			if len(batch.Charges) == 20000 {
-				if err := st.CommitBusiness(ctx, batch); err != nil {
-					return res, err
+	if !o.SkipInvoice {
+		if err := func() error {
+			// (b) The monthly invoice run of the last month, as the server runs
+			// it: live rating has stored one charge per entry (written here in
+			// batches through CommitBusiness, timed apart), then the run sums the
+			// month's charges in the database (ChargeTotals), builds the invoices
+			// and closes the period (RunInvoices' steps).
+			t0 = time.Now()
+			r = billing.NewRater(cat, cardOf)
+			mStart, mEnd := last.Start(), last.End()
+			batch := &parley.BusinessBatch{}
+			for page := range ledgerPages(ctx, st, &readErr) {
+				for i := range page {
+					e := &page[i]
+					if e.At.Before(mStart) || !e.At.Before(mEnd) {
+						continue
+					}
+					c, err := r.Rate(toBillingUsage(e))
+					if err != nil {
+						return err
+					}
+					res.InvoiceEntries++
+					batch.Charges = append(batch.Charges, c)
+					if len(batch.Charges) == 20000 {
+						if err := st.CommitBusiness(ctx, batch); err != nil {
+							return err
+						}
+						batch.Charges = batch.Charges[:0]
+					}
 				}
-				batch.Charges = batch.Charges[:0]
 			}
+			if readErr != nil {
+				return readErr
+			}
+			if err := st.CommitBusiness(ctx, batch); err != nil {
+				return err
+			}
+			res.StoreCharges = time.Since(t0)
+			logf("rated and stored %d charges of %s in %s", res.InvoiceEntries, last, res.StoreCharges.Round(time.Millisecond))
+			r, batch = nil, nil
+			runtime.GC()
+			t0 = time.Now()
+			totals, err := st.ChargeTotals(ctx, 0, last, last)
+			if err != nil {
+				return err
+			}
+			invs, total := parley.BuildInvoices(last, totals, time.Now())
+			if err := st.CloseInvoicePeriod(ctx, last, invs, time.Now()); err != nil {
+				return err
+			}
+			for _, in := range invs {
+				res.Lines += len(in.Lines)
+			}
+			res.Invoices, res.InvoiceTotal = len(invs), total
+			res.Invoice = time.Since(t0)
+			logf("invoiced %d businesses (%d lines) in %s", res.Invoices, res.Lines, res.Invoice.Round(time.Millisecond))
+			return nil
+		}(); err != nil {
+			return res, err
 		}
 	}
-	if readErr != nil {
-		return res, readErr
-	}
-	if err := st.CommitBusiness(ctx, batch); err != nil {
-		return res, err
-	}
-	res.StoreCharges = time.Since(t0)
-	logf("rated and stored %d charges of %s in %s", res.InvoiceEntries, last, res.StoreCharges.Round(time.Millisecond))
-	r, batch = nil, nil
-	runtime.GC()
-	t0 = time.Now()
-	totals, err := st.ChargeTotals(ctx, 0, last, last)
-	if err != nil {
-		return res, err
-	}
-	invs, total := parley.BuildInvoices(last, totals, time.Now())
-	if err := st.CloseInvoicePeriod(ctx, last, invs, time.Now()); err != nil {
-		return res, err
-	}
-	for _, in := range invs {
-		res.Lines += len(in.Lines)
-	}
-	res.Invoices, res.InvoiceTotal = len(invs), total
-	res.Invoice = time.Since(t0)
-	logf("invoiced %d businesses (%d lines) in %s", res.Invoices, res.Lines, res.Invoice.Round(time.Millisecond))
 
 	// (c) The simulator: the whole period under the three regimes.
 	t0 = time.Now()
@@ -328,10 +337,14 @@ func writeBillingBench(w io.Writer, o billingBenchOptions, r billingBenchResult,
 		r.Engine.Round(time.Millisecond), per(e, r.Engine), r.Duplicates, met(float64(e)/r.Engine.Seconds() >= 500_000))
 	fmt.Fprintf(w, "read from the store + rate           %10s  %s  target >= 500000: %s\n",
 		r.ReadRate.Round(time.Millisecond), per(e, r.ReadRate), met(float64(e)/r.ReadRate.Seconds() >= 500_000))
-	fmt.Fprintf(w, "rate + store the month's charges      %10s  %s (what live rating writes over the month)\n",
-		r.StoreCharges.Round(time.Millisecond), per(r.InvoiceEntries, r.StoreCharges))
-	fmt.Fprintf(w, "monthly invoice run (%s)          %10s  %d charges, %d invoices, %d lines, USD %s  target < 30s: %s\n",
-		r.Report.To, r.Invoice.Round(time.Millisecond), r.InvoiceEntries, r.Invoices, r.Lines, billing.FormatMicros(r.InvoiceTotal), met(r.Invoice < 30*time.Second))
+	if o.SkipInvoice {
+		fmt.Fprintf(w, "rate + store the month's charges, monthly invoice run: skipped (-skip-invoice)\n")
+	} else {
+		fmt.Fprintf(w, "rate + store the month's charges      %10s  %s (what live rating writes over the month)\n",
+			r.StoreCharges.Round(time.Millisecond), per(r.InvoiceEntries, r.StoreCharges))
+		fmt.Fprintf(w, "monthly invoice run (%s)          %10s  %d charges, %d invoices, %d lines, USD %s  target < 30s: %s\n",
+			r.Report.To, r.Invoice.Round(time.Millisecond), r.InvoiceEntries, r.Invoices, r.Lines, billing.FormatMicros(r.InvoiceTotal), met(r.Invoice < 30*time.Second))
+	}
 	fmt.Fprintf(w, "simulator replay, %d cards            %10s  %d entries  target < 60s: %s\n",
 		len(r.Report.Models), r.Simulate.Round(time.Millisecond), r.Report.Entries, met(r.Simulate < 60*time.Second))
 	for _, m := range r.Report.Models {

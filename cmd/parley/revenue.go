@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/billing"
@@ -177,46 +178,75 @@ func ledgerPages(ctx context.Context, st parley.LedgerStore, errp *error) iter.S
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		pages := make(chan []parley.UsageEntry, 4)
-		var readErr error
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			defer close(pages)
-			var after int64
-			for {
-				page, err := st.ListUsage(ctx, 0, after, usagePage)
-				if err != nil {
-					readErr = err
-					return
-				}
-				if len(page) > 0 {
+		// Two fetchers read alternate id ranges of usagePage ids
+		// ((k·N, (k+1)·N] for page k): the SQLite read is CPU-bound, so on
+		// two cores two readers keep ahead of the rating. Page k is
+		// ListUsage(after k·N), cut at (k+1)·N, which is exactly the range
+		// even where ids have gaps; a page with no row at all after k·N
+		// is the end. Pages are yielded in order.
+		type result struct {
+			entries []parley.UsageEntry
+			end     bool
+		}
+		const fetchers = 2
+		var chans [fetchers]chan result
+		errs := make([]error, fetchers)
+		var wg sync.WaitGroup
+		for j := range fetchers {
+			ch := make(chan result, 2)
+			chans[j] = ch
+			wg.Go(func() {
+				defer close(ch)
+				for k := int64(j); ; k += fetchers {
+					lo, hi := k*usagePage, (k+1)*usagePage
+					page, err := st.ListUsage(ctx, 0, lo, usagePage)
+					if err != nil {
+						errs[j] = err
+						return
+					}
+					r := result{end: len(page) == 0}
+					for i := range page {
+						if page[i].ID > hi {
+							page = page[:i]
+							break
+						}
+					}
+					r.entries = page
 					select {
-					case pages <- page:
+					case ch <- r:
 					case <-ctx.Done():
 						return
 					}
+					if r.end {
+						return
+					}
 				}
-				if len(page) < usagePage {
-					return
-				}
-				after = page[len(page)-1].ID
-			}
-		}()
+			})
+		}
 		defer func() {
 			cancel()
-			for range pages { // let the reader finish
+			for _, ch := range chans {
+				for range ch { // let the fetchers finish
+				}
 			}
-			<-done
-			switch {
-			case parent.Err() != nil:
+			wg.Wait()
+			if parent.Err() != nil {
 				*errp = parent.Err()
-			case readErr != nil && !errors.Is(readErr, context.Canceled):
-				*errp = readErr
+				return
+			}
+			for _, err := range errs {
+				if err != nil && !errors.Is(err, context.Canceled) {
+					*errp = err
+					return
+				}
 			}
 		}()
-		for page := range pages {
-			if !yield(page) {
+		for k := 0; ; k++ {
+			r, ok := <-chans[k%fetchers]
+			if !ok || r.end {
+				return
+			}
+			if len(r.entries) > 0 && !yield(r.entries) {
 				return
 			}
 		}
