@@ -27,20 +27,9 @@ func billingRoutes(a func(pattern string, fn bizFunc), b *parley.Businesses) {
 
 func quoteMessage(b *parley.Businesses) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
-		id, err := pathID(r, "id")
+		n, req, err := decodeSend(w, r, b, biz)
 		if err != nil {
 			return err
-		}
-		n, err := b.OwnNumber(r.Context(), biz, id)
-		if err != nil {
-			return err
-		}
-		var req sendRequest
-		if err := decode(w, r, 1<<20, &req); err != nil {
-			return err
-		}
-		if req.MessagingProduct != "whatsapp" {
-			return invalid("The parameter messaging_product is required and must be whatsapp.")
 		}
 		m, err := req.outbound()
 		if err != nil {

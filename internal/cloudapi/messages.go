@@ -285,22 +285,32 @@ func validInteractive(in *parley.Interactive) error {
 	return nil
 }
 
+// decodeSend reads a send request to the caller's number in the path:
+// the messages endpoint's and the dry run's common start.
+func decodeSend(w http.ResponseWriter, r *http.Request, b *parley.Businesses, biz parley.Business) (parley.BusinessNumber, sendRequest, error) {
+	var req sendRequest
+	id, err := pathID(r, "id")
+	if err != nil {
+		return parley.BusinessNumber{}, req, err
+	}
+	n, err := b.OwnNumber(r.Context(), biz, id)
+	if err != nil {
+		return parley.BusinessNumber{}, req, err
+	}
+	if err := decode(w, r, 1<<20, &req); err != nil {
+		return parley.BusinessNumber{}, req, err
+	}
+	if req.MessagingProduct != "whatsapp" {
+		return parley.BusinessNumber{}, req, invalid("The parameter messaging_product is required and must be whatsapp.")
+	}
+	return n, req, nil
+}
+
 func sendMessage(b *parley.Businesses) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
-		id, err := pathID(r, "id")
+		n, req, err := decodeSend(w, r, b, biz)
 		if err != nil {
 			return err
-		}
-		n, err := b.OwnNumber(r.Context(), biz, id)
-		if err != nil {
-			return err
-		}
-		var req sendRequest
-		if err := decode(w, r, 1<<20, &req); err != nil {
-			return err
-		}
-		if req.MessagingProduct != "whatsapp" {
-			return invalid("The parameter messaging_product is required and must be whatsapp.")
 		}
 		if req.Status != "" {
 			if req.Status != "read" || req.MessageID == "" {
