@@ -73,15 +73,51 @@ type hold struct {
 	at     time.Time
 }
 
-// bizBilling is the live rating state of one business. mu orders the
-// business's rating: ProcessInbox holds it from the first rating until
-// its batch is committed, so the business's ledger order is its rating
-// order and a re-rating of the ledger gives the same charges.
+// bizBilling is the live rating state of one business. Two locks:
+//
+//   - order orders the business's rating: ProcessInbox holds it from the
+//     first rating until its batch is committed, so the business's ledger
+//     order is its rating order and a re-rating of the ledger gives the
+//     same charges. Sends never take it.
+//   - mu guards the fields below and is held only for in-memory work (and
+//     the read of a month not in memory), never across a commit: a send's
+//     quote and hold do not wait for a delivery batch to commit. A quote
+//     may so see charges rated but not yet committed; if that commit
+//     fails, the month is dropped and reloaded from the stored charges.
+//
+// order is taken before mu, never the other way round.
 type bizBilling struct {
-	mu    sync.Mutex
-	month *billing.Month
-	spent map[billing.Category]int64
-	holds map[string]hold
+	order   sync.Mutex
+	mu      sync.Mutex
+	month   *billing.Month
+	spent   map[billing.Category]int64
+	holds   map[string]hold
+	held    int64                      // the sum of holds
+	heldCat map[billing.Category]int64 // the sum of holds by category
+	// rated is what the batch holding order has rated and not yet
+	// committed: its holds are gone and its wallet debit is not yet
+	// stored. It is zeroed after the commit, so between the commit and
+	// that a check counts the amount twice: it errs on refusing.
+	rated int64
+}
+
+// addHold sets an amount aside for a message. The caller holds s.mu.
+func (s *bizBilling) addHold(id string, h hold) {
+	s.dropHold(id)
+	s.holds[id] = h
+	s.held += h.amount
+	s.heldCat[h.cat] += h.amount
+}
+
+// dropHold releases a message's hold, if it has one. The caller holds s.mu.
+func (s *bizBilling) dropHold(id string) {
+	h, ok := s.holds[id]
+	if !ok {
+		return
+	}
+	delete(s.holds, id)
+	s.held -= h.amount
+	s.heldCat[h.cat] -= h.amount
 }
 
 // Biller rates the usage ledger live, quotes sends, keeps wallets and
@@ -190,7 +226,7 @@ func (bl *Biller) state(bizID int64) *bizBilling {
 	defer bl.mu.Unlock()
 	s := bl.biz[bizID]
 	if s == nil {
-		s = &bizBilling{holds: map[string]hold{}}
+		s = &bizBilling{holds: map[string]hold{}, heldCat: map[billing.Category]int64{}}
 		bl.biz[bizID] = s
 	}
 	return s
@@ -215,17 +251,20 @@ func (bl *Biller) monthLocked(ctx context.Context, s *bizBilling, bizID int64, p
 	return m, nil
 }
 
-// lockRating takes the business's rating lock: see bizBilling. The
+// lockRating takes the business's rating order lock: see bizBilling. The
 // returned function releases it; fail(true) drops the month from memory
 // (its batch did not commit, so the stored charges are the truth).
 func (bl *Biller) lockRating(bizID int64) (unlock func(failed bool)) {
 	s := bl.state(bizID)
-	s.mu.Lock()
+	s.order.Lock()
 	return func(failed bool) {
+		s.mu.Lock()
 		if failed {
 			s.month = nil
 		}
+		s.rated = 0
 		s.mu.Unlock()
+		s.order.Unlock()
 	}
 }
 
@@ -235,11 +274,13 @@ func toUsage(e *UsageEntry) billing.Usage {
 }
 
 // rateLocked rates the usage entries of one delivered message with the
-// business's rating lock held (lockRating), releases the message's hold,
-// and returns the new charges (duplicates dropped) and their sum.
+// business's rating order lock held (lockRating), releases the message's
+// hold, and returns the new charges (duplicates dropped).
 func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*UsageEntry, messageID string) ([]billing.Charge, error) {
 	s := bl.state(biz.ID)
-	delete(s.holds, messageID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropHold(messageID)
 	var out []billing.Charge
 	for _, e := range us {
 		card, err := bl.cardAt(ctx, biz, e.At)
@@ -258,6 +299,7 @@ func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*UsageEntry
 			continue
 		}
 		s.spent[c.Category] += c.Amount
+		s.rated += c.Amount
 		out = append(out, c)
 	}
 	return out, nil
@@ -306,26 +348,22 @@ func (bl *Biller) reserve(ctx context.Context, biz Business, messageID string, u
 	if err != nil || q.Amount == 0 {
 		return q, err
 	}
-	if err := bl.checkLocked(ctx, s, biz, q); err != nil {
+	if err := bl.checkLocked(ctx, s, biz.ID, q); err != nil {
 		return Quote{}, err
 	}
-	s.holds[messageID] = hold{amount: q.Amount, cat: billing.Category(q.Category), at: bl.b.now()}
+	s.addHold(messageID, hold{amount: q.Amount, cat: billing.Category(q.Category), at: bl.b.now()})
 	return q, nil
 }
 
-// checkLocked refuses q if the wallet or a budget cap cannot take it.
-func (bl *Biller) checkLocked(ctx context.Context, s *bizBilling, biz Business, q Quote) error {
-	acct, err := bl.account(ctx, biz.ID)
+// checkLocked refuses q if the wallet or a budget cap cannot take it. The
+// caller holds s.mu (so the wallet is read after any debit whose amount
+// left s.rated).
+func (bl *Biller) checkLocked(ctx context.Context, s *bizBilling, bizID int64, q Quote) error {
+	acct, err := bl.account(ctx, bizID)
 	if err != nil {
 		return err
 	}
-	var held, heldCat int64
-	for _, h := range s.holds {
-		held += h.amount
-		if string(h.cat) == q.Category {
-			heldCat += h.amount
-		}
-	}
+	held, heldCat := s.held+s.rated, s.heldCat[billing.Category(q.Category)]
 	if limit, ok := acct.BudgetCaps[q.Category]; ok && s.spent[billing.Category(q.Category)]+heldCat+q.Amount > limit {
 		return cloudErrDetails(MetaPaymentIssue, "Business eligibility payment issue",
 			fmt.Sprintf("the monthly %s budget cap of %s %s is reached: %s spent, %s held for messages in flight, this message costs %s",
@@ -352,7 +390,7 @@ func (bl *Biller) checkLocked(ctx context.Context, s *bizBilling, biz Business, 
 func (bl *Biller) release(bizID int64, messageID string) {
 	s := bl.state(bizID)
 	s.mu.Lock()
-	delete(s.holds, messageID)
+	s.dropHold(messageID)
 	s.mu.Unlock()
 }
 
@@ -415,9 +453,7 @@ func (bl *Biller) Wallet(ctx context.Context, bizID int64) (WalletView, error) {
 	v := WalletView{BusinessID: bizID, Currency: acct.Currency, Mode: acct.Mode, Balance: acct.Balance, CreditLimit: acct.CreditLimit,
 		LowBalance: acct.LowBalance, PricingAmounts: acct.PricingAmounts, Card: card.Name, BudgetCaps: acct.BudgetCaps,
 		Spend: SpendView{Period: billing.PeriodOf(now), ByCategory: map[string]int64{}}}
-	for _, h := range s.holds {
-		v.Held += h.amount
-	}
+	v.Held = s.held
 	for c, a := range s.spent {
 		if a != 0 {
 			v.Spend.ByCategory[string(c)] = a

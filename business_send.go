@@ -228,7 +228,7 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 			if err == nil {
 				dry.Quote = q
 				if q.Amount > 0 {
-					err = b.bill.checkLocked(ctx, s, biz, q)
+					err = b.bill.checkLocked(ctx, s, biz.ID, q)
 				}
 			}
 			s.mu.Unlock()
