@@ -29,6 +29,33 @@ func (b *Businesses) write(ctx context.Context, batch *BusinessBatch) error {
 	}
 }
 
+// AppendedBusiness merges the business batches of the appends that
+// commit (no Err, not a Duplicate), or returns nil if there are none. A
+// store's Commit writes it in the appends' transaction.
+func AppendedBusiness(appends []*Append) *BusinessBatch {
+	var all *BusinessBatch
+	for _, a := range appends {
+		if a.Business == nil || a.Err != nil || a.Duplicate {
+			continue
+		}
+		if all == nil {
+			all = &BusinessBatch{}
+		}
+		all.add(a.Business)
+	}
+	return all
+}
+
+// add appends b's rows to all's.
+func (all *BusinessBatch) add(b *BusinessBatch) {
+	all.Messages = append(all.Messages, b.Messages...)
+	all.Conversations = append(all.Conversations, b.Conversations...)
+	all.Reach = append(all.Reach, b.Reach...)
+	all.Webhooks = append(all.Webhooks, b.Webhooks...)
+	all.Usage = append(all.Usage, b.Usage...)
+	all.Charges = append(all.Charges, b.Charges...)
+}
+
 // commitLoop is the business committer; Run runs it.
 func (b *Businesses) commitLoop(ctx context.Context) {
 	var ws []*bizWrite
@@ -58,12 +85,7 @@ func (b *Businesses) commitLoop(ctx context.Context) {
 		}
 		all := &BusinessBatch{}
 		for _, w := range ws {
-			all.Messages = append(all.Messages, w.batch.Messages...)
-			all.Conversations = append(all.Conversations, w.batch.Conversations...)
-			all.Reach = append(all.Reach, w.batch.Reach...)
-			all.Webhooks = append(all.Webhooks, w.batch.Webhooks...)
-			all.Usage = append(all.Usage, w.batch.Usage...)
-			all.Charges = append(all.Charges, w.batch.Charges...)
+			all.add(w.batch)
 		}
 		start := time.Now()
 		err := b.st.CommitBusiness(context.WithoutCancel(ctx), all)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -251,7 +252,7 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 		sent.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
 	}
 	p := cloudPrincipal(n)
-	chat, err := b.svc.OpenDirect(ctx, p, customer.ID)
+	chat, err := b.svc.directChat(ctx, p.AccountID, customer.ID)
 	if err != nil {
 		return Sent{}, err
 	}
@@ -276,7 +277,29 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 	if err != nil {
 		return Sent{}, fmt.Errorf("encode content: %w", err)
 	}
-	if err := b.sendBody(ctx, p, chat.ID, wamid, m.Kind, m.Ref, body); err != nil {
+	st := b.status(biz, n, bm, "sent", now)
+	v := b.messagesValue(n)
+	v.Statuses = []StatusUpdate{st}
+	// The record and the sent status commit with the message, in the core's
+	// group commit (Append.Business): a receipt cannot overtake them.
+	after := &BusinessBatch{Messages: []BusinessMessage{bm},
+		Webhooks: []*Webhook{b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
+	if m.Kind == KindMessage {
+		dirty := conv.ChatID != chat.ID || opened
+		conv.ChatID = chat.ID
+		if opensEP {
+			dirty = true
+			conv.Replied = true
+			conv.EntryPointUntil = now.Add(b.cfg.EntryPointWindow)
+		}
+		if dirty {
+			after.Conversations = []Conversation{conv}
+		}
+		if !inWin {
+			after.Reach = []Reach{{NumberID: n.ID, CustomerID: customer.ID, At: now}}
+		}
+	}
+	if err := b.sendBody(ctx, p, chat, customer.ID, wamid, m.Kind, m.Ref, body, after); err != nil {
 		switch ErrorCode(err) {
 		case EBlocked:
 			return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business", "The recipient has blocked this business number")
@@ -287,34 +310,9 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 		}
 		return Sent{}, err
 	}
-	st := b.status(biz, n, bm, "sent", now)
-	v := b.messagesValue(n)
-	v.Statuses = []StatusUpdate{st}
-	// The record is written after the send, with the sent status, in one
-	// group commit; a receipt that overtakes it waits in the cloud inbox
-	// (see inboundBatch.receipt).
-	after := &BusinessBatch{Messages: []BusinessMessage{bm},
-		Webhooks: []*Webhook{b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
-	if m.Kind == KindMessage {
-		dirty := conv.ChatID != chat.ID || opened
-		conv.ChatID = chat.ID
-		if opensEP {
-			dirty = true
-			conv.Replied = true
-			conv.EntryPointUntil = now.Add(b.cfg.EntryPointWindow)
-			if conv.EntryPointLink != 0 {
-				_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
-			}
-		}
-		if dirty {
-			after.Conversations = []Conversation{conv}
-		}
-		if !inWin {
-			after.Reach = []Reach{{NumberID: n.ID, CustomerID: customer.ID, At: now}}
-		}
-	}
-	if err := b.write(ctx, after); err != nil {
-		return Sent{}, err
+	b.enqueued()
+	if m.Kind == KindMessage && opensEP && conv.EntryPointLink != 0 {
+		_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
 	}
 	if m.Kind == KindMessage && !inWin {
 		if err := b.upgradeTier(ctx, n, now); err != nil {
@@ -324,22 +322,52 @@ func (b *Businesses) send(ctx context.Context, biz Business, n BusinessNumber, m
 	return sent, nil
 }
 
-// sendBody sends one plaintext body to every device of the chat's other
-// member, refetching the devices if they change underneath.
-func (b *Businesses) sendBody(ctx context.Context, p Principal, chatID int64, id string, kind MessageKind, ref string, body []byte) error {
-	for attempt := 0; ; attempt++ {
-		devs, err := b.svc.recipients(ctx, chatID, p.DeviceID)
-		if err != nil {
-			return err
-		}
+// sendBody sends one plaintext body to every device of the customer (and
+// of the number's account but its cloud device); after, if not nil,
+// commits with the message. A message takes the short path: the chat,
+// the blocks (the customer's one checked by send, the number's here) and
+// the devices are read here once, and Service.sendChecked skips Send's
+// second round of the same reads. Reactions take Service.Send, which
+// checks their target, refetching the devices if they change underneath.
+func (b *Businesses) sendBody(ctx context.Context, p Principal, chat Chat, customerID int64, id string, kind MessageKind, ref string, body []byte, after *BusinessBatch) error {
+	envelopes := func(devs []Device) ([]Envelope, error) {
 		envs := make([]Envelope, len(devs))
 		for i, d := range devs {
 			envs[i] = Envelope{DeviceID: d.ID, Body: body}
 		}
 		if len(envs) == 0 {
-			return Errorf(ENotFound, "the recipient has no device")
+			return nil, Errorf(ENotFound, "the recipient has no device")
 		}
-		_, err = b.svc.Send(ctx, p, SendRequest{ChatID: chatID, MessageID: id, Kind: kind, Ref: ref, Envelopes: envs})
+		return envs, nil
+	}
+	if kind == KindMessage {
+		if blocked, err := b.st.IsBlocked(ctx, p.AccountID, customerID); err != nil {
+			return fmt.Errorf("is blocked: %w", err)
+		} else if blocked {
+			return Errorf(EBlocked, "this number has blocked the recipient")
+		}
+		devs, err := b.st.DevicesOf(ctx, []int64{customerID, p.AccountID})
+		if err != nil {
+			return fmt.Errorf("devices of: %w", err)
+		}
+		devs = slices.DeleteFunc(devs, func(d Device) bool { return d.ID == p.DeviceID })
+		envs, err := envelopes(devs)
+		if err != nil {
+			return err
+		}
+		_, err = b.svc.sendChecked(ctx, p, chat, devs, SendRequest{ChatID: chat.ID, MessageID: id, Kind: kind, Envelopes: envs, business: after})
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		devs, err := b.svc.recipients(ctx, chat.ID, p.DeviceID)
+		if err != nil {
+			return err
+		}
+		envs, err := envelopes(devs)
+		if err != nil {
+			return err
+		}
+		_, err = b.svc.Send(ctx, p, SendRequest{ChatID: chat.ID, MessageID: id, Kind: kind, Ref: ref, Envelopes: envs, business: after})
 		if ErrorCode(err) == EDevicesChanged && attempt < 3 {
 			continue
 		}

@@ -93,24 +93,34 @@ func (s *Service) OpenDirect(ctx context.Context, p Principal, peer int64) (Chat
 	} else if err != nil {
 		return ChatView{}, fmt.Errorf("get account: %w", err)
 	}
-	key := DirectKey(p.AccountID, peer)
-	c, err := s.store.GetDirectChat(ctx, key)
-	if err == nil {
-		return s.view(ctx, c)
-	} else if ErrorCode(err) != ENotFound {
-		return ChatView{}, fmt.Errorf("get direct chat: %w", err)
-	}
-	now := s.now()
-	c = Chat{Kind: ChatDirect, DirectKey: key, CreatedBy: p.AccountID, CreatedAt: now}
-	members := []Member{{AccountID: p.AccountID, Role: RoleMember, JoinedAt: now}, {AccountID: peer, Role: RoleMember, JoinedAt: now}}
-	if err := s.store.CreateChat(ctx, &c, members); ErrorCode(err) == EConflict {
-		if c, err = s.store.GetDirectChat(ctx, key); err != nil {
-			return ChatView{}, fmt.Errorf("get direct chat: %w", err)
-		}
-	} else if err != nil {
-		return ChatView{}, fmt.Errorf("create chat: %w", err)
+	c, err := s.directChat(ctx, p.AccountID, peer)
+	if err != nil {
+		return ChatView{}, err
 	}
 	return s.view(ctx, c)
+}
+
+// directChat returns the 1:1 chat between two existing accounts, creating
+// it on first use.
+func (s *Service) directChat(ctx context.Context, self, peer int64) (Chat, error) {
+	key := DirectKey(self, peer)
+	c, err := s.store.GetDirectChat(ctx, key)
+	if err == nil {
+		return c, nil
+	} else if ErrorCode(err) != ENotFound {
+		return Chat{}, fmt.Errorf("get direct chat: %w", err)
+	}
+	now := s.now()
+	c = Chat{Kind: ChatDirect, DirectKey: key, CreatedBy: self, CreatedAt: now}
+	members := []Member{{AccountID: self, Role: RoleMember, JoinedAt: now}, {AccountID: peer, Role: RoleMember, JoinedAt: now}}
+	if err := s.store.CreateChat(ctx, &c, members); ErrorCode(err) == EConflict {
+		if c, err = s.store.GetDirectChat(ctx, key); err != nil {
+			return Chat{}, fmt.Errorf("get direct chat: %w", err)
+		}
+	} else if err != nil {
+		return Chat{}, fmt.Errorf("create chat: %w", err)
+	}
+	return c, nil
 }
 
 func validSubject(subject string) error {

@@ -22,6 +22,10 @@ type SendRequest struct {
 	Kind      MessageKind
 	Ref       string // the target message, for edit, delete and reaction
 	Envelopes []Envelope
+
+	// business is committed with the message (Append.Business): a cloud
+	// device's send carries its business record and status webhook.
+	business *BusinessBatch
 }
 
 // SendResult says where a message landed. Duplicate is true when the
@@ -143,10 +147,18 @@ func (s *Service) Send(ctx context.Context, p Principal, req SendRequest) (SendR
 	if err != nil {
 		return SendResult{}, err
 	}
+	return s.sendChecked(ctx, p, c, devs, req)
+}
+
+// sendChecked commits a message whose sender, chat, kind and blocks are
+// checked: Send's end, and the business send path's (which opened the
+// direct chat, checked blocks both ways and read the devices itself, so
+// a business message costs no second round of reads). The envelopes must
+// match devs.
+func (s *Service) sendChecked(ctx context.Context, p Principal, c Chat, devs []Device, req SendRequest) (SendResult, error) {
 	if err := s.matchEnvelopes(devs, req.Envelopes); err != nil {
 		return SendResult{}, err
 	}
-
 	now := s.now()
 	expires, notify := now.Add(s.cfg.Retention), true
 	if c.DisappearAfter > 0 && c.DisappearAfter < s.cfg.Retention {
@@ -154,7 +166,7 @@ func (s *Service) Send(ctx context.Context, p Principal, req SendRequest) (SendR
 	}
 	meta := &MessageMeta{ChatID: c.ID, ID: req.MessageID, SenderAccount: p.AccountID, SenderDevice: p.DeviceID,
 		Kind: req.Kind, Ref: req.Ref, CreatedAt: now}
-	a := &Append{ChatID: c.ID, Sequenced: true, Meta: meta, Entries: make([]Entry, len(req.Envelopes))}
+	a := &Append{ChatID: c.ID, Sequenced: true, Meta: meta, Entries: make([]Entry, len(req.Envelopes)), Business: req.business}
 	for i, env := range req.Envelopes {
 		a.Entries[i] = Entry{DeviceID: env.DeviceID, Type: EntryMessage, ChatID: c.ID, MessageID: req.MessageID,
 			Kind: req.Kind, Ref: req.Ref, SenderAccount: p.AccountID, SenderDevice: p.DeviceID, Body: env.Body,

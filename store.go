@@ -122,6 +122,11 @@ type Append struct {
 	// message has another sender the append fails with EConflict in Err.
 	Meta    *MessageMeta
 	Entries []Entry
+	// Business, when non-nil, is written in the same transaction if the
+	// append commits (no Err, not a Duplicate), as CommitBusiness would
+	// write it: a business send's record and its status webhook commit
+	// with the message.
+	Business *BusinessBatch
 
 	// Results, set by Commit.
 	Seq       int64

@@ -264,12 +264,14 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 		DeliveredPerSec float64 `json:"delivered_per_s"`
 		WebhooksPerSec  float64 `json:"webhooks_per_s"`
 		P50, P99, Max   string
+		CPUPerMsg       time.Duration `json:"cpu_per_msg"` // the process's CPU (server and load generator) per accepted message
 	}
 	run := func(name string, rate float64) phase {
 		var lat []time.Duration
 		var mu sync.Mutex
 		var accepted, errs atomic.Int64
 		d0, h0 := delivered.Load(), hooks.Load()
+		cpu0 := processCPU(os.Getpid())
 		pctx, cancel := context.WithTimeout(ctx, *duration)
 		defer cancel()
 		start := time.Now()
@@ -313,6 +315,10 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		swg.Wait()
 		el := time.Since(start).Seconds()
+		var perMsg time.Duration
+		if n := accepted.Load(); n > 0 {
+			perMsg = (processCPU(os.Getpid()) - cpu0) / time.Duration(n)
+		}
 		slices.Sort(lat)
 		q := func(p float64) string {
 			if len(lat) == 0 {
@@ -322,7 +328,7 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		return phase{Name: name, Accepted: accepted.Load(), Errors: errs.Load(), AcceptedPerSec: float64(accepted.Load()) / el,
 			DeliveredPerSec: float64(delivered.Load()-d0) / el, WebhooksPerSec: float64(hooks.Load()-h0) / el,
-			P50: q(0.50), P99: q(0.99), Max: q(1)}
+			P50: q(0.50), P99: q(0.99), Max: q(1), CPUPerMsg: perMsg}
 	}
 	fmt.Fprintf(stderr, "maximum phase: %d senders for %s\n", *concurrency, *duration)
 	if *blockProfile != "" {
@@ -354,10 +360,13 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 		store = "postgres"
 	}
 	fmt.Fprintf(stdout, "parley bench business: %d businesses, %d customers, %.0f%% templates, store %s\n", *businesses, *customers, *templates*100, store)
-	fmt.Fprintf(stdout, "%-14s %10s %8s %12s %12s %12s %9s %9s %9s\n", "phase", "accepted", "errors", "accepted/s", "delivered/s", "webhooks/s", "p50", "p99", "max")
+	fmt.Fprintf(stdout, "%-14s %10s %8s %12s %12s %12s %9s %9s %9s %9s\n", "phase", "accepted", "errors", "accepted/s", "delivered/s", "webhooks/s", "p50", "p99", "max", "cpu/msg")
 	for _, p := range []phase{maxP, paced} {
-		fmt.Fprintf(stdout, "%-14s %10d %8d %12.0f %12.0f %12.0f %9s %9s %9s\n", p.Name, p.Accepted, p.Errors, p.AcceptedPerSec, p.DeliveredPerSec, p.WebhooksPerSec, p.P50, p.P99, p.Max)
+		fmt.Fprintf(stdout, "%-14s %10d %8d %12.0f %12.0f %12.0f %9s %9s %9s %9s\n", p.Name, p.Accepted, p.Errors, p.AcceptedPerSec, p.DeliveredPerSec, p.WebhooksPerSec, p.P50, p.P99, p.Max,
+			p.CPUPerMsg.Round(time.Microsecond))
 	}
+	fmt.Fprintf(stdout, "cpu/msg is this process's CPU time (server, customers' devices, webhook receiver and senders) per accepted message:\n"+
+		"%d cores at that cost allow about %.0f messages/s\n", runtime.NumCPU(), float64(runtime.NumCPU())*float64(time.Second)/float64(max(maxP.CPUPerMsg, 1)))
 	return nil
 }
 

@@ -555,63 +555,66 @@ func (db *DB) CountLink(ctx context.Context, linkID int64, field string) error {
 
 // CommitBusiness writes a batch of business writes in one transaction.
 func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error {
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		for _, m := range b.Messages {
-			if _, err := tx.Exec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-				category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
-				ON CONFLICT (number_id, id) DO NOTHING`,
-				m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-				m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID); err != nil {
-				return err
-			}
-		}
-		for _, c := range b.Conversations {
-			if _, err := tx.Exec(ctx, `INSERT INTO business_conversations (number_id, customer_id, chat_id, last_inbound_at, entry_point_at,
-				entry_point_until, entry_point_link, replied, marketing_opt_out, conversation_until) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-				ON CONFLICT (number_id, customer_id) DO UPDATE SET chat_id = excluded.chat_id, last_inbound_at = GREATEST(business_conversations.last_inbound_at, excluded.last_inbound_at),
-				entry_point_at = excluded.entry_point_at, entry_point_until = excluded.entry_point_until,
-				entry_point_link = excluded.entry_point_link, replied = excluded.replied, marketing_opt_out = excluded.marketing_opt_out,
-				conversation_until = excluded.conversation_until`,
-				c.NumberID, c.CustomerID, c.ChatID, tm(c.LastInboundAt), tm(c.EntryPointAt), tm(c.EntryPointUntil), c.EntryPointLink,
-				c.Replied, c.MarketingOptOut, encodeUntil(c.ConversationUntil)); err != nil {
-				return err
-			}
-		}
-		for _, r := range b.Reach {
-			if _, err := tx.Exec(ctx, `INSERT INTO business_reach (number_id, customer_id, at) VALUES ($1,$2,$3)
-				ON CONFLICT (number_id, customer_id) DO UPDATE SET at = excluded.at`, r.NumberID, r.CustomerID, tm(r.At)); err != nil {
-				return err
-			}
-		}
-		for _, w := range b.Webhooks {
-			err := tx.QueryRow(ctx, `INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
-				next_attempt_at, last_error, created_at, delivered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-				ON CONFLICT (key) DO NOTHING RETURNING id`, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
-				tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
-			if err == pgx.ErrNoRows {
-				w.ID = 0
-				continue
-			}
-			if err != nil {
-				return err
-			}
-		}
-		for _, u := range b.Usage {
-			err := tx.QueryRow(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
-				pricing_type, model, billable, message_id, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (key) DO NOTHING RETURNING id`,
-				u.Key, u.BusinessID, u.NumberID, string(u.Event), u.Category, u.Country, u.PricingType, u.Model, u.Billable,
-				u.MessageID, tm(u.At)).Scan(&u.ID)
-			if err == pgx.ErrNoRows {
-				u.ID = 0
-				continue
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return commitCharges(ctx, tx, b.Charges)
-	})
+	err := db.tx(ctx, func(tx pgx.Tx) error { return commitBusinessTx(ctx, tx, b) })
 	return wrap("commit business", err)
+}
+
+// commitBusinessTx writes a business batch in tx.
+func commitBusinessTx(ctx context.Context, tx pgx.Tx, b *parley.BusinessBatch) error {
+	for _, m := range b.Messages {
+		if _, err := tx.Exec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
+			category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
+			ON CONFLICT (number_id, id) DO NOTHING`,
+			m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
+			m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID); err != nil {
+			return err
+		}
+	}
+	for _, c := range b.Conversations {
+		if _, err := tx.Exec(ctx, `INSERT INTO business_conversations (number_id, customer_id, chat_id, last_inbound_at, entry_point_at,
+			entry_point_until, entry_point_link, replied, marketing_opt_out, conversation_until) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+			ON CONFLICT (number_id, customer_id) DO UPDATE SET chat_id = excluded.chat_id, last_inbound_at = GREATEST(business_conversations.last_inbound_at, excluded.last_inbound_at),
+			entry_point_at = excluded.entry_point_at, entry_point_until = excluded.entry_point_until,
+			entry_point_link = excluded.entry_point_link, replied = excluded.replied, marketing_opt_out = excluded.marketing_opt_out,
+			conversation_until = excluded.conversation_until`,
+			c.NumberID, c.CustomerID, c.ChatID, tm(c.LastInboundAt), tm(c.EntryPointAt), tm(c.EntryPointUntil), c.EntryPointLink,
+			c.Replied, c.MarketingOptOut, encodeUntil(c.ConversationUntil)); err != nil {
+			return err
+		}
+	}
+	for _, r := range b.Reach {
+		if _, err := tx.Exec(ctx, `INSERT INTO business_reach (number_id, customer_id, at) VALUES ($1,$2,$3)
+			ON CONFLICT (number_id, customer_id) DO UPDATE SET at = excluded.at`, r.NumberID, r.CustomerID, tm(r.At)); err != nil {
+			return err
+		}
+	}
+	for _, w := range b.Webhooks {
+		err := tx.QueryRow(ctx, `INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
+			next_attempt_at, last_error, created_at, delivered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+			ON CONFLICT (key) DO NOTHING RETURNING id`, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
+			tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
+		if err == pgx.ErrNoRows {
+			w.ID = 0
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, u := range b.Usage {
+		err := tx.QueryRow(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
+			pricing_type, model, billable, message_id, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT (key) DO NOTHING RETURNING id`,
+			u.Key, u.BusinessID, u.NumberID, string(u.Event), u.Category, u.Country, u.PricingType, u.Model, u.Billable,
+			u.MessageID, tm(u.At)).Scan(&u.ID)
+		if err == pgx.ErrNoRows {
+			u.ID = 0
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return commitCharges(ctx, tx, b.Charges)
 }
 
 // PruneBusiness deletes old business rows, up to limit per table.

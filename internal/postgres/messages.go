@@ -170,20 +170,30 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 				return err
 			}
 		}
-		if len(w.entries) == 0 {
-			return nil
+		if len(w.entries) > 0 {
+			// Round trip 4.
+			if err := copyEntries(ctx, tx, w.entries); err != nil {
+				return err
+			}
 		}
-		// Round trip 4.
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"inbox"}, []string{"id", "device_id", "type", "chat_id", "seq", "message_id", "kind", "ref",
-			"sender_account", "sender_device", "body", "created_at", "expires_at", "notify_expiry"},
-			pgx.CopyFromSlice(len(w.entries), func(i int) ([]any, error) {
-				e := w.entries[i]
-				return []any{e.ID, e.DeviceID, string(e.Type), e.ChatID, e.Seq, e.MessageID, string(e.Kind), e.Ref,
-					e.SenderAccount, e.SenderDevice, e.Body, ts(e.CreatedAt), ts(e.ExpiresAt), e.NotifyExpiry}, nil
-			}))
-		return err
+		if b := parley.AppendedBusiness(appends); b != nil {
+			return commitBusinessTx(ctx, tx, b)
+		}
+		return nil
 	})
 	return wrap("commit", err)
+}
+
+// copyEntries writes inbox rows with COPY.
+func copyEntries(ctx context.Context, tx pgx.Tx, entries []*parley.Entry) error {
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"inbox"}, []string{"id", "device_id", "type", "chat_id", "seq", "message_id", "kind", "ref",
+		"sender_account", "sender_device", "body", "created_at", "expires_at", "notify_expiry"},
+		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
+			e := entries[i]
+			return []any{e.ID, e.DeviceID, string(e.Type), e.ChatID, e.Seq, e.MessageID, string(e.Kind), e.Ref,
+				e.SenderAccount, e.SenderDevice, e.Body, ts(e.CreatedAt), ts(e.ExpiresAt), e.NotifyExpiry}, nil
+		}))
+	return err
 }
 
 // writes collects the rows of a Commit as columns for unnest.
@@ -413,4 +423,3 @@ func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Du
 	}
 	return int(tag.RowsAffected()), nil
 }
-

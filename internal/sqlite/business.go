@@ -575,98 +575,101 @@ func (db *DB) CountLink(ctx context.Context, linkID int64, field string) error {
 
 // CommitBusiness writes a batch of business writes in one transaction.
 func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var sts []*sql.Stmt
-		defer func() {
-			for _, st := range sts {
-				st.Close()
-			}
-		}()
-		prepare := func(q string) (*sql.Stmt, error) {
-			st, err := tx.PrepareContext(ctx, q)
-			if err == nil {
-				sts = append(sts, st)
-			}
-			return st, err
-		}
-		st0, err := prepare(`INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-				category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
-				ON CONFLICT (number_id, id) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		st1, err := prepare(`INSERT INTO business_conversations (number_id, customer_id, chat_id, last_inbound_at, entry_point_at,
-				entry_point_until, entry_point_link, replied, marketing_opt_out, conversation_until) VALUES (?,?,?,?,?,?,?,?,?,?)
-				ON CONFLICT (number_id, customer_id) DO UPDATE SET chat_id = excluded.chat_id, last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL
-					OR business_conversations.last_inbound_at > excluded.last_inbound_at
-					THEN business_conversations.last_inbound_at ELSE excluded.last_inbound_at END,
-				entry_point_at = excluded.entry_point_at, entry_point_until = excluded.entry_point_until,
-				entry_point_link = excluded.entry_point_link, replied = excluded.replied, marketing_opt_out = excluded.marketing_opt_out,
-				conversation_until = excluded.conversation_until`)
-		if err != nil {
-			return err
-		}
-		st2, err := prepare(`INSERT INTO business_reach (number_id, customer_id, at) VALUES (?,?,?)
-				ON CONFLICT (number_id, customer_id) DO UPDATE SET at = excluded.at`)
-		if err != nil {
-			return err
-		}
-		st3, err := prepare(`INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
-				next_attempt_at, last_error, created_at, delivered_at) VALUES (?,?,?,?,?,?,?,?,?,?)
-				ON CONFLICT (key) DO NOTHING RETURNING id`)
-		if err != nil {
-			return err
-		}
-		st4, err := prepare(`INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
-				pricing_type, model, billable, message_id, at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`)
-		if err != nil {
-			return err
-		}
-		for _, m := range b.Messages {
-			if _, err := st0.ExecContext(ctx,
-				m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-				m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID); err != nil {
-				return err
-			}
-		}
-		for _, c := range b.Conversations {
-			if _, err := st1.ExecContext(ctx,
-				c.NumberID, c.CustomerID, c.ChatID, tm(c.LastInboundAt), tm(c.EntryPointAt), tm(c.EntryPointUntil), c.EntryPointLink,
-				c.Replied, c.MarketingOptOut, encodeUntil(c.ConversationUntil)); err != nil {
-				return err
-			}
-		}
-		for _, r := range b.Reach {
-			if _, err := st2.ExecContext(ctx, r.NumberID, r.CustomerID, tm(r.At)); err != nil {
-				return err
-			}
-		}
-		for _, w := range b.Webhooks {
-			err := st3.QueryRowContext(ctx, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
-				tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
-			if err == sql.ErrNoRows {
-				w.ID = 0
-				continue
-			}
-			if err != nil {
-				return err
-			}
-		}
-		for _, u := range b.Usage {
-			err := st4.QueryRowContext(ctx,
-				u.Key, u.BusinessID, u.NumberID, string(u.Event), u.Category, u.Country, u.PricingType, u.Model, u.Billable,
-				u.MessageID, tm(u.At)).Scan(&u.ID)
-			if err == sql.ErrNoRows {
-				u.ID = 0
-				continue
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return commitCharges(ctx, tx, b.Charges)
-	})
+	err := db.tx(ctx, func(tx *sql.Tx) error { return commitBusinessTx(ctx, tx, b) })
 	return wrap("commit business", err)
+}
+
+// commitBusinessTx writes a business batch in tx.
+func commitBusinessTx(ctx context.Context, tx *sql.Tx, b *parley.BusinessBatch) error {
+	var sts []*sql.Stmt
+	defer func() {
+		for _, st := range sts {
+			st.Close()
+		}
+	}()
+	prepare := func(q string) (*sql.Stmt, error) {
+		st, err := tx.PrepareContext(ctx, q)
+		if err == nil {
+			sts = append(sts, st)
+		}
+		return st, err
+	}
+	st0, err := prepare(`INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
+			category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (number_id, id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	st1, err := prepare(`INSERT INTO business_conversations (number_id, customer_id, chat_id, last_inbound_at, entry_point_at,
+			entry_point_until, entry_point_link, replied, marketing_opt_out, conversation_until) VALUES (?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (number_id, customer_id) DO UPDATE SET chat_id = excluded.chat_id, last_inbound_at = CASE WHEN excluded.last_inbound_at IS NULL
+				OR business_conversations.last_inbound_at > excluded.last_inbound_at
+				THEN business_conversations.last_inbound_at ELSE excluded.last_inbound_at END,
+			entry_point_at = excluded.entry_point_at, entry_point_until = excluded.entry_point_until,
+			entry_point_link = excluded.entry_point_link, replied = excluded.replied, marketing_opt_out = excluded.marketing_opt_out,
+			conversation_until = excluded.conversation_until`)
+	if err != nil {
+		return err
+	}
+	st2, err := prepare(`INSERT INTO business_reach (number_id, customer_id, at) VALUES (?,?,?)
+			ON CONFLICT (number_id, customer_id) DO UPDATE SET at = excluded.at`)
+	if err != nil {
+		return err
+	}
+	st3, err := prepare(`INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
+			next_attempt_at, last_error, created_at, delivered_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+			ON CONFLICT (key) DO NOTHING RETURNING id`)
+	if err != nil {
+		return err
+	}
+	st4, err := prepare(`INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
+			pricing_type, model, billable, message_id, at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`)
+	if err != nil {
+		return err
+	}
+	for _, m := range b.Messages {
+		if _, err := st0.ExecContext(ctx,
+			m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
+			m.ConversationOpened, m.CallbackData, tm(m.CreatedAt), m.TemplateID); err != nil {
+			return err
+		}
+	}
+	for _, c := range b.Conversations {
+		if _, err := st1.ExecContext(ctx,
+			c.NumberID, c.CustomerID, c.ChatID, tm(c.LastInboundAt), tm(c.EntryPointAt), tm(c.EntryPointUntil), c.EntryPointLink,
+			c.Replied, c.MarketingOptOut, encodeUntil(c.ConversationUntil)); err != nil {
+			return err
+		}
+	}
+	for _, r := range b.Reach {
+		if _, err := st2.ExecContext(ctx, r.NumberID, r.CustomerID, tm(r.At)); err != nil {
+			return err
+		}
+	}
+	for _, w := range b.Webhooks {
+		err := st3.QueryRowContext(ctx, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
+			tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
+		if err == sql.ErrNoRows {
+			w.ID = 0
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for _, u := range b.Usage {
+		err := st4.QueryRowContext(ctx,
+			u.Key, u.BusinessID, u.NumberID, string(u.Event), u.Category, u.Country, u.PricingType, u.Model, u.Billable,
+			u.MessageID, tm(u.At)).Scan(&u.ID)
+		if err == sql.ErrNoRows {
+			u.ID = 0
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return commitCharges(ctx, tx, b.Charges)
 }
 
 // PruneBusiness deletes old business rows, up to limit per table.

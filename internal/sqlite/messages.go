@@ -32,7 +32,13 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 				return err
 			}
 		}
-		return c.flush(ctx)
+		if err := c.flush(ctx); err != nil {
+			return err
+		}
+		if b := parley.AppendedBusiness(appends); b != nil {
+			return commitBusinessTx(ctx, tx, b)
+		}
+		return nil
 	})
 	return wrap("commit", err)
 }

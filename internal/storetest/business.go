@@ -18,6 +18,7 @@ var businessTests = []struct {
 	{"BusinessTokens", testBusinessTokens},
 	{"Conversations", testConversations},
 	{"BusinessMessages", testBusinessMessages},
+	{"CommitWithBusiness", testCommitWithBusiness},
 	{"Reach", testReach},
 	{"Templates", testTemplates},
 	{"WebhookOutbox", testWebhookOutbox},
@@ -150,6 +151,51 @@ func testBusinessMessages(t *testing.T, s parley.Store) {
 	}
 	_, err = s.GetBusinessMessage(ctx, 1, "nope")
 	wantCode(t, "missing message", err, parley.ENotFound)
+}
+
+// testCommitWithBusiness checks Append.Business: written with an append
+// that commits, not with a duplicate or a failed one.
+func testCommitWithBusiness(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	f := newFixture(t, s)
+	batch := func(id string) *parley.BusinessBatch {
+		return &parley.BusinessBatch{
+			Messages: []parley.BusinessMessage{{NumberID: 7, ID: id, Outbound: true, ChatID: f.chat.ID, CustomerID: f.bob.ID,
+				CustomerPhone: "+15550000003", Category: "utility", PricingType: parley.PricingRegular, Billable: true, CreatedAt: t0}},
+			Webhooks: []*parley.Webhook{hook(1, "st:"+id+":sent", "c", t0)},
+		}
+	}
+	m := f.message(f.chat.ID, "wamid.1", t0, f.bobDev)
+	m.Business = batch("wamid.1")
+	commit(t, s, m)
+	got, err := s.GetBusinessMessage(ctx, 7, "wamid.1")
+	ok(t, "business message committed with the append", err)
+	if got.ChatID != f.chat.ID || got.Category != "utility" {
+		t.Errorf("business message: got %+v", got)
+	}
+	if id := m.Business.Webhooks[0].ID; id == 0 {
+		t.Error("webhook: got no id, want the outbox row's")
+	} else if w := got0(t, s, id); w.Key != "st:wamid.1:sent" {
+		t.Errorf("webhook: got key %q", w.Key)
+	}
+
+	dup := f.message(f.chat.ID, "wamid.1", t0, f.bobDev)
+	dup.Business = batch("wamid.dup")
+	conflict := f.message(f.chat.ID, "wamid.1", t0, f.bobDev)
+	conflict.Meta.SenderAccount = f.bob.ID
+	conflict.Business = batch("wamid.conflict")
+	next := f.message(f.chat.ID, "wamid.2", t0, f.bobDev)
+	next.Business = batch("wamid.2")
+	commit(t, s, dup, conflict, next)
+	if !dup.Duplicate || conflict.Err == nil || next.Err != nil || next.Duplicate {
+		t.Fatalf("appends: got dup %v, conflict err %v, next err %v", dup.Duplicate, conflict.Err, next.Err)
+	}
+	for _, id := range []string{"wamid.dup", "wamid.conflict"} {
+		_, err := s.GetBusinessMessage(ctx, 7, id)
+		wantCode(t, "business batch of "+id, err, parley.ENotFound)
+	}
+	_, err = s.GetBusinessMessage(ctx, 7, "wamid.2")
+	ok(t, "business batch of the next append", err)
 }
 
 func testReach(t *testing.T, s parley.Store) {
