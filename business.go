@@ -112,11 +112,18 @@ type BusinessConfig struct {
 	// third pause disables it.
 	TemplatePauseSignals int
 	TemplatePause        time.Duration
+	// NodeHeartbeat is how often a node tells the others on the bus that it
+	// is alive, for the deployment-wide throughput limit
+	// (business_cluster.go); default 1 s.
+	NodeHeartbeat time.Duration
 }
 
 func (c *BusinessConfig) setDefaults() {
 	if c.Throughput == 0 {
 		c.Throughput = 80
+	}
+	if c.NodeHeartbeat == 0 {
+		c.NodeHeartbeat = time.Second
 	}
 	if c.ServiceWindow == 0 {
 		c.ServiceWindow = 24 * time.Hour
@@ -184,6 +191,7 @@ type Businesses struct {
 	enqueued func()     // called after webhooks were enqueued
 	writes   chan *bizWrite
 	bill     *Biller
+	peers    *peers // the deployment's live nodes, which share each number's throughput
 }
 
 // NewBusinesses returns the business layer over svc. onEnqueue, if set,
@@ -201,6 +209,7 @@ func NewBusinesses(svc *Service, cfg BusinessConfig, onEnqueue func()) *Business
 		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue,
 		writes: make(chan *bizWrite, 4096)}
 	b.bill = newBiller(b, cfg.Billing)
+	b.peers = newPeers(cfg.NodeHeartbeat)
 	return b
 }
 

@@ -26,6 +26,12 @@ func (b *Businesses) Run(ctx context.Context) error {
 		b.commitLoop(ctx)
 	}()
 	defer func() { <-committed }()
+	heard := make(chan struct{})
+	go func() {
+		defer close(heard)
+		b.runPeers(ctx)
+	}()
+	defer func() { <-heard }()
 	if err := b.loadCloudDevices(ctx); err != nil {
 		b.log.Error("load cloud devices", "err", err)
 	}

@@ -55,14 +55,14 @@ type bucket struct {
 }
 
 // takeToken applies the per-number throughput limit (130429). The buckets
-// are in memory, so with several nodes each node allows the full rate: a
-// number's limit is then rate × nodes unless a load balancer pins numbers
-// to nodes (docs/BUSINESS.md).
+// are in memory, each at the number's rate divided by the live nodes (see
+// business_cluster.go), at least 1/s.
 func (b *Businesses) takeToken(n BusinessNumber) error {
-	rate := float64(n.Throughput)
-	if rate == 0 {
-		rate = float64(b.cfg.Throughput)
+	limit := n.Throughput
+	if limit == 0 {
+		limit = b.cfg.Throughput
 	}
+	rate := max(float64(limit)/float64(b.peers.nodes()), 1)
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -77,7 +77,7 @@ func (b *Businesses) takeToken(n BusinessNumber) error {
 	}
 	if bk.tokens < 1 {
 		return cloudErrDetails(MetaThroughput, "Rate limit hit",
-			fmt.Sprintf("Message failed to send because there were too many messages sent from this phone number in a short period of time (limit %d/s)", int(rate)))
+			fmt.Sprintf("Message failed to send because there were too many messages sent from this phone number in a short period of time (limit %d/s)", limit))
 	}
 	bk.tokens--
 	return nil
