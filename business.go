@@ -201,6 +201,7 @@ func NewBusinesses(svc *Service, cfg BusinessConfig, onEnqueue func()) *Business
 		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue,
 		writes: make(chan *bizWrite, 4096)}
 	b.bill = newBiller(b, cfg.Billing)
+	svc.checkBody = b.checkCustomerBody
 	return b
 }
 
