@@ -148,7 +148,7 @@ func (s *Service) Send(ctx context.Context, p Principal, req SendRequest) (SendR
 	if err := s.matchEnvelopes(devs, req.Envelopes); err != nil {
 		return SendResult{}, err
 	}
-	if s.checkBody != nil && req.Kind == KindMessage {
+	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
 		if err := s.checkBody(ctx, req.Envelopes); err != nil {
 			return SendResult{}, err
 		}
