@@ -141,17 +141,17 @@ func (s *Service) Send(ctx context.Context, p Principal, req SendRequest) (SendR
 	if err := s.checkMaySend(ctx, p, c, m, req); err != nil {
 		return SendResult{}, err
 	}
+	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
+		if err := s.checkBody(ctx, req.Envelopes); err != nil {
+			return SendResult{}, err
+		}
+	}
 	devs, err := s.recipients(ctx, c.ID, p.DeviceID)
 	if err != nil {
 		return SendResult{}, err
 	}
 	if err := s.matchEnvelopes(devs, req.Envelopes); err != nil {
 		return SendResult{}, err
-	}
-	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
-		if err := s.checkBody(ctx, req.Envelopes); err != nil {
-			return SendResult{}, err
-		}
 	}
 
 	now := s.now()
