@@ -210,6 +210,7 @@ func NewBusinesses(svc *Service, cfg BusinessConfig, onEnqueue func()) *Business
 		writes: make(chan *bizWrite, 4096)}
 	b.bill = newBiller(b, cfg.Billing)
 	b.peers = newPeers(cfg.NodeHeartbeat)
+	svc.checkBody = b.checkCustomerBody
 	return b
 }
 

@@ -292,7 +292,7 @@ func (in *inboundBatch) message(ctx context.Context, e Entry) error {
 		msg.Type = "unknown"
 		msg.Errors = []WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
 	default:
-		in.describe(&msg, c)
+		in.describe(ctx, &msg, c)
 		if c.Referral != nil {
 			ref, err := in.b.referral(ctx, c.Referral)
 			if err != nil {
@@ -326,7 +326,7 @@ func (in *inboundBatch) message(ctx context.Context, e Entry) error {
 }
 
 // describe fills the type and payload of an inbound message from content.
-func (in *inboundBatch) describe(msg *InboundMessage, c Content) {
+func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c Content) {
 	if c.ReplyTo != "" {
 		msg.Context = &InboundContext{From: WaID(in.n.Phone), ID: c.ReplyTo}
 	}
@@ -341,6 +341,17 @@ func (in *inboundBatch) describe(msg *InboundMessage, c Content) {
 		} else {
 			msg.Interactive.ListReply = ch
 		}
+	case c.Reply != nil && c.Reply.Type == "nfm_reply":
+		msg.Type = "interactive"
+		name := c.Reply.Name
+		if name == "" {
+			name = "flow"
+		}
+		msg.Interactive = &InboundInteractive{Type: "nfm_reply", NfmReply: &NfmReply{Name: name, Body: c.Reply.Body, ResponseJSON: c.Reply.ResponseJSON}}
+	case c.Order != nil:
+		msg.Type = "order"
+		o := in.b.completeOrder(ctx, in.biz.ID, *c.Order)
+		msg.Order = &o
 	case c.Reply != nil && c.Reply.Type == "button":
 		msg.Type = "button"
 		msg.Button = &InboundButton{Text: c.Reply.Title, Payload: c.Reply.Payload}
@@ -357,7 +368,7 @@ func (in *inboundBatch) describe(msg *InboundMessage, c Content) {
 		}
 		m := &InboundMedia{ID: c.MediaID, MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
 		if m.ID != "" {
-			if md, err := in.b.st.GetMedia(context.Background(), m.ID); err == nil {
+			if md, err := in.b.st.GetMedia(ctx, m.ID); err == nil {
 				m.SHA256 = md.SHA256
 				if m.MimeType == "" {
 					m.MimeType = md.ContentType

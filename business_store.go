@@ -10,8 +10,9 @@ import (
 // BusinessStore is everything business messaging persists: business
 // accounts and their numbers and tokens, conversations with customers
 // (the service window), message records, templates, the webhook outbox,
-// the usage ledger and click-to-chat links. It is part of Store, so both
-// stores implement it and internal/storetest checks both.
+// the usage ledger, click-to-chat links and product catalogs. It is part
+// of Store, so both stores implement it and internal/storetest checks
+// both.
 //
 // As for Store, a missing row is ErrNotFound and a duplicate EConflict
 // unless a method says otherwise.
@@ -23,6 +24,7 @@ type BusinessStore interface {
 	LedgerStore
 	LinkStore
 	BillingStore
+	CatalogStore
 }
 
 // BusinessAccountStore holds businesses, numbers and tokens.

@@ -1,5 +1,7 @@
 package parley
 
+import "encoding/json"
+
 // Content is the plaintext body schema of a message, shared by people's
 // clients (client.Body is an alias of it) and by the server-held cloud
 // devices of business numbers, which are the only parties on the server
@@ -35,6 +37,44 @@ type Content struct {
 	// Contacts are shared contact cards (a business's contacts message, or
 	// a person sharing a contact with a business).
 	Contacts []ContactCard `json:"contacts,omitempty"`
+	// Products are the catalog items a product or product_list message
+	// shows, as the server found them when the business sent it: the
+	// customer's client renders them without reading the catalog.
+	Products []CatalogProduct `json:"products,omitempty"`
+	// Order is a customer's cart, sent in reply to a product message.
+	Order *Order `json:"order,omitempty"`
+}
+
+// CatalogProduct is a catalog item as a customer's client shows it. Price
+// is an exact decimal in the currency's major unit ("12.99").
+type CatalogProduct struct {
+	CatalogID    string `json:"catalog_id"`
+	RetailerID   string `json:"product_retailer_id"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	Price        string `json:"price"`
+	Currency     string `json:"currency"`
+	ImageURL     string `json:"image_url,omitempty"`
+	Availability string `json:"availability,omitempty"`
+}
+
+// Order is a cart placed from a business's catalog, in the Cloud API's
+// shape (the webhook's order object).
+type Order struct {
+	CatalogID    string      `json:"catalog_id"`
+	Text         string      `json:"text,omitempty"`
+	ProductItems []OrderItem `json:"product_items"`
+}
+
+// OrderItem is one line of an order. ItemPrice is the unit price in the
+// currency's major unit, an exact decimal number (12.99); a customer's
+// client may leave it and Currency out, and the server fills them in from
+// the catalog.
+type OrderItem struct {
+	ProductRetailerID string      `json:"product_retailer_id"`
+	Quantity          int         `json:"quantity"`
+	ItemPrice         json.Number `json:"item_price,omitempty"`
+	Currency          string      `json:"currency,omitempty"`
 }
 
 // ContactCard is a shared contact, in the Cloud API's shape.
@@ -104,11 +144,12 @@ type Location struct {
 	Address   string  `json:"address,omitempty"`
 }
 
-// Interactive is a message with controls: reply buttons, a list, or a
-// call-to-action URL button. Its JSON is Meta's interactive object, so a
-// client renders what the business sent.
+// Interactive is a message with controls: reply buttons, a list, a
+// call-to-action URL button, one or several catalog products, or a Flow.
+// Its JSON is Meta's interactive object, so a client renders what the
+// business sent.
 type Interactive struct {
-	Type   string             `json:"type"` // button | list | cta_url
+	Type   string             `json:"type"` // button | list | cta_url | product | product_list | flow
 	Header *InteractiveHeader `json:"header,omitempty"`
 	Body   *InteractiveText   `json:"body,omitempty"`
 	Footer *InteractiveText   `json:"footer,omitempty"`
@@ -152,13 +193,17 @@ type InteractiveText struct {
 }
 
 // InteractiveAction holds the controls: Buttons for type button, Button and
-// Sections for a list, Name cta_url and Parameters for a URL button.
+// Sections for a list, Name cta_url and Parameters for a URL button,
+// CatalogID and ProductRetailerID for a product, CatalogID and Sections of
+// product items for a product_list, Name flow and Parameters for a Flow.
 type InteractiveAction struct {
-	Buttons    []ReplyButton  `json:"buttons,omitempty"`
-	Button     string         `json:"button,omitempty"`
-	Sections   []ListSection  `json:"sections,omitempty"`
-	Name       string         `json:"name,omitempty"`
-	Parameters *CTAParameters `json:"parameters,omitempty"`
+	Buttons           []ReplyButton  `json:"buttons,omitempty"`
+	Button            string         `json:"button,omitempty"`
+	CatalogID         string         `json:"catalog_id,omitempty"`
+	ProductRetailerID string         `json:"product_retailer_id,omitempty"`
+	Sections          []ListSection  `json:"sections,omitempty"`
+	Name              string         `json:"name,omitempty"`
+	Parameters        *CTAParameters `json:"parameters,omitempty"`
 }
 
 // ReplyButton is one quick-reply button.
@@ -174,28 +219,59 @@ type ReplyChoice struct {
 	Description string `json:"description,omitempty"`
 }
 
-// ListSection is one titled group of rows of a list message.
+// ListSection is one titled group of rows of a list message, or of
+// product items of a product_list message.
 type ListSection struct {
-	Title string        `json:"title,omitempty"`
-	Rows  []ReplyChoice `json:"rows"`
+	Title        string        `json:"title,omitempty"`
+	Rows         []ReplyChoice `json:"rows,omitempty"`
+	ProductItems []ProductItem `json:"product_items,omitempty"`
 }
 
-// CTAParameters is the label and target of a call-to-action URL button.
+// ProductItem names a catalog item in a product_list section.
+type ProductItem struct {
+	ProductRetailerID string `json:"product_retailer_id"`
+}
+
+// CTAParameters are the parameters of an action: the label and target of
+// a call-to-action URL button (cta_url), or what a Flow message opens
+// (flow). Parley does not host Flows: it keeps and delivers these
+// parameters, and the customer's client renders the Flow.
 type CTAParameters struct {
-	DisplayText string `json:"display_text"`
-	URL         string `json:"url"`
+	DisplayText string `json:"display_text,omitempty"`
+	URL         string `json:"url,omitempty"`
+
+	FlowMessageVersion string             `json:"flow_message_version,omitempty"`
+	FlowToken          string             `json:"flow_token,omitempty"`
+	FlowID             string             `json:"flow_id,omitempty"`
+	FlowName           string             `json:"flow_name,omitempty"`
+	FlowCTA            string             `json:"flow_cta,omitempty"`
+	Mode               string             `json:"mode,omitempty"`        // draft | published
+	FlowAction         string             `json:"flow_action,omitempty"` // navigate | data_exchange
+	FlowActionPayload  *FlowActionPayload `json:"flow_action_payload,omitempty"`
+}
+
+// FlowActionPayload is the first screen of a navigate Flow and its input
+// data (any JSON object).
+type FlowActionPayload struct {
+	Screen string          `json:"screen"`
+	Data   json.RawMessage `json:"data,omitempty"`
 }
 
 // InteractiveReply is a person's choice in an interactive message (Type
-// button_reply or list_reply) or a template's quick-reply button (Type
-// button, with the button's text and payload). ReplyTo of the Content names
-// the message that offered the choice.
+// button_reply or list_reply), a template's quick-reply button (Type
+// button, with the button's text and payload), or a finished Flow (Type
+// nfm_reply, with Name "flow", Body and ResponseJSON, the Flow's answers
+// as a JSON object in a string). ReplyTo of the Content names the message
+// that offered the choice.
 type InteractiveReply struct {
-	Type        string `json:"type"`
-	ID          string `json:"id,omitempty"`
-	Title       string `json:"title,omitempty"`
-	Description string `json:"description,omitempty"`
-	Payload     string `json:"payload,omitempty"`
+	Type         string `json:"type"`
+	ID           string `json:"id,omitempty"`
+	Title        string `json:"title,omitempty"`
+	Description  string `json:"description,omitempty"`
+	Payload      string `json:"payload,omitempty"`
+	Name         string `json:"name,omitempty"`
+	Body         string `json:"body,omitempty"`
+	ResponseJSON string `json:"response_json,omitempty"`
 }
 
 // RenderedTemplate is a template message as sent: its name and language,

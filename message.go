@@ -104,7 +104,9 @@ func (s *Service) recipients(ctx context.Context, chatID, skipDevice int64) ([]D
 //   - EDevicesChanged: the envelopes do not match RecipientDevices; details
 //     list "missing" and "extra" device ids;
 //   - ETooLarge: an envelope over MaxEnvelope;
-//   - EConflict: the message id is used by another sender in this chat.
+//   - EConflict: the message id is used by another sender in this chat;
+//   - EInvalid: to a business number, an order that does not match its
+//     catalog or a Flow reply that is not a JSON object.
 //
 // A retry with the same message id returns the original result with
 // Duplicate set, and writes nothing.
@@ -142,6 +144,11 @@ func (s *Service) Send(ctx context.Context, p Principal, req SendRequest) (SendR
 	}
 	if err := s.checkMaySend(ctx, p, c, m, req); err != nil {
 		return SendResult{}, err
+	}
+	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
+		if err := s.checkBody(ctx, req.Envelopes); err != nil {
+			return SendResult{}, err
+		}
 	}
 	devs, err := s.recipients(ctx, c.ID, p.DeviceID)
 	if err != nil {

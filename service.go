@@ -111,6 +111,10 @@ type Service struct {
 	acks     chan *ackReq
 	stopped  chan struct{} // closed when the committer has stopped
 	people   peopleState
+	// checkBody, if set, checks a message's envelopes before commit: the
+	// business layer reads what a person sends to a business number's
+	// cloud device (orders, Flow replies). Set once, by NewBusinesses.
+	checkBody func(ctx context.Context, envs []Envelope) error
 }
 
 // NewService returns a Service. It starts nothing; call Run.

@@ -190,4 +190,8 @@ type MediaStore interface {
 	// MediaVisibleTo reports whether accountID is a member of a chat the
 	// media is attached to.
 	MediaVisibleTo(ctx context.Context, mediaID string, accountID int64) (bool, error)
+	// DeleteMedia deletes the media and its attachments to chats, or
+	// returns ErrNotFound. The blob stays: blobs are content-addressed
+	// and other media may share it.
+	DeleteMedia(ctx context.Context, id string) error
 }

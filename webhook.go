@@ -102,6 +102,7 @@ type (
 		Button      *InboundButton      `json:"button,omitempty"`
 		Referral    *Referral           `json:"referral,omitempty"`
 		Contacts    []ContactCard       `json:"contacts,omitempty"`
+		Order       *Order              `json:"order,omitempty"`
 		Errors      []WebhookError      `json:"errors,omitempty"`
 	}
 	// InboundContext names the message replied to.
@@ -128,11 +129,20 @@ type (
 		MessageID string `json:"message_id"`
 		Emoji     string `json:"emoji"`
 	}
-	// InboundInteractive is a button or list reply.
+	// InboundInteractive is a button or list reply, or a finished Flow
+	// (Type nfm_reply).
 	InboundInteractive struct {
 		Type        string       `json:"type"`
 		ButtonReply *ReplyChoice `json:"button_reply,omitempty"`
 		ListReply   *ReplyChoice `json:"list_reply,omitempty"`
+		NfmReply    *NfmReply    `json:"nfm_reply,omitempty"`
+	}
+	// NfmReply is a finished Flow: Name is "flow", ResponseJSON the
+	// Flow's answers (a JSON object, as a string).
+	NfmReply struct {
+		Name         string `json:"name"`
+		Body         string `json:"body"`
+		ResponseJSON string `json:"response_json"`
 	}
 	// InboundButton is a template quick-reply.
 	InboundButton struct {

@@ -31,7 +31,7 @@ func quoteMessage(b *parley.Businesses) bizFunc {
 		if err != nil {
 			return err
 		}
-		m, err := req.outbound()
+		m, err := req.message(r.Context(), b, biz)
 		if err != nil {
 			return err
 		}

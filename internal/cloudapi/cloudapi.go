@@ -53,6 +53,7 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	a("POST /{version}/{id}/media", uploadMedia(b))
 	a("GET /{version}/{id}", getObject(b))
 	a("GET /{version}/{id}/content", downloadMedia(b))
+	a("DELETE /{version}/{id}", deleteObject(b)) // a media id or a product item
 	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
 	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
 	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
@@ -61,6 +62,9 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	a("DELETE /{version}/{id}/message_templates", deleteTemplate(b))
 	a("GET /{version}/{id}/subscribed_apps", getSubscription(b))
 	a("POST /{version}/{id}/subscribed_apps", subscribe(b, o.Verify))
+	a("GET /{version}/{id}/product_catalogs", listCatalogs(b))
+	a("POST /{version}/{id}/products", createProduct(b))
+	a("GET /{version}/{id}/products", listProducts(b))
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
 	a("GET /{version}/{id}/webhook_deliveries/{webhook}/attempts", listAttempts(b))

@@ -136,6 +136,51 @@ func TestIndependentClient(t *testing.T) {
 	if b := e.receive(e.cust, id); b.Template == nil || b.Template.Body != "Hello World" {
 		t.Errorf("template: customer got %+v", b)
 	}
+	// Catalog messages and Flows, built with the library's types.
+	cat := e.catalogID()
+	e.createProduct(cat, map[string]any{"retailer_id": "sku-1", "name": "Trail shoe", "price": 12999, "currency": "USD"})
+	e.createProduct(cat, map[string]any{"retailer_id": "sku-2", "name": "Wool sock", "price": 500, "currency": "USD"})
+	id = send("product", wamessage.WithInteractiveMessage(wamessage.NewInteractiveMessageContent("product", wamessage.WithInteractiveBody("Our bestseller"),
+		wamessage.WithInteractiveAction(&wamessage.InteractiveAction{CatalogID: cat, ProductRetailerID: "sku-1"}))))
+	if b := e.receive(e.cust, id); b.Interactive == nil || b.Interactive.Type != "product" || len(b.Products) != 1 || b.Products[0].Price != "129.99" {
+		t.Errorf("product: customer got %+v", b)
+	}
+	id = send("product_list", wamessage.WithInteractiveMessage(wamessage.NewInteractiveMessageContent("product_list",
+		wamessage.WithInteractiveHeader(&wamessage.InteractiveHeader{Type: "text", Text: "Trail season"}), wamessage.WithInteractiveBody("Gear up"),
+		wamessage.WithInteractiveAction(&wamessage.InteractiveAction{CatalogID: cat, Sections: []*wamessage.InteractiveSection{
+			{Title: "Shoes", ProductItems: []*wamessage.Product{{RetailerID: "sku-1"}}},
+			{Title: "Socks", ProductItems: []*wamessage.Product{{RetailerID: "sku-2"}}}}}))))
+	if b := e.receive(e.cust, id); b.Interactive == nil || b.Interactive.Type != "product_list" || len(b.Products) != 2 {
+		t.Errorf("product_list: customer got %+v", b)
+	}
+	flowID := send("flow", wamessage.WithInteractiveFlow(&wamessage.InteractiveFlowRequest{Body: "Pick a date", FlowMessageVersion: "3",
+		FlowToken: "tok-1", FlowID: "1197715005513101", FlowCTA: "Book now", FlowAction: "navigate", FlowScreen: "BOOKING",
+		FlowData: map[string]any{"day": "2026-12-24"}}))
+	if b := e.receive(e.cust, flowID); b.Interactive == nil || b.Interactive.Type != "flow" || b.Interactive.Action.Parameters.FlowToken != "tok-1" {
+		t.Errorf("flow: customer got %+v", b)
+	}
+	// The finished Flow parses with the library's nfm_reply type.
+	rid := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Sent", ReplyTo: flowID,
+		Reply: &parley.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: `{"flow_token":"tok-1"}`}})
+	waitFor(t, "the library to parse the Flow reply", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, n := range notes {
+			for _, en := range n.Entry {
+				for _, c := range en.Changes {
+					if c.Value != nil && len(c.Value.Messages) == 1 && c.Value.Messages[0].ID == rid {
+						m := c.Value.Messages[0]
+						if m.Interactive == nil || m.Interactive.NFMReply == nil || m.Interactive.NFMReply.Name != "flow" ||
+							m.Context == nil || m.Context.ID != flowID {
+							t.Errorf("library-parsed Flow reply: %+v", m)
+						}
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
 	st, err := wa.UpdateStatus(ctx, &wamessage.StatusUpdateRequest{MessageID: in, Status: wamessage.StatusRead})
 	if err != nil || !st.Success {
 		t.Errorf("mark read through the library: %+v, %v", st, err)

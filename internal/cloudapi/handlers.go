@@ -74,7 +74,7 @@ func getObject(b *parley.Businesses) bizFunc {
 		if mediaIDPattern.MatchString(raw) {
 			m, err := b.MediaForBusiness(r.Context(), biz, raw)
 			if err != nil {
-				return err
+				return notFoundAs(r, raw, err)
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"messaging_product": "whatsapp",
 				"url":       fmt.Sprintf("%s/%s/%s/content", baseURL(r), r.PathValue("version"), m.ID),
@@ -128,7 +128,7 @@ func downloadMedia(b *parley.Businesses) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
 		m, rc, err := b.OpenMediaForBusiness(r.Context(), biz, r.PathValue("id"))
 		if err != nil {
-			return err
+			return notFoundAs(r, r.PathValue("id"), err)
 		}
 		defer rc.Close()
 		w.Header().Set("Content-Type", m.ContentType)

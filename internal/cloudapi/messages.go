@@ -1,6 +1,8 @@
 package cloudapi
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -139,7 +141,9 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 			return m, err
 		}
 		m.Content.Interactive = req.Interactive
-		m.Content.Text = req.Interactive.Body.Text
+		if req.Interactive.Body != nil {
+			m.Content.Text = req.Interactive.Body.Text
+		}
 		if ref, kind := req.Interactive.Header.Media(); ref != nil {
 			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = ref.ID, ref.Link, kind, ref.Filename
 		}
@@ -201,13 +205,21 @@ func validInteractive(in *parley.Interactive) error {
 	if in == nil {
 		return invalid("The parameter interactive is required.")
 	}
-	if in.Body == nil || in.Body.Text == "" {
-		if in.Type != "cta_url" || in.Body == nil {
-			return invalid("The parameter interactive['body']['text'] is required.")
-		}
+	// A product message's body is optional; cta_url's may be empty.
+	if in.Type != "product" && (in.Body == nil || (in.Body.Text == "" && in.Type != "cta_url")) {
+		return invalid("The parameter interactive['body']['text'] is required.")
 	}
-	if utf8.RuneCountInString(in.Body.Text) > 1024 {
+	if in.Body != nil && utf8.RuneCountInString(in.Body.Text) > 1024 {
 		return invalid("interactive['body']['text'] is longer than 1024 characters")
+	}
+	if in.Footer != nil && utf8.RuneCountInString(in.Footer.Text) > 60 {
+		return invalid("interactive['footer']['text'] is longer than 60 characters")
+	}
+	switch {
+	case in.Type == "product" && in.Header != nil:
+		return invalid("interactive header: a product message has no header")
+	case in.Type == "product_list" && (in.Header == nil || in.Header.Type != "text"):
+		return invalid("The parameter interactive['header'] is required: a product_list message needs a text header.")
 	}
 	if h := in.Header; h != nil {
 		switch h.Type {
@@ -279,10 +291,115 @@ func validInteractive(in *parley.Interactive) error {
 		if !strings.HasPrefix(p.URL, "https://") && !strings.HasPrefix(p.URL, "http://") {
 			return invalid("interactive cta_url: url must be an http(s) URL")
 		}
+	case "product":
+		if in.Action.CatalogID == "" || in.Action.ProductRetailerID == "" {
+			return invalid("interactive product: action catalog_id and product_retailer_id are required")
+		}
+	case "product_list":
+		return validProductList(in.Action)
+	case "flow":
+		return validFlow(in.Action)
 	default:
 		return invalid("Unsupported interactive type %q", in.Type)
 	}
 	return nil
+}
+
+// maxListProducts is how many products a product_list message may show
+// in all its sections together.
+const maxListProducts = 30
+
+func validProductList(a parley.InteractiveAction) error {
+	if a.CatalogID == "" {
+		return invalid("The parameter interactive['action']['catalog_id'] is required.")
+	}
+	if len(a.Sections) == 0 || len(a.Sections) > 10 {
+		return invalid("interactive product_list: give 1 to 10 sections")
+	}
+	total := 0
+	seen := map[string]bool{}
+	for i, s := range a.Sections {
+		if s.Title == "" || utf8.RuneCountInString(s.Title) > 24 {
+			return invalid("interactive product_list: section %d needs a title of at most 24 characters", i)
+		}
+		if len(s.ProductItems) == 0 {
+			return invalid("interactive product_list: section %d needs at least one product item", i)
+		}
+		for _, it := range s.ProductItems {
+			if it.ProductRetailerID == "" {
+				return invalid("interactive product_list: each product item needs a product_retailer_id")
+			}
+			if seen[it.ProductRetailerID] {
+				return invalid("interactive product_list: product_retailer_id %q appears twice", it.ProductRetailerID)
+			}
+			seen[it.ProductRetailerID] = true
+			total++
+		}
+	}
+	if total > maxListProducts {
+		return &parley.CloudError{Code: parley.MetaParameterValue, Message: "Parameter value is not valid",
+			Details: fmt.Sprintf("interactive product_list: %d products; at most %d in all sections", total, maxListProducts)}
+	}
+	return nil
+}
+
+func validFlow(a parley.InteractiveAction) error {
+	p := a.Parameters
+	if a.Name != "flow" || p == nil {
+		return invalid("interactive flow: action name flow with parameters is required")
+	}
+	if p.FlowMessageVersion != "3" {
+		return invalid("interactive flow: flow_message_version must be \"3\"")
+	}
+	if (p.FlowID == "") == (p.FlowName == "") {
+		return invalid("interactive flow: give flow_id or flow_name, not both")
+	}
+	if n := utf8.RuneCountInString(p.FlowCTA); n == 0 || n > 20 {
+		return invalid("interactive flow: flow_cta is required, at most 20 characters")
+	}
+	if p.Mode != "" && p.Mode != "draft" && p.Mode != "published" {
+		return invalid("interactive flow: mode must be draft or published")
+	}
+	switch p.FlowAction {
+	case "", "navigate":
+		if p.FlowActionPayload == nil || p.FlowActionPayload.Screen == "" {
+			return invalid("interactive flow: a navigate Flow needs flow_action_payload with screen")
+		}
+		if d := p.FlowActionPayload.Data; len(d) > 0 && string(d) != "null" {
+			var obj map[string]json.RawMessage
+			if json.Unmarshal(d, &obj) != nil || len(obj) == 0 {
+				return invalid("interactive flow: flow_action_payload data must be a non-empty object")
+			}
+		}
+	case "data_exchange":
+		if p.FlowActionPayload != nil {
+			return invalid("interactive flow: a data_exchange Flow takes no flow_action_payload")
+		}
+	default:
+		return invalid("interactive flow: flow_action must be navigate or data_exchange")
+	}
+	return nil
+}
+
+// message is the request as the domain's message: outbound's checks,
+// then the catalog items that a product or product_list message names,
+// which the customer receives with it.
+func (req *sendRequest) message(ctx context.Context, b *parley.Businesses, biz parley.Business) (parley.OutboundMessage, error) {
+	m, err := req.outbound()
+	if err != nil {
+		return m, err
+	}
+	ps, err := b.CatalogProducts(ctx, biz, m.Content.Interactive)
+	if err != nil {
+		return m, err
+	}
+	if len(ps) > 0 {
+		m.Content.Products = ps
+		if m.Content.Text == "" {
+			m.Content.Text = ps[0].Name + " " + ps[0].Price + " " + ps[0].Currency
+		}
+	}
+	return m, nil
 }
 
 // decodeSend reads a send request to the caller's number in the path:
@@ -322,7 +439,7 @@ func sendMessage(b *parley.Businesses) bizFunc {
 			writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 			return nil
 		}
-		m, err := req.outbound()
+		m, err := req.message(r.Context(), b, biz)
 		if err != nil {
 			return err
 		}

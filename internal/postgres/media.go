@@ -42,3 +42,9 @@ func (db *DB) MediaVisibleTo(ctx context.Context, mediaID string, accountID int6
 		WHERE mc.media_id = $2)`, accountID, mediaID).Scan(&ok)
 	return ok, wrap("media visible to", err)
 }
+
+// DeleteMedia deletes the media and (by cascade) its attachments, or
+// returns ErrNotFound.
+func (db *DB) DeleteMedia(ctx context.Context, id string) error {
+	return wrap("delete media", affected(db.bexec(ctx, `DELETE FROM media WHERE id = $1`, id)))
+}

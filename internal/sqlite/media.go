@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 
 	"github.com/parleyhq/parley"
 )
@@ -41,4 +42,20 @@ func (db *DB) MediaVisibleTo(ctx context.Context, mediaID string, accountID int6
 		JOIN chat_members m ON m.chat_id = mc.chat_id AND m.account_id = ?
 		WHERE mc.media_id = ?)`, accountID, mediaID).Scan(&ok)
 	return ok, wrap("media visible to", err)
+}
+
+// DeleteMedia deletes the media and its attachments, or returns
+// ErrNotFound.
+func (db *DB) DeleteMedia(ctx context.Context, id string) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM media_chats WHERE media_id = ?`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM media WHERE id = ?`, id)
+		if err != nil {
+			return err
+		}
+		return mustAffect(res)
+	})
+	return wrap("delete media", err)
 }

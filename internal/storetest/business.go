@@ -26,6 +26,7 @@ var businessTests = []struct {
 	{"UsageLedger", testUsageLedger},
 	{"Links", testLinks},
 	{"PruneBusiness", testPruneBusiness},
+	{"Catalogs", testCatalogs},
 }
 
 func newBusiness(t testing.TB, s parley.Store, name string) parley.Business {

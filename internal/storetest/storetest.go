@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) parley.Store) {
 		{"ShortenChatExpiry", testShortenChatExpiry},
 		{"Media", testMedia},
 		{"MediaVisibility", testMediaVisibility},
+		{"DeleteMedia", testDeleteMedia},
 		{"MissingReferences", testMissingReferences},
 	}
 	tests = append(tests, businessTests...)

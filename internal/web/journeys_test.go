@@ -327,6 +327,32 @@ func TestBusinessJourney(t *testing.T) {
 	}
 	p.WaitJS(`document.querySelector('.interactive [data-choice="ber-1"]').disabled`, "the list is answered")
 
+	// The business shows two products; the person orders from the list,
+	// and the business receives Meta's order with the catalog's prices.
+	var cats struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	call("GET", fmt.Sprintf("/v23.0/%d/product_catalogs", biz.ID), tok.Secret, nil, &cats)
+	cat := cats.Data[0].ID
+	call("POST", "/v23.0/"+cat+"/products", tok.Secret, map[string]any{"retailer_id": "boot-43", "name": "Hiking boot", "price": 8900, "currency": "EUR"}, nil)
+	call("POST", "/v23.0/"+cat+"/products", tok.Secret, map[string]any{"retailer_id": "sock-43", "name": "Wool sock", "price": 500, "currency": "EUR"}, nil)
+	call("POST", fmt.Sprintf("/v23.0/%d/messages", num.ID), tok.Secret, map[string]any{"messaging_product": "whatsapp", "to": "+14155550401",
+		"type": "interactive", "interactive": map[string]any{"type": "product_list", "header": map[string]any{"type": "text", "text": "Size 43"},
+			"body": map[string]any{"text": "In stock in Mitte"}, "action": map[string]any{"catalog_id": cat, "sections": []any{
+				map[string]any{"title": "Boots", "product_items": []any{map[string]any{"product_retailer_id": "boot-43"}}},
+				map[string]any{"title": "Socks", "product_items": []any{map[string]any{"product_retailer_id": "sock-43"}}}}}}}, &sent)
+	p.WaitText(`.i-product[data-product="boot-43"]`, "89.00 EUR")
+	p.WaitJS(`(document.querySelector('.i-product[data-product="boot-43"] .qty').value = '1') === '1'`, "one boot")
+	p.WaitJS(`(document.querySelector('.i-product[data-product="sock-43"] .qty').value = '2') === '2'`, "two pairs of socks")
+	p.Click(".interactive .order")
+	ord := hk.inbound(t, "with the order", func(m parley.InboundMessage) bool { return m.Type == "order" })
+	if ord.Order == nil || ord.Order.CatalogID != cat || len(ord.Order.ProductItems) != 2 || ord.Order.ProductItems[1].Quantity != 2 ||
+		ord.Order.ProductItems[0].ItemPrice != "89.00" || ord.Context == nil || ord.Context.ID != sent.Messages[0].ID {
+		t.Errorf("order webhook: %+v", ord)
+	}
+
 	// Stop its marketing, and report it.
 	p.Click("#chat-menu")
 	p.Click("dialog[open] [data-action=biz-stop-marketing]")

@@ -6,9 +6,10 @@
 import { h } from '../shared/view.js';
 import { t } from './i18n.js';
 
-// renderInteractive draws an interactive message (button, list, cta_url);
-// choose(reply) is called with the person's choice.
-export function renderInteractive(m, choose) {
+// renderInteractive draws an interactive message (button, list, cta_url,
+// product, product_list, flow); choose(reply) is called with the person's
+// choice, order(cart) with a cart from a product message.
+export function renderInteractive(m, choose, order) {
   const it = m.interactive;
   const answered = m.answered;
   const box = h('div.interactive', { 'data-type': it.type });
@@ -41,9 +42,51 @@ export function renderInteractive(m, choose) {
     box.append(toggle, panel);
   } else if (it.type === 'cta_url' && a.parameters) {
     box.append(ctaLink(a.parameters.url, a.parameters.display_text));
+  } else if ((it.type === 'product' || it.type === 'product_list') && m.products && m.products.length) {
+    box.append(renderProducts(m, it, order));
+  } else if (it.type === 'flow' && a.parameters) {
+    // Parley does not host Flows: the button names the form the business
+    // offers, and this client says it cannot open it.
+    box.append(h('button.btn.choice.flow', { type: 'button', disabled: true }, a.parameters.flow_cta || ''),
+      h('div.muted.flow-note', t('biz.flowUnsupported')));
   }
   if (answered) box.append(h('div.muted.answered', t('biz.answered')));
   return box;
+}
+
+// renderProducts lists a product message's catalog items (the server sends
+// them with the message, in m.products), grouped by the list's sections,
+// each with a quantity, and a button that sends the cart as an order in
+// the Cloud API's shape (the server fills in the prices).
+function renderProducts(m, it, order) {
+  const byID = new Map(m.products.map((p) => [p.product_retailer_id, p]));
+  const inputs = [];
+  const row = (p) => {
+    const input = h('input.qty', { type: 'number', min: '0', max: '99', value: it.type === 'product' ? '1' : '0',
+      'aria-label': t('biz.quantity', { name: p.name }), disabled: !!m.answered });
+    inputs.push([p.product_retailer_id, input]);
+    return h('div.i-product', { 'data-product': p.product_retailer_id },
+      h('div.grow', h('div.name', p.name), h('div.price.muted', p.price + ' ' + p.currency),
+        p.availability && p.availability !== 'in stock' ? h('div.muted', p.availability) : null),
+      input);
+  };
+  const sections = (it.action && it.action.sections) || [];
+  const rows = it.type === 'product_list' && sections.length
+    ? sections.map((s) => h('div.i-section', s.title ? h('div.i-section-title.muted', s.title) : null,
+      (s.product_items || []).map((pi) => byID.get(pi.product_retailer_id)).filter(Boolean).map(row)))
+    : m.products.map(row);
+  const place = h('button.btn.choice.order', {
+    type: 'button', disabled: !!m.answered || !order,
+    onclick: () => {
+      const items = [];
+      for (const [id, input] of inputs) {
+        const n = Math.floor(Number(input.value));
+        if (n > 0) items.push({ product_retailer_id: id, quantity: Math.min(n, 99) });
+      }
+      if (items.length) order({ catalog_id: m.products[0].catalog_id, product_items: items });
+    },
+  }, '🛒 ' + t('biz.order'));
+  return h('div.i-products', rows, place);
 }
 
 // renderTemplate draws a template message with its buttons.

@@ -319,7 +319,7 @@ export class ChatView {
       if (m.media_id || m.media_url) parts.push(this.renderMedia(m));
       if (m.location) parts.push(h('div.location', '📍 ' + (m.location.name || '') + ' ' + (m.location.address || ''),
         ' ', h('span.muted', `${m.location.latitude}, ${m.location.longitude}`)));
-      if (m.interactive && !m.mine) parts.push(renderInteractive(m, (reply) => this.choose(m, reply)));
+      if (m.interactive && !m.mine) parts.push(renderInteractive(m, (reply) => this.choose(m, reply), (cart) => this.order(m, cart)));
       else if (m.template) parts.push(renderTemplate(m, (reply) => this.choose(m, reply)));
       else if (m.text) parts.push(h('div.text', m.text));
       if (m.undecodable) parts.push(h('div.text.muted', t('undecodable')));
@@ -361,6 +361,13 @@ export class ChatView {
     await this.core.db.update('messages', m.key, (row) => (row ? { ...row, answered: reply.id || reply.payload || reply.title } : undefined));
     const body = { text: reply.title, reply_to: m.id, interactive_reply: reply };
     await this.core.send(this.id, 'message', '', body);
+  }
+
+  // order sends a cart from a product message, in reply to it.
+  async order(m, cart) {
+    await this.core.db.update('messages', m.key, (row) => (row ? { ...row, answered: 'order' } : undefined));
+    const n = cart.product_items.reduce((sum, it) => sum + it.quantity, 0);
+    await this.core.send(this.id, 'message', '', { text: t('biz.orderText', { n }), reply_to: m.id, order: cart });
   }
 
   async messageMenu(m) {

@@ -531,7 +531,7 @@ export class Core extends EventTarget {
 function pickBody(b) {
   const out = {};
   for (const k of ['text', 'reply_to', 'forwarded', 'media_id', 'media_type', 'media_kind', 'media_url', 'filename',
-    'location', 'interactive', 'interactive_reply', 'template', 'referral', 'undecodable']) {
+    'location', 'interactive', 'interactive_reply', 'template', 'referral', 'products', 'order', 'undecodable']) {
     if (b[k] !== undefined && b[k] !== '' && b[k] !== false) out[k] = b[k];
   }
   return out;

@@ -1,0 +1,161 @@
+package cloudapi
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley"
+)
+
+// The catalog endpoints: a small, compatible subset of Meta's commerce
+// Graph API (a business account's catalog, a catalog's products, deleting
+// a product item), and DELETE of a media id.
+
+// noObject is Meta's answer for an id that does not exist or is not the
+// caller's: the Graph API does not say which.
+func noObject(r *http.Request, id string) error {
+	return &parley.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)}
+}
+
+// notFoundAs turns ENotFound into noObject; other errors pass.
+func notFoundAs(r *http.Request, id string, err error) error {
+	if parley.ErrorCode(err) == parley.ENotFound {
+		if _, ok := parley.AsCloudError(err); !ok {
+			return noObject(r, id)
+		}
+	}
+	return err
+}
+
+// listCatalogs answers GET /{version}/{waba-id}/product_catalogs: the
+// business's one catalog, created on first use.
+func listCatalogs(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		if err := ownBusiness(r, biz); err != nil {
+			return err
+		}
+		c, err := b.Catalog(r.Context(), biz)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"data": []map[string]string{{"id": strconv.FormatInt(c.ID, 10), "name": biz.Name}}})
+		return nil
+	}
+}
+
+func productJSON(p parley.Product) map[string]any {
+	out := map[string]any{"id": strconv.FormatInt(p.ID, 10), "retailer_id": p.RetailerID, "name": p.Name,
+		"price": p.PriceString(), "currency": p.Currency, "availability": p.Availability}
+	if p.Description != "" {
+		out["description"] = p.Description
+	}
+	if p.ImageURL != "" {
+		out["image_url"] = p.ImageURL
+	}
+	return out
+}
+
+// createProduct answers POST /{version}/{catalog-id}/products. price is
+// in the currency's minor unit (cents), as Meta's call takes it.
+func createProduct(b *parley.Businesses) bizFunc {
+	type req struct {
+		RetailerID   string  `json:"retailer_id"`
+		Name         string  `json:"name"`
+		Description  string  `json:"description"`
+		Price        flexInt `json:"price"`
+		Currency     string  `json:"currency"`
+		ImageURL     string  `json:"image_url"`
+		Availability string  `json:"availability"`
+	}
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		var in req
+		if err := decode(w, r, 64<<10, &in); err != nil {
+			return err
+		}
+		p, err := b.CreateProduct(r.Context(), biz, id, parley.Product{RetailerID: in.RetailerID, Name: in.Name, Description: in.Description,
+			PriceMinor: int64(in.Price), Currency: in.Currency, ImageURL: in.ImageURL, Availability: in.Availability})
+		if err != nil {
+			return notFoundAs(r, r.PathValue("id"), err)
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"id": strconv.FormatInt(p.ID, 10)})
+		return nil
+	}
+}
+
+// listProducts answers GET /{version}/{catalog-id}/products, paged like
+// the template list (limit, after).
+func listProducts(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		id, err := pathID(r, "id")
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		limit, _ := strconv.Atoi(q.Get("limit"))
+		if limit <= 0 || limit > 1000 {
+			limit = 25
+		}
+		var after int64
+		if a := q.Get("after"); a != "" {
+			if raw, err := decodeCursor(a); err == nil {
+				after = raw
+			}
+		}
+		ps, err := b.Products(r.Context(), biz, id, after, limit+1)
+		if err != nil {
+			return notFoundAs(r, r.PathValue("id"), err)
+		}
+		more := len(ps) > limit
+		if more {
+			ps = ps[:limit]
+		}
+		data := []map[string]any{}
+		for _, p := range ps {
+			data = append(data, productJSON(p))
+		}
+		out := map[string]any{"data": data}
+		if len(ps) > 0 {
+			paging := map[string]any{"cursors": map[string]string{"before": encodeCursor(ps[0].ID - 1), "after": encodeCursor(ps[len(ps)-1].ID)}}
+			if more {
+				nq := r.URL.Query()
+				nq.Set("after", encodeCursor(ps[len(ps)-1].ID))
+				nq.Del("access_token")
+				paging["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
+			}
+			out["paging"] = paging
+		}
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
+}
+
+// deleteObject answers DELETE /{version}/{id}: a media id the business
+// uploaded, or a product item of its catalog. Meta answers
+// {"success": true}.
+func deleteObject(b *parley.Businesses) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+		raw := r.PathValue("id")
+		if mediaIDPattern.MatchString(raw) {
+			if err := b.DeleteMedia(r.Context(), biz, raw); err != nil {
+				return notFoundAs(r, raw, err)
+			}
+			writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+			return nil
+		}
+		id, err := pathID(r, "id")
+		if err != nil {
+			return noObject(r, raw)
+		}
+		if err := b.DeleteProduct(r.Context(), biz, id); err != nil {
+			return notFoundAs(r, raw, err)
+		}
+		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+		return nil
+	}
+}
