@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,8 +45,9 @@ const (
 	NumberPaused    = "PAUSED" // by quality: sends are refused with 368
 )
 
-// Tiers are the messaging limits: distinct customers a number may reach
-// outside the service window in a rolling 24 h. 0 means unlimited.
+// Tiers are the messaging limits: distinct customers a business portfolio
+// (all its numbers) may reach outside the service window in a rolling
+// 24 h. 0 means unlimited.
 var Tiers = []int{250, 1000, 10000, 100000, 0}
 
 // BusinessNumber is a business phone number: a Parley account flagged as
@@ -59,7 +61,7 @@ type BusinessNumber struct {
 	Phone       string
 	DisplayName string
 	Throughput  int // messages per second; 0: BusinessConfig.Throughput
-	TierLimit   int // one of Tiers; 0 unlimited
+	TierLimit   int // the portfolio's messaging limit, the same on each of its numbers (see portfolioTier): one of Tiers; 0 unlimited
 	Quality     string
 	Status      string
 	CreatedAt   time.Time
@@ -387,9 +389,15 @@ func (b *Businesses) AddNumber(ctx context.Context, businessID int64, phone, dis
 	if err := b.st.CreateDevice(ctx, &dev, TokenHash(randomString("cloud_", 32)), 1); err != nil {
 		return BusinessNumber{}, fmt.Errorf("create cloud device: %w", err)
 	}
+	// A new number shares its portfolio's messaging limit.
 	tier := b.cfg.DefaultTier
 	if !biz.Verified {
 		tier = min(tier, 250)
+	}
+	if ns, err := b.st.ListNumbers(ctx, biz.ID); err != nil {
+		return BusinessNumber{}, fmt.Errorf("list numbers: %w", err)
+	} else if len(ns) > 0 {
+		tier = portfolioTier(ns)
 	}
 	n := BusinessNumber{BusinessID: biz.ID, AccountID: acct.ID, DeviceID: dev.ID, Phone: phone, DisplayName: displayName,
 		TierLimit: tier, Quality: QualityGreen, Status: NumberConnected, CreatedAt: now}
@@ -446,6 +454,14 @@ func (b *Businesses) UpdateNumber(ctx context.Context, id int64, s NumberSetting
 			return BusinessNumber{}, &Error{Code: EInvalid, Message: "tier_limit must be 0 (unlimited) or more", Details: map[string]any{"field": "tier_limit"}}
 		}
 		n.TierLimit = *s.TierLimit
+		// The limit is the portfolio's: every number of the business takes it.
+		ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+		if err != nil {
+			return BusinessNumber{}, fmt.Errorf("list numbers: %w", err)
+		}
+		if err := b.setPortfolioTier(ctx, slices.DeleteFunc(ns, func(m BusinessNumber) bool { return m.ID == n.ID }), n.TierLimit); err != nil {
+			return BusinessNumber{}, err
+		}
 	}
 	if s.Quality != nil {
 		n.Quality = *s.Quality

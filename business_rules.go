@@ -100,41 +100,89 @@ func (b *Businesses) inEntryPoint(c Conversation, at time.Time) (in, opens bool)
 	return false, false
 }
 
-// checkTier applies the messaging limit to a business-initiated message
-// (outside the window): a number may reach TierLimit distinct customers in
-// a rolling 24 h. 131048 beyond it.
-func (b *Businesses) checkTier(ctx context.Context, n BusinessNumber, customerID int64, at time.Time) error {
-	if n.TierLimit == 0 {
-		return nil
+// The messaging limit belongs to the business portfolio (the business
+// account), shared by its numbers, as Meta's current rules have it: the
+// distinct customers that any of its numbers reached outside the service
+// window in a rolling 24 h. It is kept on every number of the portfolio
+// (BusinessNumber.TierLimit, all equal; portfolioTier reads it) and moves
+// for all of them at once.
+
+// portfolioTier is the portfolio's messaging limit: 0 (unlimited) if any
+// number has it, else the highest (numbers written before the limit was
+// shared may differ).
+func portfolioTier(ns []BusinessNumber) int {
+	limit := -1
+	for _, n := range ns {
+		if n.TierLimit == 0 {
+			return 0
+		}
+		limit = max(limit, n.TierLimit)
 	}
-	already, total, err := b.st.Reached(ctx, n.ID, customerID, at.Add(-24*time.Hour))
-	if err != nil {
-		return fmt.Errorf("reached: %w", err)
-	}
-	if !already && total >= n.TierLimit {
-		return cloudErrDetails(MetaSpamRateLimit, "Spam rate limit hit",
-			fmt.Sprintf("Message failed to send because this phone number reached its messaging limit of %d unique customers in 24 hours", n.TierLimit))
+	return max(limit, 0)
+}
+
+// setPortfolioTier writes limit on every number of the business.
+func (b *Businesses) setPortfolioTier(ctx context.Context, ns []BusinessNumber, limit int) error {
+	for _, n := range ns {
+		if n.TierLimit == limit {
+			continue
+		}
+		n.TierLimit = limit
+		if err := b.st.UpdateNumber(ctx, n); err != nil {
+			return fmt.Errorf("update number: %w", err)
+		}
 	}
 	return nil
 }
 
-// upgradeTier raises a GREEN number's messaging limit one step when it
-// has reached half of it in the last 24 h.
-func (b *Businesses) upgradeTier(ctx context.Context, n BusinessNumber, at time.Time) error {
-	if n.Quality != QualityGreen || n.TierLimit == 0 {
+// checkTier applies the portfolio's messaging limit (131048) to a
+// business-initiated message to customerID.
+func (b *Businesses) checkTier(ctx context.Context, n BusinessNumber, customerID int64, at time.Time) error {
+	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+	if err != nil {
+		return fmt.Errorf("list numbers: %w", err)
+	}
+	limit := portfolioTier(ns)
+	if limit == 0 {
 		return nil
 	}
-	_, total, err := b.st.Reached(ctx, n.ID, 0, at.Add(-24*time.Hour))
+	already, total, err := b.st.ReachedByBusiness(ctx, n.BusinessID, customerID, at.Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("reached: %w", err)
 	}
-	if total*2 < n.TierLimit {
+	if !already && total >= limit {
+		return cloudErrDetails(MetaSpamRateLimit, "Spam rate limit hit",
+			fmt.Sprintf("Message failed to send because this business reached its messaging limit of %d unique customers in 24 hours", limit))
+	}
+	return nil
+}
+
+// upgradeTier raises the portfolio's messaging limit one step when it has
+// reached half of it in the last 24 h and every number's quality is GREEN.
+func (b *Businesses) upgradeTier(ctx context.Context, n BusinessNumber, at time.Time) error {
+	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+	if err != nil {
+		return fmt.Errorf("list numbers: %w", err)
+	}
+	limit := portfolioTier(ns)
+	if limit == 0 {
+		return nil
+	}
+	for _, m := range ns {
+		if m.Quality != QualityGreen {
+			return nil
+		}
+	}
+	_, total, err := b.st.ReachedByBusiness(ctx, n.BusinessID, 0, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reached: %w", err)
+	}
+	if total*2 < limit {
 		return nil
 	}
 	for i, t := range Tiers[:len(Tiers)-1] {
-		if t == n.TierLimit {
-			n.TierLimit = Tiers[i+1]
-			return b.st.UpdateNumber(ctx, n)
+		if t == limit {
+			return b.setPortfolioTier(ctx, ns, Tiers[i+1])
 		}
 	}
 	return nil
@@ -178,16 +226,25 @@ func (b *Businesses) qualitySignal(ctx context.Context, n BusinessNumber, custom
 	if q == n.Quality && status == n.Status {
 		return nil
 	}
-	if q == QualityRed {
-		for i, t := range Tiers {
-			if t == n.TierLimit && i > 0 {
-				n.TierLimit = Tiers[i-1]
-				break
-			}
+	n.Quality, n.Status = q, status
+	if err := b.st.UpdateNumber(ctx, n); err != nil {
+		return err
+	}
+	if q != QualityRed {
+		return nil
+	}
+	// A RED number drops its portfolio's limit one step.
+	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+	if err != nil {
+		return fmt.Errorf("list numbers: %w", err)
+	}
+	limit := portfolioTier(ns)
+	for i, t := range Tiers {
+		if t == limit && i > 0 {
+			return b.setPortfolioTier(ctx, ns, Tiers[i-1])
 		}
 	}
-	n.Quality, n.Status = q, status
-	return b.st.UpdateNumber(ctx, n)
+	return nil
 }
 
 // BlockBusiness is a customer blocking a business number: the core block

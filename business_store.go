@@ -110,6 +110,10 @@ type BusinessMessageStore interface {
 	// service window at or after since, and how many distinct customers it
 	// reached so in total since then.
 	Reached(ctx context.Context, numberID, customerID int64, since time.Time) (already bool, total int, err error)
+	// ReachedByBusiness is Reached for all the numbers of a business (the
+	// portfolio): whether any of them reached customerID, and how many
+	// distinct customers they reached in all.
+	ReachedByBusiness(ctx context.Context, businessID, customerID int64, since time.Time) (already bool, total int, err error)
 	// RecordReach notes that the number reached customerID outside the
 	// service window at t.
 	RecordReach(ctx context.Context, numberID, customerID int64, t time.Time) error

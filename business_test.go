@@ -109,7 +109,7 @@ func TestTemplateReview(t *testing.T) {
 
 func TestTakeToken(t *testing.T) {
 	now := time.Unix(1000, 0)
-	b := &Businesses{buckets: map[int64]*bucket{}, now: func() time.Time { return now }}
+	b := &Businesses{buckets: map[int64]*bucket{}, now: func() time.Time { return now }, peers: newPeers(time.Second)}
 	b.cfg.setDefaults()
 	n := BusinessNumber{ID: 1, Throughput: 3}
 	for i := range 3 {

@@ -261,6 +261,16 @@ func (db *DB) Reached(ctx context.Context, numberID, customerID int64, since tim
 	return already > 0, total, wrap("reached", err)
 }
 
+// ReachedByBusiness reports the portfolio's reach since.
+func (db *DB) ReachedByBusiness(ctx context.Context, businessID, customerID int64, since time.Time) (bool, int, error) {
+	var already bool
+	var total int
+	err := db.pool.QueryRow(ctx, `SELECT COALESCE(bool_or(customer_id = $1), false), COUNT(DISTINCT customer_id)
+		FROM business_reach WHERE number_id IN (SELECT id FROM business_numbers WHERE business_id = $2) AND at >= $3`,
+		customerID, businessID, tm(since)).Scan(&already, &total)
+	return already, total, wrap("reached by business", err)
+}
+
 // RecordReach notes a business-initiated reach.
 func (db *DB) RecordReach(ctx context.Context, numberID, customerID int64, t time.Time) error {
 	_, err := db.bexec(ctx, `INSERT INTO business_reach (number_id, customer_id, at) VALUES ($1,$2,$3)

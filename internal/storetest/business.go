@@ -20,6 +20,7 @@ var businessTests = []struct {
 	{"BusinessMessages", testBusinessMessages},
 	{"CommitWithBusiness", testCommitWithBusiness},
 	{"Reach", testReach},
+	{"ReachByBusiness", testReachByBusiness},
 	{"Templates", testTemplates},
 	{"WebhookOutbox", testWebhookOutbox},
 	{"WebhookClaimOrder", testWebhookClaimOrder},
@@ -197,6 +198,33 @@ func testCommitWithBusiness(t *testing.T, s parley.Store) {
 	}
 	_, err = s.GetBusinessMessage(ctx, 7, "wamid.2")
 	ok(t, "business batch of the next append", err)
+}
+
+// testReachByBusiness: a portfolio's reach counts each customer once,
+// whichever of its numbers reached them, and no other business's.
+func testReachByBusiness(t *testing.T, s parley.Store) {
+	ctx := context.Background()
+	b, other := newBusiness(t, s, "portfolio"), newBusiness(t, s, "other")
+	n1, n2 := newNumber(t, s, b, "+14155550701"), newNumber(t, s, b, "+14155550702")
+	o := newNumber(t, s, other, "+14155550703")
+	ok(t, "n1 reaches 10", s.RecordReach(ctx, n1.ID, 10, t0))
+	ok(t, "n2 reaches 10", s.RecordReach(ctx, n2.ID, 10, at(time.Hour)))
+	ok(t, "n2 reaches 11", s.RecordReach(ctx, n2.ID, 11, at(time.Hour)))
+	ok(t, "other reaches 12", s.RecordReach(ctx, o.ID, 12, at(time.Hour)))
+	already, total, err := s.ReachedByBusiness(ctx, b.ID, 10, t0)
+	ok(t, "reached by business", err)
+	if !already || total != 2 {
+		t.Errorf("portfolio reach of 10: got %v %d, want true 2", already, total)
+	}
+	if already, total, _ := s.ReachedByBusiness(ctx, b.ID, 12, t0); already || total != 2 {
+		t.Errorf("portfolio reach of 12 (another business's customer): got %v %d, want false 2", already, total)
+	}
+	if already, total, _ := s.ReachedByBusiness(ctx, b.ID, 10, at(30*time.Minute)); !already || total != 2 {
+		t.Errorf("portfolio reach since 30m: got %v %d, want true 2 (n2 reached 10 again)", already, total)
+	}
+	if already, total, _ := s.ReachedByBusiness(ctx, other.ID+1000, 10, t0); already || total != 0 {
+		t.Errorf("reach of an unknown business: got %v %d, want false 0", already, total)
+	}
 }
 
 func testReach(t *testing.T, s parley.Store) {
