@@ -75,7 +75,9 @@ func testTemplateCategoryChangeByReview(t *testing.T, e *env) {
 	if status != "APPROVED" || category != "MARKETING" {
 		t.Fatalf("promotional utility template: got %s %s, want APPROVED MARKETING", status, category)
 	}
-	isCategory := func(f string, v hookValue) bool { return f == "template_category_update" && v.TemplateID.String() == id }
+	isCategory := func(f string, v hookValue) bool {
+		return f == "template_category_update" && v.TemplateID.String() == id
+	}
 	isApproved := func(f string, v hookValue) bool {
 		return f == "message_template_status_update" && v.TemplateID.String() == id && v.Event == "APPROVED"
 	}
@@ -181,7 +183,9 @@ func TestManualTemplateCategoryChange(t *testing.T) {
 		}
 	}
 	e.adminDo("POST", path, map[string]any{"status": "APPROVED", "category": "marketing"}, nil)
-	isCategory := func(f string, v hookValue) bool { return f == "template_category_update" && v.TemplateID.String() == id }
+	isCategory := func(f string, v hookValue) bool {
+		return f == "template_category_update" && v.TemplateID.String() == id
+	}
 	isApproved := func(f string, v hookValue) bool {
 		return f == "message_template_status_update" && v.TemplateID.String() == id && v.Event == "APPROVED"
 	}
