@@ -12,7 +12,8 @@ import (
 
 // TestTemplateRecategorizeFlag: serve wires --template-recategorize into
 // template review, so a UTILITY template with promotional wording is
-// approved as MARKETING instead of rejected.
+// approved as MARKETING instead of rejected; parley admin template
+// approve --category changes it again.
 func TestTemplateRecategorizeFlag(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -60,6 +61,22 @@ func TestTemplateRecategorizeFlag(t *testing.T) {
 		"language": "en_US", "components": []any{map[string]any{"type": "BODY", "text": "Huge discount today"}}}, &tpl)
 	if tpl.Status != "APPROVED" || tpl.Category != "MARKETING" {
 		t.Errorf("promotional UTILITY template with --template-recategorize: got %s %s, want APPROVED MARKETING", tpl.Status, tpl.Category)
+	}
+	// The operator moves it back with parley admin template approve --category.
+	getenv := envFunc(map[string]string{"PARLEY_ADMIN_URL": "http://" + addr, "PARLEY_ADMIN_TOKEN": "adm"})
+	var out, errOut strings.Builder
+	if err := run(ctx, []string{"admin", "template", "approve", tpl.ID, "--category", "UTILITY"}, getenv, strings.NewReader(""), &out, &errOut); err != nil {
+		t.Fatalf("parley admin template approve --category: %v\n%s", err, errOut.String())
+	}
+	var list struct {
+		Data []struct {
+			Category         string
+			PreviousCategory string `json:"previous_category"`
+		}
+	}
+	call("GET", fmt.Sprintf("/v23.0/%d/message_templates", biz.ID), tok.Token, nil, &list)
+	if len(list.Data) != 1 || list.Data[0].Category != "UTILITY" || list.Data[0].PreviousCategory != "MARKETING" {
+		t.Errorf("after the operator's change: got %+v, want UTILITY, previous MARKETING", list.Data)
 	}
 	cancel()
 	if err := <-done; err != nil {
