@@ -118,6 +118,11 @@ type BusinessConfig struct {
 	// is alive, for the deployment-wide throughput limit
 	// (business_cluster.go); default 1 s.
 	NodeHeartbeat time.Duration
+	// TemplateRecategorize approves a UTILITY template with promotional
+	// wording as MARKETING (a template_category_update webhook) instead
+	// of rejecting it, as Meta does since April 2025 (template.go,
+	// review); default off.
+	TemplateRecategorize bool
 }
 
 func (c *BusinessConfig) setDefaults() {

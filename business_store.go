@@ -147,6 +147,9 @@ type TemplateStore interface {
 	// SetTemplateStatus writes Status, Reason and UpdatedAt, or returns
 	// ErrNotFound.
 	SetTemplateStatus(ctx context.Context, id int64, status TemplateStatus, reason string, at time.Time) error
+	// SetTemplateCategory writes Category, PreviousCategory and
+	// UpdatedAt, or returns ErrNotFound.
+	SetTemplateCategory(ctx context.Context, id int64, category, previous TemplateCategory, at time.Time) error
 	// PauseTemplate writes Status, Reason, PausedUntil, Pauses and
 	// UpdatedAt, or returns ErrNotFound.
 	PauseTemplate(ctx context.Context, id int64, status TemplateStatus, reason string, until time.Time, pauses int, at time.Time) error

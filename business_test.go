@@ -81,26 +81,44 @@ func TestTemplateReview(t *testing.T) {
 	b := &Businesses{cfg: BusinessConfig{}}
 	b.cfg.setDefaults()
 	body := func(text string) []TemplateComponent { return []TemplateComponent{{Type: "BODY", Text: text}} }
+	yes, no := true, false
 	tests := []struct {
+		name       string
 		cat        TemplateCategory
 		text       string
+		recat      bool  // the operator's TemplateRecategorize
+		allow      *bool // the request's allow_category_change
 		want       TemplateStatus
 		wantReason string
+		wantCat    TemplateCategory
 	}{
-		{CategoryUtility, "Your order {{1}} shipped", TemplateApproved, ""},
-		{CategoryUtility, "Get 20% OFF your next order", TemplateRejected, "INCORRECT_CATEGORY"},
-		{CategoryMarketing, "Get 20% off your next order", TemplateApproved, ""},
-		{CategoryUtility, "Order {{2}} shipped", TemplateRejected, "INVALID_FORMAT"},
+		{"utility", CategoryUtility, "Your order {{1}} shipped", false, nil, TemplateApproved, "", CategoryUtility},
+		{"promotional utility", CategoryUtility, "Get 20% OFF your next order", false, nil, TemplateRejected, "INCORRECT_CATEGORY", CategoryUtility},
+		{"marketing", CategoryMarketing, "Get 20% off your next order", false, nil, TemplateApproved, "", CategoryMarketing},
+		{"gap in positional parameters", CategoryUtility, "Order {{2}} shipped", false, nil, TemplateRejected, "INVALID_FORMAT", CategoryUtility},
+		{"recategorized", CategoryUtility, "Get 20% OFF your next order", true, nil, TemplateApproved, "", CategoryMarketing},
+		{"recategorized, allowed", CategoryUtility, "Get 20% OFF your next order", true, &yes, TemplateApproved, "", CategoryMarketing},
+		{"change refused by the business", CategoryUtility, "Get 20% OFF your next order", true, &no, TemplateRejected, "INCORRECT_CATEGORY", CategoryUtility},
+		{"authentication never becomes marketing", CategoryAuthentication, "{{1}} is your code. Promo inside", true, nil, TemplateRejected, "INCORRECT_CATEGORY", CategoryAuthentication},
+		{"recategorized but malformed", CategoryUtility, "A deal on order {{2}}", true, nil, TemplateRejected, "INVALID_FORMAT", CategoryUtility},
+		{"clean utility with the policy on", CategoryUtility, "Your order {{1}} shipped", true, nil, TemplateApproved, "", CategoryUtility},
 	}
 	for _, tt := range tests {
-		st, reason := b.review(Template{Category: tt.cat, ParameterFormat: "positional", Components: body(tt.text)})
-		if st != tt.want || reason != tt.wantReason {
-			t.Errorf("review(%s %q) = %s %s, want %s %s", tt.cat, tt.text, st, reason, tt.want, tt.wantReason)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			b.cfg.TemplateRecategorize = tt.recat
+			st, reason, cat := b.review(Template{Category: tt.cat, ParameterFormat: "positional", Components: body(tt.text), AllowCategoryChange: tt.allow})
+			if st != tt.want || reason != tt.wantReason || cat != tt.wantCat {
+				t.Errorf("review(%s %q) = %s %q %s, want %s %q %s", tt.cat, tt.text, st, reason, cat, tt.want, tt.wantReason, tt.wantCat)
+			}
+		})
 	}
 	b.cfg.TemplatePolicy = "manual"
-	if st, _ := b.review(Template{Category: CategoryUtility, Components: body("fine")}); st != TemplatePending {
+	if st, _, _ := b.review(Template{Category: CategoryUtility, Components: body("fine")}); st != TemplatePending {
 		t.Errorf("manual policy: got %s, want PENDING", st)
+	}
+	b.cfg.TemplateRecategorize = true
+	if st, _, cat := b.review(Template{Category: CategoryUtility, Components: body("a coupon")}); st != TemplatePending || cat != CategoryMarketing {
+		t.Errorf("manual policy, recategorized: got %s %s, want PENDING MARKETING", st, cat)
 	}
 	if !strings.Contains(strings.Join(b.cfg.PromotionalWords, ","), "discount") {
 		t.Error("default promotional words lack discount")

@@ -35,19 +35,26 @@ const (
 // Template is a message template of a business, in Meta's shape: its
 // Components are kept as the business sent them.
 type Template struct {
-	ID              int64
-	BusinessID      int64
-	Name            string
-	Language        string
-	Category        TemplateCategory
-	ParameterFormat string // named | positional
-	Components      []TemplateComponent
-	Status          TemplateStatus
-	Reason          string    // for REJECTED: INCORRECT_CATEGORY, INVALID_FORMAT, PROMOTIONAL, ...; LOW_QUALITY for PAUSED, DISABLED
-	PausedUntil     time.Time // PAUSED: sends are refused (132015) until then
-	Pauses          int       // times paused; the third pause disables
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID         int64
+	BusinessID int64
+	Name       string
+	Language   string
+	Category   TemplateCategory
+	// PreviousCategory is the category before review or the operator
+	// changed it (Meta's previous_category); empty when it never changed.
+	PreviousCategory TemplateCategory
+	ParameterFormat  string // named | positional
+	Components       []TemplateComponent
+	Status           TemplateStatus
+	Reason           string    // for REJECTED: INCORRECT_CATEGORY, INVALID_FORMAT, PROMOTIONAL, ...; LOW_QUALITY for PAUSED, DISABLED
+	PausedUntil      time.Time // PAUSED: sends are refused (132015) until then
+	Pauses           int       // times paused; the third pause disables
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	// AllowCategoryChange is the create request's allow_category_change:
+	// nil when absent. Only an explicit false stops review from changing
+	// the category (the template is rejected instead). It is not stored.
+	AllowCategoryChange *bool
 }
 
 // TemplateComponent is one component of a template definition.
@@ -147,23 +154,20 @@ func (t *Template) validate() error {
 }
 
 // review applies the operator's automatic rules: it returns APPROVED,
-// REJECTED with a reason, or PENDING for the manual queue.
-func (b *Businesses) review(t Template) (TemplateStatus, string) {
-	if t.Category == CategoryUtility || t.Category == CategoryAuthentication {
-		var text strings.Builder
-		for _, c := range t.Components {
-			text.WriteString(strings.ToLower(c.Text))
-			text.WriteByte(' ')
-			for _, btn := range c.Buttons {
-				text.WriteString(strings.ToLower(btn.Text))
-				text.WriteByte(' ')
-			}
+// REJECTED with a reason, or PENDING for the manual queue, and the
+// category the template should have. A UTILITY template with promotional
+// wording becomes MARKETING when the operator's TemplateRecategorize is
+// on and the business did not send allow_category_change: false, as
+// Meta has done since April 2025; otherwise, and always for
+// AUTHENTICATION (which never becomes marketing), it is REJECTED with
+// INCORRECT_CATEGORY.
+func (b *Businesses) review(t Template) (TemplateStatus, string, TemplateCategory) {
+	category := t.Category
+	if (t.Category == CategoryUtility || t.Category == CategoryAuthentication) && b.promotional(t) {
+		if t.Category != CategoryUtility || !b.cfg.TemplateRecategorize || (t.AllowCategoryChange != nil && !*t.AllowCategoryChange) {
+			return TemplateRejected, "INCORRECT_CATEGORY", t.Category
 		}
-		for _, w := range b.cfg.PromotionalWords {
-			if strings.Contains(text.String(), strings.ToLower(w)) {
-				return TemplateRejected, "INCORRECT_CATEGORY"
-			}
-		}
+		category = CategoryMarketing
 	}
 	// Positional parameters must be 1..n without gaps.
 	if t.ParameterFormat == "positional" {
@@ -171,19 +175,40 @@ func (b *Businesses) review(t Template) (TemplateStatus, string) {
 			ps := placeholders(c.Text)
 			for i, p := range ps {
 				if p != fmt.Sprint(i+1) && !slices.Contains(ps, fmt.Sprint(i+1)) {
-					return TemplateRejected, "INVALID_FORMAT"
+					return TemplateRejected, "INVALID_FORMAT", t.Category
 				}
 			}
 		}
 	}
 	if b.cfg.TemplatePolicy == "manual" {
-		return TemplatePending, ""
+		return TemplatePending, "", category
 	}
-	return TemplateApproved, ""
+	return TemplateApproved, "", category
+}
+
+// promotional reports whether a template's text or buttons have the
+// operator's promotional wording.
+func (b *Businesses) promotional(t Template) bool {
+	var text strings.Builder
+	for _, c := range t.Components {
+		text.WriteString(strings.ToLower(c.Text))
+		text.WriteByte(' ')
+		for _, btn := range c.Buttons {
+			text.WriteString(strings.ToLower(btn.Text))
+			text.WriteByte(' ')
+		}
+	}
+	for _, w := range b.cfg.PromotionalWords {
+		if strings.Contains(text.String(), strings.ToLower(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 // CreateTemplate creates a template and reviews it by the operator's
-// policy; a decided status is announced with a
+// policy; a category changed by review is announced with a
+// template_category_update webhook, and a decided status with a
 // message_template_status_update webhook. It returns CloudError 100 for
 // a malformed definition and for a duplicate name and language.
 func (b *Businesses) CreateTemplate(ctx context.Context, biz Business, t Template) (Template, error) {
@@ -200,7 +225,13 @@ func (b *Businesses) CreateTemplate(ctx context.Context, biz Business, t Templat
 	} else if err != nil {
 		return Template{}, fmt.Errorf("create template: %w", err)
 	}
-	status, reason := b.review(t)
+	status, reason, category := b.review(t)
+	if category != t.Category {
+		if err := b.SetTemplateCategory(ctx, t.ID, category); err != nil {
+			return Template{}, err
+		}
+		t.Category, t.PreviousCategory = category, t.Category
+	}
 	if status != TemplatePending {
 		if err := b.SetTemplateStatus(ctx, t.ID, status, reason); err != nil {
 			return Template{}, err
@@ -249,6 +280,40 @@ func (b *Businesses) SetTemplateStatus(ctx context.Context, id int64, status Tem
 		"message_template_language": t.Language, "reason": r}
 	w := b.webhook(t.BusinessID, fmt.Sprintf("tmpl:%d:%s:%d", t.ID, status, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
 		"message_template_status_update", value)
+	return b.enqueue(ctx, w)
+}
+
+// SetTemplateCategory changes a template's category (by review, or by the
+// operator), keeps the old one as PreviousCategory, and enqueues Meta's
+// template_category_update webhook with previous_category and
+// new_category. Sends of the template are then priced, capped and
+// refused on opt-out by the new category. Setting the category it has
+// is a no-op. EInvalid for an unknown category, ENotFound for no such
+// template.
+func (b *Businesses) SetTemplateCategory(ctx context.Context, id int64, category TemplateCategory) error {
+	category = TemplateCategory(strings.ToUpper(string(category)))
+	switch category {
+	case CategoryMarketing, CategoryUtility, CategoryAuthentication:
+	default:
+		return &Error{Code: EInvalid, Message: "category must be MARKETING, UTILITY or AUTHENTICATION", Details: map[string]any{"field": "category"}}
+	}
+	t, err := b.st.GetTemplate(ctx, id)
+	if ErrorCode(err) == ENotFound {
+		return &Error{Code: ENotFound, Message: "no such template", Details: map[string]any{"template_id": id}}
+	} else if err != nil {
+		return err
+	}
+	if t.Category == category {
+		return nil
+	}
+	now := b.now()
+	if err := b.st.SetTemplateCategory(ctx, id, category, t.Category, now); err != nil {
+		return fmt.Errorf("set template category: %w", err)
+	}
+	value := map[string]any{"message_template_id": t.ID, "message_template_name": t.Name,
+		"message_template_language": t.Language, "previous_category": string(t.Category), "new_category": string(category)}
+	w := b.webhook(t.BusinessID, fmt.Sprintf("tmplcat:%d:%s:%d", t.ID, category, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
+		"template_category_update", value)
 	return b.enqueue(ctx, w)
 }
 

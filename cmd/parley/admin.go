@@ -26,7 +26,7 @@ const adminUsage = `parley admin: the operator's commands, through the admin HTT
   number set NUMBER [--throughput N] [--tier N] [--status CONNECTED|PAUSED]
   token create BUSINESS [--name N] [--ttl 1440h|never]
   token list BUSINESS | token revoke BUSINESS TOKEN_ID
-  template queue | template approve ID | template reject ID [--reason R]
+  template queue | template approve ID [--category C] | template reject ID [--reason R]
   usage BUSINESS
   webhooks BUSINESS | webhook replay BUSINESS WEBHOOK_ID
 
@@ -223,12 +223,17 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		body, err := sub1(func(fs *flag.FlagSet) func() map[string]any {
 			r := fs.String("reason", "", "rejection reason, e.g. PROMOTIONAL")
+			cat := fs.String("category", "", "change the category (MARKETING, UTILITY, AUTHENTICATION): the business gets template_category_update")
 			return func() map[string]any {
 				st := "APPROVED"
 				if sub == "reject" {
 					st = "REJECTED"
 				}
-				return map[string]any{"status": st, "reason": *r}
+				body := map[string]any{"status": st, "reason": *r}
+				if *cat != "" {
+					body["category"] = *cat
+				}
+				return body
 			}
 		}, 1)
 		if err != nil {

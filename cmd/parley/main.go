@@ -138,6 +138,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.SMSGatewayToken, "sms-gateway-token", getenv("PARLEY_SMS_GATEWAY_TOKEN"), "bearer token for the SMS gateway (env PARLEY_SMS_GATEWAY_TOKEN)")
 	fs.StringVar(&o.AdminToken, "admin-token", getenv("PARLEY_ADMIN_TOKEN"), "token of the admin API (/admin/v1/); disabled when empty (env PARLEY_ADMIN_TOKEN)")
 	fs.IntVar(&o.Business.Throughput, "business-throughput", envInt(getenv, "PARLEY_BUSINESS_THROUGHPUT", 80), "default messages per second per business number (env PARLEY_BUSINESS_THROUGHPUT)")
+	fs.BoolVar(&o.Business.TemplateRecategorize, "template-recategorize", envBool(getenv, "PARLEY_TEMPLATE_RECATEGORIZE"), "approve a UTILITY template with promotional wording as MARKETING (a template_category_update webhook) instead of rejecting it, as Meta does (env PARLEY_TEMPLATE_RECATEGORIZE)")
 	fs.StringVar(&o.Stripe.Key, "stripe-key", getenv("PARLEY_STRIPE_KEY"), "Stripe secret key: take payments through Stripe; the sandbox when empty (env PARLEY_STRIPE_KEY)")
 	fs.StringVar(&o.Stripe.URL, "stripe-url", getenv("PARLEY_STRIPE_URL"), "Stripe API base URL, for a local fake; Stripe's when empty (env PARLEY_STRIPE_URL)")
 	fs.StringVar(&o.License.File, "license", getenv("PARLEY_LICENSE"), "licence file of a self-hosted enterprise deployment, verified at start; no seat limit when empty (env PARLEY_LICENSE)")

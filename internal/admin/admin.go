@@ -398,14 +398,17 @@ func revokeToken(b *parley.Businesses) handlerFunc {
 
 // Template is the admin view of a template in the review queue.
 type Template struct {
-	ID         int64                      `json:"id"`
-	BusinessID int64                      `json:"business_id"`
-	Name       string                     `json:"name"`
-	Language   string                     `json:"language"`
-	Category   string                     `json:"category"`
-	Status     string                     `json:"status"`
-	Reason     string                     `json:"reason,omitempty"`
-	Components []parley.TemplateComponent `json:"components"`
+	ID         int64  `json:"id"`
+	BusinessID int64  `json:"business_id"`
+	Name       string `json:"name"`
+	Language   string `json:"language"`
+	Category   string `json:"category"`
+	// PreviousCategory is the category before review or an operator
+	// changed it; empty when it never changed.
+	PreviousCategory string                     `json:"previous_category,omitempty"`
+	Status           string                     `json:"status"`
+	Reason           string                     `json:"reason,omitempty"`
+	Components       []parley.TemplateComponent `json:"components"`
 }
 
 func reviewQueue(b *parley.Businesses) handlerFunc {
@@ -421,17 +424,22 @@ func reviewQueue(b *parley.Businesses) handlerFunc {
 		out := []Template{}
 		for _, t := range ts {
 			out = append(out, Template{ID: t.ID, BusinessID: t.BusinessID, Name: t.Name, Language: t.Language,
-				Category: string(t.Category), Status: string(t.Status), Reason: t.Reason, Components: t.Components})
+				Category: string(t.Category), PreviousCategory: string(t.PreviousCategory), Status: string(t.Status), Reason: t.Reason,
+				Components: t.Components})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"templates": out})
 		return nil
 	}
 }
 
+// review records the operator's decision on a template: a status (with a
+// reason), a new category, or both. A new category goes first, so the
+// business learns it (template_category_update) before the approval.
 func review(b *parley.Businesses) handlerFunc {
 	type req struct {
-		Status string `json:"status"`
-		Reason string `json:"reason"`
+		Status   string `json:"status"`
+		Reason   string `json:"reason"`
+		Category string `json:"category"`
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
@@ -442,8 +450,18 @@ func review(b *parley.Businesses) handlerFunc {
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
-		if err := b.SetTemplateStatus(r.Context(), id, parley.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
-			return err
+		if in.Status == "" && in.Category == "" {
+			return &parley.Error{Code: parley.EInvalid, Message: "give a status, a category or both", Details: map[string]any{"field": "status"}}
+		}
+		if in.Category != "" {
+			if err := b.SetTemplateCategory(r.Context(), id, parley.TemplateCategory(in.Category)); err != nil {
+				return err
+			}
+		}
+		if in.Status != "" {
+			if err := b.SetTemplateStatus(r.Context(), id, parley.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
+				return err
+			}
 		}
 		w.WriteHeader(http.StatusNoContent)
 		return nil

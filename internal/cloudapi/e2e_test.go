@@ -62,6 +62,8 @@ type hookValue struct {
 	TemplateLanguage string                  `json:"message_template_language"`
 	Reason           string                  `json:"reason"`
 	OtherInfo        map[string]any          `json:"other_info"`
+	PreviousCategory string                  `json:"previous_category"`
+	NewCategory      string                  `json:"new_category"`
 }
 
 func (h hookEnv) change() (string, hookValue) {

@@ -161,6 +161,9 @@ func templateJSON(t parley.Template) map[string]any {
 	if t.Status == parley.TemplateRejected {
 		out["rejected_reason"] = t.Reason
 	}
+	if t.PreviousCategory != "" {
+		out["previous_category"] = string(t.PreviousCategory)
+	}
 	return out
 }
 
@@ -223,6 +226,9 @@ func createTemplate(b *parley.Businesses) bizFunc {
 		Language        string                     `json:"language"`
 		ParameterFormat string                     `json:"parameter_format"`
 		Components      []parley.TemplateComponent `json:"components"`
+		// AllowCategoryChange is Meta's older switch; only an explicit
+		// false matters (template.go, review).
+		AllowCategoryChange *bool `json:"allow_category_change"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
@@ -233,7 +239,8 @@ func createTemplate(b *parley.Businesses) bizFunc {
 			return err
 		}
 		t, err := b.CreateTemplate(r.Context(), biz, parley.Template{Name: in.Name, Category: parley.TemplateCategory(in.Category),
-			Language: in.Language, ParameterFormat: strings.ToLower(in.ParameterFormat), Components: in.Components})
+			Language: in.Language, ParameterFormat: strings.ToLower(in.ParameterFormat), Components: in.Components,
+			AllowCategoryChange: in.AllowCategoryChange})
 		if err != nil {
 			return err
 		}

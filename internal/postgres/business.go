@@ -292,13 +292,13 @@ func (db *DB) CountQualitySignals(ctx context.Context, numberID int64, since tim
 	return n, wrap("count quality signals", err)
 }
 
-const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses`
+const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses, previous_category`
 
 func scanTemplate(sc scanner) (parley.Template, error) {
 	var t parley.Template
 	var comps string
 	err := sc.Scan(&t.ID, &t.BusinessID, &t.Name, &t.Language, &t.Category, &t.ParameterFormat, &comps, &t.Status, &t.Reason,
-		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses)
+		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses, &t.PreviousCategory)
 	if err != nil {
 		return t, err
 	}
@@ -669,6 +669,14 @@ func (db *DB) PauseTemplate(ctx context.Context, id int64, status parley.Templat
 	err := affected(db.bexec(ctx, `UPDATE templates SET status = $1, reason = $2, paused_until = $3, pauses = $4, updated_at = $5 WHERE id = $6`,
 		string(status), reason, ts(until), pauses, ts(at), id))
 	return wrap("pause template", err)
+}
+
+// SetTemplateCategory writes a category changed by review or the
+// operator, with the one it replaces.
+func (db *DB) SetTemplateCategory(ctx context.Context, id int64, category, previous parley.TemplateCategory, at time.Time) error {
+	err := affected(db.bexec(ctx, `UPDATE templates SET category = $1, previous_category = $2, updated_at = $3 WHERE id = $4`,
+		string(category), string(previous), ts(at), id))
+	return wrap("set template category", err)
 }
 
 // AddTemplateSignal counts a block or report against the last template

@@ -289,13 +289,13 @@ func (db *DB) CountQualitySignals(ctx context.Context, numberID int64, since tim
 	return n, wrap("count quality signals", err)
 }
 
-const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses`
+const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses, previous_category`
 
 func scanTemplate(sc scanner) (parley.Template, error) {
 	var t parley.Template
 	var comps string
 	err := sc.Scan(&t.ID, &t.BusinessID, &t.Name, &t.Language, &t.Category, &t.ParameterFormat, &comps, &t.Status, &t.Reason,
-		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses)
+		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses, &t.PreviousCategory)
 	if err != nil {
 		return t, err
 	}
@@ -727,6 +727,14 @@ func (db *DB) PauseTemplate(ctx context.Context, id int64, status parley.Templat
 	err := affected(db.bexec(ctx, `UPDATE templates SET status = ?, reason = ?, paused_until = ?, pauses = ?, updated_at = ? WHERE id = ?`,
 		string(status), reason, ns(until), pauses, tm(at), id))
 	return wrap("pause template", err)
+}
+
+// SetTemplateCategory writes a category changed by review or the
+// operator, with the one it replaces.
+func (db *DB) SetTemplateCategory(ctx context.Context, id int64, category, previous parley.TemplateCategory, at time.Time) error {
+	err := affected(db.bexec(ctx, `UPDATE templates SET category = ?, previous_category = ?, updated_at = ? WHERE id = ?`,
+		string(category), string(previous), tm(at), id))
+	return wrap("set template category", err)
 }
 
 // AddTemplateSignal counts a block or report against the last template

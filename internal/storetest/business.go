@@ -273,6 +273,14 @@ func testTemplates(t *testing.T, s parley.Store) {
 	if len(approved) != 1 || approved[0].ID != tpl.ID || !approved[0].UpdatedAt.Equal(at(time.Minute)) {
 		t.Errorf("approved templates: got %+v, want just %d", approved, tpl.ID)
 	}
+	ok(t, "recategorize", s.SetTemplateCategory(ctx, tpl.ID, parley.CategoryMarketing, parley.CategoryUtility, at(2*time.Minute)))
+	got, err = s.GetTemplate(ctx, tpl.ID)
+	ok(t, "get recategorized", err)
+	if got.Category != parley.CategoryMarketing || got.PreviousCategory != parley.CategoryUtility || !got.UpdatedAt.Equal(at(2*time.Minute)) {
+		t.Errorf("recategorized: got category %s, previous %s, updated %v; want MARKETING, UTILITY, %v",
+			got.Category, got.PreviousCategory, got.UpdatedAt, at(2*time.Minute))
+	}
+	wantCode(t, "recategorize a missing template", s.SetTemplateCategory(ctx, tpl.ID+1000, parley.CategoryMarketing, parley.CategoryUtility, t0), parley.ENotFound)
 	page, _ := s.ListTemplates(ctx, b.ID, "", tpl.ID, 10)
 	if len(page) != 1 || page[0].ID != de.ID {
 		t.Errorf("page after %d: got %+v, want just %d", tpl.ID, page, de.ID)
