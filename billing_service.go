@@ -96,8 +96,7 @@ type bizBilling struct {
 	heldCat map[billing.Category]int64 // the sum of holds by category
 	// rated is what the batch holding order has rated and not yet
 	// committed: its holds are gone and its wallet debit is not yet
-	// stored. It is zeroed after the commit, so between the commit and
-	// that a check counts the amount twice: it errs on refusing.
+	// stored. It is zeroed after the commit (see checkLocked).
 	rated int64
 }
 
@@ -356,9 +355,31 @@ func (bl *Biller) reserve(ctx context.Context, biz Business, messageID string, u
 }
 
 // checkLocked refuses q if the wallet or a budget cap cannot take it. The
-// caller holds s.mu (so the wallet is read after any debit whose amount
-// left s.rated).
+// caller holds s.mu, and holds it again on return.
+//
+// The balance check counts s.rated, the charges of a batch rated but not
+// yet known to be committed. Between that batch's commit and its unlock
+// the amount is in both the stored balance and s.rated: a check then errs
+// on refusing, never on allowing. So a refusal while s.rated is not zero
+// is checked again with the rating order lock taken (order before mu: mu
+// is let go first), when no batch is in flight and s.rated is zero.
 func (bl *Biller) checkLocked(ctx context.Context, s *bizBilling, bizID int64, q Quote) error {
+	err := bl.checkOnce(ctx, s, bizID, q)
+	if err == nil || s.rated == 0 {
+		return err
+	}
+	if _, ok := AsCloudError(err); !ok {
+		return err
+	}
+	s.mu.Unlock()
+	s.order.Lock()
+	s.mu.Lock()
+	defer s.order.Unlock()
+	return bl.checkOnce(ctx, s, bizID, q)
+}
+
+// checkOnce is checkLocked's check.
+func (bl *Biller) checkOnce(ctx context.Context, s *bizBilling, bizID int64, q Quote) error {
 	acct, err := bl.account(ctx, bizID)
 	if err != nil {
 		return err
