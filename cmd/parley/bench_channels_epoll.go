@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -21,7 +22,7 @@ import (
 // read per delivery; here one epoll_wait serves many sockets.
 type epollFollowers struct {
 	loops []*epollLoop
-	n     int
+	n     atomic.Int64 // sockets handed to the loops
 }
 
 type epollLoop struct {
@@ -91,8 +92,8 @@ func (f *epollFollowers) dial(ctx context.Context, addr, token string, onPost fu
 	l := f.loops[fd%len(f.loops)]
 	l.mu.Lock()
 	l.conns[int32(fd)] = ec
-	f.n++
 	l.mu.Unlock()
+	f.n.Add(1)
 	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
 	return syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
 }
