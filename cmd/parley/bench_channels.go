@@ -332,6 +332,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 			time.Sleep(100 * time.Millisecond)
 		}
 		time.Sleep(time.Second)
+		logf("%d online, every session indexed; pushing (%s)", n, loadavg())
 		var ds []time.Duration
 		self0, load0 := processCPU(os.Getpid()), procs.cpu()
 		cpu0 := self0
