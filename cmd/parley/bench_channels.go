@@ -65,7 +65,6 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	natsURL := fs.String("nats", "", "with -nodes K > 1: the NATS server the nodes share (default: one embedded in this process on a free loopback port)")
 	clients := fs.Int("clients", 1, "child processes holding the followers' sockets (0: in this process)")
 	clientReader := fs.String("client-reader", "epoll", "how the child processes read: epoll (a few loops for all sockets) or goroutines (one per socket)")
-	clientPause := fs.Duration("client-pause", 0, "epoll reader: sleep this long after a read that found frames, then take the sockets ready meanwhile without blocking (0: block in epoll_wait)")
 	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers (0: GOMAXPROCS; -1: the per-session writer path before batching)")
 	pushes := fs.Int("pushes", 5, "posts timed per push size (the median is reported)")
 	cpuProfile := fs.String("cpuprofile", "", "write this process's CPU profile of the push phase (the server, and the clients with -clients 0) to this file")
@@ -292,7 +291,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	var procs *clientProcs
 	if *clients > 0 {
-		if procs, err = startClientProcs(srvURL, *clients, *clientReader, *clientPause, stderr); err != nil {
+		if procs, err = startClientProcs(srvURL, *clients, *clientReader, stderr); err != nil {
 			return err
 		}
 		defer procs.close()
@@ -438,9 +437,6 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		mode = "per-session writers"
 	}
 	where := fmt.Sprintf("%d client processes (%s reader)", *clients, *clientReader)
-	if *clientPause > 0 {
-		where = fmt.Sprintf("%d client processes (%s reader, pause %s)", *clients, *clientReader, *clientPause)
-	}
 	if *clients == 0 {
 		where = "clients in this process"
 	}

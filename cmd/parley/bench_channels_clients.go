@@ -45,12 +45,11 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 	fs := flag.NewFlagSet("bench channels-clients", flag.ContinueOnError)
 	url := fs.String("url", "", "server base URL")
 	reader := fs.String("reader", "epoll", "epoll (a few loops read every socket) or goroutines (coder/websocket, a goroutine per socket)")
-	pause := fs.Duration("pause", 0, "epoll reader: sleep this long after a read before collecting the sockets ready meanwhile (0: block in epoll_wait)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *reader == "epoll" {
-		return benchChannelsEpoll(ctx, *url, *pause, stdin, stdout)
+		return benchChannelsEpoll(ctx, *url, stdin, stdout)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -129,7 +128,7 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 }
 
 // benchChannelsEpoll is benchChannelsClients with the epoll reader.
-func benchChannelsEpoll(ctx context.Context, url string, pause time.Duration, stdin io.Reader, stdout io.Writer) error {
+func benchChannelsEpoll(ctx context.Context, url string, stdin io.Reader, stdout io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var outMu sync.Mutex
@@ -138,7 +137,7 @@ func benchChannelsEpoll(ctx context.Context, url string, pause time.Duration, st
 		defer outMu.Unlock()
 		fmt.Fprintf(stdout, format+"\n", a...)
 	}
-	f, err := newEpollFollowers(runtime.GOMAXPROCS(0), pause)
+	f, err := newEpollFollowers(runtime.GOMAXPROCS(0))
 	if err != nil {
 		return err
 	}
@@ -208,14 +207,14 @@ type clientProc struct {
 }
 
 // startClientProcs starts n children that connect to url.
-func startClientProcs(url string, n int, reader string, pause time.Duration, stderr io.Writer) (*clientProcs, error) {
+func startClientProcs(url string, n int, reader string, stderr io.Writer) (*clientProcs, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	cp := &clientProcs{}
 	for range n {
-		cmd := exec.Command(exe, "bench", "channels-clients", "-url", url, "-reader", reader, "-pause", pause.String())
+		cmd := exec.Command(exe, "bench", "channels-clients", "-url", url, "-reader", reader)
 		cmd.Stderr = stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
-	"time"
 )
 
 // epollFollowers is the lean reader of `parley bench channels-clients`
@@ -28,13 +27,6 @@ type epollFollowers struct {
 	loops []*epollLoop
 	conns []atomic.Pointer[epollConn] // by descriptor, up to RLIMIT_NOFILE
 	n     atomic.Int64                // sockets handed to the loops
-	// pause, when set, is how long a loop sleeps after a read that found
-	// frames, before collecting the sockets that became ready meanwhile
-	// with a non-blocking epoll_wait. On loopback the server's write(2)
-	// runs the receiver's TCP input and wakes a reader blocked in
-	// epoll_wait; a sleeping reader costs the writer no wake-up, and then
-	// takes many sockets per epoll_wait.
-	pause time.Duration
 }
 
 type epollLoop struct {
@@ -46,12 +38,12 @@ type epollConn struct {
 	pending []byte // a frame cut by the end of a read
 }
 
-func newEpollFollowers(loops int, pause time.Duration) (*epollFollowers, error) {
+func newEpollFollowers(loops int) (*epollFollowers, error) {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return nil, err
 	}
-	f := &epollFollowers{conns: make([]atomic.Pointer[epollConn], min(lim.Cur, 1<<20)), pause: pause}
+	f := &epollFollowers{conns: make([]atomic.Pointer[epollConn], min(lim.Cur, 1<<20))}
 	for range loops {
 		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 		if err != nil {
@@ -121,9 +113,8 @@ func (f *epollFollowers) run(ctx context.Context, onPost func(n int)) {
 		wg.Go(func() {
 			events := make([]syscall.EpollEvent, 256)
 			buf := make([]byte, 64<<10)
-			timeout := 100 // ms
 			for ctx.Err() == nil {
-				k, err := syscall.EpollWait(l.epfd, events, timeout)
+				k, err := syscall.EpollWait(l.epfd, events, 100)
 				if err != nil && err != syscall.EINTR {
 					return
 				}
@@ -150,11 +141,6 @@ func (f *epollFollowers) run(ctx context.Context, onPost func(n int)) {
 							break
 						}
 					}
-				}
-				timeout = 100
-				if k > 0 && f.pause > 0 {
-					time.Sleep(f.pause)
-					timeout = 0 // then take what is ready, without blocking
 				}
 			}
 		})
