@@ -239,11 +239,11 @@ func startClientProcs(url string, n int, reader string, stderr io.Writer) (*clie
 // expect reads the child's next line and checks its verb.
 func (p *clientProc) expect(verb string) (string, error) {
 	if !p.out.Scan() {
-		return "", fmt.Errorf("clients process ended (%v) waiting for %q", p.out.Err(), verb)
+		return "", fmt.Errorf("child process ended (%v) waiting for %q", p.out.Err(), verb)
 	}
 	v, arg, _ := strings.Cut(p.out.Text(), " ")
 	if v != verb {
-		return "", fmt.Errorf("clients process said %q, want %q", p.out.Text(), verb)
+		return "", fmt.Errorf("child process said %q, want %q", p.out.Text(), verb)
 	}
 	return arg, nil
 }
