@@ -43,6 +43,8 @@ func bench(ctx context.Context, args []string, getenv func(string) string, stdin
 		return benchBilling(ctx, args[1:], stdout, stderr)
 	case "channels-clients":
 		return benchChannelsClients(ctx, args[1:], stdin, stdout)
+	case "channels-node":
+		return benchChannelsNode(ctx, args[1:], getenv, stdin, stdout)
 	case "server":
 		return benchServer(ctx, args[1:], getenv, stderr)
 	case "-h", "--help", "help":

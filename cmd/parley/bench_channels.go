@@ -35,7 +35,13 @@ or -postgres). Followers are seeded by bulk insert. Reports:
     or in this process with -clients 0;
   - timeline reads: catch-up reads/s and p99 with -readers concurrent readers.
 N is capped by RLIMIT_NOFILE: one descriptor per socket in the server's
-process (two with -clients 0).
+process (two with -clients 0). With -nodes K (K > 1, -postgres required)
+the followers are spread over K server nodes, child processes (parley
+bench channels-node) on one PostgreSQL schema and one NATS, as a cluster
+runs; a post is made once, through node 0, and timed until the last
+follower on any node has it.
+With -postgres, each run creates a fresh schema in that database and
+drops it at the end.
 See docs/CHANNELS.md.
 `
 
@@ -54,7 +60,9 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	posts := fs.Int("posts", 50, "posts timed for the write cost, and 5 per push size")
 	readers := fs.Int("readers", 32, "concurrent timeline readers")
 	readFor := fs.Duration("read-duration", 5*time.Second, "length of the timeline read phase")
-	pgDSN := fs.String("postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	pgDSN := fs.String("postgres", "", "PostgreSQL DSN instead of SQLite (the run uses a fresh schema in that database)")
+	nodes := fs.Int("nodes", 1, "server nodes: 1 in this process, or K > 1 child processes (parley bench channels-node) sharing -postgres and NATS")
+	natsURL := fs.String("nats", "", "with -nodes K > 1: the NATS server the nodes share (default: one embedded in this process on a free loopback port)")
 	clients := fs.Int("clients", 1, "child processes holding the followers' sockets (0: in this process)")
 	clientReader := fs.String("client-reader", "epoll", "how the child processes read: epoll (a few loops for all sockets) or goroutines (one per socket)")
 	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers (0: GOMAXPROCS; -1: the per-session writer path before batching)")
@@ -72,11 +80,18 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}
 		online = append(online, n)
 	}
+	multi := *nodes > 1
+	if multi && (*pgDSN == "" || *clients < 1) {
+		return fmt.Errorf("bench channels: -nodes %d needs -postgres and -clients 1 or more", *nodes)
+	}
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil {
 		max := int(lim.Cur)/2 - 500
 		if *clients > 0 {
 			max = int(lim.Cur) - 1000 // the store, the bus and the listener need a few
+		}
+		if multi { // each node and each clients process holds its share
+			max *= min(*nodes, *clients)
 		}
 		for i, n := range online {
 			if n > max {
@@ -95,18 +110,65 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer os.RemoveAll(dir)
-	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN, Logger: slog.New(slog.DiscardHandler),
-		Codes: discardCodes{}, FanoutWorkers: *workers, Config: parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}}
-	srv, err := server.Start(ctx, opts)
-	if err != nil {
-		return err
+	dsn := *pgDSN
+	if dsn != "" {
+		var drop func() error
+		if dsn, drop, err = freshSchema(ctx, dsn); err != nil {
+			return err
+		}
+		defer func() {
+			if err := drop(); err != nil {
+				fmt.Fprintln(stderr, err)
+			}
+		}()
 	}
-	defer srv.Shutdown(context.Background())
-	st, err := server.OpenStore(ctx, opts) // a second handle, for bulk seeding
-	if err != nil {
-		return err
+	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: dsn, Logger: slog.New(slog.DiscardHandler),
+		Codes: discardCodes{}, FanoutWorkers: *workers, Config: benchChannelsConfig()}
+	// The server: in this process, or K nodes. srvURL takes the owner's
+	// requests; urlOf(i) is follower i's node (nil: srvURL); sessions
+	// counts the sessions indexed under a channel on every node.
+	var (
+		srvURL   string
+		urlOf    func(i int) string
+		sessions func(channelID int64) (int, error)
+		np       *nodeProcs
+		st       server.Store
+	)
+	if !multi {
+		srv, err := server.Start(ctx, opts)
+		if err != nil {
+			return err
+		}
+		defer srv.Shutdown(context.Background())
+		srvURL = srv.URL()
+		sessions = func(id int64) (int, error) { return srv.ChannelSessions(id), nil }
+		if st, err = server.OpenStore(ctx, opts); err != nil { // a second handle, for bulk seeding
+			return err
+		}
+		defer st.Close()
+	} else {
+		if st, err = server.OpenStore(ctx, opts); err != nil { // migrates once, before the nodes start
+			return err
+		}
+		defer st.Close()
+		bus := *natsURL
+		if bus == "" {
+			ns, u, err := startBenchNATS()
+			if err != nil {
+				return err
+			}
+			defer ns.Shutdown()
+			bus = u
+		}
+		// A prefix of its own, in case -nats is shared with other runs.
+		if np, err = startNodeProcs(*nodes, dsn, bus, "bench"+strings.ToLower(rand.Text()[:8]), *workers, stderr); err != nil {
+			return err
+		}
+		defer np.close()
+		srvURL = np.urls[0]
+		urlOf = func(i int) string { return np.urls[i%len(np.urls)] }
+		sessions = np.sessions
 	}
-	defer st.Close()
 	seeder, ok := st.(channelSeeder)
 	if !ok {
 		return fmt.Errorf("bench channels: the store cannot seed followers")
@@ -122,7 +184,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := st.CreateDevice(ctx, &parley.Device{AccountID: owner.ID, Name: "bench", CreatedAt: time.Now()}, parley.TokenHash(ownerToken), 5); err != nil {
 		return err
 	}
-	oc := client.New(srv.URL(), client.WithToken(ownerToken))
+	oc := client.New(srvURL, client.WithToken(ownerToken))
 	ch, err := oc.CreateChannel(ctx, parley.ChannelInput{Handle: "bench", Name: "Bench"})
 	if err != nil {
 		return err
@@ -174,7 +236,10 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		n                  int
 		last               time.Duration
 		perSecond          float64
-		serverCPU, loadCPU time.Duration // CPU time per delivery: this process, the client processes
+		serverCPU, loadCPU time.Duration // CPU time per delivery: this process (or the nodes), the client processes
+		benchCPU           time.Duration // with -nodes: this process (NATS, the owner's client)
+		nodeFDs, clientFDs int           // the most descriptors open in one node's, one clients' process
+		nodeRSS, clientRSS int64         // resident memory of all nodes, all clients processes
 	}
 	var results []pushResult
 	var conns []*client.Conn
@@ -200,7 +265,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 			sem <- struct{}{}
 			cwg.Go(func() {
 				defer func() { <-sem }()
-				c, err := client.New(srv.URL(), client.WithToken(tokens[i])).Connect(readCtx, 0)
+				c, err := client.New(srvURL, client.WithToken(tokens[i])).Connect(readCtx, 0)
 				mu.Lock()
 				defer mu.Unlock()
 				if err != nil {
@@ -226,7 +291,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	var procs *clientProcs
 	if *clients > 0 {
-		if procs, err = startClientProcs(srv.URL(), *clients, *clientReader, stderr); err != nil {
+		if procs, err = startClientProcs(srvURL, *clients, *clientReader, stderr); err != nil {
 			return err
 		}
 		defer procs.close()
@@ -244,16 +309,36 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	for _, n := range online {
 		if procs != nil {
-			err = procs.connect(tokens[:n])
+			err = procs.connect(tokens[:n], urlOf)
 		} else {
 			err = connect(n)
 		}
 		if err != nil {
 			return fmt.Errorf("connect: %w", err)
 		}
-		time.Sleep(time.Second) // let every session finish its replay and load its channels
+		// Wait until every session has loaded its channels, then a second
+		// more for the replays to end.
+		for deadline := time.Now().Add(5 * time.Minute); ; {
+			k, err := sessions(ch.ID)
+			if err != nil {
+				return err
+			}
+			if k >= n {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("push to %d: only %d sessions indexed under the channel", n, k)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(time.Second)
+		logf("%d online, every session indexed; pushing (%s)", n, loadavg())
 		var ds []time.Duration
-		cpu0, load0 := processCPU(os.Getpid()), procs.cpu()
+		self0, load0 := processCPU(os.Getpid()), procs.cpu()
+		cpu0 := self0
+		if np != nil {
+			cpu0 = np.cpu()
+		}
 		for range *pushes {
 			got.Store(0)
 			want.Store(int64(n))
@@ -282,11 +367,26 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 			}
 		}
 		deliveries := time.Duration(n * *pushes)
-		cpu, load := (processCPU(os.Getpid())-cpu0)/deliveries, (procs.cpu()-load0)/deliveries
+		self := processCPU(os.Getpid())
+		cpu, load, bench := (self-cpu0)/deliveries, (procs.cpu()-load0)/deliveries, time.Duration(0)
+		if np != nil {
+			cpu, bench = (np.cpu()-cpu0)/deliveries, (self-self0)/deliveries
+		}
 		slices.Sort(ds)
 		med := ds[len(ds)/2]
-		results = append(results, pushResult{n: n, last: med, perSecond: float64(n) / med.Seconds(), serverCPU: cpu, loadCPU: load})
-		logf("push to %d online: last delivery after %s (%s)", n, med.Round(time.Microsecond), loadavg())
+		r := pushResult{n: n, last: med, perSecond: float64(n) / med.Seconds(), serverCPU: cpu, loadCPU: load, benchCPU: bench}
+		nodePIDs := []int{os.Getpid()}
+		if np != nil {
+			nodePIDs = np.pids()
+		}
+		for _, pid := range nodePIDs {
+			r.nodeFDs, r.nodeRSS = max(r.nodeFDs, procFDs(pid)), r.nodeRSS+procRSS(pid)
+		}
+		for _, pid := range procs.pids() {
+			r.clientFDs, r.clientRSS = max(r.clientFDs, procFDs(pid)), r.clientRSS+procRSS(pid)
+		}
+		results = append(results, r)
+		logf("push to %d online: last delivery after %s (%s); all %s", n, med.Round(time.Microsecond), loadavg(), roundAll(ds))
 	}
 
 	// Timeline catch-up reads by online followers (none with -read-duration 0).
@@ -302,7 +402,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	for r := range nreaders {
 		rwg.Go(func() {
-			c := client.New(srv.URL(), client.WithToken(tokens[r%len(tokens)]))
+			c := client.New(srvURL, client.WithToken(tokens[r%len(tokens)]))
 			var mine []time.Duration
 			for rctx.Err() == nil {
 				t := time.Now()
@@ -340,14 +440,23 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if *clients == 0 {
 		where = "clients in this process"
 	}
-	fmt.Fprintf(stdout, "push: %s, %s, GOMAXPROCS %d, load average %s\n", mode, where, runtime.GOMAXPROCS(0), loadavg())
+	servers := "1 server node in this process"
+	if multi {
+		servers = fmt.Sprintf("%d server node processes", *nodes)
+	}
+	fmt.Fprintf(stdout, "push: %s, %s, %s, GOMAXPROCS %d, load average %s\n", mode, servers, where, runtime.GOMAXPROCS(0), loadavg())
 	for _, p := range results {
 		cpu := fmt.Sprintf("server %s, clients %s", p.serverCPU, p.loadCPU)
 		if *clients == 0 {
 			cpu = fmt.Sprintf("server and clients %s", p.serverCPU)
 		}
+		if multi {
+			cpu = fmt.Sprintf("nodes %s, clients %s, bench process (NATS) %s", p.serverCPU, p.loadCPU, p.benchCPU)
+		}
 		fmt.Fprintf(stdout, "push to %6d online: last delivery %s (median of %d), %.0f deliveries/s; CPU per delivery: %s\n",
 			p.n, p.last.Round(time.Microsecond), *pushes, p.perSecond, cpu)
+		fmt.Fprintf(stdout, "               descriptors: node max %d, clients process max %d; RSS: nodes %d MiB, clients %d MiB\n",
+			p.nodeFDs, p.clientFDs, p.nodeRSS>>20, p.clientRSS>>20)
 	}
 	if *readFor <= 0 {
 		return nil
@@ -372,6 +481,18 @@ func processCPU(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)               // field 14 of proc(5)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)               // field 15
 	return time.Duration(utime+stime) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+}
+
+// roundAll formats durations to the millisecond, in order.
+func roundAll(ds []time.Duration) string {
+	var b strings.Builder
+	for i, d := range ds {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(d.Round(time.Millisecond).String())
+	}
+	return b.String()
 }
 
 // loadavg returns the first three fields of /proc/loadavg, or "?".

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -27,7 +28,8 @@ import (
 // stdin and stdout, one line at a time:
 //
 //	parent → child        child → parent
-//	tok TOKEN             (a device token to connect later)
+//	tok TOKEN [URL]       (a device token to connect later, to URL or
+//	                       else to -url: the node the follower is on)
 //	connect               ready N        (N sockets open)
 //	arm                   armed          (count channel_post frames from 0)
 //	                      done UNIXNANO  (every socket has one more post; wall
@@ -57,9 +59,8 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 		defer outMu.Unlock()
 		fmt.Fprintf(stdout, format+"\n", a...)
 	}
-	wsURL := "ws" + strings.TrimPrefix(*url, "http") + "/v1/ws"
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
-	var tokens []string
+	var tokens, urls []string
 	var conns []*websocket.Conn
 	var got, want atomic.Int64
 	var wg sync.WaitGroup
@@ -87,13 +88,15 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 		verb, arg, _ := strings.Cut(sc.Text(), " ")
 		switch verb {
 		case "tok":
-			tokens = append(tokens, arg)
+			tok, u, _ := strings.Cut(arg, " ")
+			tokens, urls = append(tokens, tok), append(urls, cmp.Or(u, *url))
 		case "connect":
 			var mu sync.Mutex
 			var firstErr error
 			sem := make(chan struct{}, 64)
 			var cwg sync.WaitGroup
-			for _, tok := range tokens[len(conns):] {
+			for i, tok := range tokens[len(conns):] {
+				wsURL := "ws" + strings.TrimPrefix(urls[len(conns)+i], "http") + "/v1/ws"
 				sem <- struct{}{}
 				cwg.Go(func() {
 					defer func() { <-sem }()
@@ -150,20 +153,22 @@ func benchChannelsEpoll(ctx context.Context, url string, stdin io.Reader, stdout
 	defer wg.Wait()
 	defer cancel()
 	wg.Go(func() { f.run(ctx, onPost) })
-	addr := hostPort(url)
-	var tokens []string
+	var tokens, addrs []string
 	sc := bufio.NewScanner(stdin)
 	for sc.Scan() {
 		verb, arg, _ := strings.Cut(sc.Text(), " ")
 		switch verb {
 		case "tok":
-			tokens = append(tokens, arg)
+			tok, u, _ := strings.Cut(arg, " ")
+			tokens, addrs = append(tokens, tok), append(addrs, hostPort(cmp.Or(u, url)))
 		case "connect":
 			var mu sync.Mutex
 			var firstErr error
 			sem := make(chan struct{}, 64)
 			var cwg sync.WaitGroup
-			for _, tok := range tokens[f.n:] {
+			have := int(f.n.Load())
+			for i, tok := range tokens[have:] {
+				addr := addrs[have+i]
 				sem <- struct{}{}
 				cwg.Go(func() {
 					defer func() { <-sem }()
@@ -178,11 +183,11 @@ func benchChannelsEpoll(ctx context.Context, url string, stdin io.Reader, stdout
 			if firstErr != nil {
 				return fmt.Errorf("bench channels-clients: connect: %w", firstErr)
 			}
-			say("ready %d", f.n)
+			say("ready %d", f.n.Load())
 		case "arm":
 			want.Store(0)
 			got.Store(0)
-			want.Store(int64(f.n))
+			want.Store(f.n.Load())
 			say("armed")
 		}
 	}
@@ -234,25 +239,30 @@ func startClientProcs(url string, n int, reader string, stderr io.Writer) (*clie
 // expect reads the child's next line and checks its verb.
 func (p *clientProc) expect(verb string) (string, error) {
 	if !p.out.Scan() {
-		return "", fmt.Errorf("clients process ended (%v) waiting for %q", p.out.Err(), verb)
+		return "", fmt.Errorf("child process ended (%v) waiting for %q", p.out.Err(), verb)
 	}
 	v, arg, _ := strings.Cut(p.out.Text(), " ")
 	if v != verb {
-		return "", fmt.Errorf("clients process said %q, want %q", p.out.Text(), verb)
+		return "", fmt.Errorf("child process said %q, want %q", p.out.Text(), verb)
 	}
 	return arg, nil
 }
 
 // connect opens sockets until the children hold len(tokens) in all,
-// spread evenly.
-func (cp *clientProcs) connect(tokens []string) error {
+// spread evenly; follower i connects to urlOf(i), or to the children's
+// -url when urlOf is nil.
+func (cp *clientProcs) connect(tokens []string, urlOf func(i int) string) error {
 	have := 0
 	for _, p := range cp.procs {
 		have += p.conns
 	}
-	for i, tok := range tokens[have:] {
-		p := cp.procs[(have+i)%len(cp.procs)]
-		fmt.Fprintf(p.in, "tok %s\n", tok)
+	for i := have; i < len(tokens); i++ {
+		p := cp.procs[i%len(cp.procs)]
+		if urlOf != nil {
+			fmt.Fprintf(p.in, "tok %s %s\n", tokens[i], urlOf(i))
+		} else {
+			fmt.Fprintf(p.in, "tok %s\n", tokens[i])
+		}
 		p.conns++
 	}
 	errs := make(chan error, len(cp.procs))
@@ -317,6 +327,18 @@ func (cp *clientProcs) last(timeout time.Duration) (time.Time, error) {
 		}
 	}
 	return last, nil
+}
+
+// pids returns the children's process ids (none for nil).
+func (cp *clientProcs) pids() []int {
+	if cp == nil {
+		return nil
+	}
+	var pids []int
+	for _, p := range cp.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	return pids
 }
 
 // cpu returns the CPU time the children used so far (0 for none).

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -18,16 +19,18 @@ import (
 // every socket from a few epoll loops (one per CPU) instead of a goroutine
 // per socket, and counts text frames that start with the channel_post
 // type. A goroutine per socket costs the shared CPUs a wake-up and a
-// read per delivery; here one epoll_wait serves many sockets.
+// read per delivery; here one epoll_wait serves many sockets. The sockets
+// are edge-triggered (one readiness check per arrival, not a second one
+// when the next epoll_wait finds it drained) and found by descriptor in a
+// table, without a lock or a map lookup per event.
 type epollFollowers struct {
 	loops []*epollLoop
-	n     int
+	conns []atomic.Pointer[epollConn] // by descriptor, up to RLIMIT_NOFILE
+	n     atomic.Int64                // sockets handed to the loops
 }
 
 type epollLoop struct {
-	epfd  int
-	mu    sync.Mutex
-	conns map[int32]*epollConn
+	epfd int
 }
 
 type epollConn struct {
@@ -36,14 +39,18 @@ type epollConn struct {
 }
 
 func newEpollFollowers(loops int) (*epollFollowers, error) {
-	f := &epollFollowers{}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return nil, err
+	}
+	f := &epollFollowers{conns: make([]atomic.Pointer[epollConn], min(lim.Cur, 1<<20))}
 	for range loops {
 		epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 		if err != nil {
 			f.close()
 			return nil, err
 		}
-		f.loops = append(f.loops, &epollLoop{epfd: epfd, conns: map[int32]*epollConn{}})
+		f.loops = append(f.loops, &epollLoop{epfd: epfd})
 	}
 	return f, nil
 }
@@ -84,16 +91,18 @@ func (f *epollFollowers) dial(ctx context.Context, addr, token string, onPost fu
 		syscall.Close(fd)
 		return err
 	}
+	if fd >= len(f.conns) {
+		syscall.Close(fd)
+		return fmt.Errorf("descriptor %d beyond RLIMIT_NOFILE", fd)
+	}
 	ec := &epollConn{fd: fd}
 	if n := ec.feed(rest); n > 0 {
 		onPost(n)
 	}
 	l := f.loops[fd%len(f.loops)]
-	l.mu.Lock()
-	l.conns[int32(fd)] = ec
-	f.n++
-	l.mu.Unlock()
-	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP, Fd: int32(fd)}
+	f.conns[fd].Store(ec)
+	f.n.Add(1)
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | epollET, Fd: int32(fd)}
 	return syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_ADD, fd, &ev)
 }
 
@@ -110,19 +119,27 @@ func (f *epollFollowers) run(ctx context.Context, onPost func(n int)) {
 					return
 				}
 				for _, ev := range events[:max(k, 0)] {
-					l.mu.Lock()
-					ec := l.conns[ev.Fd]
-					l.mu.Unlock()
+					ec := f.conns[ev.Fd].Load()
 					if ec == nil {
 						continue
 					}
-					n, err := syscall.Read(ec.fd, buf)
-					if n <= 0 && err != syscall.EAGAIN && err != syscall.EINTR {
-						syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, ec.fd, nil)
-						continue
-					}
-					if p := ec.feed(buf[:max(n, 0)]); p > 0 {
-						onPost(p)
+					// Edge-triggered: read until a read comes back short
+					// (what arrives after it raises a new event).
+					for {
+						n, err := syscall.Read(ec.fd, buf)
+						if err == syscall.EINTR {
+							continue
+						}
+						if n <= 0 && err != syscall.EAGAIN {
+							syscall.EpollCtl(l.epfd, syscall.EPOLL_CTL_DEL, ec.fd, nil)
+							break
+						}
+						if p := ec.feed(buf[:max(n, 0)]); p > 0 {
+							onPost(p)
+						}
+						if n < len(buf) {
+							break
+						}
 					}
 				}
 			}
@@ -130,6 +147,10 @@ func (f *epollFollowers) run(ctx context.Context, onPost func(n int)) {
 	}
 	wg.Wait()
 }
+
+// epollET is EPOLLET as the event mask's type (syscall.EPOLLET is a
+// negative int).
+const epollET = 1 << 31
 
 var channelPostPrefix = []byte(`{"type":"channel_post"`)
 
@@ -166,10 +187,12 @@ parse:
 }
 
 func (f *epollFollowers) close() {
-	for _, l := range f.loops {
-		for _, ec := range l.conns {
+	for i := range f.conns {
+		if ec := f.conns[i].Load(); ec != nil {
 			syscall.Close(ec.fd)
 		}
+	}
+	for _, l := range f.loops {
 		syscall.Close(l.epfd)
 	}
 }

@@ -349,6 +349,11 @@ func (s *Server) URL() string {
 // Service returns the domain service (for benchmarks and admin commands).
 func (s *Server) Service() *parley.Service { return s.svc }
 
+// ChannelSessions returns how many of this node's WebSocket sessions are
+// indexed under channel id, that is, will be pushed its posts (for
+// benchmarks: parley bench channels waits for them).
+func (s *Server) ChannelSessions(id int64) int { return s.gw.ChannelSessions(id) }
+
 // Businesses returns the business messaging layer (for tests, benchmarks
 // and admin commands).
 func (s *Server) Businesses() *parley.Businesses { return s.biz }

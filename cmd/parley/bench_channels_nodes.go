@@ -1,0 +1,263 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/nats"
+	"github.com/parleyhq/parley/internal/server"
+)
+
+// Multi-node `parley bench channels -nodes K`: one process holds at most
+// RLIMIT_NOFILE sockets (20,000 here), so 50,000 or 100,000 online
+// followers are spread over K server nodes, each a child process
+// (`parley bench channels-node`, re-executing the same binary) on the same
+// PostgreSQL schema and the same NATS, as a cluster runs. A post is made
+// once, through node 0; every node receives it on parley.channel.<id> and
+// pushes it to its own followers. The bench process seeds the store, runs
+// the NATS server (embedded, unless -nats names one) and talks to each
+// node over its stdin and stdout, one line at a time:
+//
+//	parent → node         node → parent
+//	                      url URL        (serving; sent once at start)
+//	sessions CHANNEL      sessions N     (N local sessions indexed under
+//	                                      the channel: they will get its posts)
+//	(end of input)        (shuts down and exits)
+//
+// The node's secret (one-time-code hashes; nodes sharing a database must
+// share it) comes in the environment, PARLEY_BENCH_NODE_SECRET (hex).
+
+const benchNodeSecretEnv = "PARLEY_BENCH_NODE_SECRET"
+
+// benchChannelsNode runs `parley bench channels-node`.
+func benchChannelsNode(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench channels-node", flag.ContinueOnError)
+	pgDSN := fs.String("postgres", "", "PostgreSQL DSN shared by the nodes")
+	natsURL := fs.String("nats", "", "URL of the NATS server shared by the nodes")
+	prefix := fs.String("subject-prefix", "", "NATS subject prefix shared by the nodes")
+	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *pgDSN == "" || *natsURL == "" {
+		return fmt.Errorf("bench channels-node: -postgres and -nats are required")
+	}
+	secret, err := hex.DecodeString(getenv(benchNodeSecretEnv))
+	if err != nil || len(secret) < 32 {
+		return fmt.Errorf("bench channels-node: %s must hold 32 bytes in hex", benchNodeSecretEnv)
+	}
+	dir, err := os.MkdirTemp("", "parley-bench-node-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN,
+		NATS: nats.Options{URL: *natsURL, SubjectPrefix: *prefix}, Secret: secret,
+		Logger: slog.New(slog.DiscardHandler), Codes: discardCodes{}, FanoutWorkers: *workers,
+		Config: benchChannelsConfig()})
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown(context.Background())
+	fmt.Fprintf(stdout, "url %s\n", srv.URL())
+	sc := bufio.NewScanner(stdin)
+	for sc.Scan() {
+		verb, arg, _ := strings.Cut(sc.Text(), " ")
+		switch verb {
+		case "sessions":
+			id, _ := strconv.ParseInt(arg, 10, 64)
+			fmt.Fprintf(stdout, "sessions %d\n", srv.ChannelSessions(id))
+		}
+	}
+	return sc.Err()
+}
+
+// benchChannelsConfig is the configuration of the bench's server nodes.
+func benchChannelsConfig() parley.Config {
+	return parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}
+}
+
+// nodeProcs drives the server nodes from `parley bench channels`.
+type nodeProcs struct {
+	procs []*clientProc // the same line protocol; conns is unused
+	urls  []string
+}
+
+// startNodeProcs starts n nodes on the PostgreSQL at dsn and the NATS at
+// natsURL, and waits until each serves.
+func startNodeProcs(n int, dsn, natsURL, prefix string, workers int, stderr io.Writer) (*nodeProcs, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	secret := make([]byte, 32)
+	rand.Read(secret)
+	np := &nodeProcs{}
+	for range n {
+		cmd := exec.Command(exe, "bench", "channels-node", "-postgres", dsn, "-nats", natsURL,
+			"-subject-prefix", prefix, "-fanout-workers", strconv.Itoa(workers))
+		cmd.Env = append(os.Environ(), benchNodeSecretEnv+"="+hex.EncodeToString(secret))
+		cmd.Stderr = stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			np.close()
+			return nil, err
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			np.close()
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			np.close()
+			return nil, err
+		}
+		np.procs = append(np.procs, &clientProc{cmd: cmd, in: in, out: bufio.NewScanner(out)})
+	}
+	for _, p := range np.procs {
+		u, err := p.expect("url")
+		if err != nil {
+			np.close()
+			return nil, fmt.Errorf("server node: %w", err)
+		}
+		np.urls = append(np.urls, u)
+	}
+	return np, nil
+}
+
+// sessions returns how many sessions the nodes have indexed under the
+// channel, in all.
+func (np *nodeProcs) sessions(channelID int64) (int, error) {
+	total := 0
+	for _, p := range np.procs {
+		fmt.Fprintf(p.in, "sessions %d\n", channelID)
+		arg, err := p.expect("sessions")
+		if err != nil {
+			return 0, err
+		}
+		n, _ := strconv.Atoi(arg)
+		total += n
+	}
+	return total, nil
+}
+
+// cpu returns the CPU time the nodes used so far.
+func (np *nodeProcs) cpu() time.Duration {
+	var d time.Duration
+	for _, p := range np.procs {
+		d += processCPU(p.cmd.Process.Pid)
+	}
+	return d
+}
+
+func (np *nodeProcs) pids() []int {
+	var pids []int
+	for _, p := range np.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	return pids
+}
+
+func (np *nodeProcs) close() {
+	for _, p := range np.procs {
+		p.in.Close()
+	}
+	for _, p := range np.procs {
+		p.cmd.Wait()
+	}
+}
+
+// startBenchNATS starts a NATS server on a free loopback port for the
+// nodes (no JetStream: the bus does not use it) and returns it with its URL.
+func startBenchNATS() (*natsserver.Server, string, error) {
+	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
+	if err != nil {
+		return nil, "", fmt.Errorf("start nats: %w", err)
+	}
+	ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		ns.Shutdown()
+		return nil, "", fmt.Errorf("start nats: not ready after 10s")
+	}
+	return ns, ns.ClientURL(), nil
+}
+
+// freshSchema creates a schema with a random name in the database at dsn
+// and returns a DSN whose search_path is that schema, and a function that
+// drops it, so that runs do not collide.
+func freshSchema(ctx context.Context, dsn string) (string, func() error, error) {
+	schema := "bench_channels_" + strings.ToLower(rand.Text())
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", nil, fmt.Errorf("connect postgres: %w", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		return "", nil, fmt.Errorf("create schema: %w", err)
+	}
+	drop := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return fmt.Errorf("connect postgres: %w", err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			return fmt.Errorf("drop schema %s: %w", schema, err)
+		}
+		return nil
+	}
+	if !strings.HasPrefix(dsn, "postgres://") && !strings.HasPrefix(dsn, "postgresql://") {
+		return dsn + " search_path=" + schema, drop, nil
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		drop()
+		return "", nil, fmt.Errorf("parse postgres dsn: %w", err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+// procFDs returns how many descriptors process pid has open, or -1.
+func procFDs(pid int) int {
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return -1
+	}
+	return len(ents)
+}
+
+// procRSS returns the resident memory of process pid, or 0.
+func procRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
