@@ -244,13 +244,9 @@ func (b *Businesses) CatalogProducts(ctx context.Context, biz Business, in *Inte
 			ids = append(ids, it.ProductRetailerID)
 		}
 	}
-	ps, err := b.st.FindProducts(ctx, c.ID, ids)
+	byID, err := b.productsByRetailerID(ctx, c.ID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("find products: %w", err)
-	}
-	byID := make(map[string]Product, len(ps))
-	for _, p := range ps {
-		byID[p.RetailerID] = p
+		return nil, err
 	}
 	out := make([]CatalogProduct, 0, len(ids))
 	for _, rid := range ids {
@@ -334,13 +330,9 @@ func (b *Businesses) orderProducts(ctx context.Context, businessID int64, o *Ord
 	for i, it := range o.ProductItems {
 		ids[i] = it.ProductRetailerID
 	}
-	ps, err := b.st.FindProducts(ctx, c.ID, ids)
+	byID, err := b.productsByRetailerID(ctx, c.ID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("find products: %w", err)
-	}
-	byID := make(map[string]Product, len(ps))
-	for _, p := range ps {
-		byID[p.RetailerID] = p
+		return nil, err
 	}
 	for i, it := range o.ProductItems {
 		field := fmt.Sprintf("order.product_items[%d]", i)
@@ -379,4 +371,18 @@ func (b *Businesses) completeOrder(ctx context.Context, businessID int64, o Orde
 	}
 	o.ProductItems = items
 	return o
+}
+
+// productsByRetailerID returns the catalog's products among ids, by
+// retailer id.
+func (b *Businesses) productsByRetailerID(ctx context.Context, catalogID int64, ids []string) (map[string]Product, error) {
+	ps, err := b.st.FindProducts(ctx, catalogID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("find products: %w", err)
+	}
+	byID := make(map[string]Product, len(ps))
+	for _, p := range ps {
+		byID[p.RetailerID] = p
+	}
+	return byID, nil
 }

@@ -121,14 +121,7 @@ func listProducts(b *parley.Businesses) bizFunc {
 		}
 		out := map[string]any{"data": data}
 		if len(ps) > 0 {
-			paging := map[string]any{"cursors": map[string]string{"before": encodeCursor(ps[0].ID - 1), "after": encodeCursor(ps[len(ps)-1].ID)}}
-			if more {
-				nq := r.URL.Query()
-				nq.Set("after", encodeCursor(ps[len(ps)-1].ID))
-				nq.Del("access_token")
-				paging["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
-			}
-			out["paging"] = paging
+			out["paging"] = paging(r, ps[0].ID, ps[len(ps)-1].ID, more)
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil

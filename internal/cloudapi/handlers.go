@@ -201,14 +201,7 @@ func listTemplates(b *parley.Businesses) bizFunc {
 		}
 		out := map[string]any{"data": data}
 		if len(ts) > 0 {
-			paging := map[string]any{"cursors": map[string]string{"before": encodeCursor(ts[0].ID - 1), "after": encodeCursor(ts[len(ts)-1].ID)}}
-			if more {
-				nq := r.URL.Query()
-				nq.Set("after", encodeCursor(ts[len(ts)-1].ID))
-				nq.Del("access_token")
-				paging["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
-			}
-			out["paging"] = paging
+			out["paging"] = paging(r, ts[0].ID, ts[len(ts)-1].ID, more)
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil
@@ -503,4 +496,17 @@ func updateProfile(b *parley.Businesses) bizFunc {
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 		return nil
 	}
+}
+
+// paging is Meta's paging object of a page whose rows run from id first to
+// last: cursors, and the next page's URL when there is more.
+func paging(r *http.Request, first, last int64, more bool) map[string]any {
+	p := map[string]any{"cursors": map[string]string{"before": encodeCursor(first - 1), "after": encodeCursor(last)}}
+	if more {
+		nq := r.URL.Query()
+		nq.Set("after", encodeCursor(last))
+		nq.Del("access_token")
+		p["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
+	}
+	return p
 }

@@ -366,22 +366,7 @@ func scanWebhook(sc scanner) (parley.Webhook, error) {
 
 // EnqueueWebhooks inserts webhooks, skipping known keys.
 func (db *DB) EnqueueWebhooks(ctx context.Context, ws []*parley.Webhook) error {
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		for _, w := range ws {
-			err := tx.QueryRow(ctx, `INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
-				next_attempt_at, last_error, created_at, delivered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-				ON CONFLICT (key) DO NOTHING RETURNING id`, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
-				tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
-			if err == pgx.ErrNoRows {
-				w.ID = 0
-				continue
-			}
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := db.tx(ctx, func(tx pgx.Tx) error { return insertWebhooks(ctx, tx, ws) })
 	return wrap("enqueue webhooks", err)
 }
 
@@ -569,6 +554,25 @@ func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error
 	return wrap("commit business", err)
 }
 
+// insertWebhooks adds webhooks to the outbox in tx, setting their ids (0
+// for a key already there).
+func insertWebhooks(ctx context.Context, tx pgx.Tx, ws []*parley.Webhook) error {
+	for _, w := range ws {
+		err := tx.QueryRow(ctx, `INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
+			next_attempt_at, last_error, created_at, delivered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
+			ON CONFLICT (key) DO NOTHING RETURNING id`, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
+			tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
+		if err == pgx.ErrNoRows {
+			w.ID = 0
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // commitBusinessTx writes a business batch in tx.
 func commitBusinessTx(ctx context.Context, tx pgx.Tx, b *parley.BusinessBatch) error {
 	for _, m := range b.Messages {
@@ -598,18 +602,8 @@ func commitBusinessTx(ctx context.Context, tx pgx.Tx, b *parley.BusinessBatch) e
 			return err
 		}
 	}
-	for _, w := range b.Webhooks {
-		err := tx.QueryRow(ctx, `INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
-			next_attempt_at, last_error, created_at, delivered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-			ON CONFLICT (key) DO NOTHING RETURNING id`, w.BusinessID, w.Key, w.ConvKey, w.Payload, string(w.Status), w.Attempts,
-			tm(w.NextAttemptAt), w.LastError, tm(w.CreatedAt), tm(w.DeliveredAt)).Scan(&w.ID)
-		if err == pgx.ErrNoRows {
-			w.ID = 0
-			continue
-		}
-		if err != nil {
-			return err
-		}
+	if err := insertWebhooks(ctx, tx, b.Webhooks); err != nil {
+		return err
 	}
 	for _, u := range b.Usage {
 		err := tx.QueryRow(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
