@@ -97,16 +97,7 @@ func listProducts(b *parley.Businesses) bizFunc {
 			return err
 		}
 		q := r.URL.Query()
-		limit, _ := strconv.Atoi(q.Get("limit"))
-		if limit <= 0 || limit > 1000 {
-			limit = 25
-		}
-		var after int64
-		if a := q.Get("after"); a != "" {
-			if raw, err := decodeCursor(a); err == nil {
-				after = raw
-			}
-		}
+		limit, after := pageArgs(q)
 		ps, err := b.Products(r.Context(), biz, id, after, limit+1)
 		if err != nil {
 			return notFoundAs(r, r.PathValue("id"), err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -173,16 +174,7 @@ func listTemplates(b *parley.Businesses) bizFunc {
 			return err
 		}
 		q := r.URL.Query()
-		limit, _ := strconv.Atoi(q.Get("limit"))
-		if limit <= 0 || limit > 1000 {
-			limit = 25
-		}
-		var after int64
-		if a := q.Get("after"); a != "" {
-			if raw, err := decodeCursor(a); err == nil {
-				after = raw
-			}
-		}
+		limit, after := pageArgs(q)
 		ts, err := b.Templates(r.Context(), biz.ID, parley.TemplateStatus(strings.ToUpper(q.Get("status"))), after, limit+1)
 		if err != nil {
 			return err
@@ -496,6 +488,21 @@ func updateProfile(b *parley.Businesses) bizFunc {
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 		return nil
 	}
+}
+
+// pageArgs reads a list's limit (1 to 1000, default 25) and its after
+// cursor (an unreadable one starts at the beginning).
+func pageArgs(q url.Values) (limit int, after int64) {
+	limit, _ = strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > 1000 {
+		limit = 25
+	}
+	if a := q.Get("after"); a != "" {
+		if raw, err := decodeCursor(a); err == nil {
+			after = raw
+		}
+	}
+	return limit, after
 }
 
 // paging is Meta's paging object of a page whose rows run from id first to
