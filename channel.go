@@ -15,12 +15,6 @@ import (
 // timeline from it (fan-out on read). Follower identities are never shown
 // to admins or other followers; everything about followers is a count.
 
-// The channel error codes. Do not rename: clients match on these strings.
-const (
-	EChannelSuspended     Code = "channel_suspended"     // 403: the operator suspended the channel
-	ESubscriptionRequired Code = "subscription_required" // 403: the post is for paying subscribers
-)
-
 // ChannelConfig is the channels' behaviour. Zero fields take the defaults
 // documented beside them.
 type ChannelConfig struct {

@@ -170,12 +170,3 @@ type ChannelMoneyStore interface {
 	// id > after, ascending, at most limit.
 	ChannelLedger(ctx context.Context, channelID, after int64, limit int) ([]LedgerEntry, error)
 }
-
-// LedgerWriter appends money entries to the ledger. Entries are
-// immutable; an entry whose Key exists is skipped, so a retried charge
-// never counts twice.
-type LedgerWriter interface {
-	// AppendLedger inserts the entries whose Key is new, sets their IDs,
-	// and returns how many were inserted.
-	AppendLedger(ctx context.Context, es []*LedgerEntry) (int, error)
-}

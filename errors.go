@@ -1,12 +1,9 @@
-// Package parley is Parley's domain: the types of accounts, devices, chats
-// and message envelopes, the rules that govern them, the interfaces that
-// adapters implement (Store, Bus, CodeSender, BlobStore), and the Service
-// that applies the rules. It does no I/O of its own; everything that touches
-// a disk, a socket or a clock comes in through an interface or Config.
-//
-// Adapters live in internal/ and are named after what they wrap (sqlite,
-// postgres, nats, httpapi, gateway). They import this package; this package
-// imports none of them.
+// Package parley is the shared kernel of Parley's bounded contexts: the
+// authenticated Principal and the error model (every code with its HTTP
+// status, as data). It imports nothing of Parley's; every other package may
+// import it. The contexts live in their own packages (chat, channel,
+// business, billing, revenue, money); docs/ARCHITECTURE.md has the map and
+// the import rule, which deps_test.go enforces.
 package parley
 
 import (
@@ -15,29 +12,97 @@ import (
 )
 
 // Code is a stable, machine-readable error code. Codes are part of the wire
-// format: never rename or reuse one. docs/API.md lists every code.
+// format: never rename or reuse one. docs/API.md lists every code (a test
+// checks it against Codes).
 type Code string
 
-// The error codes. Do not rename: clients match on these strings.
+// The error codes. Do not rename: clients match on these strings. Each
+// one's HTTP status and meaning are in Codes.
 const (
-	EInvalid          Code = "invalid_argument"       // 400: a field is missing or malformed
-	EMalformed        Code = "malformed_request"      // 400: the body is not valid JSON or has unknown fields
-	EUnauthenticated  Code = "unauthenticated"        // 401: missing, unknown or revoked token
-	ECodeInvalid      Code = "code_invalid"           // 401: the one-time code does not match
-	EForbidden        Code = "forbidden"              // 403: authenticated, but not allowed
-	EBlocked          Code = "blocked"                // 403: the recipient has blocked the sender
-	ENotFound         Code = "not_found"              // 404: no such resource (or not visible to you)
-	EConflict         Code = "conflict"               // 409: the request conflicts with current state
-	EDevicesChanged   Code = "devices_changed"        // 409: the envelope set does not match the recipients' devices
-	EWindowClosed     Code = "window_closed"          // 409: an edit or delete came after its window
-	ECodeExpired      Code = "code_expired"           // 410: the one-time code expired or was used up
-	ETooLarge         Code = "too_large"              // 413: body, envelope or media over its limit
-	EUnsupportedMedia Code = "unsupported_media_type" // 415: media type not allowed or not what it claims
-	ELimit            Code = "limit_exceeded"         // 422: a configured limit (devices, group size) is reached
-	ERateLimited      Code = "rate_limited"           // 429: too many requests or attempts
-	EInternal         Code = "internal"               // 500: a bug or an unexpected failure; details are logged, not shown
-	EUnavailable      Code = "unavailable"            // 503: shutting down or a dependency is down; retry
+	EInvalid          Code = "invalid_argument"
+	EMalformed        Code = "malformed_request"
+	EUnauthenticated  Code = "unauthenticated"
+	ECodeInvalid      Code = "code_invalid"
+	EForbidden        Code = "forbidden"
+	EBlocked          Code = "blocked"
+	ENotFound         Code = "not_found"
+	EConflict         Code = "conflict"
+	EDevicesChanged   Code = "devices_changed"
+	EWindowClosed     Code = "window_closed"
+	ECodeExpired      Code = "code_expired"
+	ETooLarge         Code = "too_large"
+	EUnsupportedMedia Code = "unsupported_media_type"
+	ELimit            Code = "limit_exceeded"
+	ERateLimited      Code = "rate_limited"
+	EInternal         Code = "internal"
+	EUnavailable      Code = "unavailable"
+
+	EChannelSuspended     Code = "channel_suspended"
+	ESubscriptionRequired Code = "subscription_required"
+	EPaymentDeclined      Code = "payment_declined"
+
+	ELicenseSeats    Code = "license_seats_exhausted"
+	ELicenseExpired  Code = "license_expired"
+	EModelDisabled   Code = "revenue_model_disabled"
+	EAdsDisabled     Code = "ads_disabled"
+	EPremiumRequired Code = "premium_required"
 )
+
+// CodeInfo is one row of the error table: a code, the HTTP status it is
+// answered with, and what it means.
+type CodeInfo struct {
+	Code   Code
+	Status int
+	Doc    string
+}
+
+// Codes is every error code of Parley's own API (/v1, /admin/v1 and the
+// WebSocket), as data. Append only; never reorder meanings or reuse a code.
+// The Cloud API surface answers Meta's numeric codes instead (see
+// internal/cloudapi).
+var Codes = []CodeInfo{
+	{EInvalid, 400, "a field is missing or malformed"},
+	{EMalformed, 400, "the body is not valid JSON or has unknown fields"},
+	{EUnauthenticated, 401, "missing, unknown or revoked token"},
+	{ECodeInvalid, 401, "the one-time code does not match"},
+	{EPaymentDeclined, 402, "the payment provider refused the charge"},
+	{EForbidden, 403, "authenticated, but not allowed"},
+	{EBlocked, 403, "the recipient has blocked the sender"},
+	{EChannelSuspended, 403, "the operator suspended the channel"},
+	{ESubscriptionRequired, 403, "the post is for paying subscribers"},
+	{ELicenseSeats, 403, "a new account would exceed the licence's seats"},
+	{ELicenseExpired, 403, "the licence has expired; no new accounts"},
+	{EAdsDisabled, 403, "the server runs in nonprofit mode, without ads"},
+	{EPremiumRequired, 403, "a free limit is reached that premium membership would lift"},
+	{ENotFound, 404, "no such resource (or not visible to you)"},
+	{EModelDisabled, 404, "the operator has not turned this revenue model on"},
+	{EConflict, 409, "the request conflicts with current state"},
+	{EDevicesChanged, 409, "the envelope set does not match the recipients' devices"},
+	{EWindowClosed, 409, "an edit or delete came after its window"},
+	{ECodeExpired, 410, "the one-time code expired or was used up"},
+	{ETooLarge, 413, "body, envelope or media over its limit"},
+	{EUnsupportedMedia, 415, "media type not allowed or not what it claims"},
+	{ELimit, 422, "a configured limit (devices, group size) is reached"},
+	{ERateLimited, 429, "too many requests or attempts"},
+	{EInternal, 500, "a bug or an unexpected failure; details are logged, not shown"},
+	{EUnavailable, 503, "shutting down or a dependency is down; retry"},
+}
+
+var statusOf = func() map[Code]int {
+	m := make(map[Code]int, len(Codes))
+	for _, c := range Codes {
+		m[c.Code] = c.Status
+	}
+	return m
+}()
+
+// HTTPStatus returns the HTTP status of the code: 500 for an unknown one.
+func (c Code) HTTPStatus() int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return 500
+}
 
 // Error is a domain error: a stable Code, a message fit for the user, and
 // optional structured details. Err keeps the underlying cause for logs; it

@@ -14,14 +14,6 @@ import (
 	"time"
 )
 
-// The licence error codes. Do not rename: clients match on these strings.
-const (
-	// ELicenseSeats: a new account would exceed the licence's seats (403).
-	ELicenseSeats Code = "license_seats_exhausted"
-	// ELicenseExpired: the licence has expired; no new accounts (403).
-	ELicenseExpired Code = "license_expired"
-)
-
 // LicenseFormat names the licence file format; a file of another format
 // is refused.
 const LicenseFormat = "parley-license-1"

@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// EPremiumRequired is returned when a free limit (linked devices, pinned
-// chats, upload size) is reached and premium membership would lift it
-// (403). Do not rename: clients match on it.
-const EPremiumRequired Code = "premium_required"
-
 // The premium plans.
 const (
 	PlanMonth = "month"

@@ -1,17 +1,8 @@
 package parley
 
 import (
-	"context"
 	"sync"
 	"time"
-)
-
-// The revenue model error codes. Do not rename: clients match on them.
-const (
-	// EModelDisabled: the operator has not turned this revenue model on (404).
-	EModelDisabled Code = "revenue_model_disabled"
-	// EAdsDisabled: the server runs in nonprofit mode, without ads (403).
-	EAdsDisabled Code = "ads_disabled"
 )
 
 // RevenueConfig turns on the people-side revenue models
@@ -85,19 +76,6 @@ type peopleState struct {
 
 	payoutMu    sync.Mutex
 	payoutMonth string // the last month whose payouts the sweeper recorded
-}
-
-// PaymentRefunder is a PaymentProvider that can also refund. Both the
-// sandbox and the Stripe adapter are.
-type PaymentRefunder interface {
-	// Refund refunds amount of the payment ref (as returned by Charge),
-	// once per key, and returns the provider's reference.
-	Refund(ctx context.Context, key, ref string, amount Money) (string, error)
-}
-
-// Refund records a refund in the sandbox; it never fails.
-func (p *SandboxPayments) Refund(ctx context.Context, key, ref string, amount Money) (string, error) {
-	return "sandbox-refund:" + key, nil
 }
 
 // monthOf returns the first instant of t's month (UTC) and of the next.

@@ -17,46 +17,9 @@ import (
 	"github.com/parleyhq/parley"
 )
 
-// statusOf is the one table from error code to HTTP status.
-var statusOf = map[parley.Code]int{
-	parley.EInvalid:          http.StatusBadRequest,
-	parley.EMalformed:        http.StatusBadRequest,
-	parley.EUnauthenticated:  http.StatusUnauthorized,
-	parley.ECodeInvalid:      http.StatusUnauthorized,
-	parley.EForbidden:        http.StatusForbidden,
-	parley.EBlocked:          http.StatusForbidden,
-	parley.ENotFound:         http.StatusNotFound,
-	parley.EConflict:         http.StatusConflict,
-	parley.EDevicesChanged:   http.StatusConflict,
-	parley.EWindowClosed:     http.StatusConflict,
-	parley.ECodeExpired:      http.StatusGone,
-	parley.ETooLarge:         http.StatusRequestEntityTooLarge,
-	parley.EUnsupportedMedia: http.StatusUnsupportedMediaType,
-	parley.ELimit:            http.StatusUnprocessableEntity,
-	parley.ERateLimited:      http.StatusTooManyRequests,
-	parley.EInternal:         http.StatusInternalServerError,
-	parley.EUnavailable:      http.StatusServiceUnavailable,
-
-	// Channels.
-	parley.EChannelSuspended:     http.StatusForbidden,
-	parley.ESubscriptionRequired: http.StatusForbidden,
-	parley.EPaymentDeclined:      http.StatusPaymentRequired,
-
-	// People-side revenue models (docs/REVENUE-MODELS.md).
-	parley.ELicenseSeats:    http.StatusForbidden,
-	parley.ELicenseExpired:  http.StatusForbidden,
-	parley.EModelDisabled:   http.StatusNotFound,
-	parley.EAdsDisabled:     http.StatusForbidden,
-	parley.EPremiumRequired: http.StatusForbidden,
-}
-
-// StatusOf returns the HTTP status for an error code.
-func StatusOf(c parley.Code) int {
-	if s, ok := statusOf[c]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
+// StatusOf returns the HTTP status for an error code, from the one table
+// (parley.Codes).
+func StatusOf(c parley.Code) int { return c.HTTPStatus() }
 
 // handlerFunc is a handler that returns its error instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error

@@ -45,20 +45,3 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
-
-func TestStatusOfCoversEveryCode(t *testing.T) {
-	codes := []parley.Code{parley.EInvalid, parley.EMalformed, parley.EUnauthenticated, parley.ECodeInvalid,
-		parley.EForbidden, parley.EBlocked, parley.ENotFound, parley.EConflict, parley.EDevicesChanged,
-		parley.EWindowClosed, parley.ECodeExpired, parley.ETooLarge, parley.EUnsupportedMedia, parley.ELimit,
-		parley.ERateLimited, parley.EInternal, parley.EUnavailable}
-	codes = append(codes, parley.EChannelSuspended, parley.ESubscriptionRequired, parley.EPaymentDeclined)
-	codes = append(codes, parley.ELicenseSeats, parley.ELicenseExpired, parley.EModelDisabled, parley.EAdsDisabled, parley.EPremiumRequired)
-	if len(codes) != len(statusOf) {
-		t.Fatalf("got %d codes in statusOf, want %d", len(statusOf), len(codes))
-	}
-	for _, c := range codes {
-		if _, ok := statusOf[c]; !ok {
-			t.Errorf("code %q has no status", c)
-		}
-	}
-}
