@@ -163,3 +163,9 @@ func ErrorDetails(err error) map[string]any {
 // ErrNotFound is returned by stores when a row does not exist. Services turn
 // it into a user-facing ENotFound with a specific message.
 var ErrNotFound = &Error{Code: ENotFound, Message: "not found"}
+
+// InvalidField is the EInvalid error about one field, named in the
+// details: the shape every validation error of the API has.
+func InvalidField(field, msg string) error {
+	return &Error{Code: EInvalid, Message: msg, Details: map[string]any{"field": field}}
+}

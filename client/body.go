@@ -8,6 +8,8 @@ import (
 	"fmt"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 )
 
 // Body is the plaintext content of a message as SendBody encodes it: JSON,
@@ -18,7 +20,7 @@ import (
 // (empty to remove one), nothing for a delete, and the structured business
 // content (location, interactive, interactive replies, templates,
 // referrals) that parley.Content documents.
-type Body = parley.Content
+type Body = business.Content
 
 // maxDeviceRetries bounds how often SendBody refetches the recipients'
 // devices after a devices_changed answer.
@@ -35,19 +37,19 @@ const maxDeviceRetries = 3
 //
 // Calling SendBody again with the same messageID is idempotent: the result
 // then has Duplicate set and nothing new is delivered.
-func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, kind parley.MessageKind, ref string, body Body) (parley.SendResult, error) {
+func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, kind chat.MessageKind, ref string, body Body) (chat.SendResult, error) {
 	plain, err := json.Marshal(body)
 	if err != nil {
-		return parley.SendResult{}, fmt.Errorf("encode body: %w", err)
+		return chat.SendResult{}, fmt.Errorf("encode body: %w", err)
 	}
 	for attempt := 0; ; attempt++ {
 		devs, err := c.RecipientDevices(ctx, chatID)
 		if err != nil {
-			return parley.SendResult{}, err
+			return chat.SendResult{}, err
 		}
-		envs := make([]parley.Envelope, len(devs))
+		envs := make([]chat.Envelope, len(devs))
 		for i, d := range devs {
-			envs[i] = parley.Envelope{DeviceID: d.DeviceID, Body: plain}
+			envs[i] = chat.Envelope{DeviceID: d.DeviceID, Body: plain}
 		}
 		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs})
 		if ErrorCode(err) == string(parley.EDevicesChanged) && attempt < maxDeviceRetries {
@@ -59,8 +61,8 @@ func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, k
 
 // SendText sends text to chatID as a new message with a random id, and
 // returns where it landed (the id is in the result).
-func (c *Client) SendText(ctx context.Context, chatID int64, text string) (parley.SendResult, error) {
-	return c.SendBody(ctx, chatID, NewMessageID(), parley.KindMessage, "", Body{Text: text})
+func (c *Client) SendText(ctx context.Context, chatID int64, text string) (chat.SendResult, error) {
+	return c.SendBody(ctx, chatID, NewMessageID(), chat.KindMessage, "", Body{Text: text})
 }
 
 // NewMessageID returns a random message id: 16 hex digits from
@@ -75,8 +77,8 @@ func NewMessageID() string {
 // SendBody. It fails for entries that are not messages (receipts, events,
 // history bundles, system messages) and for bodies that are not Body JSON,
 // such as ciphertexts.
-func DecodeBody(e parley.Entry) (Body, error) {
-	if e.Type != parley.EntryMessage || e.Kind == parley.KindSystem {
+func DecodeBody(e chat.Entry) (Body, error) {
+	if e.Type != chat.EntryMessage || e.Kind == chat.KindSystem {
 		return Body{}, fmt.Errorf("entry %d is a %s entry, not a message", e.ID, entryLabel(e))
 	}
 	var b Body
@@ -87,32 +89,32 @@ func DecodeBody(e parley.Entry) (Body, error) {
 }
 
 // DecodeReceipt decodes the body of a receipt entry.
-func DecodeReceipt(e parley.Entry) (parley.ReceiptBody, error) {
-	if e.Type != parley.EntryReceipt {
-		return parley.ReceiptBody{}, fmt.Errorf("entry %d is a %s entry, not a receipt", e.ID, entryLabel(e))
+func DecodeReceipt(e chat.Entry) (chat.ReceiptBody, error) {
+	if e.Type != chat.EntryReceipt {
+		return chat.ReceiptBody{}, fmt.Errorf("entry %d is a %s entry, not a receipt", e.ID, entryLabel(e))
 	}
-	var r parley.ReceiptBody
+	var r chat.ReceiptBody
 	if err := json.Unmarshal(e.Body, &r); err != nil {
-		return parley.ReceiptBody{}, fmt.Errorf("decode receipt of entry %d: %w", e.ID, err)
+		return chat.ReceiptBody{}, fmt.Errorf("decode receipt of entry %d: %w", e.ID, err)
 	}
 	return r, nil
 }
 
 // DecodeChatEvent decodes the body of a system message (a chat event such
 // as members_added) or of an account event entry (such as device_linked).
-func DecodeChatEvent(e parley.Entry) (parley.ChatEventBody, error) {
-	if e.Type != parley.EntryEvent && (e.Type != parley.EntryMessage || e.Kind != parley.KindSystem) {
-		return parley.ChatEventBody{}, fmt.Errorf("entry %d is a %s entry, not an event", e.ID, entryLabel(e))
+func DecodeChatEvent(e chat.Entry) (chat.ChatEventBody, error) {
+	if e.Type != chat.EntryEvent && (e.Type != chat.EntryMessage || e.Kind != chat.KindSystem) {
+		return chat.ChatEventBody{}, fmt.Errorf("entry %d is a %s entry, not an event", e.ID, entryLabel(e))
 	}
-	var ev parley.ChatEventBody
+	var ev chat.ChatEventBody
 	if err := json.Unmarshal(e.Body, &ev); err != nil {
-		return parley.ChatEventBody{}, fmt.Errorf("decode event of entry %d: %w", e.ID, err)
+		return chat.ChatEventBody{}, fmt.Errorf("decode event of entry %d: %w", e.ID, err)
 	}
 	return ev, nil
 }
 
-func entryLabel(e parley.Entry) string {
-	if e.Type == parley.EntryMessage && e.Kind == parley.KindSystem {
+func entryLabel(e chat.Entry) string {
+	if e.Type == chat.EntryMessage && e.Kind == chat.KindSystem {
 		return "system"
 	}
 	return string(e.Type)

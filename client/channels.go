@@ -7,7 +7,8 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/money"
 )
 
 // Channels: one-to-many broadcasts. See docs/CHANNELS.md. New posts of
@@ -16,62 +17,62 @@ import (
 // them with Timeline.
 
 // CreateChannel creates a channel owned by the caller.
-func (c *Client) CreateChannel(ctx context.Context, in parley.ChannelInput) (parley.ChannelView, error) {
-	var v parley.ChannelView
+func (c *Client) CreateChannel(ctx context.Context, in channel.ChannelInput) (channel.ChannelView, error) {
+	var v channel.ChannelView
 	err := c.do(ctx, http.MethodPost, "/v1/channels", in, &v)
 	return v, err
 }
 
 // FollowedChannels returns the channels the caller follows, with unread counts.
-func (c *Client) FollowedChannels(ctx context.Context) ([]parley.ChannelView, error) {
+func (c *Client) FollowedChannels(ctx context.Context) ([]channel.ChannelView, error) {
 	var out struct {
-		Channels []parley.ChannelView `json:"channels"`
+		Channels []channel.ChannelView `json:"channels"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/channels", nil, &out)
 	return out.Channels, err
 }
 
 // AdminChannels returns the channels the caller administers.
-func (c *Client) AdminChannels(ctx context.Context) ([]parley.ChannelView, error) {
+func (c *Client) AdminChannels(ctx context.Context) ([]channel.ChannelView, error) {
 	var out struct {
-		Channels []parley.ChannelView `json:"channels"`
+		Channels []channel.ChannelView `json:"channels"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/channels/admin", nil, &out)
 	return out.Channels, err
 }
 
 // Channel returns one channel.
-func (c *Client) Channel(ctx context.Context, id int64) (parley.ChannelView, error) {
-	var v parley.ChannelView
+func (c *Client) Channel(ctx context.Context, id int64) (channel.ChannelView, error) {
+	var v channel.ChannelView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d", id), nil, &v)
 	return v, err
 }
 
 // UpdateChannel changes a channel's profile and settings (admins).
-func (c *Client) UpdateChannel(ctx context.Context, id int64, u parley.ChannelUpdate) (parley.ChannelView, error) {
-	var v parley.ChannelView
+func (c *Client) UpdateChannel(ctx context.Context, id int64, u channel.ChannelUpdate) (channel.ChannelView, error) {
+	var v channel.ChannelView
 	err := c.do(ctx, http.MethodPatch, pathf("/v1/channels/%d", id), u, &v)
 	return v, err
 }
 
 // ResetChannelInvite replaces the channel's invite code (admins).
-func (c *Client) ResetChannelInvite(ctx context.Context, id int64) (parley.ChannelView, error) {
-	var v parley.ChannelView
+func (c *Client) ResetChannelInvite(ctx context.Context, id int64) (channel.ChannelView, error) {
+	var v channel.ChannelView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/invite", id), nil, &v)
 	return v, err
 }
 
 // ChannelByInvite opens the channel of an invite code.
-func (c *Client) ChannelByInvite(ctx context.Context, code string) (parley.ChannelView, error) {
-	var v parley.ChannelView
+func (c *Client) ChannelByInvite(ctx context.Context, code string) (channel.ChannelView, error) {
+	var v channel.ChannelView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channel-invites/%s", code), nil, &v)
 	return v, err
 }
 
 // ChannelAdmins lists a channel's admins (admins only).
-func (c *Client) ChannelAdmins(ctx context.Context, id int64) ([]parley.ChannelAdminView, error) {
+func (c *Client) ChannelAdmins(ctx context.Context, id int64) ([]channel.ChannelAdminView, error) {
 	var out struct {
-		Admins []parley.ChannelAdminView `json:"admins"`
+		Admins []channel.ChannelAdminView `json:"admins"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/admins", id), nil, &out)
 	return out.Admins, err
@@ -89,8 +90,8 @@ func (c *Client) RemoveChannelAdmin(ctx context.Context, id, account int64) erro
 
 // Follow follows a channel; for an approval-only channel the result's
 // Status is "requested".
-func (c *Client) Follow(ctx context.Context, id int64) (parley.FollowResult, error) {
-	var r parley.FollowResult
+func (c *Client) Follow(ctx context.Context, id int64) (channel.FollowResult, error) {
+	var r channel.FollowResult
 	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/follow", id), nil, &r)
 	return r, err
 }
@@ -111,9 +112,9 @@ func (c *Client) MarkChannelRead(ctx context.Context, id, seq int64) error {
 }
 
 // FollowRequests lists pending follow requests by their opaque ids (admins).
-func (c *Client) FollowRequests(ctx context.Context, id int64) ([]parley.FollowRequestView, error) {
+func (c *Client) FollowRequests(ctx context.Context, id int64) ([]channel.FollowRequestView, error) {
 	var out struct {
-		Requests []parley.FollowRequestView `json:"requests"`
+		Requests []channel.FollowRequestView `json:"requests"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/requests", id), nil, &out)
 	return out.Requests, err
@@ -148,14 +149,14 @@ func (c *Client) ChannelMedia(ctx context.Context, id int64, media string) (*Dow
 }
 
 // Post posts to a channel (admins).
-func (c *Client) Post(ctx context.Context, id int64, in parley.PostInput) (parley.PostView, error) {
-	var v parley.PostView
+func (c *Client) Post(ctx context.Context, id int64, in channel.PostInput) (channel.PostView, error) {
+	var v channel.PostView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/posts", id), in, &v)
 	return v, err
 }
 
 // Timeline returns up to limit posts older than before (the newest for 0).
-func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (parley.TimelinePage, error) {
+func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (channel.TimelinePage, error) {
 	q := url.Values{}
 	if before > 0 {
 		q.Set("before", strconv.FormatInt(before, 10))
@@ -167,21 +168,21 @@ func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (par
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var page parley.TimelinePage
+	var page channel.TimelinePage
 	err := c.do(ctx, http.MethodGet, path, nil, &page)
 	return page, err
 }
 
 // ChannelPost returns one post with its counts.
-func (c *Client) ChannelPost(ctx context.Context, id, seq int64) (parley.PostView, error) {
-	var v parley.PostView
+func (c *Client) ChannelPost(ctx context.Context, id, seq int64) (channel.PostView, error) {
+	var v channel.PostView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/posts/%d", id, seq), nil, &v)
 	return v, err
 }
 
 // EditPost changes a post's text or link (admins, within the edit window).
-func (c *Client) EditPost(ctx context.Context, id, seq int64, e parley.PostEdit) (parley.PostView, error) {
-	var v parley.PostView
+func (c *Client) EditPost(ctx context.Context, id, seq int64, e channel.PostEdit) (channel.PostView, error) {
+	var v channel.PostView
 	err := c.do(ctx, http.MethodPatch, pathf("/v1/channels/%d/posts/%d", id, seq), e, &v)
 	return v, err
 }
@@ -201,18 +202,18 @@ func (c *Client) ReactToPost(ctx context.Context, id, seq int64, emoji string) e
 
 // Vote replaces the caller's votes on a poll and returns the post with
 // live counts.
-func (c *Client) Vote(ctx context.Context, id, seq int64, options ...int) (parley.PostView, error) {
+func (c *Client) Vote(ctx context.Context, id, seq int64, options ...int) (channel.PostView, error) {
 	if options == nil {
 		options = []int{}
 	}
-	var v parley.PostView
+	var v channel.PostView
 	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/posts/%d/vote", id, seq), map[string][]int{"options": options}, &v)
 	return v, err
 }
 
 // ForwardPost returns a snapshot of a post to put in chat envelopes.
-func (c *Client) ForwardPost(ctx context.Context, id, seq int64) (parley.ForwardSnapshot, error) {
-	var s parley.ForwardSnapshot
+func (c *Client) ForwardPost(ctx context.Context, id, seq int64) (channel.ForwardSnapshot, error) {
+	var s channel.ForwardSnapshot
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/posts/%d/forward", id, seq), nil, &s)
 	return s, err
 }
@@ -228,8 +229,8 @@ func (c *Client) ReportChannel(ctx context.Context, id, seq int64, reason string
 }
 
 // ChannelInsights returns aggregate statistics over the last days (admins).
-func (c *Client) ChannelInsights(ctx context.Context, id int64, days int) (parley.Insights, error) {
-	var in parley.Insights
+func (c *Client) ChannelInsights(ctx context.Context, id int64, days int) (channel.Insights, error) {
+	var in channel.Insights
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/insights?days=%d", id, days), nil, &in)
 	return in, err
 }
@@ -243,7 +244,7 @@ type DirectoryQuery struct {
 }
 
 // Directory browses and searches listed channels.
-func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]parley.ChannelView, error) {
+func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]channel.ChannelView, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"category": dq.Category, "country": dq.Country, "language": dq.Language, "q": dq.Q, "sort": dq.Sort} {
 		if v != "" {
@@ -257,7 +258,7 @@ func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]parley.Cha
 		q.Set("limit", strconv.Itoa(dq.Limit))
 	}
 	var out struct {
-		Channels []parley.ChannelView `json:"channels"`
+		Channels []channel.ChannelView `json:"channels"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/channels/directory?"+q.Encode(), nil, &out)
 	return out.Channels, err
@@ -273,54 +274,54 @@ func NewOperator(baseURL, adminToken string, opts ...Option) *Operator {
 }
 
 // Channel returns a channel as the operator sees it.
-func (o *Operator) Channel(ctx context.Context, id int64) (parley.OperatorChannel, error) {
-	var v parley.OperatorChannel
+func (o *Operator) Channel(ctx context.Context, id int64) (channel.OperatorChannel, error) {
+	var v channel.OperatorChannel
 	err := o.c.do(ctx, http.MethodGet, pathf("/admin/v1/channels/%d", id), nil, &v)
 	return v, err
 }
 
 // SetVerified grants or removes a channel's verified badge.
-func (o *Operator) SetVerified(ctx context.Context, id int64, verified bool) (parley.OperatorChannel, error) {
-	var v parley.OperatorChannel
+func (o *Operator) SetVerified(ctx context.Context, id int64, verified bool) (channel.OperatorChannel, error) {
+	var v channel.OperatorChannel
 	err := o.c.do(ctx, http.MethodPut, pathf("/admin/v1/channels/%d/verified", id), map[string]bool{"verified": verified}, &v)
 	return v, err
 }
 
 // Suspend suspends a channel with a reason its followers see.
-func (o *Operator) Suspend(ctx context.Context, id int64, reason string) (parley.OperatorChannel, error) {
-	var v parley.OperatorChannel
+func (o *Operator) Suspend(ctx context.Context, id int64, reason string) (channel.OperatorChannel, error) {
+	var v channel.OperatorChannel
 	err := o.c.do(ctx, http.MethodPut, pathf("/admin/v1/channels/%d/suspension", id), map[string]string{"reason": reason}, &v)
 	return v, err
 }
 
 // Unsuspend lifts a suspension.
-func (o *Operator) Unsuspend(ctx context.Context, id int64) (parley.OperatorChannel, error) {
-	var v parley.OperatorChannel
+func (o *Operator) Unsuspend(ctx context.Context, id int64) (channel.OperatorChannel, error) {
+	var v channel.OperatorChannel
 	err := o.c.do(ctx, http.MethodDelete, pathf("/admin/v1/channels/%d/suspension", id), nil, &v)
 	return v, err
 }
 
 // Reports lists the newest channel reports.
-func (o *Operator) Reports(ctx context.Context) ([]parley.ReportView, error) {
+func (o *Operator) Reports(ctx context.Context) ([]channel.ReportView, error) {
 	var out struct {
-		Reports []parley.ReportView `json:"reports"`
+		Reports []channel.ReportView `json:"reports"`
 	}
 	err := o.c.do(ctx, http.MethodGet, "/admin/v1/channel-reports", nil, &out)
 	return out.Reports, err
 }
 
 // Tiers lists a channel's subscription tiers.
-func (c *Client) Tiers(ctx context.Context, id int64) ([]parley.TierView, error) {
+func (c *Client) Tiers(ctx context.Context, id int64) ([]channel.TierView, error) {
 	var out struct {
-		Tiers []parley.TierView `json:"tiers"`
+		Tiers []channel.TierView `json:"tiers"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/tiers", id), nil, &out)
 	return out.Tiers, err
 }
 
 // CreateTier adds a monthly tier (owner only).
-func (c *Client) CreateTier(ctx context.Context, id int64, name string, priceMinor int64) (parley.TierView, error) {
-	var t parley.TierView
+func (c *Client) CreateTier(ctx context.Context, id int64, name string, priceMinor int64) (channel.TierView, error) {
+	var t channel.TierView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/tiers", id), map[string]any{"name": name, "price_minor": priceMinor}, &t)
 	return t, err
 }
@@ -331,53 +332,53 @@ func (c *Client) CloseTier(ctx context.Context, id, tier int64) error {
 }
 
 // Subscribe subscribes to a tier, paying with method.
-func (c *Client) Subscribe(ctx context.Context, id, tier int64, method string) (parley.SubscriptionView, error) {
-	var v parley.SubscriptionView
+func (c *Client) Subscribe(ctx context.Context, id, tier int64, method string) (channel.SubscriptionView, error) {
+	var v channel.SubscriptionView
 	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/subscription", id), map[string]any{"tier_id": tier, "payment_method": method}, &v)
 	return v, err
 }
 
 // Subscription returns the caller's subscription to a channel.
-func (c *Client) Subscription(ctx context.Context, id int64) (parley.SubscriptionView, error) {
-	var v parley.SubscriptionView
+func (c *Client) Subscription(ctx context.Context, id int64) (channel.SubscriptionView, error) {
+	var v channel.SubscriptionView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/subscription", id), nil, &v)
 	return v, err
 }
 
 // CancelSubscription stops renewal at the end of the paid period.
-func (c *Client) CancelSubscription(ctx context.Context, id int64) (parley.SubscriptionView, error) {
-	var v parley.SubscriptionView
+func (c *Client) CancelSubscription(ctx context.Context, id int64) (channel.SubscriptionView, error) {
+	var v channel.SubscriptionView
 	err := c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/subscription", id), nil, &v)
 	return v, err
 }
 
 // ChannelRevenue returns subscription counts and sums (owner only).
-func (c *Client) ChannelRevenue(ctx context.Context, id int64) (parley.Revenue, error) {
-	var r parley.Revenue
+func (c *Client) ChannelRevenue(ctx context.Context, id int64) (channel.Revenue, error) {
+	var r channel.Revenue
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/revenue", id), nil, &r)
 	return r, err
 }
 
 // Promote buys promoted directory placement (owner only).
-func (c *Client) Promote(ctx context.Context, id int64, days int, budgetMinor int64, method string) (parley.PromotionView, error) {
-	var v parley.PromotionView
+func (c *Client) Promote(ctx context.Context, id int64, days int, budgetMinor int64, method string) (channel.PromotionView, error) {
+	var v channel.PromotionView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/promotions", id), map[string]any{"days": days, "budget_minor": budgetMinor, "payment_method": method}, &v)
 	return v, err
 }
 
 // Promotions lists the channel's promotions (owner only).
-func (c *Client) Promotions(ctx context.Context, id int64) ([]parley.PromotionView, error) {
+func (c *Client) Promotions(ctx context.Context, id int64) ([]channel.PromotionView, error) {
 	var out struct {
-		Promotions []parley.PromotionView `json:"promotions"`
+		Promotions []channel.PromotionView `json:"promotions"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/promotions", id), nil, &out)
 	return out.Promotions, err
 }
 
 // Ledger returns the channel ledger's entries with id > after.
-func (o *Operator) Ledger(ctx context.Context, after int64) ([]parley.LedgerEntry, error) {
+func (o *Operator) Ledger(ctx context.Context, after int64) ([]money.LedgerEntry, error) {
 	var out struct {
-		Entries []parley.LedgerEntry `json:"entries"`
+		Entries []money.LedgerEntry `json:"entries"`
 	}
 	err := o.c.do(ctx, http.MethodGet, pathf("/admin/v1/channels/ledger?after=%d", after), nil, &out)
 	return out.Entries, err

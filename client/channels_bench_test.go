@@ -7,7 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 )
@@ -25,10 +26,10 @@ func BenchmarkChannelFanout(b *testing.B) {
 }
 
 func benchFanout(b *testing.B, n int) {
-	srv := servertest.Start(b, servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}))
+	srv := servertest.Start(b, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
 	ctx := context.Background()
 	owner := login(b, srv, alicePhone, "phone")
-	ch := must(owner.CreateChannel(ctx, parley.ChannelInput{Handle: "bench", Name: "Bench"})).get(b)
+	ch := must(owner.CreateChannel(ctx, channel.ChannelInput{Handle: "bench", Name: "Bench"})).get(b)
 
 	// N followers, each with an open socket whose reader counts posts.
 	var received sync.WaitGroup
@@ -68,9 +69,9 @@ func benchFanout(b *testing.B, n int) {
 				if err != nil {
 					return
 				}
-				if ev.Type == parley.EventChannelPost {
+				if ev.Type == channel.EventChannelPost {
 					received.Done()
-				} else if ev.Type == parley.EventError {
+				} else if ev.Type == chat.EventError {
 					mu.Lock()
 					errs++
 					mu.Unlock()
@@ -94,7 +95,7 @@ func benchFanout(b *testing.B, n int) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		received.Add(n)
-		if _, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
+		if _, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
 			b.Fatal(err)
 		}
 		received.Wait()

@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/money"
 )
 
 const operatorToken = "operator-secret-for-tests"
@@ -27,7 +29,7 @@ type channelEnv struct {
 	srv   *servertest.Server
 	clock *servertest.Clock
 	op    *client.Operator
-	pay   *parley.SandboxPayments
+	pay   *money.SandboxPayments
 }
 
 // channelStores runs fn once per store: SQLite with embedded NATS, and
@@ -45,9 +47,10 @@ func channelStores(t *testing.T, fn func(t *testing.T, env channelEnv)) {
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			clock := &servertest.Clock{}
-			pay := parley.NewSandboxPayments()
+			pay := money.NewSandboxPayments()
 			opts := append(st.opts(t),
-				servertest.WithConfig(parley.Config{CodeResend: time.Millisecond, Channels: parley.ChannelConfig{Payments: pay}}),
+				servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
+				servertest.WithOptions(func(o *server.Options) { o.Payments = pay }),
 				servertest.WithClock(clock),
 				servertest.WithOptions(func(o *server.Options) { o.AdminToken = operatorToken }))
 			srv := servertest.Start(t, opts...)
@@ -66,9 +69,9 @@ func fans(t *testing.T, srv *servertest.Server, start, n int) []person {
 	return out
 }
 
-func newChannel(t testing.TB, p person, handle string, mods ...func(*parley.ChannelInput)) parley.ChannelView {
+func newChannel(t testing.TB, p person, handle string, mods ...func(*channel.ChannelInput)) channel.ChannelView {
 	t.Helper()
-	in := parley.ChannelInput{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt"}
+	in := channel.ChannelInput{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt"}
 	for _, m := range mods {
 		m(&in)
 	}
@@ -77,7 +80,7 @@ func newChannel(t testing.TB, p person, handle string, mods ...func(*parley.Chan
 
 // connectLive opens p's socket and reads up to "ready", skipping any
 // channel events that race with the connection.
-func connectLive(t testing.TB, p person, after int64) (*client.Conn, []parley.Event) {
+func connectLive(t testing.TB, p person, after int64) (*client.Conn, []chat.Event) {
 	t.Helper()
 	ctx := ctxT(t)
 	conn, err := p.Connect(ctx, after)
@@ -85,21 +88,21 @@ func connectLive(t testing.TB, p person, after int64) (*client.Conn, []parley.Ev
 		t.Fatalf("connect: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	var skipped []parley.Event
+	var skipped []chat.Event
 	for {
 		ev, err := conn.Next(ctx)
 		if err != nil {
 			t.Fatalf("read backlog: %v", err)
 		}
-		if ev.Type == parley.EventReady {
+		if ev.Type == chat.EventReady {
 			return conn, skipped
 		}
 		skipped = append(skipped, ev)
 	}
 }
 
-func textPost(text string) parley.PostInput {
-	return parley.PostInput{Kind: parley.PostText, Text: text}
+func textPost(text string) channel.PostInput {
+	return channel.PostInput{Kind: channel.PostText, Text: text}
 }
 
 func TestChannelFollowPostPushCatchUp(t *testing.T) {
@@ -109,7 +112,7 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 		bob := login(t, env.srv, bobPhone, "phone")
 		carol := login(t, env.srv, carolPhone, "phone")
 		ch := newChannel(t, owner, "daily_news")
-		if ch.Role != parley.ChannelOwner || ch.InviteCode == "" {
+		if ch.Role != channel.ChannelOwner || ch.InviteCode == "" {
 			t.Fatalf("owner's view: got role %q, invite %q; want owner and a code", ch.Role, ch.InviteCode)
 		}
 
@@ -124,7 +127,7 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 		if post.Seq != 1 {
 			t.Fatalf("first post: got seq %d, want 1", post.Seq)
 		}
-		ev := next(t, conn, isType(parley.EventChannelPost))
+		ev := next(t, conn, isType(channel.EventChannelPost))
 		if ev.ChannelID != ch.ID || ev.Post == nil || ev.Post.Text != "hello followers" || ev.Post.Seq != 1 {
 			t.Fatalf("pushed post: got %+v, want seq 1 with the text", ev)
 		}
@@ -133,12 +136,12 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 		dave := login(t, env.srv, "+14155550104", "phone")
 		dconn, _ := connectLive(t, dave, 0)
 		must(dave.Follow(ctx, ch.ID)).get(t)
-		next(t, dconn, isType(parley.EventChannelFollow))
+		next(t, dconn, isType(channel.EventChannelFollow))
 		must(owner.Post(ctx, ch.ID, textPost("second"))).get(t)
-		if ev := next(t, dconn, isType(parley.EventChannelPost)); ev.Post.Text != "second" {
+		if ev := next(t, dconn, isType(channel.EventChannelPost)); ev.Post.Text != "second" {
 			t.Fatalf("push after a live follow: got %q, want second", ev.Post.Text)
 		}
-		next(t, conn, isType(parley.EventChannelPost))
+		next(t, conn, isType(channel.EventChannelPost))
 
 		// Carol catches up from the timeline, with paging and unread counts.
 		for i := 3; i <= 5; i++ {
@@ -201,8 +204,8 @@ func TestChannelAdminsAndApproval(t *testing.T) {
 		owner := login(t, env.srv, alicePhone, "phone")
 		bob := login(t, env.srv, bobPhone, "phone")
 		carol := login(t, env.srv, carolPhone, "phone")
-		approved := parley.FollowApproved
-		ch := newChannel(t, owner, "club", func(in *parley.ChannelInput) { in.FollowPolicy = &approved })
+		approved := channel.FollowApproved
+		ch := newChannel(t, owner, "club", func(in *channel.ChannelInput) { in.FollowPolicy = &approved })
 
 		_, err := bob.Post(ctx, ch.ID, textPost("not mine"))
 		wantCode(t, err, "forbidden")
@@ -302,9 +305,9 @@ func TestChannelFollowerPrivacy(t *testing.T) {
 		admin := login(t, env.srv, alicePhone, "phone", client.WithHTTPClient(&http.Client{Transport: rec}))
 		followers := fans(t, env.srv, 0, 3)
 		ch := newChannel(t, admin, "privacy")
-		approved := parley.FollowApproved
-		closed := newChannel(t, admin, "closed", func(in *parley.ChannelInput) { in.FollowPolicy = &approved })
-		poll := must(admin.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"a", "b"}}})).get(t)
+		approved := channel.FollowApproved
+		closed := newChannel(t, admin, "closed", func(in *channel.ChannelInput) { in.FollowPolicy = &approved })
+		poll := must(admin.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"a", "b"}}})).get(t)
 		for _, f := range followers {
 			must(f.Follow(ctx, ch.ID)).get(t)
 			must(f.Follow(ctx, closed.ID)).get(t)
@@ -338,8 +341,8 @@ func TestChannelFollowerPrivacy(t *testing.T) {
 			t.Fatal(err)
 		}
 		must(admin.Channel(ctx, closed.ID)).get(t)
-		must(admin.UpdateChannel(ctx, ch.ID, parley.ChannelUpdate{})).get(t)
-		must(admin.EditPost(ctx, ch.ID, poll.Seq, parley.PostEdit{})).get(t)
+		must(admin.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{})).get(t)
+		must(admin.EditPost(ctx, ch.ID, poll.Seq, channel.PostEdit{})).get(t)
 		must(admin.ForwardPost(ctx, ch.ID, poll.Seq)).get(t)
 		must(admin.Post(ctx, ch.ID, textPost("after"))).get(t)
 		// The admin's WebSocket sees the channel's pushes too.
@@ -406,8 +409,8 @@ func TestChannelPollsAndReactionsConcurrent(t *testing.T) {
 		const n = 16
 		voters := fans(t, env.srv, 0, n)
 		ch := newChannel(t, owner, "polls")
-		single := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "one?", Poll: &parley.Poll{Options: []string{"red", "green", "blue"}}})).get(t)
-		multi := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "many?", Poll: &parley.Poll{Options: []string{"a", "b", "c"}, Multiple: true}})).get(t)
+		single := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "one?", Poll: &channel.Poll{Options: []string{"red", "green", "blue"}}})).get(t)
+		multi := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "many?", Poll: &channel.Poll{Options: []string{"a", "b", "c"}, Multiple: true}})).get(t)
 		for _, v := range voters {
 			must(v.Follow(ctx, ch.ID)).get(t)
 		}
@@ -459,7 +462,7 @@ func TestChannelPollsAndReactionsConcurrent(t *testing.T) {
 		wantCode(t, err, "forbidden")
 		// Reactions off.
 		off := false
-		must(owner.UpdateChannel(ctx, ch.ID, parley.ChannelUpdate{AllowReactions: &off})).get(t)
+		must(owner.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{AllowReactions: &off})).get(t)
 		wantCode(t, voters[0].ReactToPost(ctx, ch.ID, single.Seq, "🔥"), "forbidden")
 	})
 }
@@ -473,20 +476,20 @@ func TestChannelEditDeleteRetention(t *testing.T) {
 		must(bob.Follow(ctx, ch.ID)).get(t)
 		conn, _ := connectLive(t, bob, 0)
 		p1 := must(owner.Post(ctx, ch.ID, textPost("typo"))).get(t)
-		next(t, conn, isType(parley.EventChannelPost))
+		next(t, conn, isType(channel.EventChannelPost))
 		fixed := "fixed"
-		got := must(owner.EditPost(ctx, ch.ID, p1.Seq, parley.PostEdit{Text: &fixed})).get(t)
+		got := must(owner.EditPost(ctx, ch.ID, p1.Seq, channel.PostEdit{Text: &fixed})).get(t)
 		if got.Text != "fixed" || got.EditedAt == nil {
 			t.Fatalf("edited post: got %+v", got)
 		}
-		if ev := next(t, conn, isType(parley.EventChannelPostEdited)); ev.Post.Text != "fixed" {
+		if ev := next(t, conn, isType(channel.EventChannelPostEdited)); ev.Post.Text != "fixed" {
 			t.Fatalf("edit push: got %+v", ev.Post)
 		}
 		p2 := must(owner.Post(ctx, ch.ID, textPost("to delete"))).get(t)
 		if err := owner.DeletePost(ctx, ch.ID, p2.Seq); err != nil {
 			t.Fatal(err)
 		}
-		if ev := next(t, conn, isType(parley.EventChannelPostDeleted)); ev.Post.Seq != p2.Seq {
+		if ev := next(t, conn, isType(channel.EventChannelPostDeleted)); ev.Post.Seq != p2.Seq {
 			t.Fatalf("delete push: got %+v", ev.Post)
 		}
 		_, err := bob.ChannelPost(ctx, ch.ID, p2.Seq)
@@ -495,11 +498,11 @@ func TestChannelEditDeleteRetention(t *testing.T) {
 
 		// After 30 days the window is closed; after the retention the post is gone.
 		env.clock.Advance(30*24*time.Hour + time.Minute)
-		_, err = owner.EditPost(ctx, ch.ID, p1.Seq, parley.PostEdit{Text: &fixed})
+		_, err = owner.EditPost(ctx, ch.ID, p1.Seq, channel.PostEdit{Text: &fixed})
 		wantCode(t, err, "window_closed")
 		wantCode(t, owner.DeletePost(ctx, ch.ID, p1.Seq), "window_closed")
 		fresh := must(owner.Post(ctx, ch.ID, textPost("fresh"))).get(t)
-		if err := env.srv.Service().SweepChannels(ctx); err != nil {
+		if err := env.srv.SweepChannels(ctx); err != nil {
 			t.Fatal(err)
 		}
 		page := must(bob.Timeline(ctx, ch.ID, 0, 10)).get(t)
@@ -523,36 +526,39 @@ func TestChannelBadInput(t *testing.T) {
 		}{
 			{"empty post", func() error { _, err := owner.Post(ctx, ch.ID, textPost("  ")); return err }, "invalid_argument"},
 			{"oversized post", func() error { _, err := owner.Post(ctx, ch.ID, textPost(long)); return err }, "too_large"},
-			{"unknown kind", func() error { _, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: "story", Text: "x"}); return err }, "invalid_argument"},
+			{"unknown kind", func() error {
+				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: "story", Text: "x"})
+				return err
+			}, "invalid_argument"},
 			{"poll with one option", func() error {
-				_, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"only"}}})
+				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"only"}}})
 				return err
 			}, "invalid_argument"},
 			{"poll with duplicate options", func() error {
-				_, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"Yes", "yes "}}})
+				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"Yes", "yes "}}})
 				return err
 			}, "invalid_argument"},
 			{"bad link", func() error {
-				_, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostLink, Link: "javascript:alert(1)"})
+				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostLink, Link: "javascript:alert(1)"})
 				return err
 			}, "invalid_argument"},
 			{"media of someone else", func() error {
-				_, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostMedia, MediaID: "nope"})
+				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostMedia, MediaID: "nope"})
 				return err
 			}, "invalid_argument"},
 			{"post by a non-admin", func() error { _, err := bob.Post(ctx, ch.ID, textPost("hi")); return err }, "forbidden"},
-			{"settings by a non-admin", func() error { _, err := bob.UpdateChannel(ctx, ch.ID, parley.ChannelUpdate{}); return err }, "forbidden"},
+			{"settings by a non-admin", func() error { _, err := bob.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{}); return err }, "forbidden"},
 			{"insights by a non-admin", func() error { _, err := bob.ChannelInsights(ctx, ch.ID, 7); return err }, "forbidden"},
 			{"bad handle", func() error {
-				_, err := owner.CreateChannel(ctx, parley.ChannelInput{Handle: "a!", Name: "x"})
+				_, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "a!", Name: "x"})
 				return err
 			}, "invalid_argument"},
 			{"taken handle", func() error {
-				_, err := bob.CreateChannel(ctx, parley.ChannelInput{Handle: "@Inputs", Name: "x"})
+				_, err := bob.CreateChannel(ctx, channel.ChannelInput{Handle: "@Inputs", Name: "x"})
 				return err
 			}, "conflict"},
 			{"unknown category", func() error {
-				_, err := owner.CreateChannel(ctx, parley.ChannelInput{Handle: "cat", Name: "x", Category: "gossip"})
+				_, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "cat", Name: "x", Category: "gossip"})
 				return err
 			}, "invalid_argument"},
 			{"missing channel", func() error { _, err := bob.Follow(ctx, ch.ID+1000); return err }, "not_found"},
@@ -574,12 +580,12 @@ func TestChannelDirectory(t *testing.T) {
 		people := fans(t, env.srv, 0, 4)
 		big := newChannel(t, owner, "big_news")
 		env.clock.Advance(10 * 24 * time.Hour)
-		mid := newChannel(t, owner, "mid_sports", func(in *parley.ChannelInput) { in.Category = "sports" })
-		tech := newChannel(t, owner, "tech_daily", func(in *parley.ChannelInput) {
+		mid := newChannel(t, owner, "mid_sports", func(in *channel.ChannelInput) { in.Category = "sports" })
+		tech := newChannel(t, owner, "tech_daily", func(in *channel.ChannelInput) {
 			in.Name, in.Category, in.Country, in.Language = "Gadget Weekly", "technology", "US", "en"
 		})
 		unlisted := false
-		newChannel(t, owner, "hidden", func(in *parley.ChannelInput) { in.Listed = &unlisted })
+		newChannel(t, owner, "hidden", func(in *channel.ChannelInput) { in.Listed = &unlisted })
 		// Big got 3 followers ten days ago; mid gets 2 now.
 		env.clock.Advance(-10 * 24 * time.Hour)
 		for _, p := range people[:3] {
@@ -642,7 +648,7 @@ func TestChannelInsights(t *testing.T) {
 		if err := people[0].Unfollow(ctx, ch.ID); err != nil {
 			t.Fatal(err)
 		}
-		post := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"x", "y"}}})).get(t)
+		post := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"x", "y"}}})).get(t)
 		for _, p := range people[1:] {
 			for range 2 { // views count once per follower
 				if err := p.RecordViews(ctx, ch.ID, post.Seq); err != nil {
@@ -680,7 +686,7 @@ func TestChannelSuspension(t *testing.T) {
 		must(bob.Follow(ctx, ch.ID)).get(t)
 		conn, _ := connectLive(t, bob, 0)
 		post := must(owner.Post(ctx, ch.ID, textPost("buy now"))).get(t)
-		next(t, conn, isType(parley.EventChannelPost))
+		next(t, conn, isType(channel.EventChannelPost))
 		if err := bob.ReportChannel(ctx, ch.ID, post.Seq, "scam"); err != nil {
 			t.Fatal(err)
 		}
@@ -689,7 +695,7 @@ func TestChannelSuspension(t *testing.T) {
 		}
 
 		must(env.op.Suspend(ctx, ch.ID, "scam reports")).get(t)
-		if ev := next(t, conn, isType(parley.EventChannelSuspended)); ev.Reason != "scam reports" {
+		if ev := next(t, conn, isType(channel.EventChannelSuspended)); ev.Reason != "scam reports" {
 			t.Fatalf("suspension push: got reason %q", ev.Reason)
 		}
 		v := must(bob.Channel(ctx, ch.ID)).get(t)
@@ -718,8 +724,8 @@ func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
 		ch := newChannel(t, owner, "premium")
 		must(bob.Follow(ctx, ch.ID)).get(t)
 		conn, _ := connectLive(t, bob, 0)
-		paid := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "secret tip", SubscriberOnly: true})).get(t)
-		ev := next(t, conn, isType(parley.EventChannelPost))
+		paid := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "secret tip", SubscriberOnly: true})).get(t)
+		ev := next(t, conn, isType(channel.EventChannelPost))
 		if !ev.Post.Locked || ev.Post.Text != "" {
 			t.Fatalf("subscriber-only push to a non-subscriber: got %+v, want locked without text", ev.Post)
 		}
@@ -734,13 +740,13 @@ func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
 		_, err := bob.ForwardPost(ctx, ch.ID, paid.Seq)
 		wantCode(t, err, "subscription_required")
 
-		free := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostLink, Link: "https://example.com/a", Text: "read"})).get(t)
+		free := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostLink, Link: "https://example.com/a", Text: "read"})).get(t)
 		snap := must(bob.ForwardPost(ctx, ch.ID, free.Seq)).get(t)
 		if snap.ChannelHandle != "premium" || snap.Link != "https://example.com/a" {
 			t.Fatalf("forward snapshot: got %+v", snap)
 		}
 		off := false
-		must(owner.UpdateChannel(ctx, ch.ID, parley.ChannelUpdate{AllowForwards: &off})).get(t)
+		must(owner.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{AllowForwards: &off})).get(t)
 		_, err = bob.ForwardPost(ctx, ch.ID, free.Seq)
 		wantCode(t, err, "forbidden")
 	})
@@ -762,13 +768,13 @@ func TestChannelSubscriptions(t *testing.T) {
 		for _, p := range []person{bob, carol} {
 			must(p.Follow(ctx, ch.ID)).get(t)
 		}
-		paid := must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "members only", SubscriberOnly: true})).get(t)
+		paid := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "members only", SubscriberOnly: true})).get(t)
 
 		// Declined payment, then a good one.
 		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "decline")
 		wantCode(t, err, "payment_declined")
 		sub := must(bob.Subscribe(ctx, ch.ID, tier.ID, "card")).get(t)
-		if sub.Status != parley.SubActive || sub.Price.Minor != 499 {
+		if sub.Status != channel.SubActive || sub.Price.Minor != 499 {
 			t.Fatalf("subscription: got %+v", sub)
 		}
 		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "card")
@@ -790,17 +796,17 @@ func TestChannelSubscriptions(t *testing.T) {
 		must(carol.CancelSubscription(ctx, ch.ID)).get(t)
 		env.pay.Decline(bob.AccountID, true)
 		env.clock.Advance(30*24*time.Hour + time.Minute)
-		if err := env.srv.Service().SweepChannels(ctx); err != nil {
+		if err := env.srv.SweepChannels(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if s := must(bob.Subscription(ctx, ch.ID)).get(t); s.Status != parley.SubLapsed {
+		if s := must(bob.Subscription(ctx, ch.ID)).get(t); s.Status != channel.SubLapsed {
 			t.Errorf("bob after a declined renewal: got %s, want lapsed", s.Status)
 		}
-		if s := must(carol.Subscription(ctx, ch.ID)).get(t); s.Status != parley.SubCancelled {
+		if s := must(carol.Subscription(ctx, ch.ID)).get(t); s.Status != channel.SubCancelled {
 			t.Errorf("carol after cancelling: got %s, want cancelled", s.Status)
 		}
 		// (The first post is past its retention now.)
-		paid = must(owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "more", SubscriberOnly: true})).get(t)
+		paid = must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "more", SubscriberOnly: true})).get(t)
 		if got := must(bob.ChannelPost(ctx, ch.ID, paid.Seq)).get(t); !got.Locked {
 			t.Errorf("lapsed subscriber still sees subscriber-only content")
 		}
@@ -809,12 +815,12 @@ func TestChannelSubscriptions(t *testing.T) {
 		must(bob.Subscribe(ctx, ch.ID, tier.ID, "card")).get(t)
 		env.clock.Advance(30*24*time.Hour + time.Minute)
 		for range 2 { // a second sweep must not charge twice
-			if err := env.srv.Service().SweepChannels(ctx); err != nil {
+			if err := env.srv.SweepChannels(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
 		s := must(bob.Subscription(ctx, ch.ID)).get(t)
-		if s.Status != parley.SubActive || !s.PeriodEnd.After(env.clock.Now()) {
+		if s.Status != channel.SubActive || !s.PeriodEnd.After(env.clock.Now()) {
 			t.Errorf("bob after a paid renewal: got %+v", s)
 		}
 
@@ -879,7 +885,7 @@ func TestChannelPromotion(t *testing.T) {
 			t.Fatalf("promotion: got %+v, want 2 impressions, 2 spent, 1 follow", ps)
 		}
 		env.clock.Advance(8 * 24 * time.Hour)
-		if err := env.srv.Service().SweepChannels(ctx); err != nil {
+		if err := env.srv.SweepChannels(ctx); err != nil {
 			t.Fatal(err)
 		}
 		es := must(env.op.Ledger(ctx, 0)).get(t)
@@ -901,7 +907,7 @@ func TestChannelPushAcrossNodes(t *testing.T) {
 	secret := []byte("a secret both nodes share, 32 bytes!")
 	bus := servertest.WithExternalNATS(natsURL) // one Option: one deployment's subject prefix
 	node := func() *servertest.Server {
-		return servertest.Start(t, servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}), bus,
+		return servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}), bus,
 			servertest.WithOptions(func(o *server.Options) { o.PostgresDSN, o.Secret = dsn, secret }))
 	}
 	a, b := node(), node()
@@ -915,7 +921,7 @@ func TestChannelPushAcrossNodes(t *testing.T) {
 	bobOnB := person{Client: client.New(b.URL, client.WithToken(bob.Session.Token)), Session: bob.Session, phone: bob.phone}
 	conn, _ := connectLive(t, bobOnB, 0)
 	must(owner.Post(ctx, ch.ID, textPost("from node a"))).get(t)
-	if ev := next(t, conn, isType(parley.EventChannelPost)); ev.Post.Text != "from node a" {
+	if ev := next(t, conn, isType(channel.EventChannelPost)); ev.Post.Text != "from node a" {
 		t.Fatalf("push across nodes: got %+v", ev.Post)
 	}
 	// A follow made through node a is indexed on node b too.
@@ -923,9 +929,9 @@ func TestChannelPushAcrossNodes(t *testing.T) {
 	carolOnB := person{Client: client.New(b.URL, client.WithToken(carol.Session.Token)), Session: carol.Session, phone: carol.phone}
 	cconn, _ := connectLive(t, carolOnB, 0)
 	must(carol.Follow(ctx, ch.ID)).get(t)
-	next(t, cconn, isType(parley.EventChannelFollow))
+	next(t, cconn, isType(channel.EventChannelFollow))
 	must(owner.Post(ctx, ch.ID, textPost("second"))).get(t)
-	if ev := next(t, cconn, isType(parley.EventChannelPost)); ev.Post.Text != "second" {
+	if ev := next(t, cconn, isType(channel.EventChannelPost)); ev.Post.Text != "second" {
 		t.Fatalf("push after a follow on the other node: got %+v", ev.Post)
 	}
 }

@@ -10,17 +10,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // sweep runs the sweeper that renews subscriptions, premium and monthly
 // donations and records payouts.
 func sweep(t *testing.T, srv *servertest.Server) {
 	t.Helper()
-	if err := srv.Service().SweepChannels(ctxT(t)); err != nil {
+	if err := srv.SweepChannels(ctxT(t)); err != nil {
 		t.Fatalf("sweep: %v", err)
 	}
 }
@@ -104,18 +106,18 @@ func TestPremium(t *testing.T) {
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		o.Config.MaxDevices = 2
 		o.Config.MaxMedia = 1000
-		o.Config.Revenue.Premium = parley.PremiumConfig{Enabled: true, MaxMedia: 4000, MaxDevices: 3, FreePins: 2, MaxPins: 3}
+		o.Revenue.Premium = revenue.PremiumConfig{Enabled: true, MaxMedia: 4000, MaxDevices: 3, FreePins: 2, MaxPins: 3}
 	}, func(t *testing.T, env revenueEnv) {
 		ctx := ctxT(t)
 		alice := login(t, env.srv, alicePhone, "phone")
 		bob := login(t, env.srv, bobPhone, "phone")
 		carol := login(t, env.srv, carolPhone, "phone")
-		chats := []parley.ChatView{must(alice.OpenDirect(ctx, bob.AccountID)).get(t), must(alice.OpenDirect(ctx, carol.AccountID)).get(t),
+		chats := []chat.ChatView{must(alice.OpenDirect(ctx, bob.AccountID)).get(t), must(alice.OpenDirect(ctx, carol.AccountID)).get(t),
 			must(alice.CreateGroup(ctx, "trio", bob.AccountID, carol.AccountID)).get(t)}
 
 		v := must(alice.Premium(ctx)).get(t)
 		if v.Active || len(v.Plans) != 2 || v.Plans[0].Price.Minor != 499 || v.Plans[1].Price.Minor != 4999 ||
-			v.Perks != (parley.Perks{MaxMediaBytes: 1000, MaxDevices: 2, MaxPins: 2}) {
+			v.Perks != (revenue.Perks{MaxMediaBytes: 1000, MaxDevices: 2, MaxPins: 2}) {
 			t.Fatalf("free view: got %+v", v)
 		}
 
@@ -145,7 +147,7 @@ func TestPremium(t *testing.T) {
 			t.Fatalf("after a declined charge: got %+v, want inactive", v)
 		}
 		v = must(alice.SubscribePremium(ctx, "month", "card")).get(t)
-		if !v.Active || v.Plan != "month" || v.Price.Minor != 499 || v.Status != parley.SubActive || v.Perks.MaxMediaBytes != 4000 {
+		if !v.Active || v.Plan != "month" || v.Price.Minor != 499 || v.Status != channel.SubActive || v.Perks.MaxMediaBytes != 4000 {
 			t.Fatalf("subscribed: got %+v", v)
 		}
 		_, err = alice.SubscribePremium(ctx, "year", "card")
@@ -189,7 +191,7 @@ func TestPremium(t *testing.T) {
 		env.clock.Advance(32 * 24 * time.Hour)
 		sweep(t, env.srv)
 		v = must(alice.Premium(ctx)).get(t)
-		if v.Active || v.Status != parley.SubLapsed || v.Perks.MaxPins != 2 {
+		if v.Active || v.Status != channel.SubLapsed || v.Perks.MaxPins != 2 {
 			t.Fatalf("lapsed: got %+v", v)
 		}
 		// Everything made while premium stays; new things beyond the free limits are refused.
@@ -237,7 +239,7 @@ func TestPremium(t *testing.T) {
 		env.clock.Advance(200 * 24 * time.Hour)
 		sweep(t, env.srv)
 		y = must(bob.Premium(ctx)).get(t)
-		if y.Active || y.Status != parley.SubCancelled {
+		if y.Active || y.Status != channel.SubCancelled {
 			t.Fatalf("after the year: got %+v, want cancelled", y)
 		}
 		_, err = bob.CancelPremium(ctx)
@@ -250,7 +252,7 @@ func TestPremium(t *testing.T) {
 // and the public transparency page as JSON and as HTML.
 func TestDonationsAndTransparency(t *testing.T) {
 	revenueStores(t, func(t *testing.T, o *server.Options) {
-		o.Config.Revenue.Donations = true
+		o.Revenue.Donations = true
 	}, func(t *testing.T, env revenueEnv) {
 		ctx := ctxT(t)
 		alice := login(t, env.srv, alicePhone, "phone")
@@ -268,7 +270,7 @@ func TestDonationsAndTransparency(t *testing.T) {
 			}
 		}
 		m := must(bob.Donate(ctx, client.Donation{AmountMinor: 300, PaymentMethod: "card", Monthly: true})).get(t)
-		if !m.Monthly || m.Status != parley.SubActive || m.PeriodEnd == nil {
+		if !m.Monthly || m.Status != channel.SubActive || m.PeriodEnd == nil {
 			t.Fatalf("monthly: got %+v", m)
 		}
 		_, err = bob.Donate(ctx, client.Donation{AmountMinor: 300, PaymentMethod: "card", Monthly: true})
@@ -277,13 +279,13 @@ func TestDonationsAndTransparency(t *testing.T) {
 		wantCode(t, err, "not_found")
 
 		// The operator's costs.
-		_, err = env.op.AddCost(ctx, parley.OperatingCost{Month: "2026-13", Category: "servers", Minor: 1})
+		_, err = env.op.AddCost(ctx, revenue.OperatingCost{Month: "2026-13", Category: "servers", Minor: 1})
 		wantCode(t, err, "invalid_argument")
-		must(env.op.AddCost(ctx, parley.OperatingCost{Month: month, Category: "infrastructure", Description: "servers & <bandwidth>", Minor: 1000})).get(t)
+		must(env.op.AddCost(ctx, revenue.OperatingCost{Month: month, Category: "infrastructure", Description: "servers & <bandwidth>", Minor: 1000})).get(t)
 		if cs := must(env.op.Costs(ctx, month, month)).get(t); len(cs) != 1 || cs[0].Minor != 1000 || cs[0].Currency == "" {
 			t.Fatalf("costs: got %+v", cs)
 		}
-		_, err = client.NewOperator(env.srv.URL, alice.Session.Token).AddCost(ctx, parley.OperatingCost{Month: month, Category: "x", Minor: 1})
+		_, err = client.NewOperator(env.srv.URL, alice.Session.Token).AddCost(ctx, revenue.OperatingCost{Month: month, Category: "x", Minor: 1})
 		if err == nil {
 			t.Fatal("a person added an operating cost")
 		}
@@ -338,7 +340,7 @@ func TestDonationsAndTransparency(t *testing.T) {
 		}
 		env.clock.Advance(32 * 24 * time.Hour)
 		sweep(t, env.srv)
-		if m := must(bob.MonthlyDonation(ctx)).get(t); m.Status != parley.SubCancelled {
+		if m := must(bob.MonthlyDonation(ctx)).get(t); m.Status != channel.SubCancelled {
 			t.Fatalf("after cancelling: got %+v, want cancelled", m)
 		}
 		if _, n := ledgerSum(t, env.op); n["donation"] != 3 {
@@ -367,7 +369,7 @@ func TestNonprofit(t *testing.T) {
 		}
 
 		// The operator turns nonprofit mode on.
-		env.srv.Opts.Config.Revenue.Nonprofit = true
+		env.srv.Opts.Revenue.Nonprofit = true
 		srv := env.srv.Restart(t)
 		owner.Client = client.New(srv.URL, client.WithToken(owner.Session.Token))
 		bob.Client = client.New(srv.URL, client.WithToken(bob.Session.Token))
@@ -488,7 +490,7 @@ func openLink(t *testing.T, base, code string) (int, []byte) {
 // month is refused.
 func TestOwnerStatements(t *testing.T) {
 	revenueStores(t, func(t *testing.T, o *server.Options) {
-		o.Config.Channels.RevenueShareBP = 1250 // 12.5%: shares that round
+		o.Channels.RevenueShareBP = 1250 // 12.5%: shares that round
 	}, func(t *testing.T, env revenueEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -511,7 +513,7 @@ func TestOwnerStatements(t *testing.T) {
 		if st.Closed || len(st.Channels) != 2 || st.Gross.Minor != 1998 || st.OperatorShare.Minor != 62+62+125 || st.Net.Minor != 1998-249 {
 			t.Fatalf("statement: got %+v", st)
 		}
-		byID := map[int64]parley.ChannelStatement{}
+		byID := map[int64]revenue.ChannelStatement{}
 		for _, c := range st.Channels {
 			byID[c.ChannelID] = c
 		}

@@ -12,12 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/stripe"
 	"github.com/parleyhq/parley/internal/stripe/stripefake"
+	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // revenueEnv is a server for the people-side revenue models, with a
@@ -26,7 +28,7 @@ type revenueEnv struct {
 	srv   *servertest.Server
 	clock *servertest.Clock
 	op    *client.Operator
-	pay   *parley.SandboxPayments // nil when Stripe takes the payments
+	pay   *money.SandboxPayments // nil when Stripe takes the payments
 }
 
 // revenueStores runs fn once per store (SQLite with embedded NATS;
@@ -46,16 +48,16 @@ func revenueStores(t *testing.T, edit func(t *testing.T, o *server.Options), fn 
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
 			clock := &servertest.Clock{}
-			var pay *parley.SandboxPayments
+			var pay *money.SandboxPayments
 			opts := append(st.opts(t), servertest.WithClock(clock), servertest.WithOptions(func(o *server.Options) {
 				o.AdminToken = operatorToken
 				o.Config.CodeResend = time.Millisecond
 				if edit != nil {
 					edit(t, o)
 				}
-				if o.Stripe.Key == "" && o.Config.Channels.Payments == nil {
-					pay = parley.NewSandboxPayments()
-					o.Config.Channels.Payments = pay
+				if o.Stripe.Key == "" && o.Payments == nil {
+					pay = money.NewSandboxPayments()
+					o.Payments = pay
 				}
 			}))
 			srv := servertest.Start(t, opts...)
@@ -84,7 +86,7 @@ func TestStripeEndToEnd(t *testing.T) {
 		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "not-a-method")
 		wantCode(t, err, "unavailable") // the channel layer reports provider refusals as unavailable
 		sub := must(bob.Subscribe(ctx, ch.ID, tier.ID, "pm_card_visa")).get(t)
-		if sub.Status != parley.SubActive {
+		if sub.Status != channel.SubActive {
 			t.Fatalf("got %+v, want active", sub)
 		}
 		if n, sum := fake.Succeeded(); n-n0 != 1 || sum-sum0 != 499 {
@@ -95,17 +97,17 @@ func TestStripeEndToEnd(t *testing.T) {
 
 // licenseFiles writes a vendor key pair and a licence signed with it,
 // and returns the licence and public key paths.
-func licenseFiles(t *testing.T, l parley.License) (file, pub string) {
+func licenseFiles(t *testing.T, l revenue.License) (file, pub string) {
 	t.Helper()
-	privPEM, pubPEM, err := parley.NewLicenseKey()
+	privPEM, pubPEM, err := revenue.NewLicenseKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, err := parley.ParseLicenseSigningKey(privPEM)
+	key, err := revenue.ParseLicenseSigningKey(privPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := parley.SignLicense(key, l)
+	data, err := revenue.SignLicense(key, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func licenseFiles(t *testing.T, l parley.License) (file, pub string) {
 // the seats, and past expiry nobody new gets in.
 func TestLicenseSeats(t *testing.T) {
 	revenueStores(t, func(t *testing.T, o *server.Options) {
-		file, pub := licenseFiles(t, parley.License{ID: "lic_e2e", Customer: "Acme", Seats: 2,
+		file, pub := licenseFiles(t, revenue.License{ID: "lic_e2e", Customer: "Acme", Seats: 2,
 			ExpiresAt: time.Now().Add(30 * 24 * time.Hour), Features: []string{"sso"}})
 		o.License = server.LicenseOptions{File: file, PublicKeyFile: pub}
 	}, func(t *testing.T, env revenueEnv) {
@@ -177,7 +179,7 @@ func TestLicenseSeats(t *testing.T) {
 // clear message.
 func TestLicenseRefusedAtStart(t *testing.T) {
 	t.Parallel()
-	file, pub := licenseFiles(t, parley.License{Customer: "Acme", Seats: 5, ExpiresAt: time.Now().Add(time.Hour)})
+	file, pub := licenseFiles(t, revenue.License{Customer: "Acme", Seats: 5, ExpiresAt: time.Now().Add(time.Hour)})
 	data, _ := os.ReadFile(file)
 	var f map[string]string
 	_ = json.Unmarshal(data, &f)

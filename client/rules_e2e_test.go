@@ -17,7 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 )
@@ -26,7 +26,7 @@ const day = 24 * time.Hour
 
 // startClocked starts a server whose service reads the returned clock.
 // cfg.CodeResend defaults to 1 ms so that a test can link several devices.
-func startClocked(t testing.TB, cfg parley.Config) (*servertest.Server, *servertest.Clock) {
+func startClocked(t testing.TB, cfg chatpkg.Config) (*servertest.Server, *servertest.Clock) {
 	t.Helper()
 	if cfg.CodeResend == 0 {
 		cfg.CodeResend = time.Millisecond
@@ -48,9 +48,9 @@ func wantStatus(t testing.TB, err error, code string, status int) *client.Error 
 }
 
 // receipts returns the receipts queued for p with the given status.
-func receipts(t testing.TB, p person, status string) []parley.ReceiptBody {
+func receipts(t testing.TB, p person, status string) []chatpkg.ReceiptBody {
 	t.Helper()
-	var out []parley.ReceiptBody
+	var out []chatpkg.ReceiptBody
 	for _, e := range pending(t, p) {
 		if r, err := client.DecodeReceipt(e); err == nil && r.Status == status {
 			out = append(out, r)
@@ -60,13 +60,13 @@ func receipts(t testing.TB, p person, status string) []parley.ReceiptBody {
 }
 
 // send sends text as message id and fails the test on an error.
-func send(t testing.TB, p person, chatID int64, id, text string) parley.SendResult {
+func send(t testing.TB, p person, chatID int64, id, text string) chatpkg.SendResult {
 	t.Helper()
-	return must(p.SendBody(ctxT(t), chatID, id, parley.KindMessage, "", client.Body{Text: text})).get(t)
+	return must(p.SendBody(ctxT(t), chatID, id, chatpkg.KindMessage, "", client.Body{Text: text})).get(t)
 }
 
 func TestRetentionExpiry(t *testing.T) {
-	srv, clock := startClocked(t, parley.Config{})
+	srv, clock := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -90,7 +90,7 @@ func TestRetentionExpiry(t *testing.T) {
 	if got := texts(t, pending(t, bob)); len(got) != 0 {
 		t.Fatalf("after the sweep bob has %q, want nothing", got)
 	}
-	want := []parley.ReceiptBody{{Status: "expired", DeviceID: bob.DeviceID, MessageIDs: []string{"never-fetched"}}}
+	want := []chatpkg.ReceiptBody{{Status: "expired", DeviceID: bob.DeviceID, MessageIDs: []string{"never-fetched"}}}
 	if diff := cmp.Diff(want, receipts(t, alice, "expired")); diff != "" {
 		t.Fatalf("alice's expired receipts (-want +got):\n%s", diff)
 	}
@@ -102,7 +102,7 @@ func TestRetentionExpiry(t *testing.T) {
 }
 
 func TestAckedEnvelopeIsDeleted(t *testing.T) {
-	srv, clock := startClocked(t, parley.Config{})
+	srv, clock := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -131,7 +131,7 @@ func TestAckedEnvelopeIsDeleted(t *testing.T) {
 
 func TestDisappearingMessages(t *testing.T) {
 	t.Run("invalid timers", func(t *testing.T) {
-		srv, _ := startClocked(t, parley.Config{})
+		srv, _ := startClocked(t, chatpkg.Config{})
 		ctx := ctxT(t)
 		alice := login(t, srv, alicePhone, "phone")
 		bob := login(t, srv, bobPhone, "phone")
@@ -140,7 +140,7 @@ func TestDisappearingMessages(t *testing.T) {
 			_, err := alice.SetDisappearing(ctx, chat.ID, d)
 			wantStatus(t, err, "invalid_argument", 400)
 		}
-		for _, d := range parley.DisappearingTimers {
+		for _, d := range chatpkg.DisappearingTimers {
 			v := must(alice.SetDisappearing(ctx, chat.ID, d)).get(t)
 			if got, want := v.DisappearAfterSeconds, int64(d/time.Second); got != want {
 				t.Errorf("timer %v: got %d seconds, want %d", d, got, want)
@@ -149,7 +149,7 @@ func TestDisappearingMessages(t *testing.T) {
 	})
 
 	t.Run("queued envelopes vanish at the timer, silently", func(t *testing.T) {
-		srv, clock := startClocked(t, parley.Config{})
+		srv, clock := startClocked(t, chatpkg.Config{})
 		ctx := ctxT(t)
 		alice := login(t, srv, alicePhone, "phone")
 		bob := login(t, srv, bobPhone, "phone")
@@ -175,7 +175,7 @@ func TestDisappearingMessages(t *testing.T) {
 	})
 
 	t.Run("a shorter timer applies to what is queued", func(t *testing.T) {
-		srv, clock := startClocked(t, parley.Config{})
+		srv, clock := startClocked(t, chatpkg.Config{})
 		ctx := ctxT(t)
 		alice := login(t, srv, alicePhone, "phone")
 		bob := login(t, srv, bobPhone, "phone")
@@ -199,7 +199,7 @@ func TestDisappearingMessages(t *testing.T) {
 	})
 
 	t.Run("turning a timer on applies to what is queued", func(t *testing.T) {
-		srv, clock := startClocked(t, parley.Config{})
+		srv, clock := startClocked(t, chatpkg.Config{})
 		ctx := ctxT(t)
 		alice := login(t, srv, alicePhone, "phone")
 		bob := login(t, srv, bobPhone, "phone")
@@ -218,7 +218,7 @@ func TestDisappearingMessages(t *testing.T) {
 	})
 
 	t.Run("group timers are for admins", func(t *testing.T) {
-		srv, _ := startClocked(t, parley.Config{})
+		srv, _ := startClocked(t, chatpkg.Config{})
 		ctx := ctxT(t)
 		alice := login(t, srv, alicePhone, "phone")
 		bob := login(t, srv, bobPhone, "phone")
@@ -230,7 +230,7 @@ func TestDisappearingMessages(t *testing.T) {
 }
 
 func TestEditAndDeleteWindows(t *testing.T) {
-	srv, clock := startClocked(t, parley.Config{})
+	srv, clock := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -239,11 +239,11 @@ func TestEditAndDeleteWindows(t *testing.T) {
 	send(t, alice, chat.ID, "m2", "oops")
 
 	edit := func(ref string) error {
-		_, err := alice.SendBody(ctx, chat.ID, client.NewMessageID(), parley.KindEdit, ref, client.Body{Text: "hello"})
+		_, err := alice.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindEdit, ref, client.Body{Text: "hello"})
 		return err
 	}
 	del := func(p person, ref string) error {
-		_, err := p.SendBody(ctx, chat.ID, client.NewMessageID(), parley.KindDelete, ref, client.Body{})
+		_, err := p.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindDelete, ref, client.Body{})
 		return err
 	}
 
@@ -277,19 +277,19 @@ func TestEditAndDeleteWindows(t *testing.T) {
 		g := must(alice.CreateGroup(ctx, "Moderated", bob.AccountID, carol.AccountID)).get(t)
 		send(t, bob, g.ID, "spam", "buy now")
 		send(t, alice, g.ID, "rules", "be nice")
-		_, err := carol.SendBody(ctx, g.ID, client.NewMessageID(), parley.KindDelete, "spam", client.Body{})
+		_, err := carol.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "spam", client.Body{})
 		wantStatus(t, err, "forbidden", 403)
-		_, err = bob.SendBody(ctx, g.ID, client.NewMessageID(), parley.KindDelete, "rules", client.Body{})
+		_, err = bob.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "rules", client.Body{})
 		wantStatus(t, err, "forbidden", 403)
-		must(alice.SendBody(ctx, g.ID, client.NewMessageID(), parley.KindDelete, "spam", client.Body{})).get(t)
+		must(alice.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "spam", client.Body{})).get(t)
 		clock.Advance(49 * time.Hour)
-		_, err = alice.SendBody(ctx, g.ID, client.NewMessageID(), parley.KindDelete, "rules", client.Body{})
+		_, err = alice.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "rules", client.Body{})
 		wantStatus(t, err, "window_closed", 409)
 	})
 }
 
 func TestOneTimeCodes(t *testing.T) {
-	srv, clock := startClocked(t, parley.Config{CodeResend: 30 * time.Second})
+	srv, clock := startClocked(t, chatpkg.Config{CodeResend: 30 * time.Second})
 	ctx := ctxT(t)
 	c := client.New(srv.URL)
 
@@ -387,7 +387,7 @@ func TestOneTimeCodes(t *testing.T) {
 }
 
 func TestDeviceLimit(t *testing.T) {
-	srv, _ := startClocked(t, parley.Config{MaxDevices: 2})
+	srv, _ := startClocked(t, chatpkg.Config{MaxDevices: 2})
 	ctx := ctxT(t)
 	phone := login(t, srv, alicePhone, "phone")
 	login(t, srv, alicePhone, "laptop")
@@ -412,7 +412,7 @@ func TestDeviceLimit(t *testing.T) {
 }
 
 func TestGroupLimit(t *testing.T) {
-	srv, _ := startClocked(t, parley.Config{MaxGroupMembers: 3})
+	srv, _ := startClocked(t, chatpkg.Config{MaxGroupMembers: 3})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -447,7 +447,7 @@ func TestGroupLimit(t *testing.T) {
 
 func TestMediaRules(t *testing.T) {
 	const limit = 1024
-	srv, _ := startClocked(t, parley.Config{MaxMedia: limit})
+	srv, _ := startClocked(t, chatpkg.Config{MaxMedia: limit})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -528,7 +528,7 @@ func TestMediaRules(t *testing.T) {
 }
 
 func TestPrivacy(t *testing.T) {
-	srv, _ := startClocked(t, parley.Config{})
+	srv, _ := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")     // shares a 1:1 chat with alice: a contact
@@ -557,16 +557,16 @@ func TestPrivacy(t *testing.T) {
 		t.Helper()
 		must(p.UpdatePrivacy(ctx, u)).get(t)
 	}
-	vis := func(v parley.Visibility) *parley.Visibility { return &v }
+	vis := func(v chatpkg.Visibility) *chatpkg.Visibility { return &v }
 
 	tests := []struct {
 		name       string
-		vis        parley.Visibility
+		vis        chatpkg.Visibility
 		bob, carol view
 	}{
-		{"everyone", parley.VisibleEveryone, view{true, true}, view{true, true}},
-		{"contacts", parley.VisibleContacts, view{true, true}, view{false, false}},
-		{"nobody", parley.VisibleNobody, view{false, false}, view{false, false}},
+		{"everyone", chatpkg.VisibleEveryone, view{true, true}, view{true, true}},
+		{"contacts", chatpkg.VisibleContacts, view{true, true}, view{false, false}},
+		{"nobody", chatpkg.VisibleNobody, view{false, false}, view{false, false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -585,7 +585,7 @@ func TestPrivacy(t *testing.T) {
 	}
 
 	t.Run("online status follows last seen", func(t *testing.T) {
-		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(parley.VisibleContacts)})
+		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleContacts)})
 		aconn, _ := connect(t, alice, 0)
 		defer aconn.Close()
 		bconn, _ := connect(t, bob, 0)
@@ -595,25 +595,25 @@ func TestPrivacy(t *testing.T) {
 		if err := bconn.WatchPresence(ctx, alice.AccountID); err != nil {
 			t.Fatal(err)
 		}
-		if ev := next(t, bconn, isType(parley.EventPresence)); ev.AccountID != alice.AccountID || ev.State != "online" {
+		if ev := next(t, bconn, isType(chatpkg.EventPresence)); ev.AccountID != alice.AccountID || ev.State != "online" {
 			t.Fatalf("bob (a contact) got presence %+v, want alice online", ev)
 		}
 		// Carol may see bob's, not alice's; alice's would come first.
 		if err := cconn.WatchPresence(ctx, alice.AccountID, bob.AccountID); err != nil {
 			t.Fatal(err)
 		}
-		if ev := next(t, cconn, isType(parley.EventPresence)); ev.AccountID != bob.AccountID {
+		if ev := next(t, cconn, isType(chatpkg.EventPresence)); ev.AccountID != bob.AccountID {
 			t.Fatalf("carol (not a contact) got presence %+v, want only bob's", ev)
 		}
 	})
 
 	t.Run("last seen is reciprocal", func(t *testing.T) {
-		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(parley.VisibleEveryone), Avatar: vis(parley.VisibleEveryone)})
-		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(parley.VisibleNobody)})
+		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleEveryone), Avatar: vis(chatpkg.VisibleEveryone)})
+		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleNobody)})
 		if got, want := sees(t, carol), (view{LastSeen: false, Avatar: true}); got != want {
 			t.Errorf("carol, hiding her own last seen, sees %+v, want %+v", got, want)
 		}
-		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(parley.VisibleEveryone)})
+		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleEveryone)})
 	})
 
 	t.Run("blocked", func(t *testing.T) {
@@ -642,7 +642,7 @@ func TestReadReceiptPrivacy(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv, _ := startClocked(t, parley.Config{})
+			srv, _ := startClocked(t, chatpkg.Config{})
 			ctx := ctxT(t)
 			alice := login(t, srv, alicePhone, "phone")
 			bob := login(t, srv, bobPhone, "phone")
@@ -671,7 +671,7 @@ func TestReadReceiptPrivacy(t *testing.T) {
 				t.Errorf("alice got read receipts %+v, want any: %v", got, tt.wantRead)
 			}
 			// Bob's other device always learns what he read.
-			want := []parley.ReceiptBody{{Status: "read", AccountID: bob.AccountID, MessageIDs: []string{"m1"}}}
+			want := []chatpkg.ReceiptBody{{Status: "read", AccountID: bob.AccountID, MessageIDs: []string{"m1"}}}
 			if diff := cmp.Diff(want, receipts(t, laptop, "read")); diff != "" {
 				t.Errorf("bob's laptop read receipts (-want +got):\n%s", diff)
 			}
@@ -680,7 +680,7 @@ func TestReadReceiptPrivacy(t *testing.T) {
 }
 
 func TestBlocking(t *testing.T) {
-	srv, _ := startClocked(t, parley.Config{})
+	srv, _ := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -712,13 +712,13 @@ func TestBlocking(t *testing.T) {
 	if err := alice.Typing(ctx, g.ID, client.TypingComposing); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, cconn, isType(parley.EventTyping)); ev.AccountID != alice.AccountID {
+	if ev := next(t, cconn, isType(chatpkg.EventTyping)); ev.AccountID != alice.AccountID {
 		t.Fatalf("carol got typing from %d, want alice", ev.AccountID)
 	}
 	if err := carol.Typing(ctx, g.ID, client.TypingComposing); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, bconn, isType(parley.EventTyping)); ev.AccountID != carol.AccountID {
+	if ev := next(t, bconn, isType(chatpkg.EventTyping)); ev.AccountID != carol.AccountID {
 		t.Fatalf("bob got typing %+v, want only carol's", ev)
 	}
 
@@ -733,7 +733,7 @@ func TestBlocking(t *testing.T) {
 	if err := carol.Typing(ctx, g.ID, client.TypingPaused); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, aconn, isType(parley.EventTyping)); ev.AccountID != carol.AccountID {
+	if ev := next(t, aconn, isType(chatpkg.EventTyping)); ev.AccountID != carol.AccountID {
 		t.Fatalf("alice got typing %+v, want only carol's, not bob's, who blocked her", ev)
 	}
 
@@ -742,7 +742,7 @@ func TestBlocking(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(alice.SendText(ctx, chat.ID, "friends again")).get(t)
-	if ev := next(t, bconn, isEntry(parley.EntryMessage, parley.KindMessage)); ev.Entry.SenderAccount != alice.AccountID {
+	if ev := next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.SenderAccount != alice.AccountID {
 		t.Fatalf("bob got %+v, want alice's message", ev.Entry)
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
@@ -34,7 +34,7 @@ var backends = []struct {
 
 // messageIDs returns the message ids of the message entries among es
 // (not system events), in order.
-func messageIDs(es []parley.Entry) []string {
+func messageIDs(es []chatpkg.Entry) []string {
 	var ids []string
 	for _, e := range messages(es) {
 		ids = append(ids, e.MessageID)
@@ -42,7 +42,7 @@ func messageIDs(es []parley.Entry) []string {
 	return ids
 }
 
-func entryIDs(es []parley.Entry) []int64 {
+func entryIDs(es []chatpkg.Entry) []int64 {
 	ids := make([]int64, len(es))
 	for i, e := range es {
 		ids[i] = e.ID
@@ -53,7 +53,7 @@ func entryIDs(es []parley.Entry) []int64 {
 func TestConversation(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			opts := append(b.opts(t), servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}))
+			opts := append(b.opts(t), servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond}))
 			conversation(t, servertest.Start(t, opts...))
 		})
 	}
@@ -73,15 +73,15 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	// 1:1, both online: sent, delivered, read, and a reply.
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 	send(t, alice, chat.ID, "hi", "hi bob")
-	ev := next(t, bconn, isEntry(parley.EntryMessage, parley.KindMessage))
-	if got := texts(t, []parley.Entry{*ev.Entry}); ev.Entry.MessageID != "hi" || !slices.Equal(got, []string{"hi bob"}) {
+	ev := next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
+	if got := texts(t, []chatpkg.Entry{*ev.Entry}); ev.Entry.MessageID != "hi" || !slices.Equal(got, []string{"hi bob"}) {
 		t.Fatalf("bob got %s %q, want hi: hi bob", ev.Entry.MessageID, got)
 	}
 	if err := bob.Ack(ctx, ev.Entry.ID); err != nil {
 		t.Fatal(err)
 	}
 	ev = next(t, aconn, isReceipt("delivered"))
-	want := parley.ReceiptBody{Status: "delivered", AccountID: bob.AccountID, MessageIDs: []string{"hi"}}
+	want := chatpkg.ReceiptBody{Status: "delivered", AccountID: bob.AccountID, MessageIDs: []string{"hi"}}
 	if diff := cmp.Diff(want, must(client.DecodeReceipt(*ev.Entry)).get(t)); diff != "" {
 		t.Fatalf("delivered receipt (-want +got):\n%s", diff)
 	}
@@ -94,14 +94,14 @@ func conversation(t *testing.T, srv *servertest.Server) {
 		t.Fatalf("read receipt (-want +got):\n%s", diff)
 	}
 	send(t, bob, chat.ID, "hey", "hey alice")
-	if ev := next(t, aconn, isEntry(parley.EntryMessage, parley.KindMessage)); ev.Entry.MessageID != "hey" {
+	if ev := next(t, aconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.MessageID != "hey" {
 		t.Fatalf("alice got %q, want bob's reply", ev.Entry.MessageID)
 	}
 
 	// A group; carol has never connected.
 	g := must(alice.CreateGroup(ctx, "Trip", bob.AccountID, carol.AccountID)).get(t)
 	send(t, alice, g.ID, "g1", "group hello")
-	ev = next(t, bconn, isEntry(parley.EntryMessage, parley.KindMessage))
+	ev = next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
 	if ev.Entry.MessageID != "g1" || ev.Entry.ChatID != g.ID {
 		t.Fatalf("bob got %s in chat %d, want g1 in the group %d", ev.Entry.MessageID, ev.Entry.ChatID, g.ID)
 	}
@@ -138,7 +138,7 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if got, want := messageIDs(lbacklog), []string{"both"}; !slices.Equal(got, want) {
 		t.Fatalf("the laptop replayed %q, want %q (what was sent after it was linked)", got, want)
 	}
-	if i := slices.IndexFunc(lbacklog, func(e parley.Entry) bool { return e.Type == parley.EntryHistory }); i < 0 || string(lbacklog[i].Body) != "bob's history" {
+	if i := slices.IndexFunc(lbacklog, func(e chatpkg.Entry) bool { return e.Type == chatpkg.EntryHistory }); i < 0 || string(lbacklog[i].Body) != "bob's history" {
 		t.Fatal("the laptop got no history bundle")
 	}
 
@@ -146,7 +146,7 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if err := bconn.Ack(ctx, entryIDs(backlog)...); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, aconn, func(ev parley.Event) bool {
+	ev = next(t, aconn, func(ev chatpkg.Event) bool {
 		r, err := client.DecodeReceipt(*ev.Entry)
 		return isReceipt("delivered")(ev) && err == nil && !slices.Equal(r.MessageIDs, []string{"g1"})
 	})
@@ -177,20 +177,20 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if err := carol.RemoveMember(ctx, g.ID, carol.AccountID); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, cconn, isEntry(parley.EntryMessage, parley.KindSystem))
+	ev = next(t, cconn, isEntry(chatpkg.EntryMessage, chatpkg.KindSystem))
 	if e := must(client.DecodeChatEvent(*ev.Entry)).get(t); e.Event != "member_left" {
 		t.Fatalf("carol got %q, want member_left", e.Event)
 	}
 	send(t, alice, g.ID, "g3", "carol has left")
 	for _, conn := range []*client.Conn{bconn, lconn} {
-		if ev := next(t, conn, isEntry(parley.EntryMessage, parley.KindMessage)); ev.Entry.MessageID != "g3" {
+		if ev := next(t, conn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.MessageID != "g3" {
 			t.Fatalf("bob got %s, want g3 on each device", ev.Entry.MessageID)
 		}
 	}
 	// A direct message to carol after g3 arrives; g3 never does.
 	cchat := must(alice.OpenDirect(ctx, carol.AccountID)).get(t)
 	send(t, alice, cchat.ID, "dm", "still friends")
-	if ev := next(t, cconn, isEntry(parley.EntryMessage, parley.KindMessage)); ev.Entry.MessageID != "dm" {
+	if ev := next(t, cconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.MessageID != "dm" {
 		t.Fatalf("carol got %s after leaving, want only the direct message", ev.Entry.MessageID)
 	}
 	if _, err := carol.SendText(ctx, g.ID, "let me back"); client.ErrorCode(err) != "forbidden" {
@@ -215,7 +215,7 @@ func TestRestartMidConversation(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			addr := freeAddr(t)
 			opts := append(b.opts(t),
-				servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}),
+				servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond}),
 				servertest.WithOptions(func(o *server.Options) { o.Addr = addr }))
 			restartMidConversation(t, servertest.Start(t, opts...))
 		})
@@ -232,12 +232,12 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 	bob := login(t, srv, bobPhone, "phone")
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 
-	got := make(chan parley.Entry, 64)
+	got := make(chan chatpkg.Entry, 64)
 	streamDone := make(chan error, 1)
 	sctx, stop := context.WithCancel(ctx)
 	go func() {
-		streamDone <- bob.Stream(sctx, 0, func(ev parley.Event) error {
-			if ev.Type == parley.EventEntry && ev.Entry.Type == parley.EntryMessage && ev.Entry.Kind == parley.KindMessage {
+		streamDone <- bob.Stream(sctx, 0, func(ev chatpkg.Event) error {
+			if ev.Type == chatpkg.EventEntry && ev.Entry.Type == chatpkg.EntryMessage && ev.Entry.Kind == chatpkg.KindMessage {
 				got <- *ev.Entry
 			}
 			return nil
@@ -261,7 +261,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 		defer close(acked)
 		for _, id := range want {
 			for {
-				_, err := alice.SendBody(ctx, chat.ID, id, parley.KindMessage, "", client.Body{Text: id})
+				_, err := alice.SendBody(ctx, chat.ID, id, chatpkg.KindMessage, "", client.Body{Text: id})
 				if err == nil {
 					break
 				}
@@ -275,7 +275,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 		}
 		sendDone <- nil
 	}()
-	var recv []parley.Entry
+	var recv []chatpkg.Entry
 	receive := func() {
 		t.Helper()
 		select {
@@ -337,7 +337,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 // events.
 func TestSharedNATS(t *testing.T) {
 	url := servertest.NATSURL(t)
-	start := func() (alice, bob person, chat parley.ChatView) {
+	start := func() (alice, bob person, chat chatpkg.ChatView) {
 		srv := servertest.Start(t, servertest.WithExternalNATS(url))
 		alice = login(t, srv, alicePhone, "phone")
 		bob = login(t, srv, bobPhone, "phone")
@@ -354,13 +354,13 @@ func TestSharedNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(t, aliceA, chatA.ID, "a1", "for bob on A")
-	if ev := next(t, conn, isType(parley.EventEntry)); ev.Entry.MessageID != "a1" {
+	if ev := next(t, conn, isType(chatpkg.EventEntry)); ev.Entry.MessageID != "a1" {
 		t.Fatalf("bob on A got %s, want only A's message a1", ev.Entry.MessageID)
 	}
 	if err := aliceA.Typing(ctxT(t), chatA.ID, client.TypingPaused); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, conn, isType(parley.EventTyping)); ev.State != "paused" {
+	if ev := next(t, conn, isType(chatpkg.EventTyping)); ev.State != "paused" {
 		t.Fatalf("bob on A got typing %q, want only A's paused", ev.State)
 	}
 }

@@ -14,11 +14,11 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // EventPong is the answer to Conn.Ping.
-const EventPong parley.EventType = "pong"
+const EventPong chat.EventType = "pong"
 
 // closeRevoked is the close code of a socket whose device was unlinked.
 const closeRevoked websocket.StatusCode = 4001
@@ -68,18 +68,18 @@ func (c *Client) Connect(ctx context.Context, after int64) (*Conn, error) {
 // event, not as an error. If ctx ends while Next waits, the connection is
 // closed (a property of the WebSocket library), so use a ctx that lives as
 // long as the connection.
-func (c *Conn) Next(ctx context.Context) (parley.Event, error) {
+func (c *Conn) Next(ctx context.Context) (chat.Event, error) {
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
-			return parley.Event{}, fmt.Errorf("read event: %w", err)
+			return chat.Event{}, fmt.Errorf("read event: %w", err)
 		}
 		if typ != websocket.MessageText {
 			continue
 		}
-		var ev parley.Event
+		var ev chat.Event
 		if err := json.Unmarshal(data, &ev); err != nil {
-			return parley.Event{}, fmt.Errorf("decode event: %w", err)
+			return chat.Event{}, fmt.Errorf("decode event: %w", err)
 		}
 		return ev, nil
 	}
@@ -203,7 +203,7 @@ func StreamBackoff(min, max time.Duration) StreamOption {
 // sees first), ErrReplaced when another connection for the device took
 // over, and an *Error when the server refuses the connection for good
 // (unauthenticated, say).
-func (c *Client) Stream(ctx context.Context, after int64, fn func(parley.Event) error, opts ...StreamOption) error {
+func (c *Client) Stream(ctx context.Context, after int64, fn func(chat.Event) error, opts ...StreamOption) error {
 	o := streamOptions{minBackoff: 250 * time.Millisecond, maxBackoff: 15 * time.Second}
 	for _, f := range opts {
 		f(&o)
@@ -268,7 +268,7 @@ func (e *streamError) Error() string {
 
 // streamOnce runs one connection. ready reports whether it got as far as
 // the ready event (so the backoff can start over).
-func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptions, fn func(parley.Event) error) (ready bool, err error) {
+func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptions, fn func(chat.Event) error) (ready bool, err error) {
 	conn, err := c.Connect(ctx, st.after)
 	if err != nil {
 		return false, err
@@ -300,7 +300,7 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 		if err != nil {
 			return ready, err
 		}
-		if ev.Type == parley.EventEntry && ev.Entry != nil {
+		if ev.Type == chat.EventEntry && ev.Entry != nil {
 			id := ev.Entry.ID
 			if st.seen[id] {
 				// Already handled; make sure it is acked.
@@ -310,7 +310,7 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 				continue
 			}
 		}
-		if ev.Type == parley.EventReady {
+		if ev.Type == chat.EventReady {
 			ready = true
 		}
 		stop := false
@@ -321,7 +321,7 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 			return ready, &streamError{err}
 		}
 		switch ev.Type {
-		case parley.EventEntry:
+		case chat.EventEntry:
 			if ev.Entry == nil {
 				continue
 			}
@@ -330,9 +330,9 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 				st.unacked = append(st.unacked, ev.Entry.ID)
 				return ready, err
 			}
-		case parley.EventRevoked:
+		case chat.EventRevoked:
 			return ready, &streamError{ErrRevoked}
-		case parley.EventReconnect:
+		case chat.EventReconnect:
 			if !stop {
 				_ = conn.Close()
 				return ready, nil

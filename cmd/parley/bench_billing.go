@@ -11,9 +11,9 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
 	loadgen "github.com/parleyhq/parley/internal/bench"
-	"github.com/parleyhq/parley/internal/billing"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -245,7 +245,7 @@ func runBillingBench(ctx context.Context, o billingBenchOptions, dir string, log
 			t0 = time.Now()
 			r = billing.NewRater(cat, cardOf)
 			mStart, mEnd := last.Start(), last.End()
-			batch := &parley.BusinessBatch{}
+			batch := &business.Batch{}
 			for page := range ledgerPages(ctx, st, &readErr) {
 				for i := range page {
 					e := &page[i]
@@ -281,7 +281,7 @@ func runBillingBench(ctx context.Context, o billingBenchOptions, dir string, log
 			if err != nil {
 				return err
 			}
-			invs, total := parley.BuildInvoices(last, totals, time.Now())
+			invs, total := business.BuildInvoices(last, totals, time.Now())
 			if err := st.CloseInvoicePeriod(ctx, last, invs, time.Now()); err != nil {
 				return err
 			}

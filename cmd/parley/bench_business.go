@@ -20,7 +20,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	adminapi "github.com/parleyhq/parley/internal/admin"
 	"github.com/parleyhq/parley/internal/server"
@@ -64,7 +65,7 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 	const adminTok = "bench-admin"
 	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN, AdminToken: adminTok, Codes: codes,
 		Logger:       slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-		Business:     parley.BusinessConfig{Throughput: 1_000_000, InboxPoll: 200 * time.Millisecond},
+		Business:     business.Config{Throughput: 1_000_000, InboxPoll: 200 * time.Millisecond},
 		Webhooks:     webhook.Options{PerBusiness: 16, Poll: 50 * time.Millisecond},
 		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 	if err != nil {
@@ -169,7 +170,7 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 			if err == nil {
 				_, err = c.Verify(ctx, phone, codes.get(phone), "bench", nil)
 			}
-			var chat parley.ChatView
+			var chat chat.ChatView
 			if err == nil {
 				chat, err = c.OpenDirect(ctx, bizs[i%len(bizs)].numAccount)
 			}
@@ -213,8 +214,8 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 				if err != nil {
 					return
 				}
-				if ev.Type == parley.EventEntry && ev.Entry != nil {
-					if ev.Entry.Type == parley.EntryMessage {
+				if ev.Type == chat.EventEntry && ev.Entry != nil {
+					if ev.Entry.Type == chat.EntryMessage {
 						delivered.Add(1)
 					}
 					mu.Lock()

@@ -19,7 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -123,7 +124,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		}()
 	}
 	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: dsn, Logger: slog.New(slog.DiscardHandler),
-		Codes: discardCodes{}, FanoutWorkers: *workers, Config: benchChannelsConfig()}
+		Codes: discardCodes{}, FanoutWorkers: *workers, Channels: benchChannelsConfig()}
 	// The server: in this process, or K nodes. srvURL takes the owner's
 	// requests; urlOf(i) is follower i's node (nil: srvURL); sessions
 	// counts the sessions indexed under a channel on every node.
@@ -177,15 +178,15 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 	// The owner and the channel.
 	ownerToken := "pt_" + rand.Text()
-	owner := parley.Account{Phone: "+19980000000", CreatedAt: time.Now()}
+	owner := chat.Account{Phone: "+19980000000", CreatedAt: time.Now()}
 	if err := st.CreateAccount(ctx, &owner); err != nil {
 		return err
 	}
-	if err := st.CreateDevice(ctx, &parley.Device{AccountID: owner.ID, Name: "bench", CreatedAt: time.Now()}, parley.TokenHash(ownerToken), 5); err != nil {
+	if err := st.CreateDevice(ctx, &chat.Device{AccountID: owner.ID, Name: "bench", CreatedAt: time.Now()}, chat.TokenHash(ownerToken), 5); err != nil {
 		return err
 	}
 	oc := client.New(srvURL, client.WithToken(ownerToken))
-	ch, err := oc.CreateChannel(ctx, parley.ChannelInput{Handle: "bench", Name: "Bench"})
+	ch, err := oc.CreateChannel(ctx, channel.ChannelInput{Handle: "bench", Name: "Bench"})
 	if err != nil {
 		return err
 	}
@@ -193,7 +194,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 		var ds []time.Duration
 		for i := range n {
 			start := time.Now()
-			if _, err := oc.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
+			if _, err := oc.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
 				return 0, err
 			}
 			ds = append(ds, time.Since(start))
@@ -227,7 +228,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 	hashes := make([][]byte, maxOnline)
 	for i := range tokens {
 		tokens[i] = "pt_" + rand.Text()
-		hashes[i] = parley.TokenHash(tokens[i])
+		hashes[i] = chat.TokenHash(tokens[i])
 	}
 	if err := seeder.SeedDevices(ctx, 0, maxOnline, hashes); err != nil {
 		return err
@@ -279,7 +280,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 						if err != nil {
 							return
 						}
-						if ev.Type == parley.EventChannelPost && got.Add(1) == want.Load() {
+						if ev.Type == channel.EventChannelPost && got.Add(1) == want.Load() {
 							done <- struct{}{}
 						}
 					}
@@ -348,7 +349,7 @@ func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer)
 				}
 			}
 			start := time.Now()
-			if _, err := oc.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "push"}); err != nil {
+			if _, err := oc.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "push"}); err != nil {
 				return err
 			}
 			if procs != nil {

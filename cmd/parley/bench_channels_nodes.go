@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/internal/nats"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -70,7 +70,7 @@ func benchChannelsNode(ctx context.Context, args []string, getenv func(string) s
 	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN,
 		NATS: nats.Options{URL: *natsURL, SubjectPrefix: *prefix}, Secret: secret,
 		Logger: slog.New(slog.DiscardHandler), Codes: discardCodes{}, FanoutWorkers: *workers,
-		Config: benchChannelsConfig()})
+		Channels: benchChannelsConfig()})
 	if err != nil {
 		return err
 	}
@@ -89,8 +89,8 @@ func benchChannelsNode(ctx context.Context, args []string, getenv func(string) s
 }
 
 // benchChannelsConfig is the configuration of the bench's server nodes.
-func benchChannelsConfig() parley.Config {
-	return parley.Config{Channels: parley.ChannelConfig{Retention: 365 * 24 * time.Hour}}
+func benchChannelsConfig() channel.Config {
+	return channel.Config{Retention: 365 * 24 * time.Hour}
 }
 
 // nodeProcs drives the server nodes from `parley bench channels`.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -508,12 +509,12 @@ func (cl *cli) lookup(args []string) error {
 	if err := cl.rememberPhones(found); err != nil {
 		return err
 	}
-	byPhone := map[string]parley.Contact{}
+	byPhone := map[string]chat.Contact{}
 	for _, c := range found {
 		byPhone[c.Phone] = c
 	}
 	for _, ph := range phones {
-		norm, _ := parley.NormalizePhone(ph)
+		norm, _ := chat.NormalizePhone(ph)
 		if c, ok := byPhone[norm]; ok {
 			fmt.Fprintf(cl.out, "%s  acct %d  %s\n", norm, c.ID, c.DisplayName)
 		} else {
@@ -524,7 +525,7 @@ func (cl *cli) lookup(args []string) error {
 }
 
 // rememberPhones saves the phones of looked-up accounts, to label them.
-func (cl *cli) rememberPhones(cs []parley.Contact) error {
+func (cl *cli) rememberPhones(cs []chat.Contact) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -703,8 +704,8 @@ func (cl *cli) unblock(args []string) error {
 }
 
 // chatName describes a chat: a group's subject, or the other person.
-func (cl *cli) chatName(c parley.ChatView) string {
-	if c.Kind == parley.ChatGroup {
+func (cl *cli) chatName(c chat.ChatView) string {
+	if c.Kind == chat.ChatGroup {
 		return fmt.Sprintf("%q (%d members)", c.Subject, len(c.Members))
 	}
 	for _, m := range c.Members {
@@ -751,7 +752,7 @@ func (cl *cli) chat(args []string) error {
 	if err := cl.connect(); err != nil {
 		return err
 	}
-	var c parley.ChatView
+	var c chat.ChatView
 	if sub == "open" {
 		peer, err := cl.account(rest[0])
 		if err != nil {
@@ -868,7 +869,7 @@ func (cl *cli) group(args []string) error {
 // sendCmd is the shape of send, reply, react, edit and delete: a chat, then
 // nargs fixed arguments (the target message), then text if withText.
 func (cl *cli) sendCmd(name, argsUsage string, args []string, nargs int, withText bool,
-	build func(fixed []string, text string) (kind parley.MessageKind, ref string, body client.Body)) error {
+	build func(fixed []string, text string) (kind chat.MessageKind, ref string, body client.Body)) error {
 	fs := cl.flagSet(name, argsUsage)
 	id := fs.String("id", "", "message id (default: random); resending an id is harmless")
 	max := 1 + nargs
@@ -911,32 +912,32 @@ func (cl *cli) sendCmd(name, argsUsage string, args []string, nargs int, withTex
 }
 
 func (cl *cli) send(args []string) error {
-	return cl.sendCmd("send", "CHAT TEXT...", args, 0, true, func(_ []string, text string) (parley.MessageKind, string, client.Body) {
-		return parley.KindMessage, "", client.Body{Text: text}
+	return cl.sendCmd("send", "CHAT TEXT...", args, 0, true, func(_ []string, text string) (chat.MessageKind, string, client.Body) {
+		return chat.KindMessage, "", client.Body{Text: text}
 	})
 }
 
 func (cl *cli) reply(args []string) error {
-	return cl.sendCmd("reply", "CHAT MESSAGE TEXT...", args, 1, true, func(f []string, text string) (parley.MessageKind, string, client.Body) {
-		return parley.KindMessage, "", client.Body{Text: text, ReplyTo: f[0]}
+	return cl.sendCmd("reply", "CHAT MESSAGE TEXT...", args, 1, true, func(f []string, text string) (chat.MessageKind, string, client.Body) {
+		return chat.KindMessage, "", client.Body{Text: text, ReplyTo: f[0]}
 	})
 }
 
 func (cl *cli) react(args []string) error {
-	return cl.sendCmd("react", "CHAT MESSAGE EMOJI", args, 2, false, func(f []string, _ string) (parley.MessageKind, string, client.Body) {
-		return parley.KindReaction, f[0], client.Body{Emoji: f[1]}
+	return cl.sendCmd("react", "CHAT MESSAGE EMOJI", args, 2, false, func(f []string, _ string) (chat.MessageKind, string, client.Body) {
+		return chat.KindReaction, f[0], client.Body{Emoji: f[1]}
 	})
 }
 
 func (cl *cli) edit(args []string) error {
-	return cl.sendCmd("edit", "CHAT MESSAGE TEXT...", args, 1, true, func(f []string, text string) (parley.MessageKind, string, client.Body) {
-		return parley.KindEdit, f[0], client.Body{Text: text}
+	return cl.sendCmd("edit", "CHAT MESSAGE TEXT...", args, 1, true, func(f []string, text string) (chat.MessageKind, string, client.Body) {
+		return chat.KindEdit, f[0], client.Body{Text: text}
 	})
 }
 
 func (cl *cli) deleteMsg(args []string) error {
-	return cl.sendCmd("delete", "CHAT MESSAGE", args, 1, false, func(f []string, _ string) (parley.MessageKind, string, client.Body) {
-		return parley.KindDelete, f[0], client.Body{}
+	return cl.sendCmd("delete", "CHAT MESSAGE", args, 1, false, func(f []string, _ string) (chat.MessageKind, string, client.Body) {
+		return chat.KindDelete, f[0], client.Body{}
 	})
 }
 
@@ -1008,7 +1009,7 @@ func (cl *cli) listen(args []string) error {
 	}
 	var peers []int64
 	for _, c := range cs {
-		if c.Kind != parley.ChatDirect {
+		if c.Kind != chat.ChatDirect {
 			continue
 		}
 		for _, m := range c.Members {
@@ -1019,12 +1020,12 @@ func (cl *cli) listen(args []string) error {
 	}
 	fmt.Fprintf(cl.errw, "listening as %s (acct %d); press ctrl-c to stop\n", cl.st.Phone, cl.st.AccountID)
 	n := 0
-	err = cl.c.Stream(cl.ctx, 0, func(ev parley.Event) error {
+	err = cl.c.Stream(cl.ctx, 0, func(ev chat.Event) error {
 		line := cl.describeEvent(ev)
 		if line != "" {
 			fmt.Fprintln(cl.out, line)
 		}
-		if ev.Type == parley.EventEntry {
+		if ev.Type == chat.EventEntry {
 			if n++; *count > 0 && n >= *count {
 				return client.ErrStop
 			}
@@ -1046,18 +1047,18 @@ func (cl *cli) listen(args []string) error {
 
 // describeEvent renders a WebSocket event for people, or "" to print
 // nothing.
-func (cl *cli) describeEvent(ev parley.Event) string {
+func (cl *cli) describeEvent(ev chat.Event) string {
 	switch ev.Type {
-	case parley.EventEntry:
+	case chat.EventEntry:
 		if ev.Entry != nil {
 			return cl.describe(*ev.Entry)
 		}
-	case parley.EventTyping:
+	case chat.EventTyping:
 		if ev.State == client.TypingComposing {
 			return fmt.Sprintf("[chat %d] %s is typing...", ev.ChatID, cl.label(ev.AccountID))
 		}
 		return fmt.Sprintf("[chat %d] %s stopped typing", ev.ChatID, cl.label(ev.AccountID))
-	case parley.EventPresence:
+	case chat.EventPresence:
 		if ev.State == "online" {
 			return fmt.Sprintf("%s is online", cl.label(ev.AccountID))
 		}
@@ -1065,26 +1066,26 @@ func (cl *cli) describeEvent(ev parley.Event) string {
 			return fmt.Sprintf("%s went offline (last seen %s)", cl.label(ev.AccountID), ev.LastSeen.Local().Format(time.TimeOnly))
 		}
 		return fmt.Sprintf("%s went offline", cl.label(ev.AccountID))
-	case parley.EventReady:
+	case chat.EventReady:
 		fmt.Fprintf(cl.errw, "-- %d waiting, now live --\n", ev.Pending)
-	case parley.EventReconnect:
+	case chat.EventReconnect:
 		fmt.Fprintln(cl.errw, "-- the server is restarting; reconnecting --")
-	case parley.EventError:
+	case chat.EventError:
 		if ev.Error != nil {
 			fmt.Fprintf(cl.errw, "server: %s: %s\n", ev.Error.Code, ev.Error.Message)
 		}
-	case parley.EventRevoked:
+	case chat.EventRevoked:
 		fmt.Fprintln(cl.errw, "-- this device was unlinked --")
 	}
 	return ""
 }
 
 // describe renders an inbox entry as one line for people.
-func (cl *cli) describe(e parley.Entry) string {
+func (cl *cli) describe(e chat.Entry) string {
 	at := fmt.Sprintf("[chat %d #%d]", e.ChatID, e.Seq)
 	who := cl.label(e.SenderAccount)
 	switch e.Type {
-	case parley.EntryReceipt:
+	case chat.EntryReceipt:
 		r, err := client.DecodeReceipt(e)
 		if err != nil {
 			return fmt.Sprintf("[chat %d] an unreadable receipt", e.ChatID)
@@ -1094,9 +1095,9 @@ func (cl *cli) describe(e parley.Entry) string {
 			return fmt.Sprintf("[chat %d] %s expired before device %d received it", e.ChatID, ids, r.DeviceID)
 		}
 		return fmt.Sprintf("[chat %d] %s: %s %s", e.ChatID, r.Status, cl.label(r.AccountID), ids)
-	case parley.EntryHistory:
+	case chat.EntryHistory:
 		return fmt.Sprintf("history from your device %d (%d bytes)", e.SenderDevice, len(e.Body))
-	case parley.EntryEvent:
+	case chat.EntryEvent:
 		ev, err := client.DecodeChatEvent(e)
 		if err != nil {
 			return "an unreadable account event"
@@ -1106,7 +1107,7 @@ func (cl *cli) describe(e parley.Entry) string {
 		}
 		return "account event: " + ev.Event
 	}
-	if e.Kind == parley.KindSystem {
+	if e.Kind == chat.KindSystem {
 		ev, err := client.DecodeChatEvent(e)
 		if err != nil {
 			return at + " an unreadable chat event"
@@ -1118,11 +1119,11 @@ func (cl *cli) describe(e parley.Entry) string {
 		return fmt.Sprintf("%s %s: <%d bytes this client cannot read>  (id %s)", at, who, len(e.Body), e.MessageID)
 	}
 	switch e.Kind {
-	case parley.KindEdit:
+	case chat.KindEdit:
 		return fmt.Sprintf("%s %s edited %s: %s", at, who, e.Ref, b.Text)
-	case parley.KindDelete:
+	case chat.KindDelete:
 		return fmt.Sprintf("%s %s deleted %s", at, who, e.Ref)
-	case parley.KindReaction:
+	case chat.KindReaction:
 		if b.Emoji == "" {
 			return fmt.Sprintf("%s %s removed their reaction to %s", at, who, e.Ref)
 		}
@@ -1141,7 +1142,7 @@ func (cl *cli) describe(e parley.Entry) string {
 	return fmt.Sprintf("%s %s: %s  (id %s)", at, who, text, e.MessageID)
 }
 
-func (cl *cli) describeChatEvent(ev parley.ChatEventBody) string {
+func (cl *cli) describeChatEvent(ev chat.ChatEventBody) string {
 	who := cl.label(ev.Actor)
 	switch ev.Event {
 	case "group_created":

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -52,7 +52,7 @@ func (cl *cli) channelCmd(args []string) error {
 		if err := cl.connect(); err != nil {
 			return err
 		}
-		c, err := cl.c.CreateChannel(cl.ctx, parley.ChannelInput{Handle: rest[0], Name: strings.Join(rest[1:], " "),
+		c, err := cl.c.CreateChannel(cl.ctx, channel.ChannelInput{Handle: rest[0], Name: strings.Join(rest[1:], " "),
 			Category: *category, Country: *country, Language: *language})
 		if err != nil {
 			return fmt.Errorf("create channel: %w", err)
@@ -69,7 +69,7 @@ func (cl *cli) channelCmd(args []string) error {
 		if err := cl.connect(); err != nil {
 			return err
 		}
-		var cs []parley.ChannelView
+		var cs []channel.ChannelView
 		if sub == "list" {
 			cs, err = cl.c.FollowedChannels(cl.ctx)
 		} else {
@@ -152,9 +152,9 @@ func (cl *cli) channelCmd(args []string) error {
 		if err := cl.connect(); err != nil {
 			return err
 		}
-		in := parley.PostInput{Kind: parley.PostText, Text: strings.Join(rest[1:], " ")}
+		in := channel.PostInput{Kind: channel.PostText, Text: strings.Join(rest[1:], " ")}
 		if sub == "poll" {
-			in = parley.PostInput{Kind: parley.PostPoll, Text: rest[1], Poll: &parley.Poll{Options: rest[2:], Multiple: *multiple}}
+			in = channel.PostInput{Kind: channel.PostPoll, Text: rest[1], Poll: &channel.Poll{Options: rest[2:], Multiple: *multiple}}
 		}
 		p, err := cl.c.Post(cl.ctx, ch, in)
 		if err != nil {
@@ -227,7 +227,7 @@ func (cl *cli) channelCmd(args []string) error {
 }
 
 // formatPost renders a post on one line (polls with their counts).
-func formatPost(p parley.PostView) string {
+func formatPost(p channel.PostView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[#%d] ", p.Seq)
 	switch {
@@ -238,9 +238,9 @@ func formatPost(p parley.PostView) string {
 		for i, o := range p.Poll.Options {
 			fmt.Fprintf(&b, " | %d %s: %d", i, o, p.Poll.Votes[i])
 		}
-	case p.Kind == parley.PostLink:
+	case p.Kind == channel.PostLink:
 		fmt.Fprintf(&b, "%s %s", p.Text, p.Link)
-	case p.Kind == parley.PostMedia:
+	case p.Kind == channel.PostMedia:
 		fmt.Fprintf(&b, "[media %s] %s", p.MediaID, p.Text)
 	default:
 		b.WriteString(p.Text)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 )
@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 func startServer(t testing.TB) *servertest.Server {
 	t.Helper()
 	// A short resend gap lets a script link a second device for a number.
-	return servertest.Start(t, servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}))
+	return servertest.Start(t, servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond}))
 }
 
 // TestScripts runs each script against a fresh server, so account, device
@@ -175,7 +175,7 @@ func TestLoginInteractive(t *testing.T) {
 	defer cancel()
 	stdout = syncBuffer{}
 	go func() { done <- runCLI(lctx, []string{"listen"}, getenv, strings.NewReader(""), &stdout, &stderr) }()
-	if _, err := alice.SendBody(ctx, chat.ID, "hi1", parley.KindMessage, "", client.Body{Text: "are you there?"}); err != nil {
+	if _, err := alice.SendBody(ctx, chat.ID, "hi1", chatpkg.KindMessage, "", client.Body{Text: "are you there?"}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, &stdout, "[chat 1 #1] acct 2: are you there?  (id hi1)")

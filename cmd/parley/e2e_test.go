@@ -28,7 +28,7 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 )
@@ -256,7 +256,7 @@ func inboxCounts(t *testing.T, c *client.Client) map[string]int {
 			t.Fatalf("pending: %v", err)
 		}
 		for _, e := range es {
-			if e.Type == parley.EntryMessage && e.Kind == parley.KindMessage {
+			if e.Type == chatpkg.EntryMessage && e.Kind == chatpkg.KindMessage {
 				counts[e.MessageID]++
 			}
 		}
@@ -287,10 +287,10 @@ func testKill9(t *testing.T, bin string, extra ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(c *client.Client, id string) (parley.SendResult, error) {
-		envs := make([]parley.Envelope, len(devs))
+	send := func(c *client.Client, id string) (chatpkg.SendResult, error) {
+		envs := make([]chatpkg.Envelope, len(devs))
 		for i, d := range devs {
-			envs[i] = parley.Envelope{DeviceID: d.DeviceID, Body: []byte("ciphertext of " + id)}
+			envs[i] = chatpkg.Envelope{DeviceID: d.DeviceID, Body: []byte("ciphertext of " + id)}
 		}
 		return c.Send(ctx, chat.ID, client.SendRequest{MessageID: id, Envelopes: envs})
 	}
@@ -408,7 +408,7 @@ func testSIGTERM(t *testing.T, bin string) {
 		if err != nil {
 			t.Fatalf("read backlog: %v", err)
 		}
-		if ev.Type == parley.EventReady {
+		if ev.Type == chatpkg.EventReady {
 			break
 		}
 	}
@@ -452,7 +452,7 @@ func testSIGTERM(t *testing.T, bin string) {
 	}
 
 	ev, err := conn.Next(ctx)
-	if err != nil || ev.Type != parley.EventReconnect {
+	if err != nil || ev.Type != chatpkg.EventReconnect {
 		t.Fatalf("the socket got %+v (%v), want a reconnect event", ev, err)
 	}
 	_, err = conn.Next(ctx)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	revenuepkg "github.com/parleyhq/parley/revenue"
 )
 
 const licenseUsage = `parley license: licence keys of self-hosted enterprise deployments
@@ -43,7 +44,7 @@ func license(args []string, stdout, stderr io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		priv, public, err := parley.NewLicenseKey()
+		priv, public, err := revenuepkg.NewLicenseKey()
 		if err != nil {
 			return err
 		}
@@ -77,7 +78,7 @@ func license(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("read signing key: %w", err)
 		}
-		priv, err := parley.ParseLicenseSigningKey(kb)
+		priv, err := revenuepkg.ParseLicenseSigningKey(kb)
 		if err != nil {
 			return fmt.Errorf("%s: %w", *key, err)
 		}
@@ -86,9 +87,9 @@ func license(args []string, stdout, stderr io.Writer) error {
 			_, _ = rand.Read(b)
 			*id = "lic_" + hex.EncodeToString(b)
 		}
-		l := parley.License{ID: *id, Customer: *customer, Seats: *seats, IssuedAt: time.Now().UTC().Truncate(time.Second),
+		l := revenuepkg.License{ID: *id, Customer: *customer, Seats: *seats, IssuedAt: time.Now().UTC().Truncate(time.Second),
 			ExpiresAt: exp, Features: splitList(*features)}
-		data, err := parley.SignLicense(priv, l)
+		data, err := revenuepkg.SignLicense(priv, l)
 		if err != nil {
 			return err
 		}
@@ -109,7 +110,7 @@ func license(args []string, stdout, stderr io.Writer) error {
 		if fs.NArg() != 1 {
 			return errors.New("license verify: name one licence file")
 		}
-		pemKey := []byte(parley.DefaultLicensePublicKey)
+		pemKey := []byte(revenuepkg.DefaultLicensePublicKey)
 		if *pub != "" {
 			b, err := os.ReadFile(*pub)
 			if err != nil {
@@ -117,7 +118,7 @@ func license(args []string, stdout, stderr io.Writer) error {
 			}
 			pemKey = b
 		}
-		pk, err := parley.ParseLicensePublicKey(pemKey)
+		pk, err := revenuepkg.ParseLicensePublicKey(pemKey)
 		if err != nil {
 			return err
 		}
@@ -125,7 +126,7 @@ func license(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("read licence: %w", err)
 		}
-		l, err := parley.VerifyLicense(data, pk)
+		l, err := revenuepkg.VerifyLicense(data, pk)
 		if err != nil {
 			return errors.New(parley.ErrorMessage(err))
 		}

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/billing"
+	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -149,7 +149,7 @@ const usagePage = 10_000
 // business was on per-message pricing when it was recorded (its ledger
 // then has no conversation events): the Synthesize rule of
 // billing.ReportOptions.
-func ledgerUsage(ctx context.Context, st parley.LedgerStore, from, to billing.Period, errp *error) (usage iter.Seq[billing.Usage], perMessage func(int64) bool) {
+func ledgerUsage(ctx context.Context, st business.LedgerStore, from, to billing.Period, errp *error) (usage iter.Seq[billing.Usage], perMessage func(int64) bool) {
 	start, end := from.Start(), to.End()
 	cbp := false
 	usage = func(yield func(billing.Usage) bool) {
@@ -173,8 +173,8 @@ func ledgerUsage(ctx context.Context, st parley.LedgerStore, from, to billing.Pe
 // entries. A goroutine reads the next pages while the caller works on
 // this one (two cores: reading and rating overlap); it stops when the
 // loop ends. A read error ends the pages and is stored in *errp.
-func ledgerPages(ctx context.Context, st parley.LedgerStore, errp *error) iter.Seq[[]parley.UsageEntry] {
-	return func(yield func([]parley.UsageEntry) bool) {
+func ledgerPages(ctx context.Context, st business.LedgerStore, errp *error) iter.Seq[[]business.UsageEntry] {
+	return func(yield func([]business.UsageEntry) bool) {
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -185,7 +185,7 @@ func ledgerPages(ctx context.Context, st parley.LedgerStore, errp *error) iter.S
 		// even where ids have gaps; a page with no row at all after k·N
 		// is the end. Pages are yielded in order.
 		type result struct {
-			entries []parley.UsageEntry
+			entries []business.UsageEntry
 			end     bool
 		}
 		const fetchers = 2
@@ -254,7 +254,7 @@ func ledgerPages(ctx context.Context, st parley.LedgerStore, errp *error) iter.S
 }
 
 // toBillingUsage converts a ledger entry for the rating engine.
-func toBillingUsage(e *parley.UsageEntry) billing.Usage {
+func toBillingUsage(e *business.UsageEntry) billing.Usage {
 	return billing.Usage{Key: e.Key, BusinessID: e.BusinessID, Event: billing.Event(e.Event), Category: billing.Category(e.Category),
 		Country: e.Country, PricingType: e.PricingType, At: e.At}
 }

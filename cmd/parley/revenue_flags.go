@@ -4,12 +4,12 @@ import (
 	"flag"
 	"strconv"
 
-	"github.com/parleyhq/parley"
+	revenuepkg "github.com/parleyhq/parley/revenue"
 )
 
 // revenueFlags defines the operator's switches of the people-side revenue
 // models (docs/REVENUE-MODELS.md). Every model is off unless turned on.
-func revenueFlags(fs *flag.FlagSet, getenv func(string) string, r *parley.RevenueConfig) {
+func revenueFlags(fs *flag.FlagSet, getenv func(string) string, r *revenuepkg.Config) {
 	fs.BoolVar(&r.Premium.Enabled, "premium", envBool(getenv, "PARLEY_PREMIUM"), "offer premium membership: paid plans with larger uploads, more devices and pins, a badge (env PARLEY_PREMIUM)")
 	fs.Func("premium-monthly-price", "price of the monthly premium plan in minor units; default 499 (env PARLEY_PREMIUM_MONTHLY_PRICE)", minorFlag(&r.Premium.MonthlyPrice))
 	fs.Func("premium-yearly-price", "price of the yearly premium plan in minor units; default 4999 (env PARLEY_PREMIUM_YEARLY_PRICE)", minorFlag(&r.Premium.YearlyPrice))

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -31,19 +31,19 @@ func seedLedger(t testing.TB) string {
 	oct := time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
 	nov := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
 	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	e := func(key string, biz int64, model string, ev parley.UsageEvent, cat, country, pt string, at time.Time) *parley.UsageEntry {
-		return &parley.UsageEntry{Key: key, BusinessID: biz, NumberID: biz, Event: ev, Category: cat, Country: country, PricingType: pt,
-			Model: model, Billable: pt == parley.PricingRegular, MessageID: key, At: at}
+	e := func(key string, biz int64, model string, ev business.UsageEvent, cat, country, pt string, at time.Time) *business.UsageEntry {
+		return &business.UsageEntry{Key: key, BusinessID: biz, NumberID: biz, Event: ev, Category: cat, Country: country, PricingType: pt,
+			Model: model, Billable: pt == business.PricingRegular, MessageID: key, At: at}
 	}
 	// Business 1 is on per-message pricing, business 2 on conversation pricing.
-	us := []*parley.UsageEntry{
-		e("msg:a", 1, "PMP", parley.UsageTemplateDelivered, "marketing", "BR", parley.PricingRegular, nov),
-		e("msg:b", 1, "PMP", parley.UsageServiceMessage, "service", "BR", parley.PricingFreeCustomerService, nov),
-		e("conv:c", 2, "CBP", parley.UsageConversationOpened, "utility", "IN", parley.PricingRegular, nov),
-		e("msg:c", 2, "CBP", parley.UsageTemplateDelivered, "utility", "IN", parley.PricingRegular, nov),
-		e("msg:e", 2, "CBP", parley.UsageTemplateDelivered, "marketing", "DE", parley.PricingRegular, oct),
-		e("msg:a", 1, "PMP", parley.UsageTemplateDelivered, "marketing", "BR", parley.PricingRegular, nov), // a retried delivery: not appended
-		e("msg:f", 1, "PMP", parley.UsageTemplateDelivered, "marketing", "GB", parley.PricingRegular, dec), // outside the period
+	us := []*business.UsageEntry{
+		e("msg:a", 1, "PMP", business.UsageTemplateDelivered, "marketing", "BR", business.PricingRegular, nov),
+		e("msg:b", 1, "PMP", business.UsageServiceMessage, "service", "BR", business.PricingFreeCustomerService, nov),
+		e("conv:c", 2, "CBP", business.UsageConversationOpened, "utility", "IN", business.PricingRegular, nov),
+		e("msg:c", 2, "CBP", business.UsageTemplateDelivered, "utility", "IN", business.PricingRegular, nov),
+		e("msg:e", 2, "CBP", business.UsageTemplateDelivered, "marketing", "DE", business.PricingRegular, oct),
+		e("msg:a", 1, "PMP", business.UsageTemplateDelivered, "marketing", "BR", business.PricingRegular, nov), // a retried delivery: not appended
+		e("msg:f", 1, "PMP", business.UsageTemplateDelivered, "marketing", "GB", business.PricingRegular, dec), // outside the period
 	}
 	n, err := st.AppendUsage(ctx, us)
 	if err != nil || n != 6 {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // Options are what the admin API needs besides the business layer.
@@ -38,7 +39,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
 // NewHandler returns the admin API. Every endpoint is listed here and
 // documented in docs/BUSINESS.md.
-func NewHandler(b *parley.Businesses, o Options) http.Handler {
+func NewHandler(b *business.Service, o Options) http.Handler {
 	mux := http.NewServeMux()
 	h := func(pattern string, fn handlerFunc) {
 		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +128,7 @@ type Business struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-func businessJSON(b parley.Business) Business {
+func businessJSON(b business.Business) Business {
 	return Business{ID: b.ID, Name: b.Name, Category: b.Category, Description: b.Description, Address: b.Address,
 		Website: b.Website, Verified: b.Verified, AppSecret: b.AppSecret, CallbackURL: b.CallbackURL,
 		PricingModel: b.PricingModel, CreatedAt: b.CreatedAt}
@@ -146,14 +147,14 @@ type Number struct {
 	Status      string `json:"status"`
 }
 
-func numberJSON(n parley.BusinessNumber) Number {
+func numberJSON(n business.BusinessNumber) Number {
 	return Number{ID: n.ID, BusinessID: n.BusinessID, AccountID: n.AccountID, Phone: n.Phone, DisplayName: n.DisplayName,
 		Throughput: n.Throughput, TierLimit: n.TierLimit, Quality: n.Quality, Status: n.Status}
 }
 
-func createBusiness(b *parley.Businesses) handlerFunc {
+func createBusiness(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var in parley.BusinessProfile
+		var in business.BusinessProfile
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
@@ -166,7 +167,7 @@ func createBusiness(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func listBusinesses(b *parley.Businesses) handlerFunc {
+func listBusinesses(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		bs, err := b.ListBusinesses(r.Context())
 		if err != nil {
@@ -181,7 +182,7 @@ func listBusinesses(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func getBusiness(b *parley.Businesses) handlerFunc {
+func getBusiness(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -196,13 +197,13 @@ func getBusiness(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func updateBusiness(b *parley.Businesses) handlerFunc {
+func updateBusiness(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		var in parley.BusinessProfile
+		var in business.BusinessProfile
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
@@ -215,7 +216,7 @@ func updateBusiness(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func rotateSecret(b *parley.Businesses) handlerFunc {
+func rotateSecret(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -230,7 +231,7 @@ func rotateSecret(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func setWebhook(b *parley.Businesses, verify func(ctx context.Context, url, token, challenge string) error) handlerFunc {
+func setWebhook(b *business.Service, verify func(ctx context.Context, url, token, challenge string) error) handlerFunc {
 	type req struct {
 		CallbackURL string `json:"callback_url"`
 		VerifyToken string `json:"verify_token"`
@@ -253,7 +254,7 @@ func setWebhook(b *parley.Businesses, verify func(ctx context.Context, url, toke
 	}
 }
 
-func addNumber(b *parley.Businesses) handlerFunc {
+func addNumber(b *business.Service) handlerFunc {
 	type req struct {
 		Phone       string `json:"phone"`
 		DisplayName string `json:"display_name"`
@@ -276,7 +277,7 @@ func addNumber(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func listNumbers(b *parley.Businesses) handlerFunc {
+func listNumbers(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -295,13 +296,13 @@ func listNumbers(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func updateNumber(b *parley.Businesses) handlerFunc {
+func updateNumber(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		var in parley.NumberSettings
+		var in business.NumberSettings
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
@@ -325,7 +326,7 @@ type Token struct {
 	RevokedAt *time.Time `json:"revoked_at,omitempty"`
 }
 
-func tokenJSON(t parley.BusinessToken, secret string) Token {
+func tokenJSON(t business.BusinessToken, secret string) Token {
 	out := Token{ID: t.ID, Name: t.Name, Secret: secret, CreatedAt: t.CreatedAt}
 	if !t.ExpiresAt.IsZero() {
 		out.ExpiresAt = &t.ExpiresAt
@@ -336,7 +337,7 @@ func tokenJSON(t parley.BusinessToken, secret string) Token {
 	return out
 }
 
-func newToken(b *parley.Businesses) handlerFunc {
+func newToken(b *business.Service) handlerFunc {
 	type req struct {
 		Name       string `json:"name"`
 		TTLSeconds int64  `json:"ttl_seconds"` // 0: the default; -1: never expires
@@ -359,7 +360,7 @@ func newToken(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func listTokens(b *parley.Businesses) handlerFunc {
+func listTokens(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -378,7 +379,7 @@ func listTokens(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func revokeToken(b *parley.Businesses) handlerFunc {
+func revokeToken(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -405,17 +406,17 @@ type Template struct {
 	Category   string `json:"category"`
 	// PreviousCategory is the category before review or an operator
 	// changed it; empty when it never changed.
-	PreviousCategory string                     `json:"previous_category,omitempty"`
-	Status           string                     `json:"status"`
-	Reason           string                     `json:"reason,omitempty"`
-	Components       []parley.TemplateComponent `json:"components"`
+	PreviousCategory string                       `json:"previous_category,omitempty"`
+	Status           string                       `json:"status"`
+	Reason           string                       `json:"reason,omitempty"`
+	Components       []business.TemplateComponent `json:"components"`
 }
 
-func reviewQueue(b *parley.Businesses) handlerFunc {
+func reviewQueue(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		status := parley.TemplateStatus(strings.ToUpper(r.URL.Query().Get("status")))
+		status := business.TemplateStatus(strings.ToUpper(r.URL.Query().Get("status")))
 		if status == "" {
-			status = parley.TemplatePending
+			status = business.TemplatePending
 		}
 		ts, err := b.Templates(r.Context(), 0, status, 0, 1000)
 		if err != nil {
@@ -435,7 +436,7 @@ func reviewQueue(b *parley.Businesses) handlerFunc {
 // review records the operator's decision on a template: a status (with a
 // reason), a new category, or both. A new category goes first, so the
 // business learns it (template_category_update) before the approval.
-func review(b *parley.Businesses) handlerFunc {
+func review(b *business.Service) handlerFunc {
 	type req struct {
 		Status   string `json:"status"`
 		Reason   string `json:"reason"`
@@ -454,12 +455,12 @@ func review(b *parley.Businesses) handlerFunc {
 			return &parley.Error{Code: parley.EInvalid, Message: "give a status, a category or both", Details: map[string]any{"field": "status"}}
 		}
 		if in.Category != "" {
-			if err := b.SetTemplateCategory(r.Context(), id, parley.TemplateCategory(in.Category)); err != nil {
+			if err := b.SetTemplateCategory(r.Context(), id, business.TemplateCategory(in.Category)); err != nil {
 				return err
 			}
 		}
 		if in.Status != "" {
-			if err := b.SetTemplateStatus(r.Context(), id, parley.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
+			if err := b.SetTemplateStatus(r.Context(), id, business.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
 				return err
 			}
 		}
@@ -487,7 +488,7 @@ type Usage struct {
 	Ref         string    `json:"ref,omitempty"`
 }
 
-func usage(b *parley.Businesses) handlerFunc {
+func usage(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var id int64 // 0: the whole ledger, money events included
 		if r.PathValue("id") != "" {
@@ -524,7 +525,7 @@ type Webhook struct {
 	Payload     json.RawMessage `json:"payload"`
 }
 
-func webhooks(b *parley.Businesses) handlerFunc {
+func webhooks(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -538,7 +539,7 @@ func webhooks(b *parley.Businesses) handlerFunc {
 		out := []Webhook{}
 		for _, h := range ws {
 			x := Webhook{ID: h.ID, Status: string(h.Status), Attempts: h.Attempts, LastError: h.LastError, CreatedAt: h.CreatedAt, Payload: h.Payload}
-			if h.Status == parley.WebhookPending {
+			if h.Status == business.WebhookPending {
 				t := h.NextAttemptAt
 				x.NextAttempt = &t
 			}
@@ -553,7 +554,7 @@ func webhooks(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func replay(b *parley.Businesses) handlerFunc {
+func replay(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {

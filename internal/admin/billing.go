@@ -8,14 +8,15 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/billing"
+	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/invoicedoc"
 )
 
 // billingRoutes are the operator's billing endpoints (docs/BILLING.md):
 // rate cards, wallets, invoice runs, credit notes, the revenue dashboard
 // and the what-if simulator.
-func billingRoutes(h func(pattern string, fn handlerFunc), b *parley.Businesses) {
+func billingRoutes(h func(pattern string, fn handlerFunc), b *business.Service) {
 	h("GET /admin/v1/billing/cards", listCards(b))
 	h("GET /admin/v1/billing/cards/{name}/{version}", getCard(b))
 	h("POST /admin/v1/billing/cards", addCard(b))
@@ -32,7 +33,7 @@ func billingRoutes(h func(pattern string, fn handlerFunc), b *parley.Businesses)
 	h("GET /admin/v1/billing/audit", audit(b))
 }
 
-func audit(b *parley.Businesses) handlerFunc {
+func audit(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := periodQuery(r, "period", true)
 		if err != nil {
@@ -47,7 +48,7 @@ func audit(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func listCards(b *parley.Businesses) handlerFunc {
+func listCards(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		cs, err := b.Billing().RateCards(r.Context())
 		if err != nil {
@@ -58,7 +59,7 @@ func listCards(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func getCard(b *parley.Businesses) handlerFunc {
+func getCard(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v, err := strconv.Atoi(r.PathValue("version"))
 		if err != nil || v <= 0 {
@@ -75,7 +76,7 @@ func getCard(b *parley.Businesses) handlerFunc {
 }
 
 // addCard takes a card file as the body (text/plain).
-func addCard(b *parley.Businesses) handlerFunc {
+func addCard(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
@@ -97,7 +98,7 @@ func addCard(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func getWallet(b *parley.Businesses) handlerFunc {
+func getWallet(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -112,13 +113,13 @@ func getWallet(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func patchWallet(b *parley.Businesses) handlerFunc {
+func patchWallet(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		var s parley.BillingSettings
+		var s business.BillingSettings
 		if err := decode(w, r, &s); err != nil {
 			return err
 		}
@@ -131,7 +132,7 @@ func patchWallet(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func adjust(b *parley.Businesses) handlerFunc {
+func adjust(b *business.Service) handlerFunc {
 	type req struct {
 		Amount int64  `json:"amount_micros"`
 		Note   string `json:"note"`
@@ -167,7 +168,7 @@ func periodQuery(r *http.Request, name string, required bool) (billing.Period, e
 	return p, nil
 }
 
-func businessCharges(b *parley.Businesses) handlerFunc {
+func businessCharges(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -179,7 +180,7 @@ func businessCharges(b *parley.Businesses) handlerFunc {
 		}
 		ctx := r.Context()
 		if r.URL.Query().Get("format") == "csv" {
-			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]parley.StoredCharge, error) {
+			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]business.StoredCharge, error) {
 				return b.Billing().Charges(ctx, id, p, after, 5000)
 			})
 		}
@@ -198,7 +199,7 @@ func businessCharges(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func invoiceRun(b *parley.Businesses) handlerFunc {
+func invoiceRun(b *business.Service) handlerFunc {
 	type req struct {
 		Period string `json:"period"`
 	}
@@ -220,7 +221,7 @@ func invoiceRun(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func adminInvoices(b *parley.Businesses) handlerFunc {
+func adminInvoices(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := periodQuery(r, "period", false)
 		if err != nil {
@@ -241,7 +242,7 @@ func adminInvoices(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func adminInvoice(b *parley.Businesses) handlerFunc {
+func adminInvoice(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -268,7 +269,7 @@ func adminInvoice(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func creditNote(b *parley.Businesses) handlerFunc {
+func creditNote(b *business.Service) handlerFunc {
 	type req struct {
 		Amount int64  `json:"amount_micros"`
 		Reason string `json:"reason"`
@@ -291,7 +292,7 @@ func creditNote(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func dashboard(b *parley.Businesses) handlerFunc {
+func dashboard(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		from, err := periodQuery(r, "from", true)
 		if err != nil {
@@ -310,7 +311,7 @@ func dashboard(b *parley.Businesses) handlerFunc {
 	}
 }
 
-func simulate(b *parley.Businesses) handlerFunc {
+func simulate(b *business.Service) handlerFunc {
 	type req struct {
 		From  string `json:"from"`
 		To    string `json:"to"`

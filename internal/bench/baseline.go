@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/sqlite"
 )
 
@@ -29,19 +29,19 @@ func sqliteBaseline(ctx context.Context, o Options, fan float64) (*Baseline, err
 	if err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	acct := parley.Account{Phone: "+447700900001"}
+	acct := chatpkg.Account{Phone: "+447700900001"}
 	if err := db.CreateAccount(ctx, &acct); err != nil {
 		return nil, err
 	}
-	d := parley.Device{AccountID: acct.ID}
+	d := chatpkg.Device{AccountID: acct.ID}
 	if err := db.CreateDevice(ctx, &d, []byte("t"), 10); err != nil {
 		return nil, err
 	}
 	const chats, batch = 100, 256
 	var ids []int64
 	for range chats {
-		c := parley.Chat{Kind: parley.ChatGroup, CreatedBy: acct.ID}
-		if err := db.CreateChat(ctx, &c, []parley.Member{{AccountID: acct.ID, Role: parley.RoleAdmin}}); err != nil {
+		c := chatpkg.Chat{Kind: chatpkg.ChatGroup, CreatedBy: acct.ID}
+		if err := db.CreateChat(ctx, &c, []chatpkg.Member{{AccountID: acct.ID, Role: chatpkg.RoleAdmin}}); err != nil {
 			return nil, err
 		}
 		ids = append(ids, c.ID)
@@ -52,19 +52,19 @@ func sqliteBaseline(ctx context.Context, o Options, fan float64) (*Baseline, err
 	n, commits := 0, 0
 	for took < 2*time.Second && ctx.Err() == nil {
 		now := time.Now()
-		as := make([]*parley.Append, batch)
+		as := make([]*chatpkg.Append, batch)
 		for i := range as {
 			n++
 			chat := ids[n%chats]
 			id := fmt.Sprintf("m%d", n)
-			e := parley.Entry{DeviceID: d.ID, Type: parley.EntryMessage, ChatID: chat, MessageID: id, Kind: parley.KindMessage,
+			e := chatpkg.Entry{DeviceID: d.ID, Type: chatpkg.EntryMessage, ChatID: chat, MessageID: id, Kind: chatpkg.KindMessage,
 				SenderAccount: acct.ID, SenderDevice: d.ID, Body: body, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-			es := make([]parley.Entry, envs)
+			es := make([]chatpkg.Entry, envs)
 			for j := range es {
 				es[j] = e
 			}
-			as[i] = &parley.Append{ChatID: chat, Sequenced: true, Meta: &parley.MessageMeta{ID: id, SenderAccount: acct.ID,
-				SenderDevice: d.ID, Kind: parley.KindMessage, CreatedAt: now}, Entries: es}
+			as[i] = &chatpkg.Append{ChatID: chat, Sequenced: true, Meta: &chatpkg.MessageMeta{ID: id, SenderAccount: acct.ID,
+				SenderDevice: d.ID, Kind: chatpkg.KindMessage, CreatedAt: now}, Entries: es}
 		}
 		start := time.Now()
 		if err := db.Commit(ctx, as); err != nil {

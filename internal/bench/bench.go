@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 )
 
 // Options configure a run. Zero fields take the defaults beside them.
@@ -218,7 +218,7 @@ func phones(n int) []string {
 	start := rand.IntN(span)
 	for i := 0; len(out) < n && i < span; i++ {
 		p := fmt.Sprintf("+1415%07d", 2_000_000+(start+i)%span)
-		if norm, err := parley.NormalizePhone(p); err == nil {
+		if norm, err := chatpkg.NormalizePhone(p); err == nil {
 			out = append(out, norm)
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 )
@@ -68,7 +68,7 @@ func TestPhones(t *testing.T) {
 	ps := phones(50)
 	seen := map[string]bool{}
 	for _, p := range ps {
-		if _, err := parley.NormalizePhone(p); err != nil || seen[p] {
+		if _, err := chatpkg.NormalizePhone(p); err != nil || seen[p] {
 			t.Fatalf("phone %q: valid %v, seen %v", p, err == nil, seen[p])
 		}
 		seen[p] = true
@@ -151,7 +151,7 @@ func BenchmarkSendDeliver(b *testing.B) {
 			if err != nil {
 				return
 			}
-			if ev.Type == parley.EventEntry && ev.Entry != nil {
+			if ev.Type == chatpkg.EventEntry && ev.Entry != nil {
 				_ = to.conn.Ack(ctx, ev.Entry.ID)
 				if sent, ok := readStamp(ev.Entry.Body); ok {
 					got <- time.Since(time.Unix(0, sent))
@@ -166,7 +166,7 @@ func BenchmarkSendDeliver(b *testing.B) {
 		n++
 		putStamp(body, time.Now())
 		_, err := from.c.Send(ctx, from.directs[0].id, client.SendRequest{MessageID: "s" + strconv.Itoa(n),
-			Envelopes: []parley.Envelope{{DeviceID: to.dev, Body: body}}})
+			Envelopes: []chatpkg.Envelope{{DeviceID: to.dev, Body: body}}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -175,4 +175,3 @@ func BenchmarkSendDeliver(b *testing.B) {
 	b.ReportMetric(float64(h.Quantile(0.5).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(h.Quantile(0.99).Microseconds()), "p99-µs")
 }
-

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/parleyhq/parley/internal/billing"
+	"github.com/parleyhq/parley/billing"
 )
 
 // Markets are the 50 recipient countries of `parley bench billing`, the

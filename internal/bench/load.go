@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -79,7 +79,7 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 			}
 			return
 		}
-		if ev.Type != parley.EventEntry || ev.Entry == nil {
+		if ev.Type != chatpkg.EventEntry || ev.Entry == nil {
 			continue
 		}
 		now := time.Now().UnixNano()
@@ -92,7 +92,7 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 			continue
 		}
 		switch e.Type {
-		case parley.EntryMessage:
+		case chatpkg.EntryMessage:
 			sent, ok := readStamp(e.Body)
 			if !ok {
 				continue
@@ -104,7 +104,7 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 				p.delivered.Add(1)
 				p.delivLat.Record(time.Duration(now - sent))
 			}
-		case parley.EntryReceipt:
+		case chatpkg.EntryReceipt:
 			if p.inWindow(now) {
 				p.receipts.Add(1)
 			}
@@ -125,10 +125,10 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	}
 	body := make([]byte, l.o.BodySize)
 	putStamp(body, stamp)
-	envs := make([]parley.Envelope, 0, len(ch.members)-1)
+	envs := make([]chatpkg.Envelope, 0, len(ch.members)-1)
 	for _, m := range ch.members {
 		if m != u {
-			envs = append(envs, parley.Envelope{DeviceID: m.dev, Body: body})
+			envs = append(envs, chatpkg.Envelope{DeviceID: m.dev, Body: body})
 		}
 	}
 	p := l.cur.Load()

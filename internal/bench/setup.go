@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleyhq/parley"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -163,11 +163,11 @@ func (u *user) connect(ctx context.Context, c *client.Client) error {
 			return fmt.Errorf("read backlog: %w", err)
 		}
 		switch ev.Type {
-		case parley.EventEntry:
+		case chatpkg.EventEntry:
 			if ev.Entry != nil {
 				u.unacked = append(u.unacked, ev.Entry.ID)
 			}
-		case parley.EventReady:
+		case chatpkg.EventReady:
 			u.conn = conn
 			return nil
 		}

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // Options are what the routes need besides the business layer.
@@ -32,7 +33,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 type authedFunc func(w http.ResponseWriter, r *http.Request, p parley.Principal) error
 
 // NewHandler returns the routes. Every endpoint is listed here.
-func NewHandler(b *parley.Businesses, o Options) http.Handler {
+func NewHandler(b *business.Service, o Options) http.Handler {
 	if o.AppScheme == "" {
 		o.AppScheme = "parley"
 	}
@@ -76,7 +77,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func profile(b *parley.Businesses) authedFunc {
+func profile(b *business.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := accountID(r)
 		if err != nil {
@@ -91,7 +92,7 @@ func profile(b *parley.Businesses) authedFunc {
 	}
 }
 
-func block(b *parley.Businesses) authedFunc {
+func block(b *business.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := accountID(r)
 		if err != nil {
@@ -105,7 +106,7 @@ func block(b *parley.Businesses) authedFunc {
 	}
 }
 
-func report(b *parley.Businesses) authedFunc {
+func report(b *business.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := accountID(r)
 		if err != nil {
@@ -119,7 +120,7 @@ func report(b *parley.Businesses) authedFunc {
 	}
 }
 
-func marketing(b *parley.Businesses) authedFunc {
+func marketing(b *business.Service) authedFunc {
 	type req struct {
 		OptOut bool `json:"opt_out"`
 	}
@@ -157,7 +158,7 @@ type ChatLink struct {
 	DeepLink string `json:"deep_link"`
 }
 
-func openLink(b *parley.Businesses, scheme string) handlerFunc {
+func openLink(b *business.Service, scheme string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		l, c, n, err := b.OpenLink(r.Context(), r.PathValue("code"))
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // staleTemp is how old a leftover temporary file must be for NewDisk to
@@ -35,7 +36,7 @@ type Disk struct {
 	tmp string
 }
 
-var _ parley.BlobStore = (*Disk)(nil)
+var _ chat.BlobStore = (*Disk)(nil)
 
 // NewDisk returns a Disk rooted at dir, creating dir if needed and removing
 // temporary files that an interrupted Put left behind.

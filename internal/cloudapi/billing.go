@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/billing"
+	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/invoicedoc"
 )
 
 // billingRoutes are Parley's billing additions on the business surface
 // (docs/BILLING.md): the dry-run quote, the wallet, budget caps, top-ups,
 // invoices and the rated ledger. Meta has no such paths.
-func billingRoutes(a func(pattern string, fn bizFunc), b *parley.Businesses) {
+func billingRoutes(a func(pattern string, fn bizFunc), b *business.Service) {
 	a("POST /{version}/{id}/message_quotes", quoteMessage(b))
 	a("GET /{version}/{id}/billing", getBilling(b))
 	a("PATCH /{version}/{id}/billing", patchBilling(b))
@@ -25,8 +26,8 @@ func billingRoutes(a func(pattern string, fn bizFunc), b *parley.Businesses) {
 	a("GET /{version}/{id}/charges", listCharges(b))
 }
 
-func quoteMessage(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func quoteMessage(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		n, req, err := decodeSend(w, r, b, biz)
 		if err != nil {
 			return err
@@ -51,8 +52,8 @@ func quoteMessage(b *parley.Businesses) bizFunc {
 	}
 }
 
-func getBilling(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func getBilling(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -65,12 +66,12 @@ func getBilling(b *parley.Businesses) bizFunc {
 	}
 }
 
-func patchBilling(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func patchBilling(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		var s parley.BillingSettings
+		var s business.BillingSettings
 		if err := decode(w, r, 1<<16, &s); err != nil {
 			return err
 		}
@@ -83,13 +84,13 @@ func patchBilling(b *parley.Businesses) bizFunc {
 	}
 }
 
-func topUp(b *parley.Businesses) bizFunc {
+func topUp(b *business.Service) bizFunc {
 	type req struct {
 		Amount         int64  `json:"amount_micros"`
 		PaymentMethod  string `json:"payment_method"`
 		IdempotencyKey string `json:"idempotency_key"`
 	}
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -99,7 +100,7 @@ func topUp(b *parley.Businesses) bizFunc {
 		}
 		t, err := b.Billing().TopUp(r.Context(), biz.ID, q.Amount, q.PaymentMethod, q.IdempotencyKey)
 		if parley.ErrorCode(err) == parley.EPaymentDeclined {
-			return &parley.CloudError{Code: parley.MetaPaymentIssue, Message: "Business eligibility payment issue", Details: parley.ErrorMessage(err)}
+			return &business.CloudError{Code: business.MetaPaymentIssue, Message: "Business eligibility payment issue", Details: parley.ErrorMessage(err)}
 		} else if err != nil {
 			return err
 		}
@@ -108,8 +109,8 @@ func topUp(b *parley.Businesses) bizFunc {
 	}
 }
 
-func walletTransactions(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func walletTransactions(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -120,7 +121,7 @@ func walletTransactions(b *parley.Businesses) bizFunc {
 			return err
 		}
 		if ts == nil {
-			ts = []parley.WalletTx{}
+			ts = []business.WalletTx{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": ts})
 		return nil
@@ -140,8 +141,8 @@ func periodParam(r *http.Request, now time.Time) (billing.Period, error) {
 	return p, nil
 }
 
-func listInvoices(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listInvoices(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -161,8 +162,8 @@ func listInvoices(b *parley.Businesses) bizFunc {
 	}
 }
 
-func getInvoice(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func getInvoice(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -180,7 +181,7 @@ func getInvoice(b *parley.Businesses) bizFunc {
 
 // writeInvoice answers with the invoice as JSON, or as ?format=html or
 // ?format=pdf (a download).
-func writeInvoice(w http.ResponseWriter, r *http.Request, in parley.Invoice, business string) error {
+func writeInvoice(w http.ResponseWriter, r *http.Request, in business.Invoice, business string) error {
 	f := r.URL.Query().Get("format")
 	if f == "" || f == "json" {
 		writeJSON(w, http.StatusOK, in)
@@ -193,8 +194,8 @@ func writeInvoice(w http.ResponseWriter, r *http.Request, in parley.Invoice, bus
 	return err
 }
 
-func listCharges(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listCharges(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -208,7 +209,7 @@ func listCharges(b *parley.Businesses) bizFunc {
 
 // writeCharges answers with the rated ledger of a period: JSON pages
 // (?after=, ?limit=) or, with ?format=csv, all of it as CSV.
-func writeCharges(w http.ResponseWriter, r *http.Request, b *parley.Businesses, bizID int64, p billing.Period) error {
+func writeCharges(w http.ResponseWriter, r *http.Request, b *business.Service, bizID int64, p billing.Period) error {
 	ctx := r.Context()
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	switch r.URL.Query().Get("format") {
@@ -225,7 +226,7 @@ func writeCharges(w http.ResponseWriter, r *http.Request, b *parley.Businesses, 
 		writeJSON(w, http.StatusOK, map[string]any{"data": data})
 		return nil
 	case "csv":
-		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]parley.StoredCharge, error) {
+		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]business.StoredCharge, error) {
 			return b.Billing().Charges(ctx, bizID, p, after, 5000)
 		})
 	}

@@ -10,13 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/billing"
 )
 
 func TestBilling(t *testing.T) {
-	cfg := withBusinessConfig(parley.BusinessConfig{MarketingCap: 100})
+	cfg := withBusinessConfig(business.Config{MarketingCap: 100})
 	t.Run("sqlite", func(t *testing.T) { t.Parallel(); testBilling(t, newEnv(t, cfg)) })
 	t.Run("postgres", func(t *testing.T) { t.Parallel(); testBilling(t, newEnv(t, cfg, withPostgres(t))) })
 }
@@ -101,11 +102,11 @@ func testBilling(t *testing.T, e *env) {
 	}
 	// A prepaid wallet with no balance refuses paid sends, with nothing held.
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/billing/businesses/%d", e.biz.ID), map[string]any{"mode": "prepaid"}, nil)
-	me := e.sendErr(clone(promo), 400, parley.MetaPaymentIssue)
+	me := e.sendErr(clone(promo), 400, business.MetaPaymentIssue)
 	if !strings.Contains(me.Error.ErrorData.Details, "insufficient balance") {
 		t.Errorf("refusal: got %+v", me)
 	}
-	if q := quote(promo); q["allowed"] != false || q["refusal"].(map[string]any)["code"] != float64(parley.MetaPaymentIssue) {
+	if q := quote(promo); q["allowed"] != false || q["refusal"].(map[string]any)["code"] != float64(business.MetaPaymentIssue) {
 		t.Errorf("dry-run of a refused send: got %v", q)
 	}
 	// The business may not change its own mode.
@@ -157,15 +158,15 @@ func testBilling(t *testing.T, e *env) {
 	}
 	e.hooks.wait("low balance", func(f string, v hookValue) bool { return f == "account_update" && v.Event == "LOW_BALANCE" })
 	// The cap stops the third; without the cap the balance does.
-	if me := e.sendErr(clone(promo), 400, parley.MetaPaymentIssue); !strings.Contains(me.Error.ErrorData.Details, "budget cap") {
+	if me := e.sendErr(clone(promo), 400, business.MetaPaymentIssue); !strings.Contains(me.Error.ErrorData.Details, "budget cap") {
 		t.Errorf("cap refusal: got %+v", me)
 	}
 	e.cloud("PATCH", fmt.Sprintf("/%d/billing", e.biz.ID), map[string]any{"budget_caps": map[string]any{"marketing": nil}})
-	if me := e.sendErr(clone(promo), 400, parley.MetaPaymentIssue); !strings.Contains(me.Error.ErrorData.Details, "insufficient balance") {
+	if me := e.sendErr(clone(promo), 400, business.MetaPaymentIssue); !strings.Contains(me.Error.ErrorData.Details, "insufficient balance") {
 		t.Errorf("balance refusal: got %+v", me)
 	}
 	// A service reply in the window is charged at the utility rate (Oct 2026 rules).
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Do you have them in red?"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Do you have them in red?"})
 	e.hooks.message(in)
 	wamid, price := e.sendPriced(map[string]any{"type": "text", "text": map[string]any{"body": "Yes, in red too."}})
 	if !strings.Contains(price, "micros=8000") || !strings.Contains(price, `reason="utility_rate"`) {
@@ -202,7 +203,7 @@ func testBilling(t *testing.T, e *env) {
 	}
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/invoices", e.biz.ID), nil)
 	var invs struct {
-		Data []parley.Invoice `json:"data"`
+		Data []business.Invoice `json:"data"`
 	}
 	if err := json.Unmarshal(b, &invs); code != 200 || err != nil || len(invs.Data) != 1 {
 		t.Fatalf("invoices: %d %s", code, b)
@@ -243,7 +244,7 @@ func testBilling(t *testing.T, e *env) {
 	if rerated != want {
 		t.Errorf("re-rated ledger: got %d, want %d", rerated, want)
 	}
-	var audit parley.Audit
+	var audit business.Audit
 	e.adminDo("GET", "/admin/v1/billing/audit?period="+period.String(), nil, &audit)
 	if audit.Stored != want || audit.Rerated != want || len(audit.Mismatches) != 0 || audit.Entries < 3 {
 		t.Errorf("audit: got %+v, want %d both ways and no mismatch", audit, want)
@@ -264,13 +265,13 @@ func testBilling(t *testing.T, e *env) {
 		t.Errorf("credit beyond the total: got %d, want 400", status)
 	}
 	// The dashboard and the simulator read the same figures.
-	var d parley.Dashboard
+	var d business.Dashboard
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/billing/dashboard?from=%s&to=%s", period, period), nil, &d)
 	if d.ByModel["business_messaging"] != want || d.ByCategory["marketing"] != 100000 || d.ByCategory["utility"] != 8000 ||
 		len(d.Top) != 1 || d.Top[0].Name != "Acme Shoes" || len(d.ByPeriod) != 1 {
 		t.Errorf("dashboard: got %+v", d)
 	}
-	var sim parley.Simulation
+	var sim business.Simulation
 	e.adminDo("POST", "/admin/v1/billing/simulate", map[string]any{"from": period.String(), "to": period.String(), "model": "per_message_2025_07"}, &sim)
 	// Under July 2025 rules the service reply is free: only the templates are charged.
 	if sim.Base.Total != want || sim.Alt.Total != 100000 || len(sim.Deltas) != 1 || sim.Deltas[0].Change != -8000 {
@@ -318,7 +319,7 @@ func TestRateCardsAdmin(t *testing.T) {
 		t.Errorf("same version again: got %d, want 409", status)
 	}
 	var cards struct {
-		Cards []parley.RateCardInfo `json:"cards"`
+		Cards []business.RateCardInfo `json:"cards"`
 	}
 	e.adminDo("GET", "/admin/v1/billing/cards", nil, &cards)
 	found := false
@@ -345,13 +346,13 @@ func TestRateCardsAdmin(t *testing.T) {
 // and then conversation-based pricing, and checks each quote, charge and
 // the invoice that has both.
 func TestBillingRegimes(t *testing.T) {
-	e := newEnv(t, withBusinessConfig(parley.BusinessConfig{MarketingCap: 100, Billing: parley.BillingConfig{DefaultCard: billing.CardPerMessage25}}))
+	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 100, Billing: business.BillingConfig{DefaultCard: billing.CardPerMessage25}}))
 	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en_US",
 		"components": []any{map[string]any{"type": "BODY", "text": "Sale"}}})
 	promo := func() map[string]any {
 		return map[string]any{"type": "template", "template": map[string]any{"name": "promo", "language": map[string]any{"code": "en_US"}}}
 	}
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hello"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hello"})
 	e.hooks.message(in)
 	steps := []struct {
 		name   string
@@ -383,7 +384,7 @@ func TestBillingRegimes(t *testing.T) {
 	e.clock.Advance(period.End().Sub(e.clock.Now()) + time.Hour)
 	e.adminDo("POST", "/admin/v1/billing/invoice_runs", map[string]any{"period": period.String()}, nil)
 	var invs struct {
-		Data []parley.Invoice `json:"data"`
+		Data []business.Invoice `json:"data"`
 	}
 	e.adminDo("GET", "/admin/v1/billing/invoices?period="+period.String(), nil, &invs)
 	if len(invs.Data) != 1 || invs.Data[0].Total != want {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // The catalog endpoints: a small, compatible subset of Meta's commerce
@@ -16,13 +17,13 @@ import (
 // noObject is Meta's answer for an id that does not exist or is not the
 // caller's: the Graph API does not say which.
 func noObject(r *http.Request, id string) error {
-	return &parley.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)}
+	return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", strings.ToLower(r.Method), id)}
 }
 
 // notFoundAs turns ENotFound into noObject; other errors pass.
 func notFoundAs(r *http.Request, id string, err error) error {
 	if parley.ErrorCode(err) == parley.ENotFound {
-		if _, ok := parley.AsCloudError(err); !ok {
+		if _, ok := business.AsCloudError(err); !ok {
 			return noObject(r, id)
 		}
 	}
@@ -31,8 +32,8 @@ func notFoundAs(r *http.Request, id string, err error) error {
 
 // listCatalogs answers GET /{version}/{waba-id}/product_catalogs: the
 // business's one catalog, created on first use.
-func listCatalogs(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listCatalogs(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -45,7 +46,7 @@ func listCatalogs(b *parley.Businesses) bizFunc {
 	}
 }
 
-func productJSON(p parley.Product) map[string]any {
+func productJSON(p business.Product) map[string]any {
 	out := map[string]any{"id": strconv.FormatInt(p.ID, 10), "retailer_id": p.RetailerID, "name": p.Name,
 		"price": p.PriceString(), "currency": p.Currency, "availability": p.Availability}
 	if p.Description != "" {
@@ -59,7 +60,7 @@ func productJSON(p parley.Product) map[string]any {
 
 // createProduct answers POST /{version}/{catalog-id}/products. price is
 // in the currency's minor unit (cents), as Meta's call takes it.
-func createProduct(b *parley.Businesses) bizFunc {
+func createProduct(b *business.Service) bizFunc {
 	type req struct {
 		RetailerID   string  `json:"retailer_id"`
 		Name         string  `json:"name"`
@@ -69,7 +70,7 @@ func createProduct(b *parley.Businesses) bizFunc {
 		ImageURL     string  `json:"image_url"`
 		Availability string  `json:"availability"`
 	}
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -78,7 +79,7 @@ func createProduct(b *parley.Businesses) bizFunc {
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		p, err := b.CreateProduct(r.Context(), biz, id, parley.Product{RetailerID: in.RetailerID, Name: in.Name, Description: in.Description,
+		p, err := b.CreateProduct(r.Context(), biz, id, business.Product{RetailerID: in.RetailerID, Name: in.Name, Description: in.Description,
 			PriceMinor: int64(in.Price), Currency: in.Currency, ImageURL: in.ImageURL, Availability: in.Availability})
 		if err != nil {
 			return notFoundAs(r, r.PathValue("id"), err)
@@ -90,8 +91,8 @@ func createProduct(b *parley.Businesses) bizFunc {
 
 // listProducts answers GET /{version}/{catalog-id}/products, paged like
 // the template list (limit, after).
-func listProducts(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listProducts(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -122,8 +123,8 @@ func listProducts(b *parley.Businesses) bizFunc {
 // deleteObject answers DELETE /{version}/{id}: a media id the business
 // uploaded, or a product item of its catalog. Meta answers
 // {"success": true}.
-func deleteObject(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func deleteObject(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
 		if mediaIDPattern.MatchString(raw) {
 			if err := b.DeleteMedia(r.Context(), biz, raw); err != nil {

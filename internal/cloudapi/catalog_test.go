@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/admin"
 )
@@ -86,7 +88,7 @@ func (e *env) createProduct(catalog string, p map[string]any) string {
 // customerSendErr sends content that the server must refuse with code.
 func (e *env) customerSendErr(body client.Body, code parley.Code) *client.Error {
 	e.t.Helper()
-	_, err := e.cust.SendBody(e.ctx, e.chatID, client.NewMessageID(), parley.KindMessage, "", body)
+	_, err := e.cust.SendBody(e.ctx, e.chatID, client.NewMessageID(), chat.KindMessage, "", body)
 	var ce *client.Error
 	if !errors.As(err, &ce) || ce.Code != string(code) {
 		e.t.Fatalf("customer send %+v: got %v, want %s", body, err, code)
@@ -154,7 +156,7 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 	}
 
 	// The customer opens the service window.
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "what do you sell?"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "what do you sell?"})
 	e.hooks.message(in)
 
 	product := func(catalog, sku string, extra map[string]any) map[string]any {
@@ -165,13 +167,13 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 		}
 		return map[string]any{"type": "interactive", "interactive": i}
 	}
-	e.sendErr(product(cat, "sku-missing", nil), 400, parley.MetaParameterValue)
-	e.sendErr(product("424242", "sku-shoe", nil), 400, parley.MetaParameterValue)
-	e.sendErr(product(cat, "", nil), 400, parley.MetaInvalidParameter)
-	e.sendErr(product(cat, "sku-shoe", map[string]any{"header": map[string]any{"type": "text", "text": "Hi"}}), 400, parley.MetaInvalidParameter)
+	e.sendErr(product(cat, "sku-missing", nil), 400, business.MetaParameterValue)
+	e.sendErr(product("424242", "sku-shoe", nil), 400, business.MetaParameterValue)
+	e.sendErr(product(cat, "", nil), 400, business.MetaInvalidParameter)
+	e.sendErr(product(cat, "sku-shoe", map[string]any{"header": map[string]any{"type": "text", "text": "Hi"}}), 400, business.MetaInvalidParameter)
 	wamid := e.send(product(cat, "sku-shoe", nil))
 	got := e.receive(e.cust, wamid)
-	wantProduct := parley.CatalogProduct{CatalogID: cat, RetailerID: "sku-shoe", Name: "Trail shoe", Description: "Waterproof", Price: "129.99",
+	wantProduct := business.CatalogProduct{CatalogID: cat, RetailerID: "sku-shoe", Name: "Trail shoe", Description: "Waterproof", Price: "129.99",
 		Currency: "USD", ImageURL: "https://acme.example/shoe.jpg", Availability: "in stock"}
 	if got.Interactive == nil || got.Interactive.Type != "product" || got.Interactive.Action.ProductRetailerID != "sku-shoe" ||
 		len(got.Products) != 1 || got.Products[0] != wantProduct || got.Text != "Our bestseller" {
@@ -201,22 +203,22 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 		return map[string]any{"title": title, "product_items": items}
 	}
 	header := map[string]any{"type": "text", "text": "Trail season"}
-	e.sendErr(list(nil, section("Shoes", "sku-shoe")), 400, parley.MetaInvalidParameter)
-	e.sendErr(list(map[string]any{"type": "image", "image": map[string]any{"link": "https://acme.example/x.png"}}, section("Shoes", "sku-shoe")), 400, parley.MetaInvalidParameter)
-	e.sendErr(list(header), 400, parley.MetaInvalidParameter)
-	e.sendErr(list(header, section("", "sku-shoe")), 400, parley.MetaInvalidParameter)
-	e.sendErr(list(header, section("Shoes")), 400, parley.MetaInvalidParameter)
+	e.sendErr(list(nil, section("Shoes", "sku-shoe")), 400, business.MetaInvalidParameter)
+	e.sendErr(list(map[string]any{"type": "image", "image": map[string]any{"link": "https://acme.example/x.png"}}, section("Shoes", "sku-shoe")), 400, business.MetaInvalidParameter)
+	e.sendErr(list(header), 400, business.MetaInvalidParameter)
+	e.sendErr(list(header, section("", "sku-shoe")), 400, business.MetaInvalidParameter)
+	e.sendErr(list(header, section("Shoes")), 400, business.MetaInvalidParameter)
 	var eleven []any
 	for i := range 11 {
 		eleven = append(eleven, section(fmt.Sprint("S", i), fmt.Sprint("sku-", i)))
 	}
-	e.sendErr(list(header, eleven...), 400, parley.MetaInvalidParameter)
+	e.sendErr(list(header, eleven...), 400, business.MetaInvalidParameter)
 	var many []string
 	for i := range 31 {
 		many = append(many, fmt.Sprint("sku-", i))
 	}
-	e.sendErr(list(header, section("A", many[:16]...), section("B", many[16:]...)), 400, parley.MetaParameterValue)
-	e.sendErr(list(header, section("Shoes", "sku-shoe"), section("Socks", "sku-sock", "sku-missing")), 400, parley.MetaParameterValue)
+	e.sendErr(list(header, section("A", many[:16]...), section("B", many[16:]...)), 400, business.MetaParameterValue)
+	e.sendErr(list(header, section("Shoes", "sku-shoe"), section("Socks", "sku-sock", "sku-missing")), 400, business.MetaParameterValue)
 	listID := e.send(list(header, section("Shoes", "sku-shoe"), section("Socks", "sku-sock")))
 	got = e.receive(e.cust, listID)
 	if got.Interactive == nil || got.Interactive.Type != "product_list" || got.Interactive.Header.Text != "Trail season" ||
@@ -226,13 +228,13 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 
 	// The customer orders from the list: the webhook has Meta's order,
 	// with the catalog's prices filled in, and the list as context.
-	order := &parley.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []parley.OrderItem{
+	order := &business.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []business.OrderItem{
 		{ProductRetailerID: "sku-shoe", Quantity: 1},
 		{ProductRetailerID: "sku-sock", Quantity: 3, ItemPrice: "5", Currency: "USD"},
 	}}
-	oid := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Order: 4 items", ReplyTo: listID, Order: order})
+	oid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Order: 4 items", ReplyTo: listID, Order: order})
 	m := e.hooks.message(oid)
-	wantOrder := parley.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []parley.OrderItem{
+	wantOrder := business.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []business.OrderItem{
 		{ProductRetailerID: "sku-shoe", Quantity: 1, ItemPrice: "129.99", Currency: "USD"},
 		{ProductRetailerID: "sku-sock", Quantity: 3, ItemPrice: "5.00", Currency: "USD"},
 	}}
@@ -247,14 +249,14 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 	}
 
 	// Orders that do not match the catalog are refused to the customer.
-	ce := e.customerSendErr(client.Body{Order: &parley.Order{CatalogID: cat, ProductItems: []parley.OrderItem{{ProductRetailerID: "sku-nope", Quantity: 1}}}}, parley.EInvalid)
+	ce := e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat, ProductItems: []business.OrderItem{{ProductRetailerID: "sku-nope", Quantity: 1}}}}, parley.EInvalid)
 	if !strings.Contains(ce.Message, "sku-nope") || ce.Details["field"] != "order.product_items[0].product_retailer_id" {
 		t.Errorf("unknown product: got %+v", ce)
 	}
-	e.customerSendErr(client.Body{Order: &parley.Order{CatalogID: "999999", ProductItems: []parley.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1}}}}, parley.EInvalid)
-	e.customerSendErr(client.Body{Order: &parley.Order{CatalogID: cat, ProductItems: []parley.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1, ItemPrice: "1.00"}}}}, parley.EInvalid)
-	e.customerSendErr(client.Body{Order: &parley.Order{CatalogID: cat, ProductItems: []parley.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 0}}}}, parley.EInvalid)
-	e.customerSendErr(client.Body{Order: &parley.Order{CatalogID: cat}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: "999999", ProductItems: []business.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1}}}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat, ProductItems: []business.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1, ItemPrice: "1.00"}}}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat, ProductItems: []business.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 0}}}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat}}, parley.EInvalid)
 
 	// A deleted product can no longer be sent; its id is gone.
 	status, b = e.cloud("DELETE", "/"+sockID, nil)
@@ -266,7 +268,7 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 		t.Fatalf("delete product: %d %s", status, b)
 	}
 	e.cloudErr("DELETE", "/"+sockID, nil, 400, 100, 33)
-	e.sendErr(product(cat, "sku-sock", nil), 400, parley.MetaParameterValue)
+	e.sendErr(product(cat, "sku-sock", nil), 400, business.MetaParameterValue)
 
 	// Another business cannot see or change this catalog.
 	other := e.otherBusinessToken()
@@ -300,7 +302,7 @@ func must[T any](v T, err error) T {
 }
 
 func testFlows(t *testing.T, e *env) {
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "I want to book"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "I want to book"})
 	e.hooks.message(in)
 	flow := func(params map[string]any) map[string]any {
 		p := map[string]any{"flow_message_version": "3", "flow_token": "tok-1", "flow_id": "1197715005513101", "flow_cta": "Book now",
@@ -317,19 +319,19 @@ func testFlows(t *testing.T, e *env) {
 			"header": map[string]any{"type": "text", "text": "Bookings"}, "body": map[string]any{"text": "Pick a date"},
 			"action": map[string]any{"name": "flow", "parameters": p}}}
 	}
-	e.sendErr(flow(map[string]any{"flow_message_version": "2"}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_name": "booking"}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_id": nil}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_cta": "Book your appointment"}), 400, parley.MetaInvalidParameter) // 21 characters
-	e.sendErr(flow(map[string]any{"flow_cta": nil}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"mode": "live"}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_action": "data_exchange"}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_action_payload": nil}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_action_payload": map[string]any{"screen": "BOOKING", "data": map[string]any{}}}), 400, parley.MetaInvalidParameter)
-	e.sendErr(flow(map[string]any{"flow_action": "jump"}), 400, parley.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_message_version": "2"}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_name": "booking"}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_id": nil}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_cta": "Book your appointment"}), 400, business.MetaInvalidParameter) // 21 characters
+	e.sendErr(flow(map[string]any{"flow_cta": nil}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"mode": "live"}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_action": "data_exchange"}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_action_payload": nil}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_action_payload": map[string]any{"screen": "BOOKING", "data": map[string]any{}}}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_action": "jump"}), 400, business.MetaInvalidParameter)
 	noBody := flow(nil)
 	delete(noBody["interactive"].(map[string]any), "body")
-	e.sendErr(noBody, 400, parley.MetaInvalidParameter)
+	e.sendErr(noBody, 400, business.MetaInvalidParameter)
 	// data_exchange, by name, takes no payload.
 	e.send(flow(map[string]any{"flow_id": nil, "flow_name": "booking", "flow_action": "data_exchange", "flow_action_payload": nil}))
 
@@ -347,17 +349,17 @@ func testFlows(t *testing.T, e *env) {
 
 	// The finished Flow comes back as nfm_reply, with the Flow as context.
 	resp := `{"flow_token":"tok-1","date":"2026-12-24"}`
-	rid := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Sent", ReplyTo: wamid,
-		Reply: &parley.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: resp}})
+	rid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Sent", ReplyTo: wamid,
+		Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: resp}})
 	m := e.hooks.message(rid)
 	if m.Type != "interactive" || m.Interactive == nil || m.Interactive.Type != "nfm_reply" || m.Interactive.NfmReply == nil ||
 		m.Context == nil || m.Context.ID != wamid || m.Text != nil {
 		t.Fatalf("nfm_reply webhook: got %+v", m)
 	}
-	if r := *m.Interactive.NfmReply; r != (parley.NfmReply{Name: "flow", Body: "Sent", ResponseJSON: resp}) {
+	if r := *m.Interactive.NfmReply; r != (business.NfmReply{Name: "flow", Body: "Sent", ResponseJSON: resp}) {
 		t.Errorf("nfm_reply: got %+v", r)
 	}
-	ce := e.customerSendErr(client.Body{ReplyTo: wamid, Reply: &parley.InteractiveReply{Type: "nfm_reply", Name: "flow", ResponseJSON: "not json"}}, parley.EInvalid)
+	ce := e.customerSendErr(client.Body{ReplyTo: wamid, Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", ResponseJSON: "not json"}}, parley.EInvalid)
 	if ce.Details["field"] != "interactive_reply.response_json" {
 		t.Errorf("bad response_json: got %+v", ce)
 	}
@@ -390,7 +392,7 @@ func testDeleteMedia(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatalf("customer upload: %v", err)
 	}
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{MediaID: md.ID, MediaType: "image/png"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{MediaID: md.ID, MediaType: "image/png"})
 	e.hooks.message(in)
 	if status, b := e.cloud("GET", "/"+md.ID, nil); status != 200 {
 		t.Fatalf("business reads the customer's photo: %d %s", status, b)

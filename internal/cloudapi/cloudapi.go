@@ -25,6 +25,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
 )
 
 // Options are what the surface needs besides the business layer.
@@ -32,6 +34,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Verify performs the webhook verification handshake.
 	Verify func(ctx context.Context, url, verifyToken, challenge string) error
+	// Channels serves the business console's channel routes.
+	Channels *channel.Service
 }
 
 var versionPath = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
@@ -42,7 +46,7 @@ func IsCloudPath(path string) bool { return versionPath.MatchString(path) }
 
 // NewHandler returns the Cloud API surface. Every endpoint is listed here
 // and documented in docs/BUSINESS.md.
-func NewHandler(b *parley.Businesses, o Options) http.Handler {
+func NewHandler(b *business.Service, o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -72,26 +76,26 @@ func NewHandler(b *parley.Businesses, o Options) http.Handler {
 	a("GET /{version}/{id}/usage", listUsage(b))
 	a("POST /{version}/{id}/ctwa_links", createLink(b))
 	a("GET /{version}/{id}/ctwa_links", listLinks(b))
-	consoleRoutes(a, b) // the business console's additions (console.go)
-	billingRoutes(a, b) // quotes, wallet, invoices, rated ledger (billing.go)
+	consoleRoutes(a, b, o.Channels) // the business console's additions (console.go)
+	billingRoutes(a, b)             // quotes, wallet, invoices, rated ledger (billing.go)
 	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
-		return &parley.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
+		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
 	}))
 	return mux
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-type bizFunc func(w http.ResponseWriter, r *http.Request, biz parley.Business) error
+type bizFunc func(w http.ResponseWriter, r *http.Request, biz business.Business) error
 
 // statusOf maps Meta codes to HTTP statuses, as Meta answers them.
 func statusOf(code int) int {
 	switch code {
-	case parley.MetaAccessToken:
+	case business.MetaAccessToken:
 		return http.StatusUnauthorized
-	case parley.MetaThroughput, parley.MetaRateLimit, 4:
+	case business.MetaThroughput, business.MetaRateLimit, 4:
 		return http.StatusTooManyRequests
-	case parley.MetaGeneric, 1:
+	case business.MetaGeneric, 1:
 		return http.StatusInternalServerError
 	case 131016:
 		return http.StatusServiceUnavailable
@@ -101,26 +105,26 @@ func statusOf(code int) int {
 
 // toCloud turns any error into a CloudError: domain errors map to Meta's
 // generic codes, internal errors to 131000 with no detail.
-func toCloud(err error) *parley.CloudError {
-	if ce, ok := parley.AsCloudError(err); ok {
+func toCloud(err error) *business.CloudError {
+	if ce, ok := business.AsCloudError(err); ok {
 		return ce
 	}
 	msg := parley.ErrorMessage(err)
 	switch parley.ErrorCode(err) {
 	case parley.EInvalid, parley.EMalformed, parley.ETooLarge, parley.EConflict:
-		return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: msg}
+		return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: msg}
 	case parley.ENotFound, parley.EForbidden:
-		return &parley.CloudError{Code: 100, Subcode: 33, Message: "Unsupported request", Details: msg}
+		return &business.CloudError{Code: 100, Subcode: 33, Message: "Unsupported request", Details: msg}
 	case parley.EUnsupportedMedia:
-		return &parley.CloudError{Code: 131053, Message: "Media upload error", Details: msg}
+		return &business.CloudError{Code: 131053, Message: "Media upload error", Details: msg}
 	case parley.EBlocked:
-		return &parley.CloudError{Code: parley.MetaUserStoppedMarketing, Message: "User has blocked this business", Details: msg}
+		return &business.CloudError{Code: business.MetaUserStoppedMarketing, Message: "User has blocked this business", Details: msg}
 	case parley.ERateLimited:
-		return &parley.CloudError{Code: parley.MetaRateLimit, Message: "Too many API requests", Details: msg}
+		return &business.CloudError{Code: business.MetaRateLimit, Message: "Too many API requests", Details: msg}
 	case parley.EUnavailable:
-		return &parley.CloudError{Code: 131016, Message: "Service unavailable", Details: msg}
+		return &business.CloudError{Code: 131016, Message: "Service unavailable", Details: msg}
 	}
-	return &parley.CloudError{Code: parley.MetaGeneric, Message: "Something went wrong"}
+	return &business.CloudError{Code: business.MetaGeneric, Message: "Something went wrong"}
 }
 
 func traceID() string {
@@ -156,7 +160,7 @@ func wrap(log *slog.Logger, h handlerFunc) http.Handler {
 		if ce.Details != "" {
 			e.ErrorData = &errorData{MessagingProduct: "whatsapp", Details: ce.Details}
 		}
-		if ce.Code == parley.MetaAccessToken {
+		if ce.Code == business.MetaAccessToken {
 			w.Header().Set("WWW-Authenticate", `OAuth "Facebook Platform" "invalid_token"`)
 		}
 		writeJSON(w, status, map[string]any{"error": e})
@@ -183,7 +187,7 @@ func token(r *http.Request) string {
 	return r.URL.Query().Get("access_token")
 }
 
-func authed(b *parley.Businesses, fn bizFunc) handlerFunc {
+func authed(b *business.Service, fn bizFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		biz, err := b.AuthenticateBusiness(r.Context(), token(r))
 		if err != nil {
@@ -200,7 +204,7 @@ func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf("the body is larger than %d bytes", max)}
+			return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf("the body is larger than %d bytes", max)}
 		}
 		return err
 	}
@@ -214,9 +218,9 @@ func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	if err := json.Unmarshal(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf("Param %s must be %s", te.Field, te.Type)}
+			return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf("Param %s must be %s", te.Field, te.Type)}
 		}
-		return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: "the body is not valid JSON"}
+		return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: "the body is not valid JSON"}
 	}
 	return nil
 }
@@ -226,7 +230,7 @@ func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 func decodeForm(body []byte, v any) error {
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
-		return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: "the form body is malformed"}
+		return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: "the form body is malformed"}
 	}
 	obj := map[string]json.RawMessage{}
 	for k, vs := range vals {
@@ -289,19 +293,19 @@ func (f *flexBool) UnmarshalJSON(b []byte) error {
 func pathID(r *http.Request, name string) (int64, error) {
 	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || v <= 0 {
-		return 0, &parley.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", r.PathValue(name))}
+		return 0, &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", r.PathValue(name))}
 	}
 	return v, nil
 }
 
 // ownBusiness checks that the path's id is the caller's business account.
-func ownBusiness(r *http.Request, biz parley.Business) error {
+func ownBusiness(r *http.Request, biz business.Business) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	if id != biz.ID {
-		return &parley.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported request. Object with ID '%d' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", id)}
+		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported request. Object with ID '%d' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", id)}
 	}
 	return nil
 }

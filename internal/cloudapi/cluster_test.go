@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 )
@@ -57,8 +58,8 @@ func (e *env) burst(url string, n int) (accepted, limited int) {
 // back after three heartbeats.
 func TestThroughputAcrossNodes(t *testing.T) {
 	const beat = 200 * time.Millisecond // a node is live for 3 heartbeats: generous on a loaded machine
-	e := newEnv(t, withPostgres(t), withBusinessConfig(parley.BusinessConfig{NodeHeartbeat: beat}))
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hi"})
+	e := newEnv(t, withPostgres(t), withBusinessConfig(business.Config{NodeHeartbeat: beat}))
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(in)
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"throughput": 8}, nil)
 

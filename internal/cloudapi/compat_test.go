@@ -17,7 +17,8 @@ import (
 	whttp "github.com/piusalfred/whatsapp/pkg/http"
 	wawebhooks "github.com/piusalfred/whatsapp/webhooks"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -53,7 +54,7 @@ func TestIndependentClient(t *testing.T) {
 	defer lib.Close()
 	e.adminDo("PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", e.biz.ID), map[string]any{"callback_url": lib.URL, "verify_token": "x"}, nil)
 
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hello from the app"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hello from the app"})
 	var inbound *wawebhooks.Message
 	waitFor(t, "the library to parse the inbound message", func() bool {
 		mu.Lock()
@@ -160,8 +161,8 @@ func TestIndependentClient(t *testing.T) {
 		t.Errorf("flow: customer got %+v", b)
 	}
 	// The finished Flow parses with the library's nfm_reply type.
-	rid := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Sent", ReplyTo: flowID,
-		Reply: &parley.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: `{"flow_token":"tok-1"}`}})
+	rid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Sent", ReplyTo: flowID,
+		Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: `{"flow_token":"tok-1"}`}})
 	waitFor(t, "the library to parse the Flow reply", func() bool {
 		mu.Lock()
 		defer mu.Unlock()

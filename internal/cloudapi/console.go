@@ -6,33 +6,35 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
 )
 
 // consoleRoutes are what the business console (/business) needs beyond
 // Meta's surface: Meta's debug_token, which tells the console which
 // business account its token opens, and the channels a business number
 // owns (Parley paths). Documented in docs/CONSOLES.md.
-func consoleRoutes(a func(pattern string, fn bizFunc), b *parley.Businesses) {
+func consoleRoutes(a func(pattern string, fn bizFunc), b *business.Service, chs *channel.Service) {
 	a("GET /{version}/debug_token", debugToken(b))
-	a("GET /{version}/{id}/channels", numberChannels(b))
-	a("POST /{version}/{id}/channels", createNumberChannel(b))
-	a("GET /{version}/{id}/channels/{channel}/posts", numberChannelPosts(b))
-	a("POST /{version}/{id}/channels/{channel}/posts", numberChannelPost(b))
-	a("GET /{version}/{id}/channels/{channel}/insights", numberChannelInsights(b))
+	a("GET /{version}/{id}/channels", numberChannels(b, chs))
+	a("POST /{version}/{id}/channels", createNumberChannel(b, chs))
+	a("GET /{version}/{id}/channels/{channel}/posts", numberChannelPosts(b, chs))
+	a("POST /{version}/{id}/channels/{channel}/posts", numberChannelPost(b, chs))
+	a("GET /{version}/{id}/channels/{channel}/insights", numberChannelInsights(b, chs))
 }
 
 // debugToken answers Meta's GET /debug_token?input_token=: the token's
 // validity, expiry and scopes, with the business account id as the
 // scopes' target. Without input_token it inspects the caller's token. An
 // invalid input token is answered as Meta does: 200 with is_valid false.
-func debugToken(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, _ parley.Business) error {
+func debugToken(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, _ business.Business) error {
 		in := r.URL.Query().Get("input_token")
 		if in == "" {
 			in = token(r)
 		}
 		t, biz, err := b.TokenInfo(r.Context(), in)
-		if ce, ok := parley.AsCloudError(err); ok && ce.Code == parley.MetaAccessToken {
+		if ce, ok := business.AsCloudError(err); ok && ce.Code == business.MetaAccessToken {
 			writeJSON(w, http.StatusOK, map[string]any{"data": map[string]any{"app_id": "parley", "type": "SYSTEM_USER",
 				"application": "Parley", "is_valid": false, "scopes": []string{},
 				"error": map[string]any{"code": ce.Code, "subcode": ce.Subcode, "message": ce.Message}}})
@@ -73,10 +75,10 @@ func asksBusinessFields(r *http.Request) bool {
 }
 
 // number is the caller's number named by the path's id.
-func number(r *http.Request, b *parley.Businesses, biz parley.Business) (parley.BusinessNumber, error) {
+func number(r *http.Request, b *business.Service, biz business.Business) (business.BusinessNumber, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return parley.BusinessNumber{}, err
+		return business.BusinessNumber{}, err
 	}
 	return b.OwnNumber(r.Context(), biz, id)
 }
@@ -87,42 +89,42 @@ func number(r *http.Request, b *parley.Businesses, biz parley.Business) (parley.
 func channelErr(err error) error {
 	switch parley.ErrorCode(err) {
 	case parley.EChannelSuspended:
-		return &parley.CloudError{Code: parley.MetaPolicyBlock, Message: "Temporarily blocked for policies violations", Details: parley.ErrorMessage(err)}
+		return &business.CloudError{Code: business.MetaPolicyBlock, Message: "Temporarily blocked for policies violations", Details: parley.ErrorMessage(err)}
 	case parley.ELimit, parley.EWindowClosed, parley.ESubscriptionRequired, parley.EPaymentDeclined:
-		return &parley.CloudError{Code: parley.MetaInvalidParameter, Message: "Invalid parameter", Details: parley.ErrorMessage(err)}
+		return &business.CloudError{Code: business.MetaInvalidParameter, Message: "Invalid parameter", Details: parley.ErrorMessage(err)}
 	}
 	return err
 }
 
-func numberChannels(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func numberChannels(b *business.Service, chs *channel.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		n, err := number(r, b, biz)
 		if err != nil {
 			return err
 		}
-		vs, err := b.Service().AdminChannels(r.Context(), n.NumberPrincipal())
+		vs, err := chs.AdminChannels(r.Context(), n.NumberPrincipal())
 		if err != nil {
 			return channelErr(err)
 		}
 		if vs == nil {
-			vs = []parley.ChannelView{}
+			vs = []channel.ChannelView{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": vs})
 		return nil
 	}
 }
 
-func createNumberChannel(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func createNumberChannel(b *business.Service, chs *channel.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		n, err := number(r, b, biz)
 		if err != nil {
 			return err
 		}
-		var in parley.ChannelInput
+		var in channel.ChannelInput
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		v, err := b.Service().CreateChannel(r.Context(), n.NumberPrincipal(), in)
+		v, err := chs.CreateChannel(r.Context(), n.NumberPrincipal(), in)
 		if err != nil {
 			return channelErr(err)
 		}
@@ -132,7 +134,7 @@ func createNumberChannel(b *parley.Businesses) bizFunc {
 }
 
 // channelOf reads the caller's number and the path's channel id.
-func channelOf(r *http.Request, b *parley.Businesses, biz parley.Business) (parley.Principal, int64, error) {
+func channelOf(r *http.Request, b *business.Service, biz business.Business) (parley.Principal, int64, error) {
 	n, err := number(r, b, biz)
 	if err != nil {
 		return parley.Principal{}, 0, err
@@ -152,13 +154,13 @@ func queryInt(r *http.Request, name string, max int64) (int64, error) {
 	}
 	v, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || v < 0 {
-		return 0, &parley.CloudError{Code: parley.MetaInvalidParameter, Message: "Invalid parameter", Details: "Param " + name + " must be a non-negative integer"}
+		return 0, &business.CloudError{Code: business.MetaInvalidParameter, Message: "Invalid parameter", Details: "Param " + name + " must be a non-negative integer"}
 	}
 	return min(v, max), nil
 }
 
-func numberChannelPosts(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func numberChannelPosts(b *business.Service, chs *channel.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		p, ch, err := channelOf(r, b, biz)
 		if err != nil {
 			return err
@@ -171,29 +173,29 @@ func numberChannelPosts(b *parley.Businesses) bizFunc {
 		if err != nil {
 			return err
 		}
-		page, err := b.Service().Timeline(r.Context(), p, ch, before, int(limit))
+		page, err := chs.Timeline(r.Context(), p, ch, before, int(limit))
 		if err != nil {
 			return channelErr(err)
 		}
 		if page.Posts == nil {
-			page.Posts = []parley.PostView{}
+			page.Posts = []channel.PostView{}
 		}
 		writeJSON(w, http.StatusOK, page)
 		return nil
 	}
 }
 
-func numberChannelPost(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func numberChannelPost(b *business.Service, chs *channel.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		p, ch, err := channelOf(r, b, biz)
 		if err != nil {
 			return err
 		}
-		var in parley.PostInput
+		var in channel.PostInput
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		v, err := b.Service().CreatePost(r.Context(), p, ch, in)
+		v, err := chs.CreatePost(r.Context(), p, ch, in)
 		if err != nil {
 			return channelErr(err)
 		}
@@ -202,8 +204,8 @@ func numberChannelPost(b *parley.Businesses) bizFunc {
 	}
 }
 
-func numberChannelInsights(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func numberChannelInsights(b *business.Service, chs *channel.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		p, ch, err := channelOf(r, b, biz)
 		if err != nil {
 			return err
@@ -212,7 +214,7 @@ func numberChannelInsights(b *parley.Businesses) bizFunc {
 		if err != nil {
 			return err
 		}
-		in, err := b.Service().Insights(r.Context(), p, ch, int(days))
+		in, err := chs.Insights(r.Context(), p, ch, int(days))
 		if err != nil {
 			return channelErr(err)
 		}

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
 )
 
 // TestBusinessConsoleAPI covers the Cloud API additions the business
@@ -58,7 +59,7 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 		t.Errorf("debug_token of a bad token: got %s, want is_valid false", b)
 	}
 	code, b = e.do("GET", "/v23.0/debug_token", "", nil)
-	wantMeta("debug_token without a token", code, b, 401, parley.MetaAccessToken)
+	wantMeta("debug_token without a token", code, b, 401, business.MetaAccessToken)
 
 	// The business and its number share id 1: fields= picks the business.
 	if e.biz.ID == e.num.ID {
@@ -74,21 +75,21 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 
 	// A number's channels: none, then one created by the console.
 	var list struct {
-		Data []parley.ChannelView `json:"data"`
+		Data []channel.ChannelView `json:"data"`
 	}
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels", e.num.ID), nil)
 	decodeOK("list channels", code, b, &list)
 	if len(list.Data) != 0 {
 		t.Fatalf("a new number owns channels: %s", b)
 	}
-	var ch parley.ChannelView
+	var ch channel.ChannelView
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels", e.num.ID), map[string]any{"handle": "acme_news", "name": "Acme news", "category": "business"})
 	decodeOK("create channel", code, b, &ch)
-	if ch.Handle != "acme_news" || ch.Role != parley.ChannelOwner {
+	if ch.Handle != "acme_news" || ch.Role != channel.ChannelOwner {
 		t.Errorf("created channel: %s", b)
 	}
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels", e.num.ID), map[string]any{"handle": "Bad Handle!", "name": "x", "category": "business"})
-	wantMeta("create with a bad handle", code, b, 400, parley.MetaInvalidParameter)
+	wantMeta("create with a bad handle", code, b, 400, business.MetaInvalidParameter)
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels", e.num.ID), nil)
 	decodeOK("list channels", code, b, &list)
 	if len(list.Data) != 1 || list.Data[0].ID != ch.ID {
@@ -99,37 +100,37 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 	if _, err := e.cust.Follow(e.ctx, ch.ID); err != nil {
 		t.Fatalf("follow: %v", err)
 	}
-	var post parley.PostView
+	var post channel.PostView
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels/%d/posts", e.num.ID, ch.ID), map[string]any{"kind": "text", "text": "New shoes in store"})
 	decodeOK("post", code, b, &post)
 	if post.Seq != 1 || post.Text != "New shoes in store" {
 		t.Errorf("post: %s", b)
 	}
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels/%d/posts", e.num.ID, ch.ID), map[string]any{"kind": "text", "text": "  "})
-	wantMeta("empty post", code, b, 400, parley.MetaInvalidParameter)
-	var page parley.TimelinePage
+	wantMeta("empty post", code, b, 400, business.MetaInvalidParameter)
+	var page channel.TimelinePage
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels/%d/posts?limit=10", e.num.ID, ch.ID), nil)
 	decodeOK("timeline", code, b, &page)
 	if len(page.Posts) != 1 || page.Posts[0].Seq != 1 {
 		t.Errorf("timeline: %s", b)
 	}
-	var ins parley.Insights
+	var ins channel.Insights
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels/%d/insights?days=7", e.num.ID, ch.ID), nil)
 	decodeOK("insights", code, b, &ins)
 	if ins.Followers != 1 || len(ins.Posts) != 1 {
 		t.Errorf("insights: got %s, want 1 follower and 1 post", b)
 	}
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels/%d/insights?days=-1", e.num.ID, ch.ID), nil)
-	wantMeta("negative days", code, b, 400, parley.MetaInvalidParameter)
+	wantMeta("negative days", code, b, 400, business.MetaInvalidParameter)
 
 	// Someone else's number, or a channel the number does not run.
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels", e.num.ID+1000), nil)
-	wantMeta("another's number", code, b, 400, parley.MetaInvalidParameter)
+	wantMeta("another's number", code, b, 400, business.MetaInvalidParameter)
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels/%d/posts", e.num.ID, ch.ID+1000), map[string]any{"kind": "text", "text": "x"})
-	wantMeta("another channel", code, b, 400, parley.MetaInvalidParameter)
+	wantMeta("another channel", code, b, 400, business.MetaInvalidParameter)
 
 	// A suspended channel cannot post: Meta's policy block.
 	e.adminDo("PUT", fmt.Sprintf("/admin/v1/channels/%d/suspension", ch.ID), map[string]any{"reason": "spam"}, nil)
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels/%d/posts", e.num.ID, ch.ID), map[string]any{"kind": "text", "text": "more"})
-	wantMeta("suspended channel", code, b, 400, parley.MetaPolicyBlock)
+	wantMeta("suspended channel", code, b, 400, business.MetaPolicyBlock)
 }

@@ -8,7 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -16,19 +17,19 @@ import (
 // contacts webhook), and the business sends one back.
 func TestContacts(t *testing.T) {
 	e := newEnv(t)
-	card := parley.ContactCard{
-		Name:   parley.ContactName{FormattedName: "Dana Reyes", FirstName: "Dana", LastName: "Reyes"},
-		Phones: []parley.ContactPhone{{Phone: "+1 415 555 0199", Type: "CELL", WaID: "14155550199"}},
-		Emails: []parley.ContactEmail{{Email: "dana@example.com", Type: "WORK"}},
-		Org:    &parley.ContactOrg{Company: "Acme", Title: "Buyer"},
+	card := business.ContactCard{
+		Name:   business.ContactName{FormattedName: "Dana Reyes", FirstName: "Dana", LastName: "Reyes"},
+		Phones: []business.ContactPhone{{Phone: "+1 415 555 0199", Type: "CELL", WaID: "14155550199"}},
+		Emails: []business.ContactEmail{{Email: "dana@example.com", Type: "WORK"}},
+		Org:    &business.ContactOrg{Company: "Acme", Title: "Buyer"},
 	}
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Dana Reyes", Contacts: []parley.ContactCard{card}})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Dana Reyes", Contacts: []business.ContactCard{card}})
 	m := e.hooks.message(in)
-	if m.Type != "contacts" || !cmp.Equal(m.Contacts, []parley.ContactCard{card}) {
+	if m.Type != "contacts" || !cmp.Equal(m.Contacts, []business.ContactCard{card}) {
 		t.Errorf("inbound contacts: got type %q %+v", m.Type, m.Contacts)
 	}
-	e.sendErr(map[string]any{"type": "contacts"}, 400, parley.MetaInvalidParameter)
-	e.sendErr(map[string]any{"type": "contacts", "contacts": []any{map[string]any{"name": map[string]any{"first_name": "x"}}}}, 400, parley.MetaInvalidParameter)
+	e.sendErr(map[string]any{"type": "contacts"}, 400, business.MetaInvalidParameter)
+	e.sendErr(map[string]any{"type": "contacts", "contacts": []any{map[string]any{"name": map[string]any{"first_name": "x"}}}}, 400, business.MetaInvalidParameter)
 	wamid := e.send(map[string]any{"type": "contacts", "contacts": []any{map[string]any{
 		"name":   map[string]any{"formatted_name": "Acme Support", "first_name": "Acme"},
 		"phones": []any{map[string]any{"phone": "+1 415 555 0100", "type": "WORK", "wa_id": "14155550100"}},
@@ -45,7 +46,7 @@ func TestContacts(t *testing.T) {
 // message records and delivered webhooks are pruned; the rated ledger is not.
 func TestPrune(t *testing.T) {
 	e := newEnv(t)
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hi"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(in)
 	wamid := e.send(map[string]any{"type": "text", "text": map[string]any{"body": "hello"}})
 	e.receive(e.cust, wamid)
@@ -65,7 +66,7 @@ func TestPrune(t *testing.T) {
 		t.Errorf("delivery log after pruning: %d %s", code, b)
 	}
 	// Marking a pruned message read is an unknown message now.
-	e.sendErr(map[string]any{"status": "read", "message_id": in}, 400, parley.MetaInvalidParameter)
+	e.sendErr(map[string]any{"status": "read", "message_id": in}, 400, business.MetaInvalidParameter)
 	if after := len(e.usage()); after != before {
 		t.Errorf("usage ledger: %d entries before pruning, %d after", before, after)
 	}

@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/admin"
 	"github.com/parleyhq/parley/internal/bizapi"
@@ -106,7 +107,7 @@ func testTemplatesReviewAndSend(t *testing.T, e *env) {
 		t.Errorf("customer got template %+v", got)
 	}
 	st := e.hooks.status(wamid, "delivered")
-	if want := (parley.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); *st.Pricing != want {
+	if want := (business.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); *st.Pricing != want {
 		t.Errorf("template pricing: got %+v, want %+v", *st.Pricing, want)
 	}
 	// Named parameters, in any order.
@@ -132,7 +133,7 @@ func testTemplatesReviewAndSend(t *testing.T, e *env) {
 }
 
 func TestManualTemplateReview(t *testing.T) {
-	e := newEnv(t, withBusinessConfig(parley.BusinessConfig{TemplatePolicy: "manual"}))
+	e := newEnv(t, withBusinessConfig(business.Config{TemplatePolicy: "manual"}))
 	id, status := e.createTemplate(map[string]any{"name": "welcome", "category": "UTILITY", "language": "en",
 		"components": []any{map[string]any{"type": "BODY", "text": "Welcome aboard"}}})
 	if status != "PENDING" {
@@ -155,7 +156,7 @@ func TestManualTemplateReview(t *testing.T) {
 
 func TestMessageTypesBothWays(t *testing.T) {
 	e := newEnv(t)
-	first := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hi"})
+	first := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(first)
 
 	// Business → customer.
@@ -224,26 +225,26 @@ func TestMessageTypesBothWays(t *testing.T) {
 	}
 
 	// Customer → business.
-	l := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Location: &parley.Location{Latitude: 1.5, Longitude: 2.5, Name: "Home"}})
+	l := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Location: &business.Location{Latitude: 1.5, Longitude: 2.5, Name: "Home"}})
 	if m := e.hooks.message(l); m.Type != "location" || m.Location.Name != "Home" {
 		t.Errorf("location webhook: %+v", m)
 	}
-	r := e.customerSends(e.cust, e.chatID, parley.KindReaction, btn, client.Body{Emoji: "❤️"})
+	r := e.customerSends(e.cust, e.chatID, chatpkg.KindReaction, btn, client.Body{Emoji: "❤️"})
 	if m := e.hooks.message(r); m.Type != "reaction" || m.Reaction.MessageID != btn || m.Reaction.Emoji != "❤️" {
 		t.Errorf("reaction webhook: %+v", m)
 	}
-	br := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "43", ReplyTo: btn,
-		Reply: &parley.InteractiveReply{Type: "button_reply", ID: "s43", Title: "43"}})
+	br := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "43", ReplyTo: btn,
+		Reply: &business.InteractiveReply{Type: "button_reply", ID: "s43", Title: "43"}})
 	if m := e.hooks.message(br); m.Type != "interactive" || m.Interactive.ButtonReply.ID != "s43" || m.Context.ID != btn || m.Context.From != "14155550100" {
 		t.Errorf("button reply webhook: %+v", m)
 	}
-	lr := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Mitte", ReplyTo: list,
-		Reply: &parley.InteractiveReply{Type: "list_reply", ID: "ber-1", Title: "Mitte", Description: "Open till 8"}})
+	lr := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "Mitte", ReplyTo: list,
+		Reply: &business.InteractiveReply{Type: "list_reply", ID: "ber-1", Title: "Mitte", Description: "Open till 8"}})
 	if m := e.hooks.message(lr); m.Type != "interactive" || m.Interactive.ListReply.Description != "Open till 8" || m.Context.ID != list {
 		t.Errorf("list reply webhook: %+v", m)
 	}
-	qr := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Show me", ReplyTo: btn,
-		Reply: &parley.InteractiveReply{Type: "button", Title: "Show me", Payload: "more-boots"}})
+	qr := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "Show me", ReplyTo: btn,
+		Reply: &business.InteractiveReply{Type: "button", Title: "Show me", Payload: "more-boots"}})
 	if m := e.hooks.message(qr); m.Type != "button" || m.Button == nil || m.Button.Text != "Show me" || m.Button.Payload != "more-boots" || m.Context.ID != btn {
 		t.Errorf("template quick-reply webhook: %+v", m)
 	}
@@ -251,7 +252,7 @@ func TestMessageTypesBothWays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	im := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{MediaID: cm.ID, MediaType: "image/png", Text: "this one"})
+	im := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{MediaID: cm.ID, MediaType: "image/png", Text: "this one"})
 	m := e.hooks.message(im)
 	if m.Type != "image" || m.Image.ID != cm.ID || m.Image.Caption != "this one" || m.Image.SHA256 == "" {
 		t.Errorf("image webhook: %+v", m)
@@ -290,8 +291,8 @@ func (e *env) uploadPNG() string {
 }
 
 func TestLimits(t *testing.T) {
-	e := newEnv(t, withBusinessConfig(parley.BusinessConfig{MarketingCap: 1, QualityYellow: 1, QualityRed: 2}))
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hi"})
+	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 1, QualityYellow: 1, QualityRed: 2}))
+	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(in)
 	// Throughput: 2 messages per second for this number.
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"throughput": 2}, nil)
@@ -376,7 +377,7 @@ func TestWebhookRetriesAcrossRestart(t *testing.T) {
 
 func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 	e.hooks.failures.Store(1 << 20) // the endpoint is down
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "anyone there?"})
+	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "anyone there?"})
 	// Wait until the webhook has failed a few times.
 	deadline := time.Now().Add(10 * time.Second)
 	var first admin.Webhook
@@ -486,9 +487,9 @@ func testClickToChat(t *testing.T, e *env) {
 	// A new customer follows it: the first message carries the click id.
 	fran, _ := e.login("+14155550144", "Fran")
 	chat := e.openChat(fran)
-	in := e.customerSends(fran, chat, parley.KindMessage, "", client.Body{Text: cl.Text, Referral: &parley.Referral{CtwaClid: cl.ClickID}})
+	in := e.customerSends(fran, chat, chatpkg.KindMessage, "", client.Body{Text: cl.Text, Referral: &business.Referral{CtwaClid: cl.ClickID}})
 	m := e.hooks.message(in)
-	want := parley.Referral{SourceURL: "https://ads.example/991", SourceID: "ad-991", SourceType: "ad", Headline: "Autumn sale",
+	want := business.Referral{SourceURL: "https://ads.example/991", SourceID: "ad-991", SourceType: "ad", Headline: "Autumn sale",
 		Body: "Boots from 49", MediaType: "image", ImageURL: "https://cdn.acme.example/ad.jpg", CtwaClid: cl.ClickID}
 	if m.Referral == nil || *m.Referral != want {
 		t.Errorf("referral: got %+v, want %+v", m.Referral, want)
@@ -567,11 +568,11 @@ func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.customerSends(c, ch.ID, parley.KindMessage, "", client.Body{Text: "hello slow"})
+		e.customerSends(c, ch.ID, chatpkg.KindMessage, "", client.Body{Text: "hello slow"})
 	}
 	time.Sleep(200 * time.Millisecond) // let the slow deliveries start and hang
 	start := time.Now()
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hello fast"})
+	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "hello fast"})
 	e.hooks.message(in)
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("the healthy business's webhook took %v while another endpoint hangs, want well under 1s", took)

@@ -15,7 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/admin"
 	"github.com/parleyhq/parley/internal/server"
@@ -51,19 +52,19 @@ type hookEnv struct {
 }
 
 type hookValue struct {
-	MessagingProduct string                  `json:"messaging_product"`
-	Metadata         parley.WebhookMetadata  `json:"metadata"`
-	Contacts         []parley.WebhookContact `json:"contacts"`
-	Messages         []parley.InboundMessage `json:"messages"`
-	Statuses         []parley.StatusUpdate   `json:"statuses"`
-	Event            string                  `json:"event"`
-	TemplateID       json.Number             `json:"message_template_id"`
-	TemplateName     string                  `json:"message_template_name"`
-	TemplateLanguage string                  `json:"message_template_language"`
-	Reason           string                  `json:"reason"`
-	OtherInfo        map[string]any          `json:"other_info"`
-	PreviousCategory string                  `json:"previous_category"`
-	NewCategory      string                  `json:"new_category"`
+	MessagingProduct string                    `json:"messaging_product"`
+	Metadata         business.WebhookMetadata  `json:"metadata"`
+	Contacts         []business.WebhookContact `json:"contacts"`
+	Messages         []business.InboundMessage `json:"messages"`
+	Statuses         []business.StatusUpdate   `json:"statuses"`
+	Event            string                    `json:"event"`
+	TemplateID       json.Number               `json:"message_template_id"`
+	TemplateName     string                    `json:"message_template_name"`
+	TemplateLanguage string                    `json:"message_template_language"`
+	Reason           string                    `json:"reason"`
+	OtherInfo        map[string]any            `json:"other_info"`
+	PreviousCategory string                    `json:"previous_category"`
+	NewCategory      string                    `json:"new_category"`
 }
 
 func (h hookEnv) change() (string, hookValue) {
@@ -136,7 +137,7 @@ func (r *receiver) wait(what string, match func(field string, v hookValue) bool)
 	return hookValue{}
 }
 
-func (r *receiver) message(id string) parley.InboundMessage {
+func (r *receiver) message(id string) business.InboundMessage {
 	r.t.Helper()
 	v := r.wait("with message "+id, func(f string, v hookValue) bool {
 		return f == "messages" && len(v.Messages) == 1 && v.Messages[0].ID == id
@@ -144,7 +145,7 @@ func (r *receiver) message(id string) parley.InboundMessage {
 	return v.Messages[0]
 }
 
-func (r *receiver) status(id, status string) parley.StatusUpdate {
+func (r *receiver) status(id, status string) business.StatusUpdate {
 	r.t.Helper()
 	v := r.wait("with status "+status+" of "+id, func(f string, v hookValue) bool {
 		return f == "messages" && len(v.Statuses) == 1 && v.Statuses[0].ID == id && v.Statuses[0].Status == status
@@ -169,13 +170,13 @@ type env struct {
 	ctx      context.Context
 	opts     []servertest.Option
 	dataDir  string
-	business parley.BusinessConfig
+	business business.Config
 	extra    []servertest.Option
 }
 
 type envOption func(*env)
 
-func withBusinessConfig(c parley.BusinessConfig) envOption {
+func withBusinessConfig(c business.Config) envOption {
 	return func(e *env) { e.business = c }
 }
 
@@ -361,7 +362,7 @@ func (e *env) sendErr(msg map[string]any, wantStatus, wantCode int) metaError {
 
 // customerSends sends content from a customer client to its chat with the
 // business and returns the message id.
-func (e *env) customerSends(c *client.Client, chatID int64, kind parley.MessageKind, ref string, body client.Body) string {
+func (e *env) customerSends(c *client.Client, chatID int64, kind chat.MessageKind, ref string, body client.Body) string {
 	e.t.Helper()
 	id := client.NewMessageID()
 	if _, err := c.SendBody(e.ctx, chatID, id, kind, ref, body); err != nil {
@@ -381,10 +382,10 @@ func (e *env) receive(c *client.Client, id string) client.Body {
 			e.t.Fatalf("pending: %v", err)
 		}
 		var ids []int64
-		var found *parley.Entry
+		var found *chat.Entry
 		for i := range es {
 			ids = append(ids, es[i].ID)
-			if es[i].Type == parley.EntryMessage && es[i].MessageID == id {
+			if es[i].Type == chat.EntryMessage && es[i].MessageID == id {
 				found = &es[i]
 			}
 		}
@@ -394,7 +395,7 @@ func (e *env) receive(c *client.Client, id string) client.Body {
 			}
 		}
 		if found != nil {
-			if found.Kind == parley.KindReaction {
+			if found.Kind == chat.KindReaction {
 				b, _ := client.DecodeBody(*found)
 				b.ReplyTo = found.Ref
 				return b
@@ -429,7 +430,7 @@ func (e *env) restart() {
 func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 	e := newEnv(t)
 	// Inbound: the customer writes from an ordinary client.
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "Hi, do you have size 42?"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Hi, do you have size 42?"})
 	m := e.hooks.message(in)
 	if m.Type != "text" || m.Text == nil || m.Text.Body != "Hi, do you have size 42?" || m.From != "14155550111" {
 		t.Errorf("inbound webhook message: got %+v", m)
@@ -448,7 +449,7 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 		t.Errorf("customer got %+v, want the text as a reply to %s", body, in)
 	}
 	sent := e.hooks.status(out, "sent")
-	want := &parley.Pricing{Billable: false, PricingModel: "PMP", Category: "service", Type: "free_customer_service"}
+	want := &business.Pricing{Billable: false, PricingModel: "PMP", Category: "service", Type: "free_customer_service"}
 	if sent.RecipientID != "14155550111" || sent.BizOpaqueCallbackData != "order-7" || *sent.Pricing != *want {
 		t.Errorf("sent status: got %+v", sent)
 	}
@@ -498,7 +499,7 @@ func TestServiceWindowAndTokens(t *testing.T) {
 	if me.Error.ErrorData.Details == "" {
 		t.Errorf("131047 without details: %+v", me)
 	}
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "hello"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hello"})
 	e.hooks.message(in)
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "hi there"}})
 	e.clock.Advance(23 * time.Hour)

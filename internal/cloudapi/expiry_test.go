@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/servertest"
 )
 
@@ -15,7 +15,7 @@ import (
 // once deadlocked there).
 func TestExpiredMessageFails(t *testing.T) {
 	e := newEnv(t, func(e *env) {
-		e.extra = append(e.extra, servertest.WithConfig(parley.Config{SweepInterval: 20 * time.Millisecond}))
+		e.extra = append(e.extra, servertest.WithConfig(chat.Config{SweepInterval: 20 * time.Millisecond}))
 	})
 	e.createTemplate(map[string]any{"name": "order_ready", "category": "UTILITY", "language": "en",
 		"components": []any{map[string]any{"type": "BODY", "text": "Your order is ready"}}})

@@ -13,13 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 var mediaIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-func uploadMedia(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func uploadMedia(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -33,7 +33,7 @@ func uploadMedia(b *parley.Businesses) bizFunc {
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
 			var mb *http.MaxBytesError
 			if errors.As(err, &mb) {
-				return &parley.CloudError{Code: 131052, Message: "Media upload error", Details: fmt.Sprintf("the file is larger than %d bytes", max)}
+				return &business.CloudError{Code: 131052, Message: "Media upload error", Details: fmt.Sprintf("the file is larger than %d bytes", max)}
 			}
 			return invalid("the body must be multipart/form-data with a file part")
 		}
@@ -69,8 +69,8 @@ func baseURL(r *http.Request) string {
 
 // getObject answers GET /{version}/{id} for a media id, a phone number id
 // or the business account id.
-func getObject(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func getObject(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
 		if mediaIDPattern.MatchString(raw) {
 			m, err := b.MediaForBusiness(r.Context(), biz, raw)
@@ -99,7 +99,7 @@ func getObject(b *parley.Businesses) bizFunc {
 	}
 }
 
-func numberJSON(b *parley.Businesses, n parley.BusinessNumber) map[string]any {
+func numberJSON(b *business.Service, n business.BusinessNumber) map[string]any {
 	tp := n.Throughput
 	if tp == 0 {
 		tp = b.Config().Throughput
@@ -120,13 +120,13 @@ func numberJSON(b *parley.Businesses, n parley.BusinessNumber) map[string]any {
 		tier = "TIER_100K"
 	}
 	return map[string]any{"verified_name": n.DisplayName, "code_verification_status": "VERIFIED",
-		"display_phone_number": parley.WaID(n.Phone), "quality_rating": n.Quality, "platform_type": "CLOUD_API",
+		"display_phone_number": business.WaID(n.Phone), "quality_rating": n.Quality, "platform_type": "CLOUD_API",
 		"throughput": map[string]string{"level": level}, "messaging_limit_tier": tier, "status": n.Status,
 		"id": strconv.FormatInt(n.ID, 10)}
 }
 
-func downloadMedia(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func downloadMedia(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		m, rc, err := b.OpenMediaForBusiness(r.Context(), biz, r.PathValue("id"))
 		if err != nil {
 			return notFoundAs(r, r.PathValue("id"), err)
@@ -138,8 +138,8 @@ func downloadMedia(b *parley.Businesses) bizFunc {
 	}
 }
 
-func listNumbers(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listNumbers(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -156,10 +156,10 @@ func listNumbers(b *parley.Businesses) bizFunc {
 	}
 }
 
-func templateJSON(t parley.Template) map[string]any {
+func templateJSON(t business.Template) map[string]any {
 	out := map[string]any{"name": t.Name, "components": t.Components, "language": t.Language, "status": string(t.Status),
 		"category": string(t.Category), "parameter_format": strings.ToUpper(t.ParameterFormat), "id": strconv.FormatInt(t.ID, 10)}
-	if t.Status == parley.TemplateRejected {
+	if t.Status == business.TemplateRejected {
 		out["rejected_reason"] = t.Reason
 	}
 	if t.PreviousCategory != "" {
@@ -168,14 +168,14 @@ func templateJSON(t parley.Template) map[string]any {
 	return out
 }
 
-func listTemplates(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listTemplates(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
 		q := r.URL.Query()
 		limit, after := pageArgs(q)
-		ts, err := b.Templates(r.Context(), biz.ID, parley.TemplateStatus(strings.ToUpper(q.Get("status"))), after, limit+1)
+		ts, err := b.Templates(r.Context(), biz.ID, business.TemplateStatus(strings.ToUpper(q.Get("status"))), after, limit+1)
 		if err != nil {
 			return err
 		}
@@ -204,18 +204,18 @@ func encodeCursor(id int64) string { return strings.TrimRight(fmt.Sprintf("%x", 
 
 func decodeCursor(s string) (int64, error) { return strconv.ParseInt(s, 16, 64) }
 
-func createTemplate(b *parley.Businesses) bizFunc {
+func createTemplate(b *business.Service) bizFunc {
 	type req struct {
-		Name            string                     `json:"name"`
-		Category        string                     `json:"category"`
-		Language        string                     `json:"language"`
-		ParameterFormat string                     `json:"parameter_format"`
-		Components      []parley.TemplateComponent `json:"components"`
+		Name            string                       `json:"name"`
+		Category        string                       `json:"category"`
+		Language        string                       `json:"language"`
+		ParameterFormat string                       `json:"parameter_format"`
+		Components      []business.TemplateComponent `json:"components"`
 		// AllowCategoryChange is Meta's older switch; only an explicit
 		// false matters (template.go, review).
 		AllowCategoryChange *bool `json:"allow_category_change"`
 	}
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func createTemplate(b *parley.Businesses) bizFunc {
 		if err := decode(w, r, 1<<20, &in); err != nil {
 			return err
 		}
-		t, err := b.CreateTemplate(r.Context(), biz, parley.Template{Name: in.Name, Category: parley.TemplateCategory(in.Category),
+		t, err := b.CreateTemplate(r.Context(), biz, business.Template{Name: in.Name, Category: business.TemplateCategory(in.Category),
 			Language: in.Language, ParameterFormat: strings.ToLower(in.ParameterFormat), Components: in.Components,
 			AllowCategoryChange: in.AllowCategoryChange})
 		if err != nil {
@@ -234,8 +234,8 @@ func createTemplate(b *parley.Businesses) bizFunc {
 	}
 }
 
-func deleteTemplate(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func deleteTemplate(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -251,8 +251,8 @@ func deleteTemplate(b *parley.Businesses) bizFunc {
 	}
 }
 
-func getSubscription(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func getSubscription(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -266,12 +266,12 @@ func getSubscription(b *parley.Businesses) bizFunc {
 	}
 }
 
-func subscribe(b *parley.Businesses, verify func(ctx context.Context, url, token, challenge string) error) bizFunc {
+func subscribe(b *business.Service, verify func(ctx context.Context, url, token, challenge string) error) bizFunc {
 	type req struct {
 		OverrideCallbackURI string `json:"override_callback_uri"`
 		VerifyToken         string `json:"verify_token"`
 	}
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -291,8 +291,8 @@ func subscribe(b *parley.Businesses, verify func(ctx context.Context, url, token
 	}
 }
 
-func listDeliveries(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listDeliveries(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func listDeliveries(b *parley.Businesses) bizFunc {
 			if h.LastError != "" {
 				d["last_error"] = h.LastError
 			}
-			if h.Status == parley.WebhookPending {
+			if h.Status == business.WebhookPending {
 				d["next_attempt_time"] = h.NextAttemptAt.UTC().Format(time.RFC3339)
 			}
 			if !h.DeliveredAt.IsZero() {
@@ -322,8 +322,8 @@ func listDeliveries(b *parley.Businesses) bizFunc {
 	}
 }
 
-func listAttempts(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listAttempts(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -345,8 +345,8 @@ func listAttempts(b *parley.Businesses) bizFunc {
 	}
 }
 
-func replay(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func replay(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -362,8 +362,8 @@ func replay(b *parley.Businesses) bizFunc {
 	}
 }
 
-func listUsage(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listUsage(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -380,7 +380,7 @@ func listUsage(b *parley.Businesses) bizFunc {
 
 // usageJSON is the wire shape of ledger entries (shared with the admin API
 // through the same field names).
-func usageJSON(us []parley.UsageEntry) []map[string]any {
+func usageJSON(us []business.UsageEntry) []map[string]any {
 	out := []map[string]any{}
 	for _, u := range us {
 		out = append(out, map[string]any{"id": u.ID, "key": u.Key, "phone_number_id": strconv.FormatInt(u.NumberID, 10),
@@ -390,13 +390,13 @@ func usageJSON(us []parley.UsageEntry) []map[string]any {
 	return out
 }
 
-func createLink(b *parley.Businesses) bizFunc {
+func createLink(b *business.Service) bizFunc {
 	type req struct {
-		PhoneNumberID    flexInt          `json:"phone_number_id"`
-		PrefilledMessage string           `json:"prefilled_message"`
-		Source           *parley.Referral `json:"source"`
+		PhoneNumberID    flexInt            `json:"phone_number_id"`
+		PrefilledMessage string             `json:"prefilled_message"`
+		Source           *business.Referral `json:"source"`
 	}
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -413,14 +413,14 @@ func createLink(b *parley.Businesses) bizFunc {
 	}
 }
 
-func linkJSON(r *http.Request, l parley.Link) map[string]any {
+func linkJSON(r *http.Request, l business.Link) map[string]any {
 	return map[string]any{"id": strconv.FormatInt(l.ID, 10), "code": l.Code, "url": baseURL(r) + "/c/" + l.Code,
 		"phone_number_id": strconv.FormatInt(l.NumberID, 10), "prefilled_message": l.Prefill, "source": l.Source,
 		"clicks": l.Clicks, "chats_started": l.Chats, "replies": l.Replies}
 }
 
-func listLinks(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func listLinks(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
@@ -440,8 +440,8 @@ func listLinks(b *parley.Businesses) bizFunc {
 // getProfile answers the business profile of a number. Parley keeps one
 // profile per business account: vertical is its category, websites its
 // website; about and email are not kept.
-func getProfile(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func getProfile(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -459,14 +459,14 @@ func getProfile(b *parley.Businesses) bizFunc {
 	}
 }
 
-func updateProfile(b *parley.Businesses) bizFunc {
+func updateProfile(b *business.Service) bizFunc {
 	type req struct {
 		Description *string  `json:"description"`
 		Address     *string  `json:"address"`
 		Vertical    *string  `json:"vertical"`
 		Websites    []string `json:"websites"`
 	}
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
@@ -478,7 +478,7 @@ func updateProfile(b *parley.Businesses) bizFunc {
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		p := parley.BusinessProfile{Description: in.Description, Address: in.Address, Category: in.Vertical}
+		p := business.BusinessProfile{Description: in.Description, Address: in.Address, Category: in.Vertical}
 		if len(in.Websites) > 0 {
 			p.Website = &in.Websites[0]
 		}

@@ -3,7 +3,8 @@ package cloudapi_test
 import (
 	"testing"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 )
 
@@ -29,9 +30,9 @@ func TestMediaHeaders(t *testing.T) {
 		}
 		return map[string]any{"type": "template", "template": map[string]any{"name": "new_shoe", "language": map[string]any{"code": "en_US"}, "components": comps}}
 	}
-	e.sendErr(tmpl(), 400, parley.MetaTemplateParams)
-	e.sendErr(tmpl(map[string]any{"type": "video", "video": map[string]any{"id": img}}), 400, parley.MetaTemplateParams)
-	e.sendErr(tmpl(map[string]any{"type": "text", "text": "x"}), 400, parley.MetaTemplateParams)
+	e.sendErr(tmpl(), 400, business.MetaTemplateParams)
+	e.sendErr(tmpl(map[string]any{"type": "video", "video": map[string]any{"id": img}}), 400, business.MetaTemplateParams)
+	e.sendErr(tmpl(map[string]any{"type": "text", "text": "x"}), 400, business.MetaTemplateParams)
 	wamid := e.send(tmpl(map[string]any{"type": "image", "image": map[string]any{"id": img}}))
 	got := e.receive(e.cust, wamid)
 	if got.Template == nil || got.Template.HeaderMedia == nil || got.Template.HeaderMedia.Kind != "image" || got.Template.HeaderMedia.ID != img ||
@@ -46,16 +47,16 @@ func TestMediaHeaders(t *testing.T) {
 	}
 
 	// Interactive: a document header by link, within the service window.
-	in := e.customerSends(e.cust, e.chatID, parley.KindMessage, "", client.Body{Text: "the manual please"})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "the manual please"})
 	e.hooks.message(in)
 	inter := func(header map[string]any) map[string]any {
 		return map[string]any{"type": "interactive", "interactive": map[string]any{"type": "button", "header": header,
 			"body":   map[string]any{"text": "Here is the manual."},
 			"action": map[string]any{"buttons": []any{map[string]any{"type": "reply", "reply": map[string]any{"id": "ok", "title": "Thanks"}}}}}}
 	}
-	e.sendErr(inter(map[string]any{"type": "document"}), 400, parley.MetaInvalidParameter)
-	e.sendErr(inter(map[string]any{"type": "document", "document": map[string]any{"link": "ftp://x"}}), 400, parley.MetaInvalidParameter)
-	e.sendErr(inter(map[string]any{"type": "sticker"}), 400, parley.MetaInvalidParameter)
+	e.sendErr(inter(map[string]any{"type": "document"}), 400, business.MetaInvalidParameter)
+	e.sendErr(inter(map[string]any{"type": "document", "document": map[string]any{"link": "ftp://x"}}), 400, business.MetaInvalidParameter)
+	e.sendErr(inter(map[string]any{"type": "sticker"}), 400, business.MetaInvalidParameter)
 	wamid = e.send(inter(map[string]any{"type": "document", "document": map[string]any{"link": "https://acme.example/manual.pdf", "filename": "manual.pdf"}}))
 	got = e.receive(e.cust, wamid)
 	if got.Interactive == nil || got.MediaURL != "https://acme.example/manual.pdf" || got.MediaKind != "document" || got.Filename != "manual.pdf" {

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 )
 
 // sendRequest is the body of POST /{version}/{phone-number-id}/messages,
@@ -43,8 +44,8 @@ type sendRequest struct {
 		MessageID string `json:"message_id"`
 		Emoji     string `json:"emoji"`
 	} `json:"reaction"`
-	Interactive *parley.Interactive  `json:"interactive"`
-	Contacts    []parley.ContactCard `json:"contacts"`
+	Interactive *business.Interactive  `json:"interactive"`
+	Contacts    []business.ContactCard `json:"contacts"`
 	Template    *struct {
 		Name     string `json:"name"`
 		Language struct {
@@ -75,12 +76,12 @@ type mediaObject struct {
 }
 
 func invalid(format string, args ...any) error {
-	return &parley.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf(format, args...)}
+	return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf(format, args...)}
 }
 
 // outbound validates the request and turns it into the domain's message.
-func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
-	m := parley.OutboundMessage{To: req.To, CallbackData: req.BizOpaqueCallbackData, Kind: parley.KindMessage}
+func (req *sendRequest) outbound() (business.OutboundMessage, error) {
+	m := business.OutboundMessage{To: req.To, CallbackData: req.BizOpaqueCallbackData, Kind: chat.KindMessage}
 	if req.To == "" {
 		return m, invalid("The parameter to is required.")
 	}
@@ -125,16 +126,16 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 		if l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
 			return m, invalid("location latitude or longitude is out of range")
 		}
-		m.Content.Location = &parley.Location{Latitude: float64(l.Latitude), Longitude: float64(l.Longitude), Name: l.Name, Address: l.Address}
+		m.Content.Location = &business.Location{Latitude: float64(l.Latitude), Longitude: float64(l.Longitude), Name: l.Name, Address: l.Address}
 		m.Content.Text = strings.TrimSpace(l.Name + " " + l.Address)
 	case "reaction":
 		if req.Reaction == nil || req.Reaction.MessageID == "" {
 			return m, invalid("The parameter reaction['message_id'] is required.")
 		}
-		if !parley.ValidMessageID(req.Reaction.MessageID) {
+		if !chat.ValidMessageID(req.Reaction.MessageID) {
 			return m, invalid("reaction['message_id'] is not a message id")
 		}
-		m.Kind, m.Ref, m.Content.Emoji = parley.KindReaction, req.Reaction.MessageID, req.Reaction.Emoji
+		m.Kind, m.Ref, m.Content.Emoji = chat.KindReaction, req.Reaction.MessageID, req.Reaction.Emoji
 		m.Content.ReplyTo = ""
 	case "interactive":
 		if err := validInteractive(req.Interactive); err != nil {
@@ -173,21 +174,21 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 		if t.Language.Code == "" {
 			return m, invalid("The parameter template['language']['code'] is required.")
 		}
-		ts := &parley.TemplateSend{Name: t.Name, Language: t.Language.Code}
+		ts := &business.TemplateSend{Name: t.Name, Language: t.Language.Code}
 		for _, c := range t.Components {
-			sc := parley.TemplateSendComponent{Type: c.Type, SubType: c.SubType, Index: int(c.Index)}
+			sc := business.TemplateSendComponent{Type: c.Type, SubType: c.SubType, Index: int(c.Index)}
 			for _, p := range c.Parameters {
 				text := p.Text
 				if text == "" {
 					text = p.Payload
 				}
-				tp := parley.TemplateParam{Name: p.ParameterName, Text: text}
+				tp := business.TemplateParam{Name: p.ParameterName, Text: text}
 				for _, mo := range []struct {
 					kind string
 					o    *mediaObject
 				}{{"image", p.Image}, {"video", p.Video}, {"document", p.Document}} {
 					if mo.o != nil && strings.EqualFold(p.Type, mo.kind) {
-						tp.Media = &parley.TemplateMedia{Kind: mo.kind, MediaRef: parley.MediaRef{ID: mo.o.ID, Link: mo.o.Link, Filename: mo.o.Filename}}
+						tp.Media = &business.TemplateMedia{Kind: mo.kind, MediaRef: business.MediaRef{ID: mo.o.ID, Link: mo.o.Link, Filename: mo.o.Filename}}
 					}
 				}
 				sc.Params = append(sc.Params, tp)
@@ -201,7 +202,7 @@ func (req *sendRequest) outbound() (parley.OutboundMessage, error) {
 	return m, nil
 }
 
-func validInteractive(in *parley.Interactive) error {
+func validInteractive(in *business.Interactive) error {
 	if in == nil {
 		return invalid("The parameter interactive is required.")
 	}
@@ -309,7 +310,7 @@ func validInteractive(in *parley.Interactive) error {
 // in all its sections together.
 const maxListProducts = 30
 
-func validProductList(a parley.InteractiveAction) error {
+func validProductList(a business.InteractiveAction) error {
 	if a.CatalogID == "" {
 		return invalid("The parameter interactive['action']['catalog_id'] is required.")
 	}
@@ -337,13 +338,13 @@ func validProductList(a parley.InteractiveAction) error {
 		}
 	}
 	if total > maxListProducts {
-		return &parley.CloudError{Code: parley.MetaParameterValue, Message: "Parameter value is not valid",
+		return &business.CloudError{Code: business.MetaParameterValue, Message: "Parameter value is not valid",
 			Details: fmt.Sprintf("interactive product_list: %d products; at most %d in all sections", total, maxListProducts)}
 	}
 	return nil
 }
 
-func validFlow(a parley.InteractiveAction) error {
+func validFlow(a business.InteractiveAction) error {
 	p := a.Parameters
 	if a.Name != "flow" || p == nil {
 		return invalid("interactive flow: action name flow with parameters is required")
@@ -384,7 +385,7 @@ func validFlow(a parley.InteractiveAction) error {
 // message is the request as the domain's message: outbound's checks,
 // then the catalog items that a product or product_list message names,
 // which the customer receives with it.
-func (req *sendRequest) message(ctx context.Context, b *parley.Businesses, biz parley.Business) (parley.OutboundMessage, error) {
+func (req *sendRequest) message(ctx context.Context, b *business.Service, biz business.Business) (business.OutboundMessage, error) {
 	m, err := req.outbound()
 	if err != nil {
 		return m, err
@@ -404,27 +405,27 @@ func (req *sendRequest) message(ctx context.Context, b *parley.Businesses, biz p
 
 // decodeSend reads a send request to the caller's number in the path:
 // the messages endpoint's and the dry run's common start.
-func decodeSend(w http.ResponseWriter, r *http.Request, b *parley.Businesses, biz parley.Business) (parley.BusinessNumber, sendRequest, error) {
+func decodeSend(w http.ResponseWriter, r *http.Request, b *business.Service, biz business.Business) (business.BusinessNumber, sendRequest, error) {
 	var req sendRequest
 	id, err := pathID(r, "id")
 	if err != nil {
-		return parley.BusinessNumber{}, req, err
+		return business.BusinessNumber{}, req, err
 	}
 	n, err := b.OwnNumber(r.Context(), biz, id)
 	if err != nil {
-		return parley.BusinessNumber{}, req, err
+		return business.BusinessNumber{}, req, err
 	}
 	if err := decode(w, r, 1<<20, &req); err != nil {
-		return parley.BusinessNumber{}, req, err
+		return business.BusinessNumber{}, req, err
 	}
 	if req.MessagingProduct != "whatsapp" {
-		return parley.BusinessNumber{}, req, invalid("The parameter messaging_product is required and must be whatsapp.")
+		return business.BusinessNumber{}, req, invalid("The parameter messaging_product is required and must be whatsapp.")
 	}
 	return n, req, nil
 }
 
-func sendMessage(b *parley.Businesses) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz parley.Business) error {
+func sendMessage(b *business.Service) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		n, req, err := decodeSend(w, r, b, biz)
 		if err != nil {
 			return err

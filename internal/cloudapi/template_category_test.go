@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/admin"
 )
 
@@ -64,7 +64,7 @@ func (r *receiver) hookIndex(match func(field string, v hookValue) bool) int {
 // the list shows both categories, and a send is priced, capped and
 // refused on opt-out as marketing.
 func TestTemplateCategoryChangeByReview(t *testing.T) {
-	cfg := withBusinessConfig(parley.BusinessConfig{TemplateRecategorize: true})
+	cfg := withBusinessConfig(business.Config{TemplateRecategorize: true})
 	t.Run("sqlite", func(t *testing.T) { testTemplateCategoryChangeByReview(t, newEnv(t, cfg)) })
 	t.Run("postgres", func(t *testing.T) { testTemplateCategoryChangeByReview(t, newEnv(t, cfg, withPostgres(t))) })
 }
@@ -134,7 +134,7 @@ func testTemplateCategoryChangeByReview(t *testing.T, e *env) {
 		t.Errorf("customer got %+v", got.Template)
 	}
 	st := e.hooks.status(wamid, "delivered")
-	if want := (parley.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); st.Pricing == nil || *st.Pricing != want {
+	if want := (business.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); st.Pricing == nil || *st.Pricing != want {
 		t.Errorf("pricing of the recategorized template: got %+v, want %+v", st.Pricing, want)
 	}
 	if us := e.usage(); len(us) != 1 || us[0].Category != "marketing" || !us[0].Billable {
@@ -170,7 +170,7 @@ func TestTemplateCategoryChangeOff(t *testing.T) {
 // category too; the business gets template_category_update, then the
 // APPROVED status update, and the queue shows the previous category.
 func TestManualTemplateCategoryChange(t *testing.T) {
-	e := newEnv(t, withBusinessConfig(parley.BusinessConfig{TemplatePolicy: "manual"}))
+	e := newEnv(t, withBusinessConfig(business.Config{TemplatePolicy: "manual"}))
 	id, status, _ := e.createTemplateFull(map[string]any{"name": "welcome", "category": "UTILITY", "language": "en",
 		"components": []any{map[string]any{"type": "BODY", "text": "Welcome aboard, see what is new"}}})
 	if status != "PENDING" {

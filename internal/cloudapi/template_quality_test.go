@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // TestTemplatePauses: blocks and reports by customers who received a
@@ -14,7 +14,7 @@ import (
 // pauses it again (6 h) and a third pause disables it (132016). Each step
 // is announced with a message_template_status_update webhook.
 func TestTemplatePauses(t *testing.T) {
-	cfg := withBusinessConfig(parley.BusinessConfig{MarketingCap: 100, QualityYellow: 100, QualityRed: 200})
+	cfg := withBusinessConfig(business.Config{MarketingCap: 100, QualityYellow: 100, QualityRed: 200})
 	t.Run("sqlite", func(t *testing.T) { t.Parallel(); testTemplatePauses(t, newEnv(t, cfg)) })
 	t.Run("postgres", func(t *testing.T) { t.Parallel(); testTemplatePauses(t, newEnv(t, cfg, withPostgres(t))) })
 }
@@ -63,7 +63,7 @@ func testTemplatePauses(t *testing.T, e *env) {
 		}
 	}
 	waitEvent("PAUSED", "FIRST_PAUSE")
-	me := sendErr(parley.MetaTemplatePaused)
+	me := sendErr(business.MetaTemplatePaused)
 	if me.Error.Message != "Template is Paused" {
 		t.Errorf("paused: got %+v", me)
 	}
@@ -73,13 +73,13 @@ func testTemplatePauses(t *testing.T, e *env) {
 	// The operator pauses it (the second pause, 6 h), then again: disabled.
 	e.adminDo("POST", "/admin/v1/templates/"+id+"/review", map[string]any{"status": "PAUSED"}, nil)
 	waitEvent("PAUSED", "SECOND_PAUSE")
-	sendErr(parley.MetaTemplatePaused)
+	sendErr(business.MetaTemplatePaused)
 	e.clock.Advance(5 * time.Hour)
-	sendErr(parley.MetaTemplatePaused)
+	sendErr(business.MetaTemplatePaused)
 	e.adminDo("POST", "/admin/v1/templates/"+id+"/review", map[string]any{"status": "PAUSED"}, nil)
 	waitEvent("DISABLED", "DISABLED")
 	e.clock.Advance(24 * time.Hour)
-	if me := sendErr(parley.MetaTemplateDisabled); me.Error.Message != "Template is Disabled" {
+	if me := sendErr(business.MetaTemplateDisabled); me.Error.Message != "Template is Disabled" {
 		t.Errorf("disabled: got %+v", me)
 	}
 	code, b := e.cloud("GET", fmt.Sprintf("/%d/message_templates?name=weekly_deals", e.biz.ID), nil)

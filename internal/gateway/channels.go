@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // Channel fan-out. A post is published once on parley.channel.<id>; every
@@ -23,7 +23,10 @@ import (
 func (g *Gateway) loadChannels(ctx context.Context, s *session) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ids, err := g.svc.FollowedChannelIDs(ctx, s.p)
+	if g.opts.Channels == nil {
+		return
+	}
+	ids, err := g.opts.Channels.FollowedChannelIDs(ctx, s.p)
 	if err != nil {
 		g.log.Warn("load followed channels", "account", s.p.AccountID, "err", err)
 		return
@@ -82,7 +85,7 @@ func (g *Gateway) onChannelFollow(accountID int64, data []byte) {
 	if !bytes.HasPrefix(data, []byte(`{"type":"channel_follow"`)) {
 		return
 	}
-	var ev parley.Event
+	var ev chat.Event
 	if json.Unmarshal(data, &ev) != nil || ev.ChannelID == 0 {
 		return
 	}

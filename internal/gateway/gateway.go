@@ -26,6 +26,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // Limits of one session.
@@ -59,12 +60,20 @@ type Options struct {
 	// the path before batched writes (every frame through the websocket
 	// library, one writer goroutine woken per session), for benchmarks.
 	FanoutWorkers int
+	// Channels lists the channels an account follows, so that their
+	// posts reach its sessions; nil: no channel pushes.
+	Channels FollowedChannels
+}
+
+// FollowedChannels is what the gateway needs of the channels context.
+type FollowedChannels interface {
+	FollowedChannelIDs(ctx context.Context, p parley.Principal) ([]int64, error)
 }
 
 // Gateway is the WebSocket endpoint. Create it with New, mount it as an
 // http.Handler, and call Shutdown then Close when stopping.
 type Gateway struct {
-	svc     *parley.Service
+	svc     *chat.Service
 	log     *slog.Logger
 	opts    Options
 	unsubs  []func() error
@@ -83,7 +92,7 @@ type Gateway struct {
 }
 
 // New subscribes to the bus and returns a Gateway.
-func New(svc *parley.Service, bus parley.Bus, o Options) (*Gateway, error) {
+func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -345,7 +354,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		all = append(all, s)
 	}
 	g.mu.Unlock()
-	frame, _ := json.Marshal(parley.Event{Type: parley.EventReconnect})
+	frame, _ := json.Marshal(chat.Event{Type: chat.EventReconnect})
 	for _, s := range all {
 		s.push(frame)
 		s.closeAfterFlush(websocket.StatusServiceRestart, "server restarting; reconnect")

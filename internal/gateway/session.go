@@ -10,6 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // session is one device's socket. An idle session holds one goroutine (the
@@ -51,7 +52,7 @@ func entryID(frame []byte) int64 {
 			}
 		}
 	}
-	var ev parley.Event
+	var ev chat.Event
 	if json.Unmarshal(frame, &ev) == nil && ev.Entry != nil {
 		return ev.Entry.ID
 	}
@@ -268,7 +269,7 @@ func (s *session) replay(ctx context.Context, after int64) error {
 				return err
 			}
 			for i := range es {
-				frame, err := json.Marshal(parley.Event{Type: parley.EventEntry, Entry: &es[i]})
+				frame, err := json.Marshal(chat.Event{Type: chat.EventEntry, Entry: &es[i]})
 				if err != nil {
 					return err
 				}
@@ -299,7 +300,7 @@ func (s *session) replay(ctx context.Context, after int64) error {
 		}
 		break
 	}
-	ready, _ := json.Marshal(parley.Event{Type: parley.EventReady, Pending: sent})
+	ready, _ := json.Marshal(chat.Event{Type: chat.EventReady, Pending: sent})
 	s.push(ready)
 	return nil
 }
@@ -389,7 +390,7 @@ func (s *session) handle(ctx context.Context, f clientFrame) error {
 			}
 		}
 		for _, id := range s.g.watch(s, allowed) {
-			frame, _ := json.Marshal(parley.Event{Type: parley.EventPresence, AccountID: id, State: "online"})
+			frame, _ := json.Marshal(chat.Event{Type: chat.EventPresence, AccountID: id, State: "online"})
 			s.push(frame)
 		}
 	case "ping":
@@ -402,7 +403,7 @@ func (s *session) sendError(err error) {
 	if parley.ErrorCode(err) == parley.EInternal {
 		s.g.log.Error("session request failed", "device", s.p.DeviceID, "err", err)
 	}
-	frame, _ := json.Marshal(parley.Event{Type: parley.EventError, Error: &parley.WireError{
+	frame, _ := json.Marshal(chat.Event{Type: chat.EventError, Error: &chat.WireError{
 		Code: parley.ErrorCode(err), Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err)}})
 	s.push(frame)
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 )
 
 // The channel handlers. Routes are listed in routes.go; docs/CHANNELS.md
@@ -60,9 +61,9 @@ func noContent(w http.ResponseWriter) error {
 	return nil
 }
 
-func createChannel(svc *parley.Service) authedFunc {
+func createChannel(svc *channel.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
-		var in parley.ChannelInput
+		var in channel.ChannelInput
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -75,7 +76,7 @@ func createChannel(svc *parley.Service) authedFunc {
 	}
 }
 
-func listFollowedChannels(svc *parley.Service) authedFunc {
+func listFollowedChannels(svc *channel.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		vs, err := svc.FollowedChannels(r.Context(), p)
 		if err != nil {
@@ -86,7 +87,7 @@ func listFollowedChannels(svc *parley.Service) authedFunc {
 	}
 }
 
-func listAdminChannels(svc *parley.Service) authedFunc {
+func listAdminChannels(svc *channel.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		vs, err := svc.AdminChannels(r.Context(), p)
 		if err != nil {
@@ -97,7 +98,7 @@ func listAdminChannels(svc *parley.Service) authedFunc {
 	}
 }
 
-func getChannel(svc *parley.Service) authedFunc {
+func getChannel(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		v, err := svc.GetChannel(r.Context(), p, id)
 		if err != nil {
@@ -108,9 +109,9 @@ func getChannel(svc *parley.Service) authedFunc {
 	})
 }
 
-func updateChannel(svc *parley.Service) authedFunc {
+func updateChannel(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		var in parley.ChannelUpdate
+		var in channel.ChannelUpdate
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func updateChannel(svc *parley.Service) authedFunc {
 	})
 }
 
-func resetInvite(svc *parley.Service) authedFunc {
+func resetInvite(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		v, err := svc.ResetInvite(r.Context(), p, id)
 		if err != nil {
@@ -134,7 +135,7 @@ func resetInvite(svc *parley.Service) authedFunc {
 	})
 }
 
-func channelByInvite(svc *parley.Service) authedFunc {
+func channelByInvite(svc *channel.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.ChannelByInvite(r.Context(), p, r.PathValue("code"))
 		if err != nil {
@@ -145,7 +146,7 @@ func channelByInvite(svc *parley.Service) authedFunc {
 	}
 }
 
-func listChannelAdmins(svc *parley.Service) authedFunc {
+func listChannelAdmins(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		as, err := svc.ChannelAdmins(r.Context(), p, id)
 		if err != nil {
@@ -156,7 +157,7 @@ func listChannelAdmins(svc *parley.Service) authedFunc {
 	})
 }
 
-func addChannelAdmin(svc *parley.Service) authedFunc {
+func addChannelAdmin(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		acct, err := pathID(r, "account")
 		if err != nil {
@@ -169,7 +170,7 @@ func addChannelAdmin(svc *parley.Service) authedFunc {
 	})
 }
 
-func removeChannelAdmin(svc *parley.Service) authedFunc {
+func removeChannelAdmin(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		acct, err := pathID(r, "account")
 		if err != nil {
@@ -182,7 +183,7 @@ func removeChannelAdmin(svc *parley.Service) authedFunc {
 	})
 }
 
-func followChannel(svc *parley.Service) authedFunc {
+func followChannel(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		res, err := svc.Follow(r.Context(), p, id)
 		if err != nil {
@@ -197,7 +198,7 @@ func followChannel(svc *parley.Service) authedFunc {
 	})
 }
 
-func unfollowChannel(svc *parley.Service) authedFunc {
+func unfollowChannel(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		if err := svc.Unfollow(r.Context(), p, id); err != nil {
 			return err
@@ -206,7 +207,7 @@ func unfollowChannel(svc *parley.Service) authedFunc {
 	})
 }
 
-func muteChannel(svc *parley.Service) authedFunc {
+func muteChannel(svc *channel.Service) authedFunc {
 	type req struct {
 		Muted bool `json:"muted"`
 	}
@@ -222,7 +223,7 @@ func muteChannel(svc *parley.Service) authedFunc {
 	})
 }
 
-func markChannelRead(svc *parley.Service) authedFunc {
+func markChannelRead(svc *channel.Service) authedFunc {
 	type req struct {
 		Seq int64 `json:"seq"`
 	}
@@ -238,7 +239,7 @@ func markChannelRead(svc *parley.Service) authedFunc {
 	})
 }
 
-func listFollowRequests(svc *parley.Service) authedFunc {
+func listFollowRequests(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		rs, err := svc.FollowRequests(r.Context(), p, id)
 		if err != nil {
@@ -249,7 +250,7 @@ func listFollowRequests(svc *parley.Service) authedFunc {
 	})
 }
 
-func answerFollowRequest(svc *parley.Service, approve bool) authedFunc {
+func answerFollowRequest(svc *channel.Service, approve bool) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		if err := svc.AnswerFollowRequest(r.Context(), p, id, r.PathValue("request"), approve); err != nil {
 			return err
@@ -258,7 +259,7 @@ func answerFollowRequest(svc *parley.Service, approve bool) authedFunc {
 	})
 }
 
-func uploadChannelMedia(svc *parley.Service) authedFunc {
+func uploadChannelMedia(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		body := http.MaxBytesReader(w, r.Body, svc.MediaLimit(r.Context(), p.AccountID)+1)
 		m, err := svc.UploadChannelMedia(r.Context(), p, id, r.Header.Get("Content-Type"), body)
@@ -274,7 +275,7 @@ func uploadChannelMedia(svc *parley.Service) authedFunc {
 	})
 }
 
-func getChannelMedia(svc *parley.Service) authedFunc {
+func getChannelMedia(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		m, rc, err := svc.OpenChannelMedia(r.Context(), p, id, r.PathValue("media"))
 		if err != nil {
@@ -284,9 +285,9 @@ func getChannelMedia(svc *parley.Service) authedFunc {
 	})
 }
 
-func createPost(svc *parley.Service) authedFunc {
+func createPost(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		var in parley.PostInput
+		var in channel.PostInput
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -299,7 +300,7 @@ func createPost(svc *parley.Service) authedFunc {
 	})
 }
 
-func timeline(svc *parley.Service) authedFunc {
+func timeline(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		before, err := queryInt(r, "before", 0)
 		if err != nil {
@@ -318,7 +319,7 @@ func timeline(svc *parley.Service) authedFunc {
 	})
 }
 
-func getPost(svc *parley.Service) authedFunc {
+func getPost(svc *channel.Service) authedFunc {
 	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
 		v, err := svc.GetPost(r.Context(), p, id, seq)
 		if err != nil {
@@ -329,9 +330,9 @@ func getPost(svc *parley.Service) authedFunc {
 	})
 }
 
-func editPost(svc *parley.Service) authedFunc {
+func editPost(svc *channel.Service) authedFunc {
 	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
-		var in parley.PostEdit
+		var in channel.PostEdit
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -344,7 +345,7 @@ func editPost(svc *parley.Service) authedFunc {
 	})
 }
 
-func deletePost(svc *parley.Service) authedFunc {
+func deletePost(svc *channel.Service) authedFunc {
 	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
 		if err := svc.DeletePost(r.Context(), p, id, seq); err != nil {
 			return err
@@ -353,7 +354,7 @@ func deletePost(svc *parley.Service) authedFunc {
 	})
 }
 
-func reactToPost(svc *parley.Service) authedFunc {
+func reactToPost(svc *channel.Service) authedFunc {
 	type req struct {
 		Emoji string `json:"emoji"`
 	}
@@ -374,7 +375,7 @@ func reactToPost(svc *parley.Service) authedFunc {
 	})
 }
 
-func voteOnPost(svc *parley.Service) authedFunc {
+func voteOnPost(svc *channel.Service) authedFunc {
 	type req struct {
 		Options []int `json:"options"`
 	}
@@ -392,7 +393,7 @@ func voteOnPost(svc *parley.Service) authedFunc {
 	})
 }
 
-func forwardPost(svc *parley.Service) authedFunc {
+func forwardPost(svc *channel.Service) authedFunc {
 	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
 		snap, err := svc.ForwardPost(r.Context(), p, id, seq)
 		if err != nil {
@@ -403,7 +404,7 @@ func forwardPost(svc *parley.Service) authedFunc {
 	})
 }
 
-func recordViews(svc *parley.Service) authedFunc {
+func recordViews(svc *channel.Service) authedFunc {
 	type req struct {
 		Seqs []int64 `json:"seqs"`
 	}
@@ -419,7 +420,7 @@ func recordViews(svc *parley.Service) authedFunc {
 	})
 }
 
-func reportChannel(svc *parley.Service) authedFunc {
+func reportChannel(svc *channel.Service) authedFunc {
 	type req struct {
 		Seq    int64  `json:"seq"`
 		Reason string `json:"reason"`
@@ -437,7 +438,7 @@ func reportChannel(svc *parley.Service) authedFunc {
 	})
 }
 
-func channelInsights(svc *parley.Service) authedFunc {
+func channelInsights(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		days, err := queryInt(r, "days", 0)
 		if err != nil {
@@ -452,7 +453,7 @@ func channelInsights(svc *parley.Service) authedFunc {
 	})
 }
 
-func channelDirectory(svc *parley.Service) authedFunc {
+func channelDirectory(svc *channel.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		q := r.URL.Query()
 		offset, err := queryInt(r, "offset", 0)
@@ -463,9 +464,9 @@ func channelDirectory(svc *parley.Service) authedFunc {
 		if err != nil {
 			return err
 		}
-		vs, err := svc.Directory(r.Context(), p, parley.DirectoryRequest{
+		vs, err := svc.Directory(r.Context(), p, channel.DirectoryRequest{
 			Category: q.Get("category"), Country: q.Get("country"), Language: q.Get("language"),
-			Query: q.Get("q"), Sort: parley.DirectorySort(q.Get("sort")), Offset: int(min(offset, 100000)), Limit: int(min(limit, 1000)),
+			Query: q.Get("q"), Sort: channel.DirectorySort(q.Get("sort")), Offset: int(min(offset, 100000)), Limit: int(min(limit, 1000)),
 		})
 		if err != nil {
 			return err
@@ -475,7 +476,7 @@ func channelDirectory(svc *parley.Service) authedFunc {
 	}
 }
 
-func listTiers(svc *parley.Service) authedFunc {
+func listTiers(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		ts, err := svc.Tiers(r.Context(), p, id)
 		if err != nil {
@@ -486,7 +487,7 @@ func listTiers(svc *parley.Service) authedFunc {
 	})
 }
 
-func createTier(svc *parley.Service) authedFunc {
+func createTier(svc *channel.Service) authedFunc {
 	type req struct {
 		Name       string `json:"name"`
 		PriceMinor int64  `json:"price_minor"`
@@ -505,7 +506,7 @@ func createTier(svc *parley.Service) authedFunc {
 	})
 }
 
-func closeTier(svc *parley.Service) authedFunc {
+func closeTier(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		tier, err := pathID(r, "tier")
 		if err != nil {
@@ -518,7 +519,7 @@ func closeTier(svc *parley.Service) authedFunc {
 	})
 }
 
-func getSubscription(svc *parley.Service) authedFunc {
+func getSubscription(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		v, err := svc.MySubscription(r.Context(), p, id)
 		if err != nil {
@@ -529,7 +530,7 @@ func getSubscription(svc *parley.Service) authedFunc {
 	})
 }
 
-func subscribe(svc *parley.Service) authedFunc {
+func subscribe(svc *channel.Service) authedFunc {
 	type req struct {
 		TierID        int64  `json:"tier_id"`
 		PaymentMethod string `json:"payment_method"`
@@ -548,7 +549,7 @@ func subscribe(svc *parley.Service) authedFunc {
 	})
 }
 
-func cancelSubscription(svc *parley.Service) authedFunc {
+func cancelSubscription(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		v, err := svc.CancelSubscription(r.Context(), p, id)
 		if err != nil {
@@ -559,7 +560,7 @@ func cancelSubscription(svc *parley.Service) authedFunc {
 	})
 }
 
-func channelRevenue(svc *parley.Service) authedFunc {
+func channelRevenue(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		rev, err := svc.ChannelRevenue(r.Context(), p, id)
 		if err != nil {
@@ -570,7 +571,7 @@ func channelRevenue(svc *parley.Service) authedFunc {
 	})
 }
 
-func promote(svc *parley.Service) authedFunc {
+func promote(svc *channel.Service) authedFunc {
 	type req struct {
 		Days          int    `json:"days"`
 		BudgetMinor   int64  `json:"budget_minor"`
@@ -590,7 +591,7 @@ func promote(svc *parley.Service) authedFunc {
 	})
 }
 
-func listPromotions(svc *parley.Service) authedFunc {
+func listPromotions(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		ps, err := svc.Promotions(r.Context(), p, id)
 		if err != nil {

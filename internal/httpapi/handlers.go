@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // Body limits. Messages carry one envelope per recipient device, so their
@@ -33,7 +34,7 @@ func BearerToken(r *http.Request) string {
 	return r.URL.Query().Get("access_token")
 }
 
-func authed(svc *parley.Service, fn authedFunc) handlerFunc {
+func authed(svc *chat.Service, fn authedFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := svc.Authenticate(r.Context(), BearerToken(r))
 		if err != nil {
@@ -68,7 +69,7 @@ func notFound() handlerFunc {
 	}
 }
 
-func requestCode(svc *parley.Service) handlerFunc {
+func requestCode(svc *chat.Service) handlerFunc {
 	type req struct {
 		Phone string `json:"phone"`
 	}
@@ -85,7 +86,7 @@ func requestCode(svc *parley.Service) handlerFunc {
 	}
 }
 
-func verifyCode(svc *parley.Service) handlerFunc {
+func verifyCode(svc *chat.Service) handlerFunc {
 	type req struct {
 		Phone      string `json:"phone"`
 		Code       string `json:"code"`
@@ -112,7 +113,7 @@ func verifyCode(svc *parley.Service) handlerFunc {
 	}
 }
 
-func getMe(svc *parley.Service) authedFunc {
+func getMe(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		me, err := svc.Me(r.Context(), p)
 		if err != nil {
@@ -123,7 +124,7 @@ func getMe(svc *parley.Service) authedFunc {
 	}
 }
 
-func updateMe(svc *parley.Service) authedFunc {
+func updateMe(svc *chat.Service) authedFunc {
 	type req struct {
 		DisplayName *string `json:"display_name"`
 		About       *string `json:"about"`
@@ -133,7 +134,7 @@ func updateMe(svc *parley.Service) authedFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		me, err := svc.UpdateProfile(r.Context(), p, parley.ProfileUpdate{DisplayName: in.DisplayName, About: in.About})
+		me, err := svc.UpdateProfile(r.Context(), p, chat.ProfileUpdate{DisplayName: in.DisplayName, About: in.About})
 		if err != nil {
 			return err
 		}
@@ -142,18 +143,18 @@ func updateMe(svc *parley.Service) authedFunc {
 	}
 }
 
-func updatePrivacy(svc *parley.Service) authedFunc {
+func updatePrivacy(svc *chat.Service) authedFunc {
 	type req struct {
-		LastSeen     *parley.Visibility `json:"last_seen"`
-		Avatar       *parley.Visibility `json:"avatar"`
-		ReadReceipts *bool              `json:"read_receipts"`
+		LastSeen     *chat.Visibility `json:"last_seen"`
+		Avatar       *chat.Visibility `json:"avatar"`
+		ReadReceipts *bool            `json:"read_receipts"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		var in req
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		me, err := svc.UpdatePrivacy(r.Context(), p, parley.PrivacyUpdate{LastSeen: in.LastSeen, Avatar: in.Avatar, ReadReceipts: in.ReadReceipts})
+		me, err := svc.UpdatePrivacy(r.Context(), p, chat.PrivacyUpdate{LastSeen: in.LastSeen, Avatar: in.Avatar, ReadReceipts: in.ReadReceipts})
 		if err != nil {
 			return err
 		}
@@ -162,7 +163,7 @@ func updatePrivacy(svc *parley.Service) authedFunc {
 	}
 }
 
-func setAvatar(svc *parley.Service) authedFunc {
+func setAvatar(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		body := http.MaxBytesReader(w, r.Body, svc.MediaLimit(r.Context(), p.AccountID)+1)
 		me, err := svc.SetAvatar(r.Context(), p, r.Header.Get("Content-Type"), body)
@@ -174,7 +175,7 @@ func setAvatar(svc *parley.Service) authedFunc {
 	}
 }
 
-func getProfile(svc *parley.Service) authedFunc {
+func getProfile(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -189,7 +190,7 @@ func getProfile(svc *parley.Service) authedFunc {
 	}
 }
 
-func serveMedia(w http.ResponseWriter, r *http.Request, m parley.Media, rc io.ReadSeekCloser) error {
+func serveMedia(w http.ResponseWriter, r *http.Request, m chat.Media, rc io.ReadSeekCloser) error {
 	defer rc.Close()
 	w.Header().Set("Content-Type", m.ContentType)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -199,7 +200,7 @@ func serveMedia(w http.ResponseWriter, r *http.Request, m parley.Media, rc io.Re
 	return nil
 }
 
-func getAvatar(svc *parley.Service) authedFunc {
+func getAvatar(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -213,7 +214,7 @@ func getAvatar(svc *parley.Service) authedFunc {
 	}
 }
 
-func lookupContacts(svc *parley.Service) authedFunc {
+func lookupContacts(svc *chat.Service) authedFunc {
 	type req struct {
 		Phones []string `json:"phones"`
 	}
@@ -231,7 +232,7 @@ func lookupContacts(svc *parley.Service) authedFunc {
 	}
 }
 
-func listBlocked(svc *parley.Service) authedFunc {
+func listBlocked(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		ids, err := svc.Blocked(r.Context(), p)
 		if err != nil {
@@ -259,9 +260,9 @@ func withID(fn func(ctx context.Context, p parley.Principal, id int64) error) au
 	}
 }
 
-func block(svc *parley.Service) authedFunc        { return withID(svc.Block) }
-func unblock(svc *parley.Service) authedFunc      { return withID(svc.Unblock) }
-func revokeDevice(svc *parley.Service) authedFunc { return withID(svc.RevokeDevice) }
+func block(svc *chat.Service) authedFunc        { return withID(svc.Block) }
+func unblock(svc *chat.Service) authedFunc      { return withID(svc.Unblock) }
+func revokeDevice(svc *chat.Service) authedFunc { return withID(svc.RevokeDevice) }
 
 type deviceView struct {
 	ID           int64     `json:"id"`
@@ -271,7 +272,7 @@ type deviceView struct {
 	Current      bool      `json:"current"`
 }
 
-func listDevices(svc *parley.Service) authedFunc {
+func listDevices(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		ds, err := svc.Devices(r.Context(), p)
 		if err != nil {
@@ -286,7 +287,7 @@ func listDevices(svc *parley.Service) authedFunc {
 	}
 }
 
-func sendHistory(svc *parley.Service) authedFunc {
+func sendHistory(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -304,7 +305,7 @@ func sendHistory(svc *parley.Service) authedFunc {
 	}
 }
 
-func listChats(svc *parley.Service) authedFunc {
+func listChats(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		cs, err := svc.ListChats(r.Context(), p)
 		if err != nil {
@@ -315,7 +316,7 @@ func listChats(svc *parley.Service) authedFunc {
 	}
 }
 
-func openDirect(svc *parley.Service) authedFunc {
+func openDirect(svc *chat.Service) authedFunc {
 	type req struct {
 		AccountID int64 `json:"account_id"`
 	}
@@ -336,7 +337,7 @@ func openDirect(svc *parley.Service) authedFunc {
 	}
 }
 
-func createGroup(svc *parley.Service) authedFunc {
+func createGroup(svc *chat.Service) authedFunc {
 	type req struct {
 		Subject string  `json:"subject"`
 		Members []int64 `json:"members"`
@@ -355,7 +356,7 @@ func createGroup(svc *parley.Service) authedFunc {
 	}
 }
 
-func getChat(svc *parley.Service) authedFunc {
+func getChat(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -370,7 +371,7 @@ func getChat(svc *parley.Service) authedFunc {
 	}
 }
 
-func updateGroup(svc *parley.Service) authedFunc {
+func updateGroup(svc *chat.Service) authedFunc {
 	type req struct {
 		Subject        *string `json:"subject"`
 		OnlyAdminsSend *bool   `json:"only_admins_send"`
@@ -384,7 +385,7 @@ func updateGroup(svc *parley.Service) authedFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		c, err := svc.UpdateGroup(r.Context(), p, id, parley.GroupUpdate{Subject: in.Subject, OnlyAdminsSend: in.OnlyAdminsSend})
+		c, err := svc.UpdateGroup(r.Context(), p, id, chat.GroupUpdate{Subject: in.Subject, OnlyAdminsSend: in.OnlyAdminsSend})
 		if err != nil {
 			return err
 		}
@@ -393,7 +394,7 @@ func updateGroup(svc *parley.Service) authedFunc {
 	}
 }
 
-func setDisappearing(svc *parley.Service) authedFunc {
+func setDisappearing(svc *chat.Service) authedFunc {
 	type req struct {
 		Seconds *int64 `json:"seconds"`
 	}
@@ -418,7 +419,7 @@ func setDisappearing(svc *parley.Service) authedFunc {
 	}
 }
 
-func addMembers(svc *parley.Service) authedFunc {
+func addMembers(svc *chat.Service) authedFunc {
 	type req struct {
 		Accounts []int64 `json:"accounts"`
 	}
@@ -440,7 +441,7 @@ func addMembers(svc *parley.Service) authedFunc {
 	}
 }
 
-func removeMember(svc *parley.Service) authedFunc {
+func removeMember(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -458,9 +459,9 @@ func removeMember(svc *parley.Service) authedFunc {
 	}
 }
 
-func setRole(svc *parley.Service) authedFunc {
+func setRole(svc *chat.Service) authedFunc {
 	type req struct {
-		Role parley.Role `json:"role"`
+		Role chat.Role `json:"role"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
@@ -483,7 +484,7 @@ func setRole(svc *parley.Service) authedFunc {
 	}
 }
 
-func recipientDevices(svc *parley.Service) authedFunc {
+func recipientDevices(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -498,12 +499,12 @@ func recipientDevices(svc *parley.Service) authedFunc {
 	}
 }
 
-func sendMessage(svc *parley.Service) authedFunc {
+func sendMessage(svc *chat.Service) authedFunc {
 	type req struct {
-		MessageID string             `json:"message_id"`
-		Kind      parley.MessageKind `json:"kind"`
-		Ref       string             `json:"ref"`
-		Envelopes []parley.Envelope  `json:"envelopes"`
+		MessageID string           `json:"message_id"`
+		Kind      chat.MessageKind `json:"kind"`
+		Ref       string           `json:"ref"`
+		Envelopes []chat.Envelope  `json:"envelopes"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
@@ -514,7 +515,7 @@ func sendMessage(svc *parley.Service) authedFunc {
 		if err := decode(w, r, maxMessageJSON, &in); err != nil {
 			return err
 		}
-		res, err := svc.Send(r.Context(), p, parley.SendRequest{ChatID: id, MessageID: in.MessageID, Kind: in.Kind, Ref: in.Ref, Envelopes: in.Envelopes})
+		res, err := svc.Send(r.Context(), p, chat.SendRequest{ChatID: id, MessageID: in.MessageID, Kind: in.Kind, Ref: in.Ref, Envelopes: in.Envelopes})
 		if err != nil {
 			return err
 		}
@@ -527,7 +528,7 @@ func sendMessage(svc *parley.Service) authedFunc {
 	}
 }
 
-func markRead(svc *parley.Service) authedFunc {
+func markRead(svc *chat.Service) authedFunc {
 	type req struct {
 		MessageIDs []string `json:"message_ids"`
 	}
@@ -548,7 +549,7 @@ func markRead(svc *parley.Service) authedFunc {
 	}
 }
 
-func typing(svc *parley.Service) authedFunc {
+func typing(svc *chat.Service) authedFunc {
 	type req struct {
 		State string `json:"state"`
 	}
@@ -577,7 +578,7 @@ type mediaView struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
-func uploadMedia(svc *parley.Service) authedFunc {
+func uploadMedia(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -597,7 +598,7 @@ func uploadMedia(svc *parley.Service) authedFunc {
 	}
 }
 
-func getMedia(svc *parley.Service) authedFunc {
+func getMedia(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		m, rc, err := svc.OpenMedia(r.Context(), p, r.PathValue("id"))
 		if err != nil {
@@ -607,7 +608,7 @@ func getMedia(svc *parley.Service) authedFunc {
 	}
 }
 
-func shareMedia(svc *parley.Service) authedFunc {
+func shareMedia(svc *chat.Service) authedFunc {
 	type req struct {
 		ChatID int64 `json:"chat_id"`
 	}
@@ -624,7 +625,7 @@ func shareMedia(svc *parley.Service) authedFunc {
 	}
 }
 
-func pending(svc *parley.Service) authedFunc {
+func pending(svc *chat.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		q := r.URL.Query()
 		after, limit := int64(0), 100
@@ -644,14 +645,14 @@ func pending(svc *parley.Service) authedFunc {
 			return err
 		}
 		if es == nil {
-			es = []parley.Entry{}
+			es = []chat.Entry{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"entries": es})
 		return nil
 	}
 }
 
-func ack(svc *parley.Service) authedFunc {
+func ack(svc *chat.Service) authedFunc {
 	type req struct {
 		IDs []int64 `json:"ids"`
 	}

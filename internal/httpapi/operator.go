@@ -6,13 +6,14 @@ import (
 	"net/http"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 )
 
 // operatorRoutes mounts the operator API under /admin/v1: actions that
 // belong to whoever runs the server, not to any account. Every request
 // needs "Authorization: Bearer <admin token>"; without a configured token
 // the operator API does not exist.
-func operatorRoutes(mux *http.ServeMux, svc *parley.Service, log *slog.Logger, token string) {
+func operatorRoutes(mux *http.ServeMux, svc *channel.Service, log *slog.Logger, token string) {
 	if token == "" {
 		return
 	}
@@ -35,7 +36,7 @@ func operatorOnly(token string, fn handlerFunc) handlerFunc {
 	}
 }
 
-func operatorGetChannel(svc *parley.Service) handlerFunc {
+func operatorGetChannel(svc *channel.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -50,7 +51,7 @@ func operatorGetChannel(svc *parley.Service) handlerFunc {
 	}
 }
 
-func operatorSetVerified(svc *parley.Service) handlerFunc {
+func operatorSetVerified(svc *channel.Service) handlerFunc {
 	type req struct {
 		Verified bool `json:"verified"`
 	}
@@ -72,7 +73,7 @@ func operatorSetVerified(svc *parley.Service) handlerFunc {
 	}
 }
 
-func operatorSuspend(svc *parley.Service) handlerFunc {
+func operatorSuspend(svc *channel.Service) handlerFunc {
 	type req struct {
 		Reason string `json:"reason"`
 	}
@@ -94,7 +95,7 @@ func operatorSuspend(svc *parley.Service) handlerFunc {
 	}
 }
 
-func operatorUnsuspend(svc *parley.Service) handlerFunc {
+func operatorUnsuspend(svc *channel.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -109,7 +110,7 @@ func operatorUnsuspend(svc *parley.Service) handlerFunc {
 	}
 }
 
-func operatorReports(svc *parley.Service) handlerFunc {
+func operatorReports(svc *channel.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		limit, err := queryInt(r, "limit", 100)
 		if err != nil {
@@ -124,7 +125,7 @@ func operatorReports(svc *parley.Service) handlerFunc {
 	}
 }
 
-func operatorLedger(svc *parley.Service) handlerFunc {
+func operatorLedger(svc *channel.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		after, err := queryInt(r, "after", 0)
 		if err != nil {

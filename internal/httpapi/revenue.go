@@ -7,15 +7,17 @@ import (
 	"net/http"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // revenueRoutes mounts the people-side revenue models
 // (docs/REVENUE-MODELS.md): the people's premium, pins, donations and
 // statements, the public transparency page, and the operator's licence,
 // cost and payout endpoints under /admin/v1/people/.
-func revenueRoutes(mux *http.ServeMux, svc *parley.Service, log *slog.Logger, token string) {
+func revenueRoutes(mux *http.ServeMux, auth *chat.Service, svc *revenue.Service, log *slog.Logger, token string) {
 	h := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, fn)) }
-	a := func(pattern string, fn authedFunc) { mux.Handle(pattern, wrap(log, authed(svc, fn))) }
+	a := func(pattern string, fn authedFunc) { mux.Handle(pattern, wrap(log, authed(auth, fn))) }
 
 	a("GET /v1/premium", getPremium(svc))
 	a("PUT /v1/premium", subscribePremium(svc))
@@ -39,7 +41,7 @@ func revenueRoutes(mux *http.ServeMux, svc *parley.Service, log *slog.Logger, to
 	}
 }
 
-func operatorLicense(svc *parley.Service) handlerFunc {
+func operatorLicense(svc *revenue.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		st, err := svc.LicenseStatus(r.Context())
 		if err != nil {
@@ -50,7 +52,7 @@ func operatorLicense(svc *parley.Service) handlerFunc {
 	}
 }
 
-func getPremium(svc *parley.Service) authedFunc {
+func getPremium(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.Premium(r.Context(), p)
 		if err != nil {
@@ -61,7 +63,7 @@ func getPremium(svc *parley.Service) authedFunc {
 	}
 }
 
-func subscribePremium(svc *parley.Service) authedFunc {
+func subscribePremium(svc *revenue.Service) authedFunc {
 	type req struct {
 		Plan          string `json:"plan"`
 		PaymentMethod string `json:"payment_method"`
@@ -80,7 +82,7 @@ func subscribePremium(svc *parley.Service) authedFunc {
 	}
 }
 
-func cancelPremium(svc *parley.Service) authedFunc {
+func cancelPremium(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.CancelPremium(r.Context(), p)
 		if err != nil {
@@ -91,7 +93,7 @@ func cancelPremium(svc *parley.Service) authedFunc {
 	}
 }
 
-func listPins(svc *parley.Service) authedFunc {
+func listPins(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.PinnedChats(r.Context(), p)
 		if err != nil {
@@ -102,7 +104,7 @@ func listPins(svc *parley.Service) authedFunc {
 	}
 }
 
-func pinChat(svc *parley.Service) authedFunc {
+func pinChat(svc *revenue.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		v, err := svc.PinChat(r.Context(), p, id)
 		if err != nil {
@@ -113,7 +115,7 @@ func pinChat(svc *parley.Service) authedFunc {
 	})
 }
 
-func unpinChat(svc *parley.Service) authedFunc {
+func unpinChat(svc *revenue.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		if err := svc.UnpinChat(r.Context(), p, id); err != nil {
 			return err
@@ -122,7 +124,7 @@ func unpinChat(svc *parley.Service) authedFunc {
 	})
 }
 
-func donate(svc *parley.Service) authedFunc {
+func donate(svc *revenue.Service) authedFunc {
 	type req struct {
 		AmountMinor   int64  `json:"amount_minor"`
 		PaymentMethod string `json:"payment_method"`
@@ -143,7 +145,7 @@ func donate(svc *parley.Service) authedFunc {
 	}
 }
 
-func monthlyDonation(svc *parley.Service) authedFunc {
+func monthlyDonation(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.MonthlyDonation(r.Context(), p)
 		if err != nil {
@@ -154,7 +156,7 @@ func monthlyDonation(svc *parley.Service) authedFunc {
 	}
 }
 
-func cancelMonthlyDonation(svc *parley.Service) authedFunc {
+func cancelMonthlyDonation(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.CancelMonthlyDonation(r.Context(), p)
 		if err != nil {
@@ -165,7 +167,7 @@ func cancelMonthlyDonation(svc *parley.Service) authedFunc {
 	}
 }
 
-func ownerStatement(svc *parley.Service) authedFunc {
+func ownerStatement(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		v, err := svc.OwnerStatement(r.Context(), p, r.PathValue("month"))
 		if err != nil {
@@ -176,7 +178,7 @@ func ownerStatement(svc *parley.Service) authedFunc {
 	}
 }
 
-func transparencyJSON(svc *parley.Service) handlerFunc {
+func transparencyJSON(svc *revenue.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		v, err := svc.Transparency(r.Context(), q.Get("from"), q.Get("to"))
@@ -235,7 +237,7 @@ func formatMinor(minor int64) string {
 	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
 }
 
-func transparencyPage(svc *parley.Service) handlerFunc {
+func transparencyPage(svc *revenue.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		v, err := svc.Transparency(r.Context(), q.Get("from"), q.Get("to"))
@@ -252,7 +254,7 @@ func transparencyPage(svc *parley.Service) handlerFunc {
 	}
 }
 
-func addCost(svc *parley.Service) handlerFunc {
+func addCost(svc *revenue.Service) handlerFunc {
 	type req struct {
 		Month       string `json:"month"`
 		Category    string `json:"category"`
@@ -265,7 +267,7 @@ func addCost(svc *parley.Service) handlerFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		c, err := svc.AddOperatingCost(r.Context(), parley.OperatingCost{Month: in.Month, Category: in.Category,
+		c, err := svc.AddOperatingCost(r.Context(), revenue.OperatingCost{Month: in.Month, Category: in.Category,
 			Description: in.Description, Minor: in.AmountMinor, Currency: in.Currency})
 		if err != nil {
 			return err
@@ -275,7 +277,7 @@ func addCost(svc *parley.Service) handlerFunc {
 	}
 }
 
-func listCosts(svc *parley.Service) handlerFunc {
+func listCosts(svc *revenue.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
 		cs, err := svc.OperatingCosts(r.Context(), q.Get("from"), q.Get("to"))
@@ -287,7 +289,7 @@ func listCosts(svc *parley.Service) handlerFunc {
 	}
 }
 
-func recordPayouts(svc *parley.Service) handlerFunc {
+func recordPayouts(svc *revenue.Service) handlerFunc {
 	type req struct {
 		Month string `json:"month"`
 	}

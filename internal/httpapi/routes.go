@@ -4,7 +4,9 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // Options are what the API needs besides the Service.
@@ -16,12 +18,16 @@ type Options struct {
 	// AdminToken guards the operator API under /admin/v1; without it
 	// there is no operator API.
 	AdminToken string
+
+	Channels *channel.Service // the channels routes
+	People   *revenue.Service // the revenue models' routes
 }
 
 // NewHandler returns Parley's API as one http.Handler. Every endpoint is
 // listed here and documented in docs/API.md.
-func NewHandler(svc *parley.Service, o Options) http.Handler {
+func NewHandler(svc *chat.Service, o Options) http.Handler {
 	log := o.Logger
+	ch := o.Channels
 	mux := http.NewServeMux()
 	h := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, fn)) }
 	a := func(pattern string, fn authedFunc) { mux.Handle(pattern, wrap(log, authed(svc, fn))) }
@@ -72,50 +78,50 @@ func NewHandler(svc *parley.Service, o Options) http.Handler {
 	a("POST /v1/inbox/ack", ack(svc))
 
 	// Channels (docs/CHANNELS.md; handlers in channels.go).
-	a("POST /v1/channels", createChannel(svc))
-	a("GET /v1/channels", listFollowedChannels(svc))
-	a("GET /v1/channels/admin", listAdminChannels(svc))
-	a("GET /v1/channels/directory", channelDirectory(svc))
-	a("GET /v1/channel-invites/{code}", channelByInvite(svc))
-	a("GET /v1/channels/{id}", getChannel(svc))
-	a("PATCH /v1/channels/{id}", updateChannel(svc))
-	a("POST /v1/channels/{id}/invite", resetInvite(svc))
-	a("GET /v1/channels/{id}/admins", listChannelAdmins(svc))
-	a("PUT /v1/channels/{id}/admins/{account}", addChannelAdmin(svc))
-	a("DELETE /v1/channels/{id}/admins/{account}", removeChannelAdmin(svc))
-	a("PUT /v1/channels/{id}/follow", followChannel(svc))
-	a("DELETE /v1/channels/{id}/follow", unfollowChannel(svc))
-	a("PUT /v1/channels/{id}/mute", muteChannel(svc))
-	a("POST /v1/channels/{id}/read", markChannelRead(svc))
-	a("GET /v1/channels/{id}/requests", listFollowRequests(svc))
-	a("POST /v1/channels/{id}/requests/{request}/approve", answerFollowRequest(svc, true))
-	a("POST /v1/channels/{id}/requests/{request}/reject", answerFollowRequest(svc, false))
-	a("POST /v1/channels/{id}/media", uploadChannelMedia(svc))
-	a("GET /v1/channels/{id}/media/{media}", getChannelMedia(svc))
-	a("POST /v1/channels/{id}/posts", createPost(svc))
-	a("GET /v1/channels/{id}/posts", timeline(svc))
-	a("GET /v1/channels/{id}/posts/{seq}", getPost(svc))
-	a("PATCH /v1/channels/{id}/posts/{seq}", editPost(svc))
-	a("DELETE /v1/channels/{id}/posts/{seq}", deletePost(svc))
-	a("PUT /v1/channels/{id}/posts/{seq}/reaction", reactToPost(svc))
-	a("DELETE /v1/channels/{id}/posts/{seq}/reaction", reactToPost(svc))
-	a("PUT /v1/channels/{id}/posts/{seq}/vote", voteOnPost(svc))
-	a("POST /v1/channels/{id}/posts/{seq}/forward", forwardPost(svc))
-	a("POST /v1/channels/{id}/views", recordViews(svc))
-	a("POST /v1/channels/{id}/reports", reportChannel(svc))
-	a("GET /v1/channels/{id}/insights", channelInsights(svc))
-	a("GET /v1/channels/{id}/tiers", listTiers(svc))
-	a("POST /v1/channels/{id}/tiers", createTier(svc))
-	a("DELETE /v1/channels/{id}/tiers/{tier}", closeTier(svc))
-	a("GET /v1/channels/{id}/subscription", getSubscription(svc))
-	a("PUT /v1/channels/{id}/subscription", subscribe(svc))
-	a("DELETE /v1/channels/{id}/subscription", cancelSubscription(svc))
-	a("GET /v1/channels/{id}/revenue", channelRevenue(svc))
-	a("POST /v1/channels/{id}/promotions", promote(svc))
-	a("GET /v1/channels/{id}/promotions", listPromotions(svc))
-	operatorRoutes(mux, svc, log, o.AdminToken)
+	a("POST /v1/channels", createChannel(ch))
+	a("GET /v1/channels", listFollowedChannels(ch))
+	a("GET /v1/channels/admin", listAdminChannels(ch))
+	a("GET /v1/channels/directory", channelDirectory(ch))
+	a("GET /v1/channel-invites/{code}", channelByInvite(ch))
+	a("GET /v1/channels/{id}", getChannel(ch))
+	a("PATCH /v1/channels/{id}", updateChannel(ch))
+	a("POST /v1/channels/{id}/invite", resetInvite(ch))
+	a("GET /v1/channels/{id}/admins", listChannelAdmins(ch))
+	a("PUT /v1/channels/{id}/admins/{account}", addChannelAdmin(ch))
+	a("DELETE /v1/channels/{id}/admins/{account}", removeChannelAdmin(ch))
+	a("PUT /v1/channels/{id}/follow", followChannel(ch))
+	a("DELETE /v1/channels/{id}/follow", unfollowChannel(ch))
+	a("PUT /v1/channels/{id}/mute", muteChannel(ch))
+	a("POST /v1/channels/{id}/read", markChannelRead(ch))
+	a("GET /v1/channels/{id}/requests", listFollowRequests(ch))
+	a("POST /v1/channels/{id}/requests/{request}/approve", answerFollowRequest(ch, true))
+	a("POST /v1/channels/{id}/requests/{request}/reject", answerFollowRequest(ch, false))
+	a("POST /v1/channels/{id}/media", uploadChannelMedia(ch))
+	a("GET /v1/channels/{id}/media/{media}", getChannelMedia(ch))
+	a("POST /v1/channels/{id}/posts", createPost(ch))
+	a("GET /v1/channels/{id}/posts", timeline(ch))
+	a("GET /v1/channels/{id}/posts/{seq}", getPost(ch))
+	a("PATCH /v1/channels/{id}/posts/{seq}", editPost(ch))
+	a("DELETE /v1/channels/{id}/posts/{seq}", deletePost(ch))
+	a("PUT /v1/channels/{id}/posts/{seq}/reaction", reactToPost(ch))
+	a("DELETE /v1/channels/{id}/posts/{seq}/reaction", reactToPost(ch))
+	a("PUT /v1/channels/{id}/posts/{seq}/vote", voteOnPost(ch))
+	a("POST /v1/channels/{id}/posts/{seq}/forward", forwardPost(ch))
+	a("POST /v1/channels/{id}/views", recordViews(ch))
+	a("POST /v1/channels/{id}/reports", reportChannel(ch))
+	a("GET /v1/channels/{id}/insights", channelInsights(ch))
+	a("GET /v1/channels/{id}/tiers", listTiers(ch))
+	a("POST /v1/channels/{id}/tiers", createTier(ch))
+	a("DELETE /v1/channels/{id}/tiers/{tier}", closeTier(ch))
+	a("GET /v1/channels/{id}/subscription", getSubscription(ch))
+	a("PUT /v1/channels/{id}/subscription", subscribe(ch))
+	a("DELETE /v1/channels/{id}/subscription", cancelSubscription(ch))
+	a("GET /v1/channels/{id}/revenue", channelRevenue(ch))
+	a("POST /v1/channels/{id}/promotions", promote(ch))
+	a("GET /v1/channels/{id}/promotions", listPromotions(ch))
+	operatorRoutes(mux, ch, log, o.AdminToken)
 	// End of channels.
-	revenueRoutes(mux, svc, log, o.AdminToken)
+	revenueRoutes(mux, svc, o.People, log, o.AdminToken)
 
 	if o.Gateway != nil {
 		mux.Handle("GET /v1/ws", o.Gateway)

@@ -24,6 +24,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // Defaults used when the corresponding Options field is zero.
@@ -114,7 +115,7 @@ type Bus struct {
 	closeErr  error
 }
 
-var _ parley.Bus = (*Bus)(nil)
+var _ chat.Bus = (*Bus)(nil)
 
 // Open connects to the NATS server at opts.URL or, when it is empty,
 // starts an embedded server with JetStream and connects to it in-process.

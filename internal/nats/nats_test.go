@@ -24,6 +24,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 func TestMain(m *testing.M) {
@@ -82,7 +83,7 @@ type msg struct {
 
 // subscribe subscribes to subject and returns the channel that receives
 // its messages.
-func subscribe(tb testing.TB, b parley.Bus, subject string) (<-chan msg, func() error) {
+func subscribe(tb testing.TB, b chat.Bus, subject string) (<-chan msg, func() error) {
 	tb.Helper()
 	ch := make(chan msg, 1024)
 	unsub, err := b.Subscribe(subject, func(s string, d []byte) { ch <- msg{s, d} })
@@ -93,7 +94,7 @@ func subscribe(tb testing.TB, b parley.Bus, subject string) (<-chan msg, func() 
 	return ch, unsub
 }
 
-func publish(tb testing.TB, b parley.Bus, subject, data string) {
+func publish(tb testing.TB, b chat.Bus, subject, data string) {
 	tb.Helper()
 	if err := b.Publish(subject, []byte(data)); err != nil {
 		tb.Fatalf("Publish(%q): %v", subject, err)
@@ -116,7 +117,7 @@ func recv(tb testing.TB, ch <-chan msg) msg {
 // before it publishes.
 type flusher interface{ Flush(context.Context) error }
 
-func flush(tb testing.TB, b parley.Bus) {
+func flush(tb testing.TB, b chat.Bus) {
 	tb.Helper()
 	if f, ok := b.(flusher); ok {
 		if err := f.Flush(context.Background()); err != nil {
@@ -127,7 +128,7 @@ func flush(tb testing.TB, b parley.Bus) {
 
 // busConformance is the behaviour every parley.Bus must have. Subjects
 // are unique to the run, so b may be a server other tests share.
-func busConformance(t *testing.T, b parley.Bus) {
+func busConformance(t *testing.T, b chat.Bus) {
 	prefix := "parley.test." + token(t)
 
 	t.Run("RoundTrip", func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // DefaultTimeout bounds an HTTP send when ctx has no deadline.
@@ -31,7 +32,7 @@ type Log struct {
 	Logger *slog.Logger
 }
 
-var _ parley.CodeSender = Log{}
+var _ chat.CodeSender = Log{}
 
 // SendCode logs phone and code.
 func (l Log) SendCode(ctx context.Context, phone, code string) error {
@@ -54,7 +55,7 @@ type HTTP struct {
 	Token string
 }
 
-var _ parley.CodeSender = HTTP{}
+var _ chat.CodeSender = HTTP{}
 
 // gatewayRequest is the body the gateway receives.
 type gatewayRequest struct {

@@ -9,10 +9,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // PutOTP creates or replaces the pending code for otp.Phone.
-func (db *DB) PutOTP(ctx context.Context, otp parley.OTP) error {
+func (db *DB) PutOTP(ctx context.Context, otp chat.OTP) error {
 	_, err := db.pool.Exec(ctx, `
 		INSERT INTO otps (phone, code_hash, attempts, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5)
@@ -24,13 +25,13 @@ func (db *DB) PutOTP(ctx context.Context, otp parley.OTP) error {
 }
 
 // GetOTP returns the pending code for phone, or ErrNotFound.
-func (db *DB) GetOTP(ctx context.Context, phone string) (parley.OTP, error) {
-	o := parley.OTP{Phone: phone}
+func (db *DB) GetOTP(ctx context.Context, phone string) (chat.OTP, error) {
+	o := chat.OTP{Phone: phone}
 	err := db.pool.QueryRow(ctx,
 		`SELECT code_hash, attempts, created_at, expires_at FROM otps WHERE phone = $1`, phone).
 		Scan(&o.CodeHash, &o.Attempts, tcol(&o.CreatedAt), tcol(&o.ExpiresAt))
 	if err != nil {
-		return parley.OTP{}, wrap("get otp", err)
+		return chat.OTP{}, wrap("get otp", err)
 	}
 	return o, nil
 }
@@ -56,8 +57,8 @@ func (db *DB) DeleteOTP(ctx context.Context, phone string) error {
 const accountCols = `id, phone, display_name, about, avatar_media_id, last_seen_visibility,
 	avatar_visibility, read_receipts, created_at, last_seen_at`
 
-func scanAccount(row pgx.Row) (parley.Account, error) {
-	var a parley.Account
+func scanAccount(row pgx.Row) (chat.Account, error) {
+	var a chat.Account
 	err := row.Scan(&a.ID, &a.Phone, &a.DisplayName, &a.About, &a.AvatarMediaID, &a.LastSeenVisibility,
 		&a.AvatarVisibility, &a.ReadReceipts, tcol(&a.CreatedAt), tcol(&a.LastSeenAt))
 	return a, err
@@ -65,7 +66,7 @@ func scanAccount(row pgx.Row) (parley.Account, error) {
 
 // CreateAccount inserts a and sets a.ID. It returns EConflict if the phone
 // number is taken.
-func (db *DB) CreateAccount(ctx context.Context, a *parley.Account) error {
+func (db *DB) CreateAccount(ctx context.Context, a *chat.Account) error {
 	err := db.pool.QueryRow(ctx, `
 		INSERT INTO accounts (phone, display_name, about, avatar_media_id, last_seen_visibility,
 			avatar_visibility, read_receipts, created_at, last_seen_at)
@@ -81,25 +82,25 @@ func (db *DB) CreateAccount(ctx context.Context, a *parley.Account) error {
 }
 
 // GetAccount returns the account, or ErrNotFound.
-func (db *DB) GetAccount(ctx context.Context, id int64) (parley.Account, error) {
+func (db *DB) GetAccount(ctx context.Context, id int64) (chat.Account, error) {
 	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = $1`, id))
 	if err != nil {
-		return parley.Account{}, wrap("get account", err)
+		return chat.Account{}, wrap("get account", err)
 	}
 	return a, nil
 }
 
 // GetAccountByPhone returns the account with that number, or ErrNotFound.
-func (db *DB) GetAccountByPhone(ctx context.Context, phone string) (parley.Account, error) {
+func (db *DB) GetAccountByPhone(ctx context.Context, phone string) (chat.Account, error) {
 	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts WHERE phone = $1`, phone))
 	if err != nil {
-		return parley.Account{}, wrap("get account by phone", err)
+		return chat.Account{}, wrap("get account by phone", err)
 	}
 	return a, nil
 }
 
 // LookupPhones returns the accounts among phones that exist.
-func (db *DB) LookupPhones(ctx context.Context, phones []string) ([]parley.Account, error) {
+func (db *DB) LookupPhones(ctx context.Context, phones []string) ([]chat.Account, error) {
 	if len(phones) == 0 {
 		return nil, nil
 	}
@@ -109,7 +110,7 @@ func (db *DB) LookupPhones(ctx context.Context, phones []string) ([]parley.Accou
 }
 
 // UpdateAccount writes the profile and privacy fields of a.
-func (db *DB) UpdateAccount(ctx context.Context, a parley.Account) error {
+func (db *DB) UpdateAccount(ctx context.Context, a chat.Account) error {
 	err := mustAffect(db.pool.Exec(ctx, `
 		UPDATE accounts SET display_name = $1, about = $2, avatar_media_id = $3,
 			last_seen_visibility = $4, avatar_visibility = $5, read_receipts = $6
@@ -159,15 +160,15 @@ func (db *DB) ListBlocked(ctx context.Context, accountID int64) ([]int64, error)
 
 const deviceCols = `id, account_id, name, public_key, created_at, last_active_at`
 
-func scanDevice(row pgx.Row) (parley.Device, error) {
-	var d parley.Device
+func scanDevice(row pgx.Row) (chat.Device, error) {
+	var d chat.Device
 	err := row.Scan(&d.ID, &d.AccountID, &d.Name, &d.PublicKey, tcol(&d.CreatedAt), tcol(&d.LastActiveAt))
 	return d, err
 }
 
 // CreateDevice inserts d and sets d.ID. It returns ELimit if the account
 // already has limit devices, and ErrNotFound if the account does not exist.
-func (db *DB) CreateDevice(ctx context.Context, d *parley.Device, tokenHash []byte, limit int) error {
+func (db *DB) CreateDevice(ctx context.Context, d *chat.Device, tokenHash []byte, limit int) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// Locking the account row serializes device creation per account.
 		// The count must be a statement of its own: a statement's snapshot
@@ -193,23 +194,23 @@ func (db *DB) CreateDevice(ctx context.Context, d *parley.Device, tokenHash []by
 }
 
 // DeviceByTokenHash returns the device holding that token, or ErrNotFound.
-func (db *DB) DeviceByTokenHash(ctx context.Context, tokenHash []byte) (parley.Device, error) {
+func (db *DB) DeviceByTokenHash(ctx context.Context, tokenHash []byte) (chat.Device, error) {
 	d, err := scanDevice(db.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM devices WHERE token_hash = $1`, tokenHash))
 	if err != nil {
-		return parley.Device{}, wrap("device by token hash", err)
+		return chat.Device{}, wrap("device by token hash", err)
 	}
 	return d, nil
 }
 
 // ListDevices returns the account's devices, ascending by id.
-func (db *DB) ListDevices(ctx context.Context, accountID int64) ([]parley.Device, error) {
+func (db *DB) ListDevices(ctx context.Context, accountID int64) ([]chat.Device, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+deviceCols+` FROM devices WHERE account_id = $1 ORDER BY id`, accountID)
 	ds, err := collect(rows, err, scanDevice)
 	return ds, wrap("list devices", err)
 }
 
 // DevicesOf returns the devices of all the given accounts, ascending by id.
-func (db *DB) DevicesOf(ctx context.Context, accountIDs []int64) ([]parley.Device, error) {
+func (db *DB) DevicesOf(ctx context.Context, accountIDs []int64) ([]chat.Device, error) {
 	if len(accountIDs) == 0 {
 		return nil, nil
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/internal/billing"
+	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
 )
 
 // This file implements parley.BillingStore. internal/sqlite/billing.go
@@ -17,8 +17,8 @@ import (
 
 const billingCols = `business_id, mode, currency, balance_micros, credit_limit, low_balance, low_notified, pricing_amounts, budget_caps`
 
-func scanBillingAccount(sc scanner) (parley.BillingAccount, error) {
-	var a parley.BillingAccount
+func scanBillingAccount(sc scanner) (business.BillingAccount, error) {
+	var a business.BillingAccount
 	var caps string
 	err := sc.Scan(&a.BusinessID, &a.Mode, &a.Currency, &a.Balance, &a.CreditLimit, &a.LowBalance, &a.LowNotified, &a.PricingAmounts, &caps)
 	if err == nil {
@@ -28,7 +28,7 @@ func scanBillingAccount(sc scanner) (parley.BillingAccount, error) {
 }
 
 // GetBillingAccount returns the business's wallet.
-func (db *DB) GetBillingAccount(ctx context.Context, businessID int64) (parley.BillingAccount, error) {
+func (db *DB) GetBillingAccount(ctx context.Context, businessID int64) (business.BillingAccount, error) {
 	a, err := scanBillingAccount(db.pool.QueryRow(ctx, `SELECT `+billingCols+` FROM billing_accounts WHERE business_id = $1`, businessID))
 	return a, wrap("get billing account", err)
 }
@@ -42,7 +42,7 @@ func encodeCaps(m map[string]int64) string {
 }
 
 // PutBillingSettings creates the wallet or writes its settings.
-func (db *DB) PutBillingSettings(ctx context.Context, a parley.BillingAccount) error {
+func (db *DB) PutBillingSettings(ctx context.Context, a business.BillingAccount) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO billing_accounts (business_id, mode, currency, credit_limit, low_balance, pricing_amounts, budget_caps)
 		VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT (business_id) DO UPDATE SET mode = excluded.mode, currency = excluded.currency,
 		credit_limit = excluded.credit_limit, low_balance = excluded.low_balance, pricing_amounts = excluded.pricing_amounts,
@@ -68,7 +68,7 @@ func addBalance(ctx context.Context, tx pgx.Tx, businessID, amount int64, curren
 }
 
 // AddWalletTx records a wallet movement once per key.
-func (db *DB) AddWalletTx(ctx context.Context, t *parley.WalletTx) (bool, error) {
+func (db *DB) AddWalletTx(ctx context.Context, t *business.WalletTx) (bool, error) {
 	added := false
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `INSERT INTO wallet_tx (business_id, key, kind, amount, currency, ref, note, at)
@@ -86,11 +86,11 @@ func (db *DB) AddWalletTx(ctx context.Context, t *parley.WalletTx) (bool, error)
 }
 
 // ListWalletTx returns wallet movements, newest first.
-func (db *DB) ListWalletTx(ctx context.Context, businessID, before int64, limit int) ([]parley.WalletTx, error) {
+func (db *DB) ListWalletTx(ctx context.Context, businessID, before int64, limit int) ([]business.WalletTx, error) {
 	ts, err := queryAll(ctx, db.pool, `SELECT id, business_id, key, kind, amount, currency, ref, note, at FROM wallet_tx
 		WHERE business_id = $1 AND ($2 = 0 OR id < $3) ORDER BY id DESC LIMIT $4`,
-		func(sc scanner) (parley.WalletTx, error) {
-			var t parley.WalletTx
+		func(sc scanner) (business.WalletTx, error) {
+			var t business.WalletTx
 			err := sc.Scan(&t.ID, &t.BusinessID, &t.Key, &t.Kind, &t.Amount, &t.Currency, &t.Ref, &t.Note, tcol(&t.At))
 			return t, err
 		}, businessID, before, before, limit)
@@ -98,17 +98,17 @@ func (db *DB) ListWalletTx(ctx context.Context, businessID, before int64, limit 
 }
 
 // PutRateCard stores a card version.
-func (db *DB) PutRateCard(ctx context.Context, r parley.RateCardRecord) error {
+func (db *DB) PutRateCard(ctx context.Context, r business.RateCardRecord) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO rate_cards (name, version, text, effective, created_at) VALUES ($1,$2,$3,$4,$5)`,
 		r.Name, r.Version, r.Text, tm(r.Effective), tm(r.CreatedAt))
 	return wrap("put rate card", err)
 }
 
 // ListRateCards returns every stored card version.
-func (db *DB) ListRateCards(ctx context.Context) ([]parley.RateCardRecord, error) {
+func (db *DB) ListRateCards(ctx context.Context) ([]business.RateCardRecord, error) {
 	rs, err := queryAll(ctx, db.pool, `SELECT name, version, text, effective, created_at FROM rate_cards ORDER BY name, version`,
-		func(sc scanner) (parley.RateCardRecord, error) {
-			var r parley.RateCardRecord
+		func(sc scanner) (business.RateCardRecord, error) {
+			var r business.RateCardRecord
 			err := sc.Scan(&r.Name, &r.Version, &r.Text, tcol(&r.Effective), tcol(&r.CreatedAt))
 			return r, err
 		})
@@ -116,17 +116,17 @@ func (db *DB) ListRateCards(ctx context.Context) ([]parley.RateCardRecord, error
 }
 
 // SetBusinessCard assigns a card from a time on.
-func (db *DB) SetBusinessCard(ctx context.Context, a parley.CardAssignment) error {
+func (db *DB) SetBusinessCard(ctx context.Context, a business.CardAssignment) error {
 	_, err := db.pool.Exec(ctx, `INSERT INTO card_assignments (business_id, card, from_at) VALUES ($1,$2,$3)
 		ON CONFLICT (business_id, from_at) DO UPDATE SET card = excluded.card`, a.BusinessID, a.Card, tm(a.From))
 	return wrap("set business card", err)
 }
 
 // CardAssignments returns every assignment.
-func (db *DB) CardAssignments(ctx context.Context) ([]parley.CardAssignment, error) {
+func (db *DB) CardAssignments(ctx context.Context) ([]business.CardAssignment, error) {
 	as, err := queryAll(ctx, db.pool, `SELECT business_id, card, from_at FROM card_assignments ORDER BY business_id, from_at`,
-		func(sc scanner) (parley.CardAssignment, error) {
-			var a parley.CardAssignment
+		func(sc scanner) (business.CardAssignment, error) {
+			var a business.CardAssignment
 			err := sc.Scan(&a.BusinessID, &a.Card, tcol(&a.From))
 			return a, err
 		})
@@ -135,8 +135,8 @@ func (db *DB) CardAssignments(ctx context.Context) ([]parley.CardAssignment, err
 
 const chargeCols = `id, key, business_id, period, card, version, regime, category, country, market, tier, tier_label, amount, currency, reason, at`
 
-func scanCharge(sc scanner) (parley.StoredCharge, error) {
-	var c parley.StoredCharge
+func scanCharge(sc scanner) (business.StoredCharge, error) {
+	var c business.StoredCharge
 	err := sc.Scan(&c.ID, &c.Key, &c.BusinessID, &c.Period, &c.Card, &c.Version, &c.Regime, &c.Category, &c.Country, &c.Market,
 		&c.Tier, &c.TierLabel, &c.Amount, &c.Currency, &c.Reason, tcol(&c.At))
 	return c, err
@@ -153,7 +153,7 @@ func (db *DB) MonthCharges(ctx context.Context, businessID int64, p billing.Peri
 }
 
 // ListCharges pages through the charges of a period.
-func (db *DB) ListCharges(ctx context.Context, businessID int64, p billing.Period, after int64, limit int) ([]parley.StoredCharge, error) {
+func (db *DB) ListCharges(ctx context.Context, businessID int64, p billing.Period, after int64, limit int) ([]business.StoredCharge, error) {
 	cs, err := queryAll(ctx, db.pool, `SELECT `+chargeCols+` FROM charges WHERE ($1 = 0 OR business_id = $2) AND period = $3 AND id > $4
 		ORDER BY id LIMIT $5`, scanCharge, businessID, businessID, p, after, limit)
 	return cs, wrap("list charges", err)
@@ -161,12 +161,12 @@ func (db *DB) ListCharges(ctx context.Context, businessID int64, p billing.Perio
 
 // ChargeTotals returns the running sums of the charges (charge_totals),
 // by business, period and invoice line.
-func (db *DB) ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]parley.ChargeTotal, error) {
+func (db *DB) ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]business.ChargeTotal, error) {
 	ts, err := queryAll(ctx, db.pool, `SELECT business_id, period, category, market, tier_label, card, version, reason, unit,
 		units, amount, currency FROM charge_totals WHERE period BETWEEN $1 AND $2 AND ($3 = 0 OR business_id = $4)
 		ORDER BY business_id, period`,
-		func(sc scanner) (parley.ChargeTotal, error) {
-			var t parley.ChargeTotal
+		func(sc scanner) (business.ChargeTotal, error) {
+			var t business.ChargeTotal
 			var card string
 			var version int
 			err := sc.Scan(&t.BusinessID, &t.Period, &t.Category, &t.Market, &t.Tier, &card, &version, &t.Reason, &t.Unit,
@@ -225,7 +225,7 @@ func commitCharges(ctx context.Context, tx pgx.Tx, cs []billing.Charge) error {
 }
 
 // CloseInvoicePeriod stores a period's invoices and closes it.
-func (db *DB) CloseInvoicePeriod(ctx context.Context, p billing.Period, invs []*parley.Invoice, at time.Time) error {
+func (db *DB) CloseInvoicePeriod(ctx context.Context, p billing.Period, invs []*business.Invoice, at time.Time) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO invoice_periods (period, closed_at) VALUES ($1,$2)`, p, tm(at)); err != nil {
 			return err
@@ -256,8 +256,8 @@ func (db *DB) InvoicePeriodClosed(ctx context.Context, p billing.Period) (bool, 
 
 const invoiceCols = `id, business_id, period, currency, lines, total, total_minor, credits, issued_at`
 
-func scanInvoice(sc scanner) (parley.Invoice, error) {
-	var in parley.Invoice
+func scanInvoice(sc scanner) (business.Invoice, error) {
+	var in business.Invoice
 	var lines string
 	err := sc.Scan(&in.ID, &in.BusinessID, &in.Period, &in.Currency, &lines, &in.Total, &in.TotalMinor, &in.Credits, tcol(&in.IssuedAt))
 	if err == nil {
@@ -267,11 +267,11 @@ func scanInvoice(sc scanner) (parley.Invoice, error) {
 	return in, err
 }
 
-func (db *DB) withNotes(ctx context.Context, invs []parley.Invoice) error {
+func (db *DB) withNotes(ctx context.Context, invs []business.Invoice) error {
 	for i := range invs {
 		ns, err := queryAll(ctx, db.pool, `SELECT id, invoice_id, business_id, amount, reason, at FROM credit_notes WHERE invoice_id = $1 ORDER BY id`,
-			func(sc scanner) (parley.CreditNote, error) {
-				var n parley.CreditNote
+			func(sc scanner) (business.CreditNote, error) {
+				var n business.CreditNote
 				err := sc.Scan(&n.ID, &n.InvoiceID, &n.BusinessID, &n.Amount, &n.Reason, tcol(&n.At))
 				return n, err
 			}, invs[i].ID)
@@ -280,14 +280,14 @@ func (db *DB) withNotes(ctx context.Context, invs []parley.Invoice) error {
 		}
 		invs[i].Notes = ns
 		if invs[i].Notes == nil {
-			invs[i].Notes = []parley.CreditNote{}
+			invs[i].Notes = []business.CreditNote{}
 		}
 	}
 	return nil
 }
 
 // ListInvoices returns invoices with their credit notes.
-func (db *DB) ListInvoices(ctx context.Context, businessID int64, p billing.Period) ([]parley.Invoice, error) {
+func (db *DB) ListInvoices(ctx context.Context, businessID int64, p billing.Period) ([]business.Invoice, error) {
 	invs, err := queryAll(ctx, db.pool, `SELECT `+invoiceCols+` FROM invoices WHERE ($1 = 0 OR business_id = $2) AND ($3 = 0 OR period = $4)
 		ORDER BY period DESC, business_id`, scanInvoice, businessID, businessID, p, p)
 	if err == nil && businessID != 0 {
@@ -297,18 +297,18 @@ func (db *DB) ListInvoices(ctx context.Context, businessID int64, p billing.Peri
 }
 
 // GetInvoice returns one invoice.
-func (db *DB) GetInvoice(ctx context.Context, id int64) (parley.Invoice, error) {
+func (db *DB) GetInvoice(ctx context.Context, id int64) (business.Invoice, error) {
 	in, err := scanInvoice(db.pool.QueryRow(ctx, `SELECT `+invoiceCols+` FROM invoices WHERE id = $1`, id))
 	if err != nil {
-		return parley.Invoice{}, wrap("get invoice", err)
+		return business.Invoice{}, wrap("get invoice", err)
 	}
-	invs := []parley.Invoice{in}
+	invs := []business.Invoice{in}
 	err = db.withNotes(ctx, invs)
 	return invs[0], wrap("get invoice", err)
 }
 
 // AddCreditNote records a credit note and credits the wallet.
-func (db *DB) AddCreditNote(ctx context.Context, n *parley.CreditNote) error {
+func (db *DB) AddCreditNote(ctx context.Context, n *business.CreditNote) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		var cur string
 		if err := tx.QueryRow(ctx, `UPDATE invoices SET credits = credits + $1 WHERE id = $2 RETURNING business_id, currency`,

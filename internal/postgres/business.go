@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // This file implements parley.BusinessStore. internal/sqlite/business.go
@@ -58,15 +59,15 @@ func affected(n int64, err error) error {
 
 const businessCols = `id, name, category, description, address, website, verified, app_secret, callback_url, verify_token, pricing_model, created_at`
 
-func scanBusiness(sc scanner) (parley.Business, error) {
-	var b parley.Business
+func scanBusiness(sc scanner) (business.Business, error) {
+	var b business.Business
 	err := sc.Scan(&b.ID, &b.Name, &b.Category, &b.Description, &b.Address, &b.Website, &b.Verified, &b.AppSecret,
 		&b.CallbackURL, &b.VerifyToken, &b.PricingModel, tcol(&b.CreatedAt))
 	return b, err
 }
 
 // CreateBusiness inserts b and sets b.ID.
-func (db *DB) CreateBusiness(ctx context.Context, b *parley.Business) error {
+func (db *DB) CreateBusiness(ctx context.Context, b *business.Business) error {
 	err := db.pool.QueryRow(ctx, `INSERT INTO businesses (name, category, description, address, website, verified,
 		app_secret, callback_url, verify_token, pricing_model, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id`,
 		b.Name, b.Category, b.Description, b.Address, b.Website, b.Verified, b.AppSecret, b.CallbackURL, b.VerifyToken,
@@ -75,19 +76,19 @@ func (db *DB) CreateBusiness(ctx context.Context, b *parley.Business) error {
 }
 
 // GetBusiness returns the business, or ErrNotFound.
-func (db *DB) GetBusiness(ctx context.Context, id int64) (parley.Business, error) {
+func (db *DB) GetBusiness(ctx context.Context, id int64) (business.Business, error) {
 	b, err := scanBusiness(db.pool.QueryRow(ctx, `SELECT `+businessCols+` FROM businesses WHERE id = $1`, id))
 	return b, wrap("get business", err)
 }
 
 // ListBusinesses returns every business, ascending by id.
-func (db *DB) ListBusinesses(ctx context.Context) ([]parley.Business, error) {
+func (db *DB) ListBusinesses(ctx context.Context) ([]business.Business, error) {
 	bs, err := queryAll(ctx, db.pool, `SELECT `+businessCols+` FROM businesses ORDER BY id`, scanBusiness)
 	return bs, wrap("list businesses", err)
 }
 
 // UpdateBusiness writes every field of b but ID and CreatedAt.
-func (db *DB) UpdateBusiness(ctx context.Context, b parley.Business) error {
+func (db *DB) UpdateBusiness(ctx context.Context, b business.Business) error {
 	err := affected(db.bexec(ctx, `UPDATE businesses SET name = $1, category = $2, description = $3, address = $4, website = $5,
 		verified = $6, app_secret = $7, callback_url = $8, verify_token = $9, pricing_model = $10 WHERE id = $11`,
 		b.Name, b.Category, b.Description, b.Address, b.Website, b.Verified, b.AppSecret, b.CallbackURL, b.VerifyToken,
@@ -97,15 +98,15 @@ func (db *DB) UpdateBusiness(ctx context.Context, b parley.Business) error {
 
 const numberCols = `id, business_id, account_id, device_id, phone, display_name, throughput, tier_limit, quality, status, created_at`
 
-func scanNumber(sc scanner) (parley.BusinessNumber, error) {
-	var n parley.BusinessNumber
+func scanNumber(sc scanner) (business.BusinessNumber, error) {
+	var n business.BusinessNumber
 	err := sc.Scan(&n.ID, &n.BusinessID, &n.AccountID, &n.DeviceID, &n.Phone, &n.DisplayName, &n.Throughput, &n.TierLimit,
 		&n.Quality, &n.Status, tcol(&n.CreatedAt))
 	return n, err
 }
 
 // CreateNumber inserts n and sets n.ID.
-func (db *DB) CreateNumber(ctx context.Context, n *parley.BusinessNumber) error {
+func (db *DB) CreateNumber(ctx context.Context, n *business.BusinessNumber) error {
 	err := db.pool.QueryRow(ctx, `INSERT INTO business_numbers (business_id, account_id, device_id, phone, display_name,
 		throughput, tier_limit, quality, status, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) RETURNING id`,
 		n.BusinessID, n.AccountID, n.DeviceID, n.Phone, n.DisplayName, n.Throughput, n.TierLimit, n.Quality, n.Status,
@@ -114,26 +115,26 @@ func (db *DB) CreateNumber(ctx context.Context, n *parley.BusinessNumber) error 
 }
 
 // GetNumber returns the number, or ErrNotFound.
-func (db *DB) GetNumber(ctx context.Context, id int64) (parley.BusinessNumber, error) {
+func (db *DB) GetNumber(ctx context.Context, id int64) (business.BusinessNumber, error) {
 	n, err := scanNumber(db.pool.QueryRow(ctx, `SELECT `+numberCols+` FROM business_numbers WHERE id = $1`, id))
 	return n, wrap("get number", err)
 }
 
 // NumberByAccount returns the number of an account, or ErrNotFound.
-func (db *DB) NumberByAccount(ctx context.Context, accountID int64) (parley.BusinessNumber, error) {
+func (db *DB) NumberByAccount(ctx context.Context, accountID int64) (business.BusinessNumber, error) {
 	n, err := scanNumber(db.pool.QueryRow(ctx, `SELECT `+numberCols+` FROM business_numbers WHERE account_id = $1`, accountID))
 	return n, wrap("number by account", err)
 }
 
 // ListNumbers returns a business's numbers, or all when businessID is 0.
-func (db *DB) ListNumbers(ctx context.Context, businessID int64) ([]parley.BusinessNumber, error) {
+func (db *DB) ListNumbers(ctx context.Context, businessID int64) ([]business.BusinessNumber, error) {
 	ns, err := queryAll(ctx, db.pool, `SELECT `+numberCols+` FROM business_numbers WHERE $1 = 0 OR business_id = $2 ORDER BY id`,
 		scanNumber, businessID, businessID)
 	return ns, wrap("list numbers", err)
 }
 
 // UpdateNumber writes the number's settings.
-func (db *DB) UpdateNumber(ctx context.Context, n parley.BusinessNumber) error {
+func (db *DB) UpdateNumber(ctx context.Context, n business.BusinessNumber) error {
 	err := affected(db.bexec(ctx, `UPDATE business_numbers SET display_name = $1, throughput = $2, tier_limit = $3, quality = $4,
 		status = $5 WHERE id = $6`, n.DisplayName, n.Throughput, n.TierLimit, n.Quality, n.Status, n.ID))
 	return wrap("update number", err)
@@ -141,27 +142,27 @@ func (db *DB) UpdateNumber(ctx context.Context, n parley.BusinessNumber) error {
 
 const tokenCols = `id, business_id, name, created_at, expires_at, revoked_at`
 
-func scanToken(sc scanner) (parley.BusinessToken, error) {
-	var t parley.BusinessToken
+func scanToken(sc scanner) (business.BusinessToken, error) {
+	var t business.BusinessToken
 	err := sc.Scan(&t.ID, &t.BusinessID, &t.Name, tcol(&t.CreatedAt), tcol(&t.ExpiresAt), tcol(&t.RevokedAt))
 	return t, err
 }
 
 // CreateBusinessToken inserts t and sets t.ID.
-func (db *DB) CreateBusinessToken(ctx context.Context, t *parley.BusinessToken, hash []byte) error {
+func (db *DB) CreateBusinessToken(ctx context.Context, t *business.BusinessToken, hash []byte) error {
 	err := db.pool.QueryRow(ctx, `INSERT INTO business_tokens (business_id, name, token_hash, created_at, expires_at, revoked_at)
 		VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`, t.BusinessID, t.Name, hash, tm(t.CreatedAt), tm(t.ExpiresAt), tm(t.RevokedAt)).Scan(&t.ID)
 	return wrap("create business token", err)
 }
 
 // BusinessTokenByHash returns the token, or ErrNotFound.
-func (db *DB) BusinessTokenByHash(ctx context.Context, hash []byte) (parley.BusinessToken, error) {
+func (db *DB) BusinessTokenByHash(ctx context.Context, hash []byte) (business.BusinessToken, error) {
 	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM business_tokens WHERE token_hash = $1`, hash))
 	return t, wrap("business token by hash", err)
 }
 
 // ListBusinessTokens returns the business's tokens.
-func (db *DB) ListBusinessTokens(ctx context.Context, businessID int64) ([]parley.BusinessToken, error) {
+func (db *DB) ListBusinessTokens(ctx context.Context, businessID int64) ([]business.BusinessToken, error) {
 	ts, err := queryAll(ctx, db.pool, `SELECT `+tokenCols+` FROM business_tokens WHERE business_id = $1 ORDER BY id`, scanToken, businessID)
 	return ts, wrap("list business tokens", err)
 }
@@ -174,15 +175,15 @@ func (db *DB) RevokeBusinessToken(ctx context.Context, businessID, id int64, at 
 }
 
 // GetConversation returns a conversation, or ErrNotFound.
-func (db *DB) GetConversation(ctx context.Context, numberID, customerID int64) (parley.Conversation, error) {
-	c := parley.Conversation{NumberID: numberID, CustomerID: customerID}
+func (db *DB) GetConversation(ctx context.Context, numberID, customerID int64) (business.Conversation, error) {
+	c := business.Conversation{NumberID: numberID, CustomerID: customerID}
 	var until string
 	err := db.pool.QueryRow(ctx, `SELECT chat_id, last_inbound_at, entry_point_at, entry_point_until, entry_point_link,
 		replied, marketing_opt_out, conversation_until FROM business_conversations WHERE number_id = $1 AND customer_id = $2`,
 		numberID, customerID).Scan(&c.ChatID, tcol(&c.LastInboundAt), tcol(&c.EntryPointAt), tcol(&c.EntryPointUntil),
 		&c.EntryPointLink, &c.Replied, &c.MarketingOptOut, &until)
 	if err != nil {
-		return parley.Conversation{}, wrap("get conversation", err)
+		return business.Conversation{}, wrap("get conversation", err)
 	}
 	c.ConversationUntil, err = decodeUntil(until)
 	return c, wrap("get conversation", err)
@@ -213,7 +214,7 @@ func decodeUntil(s string) (map[string]time.Time, error) {
 }
 
 // PutConversation creates or replaces a conversation.
-func (db *DB) PutConversation(ctx context.Context, c parley.Conversation) error {
+func (db *DB) PutConversation(ctx context.Context, c business.Conversation) error {
 	_, err := db.bexec(ctx, `INSERT INTO business_conversations (number_id, customer_id, chat_id, last_inbound_at, entry_point_at,
 		entry_point_until, entry_point_link, replied, marketing_opt_out, conversation_until) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
 		ON CONFLICT (number_id, customer_id) DO UPDATE SET chat_id = excluded.chat_id, last_inbound_at = excluded.last_inbound_at,
@@ -226,7 +227,7 @@ func (db *DB) PutConversation(ctx context.Context, c parley.Conversation) error 
 }
 
 // PutBusinessMessage records m unless it exists.
-func (db *DB) PutBusinessMessage(ctx context.Context, m parley.BusinessMessage) error {
+func (db *DB) PutBusinessMessage(ctx context.Context, m business.BusinessMessage) error {
 	_, err := db.bexec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
 		category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
 		ON CONFLICT (number_id, id) DO NOTHING`,
@@ -236,8 +237,8 @@ func (db *DB) PutBusinessMessage(ctx context.Context, m parley.BusinessMessage) 
 }
 
 // GetBusinessMessage returns a record, or ErrNotFound.
-func (db *DB) GetBusinessMessage(ctx context.Context, numberID int64, id string) (parley.BusinessMessage, error) {
-	m := parley.BusinessMessage{NumberID: numberID, ID: id}
+func (db *DB) GetBusinessMessage(ctx context.Context, numberID int64, id string) (business.BusinessMessage, error) {
+	m := business.BusinessMessage{NumberID: numberID, ID: id}
 	err := db.pool.QueryRow(ctx, `SELECT outbound, chat_id, customer_id, customer_phone, category, pricing_type, billable,
 		conversation_opened, callback_data, created_at, template_id FROM business_messages WHERE number_id = $1 AND id = $2`, numberID, id).
 		Scan(&m.Outbound, &m.ChatID, &m.CustomerID, &m.CustomerPhone, &m.Category, &m.PricingType, &m.Billable,
@@ -294,8 +295,8 @@ func (db *DB) CountQualitySignals(ctx context.Context, numberID int64, since tim
 
 const templateCols = `id, business_id, name, language, category, parameter_format, components, status, reason, created_at, updated_at, paused_until, pauses, previous_category`
 
-func scanTemplate(sc scanner) (parley.Template, error) {
-	var t parley.Template
+func scanTemplate(sc scanner) (business.Template, error) {
+	var t business.Template
 	var comps string
 	err := sc.Scan(&t.ID, &t.BusinessID, &t.Name, &t.Language, &t.Category, &t.ParameterFormat, &comps, &t.Status, &t.Reason,
 		tcol(&t.CreatedAt), tcol(&t.UpdatedAt), tcol(&t.PausedUntil), &t.Pauses, &t.PreviousCategory)
@@ -309,7 +310,7 @@ func scanTemplate(sc scanner) (parley.Template, error) {
 }
 
 // CreateTemplate inserts t and sets t.ID.
-func (db *DB) CreateTemplate(ctx context.Context, t *parley.Template) error {
+func (db *DB) CreateTemplate(ctx context.Context, t *business.Template) error {
 	comps, err := json.Marshal(t.Components)
 	if err != nil {
 		return fmt.Errorf("create template: %w", err)
@@ -322,20 +323,20 @@ func (db *DB) CreateTemplate(ctx context.Context, t *parley.Template) error {
 }
 
 // GetTemplate returns a template, or ErrNotFound.
-func (db *DB) GetTemplate(ctx context.Context, id int64) (parley.Template, error) {
+func (db *DB) GetTemplate(ctx context.Context, id int64) (business.Template, error) {
 	t, err := scanTemplate(db.pool.QueryRow(ctx, `SELECT `+templateCols+` FROM templates WHERE id = $1`, id))
 	return t, wrap("get template", err)
 }
 
 // FindTemplate returns a template by name and language, or ErrNotFound.
-func (db *DB) FindTemplate(ctx context.Context, businessID int64, name, language string) (parley.Template, error) {
+func (db *DB) FindTemplate(ctx context.Context, businessID int64, name, language string) (business.Template, error) {
 	t, err := scanTemplate(db.pool.QueryRow(ctx, `SELECT `+templateCols+` FROM templates
 		WHERE business_id = $1 AND name = $2 AND language = $3`, businessID, name, language))
 	return t, wrap("find template", err)
 }
 
 // ListTemplates returns a page of templates.
-func (db *DB) ListTemplates(ctx context.Context, businessID int64, status parley.TemplateStatus, after int64, limit int) ([]parley.Template, error) {
+func (db *DB) ListTemplates(ctx context.Context, businessID int64, status business.TemplateStatus, after int64, limit int) ([]business.Template, error) {
 	ts, err := queryAll(ctx, db.pool, `SELECT `+templateCols+` FROM templates WHERE ($1 = 0 OR business_id = $2)
 		AND ($3 = '' OR status = $4) AND id > $5 ORDER BY id LIMIT $6`, scanTemplate,
 		businessID, businessID, string(status), string(status), after, limit)
@@ -343,7 +344,7 @@ func (db *DB) ListTemplates(ctx context.Context, businessID int64, status parley
 }
 
 // SetTemplateStatus writes a review decision.
-func (db *DB) SetTemplateStatus(ctx context.Context, id int64, status parley.TemplateStatus, reason string, at time.Time) error {
+func (db *DB) SetTemplateStatus(ctx context.Context, id int64, status business.TemplateStatus, reason string, at time.Time) error {
 	err := affected(db.bexec(ctx, `UPDATE templates SET status = $1, reason = $2, updated_at = $3 WHERE id = $4`,
 		string(status), reason, tm(at), id))
 	return wrap("set template status", err)
@@ -357,22 +358,22 @@ func (db *DB) DeleteTemplates(ctx context.Context, businessID int64, name string
 
 const webhookCols = `id, business_id, key, conv_key, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at`
 
-func scanWebhook(sc scanner) (parley.Webhook, error) {
-	var w parley.Webhook
+func scanWebhook(sc scanner) (business.Webhook, error) {
+	var w business.Webhook
 	err := sc.Scan(&w.ID, &w.BusinessID, &w.Key, &w.ConvKey, &w.Payload, &w.Status, &w.Attempts, tcol(&w.NextAttemptAt),
 		&w.LastError, tcol(&w.CreatedAt), tcol(&w.DeliveredAt))
 	return w, err
 }
 
 // EnqueueWebhooks inserts webhooks, skipping known keys.
-func (db *DB) EnqueueWebhooks(ctx context.Context, ws []*parley.Webhook) error {
+func (db *DB) EnqueueWebhooks(ctx context.Context, ws []*business.Webhook) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error { return insertWebhooks(ctx, tx, ws) })
 	return wrap("enqueue webhooks", err)
 }
 
 // ClaimWebhooks leases due webhooks, the oldest pending one per
 // conversation only. SKIP LOCKED lets several nodes claim at once.
-func (db *DB) ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]parley.Webhook, error) {
+func (db *DB) ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]business.Webhook, error) {
 	if skip == nil {
 		skip = []int64{}
 	}
@@ -387,12 +388,12 @@ func (db *DB) ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, limi
 }
 
 // FinishWebhook logs an attempt and stores the webhook's new state.
-func (db *DB) FinishWebhook(ctx context.Context, w parley.Webhook, a parley.WebhookAttempt) error {
-	return db.FinishWebhooks(ctx, []parley.Webhook{w}, []parley.WebhookAttempt{a})
+func (db *DB) FinishWebhook(ctx context.Context, w business.Webhook, a business.WebhookAttempt) error {
+	return db.FinishWebhooks(ctx, []business.Webhook{w}, []business.WebhookAttempt{a})
 }
 
 // FinishWebhooks logs attempts and stores the webhooks' new states.
-func (db *DB) FinishWebhooks(ctx context.Context, ws []parley.Webhook, as []parley.WebhookAttempt) error {
+func (db *DB) FinishWebhooks(ctx context.Context, ws []business.Webhook, as []business.WebhookAttempt) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		for i, w := range ws {
 			a := as[i]
@@ -413,17 +414,17 @@ func (db *DB) FinishWebhooks(ctx context.Context, ws []parley.Webhook, as []parl
 }
 
 // ListWebhooks returns a business's webhooks, newest first.
-func (db *DB) ListWebhooks(ctx context.Context, businessID, before int64, limit int) ([]parley.Webhook, error) {
+func (db *DB) ListWebhooks(ctx context.Context, businessID, before int64, limit int) ([]business.Webhook, error) {
 	ws, err := queryAll(ctx, db.pool, `SELECT `+webhookCols+` FROM webhook_outbox WHERE business_id = $1 AND ($2 = 0 OR id < $3)
 		ORDER BY id DESC LIMIT $4`, scanWebhook, businessID, before, before, limit)
 	return ws, wrap("list webhooks", err)
 }
 
 // WebhookAttempts returns a webhook's attempts, oldest first.
-func (db *DB) WebhookAttempts(ctx context.Context, webhookID int64) ([]parley.WebhookAttempt, error) {
+func (db *DB) WebhookAttempts(ctx context.Context, webhookID int64) ([]business.WebhookAttempt, error) {
 	as, err := queryAll(ctx, db.pool, `SELECT webhook_id, attempt, at, status_code, error, duration FROM webhook_attempts
-		WHERE webhook_id = $1 ORDER BY attempt`, func(sc scanner) (parley.WebhookAttempt, error) {
-		var a parley.WebhookAttempt
+		WHERE webhook_id = $1 ORDER BY attempt`, func(sc scanner) (business.WebhookAttempt, error) {
+		var a business.WebhookAttempt
 		var d int64
 		err := sc.Scan(&a.WebhookID, &a.Attempt, tcol(&a.At), &a.StatusCode, &a.Error, &d)
 		a.Duration = time.Duration(d)
@@ -440,7 +441,7 @@ func (db *DB) ReplayWebhook(ctx context.Context, businessID, id int64, t time.Ti
 }
 
 // AppendUsage inserts new ledger entries.
-func (db *DB) AppendUsage(ctx context.Context, us []*parley.UsageEntry) (int, error) {
+func (db *DB) AppendUsage(ctx context.Context, us []*business.UsageEntry) (int, error) {
 	n := 0
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		for _, u := range us {
@@ -465,11 +466,11 @@ func (db *DB) AppendUsage(ctx context.Context, us []*parley.UsageEntry) (int, er
 }
 
 // ListUsage returns ledger entries.
-func (db *DB) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]parley.UsageEntry, error) {
+func (db *DB) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]business.UsageEntry, error) {
 	us, err := queryAll(ctx, db.pool, `SELECT id, key, business_id, number_id, event, category, country, pricing_type, model,
 		billable, message_id, at, amount_minor, currency, channel_id, ref FROM usage_ledger WHERE ($1 = 0 OR business_id = $2) AND id > $3 ORDER BY id LIMIT $4`,
-		func(sc scanner) (parley.UsageEntry, error) {
-			var u parley.UsageEntry
+		func(sc scanner) (business.UsageEntry, error) {
+			var u business.UsageEntry
 			err := sc.Scan(&u.ID, &u.Key, &u.BusinessID, &u.NumberID, &u.Event, &u.Category, &u.Country, &u.PricingType,
 				&u.Model, &u.Billable, &u.MessageID, tcol(&u.At), &u.AmountMinor, &u.Currency, &u.ChannelID, &u.Ref)
 			return u, err
@@ -479,19 +480,19 @@ func (db *DB) ListUsage(ctx context.Context, businessID, after int64, limit int)
 
 const linkCols = `id, business_id, number_id, code, prefill, source, clicks, chats, replies, created_at`
 
-func scanLink(sc scanner) (parley.Link, error) {
-	var l parley.Link
+func scanLink(sc scanner) (business.Link, error) {
+	var l business.Link
 	var src string
 	err := sc.Scan(&l.ID, &l.BusinessID, &l.NumberID, &l.Code, &l.Prefill, &src, &l.Clicks, &l.Chats, &l.Replies, tcol(&l.CreatedAt))
 	if err == nil && src != "" {
-		l.Source = new(parley.Referral)
+		l.Source = new(business.Referral)
 		err = json.Unmarshal([]byte(src), l.Source)
 	}
 	return l, err
 }
 
 // CreateLink inserts l and sets l.ID.
-func (db *DB) CreateLink(ctx context.Context, l *parley.Link) error {
+func (db *DB) CreateLink(ctx context.Context, l *business.Link) error {
 	src := ""
 	if l.Source != nil {
 		b, _ := json.Marshal(l.Source)
@@ -503,25 +504,25 @@ func (db *DB) CreateLink(ctx context.Context, l *parley.Link) error {
 }
 
 // GetLink returns a link, or ErrNotFound.
-func (db *DB) GetLink(ctx context.Context, id int64) (parley.Link, error) {
+func (db *DB) GetLink(ctx context.Context, id int64) (business.Link, error) {
 	l, err := scanLink(db.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM ctc_links WHERE id = $1`, id))
 	return l, wrap("get link", err)
 }
 
 // LinkByCode returns a link, or ErrNotFound.
-func (db *DB) LinkByCode(ctx context.Context, code string) (parley.Link, error) {
+func (db *DB) LinkByCode(ctx context.Context, code string) (business.Link, error) {
 	l, err := scanLink(db.pool.QueryRow(ctx, `SELECT `+linkCols+` FROM ctc_links WHERE code = $1`, code))
 	return l, wrap("link by code", err)
 }
 
 // ListLinks returns a business's links.
-func (db *DB) ListLinks(ctx context.Context, businessID int64) ([]parley.Link, error) {
+func (db *DB) ListLinks(ctx context.Context, businessID int64) ([]business.Link, error) {
 	ls, err := queryAll(ctx, db.pool, `SELECT `+linkCols+` FROM ctc_links WHERE business_id = $1 ORDER BY id`, scanLink, businessID)
 	return ls, wrap("list links", err)
 }
 
 // CreateClick inserts a click and counts it.
-func (db *DB) CreateClick(ctx context.Context, c parley.Click) error {
+func (db *DB) CreateClick(ctx context.Context, c business.Click) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO ctc_clicks (id, link_id, at) VALUES ($1,$2,$3)`, c.ID, c.LinkID, tm(c.At)); err != nil {
 			return err
@@ -533,8 +534,8 @@ func (db *DB) CreateClick(ctx context.Context, c parley.Click) error {
 }
 
 // GetClick returns a click, or ErrNotFound.
-func (db *DB) GetClick(ctx context.Context, id string) (parley.Click, error) {
-	c := parley.Click{ID: id}
+func (db *DB) GetClick(ctx context.Context, id string) (business.Click, error) {
+	c := business.Click{ID: id}
 	err := db.pool.QueryRow(ctx, `SELECT link_id, at FROM ctc_clicks WHERE id = $1`, id).Scan(&c.LinkID, tcol(&c.At))
 	return c, wrap("get click", err)
 }
@@ -549,14 +550,14 @@ func (db *DB) CountLink(ctx context.Context, linkID int64, field string) error {
 }
 
 // CommitBusiness writes a batch of business writes in one transaction.
-func (db *DB) CommitBusiness(ctx context.Context, b *parley.BusinessBatch) error {
+func (db *DB) CommitBusiness(ctx context.Context, b *business.Batch) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error { return commitBusinessTx(ctx, tx, b) })
 	return wrap("commit business", err)
 }
 
 // insertWebhooks adds webhooks to the outbox in tx, setting their ids (0
 // for a key already there).
-func insertWebhooks(ctx context.Context, tx pgx.Tx, ws []*parley.Webhook) error {
+func insertWebhooks(ctx context.Context, tx pgx.Tx, ws []*business.Webhook) error {
 	for _, w := range ws {
 		err := tx.QueryRow(ctx, `INSERT INTO webhook_outbox (business_id, key, conv_key, payload, status, attempts,
 			next_attempt_at, last_error, created_at, delivered_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
@@ -574,7 +575,7 @@ func insertWebhooks(ctx context.Context, tx pgx.Tx, ws []*parley.Webhook) error 
 }
 
 // commitBusinessTx writes a business batch in tx.
-func commitBusinessTx(ctx context.Context, tx pgx.Tx, b *parley.BusinessBatch) error {
+func commitBusinessTx(ctx context.Context, tx pgx.Tx, b *business.Batch) error {
 	for _, m := range b.Messages {
 		if _, err := tx.Exec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
 			category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)
@@ -622,7 +623,7 @@ func commitBusinessTx(ctx context.Context, tx pgx.Tx, b *parley.BusinessBatch) e
 }
 
 // PruneBusiness deletes old business rows, up to limit per table.
-func (db *DB) PruneBusiness(ctx context.Context, p parley.BusinessPrune, limit int) (int, error) {
+func (db *DB) PruneBusiness(ctx context.Context, p business.BusinessPrune, limit int) (int, error) {
 	total := 0
 	for _, q := range []struct {
 		sql    string
@@ -659,7 +660,7 @@ func (db *DB) PruneBusiness(ctx context.Context, p parley.BusinessPrune, limit i
 }
 
 // PauseTemplate writes a template's status with its pause.
-func (db *DB) PauseTemplate(ctx context.Context, id int64, status parley.TemplateStatus, reason string, until time.Time, pauses int, at time.Time) error {
+func (db *DB) PauseTemplate(ctx context.Context, id int64, status business.TemplateStatus, reason string, until time.Time, pauses int, at time.Time) error {
 	err := affected(db.bexec(ctx, `UPDATE templates SET status = $1, reason = $2, paused_until = $3, pauses = $4, updated_at = $5 WHERE id = $6`,
 		string(status), reason, ts(until), pauses, ts(at), id))
 	return wrap("pause template", err)
@@ -667,7 +668,7 @@ func (db *DB) PauseTemplate(ctx context.Context, id int64, status parley.Templat
 
 // SetTemplateCategory writes a category changed by review or the
 // operator, with the one it replaces.
-func (db *DB) SetTemplateCategory(ctx context.Context, id int64, category, previous parley.TemplateCategory, at time.Time) error {
+func (db *DB) SetTemplateCategory(ctx context.Context, id int64, category, previous business.TemplateCategory, at time.Time) error {
 	err := affected(db.bexec(ctx, `UPDATE templates SET category = $1, previous_category = $2, updated_at = $3 WHERE id = $4`,
 		string(category), string(previous), ts(at), id))
 	return wrap("set template category", err)

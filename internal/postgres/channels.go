@@ -11,27 +11,28 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 )
 
 const channelCols = `id, handle, name, description, picture_media_id, category, country, language,
 	owner_id, verified, listed, follow_policy, allow_forwards, allow_reactions, invite_code,
 	suspend_reason, suspended_at, created_at, last_seq, followers`
 
-func scanChannel(sc pgx.Row) (parley.Channel, error) {
-	var c parley.Channel
+func scanChannel(sc pgx.Row) (channel.Channel, error) {
+	var c channel.Channel
 	err := sc.Scan(&c.ID, &c.Handle, &c.Name, &c.Description, &c.PictureMediaID, &c.Category, &c.Country, &c.Language,
 		&c.OwnerID, &c.Verified, &c.Listed, &c.FollowPolicy, &c.AllowForwards, &c.AllowReactions, &c.InviteCode,
 		&c.SuspendReason, tcol(&c.SuspendedAt), tcol(&c.CreatedAt), &c.LastSeq, &c.Followers)
 	return c, err
 }
 
-func (db *DB) queryChannels(ctx context.Context, q string, args ...any) ([]parley.Channel, error) {
+func (db *DB) queryChannels(ctx context.Context, q string, args ...any) ([]channel.Channel, error) {
 	rows, err := db.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []parley.Channel
+	var out []channel.Channel
 	for rows.Next() {
 		c, err := scanChannel(rows)
 		if err != nil {
@@ -43,7 +44,7 @@ func (db *DB) queryChannels(ctx context.Context, q string, args ...any) ([]parle
 }
 
 // CreateChannel inserts c and its owner as admin, and sets c.ID.
-func (db *DB) CreateChannel(ctx context.Context, c *parley.Channel) error {
+func (db *DB) CreateChannel(ctx context.Context, c *channel.Channel) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, `
 			INSERT INTO channels (handle, name, description, picture_media_id, category, country, language,
@@ -57,26 +58,26 @@ func (db *DB) CreateChannel(ctx context.Context, c *parley.Channel) error {
 			return err
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO channel_admins (channel_id, account_id, role, added_at) VALUES ($1, $2, $3, $4)`,
-			c.ID, c.OwnerID, parley.ChannelOwner, ts(c.CreatedAt))
+			c.ID, c.OwnerID, channel.ChannelOwner, ts(c.CreatedAt))
 		return err
 	})
 	return wrap("create channel", err)
 }
 
 // GetChannel returns the channel, or ErrNotFound.
-func (db *DB) GetChannel(ctx context.Context, id int64) (parley.Channel, error) {
+func (db *DB) GetChannel(ctx context.Context, id int64) (channel.Channel, error) {
 	c, err := scanChannel(db.pool.QueryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE id = $1`, id))
 	return c, wrap("get channel", err)
 }
 
 // GetChannelByInvite returns the channel with that invite code, or ErrNotFound.
-func (db *DB) GetChannelByInvite(ctx context.Context, code string) (parley.Channel, error) {
+func (db *DB) GetChannelByInvite(ctx context.Context, code string) (channel.Channel, error) {
 	c, err := scanChannel(db.pool.QueryRow(ctx, `SELECT `+channelCols+` FROM channels WHERE invite_code = $1`, code))
 	return c, wrap("get channel by invite", err)
 }
 
 // UpdateChannel writes the profile and settings of c.
-func (db *DB) UpdateChannel(ctx context.Context, c parley.Channel) error {
+func (db *DB) UpdateChannel(ctx context.Context, c channel.Channel) error {
 	res, err := db.pool.Exec(ctx, `UPDATE channels SET name = $1, description = $2, picture_media_id = $3,
 		category = $4, country = $5, language = $6, listed = $7, follow_policy = $8, allow_forwards = $9,
 		allow_reactions = $10, invite_code = $11 WHERE id = $12`,
@@ -110,16 +111,16 @@ func (db *DB) SetChannelSuspension(ctx context.Context, id int64, reason string,
 }
 
 // ChannelAdmins returns the channel's admins, owner first.
-func (db *DB) ChannelAdmins(ctx context.Context, channelID int64) ([]parley.ChannelAdminRow, error) {
+func (db *DB) ChannelAdmins(ctx context.Context, channelID int64) ([]channel.ChannelAdminRow, error) {
 	rows, err := db.pool.Query(ctx, `SELECT channel_id, account_id, role, added_at FROM channel_admins
 		WHERE channel_id = $1 ORDER BY role = 'owner' DESC, account_id`, channelID)
 	if err != nil {
 		return nil, wrap("channel admins", err)
 	}
 	defer rows.Close()
-	var out []parley.ChannelAdminRow
+	var out []channel.ChannelAdminRow
 	for rows.Next() {
-		var a parley.ChannelAdminRow
+		var a channel.ChannelAdminRow
 		if err := rows.Scan(&a.ChannelID, &a.AccountID, &a.Role, tcol(&a.AddedAt)); err != nil {
 			return nil, wrap("channel admins", err)
 		}
@@ -129,15 +130,15 @@ func (db *DB) ChannelAdmins(ctx context.Context, channelID int64) ([]parley.Chan
 }
 
 // GetChannelAdmin returns one admin row, or ErrNotFound.
-func (db *DB) GetChannelAdmin(ctx context.Context, channelID, accountID int64) (parley.ChannelAdminRow, error) {
-	a := parley.ChannelAdminRow{ChannelID: channelID, AccountID: accountID}
+func (db *DB) GetChannelAdmin(ctx context.Context, channelID, accountID int64) (channel.ChannelAdminRow, error) {
+	a := channel.ChannelAdminRow{ChannelID: channelID, AccountID: accountID}
 	err := db.pool.QueryRow(ctx, `SELECT role, added_at FROM channel_admins WHERE channel_id = $1 AND account_id = $2`,
 		channelID, accountID).Scan(&a.Role, tcol(&a.AddedAt))
 	return a, wrap("get channel admin", err)
 }
 
 // AddChannelAdmin adds an admin, within limit.
-func (db *DB) AddChannelAdmin(ctx context.Context, a parley.ChannelAdminRow, limit int) error {
+func (db *DB) AddChannelAdmin(ctx context.Context, a channel.ChannelAdminRow, limit int) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// Lock the channel so that concurrent adds cannot pass the limit together.
 		var locked int64
@@ -172,7 +173,7 @@ func (db *DB) RemoveChannelAdmin(ctx context.Context, channelID, accountID int64
 }
 
 // AdminChannels returns the channels accountID administers.
-func (db *DB) AdminChannels(ctx context.Context, accountID int64) ([]parley.Channel, error) {
+func (db *DB) AdminChannels(ctx context.Context, accountID int64) ([]channel.Channel, error) {
 	cs, err := db.queryChannels(ctx, `SELECT `+channelCols+` FROM channels
 		WHERE id IN (SELECT channel_id FROM channel_admins WHERE account_id = $1) ORDER BY id`, accountID)
 	return cs, wrap("admin channels", err)
@@ -186,12 +187,12 @@ func bumpDay(ctx context.Context, tx pgx.Tx, channelID int64, at time.Time, foll
 		VALUES ($1, $2, $3, $4, (SELECT followers FROM channels WHERE id = $1))
 		ON CONFLICT (channel_id, day) DO UPDATE SET follows = channel_days.follows + $3, unfollows = channel_days.unfollows + $4,
 			followers = excluded.followers`,
-		channelID, parley.DayOf(at), follows, unfollows)
+		channelID, channel.DayOf(at), follows, unfollows)
 	return err
 }
 
 // AddFollow records a follow and counts it.
-func (db *DB) AddFollow(ctx context.Context, f parley.Follow) (bool, error) {
+func (db *DB) AddFollow(ctx context.Context, f channel.Follow) (bool, error) {
 	added := false
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		res, err := tx.Exec(ctx, `INSERT INTO channel_follows (channel_id, account_id, muted, read_seq, followed_at)
@@ -232,8 +233,8 @@ func (db *DB) RemoveFollow(ctx context.Context, channelID, accountID int64, at t
 }
 
 // GetFollow returns the follow, or ErrNotFound.
-func (db *DB) GetFollow(ctx context.Context, channelID, accountID int64) (parley.Follow, error) {
-	f := parley.Follow{ChannelID: channelID, AccountID: accountID}
+func (db *DB) GetFollow(ctx context.Context, channelID, accountID int64) (channel.Follow, error) {
+	f := channel.Follow{ChannelID: channelID, AccountID: accountID}
 	err := db.pool.QueryRow(ctx, `SELECT muted, read_seq, followed_at FROM channel_follows WHERE channel_id = $1 AND account_id = $2`,
 		channelID, accountID).Scan(&f.Muted, &f.ReadSeq, tcol(&f.FollowedAt))
 	return f, wrap("get follow", err)
@@ -259,18 +260,18 @@ func (db *DB) RaiseReadSeq(ctx context.Context, channelID, accountID, seq int64)
 }
 
 // FollowedChannels returns the account's follows and their channels.
-func (db *DB) FollowedChannels(ctx context.Context, accountID int64) ([]parley.Follow, []parley.Channel, error) {
+func (db *DB) FollowedChannels(ctx context.Context, accountID int64) ([]channel.Follow, []channel.Channel, error) {
 	rows, err := db.pool.Query(ctx, `SELECT f.muted, f.read_seq, f.followed_at, `+prefixCols("c.", channelCols)+`
 		FROM channel_follows f JOIN channels c ON c.id = f.channel_id WHERE f.account_id = $1 ORDER BY c.id`, accountID)
 	if err != nil {
 		return nil, nil, wrap("followed channels", err)
 	}
 	defer rows.Close()
-	var fs []parley.Follow
-	var cs []parley.Channel
+	var fs []channel.Follow
+	var cs []channel.Channel
 	for rows.Next() {
-		var f parley.Follow
-		var c parley.Channel
+		var f channel.Follow
+		var c channel.Channel
 		err := rows.Scan(&f.Muted, &f.ReadSeq, tcol(&f.FollowedAt),
 			&c.ID, &c.Handle, &c.Name, &c.Description, &c.PictureMediaID, &c.Category, &c.Country, &c.Language,
 			&c.OwnerID, &c.Verified, &c.Listed, &c.FollowPolicy, &c.AllowForwards, &c.AllowReactions, &c.InviteCode,
@@ -294,15 +295,15 @@ func prefixCols(prefix, cols string) string {
 }
 
 // PutFollowRequest stores r, or returns the account's existing request.
-func (db *DB) PutFollowRequest(ctx context.Context, r parley.FollowRequest) (parley.FollowRequest, error) {
-	var out parley.FollowRequest
+func (db *DB) PutFollowRequest(ctx context.Context, r channel.FollowRequest) (channel.FollowRequest, error) {
+	var out channel.FollowRequest
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO channel_follow_requests (id, channel_id, account_id, created_at)
 			VALUES ($1, $2, $3, $4) ON CONFLICT (channel_id, account_id) DO NOTHING`, r.ID, r.ChannelID, r.AccountID, ts(r.CreatedAt))
 		if err != nil {
 			return err
 		}
-		out = parley.FollowRequest{ChannelID: r.ChannelID, AccountID: r.AccountID}
+		out = channel.FollowRequest{ChannelID: r.ChannelID, AccountID: r.AccountID}
 		return tx.QueryRow(ctx, `SELECT id, created_at FROM channel_follow_requests WHERE channel_id = $1 AND account_id = $2`,
 			r.ChannelID, r.AccountID).Scan(&out.ID, tcol(&out.CreatedAt))
 	})
@@ -310,16 +311,16 @@ func (db *DB) PutFollowRequest(ctx context.Context, r parley.FollowRequest) (par
 }
 
 // FollowRequests returns the channel's oldest requests.
-func (db *DB) FollowRequests(ctx context.Context, channelID int64, limit int) ([]parley.FollowRequest, error) {
+func (db *DB) FollowRequests(ctx context.Context, channelID int64, limit int) ([]channel.FollowRequest, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, account_id, created_at FROM channel_follow_requests
 		WHERE channel_id = $1 ORDER BY created_at, id LIMIT $2`, channelID, limit)
 	if err != nil {
 		return nil, wrap("follow requests", err)
 	}
 	defer rows.Close()
-	var out []parley.FollowRequest
+	var out []channel.FollowRequest
 	for rows.Next() {
-		r := parley.FollowRequest{ChannelID: channelID}
+		r := channel.FollowRequest{ChannelID: channelID}
 		if err := rows.Scan(&r.ID, &r.AccountID, tcol(&r.CreatedAt)); err != nil {
 			return nil, wrap("follow requests", err)
 		}
@@ -336,16 +337,16 @@ func (db *DB) CountFollowRequests(ctx context.Context, channelID int64) (int64, 
 }
 
 // GetFollowRequest returns a request, or ErrNotFound.
-func (db *DB) GetFollowRequest(ctx context.Context, channelID int64, id string) (parley.FollowRequest, error) {
-	r := parley.FollowRequest{ID: id, ChannelID: channelID}
+func (db *DB) GetFollowRequest(ctx context.Context, channelID int64, id string) (channel.FollowRequest, error) {
+	r := channel.FollowRequest{ID: id, ChannelID: channelID}
 	err := db.pool.QueryRow(ctx, `SELECT account_id, created_at FROM channel_follow_requests WHERE channel_id = $1 AND id = $2`,
 		channelID, id).Scan(&r.AccountID, tcol(&r.CreatedAt))
 	return r, wrap("get follow request", err)
 }
 
 // FollowRequestOf returns the account's request, or ErrNotFound.
-func (db *DB) FollowRequestOf(ctx context.Context, channelID, accountID int64) (parley.FollowRequest, error) {
-	r := parley.FollowRequest{ChannelID: channelID, AccountID: accountID}
+func (db *DB) FollowRequestOf(ctx context.Context, channelID, accountID int64) (channel.FollowRequest, error) {
+	r := channel.FollowRequest{ChannelID: channelID, AccountID: accountID}
 	err := db.pool.QueryRow(ctx, `SELECT id, created_at FROM channel_follow_requests WHERE channel_id = $1 AND account_id = $2`,
 		channelID, accountID).Scan(&r.ID, tcol(&r.CreatedAt))
 	return r, wrap("follow request of", err)
@@ -362,19 +363,19 @@ func (db *DB) DeleteFollowRequest(ctx context.Context, channelID int64, id strin
 
 const postCols = `channel_id, seq, kind, text, media_id, link, poll, subscriber_only, author_id, created_at, edited_at, views`
 
-func scanPost(sc pgx.Row) (parley.Post, error) {
-	var p parley.Post
+func scanPost(sc pgx.Row) (channel.Post, error) {
+	var p channel.Post
 	var poll string
 	err := sc.Scan(&p.ChannelID, &p.Seq, &p.Kind, &p.Text, &p.MediaID, &p.Link, &poll, &p.SubscriberOnly, &p.AuthorID,
 		tcol(&p.CreatedAt), tcol(&p.EditedAt), &p.Views)
 	if err == nil && poll != "" {
-		p.Poll = new(parley.Poll)
+		p.Poll = new(channel.Poll)
 		err = json.Unmarshal([]byte(poll), p.Poll)
 	}
 	return p, err
 }
 
-func encodePoll(p *parley.Poll) (string, error) {
+func encodePoll(p *channel.Poll) (string, error) {
 	if p == nil {
 		return "", nil
 	}
@@ -383,7 +384,7 @@ func encodePoll(p *parley.Poll) (string, error) {
 }
 
 // CreatePost sequences and inserts p.
-func (db *DB) CreatePost(ctx context.Context, p *parley.Post) error {
+func (db *DB) CreatePost(ctx context.Context, p *channel.Post) error {
 	poll, err := encodePoll(p.Poll)
 	if err != nil {
 		return wrap("create post", err)
@@ -407,13 +408,13 @@ func (db *DB) CreatePost(ctx context.Context, p *parley.Post) error {
 }
 
 // GetPost returns the post, or ErrNotFound.
-func (db *DB) GetPost(ctx context.Context, channelID, seq int64) (parley.Post, error) {
+func (db *DB) GetPost(ctx context.Context, channelID, seq int64) (channel.Post, error) {
 	p, err := scanPost(db.pool.QueryRow(ctx, `SELECT `+postCols+` FROM channel_posts WHERE channel_id = $1 AND seq = $2`, channelID, seq))
 	return p, wrap("get post", err)
 }
 
 // UpdatePost writes Text, Link, MediaID and EditedAt.
-func (db *DB) UpdatePost(ctx context.Context, p parley.Post) error {
+func (db *DB) UpdatePost(ctx context.Context, p channel.Post) error {
 	res, err := db.pool.Exec(ctx, `UPDATE channel_posts SET text = $1, link = $2, media_id = $3, edited_at = $4
 		WHERE channel_id = $5 AND seq = $6`, p.Text, p.Link, p.MediaID, ts(p.EditedAt), p.ChannelID, p.Seq)
 	if err == nil {
@@ -447,7 +448,7 @@ func (db *DB) DeletePost(ctx context.Context, channelID, seq int64) error {
 }
 
 // Posts returns a page of the timeline, newest first.
-func (db *DB) Posts(ctx context.Context, channelID, before int64, limit int, withSubscriberOnly bool) ([]parley.Post, error) {
+func (db *DB) Posts(ctx context.Context, channelID, before int64, limit int, withSubscriberOnly bool) ([]channel.Post, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
@@ -458,7 +459,7 @@ func (db *DB) Posts(ctx context.Context, channelID, before int64, limit int, wit
 		return nil, wrap("posts", err)
 	}
 	defer rows.Close()
-	var out []parley.Post
+	var out []channel.Post
 	for rows.Next() {
 		p, err := scanPost(rows)
 		if err != nil {
@@ -566,8 +567,8 @@ func seqList(seqs []int64) string {
 }
 
 // PostStats returns reactions and votes of posts.
-func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map[int64]parley.PostStats, error) {
-	out := map[int64]parley.PostStats{}
+func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map[int64]channel.PostStats, error) {
+	out := map[int64]channel.PostStats{}
 	if len(seqs) == 0 {
 		return out, nil
 	}
@@ -637,8 +638,8 @@ func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map
 }
 
 // PostMine returns accountID's reactions and votes.
-func (db *DB) PostMine(ctx context.Context, channelID, accountID int64, seqs []int64) (map[int64]parley.PostMine, error) {
-	out := map[int64]parley.PostMine{}
+func (db *DB) PostMine(ctx context.Context, channelID, accountID int64, seqs []int64) (map[int64]channel.PostMine, error) {
+	out := map[int64]channel.PostMine{}
 	if len(seqs) == 0 {
 		return out, nil
 	}
@@ -697,7 +698,7 @@ func likePattern(s string) string {
 }
 
 // Directory returns listed, unsuspended channels matching q.
-func (db *DB) Directory(ctx context.Context, q parley.DirectoryQuery) ([]parley.Channel, error) {
+func (db *DB) Directory(ctx context.Context, q channel.DirectoryQuery) ([]channel.Channel, error) {
 	where := []string{"listed", "suspended_at IS NULL"}
 	var args []any
 	arg := func(v any) string {
@@ -707,9 +708,9 @@ func (db *DB) Directory(ctx context.Context, q parley.DirectoryQuery) ([]parley.
 	sel := `SELECT ` + channelCols + ` FROM channels`
 	order := "followers DESC, id"
 	switch q.Sort {
-	case parley.SortNew:
+	case channel.SortNew:
 		order = "created_at DESC, id DESC"
-	case parley.SortGrowth:
+	case channel.SortGrowth:
 		sel = `SELECT ` + channelCols + ` FROM (SELECT c.*, COALESCE((SELECT SUM(follows) FROM channel_days d
 			WHERE d.channel_id = c.id AND d.day >= ` + arg(q.Since) + `), 0) AS growth FROM channels c) sub`
 		order = "growth DESC, followers DESC, id"
@@ -733,16 +734,16 @@ func (db *DB) Directory(ctx context.Context, q parley.DirectoryQuery) ([]parley.
 }
 
 // ChannelDays returns daily aggregates.
-func (db *DB) ChannelDays(ctx context.Context, channelID, from, to int64) ([]parley.ChannelDay, error) {
+func (db *DB) ChannelDays(ctx context.Context, channelID, from, to int64) ([]channel.ChannelDay, error) {
 	rows, err := db.pool.Query(ctx, `SELECT day, follows, unfollows, followers FROM channel_days
 		WHERE channel_id = $1 AND day >= $2 AND day <= $3 ORDER BY day`, channelID, from, to)
 	if err != nil {
 		return nil, wrap("channel days", err)
 	}
 	defer rows.Close()
-	var out []parley.ChannelDay
+	var out []channel.ChannelDay
 	for rows.Next() {
-		d := parley.ChannelDay{ChannelID: channelID}
+		d := channel.ChannelDay{ChannelID: channelID}
 		if err := rows.Scan(&d.Day, &d.Follows, &d.Unfollows, &d.Followers); err != nil {
 			return nil, wrap("channel days", err)
 		}
@@ -752,7 +753,7 @@ func (db *DB) ChannelDays(ctx context.Context, channelID, from, to int64) ([]par
 }
 
 // AddChannelReport stores a report once per reporter.
-func (db *DB) AddChannelReport(ctx context.Context, r *parley.ChannelReport) error {
+func (db *DB) AddChannelReport(ctx context.Context, r *channel.ChannelReport) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO channel_reports (channel_id, post_seq, reporter_id, reason, created_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, r.ChannelID, r.PostSeq, r.ReporterID, r.Reason, ts(r.CreatedAt))
@@ -766,16 +767,16 @@ func (db *DB) AddChannelReport(ctx context.Context, r *parley.ChannelReport) err
 }
 
 // ChannelReports returns the newest reports.
-func (db *DB) ChannelReports(ctx context.Context, limit int) ([]parley.ChannelReport, error) {
+func (db *DB) ChannelReports(ctx context.Context, limit int) ([]channel.ChannelReport, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, channel_id, post_seq, reporter_id, reason, created_at FROM channel_reports
 		ORDER BY id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, wrap("channel reports", err)
 	}
 	defer rows.Close()
-	var out []parley.ChannelReport
+	var out []channel.ChannelReport
 	for rows.Next() {
-		var r parley.ChannelReport
+		var r channel.ChannelReport
 		if err := rows.Scan(&r.ID, &r.ChannelID, &r.PostSeq, &r.ReporterID, &r.Reason, tcol(&r.CreatedAt)); err != nil {
 			return nil, wrap("channel reports", err)
 		}

@@ -3,13 +3,12 @@ package postgres_test
 import (
 	"testing"
 
-	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/storetest"
 )
 
 // BenchmarkChannels: go test ./internal/postgres -run '^$' -bench Channels
 func BenchmarkChannels(b *testing.B) {
-	storetest.BenchChannels(b, func(b *testing.B) (parley.Store, storetest.Seeder) {
+	storetest.BenchChannels(b, func(b *testing.B) (storetest.Store, storetest.Seeder) {
 		db := open(b)
 		return db, db.SeedFollowers
 	})

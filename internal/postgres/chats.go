@@ -9,13 +9,14 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 const chatCols = `id, kind, subject, only_admins_send, disappear_after, COALESCE(direct_key, ''),
 	created_by, created_at, last_seq`
 
-func scanChat(row pgx.Row) (parley.Chat, error) {
-	var c parley.Chat
+func scanChat(row pgx.Row) (chat.Chat, error) {
+	var c chat.Chat
 	var after int64
 	err := row.Scan(&c.ID, &c.Kind, &c.Subject, &c.OnlyAdminsSend, &after, &c.DirectKey,
 		&c.CreatedBy, tcol(&c.CreatedAt), &c.LastSeq)
@@ -35,7 +36,7 @@ func nullString(s string) *string {
 // CreateChat inserts c with its members and sets c.ID. It returns EConflict
 // if c.DirectKey is taken, and ErrNotFound if a member's account does not
 // exist.
-func (db *DB) CreateChat(ctx context.Context, c *parley.Chat, members []parley.Member) error {
+func (db *DB) CreateChat(ctx context.Context, c *chat.Chat, members []chat.Member) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		var id int64
 		err := tx.QueryRow(ctx, `
@@ -62,7 +63,7 @@ func (db *DB) CreateChat(ctx context.Context, c *parley.Chat, members []parley.M
 
 // insertMembers inserts members into chatID, leaving existing ones as they
 // are.
-func insertMembers(ctx context.Context, tx pgx.Tx, chatID int64, members []parley.Member) error {
+func insertMembers(ctx context.Context, tx pgx.Tx, chatID int64, members []chat.Member) error {
 	if len(members) == 0 {
 		return nil
 	}
@@ -83,26 +84,26 @@ func insertMembers(ctx context.Context, tx pgx.Tx, chatID int64, members []parle
 }
 
 // GetChat returns the chat, or ErrNotFound.
-func (db *DB) GetChat(ctx context.Context, id int64) (parley.Chat, error) {
+func (db *DB) GetChat(ctx context.Context, id int64) (chat.Chat, error) {
 	c, err := scanChat(db.pool.QueryRow(ctx, `SELECT `+chatCols+` FROM chats WHERE id = $1`, id))
 	if err != nil {
-		return parley.Chat{}, wrap("get chat", err)
+		return chat.Chat{}, wrap("get chat", err)
 	}
 	return c, nil
 }
 
 // GetDirectChat returns the direct chat with that key, or ErrNotFound.
-func (db *DB) GetDirectChat(ctx context.Context, key string) (parley.Chat, error) {
+func (db *DB) GetDirectChat(ctx context.Context, key string) (chat.Chat, error) {
 	c, err := scanChat(db.pool.QueryRow(ctx, `SELECT `+chatCols+` FROM chats WHERE direct_key = $1`, key))
 	if err != nil {
-		return parley.Chat{}, wrap("get direct chat", err)
+		return chat.Chat{}, wrap("get direct chat", err)
 	}
 	return c, nil
 }
 
 // UpdateChat writes Subject, OnlyAdminsSend and DisappearAfter, or returns
 // ErrNotFound.
-func (db *DB) UpdateChat(ctx context.Context, c parley.Chat) error {
+func (db *DB) UpdateChat(ctx context.Context, c chat.Chat) error {
 	err := mustAffect(db.pool.Exec(ctx, `UPDATE chats SET subject = $1, only_admins_send = $2, disappear_after = $3 WHERE id = $4`,
 		c.Subject, c.OnlyAdminsSend, int64(c.DisappearAfter), c.ID))
 	return wrap("update chat", err)
@@ -110,7 +111,7 @@ func (db *DB) UpdateChat(ctx context.Context, c parley.Chat) error {
 
 // ListChats returns the chats accountID is a member of, highest LastSeq
 // (then ID) first.
-func (db *DB) ListChats(ctx context.Context, accountID int64) ([]parley.Chat, error) {
+func (db *DB) ListChats(ctx context.Context, accountID int64) ([]chat.Chat, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+chatCols+` FROM chats
 		WHERE id IN (SELECT chat_id FROM chat_members WHERE account_id = $1)
 		ORDER BY last_seq DESC, id DESC`, accountID)
@@ -120,25 +121,25 @@ func (db *DB) ListChats(ctx context.Context, accountID int64) ([]parley.Chat, er
 
 const memberCols = `chat_id, account_id, role, joined_at`
 
-func scanMember(row pgx.Row) (parley.Member, error) {
-	var m parley.Member
+func scanMember(row pgx.Row) (chat.Member, error) {
+	var m chat.Member
 	err := row.Scan(&m.ChatID, &m.AccountID, &m.Role, tcol(&m.JoinedAt))
 	return m, err
 }
 
 // Members returns the chat's members, ascending by account id.
-func (db *DB) Members(ctx context.Context, chatID int64) ([]parley.Member, error) {
+func (db *DB) Members(ctx context.Context, chatID int64) ([]chat.Member, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+memberCols+` FROM chat_members WHERE chat_id = $1 ORDER BY account_id`, chatID)
 	ms, err := collect(rows, err, scanMember)
 	return ms, wrap("members", err)
 }
 
 // GetMember returns one membership, or ErrNotFound.
-func (db *DB) GetMember(ctx context.Context, chatID, accountID int64) (parley.Member, error) {
+func (db *DB) GetMember(ctx context.Context, chatID, accountID int64) (chat.Member, error) {
 	m, err := scanMember(db.pool.QueryRow(ctx, `SELECT `+memberCols+` FROM chat_members
 		WHERE chat_id = $1 AND account_id = $2`, chatID, accountID))
 	if err != nil {
-		return parley.Member{}, wrap("get member", err)
+		return chat.Member{}, wrap("get member", err)
 	}
 	return m, nil
 }
@@ -146,7 +147,7 @@ func (db *DB) GetMember(ctx context.Context, chatID, accountID int64) (parley.Me
 // AddMembers adds members, leaving existing ones as they are. It returns
 // ELimit if the chat would exceed limit members, and ErrNotFound if the chat
 // or an account does not exist; either way nothing is added.
-func (db *DB) AddMembers(ctx context.Context, chatID int64, members []parley.Member, limit int) error {
+func (db *DB) AddMembers(ctx context.Context, chatID int64, members []chat.Member, limit int) error {
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		// Locking the chat row serializes membership changes that count.
 		if err := tx.QueryRow(ctx, `SELECT id FROM chats WHERE id = $1 FOR NO KEY UPDATE`, chatID).Scan(&chatID); err != nil {
@@ -174,7 +175,7 @@ func (db *DB) RemoveMember(ctx context.Context, chatID, accountID int64) error {
 }
 
 // SetRole changes a member's role, or returns ErrNotFound.
-func (db *DB) SetRole(ctx context.Context, chatID, accountID int64, role parley.Role) error {
+func (db *DB) SetRole(ctx context.Context, chatID, accountID int64, role chat.Role) error {
 	err := mustAffect(db.pool.Exec(ctx, `UPDATE chat_members SET role = $1 WHERE chat_id = $2 AND account_id = $3`,
 		string(role), chatID, accountID))
 	return wrap("set role", err)

@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 )
 
 // msgKey identifies a message.
@@ -38,7 +40,7 @@ type storedMeta struct {
 //
 // While the chat rows are locked no other Commit can add a message to
 // those chats, so the duplicate check of step 1 cannot go stale.
-func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
+func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 	if len(appends) == 0 {
 		return nil
 	}
@@ -176,7 +178,7 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 				return err
 			}
 		}
-		if b := parley.AppendedBusiness(appends); b != nil {
+		if b := business.AppendedBusiness(appends); b != nil {
 			return commitBusinessTx(ctx, tx, b)
 		}
 		return nil
@@ -185,7 +187,7 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 }
 
 // copyEntries writes inbox rows with COPY.
-func copyEntries(ctx context.Context, tx pgx.Tx, entries []*parley.Entry) error {
+func copyEntries(ctx context.Context, tx pgx.Tx, entries []*chat.Entry) error {
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"inbox"}, []string{"id", "device_id", "type", "chat_id", "seq", "message_id", "kind", "ref",
 		"sender_account", "sender_device", "body", "created_at", "expires_at", "notify_expiry"},
 		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
@@ -205,7 +207,7 @@ type writes struct {
 	mID, mKind, mRef               []string
 	mCreated                       []pgtype.Timestamptz
 
-	entries []*parley.Entry
+	entries []*chat.Entry
 }
 
 // chat records that chat's last_seq is now seq.
@@ -222,7 +224,7 @@ func (w *writes) chat(chatID, seq int64) {
 	w.chatSeqs = append(w.chatSeqs, seq)
 }
 
-func (w *writes) meta(m *parley.MessageMeta) {
+func (w *writes) meta(m *chat.MessageMeta) {
 	w.mChat = append(w.mChat, m.ChatID)
 	w.mID = append(w.mID, m.ID)
 	w.mSeq = append(w.mSeq, m.Seq)
@@ -233,16 +235,16 @@ func (w *writes) meta(m *parley.MessageMeta) {
 	w.mCreated = append(w.mCreated, ts(m.CreatedAt))
 }
 
-func (w *writes) entry(e *parley.Entry) { w.entries = append(w.entries, e) }
+func (w *writes) entry(e *chat.Entry) { w.entries = append(w.entries, e) }
 
 // GetMessage returns a message's metadata, or ErrNotFound.
-func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (parley.MessageMeta, error) {
-	m := parley.MessageMeta{ChatID: chatID, ID: id}
+func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (chat.MessageMeta, error) {
+	m := chat.MessageMeta{ChatID: chatID, ID: id}
 	err := db.pool.QueryRow(ctx, `SELECT seq, sender_account, sender_device, kind, ref, created_at
 		FROM messages WHERE chat_id = $1 AND message_id = $2`, chatID, id).
 		Scan(&m.Seq, &m.SenderAccount, &m.SenderDevice, &m.Kind, &m.Ref, tcol(&m.CreatedAt))
 	if err != nil {
-		return parley.MessageMeta{}, wrap("get message", err)
+		return chat.MessageMeta{}, wrap("get message", err)
 	}
 	return m, nil
 }
@@ -251,8 +253,8 @@ func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (parley.M
 const entryCols = `id, device_id, type, chat_id, seq, message_id, kind, ref,
 	sender_account, sender_device, created_at, expires_at, notify_expiry`
 
-func scanEntry(row pgx.Row) (parley.Entry, error) {
-	var e parley.Entry
+func scanEntry(row pgx.Row) (chat.Entry, error) {
+	var e chat.Entry
 	err := row.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
 		&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry)
 	return e, err
@@ -260,11 +262,11 @@ func scanEntry(row pgx.Row) (parley.Entry, error) {
 
 // Pending returns up to limit of the device's entries with ID > after,
 // ascending by ID.
-func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]parley.Entry, error) {
+func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]chat.Entry, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+entryCols+`, body FROM inbox
 		WHERE device_id = $1 AND id > $2 ORDER BY id LIMIT $3`, deviceID, after, limit)
-	es, err := collect(rows, err, func(row pgx.Row) (parley.Entry, error) {
-		var e parley.Entry
+	es, err := collect(rows, err, func(row pgx.Row) (chat.Entry, error) {
+		var e chat.Entry
 		err := row.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
 			&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry, &e.Body)
 		return e, err
@@ -274,7 +276,7 @@ func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]
 
 // Ack deletes the device's entries with the given ids and returns them,
 // without bodies, ascending by ID.
-func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.Entry, error) {
+func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]chat.Entry, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -290,7 +292,7 @@ func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.En
 
 // AckMany deletes the entries of several devices in one statement and
 // returns them (with DeviceID, without bodies), ordered by id.
-func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.Entry, error) {
+func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry, error) {
 	var devs, ids []int64
 	for _, a := range acks {
 		for _, id := range a.IDs {
@@ -317,7 +319,7 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 // RaiseReceipts stores each receipt whose status is higher than the stored
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.
-func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.Receipt, error) {
+func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Receipt, error) {
 	rs = highest(rs)
 	if len(rs) == 0 {
 		return nil, nil
@@ -337,11 +339,11 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.
 		ON CONFLICT (chat_id, message_id, account_id) DO UPDATE SET status = excluded.status
 			WHERE excluded.status > receipts.status
 		RETURNING chat_id, message_id, account_id, status`, chats, msgs, accounts, statuses)
-	raised, err := collect(rows, err, func(row pgx.Row) (parley.Receipt, error) {
-		var r parley.Receipt
+	raised, err := collect(rows, err, func(row pgx.Row) (chat.Receipt, error) {
+		var r chat.Receipt
 		var st int16
 		err := row.Scan(&r.ChatID, &r.MessageID, &r.AccountID, &st)
-		r.Status = parley.ReceiptStatus(st)
+		r.Status = chat.ReceiptStatus(st)
 		return r, err
 	})
 	if err != nil {
@@ -352,16 +354,16 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.
 }
 
 // highest returns rs sorted by key, keeping only the highest status of each.
-func highest(rs []parley.Receipt) []parley.Receipt {
+func highest(rs []chat.Receipt) []chat.Receipt {
 	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b parley.Receipt) int {
+	slices.SortFunc(rs, func(a, b chat.Receipt) int {
 		return cmp.Or(compareReceipts(a, b), -cmp.Compare(a.Status, b.Status))
 	})
-	return slices.CompactFunc(rs, func(a, b parley.Receipt) bool { return compareReceipts(a, b) == 0 })
+	return slices.CompactFunc(rs, func(a, b chat.Receipt) bool { return compareReceipts(a, b) == 0 })
 }
 
 // compareReceipts orders receipts by (chat, message, account).
-func compareReceipts(a, b parley.Receipt) int {
+func compareReceipts(a, b chat.Receipt) int {
 	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID), cmp.Compare(a.AccountID, b.AccountID))
 }
 
@@ -369,7 +371,7 @@ func compareReceipts(a, b parley.Receipt) int {
 // first, and returns those with NotifyExpiry set, without bodies. Entries
 // with a zero ExpiresAt never expire. Rows locked by a concurrent Expire
 // are skipped, so several nodes may expire at once.
-func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parley.Entry, error) {
+func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []chat.Entry, error) {
 	rows, err := db.pool.Query(ctx, `DELETE FROM inbox WHERE id IN (
 			SELECT id FROM inbox WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
 		RETURNING `+entryCols, now, limit)
@@ -377,7 +379,7 @@ func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parl
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	var notify []parley.Entry
+	var notify []chat.Entry
 	for _, e := range es {
 		if e.NotifyExpiry {
 			notify = append(notify, e)
@@ -408,8 +410,8 @@ func (db *DB) PurgeChatEntries(ctx context.Context, chatID int64, createdBefore 
 	return int(tag.RowsAffected()), nil
 }
 
-func sortEntries(es []parley.Entry) {
-	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
+func sortEntries(es []chat.Entry) {
+	slices.SortFunc(es, func(a, b chat.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 // ShortenChatExpiry makes the chat's queued messages expire at most after

@@ -7,6 +7,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // CountPeople counts accounts that are not business numbers.
@@ -19,15 +21,15 @@ func (db *DB) CountPeople(ctx context.Context) (int64, error) {
 
 const recurringCols = `id, account_id, kind, plan, price_minor, currency, method, status, period, period_end, cancel_at_end, created_at`
 
-func scanRecurring(sc pgx.Row) (parley.Recurring, error) {
-	var r parley.Recurring
+func scanRecurring(sc pgx.Row) (revenue.Recurring, error) {
+	var r revenue.Recurring
 	err := sc.Scan(&r.ID, &r.AccountID, &r.Kind, &r.Plan, &r.PriceMinor, &r.Currency, &r.Method, &r.Status, &r.Period,
 		tcol(&r.PeriodEnd), &r.CancelAtEnd, tcol(&r.CreatedAt))
 	return r, err
 }
 
 // PutRecurring inserts or replaces the account's recurring payment of r.Kind.
-func (db *DB) PutRecurring(ctx context.Context, r *parley.Recurring) error {
+func (db *DB) PutRecurring(ctx context.Context, r *revenue.Recurring) error {
 	err := db.pool.QueryRow(ctx, `INSERT INTO recurring_payments (account_id, kind, plan, price_minor, currency,
 			method, status, period, period_end, cancel_at_end, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (account_id, kind) DO UPDATE SET plan = excluded.plan, price_minor = excluded.price_minor,
@@ -40,14 +42,14 @@ func (db *DB) PutRecurring(ctx context.Context, r *parley.Recurring) error {
 }
 
 // GetRecurring returns the account's recurring payment of kind.
-func (db *DB) GetRecurring(ctx context.Context, accountID int64, kind parley.RecurringKind) (parley.Recurring, error) {
+func (db *DB) GetRecurring(ctx context.Context, accountID int64, kind revenue.RecurringKind) (revenue.Recurring, error) {
 	r, err := scanRecurring(db.pool.QueryRow(ctx, `SELECT `+recurringCols+` FROM recurring_payments WHERE account_id = $1 AND kind = $2`,
 		accountID, kind))
 	return r, wrap("get recurring", err)
 }
 
 // DueRecurring returns active recurring payments whose period ended.
-func (db *DB) DueRecurring(ctx context.Context, now time.Time, limit int) ([]parley.Recurring, error) {
+func (db *DB) DueRecurring(ctx context.Context, now time.Time, limit int) ([]revenue.Recurring, error) {
 	rows, err := db.pool.Query(ctx, `SELECT `+recurringCols+` FROM recurring_payments
 		WHERE status = 'active' AND period_end <= $1 ORDER BY period_end, id LIMIT $2`, now, limit)
 	out, err := collect(rows, err, scanRecurring)
@@ -97,37 +99,37 @@ func (db *DB) PinnedChats(ctx context.Context, accountID int64) ([]int64, error)
 }
 
 // AddOperatingCost stores c.
-func (db *DB) AddOperatingCost(ctx context.Context, c *parley.OperatingCost) error {
+func (db *DB) AddOperatingCost(ctx context.Context, c *revenue.OperatingCost) error {
 	err := db.pool.QueryRow(ctx, `INSERT INTO operating_costs (month, category, description, amount_minor, currency, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.Month, c.Category, c.Description, c.Minor, c.Currency, ts(c.CreatedAt)).Scan(&c.ID)
 	return wrap("add operating cost", err)
 }
 
 // OperatingCosts returns the costs of months from to to.
-func (db *DB) OperatingCosts(ctx context.Context, from, to string) ([]parley.OperatingCost, error) {
+func (db *DB) OperatingCosts(ctx context.Context, from, to string) ([]revenue.OperatingCost, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, month, category, description, amount_minor, currency, created_at
 		FROM operating_costs WHERE month >= $1 AND month <= $2 ORDER BY month, id`, from, to)
-	out, err := collect(rows, err, func(r pgx.Row) (parley.OperatingCost, error) {
-		var c parley.OperatingCost
+	out, err := collect(rows, err, func(r pgx.Row) (revenue.OperatingCost, error) {
+		var c revenue.OperatingCost
 		return c, r.Scan(&c.ID, &c.Month, &c.Category, &c.Description, &c.Minor, &c.Currency, tcol(&c.CreatedAt))
 	})
 	if out == nil {
-		out = []parley.OperatingCost{}
+		out = []revenue.OperatingCost{}
 	}
 	return out, wrap("operating costs", err)
 }
 
 // LedgerRange returns ledger entries of a time range.
-func (db *DB) LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]parley.LedgerEntry, error) {
+func (db *DB) LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]money.LedgerEntry, error) {
 	rows, err := db.pool.Query(ctx, `SELECT id, key, channel_id, kind, amount_minor, currency, quantity, ref, at FROM channel_ledger
 		WHERE ($1 = 0 OR channel_id = $1) AND ($2 = '' OR kind = $2) AND at >= $3 AND at < $4 ORDER BY id`,
 		channelID, kind, from, to)
-	out, err := collect(rows, err, func(r pgx.Row) (parley.LedgerEntry, error) {
-		var e parley.LedgerEntry
+	out, err := collect(rows, err, func(r pgx.Row) (money.LedgerEntry, error) {
+		var e money.LedgerEntry
 		return e, r.Scan(&e.ID, &e.Key, &e.ChannelID, &e.Kind, &e.Minor, &e.Currency, &e.Quantity, &e.Ref, tcol(&e.At))
 	})
 	if out == nil {
-		out = []parley.LedgerEntry{}
+		out = []money.LedgerEntry{}
 	}
 	return out, wrap("ledger range", err)
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 //go:embed migrations/*.sql
@@ -40,7 +41,7 @@ type DB struct {
 	pool *pgxpool.Pool
 }
 
-var _ parley.Store = (*DB)(nil)
+var _ chat.Store = (*DB)(nil)
 
 // Open connects to the database at dsn (a URL or keyword/value string as
 // pgx accepts; search_path and pool_max_conns are honoured). Call Migrate

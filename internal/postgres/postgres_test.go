@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/storetest"
 )
@@ -74,7 +73,7 @@ func withSearchPath(t testing.TB, dsn, schema string) string {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) parley.Store { return open(t) })
+	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
 
 func TestMigrateTwice(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // LicenseOptions name the licence of a self-hosted enterprise deployment.
@@ -21,11 +22,11 @@ type LicenseOptions struct {
 
 // loadLicense reads and verifies the licence, offline. A licence that
 // does not verify stops the server with a message that says why.
-func loadLicense(o LicenseOptions) (*parley.License, error) {
+func loadLicense(o LicenseOptions) (*revenue.License, error) {
 	if o.File == "" {
 		return nil, nil
 	}
-	pemKey := []byte(parley.DefaultLicensePublicKey)
+	pemKey := []byte(revenue.DefaultLicensePublicKey)
 	if o.PublicKeyFile != "" {
 		b, err := os.ReadFile(o.PublicKeyFile)
 		if err != nil {
@@ -33,7 +34,7 @@ func loadLicense(o LicenseOptions) (*parley.License, error) {
 		}
 		pemKey = b
 	}
-	pub, err := parley.ParseLicensePublicKey(pemKey)
+	pub, err := revenue.ParseLicensePublicKey(pemKey)
 	if err != nil {
 		return nil, fmt.Errorf("licence public key %s: %w", o.PublicKeyFile, err)
 	}
@@ -41,7 +42,7 @@ func loadLicense(o LicenseOptions) (*parley.License, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read licence: %w", err)
 	}
-	l, err := parley.VerifyLicense(data, pub)
+	l, err := revenue.VerifyLicense(data, pub)
 	if err != nil {
 		return nil, fmt.Errorf("licence %s: %s", o.File, parley.ErrorMessage(err))
 	}
@@ -50,9 +51,9 @@ func loadLicense(o LicenseOptions) (*parley.License, error) {
 
 // watchLicense logs the licence and the seats in use at start, and
 // exports them as metrics.
-func watchLicense(startCtx context.Context, log *slog.Logger, m *metrics, svc *parley.Service) {
+func watchLicense(startCtx context.Context, log *slog.Logger, m *metrics, svc *revenue.Service) {
 	ctx := context.WithoutCancel(startCtx)
-	status := func() parley.LicenseStatus {
+	status := func() revenue.LicenseStatus {
 		st, err := svc.LicenseStatus(ctx)
 		if err != nil {
 			log.Warn("licence status", "err", err)

@@ -3,13 +3,12 @@ package server
 import (
 	"log/slog"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // logRevenue logs which people-side revenue models the operator turned
 // on (docs/REVENUE-MODELS.md), with the effective prices.
-func logRevenue(log *slog.Logger, cfg parley.Config) {
-	r := cfg.Revenue
+func logRevenue(log *slog.Logger, r revenue.Config) {
 	if !r.Premium.Enabled && !r.Donations && !r.Nonprofit {
 		return
 	}

@@ -19,7 +19,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/admin"
 	"github.com/parleyhq/parley/internal/bizapi"
 	"github.com/parleyhq/parley/internal/blob"
@@ -33,6 +35,8 @@ import (
 	"github.com/parleyhq/parley/internal/stripe"
 	"github.com/parleyhq/parley/internal/web"
 	"github.com/parleyhq/parley/internal/webhook"
+	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // Options is all of the server's configuration, read once by main.
@@ -47,11 +51,18 @@ type Options struct {
 	SMSGatewayToken string
 	// Secret keys one-time-code hashes. Nodes sharing a database must share
 	// it. Default: read from DataDir/secret, created on first start.
-	Secret          []byte
-	Config          parley.Config
+	Secret []byte
+	Config chat.Config
+	// Channels and Revenue configure the channels and the people-side
+	// revenue models (all off by default).
+	Channels channel.Config
+	Revenue  revenue.Config
+	// Payments takes every payment: channels, premium, donations and
+	// business top-ups. Default: Stripe with a Stripe key, else the sandbox.
+	Payments        money.PaymentProvider
 	Logger          *slog.Logger
-	Codes           parley.CodeSender // overrides the sender chosen above (tests)
-	ShutdownTimeout time.Duration     // default 10s
+	Codes           chat.CodeSender // overrides the sender chosen above (tests)
+	ShutdownTimeout time.Duration   // default 10s
 	// Now is the service's clock; default time.Now. Tests move it to reach
 	// retention, disappearing timers, edit windows and code expiry.
 	Now func() time.Time
@@ -59,7 +70,7 @@ type Options struct {
 	// without one the admin API refuses every request.
 	AdminToken string
 	// Business configures business messaging (the Cloud API surface).
-	Business parley.BusinessConfig
+	Business business.Config
 	// Webhooks configures webhook delivery; Now and Logger are filled in.
 	Webhooks webhook.Options
 	// WebhookAllow lists the non-public addresses (CIDR prefixes) that
@@ -67,7 +78,7 @@ type Options struct {
 	// addresses are (SSRF). Tests and local development allow loopback.
 	WebhookAllow []netip.Prefix
 	// Stripe, with a Key, takes every payment through Stripe instead of
-	// the sandbox (unless Config.Channels.Payments is set).
+	// the sandbox (unless Payments is set).
 	Stripe stripe.Options
 	// License is the licence of a self-hosted enterprise deployment.
 	License LicenseOptions
@@ -97,7 +108,11 @@ func (o *Options) setDefaults() {
 
 // Store is the store with its migration step.
 type Store interface {
-	parley.Store
+	chat.Store
+	channel.Store
+	business.Store
+	revenue.Store
+	webhook.Store
 	Migrate(ctx context.Context) error
 }
 
@@ -150,21 +165,24 @@ func loadSecret(dir string) ([]byte, error) {
 
 // Server is a running Parley node.
 type Server struct {
-	log     *slog.Logger
-	store   Store
-	bus     *nats.Bus
-	svc     *parley.Service
-	gw      *gateway.Gateway
-	http    *http.Server
-	ln      net.Listener
-	timeout time.Duration
+	log   *slog.Logger
+	store Store
+	bus   *nats.Bus
+	svc   *chat.Service
+	// The other contexts' services.
+	channels *channel.Service
+	people   *revenue.Service
+	gw       *gateway.Gateway
+	http     *http.Server
+	ln       net.Listener
+	timeout  time.Duration
 
 	cancelSvc context.CancelFunc
 	svcDone   chan struct{}
 	serveErr  chan error
 	once      sync.Once
 	shutErr   error
-	biz       *parley.Businesses
+	biz       *business.Service
 	chanDone  chan struct{} // the channel sweeper has stopped
 }
 
@@ -207,30 +225,44 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	cfg := o.Config
-	if cfg.Channels.Payments == nil && o.Stripe.Key != "" {
-		if cfg.Channels.Payments, err = stripe.New(o.Stripe); err != nil {
+	payments := o.Payments
+	if payments == nil && o.Stripe.Key != "" {
+		if payments, err = stripe.New(o.Stripe); err != nil {
 			return nil, err
 		}
 	}
-	if cfg.Channels.Payments == nil {
-		cfg.Channels.Payments = parley.NewSandboxPayments() // every payment: channels, premium, donations
+	if payments == nil {
+		payments = money.NewSandboxPayments() // every payment: channels, premium, donations, top-ups
 	}
 	if cfg.Secret = o.Secret; len(cfg.Secret) == 0 {
 		if cfg.Secret, err = loadSecret(o.DataDir); err != nil {
 			return nil, err
 		}
 	}
-	if cfg.Revenue.License == nil {
-		if cfg.Revenue.License, err = loadLicense(o.License); err != nil {
+	rcfg := o.Revenue
+	if rcfg.License == nil {
+		if rcfg.License, err = loadLicense(o.License); err != nil {
 			return nil, err
 		}
 	}
 	m := newMetrics()
-	svc := parley.NewService(cfg, parley.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now, OnCommit: m.observeCommit})
-	watchLicense(ctx, log, m, svc)
-	logRevenue(log, svc.Config())
+	// The contexts, in import order. The chat core is built first; what it
+	// needs of the others it declares as small interfaces (chat.Deps). The
+	// business context sits on the chat core, so its checks reach the core
+	// through bizGate, set once the business service exists.
+	gate := &bizGate{}
+	ccfg := o.Channels
+	people := revenue.New(rcfg, revenue.Deps{Store: st, Logger: log, Now: o.Now, Payments: payments,
+		Free: chatLimits(cfg), ChannelCurrency: ccfg.WithDefaults().Currency})
+	svc := chat.NewService(cfg, chat.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now,
+		OnCommit: m.observeCommit, Entitlements: people, Admission: people, LinkCheck: gate, BodyCheck: gate})
+	ads := revenue.Nonprofit(people.Config().Nonprofit)
+	channels := channel.New(svc, ccfg, channel.Deps{Store: st, Bus: bus, Logger: log, Now: o.Now, Secret: cfg.Secret,
+		Policy: ads, Payments: payments})
+	watchLicense(ctx, log, m, people)
+	logRevenue(log, people.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
-		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers})
+		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers, Channels: channels})
 	if err != nil {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
@@ -243,9 +275,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	closers = append(closers, ln.Close)
 
 	api := httpapi.NewHandler(svc, httpapi.Options{
-		Logger:  log,
-		Gateway: gw,
-		Metrics: m.handler(),
+		Channels: channels,
+		People:   people,
+		Logger:   log,
+		Gateway:  gw,
+		Metrics:  m.handler(),
 		Ready: func(r *http.Request) error {
 			if err := st.Ping(r.Context()); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -266,13 +300,15 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		wo.Allow = o.WebhookAllow
 	}
 	disp := webhook.New(st, wo)
-	biz := parley.NewBusinesses(svc, o.Business, disp.Wake)
+	biz := business.New(svc, o.Business, business.Deps{Store: st, OnEnqueue: disp.Wake, Payments: payments, Ads: ads,
+		Bus: bus, Logger: log, Now: o.Now})
+	gate.b = biz
 	verifyClient := webhook.NewClient(wo.Allow, 10*time.Second)
 	verify := func(ctx context.Context, url, token, challenge string) error {
 		return webhook.Verify(ctx, verifyClient, url, token, challenge)
 	}
 	writeErr := httpapi.ErrorWriter(log)
-	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify})
+	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify, Channels: channels})
 	root := http.NewServeMux()
 	root.Handle("/", api)
 	// The channel operator routes live in the API's own table (httpapi/operator.go).
@@ -298,7 +334,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		root.ServeHTTP(w, r)
 	})
 	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s := &Server{log: log, store: st, bus: bus, svc: svc, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
+	s := &Server{log: log, store: st, bus: bus, svc: svc, channels: channels, people: people, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
 		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 1), biz: biz}
 	s.http = &http.Server{
 		Handler:           m.instrument(handler),
@@ -318,7 +354,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	s.chanDone = make(chan struct{})
 	go func() {
 		defer close(s.chanDone)
-		_ = svc.RunChannels(svcCtx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); _ = people.Run(svcCtx, channels.Config().SweepInterval) }()
+		_ = channels.RunChannels(svcCtx)
+		wg.Wait()
 	}()
 	go func() { s.serveErr <- s.http.Serve(ln) }()
 	store := "sqlite"
@@ -347,7 +387,7 @@ func (s *Server) URL() string {
 }
 
 // Service returns the domain service (for benchmarks and admin commands).
-func (s *Server) Service() *parley.Service { return s.svc }
+func (s *Server) Service() *chat.Service { return s.svc }
 
 // ChannelSessions returns how many of this node's WebSocket sessions are
 // indexed under channel id, that is, will be pushed its posts (for
@@ -356,7 +396,40 @@ func (s *Server) ChannelSessions(id int64) int { return s.gw.ChannelSessions(id)
 
 // Businesses returns the business messaging layer (for tests, benchmarks
 // and admin commands).
-func (s *Server) Businesses() *parley.Businesses { return s.biz }
+func (s *Server) Businesses() *business.Service { return s.biz }
+
+// Channels returns the node's channels service.
+func (s *Server) Channels() *channel.Service { return s.channels }
+
+// People returns the node's people-side revenue models.
+func (s *Server) People() *revenue.Service { return s.people }
+
+// SweepChannels runs the channels' and the revenue models' sweeps once, now: old
+// posts, renewals, monthly donations and payouts (tests).
+func (s *Server) SweepChannels(ctx context.Context) error {
+	if err := s.channels.SweepChannels(ctx); err != nil {
+		return err
+	}
+	return s.people.Sweep(ctx)
+}
+
+// bizGate is the chat core's LinkCheck and BodyCheck, answered by the
+// business context, which is built on the core and so after it.
+type bizGate struct{ b *business.Service }
+
+func (g *bizGate) MayLink(ctx context.Context, accountID int64) error {
+	return g.b.MayLink(ctx, accountID)
+}
+
+func (g *bizGate) CheckBody(ctx context.Context, envs []chat.Envelope) error {
+	return g.b.CheckBody(ctx, envs)
+}
+
+// chatLimits are the chat core's free limits, which premium raises.
+func chatLimits(cfg chat.Config) revenue.FreeLimits {
+	cfg = cfg.WithDefaults()
+	return revenue.FreeLimits{MaxDevices: cfg.MaxDevices, MaxMedia: cfg.MaxMedia}
+}
 
 // Wait blocks until the server stops serving and returns why (nil after
 // Shutdown).

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/servertest"
@@ -101,7 +102,7 @@ func decodeError(t *testing.T, status int, h http.Header, body []byte) wireError
 }
 
 func TestErrorShape(t *testing.T) {
-	srv := servertest.Start(t, servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}))
+	srv := servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
 	alice := login(t, srv, "+14155550101")
 	bob := login(t, srv, "+14155550102")
 	carol := login(t, srv, "+14155550103")
@@ -225,7 +226,7 @@ func TestErrorShape(t *testing.T) {
 // TestNeverInternal sends every endpoint a spread of bad bodies and ids:
 // whatever the answer, it is never a 500 and every error has the shape.
 func TestNeverInternal(t *testing.T) {
-	srv := servertest.Start(t, servertest.WithConfig(parley.Config{CodeResend: time.Millisecond}))
+	srv := servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
 	alice := login(t, srv, "+14155550101")
 	bob := login(t, srv, "+14155550102")
 	ctx := context.Background()

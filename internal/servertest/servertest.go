@@ -20,7 +20,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -75,7 +75,7 @@ func (s *Server) Code(phone string) string { return s.codes.Last(phone) }
 type Option func(*server.Options)
 
 // WithConfig sets the service configuration.
-func WithConfig(c parley.Config) Option { return func(o *server.Options) { o.Config = c } }
+func WithConfig(c chat.Config) Option { return func(o *server.Options) { o.Config = c } }
 
 // WithDataDir uses dir (to restart a server on the same data).
 func WithDataDir(dir string) Option { return func(o *server.Options) { o.DataDir = dir } }

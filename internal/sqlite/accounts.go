@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // PutOTP creates or replaces the pending code for otp.Phone.
-func (db *DB) PutOTP(ctx context.Context, otp parley.OTP) error {
+func (db *DB) PutOTP(ctx context.Context, otp chat.OTP) error {
 	_, err := db.w.ExecContext(ctx, `
 		INSERT INTO otps (phone, code_hash, attempts, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?)
@@ -23,13 +24,13 @@ func (db *DB) PutOTP(ctx context.Context, otp parley.OTP) error {
 }
 
 // GetOTP returns the pending code for phone, or ErrNotFound.
-func (db *DB) GetOTP(ctx context.Context, phone string) (parley.OTP, error) {
-	o := parley.OTP{Phone: phone}
+func (db *DB) GetOTP(ctx context.Context, phone string) (chat.OTP, error) {
+	o := chat.OTP{Phone: phone}
 	err := db.r.QueryRowContext(ctx,
 		`SELECT code_hash, attempts, created_at, expires_at FROM otps WHERE phone = ?`, phone).
 		Scan(&o.CodeHash, &o.Attempts, tcol(&o.CreatedAt), tcol(&o.ExpiresAt))
 	if err != nil {
-		return parley.OTP{}, wrap("get otp", err)
+		return chat.OTP{}, wrap("get otp", err)
 	}
 	return o, nil
 }
@@ -55,8 +56,8 @@ func (db *DB) DeleteOTP(ctx context.Context, phone string) error {
 const accountCols = `id, phone, display_name, about, avatar_media_id, last_seen_visibility,
 	avatar_visibility, read_receipts, created_at, last_seen_at`
 
-func scanAccount(sc interface{ Scan(...any) error }) (parley.Account, error) {
-	var a parley.Account
+func scanAccount(sc interface{ Scan(...any) error }) (chat.Account, error) {
+	var a chat.Account
 	err := sc.Scan(&a.ID, &a.Phone, &a.DisplayName, &a.About, &a.AvatarMediaID, &a.LastSeenVisibility,
 		&a.AvatarVisibility, &a.ReadReceipts, tcol(&a.CreatedAt), tcol(&a.LastSeenAt))
 	return a, err
@@ -64,7 +65,7 @@ func scanAccount(sc interface{ Scan(...any) error }) (parley.Account, error) {
 
 // CreateAccount inserts a and sets a.ID. It returns EConflict if the phone
 // number is taken.
-func (db *DB) CreateAccount(ctx context.Context, a *parley.Account) error {
+func (db *DB) CreateAccount(ctx context.Context, a *chat.Account) error {
 	err := db.w.QueryRowContext(ctx, `
 		INSERT INTO accounts (phone, display_name, about, avatar_media_id, last_seen_visibility,
 			avatar_visibility, read_receipts, created_at, last_seen_at)
@@ -80,25 +81,25 @@ func (db *DB) CreateAccount(ctx context.Context, a *parley.Account) error {
 }
 
 // GetAccount returns the account, or ErrNotFound.
-func (db *DB) GetAccount(ctx context.Context, id int64) (parley.Account, error) {
+func (db *DB) GetAccount(ctx context.Context, id int64) (chat.Account, error) {
 	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE id = ?`, id))
 	if err != nil {
-		return parley.Account{}, wrap("get account", err)
+		return chat.Account{}, wrap("get account", err)
 	}
 	return a, nil
 }
 
 // GetAccountByPhone returns the account with that number, or ErrNotFound.
-func (db *DB) GetAccountByPhone(ctx context.Context, phone string) (parley.Account, error) {
+func (db *DB) GetAccountByPhone(ctx context.Context, phone string) (chat.Account, error) {
 	a, err := scanAccount(db.r.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE phone = ?`, phone))
 	if err != nil {
-		return parley.Account{}, wrap("get account by phone", err)
+		return chat.Account{}, wrap("get account by phone", err)
 	}
 	return a, nil
 }
 
 // LookupPhones returns the accounts among phones that exist.
-func (db *DB) LookupPhones(ctx context.Context, phones []string) ([]parley.Account, error) {
+func (db *DB) LookupPhones(ctx context.Context, phones []string) ([]chat.Account, error) {
 	if len(phones) == 0 {
 		return nil, nil
 	}
@@ -116,7 +117,7 @@ func (db *DB) LookupPhones(ctx context.Context, phones []string) ([]parley.Accou
 }
 
 // UpdateAccount writes the profile and privacy fields of a.
-func (db *DB) UpdateAccount(ctx context.Context, a parley.Account) error {
+func (db *DB) UpdateAccount(ctx context.Context, a chat.Account) error {
 	res, err := db.w.ExecContext(ctx, `
 		UPDATE accounts SET display_name = ?, about = ?, avatar_media_id = ?,
 			last_seen_visibility = ?, avatar_visibility = ?, read_receipts = ?
@@ -175,15 +176,15 @@ func (db *DB) ListBlocked(ctx context.Context, accountID int64) ([]int64, error)
 
 const deviceCols = `id, account_id, name, public_key, created_at, last_active_at`
 
-func scanDevice(sc interface{ Scan(...any) error }) (parley.Device, error) {
-	var d parley.Device
+func scanDevice(sc interface{ Scan(...any) error }) (chat.Device, error) {
+	var d chat.Device
 	err := sc.Scan(&d.ID, &d.AccountID, &d.Name, &d.PublicKey, tcol(&d.CreatedAt), tcol(&d.LastActiveAt))
 	return d, err
 }
 
 // CreateDevice inserts d and sets d.ID. It returns ELimit if the account
 // already has limit devices, and ErrNotFound if the account does not exist.
-func (db *DB) CreateDevice(ctx context.Context, d *parley.Device, tokenHash []byte, limit int) error {
+func (db *DB) CreateDevice(ctx context.Context, d *chat.Device, tokenHash []byte, limit int) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		// BEGIN IMMEDIATE holds the write lock: count and insert are atomic.
 		var exists bool
@@ -208,16 +209,16 @@ func (db *DB) CreateDevice(ctx context.Context, d *parley.Device, tokenHash []by
 }
 
 // DeviceByTokenHash returns the device holding that token, or ErrNotFound.
-func (db *DB) DeviceByTokenHash(ctx context.Context, tokenHash []byte) (parley.Device, error) {
+func (db *DB) DeviceByTokenHash(ctx context.Context, tokenHash []byte) (chat.Device, error) {
 	d, err := scanDevice(db.r.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE token_hash = ?`, tokenHash))
 	if err != nil {
-		return parley.Device{}, wrap("device by token hash", err)
+		return chat.Device{}, wrap("device by token hash", err)
 	}
 	return d, nil
 }
 
 // ListDevices returns the account's devices, ascending by id.
-func (db *DB) ListDevices(ctx context.Context, accountID int64) ([]parley.Device, error) {
+func (db *DB) ListDevices(ctx context.Context, accountID int64) ([]chat.Device, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE account_id = ? ORDER BY id`, accountID)
 	if err != nil {
 		return nil, wrap("list devices", err)
@@ -227,7 +228,7 @@ func (db *DB) ListDevices(ctx context.Context, accountID int64) ([]parley.Device
 }
 
 // DevicesOf returns the devices of all the given accounts, ascending by id.
-func (db *DB) DevicesOf(ctx context.Context, accountIDs []int64) ([]parley.Device, error) {
+func (db *DB) DevicesOf(ctx context.Context, accountIDs []int64) ([]chat.Device, error) {
 	if len(accountIDs) == 0 {
 		return nil, nil
 	}

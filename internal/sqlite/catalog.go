@@ -7,47 +7,47 @@ import (
 	"errors"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // This file implements parley.CatalogStore. internal/postgres/catalog.go
 // is its twin.
 
 // EnsureCatalog returns the business's catalog, creating it if needed.
-func (db *DB) EnsureCatalog(ctx context.Context, businessID int64, at time.Time) (parley.Catalog, error) {
-	c := parley.Catalog{BusinessID: businessID}
+func (db *DB) EnsureCatalog(ctx context.Context, businessID int64, at time.Time) (business.Catalog, error) {
+	c := business.Catalog{BusinessID: businessID}
 	err := db.r.QueryRowContext(ctx, `SELECT id, created_at FROM catalogs WHERE business_id = ?`, businessID).Scan(&c.ID, tcol(&c.CreatedAt))
 	if err == nil {
 		return c, nil
 	} else if !errors.Is(err, sql.ErrNoRows) {
-		return parley.Catalog{}, wrap("get catalog", err)
+		return business.Catalog{}, wrap("get catalog", err)
 	}
 	if _, err := db.w.ExecContext(ctx, `INSERT INTO catalogs (business_id, created_at) VALUES (?, ?) ON CONFLICT (business_id) DO NOTHING`,
 		businessID, tm(at)); err != nil {
-		return parley.Catalog{}, wrap("create catalog", err)
+		return business.Catalog{}, wrap("create catalog", err)
 	}
 	err = db.w.QueryRowContext(ctx, `SELECT id, created_at FROM catalogs WHERE business_id = ?`, businessID).Scan(&c.ID, tcol(&c.CreatedAt))
 	return c, wrap("get catalog", err)
 }
 
 // GetCatalog returns a catalog, or ErrNotFound.
-func (db *DB) GetCatalog(ctx context.Context, id int64) (parley.Catalog, error) {
-	c := parley.Catalog{ID: id}
+func (db *DB) GetCatalog(ctx context.Context, id int64) (business.Catalog, error) {
+	c := business.Catalog{ID: id}
 	err := db.r.QueryRowContext(ctx, `SELECT business_id, created_at FROM catalogs WHERE id = ?`, id).Scan(&c.BusinessID, tcol(&c.CreatedAt))
 	return c, wrap("get catalog", err)
 }
 
 const productCols = `id, catalog_id, retailer_id, name, description, price, currency, image_url, availability, created_at`
 
-func scanProduct(sc scanner) (parley.Product, error) {
-	var p parley.Product
+func scanProduct(sc scanner) (business.Product, error) {
+	var p business.Product
 	err := sc.Scan(&p.ID, &p.CatalogID, &p.RetailerID, &p.Name, &p.Description, &p.PriceMinor, &p.Currency, &p.ImageURL,
 		&p.Availability, tcol(&p.CreatedAt))
 	return p, err
 }
 
 // CreateProduct inserts p and sets p.ID.
-func (db *DB) CreateProduct(ctx context.Context, p *parley.Product) error {
+func (db *DB) CreateProduct(ctx context.Context, p *business.Product) error {
 	err := db.w.QueryRowContext(ctx, `INSERT INTO catalog_products (catalog_id, retailer_id, name, description, price, currency,
 		image_url, availability, created_at) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`, p.CatalogID, p.RetailerID, p.Name, p.Description,
 		p.PriceMinor, p.Currency, p.ImageURL, p.Availability, tm(p.CreatedAt)).Scan(&p.ID)
@@ -55,20 +55,20 @@ func (db *DB) CreateProduct(ctx context.Context, p *parley.Product) error {
 }
 
 // GetProduct returns a product, or ErrNotFound.
-func (db *DB) GetProduct(ctx context.Context, id int64) (parley.Product, error) {
+func (db *DB) GetProduct(ctx context.Context, id int64) (business.Product, error) {
 	p, err := scanProduct(db.r.QueryRowContext(ctx, `SELECT `+productCols+` FROM catalog_products WHERE id = ?`, id))
 	return p, wrap("get product", err)
 }
 
 // ListProducts returns a catalog's products after an id.
-func (db *DB) ListProducts(ctx context.Context, catalogID, after int64, limit int) ([]parley.Product, error) {
+func (db *DB) ListProducts(ctx context.Context, catalogID, after int64, limit int) ([]business.Product, error) {
 	ps, err := queryAll(ctx, db.r, `SELECT `+productCols+` FROM catalog_products WHERE catalog_id = ? AND id > ? ORDER BY id LIMIT ?`,
 		scanProduct, catalogID, after, limit)
 	return ps, wrap("list products", err)
 }
 
 // FindProducts returns a catalog's products by retailer id.
-func (db *DB) FindProducts(ctx context.Context, catalogID int64, retailerIDs []string) ([]parley.Product, error) {
+func (db *DB) FindProducts(ctx context.Context, catalogID int64, retailerIDs []string) ([]business.Product, error) {
 	if len(retailerIDs) == 0 {
 		return nil, nil
 	}

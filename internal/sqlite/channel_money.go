@@ -5,11 +5,12 @@ import (
 	"database/sql"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/money"
 )
 
 // CreateTier inserts t.
-func (db *DB) CreateTier(ctx context.Context, t *parley.Tier) error {
+func (db *DB) CreateTier(ctx context.Context, t *channel.Tier) error {
 	err := db.w.QueryRowContext(ctx, `INSERT INTO channel_tiers (channel_id, name, price_minor, currency, active, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, t.ChannelID, t.Name, t.PriceMinor, t.Currency, t.Active, ns(t.CreatedAt)).Scan(&t.ID)
 	return wrap("create tier", err)
@@ -17,26 +18,26 @@ func (db *DB) CreateTier(ctx context.Context, t *parley.Tier) error {
 
 const tierCols = `id, channel_id, name, price_minor, currency, active, created_at`
 
-func scanTier(sc interface{ Scan(...any) error }) (parley.Tier, error) {
-	var t parley.Tier
+func scanTier(sc interface{ Scan(...any) error }) (channel.Tier, error) {
+	var t channel.Tier
 	err := sc.Scan(&t.ID, &t.ChannelID, &t.Name, &t.PriceMinor, &t.Currency, &t.Active, tcol(&t.CreatedAt))
 	return t, err
 }
 
 // GetTier returns a tier of the channel.
-func (db *DB) GetTier(ctx context.Context, channelID, id int64) (parley.Tier, error) {
+func (db *DB) GetTier(ctx context.Context, channelID, id int64) (channel.Tier, error) {
 	t, err := scanTier(db.r.QueryRowContext(ctx, `SELECT `+tierCols+` FROM channel_tiers WHERE channel_id = ? AND id = ?`, channelID, id))
 	return t, wrap("get tier", err)
 }
 
 // Tiers returns the channel's tiers.
-func (db *DB) Tiers(ctx context.Context, channelID int64) ([]parley.Tier, error) {
+func (db *DB) Tiers(ctx context.Context, channelID int64) ([]channel.Tier, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+tierCols+` FROM channel_tiers WHERE channel_id = ? ORDER BY price_minor, id`, channelID)
 	if err != nil {
 		return nil, wrap("tiers", err)
 	}
 	defer rows.Close()
-	var out []parley.Tier
+	var out []channel.Tier
 	for rows.Next() {
 		t, err := scanTier(rows)
 		if err != nil {
@@ -58,15 +59,15 @@ func (db *DB) SetTierActive(ctx context.Context, channelID, id int64, active boo
 
 const subCols = `id, channel_id, account_id, tier_id, price_minor, currency, method, status, period, period_end, cancel_at_end, created_at`
 
-func scanSub(sc interface{ Scan(...any) error }) (parley.Subscription, error) {
-	var s parley.Subscription
+func scanSub(sc interface{ Scan(...any) error }) (channel.Subscription, error) {
+	var s channel.Subscription
 	err := sc.Scan(&s.ID, &s.ChannelID, &s.AccountID, &s.TierID, &s.PriceMinor, &s.Currency, &s.Method, &s.Status, &s.Period,
 		tcol(&s.PeriodEnd), &s.CancelAtEnd, tcol(&s.CreatedAt))
 	return s, err
 }
 
 // PutSubscription inserts or replaces the account's subscription.
-func (db *DB) PutSubscription(ctx context.Context, s *parley.Subscription) error {
+func (db *DB) PutSubscription(ctx context.Context, s *channel.Subscription) error {
 	err := db.w.QueryRowContext(ctx, `INSERT INTO channel_subscriptions (channel_id, account_id, tier_id, price_minor, currency,
 			method, status, period, period_end, cancel_at_end, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id, account_id) DO UPDATE SET tier_id = excluded.tier_id, price_minor = excluded.price_minor,
@@ -79,21 +80,21 @@ func (db *DB) PutSubscription(ctx context.Context, s *parley.Subscription) error
 }
 
 // GetSubscription returns the account's subscription.
-func (db *DB) GetSubscription(ctx context.Context, channelID, accountID int64) (parley.Subscription, error) {
+func (db *DB) GetSubscription(ctx context.Context, channelID, accountID int64) (channel.Subscription, error) {
 	s, err := scanSub(db.r.QueryRowContext(ctx, `SELECT `+subCols+` FROM channel_subscriptions WHERE channel_id = ? AND account_id = ?`,
 		channelID, accountID))
 	return s, wrap("get subscription", err)
 }
 
 // DueSubscriptions returns active subscriptions whose period ended.
-func (db *DB) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]parley.Subscription, error) {
+func (db *DB) DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]channel.Subscription, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+subCols+` FROM channel_subscriptions
 		WHERE status = 'active' AND period_end <= ? ORDER BY period_end, id LIMIT ?`, now.UnixNano(), limit)
 	if err != nil {
 		return nil, wrap("due subscriptions", err)
 	}
 	defer rows.Close()
-	var out []parley.Subscription
+	var out []channel.Subscription
 	for rows.Next() {
 		s, err := scanSub(rows)
 		if err != nil {
@@ -113,20 +114,20 @@ func (db *DB) CountSubscribers(ctx context.Context, channelID int64) (int64, err
 
 const promoCols = `id, channel_id, budget_minor, spent_minor, currency, impressions, follows, start_at, end_at, settled, created_at`
 
-func scanPromo(sc interface{ Scan(...any) error }) (parley.Promotion, error) {
-	var p parley.Promotion
+func scanPromo(sc interface{ Scan(...any) error }) (channel.Promotion, error) {
+	var p channel.Promotion
 	err := sc.Scan(&p.ID, &p.ChannelID, &p.BudgetMinor, &p.SpentMinor, &p.Currency, &p.Impressions, &p.Follows,
 		tcol(&p.Start), tcol(&p.End), &p.Settled, tcol(&p.CreatedAt))
 	return p, err
 }
 
-func (db *DB) queryPromos(ctx context.Context, q string, args ...any) ([]parley.Promotion, error) {
+func (db *DB) queryPromos(ctx context.Context, q string, args ...any) ([]channel.Promotion, error) {
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []parley.Promotion
+	var out []channel.Promotion
 	for rows.Next() {
 		p, err := scanPromo(rows)
 		if err != nil {
@@ -138,7 +139,7 @@ func (db *DB) queryPromos(ctx context.Context, q string, args ...any) ([]parley.
 }
 
 // CreatePromotion inserts p.
-func (db *DB) CreatePromotion(ctx context.Context, p *parley.Promotion) error {
+func (db *DB) CreatePromotion(ctx context.Context, p *channel.Promotion) error {
 	err := db.w.QueryRowContext(ctx, `INSERT INTO channel_promotions (channel_id, budget_minor, spent_minor, currency, impressions,
 			follows, start_at, end_at, settled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.ChannelID, p.BudgetMinor, p.SpentMinor, p.Currency, p.Impressions, p.Follows, ns(p.Start), ns(p.End), p.Settled,
@@ -147,19 +148,19 @@ func (db *DB) CreatePromotion(ctx context.Context, p *parley.Promotion) error {
 }
 
 // GetPromotion returns a promotion.
-func (db *DB) GetPromotion(ctx context.Context, id int64) (parley.Promotion, error) {
+func (db *DB) GetPromotion(ctx context.Context, id int64) (channel.Promotion, error) {
 	p, err := scanPromo(db.r.QueryRowContext(ctx, `SELECT `+promoCols+` FROM channel_promotions WHERE id = ?`, id))
 	return p, wrap("get promotion", err)
 }
 
 // Promotions returns the channel's promotions, newest first.
-func (db *DB) Promotions(ctx context.Context, channelID int64) ([]parley.Promotion, error) {
+func (db *DB) Promotions(ctx context.Context, channelID int64) ([]channel.Promotion, error) {
 	ps, err := db.queryPromos(ctx, `SELECT `+promoCols+` FROM channel_promotions WHERE channel_id = ? ORDER BY id DESC`, channelID)
 	return ps, wrap("promotions", err)
 }
 
 // LivePromotions returns running promotions under budget.
-func (db *DB) LivePromotions(ctx context.Context, now time.Time, limit int) ([]parley.Promotion, error) {
+func (db *DB) LivePromotions(ctx context.Context, now time.Time, limit int) ([]channel.Promotion, error) {
 	ps, err := db.queryPromos(ctx, `SELECT `+promoCols+` FROM channel_promotions
 		WHERE start_at <= ? AND end_at > ? AND spent_minor < budget_minor ORDER BY spent_minor, id LIMIT ?`,
 		now.UnixNano(), now.UnixNano(), limit)
@@ -180,7 +181,7 @@ func (db *DB) AddPromotionFollow(ctx context.Context, id int64) error {
 }
 
 // EndedPromotions returns unsettled promotions that ended.
-func (db *DB) EndedPromotions(ctx context.Context, now time.Time, limit int) ([]parley.Promotion, error) {
+func (db *DB) EndedPromotions(ctx context.Context, now time.Time, limit int) ([]channel.Promotion, error) {
 	ps, err := db.queryPromos(ctx, `SELECT `+promoCols+` FROM channel_promotions WHERE settled = 0 AND end_at <= ? ORDER BY id LIMIT ?`,
 		now.UnixNano(), limit)
 	return ps, wrap("ended promotions", err)
@@ -193,7 +194,7 @@ func (db *DB) SettlePromotion(ctx context.Context, id int64) error {
 }
 
 // AppendLedger inserts the entries whose Key is new.
-func (db *DB) AppendLedger(ctx context.Context, es []*parley.LedgerEntry) (int, error) {
+func (db *DB) AppendLedger(ctx context.Context, es []*money.LedgerEntry) (int, error) {
 	n := 0
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		for _, e := range es {
@@ -221,16 +222,16 @@ func (db *DB) AppendLedger(ctx context.Context, es []*parley.LedgerEntry) (int, 
 }
 
 // ChannelLedger returns ledger entries.
-func (db *DB) ChannelLedger(ctx context.Context, channelID, after int64, limit int) ([]parley.LedgerEntry, error) {
+func (db *DB) ChannelLedger(ctx context.Context, channelID, after int64, limit int) ([]money.LedgerEntry, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, key, channel_id, kind, amount_minor, currency, quantity, ref, at FROM channel_ledger
 		WHERE (? = 0 OR channel_id = ?) AND id > ? ORDER BY id LIMIT ?`, channelID, channelID, after, limit)
 	if err != nil {
 		return nil, wrap("channel ledger", err)
 	}
 	defer rows.Close()
-	var out []parley.LedgerEntry
+	var out []money.LedgerEntry
 	for rows.Next() {
-		var e parley.LedgerEntry
+		var e money.LedgerEntry
 		if err := rows.Scan(&e.ID, &e.Key, &e.ChannelID, &e.Kind, &e.Minor, &e.Currency, &e.Quantity, &e.Ref, tcol(&e.At)); err != nil {
 			return nil, wrap("channel ledger", err)
 		}

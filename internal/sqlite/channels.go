@@ -10,27 +10,28 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 )
 
 const channelCols = `id, handle, name, description, picture_media_id, category, country, language,
 	owner_id, verified, listed, follow_policy, allow_forwards, allow_reactions, invite_code,
 	suspend_reason, suspended_at, created_at, last_seq, followers`
 
-func scanChannel(sc interface{ Scan(...any) error }) (parley.Channel, error) {
-	var c parley.Channel
+func scanChannel(sc interface{ Scan(...any) error }) (channel.Channel, error) {
+	var c channel.Channel
 	err := sc.Scan(&c.ID, &c.Handle, &c.Name, &c.Description, &c.PictureMediaID, &c.Category, &c.Country, &c.Language,
 		&c.OwnerID, &c.Verified, &c.Listed, &c.FollowPolicy, &c.AllowForwards, &c.AllowReactions, &c.InviteCode,
 		&c.SuspendReason, tcol(&c.SuspendedAt), tcol(&c.CreatedAt), &c.LastSeq, &c.Followers)
 	return c, err
 }
 
-func (db *DB) queryChannels(ctx context.Context, q string, args ...any) ([]parley.Channel, error) {
+func (db *DB) queryChannels(ctx context.Context, q string, args ...any) ([]channel.Channel, error) {
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []parley.Channel
+	var out []channel.Channel
 	for rows.Next() {
 		c, err := scanChannel(rows)
 		if err != nil {
@@ -42,7 +43,7 @@ func (db *DB) queryChannels(ctx context.Context, q string, args ...any) ([]parle
 }
 
 // CreateChannel inserts c and its owner as admin, and sets c.ID.
-func (db *DB) CreateChannel(ctx context.Context, c *parley.Channel) error {
+func (db *DB) CreateChannel(ctx context.Context, c *channel.Channel) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO channels (handle, name, description, picture_media_id, category, country, language,
@@ -56,26 +57,26 @@ func (db *DB) CreateChannel(ctx context.Context, c *parley.Channel) error {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO channel_admins (channel_id, account_id, role, added_at) VALUES (?, ?, ?, ?)`,
-			c.ID, c.OwnerID, parley.ChannelOwner, ns(c.CreatedAt))
+			c.ID, c.OwnerID, channel.ChannelOwner, ns(c.CreatedAt))
 		return err
 	})
 	return wrap("create channel", err)
 }
 
 // GetChannel returns the channel, or ErrNotFound.
-func (db *DB) GetChannel(ctx context.Context, id int64) (parley.Channel, error) {
+func (db *DB) GetChannel(ctx context.Context, id int64) (channel.Channel, error) {
 	c, err := scanChannel(db.r.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE id = ?`, id))
 	return c, wrap("get channel", err)
 }
 
 // GetChannelByInvite returns the channel with that invite code, or ErrNotFound.
-func (db *DB) GetChannelByInvite(ctx context.Context, code string) (parley.Channel, error) {
+func (db *DB) GetChannelByInvite(ctx context.Context, code string) (channel.Channel, error) {
 	c, err := scanChannel(db.r.QueryRowContext(ctx, `SELECT `+channelCols+` FROM channels WHERE invite_code = ?`, code))
 	return c, wrap("get channel by invite", err)
 }
 
 // UpdateChannel writes the profile and settings of c.
-func (db *DB) UpdateChannel(ctx context.Context, c parley.Channel) error {
+func (db *DB) UpdateChannel(ctx context.Context, c channel.Channel) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE channels SET name = ?, description = ?, picture_media_id = ?,
 		category = ?, country = ?, language = ?, listed = ?, follow_policy = ?, allow_forwards = ?,
 		allow_reactions = ?, invite_code = ? WHERE id = ?`,
@@ -109,16 +110,16 @@ func (db *DB) SetChannelSuspension(ctx context.Context, id int64, reason string,
 }
 
 // ChannelAdmins returns the channel's admins, owner first.
-func (db *DB) ChannelAdmins(ctx context.Context, channelID int64) ([]parley.ChannelAdminRow, error) {
+func (db *DB) ChannelAdmins(ctx context.Context, channelID int64) ([]channel.ChannelAdminRow, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT channel_id, account_id, role, added_at FROM channel_admins
 		WHERE channel_id = ? ORDER BY role = 'owner' DESC, account_id`, channelID)
 	if err != nil {
 		return nil, wrap("channel admins", err)
 	}
 	defer rows.Close()
-	var out []parley.ChannelAdminRow
+	var out []channel.ChannelAdminRow
 	for rows.Next() {
-		var a parley.ChannelAdminRow
+		var a channel.ChannelAdminRow
 		if err := rows.Scan(&a.ChannelID, &a.AccountID, &a.Role, tcol(&a.AddedAt)); err != nil {
 			return nil, wrap("channel admins", err)
 		}
@@ -128,15 +129,15 @@ func (db *DB) ChannelAdmins(ctx context.Context, channelID int64) ([]parley.Chan
 }
 
 // GetChannelAdmin returns one admin row, or ErrNotFound.
-func (db *DB) GetChannelAdmin(ctx context.Context, channelID, accountID int64) (parley.ChannelAdminRow, error) {
-	a := parley.ChannelAdminRow{ChannelID: channelID, AccountID: accountID}
+func (db *DB) GetChannelAdmin(ctx context.Context, channelID, accountID int64) (channel.ChannelAdminRow, error) {
+	a := channel.ChannelAdminRow{ChannelID: channelID, AccountID: accountID}
 	err := db.r.QueryRowContext(ctx, `SELECT role, added_at FROM channel_admins WHERE channel_id = ? AND account_id = ?`,
 		channelID, accountID).Scan(&a.Role, tcol(&a.AddedAt))
 	return a, wrap("get channel admin", err)
 }
 
 // AddChannelAdmin adds an admin, within limit.
-func (db *DB) AddChannelAdmin(ctx context.Context, a parley.ChannelAdminRow, limit int) error {
+func (db *DB) AddChannelAdmin(ctx context.Context, a channel.ChannelAdminRow, limit int) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var exists, n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(account_id = ?), 0) FROM channel_admins WHERE channel_id = ?`,
@@ -166,7 +167,7 @@ func (db *DB) RemoveChannelAdmin(ctx context.Context, channelID, accountID int64
 }
 
 // AdminChannels returns the channels accountID administers.
-func (db *DB) AdminChannels(ctx context.Context, accountID int64) ([]parley.Channel, error) {
+func (db *DB) AdminChannels(ctx context.Context, accountID int64) ([]channel.Channel, error) {
 	cs, err := db.queryChannels(ctx, `SELECT `+channelCols+` FROM channels
 		WHERE id IN (SELECT channel_id FROM channel_admins WHERE account_id = ?) ORDER BY id`, accountID)
 	return cs, wrap("admin channels", err)
@@ -180,12 +181,12 @@ func bumpDay(ctx context.Context, tx *sql.Tx, channelID int64, at time.Time, fol
 		VALUES (?1, ?2, ?3, ?4, (SELECT followers FROM channels WHERE id = ?1))
 		ON CONFLICT (channel_id, day) DO UPDATE SET follows = follows + ?3, unfollows = unfollows + ?4,
 			followers = excluded.followers`,
-		channelID, parley.DayOf(at), follows, unfollows)
+		channelID, channel.DayOf(at), follows, unfollows)
 	return err
 }
 
 // AddFollow records a follow and counts it.
-func (db *DB) AddFollow(ctx context.Context, f parley.Follow) (bool, error) {
+func (db *DB) AddFollow(ctx context.Context, f channel.Follow) (bool, error) {
 	added := false
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO channel_follows (channel_id, account_id, muted, read_seq, followed_at)
@@ -226,8 +227,8 @@ func (db *DB) RemoveFollow(ctx context.Context, channelID, accountID int64, at t
 }
 
 // GetFollow returns the follow, or ErrNotFound.
-func (db *DB) GetFollow(ctx context.Context, channelID, accountID int64) (parley.Follow, error) {
-	f := parley.Follow{ChannelID: channelID, AccountID: accountID}
+func (db *DB) GetFollow(ctx context.Context, channelID, accountID int64) (channel.Follow, error) {
+	f := channel.Follow{ChannelID: channelID, AccountID: accountID}
 	err := db.r.QueryRowContext(ctx, `SELECT muted, read_seq, followed_at FROM channel_follows WHERE channel_id = ? AND account_id = ?`,
 		channelID, accountID).Scan(&f.Muted, &f.ReadSeq, tcol(&f.FollowedAt))
 	return f, wrap("get follow", err)
@@ -253,18 +254,18 @@ func (db *DB) RaiseReadSeq(ctx context.Context, channelID, accountID, seq int64)
 }
 
 // FollowedChannels returns the account's follows and their channels.
-func (db *DB) FollowedChannels(ctx context.Context, accountID int64) ([]parley.Follow, []parley.Channel, error) {
+func (db *DB) FollowedChannels(ctx context.Context, accountID int64) ([]channel.Follow, []channel.Channel, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT f.muted, f.read_seq, f.followed_at, `+prefixCols("c.", channelCols)+`
 		FROM channel_follows f JOIN channels c ON c.id = f.channel_id WHERE f.account_id = ? ORDER BY c.id`, accountID)
 	if err != nil {
 		return nil, nil, wrap("followed channels", err)
 	}
 	defer rows.Close()
-	var fs []parley.Follow
-	var cs []parley.Channel
+	var fs []channel.Follow
+	var cs []channel.Channel
 	for rows.Next() {
-		var f parley.Follow
-		var c parley.Channel
+		var f channel.Follow
+		var c channel.Channel
 		err := rows.Scan(&f.Muted, &f.ReadSeq, tcol(&f.FollowedAt),
 			&c.ID, &c.Handle, &c.Name, &c.Description, &c.PictureMediaID, &c.Category, &c.Country, &c.Language,
 			&c.OwnerID, &c.Verified, &c.Listed, &c.FollowPolicy, &c.AllowForwards, &c.AllowReactions, &c.InviteCode,
@@ -288,15 +289,15 @@ func prefixCols(prefix, cols string) string {
 }
 
 // PutFollowRequest stores r, or returns the account's existing request.
-func (db *DB) PutFollowRequest(ctx context.Context, r parley.FollowRequest) (parley.FollowRequest, error) {
-	var out parley.FollowRequest
+func (db *DB) PutFollowRequest(ctx context.Context, r channel.FollowRequest) (channel.FollowRequest, error) {
+	var out channel.FollowRequest
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO channel_follow_requests (id, channel_id, account_id, created_at)
 			VALUES (?, ?, ?, ?) ON CONFLICT (channel_id, account_id) DO NOTHING`, r.ID, r.ChannelID, r.AccountID, ns(r.CreatedAt))
 		if err != nil {
 			return err
 		}
-		out = parley.FollowRequest{ChannelID: r.ChannelID, AccountID: r.AccountID}
+		out = channel.FollowRequest{ChannelID: r.ChannelID, AccountID: r.AccountID}
 		return tx.QueryRowContext(ctx, `SELECT id, created_at FROM channel_follow_requests WHERE channel_id = ? AND account_id = ?`,
 			r.ChannelID, r.AccountID).Scan(&out.ID, tcol(&out.CreatedAt))
 	})
@@ -304,16 +305,16 @@ func (db *DB) PutFollowRequest(ctx context.Context, r parley.FollowRequest) (par
 }
 
 // FollowRequests returns the channel's oldest requests.
-func (db *DB) FollowRequests(ctx context.Context, channelID int64, limit int) ([]parley.FollowRequest, error) {
+func (db *DB) FollowRequests(ctx context.Context, channelID int64, limit int) ([]channel.FollowRequest, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, account_id, created_at FROM channel_follow_requests
 		WHERE channel_id = ? ORDER BY created_at, id LIMIT ?`, channelID, limit)
 	if err != nil {
 		return nil, wrap("follow requests", err)
 	}
 	defer rows.Close()
-	var out []parley.FollowRequest
+	var out []channel.FollowRequest
 	for rows.Next() {
-		r := parley.FollowRequest{ChannelID: channelID}
+		r := channel.FollowRequest{ChannelID: channelID}
 		if err := rows.Scan(&r.ID, &r.AccountID, tcol(&r.CreatedAt)); err != nil {
 			return nil, wrap("follow requests", err)
 		}
@@ -330,16 +331,16 @@ func (db *DB) CountFollowRequests(ctx context.Context, channelID int64) (int64, 
 }
 
 // GetFollowRequest returns a request, or ErrNotFound.
-func (db *DB) GetFollowRequest(ctx context.Context, channelID int64, id string) (parley.FollowRequest, error) {
-	r := parley.FollowRequest{ID: id, ChannelID: channelID}
+func (db *DB) GetFollowRequest(ctx context.Context, channelID int64, id string) (channel.FollowRequest, error) {
+	r := channel.FollowRequest{ID: id, ChannelID: channelID}
 	err := db.r.QueryRowContext(ctx, `SELECT account_id, created_at FROM channel_follow_requests WHERE channel_id = ? AND id = ?`,
 		channelID, id).Scan(&r.AccountID, tcol(&r.CreatedAt))
 	return r, wrap("get follow request", err)
 }
 
 // FollowRequestOf returns the account's request, or ErrNotFound.
-func (db *DB) FollowRequestOf(ctx context.Context, channelID, accountID int64) (parley.FollowRequest, error) {
-	r := parley.FollowRequest{ChannelID: channelID, AccountID: accountID}
+func (db *DB) FollowRequestOf(ctx context.Context, channelID, accountID int64) (channel.FollowRequest, error) {
+	r := channel.FollowRequest{ChannelID: channelID, AccountID: accountID}
 	err := db.r.QueryRowContext(ctx, `SELECT id, created_at FROM channel_follow_requests WHERE channel_id = ? AND account_id = ?`,
 		channelID, accountID).Scan(&r.ID, tcol(&r.CreatedAt))
 	return r, wrap("follow request of", err)
@@ -356,19 +357,19 @@ func (db *DB) DeleteFollowRequest(ctx context.Context, channelID int64, id strin
 
 const postCols = `channel_id, seq, kind, text, media_id, link, poll, subscriber_only, author_id, created_at, edited_at, views`
 
-func scanPost(sc interface{ Scan(...any) error }) (parley.Post, error) {
-	var p parley.Post
+func scanPost(sc interface{ Scan(...any) error }) (channel.Post, error) {
+	var p channel.Post
 	var poll string
 	err := sc.Scan(&p.ChannelID, &p.Seq, &p.Kind, &p.Text, &p.MediaID, &p.Link, &poll, &p.SubscriberOnly, &p.AuthorID,
 		tcol(&p.CreatedAt), tcol(&p.EditedAt), &p.Views)
 	if err == nil && poll != "" {
-		p.Poll = new(parley.Poll)
+		p.Poll = new(channel.Poll)
 		err = json.Unmarshal([]byte(poll), p.Poll)
 	}
 	return p, err
 }
 
-func encodePoll(p *parley.Poll) (string, error) {
+func encodePoll(p *channel.Poll) (string, error) {
 	if p == nil {
 		return "", nil
 	}
@@ -377,7 +378,7 @@ func encodePoll(p *parley.Poll) (string, error) {
 }
 
 // CreatePost sequences and inserts p.
-func (db *DB) CreatePost(ctx context.Context, p *parley.Post) error {
+func (db *DB) CreatePost(ctx context.Context, p *channel.Post) error {
 	poll, err := encodePoll(p.Poll)
 	if err != nil {
 		return wrap("create post", err)
@@ -401,13 +402,13 @@ func (db *DB) CreatePost(ctx context.Context, p *parley.Post) error {
 }
 
 // GetPost returns the post, or ErrNotFound.
-func (db *DB) GetPost(ctx context.Context, channelID, seq int64) (parley.Post, error) {
+func (db *DB) GetPost(ctx context.Context, channelID, seq int64) (channel.Post, error) {
 	p, err := scanPost(db.r.QueryRowContext(ctx, `SELECT `+postCols+` FROM channel_posts WHERE channel_id = ? AND seq = ?`, channelID, seq))
 	return p, wrap("get post", err)
 }
 
 // UpdatePost writes Text, Link, MediaID and EditedAt.
-func (db *DB) UpdatePost(ctx context.Context, p parley.Post) error {
+func (db *DB) UpdatePost(ctx context.Context, p channel.Post) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE channel_posts SET text = ?, link = ?, media_id = ?, edited_at = ?
 		WHERE channel_id = ? AND seq = ?`, p.Text, p.Link, p.MediaID, ns(p.EditedAt), p.ChannelID, p.Seq)
 	if err == nil {
@@ -441,7 +442,7 @@ func (db *DB) DeletePost(ctx context.Context, channelID, seq int64) error {
 }
 
 // Posts returns a page of the timeline, newest first.
-func (db *DB) Posts(ctx context.Context, channelID, before int64, limit int, withSubscriberOnly bool) ([]parley.Post, error) {
+func (db *DB) Posts(ctx context.Context, channelID, before int64, limit int, withSubscriberOnly bool) ([]channel.Post, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
@@ -452,7 +453,7 @@ func (db *DB) Posts(ctx context.Context, channelID, before int64, limit int, wit
 		return nil, wrap("posts", err)
 	}
 	defer rows.Close()
-	var out []parley.Post
+	var out []channel.Post
 	for rows.Next() {
 		p, err := scanPost(rows)
 		if err != nil {
@@ -555,8 +556,8 @@ func seqList(seqs []int64) string {
 }
 
 // PostStats returns reactions and votes of posts.
-func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map[int64]parley.PostStats, error) {
-	out := map[int64]parley.PostStats{}
+func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map[int64]channel.PostStats, error) {
+	out := map[int64]channel.PostStats{}
 	if len(seqs) == 0 {
 		return out, nil
 	}
@@ -626,8 +627,8 @@ func (db *DB) PostStats(ctx context.Context, channelID int64, seqs []int64) (map
 }
 
 // PostMine returns accountID's reactions and votes.
-func (db *DB) PostMine(ctx context.Context, channelID, accountID int64, seqs []int64) (map[int64]parley.PostMine, error) {
-	out := map[int64]parley.PostMine{}
+func (db *DB) PostMine(ctx context.Context, channelID, accountID int64, seqs []int64) (map[int64]channel.PostMine, error) {
+	out := map[int64]channel.PostMine{}
 	if len(seqs) == 0 {
 		return out, nil
 	}
@@ -686,7 +687,7 @@ func likePattern(s string) string {
 }
 
 // Directory returns listed, unsuspended channels matching q.
-func (db *DB) Directory(ctx context.Context, q parley.DirectoryQuery) ([]parley.Channel, error) {
+func (db *DB) Directory(ctx context.Context, q channel.DirectoryQuery) ([]channel.Channel, error) {
 	where := []string{"listed = 1", "suspended_at IS NULL"}
 	var args []any
 	add := func(cond string, v any) {
@@ -710,9 +711,9 @@ func (db *DB) Directory(ctx context.Context, q parley.DirectoryQuery) ([]parley.
 	order := "followers DESC, id"
 	sel := `SELECT ` + channelCols + ` FROM channels`
 	switch q.Sort {
-	case parley.SortNew:
+	case channel.SortNew:
 		order = "created_at DESC, id DESC"
-	case parley.SortGrowth:
+	case channel.SortGrowth:
 		sel = `SELECT ` + channelCols + ` FROM (SELECT c.*, COALESCE((SELECT SUM(follows) FROM channel_days d
 			WHERE d.channel_id = c.id AND d.day >= ?), 0) AS growth FROM channels c)`
 		args = append([]any{q.Since}, args...)
@@ -724,16 +725,16 @@ func (db *DB) Directory(ctx context.Context, q parley.DirectoryQuery) ([]parley.
 }
 
 // ChannelDays returns daily aggregates.
-func (db *DB) ChannelDays(ctx context.Context, channelID, from, to int64) ([]parley.ChannelDay, error) {
+func (db *DB) ChannelDays(ctx context.Context, channelID, from, to int64) ([]channel.ChannelDay, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT day, follows, unfollows, followers FROM channel_days
 		WHERE channel_id = ? AND day >= ? AND day <= ? ORDER BY day`, channelID, from, to)
 	if err != nil {
 		return nil, wrap("channel days", err)
 	}
 	defer rows.Close()
-	var out []parley.ChannelDay
+	var out []channel.ChannelDay
 	for rows.Next() {
-		d := parley.ChannelDay{ChannelID: channelID}
+		d := channel.ChannelDay{ChannelID: channelID}
 		if err := rows.Scan(&d.Day, &d.Follows, &d.Unfollows, &d.Followers); err != nil {
 			return nil, wrap("channel days", err)
 		}
@@ -743,7 +744,7 @@ func (db *DB) ChannelDays(ctx context.Context, channelID, from, to int64) ([]par
 }
 
 // AddChannelReport stores a report once per reporter.
-func (db *DB) AddChannelReport(ctx context.Context, r *parley.ChannelReport) error {
+func (db *DB) AddChannelReport(ctx context.Context, r *channel.ChannelReport) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO channel_reports (channel_id, post_seq, reporter_id, reason, created_at)
 			VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, r.ChannelID, r.PostSeq, r.ReporterID, r.Reason, ns(r.CreatedAt))
@@ -757,16 +758,16 @@ func (db *DB) AddChannelReport(ctx context.Context, r *parley.ChannelReport) err
 }
 
 // ChannelReports returns the newest reports.
-func (db *DB) ChannelReports(ctx context.Context, limit int) ([]parley.ChannelReport, error) {
+func (db *DB) ChannelReports(ctx context.Context, limit int) ([]channel.ChannelReport, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, channel_id, post_seq, reporter_id, reason, created_at FROM channel_reports
 		ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, wrap("channel reports", err)
 	}
 	defer rows.Close()
-	var out []parley.ChannelReport
+	var out []channel.ChannelReport
 	for rows.Next() {
-		var r parley.ChannelReport
+		var r channel.ChannelReport
 		if err := rows.Scan(&r.ID, &r.ChannelID, &r.PostSeq, &r.ReporterID, &r.Reason, tcol(&r.CreatedAt)); err != nil {
 			return nil, wrap("channel reports", err)
 		}

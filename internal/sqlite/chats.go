@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 const chatCols = `id, kind, subject, only_admins_send, disappear_after, COALESCE(direct_key, ''),
 	created_by, created_at, last_seq`
 
-func scanChat(sc interface{ Scan(...any) error }) (parley.Chat, error) {
-	var c parley.Chat
+func scanChat(sc interface{ Scan(...any) error }) (chat.Chat, error) {
+	var c chat.Chat
 	var after int64
 	err := sc.Scan(&c.ID, &c.Kind, &c.Subject, &c.OnlyAdminsSend, &after, &c.DirectKey,
 		&c.CreatedBy, tcol(&c.CreatedAt), &c.LastSeq)
@@ -32,7 +33,7 @@ func nullString(s string) any {
 // CreateChat inserts c with its members and sets c.ID. It returns EConflict
 // if c.DirectKey is taken, and ErrNotFound if a member's account does not
 // exist.
-func (db *DB) CreateChat(ctx context.Context, c *parley.Chat, members []parley.Member) error {
+func (db *DB) CreateChat(ctx context.Context, c *chat.Chat, members []chat.Member) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `
@@ -59,7 +60,7 @@ func (db *DB) CreateChat(ctx context.Context, c *parley.Chat, members []parley.M
 
 // insertMembers inserts members into chatID, leaving existing ones as they
 // are.
-func insertMembers(ctx context.Context, tx *sql.Tx, chatID int64, members []parley.Member) error {
+func insertMembers(ctx context.Context, tx *sql.Tx, chatID int64, members []chat.Member) error {
 	if len(members) == 0 {
 		return nil
 	}
@@ -78,26 +79,26 @@ func insertMembers(ctx context.Context, tx *sql.Tx, chatID int64, members []parl
 }
 
 // GetChat returns the chat, or ErrNotFound.
-func (db *DB) GetChat(ctx context.Context, id int64) (parley.Chat, error) {
+func (db *DB) GetChat(ctx context.Context, id int64) (chat.Chat, error) {
 	c, err := scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE id = ?`, id))
 	if err != nil {
-		return parley.Chat{}, wrap("get chat", err)
+		return chat.Chat{}, wrap("get chat", err)
 	}
 	return c, nil
 }
 
 // GetDirectChat returns the direct chat with that key, or ErrNotFound.
-func (db *DB) GetDirectChat(ctx context.Context, key string) (parley.Chat, error) {
+func (db *DB) GetDirectChat(ctx context.Context, key string) (chat.Chat, error) {
 	c, err := scanChat(db.r.QueryRowContext(ctx, `SELECT `+chatCols+` FROM chats WHERE direct_key = ?`, key))
 	if err != nil {
-		return parley.Chat{}, wrap("get direct chat", err)
+		return chat.Chat{}, wrap("get direct chat", err)
 	}
 	return c, nil
 }
 
 // UpdateChat writes Subject, OnlyAdminsSend and DisappearAfter, or returns
 // ErrNotFound.
-func (db *DB) UpdateChat(ctx context.Context, c parley.Chat) error {
+func (db *DB) UpdateChat(ctx context.Context, c chat.Chat) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE chats SET subject = ?, only_admins_send = ?, disappear_after = ? WHERE id = ?`,
 		c.Subject, c.OnlyAdminsSend, int64(c.DisappearAfter), c.ID)
 	if err == nil {
@@ -108,7 +109,7 @@ func (db *DB) UpdateChat(ctx context.Context, c parley.Chat) error {
 
 // ListChats returns the chats accountID is a member of, highest LastSeq
 // (then ID) first.
-func (db *DB) ListChats(ctx context.Context, accountID int64) ([]parley.Chat, error) {
+func (db *DB) ListChats(ctx context.Context, accountID int64) ([]chat.Chat, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+chatCols+` FROM chats
 		WHERE id IN (SELECT chat_id FROM chat_members WHERE account_id = ?)
 		ORDER BY last_seq DESC, id DESC`, accountID)
@@ -121,14 +122,14 @@ func (db *DB) ListChats(ctx context.Context, accountID int64) ([]parley.Chat, er
 
 const memberCols = `chat_id, account_id, role, joined_at`
 
-func scanMember(sc interface{ Scan(...any) error }) (parley.Member, error) {
-	var m parley.Member
+func scanMember(sc interface{ Scan(...any) error }) (chat.Member, error) {
+	var m chat.Member
 	err := sc.Scan(&m.ChatID, &m.AccountID, &m.Role, tcol(&m.JoinedAt))
 	return m, err
 }
 
 // Members returns the chat's members, ascending by account id.
-func (db *DB) Members(ctx context.Context, chatID int64) ([]parley.Member, error) {
+func (db *DB) Members(ctx context.Context, chatID int64) ([]chat.Member, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+memberCols+` FROM chat_members WHERE chat_id = ? ORDER BY account_id`, chatID)
 	if err != nil {
 		return nil, wrap("members", err)
@@ -138,11 +139,11 @@ func (db *DB) Members(ctx context.Context, chatID int64) ([]parley.Member, error
 }
 
 // GetMember returns one membership, or ErrNotFound.
-func (db *DB) GetMember(ctx context.Context, chatID, accountID int64) (parley.Member, error) {
+func (db *DB) GetMember(ctx context.Context, chatID, accountID int64) (chat.Member, error) {
 	m, err := scanMember(db.r.QueryRowContext(ctx, `SELECT `+memberCols+` FROM chat_members
 		WHERE chat_id = ? AND account_id = ?`, chatID, accountID))
 	if err != nil {
-		return parley.Member{}, wrap("get member", err)
+		return chat.Member{}, wrap("get member", err)
 	}
 	return m, nil
 }
@@ -150,7 +151,7 @@ func (db *DB) GetMember(ctx context.Context, chatID, accountID int64) (parley.Me
 // AddMembers adds members, leaving existing ones as they are. It returns
 // ELimit if the chat would exceed limit members, and ErrNotFound if the chat
 // or an account does not exist; either way nothing is added.
-func (db *DB) AddMembers(ctx context.Context, chatID int64, members []parley.Member, limit int) error {
+func (db *DB) AddMembers(ctx context.Context, chatID int64, members []chat.Member, limit int) error {
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var exists bool
 		var n int
@@ -189,7 +190,7 @@ func (db *DB) RemoveMember(ctx context.Context, chatID, accountID int64) error {
 }
 
 // SetRole changes a member's role, or returns ErrNotFound.
-func (db *DB) SetRole(ctx context.Context, chatID, accountID int64, role parley.Role) error {
+func (db *DB) SetRole(ctx context.Context, chatID, accountID int64, role chat.Role) error {
 	res, err := db.w.ExecContext(ctx, `UPDATE chat_members SET role = ? WHERE chat_id = ? AND account_id = ?`,
 		role, chatID, accountID)
 	if err == nil {

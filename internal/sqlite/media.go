@@ -4,23 +4,23 @@ import (
 	"context"
 	"database/sql"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 // CreateMedia inserts m. It returns EConflict if m.ID is taken.
-func (db *DB) CreateMedia(ctx context.Context, m parley.Media) error {
+func (db *DB) CreateMedia(ctx context.Context, m chat.Media) error {
 	_, err := db.w.ExecContext(ctx, `INSERT INTO media (id, sha256, size, content_type, owner_id, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, m.ID, m.SHA256, m.Size, m.ContentType, m.OwnerID, ns(m.CreatedAt))
 	return wrap("create media", err)
 }
 
 // GetMedia returns the media, or ErrNotFound.
-func (db *DB) GetMedia(ctx context.Context, id string) (parley.Media, error) {
-	m := parley.Media{ID: id}
+func (db *DB) GetMedia(ctx context.Context, id string) (chat.Media, error) {
+	m := chat.Media{ID: id}
 	err := db.r.QueryRowContext(ctx, `SELECT sha256, size, content_type, owner_id, created_at FROM media WHERE id = ?`, id).
 		Scan(&m.SHA256, &m.Size, &m.ContentType, &m.OwnerID, tcol(&m.CreatedAt))
 	if err != nil {
-		return parley.Media{}, wrap("get media", err)
+		return chat.Media{}, wrap("get media", err)
 	}
 	return m, nil
 }

@@ -11,13 +11,15 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 )
 
 // Commit writes all appends in one transaction. Sequence numbers come from
 // chats.last_seq; the single writer connection makes the read-modify-write
 // race-free. A duplicate Meta gives its sequence number back, so sequences
 // stay gap-free.
-func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
+func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 	if len(appends) == 0 {
 		return nil
 	}
@@ -35,7 +37,7 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 		if err := c.flush(ctx); err != nil {
 			return err
 		}
-		if b := parley.AppendedBusiness(appends); b != nil {
+		if b := business.AppendedBusiness(appends); b != nil {
 			return commitBusinessTx(ctx, tx, b)
 		}
 		return nil
@@ -113,7 +115,7 @@ func (c *committer) close() {
 
 // append writes one append. It returns an error only for failures that
 // must abort the whole transaction; per-append outcomes go in a.Err.
-func (c *committer) append(ctx context.Context, a *parley.Append) error {
+func (c *committer) append(ctx context.Context, a *chat.Append) error {
 	a.Seq, a.Duplicate, a.Err = 0, false, nil
 	var seq int64
 	if a.Sequenced || a.Meta != nil {
@@ -140,7 +142,7 @@ func (c *committer) append(ctx context.Context, a *parley.Append) error {
 			if _, err := c.undoSeq.ExecContext(ctx, a.ChatID); err != nil {
 				return err
 			}
-			var old parley.MessageMeta
+			var old chat.MessageMeta
 			err := c.getMeta.QueryRowContext(ctx, a.ChatID, m.ID).
 				Scan(&old.Seq, &old.SenderAccount, &old.SenderDevice, tcol(&old.CreatedAt))
 			if err != nil {
@@ -193,13 +195,13 @@ func (c *committer) flush(ctx context.Context) error {
 }
 
 // GetMessage returns a message's metadata, or ErrNotFound.
-func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (parley.MessageMeta, error) {
-	m := parley.MessageMeta{ChatID: chatID, ID: id}
+func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (chat.MessageMeta, error) {
+	m := chat.MessageMeta{ChatID: chatID, ID: id}
 	err := db.r.QueryRowContext(ctx, `SELECT seq, sender_account, sender_device, kind, ref, created_at
 		FROM messages WHERE chat_id = ? AND message_id = ?`, chatID, id).
 		Scan(&m.Seq, &m.SenderAccount, &m.SenderDevice, &m.Kind, &m.Ref, tcol(&m.CreatedAt))
 	if err != nil {
-		return parley.MessageMeta{}, wrap("get message", err)
+		return chat.MessageMeta{}, wrap("get message", err)
 	}
 	return m, nil
 }
@@ -208,8 +210,8 @@ func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (parley.M
 const entryCols = `id, device_id, type, chat_id, seq, message_id, kind, ref,
 	sender_account, sender_device, created_at, expires_at, notify_expiry`
 
-func scanEntry(sc interface{ Scan(...any) error }) (parley.Entry, error) {
-	var e parley.Entry
+func scanEntry(sc interface{ Scan(...any) error }) (chat.Entry, error) {
+	var e chat.Entry
 	err := sc.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
 		&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry)
 	return e, err
@@ -217,14 +219,14 @@ func scanEntry(sc interface{ Scan(...any) error }) (parley.Entry, error) {
 
 // Pending returns up to limit of the device's entries with ID > after,
 // ascending by ID.
-func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]parley.Entry, error) {
+func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]chat.Entry, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+entryCols+`, body FROM inbox
 		WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?`, deviceID, after, limit)
 	if err != nil {
 		return nil, wrap("pending", err)
 	}
-	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (parley.Entry, error) {
-		var e parley.Entry
+	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (chat.Entry, error) {
+		var e chat.Entry
 		err := sc.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
 			&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry, &e.Body)
 		return e, err
@@ -234,7 +236,7 @@ func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]
 
 // Ack deletes the device's entries with the given ids and returns them,
 // without bodies, ascending by ID.
-func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.Entry, error) {
+func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]chat.Entry, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -258,8 +260,8 @@ func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.En
 
 // AckMany deletes the entries of several devices in one transaction and
 // returns them (with DeviceID, without bodies), ordered by id.
-func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.Entry, error) {
-	var out []parley.Entry
+func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry, error) {
+	var out []chat.Entry
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		st, err := tx.PrepareContext(ctx, `DELETE FROM inbox
@@ -302,12 +304,12 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 // RaiseReceipts stores each receipt whose status is higher than the stored
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.
-func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.Receipt, error) {
+func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Receipt, error) {
 	rs = highest(rs)
 	if len(rs) == 0 {
 		return nil, nil
 	}
-	var raised []parley.Receipt
+	var raised []chat.Receipt
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		raised = nil
 		st, err := tx.PrepareContext(ctx, `INSERT INTO receipts (chat_id, message_id, account_id, status)
@@ -340,23 +342,23 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.
 }
 
 // highest returns rs sorted by key, keeping only the highest status of each.
-func highest(rs []parley.Receipt) []parley.Receipt {
+func highest(rs []chat.Receipt) []chat.Receipt {
 	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b parley.Receipt) int {
+	slices.SortFunc(rs, func(a, b chat.Receipt) int {
 		return cmp.Or(compareReceipts(a, b), -cmp.Compare(a.Status, b.Status))
 	})
-	return slices.CompactFunc(rs, func(a, b parley.Receipt) bool { return compareReceipts(a, b) == 0 })
+	return slices.CompactFunc(rs, func(a, b chat.Receipt) bool { return compareReceipts(a, b) == 0 })
 }
 
 // compareReceipts orders receipts by (chat, message, account).
-func compareReceipts(a, b parley.Receipt) int {
+func compareReceipts(a, b chat.Receipt) int {
 	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID), cmp.Compare(a.AccountID, b.AccountID))
 }
 
 // Expire deletes up to limit entries with ExpiresAt <= now, oldest expiry
 // first, and returns those with NotifyExpiry set, without bodies. Entries
 // with a zero ExpiresAt never expire.
-func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parley.Entry, error) {
+func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []chat.Entry, error) {
 	rows, err := db.w.QueryContext(ctx, `DELETE FROM inbox WHERE id IN (
 			SELECT id FROM inbox WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
 		RETURNING `+entryCols, now.UnixNano(), limit)
@@ -367,7 +369,7 @@ func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parl
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	var notify []parley.Entry
+	var notify []chat.Entry
 	for _, e := range es {
 		if e.NotifyExpiry {
 			notify = append(notify, e)
@@ -423,6 +425,6 @@ func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Du
 	return int(n), wrap("shorten chat expiry", err)
 }
 
-func sortEntries(es []parley.Entry) {
-	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
+func sortEntries(es []chat.Entry) {
+	slices.SortFunc(es, func(a, b chat.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // CountPeople counts accounts that are not business numbers.
@@ -18,15 +20,15 @@ func (db *DB) CountPeople(ctx context.Context) (int64, error) {
 
 const recurringCols = `id, account_id, kind, plan, price_minor, currency, method, status, period, period_end, cancel_at_end, created_at`
 
-func scanRecurring(sc interface{ Scan(...any) error }) (parley.Recurring, error) {
-	var r parley.Recurring
+func scanRecurring(sc interface{ Scan(...any) error }) (revenue.Recurring, error) {
+	var r revenue.Recurring
 	err := sc.Scan(&r.ID, &r.AccountID, &r.Kind, &r.Plan, &r.PriceMinor, &r.Currency, &r.Method, &r.Status, &r.Period,
 		tcol(&r.PeriodEnd), &r.CancelAtEnd, tcol(&r.CreatedAt))
 	return r, err
 }
 
 // PutRecurring inserts or replaces the account's recurring payment of r.Kind.
-func (db *DB) PutRecurring(ctx context.Context, r *parley.Recurring) error {
+func (db *DB) PutRecurring(ctx context.Context, r *revenue.Recurring) error {
 	err := db.w.QueryRowContext(ctx, `INSERT INTO recurring_payments (account_id, kind, plan, price_minor, currency,
 			method, status, period, period_end, cancel_at_end, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (account_id, kind) DO UPDATE SET plan = excluded.plan, price_minor = excluded.price_minor,
@@ -39,21 +41,21 @@ func (db *DB) PutRecurring(ctx context.Context, r *parley.Recurring) error {
 }
 
 // GetRecurring returns the account's recurring payment of kind.
-func (db *DB) GetRecurring(ctx context.Context, accountID int64, kind parley.RecurringKind) (parley.Recurring, error) {
+func (db *DB) GetRecurring(ctx context.Context, accountID int64, kind revenue.RecurringKind) (revenue.Recurring, error) {
 	r, err := scanRecurring(db.r.QueryRowContext(ctx, `SELECT `+recurringCols+` FROM recurring_payments WHERE account_id = ? AND kind = ?`,
 		accountID, kind))
 	return r, wrap("get recurring", err)
 }
 
 // DueRecurring returns active recurring payments whose period ended.
-func (db *DB) DueRecurring(ctx context.Context, now time.Time, limit int) ([]parley.Recurring, error) {
+func (db *DB) DueRecurring(ctx context.Context, now time.Time, limit int) ([]revenue.Recurring, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT `+recurringCols+` FROM recurring_payments
 		WHERE status = 'active' AND period_end <= ? ORDER BY period_end, id LIMIT ?`, now.UnixNano(), limit)
 	if err != nil {
 		return nil, wrap("due recurring", err)
 	}
 	defer rows.Close()
-	var out []parley.Recurring
+	var out []revenue.Recurring
 	for rows.Next() {
 		r, err := scanRecurring(rows)
 		if err != nil {
@@ -112,23 +114,23 @@ func (db *DB) PinnedChats(ctx context.Context, accountID int64) ([]int64, error)
 }
 
 // AddOperatingCost stores c.
-func (db *DB) AddOperatingCost(ctx context.Context, c *parley.OperatingCost) error {
+func (db *DB) AddOperatingCost(ctx context.Context, c *revenue.OperatingCost) error {
 	err := db.w.QueryRowContext(ctx, `INSERT INTO operating_costs (month, category, description, amount_minor, currency, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Month, c.Category, c.Description, c.Minor, c.Currency, ns(c.CreatedAt)).Scan(&c.ID)
 	return wrap("add operating cost", err)
 }
 
 // OperatingCosts returns the costs of months from to to.
-func (db *DB) OperatingCosts(ctx context.Context, from, to string) ([]parley.OperatingCost, error) {
+func (db *DB) OperatingCosts(ctx context.Context, from, to string) ([]revenue.OperatingCost, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, month, category, description, amount_minor, currency, created_at
 		FROM operating_costs WHERE month >= ? AND month <= ? ORDER BY month, id`, from, to)
 	if err != nil {
 		return nil, wrap("operating costs", err)
 	}
 	defer rows.Close()
-	out := []parley.OperatingCost{}
+	out := []revenue.OperatingCost{}
 	for rows.Next() {
-		var c parley.OperatingCost
+		var c revenue.OperatingCost
 		if err := rows.Scan(&c.ID, &c.Month, &c.Category, &c.Description, &c.Minor, &c.Currency, tcol(&c.CreatedAt)); err != nil {
 			return nil, wrap("operating costs", err)
 		}
@@ -138,7 +140,7 @@ func (db *DB) OperatingCosts(ctx context.Context, from, to string) ([]parley.Ope
 }
 
 // LedgerRange returns ledger entries of a time range.
-func (db *DB) LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]parley.LedgerEntry, error) {
+func (db *DB) LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]money.LedgerEntry, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT id, key, channel_id, kind, amount_minor, currency, quantity, ref, at FROM channel_ledger
 		WHERE (? = 0 OR channel_id = ?) AND (? = '' OR kind = ?) AND at >= ? AND at < ? ORDER BY id`,
 		channelID, channelID, kind, kind, from.UnixNano(), to.UnixNano())
@@ -146,9 +148,9 @@ func (db *DB) LedgerRange(ctx context.Context, channelID int64, kind string, fro
 		return nil, wrap("ledger range", err)
 	}
 	defer rows.Close()
-	out := []parley.LedgerEntry{}
+	out := []money.LedgerEntry{}
 	for rows.Next() {
-		var e parley.LedgerEntry
+		var e money.LedgerEntry
 		if err := rows.Scan(&e.ID, &e.Key, &e.ChannelID, &e.Kind, &e.Minor, &e.Currency, &e.Quantity, &e.Ref, tcol(&e.At)); err != nil {
 			return nil, wrap("ledger range", err)
 		}

@@ -31,6 +31,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
 //go:embed migrations/*.sql
@@ -42,7 +43,7 @@ type DB struct {
 	r *pool // readers, query_only
 }
 
-var _ parley.Store = (*DB)(nil)
+var _ chat.Store = (*DB)(nil)
 
 // Open opens (creating if needed) the SQLite database at path. Call Migrate
 // before using it.

@@ -5,7 +5,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/sqlite"
 	"github.com/parleyhq/parley/internal/storetest"
 )
@@ -30,7 +29,7 @@ func open(t testing.TB) *sqlite.DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) parley.Store { return open(t) })
+	storetest.Run(t, func(t *testing.T) storetest.Store { return open(t) })
 }
 
 func TestMigrateTwice(t *testing.T) {

@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
-func testPing(t *testing.T, s parley.Store) {
+func testPing(t *testing.T, s Store) {
 	ok(t, "ping", s.Ping(t.Context()))
 }
 
-func testOTP(t *testing.T, s parley.Store) {
+func testOTP(t *testing.T, s Store) {
 	ctx := t.Context()
 	const phone = "+15550000001"
 
@@ -24,7 +25,7 @@ func testOTP(t *testing.T, s parley.Store) {
 	wantCode(t, "incr missing otp", err, parley.ENotFound)
 	ok(t, "delete missing otp", s.DeleteOTP(ctx, phone))
 
-	first := parley.OTP{Phone: phone, CodeHash: []byte("h1"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	first := chat.OTP{Phone: phone, CodeHash: []byte("h1"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
 	ok(t, "put otp", s.PutOTP(ctx, first))
 	got, err := s.GetOTP(ctx, phone)
 	ok(t, "get otp", err)
@@ -38,13 +39,13 @@ func testOTP(t *testing.T, s parley.Store) {
 		}
 	}
 
-	second := parley.OTP{Phone: phone, CodeHash: []byte("h2"), CreatedAt: at(time.Minute), ExpiresAt: at(11 * time.Minute)}
+	second := chat.OTP{Phone: phone, CodeHash: []byte("h2"), CreatedAt: at(time.Minute), ExpiresAt: at(11 * time.Minute)}
 	ok(t, "replace otp", s.PutOTP(ctx, second))
 	got, err = s.GetOTP(ctx, phone)
 	ok(t, "get replaced otp", err)
 	wantDiff(t, "replaced otp", got, second)
 
-	other := parley.OTP{Phone: "+15550000002", CodeHash: []byte("h3"), CreatedAt: t0, ExpiresAt: at(time.Minute)}
+	other := chat.OTP{Phone: "+15550000002", CodeHash: []byte("h3"), CreatedAt: t0, ExpiresAt: at(time.Minute)}
 	ok(t, "put other otp", s.PutOTP(ctx, other))
 	ok(t, "delete otp", s.DeleteOTP(ctx, phone))
 	_, err = s.GetOTP(ctx, phone)
@@ -54,24 +55,24 @@ func testOTP(t *testing.T, s parley.Store) {
 	wantDiff(t, "other otp after delete", got, other)
 }
 
-func testAccounts(t *testing.T, s parley.Store) {
+func testAccounts(t *testing.T, s Store) {
 	ctx := t.Context()
-	a := parley.Account{
+	a := chat.Account{
 		Phone: "+15550000001", DisplayName: "Alice", About: "hi", AvatarMediaID: "m1",
-		LastSeenVisibility: parley.VisibleContacts, AvatarVisibility: parley.VisibleNobody,
+		LastSeenVisibility: chat.VisibleContacts, AvatarVisibility: chat.VisibleNobody,
 		ReadReceipts: true, CreatedAt: t0,
 	}
 	ok(t, "create account", s.CreateAccount(ctx, &a))
 	if a.ID <= 0 {
 		t.Fatalf("create account: got ID %d, want > 0", a.ID)
 	}
-	b := parley.Account{Phone: "+15550000002", CreatedAt: t0}
+	b := chat.Account{Phone: "+15550000002", CreatedAt: t0}
 	ok(t, "create second account", s.CreateAccount(ctx, &b))
 	if b.ID == a.ID || b.ID <= 0 {
 		t.Errorf("second account: got ID %d, want a positive ID other than %d", b.ID, a.ID)
 	}
 
-	dup := parley.Account{Phone: a.Phone, CreatedAt: t0}
+	dup := chat.Account{Phone: a.Phone, CreatedAt: t0}
 	wantCode(t, "create account with taken phone", s.CreateAccount(ctx, &dup), parley.EConflict)
 
 	got, err := s.GetAccount(ctx, a.ID)
@@ -94,7 +95,7 @@ func testAccounts(t *testing.T, s parley.Store) {
 	upd.Phone = "+15557777777"
 	upd.CreatedAt = at(time.Hour)
 	upd.DisplayName, upd.About, upd.AvatarMediaID = "Alice B", "busy", "m2"
-	upd.LastSeenVisibility, upd.AvatarVisibility, upd.ReadReceipts = parley.VisibleNobody, parley.VisibleEveryone, false
+	upd.LastSeenVisibility, upd.AvatarVisibility, upd.ReadReceipts = chat.VisibleNobody, chat.VisibleEveryone, false
 	ok(t, "update account", s.UpdateAccount(ctx, upd))
 	want := upd
 	want.Phone, want.CreatedAt = a.Phone, a.CreatedAt
@@ -117,7 +118,7 @@ func testAccounts(t *testing.T, s parley.Store) {
 	wantCode(t, "touch last seen of missing account", s.TouchLastSeen(ctx, missing.ID, t0), parley.ENotFound)
 }
 
-func testLookupPhones(t *testing.T, s parley.Store) {
+func testLookupPhones(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
@@ -126,28 +127,28 @@ func testLookupPhones(t *testing.T, s parley.Store) {
 	tests := []struct {
 		name   string
 		phones []string
-		want   []parley.Account
+		want   []chat.Account
 	}{
 		{"none", nil, nil},
 		{"unknown", []string{"+15559999999"}, nil},
-		{"some", []string{"+15550000002", "+15559999999", "+15550000001"}, []parley.Account{a, b}},
-		{"repeated", []string{"+15550000001", "+15550000001"}, []parley.Account{a}},
+		{"some", []string{"+15550000002", "+15559999999", "+15550000001"}, []chat.Account{a, b}},
+		{"repeated", []string{"+15550000001", "+15550000001"}, []chat.Account{a}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := s.LookupPhones(ctx, tt.phones)
 			ok(t, "lookup phones", err)
-			slices.SortFunc(got, func(x, y parley.Account) int { return cmp.Compare(x.ID, y.ID) })
+			slices.SortFunc(got, func(x, y chat.Account) int { return cmp.Compare(x.ID, y.ID) })
 			wantDiff(t, "accounts", got, tt.want)
 		})
 	}
 }
 
 // testTimePrecision checks that times keep at least microseconds.
-func testTimePrecision(t *testing.T, s parley.Store) {
+func testTimePrecision(t *testing.T, s Store) {
 	ctx := t.Context()
 	created := time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.FixedZone("X", 3600))
-	a := parley.Account{Phone: "+15550000001", CreatedAt: created}
+	a := chat.Account{Phone: "+15550000001", CreatedAt: created}
 	ok(t, "create account", s.CreateAccount(ctx, &a))
 	got, err := s.GetAccount(ctx, a.ID)
 	ok(t, "get account", err)
@@ -159,7 +160,7 @@ func testTimePrecision(t *testing.T, s parley.Store) {
 	}
 }
 
-func testBlocks(t *testing.T, s parley.Store) {
+func testBlocks(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
@@ -203,7 +204,7 @@ func testBlocks(t *testing.T, s parley.Store) {
 	wantDiff(t, "blocked after unblock", ids, []int64{c.ID})
 }
 
-func testDevices(t *testing.T, s parley.Store) {
+func testDevices(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
@@ -224,16 +225,16 @@ func testDevices(t *testing.T, s parley.Store) {
 
 	list, err := s.ListDevices(ctx, a.ID)
 	ok(t, "list devices", err)
-	wantDiff(t, "devices of a", list, []parley.Device{a1, a2})
+	wantDiff(t, "devices of a", list, []chat.Device{a1, a2})
 
 	tests := []struct {
 		name     string
 		accounts []int64
-		want     []parley.Device
+		want     []chat.Device
 	}{
 		{"none", nil, nil},
-		{"one", []int64{c.ID}, []parley.Device{c1}},
-		{"several", []int64{c.ID, a.ID, b.ID}, []parley.Device{a1, b1, a2, c1}},
+		{"one", []int64{c.ID}, []chat.Device{c1}},
+		{"several", []int64{c.ID, a.ID, b.ID}, []chat.Device{a1, b1, a2, c1}},
 		{"unknown", []int64{c.ID + 100}, nil},
 	}
 	for _, tt := range tests {
@@ -253,13 +254,13 @@ func testDevices(t *testing.T, s parley.Store) {
 	wantCode(t, "touch missing device", s.TouchDevice(ctx, c1.ID+100, t0), parley.ENotFound)
 }
 
-func testDeviceLimit(t *testing.T, s parley.Store) {
+func testDeviceLimit(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	const limit = 2
-	var made []parley.Device
+	var made []chat.Device
 	for i, name := range []string{"d1", "d2", "d3"} {
-		d := parley.Device{AccountID: a.ID, Name: name, CreatedAt: t0}
+		d := chat.Device{AccountID: a.ID, Name: name, CreatedAt: t0}
 		err := s.CreateDevice(ctx, &d, tokenHash(a.ID, name), limit)
 		if i < limit {
 			ok(t, "create device under limit", err)
@@ -276,11 +277,11 @@ func testDeviceLimit(t *testing.T, s parley.Store) {
 
 	// Deleting one makes room again.
 	ok(t, "delete device", s.DeleteDevice(ctx, a.ID, made[0].ID))
-	d := parley.Device{AccountID: a.ID, Name: "d4", CreatedAt: t0}
+	d := chat.Device{AccountID: a.ID, Name: "d4", CreatedAt: t0}
 	ok(t, "create device after delete", s.CreateDevice(ctx, &d, tokenHash(a.ID, "d4"), limit))
 }
 
-func testDeviceLimitConcurrent(t *testing.T, s parley.Store) {
+func testDeviceLimitConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	const limit, tries = 3, 8
@@ -288,7 +289,7 @@ func testDeviceLimitConcurrent(t *testing.T, s parley.Store) {
 	var wg sync.WaitGroup
 	for i := range tries {
 		wg.Go(func() {
-			d := parley.Device{AccountID: a.ID, Name: "d", CreatedAt: t0}
+			d := chat.Device{AccountID: a.ID, Name: "d", CreatedAt: t0}
 			errs[i] = s.CreateDevice(ctx, &d, tokenHash(a.ID, string(rune('a'+i))), limit)
 		})
 	}
@@ -313,7 +314,7 @@ func testDeviceLimitConcurrent(t *testing.T, s parley.Store) {
 	}
 }
 
-func testDeleteDevice(t *testing.T, s parley.Store) {
+func testDeleteDevice(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	bob2 := newDevice(t, s, f.bob.ID, "bob-laptop")
@@ -327,11 +328,11 @@ func testDeleteDevice(t *testing.T, s parley.Store) {
 
 	list, err := s.ListDevices(ctx, f.bob.ID)
 	ok(t, "list devices", err)
-	wantDiff(t, "bob's devices", list, []parley.Device{bob2})
+	wantDiff(t, "bob's devices", list, []chat.Device{bob2})
 	_, err = s.DeviceByTokenHash(ctx, tokenHash(f.bob.ID, "bob-phone"))
 	wantCode(t, "token of deleted device", err, parley.ENotFound)
 
-	wantDiff(t, "inbox of deleted device", pending(t, s, f.bobDev.ID), []parley.Entry(nil))
+	wantDiff(t, "inbox of deleted device", pending(t, s, f.bobDev.ID), []chat.Entry(nil))
 	wantDiff(t, "inbox of other device", pending(t, s, bob2.ID), entriesOf(bob2.ID, m))
 	wantDiff(t, "inbox of other account", pending(t, s, f.aliceDev.ID), entriesOf(f.aliceDev.ID, m))
 }

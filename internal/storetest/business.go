@@ -6,12 +6,13 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // businessTests are the conformance tests of parley.BusinessStore.
 var businessTests = []struct {
 	name string
-	fn   func(t *testing.T, s parley.Store)
+	fn   func(t *testing.T, s Store)
 }{
 	{"Businesses", testBusinesses},
 	{"BusinessNumbers", testBusinessNumbers},
@@ -30,24 +31,24 @@ var businessTests = []struct {
 	{"Catalogs", testCatalogs},
 }
 
-func newBusiness(t testing.TB, s parley.Store, name string) parley.Business {
+func newBusiness(t testing.TB, s Store, name string) business.Business {
 	t.Helper()
-	b := parley.Business{Name: name, Category: "RETAIL", AppSecret: "secret-" + name, PricingModel: "PMP", CreatedAt: t0}
+	b := business.Business{Name: name, Category: "RETAIL", AppSecret: "secret-" + name, PricingModel: "PMP", CreatedAt: t0}
 	ok(t, "create business", s.CreateBusiness(context.Background(), &b))
 	return b
 }
 
-func newNumber(t testing.TB, s parley.Store, b parley.Business, phone string) parley.BusinessNumber {
+func newNumber(t testing.TB, s Store, b business.Business, phone string) business.BusinessNumber {
 	t.Helper()
 	a := newAccount(t, s, phone)
 	d := newDevice(t, s, a.ID, "cloud")
-	n := parley.BusinessNumber{BusinessID: b.ID, AccountID: a.ID, DeviceID: d.ID, Phone: phone, DisplayName: b.Name,
-		TierLimit: 1000, Quality: parley.QualityGreen, Status: parley.NumberConnected, CreatedAt: t0}
+	n := business.BusinessNumber{BusinessID: b.ID, AccountID: a.ID, DeviceID: d.ID, Phone: phone, DisplayName: b.Name,
+		TierLimit: 1000, Quality: business.QualityGreen, Status: business.NumberConnected, CreatedAt: t0}
 	ok(t, "create number", s.CreateNumber(context.Background(), &n))
 	return n
 }
 
-func testBusinesses(t *testing.T, s parley.Store) {
+func testBusinesses(t *testing.T, s Store) {
 	ctx := context.Background()
 	b := newBusiness(t, s, "Acme")
 	got, err := s.GetBusiness(ctx, b.ID)
@@ -60,13 +61,13 @@ func testBusinesses(t *testing.T, s parley.Store) {
 	b2 := newBusiness(t, s, "Beta")
 	all, err := s.ListBusinesses(ctx)
 	ok(t, "list businesses", err)
-	wantDiff(t, "businesses", all, []parley.Business{b, b2})
+	wantDiff(t, "businesses", all, []business.Business{b, b2})
 	_, err = s.GetBusiness(ctx, 9999)
 	wantCode(t, "get missing business", err, parley.ENotFound)
-	wantCode(t, "update missing business", s.UpdateBusiness(ctx, parley.Business{ID: 9999, Name: "x"}), parley.ENotFound)
+	wantCode(t, "update missing business", s.UpdateBusiness(ctx, business.Business{ID: 9999, Name: "x"}), parley.ENotFound)
 }
 
-func testBusinessNumbers(t *testing.T, s parley.Store) {
+func testBusinessNumbers(t *testing.T, s Store) {
 	ctx := context.Background()
 	b := newBusiness(t, s, "Acme")
 	n := newNumber(t, s, b, "+15550001000")
@@ -78,22 +79,22 @@ func testBusinessNumbers(t *testing.T, s parley.Store) {
 	wantDiff(t, "number by account", got, n)
 	dup := n
 	wantCode(t, "second number on one account", s.CreateNumber(ctx, &dup), parley.EConflict)
-	n.Throughput, n.TierLimit, n.Quality, n.Status = 200, 10000, parley.QualityYellow, parley.NumberFlagged
+	n.Throughput, n.TierLimit, n.Quality, n.Status = 200, 10000, business.QualityYellow, business.NumberFlagged
 	ok(t, "update number", s.UpdateNumber(ctx, n))
 	other := newNumber(t, s, newBusiness(t, s, "Other"), "+15550001001")
 	mine, err := s.ListNumbers(ctx, b.ID)
 	ok(t, "list numbers", err)
-	wantDiff(t, "numbers of business", mine, []parley.BusinessNumber{n})
+	wantDiff(t, "numbers of business", mine, []business.BusinessNumber{n})
 	all, _ := s.ListNumbers(ctx, 0)
-	wantDiff(t, "all numbers", all, []parley.BusinessNumber{n, other})
+	wantDiff(t, "all numbers", all, []business.BusinessNumber{n, other})
 	_, err = s.NumberByAccount(ctx, 9999)
 	wantCode(t, "number of a person", err, parley.ENotFound)
 }
 
-func testBusinessTokens(t *testing.T, s parley.Store) {
+func testBusinessTokens(t *testing.T, s Store) {
 	ctx := context.Background()
 	b := newBusiness(t, s, "Acme")
-	tok := parley.BusinessToken{BusinessID: b.ID, Name: "ci", CreatedAt: t0, ExpiresAt: at(time.Hour)}
+	tok := business.BusinessToken{BusinessID: b.ID, Name: "ci", CreatedAt: t0, ExpiresAt: at(time.Hour)}
 	ok(t, "create token", s.CreateBusinessToken(ctx, &tok, []byte("hash-1")))
 	got, err := s.BusinessTokenByHash(ctx, []byte("hash-1"))
 	ok(t, "token by hash", err)
@@ -113,11 +114,11 @@ func testBusinessTokens(t *testing.T, s parley.Store) {
 	wantCode(t, "unknown token", err, parley.ENotFound)
 }
 
-func testConversations(t *testing.T, s parley.Store) {
+func testConversations(t *testing.T, s Store) {
 	ctx := context.Background()
 	_, err := s.GetConversation(ctx, 1, 2)
 	wantCode(t, "missing conversation", err, parley.ENotFound)
-	c := parley.Conversation{NumberID: 1, CustomerID: 2, ChatID: 3, LastInboundAt: t0, EntryPointAt: at(time.Second),
+	c := business.Conversation{NumberID: 1, CustomerID: 2, ChatID: 3, LastInboundAt: t0, EntryPointAt: at(time.Second),
 		EntryPointLink: 7, MarketingOptOut: true, ConversationUntil: map[string]time.Time{"marketing": at(24 * time.Hour)}}
 	ok(t, "put", s.PutConversation(ctx, c))
 	got, err := s.GetConversation(ctx, 1, 2)
@@ -129,10 +130,10 @@ func testConversations(t *testing.T, s parley.Store) {
 	wantDiff(t, "replaced conversation", got, c)
 }
 
-func testBusinessMessages(t *testing.T, s parley.Store) {
+func testBusinessMessages(t *testing.T, s Store) {
 	ctx := context.Background()
-	m := parley.BusinessMessage{NumberID: 1, ID: "wamid.a", Outbound: true, ChatID: 2, CustomerID: 3, CustomerPhone: "+15550000003",
-		Category: "marketing", PricingType: parley.PricingRegular, Billable: true, CallbackData: "cb", CreatedAt: t0}
+	m := business.BusinessMessage{NumberID: 1, ID: "wamid.a", Outbound: true, ChatID: 2, CustomerID: 3, CustomerPhone: "+15550000003",
+		Category: "marketing", PricingType: business.PricingRegular, Billable: true, CallbackData: "cb", CreatedAt: t0}
 	ok(t, "put", s.PutBusinessMessage(ctx, m))
 	changed := m
 	changed.Category = "utility"
@@ -140,7 +141,7 @@ func testBusinessMessages(t *testing.T, s parley.Store) {
 	got, err := s.GetBusinessMessage(ctx, 1, "wamid.a")
 	ok(t, "get", err)
 	wantDiff(t, "message (first write wins)", got, m)
-	ok(t, "put other", s.PutBusinessMessage(ctx, parley.BusinessMessage{NumberID: 2, ID: "wamid.b", Outbound: true, CustomerID: 3,
+	ok(t, "put other", s.PutBusinessMessage(ctx, business.BusinessMessage{NumberID: 2, ID: "wamid.b", Outbound: true, CustomerID: 3,
 		CustomerPhone: "+15550000003", Category: "marketing", CreatedAt: at(time.Hour)}))
 	n, err := s.CountMarketing(ctx, 3, t0)
 	ok(t, "count marketing", err)
@@ -157,37 +158,37 @@ func testBusinessMessages(t *testing.T, s parley.Store) {
 
 // testCommitWithBusiness checks Append.Business: written with an append
 // that commits, not with a duplicate or a failed one.
-func testCommitWithBusiness(t *testing.T, s parley.Store) {
+func testCommitWithBusiness(t *testing.T, s Store) {
 	ctx := context.Background()
 	f := newFixture(t, s)
-	batch := func(id string) *parley.BusinessBatch {
-		return &parley.BusinessBatch{
-			Messages: []parley.BusinessMessage{{NumberID: 7, ID: id, Outbound: true, ChatID: f.chat.ID, CustomerID: f.bob.ID,
-				CustomerPhone: "+15550000003", Category: "utility", PricingType: parley.PricingRegular, Billable: true, CreatedAt: t0}},
-			Webhooks: []*parley.Webhook{hook(1, "st:"+id+":sent", "c", t0)},
+	batch := func(id string) *business.Batch {
+		return &business.Batch{
+			Messages: []business.BusinessMessage{{NumberID: 7, ID: id, Outbound: true, ChatID: f.chat.ID, CustomerID: f.bob.ID,
+				CustomerPhone: "+15550000003", Category: "utility", PricingType: business.PricingRegular, Billable: true, CreatedAt: t0}},
+			Webhooks: []*business.Webhook{hook(1, "st:"+id+":sent", "c", t0)},
 		}
 	}
 	m := f.message(f.chat.ID, "wamid.1", t0, f.bobDev)
-	m.Business = batch("wamid.1")
+	m.Extra = batch("wamid.1")
 	commit(t, s, m)
 	got, err := s.GetBusinessMessage(ctx, 7, "wamid.1")
 	ok(t, "business message committed with the append", err)
 	if got.ChatID != f.chat.ID || got.Category != "utility" {
 		t.Errorf("business message: got %+v", got)
 	}
-	if id := m.Business.Webhooks[0].ID; id == 0 {
+	if id := m.Extra.(*business.Batch).Webhooks[0].ID; id == 0 {
 		t.Error("webhook: got no id, want the outbox row's")
 	} else if w := got0(t, s, id); w.Key != "st:wamid.1:sent" {
 		t.Errorf("webhook: got key %q", w.Key)
 	}
 
 	dup := f.message(f.chat.ID, "wamid.1", t0, f.bobDev)
-	dup.Business = batch("wamid.dup")
+	dup.Extra = batch("wamid.dup")
 	conflict := f.message(f.chat.ID, "wamid.1", t0, f.bobDev)
 	conflict.Meta.SenderAccount = f.bob.ID
-	conflict.Business = batch("wamid.conflict")
+	conflict.Extra = batch("wamid.conflict")
 	next := f.message(f.chat.ID, "wamid.2", t0, f.bobDev)
-	next.Business = batch("wamid.2")
+	next.Extra = batch("wamid.2")
 	commit(t, s, dup, conflict, next)
 	if !dup.Duplicate || conflict.Err == nil || next.Err != nil || next.Duplicate {
 		t.Fatalf("appends: got dup %v, conflict err %v, next err %v", dup.Duplicate, conflict.Err, next.Err)
@@ -202,7 +203,7 @@ func testCommitWithBusiness(t *testing.T, s parley.Store) {
 
 // testReachByBusiness: a portfolio's reach counts each customer once,
 // whichever of its numbers reached them, and no other business's.
-func testReachByBusiness(t *testing.T, s parley.Store) {
+func testReachByBusiness(t *testing.T, s Store) {
 	ctx := context.Background()
 	b, other := newBusiness(t, s, "portfolio"), newBusiness(t, s, "other")
 	n1, n2 := newNumber(t, s, b, "+14155550701"), newNumber(t, s, b, "+14155550702")
@@ -227,7 +228,7 @@ func testReachByBusiness(t *testing.T, s parley.Store) {
 	}
 }
 
-func testReach(t *testing.T, s parley.Store) {
+func testReach(t *testing.T, s Store) {
 	ctx := context.Background()
 	ok(t, "reach 10", s.RecordReach(ctx, 1, 10, t0))
 	ok(t, "reach 11", s.RecordReach(ctx, 1, 11, at(time.Hour)))
@@ -252,12 +253,12 @@ func testReach(t *testing.T, s parley.Store) {
 	}
 }
 
-func testTemplates(t *testing.T, s parley.Store) {
+func testTemplates(t *testing.T, s Store) {
 	ctx := context.Background()
 	b := newBusiness(t, s, "Acme")
-	tpl := parley.Template{BusinessID: b.ID, Name: "order_update", Language: "en_US", Category: parley.CategoryUtility,
-		ParameterFormat: "positional", Components: []parley.TemplateComponent{{Type: "BODY", Text: "Order {{1}} shipped"}},
-		Status: parley.TemplatePending, CreatedAt: t0, UpdatedAt: t0}
+	tpl := business.Template{BusinessID: b.ID, Name: "order_update", Language: "en_US", Category: business.CategoryUtility,
+		ParameterFormat: "positional", Components: []business.TemplateComponent{{Type: "BODY", Text: "Order {{1}} shipped"}},
+		Status: business.TemplatePending, CreatedAt: t0, UpdatedAt: t0}
 	ok(t, "create", s.CreateTemplate(ctx, &tpl))
 	dup := tpl
 	wantCode(t, "duplicate name and language", s.CreateTemplate(ctx, &dup), parley.EConflict)
@@ -267,20 +268,20 @@ func testTemplates(t *testing.T, s parley.Store) {
 	got, err := s.FindTemplate(ctx, b.ID, "order_update", "en_US")
 	ok(t, "find", err)
 	wantDiff(t, "template", got, tpl)
-	ok(t, "approve", s.SetTemplateStatus(ctx, tpl.ID, parley.TemplateApproved, "", at(time.Minute)))
-	approved, err := s.ListTemplates(ctx, b.ID, parley.TemplateApproved, 0, 10)
+	ok(t, "approve", s.SetTemplateStatus(ctx, tpl.ID, business.TemplateApproved, "", at(time.Minute)))
+	approved, err := s.ListTemplates(ctx, b.ID, business.TemplateApproved, 0, 10)
 	ok(t, "list approved", err)
 	if len(approved) != 1 || approved[0].ID != tpl.ID || !approved[0].UpdatedAt.Equal(at(time.Minute)) {
 		t.Errorf("approved templates: got %+v, want just %d", approved, tpl.ID)
 	}
-	ok(t, "recategorize", s.SetTemplateCategory(ctx, tpl.ID, parley.CategoryMarketing, parley.CategoryUtility, at(2*time.Minute)))
+	ok(t, "recategorize", s.SetTemplateCategory(ctx, tpl.ID, business.CategoryMarketing, business.CategoryUtility, at(2*time.Minute)))
 	got, err = s.GetTemplate(ctx, tpl.ID)
 	ok(t, "get recategorized", err)
-	if got.Category != parley.CategoryMarketing || got.PreviousCategory != parley.CategoryUtility || !got.UpdatedAt.Equal(at(2*time.Minute)) {
+	if got.Category != business.CategoryMarketing || got.PreviousCategory != business.CategoryUtility || !got.UpdatedAt.Equal(at(2*time.Minute)) {
 		t.Errorf("recategorized: got category %s, previous %s, updated %v; want MARKETING, UTILITY, %v",
 			got.Category, got.PreviousCategory, got.UpdatedAt, at(2*time.Minute))
 	}
-	wantCode(t, "recategorize a missing template", s.SetTemplateCategory(ctx, tpl.ID+1000, parley.CategoryMarketing, parley.CategoryUtility, t0), parley.ENotFound)
+	wantCode(t, "recategorize a missing template", s.SetTemplateCategory(ctx, tpl.ID+1000, business.CategoryMarketing, business.CategoryUtility, t0), parley.ENotFound)
 	page, _ := s.ListTemplates(ctx, b.ID, "", tpl.ID, 10)
 	if len(page) != 1 || page[0].ID != de.ID {
 		t.Errorf("page after %d: got %+v, want just %d", tpl.ID, page, de.ID)
@@ -294,17 +295,17 @@ func testTemplates(t *testing.T, s parley.Store) {
 	wantCode(t, "deleted template", err, parley.ENotFound)
 }
 
-func hook(biz int64, key, conv string, due time.Time) *parley.Webhook {
-	return &parley.Webhook{BusinessID: biz, Key: key, ConvKey: conv, Payload: []byte(`{"k":"` + key + `"}`),
-		Status: parley.WebhookPending, NextAttemptAt: due, CreatedAt: t0}
+func hook(biz int64, key, conv string, due time.Time) *business.Webhook {
+	return &business.Webhook{BusinessID: biz, Key: key, ConvKey: conv, Payload: []byte(`{"k":"` + key + `"}`),
+		Status: business.WebhookPending, NextAttemptAt: due, CreatedAt: t0}
 }
 
-func testWebhookOutbox(t *testing.T, s parley.Store) {
+func testWebhookOutbox(t *testing.T, s Store) {
 	ctx := context.Background()
 	a := hook(1, "a", "c1", t0)
-	ok(t, "enqueue", s.EnqueueWebhooks(ctx, []*parley.Webhook{a}))
+	ok(t, "enqueue", s.EnqueueWebhooks(ctx, []*business.Webhook{a}))
 	again := hook(1, "a", "c1", t0)
-	ok(t, "enqueue duplicate", s.EnqueueWebhooks(ctx, []*parley.Webhook{again}))
+	ok(t, "enqueue duplicate", s.EnqueueWebhooks(ctx, []*business.Webhook{again}))
 	if a.ID == 0 || again.ID != 0 {
 		t.Errorf("ids: got %d and %d, want a new id and 0 for the duplicate", a.ID, again.ID)
 	}
@@ -319,17 +320,17 @@ func testWebhookOutbox(t *testing.T, s parley.Store) {
 	}
 	w := got0(t, s, a.ID)
 	w.Attempts, w.LastError, w.NextAttemptAt = 1, "status 500", at(time.Hour)
-	ok(t, "finish failed", s.FinishWebhook(ctx, w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 500, Error: "status 500", Duration: time.Millisecond}))
-	w.Status, w.Attempts, w.DeliveredAt, w.LastError = parley.WebhookDelivered, 2, at(time.Hour), ""
-	ok(t, "finish delivered", s.FinishWebhook(ctx, w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 2, At: at(time.Hour), StatusCode: 200}))
+	ok(t, "finish failed", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 500, Error: "status 500", Duration: time.Millisecond}))
+	w.Status, w.Attempts, w.DeliveredAt, w.LastError = business.WebhookDelivered, 2, at(time.Hour), ""
+	ok(t, "finish delivered", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 2, At: at(time.Hour), StatusCode: 200}))
 	as, err := s.WebhookAttempts(ctx, w.ID)
 	ok(t, "attempts", err)
-	wantDiff(t, "attempts", as, []parley.WebhookAttempt{
+	wantDiff(t, "attempts", as, []business.WebhookAttempt{
 		{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 500, Error: "status 500", Duration: time.Millisecond},
 		{WebhookID: w.ID, Attempt: 2, At: at(time.Hour), StatusCode: 200}})
 	log, err := s.ListWebhooks(ctx, 1, 0, 10)
 	ok(t, "list", err)
-	if len(log) != 1 || log[0].Status != parley.WebhookDelivered {
+	if len(log) != 1 || log[0].Status != business.WebhookDelivered {
 		t.Errorf("log: got %+v, want one delivered webhook", log)
 	}
 	wantCode(t, "replay of another business", s.ReplayWebhook(ctx, 2, w.ID, t0), parley.ENotFound)
@@ -340,7 +341,7 @@ func testWebhookOutbox(t *testing.T, s parley.Store) {
 	}
 }
 
-func got0(t testing.TB, s parley.Store, id int64) parley.Webhook {
+func got0(t testing.TB, s Store, id int64) business.Webhook {
 	t.Helper()
 	ws, err := s.ListWebhooks(context.Background(), 1, id+1, 1)
 	ok(t, "list webhooks", err)
@@ -350,9 +351,9 @@ func got0(t testing.TB, s parley.Store, id int64) parley.Webhook {
 	return ws[0]
 }
 
-func testWebhookClaimOrder(t *testing.T, s parley.Store) {
+func testWebhookClaimOrder(t *testing.T, s Store) {
 	ctx := context.Background()
-	ws := []*parley.Webhook{hook(1, "1", "c1", t0), hook(1, "2", "c1", t0), hook(1, "3", "c2", t0), hook(2, "4", "c1", t0), hook(3, "5", "c9", at(time.Hour))}
+	ws := []*business.Webhook{hook(1, "1", "c1", t0), hook(1, "2", "c1", t0), hook(1, "3", "c2", t0), hook(2, "4", "c1", t0), hook(3, "5", "c9", at(time.Hour))}
 	ok(t, "enqueue", s.EnqueueWebhooks(ctx, ws))
 	got, err := s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, []int64{2})
 	ok(t, "claim", err)
@@ -364,8 +365,8 @@ func testWebhookClaimOrder(t *testing.T, s parley.Store) {
 		t.Errorf("claimed %v, want the oldest of conversation c1 and c2 of business 1 (%d, %d)", ids, ws[0].ID, ws[2].ID)
 	}
 	w := got0(t, s, ws[0].ID)
-	w.Status, w.Attempts = parley.WebhookDelivered, 1
-	ok(t, "finish", s.FinishWebhook(ctx, w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 200}))
+	w.Status, w.Attempts = business.WebhookDelivered, 1
+	ok(t, "finish", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 200}))
 	got, _ = s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, nil)
 	ids = map[int64]bool{}
 	for _, w := range got {
@@ -376,18 +377,18 @@ func testWebhookClaimOrder(t *testing.T, s parley.Store) {
 	}
 }
 
-func testUsageLedger(t *testing.T, s parley.Store) {
+func testUsageLedger(t *testing.T, s Store) {
 	ctx := context.Background()
-	u := func(key string, biz int64) *parley.UsageEntry {
-		return &parley.UsageEntry{Key: key, BusinessID: biz, NumberID: 1, Event: parley.UsageTemplateDelivered, Category: "marketing",
-			Country: "BR", PricingType: parley.PricingRegular, Model: "PMP", Billable: true, MessageID: key, At: t0}
+	u := func(key string, biz int64) *business.UsageEntry {
+		return &business.UsageEntry{Key: key, BusinessID: biz, NumberID: 1, Event: business.UsageTemplateDelivered, Category: "marketing",
+			Country: "BR", PricingType: business.PricingRegular, Model: "PMP", Billable: true, MessageID: key, At: t0}
 	}
-	n, err := s.AppendUsage(ctx, []*parley.UsageEntry{u("k1", 1), u("k2", 1), u("k1", 1), u("k3", 2)})
+	n, err := s.AppendUsage(ctx, []*business.UsageEntry{u("k1", 1), u("k2", 1), u("k1", 1), u("k3", 2)})
 	ok(t, "append", err)
 	if n != 3 {
 		t.Errorf("appended: got %d, want 3", n)
 	}
-	n, _ = s.AppendUsage(ctx, []*parley.UsageEntry{u("k2", 1)})
+	n, _ = s.AppendUsage(ctx, []*business.UsageEntry{u("k2", 1)})
 	if n != 0 {
 		t.Errorf("appended again: got %d, want 0", n)
 	}
@@ -402,17 +403,17 @@ func testUsageLedger(t *testing.T, s parley.Store) {
 	}
 }
 
-func testLinks(t *testing.T, s parley.Store) {
+func testLinks(t *testing.T, s Store) {
 	ctx := context.Background()
 	b := newBusiness(t, s, "Acme")
 	n := newNumber(t, s, b, "+15550001000")
-	l := parley.Link{BusinessID: b.ID, NumberID: n.ID, Code: "abc123", Prefill: "Hi!",
-		Source: &parley.Referral{SourceID: "ad-1", SourceType: "ad", Headline: "Sale"}, CreatedAt: t0}
+	l := business.Link{BusinessID: b.ID, NumberID: n.ID, Code: "abc123", Prefill: "Hi!",
+		Source: &business.Referral{SourceID: "ad-1", SourceType: "ad", Headline: "Sale"}, CreatedAt: t0}
 	ok(t, "create", s.CreateLink(ctx, &l))
 	dup := l
 	wantCode(t, "duplicate code", s.CreateLink(ctx, &dup), parley.EConflict)
-	ok(t, "click", s.CreateClick(ctx, parley.Click{ID: "ctwa.1", LinkID: l.ID, At: t0}))
-	ok(t, "click", s.CreateClick(ctx, parley.Click{ID: "ctwa.2", LinkID: l.ID, At: t0}))
+	ok(t, "click", s.CreateClick(ctx, business.Click{ID: "ctwa.1", LinkID: l.ID, At: t0}))
+	ok(t, "click", s.CreateClick(ctx, business.Click{ID: "ctwa.2", LinkID: l.ID, At: t0}))
 	ok(t, "chat", s.CountLink(ctx, l.ID, "chats"))
 	ok(t, "reply", s.CountLink(ctx, l.ID, "replies"))
 	got, err := s.LinkByCode(ctx, "abc123")
@@ -421,18 +422,18 @@ func testLinks(t *testing.T, s parley.Store) {
 	wantDiff(t, "link", got, l)
 	c, err := s.GetClick(ctx, "ctwa.2")
 	ok(t, "get click", err)
-	wantDiff(t, "click", c, parley.Click{ID: "ctwa.2", LinkID: l.ID, At: t0})
+	wantDiff(t, "click", c, business.Click{ID: "ctwa.2", LinkID: l.ID, At: t0})
 	ls, _ := s.ListLinks(ctx, b.ID)
-	wantDiff(t, "links", ls, []parley.Link{l})
+	wantDiff(t, "links", ls, []business.Link{l})
 	byID, err := s.GetLink(ctx, l.ID)
 	ok(t, "get link", err)
 	wantDiff(t, "link by id", byID, l)
 }
 
-func testPruneBusiness(t *testing.T, s parley.Store) {
+func testPruneBusiness(t *testing.T, s Store) {
 	ctx := context.Background()
-	msg := func(id string, at time.Time) parley.BusinessMessage {
-		return parley.BusinessMessage{NumberID: 1, ID: id, ChatID: 1, CustomerID: 10, CustomerPhone: "+15550000010", CreatedAt: at}
+	msg := func(id string, at time.Time) business.BusinessMessage {
+		return business.BusinessMessage{NumberID: 1, ID: id, ChatID: 1, CustomerID: 10, CustomerPhone: "+15550000010", CreatedAt: at}
 	}
 	ok(t, "old message", s.PutBusinessMessage(ctx, msg("old", t0)))
 	ok(t, "new message", s.PutBusinessMessage(ctx, msg("new", at(48*time.Hour))))
@@ -442,13 +443,13 @@ func testPruneBusiness(t *testing.T, s parley.Store) {
 	ok(t, "new signal", s.AddQualitySignal(ctx, 1, 11, "block", at(48*time.Hour)))
 	done, pending, recent := hook(1, "done", "c1", t0), hook(1, "pending", "c2", t0), hook(1, "recent", "c3", at(48*time.Hour))
 	recent.CreatedAt = at(48 * time.Hour)
-	ok(t, "enqueue", s.EnqueueWebhooks(ctx, []*parley.Webhook{done, pending, recent}))
-	for _, w := range []*parley.Webhook{done, recent} {
-		w.Status, w.Attempts, w.DeliveredAt = parley.WebhookDelivered, 1, w.CreatedAt
-		ok(t, "finish", s.FinishWebhook(ctx, *w, parley.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: w.CreatedAt, StatusCode: 200}))
+	ok(t, "enqueue", s.EnqueueWebhooks(ctx, []*business.Webhook{done, pending, recent}))
+	for _, w := range []*business.Webhook{done, recent} {
+		w.Status, w.Attempts, w.DeliveredAt = business.WebhookDelivered, 1, w.CreatedAt
+		ok(t, "finish", s.FinishWebhook(ctx, *w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: w.CreatedAt, StatusCode: 200}))
 	}
 	cut := at(24 * time.Hour)
-	p := parley.BusinessPrune{Messages: cut, Reach: cut, Quality: cut, Webhooks: cut}
+	p := business.BusinessPrune{Messages: cut, Reach: cut, Quality: cut, Webhooks: cut}
 	n, err := s.PruneBusiness(ctx, p, 1)
 	ok(t, "prune one of each", err)
 	if n != 4 {

@@ -6,12 +6,14 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 )
 
 // testCatalogs: one catalog per business, created once; products are
 // unique by retailer id within a catalog, listed in id order, found by
 // retailer id and deleted.
-func testCatalogs(t *testing.T, s parley.Store) {
+func testCatalogs(t *testing.T, s Store) {
 	ctx := t.Context()
 	acme, other := newBusiness(t, s, "Acme"), newBusiness(t, s, "Other")
 	c, err := s.EnsureCatalog(ctx, acme.ID, t0)
@@ -19,7 +21,7 @@ func testCatalogs(t *testing.T, s parley.Store) {
 	again, err := s.EnsureCatalog(ctx, acme.ID, at(time.Hour))
 	ok(t, "ensure catalog again", err)
 	wantDiff(t, "catalog ensured twice", again, c)
-	wantDiff(t, "catalog", c, parley.Catalog{ID: c.ID, BusinessID: acme.ID, CreatedAt: t0})
+	wantDiff(t, "catalog", c, business.Catalog{ID: c.ID, BusinessID: acme.ID, CreatedAt: t0})
 	oc, err := s.EnsureCatalog(ctx, other.ID, t0)
 	ok(t, "ensure other catalog", err)
 	if oc.ID == c.ID {
@@ -31,16 +33,16 @@ func testCatalogs(t *testing.T, s parley.Store) {
 	_, err = s.GetCatalog(ctx, c.ID+oc.ID+100)
 	wantCode(t, "get missing catalog", err, parley.ENotFound)
 
-	shoe := parley.Product{CatalogID: c.ID, RetailerID: "sku-1", Name: "Trail shoe", Description: "Waterproof", PriceMinor: 12999,
+	shoe := business.Product{CatalogID: c.ID, RetailerID: "sku-1", Name: "Trail shoe", Description: "Waterproof", PriceMinor: 12999,
 		Currency: "USD", ImageURL: "https://acme.example/shoe.jpg", Availability: "in stock", CreatedAt: t0}
 	ok(t, "create product", s.CreateProduct(ctx, &shoe))
-	sock := parley.Product{CatalogID: c.ID, RetailerID: "sku-2", Name: "Sock", PriceMinor: 500, Currency: "USD", Availability: "out of stock", CreatedAt: at(time.Second)}
+	sock := business.Product{CatalogID: c.ID, RetailerID: "sku-2", Name: "Sock", PriceMinor: 500, Currency: "USD", Availability: "out of stock", CreatedAt: at(time.Second)}
 	ok(t, "create second product", s.CreateProduct(ctx, &sock))
-	dup := parley.Product{CatalogID: c.ID, RetailerID: "sku-1", Name: "Again", Currency: "USD", Availability: "in stock", CreatedAt: t0}
+	dup := business.Product{CatalogID: c.ID, RetailerID: "sku-1", Name: "Again", Currency: "USD", Availability: "in stock", CreatedAt: t0}
 	wantCode(t, "create duplicate retailer id", s.CreateProduct(ctx, &dup), parley.EConflict)
-	elsewhere := parley.Product{CatalogID: oc.ID, RetailerID: "sku-1", Name: "Other shoe", PriceMinor: 100, Currency: "EUR", Availability: "in stock", CreatedAt: t0}
+	elsewhere := business.Product{CatalogID: oc.ID, RetailerID: "sku-1", Name: "Other shoe", PriceMinor: 100, Currency: "EUR", Availability: "in stock", CreatedAt: t0}
 	ok(t, "same retailer id in another catalog", s.CreateProduct(ctx, &elsewhere))
-	nowhere := parley.Product{CatalogID: c.ID + oc.ID + 100, RetailerID: "x", Name: "x", Currency: "USD", Availability: "in stock", CreatedAt: t0}
+	nowhere := business.Product{CatalogID: c.ID + oc.ID + 100, RetailerID: "x", Name: "x", Currency: "USD", Availability: "in stock", CreatedAt: t0}
 	wantCode(t, "create product in missing catalog", s.CreateProduct(ctx, &nowhere), parley.ENotFound)
 
 	p, err := s.GetProduct(ctx, shoe.ID)
@@ -48,21 +50,21 @@ func testCatalogs(t *testing.T, s parley.Store) {
 	wantDiff(t, "product", p, shoe)
 	ps, err := s.ListProducts(ctx, c.ID, 0, 10)
 	ok(t, "list products", err)
-	wantDiff(t, "products", ps, []parley.Product{shoe, sock})
+	wantDiff(t, "products", ps, []business.Product{shoe, sock})
 	ps, err = s.ListProducts(ctx, c.ID, shoe.ID, 10)
 	ok(t, "list products after the first", err)
-	wantDiff(t, "products after the first", ps, []parley.Product{sock})
+	wantDiff(t, "products after the first", ps, []business.Product{sock})
 	ps, err = s.ListProducts(ctx, c.ID, 0, 1)
 	ok(t, "list one product", err)
-	wantDiff(t, "one product", ps, []parley.Product{shoe})
+	wantDiff(t, "one product", ps, []business.Product{shoe})
 
 	found, err := s.FindProducts(ctx, c.ID, []string{"sku-2", "sku-missing", "sku-1"})
 	ok(t, "find products", err)
-	slices.SortFunc(found, func(a, b parley.Product) int { return int(a.ID - b.ID) })
-	wantDiff(t, "found products", found, []parley.Product{shoe, sock})
+	slices.SortFunc(found, func(a, b business.Product) int { return int(a.ID - b.ID) })
+	wantDiff(t, "found products", found, []business.Product{shoe, sock})
 	found, err = s.FindProducts(ctx, c.ID, nil)
 	ok(t, "find no products", err)
-	wantDiff(t, "found nothing", found, []parley.Product(nil))
+	wantDiff(t, "found nothing", found, []business.Product(nil))
 
 	ok(t, "delete product", s.DeleteProduct(ctx, shoe.ID))
 	wantCode(t, "delete product twice", s.DeleteProduct(ctx, shoe.ID), parley.ENotFound)
@@ -70,15 +72,15 @@ func testCatalogs(t *testing.T, s parley.Store) {
 	wantCode(t, "get deleted product", err, parley.ENotFound)
 	ps, err = s.ListProducts(ctx, c.ID, 0, 10)
 	ok(t, "list after delete", err)
-	wantDiff(t, "products after delete", ps, []parley.Product{sock})
+	wantDiff(t, "products after delete", ps, []business.Product{sock})
 }
 
 // testDeleteMedia: deleting media removes it and its attachments; a
 // second delete is ENotFound.
-func testDeleteMedia(t *testing.T, s parley.Store) {
+func testDeleteMedia(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
-	m := parley.Media{ID: "med_1", SHA256: "00", Size: 1, ContentType: "image/png", OwnerID: f.alice.ID, CreatedAt: t0}
+	m := chat.Media{ID: "med_1", SHA256: "00", Size: 1, ContentType: "image/png", OwnerID: f.alice.ID, CreatedAt: t0}
 	ok(t, "create media", s.CreateMedia(ctx, m))
 	ok(t, "attach media", s.AttachMedia(ctx, m.ID, f.chat.ID))
 	twin := m

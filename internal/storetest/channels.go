@@ -7,13 +7,17 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/money"
 )
 
 // runChannels runs the ChannelStore part of the suite.
-func runChannels(t *testing.T, open func(t *testing.T) parley.Store) {
+func runChannels(t *testing.T, open func(t *testing.T) Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s parley.Store)
+		fn   func(t *testing.T, s Store)
 	}{
 		{"Channels", testChannels},
 		{"ChannelAdmins", testChannelAdmins},
@@ -37,16 +41,16 @@ func runChannels(t *testing.T, open func(t *testing.T) parley.Store) {
 	}
 }
 
-func newChannel(t testing.TB, s parley.Store, owner int64, handle string) parley.Channel {
+func newChannel(t testing.TB, s Store, owner int64, handle string) channel.Channel {
 	t.Helper()
-	c := parley.Channel{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt",
-		OwnerID: owner, Listed: true, FollowPolicy: parley.FollowAnyone, AllowForwards: true, AllowReactions: true,
+	c := channel.Channel{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt",
+		OwnerID: owner, Listed: true, FollowPolicy: channel.FollowAnyone, AllowForwards: true, AllowReactions: true,
 		InviteCode: "inv-" + handle, CreatedAt: t0}
 	ok(t, "create channel", s.CreateChannel(t.Context(), &c))
 	return c
 }
 
-func testChannels(t *testing.T, s parley.Store) {
+func testChannels(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	c := newChannel(t, s, a.ID, "news")
@@ -62,11 +66,11 @@ func testChannels(t *testing.T, s parley.Store) {
 	_, err = s.GetChannel(ctx, c.ID+100)
 	wantCode(t, "get missing channel", err, parley.ENotFound)
 
-	dup := parley.Channel{Handle: "news", Name: "x", OwnerID: a.ID, FollowPolicy: parley.FollowAnyone, InviteCode: "other", CreatedAt: t0}
+	dup := channel.Channel{Handle: "news", Name: "x", OwnerID: a.ID, FollowPolicy: channel.FollowAnyone, InviteCode: "other", CreatedAt: t0}
 	wantCode(t, "create channel with taken handle", s.CreateChannel(ctx, &dup), parley.EConflict)
 
 	upd := c
-	upd.Name, upd.Description, upd.Listed, upd.FollowPolicy, upd.AllowForwards, upd.InviteCode = "News 2", "d", false, parley.FollowApproved, false, "inv-2"
+	upd.Name, upd.Description, upd.Listed, upd.FollowPolicy, upd.AllowForwards, upd.InviteCode = "News 2", "d", false, channel.FollowApproved, false, "inv-2"
 	upd.LastSeq, upd.Followers, upd.Verified = 99, 99, true // not written by UpdateChannel
 	ok(t, "update channel", s.UpdateChannel(ctx, upd))
 	want := upd
@@ -89,20 +93,20 @@ func testChannels(t *testing.T, s parley.Store) {
 	wantCode(t, "verify missing", s.SetChannelVerified(ctx, c.ID+100, true), parley.ENotFound)
 }
 
-func testChannelAdmins(t *testing.T, s parley.Store) {
+func testChannelAdmins(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	c3 := newAccount(t, s, "+15550000003")
 	ch := newChannel(t, s, a.ID, "news")
-	ok(t, "add admin", s.AddChannelAdmin(ctx, parley.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: parley.ChannelAdmin, AddedAt: t0}, 2))
-	ok(t, "add admin twice", s.AddChannelAdmin(ctx, parley.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: parley.ChannelAdmin, AddedAt: t0}, 2))
-	wantCode(t, "add admin over limit", s.AddChannelAdmin(ctx, parley.ChannelAdminRow{ChannelID: ch.ID, AccountID: c3.ID, Role: parley.ChannelAdmin, AddedAt: t0}, 2), parley.ELimit)
+	ok(t, "add admin", s.AddChannelAdmin(ctx, channel.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: channel.ChannelAdmin, AddedAt: t0}, 2))
+	ok(t, "add admin twice", s.AddChannelAdmin(ctx, channel.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: channel.ChannelAdmin, AddedAt: t0}, 2))
+	wantCode(t, "add admin over limit", s.AddChannelAdmin(ctx, channel.ChannelAdminRow{ChannelID: ch.ID, AccountID: c3.ID, Role: channel.ChannelAdmin, AddedAt: t0}, 2), parley.ELimit)
 	as, err := s.ChannelAdmins(ctx, ch.ID)
 	ok(t, "admins", err)
-	wantDiff(t, "admins", as, []parley.ChannelAdminRow{
-		{ChannelID: ch.ID, AccountID: a.ID, Role: parley.ChannelOwner, AddedAt: t0},
-		{ChannelID: ch.ID, AccountID: b.ID, Role: parley.ChannelAdmin, AddedAt: t0},
+	wantDiff(t, "admins", as, []channel.ChannelAdminRow{
+		{ChannelID: ch.ID, AccountID: a.ID, Role: channel.ChannelOwner, AddedAt: t0},
+		{ChannelID: ch.ID, AccountID: b.ID, Role: channel.ChannelAdmin, AddedAt: t0},
 	})
 	cs, err := s.AdminChannels(ctx, b.ID)
 	ok(t, "admin channels", err)
@@ -115,20 +119,20 @@ func testChannelAdmins(t *testing.T, s parley.Store) {
 	wantCode(t, "get removed admin", err, parley.ENotFound)
 }
 
-func testChannelFollows(t *testing.T, s parley.Store) {
+func testChannelFollows(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	ch := newChannel(t, s, a.ID, "news")
 	day := at(0)
-	added, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: b.ID, FollowedAt: day})
+	added, err := s.AddFollow(ctx, channel.Follow{ChannelID: ch.ID, AccountID: b.ID, FollowedAt: day})
 	ok(t, "follow", err)
-	again, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: b.ID, FollowedAt: day})
+	again, err := s.AddFollow(ctx, channel.Follow{ChannelID: ch.ID, AccountID: b.ID, FollowedAt: day})
 	ok(t, "follow again", err)
 	if !added || again {
 		t.Errorf("follow then follow again: got %v, %v, want true, false", added, again)
 	}
-	_, err = s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID + 100, AccountID: b.ID, FollowedAt: day})
+	_, err = s.AddFollow(ctx, channel.Follow{ChannelID: ch.ID + 100, AccountID: b.ID, FollowedAt: day})
 	wantCode(t, "follow missing channel", err, parley.ENotFound)
 	got, _ := s.GetChannel(ctx, ch.ID)
 	if got.Followers != 1 {
@@ -139,7 +143,7 @@ func testChannelFollows(t *testing.T, s parley.Store) {
 	ok(t, "read lower", s.RaiseReadSeq(ctx, ch.ID, b.ID, 3))
 	f, err := s.GetFollow(ctx, ch.ID, b.ID)
 	ok(t, "get follow", err)
-	wantDiff(t, "follow", f, parley.Follow{ChannelID: ch.ID, AccountID: b.ID, Muted: true, ReadSeq: 5, FollowedAt: day})
+	wantDiff(t, "follow", f, channel.Follow{ChannelID: ch.ID, AccountID: b.ID, Muted: true, ReadSeq: 5, FollowedAt: day})
 	fs, cs, err := s.FollowedChannels(ctx, b.ID)
 	ok(t, "followed channels", err)
 	if len(fs) != 1 || len(cs) != 1 || cs[0].ID != ch.ID || fs[0] != f {
@@ -153,21 +157,21 @@ func testChannelFollows(t *testing.T, s parley.Store) {
 		t.Errorf("unfollow twice: got %v, %v, want true, false", removed, removedAgain)
 	}
 	wantCode(t, "mute after unfollow", s.SetFollowMuted(ctx, ch.ID, b.ID, false), parley.ENotFound)
-	d0 := parley.DayOf(t0)
+	d0 := channel.DayOf(t0)
 	days, err := s.ChannelDays(ctx, ch.ID, d0, d0+10)
 	ok(t, "channel days", err)
-	wantDiff(t, "days", days, []parley.ChannelDay{
+	wantDiff(t, "days", days, []channel.ChannelDay{
 		{ChannelID: ch.ID, Day: d0, Follows: 1, Followers: 1},
 		{ChannelID: ch.ID, Day: d0 + 2, Unfollows: 1, Followers: 0},
 	})
 }
 
-func testChannelFollowsConcurrent(t *testing.T, s parley.Store) {
+func testChannelFollowsConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	owner := newAccount(t, s, "+15550000100")
 	ch := newChannel(t, s, owner.ID, "news")
 	const n = 20
-	var accts []parley.Account
+	var accts []chat.Account
 	for i := range n {
 		accts = append(accts, newAccount(t, s, fmt.Sprintf("+155500010%02d", i)))
 	}
@@ -175,7 +179,7 @@ func testChannelFollowsConcurrent(t *testing.T, s parley.Store) {
 	for i := range n {
 		for range 2 { // each follows twice, concurrently
 			wg.Go(func() {
-				if _, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: accts[i].ID, FollowedAt: t0}); err != nil {
+				if _, err := s.AddFollow(ctx, channel.Follow{ChannelID: ch.ID, AccountID: accts[i].ID, FollowedAt: t0}); err != nil {
 					t.Errorf("follow: %v", err)
 				}
 			})
@@ -192,21 +196,21 @@ func testChannelFollowsConcurrent(t *testing.T, s parley.Store) {
 	}
 }
 
-func testChannelFollowRequests(t *testing.T, s parley.Store) {
+func testChannelFollowRequests(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	ch := newChannel(t, s, a.ID, "news")
-	r, err := s.PutFollowRequest(ctx, parley.FollowRequest{ID: "req1", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: t0})
+	r, err := s.PutFollowRequest(ctx, channel.FollowRequest{ID: "req1", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: t0})
 	ok(t, "put request", err)
-	r2, err := s.PutFollowRequest(ctx, parley.FollowRequest{ID: "req2", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: at(time.Second)})
+	r2, err := s.PutFollowRequest(ctx, channel.FollowRequest{ID: "req2", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: at(time.Second)})
 	ok(t, "put request again", err)
-	want := parley.FollowRequest{ID: "req1", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: t0}
+	want := channel.FollowRequest{ID: "req1", ChannelID: ch.ID, AccountID: b.ID, CreatedAt: t0}
 	wantDiff(t, "request", r, want)
 	wantDiff(t, "repeated request", r2, want)
 	rs, err := s.FollowRequests(ctx, ch.ID, 10)
 	ok(t, "requests", err)
-	wantDiff(t, "requests", rs, []parley.FollowRequest{want})
+	wantDiff(t, "requests", rs, []channel.FollowRequest{want})
 	n, err := s.CountFollowRequests(ctx, ch.ID)
 	ok(t, "count requests", err)
 	if n != 1 {
@@ -224,16 +228,16 @@ func testChannelFollowRequests(t *testing.T, s parley.Store) {
 	wantCode(t, "delete request twice", s.DeleteFollowRequest(ctx, ch.ID, "req1"), parley.ENotFound)
 }
 
-func testChannelPosts(t *testing.T, s parley.Store) {
+func testChannelPosts(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	ch := newChannel(t, s, a.ID, "news")
-	var posts []parley.Post
+	var posts []channel.Post
 	for i := range 5 {
-		p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: fmt.Sprint("post ", i), AuthorID: a.ID,
+		p := channel.Post{ChannelID: ch.ID, Kind: channel.PostText, Text: fmt.Sprint("post ", i), AuthorID: a.ID,
 			CreatedAt: at(time.Duration(i) * time.Second), SubscriberOnly: i == 3}
 		if i == 4 {
-			p.Kind, p.Poll = parley.PostPoll, &parley.Poll{Options: []string{"yes", "no"}, Multiple: true}
+			p.Kind, p.Poll = channel.PostPoll, &channel.Poll{Options: []string{"yes", "no"}, Multiple: true}
 		}
 		ok(t, "create post", s.CreatePost(ctx, &p))
 		if p.Seq != int64(i+1) {
@@ -241,7 +245,7 @@ func testChannelPosts(t *testing.T, s parley.Store) {
 		}
 		posts = append(posts, p)
 	}
-	p := parley.Post{ChannelID: ch.ID + 100, Kind: parley.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
+	p := channel.Post{ChannelID: ch.ID + 100, Kind: channel.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
 	wantCode(t, "post to missing channel", s.CreatePost(ctx, &p), parley.ENotFound)
 	got, _ := s.GetChannel(ctx, ch.ID)
 	if got.LastSeq != 5 {
@@ -253,17 +257,17 @@ func testChannelPosts(t *testing.T, s parley.Store) {
 
 	page, err := s.Posts(ctx, ch.ID, 0, 2, true)
 	ok(t, "first page", err)
-	wantDiff(t, "first page", page, []parley.Post{posts[4], posts[3]})
+	wantDiff(t, "first page", page, []channel.Post{posts[4], posts[3]})
 	page, err = s.Posts(ctx, ch.ID, 4, 10, false)
 	ok(t, "second page without subscriber posts", err)
-	wantDiff(t, "second page", page, []parley.Post{posts[2], posts[1], posts[0]})
+	wantDiff(t, "second page", page, []channel.Post{posts[2], posts[1], posts[0]})
 
 	upd := posts[0]
 	upd.Text, upd.Link, upd.EditedAt = "edited", "https://example.com", at(time.Hour)
-	upd.Kind = parley.PostPoll // not written
+	upd.Kind = channel.PostPoll // not written
 	ok(t, "update post", s.UpdatePost(ctx, upd))
 	gp, _ = s.GetPost(ctx, ch.ID, 1)
-	upd.Kind = parley.PostText
+	upd.Kind = channel.PostText
 	wantDiff(t, "updated post", gp, upd)
 
 	ok(t, "delete post", s.DeletePost(ctx, ch.ID, 2))
@@ -272,12 +276,12 @@ func testChannelPosts(t *testing.T, s parley.Store) {
 	wantCode(t, "get deleted post", err, parley.ENotFound)
 }
 
-func testChannelPurge(t *testing.T, s parley.Store) {
+func testChannelPurge(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	ch := newChannel(t, s, a.ID, "news")
 	for i := range 5 {
-		p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: "x", AuthorID: a.ID, CreatedAt: at(time.Duration(i) * time.Hour)}
+		p := channel.Post{ChannelID: ch.ID, Kind: channel.PostText, Text: "x", AuthorID: a.ID, CreatedAt: at(time.Duration(i) * time.Hour)}
 		ok(t, "create post", s.CreatePost(ctx, &p))
 	}
 	ok(t, "react", s.SetReaction(ctx, ch.ID, 1, a.ID, "👍"))
@@ -301,12 +305,12 @@ func testChannelPurge(t *testing.T, s parley.Store) {
 	}
 }
 
-func testChannelReactionsVotes(t *testing.T, s parley.Store) {
+func testChannelReactionsVotes(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	ch := newChannel(t, s, a.ID, "news")
-	p := parley.Post{ChannelID: ch.ID, Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"a", "b", "c"}}, AuthorID: a.ID, CreatedAt: t0}
+	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"a", "b", "c"}}, AuthorID: a.ID, CreatedAt: t0}
 	ok(t, "create post", s.CreatePost(ctx, &p))
 	ok(t, "react a", s.SetReaction(ctx, ch.ID, 1, a.ID, "👍"))
 	ok(t, "react b", s.SetReaction(ctx, ch.ID, 1, b.ID, "👍"))
@@ -318,29 +322,29 @@ func testChannelReactionsVotes(t *testing.T, s parley.Store) {
 	wantCode(t, "vote on missing post", s.SetVotes(ctx, ch.ID, 9, a.ID, []int{0}), parley.ENotFound)
 	st, err := s.PostStats(ctx, ch.ID, []int64{1, 9})
 	ok(t, "stats", err)
-	wantDiff(t, "stats", st, map[int64]parley.PostStats{1: {Reactions: map[string]int64{"👍": 1, "❤️": 1}, Votes: []int64{1, 1, 1}, Voters: 2}})
+	wantDiff(t, "stats", st, map[int64]channel.PostStats{1: {Reactions: map[string]int64{"👍": 1, "❤️": 1}, Votes: []int64{1, 1, 1}, Voters: 2}})
 	mine, err := s.PostMine(ctx, ch.ID, a.ID, []int64{1})
 	ok(t, "mine", err)
-	wantDiff(t, "mine", mine, map[int64]parley.PostMine{1: {Reaction: "👍", Votes: []int{0, 2}}})
+	wantDiff(t, "mine", mine, map[int64]channel.PostMine{1: {Reaction: "👍", Votes: []int{0, 2}}})
 	ok(t, "unreact", s.SetReaction(ctx, ch.ID, 1, a.ID, ""))
 	ok(t, "unvote", s.SetVotes(ctx, ch.ID, 1, a.ID, nil))
 	st, _ = s.PostStats(ctx, ch.ID, []int64{1})
-	wantDiff(t, "stats after removal", st, map[int64]parley.PostStats{1: {Reactions: map[string]int64{"❤️": 1}, Votes: []int64{0, 1}, Voters: 1}})
+	wantDiff(t, "stats after removal", st, map[int64]channel.PostStats{1: {Reactions: map[string]int64{"❤️": 1}, Votes: []int64{0, 1}, Voters: 1}})
 }
 
 // testChannelVotesConcurrent has many voters vote and change their votes
 // at once: the counts must be exact.
-func testChannelVotesConcurrent(t *testing.T, s parley.Store) {
+func testChannelVotesConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	owner := newAccount(t, s, "+15550000100")
 	ch := newChannel(t, s, owner.ID, "news")
-	p := parley.Post{ChannelID: ch.ID, Kind: parley.PostPoll, Text: "?", Poll: &parley.Poll{Options: []string{"a", "b"}}, AuthorID: owner.ID, CreatedAt: t0}
+	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"a", "b"}}, AuthorID: owner.ID, CreatedAt: t0}
 	ok(t, "create post", s.CreatePost(ctx, &p))
 	const n = 30
-	var accts []parley.Account
+	var accts []chat.Account
 	for i := range n {
 		a := newAccount(t, s, fmt.Sprintf("+155500010%02d", i))
-		if _, err := s.AddFollow(ctx, parley.Follow{ChannelID: ch.ID, AccountID: a.ID, FollowedAt: t0}); err != nil {
+		if _, err := s.AddFollow(ctx, channel.Follow{ChannelID: ch.ID, AccountID: a.ID, FollowedAt: t0}); err != nil {
 			t.Fatal(err)
 		}
 		accts = append(accts, a)
@@ -364,14 +368,14 @@ func testChannelVotesConcurrent(t *testing.T, s parley.Store) {
 	wg.Wait()
 	st, err := s.PostStats(ctx, ch.ID, []int64{p.Seq})
 	ok(t, "stats", err)
-	wantDiff(t, "stats after concurrent votes", st[p.Seq], parley.PostStats{Reactions: map[string]int64{"🔥": n}, Votes: []int64{n}, Voters: n})
+	wantDiff(t, "stats after concurrent votes", st[p.Seq], channel.PostStats{Reactions: map[string]int64{"🔥": n}, Votes: []int64{n}, Voters: n})
 }
 
-func testChannelViews(t *testing.T, s parley.Store) {
+func testChannelViews(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	ch := newChannel(t, s, a.ID, "news")
-	p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
+	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
 	ok(t, "create post", s.CreatePost(ctx, &p))
 	for i, v := range []string{"h1", "h2", "h1"} {
 		added, err := s.AddView(ctx, ch.ID, p.Seq, []byte(v))
@@ -388,18 +392,18 @@ func testChannelViews(t *testing.T, s parley.Store) {
 	}
 }
 
-func testChannelDirectory(t *testing.T, s parley.Store) {
+func testChannelDirectory(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
-	var fans []parley.Account
+	var fans []chat.Account
 	for i := range 4 {
 		fans = append(fans, newAccount(t, s, fmt.Sprintf("+155500010%02d", i)))
 	}
 	old := newChannel(t, s, a.ID, "old_news")  // 3 followers, all long ago
 	mid := newChannel(t, s, a.ID, "mid_sport") // 2 followers, this week
 	hidden := newChannel(t, s, a.ID, "hidden_news")
-	c := parley.Channel{Handle: "newest", Name: "Newest Tech", Category: "technology", Country: "US", Language: "en",
-		OwnerID: a.ID, Listed: true, FollowPolicy: parley.FollowAnyone, InviteCode: "inv-newest", CreatedAt: at(time.Hour)}
+	c := channel.Channel{Handle: "newest", Name: "Newest Tech", Category: "technology", Country: "US", Language: "en",
+		OwnerID: a.ID, Listed: true, FollowPolicy: channel.FollowAnyone, InviteCode: "inv-newest", CreatedAt: at(time.Hour)}
 	ok(t, "create newest", s.CreateChannel(ctx, &c))
 	hidden.Listed = false
 	ok(t, "unlist", s.UpdateChannel(ctx, hidden))
@@ -407,21 +411,21 @@ func testChannelDirectory(t *testing.T, s parley.Store) {
 	ok(t, "suspend", s.SetChannelSuspension(ctx, susp.ID, "spam", t0))
 	week := at(30 * 24 * time.Hour)
 	for i := range 3 {
-		_, err := s.AddFollow(ctx, parley.Follow{ChannelID: old.ID, AccountID: fans[i].ID, FollowedAt: t0})
+		_, err := s.AddFollow(ctx, channel.Follow{ChannelID: old.ID, AccountID: fans[i].ID, FollowedAt: t0})
 		ok(t, "follow old", err)
 	}
 	for i := range 2 {
-		_, err := s.AddFollow(ctx, parley.Follow{ChannelID: mid.ID, AccountID: fans[i].ID, FollowedAt: week})
+		_, err := s.AddFollow(ctx, channel.Follow{ChannelID: mid.ID, AccountID: fans[i].ID, FollowedAt: week})
 		ok(t, "follow mid", err)
 	}
-	ids := func(cs []parley.Channel) []int64 {
+	ids := func(cs []channel.Channel) []int64 {
 		var out []int64
 		for _, c := range cs {
 			out = append(out, c.ID)
 		}
 		return out
 	}
-	q := func(q parley.DirectoryQuery) []int64 {
+	q := func(q channel.DirectoryQuery) []int64 {
 		t.Helper()
 		if q.Limit == 0 {
 			q.Limit = 10
@@ -430,47 +434,47 @@ func testChannelDirectory(t *testing.T, s parley.Store) {
 		ok(t, "directory", err)
 		return ids(cs)
 	}
-	wantDiff(t, "popular", q(parley.DirectoryQuery{Sort: parley.SortPopular}), []int64{old.ID, mid.ID, c.ID})
-	wantDiff(t, "growth", q(parley.DirectoryQuery{Sort: parley.SortGrowth, Since: parley.DayOf(week) - 6}), []int64{mid.ID, old.ID, c.ID})
-	wantDiff(t, "new", q(parley.DirectoryQuery{Sort: parley.SortNew}), []int64{c.ID, mid.ID, old.ID})
-	wantDiff(t, "category", q(parley.DirectoryQuery{Category: "technology"}), []int64{c.ID})
-	wantDiff(t, "country and language", q(parley.DirectoryQuery{Country: "BR", Language: "pt"}), []int64{old.ID, mid.ID})
-	wantDiff(t, "search name", q(parley.DirectoryQuery{Search: "TECH"}), []int64{c.ID})
-	wantDiff(t, "search handle", q(parley.DirectoryQuery{Search: "_sport"}), []int64{mid.ID})
-	wantDiff(t, "search is literal", q(parley.DirectoryQuery{Search: "%"}), []int64(nil))
-	wantDiff(t, "paging", q(parley.DirectoryQuery{Limit: 1, Offset: 1}), []int64{mid.ID})
+	wantDiff(t, "popular", q(channel.DirectoryQuery{Sort: channel.SortPopular}), []int64{old.ID, mid.ID, c.ID})
+	wantDiff(t, "growth", q(channel.DirectoryQuery{Sort: channel.SortGrowth, Since: channel.DayOf(week) - 6}), []int64{mid.ID, old.ID, c.ID})
+	wantDiff(t, "new", q(channel.DirectoryQuery{Sort: channel.SortNew}), []int64{c.ID, mid.ID, old.ID})
+	wantDiff(t, "category", q(channel.DirectoryQuery{Category: "technology"}), []int64{c.ID})
+	wantDiff(t, "country and language", q(channel.DirectoryQuery{Country: "BR", Language: "pt"}), []int64{old.ID, mid.ID})
+	wantDiff(t, "search name", q(channel.DirectoryQuery{Search: "TECH"}), []int64{c.ID})
+	wantDiff(t, "search handle", q(channel.DirectoryQuery{Search: "_sport"}), []int64{mid.ID})
+	wantDiff(t, "search is literal", q(channel.DirectoryQuery{Search: "%"}), []int64(nil))
+	wantDiff(t, "paging", q(channel.DirectoryQuery{Limit: 1, Offset: 1}), []int64{mid.ID})
 }
 
-func testChannelReports(t *testing.T, s parley.Store) {
+func testChannelReports(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	ch := newChannel(t, s, a.ID, "news")
-	r1 := parley.ChannelReport{ChannelID: ch.ID, ReporterID: a.ID, Reason: "spam", CreatedAt: t0}
+	r1 := channel.ChannelReport{ChannelID: ch.ID, ReporterID: a.ID, Reason: "spam", CreatedAt: t0}
 	ok(t, "report", s.AddChannelReport(ctx, &r1))
-	r2 := parley.ChannelReport{ChannelID: ch.ID, PostSeq: 3, ReporterID: a.ID, Reason: "violence", CreatedAt: t0}
+	r2 := channel.ChannelReport{ChannelID: ch.ID, PostSeq: 3, ReporterID: a.ID, Reason: "violence", CreatedAt: t0}
 	ok(t, "report post", s.AddChannelReport(ctx, &r2))
-	again := parley.ChannelReport{ChannelID: ch.ID, ReporterID: a.ID, Reason: "again", CreatedAt: t0}
+	again := channel.ChannelReport{ChannelID: ch.ID, ReporterID: a.ID, Reason: "again", CreatedAt: t0}
 	ok(t, "report again", s.AddChannelReport(ctx, &again))
 	if again.ID != r1.ID {
 		t.Errorf("repeated report: got id %d, want %d", again.ID, r1.ID)
 	}
 	rs, err := s.ChannelReports(ctx, 10)
 	ok(t, "reports", err)
-	wantDiff(t, "reports", rs, []parley.ChannelReport{r2, r1})
+	wantDiff(t, "reports", rs, []channel.ChannelReport{r2, r1})
 }
 
-func testChannelSubscriptions(t *testing.T, s parley.Store) {
+func testChannelSubscriptions(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	ch := newChannel(t, s, a.ID, "paid")
-	gold := parley.Tier{ChannelID: ch.ID, Name: "gold", PriceMinor: 500, Currency: "USD", Active: true, CreatedAt: t0}
+	gold := channel.Tier{ChannelID: ch.ID, Name: "gold", PriceMinor: 500, Currency: "USD", Active: true, CreatedAt: t0}
 	ok(t, "create tier", s.CreateTier(ctx, &gold))
-	basic := parley.Tier{ChannelID: ch.ID, Name: "basic", PriceMinor: 100, Currency: "USD", Active: true, CreatedAt: t0}
+	basic := channel.Tier{ChannelID: ch.ID, Name: "basic", PriceMinor: 100, Currency: "USD", Active: true, CreatedAt: t0}
 	ok(t, "create tier", s.CreateTier(ctx, &basic))
 	ts, err := s.Tiers(ctx, ch.ID)
 	ok(t, "tiers", err)
-	wantDiff(t, "tiers by price", ts, []parley.Tier{basic, gold})
+	wantDiff(t, "tiers by price", ts, []channel.Tier{basic, gold})
 	ok(t, "close tier", s.SetTierActive(ctx, ch.ID, gold.ID, false))
 	got, err := s.GetTier(ctx, ch.ID, gold.ID)
 	ok(t, "get tier", err)
@@ -479,8 +483,8 @@ func testChannelSubscriptions(t *testing.T, s parley.Store) {
 	}
 	wantCode(t, "close missing tier", s.SetTierActive(ctx, ch.ID+1, gold.ID, false), parley.ENotFound)
 
-	sub := parley.Subscription{ChannelID: ch.ID, AccountID: b.ID, TierID: basic.ID, PriceMinor: 100, Currency: "USD", Method: "m",
-		Status: parley.SubActive, Period: 1, PeriodEnd: at(30 * 24 * time.Hour), CreatedAt: t0}
+	sub := channel.Subscription{ChannelID: ch.ID, AccountID: b.ID, TierID: basic.ID, PriceMinor: 100, Currency: "USD", Method: "m",
+		Status: channel.SubActive, Period: 1, PeriodEnd: at(30 * 24 * time.Hour), CreatedAt: t0}
 	ok(t, "put subscription", s.PutSubscription(ctx, &sub))
 	gs, err := s.GetSubscription(ctx, ch.ID, b.ID)
 	ok(t, "get subscription", err)
@@ -503,46 +507,46 @@ func testChannelSubscriptions(t *testing.T, s parley.Store) {
 	}
 	due, err = s.DueSubscriptions(ctx, at(60*24*time.Hour), 10)
 	ok(t, "due", err)
-	wantDiff(t, "due", due, []parley.Subscription{next})
+	wantDiff(t, "due", due, []channel.Subscription{next})
 
-	es := []*parley.LedgerEntry{
+	es := []*money.LedgerEntry{
 		{Key: "k1", ChannelID: ch.ID, Kind: "subscription_charge", Minor: 100, Currency: "USD", Ref: "s", At: t0},
 		{Key: "k2", ChannelID: ch.ID, Kind: "operator_share", Minor: 30, Currency: "USD", Ref: "s", At: t0},
 	}
 	added, err := s.AppendLedger(ctx, es)
 	ok(t, "append ledger", err)
-	again, err := s.AppendLedger(ctx, []*parley.LedgerEntry{{Key: "k1", ChannelID: ch.ID, Kind: "x", Minor: 1, Currency: "USD", At: t0}})
+	again, err := s.AppendLedger(ctx, []*money.LedgerEntry{{Key: "k1", ChannelID: ch.ID, Kind: "x", Minor: 1, Currency: "USD", At: t0}})
 	ok(t, "append ledger again", err)
 	if added != 2 || again != 0 {
 		t.Errorf("ledger appends: got %d then %d, want 2 then 0", added, again)
 	}
 	got2, err := s.ChannelLedger(ctx, ch.ID, 0, 10)
 	ok(t, "ledger", err)
-	wantDiff(t, "ledger", got2, []parley.LedgerEntry{*es[0], *es[1]})
+	wantDiff(t, "ledger", got2, []money.LedgerEntry{*es[0], *es[1]})
 	all, err := s.ChannelLedger(ctx, 0, es[0].ID, 10)
 	ok(t, "ledger after", err)
-	wantDiff(t, "ledger after the first", all, []parley.LedgerEntry{*es[1]})
+	wantDiff(t, "ledger after the first", all, []money.LedgerEntry{*es[1]})
 	// Each money entry is in the usage ledger too, once, with its amount.
 	us, err := s.ListUsage(ctx, 0, 0, 100)
 	ok(t, "list usage", err)
-	var mirrored []parley.UsageEntry
+	var mirrored []business.UsageEntry
 	for _, u := range us {
 		if u.ChannelID == ch.ID {
 			u.ID = 0
 			mirrored = append(mirrored, u)
 		}
 	}
-	wantDiff(t, "usage ledger mirror", mirrored, []parley.UsageEntry{
+	wantDiff(t, "usage ledger mirror", mirrored, []business.UsageEntry{
 		{Key: "ledger:k1", Event: "subscription_charge", Billable: true, At: t0, AmountMinor: 100, Currency: "USD", ChannelID: ch.ID, Ref: "s"},
 		{Key: "ledger:k2", Event: "operator_share", Billable: true, At: t0, AmountMinor: 30, Currency: "USD", ChannelID: ch.ID, Ref: "s"},
 	})
 }
 
-func testChannelPromotions(t *testing.T, s parley.Store) {
+func testChannelPromotions(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	ch := newChannel(t, s, a.ID, "promo")
-	p := parley.Promotion{ChannelID: ch.ID, BudgetMinor: 3, Currency: "USD", Start: t0, End: at(24 * time.Hour), CreatedAt: t0}
+	p := channel.Promotion{ChannelID: ch.ID, BudgetMinor: 3, Currency: "USD", Start: t0, End: at(24 * time.Hour), CreatedAt: t0}
 	ok(t, "create promotion", s.CreatePromotion(ctx, &p))
 	live, err := s.LivePromotions(ctx, at(time.Hour), 10)
 	ok(t, "live", err)

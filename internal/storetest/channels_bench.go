@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 )
 
 // Seeder bulk-inserts n followers of a channel (accounts included),
@@ -19,7 +19,7 @@ type Seeder func(ctx context.Context, channelID int64, first, n int) error
 // its own benchmarks: the cost of a post with 1,000 and with 1,000,000
 // followers (the same, since a post is written once), and timeline reads.
 // open returns an empty, migrated store and the store's bulk seeder.
-func BenchChannels(b *testing.B, open func(b *testing.B) (parley.Store, Seeder)) {
+func BenchChannels(b *testing.B, open func(b *testing.B) (Store, Seeder)) {
 	for _, n := range []int{1_000, 1_000_000} {
 		b.Run(fmt.Sprintf("post/followers=%d", n), func(b *testing.B) {
 			s, seed := open(b)
@@ -33,7 +33,7 @@ func BenchChannels(b *testing.B, open func(b *testing.B) (parley.Store, Seeder))
 			seedTook := time.Since(start)
 			b.ResetTimer()
 			for b.Loop() {
-				p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: "hello followers", AuthorID: owner.ID, CreatedAt: time.Now()}
+				p := channel.Post{ChannelID: ch.ID, Kind: channel.PostText, Text: "hello followers", AuthorID: owner.ID, CreatedAt: time.Now()}
 				if err := s.CreatePost(ctx, &p); err != nil {
 					b.Fatal(err)
 				}
@@ -50,7 +50,7 @@ func BenchChannels(b *testing.B, open func(b *testing.B) (parley.Store, Seeder))
 			b.Fatal(err)
 		}
 		for i := range 200 {
-			p := parley.Post{ChannelID: ch.ID, Kind: parley.PostText, Text: fmt.Sprint("post ", i), AuthorID: owner.ID, CreatedAt: time.Now()}
+			p := channel.Post{ChannelID: ch.ID, Kind: channel.PostText, Text: fmt.Sprint("post ", i), AuthorID: owner.ID, CreatedAt: time.Now()}
 			if err := s.CreatePost(ctx, &p); err != nil {
 				b.Fatal(err)
 			}

@@ -7,18 +7,19 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
-func testChats(t *testing.T, s parley.Store) {
+func testChats(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 
-	c := parley.Chat{Kind: parley.ChatGroup, Subject: "trip", OnlyAdminsSend: true,
+	c := chat.Chat{Kind: chat.ChatGroup, Subject: "trip", OnlyAdminsSend: true,
 		DisappearAfter: 24 * time.Hour, CreatedBy: a.ID, CreatedAt: t0}
-	members := []parley.Member{
-		{AccountID: b.ID, Role: parley.RoleMember, JoinedAt: at(time.Second)},
-		{AccountID: a.ID, Role: parley.RoleAdmin, JoinedAt: t0},
+	members := []chat.Member{
+		{AccountID: b.ID, Role: chat.RoleMember, JoinedAt: at(time.Second)},
+		{AccountID: a.ID, Role: chat.RoleAdmin, JoinedAt: t0},
 	}
 	ok(t, "create chat", s.CreateChat(ctx, &c, members))
 	if c.ID <= 0 {
@@ -32,15 +33,15 @@ func testChats(t *testing.T, s parley.Store) {
 
 	ms, err := s.Members(ctx, c.ID)
 	ok(t, "members", err)
-	wantDiff(t, "members", ms, []parley.Member{
-		{ChatID: c.ID, AccountID: a.ID, Role: parley.RoleAdmin, JoinedAt: t0},
-		{ChatID: c.ID, AccountID: b.ID, Role: parley.RoleMember, JoinedAt: at(time.Second)},
+	wantDiff(t, "members", ms, []chat.Member{
+		{ChatID: c.ID, AccountID: a.ID, Role: chat.RoleAdmin, JoinedAt: t0},
+		{ChatID: c.ID, AccountID: b.ID, Role: chat.RoleMember, JoinedAt: at(time.Second)},
 	})
 
 	// UpdateChat writes Subject, OnlyAdminsSend and DisappearAfter only.
 	upd := c
 	upd.Subject, upd.OnlyAdminsSend, upd.DisappearAfter = "trip 2", false, 0
-	upd.Kind, upd.CreatedBy, upd.CreatedAt, upd.LastSeq = parley.ChatDirect, b.ID, at(time.Hour), 99
+	upd.Kind, upd.CreatedBy, upd.CreatedAt, upd.LastSeq = chat.ChatDirect, b.ID, at(time.Hour), 99
 	ok(t, "update chat", s.UpdateChat(ctx, upd))
 	want := c
 	want.Subject, want.OnlyAdminsSend, want.DisappearAfter = "trip 2", false, 0
@@ -52,18 +53,18 @@ func testChats(t *testing.T, s parley.Store) {
 	wantCode(t, "update missing chat", s.UpdateChat(ctx, upd), parley.ENotFound)
 }
 
-func testDirectChats(t *testing.T, s parley.Store) {
+func testDirectChats(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	c := newAccount(t, s, "+15550000003")
 	key := fmt.Sprintf("%d:%d", a.ID, b.ID)
 
-	direct := func(key string, x, y int64) (parley.Chat, error) {
-		ch := parley.Chat{Kind: parley.ChatDirect, DirectKey: key, CreatedBy: x, CreatedAt: t0}
-		err := s.CreateChat(ctx, &ch, []parley.Member{
-			{AccountID: x, Role: parley.RoleMember, JoinedAt: t0},
-			{AccountID: y, Role: parley.RoleMember, JoinedAt: t0},
+	direct := func(key string, x, y int64) (chat.Chat, error) {
+		ch := chat.Chat{Kind: chat.ChatDirect, DirectKey: key, CreatedBy: x, CreatedAt: t0}
+		err := s.CreateChat(ctx, &ch, []chat.Member{
+			{AccountID: x, Role: chat.RoleMember, JoinedAt: t0},
+			{AccountID: y, Role: chat.RoleMember, JoinedAt: t0},
 		})
 		return ch, err
 	}
@@ -73,7 +74,7 @@ func testDirectChats(t *testing.T, s parley.Store) {
 	wantCode(t, "create direct chat with taken key", err, parley.EConflict)
 	chats, err := s.ListChats(ctx, b.ID)
 	ok(t, "list chats", err)
-	wantDiff(t, "b's chats after refused create", chats, []parley.Chat{ab})
+	wantDiff(t, "b's chats after refused create", chats, []chat.Chat{ab})
 
 	// Group chats have no key and never conflict.
 	g1 := newGroup(t, s, a.ID, c.ID)
@@ -109,7 +110,7 @@ func testDirectChats(t *testing.T, s parley.Store) {
 	}
 }
 
-func testMembers(t *testing.T, s parley.Store) {
+func testMembers(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
@@ -118,32 +119,32 @@ func testMembers(t *testing.T, s parley.Store) {
 
 	got, err := s.GetMember(ctx, ch.ID, a.ID)
 	ok(t, "get member", err)
-	wantDiff(t, "member", got, parley.Member{ChatID: ch.ID, AccountID: a.ID, Role: parley.RoleAdmin, JoinedAt: t0})
+	wantDiff(t, "member", got, chat.Member{ChatID: ch.ID, AccountID: a.ID, Role: chat.RoleAdmin, JoinedAt: t0})
 	_, err = s.GetMember(ctx, ch.ID, c.ID)
 	wantCode(t, "get non-member", err, parley.ENotFound)
 	_, err = s.GetMember(ctx, ch.ID+100, a.ID)
 	wantCode(t, "get member of missing chat", err, parley.ENotFound)
 
 	// Existing members are left as they are.
-	ok(t, "add members", s.AddMembers(ctx, ch.ID, []parley.Member{
-		{AccountID: c.ID, Role: parley.RoleMember, JoinedAt: at(time.Hour)},
-		{AccountID: a.ID, Role: parley.RoleMember, JoinedAt: at(time.Hour)},
+	ok(t, "add members", s.AddMembers(ctx, ch.ID, []chat.Member{
+		{AccountID: c.ID, Role: chat.RoleMember, JoinedAt: at(time.Hour)},
+		{AccountID: a.ID, Role: chat.RoleMember, JoinedAt: at(time.Hour)},
 	}, 10))
 	ms, err := s.Members(ctx, ch.ID)
 	ok(t, "members", err)
-	wantDiff(t, "members after add", ms, []parley.Member{
-		{ChatID: ch.ID, AccountID: a.ID, Role: parley.RoleAdmin, JoinedAt: t0},
-		{ChatID: ch.ID, AccountID: b.ID, Role: parley.RoleMember, JoinedAt: t0},
-		{ChatID: ch.ID, AccountID: c.ID, Role: parley.RoleMember, JoinedAt: at(time.Hour)},
+	wantDiff(t, "members after add", ms, []chat.Member{
+		{ChatID: ch.ID, AccountID: a.ID, Role: chat.RoleAdmin, JoinedAt: t0},
+		{ChatID: ch.ID, AccountID: b.ID, Role: chat.RoleMember, JoinedAt: t0},
+		{ChatID: ch.ID, AccountID: c.ID, Role: chat.RoleMember, JoinedAt: at(time.Hour)},
 	})
 
-	ok(t, "set role", s.SetRole(ctx, ch.ID, c.ID, parley.RoleAdmin))
+	ok(t, "set role", s.SetRole(ctx, ch.ID, c.ID, chat.RoleAdmin))
 	got, err = s.GetMember(ctx, ch.ID, c.ID)
 	ok(t, "get member", err)
-	if got.Role != parley.RoleAdmin {
-		t.Errorf("role after SetRole: got %q, want %q", got.Role, parley.RoleAdmin)
+	if got.Role != chat.RoleAdmin {
+		t.Errorf("role after SetRole: got %q, want %q", got.Role, chat.RoleAdmin)
 	}
-	wantCode(t, "set role of non-member", s.SetRole(ctx, ch.ID, c.ID+100, parley.RoleAdmin), parley.ENotFound)
+	wantCode(t, "set role of non-member", s.SetRole(ctx, ch.ID, c.ID+100, chat.RoleAdmin), parley.ENotFound)
 
 	ok(t, "remove member", s.RemoveMember(ctx, ch.ID, b.ID))
 	wantCode(t, "remove member twice", s.RemoveMember(ctx, ch.ID, b.ID), parley.ENotFound)
@@ -156,36 +157,36 @@ func testMembers(t *testing.T, s parley.Store) {
 	}
 	chats, err := s.ListChats(ctx, b.ID)
 	ok(t, "list chats", err)
-	wantDiff(t, "chats of removed member", chats, []parley.Chat(nil))
+	wantDiff(t, "chats of removed member", chats, []chat.Chat(nil))
 
 	ms, err = s.Members(ctx, ch.ID+100)
 	ok(t, "members of missing chat", err)
-	wantDiff(t, "members of missing chat", ms, []parley.Member(nil))
+	wantDiff(t, "members of missing chat", ms, []chat.Member(nil))
 }
 
-func testAddMembersLimit(t *testing.T, s parley.Store) {
+func testAddMembersLimit(t *testing.T, s Store) {
 	ctx := t.Context()
-	var accts []parley.Account
+	var accts []chat.Account
 	for i := range 5 {
 		accts = append(accts, newAccount(t, s, fmt.Sprintf("+1555000000%d", i)))
 	}
 	ch := newGroup(t, s, accts[0].ID, accts[1].ID)
-	member := func(a parley.Account) parley.Member {
-		return parley.Member{AccountID: a.ID, Role: parley.RoleMember, JoinedAt: t0}
+	member := func(a chat.Account) chat.Member {
+		return chat.Member{AccountID: a.ID, Role: chat.RoleMember, JoinedAt: t0}
 	}
 
 	tests := []struct {
 		name    string
-		add     []parley.Member
+		add     []chat.Member
 		limit   int
 		want    parley.Code
 		wantLen int
 	}{
-		{"over limit", []parley.Member{member(accts[2]), member(accts[3])}, 3, parley.ELimit, 2},
-		{"existing do not count", []parley.Member{member(accts[0]), member(accts[1]), member(accts[2])}, 3, "", 3},
-		{"exactly at limit", []parley.Member{member(accts[3])}, 4, "", 4},
-		{"one over", []parley.Member{member(accts[4])}, 4, parley.ELimit, 4},
-		{"unknown chat", []parley.Member{member(accts[4])}, 10, parley.ENotFound, 4},
+		{"over limit", []chat.Member{member(accts[2]), member(accts[3])}, 3, parley.ELimit, 2},
+		{"existing do not count", []chat.Member{member(accts[0]), member(accts[1]), member(accts[2])}, 3, "", 3},
+		{"exactly at limit", []chat.Member{member(accts[3])}, 4, "", 4},
+		{"one over", []chat.Member{member(accts[4])}, 4, parley.ELimit, 4},
+		{"unknown chat", []chat.Member{member(accts[4])}, 10, parley.ENotFound, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -203,12 +204,12 @@ func testAddMembersLimit(t *testing.T, s parley.Store) {
 	}
 }
 
-func testAddMembersLimitConcurrent(t *testing.T, s parley.Store) {
+func testAddMembersLimitConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	const tries, limit = 8, 4
 	owner := newAccount(t, s, "+15550000100")
 	ch := newGroup(t, s, owner.ID)
-	var accts []parley.Account
+	var accts []chat.Account
 	for i := range tries {
 		accts = append(accts, newAccount(t, s, fmt.Sprintf("+1555000000%d", i)))
 	}
@@ -216,7 +217,7 @@ func testAddMembersLimitConcurrent(t *testing.T, s parley.Store) {
 	var wg sync.WaitGroup
 	for i := range tries {
 		wg.Go(func() {
-			errs[i] = s.AddMembers(ctx, ch.ID, []parley.Member{{AccountID: accts[i].ID, Role: parley.RoleMember, JoinedAt: t0}}, limit)
+			errs[i] = s.AddMembers(ctx, ch.ID, []chat.Member{{AccountID: accts[i].ID, Role: chat.RoleMember, JoinedAt: t0}}, limit)
 		})
 	}
 	wg.Wait()
@@ -240,7 +241,7 @@ func testAddMembersLimitConcurrent(t *testing.T, s parley.Store) {
 	}
 }
 
-func testListChats(t *testing.T, s parley.Store) {
+func testListChats(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	carol := newAccount(t, s, "+15550000003")
@@ -251,13 +252,13 @@ func testListChats(t *testing.T, s parley.Store) {
 
 	// Activity: c2 has 3 messages, chat 1, c3 has 1 each; c4 none.
 	commit(t, s,
-		&parley.Append{ChatID: c2.ID, Sequenced: true},
-		&parley.Append{ChatID: f.chat.ID, Sequenced: true},
-		&parley.Append{ChatID: c2.ID, Sequenced: true},
-		&parley.Append{ChatID: c3.ID, Sequenced: true},
-		&parley.Append{ChatID: c2.ID, Sequenced: true},
+		&chat.Append{ChatID: c2.ID, Sequenced: true},
+		&chat.Append{ChatID: f.chat.ID, Sequenced: true},
+		&chat.Append{ChatID: c2.ID, Sequenced: true},
+		&chat.Append{ChatID: c3.ID, Sequenced: true},
+		&chat.Append{ChatID: c2.ID, Sequenced: true},
 	)
-	ids := func(cs []parley.Chat) []int64 {
+	ids := func(cs []chat.Chat) []int64 {
 		var out []int64
 		for _, c := range cs {
 			out = append(out, c.ID)

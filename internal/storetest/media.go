@@ -4,12 +4,13 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
-func testMedia(t *testing.T, s parley.Store) {
+func testMedia(t *testing.T, s Store) {
 	ctx := t.Context()
 	a := newAccount(t, s, "+15550000001")
-	m := parley.Media{ID: "med_1", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+	m := chat.Media{ID: "med_1", SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
 		Size: 1234, ContentType: "image/jpeg", OwnerID: a.ID, CreatedAt: t0}
 	ok(t, "create media", s.CreateMedia(ctx, m))
 	got, err := s.GetMedia(ctx, m.ID)
@@ -24,12 +25,12 @@ func testMedia(t *testing.T, s parley.Store) {
 	ok(t, "create media with the same blob", s.CreateMedia(ctx, twin))
 }
 
-func testMediaVisibility(t *testing.T, s parley.Store) {
+func testMediaVisibility(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	carol := newAccount(t, s, "+15550000003")
 	other := newGroup(t, s, carol.ID)
-	m := parley.Media{ID: "med_1", SHA256: "00", Size: 1, ContentType: "image/png", OwnerID: f.alice.ID, CreatedAt: t0}
+	m := chat.Media{ID: "med_1", SHA256: "00", Size: 1, ContentType: "image/png", OwnerID: f.alice.ID, CreatedAt: t0}
 	ok(t, "create media", s.CreateMedia(ctx, m))
 
 	visible := func(t *testing.T, mediaID string, account int64, want bool) {
@@ -68,27 +69,27 @@ func testMediaVisibility(t *testing.T, s parley.Store) {
 
 // testMissingReferences checks that writes naming an account, chat or media
 // that does not exist fail with ENotFound, and write nothing.
-func testMissingReferences(t *testing.T, s parley.Store) {
+func testMissingReferences(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	const nobody, noChat = 1 << 40, 1 << 40
-	ok(t, "create media", s.CreateMedia(ctx, parley.Media{ID: "med_1", SHA256: "00", ContentType: "image/png", OwnerID: f.alice.ID}))
+	ok(t, "create media", s.CreateMedia(ctx, chat.Media{ID: "med_1", SHA256: "00", ContentType: "image/png", OwnerID: f.alice.ID}))
 
 	tests := []struct {
 		name string
 		do   func() error
 	}{
 		{"CreateDevice", func() error {
-			d := parley.Device{AccountID: nobody, Name: "x"}
+			d := chat.Device{AccountID: nobody, Name: "x"}
 			return s.CreateDevice(ctx, &d, []byte("x"), 10)
 		}},
 		{"Block", func() error { return s.Block(ctx, f.alice.ID, nobody) }},
 		{"CreateChat", func() error {
-			c := parley.Chat{Kind: parley.ChatGroup, CreatedBy: f.alice.ID}
-			return s.CreateChat(ctx, &c, []parley.Member{{AccountID: f.alice.ID, Role: parley.RoleAdmin}, {AccountID: nobody, Role: parley.RoleMember}})
+			c := chat.Chat{Kind: chat.ChatGroup, CreatedBy: f.alice.ID}
+			return s.CreateChat(ctx, &c, []chat.Member{{AccountID: f.alice.ID, Role: chat.RoleAdmin}, {AccountID: nobody, Role: chat.RoleMember}})
 		}},
 		{"AddMembers", func() error {
-			return s.AddMembers(ctx, f.chat.ID, []parley.Member{{AccountID: nobody, Role: parley.RoleMember}}, 10)
+			return s.AddMembers(ctx, f.chat.ID, []chat.Member{{AccountID: nobody, Role: chat.RoleMember}}, 10)
 		}},
 		{"AttachMedia to missing chat", func() error { return s.AttachMedia(ctx, "med_1", noChat) }},
 		{"AttachMedia of missing media", func() error { return s.AttachMedia(ctx, "med_missing", f.chat.ID) }},

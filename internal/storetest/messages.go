@@ -10,9 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 )
 
-func testCommit(t *testing.T, s parley.Store) {
+func testCommit(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	commit(t, s) // an empty commit is fine
@@ -50,19 +51,19 @@ func testCommit(t *testing.T, s parley.Store) {
 	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), entriesOf(f.bobDev.ID, m))
 }
 
-func testCommitSequences(t *testing.T, s parley.Store) {
+func testCommitSequences(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	other := newGroup(t, s, f.alice.ID, f.bob.ID)
 
-	var batch []*parley.Append
+	var batch []*chat.Append
 	chats := []int64{f.chat.ID, other.ID, f.chat.ID, f.chat.ID, other.ID}
 	for i, chatID := range chats {
 		batch = append(batch, f.message(chatID, fmt.Sprintf("m%d", i), t0, f.bobDev))
 	}
 	// A sequenced append without a message (a chat event) takes a number too.
-	batch = append(batch, &parley.Append{ChatID: other.ID, Sequenced: true, Entries: []parley.Entry{
-		{DeviceID: f.bobDev.ID, Type: parley.EntryEvent, ChatID: other.ID, Body: []byte(`{}`), CreatedAt: t0, ExpiresAt: at(time.Hour)},
+	batch = append(batch, &chat.Append{ChatID: other.ID, Sequenced: true, Entries: []chat.Entry{
+		{DeviceID: f.bobDev.ID, Type: chat.EntryEvent, ChatID: other.ID, Body: []byte(`{}`), CreatedAt: t0, ExpiresAt: at(time.Hour)},
 	}})
 	commit(t, s, batch...)
 	var seqs []int64
@@ -95,17 +96,17 @@ func testCommitSequences(t *testing.T, s parley.Store) {
 	}
 }
 
-func testCommitUnsequenced(t *testing.T, s parley.Store) {
+func testCommitUnsequenced(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	// A receipt for alice's devices takes no sequence number.
-	a := &parley.Append{ChatID: f.chat.ID, Entries: []parley.Entry{{
-		DeviceID: f.aliceDev.ID, Type: parley.EntryReceipt, ChatID: f.chat.ID, Seq: 7, MessageID: "m1",
+	a := &chat.Append{ChatID: f.chat.ID, Entries: []chat.Entry{{
+		DeviceID: f.aliceDev.ID, Type: chat.EntryReceipt, ChatID: f.chat.ID, Seq: 7, MessageID: "m1",
 		SenderAccount: f.bob.ID, Body: []byte(`{"status":"read"}`), CreatedAt: t0, ExpiresAt: at(time.Hour),
 	}}}
 	// An account event belongs to no chat.
-	b := &parley.Append{Entries: []parley.Entry{{
-		DeviceID: f.aliceDev.ID, Type: parley.EntryEvent, Body: []byte(`{"device":"linked"}`), CreatedAt: t0, ExpiresAt: at(time.Hour),
+	b := &chat.Append{Entries: []chat.Entry{{
+		DeviceID: f.aliceDev.ID, Type: chat.EntryEvent, Body: []byte(`{"device":"linked"}`), CreatedAt: t0, ExpiresAt: at(time.Hour),
 	}}}
 	commit(t, s, a, b)
 	if a.Seq != 0 || b.Seq != 0 {
@@ -122,7 +123,7 @@ func testCommitUnsequenced(t *testing.T, s parley.Store) {
 	wantDiff(t, "inbox", pending(t, s, f.aliceDev.ID), entriesOf(f.aliceDev.ID, a, b))
 }
 
-func testCommitDedupe(t *testing.T, s parley.Store) {
+func testCommitDedupe(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	orig := f.message(f.chat.ID, "m1", t0, f.bobDev)
@@ -173,7 +174,7 @@ func testCommitDedupe(t *testing.T, s parley.Store) {
 	wantDiff(t, "inbox", pending(t, s, f.bobDev.ID), append(before, entriesOf(f.bobDev.ID, elsewhere, fresh)...))
 }
 
-func testCommitDedupeInBatch(t *testing.T, s parley.Store) {
+func testCommitDedupeInBatch(t *testing.T, s Store) {
 	f := newFixture(t, s)
 	first := f.message(f.chat.ID, "m1", t0, f.bobDev)
 	again := f.message(f.chat.ID, "m1", at(time.Second), f.bobDev)
@@ -197,7 +198,7 @@ func testCommitDedupeInBatch(t *testing.T, s parley.Store) {
 
 // testCommitUnknownChat checks that an append to a chat that does not exist
 // fails alone, with ENotFound, rather than failing the whole group commit.
-func testCommitUnknownChat(t *testing.T, s parley.Store) {
+func testCommitUnknownChat(t *testing.T, s Store) {
 	f := newFixture(t, s)
 	lost := f.message(f.chat.ID+100, "m1", t0, f.bobDev)
 	good := f.message(f.chat.ID, "m1", t0, f.bobDev)
@@ -209,7 +210,7 @@ func testCommitUnknownChat(t *testing.T, s parley.Store) {
 	wantDiff(t, "inbox", pending(t, s, f.bobDev.ID), entriesOf(f.bobDev.ID, good))
 }
 
-func testCommitEntryIDsGrow(t *testing.T, s parley.Store) {
+func testCommitEntryIDsGrow(t *testing.T, s Store) {
 	f := newFixture(t, s)
 	var last int64
 	for i := range 5 {
@@ -230,20 +231,20 @@ func testCommitEntryIDsGrow(t *testing.T, s parley.Store) {
 	}
 }
 
-func testCommitConcurrent(t *testing.T, s parley.Store) {
+func testCommitConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	const workers, commits, perBatch = 8, 10, 5
 	var (
 		mu   sync.Mutex
-		all  []*parley.Append
+		all  []*chat.Append
 		errs []error
 		wg   sync.WaitGroup
 	)
 	for w := range workers {
 		wg.Go(func() {
 			for c := range commits {
-				var batch []*parley.Append
+				var batch []*chat.Append
 				for i := range perBatch {
 					batch = append(batch, f.message(f.chat.ID, fmt.Sprintf("w%d-c%d-%d", w, c, i), t0, f.bobDev))
 				}
@@ -294,10 +295,10 @@ func testCommitConcurrent(t *testing.T, s parley.Store) {
 	}
 }
 
-func testPending(t *testing.T, s parley.Store) {
+func testPending(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
-	var batch []*parley.Append
+	var batch []*chat.Append
 	for i := range 5 {
 		batch = append(batch, f.message(f.chat.ID, fmt.Sprintf("m%d", i), t0, f.bobDev, f.aliceDev))
 	}
@@ -311,7 +312,7 @@ func testPending(t *testing.T, s parley.Store) {
 		name  string
 		after int64
 		limit int
-		want  []parley.Entry
+		want  []chat.Entry
 	}{
 		{"first page", 0, 2, all[:2]},
 		{"second page", all[1].ID, 2, all[2:4]},
@@ -329,13 +330,13 @@ func testPending(t *testing.T, s parley.Store) {
 	}
 	got, err := s.Pending(ctx, f.bobDev.ID+100, 0, 100)
 	ok(t, "pending of unknown device", err)
-	wantDiff(t, "entries of unknown device", got, []parley.Entry(nil))
+	wantDiff(t, "entries of unknown device", got, []chat.Entry(nil))
 }
 
-func testAck(t *testing.T, s parley.Store) {
+func testAck(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
-	var batch []*parley.Append
+	var batch []*chat.Append
 	for i := range 4 {
 		batch = append(batch, f.message(f.chat.ID, fmt.Sprintf("m%d", i), t0, f.bobDev, f.aliceDev))
 	}
@@ -345,44 +346,44 @@ func testAck(t *testing.T, s parley.Store) {
 
 	got, err := s.Ack(ctx, f.bobDev.ID, nil)
 	ok(t, "ack nothing", err)
-	wantDiff(t, "acked nothing", got, []parley.Entry(nil))
+	wantDiff(t, "acked nothing", got, []chat.Entry(nil))
 
 	// Unknown ids and other devices' ids are ignored.
 	got, err = s.Ack(ctx, f.bobDev.ID, []int64{bob[2].ID, alice[0].ID, bob[0].ID, alice[3].ID + 1000})
 	ok(t, "ack", err)
 	slices.SortFunc(got, byID)
-	wantDiff(t, "acked entries, without bodies", got, withoutBodies([]parley.Entry{bob[0], bob[2]}))
+	wantDiff(t, "acked entries, without bodies", got, withoutBodies([]chat.Entry{bob[0], bob[2]}))
 
-	wantDiff(t, "bob's inbox after ack", pending(t, s, f.bobDev.ID), []parley.Entry{bob[1], bob[3]})
+	wantDiff(t, "bob's inbox after ack", pending(t, s, f.bobDev.ID), []chat.Entry{bob[1], bob[3]})
 	wantDiff(t, "alice's inbox after bob's ack", pending(t, s, f.aliceDev.ID), alice)
 
 	got, err = s.Ack(ctx, f.bobDev.ID, []int64{bob[0].ID})
 	ok(t, "ack twice", err)
-	wantDiff(t, "acked twice", got, []parley.Entry(nil))
+	wantDiff(t, "acked twice", got, []chat.Entry(nil))
 }
 
-func testRaiseReceipts(t *testing.T, s parley.Store) {
+func testRaiseReceipts(t *testing.T, s Store) {
 	ctx := t.Context()
-	r := func(msg string, account int64, st parley.ReceiptStatus) parley.Receipt {
-		return parley.Receipt{ChatID: 1, MessageID: msg, AccountID: account, Status: st}
+	r := func(msg string, account int64, st chat.ReceiptStatus) chat.Receipt {
+		return chat.Receipt{ChatID: 1, MessageID: msg, AccountID: account, Status: st}
 	}
-	const delivered, read = parley.ReceiptDelivered, parley.ReceiptRead
+	const delivered, read = chat.ReceiptDelivered, chat.ReceiptRead
 	steps := []struct {
 		name string
-		in   []parley.Receipt
-		want []parley.Receipt
+		in   []chat.Receipt
+		want []chat.Receipt
 	}{
 		{"none", nil, nil},
-		{"new", []parley.Receipt{r("m1", 10, delivered), r("m1", 11, read)}, []parley.Receipt{r("m1", 10, delivered), r("m1", 11, read)}},
-		{"same again", []parley.Receipt{r("m1", 10, delivered), r("m1", 11, read)}, nil},
-		{"lower", []parley.Receipt{r("m1", 11, delivered)}, nil},
-		{"raised", []parley.Receipt{r("m1", 10, read), r("m1", 11, read)}, []parley.Receipt{r("m1", 10, read)}},
-		{"other message", []parley.Receipt{r("m2", 10, delivered), r("m1", 10, delivered)}, []parley.Receipt{r("m2", 10, delivered)}},
-		{"other chat", []parley.Receipt{{ChatID: 2, MessageID: "m1", AccountID: 10, Status: delivered}},
-			[]parley.Receipt{{ChatID: 2, MessageID: "m1", AccountID: 10, Status: delivered}}},
+		{"new", []chat.Receipt{r("m1", 10, delivered), r("m1", 11, read)}, []chat.Receipt{r("m1", 10, delivered), r("m1", 11, read)}},
+		{"same again", []chat.Receipt{r("m1", 10, delivered), r("m1", 11, read)}, nil},
+		{"lower", []chat.Receipt{r("m1", 11, delivered)}, nil},
+		{"raised", []chat.Receipt{r("m1", 10, read), r("m1", 11, read)}, []chat.Receipt{r("m1", 10, read)}},
+		{"other message", []chat.Receipt{r("m2", 10, delivered), r("m1", 10, delivered)}, []chat.Receipt{r("m2", 10, delivered)}},
+		{"other chat", []chat.Receipt{{ChatID: 2, MessageID: "m1", AccountID: 10, Status: delivered}},
+			[]chat.Receipt{{ChatID: 2, MessageID: "m1", AccountID: 10, Status: delivered}}},
 		// Given twice in one call, a receipt counts once, at its highest.
-		{"repeated in one call", []parley.Receipt{r("m3", 10, delivered), r("m3", 10, read), r("m3", 10, delivered)},
-			[]parley.Receipt{r("m3", 10, read)}},
+		{"repeated in one call", []chat.Receipt{r("m3", 10, delivered), r("m3", 10, read), r("m3", 10, delivered)},
+			[]chat.Receipt{r("m3", 10, read)}},
 	}
 	// The steps build on each other: they run in order on one store.
 	for _, st := range steps {
@@ -395,7 +396,7 @@ func testRaiseReceipts(t *testing.T, s parley.Store) {
 }
 
 // sortReceipts compares lists of receipts in any order.
-var sortReceipts = cmpopts.SortSlices(func(a, b parley.Receipt) bool {
+var sortReceipts = cmpopts.SortSlices(func(a, b chat.Receipt) bool {
 	if a.ChatID != b.ChatID {
 		return a.ChatID < b.ChatID
 	}
@@ -405,14 +406,14 @@ var sortReceipts = cmpopts.SortSlices(func(a, b parley.Receipt) bool {
 	return a.AccountID < b.AccountID
 })
 
-func testExpire(t *testing.T, s parley.Store) {
+func testExpire(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
-	entry := func(expires time.Duration, notify bool) parley.Entry {
-		return parley.Entry{DeviceID: f.bobDev.ID, Type: parley.EntryMessage, ChatID: f.chat.ID, MessageID: "m",
+	entry := func(expires time.Duration, notify bool) chat.Entry {
+		return chat.Entry{DeviceID: f.bobDev.ID, Type: chat.EntryMessage, ChatID: f.chat.ID, MessageID: "m",
 			Body: []byte("secret"), CreatedAt: t0, ExpiresAt: at(expires), NotifyExpiry: notify}
 	}
-	a := &parley.Append{ChatID: f.chat.ID, Entries: []parley.Entry{
+	a := &chat.Append{ChatID: f.chat.ID, Entries: []chat.Entry{
 		entry(time.Hour, true),
 		entry(2*time.Hour, false), // a disappearing message: no notice
 		entry(2*time.Hour, true),  // expires exactly at now
@@ -427,7 +428,7 @@ func testExpire(t *testing.T, s parley.Store) {
 		t.Errorf("expired: got %d, want 3", n)
 	}
 	slices.SortFunc(notify, byID)
-	wantDiff(t, "entries to notify", notify, withoutBodies([]parley.Entry{es[0], es[2]}))
+	wantDiff(t, "entries to notify", notify, withoutBodies([]chat.Entry{es[0], es[2]}))
 	wantDiff(t, "inbox after expire", pending(t, s, f.bobDev.ID), es[3:])
 
 	n, notify, err = s.Expire(ctx, at(2*time.Hour), 100)
@@ -437,12 +438,12 @@ func testExpire(t *testing.T, s parley.Store) {
 	}
 }
 
-func testExpireLimit(t *testing.T, s parley.Store) {
+func testExpireLimit(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
-	a := &parley.Append{}
+	a := &chat.Append{}
 	for i := range 5 {
-		a.Entries = append(a.Entries, parley.Entry{DeviceID: f.bobDev.ID, Type: parley.EntryEvent,
+		a.Entries = append(a.Entries, chat.Entry{DeviceID: f.bobDev.ID, Type: chat.EntryEvent,
 			CreatedAt: t0, ExpiresAt: at(time.Duration(i) * time.Minute), NotifyExpiry: true})
 	}
 	commit(t, s, a)
@@ -465,16 +466,16 @@ func testExpireLimit(t *testing.T, s parley.Store) {
 	wantDiff(t, "expired ids", seen, want)
 }
 
-func testPruneMessages(t *testing.T, s parley.Store) {
+func testPruneMessages(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	old := f.message(f.chat.ID, "old", t0, f.bobDev)
 	edge := f.message(f.chat.ID, "edge", at(time.Hour), f.bobDev)
 	young := f.message(f.chat.ID, "young", at(2*time.Hour), f.bobDev)
 	commit(t, s, old, edge, young)
-	receipts := []parley.Receipt{
-		{ChatID: f.chat.ID, MessageID: "old", AccountID: f.bob.ID, Status: parley.ReceiptRead},
-		{ChatID: f.chat.ID, MessageID: "young", AccountID: f.bob.ID, Status: parley.ReceiptRead},
+	receipts := []chat.Receipt{
+		{ChatID: f.chat.ID, MessageID: "old", AccountID: f.bob.ID, Status: chat.ReceiptRead},
+		{ChatID: f.chat.ID, MessageID: "young", AccountID: f.bob.ID, Status: chat.ReceiptRead},
 	}
 	_, err := s.RaiseReceipts(ctx, receipts)
 	ok(t, "raise receipts", err)
@@ -507,7 +508,7 @@ func testPruneMessages(t *testing.T, s parley.Store) {
 	}
 }
 
-func testPurgeChatEntries(t *testing.T, s parley.Store) {
+func testPurgeChatEntries(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	other := newGroup(t, s, f.alice.ID, f.bob.ID)
@@ -528,7 +529,7 @@ func testPurgeChatEntries(t *testing.T, s parley.Store) {
 	ok(t, "get message after purge", err)
 }
 
-func testShortenChatExpiry(t *testing.T, s parley.Store) {
+func testShortenChatExpiry(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
 	other := newGroup(t, s, f.alice.ID, f.bob.ID)
@@ -536,8 +537,8 @@ func testShortenChatExpiry(t *testing.T, s parley.Store) {
 	young := f.message(f.chat.ID, "young", at(time.Hour), f.bobDev)
 	soon := f.message(f.chat.ID, "soon", t0, f.bobDev)
 	soon.Entries[0].ExpiresAt, soon.Entries[0].NotifyExpiry = at(time.Hour), false // already sooner
-	system := &parley.Append{ChatID: f.chat.ID, Sequenced: true, Entries: []parley.Entry{{DeviceID: f.bobDev.ID,
-		Type: parley.EntryMessage, ChatID: f.chat.ID, Kind: parley.KindSystem, Body: []byte(`{}`),
+	system := &chat.Append{ChatID: f.chat.ID, Sequenced: true, Entries: []chat.Entry{{DeviceID: f.bobDev.ID,
+		Type: chat.EntryMessage, ChatID: f.chat.ID, Kind: chat.KindSystem, Body: []byte(`{}`),
 		CreatedAt: t0, ExpiresAt: at(30 * 24 * time.Hour)}}}
 	elsewhere := f.message(other.ID, "old", t0, f.bobDev)
 	commit(t, s, old, young, soon, system, elsewhere)
@@ -558,13 +559,13 @@ func testShortenChatExpiry(t *testing.T, s parley.Store) {
 	if n != 2 || len(notify) != 0 {
 		t.Errorf("expire: got %d deleted and %d to notify, want 2 and 0", n, len(notify))
 	}
-	wantDiff(t, "bob's inbox after expire", pending(t, s, f.bobDev.ID), []parley.Entry{want[1], want[3], want[4]})
+	wantDiff(t, "bob's inbox after expire", pending(t, s, f.bobDev.ID), []chat.Entry{want[1], want[3], want[4]})
 }
 
-func testAckMany(t *testing.T, s parley.Store) {
+func testAckMany(t *testing.T, s Store) {
 	ctx := t.Context()
 	f := newFixture(t, s)
-	var batch []*parley.Append
+	var batch []*chat.Append
 	for i := range 3 {
 		batch = append(batch, f.message(f.chat.ID, fmt.Sprintf("m%d", i), t0, f.bobDev, f.aliceDev))
 	}
@@ -577,14 +578,14 @@ func testAckMany(t *testing.T, s parley.Store) {
 	wantDiff(t, "acked nothing", len(got), 0)
 
 	// Each device acks only its own entries; another's id is ignored.
-	got, err = s.AckMany(ctx, []parley.DeviceAck{
+	got, err = s.AckMany(ctx, []chat.DeviceAck{
 		{DeviceID: f.bobDev.ID, IDs: []int64{bob[0].ID, alice[1].ID}},
 		{DeviceID: f.aliceDev.ID, IDs: []int64{alice[2].ID}},
 		{DeviceID: f.aliceDev.ID},
 	})
 	ok(t, "ack many", err)
 	slices.SortFunc(got, byID)
-	wantDiff(t, "acked entries, with device ids and without bodies", got, withoutBodies([]parley.Entry{bob[0], alice[2]}))
-	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), []parley.Entry{bob[1], bob[2]})
-	wantDiff(t, "alice's inbox", pending(t, s, f.aliceDev.ID), []parley.Entry{alice[0], alice[1]})
+	wantDiff(t, "acked entries, with device ids and without bodies", got, withoutBodies([]chat.Entry{bob[0], alice[2]}))
+	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), []chat.Entry{bob[1], bob[2]})
+	wantDiff(t, "alice's inbox", pending(t, s, f.aliceDev.ID), []chat.Entry{alice[0], alice[1]})
 }

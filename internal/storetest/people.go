@@ -7,13 +7,16 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // runPeople runs the conformance tests of PeopleStore.
-func runPeople(t *testing.T, open func(t *testing.T) parley.Store) {
+func runPeople(t *testing.T, open func(t *testing.T) Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s parley.Store)
+		fn   func(t *testing.T, s Store)
 	}{
 		{"CountPeople", testCountPeople},
 		{"Recurring", testRecurring},
@@ -29,7 +32,7 @@ func runPeople(t *testing.T, open func(t *testing.T) parley.Store) {
 	}
 }
 
-func testCountPeople(t *testing.T, s parley.Store) {
+func testCountPeople(t *testing.T, s Store) {
 	ctx := context.Background()
 	n, err := s.CountPeople(ctx)
 	ok(t, "count people", err)
@@ -45,25 +48,25 @@ func testCountPeople(t *testing.T, s parley.Store) {
 	}
 }
 
-func testRecurring(t *testing.T, s parley.Store) {
+func testRecurring(t *testing.T, s Store) {
 	ctx := context.Background()
 	a := newAccount(t, s, "+14155550101")
 	b := newAccount(t, s, "+14155550102")
-	_, err := s.GetRecurring(ctx, a.ID, parley.RecurringPremium)
+	_, err := s.GetRecurring(ctx, a.ID, revenue.RecurringPremium)
 	wantCode(t, "get missing", err, parley.ENotFound)
-	prem := parley.Recurring{AccountID: a.ID, Kind: parley.RecurringPremium, Plan: "month", PriceMinor: 499, Currency: "USD",
-		Method: "card", Status: parley.SubActive, Period: 1, PeriodEnd: at(30 * 24 * time.Hour), CreatedAt: t0}
+	prem := revenue.Recurring{AccountID: a.ID, Kind: revenue.RecurringPremium, Plan: "month", PriceMinor: 499, Currency: "USD",
+		Method: "card", Status: channel.SubActive, Period: 1, PeriodEnd: at(30 * 24 * time.Hour), CreatedAt: t0}
 	ok(t, "put premium", s.PutRecurring(ctx, &prem))
-	don := parley.Recurring{AccountID: a.ID, Kind: parley.RecurringDonation, Plan: "month", PriceMinor: 1000, Currency: "USD",
-		Method: "card", Status: parley.SubActive, Period: 1, PeriodEnd: at(10 * 24 * time.Hour), CreatedAt: t0}
+	don := revenue.Recurring{AccountID: a.ID, Kind: revenue.RecurringDonation, Plan: "month", PriceMinor: 1000, Currency: "USD",
+		Method: "card", Status: channel.SubActive, Period: 1, PeriodEnd: at(10 * 24 * time.Hour), CreatedAt: t0}
 	ok(t, "put donation", s.PutRecurring(ctx, &don))
-	other := parley.Recurring{AccountID: b.ID, Kind: parley.RecurringPremium, Plan: "year", PriceMinor: 4999, Currency: "USD",
-		Status: parley.SubLapsed, Period: 1, PeriodEnd: at(time.Hour), CreatedAt: t0}
+	other := revenue.Recurring{AccountID: b.ID, Kind: revenue.RecurringPremium, Plan: "year", PriceMinor: 4999, Currency: "USD",
+		Status: channel.SubLapsed, Period: 1, PeriodEnd: at(time.Hour), CreatedAt: t0}
 	ok(t, "put other", s.PutRecurring(ctx, &other))
 	if prem.ID == 0 || prem.ID == don.ID {
 		t.Fatalf("ids: got %d and %d, want distinct non-zero", prem.ID, don.ID)
 	}
-	got, err := s.GetRecurring(ctx, a.ID, parley.RecurringPremium)
+	got, err := s.GetRecurring(ctx, a.ID, revenue.RecurringPremium)
 	ok(t, "get premium", err)
 	wantDiff(t, "premium", got, prem)
 
@@ -74,7 +77,7 @@ func testRecurring(t *testing.T, s parley.Store) {
 	if next.ID != prem.ID {
 		t.Errorf("replace: got id %d, want %d", next.ID, prem.ID)
 	}
-	got, err = s.GetRecurring(ctx, a.ID, parley.RecurringPremium)
+	got, err = s.GetRecurring(ctx, a.ID, revenue.RecurringPremium)
 	ok(t, "get premium", err)
 	wantDiff(t, "replaced premium", got, next)
 
@@ -96,7 +99,7 @@ func testRecurring(t *testing.T, s parley.Store) {
 	}
 }
 
-func testPinChats(t *testing.T, s parley.Store) {
+func testPinChats(t *testing.T, s Store) {
 	ctx := context.Background()
 	a := newAccount(t, s, "+14155550101")
 	ids, err := s.PinnedChats(ctx, a.ID)
@@ -121,7 +124,7 @@ func testPinChats(t *testing.T, s parley.Store) {
 	wantDiff(t, "pinned", ids, []int64{30, 20})
 }
 
-func testPinChatsConcurrent(t *testing.T, s parley.Store) {
+func testPinChatsConcurrent(t *testing.T, s Store) {
 	ctx := context.Background()
 	a := newAccount(t, s, "+14155550101")
 	var wg sync.WaitGroup
@@ -143,9 +146,9 @@ func testPinChatsConcurrent(t *testing.T, s parley.Store) {
 	}
 }
 
-func testOperatingCosts(t *testing.T, s parley.Store) {
+func testOperatingCosts(t *testing.T, s Store) {
 	ctx := context.Background()
-	costs := []parley.OperatingCost{
+	costs := []revenue.OperatingCost{
 		{Month: "2026-02", Category: "infrastructure", Description: "servers", Minor: 120000, Currency: "USD", CreatedAt: t0},
 		{Month: "2026-03", Category: "infrastructure", Description: "servers", Minor: 125000, Currency: "USD", CreatedAt: t0},
 		{Month: "2026-03", Category: "staff", Minor: 900000, Currency: "USD", CreatedAt: t0},
@@ -159,9 +162,9 @@ func testOperatingCosts(t *testing.T, s parley.Store) {
 	wantDiff(t, "costs of March and April", got, costs[1:3])
 }
 
-func testLedgerRange(t *testing.T, s parley.Store) {
+func testLedgerRange(t *testing.T, s Store) {
 	ctx := context.Background()
-	es := []*parley.LedgerEntry{
+	es := []*money.LedgerEntry{
 		{Key: "a", ChannelID: 0, Kind: "donation", Minor: 500, Currency: "USD", Ref: "account:1", At: at(0)},
 		{Key: "b", ChannelID: 7, Kind: "subscription_charge", Minor: 499, Currency: "USD", At: at(time.Hour)},
 		{Key: "c", ChannelID: 7, Kind: "operator_share", Minor: 150, Currency: "USD", At: at(time.Hour)},
@@ -169,7 +172,7 @@ func testLedgerRange(t *testing.T, s parley.Store) {
 	}
 	_, err := s.AppendLedger(ctx, es)
 	ok(t, "append", err)
-	keys := func(es []parley.LedgerEntry) []string {
+	keys := func(es []money.LedgerEntry) []string {
 		out := []string{}
 		for _, e := range es {
 			out = append(out, e.Key)

@@ -20,15 +20,27 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // Run runs the conformance suite against the stores that open returns.
 // Each subtest calls open once; open must return an empty, migrated store
+// Store is every context's store: what each database adapter implements.
+type Store interface {
+	chat.Store
+	channel.Store
+	business.Store
+	revenue.Store
+}
+
 // of its own and close it when t ends (t.Cleanup).
-func Run(t *testing.T, open func(t *testing.T) parley.Store) {
+func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s parley.Store)
+		fn   func(t *testing.T, s Store)
 	}{
 		{"Ping", testPing},
 		{"OTP", testOTP},
@@ -113,13 +125,13 @@ func ok(t testing.TB, what string, err error) {
 }
 
 // newAccount creates an account with that phone.
-func newAccount(t testing.TB, s parley.Store, phone string) parley.Account {
+func newAccount(t testing.TB, s Store, phone string) chat.Account {
 	t.Helper()
-	a := parley.Account{
+	a := chat.Account{
 		Phone:              phone,
 		DisplayName:        "user " + phone,
-		LastSeenVisibility: parley.VisibleEveryone,
-		AvatarVisibility:   parley.VisibleContacts,
+		LastSeenVisibility: chat.VisibleEveryone,
+		AvatarVisibility:   chat.VisibleContacts,
 		ReadReceipts:       true,
 		CreatedAt:          t0,
 	}
@@ -128,9 +140,9 @@ func newAccount(t testing.TB, s parley.Store, phone string) parley.Account {
 }
 
 // newDevice links a device with a token hash derived from name.
-func newDevice(t testing.TB, s parley.Store, accountID int64, name string) parley.Device {
+func newDevice(t testing.TB, s Store, accountID int64, name string) chat.Device {
 	t.Helper()
-	d := parley.Device{AccountID: accountID, Name: name, PublicKey: []byte("pk-" + name), CreatedAt: t0, LastActiveAt: t0}
+	d := chat.Device{AccountID: accountID, Name: name, PublicKey: []byte("pk-" + name), CreatedAt: t0, LastActiveAt: t0}
 	ok(t, "create device", s.CreateDevice(context.Background(), &d, tokenHash(accountID, name), 100))
 	return d
 }
@@ -140,16 +152,16 @@ func tokenHash(accountID int64, name string) []byte {
 }
 
 // newGroup creates a group chat of the given accounts, the first as admin.
-func newGroup(t testing.TB, s parley.Store, accountIDs ...int64) parley.Chat {
+func newGroup(t testing.TB, s Store, accountIDs ...int64) chat.Chat {
 	t.Helper()
-	c := parley.Chat{Kind: parley.ChatGroup, Subject: "group", CreatedBy: accountIDs[0], CreatedAt: t0}
-	var ms []parley.Member
+	c := chat.Chat{Kind: chat.ChatGroup, Subject: "group", CreatedBy: accountIDs[0], CreatedAt: t0}
+	var ms []chat.Member
 	for i, id := range accountIDs {
-		role := parley.RoleMember
+		role := chat.RoleMember
 		if i == 0 {
-			role = parley.RoleAdmin
+			role = chat.RoleAdmin
 		}
-		ms = append(ms, parley.Member{AccountID: id, Role: role, JoinedAt: t0})
+		ms = append(ms, chat.Member{AccountID: id, Role: role, JoinedAt: t0})
 	}
 	ok(t, "create chat", s.CreateChat(context.Background(), &c, ms))
 	return c
@@ -157,14 +169,14 @@ func newGroup(t testing.TB, s parley.Store, accountIDs ...int64) parley.Chat {
 
 // fixture is two accounts with a device each and a group chat between them.
 type fixture struct {
-	s          parley.Store
-	alice, bob parley.Account
-	aliceDev   parley.Device
-	bobDev     parley.Device
-	chat       parley.Chat
+	s          Store
+	alice, bob chat.Account
+	aliceDev   chat.Device
+	bobDev     chat.Device
+	chat       chat.Chat
 }
 
-func newFixture(t testing.TB, s parley.Store) *fixture {
+func newFixture(t testing.TB, s Store) *fixture {
 	t.Helper()
 	f := &fixture{s: s}
 	f.alice = newAccount(t, s, "+15550000001")
@@ -177,18 +189,18 @@ func newFixture(t testing.TB, s parley.Store) *fixture {
 
 // message returns a sequenced append of a message from alice's device in
 // chat, with one envelope for each device, created at created.
-func (f *fixture) message(chatID int64, id string, created time.Time, devices ...parley.Device) *parley.Append {
-	a := &parley.Append{
+func (f *fixture) message(chatID int64, id string, created time.Time, devices ...chat.Device) *chat.Append {
+	a := &chat.Append{
 		ChatID:    chatID,
 		Sequenced: true,
-		Meta: &parley.MessageMeta{
+		Meta: &chat.MessageMeta{
 			ChatID: chatID, ID: id, SenderAccount: f.alice.ID, SenderDevice: f.aliceDev.ID,
-			Kind: parley.KindMessage, CreatedAt: created,
+			Kind: chat.KindMessage, CreatedAt: created,
 		},
 	}
 	for _, d := range devices {
-		a.Entries = append(a.Entries, parley.Entry{
-			DeviceID: d.ID, Type: parley.EntryMessage, ChatID: chatID, MessageID: id, Kind: parley.KindMessage,
+		a.Entries = append(a.Entries, chat.Entry{
+			DeviceID: d.ID, Type: chat.EntryMessage, ChatID: chatID, MessageID: id, Kind: chat.KindMessage,
 			SenderAccount: f.alice.ID, SenderDevice: f.aliceDev.ID,
 			Body: []byte("ciphertext of " + id + " for " + d.Name), CreatedAt: created, ExpiresAt: created.Add(30 * 24 * time.Hour),
 			NotifyExpiry: true,
@@ -198,13 +210,13 @@ func (f *fixture) message(chatID int64, id string, created time.Time, devices ..
 }
 
 // commit commits appends and fails t on error.
-func commit(t testing.TB, s parley.Store, appends ...*parley.Append) {
+func commit(t testing.TB, s Store, appends ...*chat.Append) {
 	t.Helper()
 	ok(t, "commit", s.Commit(context.Background(), appends))
 }
 
 // pending returns all of a device's entries.
-func pending(t testing.TB, s parley.Store, deviceID int64) []parley.Entry {
+func pending(t testing.TB, s Store, deviceID int64) []chat.Entry {
 	t.Helper()
 	es, err := s.Pending(context.Background(), deviceID, 0, 1_000_000)
 	ok(t, "pending", err)
@@ -213,8 +225,8 @@ func pending(t testing.TB, s parley.Store, deviceID int64) []parley.Entry {
 
 // entriesOf returns the entries of appends that went to deviceID, in
 // commit order.
-func entriesOf(deviceID int64, appends ...*parley.Append) []parley.Entry {
-	var es []parley.Entry
+func entriesOf(deviceID int64, appends ...*chat.Append) []chat.Entry {
+	var es []chat.Entry
 	for _, a := range appends {
 		for _, e := range a.Entries {
 			if e.DeviceID == deviceID {
@@ -226,7 +238,7 @@ func entriesOf(deviceID int64, appends ...*parley.Append) []parley.Entry {
 }
 
 // withoutBodies returns es with Body cleared, as Ack and Expire return them.
-func withoutBodies(es []parley.Entry) []parley.Entry {
+func withoutBodies(es []chat.Entry) []chat.Entry {
 	out := slices.Clone(es)
 	for i := range out {
 		out[i].Body = nil
@@ -234,7 +246,7 @@ func withoutBodies(es []parley.Entry) []parley.Entry {
 	return out
 }
 
-func byID(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) }
+func byID(a, b chat.Entry) int { return cmp.Compare(a.ID, b.ID) }
 
 func isNotFound(err error) bool {
 	return errors.Is(err, parley.ErrNotFound) || parley.ErrorCode(err) == parley.ENotFound

@@ -19,6 +19,7 @@ import (
 	stripeapi "github.com/stripe/stripe-go/v82"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/money"
 )
 
 // Options configure the adapter.
@@ -71,7 +72,7 @@ func New(o Options) (*Payments, error) {
 // returns the PaymentIntent's id. A card error, or an intent that did not
 // succeed (it needs the customer's action), is EPaymentDeclined; a
 // malformed charge is EInvalid; anything else is EUnavailable.
-func (p *Payments) Charge(ctx context.Context, c parley.PaymentCharge) (string, error) {
+func (p *Payments) Charge(ctx context.Context, c money.PaymentCharge) (string, error) {
 	if c.Amount.Minor <= 0 || len(c.Amount.Currency) != 3 {
 		return "", parley.Errorf(parley.EInvalid, "a charge needs a positive amount and a currency")
 	}
@@ -118,7 +119,7 @@ func idempotencyKey(key, method string) string {
 
 // Refund refunds amount of the payment ref (a PaymentIntent id returned
 // by Charge), once per key, and returns the refund's id. Errors as Charge.
-func (p *Payments) Refund(ctx context.Context, key, ref string, amount parley.Money) (string, error) {
+func (p *Payments) Refund(ctx context.Context, key, ref string, amount money.Money) (string, error) {
 	if amount.Minor <= 0 || ref == "" {
 		return "", parley.Errorf(parley.EInvalid, "a refund needs a payment and a positive amount")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/stripe"
 	"github.com/parleyhq/parley/internal/stripe/stripefake"
+	"github.com/parleyhq/parley/money"
 )
 
 func newPayments(t *testing.T, fake *stripefake.Server, key string, retries int) *stripe.Payments {
@@ -22,8 +23,8 @@ func newPayments(t *testing.T, fake *stripefake.Server, key string, retries int)
 	return p
 }
 
-func charge(key, method string, minor int64) parley.PaymentCharge {
-	return parley.PaymentCharge{Key: key, AccountID: 7, Method: method, Amount: parley.Money{Minor: minor, Currency: "USD"}, Description: "premium monthly"}
+func charge(key, method string, minor int64) money.PaymentCharge {
+	return money.PaymentCharge{Key: key, AccountID: 7, Method: method, Amount: money.Money{Minor: minor, Currency: "USD"}, Description: "premium monthly"}
 }
 
 func TestChargeIsIdempotent(t *testing.T) {
@@ -90,7 +91,7 @@ func TestChargeErrors(t *testing.T) {
 	tests := []struct {
 		name    string
 		p       *stripe.Payments
-		c       parley.PaymentCharge
+		c       money.PaymentCharge
 		code    parley.Code
 		decline string
 	}{
@@ -148,7 +149,7 @@ func TestRefund(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	usd := func(n int64) parley.Money { return parley.Money{Minor: n, Currency: "USD"} }
+	usd := func(n int64) money.Money { return money.Money{Minor: n, Currency: "USD"} }
 	if _, err := p.Refund(ctx, "refund:1", ref, usd(400)); err != nil {
 		t.Fatal(err)
 	}

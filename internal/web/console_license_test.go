@@ -4,10 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
+	"github.com/parleyhq/parley/revenue"
 )
 
 // TestConsoleLicense: the operator sees the licence and the seats in use,
@@ -15,9 +15,9 @@ import (
 func TestConsoleLicense(t *testing.T) {
 	webtest.ChromiumPath(t)
 	t.Parallel()
-	lic := &parley.License{Format: parley.LicenseFormat, ID: "lic_console", Customer: "Acme GmbH", Seats: 2,
+	lic := &revenue.License{Format: revenue.LicenseFormat, ID: "lic_console", Customer: "Acme GmbH", Seats: 2,
 		IssuedAt: time.Now().Add(-time.Hour), ExpiresAt: time.Now().Add(90 * 24 * time.Hour), Features: []string{"sso", "audit"}}
-	e := newConsoleEnv(t, servertest.WithOptions(func(o *server.Options) { o.Config.Revenue.License = lic }))
+	e := newConsoleEnv(t, servertest.WithOptions(func(o *server.Options) { o.Revenue.License = lic }))
 	e.person("+14155550111")
 	e.person("+14155550112")
 	b := webtest.Start(t)

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/admin"
 	"github.com/parleyhq/parley/internal/server"
@@ -110,18 +111,18 @@ func TestChannelLive(t *testing.T) {
 	signUp(t, p, srv, "+14155550301", "Dora")
 	owner, _ := goClient(t, srv, "+14155550302", "Owner")
 	ctx := context.Background()
-	ch, err := owner.CreateChannel(ctx, parley.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
+	ch, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
 		Category: "news", Country: "FR", Language: "fr"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := owner.CreateChannel(ctx, parley.ChannelInput{Handle: "tidbits", Name: "Tidbits", Category: "news", Country: "FR", Language: "fr"}); err != nil {
+	if _, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "tidbits", Name: "Tidbits", Category: "news", Country: "FR", Language: "fr"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := owner.CreateTier(ctx, ch.ID, "Supporter", 499); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "First post"}); err != nil {
+	if _, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "First post"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -138,11 +139,11 @@ func TestChannelLive(t *testing.T) {
 	p.WaitText(".post .text", "First post")
 
 	// A post arrives live; a poll is voted on; a reaction counts.
-	if _, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostText, Text: "Breaking: it works"}); err != nil {
+	if _, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "Breaking: it works"}); err != nil {
 		t.Fatal(err)
 	}
 	p.WaitText(".post .text", "Breaking: it works")
-	poll, err := owner.Post(ctx, ch.ID, parley.PostInput{Kind: parley.PostPoll, Text: "Tea or coffee?", Poll: &parley.Poll{Options: []string{"Tea", "Coffee"}}})
+	poll, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "Tea or coffee?", Poll: &channel.Poll{Options: []string{"Tea", "Coffee"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func newHooks(t *testing.T) *hooks {
 }
 
 // inbound waits for an inbound message webhook that match accepts.
-func (h *hooks) inbound(t *testing.T, what string, match func(m parley.InboundMessage) bool) parley.InboundMessage {
+func (h *hooks) inbound(t *testing.T, what string, match func(m business.InboundMessage) bool) business.InboundMessage {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -215,7 +216,7 @@ func (h *hooks) inbound(t *testing.T, what string, match func(m parley.InboundMe
 				Entry []struct {
 					Changes []struct {
 						Value struct {
-							Messages []parley.InboundMessage `json:"messages"`
+							Messages []business.InboundMessage `json:"messages"`
 						} `json:"value"`
 					} `json:"changes"`
 				} `json:"entry"`
@@ -238,7 +239,7 @@ func (h *hooks) inbound(t *testing.T, what string, match func(m parley.InboundMe
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t.Fatalf("no webhook %s; got %d:\n%s", what, len(h.bodies), bytes.Join(h.bodies, []byte("\n")))
-	return parley.InboundMessage{}
+	return business.InboundMessage{}
 }
 
 func TestBusinessJourney(t *testing.T) {
@@ -299,7 +300,7 @@ func TestBusinessJourney(t *testing.T) {
 	p.WaitVisible("#verified-badge")
 	p.WaitJS(`document.querySelector('#composer').value === 'Do you have boots in 43?'`, "prefilled text")
 	p.Click("#send")
-	first := hk.inbound(t, "with the prefilled text", func(m parley.InboundMessage) bool {
+	first := hk.inbound(t, "with the prefilled text", func(m business.InboundMessage) bool {
 		return m.Text != nil && m.Text.Body == "Do you have boots in 43?"
 	})
 	if first.Referral == nil || first.Referral.SourceID != "ad-7" {
@@ -321,7 +322,7 @@ func TestBusinessJourney(t *testing.T) {
 	p.Click(".interactive .list-open")
 	screenshot(t, p, "business-desktop")
 	p.Click(`.interactive [data-choice="ber-1"]`)
-	got := hk.inbound(t, "with the list reply", func(m parley.InboundMessage) bool { return m.Type == "interactive" })
+	got := hk.inbound(t, "with the list reply", func(m business.InboundMessage) bool { return m.Type == "interactive" })
 	if got.Interactive == nil || got.Interactive.ListReply == nil || got.Interactive.ListReply.ID != "ber-1" || got.Context == nil || got.Context.ID != sent.Messages[0].ID {
 		t.Errorf("list reply webhook: %+v", got)
 	}
@@ -347,7 +348,7 @@ func TestBusinessJourney(t *testing.T) {
 	p.WaitJS(`(document.querySelector('.i-product[data-product="boot-43"] .qty').value = '1') === '1'`, "one boot")
 	p.WaitJS(`(document.querySelector('.i-product[data-product="sock-43"] .qty').value = '2') === '2'`, "two pairs of socks")
 	p.Click(".interactive .order")
-	ord := hk.inbound(t, "with the order", func(m parley.InboundMessage) bool { return m.Type == "order" })
+	ord := hk.inbound(t, "with the order", func(m business.InboundMessage) bool { return m.Type == "order" })
 	if ord.Order == nil || ord.Order.CatalogID != cat || len(ord.Order.ProductItems) != 2 || ord.Order.ProductItems[1].Quantity != 2 ||
 		ord.Order.ProductItems[0].ItemPrice != "89.00" || ord.Context == nil || ord.Context.ID != sent.Messages[0].ID {
 		t.Errorf("order webhook: %+v", ord)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/internal/web/webtest"
 )
 
@@ -92,15 +92,15 @@ func TestAppScreenshots(t *testing.T) {
 
 	// A channel Gaby follows, with posts and a poll.
 	owner, _ := goClient(t, srv, "+14155550720", "Tidings")
-	ch, err := owner.CreateChannel(ctx, parley.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
+	ch, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
 		Category: "news", Country: "US", Language: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, in := range []parley.PostInput{
-		{Kind: parley.PostText, Text: "Good morning! Here is what happened overnight."},
-		{Kind: parley.PostText, Text: "The city council approved the new bike lanes."},
-		{Kind: parley.PostPoll, Text: "Will you ride to work?", Poll: &parley.Poll{Options: []string{"Yes", "Sometimes", "No"}}},
+	for _, in := range []channel.PostInput{
+		{Kind: channel.PostText, Text: "Good morning! Here is what happened overnight."},
+		{Kind: channel.PostText, Text: "The city council approved the new bike lanes."},
+		{Kind: channel.PostPoll, Text: "Will you ride to work?", Poll: &channel.Poll{Options: []string{"Yes", "Sometimes", "No"}}},
 	} {
 		if _, err := owner.Post(ctx, ch.ID, in); err != nil {
 			t.Fatal(err)

@@ -28,14 +28,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 // Store is what the dispatcher needs: the outbox and the businesses'
 // callback URLs and secrets.
 type Store interface {
-	parley.WebhookStore
-	GetBusiness(ctx context.Context, id int64) (parley.Business, error)
+	business.WebhookStore
+	GetBusiness(ctx context.Context, id int64) (business.Business, error)
 }
 
 // Options configure a Dispatcher. Zero fields take the defaults beside them.
@@ -116,13 +116,13 @@ type Dispatcher struct {
 }
 
 type cachedBusiness struct {
-	b       parley.Business
+	b       business.Business
 	fetched time.Time
 }
 
 type result struct {
-	w    parley.Webhook
-	a    parley.WebhookAttempt
+	w    business.Webhook
+	a    business.WebhookAttempt
 	done func()
 }
 
@@ -238,15 +238,15 @@ func ValidSignature(secret string, body []byte, header string) bool {
 	return hmac.Equal([]byte(header), []byte(Sign(secret, body)))
 }
 
-func (d *Dispatcher) deliver(ctx context.Context, w parley.Webhook) {
+func (d *Dispatcher) deliver(ctx context.Context, w business.Webhook) {
 	start := d.o.Now()
-	attempt := parley.WebhookAttempt{WebhookID: w.ID, Attempt: w.Attempts + 1, At: start}
+	attempt := business.WebhookAttempt{WebhookID: w.ID, Attempt: w.Attempts + 1, At: start}
 	code, err := d.post(ctx, w)
 	attempt.StatusCode, attempt.Duration = code, time.Since(start)
 	w.Attempts++
 	now := d.o.Now()
 	if err == nil {
-		w.Status, w.DeliveredAt, w.LastError = parley.WebhookDelivered, now, ""
+		w.Status, w.DeliveredAt, w.LastError = business.WebhookDelivered, now, ""
 		if d.o.Delivered != nil {
 			d.o.Delivered()
 		}
@@ -254,7 +254,7 @@ func (d *Dispatcher) deliver(ctx context.Context, w parley.Webhook) {
 		attempt.Error = err.Error()
 		w.LastError = err.Error()
 		if now.Sub(w.CreatedAt) >= d.o.MaxAge {
-			w.Status = parley.WebhookFailed
+			w.Status = business.WebhookFailed
 		} else {
 			w.NextAttemptAt = now.Add(d.backoff(w.Attempts))
 		}
@@ -292,8 +292,8 @@ func (d *Dispatcher) finisher(stop <-chan struct{}) {
 				break gather
 			}
 		}
-		ws := make([]parley.Webhook, len(batch))
-		as := make([]parley.WebhookAttempt, len(batch))
+		ws := make([]business.Webhook, len(batch))
+		as := make([]business.WebhookAttempt, len(batch))
 		for i, r := range batch {
 			ws[i], as[i] = r.w, r.a
 		}
@@ -316,7 +316,7 @@ func (d *Dispatcher) backoff(attempts int) time.Duration {
 	return ceil/2 + rand.N(ceil/2+1)
 }
 
-func (d *Dispatcher) post(ctx context.Context, w parley.Webhook) (int, error) {
+func (d *Dispatcher) post(ctx context.Context, w business.Webhook) (int, error) {
 	biz, err := d.business(ctx, w.BusinessID)
 	if err != nil {
 		return 0, fmt.Errorf("get business: %w", err)
@@ -349,7 +349,7 @@ func (d *Dispatcher) post(ctx context.Context, w parley.Webhook) (int, error) {
 // business returns the business's callback URL and secret, read from
 // the store at most once a second: a changed URL or rotated secret
 // applies within a second.
-func (d *Dispatcher) business(ctx context.Context, id int64) (parley.Business, error) {
+func (d *Dispatcher) business(ctx context.Context, id int64) (business.Business, error) {
 	d.cacheMu.Lock()
 	c, ok := d.cache[id]
 	d.cacheMu.Unlock()
@@ -358,7 +358,7 @@ func (d *Dispatcher) business(ctx context.Context, id int64) (parley.Business, e
 	}
 	b, err := d.st.GetBusiness(ctx, id)
 	if err != nil {
-		return parley.Business{}, err
+		return business.Business{}, err
 	}
 	d.cacheMu.Lock()
 	d.cache[id] = cachedBusiness{b: b, fetched: time.Now()}

@@ -1,0 +1,493 @@
+package business
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/billing"
+)
+
+// InvoiceRun is the result of closing a period.
+type InvoiceRun struct {
+	Period   billing.Period `json:"period"`
+	Invoices int            `json:"invoices"`
+	Total    int64          `json:"total_micros"`
+	Currency string         `json:"currency"`
+	TookMS   int64          `json:"took_ms"`
+}
+
+func linesOf(ts []ChargeTotal) ([]billing.Line, int64) {
+	ls := make([]billing.Line, 0, len(ts))
+	var total int64
+	for _, t := range ts {
+		ls = append(ls, billing.Line{Category: t.Category, Market: t.Market, Tier: t.Tier, Card: t.Card, Reason: t.Reason,
+			Units: t.Units, Unit: t.Unit, Amount: t.Amount})
+		total += t.Amount
+	}
+	slices.SortFunc(ls, func(a, b billing.Line) int {
+		return cmp.Or(cmp.Compare(slices.Index(billing.Categories, a.Category), slices.Index(billing.Categories, b.Category)),
+			cmp.Compare(a.Market, b.Market), cmp.Compare(a.Card, b.Card), cmp.Compare(a.Tier, b.Tier),
+			cmp.Compare(a.Reason, b.Reason), cmp.Compare(b.Unit, a.Unit))
+	})
+	return ls, total
+}
+
+// RunInvoices closes a period that has ended: every business with rated
+// usage in it gets an invoice whose lines are its rated ledger summed by
+// category, market, tier, card version and reason. The total is exact;
+// TotalMinor rounds it once (billing.RoundMinor). A period that has not
+// ended, or was invoiced before, is EConflict: corrections of a closed
+// period are credit notes.
+func (bl *Biller) RunInvoices(ctx context.Context, p billing.Period) (InvoiceRun, error) {
+	start := time.Now()
+	now := bl.b.now()
+	if now.Before(p.End()) {
+		return InvoiceRun{}, &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("period %s has not ended: it can be invoiced from %s", p, p.End().Format(time.RFC3339)),
+			Details: map[string]any{"reason": "period_open", "period": p.String()}}
+	}
+	if closed, err := bl.b.st.InvoicePeriodClosed(ctx, p); err != nil {
+		return InvoiceRun{}, err
+	} else if closed {
+		return InvoiceRun{}, periodClosed(p)
+	}
+	ts, err := bl.b.st.ChargeTotals(ctx, 0, p, p)
+	if err != nil {
+		return InvoiceRun{}, fmt.Errorf("charge totals: %w", err)
+	}
+	invs, total := BuildInvoices(p, ts, now)
+	run := InvoiceRun{Period: p, Currency: bl.cfg.Currency, Total: total}
+	if err := bl.b.st.CloseInvoicePeriod(ctx, p, invs, now); parley.ErrorCode(err) == parley.EConflict {
+		return InvoiceRun{}, periodClosed(p)
+	} else if err != nil {
+		return InvoiceRun{}, fmt.Errorf("close invoice period: %w", err)
+	}
+	run.Invoices = len(invs)
+	run.TookMS = time.Since(start).Milliseconds()
+	return run, nil
+}
+
+// BuildInvoices turns a period's charge totals (ChargeTotals, ordered by
+// business) into one invoice per business, and returns them with their
+// grand total. It is the pure part of RunInvoices.
+func BuildInvoices(p billing.Period, ts []ChargeTotal, now time.Time) ([]*Invoice, int64) {
+	var invs []*Invoice
+	var all int64
+	for i := 0; i < len(ts); {
+		j := i
+		for j < len(ts) && ts[j].BusinessID == ts[i].BusinessID {
+			j++
+		}
+		lines, total := linesOf(ts[i:j])
+		cur := ts[i].Currency
+		invs = append(invs, &Invoice{BusinessID: ts[i].BusinessID, Period: p, Status: "closed", Currency: cur, Lines: lines,
+			Total: total, TotalMinor: billing.RoundMinor(total, cur), IssuedAt: now})
+		all += total
+		i = j
+	}
+	return invs, all
+}
+
+func periodClosed(p billing.Period) error {
+	return &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("period %s is invoiced and closed; correct it with a credit note", p),
+		Details: map[string]any{"reason": "period_closed", "period": p.String()}}
+}
+
+// Invoices lists invoices of a business (0: all) and a period (0: all).
+func (bl *Biller) Invoices(ctx context.Context, bizID int64, p billing.Period) ([]Invoice, error) {
+	invs, err := bl.b.st.ListInvoices(ctx, bizID, p)
+	if invs == nil {
+		invs = []Invoice{}
+	}
+	return invs, err
+}
+
+// Invoice returns an invoice; ENotFound if it is not the business's
+// (bizID 0: any business's).
+func (bl *Biller) Invoice(ctx context.Context, bizID, id int64) (Invoice, error) {
+	in, err := bl.b.st.GetInvoice(ctx, id)
+	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && bizID != 0 && in.BusinessID != bizID) {
+		return Invoice{}, &parley.Error{Code: parley.ENotFound, Message: "no such invoice", Details: map[string]any{"invoice_id": id}}
+	}
+	return in, err
+}
+
+// AddCreditNote corrects a closed invoice by crediting the business.
+// EInvalid for an amount that is not positive or a missing reason.
+func (bl *Biller) AddCreditNote(ctx context.Context, invoiceID, amount int64, reason string) (CreditNote, error) {
+	if amount <= 0 {
+		return CreditNote{}, parley.InvalidField("amount_micros", "amount_micros must be positive")
+	}
+	if strings.TrimSpace(reason) == "" || len(reason) > 500 {
+		return CreditNote{}, parley.InvalidField("reason", "a credit note needs a reason of at most 500 characters")
+	}
+	in, err := bl.Invoice(ctx, 0, invoiceID)
+	if err != nil {
+		return CreditNote{}, err
+	}
+	if in.Credits+amount > in.Total {
+		return CreditNote{}, parley.InvalidField("amount_micros", fmt.Sprintf("credits would exceed the invoice total of %s", billing.FormatMicros(in.Total)))
+	}
+	n := CreditNote{InvoiceID: invoiceID, Amount: amount, Reason: strings.TrimSpace(reason), At: bl.b.now()}
+	if err := bl.b.st.AddCreditNote(ctx, &n); err != nil {
+		return CreditNote{}, fmt.Errorf("add credit note: %w", err)
+	}
+	return n, nil
+}
+
+// Charges pages through the rated ledger of a business (0: all) in a period.
+func (bl *Biller) Charges(ctx context.Context, bizID int64, p billing.Period, after int64, limit int) ([]StoredCharge, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 1000
+	}
+	return bl.b.st.ListCharges(ctx, bizID, p, after, limit)
+}
+
+// Dashboard is the operator's revenue: business messaging from the rated
+// ledger and the people-side models from the money ledger, in micro-units
+// of the billing currency.
+type Dashboard struct {
+	Currency   string            `json:"currency"`
+	From       billing.Period    `json:"from"`
+	To         billing.Period    `json:"to"`
+	Total      int64             `json:"total_micros"`
+	ByModel    map[string]int64  `json:"by_model"`
+	ByCategory map[string]int64  `json:"by_category"`
+	ByMarket   map[string]int64  `json:"by_market"`
+	ByPeriod   []DashboardPeriod `json:"by_period"`
+	Top        []TopBusiness     `json:"top_businesses"`
+}
+
+// DashboardPeriod is one month of the dashboard.
+type DashboardPeriod struct {
+	Period  billing.Period   `json:"period"`
+	Total   int64            `json:"total_micros"`
+	ByModel map[string]int64 `json:"by_model"`
+}
+
+// TopBusiness is a business's business-messaging revenue.
+type TopBusiness struct {
+	BusinessID int64  `json:"business_id"`
+	Name       string `json:"name"`
+	Total      int64  `json:"total_micros"`
+}
+
+// The revenue models of the dashboard.
+const (
+	ModelBusinessMessaging    = "business_messaging"
+	ModelChannelSubscriptions = "channel_subscriptions"
+	ModelChannelPromotions    = "channel_promotions"
+	ModelPremium              = "premium"
+	ModelDonations            = "donations"
+)
+
+// modelOfLedger names the revenue model of a money-ledger kind, or ""
+// for entries that are not the operator's revenue (payouts, refunds are
+// negative amounts of their model).
+func modelOfLedger(kind string) string {
+	switch {
+	case kind == "operator_share":
+		return ModelChannelSubscriptions // the operator keeps its share of subscriptions
+	case kind == "promotion_charge":
+		return ModelChannelPromotions
+	case strings.HasPrefix(kind, "premium"):
+		return ModelPremium
+	case strings.HasPrefix(kind, "donation"):
+		return ModelDonations
+	}
+	return ""
+}
+
+// Dashboard sums the operator's revenue over the months from..to.
+func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashboard, error) {
+	if to < from {
+		return Dashboard{}, parley.InvalidField("to", "to is before from")
+	}
+	if to-from > 120 {
+		return Dashboard{}, parley.InvalidField("to", "at most 120 months at a time")
+	}
+	d := Dashboard{Currency: bl.cfg.Currency, From: from, To: to, ByModel: map[string]int64{}, ByCategory: map[string]int64{},
+		ByMarket: map[string]int64{}, Top: []TopBusiness{}}
+	for _, m := range []string{ModelBusinessMessaging, ModelChannelSubscriptions, ModelChannelPromotions, ModelPremium, ModelDonations} {
+		d.ByModel[m] = 0
+	}
+	months := map[billing.Period]*DashboardPeriod{}
+	for p := from; p <= to; p++ {
+		dp := &DashboardPeriod{Period: p, ByModel: map[string]int64{}}
+		months[p] = dp
+	}
+	add := func(p billing.Period, model string, v int64) {
+		d.Total += v
+		d.ByModel[model] += v
+		if dp := months[p]; dp != nil {
+			dp.Total += v
+			dp.ByModel[model] += v
+		}
+	}
+	ts, err := bl.b.st.ChargeTotals(ctx, 0, from, to)
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("charge totals: %w", err)
+	}
+	byBiz := map[int64]int64{}
+	for _, t := range ts {
+		if t.Amount == 0 {
+			continue
+		}
+		add(t.Period, ModelBusinessMessaging, t.Amount)
+		d.ByCategory[string(t.Category)] += t.Amount
+		d.ByMarket[t.Market] += t.Amount
+		byBiz[t.BusinessID] += t.Amount
+	}
+	es, err := bl.b.st.LedgerRange(ctx, 0, "", from.Start(), to.End())
+	if err != nil {
+		return Dashboard{}, fmt.Errorf("ledger range: %w", err)
+	}
+	for _, e := range es {
+		model := modelOfLedger(e.Kind)
+		if model == "" || e.Currency != bl.cfg.Currency {
+			continue
+		}
+		add(billing.PeriodOf(e.At), model, billing.MinorToMicros(e.Minor, e.Currency))
+	}
+	for id, v := range byBiz {
+		d.Top = append(d.Top, TopBusiness{BusinessID: id, Total: v})
+	}
+	slices.SortFunc(d.Top, func(a, b TopBusiness) int {
+		return cmp.Or(cmp.Compare(b.Total, a.Total), cmp.Compare(a.BusinessID, b.BusinessID))
+	})
+	if len(d.Top) > 10 {
+		d.Top = d.Top[:10]
+	}
+	for i := range d.Top {
+		if biz, err := bl.b.st.GetBusiness(ctx, d.Top[i].BusinessID); err == nil {
+			d.Top[i].Name = biz.Name
+		}
+	}
+	for p := from; p <= to; p++ {
+		d.ByPeriod = append(d.ByPeriod, *months[p])
+	}
+	return d, nil
+}
+
+// usageBetween streams the usage ledger of the months from..to in ledger order.
+func (bl *Biller) usageBetween(ctx context.Context, from, to billing.Period, fn func(billing.Usage)) error {
+	var after int64
+	for {
+		us, err := bl.b.st.ListUsage(ctx, 0, after, 5000)
+		if err != nil {
+			return fmt.Errorf("list usage: %w", err)
+		}
+		for _, u := range us {
+			after = u.ID
+			if p := billing.PeriodOf(u.At); u.Event.Messaging() && p >= from && p <= to {
+				e := u
+				fn(toUsage(&e))
+			}
+		}
+		if len(us) < 5000 {
+			return nil
+		}
+	}
+}
+
+// Simulation compares the revenue the real usage of a period earned with
+// what it would have earned on another card.
+type Simulation struct {
+	From   billing.Period  `json:"from"`
+	To     billing.Period  `json:"to"`
+	Base   billing.Revenue `json:"base"`
+	Alt    billing.Revenue `json:"alt"`
+	Deltas []billing.Delta `json:"deltas"`
+	Note   string          `json:"note,omitempty"`
+	// Report has the three built-in regimes and the alternative side by
+	// side (billing.BuildReport), SVG its chart.
+	Report billing.Report `json:"report"`
+	SVG    string         `json:"svg"`
+}
+
+// Simulate replays the usage of from..to: the base is what each business
+// is charged (its own cards), the alternative every business on card (a
+// card name, or a regime name for its built-in card). EInvalid for an
+// unknown card.
+func (bl *Biller) Simulate(ctx context.Context, from, to billing.Period, card string) (Simulation, error) {
+	if to < from {
+		return Simulation{}, parley.InvalidField("to", "to is before from")
+	}
+	cat, err := bl.catalog(ctx)
+	if err != nil {
+		return Simulation{}, err
+	}
+	switch billing.Regime(card) {
+	case billing.Conversation, billing.PerMessage2025, billing.PerMessage2026:
+		card = billing.CardFor(billing.Regime(card))
+	}
+	if len(cat.Versions(card)) == 0 {
+		return Simulation{}, parley.InvalidField("model", fmt.Sprintf("no rate card or regime %q", card))
+	}
+	var us []billing.Usage
+	if err := bl.usageBetween(ctx, from, to, func(u billing.Usage) { us = append(us, u) }); err != nil {
+		return Simulation{}, err
+	}
+	seq := func(yield func(billing.Usage) bool) {
+		for _, u := range us {
+			if !yield(u) {
+				return
+			}
+		}
+	}
+	conv := map[int64]bool{}
+	for _, u := range us {
+		if u.Event == billing.ConversationOpened {
+			conv[u.BusinessID] = true
+		}
+	}
+	o := billing.SimulateOptions{Synthesize: func(id int64) bool { return !conv[id] }}
+	alt, err := billing.Simulate(cat, card, seq, o)
+	if err != nil {
+		return Simulation{}, parley.InvalidField("model", err.Error())
+	}
+	base, err := bl.actual(ctx, from, to)
+	if err != nil {
+		return Simulation{}, err
+	}
+	baseCard := bl.cfg.DefaultCard
+	if baseCard == "" {
+		baseCard = billing.CardPerMessage26
+	}
+	rep, err := billing.BuildReport(cat, seq, billing.ReportOptions{Base: baseCard, Alt: card, From: from, To: to, Synthesize: o.Synthesize,
+		Others: []string{billing.CardConversation, billing.CardPerMessage25, billing.CardPerMessage26}})
+	if err != nil {
+		return Simulation{}, parley.InvalidField("model", err.Error())
+	}
+	var svg strings.Builder
+	if err := billing.WriteSVG(&svg, rep); err != nil {
+		return Simulation{}, fmt.Errorf("simulation chart: %w", err)
+	}
+	s := Simulation{From: from, To: to, Base: base, Alt: alt, Deltas: billing.Compare(base, alt), Report: rep, SVG: svg.String()}
+	if alt.Regime == billing.Conversation && len(conv) < len(base.ByBusiness) {
+		s.Note = "businesses on per-message pricing have no conversation events: each of their messages is counted as opening a conversation, an upper bound"
+	}
+	return s, nil
+}
+
+// actual sums the charges of from..to as a Revenue: the base of a simulation.
+func (bl *Biller) actual(ctx context.Context, from, to billing.Period) (billing.Revenue, error) {
+	ts, err := bl.b.st.ChargeTotals(ctx, 0, from, to)
+	if err != nil {
+		return billing.Revenue{}, fmt.Errorf("charge totals: %w", err)
+	}
+	r := billing.Revenue{Card: "actual", Currency: bl.cfg.Currency, ByBusiness: map[int64]int64{}, ByCategory: map[billing.Category]int64{},
+		ByMarket: map[string]int64{}, ByPeriod: map[billing.Period]int64{}}
+	for _, t := range ts {
+		r.Entries += t.Units
+		if t.Amount == 0 {
+			continue
+		}
+		r.Charged += t.Units
+		r.Total += t.Amount
+		r.ByBusiness[t.BusinessID] += t.Amount
+		r.ByCategory[t.Category] += t.Amount
+		r.ByMarket[t.Market] += t.Amount
+		r.ByPeriod[t.Period] += t.Amount
+	}
+	return r, nil
+}
+
+// Audit is a re-rating of a period's usage ledger from scratch compared
+// with the charges stored when it was rated live.
+type Audit struct {
+	Period     billing.Period `json:"period"`
+	Entries    int64          `json:"entries"`
+	Stored     int64          `json:"stored_micros"`
+	Rerated    int64          `json:"rerated_micros"`
+	Mismatches []string       `json:"mismatches"` // keys whose amount or reason differ, or that are missing
+}
+
+// Audit re-rates the usage ledger of period p with the cards in effect
+// (a pure function of the ledger) and compares it, charge by charge,
+// with the stored rated ledger.
+func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
+	if err := bl.load(ctx); err != nil {
+		return Audit{}, err
+	}
+	bizs := map[int64]Business{}
+	stored := map[string]billing.Charge{}
+	var after int64
+	for {
+		cs, err := bl.b.st.ListCharges(ctx, 0, p, after, 5000)
+		if err != nil {
+			return Audit{}, err
+		}
+		for _, c := range cs {
+			after = c.ID
+			stored[c.Key] = c.Charge
+		}
+		if len(cs) < 5000 {
+			break
+		}
+	}
+	a := Audit{Period: p, Mismatches: []string{}}
+	months := map[int64]*billing.Month{}
+	var ferr error
+	err := bl.usageBetween(ctx, p, p, func(u billing.Usage) {
+		if ferr != nil {
+			return
+		}
+		biz, ok := bizs[u.BusinessID]
+		if !ok {
+			if biz, ferr = bl.b.st.GetBusiness(ctx, u.BusinessID); ferr != nil {
+				return
+			}
+			bizs[u.BusinessID] = biz
+		}
+		card, err := bl.cardAt(ctx, biz, u.At)
+		if err != nil {
+			ferr = err
+			return
+		}
+		m := months[u.BusinessID]
+		if m == nil {
+			m = billing.NewMonth(u.BusinessID, p)
+			months[u.BusinessID] = m
+		}
+		c, err := m.Rate(card, u)
+		if err != nil {
+			ferr = err
+			return
+		}
+		if c.Reason == billing.ReasonDuplicate {
+			return
+		}
+		a.Entries++
+		a.Rerated += c.Amount
+		s, ok := stored[c.Key]
+		if !ok || s.Amount != c.Amount || s.Reason != c.Reason || s.Version != c.Version || s.Card != c.Card {
+			a.Mismatches = append(a.Mismatches, c.Key)
+		}
+		delete(stored, c.Key)
+	})
+	if err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return Audit{}, err
+	}
+	for k := range stored {
+		a.Mismatches = append(a.Mismatches, k) // a charge without its ledger entry
+	}
+	var total int64
+	ts, err := bl.b.st.ChargeTotals(ctx, 0, p, p)
+	if err != nil {
+		return Audit{}, err
+	}
+	for _, t := range ts {
+		total += t.Amount
+	}
+	a.Stored = total
+	slices.Sort(a.Mismatches)
+	return a, nil
+}

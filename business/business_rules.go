@@ -1,0 +1,303 @@
+package business
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/parleyhq/parley"
+)
+
+// Conversation is what the server keeps about a business number and one
+// customer: when the customer last wrote (the service window), the free
+// entry point, marketing opt-out, and (conversation-based pricing) when
+// each category's 24 h conversation ends.
+type Conversation struct {
+	NumberID      int64
+	CustomerID    int64
+	ChatID        int64
+	LastInboundAt time.Time // zero: the customer never wrote
+	// EntryPointAt is when a chat opened from a click-to-chat link began;
+	// EntryPointUntil is when its free window ends (set when the business
+	// replied within BusinessConfig.EntryPointReply).
+	EntryPointAt    time.Time
+	EntryPointUntil time.Time
+	EntryPointLink  int64
+	Replied         bool // the business replied since the entry point
+	MarketingOptOut bool
+	// ConversationUntil maps a pricing category to the end of its open
+	// conversation (CBP).
+	ConversationUntil map[string]time.Time
+}
+
+// BusinessMessage records a message between a business number and a
+// customer, inbound or outbound: for mark-as-read, statuses, pricing and
+// caps. ID is the message id (a wamid for outbound).
+type BusinessMessage struct {
+	NumberID           int64
+	ID                 string
+	Outbound           bool
+	ChatID             int64
+	CustomerID         int64
+	CustomerPhone      string
+	Category           string // outbound: marketing | utility | authentication | service
+	PricingType        string
+	Billable           bool
+	ConversationOpened bool   // CBP: this message opened a conversation of its category
+	CallbackData       string // biz_opaque_callback_data
+	CreatedAt          time.Time
+	TemplateID         int64 // outbound templates: the template sent
+}
+
+// bucket is a token bucket: rate tokens per second, burst rate.
+type bucket struct {
+	tokens float64
+	last   time.Time
+	rate   float64
+}
+
+// takeToken applies the per-number throughput limit (130429). The buckets
+// are in memory, each at the number's rate divided by the live nodes (see
+// business_cluster.go), at least 1/s.
+func (b *Service) takeToken(n BusinessNumber) error {
+	limit := n.Throughput
+	if limit == 0 {
+		limit = b.cfg.Throughput
+	}
+	rate := max(float64(limit)/float64(b.peers.nodes()), 1)
+	now := b.now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	bk := b.buckets[n.ID]
+	if bk == nil || bk.rate != rate {
+		bk = &bucket{tokens: rate, last: now, rate: rate}
+		b.buckets[n.ID] = bk
+	}
+	if el := now.Sub(bk.last).Seconds(); el > 0 {
+		bk.tokens = min(rate, bk.tokens+el*rate)
+		bk.last = now
+	}
+	if bk.tokens < 1 {
+		return cloudErrDetails(MetaThroughput, "Rate limit hit",
+			fmt.Sprintf("Message failed to send because there were too many messages sent from this phone number in a short period of time (limit %d/s)", limit))
+	}
+	bk.tokens--
+	return nil
+}
+
+// inWindow reports whether the customer wrote within the service window.
+func (b *Service) inWindow(c Conversation, at time.Time) bool {
+	return !c.LastInboundAt.IsZero() && at.Sub(c.LastInboundAt) < b.cfg.ServiceWindow
+}
+
+// inEntryPoint reports whether a message at `at` is inside the free entry
+// point, or opens it (the business's first reply within EntryPointReply).
+func (b *Service) inEntryPoint(c Conversation, at time.Time) (in, opens bool) {
+	if !c.EntryPointUntil.IsZero() {
+		return at.Before(c.EntryPointUntil), false
+	}
+	if !c.EntryPointAt.IsZero() && !c.Replied && at.Sub(c.EntryPointAt) < b.cfg.EntryPointReply {
+		return true, true
+	}
+	return false, false
+}
+
+// The messaging limit belongs to the business portfolio (the business
+// account), shared by its numbers, as Meta's current rules have it: the
+// distinct customers that any of its numbers reached outside the service
+// window in a rolling 24 h. It is kept on every number of the portfolio
+// (BusinessNumber.TierLimit, all equal; portfolioTier reads it) and moves
+// for all of them at once.
+
+// portfolioTier is the portfolio's messaging limit: 0 (unlimited) if any
+// number has it, else the highest (numbers written before the limit was
+// shared may differ).
+func portfolioTier(ns []BusinessNumber) int {
+	limit := -1
+	for _, n := range ns {
+		if n.TierLimit == 0 {
+			return 0
+		}
+		limit = max(limit, n.TierLimit)
+	}
+	return max(limit, 0)
+}
+
+// setPortfolioTier writes limit on every number of the business.
+func (b *Service) setPortfolioTier(ctx context.Context, ns []BusinessNumber, limit int) error {
+	for _, n := range ns {
+		if n.TierLimit == limit {
+			continue
+		}
+		n.TierLimit = limit
+		if err := b.st.UpdateNumber(ctx, n); err != nil {
+			return fmt.Errorf("update number: %w", err)
+		}
+	}
+	return nil
+}
+
+// checkTier applies the portfolio's messaging limit (131048) to a
+// business-initiated message to customerID.
+func (b *Service) checkTier(ctx context.Context, n BusinessNumber, customerID int64, at time.Time) error {
+	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+	if err != nil {
+		return fmt.Errorf("list numbers: %w", err)
+	}
+	limit := portfolioTier(ns)
+	if limit == 0 {
+		return nil
+	}
+	already, total, err := b.st.ReachedByBusiness(ctx, n.BusinessID, customerID, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reached: %w", err)
+	}
+	if !already && total >= limit {
+		return cloudErrDetails(MetaSpamRateLimit, "Spam rate limit hit",
+			fmt.Sprintf("Message failed to send because this business reached its messaging limit of %d unique customers in 24 hours", limit))
+	}
+	return nil
+}
+
+// upgradeTier raises the portfolio's messaging limit one step when it has
+// reached half of it in the last 24 h and every number's quality is GREEN.
+func (b *Service) upgradeTier(ctx context.Context, n BusinessNumber, at time.Time) error {
+	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+	if err != nil {
+		return fmt.Errorf("list numbers: %w", err)
+	}
+	limit := portfolioTier(ns)
+	if limit == 0 {
+		return nil
+	}
+	for _, m := range ns {
+		if m.Quality != QualityGreen {
+			return nil
+		}
+	}
+	_, total, err := b.st.ReachedByBusiness(ctx, n.BusinessID, 0, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("reached: %w", err)
+	}
+	if total*2 < limit {
+		return nil
+	}
+	for i, t := range Tiers[:len(Tiers)-1] {
+		if t == limit {
+			return b.setPortfolioTier(ctx, ns, Tiers[i+1])
+		}
+	}
+	return nil
+}
+
+// checkMarketingCap applies the per-recipient marketing cap (131049).
+func (b *Service) checkMarketingCap(ctx context.Context, customerID int64, at time.Time) error {
+	count, err := b.st.CountMarketing(ctx, customerID, at.Add(-24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("count marketing: %w", err)
+	}
+	if count >= b.cfg.MarketingCap {
+		return cloudErrDetails(MetaEcosystemHealth, "This message was not delivered to maintain healthy ecosystem engagement.",
+			"The recipient has received the most marketing messages it may receive for now")
+	}
+	return nil
+}
+
+// qualitySignal records a customer's block or report and re-rates the
+// number: GREEN, YELLOW (flagged) or RED (paused) by the signals of the
+// last 7 days. A RED number's tier drops one step.
+func (b *Service) qualitySignal(ctx context.Context, n BusinessNumber, customerID int64, kind string) error {
+	now := b.now()
+	if err := b.st.AddQualitySignal(ctx, n.ID, customerID, kind, now); err != nil {
+		return fmt.Errorf("add quality signal: %w", err)
+	}
+	if err := b.templateSignal(ctx, n, customerID, kind); err != nil {
+		return fmt.Errorf("template signal: %w", err)
+	}
+	count, err := b.st.CountQualitySignals(ctx, n.ID, now.Add(-7*24*time.Hour))
+	if err != nil {
+		return fmt.Errorf("count quality signals: %w", err)
+	}
+	q, status := QualityGreen, NumberConnected
+	switch {
+	case count >= b.cfg.QualityRed:
+		q, status = QualityRed, NumberPaused
+	case count >= b.cfg.QualityYellow:
+		q, status = QualityYellow, NumberFlagged
+	}
+	if q == n.Quality && status == n.Status {
+		return nil
+	}
+	n.Quality, n.Status = q, status
+	if err := b.st.UpdateNumber(ctx, n); err != nil {
+		return err
+	}
+	if q != QualityRed {
+		return nil
+	}
+	// A RED number drops its portfolio's limit one step.
+	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
+	if err != nil {
+		return fmt.Errorf("list numbers: %w", err)
+	}
+	limit := portfolioTier(ns)
+	for i, t := range Tiers {
+		if t == limit && i > 0 {
+			return b.setPortfolioTier(ctx, ns, Tiers[i-1])
+		}
+	}
+	return nil
+}
+
+// BlockBusiness is a customer blocking a business number: the core block
+// (so nothing more arrives) plus a quality signal against the number.
+func (b *Service) BlockBusiness(ctx context.Context, p parley.Principal, accountID int64) error {
+	n, err := b.st.NumberByAccount(ctx, accountID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Errorf(parley.ENotFound, "this account is not a business")
+	} else if err != nil {
+		return err
+	}
+	if err := b.svc.Block(ctx, p, accountID); err != nil {
+		return err
+	}
+	return b.qualitySignal(ctx, n, p.AccountID, "block")
+}
+
+// ReportBusiness is a customer reporting a business number as spam.
+func (b *Service) ReportBusiness(ctx context.Context, p parley.Principal, accountID int64) error {
+	n, err := b.st.NumberByAccount(ctx, accountID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Errorf(parley.ENotFound, "this account is not a business")
+	} else if err != nil {
+		return err
+	}
+	return b.qualitySignal(ctx, n, p.AccountID, "report")
+}
+
+// SetMarketingOptOut records whether the customer accepts marketing
+// templates from a business number (131050 while opted out).
+func (b *Service) SetMarketingOptOut(ctx context.Context, p parley.Principal, accountID int64, optOut bool) error {
+	n, err := b.st.NumberByAccount(ctx, accountID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Errorf(parley.ENotFound, "this account is not a business")
+	} else if err != nil {
+		return err
+	}
+	c, err := b.conversation(ctx, n.ID, p.AccountID)
+	if err != nil {
+		return err
+	}
+	c.MarketingOptOut = optOut
+	return b.st.PutConversation(ctx, c)
+}
+
+func (b *Service) conversation(ctx context.Context, numberID, customerID int64) (Conversation, error) {
+	c, err := b.st.GetConversation(ctx, numberID, customerID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return Conversation{NumberID: numberID, CustomerID: customerID}, nil
+	} else if err != nil {
+		return Conversation{}, fmt.Errorf("get conversation: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,449 @@
+package business
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/billing"
+	chatpkg "github.com/parleyhq/parley/chat"
+)
+
+// OutboundMessage is a business's message, as the Cloud API surface
+// decoded it. For a template, Template is set and Content is filled in by
+// SendMessage; for a reaction, Kind is KindReaction, Ref the target and
+// Content.Emoji the emoji; otherwise Content is the message.
+type OutboundMessage struct {
+	To           string
+	Type         string // text, image, video, audio, document, sticker, location, reaction, interactive, template
+	Kind         chatpkg.MessageKind
+	Ref          string
+	Content      Content
+	Template     *TemplateSend
+	CallbackData string
+}
+
+// TemplateSend names a template and gives its parameters.
+type TemplateSend struct {
+	Name       string
+	Language   string
+	Components []TemplateSendComponent
+}
+
+// Sent is the result of an accepted send.
+type Sent struct {
+	WaID      string
+	MessageID string
+	Quote     Quote // what the message costs when it is delivered
+}
+
+// DryRun answers what a message would cost and whether it would be
+// accepted, without sending it (POST /{version}/{id}/message_quotes).
+type DryRun struct {
+	Quote
+	To                  string      `json:"to"`
+	Allowed             bool        `json:"allowed"`
+	Refusal             *CloudError `json:"refusal"`
+	ServiceWindowOpen   bool        `json:"service_window_open"`
+	ServiceWindowUntil  *time.Time  `json:"service_window_until"`
+	FreeEntryPointOpen  bool        `json:"free_entry_point_open"`
+	FreeEntryPointUntil *time.Time  `json:"free_entry_point_until"`
+}
+
+// QuoteMessage runs a send's checks and prices it without sending: no
+// throughput token, hold or record is taken. A refusal by the rules is
+// reported in the result (Allowed false), not as an error.
+func (b *Service) QuoteMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (DryRun, error) {
+	d := &DryRun{}
+	_, err := b.send(ctx, biz, n, m, d)
+	if ce, ok := AsCloudError(err); ok {
+		d.Allowed, d.Refusal = false, ce
+		if d.Currency == "" {
+			d.Currency = b.bill.cfg.Currency
+		}
+		return *d, nil
+	} else if err != nil {
+		return DryRun{}, err
+	}
+	d.Allowed = true
+	return *d, nil
+}
+
+// cloudPrincipal is the principal of a number's cloud device.
+func cloudPrincipal(n BusinessNumber) parley.Principal {
+	return parley.Principal{AccountID: n.AccountID, DeviceID: n.DeviceID}
+}
+
+// NewWamid returns a fresh message id in Meta's style.
+func NewWamid() string { return "wamid." + randomHex(16) }
+
+// SendMessage applies the rules and sends a business's message to a
+// customer through the number's cloud device: one envelope per customer
+// device, holding the Content as JSON. The CloudErrors are Meta's: 368
+// (number paused), 130429 (throughput), 131047 (outside the service window,
+// not a template), 131050 (blocked or opted out of marketing), 131049
+// (marketing cap), 131048 (messaging-limit tier), 132001 (no such approved
+// template), 132000 (parameter mismatch), 100 (invalid parameter). A
+// recipient without a Parley account is accepted, and a failed status
+// (131026) follows, as Meta does.
+func (b *Service) SendMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (Sent, error) {
+	return b.send(ctx, biz, n, m, nil)
+}
+
+// send is SendMessage, or its dry run when dry is set: then it stops
+// before anything is written and fills dry in.
+func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage, dry *DryRun) (_ Sent, err error) {
+	if n.Status == NumberPaused {
+		return Sent{}, cloudErrDetails(MetaPolicyBlock, "Temporarily blocked for policies violations",
+			"This phone number is paused because of its quality rating")
+	}
+	if dry == nil {
+		if err := b.takeToken(n); err != nil {
+			return Sent{}, err
+		}
+	}
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, m.To)
+	phone, err := chatpkg.NormalizePhone("+" + digits)
+	if err != nil {
+		return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("to: %q is not a valid phone number", m.To))
+	}
+	wamid := NewWamid()
+	now := b.now()
+	sent := Sent{WaID: WaID(phone), MessageID: wamid,
+		Quote: Quote{Currency: b.bill.cfg.Currency, Category: "service", Reason: "undeliverable"}}
+	if dry != nil {
+		dry.To = WaID(phone)
+	}
+	customer, err := b.st.GetAccountByPhone(ctx, phone)
+	if parley.ErrorCode(err) == parley.ENotFound && dry != nil {
+		return Sent{}, cloudErrDetails(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")
+	} else if parley.ErrorCode(err) == parley.ENotFound {
+		st := StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
+			Errors: []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
+		v := b.messagesValue(n)
+		v.Statuses = []StatusUpdate{st}
+		return sent, b.enqueue(ctx, b.webhook(biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
+	} else if err != nil {
+		return Sent{}, fmt.Errorf("get account: %w", err)
+	}
+	if customer.ID == n.AccountID {
+		return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "a number cannot message itself")
+	}
+	conv, err := b.conversation(ctx, n.ID, customer.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	inWin := b.inWindow(conv, now)
+	if dry != nil {
+		dry.ServiceWindowOpen = inWin
+		if !conv.LastInboundAt.IsZero() {
+			u := conv.LastInboundAt.Add(b.cfg.ServiceWindow)
+			dry.ServiceWindowUntil = &u
+		}
+		if in, _ := b.inEntryPoint(conv, now); in {
+			dry.FreeEntryPointOpen = true
+			u := conv.EntryPointUntil
+			if u.IsZero() {
+				u = now.Add(b.cfg.EntryPointWindow) // the reply opens it
+			}
+			dry.FreeEntryPointUntil = &u
+		}
+	}
+	category := "service"
+	var templateID int64
+	if m.Template != nil {
+		t, err := b.st.FindTemplate(ctx, biz.ID, m.Template.Name, m.Template.Language)
+		if err == nil {
+			if t, err = b.templateUsable(ctx, t, now, dry == nil); err != nil {
+				return Sent{}, err
+			}
+		}
+		templateID = t.ID
+		if parley.ErrorCode(err) == parley.ENotFound || (err == nil && t.Status != TemplateApproved) {
+			return Sent{}, cloudErrDetails(MetaTemplateMissing, "Template name does not exist in the translation",
+				fmt.Sprintf("template name (%s) does not exist in %s", m.Template.Name, m.Template.Language))
+		} else if err != nil {
+			return Sent{}, fmt.Errorf("find template: %w", err)
+		}
+		r, err := t.render(m.Template.Components)
+		if err != nil {
+			return Sent{}, err
+		}
+		m.Content = Content{Text: r.plain(), Template: r, ReplyTo: m.Content.ReplyTo}
+		if hm := r.HeaderMedia; hm != nil {
+			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = hm.ID, hm.Link, hm.Kind, hm.Filename
+		}
+		category = strings.ToLower(string(t.Category))
+		if t.Category == CategoryMarketing {
+			if conv.MarketingOptOut {
+				return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User's number is part of an experiment",
+					"The recipient has stopped marketing messages from this business")
+			}
+			if err := b.checkMarketingCap(ctx, customer.ID, now); err != nil {
+				return Sent{}, err
+			}
+		}
+	} else if !inWin {
+		return Sent{}, cloudErrDetails(MetaReengagement, "Re-engagement message",
+			"Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+	}
+	if blocked, err := b.st.IsBlocked(ctx, customer.ID, n.AccountID); err != nil {
+		return Sent{}, fmt.Errorf("is blocked: %w", err)
+	} else if blocked {
+		return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business",
+			"The recipient has blocked this business number")
+	}
+	if !inWin {
+		if err := b.checkTier(ctx, n, customer.ID, now); err != nil {
+			return Sent{}, err
+		}
+	}
+	inEP, opensEP := b.inEntryPoint(conv, now)
+	ptype, billable := pricingOf(category, inWin, inEP)
+	opened := false
+	if biz.PricingModel == "CBP" {
+		if conv.ConversationUntil == nil {
+			conv.ConversationUntil = map[string]time.Time{}
+		}
+		if !now.Before(conv.ConversationUntil[category]) {
+			opened = true
+			conv.ConversationUntil[category] = now.Add(24 * time.Hour)
+		}
+	}
+	if m.Kind == "" || m.Kind == chatpkg.KindMessage {
+		// Price it as the ledger will record it at delivery, and hold the
+		// amount (refusing it if the wallet or a budget cap cannot take it).
+		pm := BusinessMessage{ID: wamid, CustomerPhone: phone, Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened}
+		us := usageFor(biz, n, pm, conv, now)
+		if dry != nil {
+			s := b.bill.state(biz.ID)
+			s.mu.Lock()
+			q, err := b.bill.quoteLocked(ctx, s, biz, us)
+			if err == nil {
+				dry.Quote = q
+				if q.Amount > 0 {
+					err = b.bill.checkLocked(ctx, s, biz.ID, q)
+				}
+			}
+			s.mu.Unlock()
+			return Sent{}, err
+		}
+		q, err := b.bill.reserve(ctx, biz, wamid, us)
+		if err != nil {
+			return Sent{}, err
+		}
+		sent.Quote = q
+		defer func() {
+			if err != nil {
+				b.bill.release(biz.ID, wamid)
+			}
+		}()
+	} else if dry != nil {
+		dry.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
+		return Sent{}, nil
+	} else {
+		sent.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
+	}
+	p := cloudPrincipal(n)
+	chat, err := b.svc.DirectChat(ctx, p.AccountID, customer.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	if m.Content.MediaID != "" {
+		if err := b.svc.ShareMedia(ctx, p, m.Content.MediaID, chat.ID); err != nil {
+			if c := parley.ErrorCode(err); c == parley.ENotFound || c == parley.EForbidden {
+				return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "media id: no such media uploaded by this number")
+			}
+			return Sent{}, err
+		}
+	}
+	if m.Kind == "" {
+		m.Kind = chatpkg.KindMessage
+	}
+	bm := BusinessMessage{NumberID: n.ID, ID: wamid, Outbound: true, ChatID: chat.ID, CustomerID: customer.ID, CustomerPhone: phone,
+		Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened, CallbackData: m.CallbackData, CreatedAt: now,
+		TemplateID: templateID}
+	if m.Kind != chatpkg.KindMessage {
+		bm.Category = "" // reactions are not billed
+	}
+	body, err := json.Marshal(m.Content)
+	if err != nil {
+		return Sent{}, fmt.Errorf("encode content: %w", err)
+	}
+	st := b.status(biz, n, bm, "sent", now)
+	v := b.messagesValue(n)
+	v.Statuses = []StatusUpdate{st}
+	// The record and the sent status commit with the message, in the core's
+	// group commit (Append.Business): a receipt cannot overtake them.
+	after := &Batch{Messages: []BusinessMessage{bm},
+		Webhooks: []*Webhook{b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
+	if m.Kind == chatpkg.KindMessage {
+		dirty := conv.ChatID != chat.ID || opened
+		conv.ChatID = chat.ID
+		if opensEP {
+			dirty = true
+			conv.Replied = true
+			conv.EntryPointUntil = now.Add(b.cfg.EntryPointWindow)
+		}
+		if dirty {
+			after.Conversations = []Conversation{conv}
+		}
+		if !inWin {
+			after.Reach = []Reach{{NumberID: n.ID, CustomerID: customer.ID, At: now}}
+		}
+	}
+	if err := b.sendBody(ctx, p, chat, customer.ID, wamid, m.Kind, m.Ref, body, after); err != nil {
+		switch parley.ErrorCode(err) {
+		case parley.EBlocked:
+			return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business", "The recipient has blocked this business number")
+		case parley.ENotFound, parley.EInvalid:
+			return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", parley.ErrorMessage(err))
+		case parley.ETooLarge:
+			return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "the message is too large")
+		}
+		return Sent{}, err
+	}
+	b.enqueued()
+	if m.Kind == chatpkg.KindMessage && opensEP && conv.EntryPointLink != 0 {
+		_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
+	}
+	if m.Kind == chatpkg.KindMessage && !inWin {
+		if err := b.upgradeTier(ctx, n, now); err != nil {
+			return Sent{}, err
+		}
+	}
+	return sent, nil
+}
+
+// sendBody sends one plaintext body to every device of the customer (and
+// of the number's account but its cloud device); after, if not nil,
+// commits with the message. A message takes the short path: the chat,
+// the blocks (the customer's one checked by send, the number's here) and
+// the devices are read here once, and Service.sendChecked skips Send's
+// second round of the same reads. Reactions take Service.Send, which
+// checks their target, refetching the devices if they change underneath.
+func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg.Chat, customerID int64, id string, kind chatpkg.MessageKind, ref string, body []byte, after *Batch) error {
+	envelopes := func(devs []chatpkg.Device) ([]chatpkg.Envelope, error) {
+		envs := make([]chatpkg.Envelope, len(devs))
+		for i, d := range devs {
+			envs[i] = chatpkg.Envelope{DeviceID: d.ID, Body: body}
+		}
+		if len(envs) == 0 {
+			return nil, parley.Errorf(parley.ENotFound, "the recipient has no device")
+		}
+		return envs, nil
+	}
+	if kind == chatpkg.KindMessage {
+		if blocked, err := b.st.IsBlocked(ctx, p.AccountID, customerID); err != nil {
+			return fmt.Errorf("is blocked: %w", err)
+		} else if blocked {
+			return parley.Errorf(parley.EBlocked, "this number has blocked the recipient")
+		}
+		devs, err := b.st.DevicesOf(ctx, []int64{customerID, p.AccountID})
+		if err != nil {
+			return fmt.Errorf("devices of: %w", err)
+		}
+		devs = slices.DeleteFunc(devs, func(d chatpkg.Device) bool { return d.ID == p.DeviceID })
+		envs, err := envelopes(devs)
+		if err != nil {
+			return err
+		}
+		_, err = b.svc.SendChecked(ctx, p, chat, devs, chatpkg.SendRequest{ChatID: chat.ID, MessageID: id, Kind: kind, Envelopes: envs, Extra: after})
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		devs, err := b.svc.Recipients(ctx, chat.ID, p.DeviceID)
+		if err != nil {
+			return err
+		}
+		envs, err := envelopes(devs)
+		if err != nil {
+			return err
+		}
+		_, err = b.svc.Send(ctx, p, chatpkg.SendRequest{ChatID: chat.ID, MessageID: id, Kind: kind, Ref: ref, Envelopes: envs, Extra: after})
+		if parley.ErrorCode(err) == parley.EDevicesChanged && attempt < 3 {
+			continue
+		}
+		return err
+	}
+}
+
+// status builds a status update with its pricing object.
+func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) StatusUpdate {
+	st := StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
+	if m.Category != "" {
+		st.Pricing = &Pricing{Billable: m.Billable, PricingModel: biz.PricingModel, Category: m.Category, Type: m.PricingType}
+		if biz.PricingModel == "CBP" {
+			st.Pricing.Type = ""
+			st.Conversation = &StatusConversation{ID: fmt.Sprintf("%d-%d-%s", n.ID, m.CustomerID, m.Category)}
+			st.Conversation.Origin.Type = m.Category
+			if m.PricingType == PricingFreeEntryPoint {
+				st.Conversation.Origin.Type = "referral_conversion"
+			}
+		}
+	}
+	return st
+}
+
+// MarkRead marks a customer's message read on behalf of the number.
+// CloudError 100 for an unknown message id.
+func (b *Service) MarkRead(ctx context.Context, n BusinessNumber, messageID string) error {
+	m, err := b.st.GetBusinessMessage(ctx, n.ID, messageID)
+	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && m.Outbound) {
+		return cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("message_id %q is not a message this number received", messageID))
+	} else if err != nil {
+		return fmt.Errorf("get business message: %w", err)
+	}
+	return b.svc.MarkRead(ctx, cloudPrincipal(n), m.ChatID, []string{messageID})
+}
+
+// UploadMedia stores a file uploaded by a business number, owned by its
+// account, for sending by id.
+func (b *Service) UploadMedia(ctx context.Context, n BusinessNumber, contentType string, data []byte) (chatpkg.Media, error) {
+	return b.svc.StoreMedia(ctx, cloudPrincipal(n), contentType, strings.NewReader(string(data)))
+}
+
+// MediaForBusiness returns media that the business's numbers uploaded or
+// received. ENotFound otherwise.
+func (b *Service) MediaForBusiness(ctx context.Context, biz Business, id string) (chatpkg.Media, error) {
+	m, err := b.st.GetMedia(ctx, id)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return chatpkg.Media{}, parley.Errorf(parley.ENotFound, "no such media")
+	} else if err != nil {
+		return chatpkg.Media{}, err
+	}
+	ns, err := b.st.ListNumbers(ctx, biz.ID)
+	if err != nil {
+		return chatpkg.Media{}, err
+	}
+	for _, n := range ns {
+		if m.OwnerID == n.AccountID {
+			return m, nil
+		}
+		if ok, err := b.st.MediaVisibleTo(ctx, id, n.AccountID); err == nil && ok {
+			return m, nil
+		}
+	}
+	return chatpkg.Media{}, parley.Errorf(parley.ENotFound, "no such media")
+}
+
+// OpenMediaForBusiness opens media that MediaForBusiness allows.
+func (b *Service) OpenMediaForBusiness(ctx context.Context, biz Business, id string) (chatpkg.Media, interface {
+	Read([]byte) (int, error)
+	Seek(int64, int) (int64, error)
+	Close() error
+}, error) {
+	if _, err := b.MediaForBusiness(ctx, biz, id); err != nil {
+		return chatpkg.Media{}, nil, err
+	}
+	return b.svc.MediaBytes(ctx, id)
+}

@@ -1,0 +1,487 @@
+package channel
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/money"
+)
+
+// Tier is a monthly subscription tier of a channel.
+type Tier struct {
+	ID         int64
+	ChannelID  int64
+	Name       string
+	PriceMinor int64
+	Currency   string
+	Active     bool // open to new subscribers
+	CreatedAt  time.Time
+}
+
+// SubscriptionStatus is where a subscription stands.
+type SubscriptionStatus string
+
+// The subscription states.
+const (
+	SubActive    SubscriptionStatus = "active"    // paid through PeriodEnd
+	SubLapsed    SubscriptionStatus = "lapsed"    // a renewal charge failed
+	SubCancelled SubscriptionStatus = "cancelled" // cancelled by the subscriber, after the paid period ran out
+)
+
+// Subscription is an account's paid subscription to a channel. It is
+// never shown to admins, who see the subscriber count only.
+type Subscription struct {
+	ID          int64
+	ChannelID   int64
+	AccountID   int64
+	TierID      int64
+	PriceMinor  int64 // the price when subscribed; renewals charge it
+	Currency    string
+	Method      string // the payment method token given to the provider
+	Status      SubscriptionStatus
+	Period      int64 // number of the current period, from 1
+	PeriodEnd   time.Time
+	CancelAtEnd bool
+	CreatedAt   time.Time
+}
+
+// Promotion is a paid placement of a channel at the top of the directory.
+type Promotion struct {
+	ID          int64
+	ChannelID   int64
+	BudgetMinor int64
+	SpentMinor  int64
+	Currency    string
+	Impressions int64
+	Follows     int64
+	Start, End  time.Time
+	Settled     bool
+	CreatedAt   time.Time
+}
+
+// TierView is a tier as anyone who may read the channel sees it.
+type TierView struct {
+	ID       int64       `json:"id"`
+	Name     string      `json:"name"`
+	Price    money.Money `json:"price"`
+	Active   bool        `json:"active"`
+	Interval string      `json:"interval"` // "month"
+}
+
+func tierView(t Tier) TierView {
+	return TierView{ID: t.ID, Name: t.Name, Price: money.Money{Minor: t.PriceMinor, Currency: t.Currency}, Active: t.Active, Interval: "month"}
+}
+
+// CreateTier adds a monthly tier (owner only). Errors: EInvalid for a
+// name or for a price outside the operator's range.
+func (s *Service) CreateTier(ctx context.Context, p parley.Principal, id int64, name string, priceMinor int64) (TierView, error) {
+	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
+		return TierView{}, err
+	}
+	if err := ValidRunes("name", strings.TrimSpace(name), 1, 50); err != nil {
+		return TierView{}, err
+	}
+	cfg := s.chCfg()
+	if priceMinor < cfg.TierMinPrice || priceMinor > cfg.TierMaxPrice {
+		return TierView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("a monthly price must be %d to %d %s minor units", cfg.TierMinPrice, cfg.TierMaxPrice, cfg.Currency),
+			Details: map[string]any{"field": "price_minor", "min": cfg.TierMinPrice, "max": cfg.TierMaxPrice, "currency": cfg.Currency}}
+	}
+	t := Tier{ChannelID: id, Name: strings.TrimSpace(name), PriceMinor: priceMinor, Currency: cfg.Currency, Active: true, CreatedAt: s.now()}
+	if err := s.store.CreateTier(ctx, &t); err != nil {
+		return TierView{}, fmt.Errorf("create tier: %w", err)
+	}
+	return tierView(t), nil
+}
+
+// CloseTier stops a tier from taking new subscribers (owner only);
+// existing subscriptions renew at their price.
+func (s *Service) CloseTier(ctx context.Context, p parley.Principal, id, tierID int64) error {
+	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
+		return err
+	}
+	if err := s.store.SetTierActive(ctx, id, tierID, false); parley.ErrorCode(err) == parley.ENotFound {
+		return &parley.Error{Code: parley.ENotFound, Message: "no such tier", Details: map[string]any{"tier_id": tierID}}
+	} else if err != nil {
+		return fmt.Errorf("close tier: %w", err)
+	}
+	return nil
+}
+
+// Tiers lists a channel's tiers (open ones only, for non-admins).
+func (s *Service) Tiers(ctx context.Context, p parley.Principal, id int64) ([]TierView, error) {
+	c, err := s.channel(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.readerOf(ctx, p, c)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := s.store.Tiers(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("tiers: %w", err)
+	}
+	out := []TierView{}
+	for _, t := range ts {
+		if t.Active || r.admin {
+			out = append(out, tierView(t))
+		}
+	}
+	return out, nil
+}
+
+// SubscriptionView is the subscriber's own subscription.
+type SubscriptionView struct {
+	ChannelID   int64              `json:"channel_id"`
+	TierID      int64              `json:"tier_id"`
+	Price       money.Money        `json:"price"`
+	Status      SubscriptionStatus `json:"status"`
+	PeriodEnd   time.Time          `json:"period_end"`
+	CancelAtEnd bool               `json:"cancel_at_period_end"`
+}
+
+func subView(sub Subscription) SubscriptionView {
+	return SubscriptionView{ChannelID: sub.ChannelID, TierID: sub.TierID, Price: money.Money{Minor: sub.PriceMinor, Currency: sub.Currency},
+		Status: sub.Status, PeriodEnd: sub.PeriodEnd, CancelAtEnd: sub.CancelAtEnd}
+}
+
+// Subscribe subscribes the caller (a follower) to a tier and charges the
+// first month. Errors: EForbidden if not following, ENotFound for the
+// tier, EConflict if already subscribed, EPaymentDeclined,
+// EChannelSuspended.
+func (s *Service) Subscribe(ctx context.Context, p parley.Principal, id, tierID int64, method string) (SubscriptionView, error) {
+	c, err := s.channel(ctx, id)
+	if err != nil {
+		return SubscriptionView{}, err
+	}
+	if c.Suspended() {
+		return SubscriptionView{}, suspendedError(c)
+	}
+	if _, err := s.follow(ctx, p, id); err != nil {
+		return SubscriptionView{}, err
+	}
+	t, err := s.store.GetTier(ctx, id, tierID)
+	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && !t.Active) {
+		return SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "no such tier", Details: map[string]any{"tier_id": tierID}}
+	} else if err != nil {
+		return SubscriptionView{}, fmt.Errorf("get tier: %w", err)
+	}
+	now := s.now()
+	old, err := s.store.GetSubscription(ctx, id, p.AccountID)
+	switch {
+	case err == nil && old.Status == SubActive && old.PeriodEnd.After(now):
+		return SubscriptionView{}, &parley.Error{Code: parley.EConflict, Message: "you already subscribe to this channel", Details: map[string]any{"channel_id": id}}
+	case err != nil && parley.ErrorCode(err) != parley.ENotFound:
+		return SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
+	}
+	sub := Subscription{ChannelID: id, AccountID: p.AccountID, TierID: t.ID, PriceMinor: t.PriceMinor, Currency: t.Currency,
+		Method: method, Status: SubActive, Period: old.Period + 1, PeriodEnd: now.Add(s.chCfg().SubscriptionPeriod), CreatedAt: now}
+	if err := s.chargeSubscription(ctx, c, &sub, now); err != nil {
+		return SubscriptionView{}, err
+	}
+	return subView(sub), nil
+}
+
+// chargeSubscription charges sub's current period and, once paid, stores
+// it and writes the charge and the operator's share to the ledger. The
+// keys name the subscriber's period, so a retry charges and counts once.
+func (s *Service) chargeSubscription(ctx context.Context, c Channel, sub *Subscription, now time.Time) error {
+	key := "chsub:" + strconv.FormatInt(sub.ChannelID, 10) + ":" + strconv.FormatInt(sub.AccountID, 10) + ":" + strconv.FormatInt(sub.Period, 10)
+	if _, err := s.payments.Charge(ctx, money.PaymentCharge{Key: key, AccountID: sub.AccountID, Method: sub.Method,
+		Amount: money.Money{Minor: sub.PriceMinor, Currency: sub.Currency}, Description: "@" + c.Handle + " monthly subscription"}); err != nil {
+		if parley.ErrorCode(err) == parley.EPaymentDeclined {
+			return err
+		}
+		return &parley.Error{Code: parley.EUnavailable, Message: "the payment provider failed; try again", Err: err}
+	}
+	if err := s.store.PutSubscription(ctx, sub); err != nil {
+		return fmt.Errorf("put subscription: %w", err)
+	}
+	ref := "subscription:" + strconv.FormatInt(sub.ID, 10)
+	share := money.RevenueShare(sub.PriceMinor, s.chCfg().RevenueShareBP)
+	_, err := s.store.AppendLedger(ctx, []*money.LedgerEntry{
+		{Key: key + ":charge", ChannelID: sub.ChannelID, Kind: "subscription_charge", Minor: sub.PriceMinor, Currency: sub.Currency, Ref: ref, At: now},
+		{Key: key + ":share", ChannelID: sub.ChannelID, Kind: "operator_share", Minor: share, Currency: sub.Currency, Ref: ref, At: now},
+	})
+	if err != nil {
+		return fmt.Errorf("append ledger: %w", err)
+	}
+	return nil
+}
+
+// MySubscription returns the caller's subscription to a channel, or ENotFound.
+func (s *Service) MySubscription(ctx context.Context, p parley.Principal, id int64) (SubscriptionView, error) {
+	sub, err := s.store.GetSubscription(ctx, id, p.AccountID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "you have no subscription to this channel"}
+	} else if err != nil {
+		return SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
+	}
+	return subView(sub), nil
+}
+
+// CancelSubscription stops renewal; the paid period runs out first.
+func (s *Service) CancelSubscription(ctx context.Context, p parley.Principal, id int64) (SubscriptionView, error) {
+	sub, err := s.store.GetSubscription(ctx, id, p.AccountID)
+	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && sub.Status != SubActive) {
+		return SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "you have no active subscription to this channel"}
+	} else if err != nil {
+		return SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
+	}
+	sub.CancelAtEnd = true
+	if err := s.store.PutSubscription(ctx, &sub); err != nil {
+		return SubscriptionView{}, fmt.Errorf("put subscription: %w", err)
+	}
+	return subView(sub), nil
+}
+
+// isSubscriber reports whether accountID has a paid subscription to the
+// channel whose period has not run out.
+func (s *Service) isSubscriber(ctx context.Context, channelID, accountID int64) (bool, error) {
+	sub, err := s.store.GetSubscription(ctx, channelID, accountID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("get subscription: %w", err)
+	}
+	return sub.Status == SubActive && sub.PeriodEnd.After(s.now()), nil
+}
+
+// renewSubscriptions renews due subscriptions: a cancelled one ends, an
+// unpaid one lapses, a paid one moves to its next period. It also
+// settles ended promotions.
+func (s *Service) renewSubscriptions(ctx context.Context) error {
+	now := s.now()
+	for {
+		due, err := s.store.DueSubscriptions(ctx, now, 100)
+		if err != nil {
+			return fmt.Errorf("due subscriptions: %w", err)
+		}
+		for _, sub := range due {
+			if err := s.renew(ctx, sub, now); err != nil {
+				return err
+			}
+		}
+		if len(due) < 100 {
+			break
+		}
+	}
+	return s.settlePromotions(ctx, now)
+}
+
+func (s *Service) renew(ctx context.Context, sub Subscription, now time.Time) error {
+	if sub.CancelAtEnd {
+		sub.Status = SubCancelled
+		return s.store.PutSubscription(ctx, &sub)
+	}
+	c, err := s.channel(ctx, sub.ChannelID)
+	if err != nil {
+		return err
+	}
+	next := sub
+	next.Period++
+	next.PeriodEnd = sub.PeriodEnd.Add(s.chCfg().SubscriptionPeriod)
+	if c.Suspended() {
+		next.Status = SubLapsed // a suspended channel does not bill
+		next.Period, next.PeriodEnd = sub.Period, sub.PeriodEnd
+		return s.store.PutSubscription(ctx, &next)
+	}
+	switch err := s.chargeSubscription(ctx, c, &next, now); parley.ErrorCode(err) {
+	case "":
+		return nil
+	case parley.EPaymentDeclined:
+		sub.Status = SubLapsed
+		return s.store.PutSubscription(ctx, &sub)
+	default:
+		s.log.Warn("renew subscription", "subscription", sub.ID, "err", err)
+		return nil // tried again on the next sweep
+	}
+}
+
+// PromotionView is a promotion as the channel's owner sees it: spend and
+// aggregate results only.
+type PromotionView struct {
+	ID          int64       `json:"id"`
+	Budget      money.Money `json:"budget"`
+	Spent       money.Money `json:"spent"`
+	Impressions int64       `json:"impressions"`
+	Follows     int64       `json:"follows"`
+	Start       time.Time   `json:"start"`
+	End         time.Time   `json:"end"`
+	Settled     bool        `json:"settled"`
+}
+
+func promotionView(p Promotion) PromotionView {
+	return PromotionView{ID: p.ID, Budget: money.Money{Minor: p.BudgetMinor, Currency: p.Currency}, Spent: money.Money{Minor: p.SpentMinor, Currency: p.Currency},
+		Impressions: p.Impressions, Follows: p.Follows, Start: p.Start, End: p.End, Settled: p.Settled}
+}
+
+// Promote buys promoted directory placement for days (1..90) with a budget
+// (owner only), charged up front; each impression costs
+// ChannelConfig.ImpressionCost until the budget is spent. Errors also:
+// EAdsDisabled in nonprofit mode.
+func (s *Service) Promote(ctx context.Context, p parley.Principal, id int64, days int, budgetMinor int64, method string) (PromotionView, error) {
+	if err := s.policy.AdsOff(); err != nil {
+		return PromotionView{}, err
+	}
+	c, _, err := s.adminChannel(ctx, p, id, true)
+	if err != nil {
+		return PromotionView{}, err
+	}
+	if c.Suspended() {
+		return PromotionView{}, suspendedError(c)
+	}
+	if days < 1 || days > 90 {
+		return PromotionView{}, parley.InvalidField("days", "days must be 1 to 90")
+	}
+	cfg := s.chCfg()
+	if budgetMinor < cfg.ImpressionCost || budgetMinor > 100_000_000 {
+		return PromotionView{}, parley.InvalidField("budget_minor", "the budget must pay for at least one impression")
+	}
+	now := s.now()
+	promo := Promotion{ChannelID: id, BudgetMinor: budgetMinor, Currency: cfg.Currency, Start: now, End: now.Add(time.Duration(days) * 24 * time.Hour), CreatedAt: now}
+	key := "chpromo:" + strconv.FormatInt(id, 10) + ":" + strconv.FormatInt(now.UnixNano(), 10)
+	if _, err := s.payments.Charge(ctx, money.PaymentCharge{Key: key, AccountID: p.AccountID, Method: method,
+		Amount: money.Money{Minor: budgetMinor, Currency: cfg.Currency}, Description: "@" + c.Handle + " directory promotion"}); err != nil {
+		if parley.ErrorCode(err) == parley.EPaymentDeclined {
+			return PromotionView{}, err
+		}
+		return PromotionView{}, &parley.Error{Code: parley.EUnavailable, Message: "the payment provider failed; try again", Err: err}
+	}
+	if err := s.store.CreatePromotion(ctx, &promo); err != nil {
+		return PromotionView{}, fmt.Errorf("create promotion: %w", err)
+	}
+	ref := "promotion:" + strconv.FormatInt(promo.ID, 10)
+	if _, err := s.store.AppendLedger(ctx, []*money.LedgerEntry{{Key: key + ":charge", ChannelID: id, Kind: "promotion_charge",
+		Minor: budgetMinor, Currency: cfg.Currency, Ref: ref, At: now}}); err != nil {
+		return PromotionView{}, fmt.Errorf("append ledger: %w", err)
+	}
+	return promotionView(promo), nil
+}
+
+// Promotions lists the channel's promotions (owner only).
+func (s *Service) Promotions(ctx context.Context, p parley.Principal, id int64) ([]PromotionView, error) {
+	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
+		return nil, err
+	}
+	ps, err := s.store.Promotions(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("promotions: %w", err)
+	}
+	out := make([]PromotionView, len(ps))
+	for i, pr := range ps {
+		out[i] = promotionView(pr)
+	}
+	return out, nil
+}
+
+// promoted returns up to n live promotions for a directory page.
+func (s *Service) promoted(ctx context.Context, n int) ([]Promotion, error) {
+	ps, err := s.store.LivePromotions(ctx, s.now(), n)
+	if err != nil {
+		return nil, fmt.Errorf("live promotions: %w", err)
+	}
+	return ps, nil
+}
+
+// countImpression counts one shown promoted result against its budget.
+func (s *Service) countImpression(ctx context.Context, promotionID int64) error {
+	if err := s.store.AddPromotionImpression(ctx, promotionID, s.chCfg().ImpressionCost); err != nil {
+		return fmt.Errorf("count impression: %w", err)
+	}
+	return nil
+}
+
+// countPromotedFollow counts a follow toward the channel's live promotion,
+// if it has one.
+func (s *Service) countPromotedFollow(ctx context.Context, channelID int64) {
+	ps, err := s.store.Promotions(ctx, channelID)
+	if err != nil {
+		s.log.Warn("promotions", "channel", channelID, "err", err)
+		return
+	}
+	now := s.now()
+	for _, pr := range ps {
+		if !now.Before(pr.Start) && now.Before(pr.End) {
+			if err := s.store.AddPromotionFollow(ctx, pr.ID); err != nil {
+				s.log.Warn("count promoted follow", "promotion", pr.ID, "err", err)
+			}
+			return
+		}
+	}
+}
+
+// settlePromotions writes the final spend, impressions and follows of
+// ended promotions to the ledger, once each.
+func (s *Service) settlePromotions(ctx context.Context, now time.Time) error {
+	ps, err := s.store.EndedPromotions(ctx, now, 100)
+	if err != nil {
+		return fmt.Errorf("ended promotions: %w", err)
+	}
+	for _, pr := range ps {
+		_, err := s.store.AppendLedger(ctx, []*money.LedgerEntry{{Key: "chpromo-settle:" + strconv.FormatInt(pr.ID, 10), ChannelID: pr.ChannelID,
+			Kind: "promotion_settled", Minor: pr.SpentMinor, Currency: pr.Currency, Quantity: pr.Impressions,
+			Ref: "promotion:" + strconv.FormatInt(pr.ID, 10) + " follows:" + strconv.FormatInt(pr.Follows, 10), At: now}})
+		if err != nil {
+			return fmt.Errorf("append ledger: %w", err)
+		}
+		if err := s.store.SettlePromotion(ctx, pr.ID); err != nil {
+			return fmt.Errorf("settle promotion: %w", err)
+		}
+	}
+	return nil
+}
+
+// Revenue is a channel's subscription figures for its owner: counts and
+// sums, never subscribers.
+type Revenue struct {
+	Subscribers   int64               `json:"subscribers"`
+	Gross         money.Money         `json:"gross"`
+	OperatorShare money.Money         `json:"operator_share"`
+	Net           money.Money         `json:"net"`
+	Entries       []money.LedgerEntry `json:"entries"`
+}
+
+// ChannelRevenue sums the channel's ledger (owner only).
+func (s *Service) ChannelRevenue(ctx context.Context, p parley.Principal, id int64) (Revenue, error) {
+	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
+		return Revenue{}, err
+	}
+	cur := s.chCfg().Currency
+	r := Revenue{Gross: money.Money{Minor: 0, Currency: cur}, OperatorShare: money.Money{Minor: 0, Currency: cur}, Net: money.Money{Minor: 0, Currency: cur}, Entries: []money.LedgerEntry{}}
+	var err error
+	if r.Subscribers, err = s.store.CountSubscribers(ctx, id); err != nil {
+		return Revenue{}, fmt.Errorf("count subscribers: %w", err)
+	}
+	es, err := s.store.ChannelLedger(ctx, id, 0, 10000)
+	if err != nil {
+		return Revenue{}, fmt.Errorf("channel ledger: %w", err)
+	}
+	for _, e := range es {
+		switch e.Kind {
+		case "subscription_charge":
+			r.Gross.Minor += e.Minor
+		case "operator_share":
+			r.OperatorShare.Minor += e.Minor
+		}
+	}
+	r.Net.Minor = r.Gross.Minor - r.OperatorShare.Minor
+	r.Entries = es
+	return r, nil
+}
+
+// OperatorLedger returns the channel ledger (operator).
+func (s *Service) OperatorLedger(ctx context.Context, after int64, limit int) ([]money.LedgerEntry, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 1000
+	}
+	es, err := s.store.ChannelLedger(ctx, 0, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("channel ledger: %w", err)
+	}
+	return es, nil
+}

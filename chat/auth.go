@@ -1,0 +1,249 @@
+package chat
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+	"github.com/parleyhq/parley"
+)
+
+// NormalizePhone parses an international phone number and returns it in
+// E.164 form. It returns EInvalid if the number is not a valid number.
+func NormalizePhone(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" || len(raw) > 32 {
+		return "", &parley.Error{Code: parley.EInvalid, Message: "phone must be an international number such as +14155550123", Details: map[string]any{"field": "phone"}}
+	}
+	if !strings.HasPrefix(raw, "+") {
+		return "", &parley.Error{Code: parley.EInvalid, Message: "phone must start with + and a country code", Details: map[string]any{"field": "phone"}}
+	}
+	num, err := phonenumbers.Parse(raw, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return "", &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("%q is not a valid phone number", raw), Details: map[string]any{"field": "phone"}}
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+func (s *Service) codeHash(phone, code string) []byte {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte(phone))
+	m.Write([]byte{0})
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// TokenHash is how device tokens are stored: a SHA-256 of the token. Tokens
+// carry 256 random bits, so a fast hash is enough.
+func TokenHash(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// RequestCode sends a one-time code to phone. It returns EInvalid for a bad
+// number and ERateLimited if a code was sent less than CodeResend ago.
+func (s *Service) RequestCode(ctx context.Context, phone string) error {
+	phone, err := NormalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	if old, err := s.store.GetOTP(ctx, phone); err == nil {
+		if wait := old.CreatedAt.Add(s.cfg.CodeResend).Sub(now); wait > 0 {
+			return &parley.Error{Code: parley.ERateLimited, Message: "a code was sent recently; wait before asking again",
+				Details: map[string]any{"retry_after_seconds": int(wait.Seconds()) + 1}}
+		}
+	} else if parley.ErrorCode(err) != parley.ENotFound {
+		return fmt.Errorf("get otp: %w", err)
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return fmt.Errorf("generate code: %w", err)
+	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	otp := OTP{Phone: phone, CodeHash: s.codeHash(phone, code), CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL)}
+	if err := s.store.PutOTP(ctx, otp); err != nil {
+		return fmt.Errorf("put otp: %w", err)
+	}
+	if err := s.codes.SendCode(ctx, phone, code); err != nil {
+		return &parley.Error{Code: parley.EUnavailable, Message: "could not deliver the code; try again", Err: err}
+	}
+	return nil
+}
+
+// Session is the result of a successful verification: the account, the
+// newly linked device, and its bearer token (shown once, never stored).
+type Session struct {
+	Account    Account
+	Device     Device
+	Token      string
+	NewAccount bool
+}
+
+// VerifyCode checks the code for phone and links a new device, creating the
+// account on first use. Errors: EInvalid (bad number or device fields),
+// ECodeExpired (no live code), ECodeInvalid (wrong code), ERateLimited (too
+// many wrong codes), ELimit (too many devices).
+func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string, publicKey []byte) (Session, error) {
+	phone, err := NormalizePhone(phone)
+	if err != nil {
+		return Session{}, err
+	}
+	if deviceName == "" {
+		deviceName = "device"
+	}
+	if utf8.RuneCountInString(deviceName) > 64 {
+		return Session{}, &parley.Error{Code: parley.EInvalid, Message: "device name is longer than 64 characters", Details: map[string]any{"field": "device_name"}}
+	}
+	if len(publicKey) > 1024 {
+		return Session{}, &parley.Error{Code: parley.EInvalid, Message: "public key is longer than 1024 bytes", Details: map[string]any{"field": "public_key"}}
+	}
+	otp, err := s.store.GetOTP(ctx, phone)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return Session{}, parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
+	} else if err != nil {
+		return Session{}, fmt.Errorf("get otp: %w", err)
+	}
+	now := s.now()
+	if !now.Before(otp.ExpiresAt) {
+		_ = s.store.DeleteOTP(ctx, phone)
+		return Session{}, parley.Errorf(parley.ECodeExpired, "the code has expired; request a new one")
+	}
+	if otp.Attempts >= s.cfg.CodeMaxAttempts {
+		return Session{}, parley.Errorf(parley.ERateLimited, "too many wrong codes; request a new one")
+	}
+	// Count the attempt before judging it: concurrent guesses that all read
+	// the same count must not all be judged.
+	n, err := s.store.IncrOTPAttempts(ctx, phone)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return Session{}, parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
+	} else if err != nil {
+		return Session{}, fmt.Errorf("count otp attempt: %w", err)
+	}
+	if n > s.cfg.CodeMaxAttempts {
+		return Session{}, parley.Errorf(parley.ERateLimited, "too many wrong codes; request a new one")
+	}
+	if !hmac.Equal(otp.CodeHash, s.codeHash(phone, code)) {
+		left := max(s.cfg.CodeMaxAttempts-n, 0)
+		return Session{}, &parley.Error{Code: parley.ECodeInvalid, Message: "the code is wrong", Details: map[string]any{"attempts_left": left}}
+	}
+	if err := s.store.DeleteOTP(ctx, phone); err != nil {
+		return Session{}, fmt.Errorf("delete otp: %w", err)
+	}
+
+	sess := Session{}
+	acct, err := s.store.GetAccountByPhone(ctx, phone)
+	switch {
+	case parley.ErrorCode(err) == parley.ENotFound:
+		release, err := s.admission.Admit(ctx) // the licence's seats
+		if err != nil {
+			return Session{}, err
+		}
+		acct = Account{Phone: phone, LastSeenVisibility: VisibleEveryone, AvatarVisibility: VisibleEveryone, ReadReceipts: true, CreatedAt: now}
+		err = s.store.CreateAccount(ctx, &acct)
+		release()
+		if parley.ErrorCode(err) == parley.EConflict {
+			if acct, err = s.store.GetAccountByPhone(ctx, phone); err != nil {
+				return Session{}, fmt.Errorf("get account: %w", err)
+			}
+		} else if err != nil {
+			return Session{}, fmt.Errorf("create account: %w", err)
+		} else {
+			sess.NewAccount = true
+		}
+	case err != nil:
+		return Session{}, fmt.Errorf("get account: %w", err)
+	}
+	// A business number's only device is its server-held cloud device.
+	if err := s.linkCheck.MayLink(ctx, acct.ID); err != nil {
+		return Session{}, err
+	}
+	others, err := s.store.ListDevices(ctx, acct.ID)
+	if err != nil {
+		return Session{}, fmt.Errorf("list devices: %w", err)
+	}
+
+	tok := make([]byte, 32)
+	if _, err := rand.Read(tok); err != nil {
+		return Session{}, fmt.Errorf("generate token: %w", err)
+	}
+	token := "pt_" + base64.RawURLEncoding.EncodeToString(tok)
+	dev := Device{AccountID: acct.ID, Name: deviceName, PublicKey: publicKey, CreatedAt: now, LastActiveAt: now}
+	pk, err := s.entitlements.Limits(ctx, acct.ID) // premium members link more devices
+	if err != nil {
+		return Session{}, err
+	}
+	if err := s.store.CreateDevice(ctx, &dev, TokenHash(token), pk.MaxDevices); err != nil {
+		if parley.ErrorCode(err) == parley.ELimit {
+			if pl, ok := s.entitlements.PremiumLimits(); ok && pl.MaxDevices > pk.MaxDevices {
+				prem := pl.MaxDevices
+				return Session{}, &parley.Error{Code: parley.EPremiumRequired, Message: fmt.Sprintf("an account may link at most %d devices; unlink one first, or become a premium member to link up to %d", pk.MaxDevices, prem),
+					Details: map[string]any{"limit": pk.MaxDevices, "premium_limit": prem}}
+			}
+			return Session{}, &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("an account may link at most %d devices; unlink one first", pk.MaxDevices), Details: map[string]any{"limit": pk.MaxDevices}}
+		}
+		return Session{}, fmt.Errorf("create device: %w", err)
+	}
+	// Tell the other devices, so that one of them sends recent history.
+	if len(others) > 0 {
+		body, _ := json.Marshal(ChatEventBody{Event: "device_linked", DeviceID: dev.ID, DeviceName: dev.Name})
+		a, err := s.toAccount(ctx, 0, acct.ID, dev.ID, EntryEvent, body)
+		if err != nil {
+			return Session{}, err
+		}
+		if err := s.commit(ctx, a); err != nil {
+			return Session{}, err
+		}
+	}
+	return Session{Account: acct, Device: dev, Token: token, NewAccount: sess.NewAccount}, nil
+}
+
+// Authenticate returns the principal that holds token, or EUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (parley.Principal, error) {
+	if !strings.HasPrefix(token, "pt_") {
+		return parley.Principal{}, parley.Errorf(parley.EUnauthenticated, "missing or malformed bearer token")
+	}
+	d, err := s.store.DeviceByTokenHash(ctx, TokenHash(token))
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Principal{}, parley.Errorf(parley.EUnauthenticated, "unknown or revoked token")
+	} else if err != nil {
+		return parley.Principal{}, fmt.Errorf("device by token: %w", err)
+	}
+	return parley.Principal{AccountID: d.AccountID, DeviceID: d.ID}, nil
+}
+
+// Devices returns the caller's linked devices.
+func (s *Service) Devices(ctx context.Context, p parley.Principal) ([]Device, error) {
+	return s.store.ListDevices(ctx, p.AccountID)
+}
+
+// RevokeDevice unlinks one of the caller's devices (possibly the calling
+// one): its token stops working, its inbox is dropped and its socket is
+// closed. Returns ENotFound for a device that is not the caller's.
+func (s *Service) RevokeDevice(ctx context.Context, p parley.Principal, deviceID int64) error {
+	if err := s.store.DeleteDevice(ctx, p.AccountID, deviceID); err != nil {
+		if parley.ErrorCode(err) == parley.ENotFound {
+			return parley.Errorf(parley.ENotFound, "no such device")
+		}
+		return fmt.Errorf("delete device: %w", err)
+	}
+	s.Publish(DeviceSubject(deviceID), Event{Type: EventRevoked, DeviceID: deviceID})
+	return nil
+}
+
+// TouchDevice records activity on a device and its account's last seen.
+func (s *Service) TouchDevice(ctx context.Context, p parley.Principal) error {
+	now := s.now()
+	if err := s.store.TouchDevice(ctx, p.DeviceID, now); err != nil {
+		return err
+	}
+	return s.store.TouchLastSeen(ctx, p.AccountID, now)
+}

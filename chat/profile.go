@@ -1,0 +1,281 @@
+package chat
+
+import (
+	"context"
+	"fmt"
+	"github.com/parleyhq/parley"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// Profile is what one account sees of another. Fields the viewer may not
+// see are empty: HasAvatar false, LastSeen nil. Phone is set only for the
+// account itself and for numbers the viewer looked up.
+type Profile struct {
+	ID          int64      `json:"id"`
+	Phone       string     `json:"phone,omitempty"`
+	DisplayName string     `json:"display_name"`
+	About       string     `json:"about"`
+	HasAvatar   bool       `json:"has_avatar"`
+	LastSeen    *time.Time `json:"last_seen,omitempty"`
+	Premium     bool       `json:"premium,omitempty"` // the premium badge
+}
+
+// Privacy is an account's privacy settings.
+type Privacy struct {
+	LastSeen     Visibility `json:"last_seen"`
+	Avatar       Visibility `json:"avatar"`
+	ReadReceipts bool       `json:"read_receipts"`
+}
+
+// Me is the caller's own account, with everything visible.
+type Me struct {
+	Profile
+	Privacy Privacy `json:"privacy"`
+}
+
+func (s *Service) canSee(ctx context.Context, viewer int64, viewerAcct *Account, target Account, vis Visibility) (bool, error) {
+	if viewer == target.ID {
+		return true, nil
+	}
+	blocked, err := s.store.IsBlocked(ctx, target.ID, viewer)
+	if err != nil {
+		return false, err
+	}
+	if blocked {
+		return false, nil
+	}
+	switch vis {
+	case VisibleEveryone:
+		return true, nil
+	case VisibleContacts:
+		return s.store.SharesDirectChat(ctx, viewer, target.ID)
+	}
+	return false, nil
+}
+
+func (s *Service) profileOf(ctx context.Context, viewer Account, target Account) (Profile, error) {
+	p := Profile{ID: target.ID, DisplayName: target.DisplayName, About: target.About}
+	lim, err := s.entitlements.Limits(ctx, target.ID)
+	if err != nil {
+		return Profile{}, err
+	}
+	p.Premium = lim.Premium
+	if viewer.ID == target.ID {
+		p.Phone = target.Phone
+	}
+	if target.AvatarMediaID != "" {
+		ok, err := s.canSee(ctx, viewer.ID, &viewer, target, target.AvatarVisibility)
+		if err != nil {
+			return Profile{}, err
+		}
+		p.HasAvatar = ok
+	}
+	// Last seen is reciprocal: who hides theirs sees no one's.
+	if !target.LastSeenAt.IsZero() && (viewer.ID == target.ID || viewer.LastSeenVisibility != VisibleNobody) {
+		ok, err := s.canSee(ctx, viewer.ID, &viewer, target, target.LastSeenVisibility)
+		if err != nil {
+			return Profile{}, err
+		}
+		if ok {
+			t := target.LastSeenAt
+			p.LastSeen = &t
+		}
+	}
+	return p, nil
+}
+
+// Me returns the caller's own account.
+func (s *Service) Me(ctx context.Context, p parley.Principal) (Me, error) {
+	a, err := s.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return Me{}, fmt.Errorf("get account: %w", err)
+	}
+	prof, err := s.profileOf(ctx, a, a)
+	if err != nil {
+		return Me{}, err
+	}
+	return Me{Profile: prof, Privacy: Privacy{LastSeen: a.LastSeenVisibility, Avatar: a.AvatarVisibility, ReadReceipts: a.ReadReceipts}}, nil
+}
+
+// Profile returns what the caller may see of account id, or ENotFound.
+func (s *Service) Profile(ctx context.Context, p parley.Principal, id int64) (Profile, error) {
+	viewer, err := s.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return Profile{}, fmt.Errorf("get account: %w", err)
+	}
+	target, err := s.store.GetAccount(ctx, id)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return Profile{}, parley.Errorf(parley.ENotFound, "no such account")
+	} else if err != nil {
+		return Profile{}, fmt.Errorf("get account: %w", err)
+	}
+	return s.profileOf(ctx, viewer, target)
+}
+
+// ProfileUpdate changes the fields that are non-nil.
+type ProfileUpdate struct {
+	DisplayName *string
+	About       *string
+}
+
+// UpdateProfile changes the caller's display name or about text. EInvalid
+// if a name is over 64 characters or the about text over 140.
+func (s *Service) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (Me, error) {
+	a, err := s.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return Me{}, fmt.Errorf("get account: %w", err)
+	}
+	if u.DisplayName != nil {
+		if n := utf8.RuneCountInString(*u.DisplayName); n > 64 || !utf8.ValidString(*u.DisplayName) {
+			return Me{}, &parley.Error{Code: parley.EInvalid, Message: "display name must be valid text of at most 64 characters", Details: map[string]any{"field": "display_name"}}
+		}
+		a.DisplayName = *u.DisplayName
+	}
+	if u.About != nil {
+		if n := utf8.RuneCountInString(*u.About); n > 140 || !utf8.ValidString(*u.About) {
+			return Me{}, &parley.Error{Code: parley.EInvalid, Message: "about must be valid text of at most 140 characters", Details: map[string]any{"field": "about"}}
+		}
+		a.About = *u.About
+	}
+	if err := s.store.UpdateAccount(ctx, a); err != nil {
+		return Me{}, fmt.Errorf("update account: %w", err)
+	}
+	return s.Me(ctx, p)
+}
+
+// PrivacyUpdate changes the settings that are non-nil.
+type PrivacyUpdate struct {
+	LastSeen     *Visibility
+	Avatar       *Visibility
+	ReadReceipts *bool
+}
+
+// UpdatePrivacy changes the caller's privacy settings. EInvalid for an
+// unknown visibility.
+func (s *Service) UpdatePrivacy(ctx context.Context, p parley.Principal, u PrivacyUpdate) (Me, error) {
+	a, err := s.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return Me{}, fmt.Errorf("get account: %w", err)
+	}
+	for field, v := range map[string]*Visibility{"last_seen": u.LastSeen, "avatar": u.Avatar} {
+		if v != nil && !v.Valid() {
+			return Me{}, &parley.Error{Code: parley.EInvalid, Message: field + " must be everyone, contacts or nobody", Details: map[string]any{"field": field}}
+		}
+	}
+	if u.LastSeen != nil {
+		a.LastSeenVisibility = *u.LastSeen
+	}
+	if u.Avatar != nil {
+		a.AvatarVisibility = *u.Avatar
+	}
+	if u.ReadReceipts != nil {
+		a.ReadReceipts = *u.ReadReceipts
+	}
+	if err := s.store.UpdateAccount(ctx, a); err != nil {
+		return Me{}, fmt.Errorf("update account: %w", err)
+	}
+	return s.Me(ctx, p)
+}
+
+// Contact is the result of looking up one phone number.
+type Contact struct {
+	Phone string `json:"phone"`
+	Profile
+}
+
+// LookupContacts returns the Parley accounts among phones (at most 256 per
+// call). Numbers that are not on Parley are simply absent; malformed numbers
+// are EInvalid.
+func (s *Service) LookupContacts(ctx context.Context, p parley.Principal, phones []string) ([]Contact, error) {
+	if len(phones) > 256 {
+		return nil, &parley.Error{Code: parley.EInvalid, Message: "at most 256 numbers per lookup", Details: map[string]any{"field": "phones"}}
+	}
+	norm := make([]string, 0, len(phones))
+	for _, ph := range phones {
+		n, err := NormalizePhone(ph)
+		if err != nil {
+			return nil, err
+		}
+		norm = append(norm, n)
+	}
+	viewer, err := s.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	found, err := s.store.LookupPhones(ctx, norm)
+	if err != nil {
+		return nil, fmt.Errorf("lookup phones: %w", err)
+	}
+	out := make([]Contact, 0, len(found))
+	for _, a := range found {
+		prof, err := s.profileOf(ctx, viewer, a)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Contact{Phone: a.Phone, Profile: prof})
+	}
+	return out, nil
+}
+
+// Block stops account id from messaging the caller. ENotFound for an
+// unknown account, EInvalid for oneself.
+func (s *Service) Block(ctx context.Context, p parley.Principal, id int64) error {
+	if id == p.AccountID {
+		return parley.Errorf(parley.EInvalid, "you cannot block yourself")
+	}
+	if _, err := s.store.GetAccount(ctx, id); parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Errorf(parley.ENotFound, "no such account")
+	} else if err != nil {
+		return fmt.Errorf("get account: %w", err)
+	}
+	return s.store.Block(ctx, p.AccountID, id)
+}
+
+// Unblock lifts a block; unblocking someone not blocked is not an error.
+func (s *Service) Unblock(ctx context.Context, p parley.Principal, id int64) error {
+	return s.store.Unblock(ctx, p.AccountID, id)
+}
+
+// Blocked lists the accounts the caller has blocked.
+func (s *Service) Blocked(ctx context.Context, p parley.Principal) ([]int64, error) {
+	return s.store.ListBlocked(ctx, p.AccountID)
+}
+
+// SetAvatar stores an image as the caller's avatar. EUnsupportedMedia
+// unless it is JPEG, PNG or WebP; ETooLarge over MaxMedia.
+func (s *Service) SetAvatar(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (Me, error) {
+	if contentType != "image/jpeg" && contentType != "image/png" && contentType != "image/webp" {
+		return Me{}, parley.Errorf(parley.EUnsupportedMedia, "an avatar must be image/jpeg, image/png or image/webp")
+	}
+	m, err := s.StoreMedia(ctx, p, contentType, r)
+	if err != nil {
+		return Me{}, err
+	}
+	a, err := s.store.GetAccount(ctx, p.AccountID)
+	if err != nil {
+		return Me{}, fmt.Errorf("get account: %w", err)
+	}
+	a.AvatarMediaID = m.ID
+	if err := s.store.UpdateAccount(ctx, a); err != nil {
+		return Me{}, fmt.Errorf("update account: %w", err)
+	}
+	return s.Me(ctx, p)
+}
+
+// Avatar opens account id's avatar if the caller may see it, else ENotFound.
+func (s *Service) Avatar(ctx context.Context, p parley.Principal, id int64) (Media, io.ReadSeekCloser, error) {
+	prof, err := s.Profile(ctx, p, id)
+	if err != nil {
+		return Media{}, nil, err
+	}
+	if !prof.HasAvatar {
+		return Media{}, nil, parley.Errorf(parley.ENotFound, "no avatar to show")
+	}
+	a, err := s.store.GetAccount(ctx, id)
+	if err != nil {
+		return Media{}, nil, fmt.Errorf("get account: %w", err)
+	}
+	return s.MediaBytes(ctx, a.AvatarMediaID)
+}

@@ -1,0 +1,120 @@
+package parley
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/parleyhq/parley"
+
+// allowedImports is the import rule of the domain packages (docs/
+// ARCHITECTURE.md): each may import only the packages listed for it, of
+// this module. "." is the kernel. Adapters (internal/...) are not
+// domain packages and no domain package imports them.
+var allowedImports = map[string][]string{
+	".":        {},
+	"money":    {"."},
+	"billing":  {".", "money"},
+	"chat":     {".", "money"},
+	"channel":  {".", "money", "chat"},
+	"revenue":  {".", "money", "chat", "channel"},
+	"business": {".", "money", "chat", "billing"},
+}
+
+// TestImportRule fails on any import of a domain package that runs
+// against the rule: a back edge between contexts, or a domain package
+// importing an adapter.
+func TestImportRule(t *testing.T) {
+	graph := map[string][]string{}
+	for pkg := range allowedImports {
+		imports, err := moduleImports(pkg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		graph[pkg] = imports
+	}
+	for _, v := range importViolations(graph, allowedImports) {
+		t.Error(v)
+	}
+}
+
+// TestImportRuleCatchesBackEdge shows that the check can fail: chat
+// importing channel, and money importing an adapter, are reported.
+func TestImportRuleCatchesBackEdge(t *testing.T) {
+	graph := map[string][]string{
+		"chat":    {".", "channel"},
+		"channel": {".", "chat"},
+		"money":   {".", "internal/sqlite"},
+	}
+	got := importViolations(graph, allowedImports)
+	want := []string{"chat imports channel, which the import rule does not allow",
+		"money imports internal/sqlite, which the import rule does not allow"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func importViolations(graph, allowed map[string][]string) []string {
+	var out []string
+	pkgs := make([]string, 0, len(graph))
+	for p := range graph {
+		pkgs = append(pkgs, p)
+	}
+	slices.Sort(pkgs)
+	for _, p := range pkgs {
+		for _, imp := range graph[p] {
+			if imp != p && !slices.Contains(allowed[p], imp) {
+				out = append(out, p+" imports "+imp+", which the import rule does not allow")
+			}
+		}
+	}
+	return out
+}
+
+// moduleImports returns the module packages that dir's non-test files
+// import, relative to the module root ("." for the kernel).
+func moduleImports(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var out []string
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		af, err := parser.ParseFile(fset, f, src, parser.ImportsOnly)
+		if err != nil {
+			return nil, err
+		}
+		for _, is := range af.Imports {
+			path, _ := strconv.Unquote(is.Path.Value)
+			rel, ok := strings.CutPrefix(path, module)
+			if !ok || (rel != "" && !strings.HasPrefix(rel, "/")) {
+				continue
+			}
+			rel = strings.TrimPrefix(rel, "/")
+			if rel == "" {
+				rel = "."
+			}
+			if !seen[rel] {
+				seen[rel] = true
+				out = append(out, rel)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
