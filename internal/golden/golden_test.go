@@ -125,8 +125,8 @@ func (r *recorder) record(file, title, reqLine string, status int, h http.Header
 	r.out[file].WriteString(r.norm.apply(b.String()))
 }
 
-// do sends a request and records its answer. body is a string (sent as
-// is, JSON) or nil.
+// do sends body (as is, nil for none) with contentType and, when file is
+// set, records the answer there.
 func (r *recorder) do(file, title, method, path, token, contentType string, body []byte) (int, []byte) {
 	r.t.Helper()
 	req, err := http.NewRequestWithContext(r.ctx, method, r.srv.URL+path, bytes.NewReader(body))

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // normaliser replaces what genuinely varies between runs with stable
@@ -90,4 +91,27 @@ func (n *normaliser) apply(s string) string {
 	s = reUnix.ReplaceAllString(s, "${1}<unix>${2}")
 	s = reLoopPort.ReplaceAllString(s, "${1}:<port>")
 	return s
+}
+
+func TestNormaliser(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"keyed secret, then reused in a path",
+			`{"token":"abc","x":1}` + "\nGET /v1/x?t=abc",
+			`{"token":"<token#1>","x":1}` + "\nGET /v1/x?t=<token#1>"},
+		{"wamid and media id",
+			`{"id":"wamid.0123456789abcdef0123456789abcdef","media":"fedcba9876543210fedcba9876543210"}`,
+			`{"id":"<wamid#1>","media":"<hex32#1>"}`},
+		{"sha256 kept", `"sha256":"` + strings.Repeat("ab", 32) + `"`, `"sha256":"` + strings.Repeat("ab", 32) + `"`},
+		{"times and ports",
+			`{"created_at":"2025-01-02T03:04:05.123456789Z","timestamp":"1712345678","url":"http://127.0.0.1:41234/x"}`,
+			`{"created_at":"<time>","timestamp":"<unix>","url":"http://127.0.0.1:<port>/x"}`},
+		{"ids and numbers kept", `{"id":12,"seq":3,"message_id":"golden-1"}`, `{"id":12,"seq":3,"message_id":"golden-1"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := newNormaliser().apply(tt.in); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
 }
