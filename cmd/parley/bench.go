@@ -14,6 +14,7 @@ import (
 	"time"
 
 	loadgen "github.com/parleyhq/parley/internal/bench"
+	benchbilling "github.com/parleyhq/parley/internal/bench/billing"
 )
 
 const benchUsage = `usage: parley bench messaging [flags]
@@ -190,4 +191,41 @@ func benchServer(ctx context.Context, args []string, getenv func(string) string,
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	return serve(ctx, fs.Args(), getenv, stderr)
+}
+
+const benchBillingUsage = `usage: parley bench billing [flags]
+
+The rating engine on a synthetic usage ledger, seeded by bulk insert into a
+fresh store (SQLite in a temporary directory, or -postgres): -entries
+entries of -businesses businesses in 50 markets over -months months from
+September 2026 (templates of the three categories, service and entry point
+messages, conversations of every tenth business, retried deliveries), rated
+on generated cards that price every market. Reports:
+  - seeding time;
+  - rating throughput: the engine alone over the entries in memory, and
+    read from the store + rate (target >= 500,000 entries/s);
+  - the monthly invoice run of the last month: rate, then invoice lines
+    per business (target < 30 s);
+  - a simulator replay of the whole period under the three regimes
+    (target < 60 s).
+See docs/PERFORMANCE.md, section Billing.
+`
+
+// benchBilling runs `parley bench billing` (internal/bench/billing).
+func benchBilling(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench billing", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := benchbilling.Config{Log: stderr}
+	fs.IntVar(&cfg.Entries, "entries", 10_000_000, "usage-ledger entries seeded")
+	fs.IntVar(&cfg.Businesses, "businesses", 10_000, "businesses")
+	fs.IntVar(&cfg.Months, "months", 3, "months of usage, from 2026-09")
+	fs.IntVar(&cfg.Chunk, "chunk", 1_000_000, "entries per seeding transaction")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the rating phases to this file")
+	fs.BoolVar(&cfg.SkipInvoice, "skip-invoice", false, "skip storing the last month's charges and the invoice run (the slowest phase)")
+	fs.Usage = func() { fmt.Fprint(stderr, benchBillingUsage, "\nflags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return benchbilling.Run(ctx, cfg, stdout)
 }
