@@ -15,6 +15,7 @@ import (
 
 	loadgen "github.com/parleyhq/parley/internal/bench"
 	benchbilling "github.com/parleyhq/parley/internal/bench/billing"
+	benchbusiness "github.com/parleyhq/parley/internal/bench/business"
 )
 
 const benchUsage = `usage: parley bench messaging [flags]
@@ -228,4 +229,36 @@ func benchBilling(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	return benchbilling.Run(ctx, cfg, stdout)
+}
+
+const benchBusinessUsage = `usage: parley bench business [flags]
+
+Businesses send text (inside the service window) and utility templates to
+customers through the Cloud API endpoint of an in-process server (SQLite in
+a temporary directory, or -postgres), while customers' devices fetch and
+acknowledge their inboxes and one webhook receiver acknowledges every POST
+after checking its signature. Two phases: as fast as -concurrency senders
+can go (closed loop), then paced at half that rate (open loop). Reports
+accepted messages/s, messages/s delivered to customer devices, webhooks/s
+delivered, and API latency percentiles.
+`
+
+// benchBusiness runs `parley bench business` (internal/bench/business).
+func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench business", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := benchbusiness.Config{Log: stderr}
+	fs.IntVar(&cfg.Businesses, "businesses", 20, "business accounts, one number each")
+	fs.IntVar(&cfg.Customers, "customers", 400, "customers; each chats with one business")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 64, "concurrent API senders in the maximum phase")
+	fs.DurationVar(&cfg.Duration, "duration", 10*time.Second, "length of each phase")
+	fs.Float64Var(&cfg.Templates, "templates", 0.3, "share of template messages (the rest are text)")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "PostgreSQL DSN (an empty database) instead of SQLite")
+	fs.StringVar(&cfg.BlockProfile, "blockprofile", "", "write a blocking profile of the maximum phase to this file")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the maximum phase to this file")
+	fs.Usage = func() { fmt.Fprint(stderr, benchBusinessUsage, "\nflags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return benchbusiness.Run(ctx, cfg, stdout)
 }
