@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -11,11 +12,14 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	loadgen "github.com/parleyhq/parley/internal/bench"
 	benchbilling "github.com/parleyhq/parley/internal/bench/billing"
 	benchbusiness "github.com/parleyhq/parley/internal/bench/business"
+	benchchannels "github.com/parleyhq/parley/internal/bench/channels"
 )
 
 const benchUsage = `usage: parley bench messaging [flags]
@@ -261,4 +265,103 @@ func benchBusiness(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	return benchbusiness.Run(ctx, cfg, stdout)
+}
+
+const benchChannelsUsage = `usage: parley bench channels [flags]
+
+Channel fan-out on an in-process server (SQLite in a temporary directory,
+or -postgres). Followers are seeded by bulk insert. Reports:
+  - write cost: the time of a post with 1,000 and with -followers followers;
+  - push: the time until the last of N online followers (WebSockets on
+    loopback) has received a post, and deliveries/s; the followers' sockets
+    are held by -clients child processes (parley bench channels-clients),
+    or in this process with -clients 0;
+  - timeline reads: catch-up reads/s and p99 with -readers concurrent readers.
+N is capped by RLIMIT_NOFILE: one descriptor per socket in the server's
+process (two with -clients 0). With -nodes K (K > 1, -postgres required)
+the followers are spread over K server nodes, child processes (parley
+bench channels-node) on one PostgreSQL schema and one NATS, as a cluster
+runs; a post is made once, through node 0, and timed until the last
+follower on any node has it.
+With -postgres, each run creates a fresh schema in that database and
+drops it at the end.
+See docs/CHANNELS.md.
+`
+
+// benchChannels runs `parley bench channels` (internal/bench/channels).
+// Its child processes re-execute this binary as bench channels-clients and
+// bench channels-node.
+func benchChannels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench channels", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := benchchannels.Config{Log: stderr}
+	fs.IntVar(&cfg.Followers, "followers", 1_000_000, "followers of the channel in the store")
+	onlineList := fs.String("online", "1000,5000,10000", "comma-separated numbers of online followers to push to")
+	fs.IntVar(&cfg.Posts, "posts", 50, "posts timed for the write cost, and 5 per push size")
+	fs.IntVar(&cfg.Readers, "readers", 32, "concurrent timeline readers")
+	fs.DurationVar(&cfg.ReadDuration, "read-duration", 5*time.Second, "length of the timeline read phase")
+	fs.StringVar(&cfg.Postgres, "postgres", "", "PostgreSQL DSN instead of SQLite (the run uses a fresh schema in that database)")
+	fs.IntVar(&cfg.Nodes, "nodes", 1, "server nodes: 1 in this process, or K > 1 child processes (parley bench channels-node) sharing -postgres and NATS")
+	fs.StringVar(&cfg.NATS, "nats", "", "with -nodes K > 1: the NATS server the nodes share (default: one embedded in this process on a free loopback port)")
+	fs.IntVar(&cfg.Clients, "clients", 1, "child processes holding the followers' sockets (0: in this process)")
+	fs.StringVar(&cfg.ClientReader, "client-reader", "epoll", "how the child processes read: epoll (a few loops for all sockets) or goroutines (one per socket)")
+	fs.IntVar(&cfg.FanoutWorkers, "fanout-workers", 0, "the gateway's fan-out writers (0: GOMAXPROCS; -1: the per-session writer path before batching)")
+	fs.IntVar(&cfg.Pushes, "pushes", 5, "posts timed per push size (the median is reported)")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write this process's CPU profile of the push phase (the server, and the clients with -clients 0) to this file")
+	fs.Usage = func() { fmt.Fprint(stderr, benchChannelsUsage, "\nflags:\n"); fs.PrintDefaults() }
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, f := range strings.Split(*onlineList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("bench channels: bad -online %q", *onlineList)
+		}
+		cfg.Online = append(cfg.Online, n)
+	}
+	if cfg.Nodes > 1 || cfg.Clients > 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		cfg.ClientsCommand = []string{exe, "bench", "channels-clients"}
+		cfg.NodeCommand = []string{exe, "bench", "channels-node"}
+	}
+	return benchchannels.Run(ctx, cfg, stdout)
+}
+
+// benchChannelsClients runs `parley bench channels-clients -url URL`, a
+// child process of bench channels that holds followers' sockets.
+func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench channels-clients", flag.ContinueOnError)
+	var cfg benchchannels.ClientsConfig
+	fs.StringVar(&cfg.URL, "url", "", "server base URL")
+	fs.StringVar(&cfg.Reader, "reader", "epoll", "epoll (a few loops read every socket) or goroutines (coder/websocket, a goroutine per socket)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return benchchannels.RunClients(ctx, cfg, stdin, stdout)
+}
+
+// benchChannelsNode runs `parley bench channels-node`, a child process of
+// bench channels -nodes K: one server node.
+func benchChannelsNode(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench channels-node", flag.ContinueOnError)
+	var cfg benchchannels.NodeConfig
+	fs.StringVar(&cfg.Postgres, "postgres", "", "PostgreSQL DSN shared by the nodes")
+	fs.StringVar(&cfg.NATS, "nats", "", "URL of the NATS server shared by the nodes")
+	fs.StringVar(&cfg.SubjectPrefix, "subject-prefix", "", "NATS subject prefix shared by the nodes")
+	fs.IntVar(&cfg.FanoutWorkers, "fanout-workers", 0, "the gateway's fan-out writers")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.Postgres == "" || cfg.NATS == "" {
+		return fmt.Errorf("bench channels-node: -postgres and -nats are required")
+	}
+	secret, err := hex.DecodeString(getenv(benchchannels.NodeSecretEnv))
+	if err != nil || len(secret) < 32 {
+		return fmt.Errorf("bench channels-node: %s must hold 32 bytes in hex", benchchannels.NodeSecretEnv)
+	}
+	cfg.Secret = secret
+	return benchchannels.RunNode(ctx, cfg, stdin, stdout)
 }
