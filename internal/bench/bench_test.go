@@ -175,4 +175,3 @@ func BenchmarkSendDeliver(b *testing.B) {
 	b.ReportMetric(float64(h.Quantile(0.5).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(h.Quantile(0.99).Microseconds()), "p99-µs")
 }
-
