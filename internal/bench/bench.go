@@ -10,6 +10,11 @@
 // ControlHandler of that process for CPU profiles and forced collections.
 // The package imports the domain package, the public client and, for the
 // in-run baseline of raw commit speed, the SQLite store.
+//
+// The other load generators of `parley bench` are its subpackages, each a
+// Config and a Run: channels (fan-out, with its child processes),
+// business (the Cloud API) and billing (the rating engine); procstat reads
+// the /proc figures they report. cmd/parley only parses their flags.
 package bench
 
 import (

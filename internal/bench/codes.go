@@ -10,7 +10,7 @@ import (
 // Codes collects one-time codes so that the load generator can register
 // accounts through the real API. It is an http.Handler that takes the
 // requests an SMS gateway takes from the server (internal/otp.HTTP posts
-// {"to", "message", "code"}), and a parley.CodeSender for a server in the
+// {"to", "message", "code"}), and a chat.CodeSender for a server in the
 // same process.
 type Codes struct {
 	mu    sync.Mutex

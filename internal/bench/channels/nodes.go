@@ -1,11 +1,11 @@
-package main
+package channels
 
 import (
 	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
-	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/internal/bench/procstat"
 	"github.com/parleyhq/parley/internal/nats"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -27,12 +27,13 @@ import (
 // Multi-node `parley bench channels -nodes K`: one process holds at most
 // RLIMIT_NOFILE sockets (20,000 here), so 50,000 or 100,000 online
 // followers are spread over K server nodes, each a child process
-// (`parley bench channels-node`, re-executing the same binary) on the same
-// PostgreSQL schema and the same NATS, as a cluster runs. A post is made
-// once, through node 0; every node receives it on parley.channel.<id> and
-// pushes it to its own followers. The bench process seeds the store, runs
-// the NATS server (embedded, unless -nats names one) and talks to each
-// node over its stdin and stdout, one line at a time:
+// (RunNode, as `parley bench channels-node`, re-executing the same
+// binary) on the same PostgreSQL schema and the same NATS, as a cluster
+// runs. A post is made once, through node 0; every node receives it on
+// parley.channel.<id> and pushes it to its own followers. The bench
+// process seeds the store, runs the NATS server (embedded, unless -nats
+// names one) and talks to each node over its stdin and stdout, one line
+// at a time:
 //
 //	parent → node         node → parent
 //	                      url URL        (serving; sent once at start)
@@ -41,56 +42,49 @@ import (
 //	(end of input)        (shuts down and exits)
 //
 // The node's secret (one-time-code hashes; nodes sharing a database must
-// share it) comes in the environment, PARLEY_BENCH_NODE_SECRET (hex).
+// share it) comes in the environment, NodeSecretEnv (hex).
 
-const benchNodeSecretEnv = "PARLEY_BENCH_NODE_SECRET"
+// NodeSecretEnv is the environment variable that holds a node's secret,
+// 32 bytes or more in hex.
+const NodeSecretEnv = "PARLEY_BENCH_NODE_SECRET"
 
-// benchChannelsNode runs `parley bench channels-node`.
-func benchChannelsNode(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench channels-node", flag.ContinueOnError)
-	pgDSN := fs.String("postgres", "", "PostgreSQL DSN shared by the nodes")
-	natsURL := fs.String("nats", "", "URL of the NATS server shared by the nodes")
-	prefix := fs.String("subject-prefix", "", "NATS subject prefix shared by the nodes")
-	workers := fs.Int("fanout-workers", 0, "the gateway's fan-out writers")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *pgDSN == "" || *natsURL == "" {
-		return fmt.Errorf("bench channels-node: -postgres and -nats are required")
-	}
-	secret, err := hex.DecodeString(getenv(benchNodeSecretEnv))
-	if err != nil || len(secret) < 32 {
-		return fmt.Errorf("bench channels-node: %s must hold 32 bytes in hex", benchNodeSecretEnv)
-	}
+// NodeConfig is a server node: the flags of `parley bench channels-node`
+// and the secret from NodeSecretEnv.
+type NodeConfig struct {
+	Postgres      string // PostgreSQL DSN shared by the nodes
+	NATS          string // URL of the NATS server shared by the nodes
+	SubjectPrefix string // NATS subject prefix shared by the nodes
+	FanoutWorkers int    // the gateway's fan-out writers
+	Secret        []byte // shared by the nodes
+}
+
+// RunNode is a server node: it serves, says its URL on out, answers the
+// parent's lines from in and shuts down when in ends.
+func RunNode(ctx context.Context, cfg NodeConfig, in io.Reader, out io.Writer) error {
 	dir, err := os.MkdirTemp("", "parley-bench-node-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: *pgDSN,
-		NATS: nats.Options{URL: *natsURL, SubjectPrefix: *prefix}, Secret: secret,
-		Logger: slog.New(slog.DiscardHandler), Codes: discardCodes{}, FanoutWorkers: *workers,
-		Channels: benchChannelsConfig()})
+	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: cfg.Postgres,
+		NATS: nats.Options{URL: cfg.NATS, SubjectPrefix: cfg.SubjectPrefix}, Secret: cfg.Secret,
+		Logger: slog.New(slog.DiscardHandler), Codes: discardCodes{}, FanoutWorkers: cfg.FanoutWorkers,
+		Channels: serverConfig()})
 	if err != nil {
 		return err
 	}
 	defer srv.Shutdown(context.Background())
-	fmt.Fprintf(stdout, "url %s\n", srv.URL())
-	sc := bufio.NewScanner(stdin)
+	fmt.Fprintf(out, "url %s\n", srv.URL())
+	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		verb, arg, _ := strings.Cut(sc.Text(), " ")
 		switch verb {
 		case "sessions":
 			id, _ := strconv.ParseInt(arg, 10, 64)
-			fmt.Fprintf(stdout, "sessions %d\n", srv.ChannelSessions(id))
+			fmt.Fprintf(out, "sessions %d\n", srv.ChannelSessions(id))
 		}
 	}
 	return sc.Err()
-}
-
-// benchChannelsConfig is the configuration of the bench's server nodes.
-func benchChannelsConfig() channel.Config {
-	return channel.Config{Retention: 365 * 24 * time.Hour}
 }
 
 // nodeProcs drives the server nodes from `parley bench channels`.
@@ -99,20 +93,19 @@ type nodeProcs struct {
 	urls  []string
 }
 
-// startNodeProcs starts n nodes on the PostgreSQL at dsn and the NATS at
-// natsURL, and waits until each serves.
-func startNodeProcs(n int, dsn, natsURL, prefix string, workers int, stderr io.Writer) (*nodeProcs, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
+// startNodeProcs starts n nodes, with command, on the PostgreSQL at dsn
+// and the NATS at natsURL, and waits until each serves.
+func startNodeProcs(command []string, n int, dsn, natsURL, prefix string, workers int, stderr io.Writer) (*nodeProcs, error) {
+	if len(command) == 0 {
+		return nil, errors.New("bench channels: no command for the server nodes")
 	}
 	secret := make([]byte, 32)
 	rand.Read(secret)
 	np := &nodeProcs{}
 	for range n {
-		cmd := exec.Command(exe, "bench", "channels-node", "-postgres", dsn, "-nats", natsURL,
-			"-subject-prefix", prefix, "-fanout-workers", strconv.Itoa(workers))
-		cmd.Env = append(os.Environ(), benchNodeSecretEnv+"="+hex.EncodeToString(secret))
+		cmd := exec.Command(command[0], append(command[1:len(command):len(command)], "-postgres", dsn, "-nats", natsURL,
+			"-subject-prefix", prefix, "-fanout-workers", strconv.Itoa(workers))...)
+		cmd.Env = append(os.Environ(), NodeSecretEnv+"="+hex.EncodeToString(secret))
 		cmd.Stderr = stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -161,7 +154,7 @@ func (np *nodeProcs) sessions(channelID int64) (int, error) {
 func (np *nodeProcs) cpu() time.Duration {
 	var d time.Duration
 	for _, p := range np.procs {
-		d += processCPU(p.cmd.Process.Pid)
+		d += procstat.CPU(p.cmd.Process.Pid)
 	}
 	return d
 }
@@ -183,9 +176,9 @@ func (np *nodeProcs) close() {
 	}
 }
 
-// startBenchNATS starts a NATS server on a free loopback port for the
+// startNATS starts a NATS server on a free loopback port for the
 // nodes (no JetStream: the bus does not use it) and returns it with its URL.
-func startBenchNATS() (*natsserver.Server, string, error) {
+func startNATS() (*natsserver.Server, string, error) {
 	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: -1, NoSigs: true, NoLog: true})
 	if err != nil {
 		return nil, "", fmt.Errorf("start nats: %w", err)
@@ -236,28 +229,4 @@ func freshSchema(ctx context.Context, dsn string) (string, func() error, error) 
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), drop, nil
-}
-
-// procFDs returns how many descriptors process pid has open, or -1.
-func procFDs(pid int) int {
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		return -1
-	}
-	return len(ents)
-}
-
-// procRSS returns the resident memory of process pid, or 0.
-func procRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }

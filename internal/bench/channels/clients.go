@@ -1,15 +1,14 @@
-package main
+package channels
 
 import (
 	"bufio"
 	"bytes"
 	"cmp"
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -19,17 +18,20 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/parleyhq/parley/internal/bench/procstat"
 )
 
 // The followers' sockets of `parley bench channels` live in child
-// processes (`parley bench channels-clients`), so that the server's
-// process can hold as many sockets as its open-file limit allows (one
-// descriptor each instead of two). The parent talks to a child over its
-// stdin and stdout, one line at a time:
+// processes (RunClients, as `parley bench channels-clients`), so that the
+// server's process can hold as many sockets as its open-file limit allows
+// (one descriptor each instead of two). The parent talks to a child over
+// its stdin and stdout, one line at a time:
 //
 //	parent → child        child → parent
 //	tok TOKEN [URL]       (a device token to connect later, to URL or
-//	                       else to -url: the node the follower is on)
+//	                       else to ClientsConfig.URL: the node the
+//	                       follower is on)
 //	connect               ready N        (N sockets open)
 //	arm                   armed          (count channel_post frames from 0)
 //	                      done UNIXNANO  (every socket has one more post; wall
@@ -40,17 +42,26 @@ import (
 // without decoding the JSON: it stands for many phones, so it should cost
 // the shared CPUs as little as it can.
 
-// benchChannelsClients runs `parley bench channels-clients -url URL`.
-func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("bench channels-clients", flag.ContinueOnError)
-	url := fs.String("url", "", "server base URL")
-	reader := fs.String("reader", "epoll", "epoll (a few loops read every socket) or goroutines (coder/websocket, a goroutine per socket)")
-	if err := fs.Parse(args); err != nil {
-		return err
+// ClientsConfig is a clients process: the flags of `parley bench
+// channels-clients`.
+type ClientsConfig struct {
+	URL string // the server's base URL, where a token without its own goes
+	// Reader is "epoll" (a few loops read every socket) or "goroutines"
+	// (coder/websocket, a goroutine per socket).
+	Reader string
+}
+
+// RunClients is a clients process: it reads the parent's lines from in
+// and answers on out until in ends.
+func RunClients(ctx context.Context, cfg ClientsConfig, in io.Reader, out io.Writer) error {
+	if cfg.Reader == "epoll" {
+		return runClientsEpoll(ctx, cfg.URL, in, out)
 	}
-	if *reader == "epoll" {
-		return benchChannelsEpoll(ctx, *url, stdin, stdout)
-	}
+	return runClientsGoroutines(ctx, cfg.URL, in, out)
+}
+
+// runClientsGoroutines is RunClients with a goroutine per socket.
+func runClientsGoroutines(ctx context.Context, url string, stdin io.Reader, stdout io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var outMu sync.Mutex
@@ -89,7 +100,7 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 		switch verb {
 		case "tok":
 			tok, u, _ := strings.Cut(arg, " ")
-			tokens, urls = append(tokens, tok), append(urls, cmp.Or(u, *url))
+			tokens, urls = append(tokens, tok), append(urls, cmp.Or(u, url))
 		case "connect":
 			var mu sync.Mutex
 			var firstErr error
@@ -127,8 +138,8 @@ func benchChannelsClients(ctx context.Context, args []string, stdin io.Reader, s
 	return sc.Err()
 }
 
-// benchChannelsEpoll is benchChannelsClients with the epoll reader.
-func benchChannelsEpoll(ctx context.Context, url string, stdin io.Reader, stdout io.Writer) error {
+// runClientsEpoll is RunClients with the epoll reader.
+func runClientsEpoll(ctx context.Context, url string, stdin io.Reader, stdout io.Writer) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var outMu sync.Mutex
@@ -206,15 +217,14 @@ type clientProc struct {
 	conns int
 }
 
-// startClientProcs starts n children that connect to url.
-func startClientProcs(url string, n int, reader string, stderr io.Writer) (*clientProcs, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
+// startClientProcs starts n children, with command, that connect to url.
+func startClientProcs(command []string, url string, n int, reader string, stderr io.Writer) (*clientProcs, error) {
+	if len(command) == 0 {
+		return nil, errors.New("bench channels: no command for the clients processes")
 	}
 	cp := &clientProcs{}
 	for range n {
-		cmd := exec.Command(exe, "bench", "channels-clients", "-url", url, "-reader", reader)
+		cmd := exec.Command(command[0], append(command[1:len(command):len(command)], "-url", url, "-reader", reader)...)
 		cmd.Stderr = stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {
@@ -282,7 +292,7 @@ func (cp *clientProcs) connect(tokens []string, urlOf func(i int) string) error 
 }
 
 // arm resets the children's counts before a post.
-func (cp *clientProcs) arm() error {
+func (cp *clientProcs) arm(int) error {
 	for _, p := range cp.procs {
 		fmt.Fprintln(p.in, "arm")
 		if _, err := p.expect("armed"); err != nil {
@@ -290,6 +300,16 @@ func (cp *clientProcs) arm() error {
 		}
 	}
 	return nil
+}
+
+// wait waits until every socket has the post made at start and returns
+// how long after start the last delivery came.
+func (cp *clientProcs) wait(n int, start time.Time) (time.Duration, error) {
+	last, err := cp.last(pushTimeout)
+	if err != nil {
+		return 0, fmt.Errorf("push to %d: %w", n, err)
+	}
+	return last.Sub(start), nil
 }
 
 // last waits until every socket has the post and returns the wall-clock
@@ -329,11 +349,8 @@ func (cp *clientProcs) last(timeout time.Duration) (time.Time, error) {
 	return last, nil
 }
 
-// pids returns the children's process ids (none for nil).
+// pids returns the children's process ids.
 func (cp *clientProcs) pids() []int {
-	if cp == nil {
-		return nil
-	}
 	var pids []int
 	for _, p := range cp.procs {
 		pids = append(pids, p.cmd.Process.Pid)
@@ -341,14 +358,11 @@ func (cp *clientProcs) pids() []int {
 	return pids
 }
 
-// cpu returns the CPU time the children used so far (0 for none).
+// cpu returns the CPU time the children used so far.
 func (cp *clientProcs) cpu() time.Duration {
-	if cp == nil {
-		return 0
-	}
 	var d time.Duration
 	for _, p := range cp.procs {
-		d += processCPU(p.cmd.Process.Pid)
+		d += procstat.CPU(p.cmd.Process.Pid)
 	}
 	return d
 }

@@ -1,4 +1,4 @@
-package main
+package billing
 
 import (
 	"context"
@@ -6,14 +6,14 @@ import (
 	"testing"
 )
 
-// TestBenchBillingSmoke runs the billing bench at 10,000 entries: the
-// seeding, the three measured paths and the report (a few seconds).
-func TestBenchBillingSmoke(t *testing.T) {
+// TestMeasureSmoke runs the billing bench at 10,000 entries: the seeding,
+// the three measured paths and the report (a few seconds).
+func TestMeasureSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the billing bench runs without -short")
 	}
-	o := billingBenchOptions{Entries: 10_000, Businesses: 100, Months: 3, Chunk: 4_000}
-	res, err := runBillingBench(context.Background(), o, t.TempDir(), t.Logf)
+	o := Config{Entries: 10_000, Businesses: 100, Months: 3, Chunk: 4_000}
+	res, err := Measure(context.Background(), o, t.TempDir(), t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,7 +22,7 @@ func TestBenchBillingSmoke(t *testing.T) {
 			res.RetryInserted, res.Duplicates, res.Invoices, res.Report.Entries, len(res.Report.Models))
 	}
 	var b strings.Builder
-	writeBillingBench(&b, o, res, "0 0 0", "0 0 0")
+	WriteReport(&b, o, res, "0 0 0", "0 0 0")
 	if !strings.Contains(b.String(), "rate in memory (engine alone)") {
 		t.Errorf("report:\n%s", b.String())
 	}

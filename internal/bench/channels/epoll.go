@@ -1,4 +1,4 @@
-package main
+package channels
 
 import (
 	"bufio"
@@ -14,8 +14,8 @@ import (
 	"syscall"
 )
 
-// epollFollowers is the lean reader of `parley bench channels-clients`
-// (-reader epoll): it does the WebSocket handshake by hand, then reads
+// epollFollowers is the lean reader of RunClients (Reader "epoll"; parley
+// bench channels-clients -reader epoll): it does the WebSocket handshake by hand, then reads
 // every socket from a few epoll loops (one per CPU) instead of a goroutine
 // per socket, and counts text frames that start with the channel_post
 // type. A goroutine per socket costs the shared CPUs a wake-up and a
