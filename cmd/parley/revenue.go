@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	benchbilling "github.com/parleyhq/parley/internal/bench/billing"
 	"github.com/parleyhq/parley/billing"
+	benchbilling "github.com/parleyhq/parley/internal/bench/billing"
 	"github.com/parleyhq/parley/internal/server"
 )
 

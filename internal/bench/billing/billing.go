@@ -20,10 +20,10 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	loadgen "github.com/parleyhq/parley/internal/bench"
 	"github.com/parleyhq/parley/internal/bench/procstat"
-	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/internal/server"
 )
 

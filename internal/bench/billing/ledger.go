@@ -6,8 +6,8 @@ import (
 	"iter"
 	"sync"
 
-	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/billing"
+	"github.com/parleyhq/parley/business"
 )
 
 // usagePage is how many ledger entries a read of the usage stream asks
