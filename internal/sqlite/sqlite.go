@@ -220,3 +220,17 @@ func nsTime(v sql.NullInt64) time.Time {
 
 // tcol returns a sql.Scanner that stores into t.
 func tcol(t *time.Time) sqlstore.TimeCol { return sqlstore.Tcol(t) }
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -170,3 +170,21 @@ func Tcol(t *time.Time) TimeCol { return TimeCol{t} }
 
 // tcol is Tcol for the shared code.
 func tcol(t *time.Time) TimeCol { return TimeCol{t} }
+
+// mustAffect returns ErrNotFound if an Exec changed no rows.
+func mustAffect(n int64) error { return affected(n, nil) }
+
+// lockRow returns ErrNotFound if table has no row id and otherwise, where
+// the database needs it, locks that row until the end of tx.
+func (s *Store) lockRow(ctx context.Context, tx Querier, table string, id int64) error {
+	return tx.QueryRow(ctx, `SELECT id FROM `+table+` WHERE id = ?`+s.d.LockRows(), id).Scan(&id)
+}
+
+// nonNil returns s, or an empty slice for nil: some lists are never null
+// in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
