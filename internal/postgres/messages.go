@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/sqlstore"
 )
 
 // msgKey identifies a message.
@@ -177,7 +178,7 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 			}
 		}
 		if b := parley.AppendedBusiness(appends); b != nil {
-			return commitBusinessTx(ctx, tx, b)
+			return sqlstore.WriteBusiness(ctx, db.Store, querier{tx}, b)
 		}
 		return nil
 	})

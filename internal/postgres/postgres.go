@@ -130,6 +130,8 @@ func (dialect) Greatest() string { return "GREATEST" }
 // serialize on them.
 func (dialect) LockRows() string { return " FOR NO KEY UPDATE" }
 
+func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
 func (dialect) Lock(ctx context.Context, tx sqlstore.Querier, a, b int32) error {
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, a, b)
 	return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/internal/sqlstore"
 )
 
 // Commit writes all appends in one transaction. Sequence numbers come from
@@ -36,7 +37,7 @@ func (db *DB) Commit(ctx context.Context, appends []*parley.Append) error {
 			return err
 		}
 		if b := parley.AppendedBusiness(appends); b != nil {
-			return commitBusinessTx(ctx, tx, b)
+			return sqlstore.WriteBusiness(ctx, db.Store, db.txQuerier(tx), b)
 		}
 		return nil
 	})

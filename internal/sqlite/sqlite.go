@@ -147,9 +147,12 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // sharedTx is tx for package sqlstore.
 func (db *DB) sharedTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		return fn(querier{p: db.w, tx: tx, stmts: map[string]*sql.Stmt{}})
-	})
+	return db.tx(ctx, func(tx *sql.Tx) error { return fn(db.txQuerier(tx)) })
+}
+
+// txQuerier runs the shared queries in tx.
+func (db *DB) txQuerier(tx *sql.Tx) querier {
+	return querier{p: db.w, tx: tx, stmts: map[string]*sql.Stmt{}}
 }
 
 // wrap adds op to err and turns missing rows, dangling references and
@@ -174,6 +177,8 @@ func (dialect) Greatest() string { return "MAX" }
 // LockRows is empty: the one writer connection, BEGIN IMMEDIATE, holds
 // the whole database for the transaction.
 func (dialect) LockRows() string { return "" }
+
+func (dialect) SkipLocked() string { return "" }
 
 func (dialect) Lock(context.Context, sqlstore.Querier, int32, int32) error { return nil }
 

@@ -109,9 +109,6 @@ func (s *Store) OperatingCosts(ctx context.Context, from, to string) ([]parley.O
 func (s *Store) LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]parley.LedgerEntry, error) {
 	out, err := queryAll(ctx, s.r, `SELECT id, key, channel_id, kind, amount_minor, currency, quantity, ref, at FROM channel_ledger
 		WHERE (? = 0 OR channel_id = ?) AND (? = '' OR kind = ?) AND at >= ? AND at < ? ORDER BY id`,
-		func(r Row) (parley.LedgerEntry, error) {
-			var e parley.LedgerEntry
-			return e, r.Scan(&e.ID, &e.Key, &e.ChannelID, &e.Kind, &e.Minor, &e.Currency, &e.Quantity, &e.Ref, tcol(&e.At))
-		}, channelID, channelID, kind, kind, s.ts(from), s.ts(to))
+		scanLedger, channelID, channelID, kind, kind, s.ts(from), s.ts(to))
 	return nonNil(out), s.wrap("ledger range", err)
 }

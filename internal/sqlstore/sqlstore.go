@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -58,6 +59,10 @@ type Dialect interface {
 	// rows it returns until the end of the transaction, where a write
 	// transaction does not already exclude every other writer. "" if it does.
 	LockRows() string
+	// SkipLocked is appended to a SELECT in an UPDATE to lock the rows it
+	// returns and pass over those that another transaction holds; "" where
+	// writers exclude each other anyway.
+	SkipLocked() string
 	// Lock takes a transaction-scoped lock on the pair (a, b), or does
 	// nothing where a write transaction already excludes every other writer.
 	Lock(ctx context.Context, tx Querier, a, b int32) error
@@ -187,4 +192,11 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// values returns the VALUES list of n rows of cols placeholders each:
+// "(?,?),(?,?)".
+func values(n, cols int) string {
+	row := "(?" + strings.Repeat(",?", cols-1) + ")"
+	return row + strings.Repeat(","+row, n-1)
 }
