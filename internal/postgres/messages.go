@@ -303,7 +303,7 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 		return nil, nil
 	}
 	rows, err := db.pool.Query(ctx, `DELETE FROM inbox AS i USING unnest($1::bigint[], $2::bigint[]) AS a(device_id, id)
-		WHERE i.device_id = a.device_id AND i.id = a.id RETURNING `+prefixCols("i.", entryCols), devs, ids)
+		WHERE i.device_id = a.device_id AND i.id = a.id RETURNING `+sqlstore.PrefixCols("i.", entryCols), devs, ids)
 	es, err := collect(rows, err, scanEntry)
 	if err != nil {
 		return nil, wrap("ack many", err)
