@@ -207,7 +207,7 @@ func ts(t time.Time) pgtype.Timestamptz {
 func tcol(t *time.Time) sqlstore.TimeCol { return sqlstore.Tcol(t) }
 
 // collect scans every row with scan.
-func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+func collect[T any](rows pgx.Rows, err error, scan func(sqlstore.Row) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -1,12 +1,10 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -193,46 +191,6 @@ func (c *committer) flush(ctx context.Context) error {
 	return err
 }
 
-// GetMessage returns a message's metadata, or ErrNotFound.
-func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (parley.MessageMeta, error) {
-	m := parley.MessageMeta{ChatID: chatID, ID: id}
-	err := db.r.QueryRowContext(ctx, `SELECT seq, sender_account, sender_device, kind, ref, created_at
-		FROM messages WHERE chat_id = ? AND message_id = ?`, chatID, id).
-		Scan(&m.Seq, &m.SenderAccount, &m.SenderDevice, &m.Kind, &m.Ref, tcol(&m.CreatedAt))
-	if err != nil {
-		return parley.MessageMeta{}, wrap("get message", err)
-	}
-	return m, nil
-}
-
-// entryCols are the inbox columns without body; scanEntry reads them.
-const entryCols = `id, device_id, type, chat_id, seq, message_id, kind, ref,
-	sender_account, sender_device, created_at, expires_at, notify_expiry`
-
-func scanEntry(sc interface{ Scan(...any) error }) (parley.Entry, error) {
-	var e parley.Entry
-	err := sc.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
-		&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry)
-	return e, err
-}
-
-// Pending returns up to limit of the device's entries with ID > after,
-// ascending by ID.
-func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]parley.Entry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+entryCols+`, body FROM inbox
-		WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?`, deviceID, after, limit)
-	if err != nil {
-		return nil, wrap("pending", err)
-	}
-	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (parley.Entry, error) {
-		var e parley.Entry
-		err := sc.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
-			&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry, &e.Body)
-		return e, err
-	})
-	return es, wrap("pending", err)
-}
-
 // Ack deletes the device's entries with the given ids and returns them,
 // without bodies, ascending by ID.
 func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.Entry, error) {
@@ -245,15 +203,15 @@ func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]parley.En
 	}
 	rows, err := db.w.QueryContext(ctx, `DELETE FROM inbox
 		WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))
-		RETURNING `+entryCols, deviceID, string(list))
+		RETURNING `+sqlstore.EntryCols, deviceID, string(list))
 	if err != nil {
 		return nil, wrap("ack", err)
 	}
-	es, err := collect(rows, scanEntry)
+	es, err := collect(rows, sqlstore.ScanEntry)
 	if err != nil {
 		return nil, wrap("ack", err)
 	}
-	sortEntries(es)
+	sqlstore.SortEntries(es)
 	return es, nil
 }
 
@@ -265,7 +223,7 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 		out = out[:0]
 		st, err := tx.PrepareContext(ctx, `DELETE FROM inbox
 			WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))
-			RETURNING `+entryCols)
+			RETURNING `+sqlstore.EntryCols)
 		if err != nil {
 			return err
 		}
@@ -282,7 +240,7 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 			if err != nil {
 				return err
 			}
-			es, err := collect(rows, scanEntry)
+			es, err := collect(rows, sqlstore.ScanEntry)
 			if err != nil {
 				return err
 			}
@@ -296,7 +254,7 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 	if err != nil {
 		return nil, wrap("ack many", err)
 	}
-	sortEntries(out)
+	sqlstore.SortEntries(out)
 	return out, nil
 }
 
@@ -304,7 +262,7 @@ func (db *DB) AckMany(ctx context.Context, acks []parley.DeviceAck) ([]parley.En
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.
 func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.Receipt, error) {
-	rs = highest(rs)
+	rs = sqlstore.Highest(rs)
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -340,31 +298,17 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []parley.Receipt) ([]parley.
 	return raised, nil
 }
 
-// highest returns rs sorted by key, keeping only the highest status of each.
-func highest(rs []parley.Receipt) []parley.Receipt {
-	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b parley.Receipt) int {
-		return cmp.Or(compareReceipts(a, b), -cmp.Compare(a.Status, b.Status))
-	})
-	return slices.CompactFunc(rs, func(a, b parley.Receipt) bool { return compareReceipts(a, b) == 0 })
-}
-
-// compareReceipts orders receipts by (chat, message, account).
-func compareReceipts(a, b parley.Receipt) int {
-	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID), cmp.Compare(a.AccountID, b.AccountID))
-}
-
 // Expire deletes up to limit entries with ExpiresAt <= now, oldest expiry
 // first, and returns those with NotifyExpiry set, without bodies. Entries
 // with a zero ExpiresAt never expire.
 func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parley.Entry, error) {
 	rows, err := db.w.QueryContext(ctx, `DELETE FROM inbox WHERE id IN (
 			SELECT id FROM inbox WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
-		RETURNING `+entryCols, now.UnixNano(), limit)
+		RETURNING `+sqlstore.EntryCols, now.UnixNano(), limit)
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	es, err := collect(rows, scanEntry)
+	es, err := collect(rows, sqlstore.ScanEntry)
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
@@ -374,7 +318,7 @@ func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parl
 			notify = append(notify, e)
 		}
 	}
-	sortEntries(notify)
+	sqlstore.SortEntries(notify)
 	return len(es), notify, nil
 }
 
@@ -422,8 +366,4 @@ func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Du
 	}
 	n, err := res.RowsAffected()
 	return int(n), wrap("shorten chat expiry", err)
-}
-
-func sortEntries(es []parley.Entry) {
-	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }

@@ -227,7 +227,7 @@ func nsTime(v sql.NullInt64) time.Time {
 func tcol(t *time.Time) sqlstore.TimeCol { return sqlstore.Tcol(t) }
 
 // collect scans every row with scan and closes rows.
-func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+func collect[T any](rows *sql.Rows, scan func(sqlstore.Row) (T, error)) ([]T, error) {
 	defer rows.Close()
 	var out []T
 	for rows.Next() {
