@@ -312,14 +312,7 @@ func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []parl
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	var notify []parley.Entry
-	for _, e := range es {
-		if e.NotifyExpiry {
-			notify = append(notify, e)
-		}
-	}
-	sqlstore.SortEntries(notify)
-	return len(es), notify, nil
+	return len(es), sqlstore.Notified(es), nil
 }
 
 // PruneMessages deletes message metadata created before t, with the

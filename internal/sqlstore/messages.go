@@ -70,3 +70,16 @@ func CompareReceipts(a, b parley.Receipt) int {
 func SortEntries(es []parley.Entry) {
 	slices.SortFunc(es, func(a, b parley.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }
+
+// Notified returns the expired entries es that ask for an expiry notice,
+// by ID.
+func Notified(es []parley.Entry) []parley.Entry {
+	var notify []parley.Entry
+	for _, e := range es {
+		if e.NotifyExpiry {
+			notify = append(notify, e)
+		}
+	}
+	SortEntries(notify)
+	return notify
+}
