@@ -182,17 +182,6 @@ func (db *DB) sharedTx(ctx context.Context, fn func(tx sqlstore.Querier) error) 
 	return db.tx(ctx, func(tx pgx.Tx) error { return fn(querier{tx}) })
 }
 
-// mustAffect returns ErrNotFound if tag reports no rows.
-func mustAffect(tag pgconn.CommandTag, err error) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return parley.ErrNotFound
-	}
-	return nil
-}
-
 // tx runs fn in a transaction and commits it if fn returns nil.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db.pool, fn)

@@ -195,32 +195,12 @@ func (dialect) Code(err error) error {
 	return nil
 }
 
-// mustAffect returns ErrNotFound if res changed no rows.
-func mustAffect(res sql.Result) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return parley.ErrNotFound
-	}
-	return nil
-}
-
 // ns encodes t as unix nanoseconds, or NULL for the zero time.
 func ns(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
 	return t.UnixNano()
-}
-
-// nsTime decodes what ns encoded.
-func nsTime(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, v.Int64).UTC()
 }
 
 // tcol returns a sql.Scanner that stores into t.
