@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/sqlstore"
 )
 
 // msgKey identifies a message.
@@ -179,7 +179,7 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 			}
 		}
 		if b := business.AppendedBusiness(appends); b != nil {
-			return commitBusinessTx(ctx, tx, b)
+			return sqlstore.WriteBusiness(ctx, db.Store, querier{tx}, b)
 		}
 		return nil
 	})
@@ -237,56 +237,19 @@ func (w *writes) meta(m *chat.MessageMeta) {
 
 func (w *writes) entry(e *chat.Entry) { w.entries = append(w.entries, e) }
 
-// GetMessage returns a message's metadata, or ErrNotFound.
-func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (chat.MessageMeta, error) {
-	m := chat.MessageMeta{ChatID: chatID, ID: id}
-	err := db.pool.QueryRow(ctx, `SELECT seq, sender_account, sender_device, kind, ref, created_at
-		FROM messages WHERE chat_id = $1 AND message_id = $2`, chatID, id).
-		Scan(&m.Seq, &m.SenderAccount, &m.SenderDevice, &m.Kind, &m.Ref, tcol(&m.CreatedAt))
-	if err != nil {
-		return chat.MessageMeta{}, wrap("get message", err)
-	}
-	return m, nil
-}
-
-// entryCols are the inbox columns without body; scanEntry reads them.
-const entryCols = `id, device_id, type, chat_id, seq, message_id, kind, ref,
-	sender_account, sender_device, created_at, expires_at, notify_expiry`
-
-func scanEntry(row pgx.Row) (chat.Entry, error) {
-	var e chat.Entry
-	err := row.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
-		&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry)
-	return e, err
-}
-
-// Pending returns up to limit of the device's entries with ID > after,
-// ascending by ID.
-func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]chat.Entry, error) {
-	rows, err := db.pool.Query(ctx, `SELECT `+entryCols+`, body FROM inbox
-		WHERE device_id = $1 AND id > $2 ORDER BY id LIMIT $3`, deviceID, after, limit)
-	es, err := collect(rows, err, func(row pgx.Row) (chat.Entry, error) {
-		var e chat.Entry
-		err := row.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
-			&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry, &e.Body)
-		return e, err
-	})
-	return es, wrap("pending", err)
-}
-
 // Ack deletes the device's entries with the given ids and returns them,
 // without bodies, ascending by ID.
 func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]chat.Entry, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rows, err := db.pool.Query(ctx, `DELETE FROM inbox WHERE device_id = $1 AND id = ANY($2) RETURNING `+entryCols,
+	rows, err := db.pool.Query(ctx, `DELETE FROM inbox WHERE device_id = $1 AND id = ANY($2) RETURNING `+sqlstore.EntryCols,
 		deviceID, ids)
-	es, err := collect(rows, err, scanEntry)
+	es, err := collect(rows, err, sqlstore.ScanEntry)
 	if err != nil {
 		return nil, wrap("ack", err)
 	}
-	sortEntries(es)
+	sqlstore.SortEntries(es)
 	return es, nil
 }
 
@@ -304,15 +267,15 @@ func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry,
 		return nil, nil
 	}
 	rows, err := db.pool.Query(ctx, `DELETE FROM inbox AS i USING unnest($1::bigint[], $2::bigint[]) AS a(device_id, id)
-		WHERE i.device_id = a.device_id AND i.id = a.id RETURNING `+prefixCols("i.", entryCols), devs, ids)
-	es, err := collect(rows, err, scanEntry)
+		WHERE i.device_id = a.device_id AND i.id = a.id RETURNING `+sqlstore.PrefixCols("i.", sqlstore.EntryCols), devs, ids)
+	es, err := collect(rows, err, sqlstore.ScanEntry)
 	if err != nil {
 		return nil, wrap("ack many", err)
 	}
 	for i := range es {
 		es[i].Body = nil
 	}
-	sortEntries(es)
+	sqlstore.SortEntries(es)
 	return es, nil
 }
 
@@ -320,7 +283,7 @@ func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry,
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.
 func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Receipt, error) {
-	rs = highest(rs)
+	rs = sqlstore.Highest(rs)
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -339,7 +302,7 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Rece
 		ON CONFLICT (chat_id, message_id, account_id) DO UPDATE SET status = excluded.status
 			WHERE excluded.status > receipts.status
 		RETURNING chat_id, message_id, account_id, status`, chats, msgs, accounts, statuses)
-	raised, err := collect(rows, err, func(row pgx.Row) (chat.Receipt, error) {
+	raised, err := collect(rows, err, func(row sqlstore.Row) (chat.Receipt, error) {
 		var r chat.Receipt
 		var st int16
 		err := row.Scan(&r.ChatID, &r.MessageID, &r.AccountID, &st)
@@ -349,22 +312,8 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Rece
 	if err != nil {
 		return nil, wrap("raise receipts", err)
 	}
-	slices.SortFunc(raised, compareReceipts)
+	slices.SortFunc(raised, sqlstore.CompareReceipts)
 	return raised, nil
-}
-
-// highest returns rs sorted by key, keeping only the highest status of each.
-func highest(rs []chat.Receipt) []chat.Receipt {
-	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b chat.Receipt) int {
-		return cmp.Or(compareReceipts(a, b), -cmp.Compare(a.Status, b.Status))
-	})
-	return slices.CompactFunc(rs, func(a, b chat.Receipt) bool { return compareReceipts(a, b) == 0 })
-}
-
-// compareReceipts orders receipts by (chat, message, account).
-func compareReceipts(a, b chat.Receipt) int {
-	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID), cmp.Compare(a.AccountID, b.AccountID))
 }
 
 // Expire deletes up to limit entries with ExpiresAt <= now, oldest expiry
@@ -374,19 +323,12 @@ func compareReceipts(a, b chat.Receipt) int {
 func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []chat.Entry, error) {
 	rows, err := db.pool.Query(ctx, `DELETE FROM inbox WHERE id IN (
 			SELECT id FROM inbox WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-		RETURNING `+entryCols, now, limit)
-	es, err := collect(rows, err, scanEntry)
+		RETURNING `+sqlstore.EntryCols, now, limit)
+	es, err := collect(rows, err, sqlstore.ScanEntry)
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	var notify []chat.Entry
-	for _, e := range es {
-		if e.NotifyExpiry {
-			notify = append(notify, e)
-		}
-	}
-	sortEntries(notify)
-	return len(es), notify, nil
+	return len(es), sqlstore.Notified(es), nil
 }
 
 // PruneMessages deletes message metadata created before t, with the
@@ -408,10 +350,6 @@ func (db *DB) PurgeChatEntries(ctx context.Context, chatID int64, createdBefore 
 		return 0, wrap("purge chat entries", err)
 	}
 	return int(tag.RowsAffected()), nil
-}
-
-func sortEntries(es []chat.Entry) {
-	slices.SortFunc(es, func(a, b chat.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 // ShortenChatExpiry makes the chat's queued messages expire at most after

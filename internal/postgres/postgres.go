@@ -1,4 +1,4 @@
-// Package postgres is the parley.Store on PostgreSQL (jackc/pgx, pgxpool).
+// Package postgres implements every context's Store on PostgreSQL (jackc/pgx, pgxpool).
 // It owns the PostgreSQL schema and its migrations (migrations/*.sql,
 // embedded and applied with goose) and nothing else: business rules and
 // authorization live in package parley. It imports only parley and the
@@ -30,18 +30,29 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/sqlstore"
+	"github.com/parleyhq/parley/revenue"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a parley.Store backed by a PostgreSQL connection pool.
+// DB implements every context's Store on a PostgreSQL connection pool.
 type DB struct {
+	*sqlstore.Store // the queries written once for both databases
+
 	pool *pgxpool.Pool
 }
 
-var _ chat.Store = (*DB)(nil)
+var (
+	_ chat.Store     = (*DB)(nil)
+	_ channel.Store  = (*DB)(nil)
+	_ business.Store = (*DB)(nil)
+	_ revenue.Store  = (*DB)(nil)
+)
 
 // Open connects to the database at dsn (a URL or keyword/value string as
 // pgx accepts; search_path and pool_max_conns are honoured). Call Migrate
@@ -59,7 +70,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	q := querier{pool}
+	db.Store = sqlstore.New(dialect{}, q, q, db.sharedTx)
+	return db, nil
 }
 
 // Migrate applies the embedded migrations that have not been applied yet.
@@ -108,38 +122,73 @@ const (
 
 // wrap adds op to err and turns missing rows, dangling references and
 // unique violations into parley codes.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
-	}
-	var pe *parley.Error
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
+func wrap(op string, err error) error { return sqlstore.Wrap(dialect{}, op, err) }
+
+// dialect is what PostgreSQL does its own way in the shared queries.
+type dialect struct{}
+
+func (dialect) Time(t time.Time) any { return ts(t) }
+
+func (dialect) In(col string) string { return col + " = ANY(?)" }
+
+func (dialect) List(v any) (any, error) { return v, nil }
+
+func (dialect) Greatest() string { return "GREATEST" }
+
+// LockRows locks the rows selected, so that writers on several nodes
+// serialize on them.
+func (dialect) LockRows() string { return " FOR NO KEY UPDATE" }
+
+func (dialect) SkipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
+func (dialect) Lock(ctx context.Context, tx sqlstore.Querier, a, b int32) error {
+	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(?, ?)`, a, b)
+	return err
+}
+
+func (dialect) Code(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
 		case foreignKeyViolation:
-			return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
+			return parley.ErrNotFound
 		case uniqueViolation:
-			return fmt.Errorf("%s: %w", op, &parley.Error{Code: parley.EConflict, Message: "already exists", Err: err})
+			return &parley.Error{Code: parley.EConflict, Message: "already exists", Err: err}
 		}
 	}
-	return fmt.Errorf("%s: %w", op, err)
+	return nil
 }
 
-// mustAffect returns ErrNotFound if tag reports no rows.
-func mustAffect(tag pgconn.CommandTag, err error) error {
-	if err != nil {
-		return err
-	}
-	if tag.RowsAffected() == 0 {
-		return parley.ErrNotFound
-	}
-	return nil
+// pgxQuerier is what a pool and a transaction share.
+type pgxQuerier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// querier runs the shared queries (package sqlstore) with pgx, their ?
+// placeholders rebound to $n.
+type querier struct{ q pgxQuerier }
+
+// Exec runs query and returns the number of rows affected.
+func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	tag, err := q.q.Exec(ctx, sqlstore.Rebind(query), args...)
+	return tag.RowsAffected(), err
+}
+
+// Query runs query.
+func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	return q.q.Query(ctx, sqlstore.Rebind(query), args...)
+}
+
+// QueryRow runs query for at most one row.
+func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	return q.q.QueryRow(ctx, sqlstore.Rebind(query), args...)
+}
+
+// sharedTx is tx for package sqlstore.
+func (db *DB) sharedTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
+	return db.tx(ctx, func(tx pgx.Tx) error { return fn(querier{tx}) })
 }
 
 // tx runs fn in a transaction and commits it if fn returns nil.
@@ -152,24 +201,11 @@ func ts(t time.Time) pgtype.Timestamptz {
 	return pgtype.Timestamptz{Time: t, Valid: !t.IsZero()}
 }
 
-// timeCol scans a nullable timestamptz into a time.Time (UTC).
-type timeCol struct{ t *time.Time }
-
-// ScanTimestamptz implements pgtype.TimestamptzScanner.
-func (c timeCol) ScanTimestamptz(v pgtype.Timestamptz) error {
-	if !v.Valid {
-		*c.t = time.Time{}
-		return nil
-	}
-	*c.t = v.Time.UTC()
-	return nil
-}
-
 // tcol returns a scan target that stores into t.
-func tcol(t *time.Time) timeCol { return timeCol{t} }
+func tcol(t *time.Time) sqlstore.TimeCol { return sqlstore.Tcol(t) }
 
 // collect scans every row with scan.
-func collect[T any](rows pgx.Rows, err error, scan func(pgx.Row) (T, error)) ([]T, error) {
+func collect[T any](rows pgx.Rows, err error, scan func(sqlstore.Row) (T, error)) ([]T, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -1,18 +1,17 @@
 package sqlite
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/sqlstore"
 )
 
 // Commit writes all appends in one transaction. Sequence numbers come from
@@ -38,7 +37,7 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 			return err
 		}
 		if b := business.AppendedBusiness(appends); b != nil {
-			return commitBusinessTx(ctx, tx, b)
+			return sqlstore.WriteBusiness(ctx, db.Store, db.txQuerier(tx), b)
 		}
 		return nil
 	})
@@ -194,46 +193,6 @@ func (c *committer) flush(ctx context.Context) error {
 	return err
 }
 
-// GetMessage returns a message's metadata, or ErrNotFound.
-func (db *DB) GetMessage(ctx context.Context, chatID int64, id string) (chat.MessageMeta, error) {
-	m := chat.MessageMeta{ChatID: chatID, ID: id}
-	err := db.r.QueryRowContext(ctx, `SELECT seq, sender_account, sender_device, kind, ref, created_at
-		FROM messages WHERE chat_id = ? AND message_id = ?`, chatID, id).
-		Scan(&m.Seq, &m.SenderAccount, &m.SenderDevice, &m.Kind, &m.Ref, tcol(&m.CreatedAt))
-	if err != nil {
-		return chat.MessageMeta{}, wrap("get message", err)
-	}
-	return m, nil
-}
-
-// entryCols are the inbox columns without body; scanEntry reads them.
-const entryCols = `id, device_id, type, chat_id, seq, message_id, kind, ref,
-	sender_account, sender_device, created_at, expires_at, notify_expiry`
-
-func scanEntry(sc interface{ Scan(...any) error }) (chat.Entry, error) {
-	var e chat.Entry
-	err := sc.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
-		&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry)
-	return e, err
-}
-
-// Pending returns up to limit of the device's entries with ID > after,
-// ascending by ID.
-func (db *DB) Pending(ctx context.Context, deviceID, after int64, limit int) ([]chat.Entry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+entryCols+`, body FROM inbox
-		WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?`, deviceID, after, limit)
-	if err != nil {
-		return nil, wrap("pending", err)
-	}
-	es, err := collect(rows, func(sc interface{ Scan(...any) error }) (chat.Entry, error) {
-		var e chat.Entry
-		err := sc.Scan(&e.ID, &e.DeviceID, &e.Type, &e.ChatID, &e.Seq, &e.MessageID, &e.Kind, &e.Ref,
-			&e.SenderAccount, &e.SenderDevice, tcol(&e.CreatedAt), tcol(&e.ExpiresAt), &e.NotifyExpiry, &e.Body)
-		return e, err
-	})
-	return es, wrap("pending", err)
-}
-
 // Ack deletes the device's entries with the given ids and returns them,
 // without bodies, ascending by ID.
 func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]chat.Entry, error) {
@@ -246,15 +205,15 @@ func (db *DB) Ack(ctx context.Context, deviceID int64, ids []int64) ([]chat.Entr
 	}
 	rows, err := db.w.QueryContext(ctx, `DELETE FROM inbox
 		WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))
-		RETURNING `+entryCols, deviceID, string(list))
+		RETURNING `+sqlstore.EntryCols, deviceID, string(list))
 	if err != nil {
 		return nil, wrap("ack", err)
 	}
-	es, err := collect(rows, scanEntry)
+	es, err := collect(rows, sqlstore.ScanEntry)
 	if err != nil {
 		return nil, wrap("ack", err)
 	}
-	sortEntries(es)
+	sqlstore.SortEntries(es)
 	return es, nil
 }
 
@@ -266,7 +225,7 @@ func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry,
 		out = out[:0]
 		st, err := tx.PrepareContext(ctx, `DELETE FROM inbox
 			WHERE device_id = ? AND id IN (SELECT value FROM json_each(?))
-			RETURNING `+entryCols)
+			RETURNING `+sqlstore.EntryCols)
 		if err != nil {
 			return err
 		}
@@ -283,7 +242,7 @@ func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry,
 			if err != nil {
 				return err
 			}
-			es, err := collect(rows, scanEntry)
+			es, err := collect(rows, sqlstore.ScanEntry)
 			if err != nil {
 				return err
 			}
@@ -297,7 +256,7 @@ func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry,
 	if err != nil {
 		return nil, wrap("ack many", err)
 	}
-	sortEntries(out)
+	sqlstore.SortEntries(out)
 	return out, nil
 }
 
@@ -305,7 +264,7 @@ func (db *DB) AckMany(ctx context.Context, acks []chat.DeviceAck) ([]chat.Entry,
 // one (or new) and returns exactly those, ordered by (chat, message,
 // account). A receipt given twice counts once, with its highest status.
 func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Receipt, error) {
-	rs = highest(rs)
+	rs = sqlstore.Highest(rs)
 	if len(rs) == 0 {
 		return nil, nil
 	}
@@ -341,42 +300,21 @@ func (db *DB) RaiseReceipts(ctx context.Context, rs []chat.Receipt) ([]chat.Rece
 	return raised, nil
 }
 
-// highest returns rs sorted by key, keeping only the highest status of each.
-func highest(rs []chat.Receipt) []chat.Receipt {
-	rs = slices.Clone(rs)
-	slices.SortFunc(rs, func(a, b chat.Receipt) int {
-		return cmp.Or(compareReceipts(a, b), -cmp.Compare(a.Status, b.Status))
-	})
-	return slices.CompactFunc(rs, func(a, b chat.Receipt) bool { return compareReceipts(a, b) == 0 })
-}
-
-// compareReceipts orders receipts by (chat, message, account).
-func compareReceipts(a, b chat.Receipt) int {
-	return cmp.Or(cmp.Compare(a.ChatID, b.ChatID), cmp.Compare(a.MessageID, b.MessageID), cmp.Compare(a.AccountID, b.AccountID))
-}
-
 // Expire deletes up to limit entries with ExpiresAt <= now, oldest expiry
 // first, and returns those with NotifyExpiry set, without bodies. Entries
 // with a zero ExpiresAt never expire.
 func (db *DB) Expire(ctx context.Context, now time.Time, limit int) (int, []chat.Entry, error) {
 	rows, err := db.w.QueryContext(ctx, `DELETE FROM inbox WHERE id IN (
 			SELECT id FROM inbox WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)
-		RETURNING `+entryCols, now.UnixNano(), limit)
+		RETURNING `+sqlstore.EntryCols, now.UnixNano(), limit)
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	es, err := collect(rows, scanEntry)
+	es, err := collect(rows, sqlstore.ScanEntry)
 	if err != nil {
 		return 0, nil, wrap("expire", err)
 	}
-	var notify []chat.Entry
-	for _, e := range es {
-		if e.NotifyExpiry {
-			notify = append(notify, e)
-		}
-	}
-	sortEntries(notify)
-	return len(es), notify, nil
+	return len(es), sqlstore.Notified(es), nil
 }
 
 // PruneMessages deletes message metadata created before t, with the
@@ -423,8 +361,4 @@ func (db *DB) ShortenChatExpiry(ctx context.Context, chatID int64, after time.Du
 	}
 	n, err := res.RowsAffected()
 	return int(n), wrap("shorten chat expiry", err)
-}
-
-func sortEntries(es []chat.Entry) {
-	slices.SortFunc(es, func(a, b chat.Entry) int { return cmp.Compare(a.ID, b.ID) })
 }

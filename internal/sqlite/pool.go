@@ -6,6 +6,8 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+
+	"github.com/parleyhq/parley/internal/sqlstore"
 )
 
 // maxCachedStmts bounds the statement cache; queries beyond it (there
@@ -80,3 +82,90 @@ func (p *pool) Close() error {
 	errs = append(errs, p.DB.Close())
 	return errors.Join(errs...)
 }
+
+// querier runs the shared queries (package sqlstore) on a pool, or in tx
+// when tx is not nil, as prepared statements: the pool's cache outside a
+// transaction; inside one, the statements it has prepared so far.
+type querier struct {
+	p     *pool
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // in tx; closed with it
+}
+
+func (q querier) stmt(ctx context.Context, query string) *sql.Stmt {
+	if q.tx == nil {
+		s, err := q.p.stmt(ctx, query)
+		if err != nil {
+			return nil
+		}
+		return s
+	}
+	if s, ok := q.stmts[query]; ok {
+		return s
+	}
+	// The pool cannot prepare now: its one connection is this
+	// transaction's. A statement it prepared before is reused here.
+	var s *sql.Stmt
+	if ps, ok := q.p.stmts.Load(query); ok {
+		s = q.tx.StmtContext(ctx, ps.(*sql.Stmt))
+	} else if ts, err := q.tx.PrepareContext(ctx, query); err == nil {
+		s = ts
+	} else {
+		return nil
+	}
+	q.stmts[query] = s
+	return s
+}
+
+// Exec runs query and returns the number of rows affected.
+func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	var res sql.Result
+	var err error
+	switch s := q.stmt(ctx, query); {
+	case s != nil:
+		res, err = s.ExecContext(ctx, args...)
+	case q.tx != nil:
+		res, err = q.tx.ExecContext(ctx, query, args...)
+	default:
+		res, err = q.p.DB.ExecContext(ctx, query, args...)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// Query runs query.
+func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	var rs *sql.Rows
+	var err error
+	switch s := q.stmt(ctx, query); {
+	case s != nil:
+		rs, err = s.QueryContext(ctx, args...)
+	case q.tx != nil:
+		rs, err = q.tx.QueryContext(ctx, query, args...)
+	default:
+		rs, err = q.p.DB.QueryContext(ctx, query, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rows{rs}, nil
+}
+
+// QueryRow runs query for at most one row.
+func (q querier) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	switch s := q.stmt(ctx, query); {
+	case s != nil:
+		return s.QueryRowContext(ctx, args...)
+	case q.tx != nil:
+		return q.tx.QueryRowContext(ctx, query, args...)
+	default:
+		return q.p.DB.QueryRowContext(ctx, query, args...)
+	}
+}
+
+// rows is *sql.Rows as sqlstore.Rows.
+type rows struct{ *sql.Rows }
+
+func (r rows) Close() { r.Rows.Close() }

@@ -1,4 +1,4 @@
-// Package sqlite is the parley.Store on SQLite (modernc.org/sqlite, no cgo).
+// Package sqlite implements every context's Store on SQLite (modernc.org/sqlite, no cgo).
 // It owns the SQLite schema and its migrations (migrations/*.sql, embedded
 // and applied with goose) and nothing else: business rules and
 // authorization live in package parley. It imports only parley and the
@@ -18,6 +18,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -31,19 +32,30 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/sqlstore"
+	"github.com/parleyhq/parley/revenue"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is a parley.Store backed by one SQLite file.
+// DB implements every context's Store on one SQLite file.
 type DB struct {
+	*sqlstore.Store // the queries written once for both databases
+
 	w *pool // the only writer: one connection, BEGIN IMMEDIATE
 	r *pool // readers, query_only
 }
 
-var _ chat.Store = (*DB)(nil)
+var (
+	_ chat.Store     = (*DB)(nil)
+	_ channel.Store  = (*DB)(nil)
+	_ business.Store = (*DB)(nil)
+	_ revenue.Store  = (*DB)(nil)
+)
 
 // Open opens (creating if needed) the SQLite database at path. Call Migrate
 // before using it.
@@ -92,7 +104,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		r.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
 	}
-	return &DB{w: newPool(w), r: newPool(r)}, nil
+	db := &DB{w: newPool(w), r: newPool(r)}
+	db.Store = sqlstore.New(dialect{}, querier{p: db.r}, querier{p: db.w}, db.sharedTx)
+	return db, nil
 }
 
 // Migrate applies the embedded migrations that have not been applied yet.
@@ -140,39 +154,52 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
+// sharedTx is tx for package sqlstore.
+func (db *DB) sharedTx(ctx context.Context, fn func(tx sqlstore.Querier) error) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return fn(db.txQuerier(tx)) })
+}
+
+// txQuerier runs the shared queries in tx.
+func (db *DB) txQuerier(tx *sql.Tx) querier {
+	return querier{p: db.w, tx: tx, stmts: map[string]*sql.Stmt{}}
+}
+
 // wrap adds op to err and turns missing rows, dangling references and
 // unique violations into parley codes.
-func wrap(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
-	}
-	var pe *parley.Error
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s: %w", op, err)
-	}
+func wrap(op string, err error) error { return sqlstore.Wrap(dialect{}, op, err) }
+
+// dialect is what SQLite does its own way in the shared queries.
+type dialect struct{}
+
+func (dialect) Time(t time.Time) any { return ns(t) }
+
+// In matches col against a JSON array: one statement text for any length.
+func (dialect) In(col string) string { return col + " IN (SELECT value FROM json_each(?))" }
+
+func (dialect) List(v any) (any, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func (dialect) Greatest() string { return "MAX" }
+
+// LockRows is empty: the one writer connection, BEGIN IMMEDIATE, holds
+// the whole database for the transaction.
+func (dialect) LockRows() string { return "" }
+
+func (dialect) SkipLocked() string { return "" }
+
+func (dialect) Lock(context.Context, sqlstore.Querier, int32, int32) error { return nil }
+
+func (dialect) Code(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return fmt.Errorf("%s: %w", op, parley.ErrNotFound)
+			return parley.ErrNotFound
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%s: %w", op, &parley.Error{Code: parley.EConflict, Message: "already exists", Err: err})
+			return &parley.Error{Code: parley.EConflict, Message: "already exists", Err: err}
 		}
-	}
-	return fmt.Errorf("%s: %w", op, err)
-}
-
-// mustAffect returns ErrNotFound if res changed no rows.
-func mustAffect(res sql.Result) error {
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return parley.ErrNotFound
 	}
 	return nil
 }
@@ -185,25 +212,19 @@ func ns(t time.Time) any {
 	return t.UnixNano()
 }
 
-// nsTime decodes what ns encoded.
-func nsTime(v sql.NullInt64) time.Time {
-	if !v.Valid {
-		return time.Time{}
-	}
-	return time.Unix(0, v.Int64).UTC()
-}
-
-// timeCol scans a nullable nanosecond column into a time.Time.
-type timeCol struct{ t *time.Time }
-
-func (c timeCol) Scan(src any) error {
-	var v sql.NullInt64
-	if err := v.Scan(src); err != nil {
-		return err
-	}
-	*c.t = nsTime(v)
-	return nil
-}
-
 // tcol returns a sql.Scanner that stores into t.
-func tcol(t *time.Time) timeCol { return timeCol{t} }
+func tcol(t *time.Time) sqlstore.TimeCol { return sqlstore.Tcol(t) }
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(sqlstore.Row) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
