@@ -1,83 +1,24 @@
-// Package bizapi is the customers' side of business messaging on Parley's
-// own API: a business's public profile with its verified badge, blocking,
-// reporting and marketing opt-out of a business number, and the public
-// click-to-chat links (GET /c/{code}). Its routes live in their own table
-// because they are mounted beside internal/httpapi, whose conventions
-// (bearer device tokens, strict JSON, Parley's error shape) they follow.
-// It imports the domain package only.
-package bizapi
+package httpapi
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
-	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
 )
 
-// Options are what the routes need besides the business layer.
-type Options struct {
-	WriteError func(w http.ResponseWriter, r *http.Request, err error)
-	// AppScheme is the deep-link scheme of Parley's apps; default "parley".
-	AppScheme string
-}
+// The customers' side of business messaging (docs/BUSINESS.md): a
+// business's public profile with its verified badge, blocking, reporting
+// and marketing opt-out of a business number, and the public click-to-chat
+// links (GET /c/{code}).
 
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-type authedFunc func(w http.ResponseWriter, r *http.Request, p parley.Principal) error
+func accountID(r *http.Request) (int64, error) { return pathID(r, "account") }
 
-// NewHandler returns the routes. Every endpoint is listed here.
-func NewHandler(b *business.Service, o Options) http.Handler {
-	if o.AppScheme == "" {
-		o.AppScheme = "parley"
-	}
-	mux := http.NewServeMux()
-	h := func(pattern string, fn handlerFunc) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := fn(w, r); err != nil {
-				o.WriteError(w, r, err)
-			}
-		}))
-	}
-	a := func(pattern string, fn authedFunc) {
-		h(pattern, func(w http.ResponseWriter, r *http.Request) error {
-			tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			p, err := b.Service().Authenticate(r.Context(), strings.TrimSpace(tok))
-			if err != nil {
-				return err
-			}
-			return fn(w, r, p)
-		})
-	}
-	a("GET /v1/business/{account}", profile(b))
-	a("POST /v1/business/{account}/block", block(b))
-	a("POST /v1/business/{account}/report", report(b))
-	a("PUT /v1/business/{account}/marketing", marketing(b))
-	h("GET /c/{code}", openLink(b, o.AppScheme))
-	return mux
-}
-
-func accountID(r *http.Request) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue("account"), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, &parley.Error{Code: parley.EInvalid, Message: "account must be a positive integer", Details: map[string]any{"field": "account"}}
-	}
-	return v, nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-func profile(b *business.Service) authedFunc {
+func businessProfile(b *business.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := accountID(r)
 		if err != nil {
@@ -92,7 +33,7 @@ func profile(b *business.Service) authedFunc {
 	}
 }
 
-func block(b *business.Service) authedFunc {
+func blockBusiness(b *business.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := accountID(r)
 		if err != nil {
@@ -106,7 +47,7 @@ func block(b *business.Service) authedFunc {
 	}
 }
 
-func report(b *business.Service) authedFunc {
+func reportBusiness(b *business.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := accountID(r)
 		if err != nil {
@@ -120,7 +61,7 @@ func report(b *business.Service) authedFunc {
 	}
 }
 
-func marketing(b *business.Service) authedFunc {
+func marketingOptOut(b *business.Service) authedFunc {
 	type req struct {
 		OptOut bool `json:"opt_out"`
 	}
@@ -130,13 +71,8 @@ func marketing(b *business.Service) authedFunc {
 			return err
 		}
 		var in req
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&in); err != nil {
-			if errors.Is(err, io.EOF) {
-				return parley.Errorf(parley.EMalformed, "the body is empty; send a JSON object")
-			}
-			return &parley.Error{Code: parley.EMalformed, Message: "the body is malformed: " + err.Error()}
+		if err := decode(w, r, 4096, &in); err != nil {
+			return err
 		}
 		if err := b.SetMarketingOptOut(r.Context(), p, id, in.OptOut); err != nil {
 			return err
