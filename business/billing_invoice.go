@@ -285,7 +285,7 @@ func (bl *Biller) usageBetween(ctx context.Context, from, to billing.Period, fn 
 			after = u.ID
 			if p := billing.PeriodOf(u.At); u.Event.Messaging() && p >= from && p <= to {
 				e := u
-				fn(toUsage(&e))
+				fn(e.Usage())
 			}
 		}
 		if len(us) < 5000 {

@@ -269,15 +269,10 @@ func (bl *Biller) lockRating(bizID int64) (unlock func(failed bool)) {
 	}
 }
 
-func toUsage(e *UsageEntry) billing.Usage {
-	return billing.Usage{Key: e.Key, BusinessID: e.BusinessID, Event: billing.Event(e.Event), Category: billing.Category(e.Category),
-		Country: e.Country, PricingType: e.PricingType, At: e.At}
-}
-
 // rateLocked rates the usage entries of one delivered message with the
 // business's rating order lock held (lockRating), releases the message's
 // hold, and returns the new charges (duplicates dropped).
-func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*UsageEntry, messageID string) ([]billing.Charge, error) {
+func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*billing.UsageEntry, messageID string) ([]billing.Charge, error) {
 	s := bl.state(biz.ID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -292,7 +287,7 @@ func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*UsageEntry
 		if err != nil {
 			return nil, err
 		}
-		c, err := m.Rate(card, toUsage(e))
+		c, err := m.Rate(card, e.Usage())
 		if err != nil {
 			return nil, err
 		}
@@ -308,13 +303,13 @@ func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*UsageEntry
 
 // quoteLocked prices usage entries against the month in memory without
 // advancing it. The caller holds s.mu.
-func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, us []*UsageEntry) (Quote, error) {
+func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, us []*billing.UsageEntry) (Quote, error) {
 	var q Quote
 	// A conversation entry is the charged one under conversation pricing:
 	// rate it first so that its reason is the quote's when both are free.
 	us = slices.Clone(us)
-	slices.SortStableFunc(us, func(a, b *UsageEntry) int {
-		return boolInt(b.Event == UsageConversationOpened) - boolInt(a.Event == UsageConversationOpened)
+	slices.SortStableFunc(us, func(a, b *billing.UsageEntry) int {
+		return boolInt(b.Event == billing.ConversationOpened) - boolInt(a.Event == billing.ConversationOpened)
 	})
 	best := int64(-1)
 	for _, e := range us {
@@ -326,7 +321,7 @@ func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, 
 		if err != nil {
 			return Quote{}, err
 		}
-		c := m.Quote(card, toUsage(e))
+		c := m.Quote(card, e.Usage())
 		if c.Amount > best {
 			best = c.Amount
 			q.Category, q.Reason, q.Card, q.Version, q.Tier = string(c.Category), string(c.Reason), c.Card, c.Version, c.TierLabel
@@ -341,7 +336,7 @@ func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, 
 // reserve quotes a message about to be sent, checks the wallet and the
 // budget caps, and holds the amount until the message is rated at
 // delivery. A refusal is CloudError 131042 and nothing is held.
-func (bl *Biller) reserve(ctx context.Context, biz Business, messageID string, us []*UsageEntry) (Quote, error) {
+func (bl *Biller) reserve(ctx context.Context, biz Business, messageID string, us []*billing.UsageEntry) (Quote, error) {
 	s := bl.state(biz.ID)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -226,7 +226,7 @@ type inboundBatch struct {
 	accounts map[int64]chat.Account
 	convs    map[int64]*Conversation
 	hooks    []*Webhook
-	usage    []*UsageEntry
+	usage    []*billing.UsageEntry
 	charges  []billing.Charge
 	charged  bool  // a charge has an amount: check the low-balance threshold after the commit
 	amounts  *bool // the business's PricingAmounts, once read

@@ -23,7 +23,7 @@ type Store interface {
 	BusinessMessageStore
 	TemplateStore
 	WebhookStore
-	LedgerStore
+	billing.LedgerStore
 	LinkStore
 	BillingStore
 	CatalogStore
@@ -102,8 +102,8 @@ type Batch struct {
 	Messages      []BusinessMessage // existing records are left as they are
 	Conversations []Conversation    // created or replaced, in order; LastInboundAt never moves back
 	Reach         []Reach
-	Webhooks      []*Webhook    // known keys are skipped (ID stays 0)
-	Usage         []*UsageEntry // known keys are skipped (ID stays 0)
+	Webhooks      []*Webhook            // known keys are skipped (ID stays 0)
+	Usage         []*billing.UsageEntry // known keys are skipped (ID stays 0)
 	// Charges are the rated usage entries; a known key is skipped, and
 	// each new charge is debited from its business's wallet (created with
 	// the charge's currency if needed).
@@ -218,16 +218,6 @@ type WebhookStore interface {
 	// ReplayWebhook makes the business's webhook pending and due at t, or
 	// returns ErrNotFound.
 	ReplayWebhook(ctx context.Context, businessID, id int64, t time.Time) error
-}
-
-// LedgerStore is the append-only usage ledger.
-type LedgerStore interface {
-	// AppendUsage inserts the entries whose Key is new, sets their IDs,
-	// and returns how many were inserted. Entries are never changed.
-	AppendUsage(ctx context.Context, us []*UsageEntry) (int, error)
-	// ListUsage returns the business's entries (all when businessID is
-	// 0) with id > after, ascending, at most limit.
-	ListUsage(ctx context.Context, businessID, after int64, limit int) ([]UsageEntry, error)
 }
 
 // LinkStore holds click-to-chat links, their clicks and counters.
