@@ -6,7 +6,6 @@ import (
 
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/chat"
-	"github.com/parleyhq/parley/money"
 )
 
 // Store is everything business messaging persists: business
@@ -25,10 +24,10 @@ type Store interface {
 	WebhookStore
 	billing.LedgerStore
 	LinkStore
-	BillingStore
+	billing.Store // wallets, cards, charges, invoices; it reads the usage and money ledgers
 	CatalogStore
 
-	// From the chat core's tables: a number's account and cloud device, media, blocks; and the money ledger, which invoices read.
+	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
 	// phone number is taken.
 	CreateAccount(ctx context.Context, a *chat.Account) error
@@ -53,9 +52,6 @@ type Store interface {
 	// MediaVisibleTo reports whether accountID is a member of a chat the
 	// media is attached to.
 	MediaVisibleTo(ctx context.Context, mediaID string, accountID int64) (bool, error)
-	// LedgerRange returns the ledger entries with from <= At < to, of
-	// the channel (any, for 0) and of kind (any, for ""), by id.
-	LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]money.LedgerEntry, error)
 }
 
 // BusinessAccountStore holds businesses, numbers and tokens.

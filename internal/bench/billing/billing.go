@@ -316,7 +316,7 @@ func (m *measurement) invoiceRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	invs, total := business.BuildInvoices(last, totals, time.Now())
+	invs, total := billing.BuildInvoices(last, totals, time.Now())
 	if err := m.st.CloseInvoicePeriod(ctx, last, invs, time.Now()); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package business
+package billing
 
 import (
 	"cmp"
@@ -9,28 +9,27 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/billing"
 )
 
 // InvoiceRun is the result of closing a period.
 type InvoiceRun struct {
-	Period   billing.Period `json:"period"`
-	Invoices int            `json:"invoices"`
-	Total    int64          `json:"total_micros"`
-	Currency string         `json:"currency"`
-	TookMS   int64          `json:"took_ms"`
+	Period   Period `json:"period"`
+	Invoices int    `json:"invoices"`
+	Total    int64  `json:"total_micros"`
+	Currency string `json:"currency"`
+	TookMS   int64  `json:"took_ms"`
 }
 
-func linesOf(ts []ChargeTotal) ([]billing.Line, int64) {
-	ls := make([]billing.Line, 0, len(ts))
+func linesOf(ts []ChargeTotal) ([]Line, int64) {
+	ls := make([]Line, 0, len(ts))
 	var total int64
 	for _, t := range ts {
-		ls = append(ls, billing.Line{Category: t.Category, Market: t.Market, Tier: t.Tier, Card: t.Card, Reason: t.Reason,
+		ls = append(ls, Line{Category: t.Category, Market: t.Market, Tier: t.Tier, Card: t.Card, Reason: t.Reason,
 			Units: t.Units, Unit: t.Unit, Amount: t.Amount})
 		total += t.Amount
 	}
-	slices.SortFunc(ls, func(a, b billing.Line) int {
-		return cmp.Or(cmp.Compare(slices.Index(billing.Categories, a.Category), slices.Index(billing.Categories, b.Category)),
+	slices.SortFunc(ls, func(a, b Line) int {
+		return cmp.Or(cmp.Compare(slices.Index(Categories, a.Category), slices.Index(Categories, b.Category)),
 			cmp.Compare(a.Market, b.Market), cmp.Compare(a.Card, b.Card), cmp.Compare(a.Tier, b.Tier),
 			cmp.Compare(a.Reason, b.Reason), cmp.Compare(b.Unit, a.Unit))
 	})
@@ -40,28 +39,28 @@ func linesOf(ts []ChargeTotal) ([]billing.Line, int64) {
 // RunInvoices closes a period that has ended: every business with rated
 // usage in it gets an invoice whose lines are its rated ledger summed by
 // category, market, tier, card version and reason. The total is exact;
-// TotalMinor rounds it once (billing.RoundMinor). A period that has not
+// TotalMinor rounds it once (RoundMinor). A period that has not
 // ended, or was invoiced before, is EConflict: corrections of a closed
 // period are credit notes.
-func (bl *Biller) RunInvoices(ctx context.Context, p billing.Period) (InvoiceRun, error) {
+func (bl *Biller) RunInvoices(ctx context.Context, p Period) (InvoiceRun, error) {
 	start := time.Now()
-	now := bl.b.now()
+	now := bl.now()
 	if now.Before(p.End()) {
 		return InvoiceRun{}, &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("period %s has not ended: it can be invoiced from %s", p, p.End().Format(time.RFC3339)),
 			Details: map[string]any{"reason": "period_open", "period": p.String()}}
 	}
-	if closed, err := bl.b.st.InvoicePeriodClosed(ctx, p); err != nil {
+	if closed, err := bl.st.InvoicePeriodClosed(ctx, p); err != nil {
 		return InvoiceRun{}, err
 	} else if closed {
 		return InvoiceRun{}, periodClosed(p)
 	}
-	ts, err := bl.b.st.ChargeTotals(ctx, 0, p, p)
+	ts, err := bl.st.ChargeTotals(ctx, 0, p, p)
 	if err != nil {
 		return InvoiceRun{}, fmt.Errorf("charge totals: %w", err)
 	}
 	invs, total := BuildInvoices(p, ts, now)
 	run := InvoiceRun{Period: p, Currency: bl.cfg.Currency, Total: total}
-	if err := bl.b.st.CloseInvoicePeriod(ctx, p, invs, now); parley.ErrorCode(err) == parley.EConflict {
+	if err := bl.st.CloseInvoicePeriod(ctx, p, invs, now); parley.ErrorCode(err) == parley.EConflict {
 		return InvoiceRun{}, periodClosed(p)
 	} else if err != nil {
 		return InvoiceRun{}, fmt.Errorf("close invoice period: %w", err)
@@ -74,7 +73,7 @@ func (bl *Biller) RunInvoices(ctx context.Context, p billing.Period) (InvoiceRun
 // BuildInvoices turns a period's charge totals (ChargeTotals, ordered by
 // business) into one invoice per business, and returns them with their
 // grand total. It is the pure part of RunInvoices.
-func BuildInvoices(p billing.Period, ts []ChargeTotal, now time.Time) ([]*Invoice, int64) {
+func BuildInvoices(p Period, ts []ChargeTotal, now time.Time) ([]*Invoice, int64) {
 	var invs []*Invoice
 	var all int64
 	for i := 0; i < len(ts); {
@@ -85,21 +84,21 @@ func BuildInvoices(p billing.Period, ts []ChargeTotal, now time.Time) ([]*Invoic
 		lines, total := linesOf(ts[i:j])
 		cur := ts[i].Currency
 		invs = append(invs, &Invoice{BusinessID: ts[i].BusinessID, Period: p, Status: "closed", Currency: cur, Lines: lines,
-			Total: total, TotalMinor: billing.RoundMinor(total, cur), IssuedAt: now})
+			Total: total, TotalMinor: RoundMinor(total, cur), IssuedAt: now})
 		all += total
 		i = j
 	}
 	return invs, all
 }
 
-func periodClosed(p billing.Period) error {
+func periodClosed(p Period) error {
 	return &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("period %s is invoiced and closed; correct it with a credit note", p),
 		Details: map[string]any{"reason": "period_closed", "period": p.String()}}
 }
 
 // Invoices lists invoices of a business (0: all) and a period (0: all).
-func (bl *Biller) Invoices(ctx context.Context, bizID int64, p billing.Period) ([]Invoice, error) {
-	invs, err := bl.b.st.ListInvoices(ctx, bizID, p)
+func (bl *Biller) Invoices(ctx context.Context, bizID int64, p Period) ([]Invoice, error) {
+	invs, err := bl.st.ListInvoices(ctx, bizID, p)
 	if invs == nil {
 		invs = []Invoice{}
 	}
@@ -109,7 +108,7 @@ func (bl *Biller) Invoices(ctx context.Context, bizID int64, p billing.Period) (
 // Invoice returns an invoice; ENotFound if it is not the business's
 // (bizID 0: any business's).
 func (bl *Biller) Invoice(ctx context.Context, bizID, id int64) (Invoice, error) {
-	in, err := bl.b.st.GetInvoice(ctx, id)
+	in, err := bl.st.GetInvoice(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && bizID != 0 && in.BusinessID != bizID) {
 		return Invoice{}, &parley.Error{Code: parley.ENotFound, Message: "no such invoice", Details: map[string]any{"invoice_id": id}}
 	}
@@ -130,21 +129,21 @@ func (bl *Biller) AddCreditNote(ctx context.Context, invoiceID, amount int64, re
 		return CreditNote{}, err
 	}
 	if in.Credits+amount > in.Total {
-		return CreditNote{}, parley.InvalidField("amount_micros", fmt.Sprintf("credits would exceed the invoice total of %s", billing.FormatMicros(in.Total)))
+		return CreditNote{}, parley.InvalidField("amount_micros", fmt.Sprintf("credits would exceed the invoice total of %s", FormatMicros(in.Total)))
 	}
-	n := CreditNote{InvoiceID: invoiceID, Amount: amount, Reason: strings.TrimSpace(reason), At: bl.b.now()}
-	if err := bl.b.st.AddCreditNote(ctx, &n); err != nil {
+	n := CreditNote{InvoiceID: invoiceID, Amount: amount, Reason: strings.TrimSpace(reason), At: bl.now()}
+	if err := bl.st.AddCreditNote(ctx, &n); err != nil {
 		return CreditNote{}, fmt.Errorf("add credit note: %w", err)
 	}
 	return n, nil
 }
 
 // Charges pages through the rated ledger of a business (0: all) in a period.
-func (bl *Biller) Charges(ctx context.Context, bizID int64, p billing.Period, after int64, limit int) ([]StoredCharge, error) {
+func (bl *Biller) Charges(ctx context.Context, bizID int64, p Period, after int64, limit int) ([]StoredCharge, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
-	return bl.b.st.ListCharges(ctx, bizID, p, after, limit)
+	return bl.st.ListCharges(ctx, bizID, p, after, limit)
 }
 
 // Dashboard is the operator's revenue: business messaging from the rated
@@ -152,8 +151,8 @@ func (bl *Biller) Charges(ctx context.Context, bizID int64, p billing.Period, af
 // of the billing currency.
 type Dashboard struct {
 	Currency   string            `json:"currency"`
-	From       billing.Period    `json:"from"`
-	To         billing.Period    `json:"to"`
+	From       Period            `json:"from"`
+	To         Period            `json:"to"`
 	Total      int64             `json:"total_micros"`
 	ByModel    map[string]int64  `json:"by_model"`
 	ByCategory map[string]int64  `json:"by_category"`
@@ -164,7 +163,7 @@ type Dashboard struct {
 
 // DashboardPeriod is one month of the dashboard.
 type DashboardPeriod struct {
-	Period  billing.Period   `json:"period"`
+	Period  Period           `json:"period"`
 	Total   int64            `json:"total_micros"`
 	ByModel map[string]int64 `json:"by_model"`
 }
@@ -203,7 +202,7 @@ func modelOfLedger(kind string) string {
 }
 
 // Dashboard sums the operator's revenue over the months from..to.
-func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashboard, error) {
+func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, error) {
 	if to < from {
 		return Dashboard{}, parley.InvalidField("to", "to is before from")
 	}
@@ -215,12 +214,12 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 	for _, m := range []string{ModelBusinessMessaging, ModelChannelSubscriptions, ModelChannelPromotions, ModelPremium, ModelDonations} {
 		d.ByModel[m] = 0
 	}
-	months := map[billing.Period]*DashboardPeriod{}
+	months := map[Period]*DashboardPeriod{}
 	for p := from; p <= to; p++ {
 		dp := &DashboardPeriod{Period: p, ByModel: map[string]int64{}}
 		months[p] = dp
 	}
-	add := func(p billing.Period, model string, v int64) {
+	add := func(p Period, model string, v int64) {
 		d.Total += v
 		d.ByModel[model] += v
 		if dp := months[p]; dp != nil {
@@ -228,7 +227,7 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 			dp.ByModel[model] += v
 		}
 	}
-	ts, err := bl.b.st.ChargeTotals(ctx, 0, from, to)
+	ts, err := bl.st.ChargeTotals(ctx, 0, from, to)
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("charge totals: %w", err)
 	}
@@ -242,7 +241,7 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 		d.ByMarket[t.Market] += t.Amount
 		byBiz[t.BusinessID] += t.Amount
 	}
-	es, err := bl.b.st.LedgerRange(ctx, 0, "", from.Start(), to.End())
+	es, err := bl.st.LedgerRange(ctx, 0, "", from.Start(), to.End())
 	if err != nil {
 		return Dashboard{}, fmt.Errorf("ledger range: %w", err)
 	}
@@ -251,7 +250,7 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 		if model == "" || e.Currency != bl.cfg.Currency {
 			continue
 		}
-		add(billing.PeriodOf(e.At), model, billing.MinorToMicros(e.Minor, e.Currency))
+		add(PeriodOf(e.At), model, MinorToMicros(e.Minor, e.Currency))
 	}
 	for id, v := range byBiz {
 		d.Top = append(d.Top, TopBusiness{BusinessID: id, Total: v})
@@ -263,7 +262,7 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 		d.Top = d.Top[:10]
 	}
 	for i := range d.Top {
-		if biz, err := bl.b.st.GetBusiness(ctx, d.Top[i].BusinessID); err == nil {
+		if biz, err := bl.payer(ctx, d.Top[i].BusinessID); err == nil {
 			d.Top[i].Name = biz.Name
 		}
 	}
@@ -274,16 +273,16 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to billing.Period) (Dashb
 }
 
 // usageBetween streams the usage ledger of the months from..to in ledger order.
-func (bl *Biller) usageBetween(ctx context.Context, from, to billing.Period, fn func(billing.Usage)) error {
+func (bl *Biller) usageBetween(ctx context.Context, from, to Period, fn func(Usage)) error {
 	var after int64
 	for {
-		us, err := bl.b.st.ListUsage(ctx, 0, after, 5000)
+		us, err := bl.st.ListUsage(ctx, 0, after, 5000)
 		if err != nil {
 			return fmt.Errorf("list usage: %w", err)
 		}
 		for _, u := range us {
 			after = u.ID
-			if p := billing.PeriodOf(u.At); u.Event.Messaging() && p >= from && p <= to {
+			if p := PeriodOf(u.At); u.Event.Messaging() && p >= from && p <= to {
 				e := u
 				fn(e.Usage())
 			}
@@ -297,23 +296,23 @@ func (bl *Biller) usageBetween(ctx context.Context, from, to billing.Period, fn 
 // Simulation compares the revenue the real usage of a period earned with
 // what it would have earned on another card.
 type Simulation struct {
-	From   billing.Period  `json:"from"`
-	To     billing.Period  `json:"to"`
-	Base   billing.Revenue `json:"base"`
-	Alt    billing.Revenue `json:"alt"`
-	Deltas []billing.Delta `json:"deltas"`
-	Note   string          `json:"note,omitempty"`
+	From   Period  `json:"from"`
+	To     Period  `json:"to"`
+	Base   Revenue `json:"base"`
+	Alt    Revenue `json:"alt"`
+	Deltas []Delta `json:"deltas"`
+	Note   string  `json:"note,omitempty"`
 	// Report has the three built-in regimes and the alternative side by
-	// side (billing.BuildReport), SVG its chart.
-	Report billing.Report `json:"report"`
-	SVG    string         `json:"svg"`
+	// side (BuildReport), SVG its chart.
+	Report Report `json:"report"`
+	SVG    string `json:"svg"`
 }
 
 // Simulate replays the usage of from..to: the base is what each business
 // is charged (its own cards), the alternative every business on card (a
 // card name, or a regime name for its built-in card). EInvalid for an
 // unknown card.
-func (bl *Biller) Simulate(ctx context.Context, from, to billing.Period, card string) (Simulation, error) {
+func (bl *Biller) Simulate(ctx context.Context, from, to Period, card string) (Simulation, error) {
 	if to < from {
 		return Simulation{}, parley.InvalidField("to", "to is before from")
 	}
@@ -321,18 +320,18 @@ func (bl *Biller) Simulate(ctx context.Context, from, to billing.Period, card st
 	if err != nil {
 		return Simulation{}, err
 	}
-	switch billing.Regime(card) {
-	case billing.Conversation, billing.PerMessage2025, billing.PerMessage2026:
-		card = billing.CardFor(billing.Regime(card))
+	switch Regime(card) {
+	case Conversation, PerMessage2025, PerMessage2026:
+		card = CardFor(Regime(card))
 	}
 	if len(cat.Versions(card)) == 0 {
 		return Simulation{}, parley.InvalidField("model", fmt.Sprintf("no rate card or regime %q", card))
 	}
-	var us []billing.Usage
-	if err := bl.usageBetween(ctx, from, to, func(u billing.Usage) { us = append(us, u) }); err != nil {
+	var us []Usage
+	if err := bl.usageBetween(ctx, from, to, func(u Usage) { us = append(us, u) }); err != nil {
 		return Simulation{}, err
 	}
-	seq := func(yield func(billing.Usage) bool) {
+	seq := func(yield func(Usage) bool) {
 		for _, u := range us {
 			if !yield(u) {
 				return
@@ -341,12 +340,12 @@ func (bl *Biller) Simulate(ctx context.Context, from, to billing.Period, card st
 	}
 	conv := map[int64]bool{}
 	for _, u := range us {
-		if u.Event == billing.ConversationOpened {
+		if u.Event == ConversationOpened {
 			conv[u.BusinessID] = true
 		}
 	}
-	o := billing.SimulateOptions{Synthesize: func(id int64) bool { return !conv[id] }}
-	alt, err := billing.Simulate(cat, card, seq, o)
+	o := SimulateOptions{Synthesize: func(id int64) bool { return !conv[id] }}
+	alt, err := Simulate(cat, card, seq, o)
 	if err != nil {
 		return Simulation{}, parley.InvalidField("model", err.Error())
 	}
@@ -356,32 +355,32 @@ func (bl *Biller) Simulate(ctx context.Context, from, to billing.Period, card st
 	}
 	baseCard := bl.cfg.DefaultCard
 	if baseCard == "" {
-		baseCard = billing.CardPerMessage26
+		baseCard = CardPerMessage26
 	}
-	rep, err := billing.BuildReport(cat, seq, billing.ReportOptions{Base: baseCard, Alt: card, From: from, To: to, Synthesize: o.Synthesize,
-		Others: []string{billing.CardConversation, billing.CardPerMessage25, billing.CardPerMessage26}})
+	rep, err := BuildReport(cat, seq, ReportOptions{Base: baseCard, Alt: card, From: from, To: to, Synthesize: o.Synthesize,
+		Others: []string{CardConversation, CardPerMessage25, CardPerMessage26}})
 	if err != nil {
 		return Simulation{}, parley.InvalidField("model", err.Error())
 	}
 	var svg strings.Builder
-	if err := billing.WriteSVG(&svg, rep); err != nil {
+	if err := WriteSVG(&svg, rep); err != nil {
 		return Simulation{}, fmt.Errorf("simulation chart: %w", err)
 	}
-	s := Simulation{From: from, To: to, Base: base, Alt: alt, Deltas: billing.Compare(base, alt), Report: rep, SVG: svg.String()}
-	if alt.Regime == billing.Conversation && len(conv) < len(base.ByBusiness) {
+	s := Simulation{From: from, To: to, Base: base, Alt: alt, Deltas: Compare(base, alt), Report: rep, SVG: svg.String()}
+	if alt.Regime == Conversation && len(conv) < len(base.ByBusiness) {
 		s.Note = "businesses on per-message pricing have no conversation events: each of their messages is counted as opening a conversation, an upper bound"
 	}
 	return s, nil
 }
 
 // actual sums the charges of from..to as a Revenue: the base of a simulation.
-func (bl *Biller) actual(ctx context.Context, from, to billing.Period) (billing.Revenue, error) {
-	ts, err := bl.b.st.ChargeTotals(ctx, 0, from, to)
+func (bl *Biller) actual(ctx context.Context, from, to Period) (Revenue, error) {
+	ts, err := bl.st.ChargeTotals(ctx, 0, from, to)
 	if err != nil {
-		return billing.Revenue{}, fmt.Errorf("charge totals: %w", err)
+		return Revenue{}, fmt.Errorf("charge totals: %w", err)
 	}
-	r := billing.Revenue{Card: "actual", Currency: bl.cfg.Currency, ByBusiness: map[int64]int64{}, ByCategory: map[billing.Category]int64{},
-		ByMarket: map[string]int64{}, ByPeriod: map[billing.Period]int64{}}
+	r := Revenue{Card: "actual", Currency: bl.cfg.Currency, ByBusiness: map[int64]int64{}, ByCategory: map[Category]int64{},
+		ByMarket: map[string]int64{}, ByPeriod: map[Period]int64{}}
 	for _, t := range ts {
 		r.Entries += t.Units
 		if t.Amount == 0 {
@@ -400,25 +399,25 @@ func (bl *Biller) actual(ctx context.Context, from, to billing.Period) (billing.
 // Audit is a re-rating of a period's usage ledger from scratch compared
 // with the charges stored when it was rated live.
 type Audit struct {
-	Period     billing.Period `json:"period"`
-	Entries    int64          `json:"entries"`
-	Stored     int64          `json:"stored_micros"`
-	Rerated    int64          `json:"rerated_micros"`
-	Mismatches []string       `json:"mismatches"` // keys whose amount or reason differ, or that are missing
+	Period     Period   `json:"period"`
+	Entries    int64    `json:"entries"`
+	Stored     int64    `json:"stored_micros"`
+	Rerated    int64    `json:"rerated_micros"`
+	Mismatches []string `json:"mismatches"` // keys whose amount or reason differ, or that are missing
 }
 
 // Audit re-rates the usage ledger of period p with the cards in effect
 // (a pure function of the ledger) and compares it, charge by charge,
 // with the stored rated ledger.
-func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
+func (bl *Biller) Audit(ctx context.Context, p Period) (Audit, error) {
 	if err := bl.load(ctx); err != nil {
 		return Audit{}, err
 	}
-	bizs := map[int64]Business{}
-	stored := map[string]billing.Charge{}
+	bizs := map[int64]Payer{}
+	stored := map[string]Charge{}
 	var after int64
 	for {
-		cs, err := bl.b.st.ListCharges(ctx, 0, p, after, 5000)
+		cs, err := bl.st.ListCharges(ctx, 0, p, after, 5000)
 		if err != nil {
 			return Audit{}, err
 		}
@@ -431,15 +430,15 @@ func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
 		}
 	}
 	a := Audit{Period: p, Mismatches: []string{}}
-	months := map[int64]*billing.Month{}
+	months := map[int64]*Month{}
 	var ferr error
-	err := bl.usageBetween(ctx, p, p, func(u billing.Usage) {
+	err := bl.usageBetween(ctx, p, p, func(u Usage) {
 		if ferr != nil {
 			return
 		}
 		biz, ok := bizs[u.BusinessID]
 		if !ok {
-			if biz, ferr = bl.b.st.GetBusiness(ctx, u.BusinessID); ferr != nil {
+			if biz, ferr = bl.payer(ctx, u.BusinessID); ferr != nil {
 				return
 			}
 			bizs[u.BusinessID] = biz
@@ -451,7 +450,7 @@ func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
 		}
 		m := months[u.BusinessID]
 		if m == nil {
-			m = billing.NewMonth(u.BusinessID, p)
+			m = NewMonth(u.BusinessID, p)
 			months[u.BusinessID] = m
 		}
 		c, err := m.Rate(card, u)
@@ -459,7 +458,7 @@ func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
 			ferr = err
 			return
 		}
-		if c.Reason == billing.ReasonDuplicate {
+		if c.Reason == ReasonDuplicate {
 			return
 		}
 		a.Entries++
@@ -480,7 +479,7 @@ func (bl *Biller) Audit(ctx context.Context, p billing.Period) (Audit, error) {
 		a.Mismatches = append(a.Mismatches, k) // a charge without its ledger entry
 	}
 	var total int64
-	ts, err := bl.b.st.ChargeTotals(ctx, 0, p, p)
+	ts, err := bl.st.ChargeTotals(ctx, 0, p, p)
 	if err != nil {
 		return Audit{}, err
 	}

@@ -1,7 +1,9 @@
-package business
+package billing
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,13 +13,12 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/money"
 )
 
-// BillingConfig is business billing's behaviour. Zero fields take the
+// Config is business billing's behaviour. Zero fields take the
 // defaults beside them.
-type BillingConfig struct {
+type Config struct {
 	// DefaultCard prices businesses on per-message pricing (PMP) that the
 	// operator has not put on a card. Empty: the newest built-in
 	// per-message card in effect at the entry's time.
@@ -33,9 +34,9 @@ type BillingConfig struct {
 	Notice time.Duration
 }
 
-func (c *BillingConfig) setDefaults() {
+func (c *Config) setDefaults() {
 	if c.ConversationCard == "" {
-		c.ConversationCard = billing.CardConversation
+		c.ConversationCard = CardConversation
 	}
 	if c.Currency == "" {
 		c.Currency = "USD"
@@ -64,14 +65,14 @@ func (q Quote) Header() string {
 		b = "?1"
 	}
 	return fmt.Sprintf(`micros=%d, amount="%s", currency="%s", category="%s", billable=%s, reason="%s"`,
-		q.Amount, billing.FormatMicros(q.Amount), q.Currency, q.Category, b, q.Reason)
+		q.Amount, FormatMicros(q.Amount), q.Currency, q.Category, b, q.Reason)
 }
 
 // hold is a quoted amount set aside for a sent message until its
 // delivery is rated (or it fails).
 type hold struct {
 	amount int64
-	cat    billing.Category
+	cat    Category
 	at     time.Time
 }
 
@@ -91,11 +92,11 @@ type hold struct {
 type bizBilling struct {
 	order   sync.Mutex
 	mu      sync.Mutex
-	month   *billing.Month
-	spent   map[billing.Category]int64
+	month   *Month
+	spent   map[Category]int64
 	holds   map[string]hold
-	held    int64                      // the sum of holds
-	heldCat map[billing.Category]int64 // the sum of holds by category
+	held    int64              // the sum of holds
+	heldCat map[Category]int64 // the sum of holds by category
 	// rated is what the batch holding order has rated and not yet
 	// committed: its holds are gone and its wallet debit is not yet
 	// stored. It is zeroed after the commit (see checkLocked).
@@ -122,25 +123,77 @@ func (s *bizBilling) dropHold(id string) {
 }
 
 // Biller rates the usage ledger live, quotes sends, keeps wallets and
-// budget caps, and runs invoices. It belongs to Businesses.
+// budget caps, and runs invoices. The business context builds it
+// (business.New) and drives its lock protocol from the send and the
+// inbound paths; see LockRating. It is safe for concurrent use.
 type Biller struct {
-	b   *Service
-	cfg BillingConfig
+	cfg      Config
+	st       Store
+	payments money.PaymentProvider
+	now      func() time.Time
+	payer    func(ctx context.Context, businessID int64) (Payer, error)
+	notify   func(ctx context.Context, businessID int64, n LowBalance) error
 
 	mu     sync.Mutex // guards the fields below; never held while a bizBilling.mu is taken
 	loaded bool
-	cat    *billing.Catalog
+	cat    *Catalog
 	assign map[int64][]CardAssignment
 	biz    map[int64]*bizBilling
 }
 
-func newBiller(b *Service, cfg BillingConfig) *Biller {
-	cfg.setDefaults()
-	return &Biller{b: b, cfg: cfg, biz: map[int64]*bizBilling{}}
+// Payer is what billing knows of a business: who pays, and on which
+// pricing model its usage is recorded (PMP or CBP), which picks its
+// default card.
+type Payer struct {
+	ID           int64
+	Name         string
+	PricingModel string // PMP | CBP
 }
 
-// Billing returns the biller.
-func (b *Service) Billing() *Biller { return b.bill }
+// LowBalance is the news that a business's balance fell below its
+// threshold; the business context tells the business (its
+// account_update webhook). Amounts are micro-units of Currency.
+type LowBalance struct {
+	Balance   int64
+	Threshold int64
+	Currency  string
+	Mode      string
+	At        time.Time
+}
+
+// Deps are what the Biller needs besides its Config. Store and Payer
+// are required.
+type Deps struct {
+	Store    Store
+	Payments money.PaymentProvider // wallet top-ups; default none
+	Now      func() time.Time      // default time.Now
+	// Payer returns the business that pays: ENotFound ("no such
+	// business") if there is none.
+	Payer func(ctx context.Context, businessID int64) (Payer, error)
+	// NotifyLowBalance tells a business that its balance fell below its
+	// threshold; it is called once per fall, after the debit committed.
+	// Default: nobody is told.
+	NotifyLowBalance func(ctx context.Context, businessID int64, n LowBalance) error
+}
+
+// New returns a Biller over d.Store. It reads nothing until first used.
+func New(cfg Config, d Deps) *Biller {
+	cfg.setDefaults()
+	if d.Payments == nil {
+		d.Payments = money.NoPayments{}
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.NotifyLowBalance == nil {
+		d.NotifyLowBalance = func(context.Context, int64, LowBalance) error { return nil }
+	}
+	return &Biller{cfg: cfg, st: d.Store, payments: d.Payments, now: d.Now, payer: d.Payer, notify: d.NotifyLowBalance,
+		biz: map[int64]*bizBilling{}}
+}
+
+// Currency is the currency of wallets and quotes (Config.Currency).
+func (bl *Biller) Currency() string { return bl.cfg.Currency }
 
 // load reads the operator's cards and assignments once.
 func (bl *Biller) load(ctx context.Context) error {
@@ -149,13 +202,13 @@ func (bl *Biller) load(ctx context.Context) error {
 	if bl.loaded {
 		return nil
 	}
-	cat := billing.BuiltinCatalog()
-	recs, err := bl.b.st.ListRateCards(ctx)
+	cat := BuiltinCatalog()
+	recs, err := bl.st.ListRateCards(ctx)
 	if err != nil {
 		return fmt.Errorf("list rate cards: %w", err)
 	}
 	for _, r := range recs {
-		c, err := billing.Parse(r.Text)
+		c, err := Parse(r.Text)
 		if err != nil {
 			return fmt.Errorf("stored rate card %s v%d: %w", r.Name, r.Version, err)
 		}
@@ -164,7 +217,7 @@ func (bl *Biller) load(ctx context.Context) error {
 			return fmt.Errorf("stored rate card %s v%d: %w", r.Name, r.Version, err)
 		}
 	}
-	as, err := bl.b.st.CardAssignments(ctx)
+	as, err := bl.st.CardAssignments(ctx)
 	if err != nil {
 		return fmt.Errorf("card assignments: %w", err)
 	}
@@ -177,7 +230,7 @@ func (bl *Biller) load(ctx context.Context) error {
 }
 
 // catalog returns the card catalog (built-in and the operator's).
-func (bl *Biller) catalog(ctx context.Context) (*billing.Catalog, error) {
+func (bl *Biller) catalog(ctx context.Context) (*Catalog, error) {
 	if err := bl.load(ctx); err != nil {
 		return nil, err
 	}
@@ -187,7 +240,7 @@ func (bl *Biller) catalog(ctx context.Context) (*billing.Catalog, error) {
 }
 
 // cardAt returns the version of the business's card in effect at t.
-func (bl *Biller) cardAt(ctx context.Context, biz Business, t time.Time) (*billing.Card, error) {
+func (bl *Biller) cardAt(ctx context.Context, biz Payer, t time.Time) (*Card, error) {
 	if err := bl.load(ctx); err != nil {
 		return nil, err
 	}
@@ -195,7 +248,7 @@ func (bl *Biller) cardAt(ctx context.Context, biz Business, t time.Time) (*billi
 	defer bl.mu.Unlock()
 	name := bl.cardNameLocked(biz, t)
 	if name == "" {
-		for _, n := range []string{billing.CardFor(billing.PerMessage2026), billing.CardFor(billing.PerMessage2025), billing.CardConversation} {
+		for _, n := range []string{CardFor(PerMessage2026), CardFor(PerMessage2025), CardConversation} {
 			if c, err := bl.cat.At(n, t); err == nil {
 				return c, nil
 			}
@@ -207,7 +260,7 @@ func (bl *Biller) cardAt(ctx context.Context, biz Business, t time.Time) (*billi
 
 // cardNameLocked names the business's card at t; "" means the newest
 // built-in per-message card in effect.
-func (bl *Biller) cardNameLocked(biz Business, t time.Time) string {
+func (bl *Biller) cardNameLocked(biz Payer, t time.Time) string {
 	as := bl.assign[biz.ID]
 	for i := len(as) - 1; i >= 0; i-- {
 		if !as[i].From.After(t) {
@@ -227,7 +280,7 @@ func (bl *Biller) state(bizID int64) *bizBilling {
 	defer bl.mu.Unlock()
 	s := bl.biz[bizID]
 	if s == nil {
-		s = &bizBilling{holds: map[string]hold{}, heldCat: map[billing.Category]int64{}}
+		s = &bizBilling{holds: map[string]hold{}, heldCat: map[Category]int64{}}
 		bl.biz[bizID] = s
 	}
 	return s
@@ -235,27 +288,45 @@ func (bl *Biller) state(bizID int64) *bizBilling {
 
 // monthLocked loads the business's month p from its stored charges if
 // it is not the one in memory. The caller holds s.mu.
-func (bl *Biller) monthLocked(ctx context.Context, s *bizBilling, bizID int64, p billing.Period) (*billing.Month, error) {
+func (bl *Biller) monthLocked(ctx context.Context, s *bizBilling, bizID int64, p Period) (*Month, error) {
 	if s.month != nil && s.month.Period == p {
 		return s.month, nil
 	}
-	cs, err := bl.b.st.MonthCharges(ctx, bizID, p)
+	cs, err := bl.st.MonthCharges(ctx, bizID, p)
 	if err != nil {
 		return nil, fmt.Errorf("month charges: %w", err)
 	}
-	m := billing.NewMonth(bizID, p)
+	m := NewMonth(bizID, p)
 	m.Replay(cs)
-	s.month, s.spent = m, map[billing.Category]int64{}
+	s.month, s.spent = m, map[Category]int64{}
 	for _, c := range cs {
 		s.spent[c.Category] += c.Amount
 	}
 	return m, nil
 }
 
-// lockRating takes the business's rating order lock: see bizBilling. The
-// returned function releases it; fail(true) drops the month from memory
-// (its batch did not commit, so the stored charges are the truth).
-func (bl *Biller) lockRating(bizID int64) (unlock func(failed bool)) {
+// The lock protocol. The business context drives live rating through
+// these methods, and only these:
+//
+//   - a send: Reserve (quote, check, hold; a *Refusal holds nothing),
+//     then Release if the send then fails; a dry run: Check;
+//   - a delivery batch (an inbox page of one business): LockRating, then
+//     RateLocked per delivered message (and Release per failed one),
+//     then the batch's commit (its charges and usage entries in one
+//     transaction with its records), then the returned unlock, then
+//     CheckLowBalance when a charge had an amount.
+//
+// Each business has two locks (bizBilling): the rating order lock, which
+// LockRating takes, and the state lock, which every method takes for
+// in-memory work only. Sends never take the rating order lock (but see
+// checkLocked), so a send never waits for a delivery batch's commit.
+
+// LockRating takes the business's rating order lock: see bizBilling.
+// Hold it from the first RateLocked of a batch until the batch is
+// committed. The returned function releases it; unlock(true) says the
+// batch did not commit and drops the month from memory (the stored
+// charges are the truth).
+func (bl *Biller) LockRating(bizID int64) (unlock func(failed bool)) {
 	s := bl.state(bizID)
 	s.order.Lock()
 	return func(failed bool) {
@@ -269,21 +340,22 @@ func (bl *Biller) lockRating(bizID int64) (unlock func(failed bool)) {
 	}
 }
 
-// rateLocked rates the usage entries of one delivered message with the
-// business's rating order lock held (lockRating), releases the message's
-// hold, and returns the new charges (duplicates dropped).
-func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*billing.UsageEntry, messageID string) ([]billing.Charge, error) {
+// RateLocked rates the usage entries of one delivered message with the
+// business's rating order lock held (LockRating), releases the message's
+// hold, and returns the new charges (duplicates dropped). The caller
+// commits them with the entries (business.Batch.Charges).
+func (bl *Biller) RateLocked(ctx context.Context, biz Payer, us []*UsageEntry, messageID string) ([]Charge, error) {
 	s := bl.state(biz.ID)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dropHold(messageID)
-	var out []billing.Charge
+	var out []Charge
 	for _, e := range us {
 		card, err := bl.cardAt(ctx, biz, e.At)
 		if err != nil {
 			return nil, fmt.Errorf("rate %s: %w", e.Key, err)
 		}
-		m, err := bl.monthLocked(ctx, s, biz.ID, billing.PeriodOf(e.At))
+		m, err := bl.monthLocked(ctx, s, biz.ID, PeriodOf(e.At))
 		if err != nil {
 			return nil, err
 		}
@@ -291,7 +363,7 @@ func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*billing.Us
 		if err != nil {
 			return nil, err
 		}
-		if c.Reason == billing.ReasonDuplicate {
+		if c.Reason == ReasonDuplicate {
 			continue
 		}
 		s.spent[c.Category] += c.Amount
@@ -301,15 +373,76 @@ func (bl *Biller) rateLocked(ctx context.Context, biz Business, us []*billing.Us
 	return out, nil
 }
 
+// Check prices the usage entries a message would make, and checks the
+// wallet and the budget caps, without holding anything: the dry run of
+// Reserve. A refusal is a *Refusal, returned with the quote.
+func (bl *Biller) Check(ctx context.Context, biz Payer, us []*UsageEntry) (Quote, error) {
+	s := bl.state(biz.ID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := bl.quoteLocked(ctx, s, biz, us)
+	if err != nil {
+		return Quote{}, err
+	}
+	if q.Amount > 0 {
+		err = bl.checkLocked(ctx, s, biz.ID, q)
+	}
+	return q, err
+}
+
+// Reserve quotes a message about to be sent (the usage entries it will
+// make when delivered), checks the wallet and the budget caps, and holds
+// the amount until the message is rated at delivery (RateLocked) or
+// released (Release). A refusal is a *Refusal and nothing is held.
+func (bl *Biller) Reserve(ctx context.Context, biz Payer, messageID string, us []*UsageEntry) (Quote, error) {
+	s := bl.state(biz.ID)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, err := bl.quoteLocked(ctx, s, biz, us)
+	if err != nil || q.Amount == 0 {
+		return q, err
+	}
+	if err := bl.checkLocked(ctx, s, biz.ID, q); err != nil {
+		return Quote{}, err
+	}
+	s.addHold(messageID, hold{amount: q.Amount, cat: Category(q.Category), at: bl.now()})
+	return q, nil
+}
+
+// Release drops a message's hold (its send failed or it was not
+// delivered). A message without a hold is no error.
+func (bl *Biller) Release(bizID int64, messageID string) {
+	s := bl.state(bizID)
+	s.mu.Lock()
+	s.dropHold(messageID)
+	s.mu.Unlock()
+}
+
+// Refusal is a paid send that the wallet or a budget cap cannot take.
+// The business context answers it with Meta's 131042 ("Business
+// eligibility payment issue"), Detail as the error's details.
+type Refusal struct {
+	Reason string // RefusalBalance or RefusalBudgetCap
+	Detail string // what was available or spent, and what the message costs
+}
+
+// The reasons of a Refusal.
+const (
+	RefusalBalance   = "insufficient_balance"
+	RefusalBudgetCap = "budget_cap"
+)
+
+func (r *Refusal) Error() string { return "payment refused: " + r.Detail }
+
 // quoteLocked prices usage entries against the month in memory without
 // advancing it. The caller holds s.mu.
-func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, us []*billing.UsageEntry) (Quote, error) {
+func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Payer, us []*UsageEntry) (Quote, error) {
 	var q Quote
 	// A conversation entry is the charged one under conversation pricing:
 	// rate it first so that its reason is the quote's when both are free.
 	us = slices.Clone(us)
-	slices.SortStableFunc(us, func(a, b *billing.UsageEntry) int {
-		return boolInt(b.Event == billing.ConversationOpened) - boolInt(a.Event == billing.ConversationOpened)
+	slices.SortStableFunc(us, func(a, b *UsageEntry) int {
+		return boolInt(b.Event == ConversationOpened) - boolInt(a.Event == ConversationOpened)
 	})
 	best := int64(-1)
 	for _, e := range us {
@@ -317,7 +450,7 @@ func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, 
 		if err != nil {
 			return Quote{}, err
 		}
-		m, err := bl.monthLocked(ctx, s, biz.ID, billing.PeriodOf(e.At))
+		m, err := bl.monthLocked(ctx, s, biz.ID, PeriodOf(e.At))
 		if err != nil {
 			return Quote{}, err
 		}
@@ -330,24 +463,6 @@ func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Business, 
 		q.Currency = c.Currency
 	}
 	q.Billable = q.Amount > 0
-	return q, nil
-}
-
-// reserve quotes a message about to be sent, checks the wallet and the
-// budget caps, and holds the amount until the message is rated at
-// delivery. A refusal is CloudError 131042 and nothing is held.
-func (bl *Biller) reserve(ctx context.Context, biz Business, messageID string, us []*billing.UsageEntry) (Quote, error) {
-	s := bl.state(biz.ID)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, err := bl.quoteLocked(ctx, s, biz, us)
-	if err != nil || q.Amount == 0 {
-		return q, err
-	}
-	if err := bl.checkLocked(ctx, s, biz.ID, q); err != nil {
-		return Quote{}, err
-	}
-	s.addHold(messageID, hold{amount: q.Amount, cat: billing.Category(q.Category), at: bl.b.now()})
 	return q, nil
 }
 
@@ -365,7 +480,8 @@ func (bl *Biller) checkLocked(ctx context.Context, s *bizBilling, bizID int64, q
 	if err == nil || s.rated == 0 {
 		return err
 	}
-	if _, ok := AsCloudError(err); !ok {
+	var r *Refusal
+	if !errors.As(err, &r) {
 		return err
 	}
 	s.mu.Unlock()
@@ -377,16 +493,16 @@ func (bl *Biller) checkLocked(ctx context.Context, s *bizBilling, bizID int64, q
 
 // checkOnce is checkLocked's check.
 func (bl *Biller) checkOnce(ctx context.Context, s *bizBilling, bizID int64, q Quote) error {
-	acct, err := bl.account(ctx, bizID)
+	acct, err := bl.Account(ctx, bizID)
 	if err != nil {
 		return err
 	}
-	held, heldCat := s.held+s.rated, s.heldCat[billing.Category(q.Category)]
-	if limit, ok := acct.BudgetCaps[q.Category]; ok && s.spent[billing.Category(q.Category)]+heldCat+q.Amount > limit {
-		return cloudErrDetails(MetaPaymentIssue, "Business eligibility payment issue",
-			fmt.Sprintf("the monthly %s budget cap of %s %s is reached: %s spent, %s held for messages in flight, this message costs %s",
-				q.Category, acct.Currency, billing.FormatMicros(limit), billing.FormatMicros(s.spent[billing.Category(q.Category)]),
-				billing.FormatMicros(heldCat), billing.FormatMicros(q.Amount)))
+	held, heldCat := s.held+s.rated, s.heldCat[Category(q.Category)]
+	if limit, ok := acct.BudgetCaps[q.Category]; ok && s.spent[Category(q.Category)]+heldCat+q.Amount > limit {
+		return &Refusal{Reason: RefusalBudgetCap,
+			Detail: fmt.Sprintf("the monthly %s budget cap of %s %s is reached: %s spent, %s held for messages in flight, this message costs %s",
+				q.Category, acct.Currency, FormatMicros(limit), FormatMicros(s.spent[Category(q.Category)]),
+				FormatMicros(heldCat), FormatMicros(q.Amount))}
 	}
 	var floor int64
 	switch acct.Mode {
@@ -397,28 +513,20 @@ func (bl *Biller) checkOnce(ctx context.Context, s *bizBilling, bizID int64, q Q
 		return nil
 	}
 	if acct.Balance-held-q.Amount < floor {
-		return cloudErrDetails(MetaPaymentIssue, "Business eligibility payment issue",
-			fmt.Sprintf("insufficient balance: %s %s available, this message costs %s; top up the wallet",
-				acct.Currency, billing.FormatMicros(acct.Balance-held-floor), billing.FormatMicros(q.Amount)))
+		return &Refusal{Reason: RefusalBalance,
+			Detail: fmt.Sprintf("insufficient balance: %s %s available, this message costs %s; top up the wallet",
+				acct.Currency, FormatMicros(acct.Balance-held-floor), FormatMicros(q.Amount))}
 	}
 	return nil
 }
 
-// release drops a message's hold (its send failed or it was not delivered).
-func (bl *Biller) release(bizID int64, messageID string) {
-	s := bl.state(bizID)
-	s.mu.Lock()
-	s.dropHold(messageID)
-	s.mu.Unlock()
-}
-
-// account returns the business's wallet, or the defaults if it has none.
-func (bl *Biller) account(ctx context.Context, bizID int64) (BillingAccount, error) {
-	a, err := bl.b.st.GetBillingAccount(ctx, bizID)
+// Account returns the business's wallet, or the defaults if it has none.
+func (bl *Biller) Account(ctx context.Context, bizID int64) (Account, error) {
+	a, err := bl.st.GetBillingAccount(ctx, bizID)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return BillingAccount{BusinessID: bizID, Mode: WalletInvoice, Currency: bl.cfg.Currency, BudgetCaps: map[string]int64{}}, nil
+		return Account{BusinessID: bizID, Mode: WalletInvoice, Currency: bl.cfg.Currency, BudgetCaps: map[string]int64{}}, nil
 	} else if err != nil {
-		return BillingAccount{}, fmt.Errorf("get billing account: %w", err)
+		return Account{}, fmt.Errorf("get billing account: %w", err)
 	}
 	if a.BudgetCaps == nil {
 		a.BudgetCaps = map[string]int64{}
@@ -445,32 +553,32 @@ type WalletView struct {
 
 // SpendView is a business's spend in the current month.
 type SpendView struct {
-	Period     billing.Period   `json:"period"`
+	Period     Period           `json:"period"`
 	Total      int64            `json:"total_micros"`
 	ByCategory map[string]int64 `json:"by_category"`
 }
 
 // Wallet returns the business's wallet, settings and this month's spend.
 func (bl *Biller) Wallet(ctx context.Context, bizID int64) (WalletView, error) {
-	biz, err := bl.b.GetBusiness(ctx, bizID)
+	biz, err := bl.payer(ctx, bizID)
 	if err != nil {
 		return WalletView{}, err
 	}
-	acct, err := bl.account(ctx, bizID)
+	acct, err := bl.Account(ctx, bizID)
 	if err != nil {
 		return WalletView{}, err
 	}
-	now := bl.b.now()
+	now := bl.now()
 	card, err := bl.cardAt(ctx, biz, now)
 	if err != nil {
 		return WalletView{}, err
 	}
 	s := bl.state(bizID)
 	s.mu.Lock()
-	_, err = bl.monthLocked(ctx, s, bizID, billing.PeriodOf(now))
+	_, err = bl.monthLocked(ctx, s, bizID, PeriodOf(now))
 	v := WalletView{BusinessID: bizID, Currency: acct.Currency, Mode: acct.Mode, Balance: acct.Balance, CreditLimit: acct.CreditLimit,
 		LowBalance: acct.LowBalance, PricingAmounts: acct.PricingAmounts, Card: card.Name, BudgetCaps: acct.BudgetCaps,
-		Spend: SpendView{Period: billing.PeriodOf(now), ByCategory: map[string]int64{}}}
+		Spend: SpendView{Period: PeriodOf(now), ByCategory: map[string]int64{}}}
 	v.Held = s.held
 	for c, a := range s.spent {
 		if a != 0 {
@@ -502,9 +610,9 @@ func (bl *Biller) Wallet(ctx context.Context, bizID int64) (WalletView, error) {
 	return v, nil
 }
 
-// BillingSettings changes a wallet; nil fields stay. A budget cap of nil
+// Settings changes a wallet; nil fields stay. A budget cap of nil
 // in BudgetCaps removes that cap.
-type BillingSettings struct {
+type Settings struct {
 	Mode           *string           `json:"mode,omitempty"`
 	CreditLimit    *int64            `json:"credit_limit_micros,omitempty"`
 	LowBalance     *int64            `json:"low_balance_micros,omitempty"`
@@ -519,15 +627,15 @@ type BillingSettings struct {
 // operator's fields (mode, credit limit, card); a business may set only
 // its caps, low-balance threshold and pricing amounts. EInvalid for a bad
 // value, EForbidden for an operator's field set by a business.
-func (bl *Biller) Configure(ctx context.Context, bizID int64, s BillingSettings, operator bool) (WalletView, error) {
-	biz, err := bl.b.GetBusiness(ctx, bizID)
+func (bl *Biller) Configure(ctx context.Context, bizID int64, s Settings, operator bool) (WalletView, error) {
+	biz, err := bl.payer(ctx, bizID)
 	if err != nil {
 		return WalletView{}, err
 	}
 	if !operator && (s.Mode != nil || s.CreditLimit != nil || s.Card != nil) {
 		return WalletView{}, &parley.Error{Code: parley.EForbidden, Message: "mode, credit_limit_micros and card are set by the operator"}
 	}
-	acct, err := bl.account(ctx, bizID)
+	acct, err := bl.Account(ctx, bizID)
 	if err != nil {
 		return WalletView{}, err
 	}
@@ -553,7 +661,7 @@ func (bl *Biller) Configure(ctx context.Context, bizID int64, s BillingSettings,
 		acct.PricingAmounts = *s.PricingAmounts
 	}
 	for cat, v := range s.BudgetCaps {
-		if !slices.Contains(billing.Categories, billing.Category(cat)) {
+		if !slices.Contains(Categories, Category(cat)) {
 			return WalletView{}, parley.InvalidField("budget_caps", fmt.Sprintf("unknown category %q: marketing, utility, authentication or service", cat))
 		}
 		if v == nil {
@@ -577,11 +685,11 @@ func (bl *Biller) Configure(ctx context.Context, bizID int64, s BillingSettings,
 		if vs[0].Currency != acct.Currency {
 			return WalletView{}, parley.InvalidField("card", fmt.Sprintf("card %s is in %s, the wallet in %s", *s.Card, vs[0].Currency, acct.Currency))
 		}
-		if (vs[0].Regime == billing.Conversation) != (biz.PricingModel == "CBP") {
+		if (vs[0].Regime == Conversation) != (biz.PricingModel == "CBP") {
 			return WalletView{}, parley.InvalidField("card", fmt.Sprintf("card %s is a %s card and the business is on %s pricing", *s.Card, vs[0].Regime, biz.PricingModel))
 		}
-		a := CardAssignment{BusinessID: bizID, Card: *s.Card, From: (billing.PeriodOf(bl.b.now()) + 1).Start()}
-		if err := bl.b.st.SetBusinessCard(ctx, a); err != nil {
+		a := CardAssignment{BusinessID: bizID, Card: *s.Card, From: (PeriodOf(bl.now()) + 1).Start()}
+		if err := bl.st.SetBusinessCard(ctx, a); err != nil {
 			return WalletView{}, fmt.Errorf("set business card: %w", err)
 		}
 		bl.mu.Lock()
@@ -590,7 +698,7 @@ func (bl *Biller) Configure(ctx context.Context, bizID int64, s BillingSettings,
 		sort.Slice(bl.assign[bizID], func(i, j int) bool { return bl.assign[bizID][i].From.Before(bl.assign[bizID][j].From) })
 		bl.mu.Unlock()
 	}
-	if err := bl.b.st.PutBillingSettings(ctx, acct); err != nil {
+	if err := bl.st.PutBillingSettings(ctx, acct); err != nil {
 		return WalletView{}, fmt.Errorf("put billing settings: %w", err)
 	}
 	return bl.Wallet(ctx, bizID)
@@ -611,18 +719,18 @@ type TopUp struct {
 // whole number of the currency's minor units. EInvalid for a bad amount;
 // EPaymentDeclined when the provider refuses.
 func (bl *Biller) TopUp(ctx context.Context, bizID, amount int64, method, key string) (TopUp, error) {
-	if _, err := bl.b.GetBusiness(ctx, bizID); err != nil {
+	if _, err := bl.payer(ctx, bizID); err != nil {
 		return TopUp{}, err
 	}
-	acct, err := bl.account(ctx, bizID)
+	acct, err := bl.Account(ctx, bizID)
 	if err != nil {
 		return TopUp{}, err
 	}
-	minor := billing.RoundMinor(amount, acct.Currency)
-	if amount <= 0 || billing.MinorToMicros(minor, acct.Currency) != amount {
+	minor := RoundMinor(amount, acct.Currency)
+	if amount <= 0 || MinorToMicros(minor, acct.Currency) != amount {
 		return TopUp{}, parley.InvalidField("amount_micros", "amount_micros must be a positive whole number of the currency's minor units")
 	}
-	if amount > 1_000_000*billing.Micro {
+	if amount > 1_000_000*Micro {
 		return TopUp{}, parley.InvalidField("amount_micros", "a top-up is at most 1,000,000 units of the currency")
 	}
 	if method == "" {
@@ -632,16 +740,16 @@ func (bl *Biller) TopUp(ctx context.Context, bizID, amount int64, method, key st
 		return TopUp{}, parley.InvalidField("idempotency_key", "idempotency_key is required, at most 128 characters")
 	}
 	txKey := fmt.Sprintf("top_up:%d:%s", bizID, key)
-	ref, err := bl.b.payments.Charge(ctx, money.PaymentCharge{Key: txKey, Method: method,
+	ref, err := bl.payments.Charge(ctx, money.PaymentCharge{Key: txKey, Method: method,
 		Amount: money.Money{Minor: minor, Currency: acct.Currency}, Description: fmt.Sprintf("Parley wallet top-up, business %d", bizID)})
 	if err != nil {
 		return TopUp{}, err
 	}
-	t := &WalletTx{BusinessID: bizID, Key: txKey, Kind: "top_up", Amount: amount, Currency: acct.Currency, Ref: ref, At: bl.b.now()}
-	if _, err := bl.b.st.AddWalletTx(ctx, t); err != nil {
+	t := &WalletTx{BusinessID: bizID, Key: txKey, Kind: "top_up", Amount: amount, Currency: acct.Currency, Ref: ref, At: bl.now()}
+	if _, err := bl.st.AddWalletTx(ctx, t); err != nil {
 		return TopUp{}, fmt.Errorf("add wallet tx: %w", err)
 	}
-	a, err := bl.account(ctx, bizID)
+	a, err := bl.Account(ctx, bizID)
 	if err != nil {
 		return TopUp{}, err
 	}
@@ -650,7 +758,7 @@ func (bl *Biller) TopUp(ctx context.Context, bizID, amount int64, method, key st
 
 // Adjust credits (or, negative, debits) a wallet by the operator's hand.
 func (bl *Biller) Adjust(ctx context.Context, bizID, amount int64, note, key string) (WalletTx, error) {
-	if _, err := bl.b.GetBusiness(ctx, bizID); err != nil {
+	if _, err := bl.payer(ctx, bizID); err != nil {
 		return WalletTx{}, err
 	}
 	if amount == 0 {
@@ -659,7 +767,7 @@ func (bl *Biller) Adjust(ctx context.Context, bizID, amount int64, note, key str
 	if strings.TrimSpace(note) == "" {
 		return WalletTx{}, parley.InvalidField("note", "an adjustment needs a note")
 	}
-	acct, err := bl.account(ctx, bizID)
+	acct, err := bl.Account(ctx, bizID)
 	if err != nil {
 		return WalletTx{}, err
 	}
@@ -667,8 +775,8 @@ func (bl *Biller) Adjust(ctx context.Context, bizID, amount int64, note, key str
 		key = randomHex(8)
 	}
 	t := WalletTx{BusinessID: bizID, Key: fmt.Sprintf("adjustment:%d:%s", bizID, key), Kind: "adjustment", Amount: amount,
-		Currency: acct.Currency, Note: note, At: bl.b.now()}
-	_, err = bl.b.st.AddWalletTx(ctx, &t)
+		Currency: acct.Currency, Note: note, At: bl.now()}
+	_, err = bl.st.AddWalletTx(ctx, &t)
 	return t, err
 }
 
@@ -677,13 +785,15 @@ func (bl *Biller) Transactions(ctx context.Context, bizID, before int64, limit i
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	return bl.b.st.ListWalletTx(ctx, bizID, before, limit)
+	return bl.st.ListWalletTx(ctx, bizID, before, limit)
 }
 
-// lowBalance sends the low-balance webhook once each time the balance
-// falls below the business's threshold (it re-arms when a top-up lifts it).
-func (bl *Biller) lowBalance(ctx context.Context, biz Business) error {
-	a, err := bl.b.st.GetBillingAccount(ctx, biz.ID)
+// CheckLowBalance tells the business (Deps.NotifyLowBalance) once each
+// time its balance falls below its threshold; it re-arms when a top-up
+// lifts the balance. Call it after a batch with a charged amount
+// committed.
+func (bl *Biller) CheckLowBalance(ctx context.Context, bizID int64) error {
+	a, err := bl.st.GetBillingAccount(ctx, bizID)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return nil
 	} else if err != nil {
@@ -692,13 +802,10 @@ func (bl *Biller) lowBalance(ctx context.Context, biz Business) error {
 	if a.LowBalance == 0 || a.LowNotified || a.Balance >= a.LowBalance {
 		return nil
 	}
-	if err := bl.b.st.SetLowNotified(ctx, biz.ID, true); err != nil {
+	if err := bl.st.SetLowNotified(ctx, bizID, true); err != nil {
 		return err
 	}
-	v := map[string]any{"event": "LOW_BALANCE", "balance_micros": a.Balance, "threshold_micros": a.LowBalance,
-		"currency": a.Currency, "balance": billing.FormatMicros(a.Balance), "mode": a.Mode}
-	w := bl.b.webhook(biz.ID, fmt.Sprintf("low_balance:%d:%d", biz.ID, bl.b.now().UnixNano()), fmt.Sprintf("wallet:%d", biz.ID), "account_update", v)
-	return bl.b.enqueue(ctx, w)
+	return bl.notify(ctx, bizID, LowBalance{Balance: a.Balance, Threshold: a.LowBalance, Currency: a.Currency, Mode: a.Mode, At: bl.now()})
 }
 
 // RateCardInfo describes a card version.
@@ -712,7 +819,7 @@ type RateCardInfo struct {
 	Markets   []string  `json:"markets"`
 }
 
-func cardInfo(c *billing.Card) RateCardInfo {
+func cardInfo(c *Card) RateCardInfo {
 	src := c.Source
 	if src != "operator" {
 		src = "builtin"
@@ -738,7 +845,7 @@ func (bl *Biller) RateCards(ctx context.Context) ([]RateCardInfo, error) {
 
 // RateCardText returns the text of a card version.
 func (bl *Biller) RateCardText(ctx context.Context, name string, version int) (string, error) {
-	recs, err := bl.b.st.ListRateCards(ctx)
+	recs, err := bl.st.ListRateCards(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -747,7 +854,7 @@ func (bl *Biller) RateCardText(ctx context.Context, name string, version int) (s
 			return r.Text, nil
 		}
 	}
-	if t, ok := billing.BuiltinText(name, version); ok {
+	if t, ok := BuiltinText(name, version); ok {
 		return t, nil
 	}
 	return "", &parley.Error{Code: parley.ENotFound, Message: fmt.Sprintf("no rate card %s version %d", name, version)}
@@ -759,15 +866,15 @@ func (bl *Biller) RateCardText(ctx context.Context, name string, version int) (s
 // step with the card's other versions, is EInvalid; an existing version
 // is EConflict.
 func (bl *Biller) AddRateCard(ctx context.Context, text string) (RateCardInfo, error) {
-	c, err := billing.Parse(text)
+	c, err := Parse(text)
 	if err != nil {
-		var le *billing.LineError
+		var le *LineError
 		if errors.As(err, &le) {
 			return RateCardInfo{}, &parley.Error{Code: parley.EInvalid, Message: "rate card refused: " + err.Error(), Details: map[string]any{"line": le.Line}}
 		}
 		return RateCardInfo{}, &parley.Error{Code: parley.EInvalid, Message: "rate card refused: " + err.Error()}
 	}
-	now := bl.b.now()
+	now := bl.now()
 	if !c.EffectiveFrom.After(now.Add(bl.cfg.Notice)) {
 		return RateCardInfo{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("rate card refused: a new version must take effect after %s (rates are announced in advance)",
 			now.Add(bl.cfg.Notice).UTC().Format(time.RFC3339)), Details: map[string]any{"field": "effective"}}
@@ -786,7 +893,7 @@ func (bl *Biller) AddRateCard(ctx context.Context, text string) (RateCardInfo, e
 			return RateCardInfo{}, &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("rate card %s version %d exists; add a new version", c.Name, c.Version)}
 		}
 	}
-	next, err := billing.NewCatalog()
+	next, err := NewCatalog()
 	if err != nil {
 		return RateCardInfo{}, err
 	}
@@ -801,7 +908,7 @@ func (bl *Biller) AddRateCard(ctx context.Context, text string) (RateCardInfo, e
 	if err := next.Add(c); err != nil {
 		return RateCardInfo{}, &parley.Error{Code: parley.EInvalid, Message: "rate card refused: " + err.Error()}
 	}
-	if err := bl.b.st.PutRateCard(ctx, RateCardRecord{Name: c.Name, Version: c.Version, Text: text, Effective: c.EffectiveFrom, CreatedAt: now}); err != nil {
+	if err := bl.st.PutRateCard(ctx, RateCardRecord{Name: c.Name, Version: c.Version, Text: text, Effective: c.EffectiveFrom, CreatedAt: now}); err != nil {
 		return RateCardInfo{}, fmt.Errorf("put rate card: %w", err)
 	}
 	bl.cat = next
@@ -813,4 +920,10 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func randomHex(n int) string {
+	buf := make([]byte, n)
+	_, _ = rand.Read(buf)
+	return hex.EncodeToString(buf)
 }
