@@ -91,17 +91,17 @@ type ChargeTotal struct {
 // Invoice is a business's closed monthly invoice. Its lines are the
 // rated ledger of the period summed; corrections are credit notes.
 type Invoice struct {
-	ID         int64          `json:"id"`
-	BusinessID int64          `json:"business_id"`
-	Period     Period `json:"period"`
-	Status     string         `json:"status"` // closed
-	Currency   string         `json:"currency"`
-	Lines      []Line `json:"lines"`
-	Total      int64          `json:"total_micros"` // sum of the lines, exact
-	TotalMinor int64          `json:"total_minor"`  // Total rounded once (RoundMinor)
-	Credits    int64          `json:"credits_micros"`
-	Notes      []CreditNote   `json:"credit_notes"`
-	IssuedAt   time.Time      `json:"issued_at"`
+	ID         int64        `json:"id"`
+	BusinessID int64        `json:"business_id"`
+	Period     Period       `json:"period"`
+	Status     string       `json:"status"` // closed
+	Currency   string       `json:"currency"`
+	Lines      []Line       `json:"lines"`
+	Total      int64        `json:"total_micros"` // sum of the lines, exact
+	TotalMinor int64        `json:"total_minor"`  // Total rounded once (RoundMinor)
+	Credits    int64        `json:"credits_micros"`
+	Notes      []CreditNote `json:"credit_notes"`
+	IssuedAt   time.Time    `json:"issued_at"`
 }
 
 // CreditNote corrects a closed invoice: it credits the business's wallet.
