@@ -103,7 +103,7 @@ func patchWallet(b *business.Service) handlerFunc {
 		if err != nil {
 			return err
 		}
-		var s business.BillingSettings
+		var s billing.Settings
 		if err := decode(w, r, &s); err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func businessCharges(b *business.Service) handlerFunc {
 		}
 		ctx := r.Context()
 		if r.URL.Query().Get("format") == "csv" {
-			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]business.StoredCharge, error) {
+			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]billing.StoredCharge, error) {
 				return b.Billing().Charges(ctx, id, p, after, 5000)
 			})
 		}

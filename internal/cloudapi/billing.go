@@ -57,7 +57,7 @@ func patchBilling(b *business.Service) bizFunc {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		var s business.BillingSettings
+		var s billing.Settings
 		if err := decode(w, r, 1<<16, &s); err != nil {
 			return err
 		}
@@ -107,7 +107,7 @@ func walletTransactions(b *business.Service) bizFunc {
 			return err
 		}
 		if ts == nil {
-			ts = []business.WalletTx{}
+			ts = []billing.WalletTx{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": ts})
 		return nil
@@ -167,7 +167,7 @@ func getInvoice(b *business.Service) bizFunc {
 
 // writeInvoice answers with the invoice as JSON, or as ?format=html or
 // ?format=pdf (a download).
-func writeInvoice(w http.ResponseWriter, r *http.Request, in business.Invoice, business string) error {
+func writeInvoice(w http.ResponseWriter, r *http.Request, in billing.Invoice, business string) error {
 	f := r.URL.Query().Get("format")
 	if f == "" || f == "json" {
 		writeJSON(w, http.StatusOK, in)
@@ -212,7 +212,7 @@ func writeCharges(w http.ResponseWriter, r *http.Request, b *business.Service, b
 		writeJSON(w, http.StatusOK, map[string]any{"data": data})
 		return nil
 	case "csv":
-		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]business.StoredCharge, error) {
+		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]billing.StoredCharge, error) {
 			return b.Billing().Charges(ctx, bizID, p, after, 5000)
 		})
 	}
