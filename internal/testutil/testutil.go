@@ -13,11 +13,10 @@ import (
 const Timeout = 10 * time.Second
 
 // Eventually polls cond until it returns true, and fails tb with what
-// ("a webhook with status read", ...) if it does not within Timeout. It
-// waits where a sleep would guess: the first poll is immediate, then the
-// pause between polls doubles from 1 ms to 50 ms, so a condition that
-// holds at once costs nothing and a slow one is not polled in a tight loop.
-// cond runs on the test's goroutine and must not call tb.Fatal.
+// ("a webhook with status read", ...) if it does not within Timeout: a
+// test waits for a condition where a sleep would guess, as nats-server's
+// checkFor does. cond runs on the caller's goroutine, so it may call
+// tb.Fatal to give up early (the server exited, say).
 func Eventually(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
 	eventually(tb, what, cond, Timeout)
@@ -25,13 +24,18 @@ func Eventually(tb testing.TB, what string, cond func() bool) {
 
 func eventually(tb testing.TB, what string, cond func() bool, timeout time.Duration) {
 	tb.Helper()
-	if !poll(timeout, cond) {
+	if !Within(timeout, cond) {
 		tb.Fatalf("timed out after %v waiting for %s", timeout, what)
 	}
 }
 
-// poll is Eventually's loop: it reports whether cond held within timeout.
-func poll(timeout time.Duration, cond func() bool) bool {
+// Within is Eventually's loop, for the few waits that report their own
+// failure (with what they saw instead) or need another timeout: it polls
+// cond until it returns true or timeout passes, and reports whether it
+// did. The first poll is immediate; then the pause between polls doubles
+// from 1 ms to 50 ms, so a condition that already holds costs nothing and
+// a slow one is not polled in a tight loop.
+func Within(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
 	pause := time.Millisecond
 	for {

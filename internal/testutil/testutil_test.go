@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func TestPoll(t *testing.T) {
+func TestWithin(t *testing.T) {
 	tests := []struct {
 		name    string
 		trueAt  int // cond turns true on this call; 0: never
@@ -21,7 +21,7 @@ func TestPoll(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := 0
-			got := poll(tt.timeout, func() bool {
+			got := Within(tt.timeout, func() bool {
 				calls++
 				return calls == tt.trueAt
 			})
