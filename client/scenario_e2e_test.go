@@ -313,14 +313,13 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 	}
 	// Bob's stream acked everything; alice hears it all was delivered.
 	var ids []string
-	deadline := time.Now().Add(5 * time.Second)
-	for len(ids) != n+1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	testutil.Within(testutil.Timeout, func() bool { // the comparison below reports a failure
 		ids = nil
 		for _, r := range receipts(t, alice, "delivered") {
 			ids = append(ids, r.MessageIDs...)
 		}
-	}
+		return len(ids) == n+1
+	})
 	slices.Sort(ids)
 	want = append(want, "end")
 	slices.Sort(want)
