@@ -129,6 +129,13 @@ type Config struct {
 	TemplateRecategorize bool
 }
 
+// WithDefaults returns c with every zero field set to its default (the
+// one place those defaults are written; flag help prints them).
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
+}
+
 func (c *Config) setDefaults() {
 	if c.Throughput == 0 {
 		c.Throughput = 80

@@ -12,20 +12,6 @@ import (
 	"github.com/parleyhq/parley/internal/invoicedoc"
 )
 
-// billingRoutes are Parley's billing additions on the business surface
-// (docs/BILLING.md): the dry-run quote, the wallet, budget caps, top-ups,
-// invoices and the rated ledger. Meta has no such paths.
-func billingRoutes(a func(pattern string, fn bizFunc), b *business.Service) {
-	a("POST /{version}/{id}/message_quotes", quoteMessage(b))
-	a("GET /{version}/{id}/billing", getBilling(b))
-	a("PATCH /{version}/{id}/billing", patchBilling(b))
-	a("POST /{version}/{id}/billing/top_ups", topUp(b))
-	a("GET /{version}/{id}/billing/transactions", walletTransactions(b))
-	a("GET /{version}/{id}/invoices", listInvoices(b))
-	a("GET /{version}/{id}/invoices/{invoice}", getInvoice(b))
-	a("GET /{version}/{id}/charges", listCharges(b))
-}
-
 func quoteMessage(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		n, req, err := decodeSend(w, r, b, biz)
