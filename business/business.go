@@ -444,15 +444,11 @@ func (b *Service) AddNumber(ctx context.Context, businessID int64, phone, displa
 		return BusinessNumber{}, fmt.Errorf("create cloud device: %w", err)
 	}
 	// A new number shares its portfolio's messaging limit.
-	tier := b.cfg.DefaultTier
-	if !biz.Verified {
-		tier = min(tier, 250)
-	}
-	if ns, err := b.st.ListNumbers(ctx, biz.ID); err != nil {
+	ns, err := b.st.ListNumbers(ctx, biz.ID)
+	if err != nil {
 		return BusinessNumber{}, fmt.Errorf("list numbers: %w", err)
-	} else if len(ns) > 0 {
-		tier = portfolioTier(ns)
 	}
+	tier := newNumberTier(b.cfg.DefaultTier, biz.Verified, ns)
 	n := BusinessNumber{BusinessID: biz.ID, AccountID: acct.ID, DeviceID: dev.ID, Phone: phone, DisplayName: displayName,
 		TierLimit: tier, Quality: QualityGreen, Status: NumberConnected, CreatedAt: now}
 	if err := b.st.CreateNumber(ctx, &n); err != nil {

@@ -301,7 +301,7 @@ func (in *inboundBatch) message(ctx context.Context, e chat.Entry) error {
 				return err
 			}
 			msg.Referral = ref
-			if ref != nil && ref.CtwaClid != "" && (conv.EntryPointAt.IsZero() || conv.LastInboundAt.IsZero() || e.CreatedAt.Sub(conv.LastInboundAt) >= in.b.cfg.ServiceWindow) {
+			if ref != nil && ref.CtwaClid != "" && entryPointStarts(*conv, e.CreatedAt, in.b.cfg.ServiceWindow) {
 				conv.EntryPointAt, conv.EntryPointUntil, conv.Replied = e.CreatedAt, time.Time{}, false
 				if click, err := in.b.st.GetClick(ctx, ref.CtwaClid); err == nil {
 					conv.EntryPointLink = click.LinkID

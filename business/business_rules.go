@@ -49,78 +49,28 @@ type BusinessMessage struct {
 	TemplateID         int64 // outbound templates: the template sent
 }
 
-// bucket is a token bucket: rate tokens per second, burst rate.
-type bucket struct {
-	tokens float64
-	last   time.Time
-	rate   float64
-}
-
 // takeToken applies the per-number throughput limit (130429). The buckets
 // are in memory, each at the number's rate divided by the live nodes (see
-// business_cluster.go), at least 1/s.
+// business_cluster.go and throughputRate).
 func (b *Service) takeToken(n BusinessNumber) error {
 	limit := n.Throughput
 	if limit == 0 {
 		limit = b.cfg.Throughput
 	}
-	rate := max(float64(limit)/float64(b.peers.nodes()), 1)
+	rate := throughputRate(limit, b.peers.nodes())
 	now := b.now()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	bk := b.buckets[n.ID]
 	if bk == nil || bk.rate != rate {
-		bk = &bucket{tokens: rate, last: now, rate: rate}
+		bk = newBucket(rate, now)
 		b.buckets[n.ID] = bk
 	}
-	if el := now.Sub(bk.last).Seconds(); el > 0 {
-		bk.tokens = min(rate, bk.tokens+el*rate)
-		bk.last = now
-	}
-	if bk.tokens < 1 {
+	if !bk.take(now) {
 		return cloudErrDetails(MetaThroughput, "Rate limit hit",
 			fmt.Sprintf("Message failed to send because there were too many messages sent from this phone number in a short period of time (limit %d/s)", limit))
 	}
-	bk.tokens--
 	return nil
-}
-
-// inWindow reports whether the customer wrote within the service window.
-func (b *Service) inWindow(c Conversation, at time.Time) bool {
-	return !c.LastInboundAt.IsZero() && at.Sub(c.LastInboundAt) < b.cfg.ServiceWindow
-}
-
-// inEntryPoint reports whether a message at `at` is inside the free entry
-// point, or opens it (the business's first reply within EntryPointReply).
-func (b *Service) inEntryPoint(c Conversation, at time.Time) (in, opens bool) {
-	if !c.EntryPointUntil.IsZero() {
-		return at.Before(c.EntryPointUntil), false
-	}
-	if !c.EntryPointAt.IsZero() && !c.Replied && at.Sub(c.EntryPointAt) < b.cfg.EntryPointReply {
-		return true, true
-	}
-	return false, false
-}
-
-// The messaging limit belongs to the business portfolio (the business
-// account), shared by its numbers, as Meta's current rules have it: the
-// distinct customers that any of its numbers reached outside the service
-// window in a rolling 24 h. It is kept on every number of the portfolio
-// (BusinessNumber.TierLimit, all equal; portfolioTier reads it) and moves
-// for all of them at once.
-
-// portfolioTier is the portfolio's messaging limit: 0 (unlimited) if any
-// number has it, else the highest (numbers written before the limit was
-// shared may differ).
-func portfolioTier(ns []BusinessNumber) int {
-	limit := -1
-	for _, n := range ns {
-		if n.TierLimit == 0 {
-			return 0
-		}
-		limit = max(limit, n.TierLimit)
-	}
-	return max(limit, 0)
 }
 
 // setPortfolioTier writes limit on every number of the business.
@@ -137,8 +87,8 @@ func (b *Service) setPortfolioTier(ctx context.Context, ns []BusinessNumber, lim
 	return nil
 }
 
-// checkTier applies the portfolio's messaging limit (131048) to a
-// business-initiated message to customerID.
+// checkTier applies the portfolio's messaging limit (checkMessagingLimit,
+// 131048) to a business-initiated message to customerID.
 func (b *Service) checkTier(ctx context.Context, n BusinessNumber, customerID int64, at time.Time) error {
 	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
 	if err != nil {
@@ -146,66 +96,53 @@ func (b *Service) checkTier(ctx context.Context, n BusinessNumber, customerID in
 	}
 	limit := portfolioTier(ns)
 	if limit == 0 {
-		return nil
+		return nil // unlimited: nothing to count
 	}
 	already, total, err := b.st.ReachedByBusiness(ctx, n.BusinessID, customerID, at.Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("reached: %w", err)
 	}
-	if !already && total >= limit {
-		return cloudErrDetails(MetaSpamRateLimit, "Spam rate limit hit",
-			fmt.Sprintf("Message failed to send because this business reached its messaging limit of %d unique customers in 24 hours", limit))
-	}
-	return nil
+	return checkMessagingLimit(limit, already, total)
 }
 
-// upgradeTier raises the portfolio's messaging limit one step when it has
-// reached half of it in the last 24 h and every number's quality is GREEN.
+// upgradeTier raises the portfolio's messaging limit one step
+// (tierUpgradeable, tierAfterReach) after a business-initiated message.
 func (b *Service) upgradeTier(ctx context.Context, n BusinessNumber, at time.Time) error {
 	ns, err := b.st.ListNumbers(ctx, n.BusinessID)
 	if err != nil {
 		return fmt.Errorf("list numbers: %w", err)
 	}
-	limit := portfolioTier(ns)
-	if limit == 0 {
+	limit, ok := tierUpgradeable(ns)
+	if !ok {
 		return nil
-	}
-	for _, m := range ns {
-		if m.Quality != QualityGreen {
-			return nil
-		}
 	}
 	_, total, err := b.st.ReachedByBusiness(ctx, n.BusinessID, 0, at.Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("reached: %w", err)
 	}
-	if total*2 < limit {
-		return nil
-	}
-	for i, t := range Tiers[:len(Tiers)-1] {
-		if t == limit {
-			return b.setPortfolioTier(ctx, ns, Tiers[i+1])
-		}
+	if next, ok := tierAfterReach(limit, total); ok {
+		return b.setPortfolioTier(ctx, ns, next)
 	}
 	return nil
 }
 
-// checkMarketingCap applies the per-recipient marketing cap (131049).
-func (b *Service) checkMarketingCap(ctx context.Context, customerID int64, at time.Time) error {
+// checkMarketing applies the marketing rules to a MARKETING template:
+// the customer's opt-out (131050), then the per-recipient cap (131049)
+// over the marketing they received in 24 h.
+func (b *Service) checkMarketing(ctx context.Context, conv Conversation, customerID int64, at time.Time) error {
+	if err := checkMarketingOptOut(conv.MarketingOptOut); err != nil {
+		return err
+	}
 	count, err := b.st.CountMarketing(ctx, customerID, at.Add(-24*time.Hour))
 	if err != nil {
 		return fmt.Errorf("count marketing: %w", err)
 	}
-	if count >= b.cfg.MarketingCap {
-		return cloudErrDetails(MetaEcosystemHealth, "This message was not delivered to maintain healthy ecosystem engagement.",
-			"The recipient has received the most marketing messages it may receive for now")
-	}
-	return nil
+	return checkMarketingCap(count, b.cfg.MarketingCap)
 }
 
 // qualitySignal records a customer's block or report and re-rates the
-// number: GREEN, YELLOW (flagged) or RED (paused) by the signals of the
-// last 7 days. A RED number's tier drops one step.
+// number by the signals of the last 7 days (qualityRating). A RED
+// number's portfolio drops one tier (tierAfterRed).
 func (b *Service) qualitySignal(ctx context.Context, n BusinessNumber, customerID int64, kind string) error {
 	now := b.now()
 	if err := b.st.AddQualitySignal(ctx, n.ID, customerID, kind, now); err != nil {
@@ -218,13 +155,7 @@ func (b *Service) qualitySignal(ctx context.Context, n BusinessNumber, customerI
 	if err != nil {
 		return fmt.Errorf("count quality signals: %w", err)
 	}
-	q, status := QualityGreen, NumberConnected
-	switch {
-	case count >= b.cfg.QualityRed:
-		q, status = QualityRed, NumberPaused
-	case count >= b.cfg.QualityYellow:
-		q, status = QualityYellow, NumberFlagged
-	}
+	q, status := qualityRating(count, b.cfg.QualityYellow, b.cfg.QualityRed)
 	if q == n.Quality && status == n.Status {
 		return nil
 	}
@@ -240,11 +171,8 @@ func (b *Service) qualitySignal(ctx context.Context, n BusinessNumber, customerI
 	if err != nil {
 		return fmt.Errorf("list numbers: %w", err)
 	}
-	limit := portfolioTier(ns)
-	for i, t := range Tiers {
-		if t == limit && i > 0 {
-			return b.setPortfolioTier(ctx, ns, Tiers[i-1])
-		}
+	if next, ok := tierAfterRed(portfolioTier(ns)); ok {
+		return b.setPortfolioTier(ctx, ns, next)
 	}
 	return nil
 }

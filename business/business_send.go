@@ -97,24 +97,17 @@ func (b *Service) SendMessage(ctx context.Context, biz Business, n BusinessNumbe
 // send is SendMessage, or its dry run when dry is set: then it stops
 // before anything is written and fills dry in.
 func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage, dry *DryRun) (_ Sent, err error) {
-	if n.Status == NumberPaused {
-		return Sent{}, cloudErrDetails(MetaPolicyBlock, "Temporarily blocked for policies violations",
-			"This phone number is paused because of its quality rating")
+	if err := checkNumberActive(n); err != nil {
+		return Sent{}, err
 	}
 	if dry == nil {
 		if err := b.takeToken(n); err != nil {
 			return Sent{}, err
 		}
 	}
-	digits := strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, m.To)
-	phone, err := chatpkg.NormalizePhone("+" + digits)
+	phone, err := recipientPhone(m.To)
 	if err != nil {
-		return Sent{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("to: %q is not a valid phone number", m.To))
+		return Sent{}, err
 	}
 	wamid := NewWamid()
 	now := b.now()
@@ -142,38 +135,25 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	if err != nil {
 		return Sent{}, err
 	}
-	inWin := b.inWindow(conv, now)
+	inWin, winUntil := serviceWindow(conv, now, b.cfg.ServiceWindow)
+	inEP, opensEP, epUntil := freeEntryPoint(conv, now, b.cfg.EntryPointReply, b.cfg.EntryPointWindow)
 	if dry != nil {
 		dry.ServiceWindowOpen = inWin
-		if !conv.LastInboundAt.IsZero() {
-			u := conv.LastInboundAt.Add(b.cfg.ServiceWindow)
-			dry.ServiceWindowUntil = &u
+		if !winUntil.IsZero() {
+			dry.ServiceWindowUntil = &winUntil
 		}
-		if in, _ := b.inEntryPoint(conv, now); in {
-			dry.FreeEntryPointOpen = true
-			u := conv.EntryPointUntil
-			if u.IsZero() {
-				u = now.Add(b.cfg.EntryPointWindow) // the reply opens it
-			}
-			dry.FreeEntryPointUntil = &u
+		if inEP {
+			dry.FreeEntryPointOpen, dry.FreeEntryPointUntil = true, &epUntil
 		}
 	}
 	category := "service"
 	var templateID int64
 	if m.Template != nil {
-		t, err := b.st.FindTemplate(ctx, biz.ID, m.Template.Name, m.Template.Language)
-		if err == nil {
-			if t, err = b.templateUsable(ctx, t, now, dry == nil); err != nil {
-				return Sent{}, err
-			}
+		t, err := b.template(ctx, biz, *m.Template, now, dry == nil)
+		if err != nil {
+			return Sent{}, err
 		}
 		templateID = t.ID
-		if parley.ErrorCode(err) == parley.ENotFound || (err == nil && t.Status != TemplateApproved) {
-			return Sent{}, cloudErrDetails(MetaTemplateMissing, "Template name does not exist in the translation",
-				fmt.Sprintf("template name (%s) does not exist in %s", m.Template.Name, m.Template.Language))
-		} else if err != nil {
-			return Sent{}, fmt.Errorf("find template: %w", err)
-		}
 		r, err := t.render(m.Template.Components)
 		if err != nil {
 			return Sent{}, err
@@ -184,17 +164,12 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		}
 		category = strings.ToLower(string(t.Category))
 		if t.Category == CategoryMarketing {
-			if conv.MarketingOptOut {
-				return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User's number is part of an experiment",
-					"The recipient has stopped marketing messages from this business")
-			}
-			if err := b.checkMarketingCap(ctx, customer.ID, now); err != nil {
+			if err := b.checkMarketing(ctx, conv, customer.ID, now); err != nil {
 				return Sent{}, err
 			}
 		}
-	} else if !inWin {
-		return Sent{}, cloudErrDetails(MetaReengagement, "Re-engagement message",
-			"Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+	} else if err := checkFreeForm(inWin); err != nil {
+		return Sent{}, err
 	}
 	if blocked, err := b.st.IsBlocked(ctx, customer.ID, n.AccountID); err != nil {
 		return Sent{}, fmt.Errorf("is blocked: %w", err)
@@ -207,14 +182,13 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			return Sent{}, err
 		}
 	}
-	inEP, opensEP := b.inEntryPoint(conv, now)
 	ptype, billable := pricingOf(category, inWin, inEP)
 	opened := false
 	if biz.PricingModel == "CBP" {
 		if conv.ConversationUntil == nil {
 			conv.ConversationUntil = map[string]time.Time{}
 		}
-		if !now.Before(conv.ConversationUntil[category]) {
+		if conversationOpens(conv.ConversationUntil, category, now) {
 			opened = true
 			conv.ConversationUntil[category] = now.Add(24 * time.Hour)
 		}
@@ -284,7 +258,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		if opensEP {
 			dirty = true
 			conv.Replied = true
-			conv.EntryPointUntil = now.Add(b.cfg.EntryPointWindow)
+			conv.EntryPointUntil = epUntil
 		}
 		if dirty {
 			after.Conversations = []Conversation{conv}

@@ -8,26 +8,34 @@ import (
 	"github.com/parleyhq/parley/billing"
 )
 
+// TestPricingOf is the pricing type of an outbound message (pricingOf):
+// what makes a message free, under per-message pricing.
 func TestPricingOf(t *testing.T) {
 	tests := []struct {
+		name           string
 		category       string
 		inWindow, inEP bool
 		wantType       string
 		wantBillable   bool
 	}{
-		{"service", true, false, PricingFreeCustomerService, false},
-		{"utility", true, false, PricingFreeCustomerService, false},
-		{"utility", false, false, PricingRegular, true},
-		{"marketing", true, false, PricingRegular, true},
-		{"authentication", true, false, PricingRegular, true},
-		{"marketing", false, true, PricingFreeEntryPoint, false},
-		{"service", true, true, PricingFreeEntryPoint, false},
+		{"free-form in the window", "service", true, false, PricingFreeCustomerService, false},
+		{"utility in the window", "utility", true, false, PricingFreeCustomerService, false},
+		{"utility outside the window", "utility", false, false, PricingRegular, true},
+		{"marketing in the window", "marketing", true, false, PricingRegular, true},
+		{"marketing outside the window", "marketing", false, false, PricingRegular, true},
+		{"authentication in the window", "authentication", true, false, PricingRegular, true},
+		{"authentication outside the window", "authentication", false, false, PricingRegular, true},
+		{"marketing in a free entry point", "marketing", false, true, PricingFreeEntryPoint, false},
+		{"utility in a free entry point", "utility", true, true, PricingFreeEntryPoint, false},
+		{"free-form in a free entry point", "service", true, true, PricingFreeEntryPoint, false},
 	}
 	for _, tt := range tests {
-		typ, billable := pricingOf(tt.category, tt.inWindow, tt.inEP)
-		if typ != tt.wantType || billable != tt.wantBillable {
-			t.Errorf("pricingOf(%s, window %v, entry point %v) = %s %v, want %s %v", tt.category, tt.inWindow, tt.inEP, typ, billable, tt.wantType, tt.wantBillable)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			typ, billable := pricingOf(tt.category, tt.inWindow, tt.inEP)
+			if typ != tt.wantType || billable != tt.wantBillable {
+				t.Errorf("got %s billable %v, want %s billable %v", typ, billable, tt.wantType, tt.wantBillable)
+			}
+		})
 	}
 }
 
@@ -80,8 +88,8 @@ func TestTemplateValidateAndRender(t *testing.T) {
 }
 
 func TestTemplateReview(t *testing.T) {
-	b := &Service{cfg: Config{}}
-	b.cfg.setDefaults()
+	var cfg Config
+	cfg.setDefaults()
 	body := func(text string) []TemplateComponent { return []TemplateComponent{{Type: "BODY", Text: text}} }
 	yes, no := true, false
 	tests := []struct {
@@ -107,22 +115,23 @@ func TestTemplateReview(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b.cfg.TemplateRecategorize = tt.recat
-			st, reason, cat := b.review(Template{Category: tt.cat, ParameterFormat: "positional", Components: body(tt.text), AllowCategoryChange: tt.allow})
+			st, reason, cat := reviewTemplate(Template{Category: tt.cat, ParameterFormat: "positional", Components: body(tt.text), AllowCategoryChange: tt.allow},
+				cfg.TemplatePolicy, tt.recat, cfg.PromotionalWords)
 			if st != tt.want || reason != tt.wantReason || cat != tt.wantCat {
-				t.Errorf("review(%s %q) = %s %q %s, want %s %q %s", tt.cat, tt.text, st, reason, cat, tt.want, tt.wantReason, tt.wantCat)
+				t.Errorf("reviewTemplate(%s %q): got %s %q %s, want %s %q %s", tt.cat, tt.text, st, reason, cat, tt.want, tt.wantReason, tt.wantCat)
 			}
 		})
 	}
-	b.cfg.TemplatePolicy = "manual"
-	if st, _, _ := b.review(Template{Category: CategoryUtility, Components: body("fine")}); st != TemplatePending {
+	if st, _, _ := reviewTemplate(Template{Category: CategoryUtility, Components: body("fine")}, "manual", false, cfg.PromotionalWords); st != TemplatePending {
 		t.Errorf("manual policy: got %s, want PENDING", st)
 	}
-	b.cfg.TemplateRecategorize = true
-	if st, _, cat := b.review(Template{Category: CategoryUtility, Components: body("a coupon")}); st != TemplatePending || cat != CategoryMarketing {
+	if st, _, cat := reviewTemplate(Template{Category: CategoryUtility, Components: body("a coupon")}, "manual", true, cfg.PromotionalWords); st != TemplatePending || cat != CategoryMarketing {
 		t.Errorf("manual policy, recategorized: got %s %s, want PENDING MARKETING", st, cat)
 	}
-	if !strings.Contains(strings.Join(b.cfg.PromotionalWords, ","), "discount") {
+	if st, reason, _ := reviewTemplate(Template{Category: CategoryUtility, Components: body("a coupon")}, "manual", false, cfg.PromotionalWords); st != TemplateRejected || reason != "INCORRECT_CATEGORY" {
+		t.Errorf("manual policy, promotional utility: got %s %s, want REJECTED INCORRECT_CATEGORY (the rules reject before the queue)", st, reason)
+	}
+	if !strings.Contains(strings.Join(cfg.PromotionalWords, ","), "discount") {
 		t.Error("default promotional words lack discount")
 	}
 }
@@ -143,28 +152,5 @@ func TestTakeToken(t *testing.T) {
 	now = now.Add(400 * time.Millisecond)
 	if err := b.takeToken(n); err != nil {
 		t.Errorf("after 400ms at 3/s one token is back: %v", err)
-	}
-}
-
-func TestEntryPoint(t *testing.T) {
-	b := &Service{}
-	b.cfg.setDefaults()
-	t0 := time.Unix(10_000, 0)
-	c := Conversation{EntryPointAt: t0}
-	if in, opens := b.inEntryPoint(c, t0.Add(23*time.Hour)); !in || !opens {
-		t.Errorf("reply after 23 h: got in %v opens %v, want both", in, opens)
-	}
-	if in, _ := b.inEntryPoint(c, t0.Add(25*time.Hour)); in {
-		t.Error("a first reply after 25 h opened the free entry point")
-	}
-	c.Replied, c.EntryPointUntil = true, t0.Add(2*time.Hour+72*time.Hour)
-	if in, opens := b.inEntryPoint(c, t0.Add(70*time.Hour)); !in || opens {
-		t.Errorf("inside the 72 h: got in %v opens %v, want in only", in, opens)
-	}
-	if in, _ := b.inEntryPoint(c, t0.Add(75*time.Hour)); in {
-		t.Error("after the 72 h the entry point still applies")
-	}
-	if in, _ := b.inEntryPoint(Conversation{}, t0); in {
-		t.Error("a conversation without a referral is in an entry point")
 	}
 }

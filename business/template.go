@@ -155,18 +155,25 @@ func (t *Template) validate() error {
 	return nil
 }
 
-// review applies the operator's automatic rules: it returns APPROVED,
-// REJECTED with a reason, or PENDING for the manual queue, and the
-// category the template should have. A UTILITY template with promotional
-// wording becomes MARKETING when the operator's TemplateRecategorize is
-// on and the business did not send allow_category_change: false, as
-// Meta has done since April 2025; otherwise, and always for
-// AUTHENTICATION (which never becomes marketing), it is REJECTED with
-// INCORRECT_CATEGORY.
+// review applies the operator's automatic rules (reviewTemplate) under
+// the service's configuration.
 func (b *Service) review(t Template) (TemplateStatus, string, TemplateCategory) {
+	return reviewTemplate(t, b.cfg.TemplatePolicy, b.cfg.TemplateRecategorize, b.cfg.PromotionalWords)
+}
+
+// reviewTemplate is the operator's automatic review: it returns APPROVED,
+// REJECTED with a reason, or PENDING for the manual queue (policy
+// "manual"), and the category the template should have. A UTILITY
+// template with promotional wording becomes MARKETING when recategorize
+// (the operator's TemplateRecategorize) is on and the business did not
+// send allow_category_change: false, as Meta has done since April 2025;
+// otherwise, and always for AUTHENTICATION (which never becomes
+// marketing), it is REJECTED with INCORRECT_CATEGORY. Positional
+// parameters with a gap are REJECTED with INVALID_FORMAT.
+func reviewTemplate(t Template, policy string, recategorize bool, words []string) (TemplateStatus, string, TemplateCategory) {
 	category := t.Category
-	if (t.Category == CategoryUtility || t.Category == CategoryAuthentication) && b.promotional(t) {
-		if t.Category != CategoryUtility || !b.cfg.TemplateRecategorize || (t.AllowCategoryChange != nil && !*t.AllowCategoryChange) {
+	if (t.Category == CategoryUtility || t.Category == CategoryAuthentication) && promotional(t, words) {
+		if t.Category != CategoryUtility || !recategorize || (t.AllowCategoryChange != nil && !*t.AllowCategoryChange) {
 			return TemplateRejected, "INCORRECT_CATEGORY", t.Category
 		}
 		category = CategoryMarketing
@@ -182,15 +189,15 @@ func (b *Service) review(t Template) (TemplateStatus, string, TemplateCategory) 
 			}
 		}
 	}
-	if b.cfg.TemplatePolicy == "manual" {
+	if policy == "manual" {
 		return TemplatePending, "", category
 	}
 	return TemplateApproved, "", category
 }
 
-// promotional reports whether a template's text or buttons have the
-// operator's promotional wording.
-func (b *Service) promotional(t Template) bool {
+// promotional reports whether a template's text or buttons have any of
+// the operator's promotional words, in any case.
+func promotional(t Template, words []string) bool {
 	var text strings.Builder
 	for _, c := range t.Components {
 		text.WriteString(strings.ToLower(c.Text))
@@ -200,7 +207,7 @@ func (b *Service) promotional(t Template) bool {
 			text.WriteByte(' ')
 		}
 	}
-	for _, w := range b.cfg.PromotionalWords {
+	for _, w := range words {
 		if strings.Contains(text.String(), strings.ToLower(w)) {
 			return true
 		}
@@ -452,16 +459,11 @@ const (
 func (b *Service) pauseTemplate(ctx context.Context, t Template, status TemplateStatus, reason string) error {
 	now := b.now()
 	var until time.Time
-	pauses := t.Pauses
+	status, pauses, pause := nextPause(status, t.Pauses, b.cfg.TemplatePause)
 	info := map[string]any{}
 	switch status {
 	case TemplatePaused:
-		pauses++
-		if pauses >= 3 {
-			status = TemplateDisabled
-			break
-		}
-		until = now.Add(time.Duration(pauses) * b.cfg.TemplatePause)
+		until = now.Add(pause)
 		info["title"] = map[int]string{1: "FIRST_PAUSE", 2: "SECOND_PAUSE"}[pauses]
 		info["description"] = fmt.Sprintf("Your template has been paused for %s due to low quality, so it can't be sent to customers.",
 			until.Sub(now).Round(time.Minute))
@@ -484,27 +486,73 @@ func (b *Service) pauseTemplate(ctx context.Context, t Template, status Template
 	return b.enqueue(ctx, w)
 }
 
-// templateUsable refuses a paused (132015) or disabled (132016) template;
-// a pause that has ended reinstates the template (when reinstate is set:
-// not in a dry run).
-func (b *Service) templateUsable(ctx context.Context, t Template, now time.Time, reinstate bool) (Template, error) {
-	switch t.Status {
-	case TemplateDisabled:
-		return t, cloudErrDetails(MetaTemplateDisabled, "Template is Disabled",
-			fmt.Sprintf("template %s (%s) is disabled because of repeated low quality", t.Name, t.Language))
-	case TemplatePaused:
-		if now.Before(t.PausedUntil) {
-			return t, cloudErrDetails(MetaTemplatePaused, "Template is Paused",
-				fmt.Sprintf("template %s (%s) is paused for low quality until %s", t.Name, t.Language, t.PausedUntil.UTC().Format(time.RFC3339)))
-		}
+// nextPause is the template pause rule: pausing a template for the
+// pauses+1-th time pauses it for that many times step (3 h, then 6 h),
+// and the third pause disables it, as Meta does. Other statuses pass
+// through with pauses unchanged and no pause.
+func nextPause(status TemplateStatus, pauses int, step time.Duration) (TemplateStatus, int, time.Duration) {
+	if status != TemplatePaused {
+		return status, pauses, 0
+	}
+	pauses++
+	if pauses >= 3 {
+		return TemplateDisabled, pauses, 0
+	}
+	return TemplatePaused, pauses, time.Duration(pauses) * step
+}
+
+// template finds the template a send names and checks that it may be
+// sent (templateSendable); a pause that has ended reinstates it (when
+// reinstate is set: not in a dry run).
+func (b *Service) template(ctx context.Context, biz Business, ts TemplateSend, now time.Time, reinstate bool) (Template, error) {
+	t, err := b.st.FindTemplate(ctx, biz.ID, ts.Name, ts.Language)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return Template{}, templateMissing(ts)
+	} else if err != nil {
+		return Template{}, fmt.Errorf("find template: %w", err)
+	}
+	ended, err := templateSendable(t, now)
+	if err != nil {
+		return Template{}, err
+	}
+	if ended {
 		if reinstate {
 			if err := b.pauseTemplate(ctx, t, TemplateApproved, ""); err != nil {
-				return t, err
+				return Template{}, err
 			}
 		}
 		t.Status = TemplateApproved
 	}
+	if t.Status != TemplateApproved {
+		return Template{}, templateMissing(ts)
+	}
 	return t, nil
+}
+
+// templateMissing is CloudError 132001: no APPROVED template of that
+// name in that language.
+func templateMissing(ts TemplateSend) error {
+	return cloudErrDetails(MetaTemplateMissing, "Template name does not exist in the translation",
+		fmt.Sprintf("template name (%s) does not exist in %s", ts.Name, ts.Language))
+}
+
+// templateSendable refuses a DISABLED template (132016) and one PAUSED
+// until after now (132015); pauseEnded reports a PAUSED template whose
+// pause is over, which is APPROVED again. Any status but APPROVED is
+// then refused as missing (132001, by the caller).
+func templateSendable(t Template, now time.Time) (pauseEnded bool, err error) {
+	switch t.Status {
+	case TemplateDisabled:
+		return false, cloudErrDetails(MetaTemplateDisabled, "Template is Disabled",
+			fmt.Sprintf("template %s (%s) is disabled because of repeated low quality", t.Name, t.Language))
+	case TemplatePaused:
+		if now.Before(t.PausedUntil) {
+			return false, cloudErrDetails(MetaTemplatePaused, "Template is Paused",
+				fmt.Sprintf("template %s (%s) is paused for low quality until %s", t.Name, t.Language, t.PausedUntil.UTC().Format(time.RFC3339)))
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // templateSignal counts a customer's block or report against the last

@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 // BenchmarkChannelFanout posts to a channel with N followers online over
@@ -80,15 +81,12 @@ func benchFanout(b *testing.B, n int) {
 		}()
 	}
 	// Wait until every session is indexed under the channel.
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		c := must(owner.Channel(ctx, ch.ID)).get(b)
-		if c.Followers == int64(n) {
-			break
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("followers: got %d, want %d", c.Followers, n)
-		}
-		time.Sleep(10 * time.Millisecond)
+	var followers int64
+	if !testutil.Within(30*time.Second, func() bool {
+		followers = must(owner.Channel(ctx, ch.ID)).get(b).Followers
+		return followers == int64(n)
+	}) {
+		b.Fatalf("followers: got %d, want %d", followers, n)
 	}
 	time.Sleep(200 * time.Millisecond) // sockets finish their replay
 

@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 // Phone numbers of the people in these tests (valid, fictional US 555-01xx numbers).
@@ -878,13 +879,7 @@ func TestStream(t *testing.T) {
 	recv("live")
 
 	// Stream acked what it handled.
-	deadline := time.Now().Add(5 * time.Second)
-	for len(messages(pending(t, bob))) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("stream did not ack its entries")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testutil.Eventually(t, "the stream to ack its entries", func() bool { return len(messages(pending(t, bob))) == 0 })
 
 	// The network drops the connection; the stream reconnects and resumes
 	// without loss or repeats.

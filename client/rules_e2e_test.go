@@ -20,6 +20,7 @@ import (
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 const day = 24 * time.Hour
@@ -538,7 +539,7 @@ func TestPrivacy(t *testing.T) {
 	// Alice comes online and leaves, so she has a last-seen time.
 	conn, _ := connect(t, alice, 0)
 	conn.Close()
-	waitFor(t, "alice's last seen", func() bool { return must(alice.Me(ctx)).get(t).LastSeen != nil })
+	testutil.Eventually(t, "alice's last seen", func() bool { return must(alice.Me(ctx)).get(t).LastSeen != nil })
 
 	type view struct{ LastSeen, Avatar bool }
 	sees := func(t *testing.T, viewer person) view {
@@ -748,13 +749,3 @@ func TestBlocking(t *testing.T) {
 }
 
 // waitFor polls cond until it holds, failing the test after 5 s.
-func waitFor(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

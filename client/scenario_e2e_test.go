@@ -18,6 +18,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 // backends are the store and bus combinations every scenario runs on.
@@ -153,7 +154,7 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if r := must(client.DecodeReceipt(*ev.Entry)).get(t); !slices.Equal(r.MessageIDs, []string{"away", "both"}) {
 		t.Fatalf("alice got delivered %q, want away and both", r.MessageIDs)
 	}
-	waitFor(t, "bob's acks", func() bool { return len(messages(pending(t, bob))) == 0 })
+	testutil.Eventually(t, "bob's acks", func() bool { return len(messages(pending(t, bob))) == 0 })
 
 	// Carol connects for the first time.
 	cconn, cbacklog := connect(t, carol, 0)
@@ -312,14 +313,13 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 	}
 	// Bob's stream acked everything; alice hears it all was delivered.
 	var ids []string
-	deadline := time.Now().Add(5 * time.Second)
-	for len(ids) != n+1 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+	testutil.Within(testutil.Timeout, func() bool { // the comparison below reports a failure
 		ids = nil
 		for _, r := range receipts(t, alice, "delivered") {
 			ids = append(ids, r.MessageIDs...)
 		}
-	}
+		return len(ids) == n+1
+	})
 	slices.Sort(ids)
 	want = append(want, "end")
 	slices.Sort(want)

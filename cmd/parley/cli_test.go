@@ -18,6 +18,7 @@ import (
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 // TestMain makes the test binary double as the parley command for the
@@ -116,14 +117,11 @@ func (s *syncBuffer) String() string {
 }
 
 // waitFor polls until buf contains want.
-func waitFor(t testing.TB, buf *syncBuffer, want string) {
+// waitOutput waits until buf contains want.
+func waitOutput(t testing.TB, buf *syncBuffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(buf.String(), want) {
-		if time.Now().After(deadline) {
-			t.Fatalf("output %q does not contain %q", buf.String(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testutil.Within(testutil.Timeout, func() bool { return strings.Contains(buf.String(), want) }) {
+		t.Fatalf("output %q does not contain %q", buf.String(), want)
 	}
 }
 
@@ -143,10 +141,10 @@ func TestLoginInteractive(t *testing.T) {
 	var stdout, stderr syncBuffer
 	done := make(chan error, 1)
 	go func() { done <- runCLI(context.Background(), []string{"login"}, getenv, pr, &stdout, &stderr) }()
-	waitFor(t, &stderr, "Phone number")
+	waitOutput(t, &stderr, "Phone number")
 	fmt.Fprintln(pw, phone)
 	code := srv.Code(phone)
-	waitFor(t, &stderr, "Code: ")
+	waitOutput(t, &stderr, "Code: ")
 	fmt.Fprintln(pw, code)
 	if err := <-done; err != nil {
 		t.Fatalf("login: %v\nstderr: %s", err, stderr.String())
@@ -178,7 +176,7 @@ func TestLoginInteractive(t *testing.T) {
 	if _, err := alice.SendBody(ctx, chat.ID, "hi1", chatpkg.KindMessage, "", client.Body{Text: "are you there?"}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, &stdout, "[chat 1 #1] acct 2: are you there?  (id hi1)")
+	waitOutput(t, &stdout, "[chat 1 #1] acct 2: are you there?  (id hi1)")
 	cancel()
 	select {
 	case err := <-done:

@@ -31,6 +31,7 @@ import (
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 const (
@@ -169,23 +170,21 @@ func (p *proc) line(s string) {
 // PostgreSQL under a loaded CI machine is slow).
 func (p *proc) until(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	ok := testutil.Within(60*time.Second, func() bool {
 		p.mu.Lock()
 		ok := cond()
 		p.mu.Unlock()
-		if ok {
-			return
-		}
 		select {
 		case <-p.exited:
-			t.Fatalf("parley exited (%v) while waiting for %s", p.err, what)
+			if !ok {
+				t.Fatalf("parley exited (%v) while waiting for %s", p.err, what)
+			}
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return ok
+	})
+	if !ok {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 
@@ -194,12 +193,8 @@ func (p *proc) url(t *testing.T) string {
 	t.Helper()
 	p.until(t, "the server to listen", func() bool { return p.addr != "" })
 	url := "http://" + p.addr
-	deadline := time.Now().Add(60 * time.Second)
-	for client.New(url).Ready(context.Background()) != nil {
-		if time.Now().After(deadline) {
-			t.Fatal("the server never became ready")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testutil.Within(60*time.Second, func() bool { return client.New(url).Ready(context.Background()) == nil }) {
+		t.Fatal("the server never became ready")
 	}
 	return url
 }

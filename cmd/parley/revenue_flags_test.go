@@ -22,7 +22,7 @@ func TestRevenueSwitches(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--nonprofit", "--premium-monthly-price", "399"},
 			env, strings.NewReader(""), &syncBuffer{}, &stderr)
 	}()
-	waitFor(t, &stderr, `"msg":"parley serving"`)
+	waitOutput(t, &stderr, `"msg":"parley serving"`)
 	var logged struct {
 		Premium   bool  `json:"premium"`
 		Monthly   int64 `json:"premium_monthly_minor"`

@@ -24,7 +24,7 @@ func TestTemplateRecategorizeFlag(t *testing.T) {
 		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--admin-token", "adm", "--template-recategorize"},
 			envFunc(nil), strings.NewReader(""), &syncBuffer{}, &stderr)
 	}()
-	waitFor(t, &stderr, `"msg":"parley serving"`)
+	waitOutput(t, &stderr, `"msg":"parley serving"`)
 	var addr string
 	for _, line := range strings.Split(stderr.String(), "\n") {
 		var m map[string]any

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	waconfig "github.com/piusalfred/whatsapp/config"
 	wamessage "github.com/piusalfred/whatsapp/message"
@@ -20,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 // TestIndependentClient drives Parley with a published Cloud API client,
@@ -56,7 +56,7 @@ func TestIndependentClient(t *testing.T) {
 
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hello from the app"})
 	var inbound *wawebhooks.Message
-	waitFor(t, "the library to parse the inbound message", func() bool {
+	testutil.Eventually(t, "the library to parse the inbound message", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, n := range notes {
@@ -163,7 +163,7 @@ func TestIndependentClient(t *testing.T) {
 	// The finished Flow parses with the library's nfm_reply type.
 	rid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Sent", ReplyTo: flowID,
 		Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: `{"flow_token":"tok-1"}`}})
-	waitFor(t, "the library to parse the Flow reply", func() bool {
+	testutil.Eventually(t, "the library to parse the Flow reply", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, n := range notes {
@@ -192,7 +192,7 @@ func TestIndependentClient(t *testing.T) {
 		t.Errorf("unknown template through the library: got %v, want an error with 132001", err)
 	}
 	// Statuses parse with the library's types, pricing included.
-	waitFor(t, "a delivered status parsed by the library", func() bool {
+	testutil.Eventually(t, "a delivered status parsed by the library", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, n := range notes {
@@ -207,15 +207,4 @@ func TestIndependentClient(t *testing.T) {
 		}
 		return false
 	})
-}
-
-func waitFor(t testing.TB, what string, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

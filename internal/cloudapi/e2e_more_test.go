@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/httpapi"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 func (e *env) createTemplate(tpl map[string]any) (id, status string) {
@@ -379,21 +381,19 @@ func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 	e.hooks.failures.Store(1 << 20) // the endpoint is down
 	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "anyone there?"})
 	// Wait until the webhook has failed a few times.
-	deadline := time.Now().Add(10 * time.Second)
 	var first adminapi.Webhook
-	for {
-		var log struct {
-			Webhooks []adminapi.Webhook `json:"webhooks"`
-		}
+	var log struct {
+		Webhooks []adminapi.Webhook `json:"webhooks"`
+	}
+	if !testutil.Within(testutil.Timeout, func() bool {
 		e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/webhooks", e.biz.ID), nil, &log)
 		if len(log.Webhooks) > 0 && log.Webhooks[len(log.Webhooks)-1].Attempts >= 2 {
 			first = log.Webhooks[len(log.Webhooks)-1]
-			break
+			return true
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("webhook never retried: %+v", log.Webhooks)
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false
+	}) {
+		t.Fatalf("webhook never retried: %+v", log.Webhooks)
 	}
 	if first.Status != "pending" || !strings.Contains(first.LastError, "500") {
 		t.Errorf("failing webhook: got %+v", first)
@@ -402,9 +402,10 @@ func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 	e.hooks.failures.Store(0)
 	e.hooks.message(in)
 	// The attempt is recorded just after the endpoint answered.
-	deadline = time.Now().Add(10 * time.Second)
-	for {
-		code, b := e.cloud("GET", fmt.Sprintf("/%d/webhook_deliveries/%d/attempts", e.biz.ID, first.ID), nil)
+	var code int
+	var b []byte
+	if !testutil.Within(testutil.Timeout, func() bool {
+		code, b = e.cloud("GET", fmt.Sprintf("/%d/webhook_deliveries/%d/attempts", e.biz.ID, first.ID), nil)
 		var attempts struct {
 			Data []struct {
 				Attempt    int `json:"attempt"`
@@ -412,36 +413,28 @@ func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 			} `json:"data"`
 		}
 		_ = json.Unmarshal(b, &attempts)
-		if code == 200 && len(attempts.Data) >= 3 && attempts.Data[len(attempts.Data)-1].StatusCode == 200 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("delivery log: %d %s, want failed attempts then a 200", code, b)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return code == 200 && len(attempts.Data) >= 3 && attempts.Data[len(attempts.Data)-1].StatusCode == 200
+	}) {
+		t.Fatalf("delivery log: %d %s, want failed attempts then a 200", code, b)
 	}
 	// Replay delivers it once more.
-	code, _ := e.cloud("POST", fmt.Sprintf("/%d/webhook_deliveries/%d/replay", e.biz.ID, first.ID), nil)
+	code, _ = e.cloud("POST", fmt.Sprintf("/%d/webhook_deliveries/%d/replay", e.biz.ID, first.ID), nil)
 	if code != 200 {
 		t.Fatalf("replay: %d", code)
 	}
-	deadline = time.Now().Add(10 * time.Second)
-	for {
+	n := 0
+	if !testutil.Within(testutil.Timeout, func() bool {
 		e.hooks.mu.Lock()
-		n := 0
+		defer e.hooks.mu.Unlock()
+		n = 0
 		for _, h := range e.hooks.got {
 			if _, v := h.change(); len(v.Messages) == 1 && v.Messages[0].ID == in {
 				n++
 			}
 		}
-		e.hooks.mu.Unlock()
-		if n == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("replayed webhook: got %d deliveries, want 2", n)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return n == 2
+	}) {
+		t.Fatalf("replayed webhook: got %d deliveries, want 2", n)
 	}
 	// Outbound after the restart still works.
 	out := e.send(map[string]any{"type": "text", "text": map[string]any{"body": "yes!"}})
@@ -543,11 +536,14 @@ func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
 	e := newEnv(t)
 	// A second business whose endpoint hangs on every POST.
 	release := make(chan struct{})
+	var hanging atomic.Int64 // POSTs the slow endpoint holds
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
 			w.Write([]byte(r.URL.Query().Get("hub.challenge")))
 			return
 		}
+		hanging.Add(1)
+		defer hanging.Add(-1)
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -570,7 +566,8 @@ func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
 		}
 		e.customerSends(c, ch.ID, chatpkg.KindMessage, "", client.Body{Text: "hello slow"})
 	}
-	time.Sleep(200 * time.Millisecond) // let the slow deliveries start and hang
+	// Every delivery slot of the slow business (PerBusiness, 4) hangs.
+	testutil.Eventually(t, "the slow deliveries to start and hang", func() bool { return hanging.Load() >= 4 })
 	start := time.Now()
 	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "hello fast"})
 	e.hooks.message(in)

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 	"github.com/parleyhq/parley/internal/webhook"
 )
 
@@ -115,17 +116,19 @@ func newReceiver(t testing.TB) *receiver {
 // wait returns the first received webhook that matches, waiting up to 10 s.
 func (r *receiver) wait(what string, match func(field string, v hookValue) bool) hookValue {
 	r.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var found hookValue
+	if testutil.Within(10*time.Second, func() bool {
 		r.mu.Lock()
+		defer r.mu.Unlock()
 		for _, h := range r.got {
 			if f, v := h.change(); match(f, v) {
-				r.mu.Unlock()
-				return v
+				found = v
+				return true
 			}
 		}
-		r.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		return false
+	}) {
+		return found
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -375,14 +378,13 @@ func (e *env) customerSends(c *client.Client, chatID int64, kind chat.MessageKin
 // acknowledges everything read, and returns the decoded body.
 func (e *env) receive(c *client.Client, id string) client.Body {
 	e.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var found *chat.Entry
+	testutil.Eventually(e.t, fmt.Sprintf("message %s to reach the customer", id), func() bool {
 		es, err := c.Pending(e.ctx, 0, 100)
 		if err != nil {
 			e.t.Fatalf("pending: %v", err)
 		}
 		var ids []int64
-		var found *chat.Entry
 		for i := range es {
 			ids = append(ids, es[i].ID)
 			if es[i].Type == chat.EntryMessage && es[i].MessageID == id {
@@ -394,22 +396,18 @@ func (e *env) receive(c *client.Client, id string) client.Body {
 				e.t.Fatalf("ack: %v", err)
 			}
 		}
-		if found != nil {
-			if found.Kind == chat.KindReaction {
-				b, _ := client.DecodeBody(*found)
-				b.ReplyTo = found.Ref
-				return b
-			}
-			b, err := client.DecodeBody(*found)
-			if err != nil {
-				e.t.Fatalf("decode body: %v", err)
-			}
-			return b
-		}
-		time.Sleep(10 * time.Millisecond)
+		return found != nil
+	})
+	if found.Kind == chat.KindReaction {
+		b, _ := client.DecodeBody(*found)
+		b.ReplyTo = found.Ref
+		return b
 	}
-	e.t.Fatalf("message %s never reached the customer", id)
-	return client.Body{}
+	b, err := client.DecodeBody(*found)
+	if err != nil {
+		e.t.Fatalf("decode body: %v", err)
+	}
+	return b
 }
 
 func (e *env) usage() []adminapi.Usage {
@@ -469,11 +467,8 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 	if status != 200 || strings.TrimSpace(string(b)) != `{"success":true}` {
 		t.Fatalf("mark read: got %d %s", status, b)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for gotRead := false; !gotRead; {
-		if time.Now().After(deadline) {
-			t.Fatal("the customer never got the read receipt")
-		}
+	testutil.Eventually(t, "the customer's read receipt", func() bool {
+		gotRead := false
 		es, _ := e.cust.Pending(e.ctx, 0, 100)
 		for _, en := range es {
 			if r, err := client.DecodeReceipt(en); err == nil && r.Status == "read" && slices.Contains(r.MessageIDs, in) {
@@ -481,8 +476,8 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 			}
 			_ = e.cust.Ack(e.ctx, en.ID)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return gotRead
+	})
 
 	// The ledger has exactly one entry for the delivered free-form message,
 	// although both delivered and read statuses went out.

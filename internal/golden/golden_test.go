@@ -31,6 +31,7 @@ import (
 
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
@@ -379,17 +380,19 @@ func newHooks(t *testing.T) *hooks {
 // to 10 s.
 func (h *hooks) wait(t *testing.T, what string, match func(b []byte) bool) []byte {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var found []byte
+	if testutil.Within(10*time.Second, func() bool {
 		h.mu.Lock()
+		defer h.mu.Unlock()
 		for _, b := range h.bodies {
 			if match(b) {
-				h.mu.Unlock()
-				return b
+				found = b
+				return true
 			}
 		}
-		h.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		return false
+	}) {
+		return found
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
