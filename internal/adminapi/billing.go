@@ -17,13 +17,13 @@ import (
 // invoice runs, credit notes, the revenue dashboard and the what-if
 // simulator.
 
-func audit(b *business.Service) handlerFunc {
+func audit(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := periodQuery(r, "period", true)
 		if err != nil {
 			return err
 		}
-		a, err := b.Billing().Audit(r.Context(), p)
+		a, err := bl.Audit(r.Context(), p)
 		if err != nil {
 			return err
 		}
@@ -32,9 +32,9 @@ func audit(b *business.Service) handlerFunc {
 	}
 }
 
-func listCards(b *business.Service) handlerFunc {
+func listCards(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		cs, err := b.Billing().RateCards(r.Context())
+		cs, err := bl.RateCards(r.Context())
 		if err != nil {
 			return err
 		}
@@ -43,13 +43,13 @@ func listCards(b *business.Service) handlerFunc {
 	}
 }
 
-func getCard(b *business.Service) handlerFunc {
+func getCard(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		v, err := strconv.Atoi(r.PathValue("version"))
 		if err != nil || v <= 0 {
 			return &parley.Error{Code: parley.EInvalid, Message: "version must be a positive integer", Details: map[string]any{"field": "version"}}
 		}
-		t, err := b.Billing().RateCardText(r.Context(), r.PathValue("name"), v)
+		t, err := bl.RateCardText(r.Context(), r.PathValue("name"), v)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func getCard(b *business.Service) handlerFunc {
 }
 
 // addCard takes a card file as the body (text/plain).
-func addCard(b *business.Service) handlerFunc {
+func addCard(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
 		if err != nil {
@@ -73,7 +73,7 @@ func addCard(b *business.Service) handlerFunc {
 		if strings.TrimSpace(string(body)) == "" {
 			return parley.Errorf(parley.EMalformed, "the body is empty; send the rate card as text/plain")
 		}
-		c, err := b.Billing().AddRateCard(r.Context(), string(body))
+		c, err := bl.AddRateCard(r.Context(), string(body))
 		if err != nil {
 			return err
 		}
@@ -82,13 +82,13 @@ func addCard(b *business.Service) handlerFunc {
 	}
 }
 
-func getWallet(b *business.Service) handlerFunc {
+func getWallet(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		v, err := b.Billing().Wallet(r.Context(), id)
+		v, err := bl.Wallet(r.Context(), id)
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func getWallet(b *business.Service) handlerFunc {
 	}
 }
 
-func patchWallet(b *business.Service) handlerFunc {
+func patchWallet(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -107,7 +107,7 @@ func patchWallet(b *business.Service) handlerFunc {
 		if err := decode(w, r, &s); err != nil {
 			return err
 		}
-		v, err := b.Billing().Configure(r.Context(), id, s, true)
+		v, err := bl.Configure(r.Context(), id, s, true)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func patchWallet(b *business.Service) handlerFunc {
 	}
 }
 
-func adjust(b *business.Service) handlerFunc {
+func adjust(bl *billing.Biller) handlerFunc {
 	type req struct {
 		Amount int64  `json:"amount_micros"`
 		Note   string `json:"note"`
@@ -131,7 +131,7 @@ func adjust(b *business.Service) handlerFunc {
 		if err := decode(w, r, &q); err != nil {
 			return err
 		}
-		t, err := b.Billing().Adjust(r.Context(), id, q.Amount, q.Note, q.Key)
+		t, err := bl.Adjust(r.Context(), id, q.Amount, q.Note, q.Key)
 		if err != nil {
 			return err
 		}
@@ -152,7 +152,7 @@ func periodQuery(r *http.Request, name string, required bool) (billing.Period, e
 	return p, nil
 }
 
-func businessCharges(b *business.Service) handlerFunc {
+func businessCharges(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -165,12 +165,12 @@ func businessCharges(b *business.Service) handlerFunc {
 		ctx := r.Context()
 		if r.URL.Query().Get("format") == "csv" {
 			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]billing.StoredCharge, error) {
-				return b.Billing().Charges(ctx, id, p, after, 5000)
+				return bl.Charges(ctx, id, p, after, 5000)
 			})
 		}
 		after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		cs, err := b.Billing().Charges(ctx, id, p, after, limit)
+		cs, err := bl.Charges(ctx, id, p, after, limit)
 		if err != nil {
 			return err
 		}
@@ -183,7 +183,7 @@ func businessCharges(b *business.Service) handlerFunc {
 	}
 }
 
-func invoiceRun(b *business.Service) handlerFunc {
+func invoiceRun(bl *billing.Biller) handlerFunc {
 	type req struct {
 		Period string `json:"period"`
 	}
@@ -196,7 +196,7 @@ func invoiceRun(b *business.Service) handlerFunc {
 		if err != nil {
 			return &parley.Error{Code: parley.EInvalid, Message: "period must be a month, YYYY-MM", Details: map[string]any{"field": "period"}}
 		}
-		run, err := b.Billing().RunInvoices(r.Context(), p)
+		run, err := bl.RunInvoices(r.Context(), p)
 		if err != nil {
 			return err
 		}
@@ -205,7 +205,7 @@ func invoiceRun(b *business.Service) handlerFunc {
 	}
 }
 
-func adminInvoices(b *business.Service) handlerFunc {
+func adminInvoices(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, err := periodQuery(r, "period", false)
 		if err != nil {
@@ -217,7 +217,7 @@ func adminInvoices(b *business.Service) handlerFunc {
 				return &parley.Error{Code: parley.EInvalid, Message: "business_id must be a positive integer", Details: map[string]any{"field": "business_id"}}
 			}
 		}
-		invs, err := b.Billing().Invoices(r.Context(), biz, p)
+		invs, err := bl.Invoices(r.Context(), biz, p)
 		if err != nil {
 			return err
 		}
@@ -253,7 +253,7 @@ func adminInvoice(b *business.Service) handlerFunc {
 	}
 }
 
-func creditNote(b *business.Service) handlerFunc {
+func creditNote(bl *billing.Biller) handlerFunc {
 	type req struct {
 		Amount int64  `json:"amount_micros"`
 		Reason string `json:"reason"`
@@ -267,7 +267,7 @@ func creditNote(b *business.Service) handlerFunc {
 		if err := decode(w, r, &q); err != nil {
 			return err
 		}
-		n, err := b.Billing().AddCreditNote(r.Context(), id, q.Amount, q.Reason)
+		n, err := bl.AddCreditNote(r.Context(), id, q.Amount, q.Reason)
 		if err != nil {
 			return err
 		}
@@ -276,7 +276,7 @@ func creditNote(b *business.Service) handlerFunc {
 	}
 }
 
-func dashboard(b *business.Service) handlerFunc {
+func dashboard(bl *billing.Biller) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		from, err := periodQuery(r, "from", true)
 		if err != nil {
@@ -286,7 +286,7 @@ func dashboard(b *business.Service) handlerFunc {
 		if err != nil {
 			return err
 		}
-		d, err := b.Billing().Dashboard(r.Context(), from, to)
+		d, err := bl.Dashboard(r.Context(), from, to)
 		if err != nil {
 			return err
 		}
@@ -295,7 +295,7 @@ func dashboard(b *business.Service) handlerFunc {
 	}
 }
 
-func simulate(b *business.Service) handlerFunc {
+func simulate(bl *billing.Biller) handlerFunc {
 	type req struct {
 		From  string `json:"from"`
 		To    string `json:"to"`
@@ -314,7 +314,7 @@ func simulate(b *business.Service) handlerFunc {
 		if err != nil {
 			return &parley.Error{Code: parley.EInvalid, Message: "to must be a month, YYYY-MM", Details: map[string]any{"field": "to"}}
 		}
-		s, err := b.Billing().Simulate(r.Context(), from, to, q.Model)
+		s, err := bl.Simulate(r.Context(), from, to, q.Model)
 		if err != nil {
 			return err
 		}

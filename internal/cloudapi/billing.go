@@ -38,12 +38,12 @@ func quoteMessage(b *business.Service) bizFunc {
 	}
 }
 
-func getBilling(b *business.Service) bizFunc {
+func getBilling(bl *billing.Biller) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		v, err := b.Billing().Wallet(r.Context(), biz.ID)
+		v, err := bl.Wallet(r.Context(), biz.ID)
 		if err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func getBilling(b *business.Service) bizFunc {
 	}
 }
 
-func patchBilling(b *business.Service) bizFunc {
+func patchBilling(bl *billing.Biller) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -61,7 +61,7 @@ func patchBilling(b *business.Service) bizFunc {
 		if err := decode(w, r, 1<<16, &s); err != nil {
 			return err
 		}
-		v, err := b.Billing().Configure(r.Context(), biz.ID, s, false)
+		v, err := bl.Configure(r.Context(), biz.ID, s, false)
 		if err != nil {
 			return err
 		}
@@ -70,7 +70,7 @@ func patchBilling(b *business.Service) bizFunc {
 	}
 }
 
-func topUp(b *business.Service) bizFunc {
+func topUp(bl *billing.Biller) bizFunc {
 	type req struct {
 		Amount         int64  `json:"amount_micros"`
 		PaymentMethod  string `json:"payment_method"`
@@ -84,7 +84,7 @@ func topUp(b *business.Service) bizFunc {
 		if err := decode(w, r, 1<<16, &q); err != nil {
 			return err
 		}
-		t, err := b.Billing().TopUp(r.Context(), biz.ID, q.Amount, q.PaymentMethod, q.IdempotencyKey)
+		t, err := bl.TopUp(r.Context(), biz.ID, q.Amount, q.PaymentMethod, q.IdempotencyKey)
 		if parley.ErrorCode(err) == parley.EPaymentDeclined {
 			return &business.CloudError{Code: business.MetaPaymentIssue, Message: "Business eligibility payment issue", Details: parley.ErrorMessage(err)}
 		} else if err != nil {
@@ -95,14 +95,14 @@ func topUp(b *business.Service) bizFunc {
 	}
 }
 
-func walletTransactions(b *business.Service) bizFunc {
+func walletTransactions(bl *billing.Biller) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
 		before, _ := strconv.ParseInt(r.URL.Query().Get("before"), 10, 64)
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		ts, err := b.Billing().Transactions(r.Context(), biz.ID, before, limit)
+		ts, err := bl.Transactions(r.Context(), biz.ID, before, limit)
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func periodParam(r *http.Request, now time.Time) (billing.Period, error) {
 	return p, nil
 }
 
-func listInvoices(b *business.Service) bizFunc {
+func listInvoices(bl *billing.Biller) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -139,7 +139,7 @@ func listInvoices(b *business.Service) bizFunc {
 				return err
 			}
 		}
-		invs, err := b.Billing().Invoices(r.Context(), biz.ID, p)
+		invs, err := bl.Invoices(r.Context(), biz.ID, p)
 		if err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func listInvoices(b *business.Service) bizFunc {
 	}
 }
 
-func getInvoice(b *business.Service) bizFunc {
+func getInvoice(bl *billing.Biller) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -157,7 +157,7 @@ func getInvoice(b *business.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		in, err := b.Billing().Invoice(r.Context(), biz.ID, id)
+		in, err := bl.Invoice(r.Context(), biz.ID, id)
 		if err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func writeInvoice(w http.ResponseWriter, r *http.Request, in billing.Invoice, bu
 	return err
 }
 
-func listCharges(b *business.Service) bizFunc {
+func listCharges(bl *billing.Biller) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -189,19 +189,19 @@ func listCharges(b *business.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		return writeCharges(w, r, b, biz.ID, p)
+		return writeCharges(w, r, bl, biz.ID, p)
 	}
 }
 
 // writeCharges answers with the rated ledger of a period: JSON pages
 // (?after=, ?limit=) or, with ?format=csv, all of it as CSV.
-func writeCharges(w http.ResponseWriter, r *http.Request, b *business.Service, bizID int64, p billing.Period) error {
+func writeCharges(w http.ResponseWriter, r *http.Request, bl *billing.Biller, bizID int64, p billing.Period) error {
 	ctx := r.Context()
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	switch r.URL.Query().Get("format") {
 	case "", "json":
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-		cs, err := b.Billing().Charges(ctx, bizID, p, after, limit)
+		cs, err := bl.Charges(ctx, bizID, p, after, limit)
 		if err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func writeCharges(w http.ResponseWriter, r *http.Request, b *business.Service, b
 		return nil
 	case "csv":
 		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]billing.StoredCharge, error) {
-			return b.Billing().Charges(ctx, bizID, p, after, 5000)
+			return bl.Charges(ctx, bizID, p, after, 5000)
 		})
 	}
 	return invalid("format must be json or csv")

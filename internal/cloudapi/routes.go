@@ -79,13 +79,13 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	// Billing: the dry-run quote, the wallet, budget caps, top-ups,
 	// invoices and the rated ledger (billing.go; docs/BILLING.md).
 	a("POST /{version}/{id}/message_quotes", quoteMessage(b))
-	a("GET /{version}/{id}/billing", getBilling(b))
-	a("PATCH /{version}/{id}/billing", patchBilling(b))
-	a("POST /{version}/{id}/billing/top_ups", topUp(b))
-	a("GET /{version}/{id}/billing/transactions", walletTransactions(b))
-	a("GET /{version}/{id}/invoices", listInvoices(b))
-	a("GET /{version}/{id}/invoices/{invoice}", getInvoice(b))
-	a("GET /{version}/{id}/charges", listCharges(b))
+	a("GET /{version}/{id}/billing", getBilling(b.Billing()))
+	a("PATCH /{version}/{id}/billing", patchBilling(b.Billing()))
+	a("POST /{version}/{id}/billing/top_ups", topUp(b.Billing()))
+	a("GET /{version}/{id}/billing/transactions", walletTransactions(b.Billing()))
+	a("GET /{version}/{id}/invoices", listInvoices(b.Billing()))
+	a("GET /{version}/{id}/invoices/{invoice}", getInvoice(b.Billing()))
+	a("GET /{version}/{id}/charges", listCharges(b.Billing()))
 
 	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
