@@ -22,6 +22,7 @@ import (
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/webhook"
+	"github.com/parleyhq/parley/wire"
 )
 
 const adminToken = "admin-secret-for-tests"
@@ -382,7 +383,7 @@ func (e *env) receive(c *client.Client, id string) client.Body {
 			e.t.Fatalf("pending: %v", err)
 		}
 		var ids []int64
-		var found *chat.Entry
+		var found *wire.Entry
 		for i := range es {
 			ids = append(ids, es[i].ID)
 			if es[i].Type == chat.EntryMessage && es[i].MessageID == id {

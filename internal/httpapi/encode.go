@@ -15,7 +15,7 @@ import (
 	"strconv"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // StatusOf returns the HTTP status for an error code, from the one table
@@ -47,7 +47,7 @@ func writeError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	if status >= 500 {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, map[string]any{"error": chat.WireError{
+	writeJSON(w, status, map[string]any{"error": wire.Error{
 		Code: code, Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err),
 	}})
 }

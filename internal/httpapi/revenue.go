@@ -9,6 +9,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // revenueRoutes mounts the people-side revenue models
@@ -267,7 +268,7 @@ func addCost(svc *revenue.Service) handlerFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		c, err := svc.AddOperatingCost(r.Context(), revenue.OperatingCost{Month: in.Month, Category: in.Category,
+		c, err := svc.AddOperatingCost(r.Context(), wire.OperatingCost{Month: in.Month, Category: in.Category,
 			Description: in.Description, Minor: in.AmountMinor, Currency: in.Currency})
 		if err != nil {
 			return err
