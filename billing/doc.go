@@ -1,12 +1,26 @@
-// Package billing turns the business usage ledger into money. It owns the
-// rate card format (Parse), the three built-in pricing regimes and their
-// example cards (Builtin), the rating engine (Month, Rate, Quote), the
-// summaries that invoices and the simulator are made of (Summarize), and
-// the one rounding rule (RoundMinor).
+// Package billing turns the business usage ledger into money. It owns two
+// layers:
 //
-// It is pure: no I/O, no clock, no database. It imports only the
-// standard library, so that the domain package (which does the I/O
-// through its Store) and the benchmarks can both use it.
+//   - The rating engine, pure (no I/O, no clock, no database): the rate
+//     card format (Parse), the three built-in pricing regimes and their
+//     example cards (Builtin), the rating state of a month (Month, Rate,
+//     Quote), the summaries that invoices and the simulator are made of
+//     (Summarize, Simulate, BuildReport), and the one rounding rule
+//     (RoundMinor). Files card.go, rate.go, replay.go, summary.go,
+//     lines.go, simulate.go, report.go, svg.go, money.go, builtin.go.
+//   - The Biller, which applies the engine to the live ledger through its
+//     Store: rating at delivery, quotes and holds at send, wallets, budget
+//     caps, top-ups, invoices and credit notes, the dashboard, the
+//     simulator over the real ledger and the audit (biller*.go); the
+//     usage ledger's entry and reader (ledger.go) and what the Biller
+//     persists (store.go).
+//
+// It imports only the kernel (errors) and money (the payment provider and
+// the money ledger). It never imports business: the business context
+// builds the Biller (business.New) and passes, in Deps, what only it
+// knows: who pays (Payer) and how to tell a business its balance is low
+// (NotifyLowBalance). A refused paid send is a *Refusal, which business
+// answers with Meta's 131042.
 //
 // # Money and the rounding rule
 //

@@ -2,179 +2,57 @@ package business
 
 import (
 	"context"
-	"time"
+	"errors"
+	"fmt"
 
 	"github.com/parleyhq/parley/billing"
 )
 
-// Business billing (docs/BILLING.md): every usage-ledger entry is rated
-// when it is appended, with the version of the business's rate card in
-// effect at the entry's time; the charge, the wallet debit and the ledger
-// entry commit in one transaction. Sends are quoted up front, checked
-// against the wallet and the budget caps, and held until delivery.
-
-// The wallet modes of a business.
-const (
-	// WalletInvoice: no limit; the business pays its monthly invoice.
-	WalletInvoice = "invoice"
-	// WalletPrepaid: paid sends need a balance that covers them.
-	WalletPrepaid = "prepaid"
-	// WalletCredit: the balance may fall to minus the credit limit.
-	WalletCredit = "credit"
-)
+// Business billing (docs/BILLING.md) is billing.Biller's: it rates the
+// usage ledger live, quotes sends, keeps wallets and budget caps, and runs
+// invoices. The business context builds it (New) with what only business
+// knows, and drives its lock protocol from the send (Reserve, Check,
+// Release) and the inbound paths (LockRating, RateLocked, Release,
+// CheckLowBalance); see billing.Biller.LockRating. This file is the seam.
 
 // MetaPaymentIssue is Meta's "Business eligibility payment issue": the
-// code a refused paid send answers with (wallet or budget cap).
+// code a refused paid send answers with (wallet or budget cap), and a
+// declined top-up.
 const MetaPaymentIssue = 131042
 
-// BillingAccount is a business's wallet and billing settings. Amounts are
-// micro-units of Currency.
-type BillingAccount struct {
-	BusinessID     int64
-	Mode           string // WalletInvoice, WalletPrepaid or WalletCredit
-	Currency       string
-	Balance        int64 // top-ups and credits minus charges
-	CreditLimit    int64 // how far below zero a WalletCredit balance may go
-	LowBalance     int64 // a webhook warns when the balance falls below; 0: never
-	LowNotified    bool  // the warning was sent and the balance has not recovered since
-	PricingAmounts bool  // status webhooks carry the charged amount
-	// BudgetCaps are monthly spend caps per priced category (marketing,
-	// utility, authentication, service); a send that would pass one is
-	// refused.
-	BudgetCaps map[string]int64
+// Billing returns the biller.
+func (b *Service) Billing() *billing.Biller { return b.bill }
+
+// newBiller builds the business context's biller over its store.
+func (b *Service) newBiller(cfg billing.Config) *billing.Biller {
+	return billing.New(cfg, billing.Deps{Store: b.st, Payments: b.payments, Now: b.now,
+		Payer: func(ctx context.Context, id int64) (billing.Payer, error) {
+			biz, err := b.GetBusiness(ctx, id)
+			return payer(biz), err
+		},
+		NotifyLowBalance: b.notifyLowBalance})
 }
 
-// WalletTx is one movement of a wallet other than a charge: a top-up, a
-// credit note, or an operator's adjustment. Key makes it idempotent.
-type WalletTx struct {
-	ID         int64     `json:"id"`
-	BusinessID int64     `json:"business_id"`
-	Key        string    `json:"-"`
-	Kind       string    `json:"kind"` // top_up | credit_note | adjustment
-	Amount     int64     `json:"amount_micros"`
-	Currency   string    `json:"currency"`
-	Ref        string    `json:"ref,omitempty"`
-	Note       string    `json:"note,omitempty"`
-	At         time.Time `json:"at"`
+// payer is what billing knows of a business.
+func payer(biz Business) billing.Payer {
+	return billing.Payer{ID: biz.ID, Name: biz.Name, PricingModel: biz.PricingModel}
 }
 
-// RateCardRecord is an operator's rate card version as stored: its text is
-// the source of truth, parsed with billing.Parse.
-type RateCardRecord struct {
-	Name      string
-	Version   int
-	Text      string
-	Effective time.Time
-	CreatedAt time.Time
+// notifyLowBalance enqueues the low-balance webhook (field
+// account_update) of a business whose balance fell below its threshold.
+func (b *Service) notifyLowBalance(ctx context.Context, bizID int64, n billing.LowBalance) error {
+	v := map[string]any{"event": "LOW_BALANCE", "balance_micros": n.Balance, "threshold_micros": n.Threshold,
+		"currency": n.Currency, "balance": billing.FormatMicros(n.Balance), "mode": n.Mode}
+	w := b.webhook(bizID, fmt.Sprintf("low_balance:%d:%d", bizID, n.At.UnixNano()), fmt.Sprintf("wallet:%d", bizID), "account_update", v)
+	return b.enqueue(ctx, w)
 }
 
-// CardAssignment puts a business on a rate card from a time on.
-type CardAssignment struct {
-	BusinessID int64
-	Card       string
-	From       time.Time
-}
-
-// StoredCharge is a rated ledger entry as stored, with its row id.
-type StoredCharge struct {
-	ID int64
-	billing.Charge
-}
-
-// ChargeTotal is a group of charges with equal business, period,
-// category, market, tier, card version, reason and unit amount: the
-// invoice line of one business, and the cell the dashboard sums.
-type ChargeTotal struct {
-	BusinessID int64
-	Period     billing.Period
-	Category   billing.Category
-	Market     string
-	Tier       string
-	Card       string // name@version
-	Reason     billing.Reason
-	Unit       int64
-	Units      int64
-	Amount     int64
-	Currency   string
-}
-
-// Invoice is a business's closed monthly invoice. Its lines are the
-// rated ledger of the period summed; corrections are credit notes.
-type Invoice struct {
-	ID         int64          `json:"id"`
-	BusinessID int64          `json:"business_id"`
-	Period     billing.Period `json:"period"`
-	Status     string         `json:"status"` // closed
-	Currency   string         `json:"currency"`
-	Lines      []billing.Line `json:"lines"`
-	Total      int64          `json:"total_micros"` // sum of the lines, exact
-	TotalMinor int64          `json:"total_minor"`  // Total rounded once (billing.RoundMinor)
-	Credits    int64          `json:"credits_micros"`
-	Notes      []CreditNote   `json:"credit_notes"`
-	IssuedAt   time.Time      `json:"issued_at"`
-}
-
-// CreditNote corrects a closed invoice: it credits the business's wallet.
-type CreditNote struct {
-	ID         int64     `json:"id"`
-	InvoiceID  int64     `json:"invoice_id"`
-	BusinessID int64     `json:"business_id"`
-	Amount     int64     `json:"amount_micros"`
-	Reason     string    `json:"reason"`
-	At         time.Time `json:"at"`
-}
-
-// BillingStore is what business billing persists. It is part of Store.
-type BillingStore interface {
-	// GetBillingAccount returns the business's wallet, or ErrNotFound when
-	// it has none yet (the defaults apply).
-	GetBillingAccount(ctx context.Context, businessID int64) (BillingAccount, error)
-	// PutBillingSettings creates the wallet or writes every field of a but
-	// Balance and LowNotified.
-	PutBillingSettings(ctx context.Context, a BillingAccount) error
-	// SetLowNotified writes LowNotified of an existing wallet.
-	SetLowNotified(ctx context.Context, businessID int64, v bool) error
-	// AddWalletTx records t and adds t.Amount to the balance (creating
-	// the wallet with currency t.Currency if needed), once per Key: it
-	// returns false, changing nothing, for a Key seen before.
-	AddWalletTx(ctx context.Context, t *WalletTx) (bool, error)
-	// ListWalletTx returns the business's wallet movements newest first,
-	// with id < before (0: from the newest), at most limit.
-	ListWalletTx(ctx context.Context, businessID, before int64, limit int) ([]WalletTx, error)
-
-	// PutRateCard stores an operator's card version; EConflict if that
-	// name and version exist.
-	PutRateCard(ctx context.Context, r RateCardRecord) error
-	// ListRateCards returns the operator's card versions by name, version.
-	ListRateCards(ctx context.Context) ([]RateCardRecord, error)
-	// SetBusinessCard puts the business on card from a time on (replacing
-	// an assignment from the same time).
-	SetBusinessCard(ctx context.Context, a CardAssignment) error
-	// CardAssignments returns every assignment by business, then From.
-	CardAssignments(ctx context.Context) ([]CardAssignment, error)
-
-	// MonthCharges returns the business's charges of a period in id order.
-	MonthCharges(ctx context.Context, businessID int64, p billing.Period) ([]billing.Charge, error)
-	// ListCharges returns the business's charges of a period (every
-	// business's when businessID is 0) with id > after, by id, at most limit.
-	ListCharges(ctx context.Context, businessID int64, p billing.Period, after int64, limit int) ([]StoredCharge, error)
-	// ChargeTotals sums the charges of the periods from..to (inclusive),
-	// of one business or all (0), grouped as ChargeTotal says.
-	ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]ChargeTotal, error)
-
-	// CloseInvoicePeriod stores the invoices of a period and closes it, in
-	// one transaction, setting their IDs; EConflict if it was closed.
-	CloseInvoicePeriod(ctx context.Context, p billing.Period, invs []*Invoice, at time.Time) error
-	// InvoicePeriodClosed reports whether the period was invoiced.
-	InvoicePeriodClosed(ctx context.Context, p billing.Period) (bool, error)
-	// ListInvoices returns invoices of a business (all for 0) and of a
-	// period (all for 0), newest period first, then by business; with
-	// their credit notes.
-	ListInvoices(ctx context.Context, businessID int64, p billing.Period) ([]Invoice, error)
-	// GetInvoice returns an invoice with its credit notes, or ErrNotFound.
-	GetInvoice(ctx context.Context, id int64) (Invoice, error)
-	// AddCreditNote records n against its invoice, adds its amount to
-	// the invoice's credits and to the wallet, in one transaction, and
-	// sets n.ID. ErrNotFound for an unknown invoice.
-	AddCreditNote(ctx context.Context, n *CreditNote) error
+// payment turns the biller's refusal of a paid send into Meta's 131042,
+// the reason in error_data.details; other errors pass unchanged.
+func payment(err error) error {
+	var r *billing.Refusal
+	if errors.As(err, &r) {
+		return cloudErrDetails(MetaPaymentIssue, "Business eligibility payment issue", r.Detail)
+	}
+	return err
 }

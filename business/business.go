@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
 	"github.com/parleyhq/parley/wire"
@@ -101,9 +102,9 @@ type Config struct {
 	// TemplatePolicy is "auto" (the rules decide APPROVED or REJECTED) or
 	// "manual" (rules may reject; the rest waits PENDING for an operator).
 	TemplatePolicy   string
-	PromotionalWords []string      // flagged in UTILITY and AUTHENTICATION templates; default promotionalWords
-	InboxPoll        time.Duration // how often cloud inboxes are polled without a bus wake-up; default 1s
-	Billing          BillingConfig // rate cards, wallets, invoices (docs/BILLING.md)
+	PromotionalWords []string       // flagged in UTILITY and AUTHENTICATION templates; default promotionalWords
+	InboxPoll        time.Duration  // how often cloud inboxes are polled without a bus wake-up; default 1s
+	Billing          billing.Config // rate cards, wallets, invoices (docs/BILLING.md)
 	// RecordTTL is how long message records are kept (receipts of older
 	// messages cannot come: their envelopes expired); default the
 	// service's Retention + 7 days. WebhookLogTTL keeps delivered and
@@ -128,6 +129,13 @@ type Config struct {
 	// of rejecting it, as Meta does since April 2025 (template.go,
 	// review); default off.
 	TemplateRecategorize bool
+}
+
+// WithDefaults returns c with every zero field set to its default (the
+// one place those defaults are written; flag help prints them).
+func (c Config) WithDefaults() Config {
+	c.setDefaults()
+	return c
 }
 
 func (c *Config) setDefaults() {
@@ -202,7 +210,7 @@ type Service struct {
 	wake     chan int64 // number ids whose inbox has news
 	enqueued func()     // called after webhooks were enqueued
 	writes   chan *bizWrite
-	bill     *Biller
+	bill     *billing.Biller
 	ads      parley.AdsPolicy
 	payments money.PaymentProvider
 	bus      chat.Bus
@@ -236,7 +244,7 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	b := &Service{svc: svc, st: d.Store, cfg: cfg, log: d.Logger, now: d.Now, bus: d.Bus, ads: d.Ads, payments: d.Payments,
 		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue,
 		writes: make(chan *bizWrite, 4096)}
-	b.bill = newBiller(b, cfg.Billing)
+	b.bill = b.newBiller(cfg.Billing)
 	b.peers = newPeers(cfg.NodeHeartbeat)
 	return b
 }

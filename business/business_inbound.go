@@ -183,8 +183,8 @@ func (b *Service) ProcessInbox(ctx context.Context, numberID int64) (int, error)
 		return 0, err
 	}
 	// The business's rating lock is held from the first rating to the
-	// commit: see bizBilling.
-	unlock := b.bill.lockRating(biz.ID)
+	// commit: see billing.Biller.LockRating.
+	unlock := b.bill.LockRating(biz.ID)
 	committed := false
 	defer func() { unlock(!committed) }()
 	in := &inboundBatch{b: b, biz: biz, n: n, accounts: map[int64]chat.Account{}, convs: map[int64]*Conversation{}}
@@ -210,7 +210,7 @@ func (b *Service) ProcessInbox(ctx context.Context, numberID int64) (int, error)
 	}
 	committed = true
 	if in.charged {
-		if err := b.bill.lowBalance(ctx, biz); err != nil {
+		if err := b.bill.CheckLowBalance(ctx, biz.ID); err != nil {
 			b.log.Error("low balance check", "business", biz.ID, "err", err)
 		}
 	}
@@ -227,7 +227,7 @@ type inboundBatch struct {
 	accounts map[int64]chat.Account
 	convs    map[int64]*Conversation
 	hooks    []*Webhook
-	usage    []*UsageEntry
+	usage    []*billing.UsageEntry
 	charges  []billing.Charge
 	charged  bool  // a charge has an amount: check the low-balance threshold after the commit
 	amounts  *bool // the business's PricingAmounts, once read
@@ -459,7 +459,7 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 			}
 			us := usageFor(in.biz, in.n, m, *conv, e.CreatedAt)
 			in.usage = append(in.usage, us...)
-			cs, err := in.b.bill.rateLocked(ctx, in.biz, us, m.ID)
+			cs, err := in.b.bill.RateLocked(ctx, payer(in.biz), us, m.ID)
 			if err != nil {
 				return false, err
 			}
@@ -471,7 +471,7 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 			}
 		}
 		if status == "failed" {
-			in.b.bill.release(in.biz.ID, m.ID)
+			in.b.bill.Release(in.biz.ID, m.ID)
 		}
 		v := in.b.messagesValue(in.n)
 		v.Statuses = []StatusUpdate{st}
@@ -481,7 +481,7 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 }
 
 // price adds the charged amount to a status's pricing object when the
-// business turned amounts on (BillingAccount.PricingAmounts).
+// business turned amounts on (billing.Account.PricingAmounts).
 func (in *inboundBatch) price(ctx context.Context, p *Pricing, cs []billing.Charge) error {
 	var total int64
 	for _, c := range cs {
@@ -494,7 +494,7 @@ func (in *inboundBatch) price(ctx context.Context, p *Pricing, cs []billing.Char
 		return nil
 	}
 	if in.amounts == nil {
-		a, err := in.b.bill.account(ctx, in.biz.ID)
+		a, err := in.b.bill.Account(ctx, in.biz.ID)
 		if err != nil {
 			return err
 		}

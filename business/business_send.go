@@ -39,13 +39,13 @@ type TemplateSend struct {
 type Sent struct {
 	WaID      string
 	MessageID string
-	Quote     Quote // what the message costs when it is delivered
+	Quote     billing.Quote // what the message costs when it is delivered
 }
 
 // DryRun answers what a message would cost and whether it would be
 // accepted, without sending it (POST /{version}/{id}/message_quotes).
 type DryRun struct {
-	Quote
+	billing.Quote
 	To                  string      `json:"to"`
 	Allowed             bool        `json:"allowed"`
 	Refusal             *CloudError `json:"refusal"`
@@ -64,7 +64,7 @@ func (b *Service) QuoteMessage(ctx context.Context, biz Business, n BusinessNumb
 	if ce, ok := AsCloudError(err); ok {
 		d.Allowed, d.Refusal = false, ce
 		if d.Currency == "" {
-			d.Currency = b.bill.cfg.Currency
+			d.Currency = b.bill.Currency()
 		}
 		return *d, nil
 	} else if err != nil {
@@ -120,7 +120,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	wamid := NewWamid()
 	now := b.now()
 	sent := Sent{WaID: WaID(phone), MessageID: wamid,
-		Quote: Quote{Currency: b.bill.cfg.Currency, Category: "service", Reason: "undeliverable"}}
+		Quote: billing.Quote{Currency: b.bill.Currency(), Category: "service", Reason: "undeliverable"}}
 	if dry != nil {
 		dry.To = WaID(phone)
 	}
@@ -226,33 +226,25 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		pm := BusinessMessage{ID: wamid, CustomerPhone: phone, Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened}
 		us := usageFor(biz, n, pm, conv, now)
 		if dry != nil {
-			s := b.bill.state(biz.ID)
-			s.mu.Lock()
-			q, err := b.bill.quoteLocked(ctx, s, biz, us)
-			if err == nil {
-				dry.Quote = q
-				if q.Amount > 0 {
-					err = b.bill.checkLocked(ctx, s, biz.ID, q)
-				}
-			}
-			s.mu.Unlock()
-			return Sent{}, err
+			q, err := b.bill.Check(ctx, payer(biz), us)
+			dry.Quote = q
+			return Sent{}, payment(err)
 		}
-		q, err := b.bill.reserve(ctx, biz, wamid, us)
+		q, err := b.bill.Reserve(ctx, payer(biz), wamid, us)
 		if err != nil {
-			return Sent{}, err
+			return Sent{}, payment(err)
 		}
 		sent.Quote = q
 		defer func() {
 			if err != nil {
-				b.bill.release(biz.ID, wamid)
+				b.bill.Release(biz.ID, wamid)
 			}
 		}()
 	} else if dry != nil {
-		dry.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
+		dry.Quote = billing.Quote{Currency: b.bill.Currency(), Reason: string(billing.ReasonNotMetered)}
 		return Sent{}, nil
 	} else {
-		sent.Quote = Quote{Currency: b.bill.cfg.Currency, Reason: string(billing.ReasonNotMetered)}
+		sent.Quote = billing.Quote{Currency: b.bill.Currency(), Reason: string(billing.ReasonNotMetered)}
 	}
 	p := cloudPrincipal(n)
 	chat, err := b.svc.DirectChat(ctx, p.AccountID, customer.ID)

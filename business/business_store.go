@@ -6,7 +6,6 @@ import (
 
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/chat"
-	"github.com/parleyhq/parley/money"
 )
 
 // Store is everything business messaging persists: business
@@ -23,12 +22,12 @@ type Store interface {
 	BusinessMessageStore
 	TemplateStore
 	WebhookStore
-	LedgerStore
+	billing.LedgerStore
 	LinkStore
-	BillingStore
+	billing.Store // wallets, cards, charges, invoices; it reads the usage and money ledgers
 	CatalogStore
 
-	// From the chat core's tables: a number's account and cloud device, media, blocks; and the money ledger, which invoices read.
+	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
 	// phone number is taken.
 	CreateAccount(ctx context.Context, a *chat.Account) error
@@ -53,9 +52,6 @@ type Store interface {
 	// MediaVisibleTo reports whether accountID is a member of a chat the
 	// media is attached to.
 	MediaVisibleTo(ctx context.Context, mediaID string, accountID int64) (bool, error)
-	// LedgerRange returns the ledger entries with from <= At < to, of
-	// the channel (any, for 0) and of kind (any, for ""), by id.
-	LedgerRange(ctx context.Context, channelID int64, kind string, from, to time.Time) ([]money.LedgerEntry, error)
 }
 
 // BusinessAccountStore holds businesses, numbers and tokens.
@@ -102,8 +98,8 @@ type Batch struct {
 	Messages      []BusinessMessage // existing records are left as they are
 	Conversations []Conversation    // created or replaced, in order; LastInboundAt never moves back
 	Reach         []Reach
-	Webhooks      []*Webhook    // known keys are skipped (ID stays 0)
-	Usage         []*UsageEntry // known keys are skipped (ID stays 0)
+	Webhooks      []*Webhook            // known keys are skipped (ID stays 0)
+	Usage         []*billing.UsageEntry // known keys are skipped (ID stays 0)
 	// Charges are the rated usage entries; a known key is skipped, and
 	// each new charge is debited from its business's wallet (created with
 	// the charge's currency if needed).
@@ -218,16 +214,6 @@ type WebhookStore interface {
 	// ReplayWebhook makes the business's webhook pending and due at t, or
 	// returns ErrNotFound.
 	ReplayWebhook(ctx context.Context, businessID, id int64, t time.Time) error
-}
-
-// LedgerStore is the append-only usage ledger.
-type LedgerStore interface {
-	// AppendUsage inserts the entries whose Key is new, sets their IDs,
-	// and returns how many were inserted. Entries are never changed.
-	AppendUsage(ctx context.Context, us []*UsageEntry) (int, error)
-	// ListUsage returns the business's entries (all when businessID is
-	// 0) with id > after, ascending, at most limit.
-	ListUsage(ctx context.Context, businessID, after int64, limit int) ([]UsageEntry, error)
 }
 
 // LinkStore holds click-to-chat links, their clicks and counters.

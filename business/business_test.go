@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/billing"
 )
 
 func TestPricingOf(t *testing.T) {
@@ -34,7 +36,7 @@ func TestUsageForCBPOpensConversations(t *testing.T) {
 	n := BusinessNumber{ID: 2}
 	m := BusinessMessage{ID: "wamid.1", CustomerPhone: "+5511987654321", Category: "marketing", PricingType: PricingRegular, Billable: true, ConversationOpened: true}
 	us := usageFor(biz, n, m, Conversation{}, time.Unix(0, 0))
-	if len(us) != 2 || us[0].Event != UsageTemplateDelivered || us[0].Country != "BR" || us[1].Event != UsageConversationOpened || us[1].Key != "conv:wamid.1" {
+	if len(us) != 2 || us[0].Event != billing.TemplateDelivered || us[0].Country != "BR" || us[1].Event != billing.ConversationOpened || us[1].Key != "conv:wamid.1" {
 		t.Errorf("CBP usage: got %+v %+v", us[0], us[1])
 	}
 	m.ConversationOpened = false

@@ -173,7 +173,7 @@ type (
 		} `json:"origin"`
 	}
 	// Pricing is Meta's pricing object. Meta's never has an amount; a
-	// business that turns BillingAccount.PricingAmounts on gets the charged
+	// business that turns billing.Account.PricingAmounts on gets the charged
 	// amount in the parley_ fields, on the status that was charged.
 	Pricing struct {
 		Billable           bool    `json:"billable"`

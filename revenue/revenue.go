@@ -45,6 +45,13 @@ type PremiumConfig struct {
 	MaxPins      int   // pinned chats of members; default 10
 }
 
+// WithDefaults returns r with every zero field set to its default, given
+// the chat core's free limits and the channels' currency.
+func (r Config) WithDefaults(free FreeLimits, channelCurrency string) Config {
+	r.setDefaults(free, channelCurrency)
+	return r
+}
+
 // setDefaults fills in r's zero fields. The premium limits default to
 // multiples of the free ones.
 func (r *Config) setDefaults(free FreeLimits, channelCurrency string) {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/webhook"
 )
@@ -137,7 +139,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.SMSGatewayURL, "sms-gateway", getenv("PARLEY_SMS_GATEWAY_URL"), "POST one-time codes to this URL; log them when empty (env PARLEY_SMS_GATEWAY_URL)")
 	fs.StringVar(&o.SMSGatewayToken, "sms-gateway-token", getenv("PARLEY_SMS_GATEWAY_TOKEN"), "bearer token for the SMS gateway (env PARLEY_SMS_GATEWAY_TOKEN)")
 	fs.StringVar(&o.AdminToken, "admin-token", getenv("PARLEY_ADMIN_TOKEN"), "token of the admin API (/admin/v1/); disabled when empty (env PARLEY_ADMIN_TOKEN)")
-	fs.IntVar(&o.Business.Throughput, "business-throughput", envInt(getenv, "PARLEY_BUSINESS_THROUGHPUT", 80), "default messages per second per business number (env PARLEY_BUSINESS_THROUGHPUT)")
+	bdef := business.Config{}.WithDefaults()
+	fs.IntVar(&o.Business.Throughput, "business-throughput", envInt(getenv, "PARLEY_BUSINESS_THROUGHPUT", bdef.Throughput), "default messages per second per business number (env PARLEY_BUSINESS_THROUGHPUT)")
 	fs.BoolVar(&o.Business.TemplateRecategorize, "template-recategorize", envBool(getenv, "PARLEY_TEMPLATE_RECATEGORIZE"), "approve a UTILITY template with promotional wording as MARKETING (a template_category_update webhook) instead of rejecting it, as Meta does (env PARLEY_TEMPLATE_RECATEGORIZE)")
 	fs.StringVar(&o.Stripe.Key, "stripe-key", getenv("PARLEY_STRIPE_KEY"), "Stripe secret key: take payments through Stripe; the sandbox when empty (env PARLEY_STRIPE_KEY)")
 	fs.StringVar(&o.Stripe.URL, "stripe-url", getenv("PARLEY_STRIPE_URL"), "Stripe API base URL, for a local fake; Stripe's when empty (env PARLEY_STRIPE_URL)")
@@ -146,14 +149,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	revenueFlags(fs, getenv, &o.Revenue)
 	allow := fs.String("webhook-allow", getenv("PARLEY_WEBHOOK_ALLOW"), "non-public addresses webhooks may reach, comma-separated CIDR prefixes (e.g. 127.0.0.0/8 for local development); only public ones when empty (env PARLEY_WEBHOOK_ALLOW)")
 	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")
-	c := &o.Config
-	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", 5), "linked devices per account (env PARLEY_MAX_DEVICES)")
-	fs.IntVar(&c.MaxGroupMembers, "max-group-members", envInt(getenv, "PARLEY_MAX_GROUP_MEMBERS", 1024), "members per group (env PARLEY_MAX_GROUP_MEMBERS)")
-	fs.DurationVar(&c.Retention, "retention", envDuration(getenv, "PARLEY_RETENTION", 30*24*time.Hour), "how long an undelivered envelope is kept (env PARLEY_RETENTION)")
-	fs.DurationVar(&c.EditWindow, "edit-window", envDuration(getenv, "PARLEY_EDIT_WINDOW", 15*time.Minute), "how long a message can be edited (env PARLEY_EDIT_WINDOW)")
-	fs.DurationVar(&c.DeleteWindow, "delete-window", envDuration(getenv, "PARLEY_DELETE_WINDOW", 48*time.Hour), "how long a message can be deleted for everyone (env PARLEY_DELETE_WINDOW)")
+	// Flag defaults come from the config's one set of defaults, so the
+	// help prints the effective value.
+	c, def := &o.Config, chat.Config{}.WithDefaults()
+	fs.IntVar(&c.MaxDevices, "max-devices", envInt(getenv, "PARLEY_MAX_DEVICES", def.MaxDevices), "linked devices per account (env PARLEY_MAX_DEVICES)")
+	fs.IntVar(&c.MaxGroupMembers, "max-group-members", envInt(getenv, "PARLEY_MAX_GROUP_MEMBERS", def.MaxGroupMembers), "members per group (env PARLEY_MAX_GROUP_MEMBERS)")
+	fs.DurationVar(&c.Retention, "retention", envDuration(getenv, "PARLEY_RETENTION", def.Retention), "how long an undelivered envelope is kept (env PARLEY_RETENTION)")
+	fs.DurationVar(&c.EditWindow, "edit-window", envDuration(getenv, "PARLEY_EDIT_WINDOW", def.EditWindow), "how long a message can be edited (env PARLEY_EDIT_WINDOW)")
+	fs.DurationVar(&c.DeleteWindow, "delete-window", envDuration(getenv, "PARLEY_DELETE_WINDOW", def.DeleteWindow), "how long a message can be deleted for everyone (env PARLEY_DELETE_WINDOW)")
 	var maxMedia int
-	fs.IntVar(&maxMedia, "max-media-bytes", envInt(getenv, "PARLEY_MAX_MEDIA_BYTES", 16<<20), "largest media upload (env PARLEY_MAX_MEDIA_BYTES)")
+	fs.IntVar(&maxMedia, "max-media-bytes", envInt(getenv, "PARLEY_MAX_MEDIA_BYTES", int(def.MaxMedia)), "largest media upload (env PARLEY_MAX_MEDIA_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley/billing"
-	benchbilling "github.com/parleyhq/parley/internal/bench/billing"
 	"github.com/parleyhq/parley/internal/server"
 )
 
@@ -104,7 +103,7 @@ func revenueSimulate(ctx context.Context, args []string, getenv func(string) str
 	}
 	defer st.Close()
 	var streamErr error
-	usage, perMessage := benchbilling.LedgerUsage(ctx, st, pFrom, pTo, &streamErr)
+	usage, perMessage := billing.LedgerUsage(ctx, st, pFrom, pTo, &streamErr)
 	rep, err := billing.BuildReport(cat, usage, billing.ReportOptions{
 		Base: baseCard, Alt: alt, Others: []string{billing.CardPerMessage26, billing.CardPerMessage25, billing.CardConversation},
 		From: pFrom, To: pTo, Top: *top, Synthesize: perMessage,

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/server"
 )
@@ -31,19 +32,19 @@ func seedLedger(t testing.TB) string {
 	oct := time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
 	nov := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
 	dec := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	e := func(key string, biz int64, model string, ev business.UsageEvent, cat, country, pt string, at time.Time) *business.UsageEntry {
-		return &business.UsageEntry{Key: key, BusinessID: biz, NumberID: biz, Event: ev, Category: cat, Country: country, PricingType: pt,
+	e := func(key string, biz int64, model string, ev billing.Event, cat, country, pt string, at time.Time) *billing.UsageEntry {
+		return &billing.UsageEntry{Key: key, BusinessID: biz, NumberID: biz, Event: ev, Category: cat, Country: country, PricingType: pt,
 			Model: model, Billable: pt == business.PricingRegular, MessageID: key, At: at}
 	}
 	// Business 1 is on per-message pricing, business 2 on conversation pricing.
-	us := []*business.UsageEntry{
-		e("msg:a", 1, "PMP", business.UsageTemplateDelivered, "marketing", "BR", business.PricingRegular, nov),
-		e("msg:b", 1, "PMP", business.UsageServiceMessage, "service", "BR", business.PricingFreeCustomerService, nov),
-		e("conv:c", 2, "CBP", business.UsageConversationOpened, "utility", "IN", business.PricingRegular, nov),
-		e("msg:c", 2, "CBP", business.UsageTemplateDelivered, "utility", "IN", business.PricingRegular, nov),
-		e("msg:e", 2, "CBP", business.UsageTemplateDelivered, "marketing", "DE", business.PricingRegular, oct),
-		e("msg:a", 1, "PMP", business.UsageTemplateDelivered, "marketing", "BR", business.PricingRegular, nov), // a retried delivery: not appended
-		e("msg:f", 1, "PMP", business.UsageTemplateDelivered, "marketing", "GB", business.PricingRegular, dec), // outside the period
+	us := []*billing.UsageEntry{
+		e("msg:a", 1, "PMP", billing.TemplateDelivered, "marketing", "BR", business.PricingRegular, nov),
+		e("msg:b", 1, "PMP", billing.ServiceMessage, "service", "BR", business.PricingFreeCustomerService, nov),
+		e("conv:c", 2, "CBP", billing.ConversationOpened, "utility", "IN", business.PricingRegular, nov),
+		e("msg:c", 2, "CBP", billing.TemplateDelivered, "utility", "IN", business.PricingRegular, nov),
+		e("msg:e", 2, "CBP", billing.TemplateDelivered, "marketing", "DE", business.PricingRegular, oct),
+		e("msg:a", 1, "PMP", billing.TemplateDelivered, "marketing", "BR", business.PricingRegular, nov), // a retried delivery: not appended
+		e("msg:f", 1, "PMP", billing.TemplateDelivered, "marketing", "GB", business.PricingRegular, dec), // outside the period
 	}
 	n, err := st.AppendUsage(ctx, us)
 	if err != nil || n != 6 {

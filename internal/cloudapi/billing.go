@@ -12,20 +12,6 @@ import (
 	"github.com/parleyhq/parley/internal/invoicedoc"
 )
 
-// billingRoutes are Parley's billing additions on the business surface
-// (docs/BILLING.md): the dry-run quote, the wallet, budget caps, top-ups,
-// invoices and the rated ledger. Meta has no such paths.
-func billingRoutes(a func(pattern string, fn bizFunc), b *business.Service) {
-	a("POST /{version}/{id}/message_quotes", quoteMessage(b))
-	a("GET /{version}/{id}/billing", getBilling(b))
-	a("PATCH /{version}/{id}/billing", patchBilling(b))
-	a("POST /{version}/{id}/billing/top_ups", topUp(b))
-	a("GET /{version}/{id}/billing/transactions", walletTransactions(b))
-	a("GET /{version}/{id}/invoices", listInvoices(b))
-	a("GET /{version}/{id}/invoices/{invoice}", getInvoice(b))
-	a("GET /{version}/{id}/charges", listCharges(b))
-}
-
 func quoteMessage(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		n, req, err := decodeSend(w, r, b, biz)
@@ -71,7 +57,7 @@ func patchBilling(b *business.Service) bizFunc {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		var s business.BillingSettings
+		var s billing.Settings
 		if err := decode(w, r, 1<<16, &s); err != nil {
 			return err
 		}
@@ -121,7 +107,7 @@ func walletTransactions(b *business.Service) bizFunc {
 			return err
 		}
 		if ts == nil {
-			ts = []business.WalletTx{}
+			ts = []billing.WalletTx{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": ts})
 		return nil
@@ -181,7 +167,7 @@ func getInvoice(b *business.Service) bizFunc {
 
 // writeInvoice answers with the invoice as JSON, or as ?format=html or
 // ?format=pdf (a download).
-func writeInvoice(w http.ResponseWriter, r *http.Request, in business.Invoice, business string) error {
+func writeInvoice(w http.ResponseWriter, r *http.Request, in billing.Invoice, business string) error {
 	f := r.URL.Query().Get("format")
 	if f == "" || f == "json" {
 		writeJSON(w, http.StatusOK, in)
@@ -226,7 +212,7 @@ func writeCharges(w http.ResponseWriter, r *http.Request, b *business.Service, b
 		writeJSON(w, http.StatusOK, map[string]any{"data": data})
 		return nil
 	case "csv":
-		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]business.StoredCharge, error) {
+		return invoicedoc.ChargesCSV(w, p, func(after int64) ([]billing.StoredCharge, error) {
 			return b.Billing().Charges(ctx, bizID, p, after, 5000)
 		})
 	}

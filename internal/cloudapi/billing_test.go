@@ -203,7 +203,7 @@ func testBilling(t *testing.T, e *env) {
 	}
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/invoices", e.biz.ID), nil)
 	var invs struct {
-		Data []business.Invoice `json:"data"`
+		Data []billing.Invoice `json:"data"`
 	}
 	if err := json.Unmarshal(b, &invs); code != 200 || err != nil || len(invs.Data) != 1 {
 		t.Fatalf("invoices: %d %s", code, b)
@@ -244,7 +244,7 @@ func testBilling(t *testing.T, e *env) {
 	if rerated != want {
 		t.Errorf("re-rated ledger: got %d, want %d", rerated, want)
 	}
-	var audit business.Audit
+	var audit billing.Audit
 	e.adminDo("GET", "/admin/v1/billing/audit?period="+period.String(), nil, &audit)
 	if audit.Stored != want || audit.Rerated != want || len(audit.Mismatches) != 0 || audit.Entries < 3 {
 		t.Errorf("audit: got %+v, want %d both ways and no mismatch", audit, want)
@@ -265,13 +265,13 @@ func testBilling(t *testing.T, e *env) {
 		t.Errorf("credit beyond the total: got %d, want 400", status)
 	}
 	// The dashboard and the simulator read the same figures.
-	var d business.Dashboard
+	var d billing.Dashboard
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/billing/dashboard?from=%s&to=%s", period, period), nil, &d)
 	if d.ByModel["business_messaging"] != want || d.ByCategory["marketing"] != 100000 || d.ByCategory["utility"] != 8000 ||
 		len(d.Top) != 1 || d.Top[0].Name != "Acme Shoes" || len(d.ByPeriod) != 1 {
 		t.Errorf("dashboard: got %+v", d)
 	}
-	var sim business.Simulation
+	var sim billing.Simulation
 	e.adminDo("POST", "/admin/v1/billing/simulate", map[string]any{"from": period.String(), "to": period.String(), "model": "per_message_2025_07"}, &sim)
 	// Under July 2025 rules the service reply is free: only the templates are charged.
 	if sim.Base.Total != want || sim.Alt.Total != 100000 || len(sim.Deltas) != 1 || sim.Deltas[0].Change != -8000 {
@@ -319,7 +319,7 @@ func TestRateCardsAdmin(t *testing.T) {
 		t.Errorf("same version again: got %d, want 409", status)
 	}
 	var cards struct {
-		Cards []business.RateCardInfo `json:"cards"`
+		Cards []billing.RateCardInfo `json:"cards"`
 	}
 	e.adminDo("GET", "/admin/v1/billing/cards", nil, &cards)
 	found := false
@@ -346,7 +346,7 @@ func TestRateCardsAdmin(t *testing.T) {
 // and then conversation-based pricing, and checks each quote, charge and
 // the invoice that has both.
 func TestBillingRegimes(t *testing.T) {
-	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 100, Billing: business.BillingConfig{DefaultCard: billing.CardPerMessage25}}))
+	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 100, Billing: billing.Config{DefaultCard: billing.CardPerMessage25}}))
 	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en_US",
 		"components": []any{map[string]any{"type": "BODY", "text": "Sale"}}})
 	promo := func() map[string]any {
@@ -384,7 +384,7 @@ func TestBillingRegimes(t *testing.T) {
 	e.clock.Advance(period.End().Sub(e.clock.Now()) + time.Hour)
 	e.adminDo("POST", "/admin/v1/billing/invoice_runs", map[string]any{"period": period.String()}, nil)
 	var invs struct {
-		Data []business.Invoice `json:"data"`
+		Data []billing.Invoice `json:"data"`
 	}
 	e.adminDo("GET", "/admin/v1/billing/invoices?period="+period.String(), nil, &invs)
 	if len(invs.Data) != 1 || invs.Data[0].Total != want {

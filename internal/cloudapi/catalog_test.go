@@ -13,7 +13,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -290,7 +290,7 @@ func (e *env) otherBusinessToken() string {
 		ID int64 `json:"id"`
 	}
 	e.adminDo("POST", "/admin/v1/businesses", map[string]any{"name": "Rival", "category": "RETAIL"}, &biz)
-	var tok admin.Token
+	var tok adminapi.Token
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", biz.ID), map[string]any{"name": "ci"}, &tok)
 	return tok.Secret
 }

@@ -1,15 +1,14 @@
 // Package cloudapi is Parley's WhatsApp-Cloud-API-compatible business
-// surface: its own route table (routes below), Meta's error shape, and
+// surface: its own route table (routes.go), Meta's error shape, and
 // request decoding as lenient as Meta's (unknown, empty and null fields
 // are ignored; numbers sent as strings are accepted). Responses carry no
 // field beyond Meta's; Parley's additions travel in X-Parley-* headers or
-// on Parley-only paths. It imports the domain package and
-// internal/webhook (for the verification handshake), nothing else.
+// on Parley-only paths. It imports the domain packages, internal/httpjson
+// (for writing JSON) and internal/invoicedoc (invoice documents).
 package cloudapi
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
@@ -19,70 +18,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
-	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/internal/httpjson"
 )
-
-// Options are what the surface needs besides the business layer.
-type Options struct {
-	Logger *slog.Logger
-	// Verify performs the webhook verification handshake.
-	Verify func(ctx context.Context, url, verifyToken, challenge string) error
-	// Channels serves the business console's channel routes.
-	Channels *channel.Service
-}
-
-var versionPath = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
-
-// IsCloudPath reports whether path belongs to this surface: it starts
-// with a Graph API version such as /v23.0/.
-func IsCloudPath(path string) bool { return versionPath.MatchString(path) }
-
-// NewHandler returns the Cloud API surface. Every endpoint is listed here
-// and documented in docs/BUSINESS.md.
-func NewHandler(b *business.Service, o Options) http.Handler {
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	mux := http.NewServeMux()
-	a := func(pattern string, fn bizFunc) { mux.Handle(pattern, wrap(o.Logger, authed(b, fn))) }
-
-	a("POST /{version}/{id}/messages", sendMessage(b))
-	a("POST /{version}/{id}/media", uploadMedia(b))
-	a("GET /{version}/{id}", getObject(b))
-	a("GET /{version}/{id}/content", downloadMedia(b))
-	a("DELETE /{version}/{id}", deleteObject(b)) // a media id or a product item
-	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
-	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
-	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
-	a("GET /{version}/{id}/message_templates", listTemplates(b))
-	a("POST /{version}/{id}/message_templates", createTemplate(b))
-	a("DELETE /{version}/{id}/message_templates", deleteTemplate(b))
-	a("GET /{version}/{id}/subscribed_apps", getSubscription(b))
-	a("POST /{version}/{id}/subscribed_apps", subscribe(b, o.Verify))
-	a("GET /{version}/{id}/product_catalogs", listCatalogs(b))
-	a("POST /{version}/{id}/products", createProduct(b))
-	a("GET /{version}/{id}/products", listProducts(b))
-	// Parley additions, on paths Meta does not have.
-	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
-	a("GET /{version}/{id}/webhook_deliveries/{webhook}/attempts", listAttempts(b))
-	a("POST /{version}/{id}/webhook_deliveries/{webhook}/replay", replay(b))
-	a("GET /{version}/{id}/usage", listUsage(b))
-	a("POST /{version}/{id}/ctwa_links", createLink(b))
-	a("GET /{version}/{id}/ctwa_links", listLinks(b))
-	consoleRoutes(a, b, o.Channels) // the business console's additions (console.go)
-	billingRoutes(a, b)             // quotes, wallet, invoices, rated ledger (billing.go)
-	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
-		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
-	}))
-	return mux
-}
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
@@ -167,11 +110,7 @@ func wrap(log *slog.Logger, h handlerFunc) http.Handler {
 	})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.WriteJSON(w, status, v) }
 
 // token reads the access token as Meta does: a Bearer header or the
 // access_token parameter.

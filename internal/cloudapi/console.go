@@ -11,19 +11,6 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-// consoleRoutes are what the business console (/business) needs beyond
-// Meta's surface: Meta's debug_token, which tells the console which
-// business account its token opens, and the channels a business number
-// owns (Parley paths). Documented in docs/CONSOLES.md.
-func consoleRoutes(a func(pattern string, fn bizFunc), b *business.Service, chs *channel.Service) {
-	a("GET /{version}/debug_token", debugToken(b))
-	a("GET /{version}/{id}/channels", numberChannels(b, chs))
-	a("POST /{version}/{id}/channels", createNumberChannel(b, chs))
-	a("GET /{version}/{id}/channels/{channel}/posts", numberChannelPosts(b, chs))
-	a("POST /{version}/{id}/channels/{channel}/posts", numberChannelPost(b, chs))
-	a("GET /{version}/{id}/channels/{channel}/insights", numberChannelInsights(b, chs))
-}
-
 // debugToken answers Meta's GET /debug_token?input_token=: the token's
 // validity, expiry and scopes, with the business account id as the
 // scopes' target. Without input_token it inspects the caller's token. An

@@ -13,8 +13,8 @@ import (
 	"github.com/parleyhq/parley/business"
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/admin"
-	"github.com/parleyhq/parley/internal/bizapi"
+	"github.com/parleyhq/parley/internal/adminapi"
+	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -141,7 +141,7 @@ func TestManualTemplateReview(t *testing.T) {
 		t.Fatalf("manual policy: got %s, want PENDING", status)
 	}
 	var q struct {
-		Templates []admin.Template `json:"templates"`
+		Templates []adminapi.Template `json:"templates"`
 	}
 	e.adminDo("GET", "/admin/v1/templates", nil, &q)
 	if len(q.Templates) != 1 || fmt.Sprint(q.Templates[0].ID) != id {
@@ -348,15 +348,15 @@ func TestLimits(t *testing.T) {
 	if err := dan.ReportBusiness(e.ctx, e.num.AccountID); err != nil {
 		t.Fatalf("report: %v", err)
 	}
-	var n admin.Number
+	var n adminapi.Number
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), nil, &struct {
-		Numbers *[]admin.Number `json:"numbers"`
-	}{Numbers: &[]admin.Number{}})
+		Numbers *[]adminapi.Number `json:"numbers"`
+	}{Numbers: &[]adminapi.Number{}})
 	if err := e.cust.BlockBusiness(e.ctx, e.num.AccountID); err != nil {
 		t.Fatalf("block: %v", err)
 	}
 	var ns struct {
-		Numbers []admin.Number `json:"numbers"`
+		Numbers []adminapi.Number `json:"numbers"`
 	}
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), nil, &ns)
 	n = ns.Numbers[0]
@@ -381,10 +381,10 @@ func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "anyone there?"})
 	// Wait until the webhook has failed a few times.
 	deadline := time.Now().Add(10 * time.Second)
-	var first admin.Webhook
+	var first adminapi.Webhook
 	for {
 		var log struct {
-			Webhooks []admin.Webhook `json:"webhooks"`
+			Webhooks []adminapi.Webhook `json:"webhooks"`
 		}
 		e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/webhooks", e.biz.ID), nil, &log)
 		if len(log.Webhooks) > 0 && log.Webhooks[len(log.Webhooks)-1].Attempts >= 2 {
@@ -479,7 +479,7 @@ func testClickToChat(t *testing.T, e *env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var cl bizapi.ChatLink
+	var cl httpapi.ChatLink
 	_ = json.NewDecoder(resp.Body).Decode(&cl)
 	resp.Body.Close()
 	if cl.Phone != "+14155550100" || cl.Text != "I saw your ad" || cl.ClickID == "" {
@@ -556,8 +556,8 @@ func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
 	}))
 	defer slow.Close()
 	defer close(release)
-	var b2 admin.Business
-	var n2 admin.Number
+	var b2 adminapi.Business
+	var n2 adminapi.Number
 	e.adminDo("POST", "/admin/v1/businesses", map[string]any{"name": "Slowpoke"}, &b2)
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", b2.ID), map[string]any{"phone": "+14155550199"}, &n2)
 	e.adminDo("PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", b2.ID), map[string]any{"callback_url": slow.URL, "verify_token": "v"}, nil)

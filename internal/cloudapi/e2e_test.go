@@ -18,7 +18,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -161,8 +161,8 @@ type env struct {
 	srv      *servertest.Server
 	clock    *servertest.Clock
 	hooks    *receiver
-	biz      admin.Business
-	num      admin.Number
+	biz      adminapi.Business
+	num      adminapi.Number
 	token    string
 	cust     *client.Client
 	custID   int64
@@ -213,7 +213,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	e.hooks.secret.Store(e.biz.AppSecret)
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), map[string]any{"phone": "+14155550100", "display_name": "Acme"}, &e.num)
 	e.adminDo("PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", e.biz.ID), map[string]any{"callback_url": e.hooks.srv.URL, "verify_token": e.hooks.verifyToken}, nil)
-	var tok admin.Token
+	var tok adminapi.Token
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", e.biz.ID), map[string]any{"name": "ci"}, &tok)
 	e.token = tok.Secret
 	e.cust, e.custID = e.login("+14155550111", "Carla")
@@ -413,10 +413,10 @@ func (e *env) receive(c *client.Client, id string) client.Body {
 	return client.Body{}
 }
 
-func (e *env) usage() []admin.Usage {
+func (e *env) usage() []adminapi.Usage {
 	e.t.Helper()
 	var out struct {
-		Usage []admin.Usage `json:"usage"`
+		Usage []adminapi.Usage `json:"usage"`
 	}
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/usage", e.biz.ID), nil, &out)
 	return out.Usage
@@ -509,7 +509,7 @@ func TestServiceWindowAndTokens(t *testing.T) {
 	e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "too late"}}, 400, 131047)
 
 	// Tokens: an expiring token answers 190 once expired; a revoked one too.
-	var tok admin.Token
+	var tok adminapi.Token
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", e.biz.ID), map[string]any{"name": "short", "ttl_seconds": 60}, &tok)
 	status, _ := e.do("GET", fmt.Sprintf("/v23.0/%d/phone_numbers", e.biz.ID), tok.Secret, nil)
 	if status != 200 {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/wire"
 )
@@ -381,7 +382,7 @@ func listUsage(b *business.Service) bizFunc {
 
 // usageJSON is the wire shape of ledger entries (shared with the admin API
 // through the same field names).
-func usageJSON(us []business.UsageEntry) []map[string]any {
+func usageJSON(us []billing.UsageEntry) []map[string]any {
 	out := []map[string]any{}
 	for _, u := range us {
 		out = append(out, map[string]any{"id": u.ID, "key": u.Key, "phone_number_id": strconv.FormatInt(u.NumberID, 10),

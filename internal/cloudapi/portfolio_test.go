@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/adminapi"
 )
 
 // TestPortfolioTier: the messaging limit is the business portfolio's,
@@ -15,11 +15,11 @@ import (
 // every number.
 func TestPortfolioTier(t *testing.T) {
 	e := newEnv(t)
-	var n2 admin.Number
+	var n2 adminapi.Number
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), map[string]any{"phone": "+14155550102", "display_name": "Acme Two"}, &n2)
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"tier_limit": 250}, nil)
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", n2.ID), map[string]any{"tier_limit": 2}, nil)
-	var n3 admin.Number
+	var n3 adminapi.Number
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), map[string]any{"phone": "+14155550103", "display_name": "Acme Three"}, &n3)
 	if n3.TierLimit != 2 {
 		t.Errorf("a new number's limit: got %d, want the portfolio's 2", n3.TierLimit)
@@ -69,7 +69,7 @@ func TestPortfolioTier(t *testing.T) {
 		t.Fatalf("125 customers under a limit of 250: %d accepted", reached)
 	}
 	var list struct {
-		Numbers []admin.Number `json:"numbers"`
+		Numbers []adminapi.Number `json:"numbers"`
 	}
 	e.adminDo("GET", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), nil, &list)
 	if len(list.Numbers) != 3 {

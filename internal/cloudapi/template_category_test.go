@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/parleyhq/parley/business"
-	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/adminapi"
 )
 
 // createTemplateFull creates a template and returns Meta's whole answer.
@@ -198,7 +198,7 @@ func TestManualTemplateCategoryChange(t *testing.T) {
 		t.Errorf("template_category_update came at %d, after the approval at %d", c, a)
 	}
 	var q struct {
-		Templates []admin.Template `json:"templates"`
+		Templates []adminapi.Template `json:"templates"`
 	}
 	e.adminDo("GET", "/admin/v1/templates?status=APPROVED", nil, &q)
 	if len(q.Templates) != 1 || q.Templates[0].Category != "MARKETING" || q.Templates[0].PreviousCategory != "UTILITY" {

@@ -52,7 +52,7 @@ const (
 type Options struct {
 	Logger *slog.Logger
 	// WriteError writes an error response before the upgrade, in the API's
-	// error shape (httpapi.WriteError).
+	// error shape (httpjson.WriteError).
 	WriteError  func(w http.ResponseWriter, r *http.Request, err error)
 	Connections func(delta int) // observes connects and disconnects; may be nil
 	Pushed      func(n int)     // observes frames written; may be nil

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/channel"
@@ -14,18 +13,6 @@ import (
 // documents them.
 
 // queryInt reads an optional integer query parameter.
-func queryInt(r *http.Request, name string, def int64) (int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return 0, &parley.Error{Code: parley.EInvalid, Message: name + " must be a non-negative integer", Details: map[string]any{"field": name}}
-	}
-	return n, nil
-}
-
 func pathSeq(r *http.Request) (int64, int64, error) {
 	id, err := pathID(r, "id")
 	if err != nil {

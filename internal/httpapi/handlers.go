@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/httpjson"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -26,11 +26,8 @@ type authedFunc func(w http.ResponseWriter, r *http.Request, p parley.Principal)
 // BearerToken returns the token from "Authorization: Bearer", or from the
 // access_token query parameter (browsers cannot set headers on WebSockets).
 func BearerToken(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
-			return strings.TrimSpace(t)
-		}
-		return ""
+	if r.Header.Get("Authorization") != "" {
+		return httpjson.BearerToken(r)
 	}
 	return r.URL.Query().Get("access_token")
 }

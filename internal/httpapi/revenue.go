@@ -3,55 +3,16 @@ package httpapi
 import (
 	"fmt"
 	"html/template"
-	"log/slog"
 	"net/http"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/revenue"
-	"github.com/parleyhq/parley/wire"
 )
 
-// revenueRoutes mounts the people-side revenue models
-// (docs/REVENUE-MODELS.md): the people's premium, pins, donations and
-// statements, the public transparency page, and the operator's licence,
-// cost and payout endpoints under /admin/v1/people/.
-func revenueRoutes(mux *http.ServeMux, auth *chat.Service, svc *revenue.Service, log *slog.Logger, token string) {
-	h := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, fn)) }
-	a := func(pattern string, fn authedFunc) { mux.Handle(pattern, wrap(log, authed(auth, fn))) }
-
-	a("GET /v1/premium", getPremium(svc))
-	a("PUT /v1/premium", subscribePremium(svc))
-	a("DELETE /v1/premium", cancelPremium(svc))
-	a("GET /v1/pins", listPins(svc))
-	a("PUT /v1/chats/{id}/pin", pinChat(svc))
-	a("DELETE /v1/chats/{id}/pin", unpinChat(svc))
-	a("POST /v1/donations", donate(svc))
-	a("GET /v1/donations/monthly", monthlyDonation(svc))
-	a("DELETE /v1/donations/monthly", cancelMonthlyDonation(svc))
-	a("GET /v1/statements/{month}", ownerStatement(svc))
-	h("GET /v1/transparency", transparencyJSON(svc)) // public: no token
-	h("GET /transparency", transparencyPage(svc))    // public: no token
-
-	if token != "" {
-		op := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, operatorOnly(token, fn))) }
-		op("GET /admin/v1/people/license", operatorLicense(svc))
-		op("POST /admin/v1/people/costs", addCost(svc))
-		op("GET /admin/v1/people/costs", listCosts(svc))
-		op("POST /admin/v1/people/payouts", recordPayouts(svc))
-	}
-}
-
-func operatorLicense(svc *revenue.Service) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		st, err := svc.LicenseStatus(r.Context())
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, st)
-		return nil
-	}
-}
+// The people-side revenue models (docs/REVENUE-MODELS.md): the people's
+// premium, pins, donations and statements, and the public transparency
+// page. The operator's licence, cost and payout endpoints are
+// internal/adminapi's.
 
 func getPremium(svc *revenue.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
@@ -252,58 +213,5 @@ func transparencyPage(svc *revenue.Service) handlerFunc {
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("Cache-Control", "public, max-age=300")
 		return transparencyTmpl.Execute(w, v)
-	}
-}
-
-func addCost(svc *revenue.Service) handlerFunc {
-	type req struct {
-		Month       string `json:"month"`
-		Category    string `json:"category"`
-		Description string `json:"description"`
-		AmountMinor int64  `json:"amount_minor"`
-		Currency    string `json:"currency"`
-	}
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var in req
-		if err := decode(w, r, maxJSON, &in); err != nil {
-			return err
-		}
-		c, err := svc.AddOperatingCost(r.Context(), wire.OperatingCost{Month: in.Month, Category: in.Category,
-			Description: in.Description, Minor: in.AmountMinor, Currency: in.Currency})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusCreated, c)
-		return nil
-	}
-}
-
-func listCosts(svc *revenue.Service) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		q := r.URL.Query()
-		cs, err := svc.OperatingCosts(r.Context(), q.Get("from"), q.Get("to"))
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"costs": cs})
-		return nil
-	}
-}
-
-func recordPayouts(svc *revenue.Service) handlerFunc {
-	type req struct {
-		Month string `json:"month"`
-	}
-	return func(w http.ResponseWriter, r *http.Request) error {
-		var in req
-		if err := decode(w, r, maxJSON, &in); err != nil {
-			return err
-		}
-		ps, err := svc.RecordPayouts(r.Context(), in.Month)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, map[string]any{"month": in.Month, "payouts": ps})
-		return nil
 	}
 }

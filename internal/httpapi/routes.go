@@ -4,30 +4,38 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/revenue"
 )
 
-// Options are what the API needs besides the Service.
+// Options are what the API needs besides the chat core.
 type Options struct {
 	Logger  *slog.Logger
 	Gateway http.Handler // the WebSocket endpoint, mounted at /v1/ws
 	Metrics http.Handler // mounted at /metrics
 	Ready   func(r *http.Request) error
-	// AdminToken guards the operator API under /admin/v1; without it
-	// there is no operator API.
-	AdminToken string
 
-	Channels *channel.Service // the channels routes
-	People   *revenue.Service // the revenue models' routes
+	Channels   *channel.Service  // the channels routes
+	People     *revenue.Service  // the revenue models' routes
+	Businesses *business.Service // the customers' business routes
+	// AppScheme is the deep-link scheme of Parley's apps, for
+	// click-to-chat links; default "parley".
+	AppScheme string
 }
 
-// NewHandler returns Parley's API as one http.Handler. Every endpoint is
-// listed here and documented in docs/API.md.
+// NewHandler returns Parley's API as one http.Handler: every endpoint of
+// /v1, the health and metrics endpoints, the public transparency page and
+// click-to-chat links, and Parley's 404 for any other path. Every
+// endpoint is listed here and documented in docs/API.md; the operator's
+// /admin/v1 is internal/adminapi's, the Cloud API internal/cloudapi's.
 func NewHandler(svc *chat.Service, o Options) http.Handler {
 	log := o.Logger
-	ch := o.Channels
+	ch, people, biz := o.Channels, o.People, o.Businesses
+	if o.AppScheme == "" {
+		o.AppScheme = "parley"
+	}
 	mux := http.NewServeMux()
 	h := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, fn)) }
 	a := func(pattern string, fn authedFunc) { mux.Handle(pattern, wrap(log, authed(svc, fn))) }
@@ -119,9 +127,27 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("GET /v1/channels/{id}/revenue", channelRevenue(ch))
 	a("POST /v1/channels/{id}/promotions", promote(ch))
 	a("GET /v1/channels/{id}/promotions", listPromotions(ch))
-	operatorRoutes(mux, ch, log, o.AdminToken)
-	// End of channels.
-	revenueRoutes(mux, svc, o.People, log, o.AdminToken)
+
+	// The people-side revenue models (docs/REVENUE-MODELS.md; handlers in revenue.go).
+	a("GET /v1/premium", getPremium(people))
+	a("PUT /v1/premium", subscribePremium(people))
+	a("DELETE /v1/premium", cancelPremium(people))
+	a("GET /v1/pins", listPins(people))
+	a("PUT /v1/chats/{id}/pin", pinChat(people))
+	a("DELETE /v1/chats/{id}/pin", unpinChat(people))
+	a("POST /v1/donations", donate(people))
+	a("GET /v1/donations/monthly", monthlyDonation(people))
+	a("DELETE /v1/donations/monthly", cancelMonthlyDonation(people))
+	a("GET /v1/statements/{month}", ownerStatement(people))
+	h("GET /v1/transparency", transparencyJSON(people)) // public: no token
+	h("GET /transparency", transparencyPage(people))    // public: no token
+
+	// The customers' side of business messaging (docs/BUSINESS.md; handlers in business.go).
+	a("GET /v1/business/{account}", businessProfile(biz))
+	a("POST /v1/business/{account}/block", blockBusiness(biz))
+	a("POST /v1/business/{account}/report", reportBusiness(biz))
+	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
+	h("GET /c/{code}", openLink(biz, o.AppScheme)) // public: no token
 
 	if o.Gateway != nil {
 		mux.Handle("GET /v1/ws", o.Gateway)

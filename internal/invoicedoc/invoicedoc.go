@@ -18,12 +18,11 @@ import (
 	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/parleyhq/parley/billing"
-	"github.com/parleyhq/parley/business"
 )
 
 // Doc is what an invoice document shows.
 type Doc struct {
-	Invoice  business.Invoice
+	Invoice  billing.Invoice
 	Business string // the business's name
 	Issuer   string // the operator's name
 }
@@ -161,7 +160,7 @@ func Serve(w http.ResponseWriter, format string, d Doc) error {
 
 // ChargesCSV writes the rated ledger of a period as CSV, reading it with
 // page (charges with id > after, by id; fewer than asked at the end).
-func ChargesCSV(w http.ResponseWriter, p billing.Period, page func(after int64) ([]business.StoredCharge, error)) error {
+func ChargesCSV(w http.ResponseWriter, p billing.Period, page func(after int64) ([]billing.StoredCharge, error)) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="charges-`+p.String()+`.csv"`)
 	cw := csv.NewWriter(w)
@@ -188,7 +187,7 @@ func ChargesCSV(w http.ResponseWriter, p billing.Period, page func(after int64) 
 }
 
 // ChargeJSON is a rated ledger entry as the APIs show it.
-func ChargeJSON(c business.StoredCharge) map[string]any {
+func ChargeJSON(c billing.StoredCharge) map[string]any {
 	return map[string]any{"id": c.ID, "key": c.Key, "business_id": c.BusinessID, "at": c.At.UTC().Format(time.RFC3339Nano),
 		"period": c.Period, "card": c.Card, "card_version": c.Version, "regime": c.Regime, "category": c.Category, "country": c.Country,
 		"market": c.Market, "tier": c.TierLabel, "reason": c.Reason, "amount": billing.FormatMicros(c.Amount), "amount_micros": c.Amount,

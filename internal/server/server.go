@@ -22,8 +22,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
-	"github.com/parleyhq/parley/internal/admin"
-	"github.com/parleyhq/parley/internal/bizapi"
+	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/cloudapi"
 	"github.com/parleyhq/parley/internal/gateway"
@@ -275,26 +274,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	closers = append(closers, ln.Close)
 
-	api := httpapi.NewHandler(svc, httpapi.Options{
-		Channels: channels,
-		People:   people,
-		Logger:   log,
-		Gateway:  gw,
-		Metrics:  m.handler(),
-		Ready: func(r *http.Request) error {
-			if err := st.Ping(r.Context()); err != nil {
-				return fmt.Errorf("database: %w", err)
-			}
-			if err := bus.Ping(r.Context()); err != nil {
-				return fmt.Errorf("bus: %w", err)
-			}
-			return nil
-		},
-		AdminToken: o.AdminToken,
-	})
-	// Business messaging: the Cloud API surface, the admin API, the
-	// customers' business routes, the inbound pipeline and the webhook
-	// dispatcher.
+	// Business messaging: the webhook dispatcher and the business
+	// service with its inbound pipeline.
 	wo := o.Webhooks
 	wo.Logger, wo.Now = log, o.Now
 	if wo.Allow == nil {
@@ -308,25 +289,39 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	verify := func(ctx context.Context, url, token, challenge string) error {
 		return webhook.Verify(ctx, verifyClient, url, token, challenge)
 	}
-	writeErr := httpapi.ErrorWriter(log)
+	api := httpapi.NewHandler(svc, httpapi.Options{
+		Channels:   channels,
+		People:     people,
+		Businesses: biz,
+		Logger:     log,
+		Gateway:    gw,
+		Metrics:    m.handler(),
+		Ready: func(r *http.Request) error {
+			if err := st.Ping(r.Context()); err != nil {
+				return fmt.Errorf("database: %w", err)
+			}
+			if err := bus.Ping(r.Context()); err != nil {
+				return fmt.Errorf("bus: %w", err)
+			}
+			return nil
+		},
+	})
+	admin := adminapi.NewHandler(biz, adminapi.Options{Logger: log, Token: o.AdminToken, Verify: verify,
+		Channels: channels, People: people})
 	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify, Channels: channels})
+	// Three HTTP surfaces, each with its one route table, and the web
+	// clients. The web clients' paths (GET /, /business/, /admin/,
+	// /static/...) are exact, more specific than the surfaces' prefixes.
 	root := http.NewServeMux()
-	root.Handle("/", api)
-	// The channel operator routes live in the API's own table (httpapi/operator.go).
-	root.Handle("/admin/v1/channels/", api)
-	root.Handle("/admin/v1/channel-reports", api)
-	root.Handle("/admin/v1/people/", api) // the people-side revenue models (httpapi/revenue.go)
-	root.Handle("/admin/", admin.NewHandler(biz, admin.Options{Logger: log, Token: o.AdminToken, WriteError: writeErr, Verify: verify}))
-	bizRoutes := bizapi.NewHandler(biz, bizapi.Options{WriteError: writeErr})
-	root.Handle("/v1/business/", bizRoutes)
-	root.Handle("GET /c/{code}", bizRoutes)
-	// The web clients (/, /business/, /admin/, /static/): exact paths,
-	// more specific than the API's catch-alls, so the API keeps its routes.
+	root.Handle("/", api)         // /v1/..., /healthz, /readyz, /metrics, /transparency, /c/{code}; Parley's 404
+	root.Handle("/admin/", admin) // /admin/v1/...
 	webClients, err := web.New()
 	if err != nil {
 		return nil, fmt.Errorf("load web clients: %w", err)
 	}
 	webClients.Register(root)
+	// The Cloud API's paths start with a Graph API version (/v23.0/...),
+	// which no mux pattern can express (see docs/ARCHITECTURE.md).
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if cloudapi.IsCloudPath(r.URL.Path) {
 			cloud.ServeHTTP(w, r)

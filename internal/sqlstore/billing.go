@@ -7,16 +7,15 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/billing"
-	"github.com/parleyhq/parley/business"
 )
 
-// This file implements business.BillingStore. internal/postgres/billing.go
+// This file implements billing.Store. internal/postgres/billing.go
 // has the same queries with PostgreSQL placeholders; keep them in step.
 
 const billingCols = `business_id, mode, currency, balance_micros, credit_limit, low_balance, low_notified, pricing_amounts, budget_caps`
 
-func scanBillingAccount(sc Row) (business.BillingAccount, error) {
-	var a business.BillingAccount
+func scanBillingAccount(sc Row) (billing.Account, error) {
+	var a billing.Account
 	var caps string
 	err := sc.Scan(&a.BusinessID, &a.Mode, &a.Currency, &a.Balance, &a.CreditLimit, &a.LowBalance, &a.LowNotified, &a.PricingAmounts, &caps)
 	if err == nil {
@@ -26,7 +25,7 @@ func scanBillingAccount(sc Row) (business.BillingAccount, error) {
 }
 
 // GetBillingAccount returns the business's wallet.
-func (s *Store) GetBillingAccount(ctx context.Context, businessID int64) (business.BillingAccount, error) {
+func (s *Store) GetBillingAccount(ctx context.Context, businessID int64) (billing.Account, error) {
 	a, err := scanBillingAccount(s.r.QueryRow(ctx, `SELECT `+billingCols+` FROM billing_accounts WHERE business_id = ?`, businessID))
 	return a, s.wrap("get billing account", err)
 }
@@ -40,7 +39,7 @@ func encodeCaps(m map[string]int64) string {
 }
 
 // PutBillingSettings creates the wallet or writes its settings.
-func (s *Store) PutBillingSettings(ctx context.Context, a business.BillingAccount) error {
+func (s *Store) PutBillingSettings(ctx context.Context, a billing.Account) error {
 	_, err := s.w.Exec(ctx, `INSERT INTO billing_accounts (business_id, mode, currency, credit_limit, low_balance, pricing_amounts, budget_caps)
 		VALUES (?,?,?,?,?,?,?) ON CONFLICT (business_id) DO UPDATE SET mode = excluded.mode, currency = excluded.currency,
 		credit_limit = excluded.credit_limit, low_balance = excluded.low_balance, pricing_amounts = excluded.pricing_amounts,
@@ -66,7 +65,7 @@ func addBalance(ctx context.Context, tx Querier, businessID, amount int64, curre
 }
 
 // AddWalletTx records a wallet movement once per key.
-func (s *Store) AddWalletTx(ctx context.Context, t *business.WalletTx) (bool, error) {
+func (s *Store) AddWalletTx(ctx context.Context, t *billing.WalletTx) (bool, error) {
 	added := false
 	err := s.tx(ctx, func(tx Querier) error {
 		err := tx.QueryRow(ctx, `INSERT INTO wallet_tx (business_id, key, kind, amount, currency, ref, note, at)
@@ -84,11 +83,11 @@ func (s *Store) AddWalletTx(ctx context.Context, t *business.WalletTx) (bool, er
 }
 
 // ListWalletTx returns wallet movements, newest first.
-func (s *Store) ListWalletTx(ctx context.Context, businessID, before int64, limit int) ([]business.WalletTx, error) {
+func (s *Store) ListWalletTx(ctx context.Context, businessID, before int64, limit int) ([]billing.WalletTx, error) {
 	ts, err := queryAll(ctx, s.r, `SELECT id, business_id, key, kind, amount, currency, ref, note, at FROM wallet_tx
 		WHERE business_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`,
-		func(sc Row) (business.WalletTx, error) {
-			var t business.WalletTx
+		func(sc Row) (billing.WalletTx, error) {
+			var t billing.WalletTx
 			err := sc.Scan(&t.ID, &t.BusinessID, &t.Key, &t.Kind, &t.Amount, &t.Currency, &t.Ref, &t.Note, tcol(&t.At))
 			return t, err
 		}, businessID, before, before, limit)
@@ -96,17 +95,17 @@ func (s *Store) ListWalletTx(ctx context.Context, businessID, before int64, limi
 }
 
 // PutRateCard stores a card version.
-func (s *Store) PutRateCard(ctx context.Context, r business.RateCardRecord) error {
+func (s *Store) PutRateCard(ctx context.Context, r billing.RateCardRecord) error {
 	_, err := s.w.Exec(ctx, `INSERT INTO rate_cards (name, version, text, effective, created_at) VALUES (?,?,?,?,?)`,
 		r.Name, r.Version, r.Text, s.ts(r.Effective), s.ts(r.CreatedAt))
 	return s.wrap("put rate card", err)
 }
 
 // ListRateCards returns every stored card version.
-func (s *Store) ListRateCards(ctx context.Context) ([]business.RateCardRecord, error) {
+func (s *Store) ListRateCards(ctx context.Context) ([]billing.RateCardRecord, error) {
 	rs, err := queryAll(ctx, s.r, `SELECT name, version, text, effective, created_at FROM rate_cards ORDER BY name, version`,
-		func(sc Row) (business.RateCardRecord, error) {
-			var r business.RateCardRecord
+		func(sc Row) (billing.RateCardRecord, error) {
+			var r billing.RateCardRecord
 			err := sc.Scan(&r.Name, &r.Version, &r.Text, tcol(&r.Effective), tcol(&r.CreatedAt))
 			return r, err
 		})
@@ -114,17 +113,17 @@ func (s *Store) ListRateCards(ctx context.Context) ([]business.RateCardRecord, e
 }
 
 // SetBusinessCard assigns a card from a time on.
-func (s *Store) SetBusinessCard(ctx context.Context, a business.CardAssignment) error {
+func (s *Store) SetBusinessCard(ctx context.Context, a billing.CardAssignment) error {
 	_, err := s.w.Exec(ctx, `INSERT INTO card_assignments (business_id, card, from_at) VALUES (?,?,?)
 		ON CONFLICT (business_id, from_at) DO UPDATE SET card = excluded.card`, a.BusinessID, a.Card, s.ts(a.From))
 	return s.wrap("set business card", err)
 }
 
 // CardAssignments returns every assignment.
-func (s *Store) CardAssignments(ctx context.Context) ([]business.CardAssignment, error) {
+func (s *Store) CardAssignments(ctx context.Context) ([]billing.CardAssignment, error) {
 	as, err := queryAll(ctx, s.r, `SELECT business_id, card, from_at FROM card_assignments ORDER BY business_id, from_at`,
-		func(sc Row) (business.CardAssignment, error) {
-			var a business.CardAssignment
+		func(sc Row) (billing.CardAssignment, error) {
+			var a billing.CardAssignment
 			err := sc.Scan(&a.BusinessID, &a.Card, tcol(&a.From))
 			return a, err
 		})
@@ -133,8 +132,8 @@ func (s *Store) CardAssignments(ctx context.Context) ([]business.CardAssignment,
 
 const chargeCols = `id, key, business_id, period, card, version, regime, category, country, market, tier, tier_label, amount, currency, reason, at`
 
-func scanCharge(sc Row) (business.StoredCharge, error) {
-	var c business.StoredCharge
+func scanCharge(sc Row) (billing.StoredCharge, error) {
+	var c billing.StoredCharge
 	err := sc.Scan(&c.ID, &c.Key, &c.BusinessID, &c.Period, &c.Card, &c.Version, &c.Regime, &c.Category, &c.Country, &c.Market,
 		&c.Tier, &c.TierLabel, &c.Amount, &c.Currency, &c.Reason, tcol(&c.At))
 	return c, err
@@ -151,7 +150,7 @@ func (s *Store) MonthCharges(ctx context.Context, businessID int64, p billing.Pe
 }
 
 // ListCharges pages through the charges of a period.
-func (s *Store) ListCharges(ctx context.Context, businessID int64, p billing.Period, after int64, limit int) ([]business.StoredCharge, error) {
+func (s *Store) ListCharges(ctx context.Context, businessID int64, p billing.Period, after int64, limit int) ([]billing.StoredCharge, error) {
 	cs, err := queryAll(ctx, s.r, `SELECT `+chargeCols+` FROM charges WHERE (? = 0 OR business_id = ?) AND period = ? AND id > ?
 		ORDER BY id LIMIT ?`, scanCharge, businessID, businessID, p, after, limit)
 	return cs, s.wrap("list charges", err)
@@ -159,12 +158,12 @@ func (s *Store) ListCharges(ctx context.Context, businessID int64, p billing.Per
 
 // ChargeTotals returns the running sums of the charges (charge_totals),
 // by business, period and invoice line.
-func (s *Store) ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]business.ChargeTotal, error) {
+func (s *Store) ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]billing.ChargeTotal, error) {
 	ts, err := queryAll(ctx, s.r, `SELECT business_id, period, category, market, tier_label, card, version, reason, unit,
 		units, amount, currency FROM charge_totals WHERE period BETWEEN ? AND ? AND (? = 0 OR business_id = ?)
 		ORDER BY business_id, period`,
-		func(sc Row) (business.ChargeTotal, error) {
-			var t business.ChargeTotal
+		func(sc Row) (billing.ChargeTotal, error) {
+			var t billing.ChargeTotal
 			var card string
 			var version int
 			err := sc.Scan(&t.BusinessID, &t.Period, &t.Category, &t.Market, &t.Tier, &card, &version, &t.Reason, &t.Unit,
@@ -223,7 +222,7 @@ func (s *Store) commitCharges(ctx context.Context, tx Querier, cs []billing.Char
 }
 
 // CloseInvoicePeriod stores a period's invoices and closes it.
-func (s *Store) CloseInvoicePeriod(ctx context.Context, p billing.Period, invs []*business.Invoice, at time.Time) error {
+func (s *Store) CloseInvoicePeriod(ctx context.Context, p billing.Period, invs []*billing.Invoice, at time.Time) error {
 	err := s.tx(ctx, func(tx Querier) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO invoice_periods (period, closed_at) VALUES (?,?)`, p, s.ts(at)); err != nil {
 			return err
@@ -254,8 +253,8 @@ func (s *Store) InvoicePeriodClosed(ctx context.Context, p billing.Period) (bool
 
 const invoiceCols = `id, business_id, period, currency, lines, total, total_minor, credits, issued_at`
 
-func scanInvoice(sc Row) (business.Invoice, error) {
-	var in business.Invoice
+func scanInvoice(sc Row) (billing.Invoice, error) {
+	var in billing.Invoice
 	var lines string
 	err := sc.Scan(&in.ID, &in.BusinessID, &in.Period, &in.Currency, &lines, &in.Total, &in.TotalMinor, &in.Credits, tcol(&in.IssuedAt))
 	if err == nil {
@@ -265,11 +264,11 @@ func scanInvoice(sc Row) (business.Invoice, error) {
 	return in, err
 }
 
-func (s *Store) withNotes(ctx context.Context, invs []business.Invoice) error {
+func (s *Store) withNotes(ctx context.Context, invs []billing.Invoice) error {
 	for i := range invs {
 		ns, err := queryAll(ctx, s.r, `SELECT id, invoice_id, business_id, amount, reason, at FROM credit_notes WHERE invoice_id = ? ORDER BY id`,
-			func(sc Row) (business.CreditNote, error) {
-				var n business.CreditNote
+			func(sc Row) (billing.CreditNote, error) {
+				var n billing.CreditNote
 				err := sc.Scan(&n.ID, &n.InvoiceID, &n.BusinessID, &n.Amount, &n.Reason, tcol(&n.At))
 				return n, err
 			}, invs[i].ID)
@@ -278,14 +277,14 @@ func (s *Store) withNotes(ctx context.Context, invs []business.Invoice) error {
 		}
 		invs[i].Notes = ns
 		if invs[i].Notes == nil {
-			invs[i].Notes = []business.CreditNote{}
+			invs[i].Notes = []billing.CreditNote{}
 		}
 	}
 	return nil
 }
 
 // ListInvoices returns invoices with their credit notes.
-func (s *Store) ListInvoices(ctx context.Context, businessID int64, p billing.Period) ([]business.Invoice, error) {
+func (s *Store) ListInvoices(ctx context.Context, businessID int64, p billing.Period) ([]billing.Invoice, error) {
 	invs, err := queryAll(ctx, s.r, `SELECT `+invoiceCols+` FROM invoices WHERE (? = 0 OR business_id = ?) AND (? = 0 OR period = ?)
 		ORDER BY period DESC, business_id`, scanInvoice, businessID, businessID, p, p)
 	if err == nil && businessID != 0 {
@@ -295,18 +294,18 @@ func (s *Store) ListInvoices(ctx context.Context, businessID int64, p billing.Pe
 }
 
 // GetInvoice returns one invoice.
-func (s *Store) GetInvoice(ctx context.Context, id int64) (business.Invoice, error) {
+func (s *Store) GetInvoice(ctx context.Context, id int64) (billing.Invoice, error) {
 	in, err := scanInvoice(s.r.QueryRow(ctx, `SELECT `+invoiceCols+` FROM invoices WHERE id = ?`, id))
 	if err != nil {
-		return business.Invoice{}, s.wrap("get invoice", err)
+		return billing.Invoice{}, s.wrap("get invoice", err)
 	}
-	invs := []business.Invoice{in}
+	invs := []billing.Invoice{in}
 	err = s.withNotes(ctx, invs)
 	return invs[0], s.wrap("get invoice", err)
 }
 
 // AddCreditNote records a credit note and credits the wallet.
-func (s *Store) AddCreditNote(ctx context.Context, n *business.CreditNote) error {
+func (s *Store) AddCreditNote(ctx context.Context, n *billing.CreditNote) error {
 	err := s.tx(ctx, func(tx Querier) error {
 		var cur string
 		if err := tx.QueryRow(ctx, `UPDATE invoices SET credits = credits + ? WHERE id = ? RETURNING business_id, currency`,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/wire"
 )
@@ -419,7 +420,7 @@ func (s *Store) ReplayWebhook(ctx context.Context, businessID, id int64, t time.
 }
 
 // AppendUsage inserts new ledger entries.
-func (s *Store) AppendUsage(ctx context.Context, us []*business.UsageEntry) (int, error) {
+func (s *Store) AppendUsage(ctx context.Context, us []*billing.UsageEntry) (int, error) {
 	n := 0
 	err := s.tx(ctx, func(tx Querier) error {
 		for _, u := range us {
@@ -444,11 +445,11 @@ func (s *Store) AppendUsage(ctx context.Context, us []*business.UsageEntry) (int
 }
 
 // ListUsage returns ledger entries.
-func (s *Store) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]business.UsageEntry, error) {
+func (s *Store) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]billing.UsageEntry, error) {
 	us, err := queryAll(ctx, s.r, `SELECT id, key, business_id, number_id, event, category, country, pricing_type, model,
 		billable, message_id, at, amount_minor, currency, channel_id, ref FROM usage_ledger WHERE (? = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
-		func(sc Row) (business.UsageEntry, error) {
-			var u business.UsageEntry
+		func(sc Row) (billing.UsageEntry, error) {
+			var u billing.UsageEntry
 			err := sc.Scan(&u.ID, &u.Key, &u.BusinessID, &u.NumberID, &u.Event, &u.Category, &u.Country, &u.PricingType,
 				&u.Model, &u.Billable, &u.MessageID, tcol(&u.At), &u.AmountMinor, &u.Currency, &u.ChannelID, &u.Ref)
 			return u, err

@@ -26,11 +26,11 @@ func testWallets(t *testing.T, s Store) {
 	if _, err := s.GetBillingAccount(ctx, b.ID); parley.ErrorCode(err) != parley.ENotFound {
 		t.Fatalf("no wallet yet: got %v, want not found", err)
 	}
-	a := business.BillingAccount{BusinessID: b.ID, Mode: business.WalletPrepaid, Currency: "USD", CreditLimit: 5, LowBalance: 100,
+	a := billing.Account{BusinessID: b.ID, Mode: billing.WalletPrepaid, Currency: "USD", CreditLimit: 5, LowBalance: 100,
 		PricingAmounts: true, BudgetCaps: map[string]int64{"marketing": 1000}}
 	ok(t, "put settings", s.PutBillingSettings(ctx, a))
 	for range 2 {
-		added, err := s.AddWalletTx(ctx, &business.WalletTx{BusinessID: b.ID, Key: "top:1", Kind: "top_up", Amount: 150, Currency: "USD", At: t0})
+		added, err := s.AddWalletTx(ctx, &billing.WalletTx{BusinessID: b.ID, Key: "top:1", Kind: "top_up", Amount: 150, Currency: "USD", At: t0})
 		ok(t, "top up", err)
 		_ = added
 	}
@@ -40,13 +40,13 @@ func testWallets(t *testing.T, s Store) {
 	wantDiff(t, "wallet", got, a)
 	ok(t, "low notified", s.SetLowNotified(ctx, b.ID, true))
 	// A credit that lifts the balance above the threshold re-arms the warning.
-	_, err = s.AddWalletTx(ctx, &business.WalletTx{BusinessID: b.ID, Key: "adj:1", Kind: "adjustment", Amount: -100, Currency: "USD", Note: "n", At: at(time.Second)})
+	_, err = s.AddWalletTx(ctx, &billing.WalletTx{BusinessID: b.ID, Key: "adj:1", Kind: "adjustment", Amount: -100, Currency: "USD", Note: "n", At: at(time.Second)})
 	ok(t, "adjust", err)
 	got, _ = s.GetBillingAccount(ctx, b.ID)
 	if got.Balance != 50 || !got.LowNotified {
 		t.Errorf("after a debit: got %+v", got)
 	}
-	_, err = s.AddWalletTx(ctx, &business.WalletTx{BusinessID: b.ID, Key: "top:2", Kind: "top_up", Amount: 100, Currency: "USD", At: at(2 * time.Second)})
+	_, err = s.AddWalletTx(ctx, &billing.WalletTx{BusinessID: b.ID, Key: "top:2", Kind: "top_up", Amount: 100, Currency: "USD", At: at(2 * time.Second)})
 	ok(t, "top up", err)
 	got, _ = s.GetBillingAccount(ctx, b.ID)
 	if got.Balance != 150 || got.LowNotified {
@@ -82,7 +82,7 @@ func testCharges(t *testing.T, s Store) {
 	ok(t, "commit again", s.CommitBusiness(ctx, &business.Batch{Charges: cs[:1]}))
 	a, err := s.GetBillingAccount(ctx, b.ID)
 	ok(t, "wallet", err)
-	if a.Balance != -137600 || a.Currency != "USD" || a.Mode != business.WalletInvoice {
+	if a.Balance != -137600 || a.Currency != "USD" || a.Mode != billing.WalletInvoice {
 		t.Errorf("wallet after charges: got %+v", a)
 	}
 	got, err := s.MonthCharges(ctx, b.ID, p)
@@ -103,7 +103,7 @@ func testCharges(t *testing.T, s Store) {
 	}
 	tot, err := s.ChargeTotals(ctx, b.ID, p, p)
 	ok(t, "totals", err)
-	want := []business.ChargeTotal{
+	want := []billing.ChargeTotal{
 		{BusinessID: b.ID, Period: p, Category: billing.Marketing, Market: "BR", Tier: "0+", Card: "c@1", Reason: billing.ReasonTemplate, Unit: 68800, Units: 2, Amount: 137600, Currency: "USD"},
 		{BusinessID: b.ID, Period: p, Category: billing.Service, Market: "BR", Tier: "0+", Card: "c@1", Reason: billing.ReasonFreeWindow, Unit: 0, Units: 1, Amount: 0, Currency: "USD"},
 	}
@@ -117,23 +117,23 @@ func testInvoices(t *testing.T, s Store) {
 	ctx := t.Context()
 	b := newBusiness(t, s, "invoices")
 	p := billing.PeriodOf(t0)
-	in := &business.Invoice{BusinessID: b.ID, Period: p, Status: "closed", Currency: "USD", Total: 137600, TotalMinor: 14, IssuedAt: t0,
+	in := &billing.Invoice{BusinessID: b.ID, Period: p, Status: "closed", Currency: "USD", Total: 137600, TotalMinor: 14, IssuedAt: t0,
 		Lines: []billing.Line{{Category: billing.Marketing, Market: "BR", Tier: "0+", Card: "c@1", Reason: billing.ReasonTemplate, Units: 2, Unit: 68800, Amount: 137600}}}
 	if closed, _ := s.InvoicePeriodClosed(ctx, p); closed {
 		t.Fatal("period closed before the run")
 	}
-	ok(t, "close period", s.CloseInvoicePeriod(ctx, p, []*business.Invoice{in}, t0))
+	ok(t, "close period", s.CloseInvoicePeriod(ctx, p, []*billing.Invoice{in}, t0))
 	if err := s.CloseInvoicePeriod(ctx, p, nil, t0); parley.ErrorCode(err) != parley.EConflict {
 		t.Errorf("closing twice: got %v, want conflict", err)
 	}
 	if closed, _ := s.InvoicePeriodClosed(ctx, p); !closed {
 		t.Error("period not closed after the run")
 	}
-	n := business.CreditNote{InvoiceID: in.ID, Amount: 600, Reason: "goodwill", At: at(time.Hour)}
+	n := billing.CreditNote{InvoiceID: in.ID, Amount: 600, Reason: "goodwill", At: at(time.Hour)}
 	ok(t, "credit note", s.AddCreditNote(ctx, &n))
 	got, err := s.GetInvoice(ctx, in.ID)
 	ok(t, "get invoice", err)
-	in.Credits, in.Notes = 600, []business.CreditNote{n}
+	in.Credits, in.Notes = 600, []billing.CreditNote{n}
 	wantDiff(t, "invoice", got, *in)
 	a, _ := s.GetBillingAccount(ctx, b.ID)
 	if a.Balance != 600 {
@@ -141,8 +141,8 @@ func testInvoices(t *testing.T, s Store) {
 	}
 	list, err := s.ListInvoices(ctx, b.ID, 0)
 	ok(t, "list invoices", err)
-	wantDiff(t, "list", list, []business.Invoice{*in})
-	if err := s.AddCreditNote(ctx, &business.CreditNote{InvoiceID: 999999, Amount: 1, Reason: "x", At: t0}); parley.ErrorCode(err) != parley.ENotFound {
+	wantDiff(t, "list", list, []billing.Invoice{*in})
+	if err := s.AddCreditNote(ctx, &billing.CreditNote{InvoiceID: 999999, Amount: 1, Reason: "x", At: t0}); parley.ErrorCode(err) != parley.ENotFound {
 		t.Errorf("credit note of no invoice: got %v", err)
 	}
 	if _, err := s.GetInvoice(ctx, 999999); parley.ErrorCode(err) != parley.ENotFound {
@@ -152,21 +152,21 @@ func testInvoices(t *testing.T, s Store) {
 
 func testRateCards(t *testing.T, s Store) {
 	ctx := t.Context()
-	r := business.RateCardRecord{Name: "ops", Version: 1, Text: "card ops\n", Effective: at(time.Hour), CreatedAt: t0}
+	r := billing.RateCardRecord{Name: "ops", Version: 1, Text: "card ops\n", Effective: at(time.Hour), CreatedAt: t0}
 	ok(t, "put card", s.PutRateCard(ctx, r))
 	if err := s.PutRateCard(ctx, r); parley.ErrorCode(err) != parley.EConflict {
 		t.Errorf("same version twice: got %v", err)
 	}
 	rs, err := s.ListRateCards(ctx)
 	ok(t, "list cards", err)
-	wantDiff(t, "cards", rs, []business.RateCardRecord{r})
+	wantDiff(t, "cards", rs, []billing.RateCardRecord{r})
 	b := newBusiness(t, s, "cards")
-	a1 := business.CardAssignment{BusinessID: b.ID, Card: "ops", From: at(time.Hour)}
-	a2 := business.CardAssignment{BusinessID: b.ID, Card: "other", From: at(2 * time.Hour)}
+	a1 := billing.CardAssignment{BusinessID: b.ID, Card: "ops", From: at(time.Hour)}
+	a2 := billing.CardAssignment{BusinessID: b.ID, Card: "other", From: at(2 * time.Hour)}
 	ok(t, "assign", s.SetBusinessCard(ctx, a2))
-	ok(t, "assign", s.SetBusinessCard(ctx, business.CardAssignment{BusinessID: b.ID, Card: "x", From: a1.From}))
+	ok(t, "assign", s.SetBusinessCard(ctx, billing.CardAssignment{BusinessID: b.ID, Card: "x", From: a1.From}))
 	ok(t, "reassign", s.SetBusinessCard(ctx, a1))
 	as, err := s.CardAssignments(ctx)
 	ok(t, "assignments", err)
-	wantDiff(t, "assignments", as, []business.CardAssignment{a1, a2})
+	wantDiff(t, "assignments", as, []billing.CardAssignment{a1, a2})
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/wire"
 )
@@ -380,16 +381,16 @@ func testWebhookClaimOrder(t *testing.T, s Store) {
 
 func testUsageLedger(t *testing.T, s Store) {
 	ctx := context.Background()
-	u := func(key string, biz int64) *business.UsageEntry {
-		return &business.UsageEntry{Key: key, BusinessID: biz, NumberID: 1, Event: business.UsageTemplateDelivered, Category: "marketing",
+	u := func(key string, biz int64) *billing.UsageEntry {
+		return &billing.UsageEntry{Key: key, BusinessID: biz, NumberID: 1, Event: billing.TemplateDelivered, Category: "marketing",
 			Country: "BR", PricingType: business.PricingRegular, Model: "PMP", Billable: true, MessageID: key, At: t0}
 	}
-	n, err := s.AppendUsage(ctx, []*business.UsageEntry{u("k1", 1), u("k2", 1), u("k1", 1), u("k3", 2)})
+	n, err := s.AppendUsage(ctx, []*billing.UsageEntry{u("k1", 1), u("k2", 1), u("k1", 1), u("k3", 2)})
 	ok(t, "append", err)
 	if n != 3 {
 		t.Errorf("appended: got %d, want 3", n)
 	}
-	n, _ = s.AppendUsage(ctx, []*business.UsageEntry{u("k2", 1)})
+	n, _ = s.AppendUsage(ctx, []*billing.UsageEntry{u("k2", 1)})
 	if n != 0 {
 		t.Errorf("appended again: got %d, want 0", n)
 	}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
@@ -530,14 +530,14 @@ func testChannelSubscriptions(t *testing.T, s Store) {
 	// Each money entry is in the usage ledger too, once, with its amount.
 	us, err := s.ListUsage(ctx, 0, 0, 100)
 	ok(t, "list usage", err)
-	var mirrored []business.UsageEntry
+	var mirrored []billing.UsageEntry
 	for _, u := range us {
 		if u.ChannelID == ch.ID {
 			u.ID = 0
 			mirrored = append(mirrored, u)
 		}
 	}
-	wantDiff(t, "usage ledger mirror", mirrored, []business.UsageEntry{
+	wantDiff(t, "usage ledger mirror", mirrored, []billing.UsageEntry{
 		{Key: "ledger:k1", Event: "subscription_charge", Billable: true, At: t0, AmountMinor: 100, Currency: "USD", ChannelID: ch.ID, Ref: "s"},
 		{Key: "ledger:k2", Event: "operator_share", Billable: true, At: t0, AmountMinor: 30, Currency: "USD", ChannelID: ch.ID, Ref: "s"},
 	})

@@ -16,7 +16,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
@@ -274,9 +274,9 @@ func TestBusinessJourney(t *testing.T) {
 			}
 		}
 	}
-	var biz admin.Business
-	var num admin.Number
-	var tok admin.Token
+	var biz adminapi.Business
+	var num adminapi.Number
+	var tok adminapi.Token
 	call("POST", "/admin/v1/businesses", adminToken, map[string]any{"name": "Acme Shoes", "category": "RETAIL"}, &biz)
 	call("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", biz.ID), adminToken, map[string]any{"verified": true}, &biz)
 	hk.mu.Lock()

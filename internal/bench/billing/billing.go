@@ -191,9 +191,9 @@ func (m *measurement) readLedger(ctx context.Context) ([]billing.Usage, error) {
 	var readErr error
 	in := newInterner()
 	us := make([]billing.Usage, 0, m.cfg.Entries)
-	for page := range LedgerPages(ctx, m.st, &readErr) {
+	for page := range billing.LedgerPages(ctx, m.st, &readErr) {
 		for i := range page {
-			u := Usage(&page[i])
+			u := page[i].Usage()
 			u.Event, u.Category = billing.Event(in.of(string(u.Event))), billing.Category(in.of(string(u.Category)))
 			u.Country, u.PricingType = in.of(u.Country), in.of(u.PricingType)
 			us = append(us, u)
@@ -247,13 +247,13 @@ func (m *measurement) readAndRate(ctx context.Context) error {
 	var n int64
 	var cur billing.Period
 	var readErr error
-	for page := range LedgerPages(ctx, m.st, &readErr) {
+	for page := range billing.LedgerPages(ctx, m.st, &readErr) {
 		for i := range page {
 			if p := billing.PeriodOf(page[i].At); p > cur {
 				r.Forget(p)
 				cur = p
 			}
-			if _, err := r.Rate(Usage(&page[i])); err != nil {
+			if _, err := r.Rate(page[i].Usage()); err != nil {
 				return err
 			}
 			n++
@@ -281,13 +281,13 @@ func (m *measurement) invoiceRun(ctx context.Context) error {
 	mStart, mEnd := last.Start(), last.End()
 	batch := &business.Batch{}
 	var readErr error
-	for page := range LedgerPages(ctx, m.st, &readErr) {
+	for page := range billing.LedgerPages(ctx, m.st, &readErr) {
 		for i := range page {
 			e := &page[i]
 			if e.At.Before(mStart) || !e.At.Before(mEnd) {
 				continue
 			}
-			c, err := r.Rate(Usage(e))
+			c, err := r.Rate(e.Usage())
 			if err != nil {
 				return err
 			}
@@ -316,7 +316,7 @@ func (m *measurement) invoiceRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	invs, total := business.BuildInvoices(last, totals, time.Now())
+	invs, total := billing.BuildInvoices(last, totals, time.Now())
 	if err := m.st.CloseInvoicePeriod(ctx, last, invs, time.Now()); err != nil {
 		return err
 	}
@@ -334,7 +334,7 @@ func (m *measurement) invoiceRun(ctx context.Context) error {
 func (m *measurement) simulate(ctx context.Context) error {
 	t0 := time.Now()
 	var readErr error
-	usage, perMessage := LedgerUsage(ctx, m.st, m.first, m.last, &readErr)
+	usage, perMessage := billing.LedgerUsage(ctx, m.st, m.first, m.last, &readErr)
 	rep, err := billing.BuildReport(m.cat, usage, billing.ReportOptions{
 		Base: loadgen.BenchCardPerMessage26, Alt: loadgen.BenchCardConversation, Others: []string{loadgen.BenchCardPerMessage25},
 		From: m.first, To: m.last, Synthesize: perMessage,

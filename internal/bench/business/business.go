@@ -31,7 +31,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
-	"github.com/parleyhq/parley/internal/admin"
+	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/bench/procstat"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/webhook"
@@ -184,9 +184,9 @@ func (r *run) do(ctx context.Context, method, path, token string, in, out any) (
 func (r *run) setupBusinesses(ctx context.Context, hookURL string) error {
 	r.bizs = make([]biz, r.cfg.Businesses)
 	for i := range r.bizs {
-		var b admin.Business
-		var n admin.Number
-		var t admin.Token
+		var b adminapi.Business
+		var n adminapi.Number
+		var t adminapi.Token
 		if _, err := r.do(ctx, "POST", "/admin/v1/businesses", adminToken, map[string]any{"name": fmt.Sprintf("Bench %d", i)}, &b); err != nil {
 			return err
 		}

@@ -1,4 +1,4 @@
-package admin
+package adminapi
 
 import (
 	"errors"
@@ -13,25 +13,9 @@ import (
 	"github.com/parleyhq/parley/internal/invoicedoc"
 )
 
-// billingRoutes are the operator's billing endpoints (docs/BILLING.md):
-// rate cards, wallets, invoice runs, credit notes, the revenue dashboard
-// and the what-if simulator.
-func billingRoutes(h func(pattern string, fn handlerFunc), b *business.Service) {
-	h("GET /admin/v1/billing/cards", listCards(b))
-	h("GET /admin/v1/billing/cards/{name}/{version}", getCard(b))
-	h("POST /admin/v1/billing/cards", addCard(b))
-	h("GET /admin/v1/billing/businesses/{id}", getWallet(b))
-	h("PATCH /admin/v1/billing/businesses/{id}", patchWallet(b))
-	h("POST /admin/v1/billing/businesses/{id}/adjustments", adjust(b))
-	h("GET /admin/v1/billing/businesses/{id}/charges", businessCharges(b))
-	h("POST /admin/v1/billing/invoice_runs", invoiceRun(b))
-	h("GET /admin/v1/billing/invoices", adminInvoices(b))
-	h("GET /admin/v1/billing/invoices/{id}", adminInvoice(b))
-	h("POST /admin/v1/billing/invoices/{id}/credit_notes", creditNote(b))
-	h("GET /admin/v1/billing/dashboard", dashboard(b))
-	h("POST /admin/v1/billing/simulate", simulate(b))
-	h("GET /admin/v1/billing/audit", audit(b))
-}
+// The operator's billing endpoints (docs/BILLING.md): rate cards, wallets,
+// invoice runs, credit notes, the revenue dashboard and the what-if
+// simulator.
 
 func audit(b *business.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -119,7 +103,7 @@ func patchWallet(b *business.Service) handlerFunc {
 		if err != nil {
 			return err
 		}
-		var s business.BillingSettings
+		var s billing.Settings
 		if err := decode(w, r, &s); err != nil {
 			return err
 		}
@@ -180,7 +164,7 @@ func businessCharges(b *business.Service) handlerFunc {
 		}
 		ctx := r.Context()
 		if r.URL.Query().Get("format") == "csv" {
-			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]business.StoredCharge, error) {
+			return invoicedoc.ChargesCSV(w, p, func(after int64) ([]billing.StoredCharge, error) {
 				return b.Billing().Charges(ctx, id, p, after, 5000)
 			})
 		}

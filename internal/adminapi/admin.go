@@ -1,19 +1,8 @@
-// Package admin is the operator's admin HTTP API: business accounts,
-// numbers, system tokens, webhooks, the template review queue, the usage
-// ledger and the webhook delivery log. It is separate from the people's
-// API and from the Cloud API surface: its own route table under
-// /admin/v1/, authenticated with the operator's admin token, and strict
-// decoding like Parley's own API. `parley admin` is its client. It imports
-// the domain package only.
-package admin
+package adminapi
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -23,94 +12,9 @@ import (
 	"github.com/parleyhq/parley/business"
 )
 
-// Options are what the admin API needs besides the business layer.
-type Options struct {
-	Logger *slog.Logger
-	// Token is the operator's admin token; with none, every request is
-	// refused.
-	Token string
-	// WriteError writes a domain error in Parley's error shape.
-	WriteError func(w http.ResponseWriter, r *http.Request, err error)
-	// Verify performs the webhook verification handshake.
-	Verify func(ctx context.Context, url, verifyToken, challenge string) error
-}
-
-type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// NewHandler returns the admin API. Every endpoint is listed here and
-// documented in docs/BUSINESS.md.
-func NewHandler(b *business.Service, o Options) http.Handler {
-	mux := http.NewServeMux()
-	h := func(pattern string, fn handlerFunc) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if err := authorize(o.Token, r); err != nil {
-				o.WriteError(w, r, err)
-				return
-			}
-			if err := fn(w, r); err != nil {
-				o.WriteError(w, r, err)
-			}
-		}))
-	}
-	h("POST /admin/v1/businesses", createBusiness(b))
-	h("GET /admin/v1/businesses", listBusinesses(b))
-	h("GET /admin/v1/businesses/{id}", getBusiness(b))
-	h("PATCH /admin/v1/businesses/{id}", updateBusiness(b))
-	h("POST /admin/v1/businesses/{id}/app_secret", rotateSecret(b))
-	h("PUT /admin/v1/businesses/{id}/webhook", setWebhook(b, o.Verify))
-	h("POST /admin/v1/businesses/{id}/numbers", addNumber(b))
-	h("GET /admin/v1/businesses/{id}/numbers", listNumbers(b))
-	h("PATCH /admin/v1/numbers/{id}", updateNumber(b))
-	h("POST /admin/v1/businesses/{id}/tokens", newToken(b))
-	h("GET /admin/v1/businesses/{id}/tokens", listTokens(b))
-	h("DELETE /admin/v1/businesses/{id}/tokens/{token}", revokeToken(b))
-	h("GET /admin/v1/templates", reviewQueue(b))
-	h("POST /admin/v1/templates/{id}/review", review(b))
-	h("GET /admin/v1/businesses/{id}/usage", usage(b))
-	h("GET /admin/v1/usage", usage(b))
-	h("GET /admin/v1/businesses/{id}/webhooks", webhooks(b))
-	h("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
-	billingRoutes(h, b) // billing.go
-	h("/admin/", func(w http.ResponseWriter, r *http.Request) error {
-		return parley.Errorf(parley.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	})
-	return mux
-}
-
-func authorize(token string, r *http.Request) error {
-	got, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-		return parley.Errorf(parley.EUnauthenticated, "missing or wrong admin token")
-	}
-	return nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-// decode reads a strict JSON body: no unknown fields, one value.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return parley.Errorf(parley.EMalformed, "the body is empty; send a JSON object")
-		}
-		return &parley.Error{Code: parley.EMalformed, Message: "the body is malformed: " + err.Error()}
-	}
-	return nil
-}
-
-func pathID(r *http.Request, name string) (int64, error) {
-	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || v <= 0 {
-		return 0, &parley.Error{Code: parley.EInvalid, Message: name + " must be a positive integer", Details: map[string]any{"field": name}}
-	}
-	return v, nil
-}
+// The business side of the admin API (docs/BUSINESS.md): business
+// accounts, numbers, system tokens, webhooks, the template review queue,
+// the usage ledger and the webhook delivery log.
 
 // Business is the admin view of a business (the app secret included: the
 // operator hands it to the business).

@@ -1,40 +1,13 @@
-package httpapi
+package adminapi
 
 import (
-	"crypto/subtle"
-	"log/slog"
 	"net/http"
 
-	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/channel"
 )
 
-// operatorRoutes mounts the operator API under /admin/v1: actions that
-// belong to whoever runs the server, not to any account. Every request
-// needs "Authorization: Bearer <admin token>"; without a configured token
-// the operator API does not exist.
-func operatorRoutes(mux *http.ServeMux, svc *channel.Service, log *slog.Logger, token string) {
-	if token == "" {
-		return
-	}
-	op := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, operatorOnly(token, fn))) }
-	op("GET /admin/v1/channels/{id}", operatorGetChannel(svc))
-	op("PUT /admin/v1/channels/{id}/verified", operatorSetVerified(svc))
-	op("PUT /admin/v1/channels/{id}/suspension", operatorSuspend(svc))
-	op("DELETE /admin/v1/channels/{id}/suspension", operatorUnsuspend(svc))
-	op("GET /admin/v1/channel-reports", operatorReports(svc))
-	op("GET /admin/v1/channels/ledger", operatorLedger(svc))
-}
-
-func operatorOnly(token string, fn handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		got := BearerToken(r)
-		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
-			return parley.Errorf(parley.EUnauthenticated, "the operator API needs the admin token")
-		}
-		return fn(w, r)
-	}
-}
+// The channel operator's endpoints (docs/CHANNELS.md): verification,
+// suspension, reports and the channels' money ledger.
 
 func operatorGetChannel(svc *channel.Service) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +34,7 @@ func operatorSetVerified(svc *channel.Service) handlerFunc {
 			return err
 		}
 		var in req
-		if err := decode(w, r, maxJSON, &in); err != nil {
+		if err := decode(w, r, &in); err != nil {
 			return err
 		}
 		c, err := svc.SetVerified(r.Context(), id, in.Verified)
@@ -83,7 +56,7 @@ func operatorSuspend(svc *channel.Service) handlerFunc {
 			return err
 		}
 		var in req
-		if err := decode(w, r, maxJSON, &in); err != nil {
+		if err := decode(w, r, &in); err != nil {
 			return err
 		}
 		c, err := svc.Suspend(r.Context(), id, in.Reason)

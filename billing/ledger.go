@@ -5,10 +5,70 @@ import (
 	"errors"
 	"iter"
 	"sync"
-
-	"github.com/parleyhq/parley/billing"
-	"github.com/parleyhq/parley/business"
+	"time"
 )
+
+// UsageEntry is one immutable row of the usage ledger, the rating
+// engine's input as the store keeps it. Key is the idempotency key: a
+// retried delivery never counts twice. The business context writes the
+// entries of business messaging (it knows the messages and
+// conversations); the people-side models mirror their money events.
+type UsageEntry struct {
+	ID          int64
+	Key         string
+	BusinessID  int64
+	NumberID    int64
+	Event       Event
+	Category    string // marketing | utility | authentication | service
+	Country     string // the recipient's ISO region, e.g. BR
+	PricingType string // regular | free_customer_service | free_entry_point
+	Model       string // PMP | CBP
+	Billable    bool
+	MessageID   string
+	At          time.Time
+
+	// A money event of the channels or of the people-side models, mirrored
+	// from the money ledger (Store.AppendLedger): Event is the money
+	// ledger's kind (subscription_charge, operator_share, promotion_charge,
+	// promotion_settled, premium_charge, donation, ...), BusinessID 0, and
+	// the amount is in minor units. Key is "ledger:" + the money key.
+	AmountMinor int64
+	Currency    string
+	ChannelID   int64
+	Ref         string
+}
+
+// Messaging reports whether the event is one of business messaging's,
+// which the rating engine prices; money events carry their own amount.
+func (e Event) Messaging() bool {
+	switch e {
+	case TemplateDelivered, ServiceMessage, EntryPointMessage, ConversationOpened:
+		return true
+	}
+	return false
+}
+
+// Usage converts a ledger entry for the rating engine.
+func (e *UsageEntry) Usage() Usage {
+	return Usage{Key: e.Key, BusinessID: e.BusinessID, Event: e.Event, Category: Category(e.Category),
+		Country: e.Country, PricingType: e.PricingType, At: e.At}
+}
+
+// LedgerStore is the append-only usage ledger.
+type LedgerStore interface {
+	// AppendUsage inserts the entries whose Key is new, sets their IDs,
+	// and returns how many were inserted. Entries are never changed.
+	AppendUsage(ctx context.Context, us []*UsageEntry) (int, error)
+	// UsageReader is the ledger's read.
+	UsageReader
+}
+
+// UsageReader reads the usage ledger.
+type UsageReader interface {
+	// ListUsage returns the business's entries (all when businessID is
+	// 0) with id > after, ascending, at most limit.
+	ListUsage(ctx context.Context, businessID, after int64, limit int) ([]UsageEntry, error)
+}
 
 // usagePage is how many ledger entries a read of the usage stream asks
 // for.
@@ -20,12 +80,12 @@ const usagePage = 10_000
 // *errp. perMessage reports, for the entry being yielded, whether its
 // business was on per-message pricing when it was recorded (its ledger
 // then has no conversation events): the Synthesize rule of
-// billing.ReportOptions. `parley revenue simulate` reads the ledger
-// through it too.
-func LedgerUsage(ctx context.Context, st business.LedgerStore, from, to billing.Period, errp *error) (usage iter.Seq[billing.Usage], perMessage func(int64) bool) {
+// ReportOptions. `parley revenue simulate` and `parley bench billing`
+// read the ledger through it.
+func LedgerUsage(ctx context.Context, st UsageReader, from, to Period, errp *error) (usage iter.Seq[Usage], perMessage func(int64) bool) {
 	start, end := from.Start(), to.End()
 	cbp := false
-	usage = func(yield func(billing.Usage) bool) {
+	usage = func(yield func(Usage) bool) {
 		for page := range LedgerPages(ctx, st, errp) {
 			for i := range page {
 				e := &page[i]
@@ -33,7 +93,7 @@ func LedgerUsage(ctx context.Context, st business.LedgerStore, from, to billing.
 					continue
 				}
 				cbp = e.Model == "CBP"
-				if !yield(Usage(e)) {
+				if !yield(e.Usage()) {
 					return
 				}
 			}
@@ -46,8 +106,8 @@ func LedgerUsage(ctx context.Context, st business.LedgerStore, from, to billing.
 // entries. A goroutine reads the next pages while the caller works on
 // this one (two cores: reading and rating overlap); it stops when the
 // loop ends. A read error ends the pages and is stored in *errp.
-func LedgerPages(ctx context.Context, st business.LedgerStore, errp *error) iter.Seq[[]business.UsageEntry] {
-	return func(yield func([]business.UsageEntry) bool) {
+func LedgerPages(ctx context.Context, st UsageReader, errp *error) iter.Seq[[]UsageEntry] {
+	return func(yield func([]UsageEntry) bool) {
 		parent := ctx
 		ctx, cancel := context.WithCancel(ctx)
 		defer cancel()
@@ -58,7 +118,7 @@ func LedgerPages(ctx context.Context, st business.LedgerStore, errp *error) iter
 		// even where ids have gaps; a page with no row at all after k·N
 		// is the end. Pages are yielded in order.
 		type result struct {
-			entries []business.UsageEntry
+			entries []UsageEntry
 			end     bool
 		}
 		const fetchers = 2
@@ -124,10 +184,4 @@ func LedgerPages(ctx context.Context, st business.LedgerStore, errp *error) iter
 			}
 		}
 	}
-}
-
-// Usage converts a ledger entry for the rating engine.
-func Usage(e *business.UsageEntry) billing.Usage {
-	return billing.Usage{Key: e.Key, BusinessID: e.BusinessID, Event: billing.Event(e.Event), Category: billing.Category(e.Category),
-		Country: e.Country, PricingType: e.PricingType, At: e.At}
 }

@@ -1,0 +1,140 @@
+// Package adminapi is the operator's admin HTTP API, all of /admin/v1:
+// business accounts, numbers, tokens, webhooks and the template review
+// queue (admin.go), billing (billing.go), channel moderation and the
+// channels' ledger (channels.go), and the people-side licence, costs and
+// payouts (people.go). Its one route table is below. Every request needs
+// "Authorization: Bearer <admin token>"; with no token configured every
+// request is refused. Bodies are decoded strictly and errors have
+// Parley's shape (internal/httpjson). `parley admin` is its client.
+package adminapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/internal/httpjson"
+	"github.com/parleyhq/parley/revenue"
+)
+
+// Options are what the admin API needs besides the business layer.
+type Options struct {
+	Logger *slog.Logger
+	// Token is the operator's admin token; with none, every request is
+	// refused.
+	Token string
+	// Verify performs the webhook verification handshake.
+	Verify func(ctx context.Context, url, verifyToken, challenge string) error
+
+	Channels *channel.Service // channel moderation and ledger
+	People   *revenue.Service // licence, costs and payouts
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// NewHandler returns the admin API. Every endpoint is listed here and
+// documented in docs/BUSINESS.md, docs/BILLING.md, docs/CHANNELS.md and
+// docs/API.md.
+func NewHandler(b *business.Service, o Options) http.Handler {
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ch, people := o.Channels, o.People
+	mux := http.NewServeMux()
+	h := func(pattern string, fn handlerFunc) {
+		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := authorize(o.Token, r); err != nil {
+				httpjson.WriteError(log, w, r, err)
+				return
+			}
+			if err := fn(w, r); err != nil {
+				httpjson.WriteError(log, w, r, err)
+			}
+		}))
+	}
+
+	// Business messaging (admin.go).
+	h("POST /admin/v1/businesses", createBusiness(b))
+	h("GET /admin/v1/businesses", listBusinesses(b))
+	h("GET /admin/v1/businesses/{id}", getBusiness(b))
+	h("PATCH /admin/v1/businesses/{id}", updateBusiness(b))
+	h("POST /admin/v1/businesses/{id}/app_secret", rotateSecret(b))
+	h("PUT /admin/v1/businesses/{id}/webhook", setWebhook(b, o.Verify))
+	h("POST /admin/v1/businesses/{id}/numbers", addNumber(b))
+	h("GET /admin/v1/businesses/{id}/numbers", listNumbers(b))
+	h("PATCH /admin/v1/numbers/{id}", updateNumber(b))
+	h("POST /admin/v1/businesses/{id}/tokens", newToken(b))
+	h("GET /admin/v1/businesses/{id}/tokens", listTokens(b))
+	h("DELETE /admin/v1/businesses/{id}/tokens/{token}", revokeToken(b))
+	h("GET /admin/v1/templates", reviewQueue(b))
+	h("POST /admin/v1/templates/{id}/review", review(b))
+	h("GET /admin/v1/businesses/{id}/usage", usage(b))
+	h("GET /admin/v1/usage", usage(b))
+	h("GET /admin/v1/businesses/{id}/webhooks", webhooks(b))
+	h("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
+
+	// Billing (billing.go; docs/BILLING.md).
+	h("GET /admin/v1/billing/cards", listCards(b))
+	h("GET /admin/v1/billing/cards/{name}/{version}", getCard(b))
+	h("POST /admin/v1/billing/cards", addCard(b))
+	h("GET /admin/v1/billing/businesses/{id}", getWallet(b))
+	h("PATCH /admin/v1/billing/businesses/{id}", patchWallet(b))
+	h("POST /admin/v1/billing/businesses/{id}/adjustments", adjust(b))
+	h("GET /admin/v1/billing/businesses/{id}/charges", businessCharges(b))
+	h("POST /admin/v1/billing/invoice_runs", invoiceRun(b))
+	h("GET /admin/v1/billing/invoices", adminInvoices(b))
+	h("GET /admin/v1/billing/invoices/{id}", adminInvoice(b))
+	h("POST /admin/v1/billing/invoices/{id}/credit_notes", creditNote(b))
+	h("GET /admin/v1/billing/dashboard", dashboard(b))
+	h("POST /admin/v1/billing/simulate", simulate(b))
+	h("GET /admin/v1/billing/audit", audit(b))
+
+	// Channels (channels.go; docs/CHANNELS.md).
+	h("GET /admin/v1/channels/{id}", operatorGetChannel(ch))
+	h("PUT /admin/v1/channels/{id}/verified", operatorSetVerified(ch))
+	h("PUT /admin/v1/channels/{id}/suspension", operatorSuspend(ch))
+	h("DELETE /admin/v1/channels/{id}/suspension", operatorUnsuspend(ch))
+	h("GET /admin/v1/channel-reports", operatorReports(ch))
+	h("GET /admin/v1/channels/ledger", operatorLedger(ch))
+
+	// The people-side revenue models (people.go; docs/REVENUE-MODELS.md).
+	h("GET /admin/v1/people/license", operatorLicense(people))
+	h("POST /admin/v1/people/costs", addCost(people))
+	h("GET /admin/v1/people/costs", listCosts(people))
+	h("POST /admin/v1/people/payouts", recordPayouts(people))
+
+	h("/admin/", func(w http.ResponseWriter, r *http.Request) error {
+		return parley.Errorf(parley.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
+	})
+	return mux
+}
+
+func authorize(token string, r *http.Request) error {
+	got := httpjson.BearerToken(r)
+	if token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+		return parley.Errorf(parley.EUnauthenticated, "missing or wrong admin token")
+	}
+	return nil
+}
+
+// The handlers' short names for internal/httpjson. Every body is at most
+// 64 KiB.
+
+const maxJSON = 64 << 10
+
+func writeJSON(w http.ResponseWriter, status int, v any) { httpjson.WriteJSON(w, status, v) }
+
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return httpjson.Decode(w, r, maxJSON, v)
+}
+
+func pathID(r *http.Request, name string) (int64, error) { return httpjson.PathID(r, name) }
+
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	return httpjson.QueryInt(r, name, def)
+}

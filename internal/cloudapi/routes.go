@@ -1,0 +1,94 @@
+package cloudapi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/channel"
+)
+
+// Options are what the surface needs besides the business layer.
+type Options struct {
+	Logger *slog.Logger
+	// Verify performs the webhook verification handshake.
+	Verify func(ctx context.Context, url, verifyToken, challenge string) error
+	// Channels serves the business console's channel routes.
+	Channels *channel.Service
+}
+
+var versionPath = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
+
+// IsCloudPath reports whether path belongs to this surface: it starts
+// with a Graph API version such as /v23.0/. No ServeMux pattern can say
+// that (a wildcard is a whole segment), so the server asks this before its
+// mux; see docs/ARCHITECTURE.md.
+func IsCloudPath(path string) bool { return versionPath.MatchString(path) }
+
+// NewHandler returns the Cloud API surface. Every endpoint is listed here
+// and documented in docs/BUSINESS.md; every one needs a business's system
+// token.
+func NewHandler(b *business.Service, o Options) http.Handler {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	chs := o.Channels
+	mux := http.NewServeMux()
+	a := func(pattern string, fn bizFunc) { mux.Handle(pattern, wrap(o.Logger, authed(b, fn))) }
+
+	a("POST /{version}/{id}/messages", sendMessage(b))
+	a("POST /{version}/{id}/media", uploadMedia(b))
+	a("GET /{version}/{id}", getObject(b))
+	a("GET /{version}/{id}/content", downloadMedia(b))
+	a("DELETE /{version}/{id}", deleteObject(b)) // a media id or a product item
+	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
+	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
+	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
+	a("GET /{version}/{id}/message_templates", listTemplates(b))
+	a("POST /{version}/{id}/message_templates", createTemplate(b))
+	a("DELETE /{version}/{id}/message_templates", deleteTemplate(b))
+	a("GET /{version}/{id}/subscribed_apps", getSubscription(b))
+	a("POST /{version}/{id}/subscribed_apps", subscribe(b, o.Verify))
+	a("GET /{version}/{id}/product_catalogs", listCatalogs(b))
+	a("POST /{version}/{id}/products", createProduct(b))
+	a("GET /{version}/{id}/products", listProducts(b))
+
+	// Parley additions, on paths Meta does not have.
+	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
+	a("GET /{version}/{id}/webhook_deliveries/{webhook}/attempts", listAttempts(b))
+	a("POST /{version}/{id}/webhook_deliveries/{webhook}/replay", replay(b))
+	a("GET /{version}/{id}/usage", listUsage(b))
+	a("POST /{version}/{id}/ctwa_links", createLink(b))
+	a("GET /{version}/{id}/ctwa_links", listLinks(b))
+
+	// What the business console (/business) needs beyond Meta's surface:
+	// Meta's debug_token, which tells the console which business account
+	// its token opens, and the channels a business number owns
+	// (console.go; docs/CONSOLES.md).
+	a("GET /{version}/debug_token", debugToken(b))
+	a("GET /{version}/{id}/channels", numberChannels(b, chs))
+	a("POST /{version}/{id}/channels", createNumberChannel(b, chs))
+	a("GET /{version}/{id}/channels/{channel}/posts", numberChannelPosts(b, chs))
+	a("POST /{version}/{id}/channels/{channel}/posts", numberChannelPost(b, chs))
+	a("GET /{version}/{id}/channels/{channel}/insights", numberChannelInsights(b, chs))
+
+	// Billing: the dry-run quote, the wallet, budget caps, top-ups,
+	// invoices and the rated ledger (billing.go; docs/BILLING.md).
+	a("POST /{version}/{id}/message_quotes", quoteMessage(b))
+	a("GET /{version}/{id}/billing", getBilling(b))
+	a("PATCH /{version}/{id}/billing", patchBilling(b))
+	a("POST /{version}/{id}/billing/top_ups", topUp(b))
+	a("GET /{version}/{id}/billing/transactions", walletTransactions(b))
+	a("GET /{version}/{id}/invoices", listInvoices(b))
+	a("GET /{version}/{id}/invoices/{invoice}", getInvoice(b))
+	a("GET /{version}/{id}/charges", listCharges(b))
+
+	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
+		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
+	}))
+	return mux
+}

@@ -1,0 +1,118 @@
+// Package httpjson is what Parley's HTTP surfaces share: strict,
+// size-limited JSON decoding with every decoder complaint mapped to a
+// domain error, JSON writing, path and query integers, bearer tokens,
+// and Parley's own error shape {"error":{"code","message","details"?}}
+// with the status of its code (parley.Code.HTTPStatus). It imports the
+// kernel and the chat core's wire error, nothing else of Parley's.
+package httpjson
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
+)
+
+// WriteJSON writes v as JSON with the status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteError writes err in Parley's error shape with the status of its
+// code, logging server errors in full.
+func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	code := parley.ErrorCode(err)
+	status := code.HTTPStatus()
+	if status >= 500 {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	WriteJSON(w, status, map[string]any{"error": wire.Error{
+		Code: code, Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err),
+	}})
+}
+
+// Decode reads a strict JSON body into v: at most max bytes, no unknown
+// fields, exactly one value.
+func Decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, max)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err, max)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return parley.Errorf(parley.EMalformed, "the body must hold exactly one JSON value")
+	}
+	return nil
+}
+
+// ReadBody reads a raw body of at most max bytes.
+func ReadBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, max))
+	if err != nil {
+		return nil, decodeError(err, max)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeError(err error, max int64) error {
+	var maxErr *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &maxErr):
+		return &parley.Error{Code: parley.ETooLarge, Message: fmt.Sprintf("the body is larger than %d bytes", max), Details: map[string]any{"limit": max}}
+	case errors.Is(err, io.EOF):
+		return parley.Errorf(parley.EMalformed, "the body is empty; send a JSON object")
+	case errors.As(err, &syn):
+		return &parley.Error{Code: parley.EMalformed, Message: "the body is not valid JSON", Details: map[string]any{"offset": syn.Offset}}
+	case errors.As(err, &typ):
+		return &parley.Error{Code: parley.EMalformed, Message: fmt.Sprintf("field %q must be %s", typ.Field, typ.Type), Details: map[string]any{"field": typ.Field}}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return parley.Errorf(parley.EMalformed, "the body ends early")
+	}
+	// Unknown fields and other decoder complaints.
+	return &parley.Error{Code: parley.EMalformed, Message: "the body is malformed: " + err.Error()}
+}
+
+// PathID reads a positive integer path value.
+func PathID(r *http.Request, name string) (int64, error) {
+	v, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("%s must be a positive integer", name), Details: map[string]any{"field": name}}
+	}
+	return v, nil
+}
+
+// QueryInt reads a non-negative integer query parameter, def when absent.
+func QueryInt(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, &parley.Error{Code: parley.EInvalid, Message: name + " must be a non-negative integer", Details: map[string]any{"field": name}}
+	}
+	return n, nil
+}
+
+// BearerToken returns the token of "Authorization: Bearer <token>", or "".
+func BearerToken(r *http.Request) string {
+	t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(t)
+}
