@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Business is a business account (Meta's WABA): a profile, the app secret
@@ -596,32 +597,19 @@ func (b *Service) OwnNumber(ctx context.Context, biz Business, id int64) (Busine
 	return n, err
 }
 
-// PublicBusiness is what a customer's client sees of a business account:
-// the profile and the verified badge.
-type PublicBusiness struct {
-	AccountID   int64  `json:"account_id"`
-	Phone       string `json:"phone"`
-	Name        string `json:"name"`
-	Category    string `json:"category,omitempty"`
-	Description string `json:"description,omitempty"`
-	Address     string `json:"address,omitempty"`
-	Website     string `json:"website,omitempty"`
-	Verified    bool   `json:"verified"`
-}
-
 // BusinessOf returns the business profile behind an account, or ENotFound
 // when the account is not a business number.
-func (b *Service) BusinessOf(ctx context.Context, accountID int64) (PublicBusiness, error) {
+func (b *Service) BusinessOf(ctx context.Context, accountID int64) (wire.PublicBusiness, error) {
 	n, err := b.st.NumberByAccount(ctx, accountID)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return PublicBusiness{}, parley.Errorf(parley.ENotFound, "this account is not a business")
+		return wire.PublicBusiness{}, parley.Errorf(parley.ENotFound, "this account is not a business")
 	} else if err != nil {
-		return PublicBusiness{}, err
+		return wire.PublicBusiness{}, err
 	}
 	biz, err := b.st.GetBusiness(ctx, n.BusinessID)
 	if err != nil {
-		return PublicBusiness{}, err
+		return wire.PublicBusiness{}, err
 	}
-	return PublicBusiness{AccountID: accountID, Phone: n.Phone, Name: n.DisplayName, Category: biz.Category,
+	return wire.PublicBusiness{AccountID: accountID, Phone: n.Phone, Name: n.DisplayName, Category: biz.Category,
 		Description: biz.Description, Address: biz.Address, Website: biz.Website, Verified: biz.Verified}, nil
 }

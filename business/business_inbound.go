@@ -12,6 +12,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Run is the inbound pipeline of the cloud devices: it reads each business
@@ -259,7 +260,7 @@ func (in *inboundBatch) conv(ctx context.Context, customerID int64) (*Conversati
 
 // entry handles one inbox entry. retry means: leave it in the inbox and
 // try again later.
-func (in *inboundBatch) entry(ctx context.Context, e chat.Entry) (retry bool, err error) {
+func (in *inboundBatch) entry(ctx context.Context, e wire.Entry) (retry bool, err error) {
 	switch {
 	case e.Type == chat.EntryMessage && e.SenderAccount != in.n.AccountID && e.Kind != chat.KindSystem:
 		return false, in.message(ctx, e)
@@ -269,7 +270,7 @@ func (in *inboundBatch) entry(ctx context.Context, e chat.Entry) (retry bool, er
 	return false, nil // events, history, system messages, our own echoes
 }
 
-func (in *inboundBatch) message(ctx context.Context, e chat.Entry) error {
+func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	if e.Kind == chat.KindEdit || e.Kind == chat.KindDelete {
 		return nil // the Cloud API has no edits or deletes from customers
 	}
@@ -280,7 +281,7 @@ func (in *inboundBatch) message(ctx context.Context, e chat.Entry) error {
 		return err
 	}
 	msg := InboundMessage{From: WaID(cust.Phone), ID: e.MessageID, Timestamp: unixString(e.CreatedAt)}
-	var c Content
+	var c wire.Content
 	decodeErr := json.Unmarshal(e.Body, &c)
 	conv, err := in.conv(ctx, cust.ID)
 	if err != nil {
@@ -328,14 +329,14 @@ func (in *inboundBatch) message(ctx context.Context, e chat.Entry) error {
 }
 
 // describe fills the type and payload of an inbound message from content.
-func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c Content) {
+func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c wire.Content) {
 	if c.ReplyTo != "" {
 		msg.Context = &InboundContext{From: WaID(in.n.Phone), ID: c.ReplyTo}
 	}
 	switch {
 	case c.Reply != nil && (c.Reply.Type == "button_reply" || c.Reply.Type == "list_reply"):
 		msg.Type = "interactive"
-		ch := &ReplyChoice{ID: c.Reply.ID, Title: c.Reply.Title, Description: c.Reply.Description}
+		ch := &wire.ReplyChoice{ID: c.Reply.ID, Title: c.Reply.Title, Description: c.Reply.Description}
 		msg.Interactive = &InboundInteractive{Type: c.Reply.Type}
 		if c.Reply.Type == "button_reply" {
 			ch.Description = ""
@@ -418,8 +419,8 @@ func mediaKindOf(mime string) string {
 // can arrive first.
 const recordGrace = time.Minute
 
-func (in *inboundBatch) receipt(ctx context.Context, e chat.Entry) (retry bool, err error) {
-	var r chat.ReceiptBody
+func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, err error) {
+	var r wire.ReceiptBody
 	if err := json.Unmarshal(e.Body, &r); err != nil {
 		return false, nil // not ours to fail on
 	}

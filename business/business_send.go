@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
 	chatpkg "github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // OutboundMessage is a business's message, as the Cloud API surface
@@ -22,7 +23,7 @@ type OutboundMessage struct {
 	Type         string // text, image, video, audio, document, sticker, location, reaction, interactive, template
 	Kind         chatpkg.MessageKind
 	Ref          string
-	Content      Content
+	Content      wire.Content
 	Template     *TemplateSend
 	CallbackData string
 }
@@ -158,7 +159,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		if err != nil {
 			return Sent{}, err
 		}
-		m.Content = Content{Text: r.plain(), Template: r, ReplyTo: m.Content.ReplyTo}
+		m.Content = wire.Content{Text: plainTemplate(r), Template: r, ReplyTo: m.Content.ReplyTo}
 		if hm := r.HeaderMedia; hm != nil {
 			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = hm.ID, hm.Link, hm.Kind, hm.Filename
 		}
@@ -298,10 +299,10 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 // second round of the same reads. Reactions take Service.Send, which
 // checks their target, refetching the devices if they change underneath.
 func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg.Chat, customerID int64, id string, kind chatpkg.MessageKind, ref string, body []byte, after *Batch) error {
-	envelopes := func(devs []chatpkg.Device) ([]chatpkg.Envelope, error) {
-		envs := make([]chatpkg.Envelope, len(devs))
+	envelopes := func(devs []chatpkg.Device) ([]wire.Envelope, error) {
+		envs := make([]wire.Envelope, len(devs))
 		for i, d := range devs {
-			envs[i] = chatpkg.Envelope{DeviceID: d.ID, Body: body}
+			envs[i] = wire.Envelope{DeviceID: d.ID, Body: body}
 		}
 		if len(envs) == 0 {
 			return nil, parley.Errorf(parley.ENotFound, "the recipient has no device")

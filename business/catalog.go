@@ -11,7 +11,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Catalog is a business account's product catalog: each business has
@@ -220,7 +220,7 @@ func (b *Service) DeleteProduct(ctx context.Context, biz Business, id int64) err
 // them, in the message's order; nil for any other message. The errors are
 // Meta's 131009: the catalog is not the business's, or a
 // product_retailer_id is not in it.
-func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *Interactive) ([]CatalogProduct, error) {
+func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *wire.Interactive) ([]wire.CatalogProduct, error) {
 	if in == nil || (in.Type != "product" && in.Type != "product_list") {
 		return nil, nil
 	}
@@ -250,13 +250,13 @@ func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *Interac
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CatalogProduct, 0, len(ids))
+	out := make([]wire.CatalogProduct, 0, len(ids))
 	for _, rid := range ids {
 		p, ok := byID[rid]
 		if !ok {
 			return nil, invalid("product_retailer_id %q is not in catalog %d", rid, c.ID)
 		}
-		out = append(out, CatalogProduct{CatalogID: strconv.FormatInt(c.ID, 10), RetailerID: p.RetailerID, Name: p.Name,
+		out = append(out, wire.CatalogProduct{CatalogID: strconv.FormatInt(c.ID, 10), RetailerID: p.RetailerID, Name: p.Name,
 			Description: p.Description, Price: p.PriceString(), Currency: p.Currency, ImageURL: p.ImageURL, Availability: p.Availability})
 	}
 	return out, nil
@@ -267,7 +267,7 @@ func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *Interac
 // the business's catalog and products in it, at their prices, and a Flow
 // reply must carry a JSON object. The errors are EInvalid, with the
 // offending field in the details.
-func (b *Service) CheckBody(ctx context.Context, envs []chat.Envelope) error {
+func (b *Service) CheckBody(ctx context.Context, envs []wire.Envelope) error {
 	var body []byte
 	numberID := int64(0)
 	b.mu.Lock()
@@ -282,8 +282,8 @@ func (b *Service) CheckBody(ctx context.Context, envs []chat.Envelope) error {
 		return nil
 	}
 	var c struct {
-		Order *Order            `json:"order"`
-		Reply *InteractiveReply `json:"interactive_reply"`
+		Order *wire.Order            `json:"order"`
+		Reply *wire.InteractiveReply `json:"interactive_reply"`
 	}
 	if json.Unmarshal(body, &c) != nil {
 		return nil // not structured content: the pipeline reports it as unknown
@@ -307,7 +307,7 @@ func (b *Service) CheckBody(ctx context.Context, envs []chat.Envelope) error {
 
 // orderProducts checks an order against the business's catalog and
 // returns its products by retailer id.
-func (b *Service) orderProducts(ctx context.Context, businessID int64, o *Order) (map[string]Product, error) {
+func (b *Service) orderProducts(ctx context.Context, businessID int64, o *wire.Order) (map[string]Product, error) {
 	bad := func(field, msg string, details map[string]any) error {
 		if details == nil {
 			details = map[string]any{}
@@ -360,12 +360,12 @@ func (b *Service) orderProducts(ctx context.Context, businessID int64, o *Order)
 
 // completeOrder is the order as the business's webhook carries it: every
 // item with its catalog price and currency.
-func (b *Service) completeOrder(ctx context.Context, businessID int64, o Order) Order {
+func (b *Service) completeOrder(ctx context.Context, businessID int64, o wire.Order) wire.Order {
 	byID, err := b.orderProducts(ctx, businessID, &o)
 	if err != nil {
 		return o // checked when sent; the catalog changed since: pass it on as sent
 	}
-	items := make([]OrderItem, len(o.ProductItems))
+	items := make([]wire.OrderItem, len(o.ProductItems))
 	for i, it := range o.ProductItems {
 		p := byID[it.ProductRetailerID]
 		it.ItemPrice, it.Currency = json.Number(p.PriceString()), p.Currency

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Link is a click-to-chat link of a business number: opening
@@ -20,7 +21,7 @@ type Link struct {
 	NumberID   int64
 	Code       string
 	Prefill    string
-	Source     *Referral // SourceID, SourceType, SourceURL, Headline, Body, MediaType, ImageURL, VideoURL, ThumbnailURL
+	Source     *wire.Referral // SourceID, SourceType, SourceURL, Headline, Body, MediaType, ImageURL, VideoURL, ThumbnailURL
 	Clicks     int64
 	Chats      int64
 	Replies    int64
@@ -37,7 +38,7 @@ type Click struct {
 
 // CreateLink creates a click-to-chat link for one of the business's numbers.
 // In nonprofit mode a link with an ad source is refused.
-func (b *Service) CreateLink(ctx context.Context, biz Business, numberID int64, prefill string, source *Referral) (Link, error) {
+func (b *Service) CreateLink(ctx context.Context, biz Business, numberID int64, prefill string, source *wire.Referral) (Link, error) {
 	n, err := b.OwnNumber(ctx, biz, numberID)
 	if err != nil {
 		return Link{}, err
@@ -95,7 +96,7 @@ func (b *Service) OpenLink(ctx context.Context, code string) (Link, Click, Busin
 
 // referral completes the referral a customer's first message carries (the
 // client knows only the click id) from the link's source.
-func (b *Service) referral(ctx context.Context, r *Referral) (*Referral, error) {
+func (b *Service) referral(ctx context.Context, r *wire.Referral) (*wire.Referral, error) {
 	if r.CtwaClid == "" {
 		return r, nil
 	}
@@ -109,9 +110,9 @@ func (b *Service) referral(ctx context.Context, r *Referral) (*Referral, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := &Referral{SourceType: "ad", CtwaClid: c.ID}
+	out := &wire.Referral{SourceType: "ad", CtwaClid: c.ID}
 	if l.Source != nil {
-		out = new(Referral)
+		out = new(wire.Referral)
 		*out = *l.Source
 		out.CtwaClid = c.ID
 	}

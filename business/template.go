@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TemplateCategory is MARKETING, UTILITY or AUTHENTICATION.
@@ -348,7 +349,7 @@ func (b *Service) DeleteTemplate(ctx context.Context, biz Business, name string)
 type TemplateParam struct {
 	Name  string // parameter_name, for named templates
 	Text  string
-	Media *TemplateMedia // an image, video or document parameter (a media header's)
+	Media *wire.TemplateMedia // an image, video or document parameter (a media header's)
 }
 
 // TemplateSendComponent is one component's parameters at send time.
@@ -361,7 +362,7 @@ type TemplateSendComponent struct {
 
 // render checks the parameters against the definition (CloudError 132000
 // on a count or name mismatch) and returns the rendered template.
-func (t Template) render(comps []TemplateSendComponent) (*RenderedTemplate, error) {
+func (t Template) render(comps []TemplateSendComponent) (*wire.RenderedTemplate, error) {
 	given := map[string][]TemplateParam{}
 	buttonParams := map[int][]TemplateParam{}
 	for _, c := range comps {
@@ -396,7 +397,7 @@ func (t Template) render(comps []TemplateSendComponent) (*RenderedTemplate, erro
 			return values[placeholder.FindStringSubmatch(m)[1]]
 		}), nil
 	}
-	out := &RenderedTemplate{Name: t.Name, Language: t.Language, Category: string(t.Category)}
+	out := &wire.RenderedTemplate{Name: t.Name, Language: t.Language, Category: string(t.Category)}
 	var err error
 	if h := t.component("HEADER"); h != nil && (h.Format == "" || strings.EqualFold(h.Format, "TEXT")) {
 		if out.Header, err = fill("HEADER", h.Text); err != nil {
@@ -420,7 +421,7 @@ func (t Template) render(comps []TemplateSendComponent) (*RenderedTemplate, erro
 	}
 	if bs := t.component("BUTTONS"); bs != nil {
 		for i, btn := range bs.Buttons {
-			o := TemplateButtonOut{Type: btn.Type, Text: btn.Text, URL: btn.URL, Phone: btn.PhoneNumber}
+			o := wire.TemplateButtonOut{Type: btn.Type, Text: btn.Text, URL: btn.URL, Phone: btn.PhoneNumber}
 			if ps := buttonParams[i]; len(ps) > 0 {
 				if strings.EqualFold(btn.Type, "URL") {
 					o.URL = placeholder.ReplaceAllString(btn.URL, ps[0].Text)
@@ -434,9 +435,9 @@ func (t Template) render(comps []TemplateSendComponent) (*RenderedTemplate, erro
 	return out, nil
 }
 
-// plain is a plain-text rendering of a template for clients that show only
-// Text.
-func (r *RenderedTemplate) plain() string {
+// plainTemplate is a plain-text rendering of a template for clients that
+// show only Text.
+func plainTemplate(r *wire.RenderedTemplate) string {
 	parts := []string{}
 	for _, s := range []string{r.Header, r.Body, r.Footer} {
 		if s != "" {

@@ -3,6 +3,8 @@ package business
 import (
 	"testing"
 	"time"
+
+	"github.com/parleyhq/parley/wire"
 )
 
 func TestTemplateValidate(t *testing.T) {
@@ -72,11 +74,11 @@ func TestTemplateRender(t *testing.T) {
 		{"header parameter missing", positional, []TemplateSendComponent{bodyOf(text("#7"), text("Monday"))}, MetaTemplateParams, ""},
 		{"named, any order", named, []TemplateSendComponent{bodyOf(TemplateParam{Name: "code", Text: "X1"}, TemplateParam{Name: "first_name", Text: "Ann"})}, 0, "Hi Ann, X1 is yours"},
 		{"named, a name missing", named, []TemplateSendComponent{bodyOf(TemplateParam{Name: "code", Text: "X1"}, TemplateParam{Name: "last_name", Text: "Lee"})}, MetaTemplateParams, ""},
-		{"image header with an id", image, []TemplateSendComponent{header(TemplateParam{Media: &TemplateMedia{Kind: "image", MediaRef: MediaRef{ID: "m1"}}})}, 0, "New in"},
-		{"image header with a link", image, []TemplateSendComponent{header(TemplateParam{Media: &TemplateMedia{Kind: "image", MediaRef: MediaRef{Link: "https://x.example/a.png"}}})}, 0, "New in"},
+		{"image header with an id", image, []TemplateSendComponent{header(TemplateParam{Media: &wire.TemplateMedia{Kind: "image", MediaRef: wire.MediaRef{ID: "m1"}}})}, 0, "New in"},
+		{"image header with a link", image, []TemplateSendComponent{header(TemplateParam{Media: &wire.TemplateMedia{Kind: "image", MediaRef: wire.MediaRef{Link: "https://x.example/a.png"}}})}, 0, "New in"},
 		{"image header without its parameter", image, nil, MetaTemplateParams, ""},
-		{"image header given a video", image, []TemplateSendComponent{header(TemplateParam{Media: &TemplateMedia{Kind: "video", MediaRef: MediaRef{ID: "m1"}}})}, MetaTemplateParams, ""},
-		{"image header with neither id nor link", image, []TemplateSendComponent{header(TemplateParam{Media: &TemplateMedia{Kind: "image"}})}, MetaTemplateParams, ""},
+		{"image header given a video", image, []TemplateSendComponent{header(TemplateParam{Media: &wire.TemplateMedia{Kind: "video", MediaRef: wire.MediaRef{ID: "m1"}}})}, MetaTemplateParams, ""},
+		{"image header with neither id nor link", image, []TemplateSendComponent{header(TemplateParam{Media: &wire.TemplateMedia{Kind: "image"}})}, MetaTemplateParams, ""},
 		{"image header given text", image, []TemplateSendComponent{header(text("x"))}, MetaTemplateParams, ""},
 	}
 	for _, tt := range tests {

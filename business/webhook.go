@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // WebhookStatus is the state of an outbox row.
@@ -98,13 +99,13 @@ type (
 		Audio       *InboundMedia       `json:"audio,omitempty"`
 		Document    *InboundMedia       `json:"document,omitempty"`
 		Sticker     *InboundMedia       `json:"sticker,omitempty"`
-		Location    *Location           `json:"location,omitempty"`
+		Location    *wire.Location      `json:"location,omitempty"`
 		Reaction    *InboundReaction    `json:"reaction,omitempty"`
 		Interactive *InboundInteractive `json:"interactive,omitempty"`
 		Button      *InboundButton      `json:"button,omitempty"`
-		Referral    *Referral           `json:"referral,omitempty"`
-		Contacts    []ContactCard       `json:"contacts,omitempty"`
-		Order       *Order              `json:"order,omitempty"`
+		Referral    *wire.Referral      `json:"referral,omitempty"`
+		Contacts    []wire.ContactCard  `json:"contacts,omitempty"`
+		Order       *wire.Order         `json:"order,omitempty"`
 		Errors      []WebhookError      `json:"errors,omitempty"`
 	}
 	// InboundContext names the message replied to.
@@ -134,10 +135,10 @@ type (
 	// InboundInteractive is a button or list reply, or a finished Flow
 	// (Type nfm_reply).
 	InboundInteractive struct {
-		Type        string       `json:"type"`
-		ButtonReply *ReplyChoice `json:"button_reply,omitempty"`
-		ListReply   *ReplyChoice `json:"list_reply,omitempty"`
-		NfmReply    *NfmReply    `json:"nfm_reply,omitempty"`
+		Type        string            `json:"type"`
+		ButtonReply *wire.ReplyChoice `json:"button_reply,omitempty"`
+		ListReply   *wire.ReplyChoice `json:"list_reply,omitempty"`
+		NfmReply    *NfmReply         `json:"nfm_reply,omitempty"`
 	}
 	// NfmReply is a finished Flow: Name is "flow", ResponseJSON the
 	// Flow's answers (a JSON object, as a string).

@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Channels are one-to-many broadcasts: admins post, followers read. Unlike
@@ -76,25 +76,6 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
-// FollowPolicy says who may follow a channel.
-type FollowPolicy string
-
-// The follow policies.
-const (
-	FollowAnyone   FollowPolicy = "anyone"
-	FollowApproved FollowPolicy = "approved" // an admin approves each follow request
-)
-
-// ChannelRole is an admin's role in a channel.
-type ChannelRole string
-
-// The channel roles. There is one owner; only the owner adds and removes
-// admins.
-const (
-	ChannelOwner ChannelRole = "owner"
-	ChannelAdmin ChannelRole = "admin"
-)
-
 // ChannelCategories are the directory's categories.
 var ChannelCategories = []string{"news", "sports", "entertainment", "business", "lifestyle",
 	"people", "organizations", "technology", "education", "other"}
@@ -153,28 +134,37 @@ type FollowRequest struct {
 	CreatedAt time.Time
 }
 
-// The post kinds and the post views are the chat core's, because its
-// WebSocket frame (chat.Event) carries them; these names keep the
-// channel's vocabulary.
+// The channel's names for the enumerations it shares with clients: the
+// types and their values are wire's (package wire), so that a client reads
+// them without compiling the domain.
 type (
-	PostKind = chat.PostKind
-	PostView = chat.PostView
-	PollView = chat.PollView
+	// PostKind is what a post carries.
+	PostKind = wire.PostKind
+	// FollowPolicy says who may follow a channel.
+	FollowPolicy = wire.FollowPolicy
+	// ChannelRole is an admin's role in a channel.
+	ChannelRole = wire.ChannelRole
+	// SubscriptionStatus is where a subscription stands.
+	SubscriptionStatus = wire.SubscriptionStatus
 )
 
-// The post kinds.
+// The post kinds, follow policies, channel roles and subscription states.
 const (
-	PostText  = chat.PostText
-	PostMedia = chat.PostMedia
-	PostLink  = chat.PostLink
-	PostPoll  = chat.PostPoll
-)
+	PostText  = wire.PostText
+	PostMedia = wire.PostMedia
+	PostLink  = wire.PostLink
+	PostPoll  = wire.PostPoll
 
-// Poll is a post's poll.
-type Poll struct {
-	Options  []string `json:"options"`
-	Multiple bool     `json:"multiple"` // several options may be chosen
-}
+	FollowAnyone   = wire.FollowAnyone
+	FollowApproved = wire.FollowApproved
+
+	ChannelOwner = wire.ChannelOwner
+	ChannelAdmin = wire.ChannelAdmin
+
+	SubActive    = wire.SubActive
+	SubLapsed    = wire.SubLapsed
+	SubCancelled = wire.SubCancelled
+)
 
 // Post is one channel post, stored once for all followers.
 type Post struct {
@@ -184,7 +174,7 @@ type Post struct {
 	Text           string
 	MediaID        string
 	Link           string
-	Poll           *Poll
+	Poll           *wire.Poll
 	SubscriberOnly bool
 	AuthorID       int64
 	CreatedAt      time.Time

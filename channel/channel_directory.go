@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // DirectoryRequest is a directory browse or search.
@@ -23,7 +24,7 @@ type DirectoryRequest struct {
 
 // Directory lists listed, unsuspended channels. Errors: EInvalid for an
 // unknown sort or category, or a bad limit.
-func (s *Service) Directory(ctx context.Context, p parley.Principal, r DirectoryRequest) ([]ChannelView, error) {
+func (s *Service) Directory(ctx context.Context, p parley.Principal, r DirectoryRequest) ([]wire.ChannelView, error) {
 	if r.Limit == 0 {
 		r.Limit = 20
 	}
@@ -61,7 +62,7 @@ func (s *Service) Directory(ctx context.Context, p parley.Principal, r Directory
 	if err != nil {
 		return nil, err
 	}
-	var top []ChannelView
+	var top []wire.ChannelView
 	for _, pr := range promos {
 		if len(top) == 2 {
 			break
@@ -88,60 +89,32 @@ func (s *Service) Directory(ctx context.Context, p parley.Principal, r Directory
 	return append(top, vs...), nil
 }
 
-// Insights are a channel's aggregate statistics for its admins. Nothing
-// in them identifies a follower.
-type Insights struct {
-	ChannelID int64         `json:"channel_id"`
-	Followers int64         `json:"followers"`
-	Days      []InsightDay  `json:"days"`  // one per day with follow activity, ascending
-	Posts     []PostInsight `json:"posts"` // the newest posts
-}
-
-// InsightDay is one day of follower activity.
-type InsightDay struct {
-	Date      string `json:"date"` // YYYY-MM-DD, UTC
-	Follows   int64  `json:"follows"`
-	Unfollows int64  `json:"unfollows"`
-	Net       int64  `json:"net"`
-	Followers int64  `json:"followers"` // at the end of the day
-}
-
-// PostInsight is one post's reach.
-type PostInsight struct {
-	Seq       int64            `json:"seq"`
-	CreatedAt time.Time        `json:"created_at"`
-	Views     int64            `json:"views"` // unique
-	Reactions map[string]int64 `json:"reactions,omitempty"`
-	Votes     []int64          `json:"votes,omitempty"`
-	Voters    int64            `json:"voters,omitempty"`
-}
-
 // Insights returns follower counts per day over the last days (1..365,
 // default 30) and the reach of the newest 50 posts (admins).
-func (s *Service) Insights(ctx context.Context, p parley.Principal, id int64, days int) (Insights, error) {
+func (s *Service) Insights(ctx context.Context, p parley.Principal, id int64, days int) (wire.Insights, error) {
 	if days == 0 {
 		days = 30
 	}
 	if days < 1 || days > 365 {
-		return Insights{}, parley.InvalidField("days", "days must be 1 to 365")
+		return wire.Insights{}, parley.InvalidField("days", "days must be 1 to 365")
 	}
 	c, _, err := s.adminChannel(ctx, p, id, false)
 	if err != nil {
-		return Insights{}, err
+		return wire.Insights{}, err
 	}
 	today := DayOf(s.now())
 	rows, err := s.store.ChannelDays(ctx, id, today-int64(days)+1, today)
 	if err != nil {
-		return Insights{}, fmt.Errorf("channel days: %w", err)
+		return wire.Insights{}, fmt.Errorf("channel days: %w", err)
 	}
-	in := Insights{ChannelID: id, Followers: c.Followers, Days: make([]InsightDay, 0, len(rows)), Posts: []PostInsight{}}
+	in := wire.Insights{ChannelID: id, Followers: c.Followers, Days: make([]wire.InsightDay, 0, len(rows)), Posts: []wire.PostInsight{}}
 	for _, d := range rows {
-		in.Days = append(in.Days, InsightDay{Date: time.Unix(d.Day*86400, 0).UTC().Format(time.DateOnly),
+		in.Days = append(in.Days, wire.InsightDay{Date: time.Unix(d.Day*86400, 0).UTC().Format(time.DateOnly),
 			Follows: d.Follows, Unfollows: d.Unfollows, Net: d.Follows - d.Unfollows, Followers: d.Followers})
 	}
 	posts, err := s.store.Posts(ctx, id, 0, 50, true)
 	if err != nil {
-		return Insights{}, fmt.Errorf("posts: %w", err)
+		return wire.Insights{}, fmt.Errorf("posts: %w", err)
 	}
 	seqs := make([]int64, len(posts))
 	for i, post := range posts {
@@ -149,11 +122,11 @@ func (s *Service) Insights(ctx context.Context, p parley.Principal, id int64, da
 	}
 	stats, err := s.store.PostStats(ctx, id, seqs)
 	if err != nil {
-		return Insights{}, fmt.Errorf("post stats: %w", err)
+		return wire.Insights{}, fmt.Errorf("post stats: %w", err)
 	}
 	for _, post := range posts {
 		st := stats[post.Seq]
-		pi := PostInsight{Seq: post.Seq, CreatedAt: post.CreatedAt, Views: post.Views, Reactions: st.Reactions, Voters: st.Voters}
+		pi := wire.PostInsight{Seq: post.Seq, CreatedAt: post.CreatedAt, Views: post.Views, Reactions: st.Reactions, Voters: st.Voters}
 		if post.Poll != nil {
 			pi.Votes = make([]int64, len(post.Poll.Options))
 			copy(pi.Votes, st.Votes)

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Report files a report of a channel (seq 0) or one of its posts. A
@@ -31,18 +31,8 @@ func (s *Service) Report(ctx context.Context, p parley.Principal, id, seq int64,
 	return nil
 }
 
-// ReportView is a report as the operator sees it: what was reported and
-// why, not by whom.
-type ReportView struct {
-	ID        int64     `json:"id"`
-	ChannelID int64     `json:"channel_id"`
-	PostSeq   int64     `json:"post_seq,omitempty"`
-	Reason    string    `json:"reason"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // ChannelReports lists the newest reports (operator).
-func (s *Service) ChannelReports(ctx context.Context, limit int) ([]ReportView, error) {
+func (s *Service) ChannelReports(ctx context.Context, limit int) ([]wire.ReportView, error) {
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
@@ -50,46 +40,33 @@ func (s *Service) ChannelReports(ctx context.Context, limit int) ([]ReportView, 
 	if err != nil {
 		return nil, fmt.Errorf("channel reports: %w", err)
 	}
-	out := make([]ReportView, len(rs))
+	out := make([]wire.ReportView, len(rs))
 	for i, r := range rs {
-		out[i] = ReportView{ID: r.ID, ChannelID: r.ChannelID, PostSeq: r.PostSeq, Reason: r.Reason, CreatedAt: r.CreatedAt}
+		out[i] = wire.ReportView{ID: r.ID, ChannelID: r.ChannelID, PostSeq: r.PostSeq, Reason: r.Reason, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
 }
 
-// OperatorChannel is a channel as the operator sees it.
-type OperatorChannel struct {
-	ID            int64     `json:"id"`
-	Handle        string    `json:"handle"`
-	Name          string    `json:"name"`
-	OwnerID       int64     `json:"owner_id"`
-	Verified      bool      `json:"verified"`
-	Followers     int64     `json:"followers"`
-	Suspended     bool      `json:"suspended"`
-	SuspendReason string    `json:"suspend_reason,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
-func operatorView(c Channel) OperatorChannel {
-	return OperatorChannel{ID: c.ID, Handle: c.Handle, Name: c.Name, OwnerID: c.OwnerID, Verified: c.Verified,
+func operatorView(c Channel) wire.OperatorChannel {
+	return wire.OperatorChannel{ID: c.ID, Handle: c.Handle, Name: c.Name, OwnerID: c.OwnerID, Verified: c.Verified,
 		Followers: c.Followers, Suspended: c.Suspended(), SuspendReason: c.SuspendReason, CreatedAt: c.CreatedAt}
 }
 
 // OperatorGetChannel returns a channel (operator).
-func (s *Service) OperatorGetChannel(ctx context.Context, id int64) (OperatorChannel, error) {
+func (s *Service) OperatorGetChannel(ctx context.Context, id int64) (wire.OperatorChannel, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return OperatorChannel{}, err
+		return wire.OperatorChannel{}, err
 	}
 	return operatorView(c), nil
 }
 
 // SetVerified grants or removes the verified badge (operator).
-func (s *Service) SetVerified(ctx context.Context, id int64, verified bool) (OperatorChannel, error) {
+func (s *Service) SetVerified(ctx context.Context, id int64, verified bool) (wire.OperatorChannel, error) {
 	if err := s.store.SetChannelVerified(ctx, id, verified); parley.ErrorCode(err) == parley.ENotFound {
-		return OperatorChannel{}, noChannel(id)
+		return wire.OperatorChannel{}, noChannel(id)
 	} else if err != nil {
-		return OperatorChannel{}, fmt.Errorf("set verified: %w", err)
+		return wire.OperatorChannel{}, fmt.Errorf("set verified: %w", err)
 	}
 	return s.OperatorGetChannel(ctx, id)
 }
@@ -97,25 +74,25 @@ func (s *Service) SetVerified(ctx context.Context, id int64, verified bool) (Ope
 // Suspend suspends a channel with a reason shown to its followers; a
 // suspended channel cannot post and cannot be followed (operator). An
 // empty reason is EInvalid.
-func (s *Service) Suspend(ctx context.Context, id int64, reason string) (OperatorChannel, error) {
+func (s *Service) Suspend(ctx context.Context, id int64, reason string) (wire.OperatorChannel, error) {
 	if err := ValidRunes("reason", reason, 1, 500); err != nil {
-		return OperatorChannel{}, err
+		return wire.OperatorChannel{}, err
 	}
 	if err := s.store.SetChannelSuspension(ctx, id, reason, s.now()); parley.ErrorCode(err) == parley.ENotFound {
-		return OperatorChannel{}, noChannel(id)
+		return wire.OperatorChannel{}, noChannel(id)
 	} else if err != nil {
-		return OperatorChannel{}, fmt.Errorf("suspend: %w", err)
+		return wire.OperatorChannel{}, fmt.Errorf("suspend: %w", err)
 	}
-	s.publishChannel(id, chat.Event{Type: EventChannelSuspended, Reason: reason})
+	s.publishChannel(id, wire.Event{Type: wire.EventChannelSuspended, Reason: reason})
 	return s.OperatorGetChannel(ctx, id)
 }
 
 // Unsuspend lifts a suspension (operator).
-func (s *Service) Unsuspend(ctx context.Context, id int64) (OperatorChannel, error) {
+func (s *Service) Unsuspend(ctx context.Context, id int64) (wire.OperatorChannel, error) {
 	if err := s.store.SetChannelSuspension(ctx, id, "", time.Time{}); parley.ErrorCode(err) == parley.ENotFound {
-		return OperatorChannel{}, noChannel(id)
+		return wire.OperatorChannel{}, noChannel(id)
 	} else if err != nil {
-		return OperatorChannel{}, fmt.Errorf("unsuspend: %w", err)
+		return wire.OperatorChannel{}, fmt.Errorf("unsuspend: %w", err)
 	}
 	return s.OperatorGetChannel(ctx, id)
 }

@@ -15,39 +15,8 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
-
-// The channel event types pushed over WebSockets.
-const (
-	EventChannelPost        chat.EventType = "channel_post"         // a new post (content left out if subscriber-only)
-	EventChannelPostEdited  chat.EventType = "channel_post_edited"  // a post's text or link changed
-	EventChannelPostDeleted chat.EventType = "channel_post_deleted" // a post was deleted
-	EventChannelSuspended   chat.EventType = "channel_suspended"    // the operator suspended the channel; Reason says why
-	EventChannelFollow      chat.EventType = "channel_follow"       // this account followed (State "followed") or unfollowed a channel
-)
-
-// PostInput is a new post.
-type PostInput struct {
-	Kind           PostKind `json:"kind"`
-	Text           string   `json:"text"`
-	MediaID        string   `json:"media_id"`
-	Link           string   `json:"link"`
-	Poll           *Poll    `json:"poll"`
-	SubscriberOnly bool     `json:"subscriber_only"`
-}
-
-// PostEdit changes the fields that are not nil.
-type PostEdit struct {
-	Text *string `json:"text"`
-	Link *string `json:"link"`
-}
-
-// TimelinePage is one page of a channel's timeline, newest first. Next is
-// the "before" cursor of the following page, 0 at the end.
-type TimelinePage struct {
-	Posts []PostView `json:"posts"`
-	Next  int64      `json:"next,omitempty"`
-}
 
 func (s *Service) validText(field, text string, required bool) error {
 	max := s.chCfg().MaxPostText
@@ -72,7 +41,7 @@ func validLink(link string) error {
 }
 
 // validatePost checks in for its kind.
-func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *PostInput) error {
+func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *wire.PostInput) error {
 	switch in.Kind {
 	case PostText:
 		if in.MediaID != "" || in.Link != "" || in.Poll != nil {
@@ -110,7 +79,7 @@ func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *Post
 	return parley.InvalidField("kind", "kind must be text, media, link or poll")
 }
 
-func (s *Service) validatePoll(p *Poll) error {
+func (s *Service) validatePoll(p *wire.Poll) error {
 	max := s.chCfg().MaxPollOptions
 	if p == nil || len(p.Options) < 2 {
 		return parley.InvalidField("poll.options", "a poll needs at least 2 options")
@@ -138,34 +107,34 @@ func (s *Service) validatePoll(p *Poll) error {
 // non-admin, EChannelSuspended, EInvalid for a malformed post or poll,
 // ETooLarge for text over MaxPostText. The post is stored once and
 // announced with one bus message to every gateway.
-func (s *Service) CreatePost(ctx context.Context, p parley.Principal, id int64, in PostInput) (PostView, error) {
+func (s *Service) CreatePost(ctx context.Context, p parley.Principal, id int64, in wire.PostInput) (wire.PostView, error) {
 	c, _, err := s.adminChannel(ctx, p, id, false)
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	if c.Suspended() {
-		return PostView{}, suspendedError(c)
+		return wire.PostView{}, suspendedError(c)
 	}
 	if err := s.validatePost(ctx, p, &in); err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	post := Post{ChannelID: id, Kind: in.Kind, Text: in.Text, MediaID: in.MediaID, Link: in.Link, Poll: in.Poll,
 		SubscriberOnly: in.SubscriberOnly, AuthorID: p.AccountID, CreatedAt: s.now()}
 	if err := s.store.CreatePost(ctx, &post); err != nil {
-		return PostView{}, fmt.Errorf("create post: %w", err)
+		return wire.PostView{}, fmt.Errorf("create post: %w", err)
 	}
 	v := postView(post, PostStats{}, PostMine{}, false)
 	push := v
 	if post.SubscriberOnly {
 		push = postView(post, PostStats{}, PostMine{}, true)
 	}
-	s.publishChannel(id, chat.Event{Type: EventChannelPost, Post: &push})
+	s.publishChannel(id, wire.Event{Type: wire.EventChannelPost, Post: &push})
 	return v, nil
 }
 
 // postView builds a reader's view; locked withholds the content.
-func postView(p Post, st PostStats, mine PostMine, locked bool) PostView {
-	v := PostView{ChannelID: p.ChannelID, Seq: p.Seq, Kind: p.Kind, SubscriberOnly: p.SubscriberOnly, CreatedAt: p.CreatedAt, Views: p.Views}
+func postView(p Post, st PostStats, mine PostMine, locked bool) wire.PostView {
+	v := wire.PostView{ChannelID: p.ChannelID, Seq: p.Seq, Kind: p.Kind, SubscriberOnly: p.SubscriberOnly, CreatedAt: p.CreatedAt, Views: p.Views}
 	if !p.EditedAt.IsZero() {
 		t := p.EditedAt
 		v.EditedAt = &t
@@ -177,7 +146,7 @@ func postView(p Post, st PostStats, mine PostMine, locked bool) PostView {
 	v.Text, v.MediaID, v.Link = p.Text, p.MediaID, p.Link
 	v.Reactions, v.MyReaction = st.Reactions, mine.Reaction
 	if p.Poll != nil {
-		pv := &PollView{Options: p.Poll.Options, Multiple: p.Poll.Multiple, Votes: make([]int64, len(p.Poll.Options)), Voters: st.Voters, MyVotes: mine.Votes}
+		pv := &wire.PollView{Options: p.Poll.Options, Multiple: p.Poll.Multiple, Votes: make([]int64, len(p.Poll.Options)), Voters: st.Voters, MyVotes: mine.Votes}
 		copy(pv.Votes, st.Votes)
 		v.Poll = pv
 	}
@@ -218,37 +187,37 @@ func (s *Service) readerOf(ctx context.Context, p parley.Principal, c Channel) (
 // Timeline returns up to limit posts (1..100, default 20) with Seq <
 // before (the newest for 0), newest first. Subscriber-only posts appear
 // locked (without content) to readers who do not subscribe.
-func (s *Service) Timeline(ctx context.Context, p parley.Principal, id, before int64, limit int) (TimelinePage, error) {
+func (s *Service) Timeline(ctx context.Context, p parley.Principal, id, before int64, limit int) (wire.TimelinePage, error) {
 	if limit <= 0 {
 		limit = 20
 	}
 	if limit > 100 {
-		return TimelinePage{}, parley.InvalidField("limit", "limit must be at most 100")
+		return wire.TimelinePage{}, parley.InvalidField("limit", "limit must be at most 100")
 	}
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return TimelinePage{}, err
+		return wire.TimelinePage{}, err
 	}
 	r, err := s.readerOf(ctx, p, c)
 	if err != nil {
-		return TimelinePage{}, err
+		return wire.TimelinePage{}, err
 	}
 	posts, err := s.store.Posts(ctx, id, before, limit, true)
 	if err != nil {
-		return TimelinePage{}, fmt.Errorf("posts: %w", err)
+		return wire.TimelinePage{}, fmt.Errorf("posts: %w", err)
 	}
 	views, err := s.postViews(ctx, p, r, id, posts)
 	if err != nil {
-		return TimelinePage{}, err
+		return wire.TimelinePage{}, err
 	}
-	page := TimelinePage{Posts: views}
+	page := wire.TimelinePage{Posts: views}
 	if len(posts) == limit {
 		page.Next = posts[len(posts)-1].Seq
 	}
 	return page, nil
 }
 
-func (s *Service) postViews(ctx context.Context, p parley.Principal, r reader, channelID int64, posts []Post) ([]PostView, error) {
+func (s *Service) postViews(ctx context.Context, p parley.Principal, r reader, channelID int64, posts []Post) ([]wire.PostView, error) {
 	seqs := make([]int64, len(posts))
 	for i, post := range posts {
 		seqs[i] = post.Seq
@@ -261,7 +230,7 @@ func (s *Service) postViews(ctx context.Context, p parley.Principal, r reader, c
 	if err != nil {
 		return nil, fmt.Errorf("post mine: %w", err)
 	}
-	out := make([]PostView, len(posts))
+	out := make([]wire.PostView, len(posts))
 	for i, post := range posts {
 		out[i] = postView(post, stats[post.Seq], mine[post.Seq], post.SubscriberOnly && !r.subscriber)
 	}
@@ -280,22 +249,22 @@ func (s *Service) post(ctx context.Context, channelID, seq int64) (Post, error) 
 }
 
 // GetPost returns one post with its counts.
-func (s *Service) GetPost(ctx context.Context, p parley.Principal, id, seq int64) (PostView, error) {
+func (s *Service) GetPost(ctx context.Context, p parley.Principal, id, seq int64) (wire.PostView, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	r, err := s.readerOf(ctx, p, c)
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	post, err := s.post(ctx, id, seq)
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	vs, err := s.postViews(ctx, p, r, id, []Post{post})
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	return vs[0], nil
 }
@@ -318,32 +287,32 @@ func (s *Service) adminPost(ctx context.Context, p parley.Principal, id, seq int
 
 // EditPost changes a post's text or link (admins, within EditWindow).
 // Errors: EForbidden, ENotFound, EWindowClosed, EInvalid, ETooLarge.
-func (s *Service) EditPost(ctx context.Context, p parley.Principal, id, seq int64, e PostEdit) (PostView, error) {
+func (s *Service) EditPost(ctx context.Context, p parley.Principal, id, seq int64, e wire.PostEdit) (wire.PostView, error) {
 	post, err := s.adminPost(ctx, p, id, seq)
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	if e.Text != nil {
 		if err := s.validText("text", *e.Text, post.Kind == PostText || post.Kind == PostPoll); err != nil {
-			return PostView{}, err
+			return wire.PostView{}, err
 		}
 		post.Text = *e.Text
 	}
 	if e.Link != nil {
 		if post.Kind != PostLink {
-			return PostView{}, parley.InvalidField("link", "only a link post has a link")
+			return wire.PostView{}, parley.InvalidField("link", "only a link post has a link")
 		}
 		if err := validLink(*e.Link); err != nil {
-			return PostView{}, err
+			return wire.PostView{}, err
 		}
 		post.Link = *e.Link
 	}
 	post.EditedAt = s.now()
 	if err := s.store.UpdatePost(ctx, post); err != nil {
-		return PostView{}, fmt.Errorf("update post: %w", err)
+		return wire.PostView{}, fmt.Errorf("update post: %w", err)
 	}
 	push := postView(post, PostStats{}, PostMine{}, post.SubscriberOnly)
-	s.publishChannel(id, chat.Event{Type: EventChannelPostEdited, Post: &push})
+	s.publishChannel(id, wire.Event{Type: wire.EventChannelPostEdited, Post: &push})
 	return s.GetPost(ctx, p, id, seq)
 }
 
@@ -356,7 +325,7 @@ func (s *Service) DeletePost(ctx context.Context, p parley.Principal, id, seq in
 	if err := s.store.DeletePost(ctx, id, seq); err != nil && parley.ErrorCode(err) != parley.ENotFound {
 		return fmt.Errorf("delete post: %w", err)
 	}
-	s.publishChannel(id, chat.Event{Type: EventChannelPostDeleted, Post: &PostView{ChannelID: id, Seq: seq}})
+	s.publishChannel(id, wire.Event{Type: wire.EventChannelPostDeleted, Post: &wire.PostView{ChannelID: id, Seq: seq}})
 	return nil
 }
 
@@ -408,30 +377,30 @@ func (s *Service) React(ctx context.Context, p parley.Principal, id, seq int64, 
 
 // Vote replaces the caller's votes on a poll; an empty list withdraws
 // them. A single-choice poll takes one option. Votes may be changed.
-func (s *Service) Vote(ctx context.Context, p parley.Principal, id, seq int64, options []int) (PostView, error) {
+func (s *Service) Vote(ctx context.Context, p parley.Principal, id, seq int64, options []int) (wire.PostView, error) {
 	_, post, err := s.followerPost(ctx, p, id, seq)
 	if err != nil {
-		return PostView{}, err
+		return wire.PostView{}, err
 	}
 	if post.Poll == nil {
-		return PostView{}, parley.InvalidField("options", "this post is not a poll")
+		return wire.PostView{}, parley.InvalidField("options", "this post is not a poll")
 	}
 	opts := slices.Clone(options)
 	slices.Sort(opts)
 	opts = slices.Compact(opts)
 	if len(opts) != len(options) {
-		return PostView{}, parley.InvalidField("options", "an option is chosen twice")
+		return wire.PostView{}, parley.InvalidField("options", "an option is chosen twice")
 	}
 	if len(opts) > 1 && !post.Poll.Multiple {
-		return PostView{}, parley.InvalidField("options", "this poll takes one option")
+		return wire.PostView{}, parley.InvalidField("options", "this poll takes one option")
 	}
 	for _, o := range opts {
 		if o < 0 || o >= len(post.Poll.Options) {
-			return PostView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("option %d does not exist", o), Details: map[string]any{"field": "options"}}
+			return wire.PostView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("option %d does not exist", o), Details: map[string]any{"field": "options"}}
 		}
 	}
 	if err := s.store.SetVotes(ctx, id, seq, p.AccountID, opts); err != nil {
-		return PostView{}, fmt.Errorf("set votes: %w", err)
+		return wire.PostView{}, fmt.Errorf("set votes: %w", err)
 	}
 	return s.GetPost(ctx, p, id, seq)
 }
@@ -472,46 +441,29 @@ func (s *Service) RecordViews(ctx context.Context, p parley.Principal, id int64,
 	return nil
 }
 
-// ForwardSnapshot is what a client puts inside the envelopes of a chat
-// message that forwards a channel post: the server does not make the
-// envelopes, it only checks that forwarding is allowed.
-type ForwardSnapshot struct {
-	ChannelID     int64     `json:"channel_id"`
-	ChannelHandle string    `json:"channel_handle"`
-	ChannelName   string    `json:"channel_name"`
-	Verified      bool      `json:"verified"`
-	Seq           int64     `json:"seq"`
-	Kind          PostKind  `json:"kind"`
-	Text          string    `json:"text,omitempty"`
-	MediaID       string    `json:"media_id,omitempty"`
-	Link          string    `json:"link,omitempty"`
-	Poll          *Poll     `json:"poll,omitempty"`
-	CreatedAt     time.Time `json:"created_at"`
-}
-
 // ForwardPost returns a forwardable snapshot of a post. Errors:
 // EForbidden if forwards are off or the caller may not read the channel,
 // ESubscriptionRequired for a subscriber-only post.
-func (s *Service) ForwardPost(ctx context.Context, p parley.Principal, id, seq int64) (ForwardSnapshot, error) {
+func (s *Service) ForwardPost(ctx context.Context, p parley.Principal, id, seq int64) (wire.ForwardSnapshot, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return ForwardSnapshot{}, err
+		return wire.ForwardSnapshot{}, err
 	}
 	if _, err := s.readerOf(ctx, p, c); err != nil {
-		return ForwardSnapshot{}, err
+		return wire.ForwardSnapshot{}, err
 	}
 	if !c.AllowForwards {
-		return ForwardSnapshot{}, parley.Errorf(parley.EForbidden, "forwarding is turned off in this channel")
+		return wire.ForwardSnapshot{}, parley.Errorf(parley.EForbidden, "forwarding is turned off in this channel")
 	}
 	post, err := s.post(ctx, id, seq)
 	if err != nil {
-		return ForwardSnapshot{}, err
+		return wire.ForwardSnapshot{}, err
 	}
 	if post.SubscriberOnly {
 		// Subscriber content is paid for; it is not forwarded, even by subscribers.
-		return ForwardSnapshot{}, &parley.Error{Code: parley.ESubscriptionRequired, Message: "subscriber-only posts cannot be forwarded", Details: map[string]any{"channel_id": id, "seq": seq}}
+		return wire.ForwardSnapshot{}, &parley.Error{Code: parley.ESubscriptionRequired, Message: "subscriber-only posts cannot be forwarded", Details: map[string]any{"channel_id": id, "seq": seq}}
 	}
-	return ForwardSnapshot{ChannelID: c.ID, ChannelHandle: c.Handle, ChannelName: c.Name, Verified: c.Verified,
+	return wire.ForwardSnapshot{ChannelID: c.ID, ChannelHandle: c.Handle, ChannelName: c.Name, Verified: c.Verified,
 		Seq: post.Seq, Kind: post.Kind, Text: post.Text, MediaID: post.MediaID, Link: post.Link, Poll: post.Poll, CreatedAt: post.CreatedAt}, nil
 }
 

@@ -10,74 +10,8 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
-
-// ChannelView is a channel as a caller sees it. Admin-only fields
-// (InviteCode, PendingRequests) are empty for others. Nothing in it
-// identifies a follower.
-type ChannelView struct {
-	ID             int64        `json:"id"`
-	Handle         string       `json:"handle"`
-	Name           string       `json:"name"`
-	Description    string       `json:"description"`
-	PictureMediaID string       `json:"picture_media_id,omitempty"`
-	Category       string       `json:"category"`
-	Country        string       `json:"country,omitempty"`
-	Language       string       `json:"language,omitempty"`
-	Verified       bool         `json:"verified"`
-	Followers      int64        `json:"followers"`
-	LastSeq        int64        `json:"last_seq"`
-	CreatedAt      time.Time    `json:"created_at"`
-	Listed         bool         `json:"listed"`
-	FollowPolicy   FollowPolicy `json:"follow_policy"`
-	AllowForwards  bool         `json:"allow_forwards"`
-	AllowReactions bool         `json:"allow_reactions"`
-	Suspended      bool         `json:"suspended"`
-	SuspendReason  string       `json:"suspend_reason,omitempty"`
-	Promoted       bool         `json:"promoted,omitempty"` // a paid directory placement
-
-	// The caller's relation to the channel.
-	Role      ChannelRole `json:"role,omitempty"` // owner or admin
-	Following bool        `json:"following"`
-	Requested bool        `json:"requested,omitempty"` // the caller's follow request is pending
-	Muted     bool        `json:"muted,omitempty"`
-	ReadSeq   int64       `json:"read_seq,omitempty"`
-	Unread    int64       `json:"unread,omitempty"`
-
-	// Admins only.
-	InviteCode      string `json:"invite_code,omitempty"`
-	PendingRequests int64  `json:"pending_requests,omitempty"`
-}
-
-// ChannelInput is a new channel's profile and settings. Nil settings take
-// their defaults: listed, anyone may follow, forwards and reactions allowed.
-type ChannelInput struct {
-	Handle         string        `json:"handle"`
-	Name           string        `json:"name"`
-	Description    string        `json:"description"`
-	PictureMediaID string        `json:"picture_media_id"`
-	Category       string        `json:"category"`
-	Country        string        `json:"country"`
-	Language       string        `json:"language"`
-	Listed         *bool         `json:"listed"`
-	FollowPolicy   *FollowPolicy `json:"follow_policy"`
-	AllowForwards  *bool         `json:"allow_forwards"`
-	AllowReactions *bool         `json:"allow_reactions"`
-}
-
-// ChannelUpdate changes the fields that are not nil.
-type ChannelUpdate struct {
-	Name           *string       `json:"name"`
-	Description    *string       `json:"description"`
-	PictureMediaID *string       `json:"picture_media_id"`
-	Category       *string       `json:"category"`
-	Country        *string       `json:"country"`
-	Language       *string       `json:"language"`
-	Listed         *bool         `json:"listed"`
-	FollowPolicy   *FollowPolicy `json:"follow_policy"`
-	AllowForwards  *bool         `json:"allow_forwards"`
-	AllowReactions *bool         `json:"allow_reactions"`
-}
 
 func (s *Service) chCfg() Config { return s.cfg }
 
@@ -141,20 +75,20 @@ func suspendedError(c Channel) error {
 }
 
 // channelView builds the caller's view of c.
-func (s *Service) channelView(ctx context.Context, p parley.Principal, c Channel) (ChannelView, error) {
-	v := ChannelView{ID: c.ID, Handle: c.Handle, Name: c.Name, Description: c.Description, PictureMediaID: c.PictureMediaID,
+func (s *Service) channelView(ctx context.Context, p parley.Principal, c Channel) (wire.ChannelView, error) {
+	v := wire.ChannelView{ID: c.ID, Handle: c.Handle, Name: c.Name, Description: c.Description, PictureMediaID: c.PictureMediaID,
 		Category: c.Category, Country: c.Country, Language: c.Language, Verified: c.Verified, Followers: c.Followers,
 		LastSeq: c.LastSeq, CreatedAt: c.CreatedAt, Listed: c.Listed, FollowPolicy: c.FollowPolicy,
 		AllowForwards: c.AllowForwards, AllowReactions: c.AllowReactions, Suspended: c.Suspended(), SuspendReason: c.SuspendReason}
 	role, err := s.adminOf(ctx, p, c.ID)
 	if err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	v.Role = role
 	if role != "" {
 		v.InviteCode = c.InviteCode
 		if v.PendingRequests, err = s.store.CountFollowRequests(ctx, c.ID); err != nil {
-			return ChannelView{}, fmt.Errorf("count follow requests: %w", err)
+			return wire.ChannelView{}, fmt.Errorf("count follow requests: %w", err)
 		}
 	}
 	f, err := s.store.GetFollow(ctx, c.ID, p.AccountID)
@@ -163,14 +97,14 @@ func (s *Service) channelView(ctx context.Context, p parley.Principal, c Channel
 		v.Following, v.Muted, v.ReadSeq = true, f.Muted, f.ReadSeq
 		v.Unread = max(0, c.LastSeq-f.ReadSeq)
 	case parley.ErrorCode(err) != parley.ENotFound:
-		return ChannelView{}, fmt.Errorf("get follow: %w", err)
+		return wire.ChannelView{}, fmt.Errorf("get follow: %w", err)
 	}
 	if !v.Following && c.FollowPolicy == FollowApproved {
 		switch _, err := s.store.FollowRequestOf(ctx, c.ID, p.AccountID); {
 		case err == nil:
 			v.Requested = true
 		case parley.ErrorCode(err) != parley.ENotFound:
-			return ChannelView{}, fmt.Errorf("follow request of: %w", err)
+			return wire.ChannelView{}, fmt.Errorf("follow request of: %w", err)
 		}
 	}
 	return v, nil
@@ -178,10 +112,10 @@ func (s *Service) channelView(ctx context.Context, p parley.Principal, c Channel
 
 // CreateChannel creates a channel owned by the caller. Errors: EInvalid
 // for a bad field, EConflict if the handle is taken.
-func (s *Service) CreateChannel(ctx context.Context, p parley.Principal, in ChannelInput) (ChannelView, error) {
+func (s *Service) CreateChannel(ctx context.Context, p parley.Principal, in wire.ChannelInput) (wire.ChannelView, error) {
 	handle, err := NormalizeHandle(in.Handle)
 	if err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	c := Channel{Handle: handle, Name: in.Name, Description: in.Description, PictureMediaID: in.PictureMediaID,
 		Category: in.Category, Country: in.Country, Language: in.Language, OwnerID: p.AccountID,
@@ -200,15 +134,15 @@ func (s *Service) CreateChannel(ctx context.Context, p parley.Principal, in Chan
 		c.AllowReactions = *in.AllowReactions
 	}
 	if err := validateChannel(&c); err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	if err := s.checkPicture(ctx, p, c.PictureMediaID); err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	if err := s.store.CreateChannel(ctx, &c); parley.ErrorCode(err) == parley.EConflict {
-		return ChannelView{}, &parley.Error{Code: parley.EConflict, Message: "the handle @" + handle + " is taken", Details: map[string]any{"field": "handle"}}
+		return wire.ChannelView{}, &parley.Error{Code: parley.EConflict, Message: "the handle @" + handle + " is taken", Details: map[string]any{"field": "handle"}}
 	} else if err != nil {
-		return ChannelView{}, fmt.Errorf("create channel: %w", err)
+		return wire.ChannelView{}, fmt.Errorf("create channel: %w", err)
 	}
 	return s.channelView(ctx, p, c)
 }
@@ -229,30 +163,30 @@ func (s *Service) checkPicture(ctx context.Context, p parley.Principal, mediaID 
 
 // GetChannel returns a channel. A suspended channel is still shown, with
 // its reason.
-func (s *Service) GetChannel(ctx context.Context, p parley.Principal, id int64) (ChannelView, error) {
+func (s *Service) GetChannel(ctx context.Context, p parley.Principal, id int64) (wire.ChannelView, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	return s.channelView(ctx, p, c)
 }
 
 // ChannelByInvite returns the channel an invite code opens, or ENotFound.
-func (s *Service) ChannelByInvite(ctx context.Context, p parley.Principal, code string) (ChannelView, error) {
+func (s *Service) ChannelByInvite(ctx context.Context, p parley.Principal, code string) (wire.ChannelView, error) {
 	c, err := s.store.GetChannelByInvite(ctx, code)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return ChannelView{}, parley.Errorf(parley.ENotFound, "this invite link is not valid")
+		return wire.ChannelView{}, parley.Errorf(parley.ENotFound, "this invite link is not valid")
 	} else if err != nil {
-		return ChannelView{}, fmt.Errorf("get channel by invite: %w", err)
+		return wire.ChannelView{}, fmt.Errorf("get channel by invite: %w", err)
 	}
 	return s.channelView(ctx, p, c)
 }
 
 // UpdateChannel changes a channel's profile and settings (admins).
-func (s *Service) UpdateChannel(ctx context.Context, p parley.Principal, id int64, u ChannelUpdate) (ChannelView, error) {
+func (s *Service) UpdateChannel(ctx context.Context, p parley.Principal, id int64, u wire.ChannelUpdate) (wire.ChannelView, error) {
 	c, _, err := s.adminChannel(ctx, p, id, false)
 	if err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	set := func(dst *string, v *string) {
 		if v != nil {
@@ -277,41 +211,34 @@ func (s *Service) UpdateChannel(ctx context.Context, p parley.Principal, id int6
 		c.FollowPolicy = *u.FollowPolicy
 	}
 	if err := validateChannel(&c); err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	if u.PictureMediaID != nil {
 		if err := s.checkPicture(ctx, p, c.PictureMediaID); err != nil {
-			return ChannelView{}, err
+			return wire.ChannelView{}, err
 		}
 	}
 	if err := s.store.UpdateChannel(ctx, c); err != nil {
-		return ChannelView{}, fmt.Errorf("update channel: %w", err)
+		return wire.ChannelView{}, fmt.Errorf("update channel: %w", err)
 	}
 	return s.channelView(ctx, p, c)
 }
 
 // ResetInvite replaces the channel's invite code; the old link stops working.
-func (s *Service) ResetInvite(ctx context.Context, p parley.Principal, id int64) (ChannelView, error) {
+func (s *Service) ResetInvite(ctx context.Context, p parley.Principal, id int64) (wire.ChannelView, error) {
 	c, _, err := s.adminChannel(ctx, p, id, false)
 	if err != nil {
-		return ChannelView{}, err
+		return wire.ChannelView{}, err
 	}
 	c.InviteCode = newOpaqueID()
 	if err := s.store.UpdateChannel(ctx, c); err != nil {
-		return ChannelView{}, fmt.Errorf("update channel: %w", err)
+		return wire.ChannelView{}, fmt.Errorf("update channel: %w", err)
 	}
 	return s.channelView(ctx, p, c)
 }
 
-// ChannelAdminView is one admin as the channel's admins see it. Admins are
-// the channel's public voice, not followers; only other admins see them.
-type ChannelAdminView struct {
-	AccountID int64       `json:"account_id"`
-	Role      ChannelRole `json:"role"`
-}
-
 // ChannelAdmins lists the channel's admins (admins only).
-func (s *Service) ChannelAdmins(ctx context.Context, p parley.Principal, id int64) ([]ChannelAdminView, error) {
+func (s *Service) ChannelAdmins(ctx context.Context, p parley.Principal, id int64) ([]wire.ChannelAdminView, error) {
 	if _, _, err := s.adminChannel(ctx, p, id, false); err != nil {
 		return nil, err
 	}
@@ -319,9 +246,9 @@ func (s *Service) ChannelAdmins(ctx context.Context, p parley.Principal, id int6
 	if err != nil {
 		return nil, fmt.Errorf("channel admins: %w", err)
 	}
-	out := make([]ChannelAdminView, len(as))
+	out := make([]wire.ChannelAdminView, len(as))
 	for i, a := range as {
-		out[i] = ChannelAdminView{AccountID: a.AccountID, Role: a.Role}
+		out[i] = wire.ChannelAdminView{AccountID: a.AccountID, Role: a.Role}
 	}
 	return out, nil
 }
@@ -366,7 +293,7 @@ func (s *Service) RemoveChannelAdmin(ctx context.Context, p parley.Principal, id
 }
 
 // AdminChannels returns the channels the caller administers.
-func (s *Service) AdminChannels(ctx context.Context, p parley.Principal) ([]ChannelView, error) {
+func (s *Service) AdminChannels(ctx context.Context, p parley.Principal) ([]wire.ChannelView, error) {
 	cs, err := s.store.AdminChannels(ctx, p.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("admin channels: %w", err)
@@ -374,8 +301,8 @@ func (s *Service) AdminChannels(ctx context.Context, p parley.Principal) ([]Chan
 	return s.channelViews(ctx, p, cs)
 }
 
-func (s *Service) channelViews(ctx context.Context, p parley.Principal, cs []Channel) ([]ChannelView, error) {
-	out := make([]ChannelView, 0, len(cs))
+func (s *Service) channelViews(ctx context.Context, p parley.Principal, cs []Channel) ([]wire.ChannelView, error) {
+	out := make([]wire.ChannelView, 0, len(cs))
 	for _, c := range cs {
 		v, err := s.channelView(ctx, p, c)
 		if err != nil {
@@ -386,44 +313,38 @@ func (s *Service) channelViews(ctx context.Context, p parley.Principal, cs []Cha
 	return out, nil
 }
 
-// FollowResult says whether a follow took effect or awaits approval.
-type FollowResult struct {
-	Status    string `json:"status"`               // following | requested
-	RequestID string `json:"request_id,omitempty"` // the caller's own pending request
-}
-
 // Follow follows a channel. For an "approved" channel it files a follow
 // request instead (once). Errors: ENotFound, EChannelSuspended.
-func (s *Service) Follow(ctx context.Context, p parley.Principal, id int64) (FollowResult, error) {
+func (s *Service) Follow(ctx context.Context, p parley.Principal, id int64) (wire.FollowResult, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return FollowResult{}, err
+		return wire.FollowResult{}, err
 	}
 	if c.Suspended() {
-		return FollowResult{}, suspendedError(c)
+		return wire.FollowResult{}, suspendedError(c)
 	}
 	if _, err := s.store.GetFollow(ctx, id, p.AccountID); err == nil {
-		return FollowResult{Status: "following"}, nil
+		return wire.FollowResult{Status: "following"}, nil
 	} else if parley.ErrorCode(err) != parley.ENotFound {
-		return FollowResult{}, fmt.Errorf("get follow: %w", err)
+		return wire.FollowResult{}, fmt.Errorf("get follow: %w", err)
 	}
 	if c.FollowPolicy == FollowApproved {
 		role, err := s.adminOf(ctx, p, id)
 		if err != nil {
-			return FollowResult{}, err
+			return wire.FollowResult{}, err
 		}
 		if role == "" {
 			r, err := s.store.PutFollowRequest(ctx, FollowRequest{ID: newOpaqueID(), ChannelID: id, AccountID: p.AccountID, CreatedAt: s.now()})
 			if err != nil {
-				return FollowResult{}, fmt.Errorf("put follow request: %w", err)
+				return wire.FollowResult{}, fmt.Errorf("put follow request: %w", err)
 			}
-			return FollowResult{Status: "requested", RequestID: r.ID}, nil
+			return wire.FollowResult{Status: "requested", RequestID: r.ID}, nil
 		}
 	}
 	if err := s.addFollow(ctx, id, p.AccountID); err != nil {
-		return FollowResult{}, err
+		return wire.FollowResult{}, err
 	}
-	return FollowResult{Status: "following"}, nil
+	return wire.FollowResult{Status: "following"}, nil
 }
 
 func (s *Service) addFollow(ctx context.Context, channelID, accountID int64) error {
@@ -438,7 +359,7 @@ func (s *Service) addFollow(ctx context.Context, channelID, accountID int64) err
 		return fmt.Errorf("add follow: %w", err)
 	}
 	if added {
-		s.chat.Publish(chat.AccountSubject(accountID), chat.Event{Type: EventChannelFollow, ChannelID: channelID, State: "followed"})
+		s.chat.Publish(chat.AccountSubject(accountID), wire.Event{Type: wire.EventChannelFollow, ChannelID: channelID, State: "followed"})
 		s.countPromotedFollow(ctx, channelID)
 	}
 	return nil
@@ -462,7 +383,7 @@ func (s *Service) Unfollow(ctx context.Context, p parley.Principal, id int64) er
 		return fmt.Errorf("follow request of: %w", err)
 	}
 	if removed {
-		s.chat.Publish(chat.AccountSubject(p.AccountID), chat.Event{Type: EventChannelFollow, ChannelID: id, State: "unfollowed"})
+		s.chat.Publish(chat.AccountSubject(p.AccountID), wire.Event{Type: wire.EventChannelFollow, ChannelID: id, State: "unfollowed"})
 	}
 	return nil
 }
@@ -504,7 +425,7 @@ func (s *Service) MarkChannelRead(ctx context.Context, p parley.Principal, id, s
 }
 
 // FollowedChannels returns the caller's channels with unread counts.
-func (s *Service) FollowedChannels(ctx context.Context, p parley.Principal) ([]ChannelView, error) {
+func (s *Service) FollowedChannels(ctx context.Context, p parley.Principal) ([]wire.ChannelView, error) {
 	_, cs, err := s.store.FollowedChannels(ctx, p.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("followed channels: %w", err)
@@ -526,15 +447,8 @@ func (s *Service) FollowedChannelIDs(ctx context.Context, p parley.Principal) ([
 	return ids, nil
 }
 
-// FollowRequestView is a pending follow request as admins see it: an
-// opaque handle and a time, never who asked.
-type FollowRequestView struct {
-	ID        string    `json:"id"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // FollowRequests lists up to 100 pending requests, oldest first (admins).
-func (s *Service) FollowRequests(ctx context.Context, p parley.Principal, id int64) ([]FollowRequestView, error) {
+func (s *Service) FollowRequests(ctx context.Context, p parley.Principal, id int64) ([]wire.FollowRequestView, error) {
 	if _, _, err := s.adminChannel(ctx, p, id, false); err != nil {
 		return nil, err
 	}
@@ -542,9 +456,9 @@ func (s *Service) FollowRequests(ctx context.Context, p parley.Principal, id int
 	if err != nil {
 		return nil, fmt.Errorf("follow requests: %w", err)
 	}
-	out := make([]FollowRequestView, len(rs))
+	out := make([]wire.FollowRequestView, len(rs))
 	for i, r := range rs {
-		out[i] = FollowRequestView{ID: r.ID, CreatedAt: r.CreatedAt}
+		out[i] = wire.FollowRequestView{ID: r.ID, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
 }
@@ -579,7 +493,7 @@ func (s *Service) AnswerFollowRequest(ctx context.Context, p parley.Principal, i
 
 // publishChannel sends one event on the channel's subject; every gateway
 // forwards it to its own sessions of online followers.
-func (s *Service) publishChannel(channelID int64, ev chat.Event) {
+func (s *Service) publishChannel(channelID int64, ev wire.Event) {
 	ev.ChannelID = channelID
 	data, err := json.Marshal(ev)
 	if err != nil {

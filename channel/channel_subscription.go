@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Tier is a monthly subscription tier of a channel.
@@ -21,16 +22,6 @@ type Tier struct {
 	Active     bool // open to new subscribers
 	CreatedAt  time.Time
 }
-
-// SubscriptionStatus is where a subscription stands.
-type SubscriptionStatus string
-
-// The subscription states.
-const (
-	SubActive    SubscriptionStatus = "active"    // paid through PeriodEnd
-	SubLapsed    SubscriptionStatus = "lapsed"    // a renewal charge failed
-	SubCancelled SubscriptionStatus = "cancelled" // cancelled by the subscriber, after the paid period ran out
-)
 
 // Subscription is an account's paid subscription to a channel. It is
 // never shown to admins, who see the subscriber count only.
@@ -63,36 +54,27 @@ type Promotion struct {
 	CreatedAt   time.Time
 }
 
-// TierView is a tier as anyone who may read the channel sees it.
-type TierView struct {
-	ID       int64       `json:"id"`
-	Name     string      `json:"name"`
-	Price    money.Money `json:"price"`
-	Active   bool        `json:"active"`
-	Interval string      `json:"interval"` // "month"
-}
-
-func tierView(t Tier) TierView {
-	return TierView{ID: t.ID, Name: t.Name, Price: money.Money{Minor: t.PriceMinor, Currency: t.Currency}, Active: t.Active, Interval: "month"}
+func tierView(t Tier) wire.TierView {
+	return wire.TierView{ID: t.ID, Name: t.Name, Price: wire.Money{Minor: t.PriceMinor, Currency: t.Currency}, Active: t.Active, Interval: "month"}
 }
 
 // CreateTier adds a monthly tier (owner only). Errors: EInvalid for a
 // name or for a price outside the operator's range.
-func (s *Service) CreateTier(ctx context.Context, p parley.Principal, id int64, name string, priceMinor int64) (TierView, error) {
+func (s *Service) CreateTier(ctx context.Context, p parley.Principal, id int64, name string, priceMinor int64) (wire.TierView, error) {
 	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
-		return TierView{}, err
+		return wire.TierView{}, err
 	}
 	if err := ValidRunes("name", strings.TrimSpace(name), 1, 50); err != nil {
-		return TierView{}, err
+		return wire.TierView{}, err
 	}
 	cfg := s.chCfg()
 	if priceMinor < cfg.TierMinPrice || priceMinor > cfg.TierMaxPrice {
-		return TierView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("a monthly price must be %d to %d %s minor units", cfg.TierMinPrice, cfg.TierMaxPrice, cfg.Currency),
+		return wire.TierView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("a monthly price must be %d to %d %s minor units", cfg.TierMinPrice, cfg.TierMaxPrice, cfg.Currency),
 			Details: map[string]any{"field": "price_minor", "min": cfg.TierMinPrice, "max": cfg.TierMaxPrice, "currency": cfg.Currency}}
 	}
 	t := Tier{ChannelID: id, Name: strings.TrimSpace(name), PriceMinor: priceMinor, Currency: cfg.Currency, Active: true, CreatedAt: s.now()}
 	if err := s.store.CreateTier(ctx, &t); err != nil {
-		return TierView{}, fmt.Errorf("create tier: %w", err)
+		return wire.TierView{}, fmt.Errorf("create tier: %w", err)
 	}
 	return tierView(t), nil
 }
@@ -112,7 +94,7 @@ func (s *Service) CloseTier(ctx context.Context, p parley.Principal, id, tierID 
 }
 
 // Tiers lists a channel's tiers (open ones only, for non-admins).
-func (s *Service) Tiers(ctx context.Context, p parley.Principal, id int64) ([]TierView, error) {
+func (s *Service) Tiers(ctx context.Context, p parley.Principal, id int64) ([]wire.TierView, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
 		return nil, err
@@ -125,7 +107,7 @@ func (s *Service) Tiers(ctx context.Context, p parley.Principal, id int64) ([]Ti
 	if err != nil {
 		return nil, fmt.Errorf("tiers: %w", err)
 	}
-	out := []TierView{}
+	out := []wire.TierView{}
 	for _, t := range ts {
 		if t.Active || r.admin {
 			out = append(out, tierView(t))
@@ -134,18 +116,8 @@ func (s *Service) Tiers(ctx context.Context, p parley.Principal, id int64) ([]Ti
 	return out, nil
 }
 
-// SubscriptionView is the subscriber's own subscription.
-type SubscriptionView struct {
-	ChannelID   int64              `json:"channel_id"`
-	TierID      int64              `json:"tier_id"`
-	Price       money.Money        `json:"price"`
-	Status      SubscriptionStatus `json:"status"`
-	PeriodEnd   time.Time          `json:"period_end"`
-	CancelAtEnd bool               `json:"cancel_at_period_end"`
-}
-
-func subView(sub Subscription) SubscriptionView {
-	return SubscriptionView{ChannelID: sub.ChannelID, TierID: sub.TierID, Price: money.Money{Minor: sub.PriceMinor, Currency: sub.Currency},
+func subView(sub Subscription) wire.SubscriptionView {
+	return wire.SubscriptionView{ChannelID: sub.ChannelID, TierID: sub.TierID, Price: wire.Money{Minor: sub.PriceMinor, Currency: sub.Currency},
 		Status: sub.Status, PeriodEnd: sub.PeriodEnd, CancelAtEnd: sub.CancelAtEnd}
 }
 
@@ -153,35 +125,35 @@ func subView(sub Subscription) SubscriptionView {
 // first month. Errors: EForbidden if not following, ENotFound for the
 // tier, EConflict if already subscribed, EPaymentDeclined,
 // EChannelSuspended.
-func (s *Service) Subscribe(ctx context.Context, p parley.Principal, id, tierID int64, method string) (SubscriptionView, error) {
+func (s *Service) Subscribe(ctx context.Context, p parley.Principal, id, tierID int64, method string) (wire.SubscriptionView, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
-		return SubscriptionView{}, err
+		return wire.SubscriptionView{}, err
 	}
 	if c.Suspended() {
-		return SubscriptionView{}, suspendedError(c)
+		return wire.SubscriptionView{}, suspendedError(c)
 	}
 	if _, err := s.follow(ctx, p, id); err != nil {
-		return SubscriptionView{}, err
+		return wire.SubscriptionView{}, err
 	}
 	t, err := s.store.GetTier(ctx, id, tierID)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && !t.Active) {
-		return SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "no such tier", Details: map[string]any{"tier_id": tierID}}
+		return wire.SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "no such tier", Details: map[string]any{"tier_id": tierID}}
 	} else if err != nil {
-		return SubscriptionView{}, fmt.Errorf("get tier: %w", err)
+		return wire.SubscriptionView{}, fmt.Errorf("get tier: %w", err)
 	}
 	now := s.now()
 	old, err := s.store.GetSubscription(ctx, id, p.AccountID)
 	switch {
 	case err == nil && old.Status == SubActive && old.PeriodEnd.After(now):
-		return SubscriptionView{}, &parley.Error{Code: parley.EConflict, Message: "you already subscribe to this channel", Details: map[string]any{"channel_id": id}}
+		return wire.SubscriptionView{}, &parley.Error{Code: parley.EConflict, Message: "you already subscribe to this channel", Details: map[string]any{"channel_id": id}}
 	case err != nil && parley.ErrorCode(err) != parley.ENotFound:
-		return SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
+		return wire.SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
 	}
 	sub := Subscription{ChannelID: id, AccountID: p.AccountID, TierID: t.ID, PriceMinor: t.PriceMinor, Currency: t.Currency,
 		Method: method, Status: SubActive, Period: old.Period + 1, PeriodEnd: now.Add(s.chCfg().SubscriptionPeriod), CreatedAt: now}
 	if err := s.chargeSubscription(ctx, c, &sub, now); err != nil {
-		return SubscriptionView{}, err
+		return wire.SubscriptionView{}, err
 	}
 	return subView(sub), nil
 }
@@ -214,27 +186,27 @@ func (s *Service) chargeSubscription(ctx context.Context, c Channel, sub *Subscr
 }
 
 // MySubscription returns the caller's subscription to a channel, or ENotFound.
-func (s *Service) MySubscription(ctx context.Context, p parley.Principal, id int64) (SubscriptionView, error) {
+func (s *Service) MySubscription(ctx context.Context, p parley.Principal, id int64) (wire.SubscriptionView, error) {
 	sub, err := s.store.GetSubscription(ctx, id, p.AccountID)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "you have no subscription to this channel"}
+		return wire.SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "you have no subscription to this channel"}
 	} else if err != nil {
-		return SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
+		return wire.SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
 	}
 	return subView(sub), nil
 }
 
 // CancelSubscription stops renewal; the paid period runs out first.
-func (s *Service) CancelSubscription(ctx context.Context, p parley.Principal, id int64) (SubscriptionView, error) {
+func (s *Service) CancelSubscription(ctx context.Context, p parley.Principal, id int64) (wire.SubscriptionView, error) {
 	sub, err := s.store.GetSubscription(ctx, id, p.AccountID)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && sub.Status != SubActive) {
-		return SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "you have no active subscription to this channel"}
+		return wire.SubscriptionView{}, &parley.Error{Code: parley.ENotFound, Message: "you have no active subscription to this channel"}
 	} else if err != nil {
-		return SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
+		return wire.SubscriptionView{}, fmt.Errorf("get subscription: %w", err)
 	}
 	sub.CancelAtEnd = true
 	if err := s.store.PutSubscription(ctx, &sub); err != nil {
-		return SubscriptionView{}, fmt.Errorf("put subscription: %w", err)
+		return wire.SubscriptionView{}, fmt.Errorf("put subscription: %w", err)
 	}
 	return subView(sub), nil
 }
@@ -302,21 +274,8 @@ func (s *Service) renew(ctx context.Context, sub Subscription, now time.Time) er
 	}
 }
 
-// PromotionView is a promotion as the channel's owner sees it: spend and
-// aggregate results only.
-type PromotionView struct {
-	ID          int64       `json:"id"`
-	Budget      money.Money `json:"budget"`
-	Spent       money.Money `json:"spent"`
-	Impressions int64       `json:"impressions"`
-	Follows     int64       `json:"follows"`
-	Start       time.Time   `json:"start"`
-	End         time.Time   `json:"end"`
-	Settled     bool        `json:"settled"`
-}
-
-func promotionView(p Promotion) PromotionView {
-	return PromotionView{ID: p.ID, Budget: money.Money{Minor: p.BudgetMinor, Currency: p.Currency}, Spent: money.Money{Minor: p.SpentMinor, Currency: p.Currency},
+func promotionView(p Promotion) wire.PromotionView {
+	return wire.PromotionView{ID: p.ID, Budget: wire.Money{Minor: p.BudgetMinor, Currency: p.Currency}, Spent: wire.Money{Minor: p.SpentMinor, Currency: p.Currency},
 		Impressions: p.Impressions, Follows: p.Follows, Start: p.Start, End: p.End, Settled: p.Settled}
 }
 
@@ -324,23 +283,23 @@ func promotionView(p Promotion) PromotionView {
 // (owner only), charged up front; each impression costs
 // ChannelConfig.ImpressionCost until the budget is spent. Errors also:
 // EAdsDisabled in nonprofit mode.
-func (s *Service) Promote(ctx context.Context, p parley.Principal, id int64, days int, budgetMinor int64, method string) (PromotionView, error) {
+func (s *Service) Promote(ctx context.Context, p parley.Principal, id int64, days int, budgetMinor int64, method string) (wire.PromotionView, error) {
 	if err := s.policy.AdsOff(); err != nil {
-		return PromotionView{}, err
+		return wire.PromotionView{}, err
 	}
 	c, _, err := s.adminChannel(ctx, p, id, true)
 	if err != nil {
-		return PromotionView{}, err
+		return wire.PromotionView{}, err
 	}
 	if c.Suspended() {
-		return PromotionView{}, suspendedError(c)
+		return wire.PromotionView{}, suspendedError(c)
 	}
 	if days < 1 || days > 90 {
-		return PromotionView{}, parley.InvalidField("days", "days must be 1 to 90")
+		return wire.PromotionView{}, parley.InvalidField("days", "days must be 1 to 90")
 	}
 	cfg := s.chCfg()
 	if budgetMinor < cfg.ImpressionCost || budgetMinor > 100_000_000 {
-		return PromotionView{}, parley.InvalidField("budget_minor", "the budget must pay for at least one impression")
+		return wire.PromotionView{}, parley.InvalidField("budget_minor", "the budget must pay for at least one impression")
 	}
 	now := s.now()
 	promo := Promotion{ChannelID: id, BudgetMinor: budgetMinor, Currency: cfg.Currency, Start: now, End: now.Add(time.Duration(days) * 24 * time.Hour), CreatedAt: now}
@@ -348,23 +307,23 @@ func (s *Service) Promote(ctx context.Context, p parley.Principal, id int64, day
 	if _, err := s.payments.Charge(ctx, money.PaymentCharge{Key: key, AccountID: p.AccountID, Method: method,
 		Amount: money.Money{Minor: budgetMinor, Currency: cfg.Currency}, Description: "@" + c.Handle + " directory promotion"}); err != nil {
 		if parley.ErrorCode(err) == parley.EPaymentDeclined {
-			return PromotionView{}, err
+			return wire.PromotionView{}, err
 		}
-		return PromotionView{}, &parley.Error{Code: parley.EUnavailable, Message: "the payment provider failed; try again", Err: err}
+		return wire.PromotionView{}, &parley.Error{Code: parley.EUnavailable, Message: "the payment provider failed; try again", Err: err}
 	}
 	if err := s.store.CreatePromotion(ctx, &promo); err != nil {
-		return PromotionView{}, fmt.Errorf("create promotion: %w", err)
+		return wire.PromotionView{}, fmt.Errorf("create promotion: %w", err)
 	}
 	ref := "promotion:" + strconv.FormatInt(promo.ID, 10)
 	if _, err := s.store.AppendLedger(ctx, []*money.LedgerEntry{{Key: key + ":charge", ChannelID: id, Kind: "promotion_charge",
 		Minor: budgetMinor, Currency: cfg.Currency, Ref: ref, At: now}}); err != nil {
-		return PromotionView{}, fmt.Errorf("append ledger: %w", err)
+		return wire.PromotionView{}, fmt.Errorf("append ledger: %w", err)
 	}
 	return promotionView(promo), nil
 }
 
 // Promotions lists the channel's promotions (owner only).
-func (s *Service) Promotions(ctx context.Context, p parley.Principal, id int64) ([]PromotionView, error) {
+func (s *Service) Promotions(ctx context.Context, p parley.Principal, id int64) ([]wire.PromotionView, error) {
 	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
 		return nil, err
 	}
@@ -372,7 +331,7 @@ func (s *Service) Promotions(ctx context.Context, p parley.Principal, id int64) 
 	if err != nil {
 		return nil, fmt.Errorf("promotions: %w", err)
 	}
-	out := make([]PromotionView, len(ps))
+	out := make([]wire.PromotionView, len(ps))
 	for i, pr := range ps {
 		out[i] = promotionView(pr)
 	}
@@ -436,30 +395,20 @@ func (s *Service) settlePromotions(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// Revenue is a channel's subscription figures for its owner: counts and
-// sums, never subscribers.
-type Revenue struct {
-	Subscribers   int64               `json:"subscribers"`
-	Gross         money.Money         `json:"gross"`
-	OperatorShare money.Money         `json:"operator_share"`
-	Net           money.Money         `json:"net"`
-	Entries       []money.LedgerEntry `json:"entries"`
-}
-
 // ChannelRevenue sums the channel's ledger (owner only).
-func (s *Service) ChannelRevenue(ctx context.Context, p parley.Principal, id int64) (Revenue, error) {
+func (s *Service) ChannelRevenue(ctx context.Context, p parley.Principal, id int64) (wire.ChannelRevenue, error) {
 	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
-		return Revenue{}, err
+		return wire.ChannelRevenue{}, err
 	}
 	cur := s.chCfg().Currency
-	r := Revenue{Gross: money.Money{Minor: 0, Currency: cur}, OperatorShare: money.Money{Minor: 0, Currency: cur}, Net: money.Money{Minor: 0, Currency: cur}, Entries: []money.LedgerEntry{}}
+	r := wire.ChannelRevenue{Gross: wire.Money{Minor: 0, Currency: cur}, OperatorShare: wire.Money{Minor: 0, Currency: cur}, Net: wire.Money{Minor: 0, Currency: cur}, Entries: []wire.LedgerEntry{}}
 	var err error
 	if r.Subscribers, err = s.store.CountSubscribers(ctx, id); err != nil {
-		return Revenue{}, fmt.Errorf("count subscribers: %w", err)
+		return wire.ChannelRevenue{}, fmt.Errorf("count subscribers: %w", err)
 	}
 	es, err := s.store.ChannelLedger(ctx, id, 0, 10000)
 	if err != nil {
-		return Revenue{}, fmt.Errorf("channel ledger: %w", err)
+		return wire.ChannelRevenue{}, fmt.Errorf("channel ledger: %w", err)
 	}
 	for _, e := range es {
 		switch e.Kind {
@@ -470,12 +419,12 @@ func (s *Service) ChannelRevenue(ctx context.Context, p parley.Principal, id int
 		}
 	}
 	r.Net.Minor = r.Gross.Minor - r.OperatorShare.Minor
-	r.Entries = es
+	r.Entries = wireLedger(es)
 	return r, nil
 }
 
 // OperatorLedger returns the channel ledger (operator).
-func (s *Service) OperatorLedger(ctx context.Context, after int64, limit int) ([]money.LedgerEntry, error) {
+func (s *Service) OperatorLedger(ctx context.Context, after int64, limit int) ([]wire.LedgerEntry, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 1000
 	}
@@ -483,5 +432,18 @@ func (s *Service) OperatorLedger(ctx context.Context, after int64, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("channel ledger: %w", err)
 	}
-	return es, nil
+	return wireLedger(es), nil
+}
+
+// wireLedger returns ledger entries as their owner and the operator see
+// them (nil for nil).
+func wireLedger(es []money.LedgerEntry) []wire.LedgerEntry {
+	if es == nil {
+		return nil
+	}
+	out := make([]wire.LedgerEntry, len(es))
+	for i, e := range es {
+		out[i] = wire.LedgerEntry(e)
+	}
+	return out
 }

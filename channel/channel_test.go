@@ -6,6 +6,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 func TestNormalizeHandle(t *testing.T) {
@@ -82,16 +83,16 @@ func TestValidatePoll(t *testing.T) {
 	s := &Service{cfg: Config{}.WithDefaults()}
 	tests := []struct {
 		name string
-		poll *Poll
+		poll *wire.Poll
 		ok   bool
 	}{
 		{"none", nil, false},
-		{"one option", &Poll{Options: []string{"a"}}, false},
-		{"duplicates ignoring case and spaces", &Poll{Options: []string{"Yes", " yes"}}, false},
-		{"empty option", &Poll{Options: []string{"a", " "}}, false},
-		{"too many", &Poll{Options: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}}, false},
-		{"two", &Poll{Options: []string{"a", "b"}}, true},
-		{"twelve", &Poll{Options: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}, Multiple: true}, true},
+		{"one option", &wire.Poll{Options: []string{"a"}}, false},
+		{"duplicates ignoring case and spaces", &wire.Poll{Options: []string{"Yes", " yes"}}, false},
+		{"empty option", &wire.Poll{Options: []string{"a", " "}}, false},
+		{"too many", &wire.Poll{Options: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"}}, false},
+		{"two", &wire.Poll{Options: []string{"a", "b"}}, true},
+		{"twelve", &wire.Poll{Options: []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}, Multiple: true}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nyaruka/phonenumbers"
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // NormalizePhone parses an international phone number and returns it in
@@ -194,7 +195,7 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	}
 	// Tell the other devices, so that one of them sends recent history.
 	if len(others) > 0 {
-		body, _ := json.Marshal(ChatEventBody{Event: "device_linked", DeviceID: dev.ID, DeviceName: dev.Name})
+		body, _ := json.Marshal(wire.ChatEventBody{Event: "device_linked", DeviceID: dev.ID, DeviceName: dev.Name})
 		a, err := s.toAccount(ctx, 0, acct.ID, dev.ID, EntryEvent, body)
 		if err != nil {
 			return Session{}, err
@@ -235,7 +236,7 @@ func (s *Service) RevokeDevice(ctx context.Context, p parley.Principal, deviceID
 		}
 		return fmt.Errorf("delete device: %w", err)
 	}
-	s.Publish(DeviceSubject(deviceID), Event{Type: EventRevoked, DeviceID: deviceID})
+	s.Publish(DeviceSubject(deviceID), wire.Event{Type: wire.EventRevoked, DeviceID: deviceID})
 	return nil
 }
 

@@ -4,30 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/parleyhq/parley"
 	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
-
-// ChatView is a chat as its members see it.
-type ChatView struct {
-	ID                    int64        `json:"id"`
-	Kind                  ChatKind     `json:"kind"`
-	Subject               string       `json:"subject,omitempty"`
-	OnlyAdminsSend        bool         `json:"only_admins_send"`
-	DisappearAfterSeconds int64        `json:"disappear_after_seconds"`
-	LastSeq               int64        `json:"last_seq"`
-	CreatedAt             time.Time    `json:"created_at"`
-	Members               []MemberView `json:"members"`
-}
-
-// MemberView is one member of a chat.
-type MemberView struct {
-	AccountID int64 `json:"account_id"`
-	Role      Role  `json:"role"`
-}
 
 // memberChat returns the chat and the caller's membership. ENotFound if the
 // chat does not exist, EForbidden if the caller is not a member.
@@ -73,16 +57,16 @@ func (s *Service) adminChat(ctx context.Context, p parley.Principal, chatID int6
 	return c, nil
 }
 
-func (s *Service) view(ctx context.Context, c Chat) (ChatView, error) {
+func (s *Service) view(ctx context.Context, c Chat) (wire.ChatView, error) {
 	ms, err := s.store.Members(ctx, c.ID)
 	if err != nil {
-		return ChatView{}, fmt.Errorf("members: %w", err)
+		return wire.ChatView{}, fmt.Errorf("members: %w", err)
 	}
-	v := ChatView{ID: c.ID, Kind: c.Kind, Subject: c.Subject, OnlyAdminsSend: c.OnlyAdminsSend,
+	v := wire.ChatView{ID: c.ID, Kind: c.Kind, Subject: c.Subject, OnlyAdminsSend: c.OnlyAdminsSend,
 		DisappearAfterSeconds: int64(c.DisappearAfter / time.Second), LastSeq: c.LastSeq, CreatedAt: c.CreatedAt,
-		Members: make([]MemberView, len(ms))}
+		Members: make([]wire.MemberView, len(ms))}
 	for i, m := range ms {
-		v.Members[i] = MemberView{AccountID: m.AccountID, Role: m.Role}
+		v.Members[i] = wire.MemberView{AccountID: m.AccountID, Role: m.Role}
 	}
 	return v, nil
 }
@@ -97,18 +81,18 @@ func DirectKey(a, b int64) string {
 
 // OpenDirect returns the 1:1 chat between the caller and peer, creating it
 // on first use. ENotFound for an unknown peer, EInvalid for oneself.
-func (s *Service) OpenDirect(ctx context.Context, p parley.Principal, peer int64) (ChatView, error) {
+func (s *Service) OpenDirect(ctx context.Context, p parley.Principal, peer int64) (wire.ChatView, error) {
 	if peer == p.AccountID {
-		return ChatView{}, &parley.Error{Code: parley.EInvalid, Message: "you cannot open a chat with yourself", Details: map[string]any{"field": "peer"}}
+		return wire.ChatView{}, &parley.Error{Code: parley.EInvalid, Message: "you cannot open a chat with yourself", Details: map[string]any{"field": "peer"}}
 	}
 	if _, err := s.store.GetAccount(ctx, peer); parley.ErrorCode(err) == parley.ENotFound {
-		return ChatView{}, &parley.Error{Code: parley.ENotFound, Message: "no such account", Details: map[string]any{"account_id": peer}}
+		return wire.ChatView{}, &parley.Error{Code: parley.ENotFound, Message: "no such account", Details: map[string]any{"account_id": peer}}
 	} else if err != nil {
-		return ChatView{}, fmt.Errorf("get account: %w", err)
+		return wire.ChatView{}, fmt.Errorf("get account: %w", err)
 	}
 	c, err := s.DirectChat(ctx, p.AccountID, peer)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	return s.view(ctx, c)
 }
@@ -163,9 +147,9 @@ func (s *Service) existingAccounts(ctx context.Context, ids []int64) ([]int64, e
 // CreateGroup creates a group with the caller as its admin. Errors: EInvalid
 // for the subject, ENotFound for an unknown member, ELimit over
 // MaxGroupMembers.
-func (s *Service) CreateGroup(ctx context.Context, p parley.Principal, subject string, members []int64) (ChatView, error) {
+func (s *Service) CreateGroup(ctx context.Context, p parley.Principal, subject string, members []int64) (wire.ChatView, error) {
 	if err := validSubject(subject); err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	// Count distinct accounts, the creator included, before any lookup.
 	distinct := map[int64]bool{p.AccountID: true}
@@ -173,11 +157,11 @@ func (s *Service) CreateGroup(ctx context.Context, p parley.Principal, subject s
 		distinct[id] = true
 	}
 	if len(distinct) > s.cfg.MaxGroupMembers {
-		return ChatView{}, s.groupLimit()
+		return wire.ChatView{}, s.groupLimit()
 	}
 	ids, err := s.existingAccounts(ctx, members)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	now := s.now()
 	ms := []Member{{AccountID: p.AccountID, Role: RoleAdmin, JoinedAt: now}}
@@ -187,14 +171,14 @@ func (s *Service) CreateGroup(ctx context.Context, p parley.Principal, subject s
 		}
 	}
 	if len(ms) > s.cfg.MaxGroupMembers {
-		return ChatView{}, s.groupLimit()
+		return wire.ChatView{}, s.groupLimit()
 	}
 	c := Chat{Kind: ChatGroup, Subject: subject, CreatedBy: p.AccountID, CreatedAt: now}
 	if err := s.store.CreateChat(ctx, &c, ms); err != nil {
-		return ChatView{}, fmt.Errorf("create chat: %w", err)
+		return wire.ChatView{}, fmt.Errorf("create chat: %w", err)
 	}
-	if err := s.chatEvent(ctx, c.ID, nil, ChatEventBody{Event: "group_created", Actor: p.AccountID, Subject: subject}); err != nil {
-		return ChatView{}, err
+	if err := s.chatEvent(ctx, c.ID, nil, wire.ChatEventBody{Event: "group_created", Actor: p.AccountID, Subject: subject}); err != nil {
+		return wire.ChatView{}, err
 	}
 	return s.GetChat(ctx, p, c.ID)
 }
@@ -204,21 +188,21 @@ func (s *Service) groupLimit() error {
 }
 
 // GetChat returns a chat of the caller's.
-func (s *Service) GetChat(ctx context.Context, p parley.Principal, chatID int64) (ChatView, error) {
+func (s *Service) GetChat(ctx context.Context, p parley.Principal, chatID int64) (wire.ChatView, error) {
 	c, _, err := s.memberChat(ctx, p, chatID)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	return s.view(ctx, c)
 }
 
 // ListChats returns the caller's chats, most recently active first.
-func (s *Service) ListChats(ctx context.Context, p parley.Principal) ([]ChatView, error) {
+func (s *Service) ListChats(ctx context.Context, p parley.Principal) ([]wire.ChatView, error) {
 	cs, err := s.store.ListChats(ctx, p.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("list chats: %w", err)
 	}
-	out := make([]ChatView, 0, len(cs))
+	out := make([]wire.ChatView, 0, len(cs))
 	for _, c := range cs {
 		v, err := s.view(ctx, c)
 		if err != nil {
@@ -230,17 +214,17 @@ func (s *Service) ListChats(ctx context.Context, p parley.Principal) ([]ChatView
 }
 
 // AddMembers adds accounts to a group. Admins only.
-func (s *Service) AddMembers(ctx context.Context, p parley.Principal, chatID int64, ids []int64) (ChatView, error) {
+func (s *Service) AddMembers(ctx context.Context, p parley.Principal, chatID int64, ids []int64) (wire.ChatView, error) {
 	c, err := s.adminChat(ctx, p, chatID)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	if len(ids) == 0 {
-		return ChatView{}, &parley.Error{Code: parley.EInvalid, Message: "name at least one account to add", Details: map[string]any{"field": "accounts"}}
+		return wire.ChatView{}, &parley.Error{Code: parley.EInvalid, Message: "name at least one account to add", Details: map[string]any{"field": "accounts"}}
 	}
 	ids, err = s.existingAccounts(ctx, ids)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	now := s.now()
 	ms := make([]Member, len(ids))
@@ -249,12 +233,12 @@ func (s *Service) AddMembers(ctx context.Context, p parley.Principal, chatID int
 	}
 	if err := s.store.AddMembers(ctx, chatID, ms, s.cfg.MaxGroupMembers); err != nil {
 		if parley.ErrorCode(err) == parley.ELimit {
-			return ChatView{}, s.groupLimit()
+			return wire.ChatView{}, s.groupLimit()
 		}
-		return ChatView{}, fmt.Errorf("add members: %w", err)
+		return wire.ChatView{}, fmt.Errorf("add members: %w", err)
 	}
-	if err := s.chatEvent(ctx, c.ID, nil, ChatEventBody{Event: "members_added", Actor: p.AccountID, Accounts: ids}); err != nil {
-		return ChatView{}, err
+	if err := s.chatEvent(ctx, c.ID, nil, wire.ChatEventBody{Event: "members_added", Actor: p.AccountID, Accounts: ids}); err != nil {
+		return wire.ChatView{}, err
 	}
 	return s.GetChat(ctx, p, chatID)
 }
@@ -280,7 +264,7 @@ func (s *Service) RemoveMember(ctx context.Context, p parley.Principal, chatID, 
 	} else if err != nil {
 		return fmt.Errorf("get member: %w", err)
 	}
-	ev := ChatEventBody{Event: "member_removed", Actor: p.AccountID, Accounts: []int64{accountID}}
+	ev := wire.ChatEventBody{Event: "member_removed", Actor: p.AccountID, Accounts: []int64{accountID}}
 	if leaving {
 		ev.Event = "member_left"
 	}
@@ -307,7 +291,7 @@ func (s *Service) RemoveMember(ctx context.Context, p parley.Principal, chatID, 
 	if err := s.store.SetRole(ctx, chatID, heir.AccountID, RoleAdmin); err != nil {
 		return fmt.Errorf("set role: %w", err)
 	}
-	return s.chatEvent(ctx, chatID, nil, ChatEventBody{Event: "role_changed", Accounts: []int64{heir.AccountID}, Role: RoleAdmin})
+	return s.chatEvent(ctx, chatID, nil, wire.ChatEventBody{Event: "role_changed", Accounts: []int64{heir.AccountID}, Role: RoleAdmin})
 }
 
 // GroupUpdate changes the group settings that are non-nil.
@@ -317,29 +301,29 @@ type GroupUpdate struct {
 }
 
 // UpdateGroup changes a group's subject or send policy. Admins only.
-func (s *Service) UpdateGroup(ctx context.Context, p parley.Principal, chatID int64, u GroupUpdate) (ChatView, error) {
+func (s *Service) UpdateGroup(ctx context.Context, p parley.Principal, chatID int64, u GroupUpdate) (wire.ChatView, error) {
 	c, err := s.adminChat(ctx, p, chatID)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
-	var events []ChatEventBody
+	var events []wire.ChatEventBody
 	if u.Subject != nil {
 		if err := validSubject(*u.Subject); err != nil {
-			return ChatView{}, err
+			return wire.ChatView{}, err
 		}
 		c.Subject = *u.Subject
-		events = append(events, ChatEventBody{Event: "subject_changed", Actor: p.AccountID, Subject: c.Subject})
+		events = append(events, wire.ChatEventBody{Event: "subject_changed", Actor: p.AccountID, Subject: c.Subject})
 	}
 	if u.OnlyAdminsSend != nil {
 		c.OnlyAdminsSend = *u.OnlyAdminsSend
-		events = append(events, ChatEventBody{Event: "settings_changed", Actor: p.AccountID, OnlyAdminsSend: u.OnlyAdminsSend})
+		events = append(events, wire.ChatEventBody{Event: "settings_changed", Actor: p.AccountID, OnlyAdminsSend: u.OnlyAdminsSend})
 	}
 	if err := s.store.UpdateChat(ctx, c); err != nil {
-		return ChatView{}, fmt.Errorf("update chat: %w", err)
+		return wire.ChatView{}, fmt.Errorf("update chat: %w", err)
 	}
 	for _, ev := range events {
 		if err := s.chatEvent(ctx, chatID, nil, ev); err != nil {
-			return ChatView{}, err
+			return wire.ChatView{}, err
 		}
 	}
 	return s.GetChat(ctx, p, chatID)
@@ -358,46 +342,46 @@ func (s *Service) SetRole(ctx context.Context, p parley.Principal, chatID, accou
 	} else if err != nil {
 		return fmt.Errorf("set role: %w", err)
 	}
-	return s.chatEvent(ctx, chatID, nil, ChatEventBody{Event: "role_changed", Actor: p.AccountID, Accounts: []int64{accountID}, Role: role})
+	return s.chatEvent(ctx, chatID, nil, wire.ChatEventBody{Event: "role_changed", Actor: p.AccountID, Accounts: []int64{accountID}, Role: role})
 }
 
 // SetDisappearing sets a chat's disappearing-message timer to one of
 // DisappearingTimers. In groups only admins may. Queued envelopes older than
 // a new, shorter timer are purged at once.
-func (s *Service) SetDisappearing(ctx context.Context, p parley.Principal, chatID int64, after time.Duration) (ChatView, error) {
+func (s *Service) SetDisappearing(ctx context.Context, p parley.Principal, chatID int64, after time.Duration) (wire.ChatView, error) {
 	if !slices.Contains(DisappearingTimers, after) {
-		return ChatView{}, &parley.Error{Code: parley.EInvalid, Message: "the timer must be off (0), 24 h (86400), 7 d (604800) or 90 d (7776000)", Details: map[string]any{"field": "seconds"}}
+		return wire.ChatView{}, &parley.Error{Code: parley.EInvalid, Message: "the timer must be off (0), 24 h (86400), 7 d (604800) or 90 d (7776000)", Details: map[string]any{"field": "seconds"}}
 	}
 	c, m, err := s.memberChat(ctx, p, chatID)
 	if err != nil {
-		return ChatView{}, err
+		return wire.ChatView{}, err
 	}
 	if c.Kind == ChatGroup && m.Role != RoleAdmin {
-		return ChatView{}, parley.Errorf(parley.EForbidden, "only group admins may change the timer")
+		return wire.ChatView{}, parley.Errorf(parley.EForbidden, "only group admins may change the timer")
 	}
 	c.DisappearAfter = after
 	if err := s.store.UpdateChat(ctx, c); err != nil {
-		return ChatView{}, fmt.Errorf("update chat: %w", err)
+		return wire.ChatView{}, fmt.Errorf("update chat: %w", err)
 	}
 	if after > 0 {
 		if _, err := s.store.PurgeChatEntries(ctx, chatID, s.now().Add(-after)); err != nil {
-			return ChatView{}, fmt.Errorf("purge chat entries: %w", err)
+			return wire.ChatView{}, fmt.Errorf("purge chat entries: %w", err)
 		}
 		// What is still queued disappears at the new timer too.
 		if _, err := s.store.ShortenChatExpiry(ctx, chatID, after); err != nil {
-			return ChatView{}, fmt.Errorf("shorten chat expiry: %w", err)
+			return wire.ChatView{}, fmt.Errorf("shorten chat expiry: %w", err)
 		}
 	}
 	secs := int64(after / time.Second)
-	if err := s.chatEvent(ctx, chatID, nil, ChatEventBody{Event: "disappearing_changed", Actor: p.AccountID, DisappearAfter: &secs}); err != nil {
-		return ChatView{}, err
+	if err := s.chatEvent(ctx, chatID, nil, wire.ChatEventBody{Event: "disappearing_changed", Actor: p.AccountID, DisappearAfter: &secs}); err != nil {
+		return wire.ChatView{}, err
 	}
 	return s.view(ctx, c)
 }
 
 // chatEvent commits a sequenced system entry to every device of every
 // member (or of the given accounts).
-func (s *Service) chatEvent(ctx context.Context, chatID int64, to []int64, ev ChatEventBody) error {
+func (s *Service) chatEvent(ctx context.Context, chatID int64, to []int64, ev wire.ChatEventBody) error {
 	if to == nil {
 		ms, err := s.store.Members(ctx, chatID)
 		if err != nil {

@@ -4,17 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/parleyhq/parley"
 	"slices"
 	"time"
-)
 
-// Envelope is one recipient device's copy of a message: a ciphertext the
-// server stores and forwards but never parses.
-type Envelope struct {
-	DeviceID int64  `json:"device_id"`
-	Body     []byte `json:"body"`
-}
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
+)
 
 // SendRequest is a message to commit to a chat.
 type SendRequest struct {
@@ -22,28 +17,12 @@ type SendRequest struct {
 	MessageID string // client-chosen, unique within the chat; a retry reuses it
 	Kind      MessageKind
 	Ref       string // the target message, for edit, delete and reaction
-	Envelopes []Envelope
+	Envelopes []wire.Envelope
 
 	// Extra is committed with the message (Append.Extra): a cloud
 	// device's send carries its business record and status webhook. It
 	// is set by another context in-process, never decoded from a client.
 	Extra any `json:"-"`
-}
-
-// SendResult says where a message landed. Duplicate is true when the
-// message id was already committed: the result is the original one.
-type SendResult struct {
-	MessageID string    `json:"message_id"`
-	Seq       int64     `json:"seq"`
-	CreatedAt time.Time `json:"created_at"`
-	Duplicate bool      `json:"duplicate"`
-}
-
-// RecipientDevice is a device a sender must encrypt for.
-type RecipientDevice struct {
-	AccountID int64  `json:"account_id"`
-	DeviceID  int64  `json:"device_id"`
-	PublicKey []byte `json:"public_key,omitempty"`
 }
 
 // ValidMessageID reports whether id is 1 to 64 characters of letters,
@@ -64,7 +43,7 @@ func ValidMessageID(id string) bool {
 
 // RecipientDevices lists the devices a message to chatID must be encrypted
 // for: every device of every member, except the caller's own sending device.
-func (s *Service) RecipientDevices(ctx context.Context, p parley.Principal, chatID int64) ([]RecipientDevice, error) {
+func (s *Service) RecipientDevices(ctx context.Context, p parley.Principal, chatID int64) ([]wire.RecipientDevice, error) {
 	if _, _, err := s.memberChat(ctx, p, chatID); err != nil {
 		return nil, err
 	}
@@ -72,9 +51,9 @@ func (s *Service) RecipientDevices(ctx context.Context, p parley.Principal, chat
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RecipientDevice, len(devs))
+	out := make([]wire.RecipientDevice, len(devs))
 	for i, d := range devs {
-		out[i] = RecipientDevice{AccountID: d.AccountID, DeviceID: d.ID, PublicKey: d.PublicKey}
+		out[i] = wire.RecipientDevice{AccountID: d.AccountID, DeviceID: d.ID, PublicKey: d.PublicKey}
 	}
 	return out, nil
 }
@@ -112,9 +91,9 @@ func (s *Service) Recipients(ctx context.Context, chatID, skipDevice int64) ([]D
 //
 // A retry with the same message id returns the original result with
 // Duplicate set, and writes nothing.
-func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest) (SendResult, error) {
+func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest) (wire.SendResult, error) {
 	if !ValidMessageID(req.MessageID) {
-		return SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "message_id must be 1 to 64 letters, digits or ._:-", Details: map[string]any{"field": "message_id"}}
+		return wire.SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "message_id must be 1 to 64 letters, digits or ._:-", Details: map[string]any{"field": "message_id"}}
 	}
 	if req.Kind == "" {
 		req.Kind = KindMessage
@@ -122,39 +101,39 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 	switch req.Kind {
 	case KindMessage:
 		if req.Ref != "" {
-			return SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "ref is only for edit, delete and reaction; replies go inside the body", Details: map[string]any{"field": "ref"}}
+			return wire.SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "ref is only for edit, delete and reaction; replies go inside the body", Details: map[string]any{"field": "ref"}}
 		}
 	case KindEdit, KindDelete, KindReaction:
 		if !ValidMessageID(req.Ref) {
-			return SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "ref must name the target message id", Details: map[string]any{"field": "ref"}}
+			return wire.SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "ref must name the target message id", Details: map[string]any{"field": "ref"}}
 		}
 	default:
-		return SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "kind must be message, edit, delete or reaction", Details: map[string]any{"field": "kind"}}
+		return wire.SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "kind must be message, edit, delete or reaction", Details: map[string]any{"field": "kind"}}
 	}
 	c, m, err := s.memberChat(ctx, p, req.ChatID)
 	if err != nil {
-		return SendResult{}, err
+		return wire.SendResult{}, err
 	}
 	// A retry is answered from what was committed, whatever changed since.
 	if prev, err := s.store.GetMessage(ctx, req.ChatID, req.MessageID); err == nil {
 		if prev.SenderAccount != p.AccountID {
-			return SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
+			return wire.SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
 		}
-		return SendResult{MessageID: prev.ID, Seq: prev.Seq, CreatedAt: prev.CreatedAt, Duplicate: true}, nil
+		return wire.SendResult{MessageID: prev.ID, Seq: prev.Seq, CreatedAt: prev.CreatedAt, Duplicate: true}, nil
 	} else if parley.ErrorCode(err) != parley.ENotFound {
-		return SendResult{}, fmt.Errorf("get message: %w", err)
+		return wire.SendResult{}, fmt.Errorf("get message: %w", err)
 	}
 	if err := s.checkMaySend(ctx, p, c, m, req); err != nil {
-		return SendResult{}, err
+		return wire.SendResult{}, err
 	}
 	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
 		if err := s.checkBody.CheckBody(ctx, req.Envelopes); err != nil {
-			return SendResult{}, err
+			return wire.SendResult{}, err
 		}
 	}
 	devs, err := s.Recipients(ctx, c.ID, p.DeviceID)
 	if err != nil {
-		return SendResult{}, err
+		return wire.SendResult{}, err
 	}
 	return s.SendChecked(ctx, p, c, devs, req)
 }
@@ -164,9 +143,9 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 // direct chat, checked blocks both ways and read the devices itself, so
 // a business message costs no second round of reads). The envelopes must
 // match devs.
-func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, devs []Device, req SendRequest) (SendResult, error) {
+func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, devs []Device, req SendRequest) (wire.SendResult, error) {
 	if err := s.matchEnvelopes(devs, req.Envelopes); err != nil {
-		return SendResult{}, err
+		return wire.SendResult{}, err
 	}
 	now := s.now()
 	expires, notify := now.Add(s.cfg.Retention), true
@@ -182,15 +161,15 @@ func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, d
 			CreatedAt: now, ExpiresAt: expires, NotifyExpiry: notify}
 	}
 	if err := s.commit(ctx, a); err != nil {
-		return SendResult{}, err
+		return wire.SendResult{}, err
 	}
 	if a.Err != nil {
 		if parley.ErrorCode(a.Err) == parley.EConflict {
-			return SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
+			return wire.SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
 		}
-		return SendResult{}, a.Err
+		return wire.SendResult{}, a.Err
 	}
-	return SendResult{MessageID: req.MessageID, Seq: a.Seq, CreatedAt: meta.CreatedAt, Duplicate: a.Duplicate}, nil
+	return wire.SendResult{MessageID: req.MessageID, Seq: a.Seq, CreatedAt: meta.CreatedAt, Duplicate: a.Duplicate}, nil
 }
 
 func (s *Service) checkMaySend(ctx context.Context, p parley.Principal, c Chat, m Member, req SendRequest) error {
@@ -251,7 +230,7 @@ func (s *Service) checkMaySend(ctx context.Context, p parley.Principal, c Chat, 
 	return nil
 }
 
-func (s *Service) matchEnvelopes(devs []Device, envs []Envelope) error {
+func (s *Service) matchEnvelopes(devs []Device, envs []wire.Envelope) error {
 	want := make(map[int64]bool, len(devs))
 	for _, d := range devs {
 		want[d.ID] = true
@@ -290,12 +269,12 @@ func (s *Service) matchEnvelopes(devs []Device, envs []Envelope) error {
 // entries with id > after, oldest first. Entries past their expiry are
 // never handed out, even before Sweep deletes them; fewer than limit
 // entries means there are no more.
-func (s *Service) Pending(ctx context.Context, p parley.Principal, after int64, limit int) ([]Entry, error) {
+func (s *Service) Pending(ctx context.Context, p parley.Principal, after int64, limit int) ([]wire.Entry, error) {
 	if limit <= 0 || limit > 1000 {
 		return nil, &parley.Error{Code: parley.EInvalid, Message: "limit must be 1 to 1000", Details: map[string]any{"field": "limit"}}
 	}
 	now := s.now()
-	var out []Entry
+	var out []wire.Entry
 	for len(out) < limit {
 		want := limit - len(out)
 		es, err := s.store.Pending(ctx, p.DeviceID, after, want)
@@ -304,7 +283,7 @@ func (s *Service) Pending(ctx context.Context, p parley.Principal, after int64, 
 		}
 		for _, e := range es {
 			if e.ExpiresAt.IsZero() || now.Before(e.ExpiresAt) {
-				out = append(out, e)
+				out = append(out, *e.Wire())
 			}
 		}
 		if len(es) < want {
@@ -465,7 +444,7 @@ func (s *Service) sendReceipts(ctx context.Context, raised []Receipt, senders ma
 	devices := map[int64][]Device{}
 	var appends []*Append
 	for _, k := range order {
-		body, _ := json.Marshal(ReceiptBody{Status: k.status.String(), AccountID: k.recipient, MessageIDs: groups[k]})
+		body, _ := json.Marshal(wire.ReceiptBody{Status: k.status.String(), AccountID: k.recipient, MessageIDs: groups[k]})
 		devs, ok := devices[k.sender]
 		if !ok {
 			var err error
@@ -523,7 +502,7 @@ func (s *Service) MarkRead(ctx context.Context, p parley.Principal, chatID int64
 		for i, r := range raised {
 			ids[i] = r.MessageID
 		}
-		body, _ := json.Marshal(ReceiptBody{Status: "read", AccountID: p.AccountID, MessageIDs: ids})
+		body, _ := json.Marshal(wire.ReceiptBody{Status: "read", AccountID: p.AccountID, MessageIDs: ids})
 		a, err := s.toAccount(ctx, chatID, p.AccountID, p.DeviceID, EntryReceipt, body)
 		if err != nil {
 			return err
@@ -608,7 +587,7 @@ func (s *Service) Typing(ctx context.Context, p parley.Principal, chatID int64, 
 		} else if b {
 			continue
 		}
-		s.Publish(AccountSubject(m.AccountID), Event{Type: EventTyping, ChatID: chatID, AccountID: p.AccountID, State: state})
+		s.Publish(AccountSubject(m.AccountID), wire.Event{Type: wire.EventTyping, ChatID: chatID, AccountID: p.AccountID, State: state})
 	}
 	return nil
 }
@@ -640,7 +619,7 @@ func (s *Service) MayWatchPresence(ctx context.Context, p parley.Principal, id i
 
 // SetPresence announces that the account went online or offline.
 func (s *Service) SetPresence(ctx context.Context, p parley.Principal, online bool) {
-	ev := Event{Type: EventPresence, AccountID: p.AccountID, State: "offline"}
+	ev := wire.Event{Type: wire.EventPresence, AccountID: p.AccountID, State: "offline"}
 	if online {
 		ev.State = "online"
 	} else {

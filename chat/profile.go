@@ -3,37 +3,12 @@ package chat
 import (
 	"context"
 	"fmt"
-	"github.com/parleyhq/parley"
 	"io"
-	"time"
 	"unicode/utf8"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
-
-// Profile is what one account sees of another. Fields the viewer may not
-// see are empty: HasAvatar false, LastSeen nil. Phone is set only for the
-// account itself and for numbers the viewer looked up.
-type Profile struct {
-	ID          int64      `json:"id"`
-	Phone       string     `json:"phone,omitempty"`
-	DisplayName string     `json:"display_name"`
-	About       string     `json:"about"`
-	HasAvatar   bool       `json:"has_avatar"`
-	LastSeen    *time.Time `json:"last_seen,omitempty"`
-	Premium     bool       `json:"premium,omitempty"` // the premium badge
-}
-
-// Privacy is an account's privacy settings.
-type Privacy struct {
-	LastSeen     Visibility `json:"last_seen"`
-	Avatar       Visibility `json:"avatar"`
-	ReadReceipts bool       `json:"read_receipts"`
-}
-
-// Me is the caller's own account, with everything visible.
-type Me struct {
-	Profile
-	Privacy Privacy `json:"privacy"`
-}
 
 func (s *Service) canSee(ctx context.Context, viewer int64, viewerAcct *Account, target Account, vis Visibility) (bool, error) {
 	if viewer == target.ID {
@@ -55,11 +30,11 @@ func (s *Service) canSee(ctx context.Context, viewer int64, viewerAcct *Account,
 	return false, nil
 }
 
-func (s *Service) profileOf(ctx context.Context, viewer Account, target Account) (Profile, error) {
-	p := Profile{ID: target.ID, DisplayName: target.DisplayName, About: target.About}
+func (s *Service) profileOf(ctx context.Context, viewer Account, target Account) (wire.Profile, error) {
+	p := wire.Profile{ID: target.ID, DisplayName: target.DisplayName, About: target.About}
 	lim, err := s.entitlements.Limits(ctx, target.ID)
 	if err != nil {
-		return Profile{}, err
+		return wire.Profile{}, err
 	}
 	p.Premium = lim.Premium
 	if viewer.ID == target.ID {
@@ -68,7 +43,7 @@ func (s *Service) profileOf(ctx context.Context, viewer Account, target Account)
 	if target.AvatarMediaID != "" {
 		ok, err := s.canSee(ctx, viewer.ID, &viewer, target, target.AvatarVisibility)
 		if err != nil {
-			return Profile{}, err
+			return wire.Profile{}, err
 		}
 		p.HasAvatar = ok
 	}
@@ -76,7 +51,7 @@ func (s *Service) profileOf(ctx context.Context, viewer Account, target Account)
 	if !target.LastSeenAt.IsZero() && (viewer.ID == target.ID || viewer.LastSeenVisibility != VisibleNobody) {
 		ok, err := s.canSee(ctx, viewer.ID, &viewer, target, target.LastSeenVisibility)
 		if err != nil {
-			return Profile{}, err
+			return wire.Profile{}, err
 		}
 		if ok {
 			t := target.LastSeenAt
@@ -87,29 +62,29 @@ func (s *Service) profileOf(ctx context.Context, viewer Account, target Account)
 }
 
 // Me returns the caller's own account.
-func (s *Service) Me(ctx context.Context, p parley.Principal) (Me, error) {
+func (s *Service) Me(ctx context.Context, p parley.Principal) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
-		return Me{}, fmt.Errorf("get account: %w", err)
+		return wire.Me{}, fmt.Errorf("get account: %w", err)
 	}
 	prof, err := s.profileOf(ctx, a, a)
 	if err != nil {
-		return Me{}, err
+		return wire.Me{}, err
 	}
-	return Me{Profile: prof, Privacy: Privacy{LastSeen: a.LastSeenVisibility, Avatar: a.AvatarVisibility, ReadReceipts: a.ReadReceipts}}, nil
+	return wire.Me{Profile: prof, Privacy: wire.Privacy{LastSeen: a.LastSeenVisibility, Avatar: a.AvatarVisibility, ReadReceipts: a.ReadReceipts}}, nil
 }
 
 // Profile returns what the caller may see of account id, or ENotFound.
-func (s *Service) Profile(ctx context.Context, p parley.Principal, id int64) (Profile, error) {
+func (s *Service) Profile(ctx context.Context, p parley.Principal, id int64) (wire.Profile, error) {
 	viewer, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
-		return Profile{}, fmt.Errorf("get account: %w", err)
+		return wire.Profile{}, fmt.Errorf("get account: %w", err)
 	}
 	target, err := s.store.GetAccount(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return Profile{}, parley.Errorf(parley.ENotFound, "no such account")
+		return wire.Profile{}, parley.Errorf(parley.ENotFound, "no such account")
 	} else if err != nil {
-		return Profile{}, fmt.Errorf("get account: %w", err)
+		return wire.Profile{}, fmt.Errorf("get account: %w", err)
 	}
 	return s.profileOf(ctx, viewer, target)
 }
@@ -122,25 +97,25 @@ type ProfileUpdate struct {
 
 // UpdateProfile changes the caller's display name or about text. EInvalid
 // if a name is over 64 characters or the about text over 140.
-func (s *Service) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (Me, error) {
+func (s *Service) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
-		return Me{}, fmt.Errorf("get account: %w", err)
+		return wire.Me{}, fmt.Errorf("get account: %w", err)
 	}
 	if u.DisplayName != nil {
 		if n := utf8.RuneCountInString(*u.DisplayName); n > 64 || !utf8.ValidString(*u.DisplayName) {
-			return Me{}, &parley.Error{Code: parley.EInvalid, Message: "display name must be valid text of at most 64 characters", Details: map[string]any{"field": "display_name"}}
+			return wire.Me{}, &parley.Error{Code: parley.EInvalid, Message: "display name must be valid text of at most 64 characters", Details: map[string]any{"field": "display_name"}}
 		}
 		a.DisplayName = *u.DisplayName
 	}
 	if u.About != nil {
 		if n := utf8.RuneCountInString(*u.About); n > 140 || !utf8.ValidString(*u.About) {
-			return Me{}, &parley.Error{Code: parley.EInvalid, Message: "about must be valid text of at most 140 characters", Details: map[string]any{"field": "about"}}
+			return wire.Me{}, &parley.Error{Code: parley.EInvalid, Message: "about must be valid text of at most 140 characters", Details: map[string]any{"field": "about"}}
 		}
 		a.About = *u.About
 	}
 	if err := s.store.UpdateAccount(ctx, a); err != nil {
-		return Me{}, fmt.Errorf("update account: %w", err)
+		return wire.Me{}, fmt.Errorf("update account: %w", err)
 	}
 	return s.Me(ctx, p)
 }
@@ -154,14 +129,14 @@ type PrivacyUpdate struct {
 
 // UpdatePrivacy changes the caller's privacy settings. EInvalid for an
 // unknown visibility.
-func (s *Service) UpdatePrivacy(ctx context.Context, p parley.Principal, u PrivacyUpdate) (Me, error) {
+func (s *Service) UpdatePrivacy(ctx context.Context, p parley.Principal, u PrivacyUpdate) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
-		return Me{}, fmt.Errorf("get account: %w", err)
+		return wire.Me{}, fmt.Errorf("get account: %w", err)
 	}
 	for field, v := range map[string]*Visibility{"last_seen": u.LastSeen, "avatar": u.Avatar} {
 		if v != nil && !v.Valid() {
-			return Me{}, &parley.Error{Code: parley.EInvalid, Message: field + " must be everyone, contacts or nobody", Details: map[string]any{"field": field}}
+			return wire.Me{}, &parley.Error{Code: parley.EInvalid, Message: field + " must be everyone, contacts or nobody", Details: map[string]any{"field": field}}
 		}
 	}
 	if u.LastSeen != nil {
@@ -174,21 +149,15 @@ func (s *Service) UpdatePrivacy(ctx context.Context, p parley.Principal, u Priva
 		a.ReadReceipts = *u.ReadReceipts
 	}
 	if err := s.store.UpdateAccount(ctx, a); err != nil {
-		return Me{}, fmt.Errorf("update account: %w", err)
+		return wire.Me{}, fmt.Errorf("update account: %w", err)
 	}
 	return s.Me(ctx, p)
-}
-
-// Contact is the result of looking up one phone number.
-type Contact struct {
-	Phone string `json:"phone"`
-	Profile
 }
 
 // LookupContacts returns the Parley accounts among phones (at most 256 per
 // call). Numbers that are not on Parley are simply absent; malformed numbers
 // are EInvalid.
-func (s *Service) LookupContacts(ctx context.Context, p parley.Principal, phones []string) ([]Contact, error) {
+func (s *Service) LookupContacts(ctx context.Context, p parley.Principal, phones []string) ([]wire.Contact, error) {
 	if len(phones) > 256 {
 		return nil, &parley.Error{Code: parley.EInvalid, Message: "at most 256 numbers per lookup", Details: map[string]any{"field": "phones"}}
 	}
@@ -208,13 +177,13 @@ func (s *Service) LookupContacts(ctx context.Context, p parley.Principal, phones
 	if err != nil {
 		return nil, fmt.Errorf("lookup phones: %w", err)
 	}
-	out := make([]Contact, 0, len(found))
+	out := make([]wire.Contact, 0, len(found))
 	for _, a := range found {
 		prof, err := s.profileOf(ctx, viewer, a)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Contact{Phone: a.Phone, Profile: prof})
+		out = append(out, wire.Contact{Phone: a.Phone, Profile: prof})
 	}
 	return out, nil
 }
@@ -245,21 +214,21 @@ func (s *Service) Blocked(ctx context.Context, p parley.Principal) ([]int64, err
 
 // SetAvatar stores an image as the caller's avatar. EUnsupportedMedia
 // unless it is JPEG, PNG or WebP; ETooLarge over MaxMedia.
-func (s *Service) SetAvatar(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (Me, error) {
+func (s *Service) SetAvatar(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (wire.Me, error) {
 	if contentType != "image/jpeg" && contentType != "image/png" && contentType != "image/webp" {
-		return Me{}, parley.Errorf(parley.EUnsupportedMedia, "an avatar must be image/jpeg, image/png or image/webp")
+		return wire.Me{}, parley.Errorf(parley.EUnsupportedMedia, "an avatar must be image/jpeg, image/png or image/webp")
 	}
 	m, err := s.StoreMedia(ctx, p, contentType, r)
 	if err != nil {
-		return Me{}, err
+		return wire.Me{}, err
 	}
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
-		return Me{}, fmt.Errorf("get account: %w", err)
+		return wire.Me{}, fmt.Errorf("get account: %w", err)
 	}
 	a.AvatarMediaID = m.ID
 	if err := s.store.UpdateAccount(ctx, a); err != nil {
-		return Me{}, fmt.Errorf("update account: %w", err)
+		return wire.Me{}, fmt.Errorf("update account: %w", err)
 	}
 	return s.Me(ctx, p)
 }

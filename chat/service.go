@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/parleyhq/parley"
 	"log/slog"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Config is the Service's behaviour, set once by main. Zero fields take the
@@ -137,7 +139,7 @@ type LinkCheck interface {
 // business context reads what a person sends to a business number).
 type BodyCheck interface {
 	// CheckBody returns nil, or the error that refuses the message.
-	CheckBody(ctx context.Context, envs []Envelope) error
+	CheckBody(ctx context.Context, envs []wire.Envelope) error
 }
 
 // freeLimits are the entitlements of a server without premium.
@@ -344,7 +346,7 @@ func (s *Service) publishEntries(appends []*Append) {
 		}
 		for i := range a.Entries {
 			e := &a.Entries[i]
-			data, err := json.Marshal(Event{Type: EventEntry, Entry: e})
+			data, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: e.Wire()})
 			if err != nil {
 				s.log.Error("encode entry event", "err", err)
 				continue
@@ -357,7 +359,7 @@ func (s *Service) publishEntries(appends []*Append) {
 }
 
 // Publish sends ev on the bus under subject, for the devices subscribed to it.
-func (s *Service) Publish(subject string, ev Event) {
+func (s *Service) Publish(subject string, ev wire.Event) {
 	data, err := json.Marshal(ev)
 	if err != nil {
 		s.log.Error("encode event", "err", err)
@@ -428,7 +430,7 @@ func (s *Service) notifyExpired(ctx context.Context, expired []Entry) error {
 	}
 	var appends []*Append
 	for _, k := range order {
-		body, _ := json.Marshal(ReceiptBody{Status: "expired", DeviceID: k.device, MessageIDs: groups[k]})
+		body, _ := json.Marshal(wire.ReceiptBody{Status: "expired", DeviceID: k.device, MessageIDs: groups[k]})
 		a, err := s.toAccount(ctx, k.chat, k.sender, 0, EntryReceipt, body)
 		if err != nil {
 			return err

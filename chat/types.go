@@ -1,23 +1,50 @@
 package chat
 
-import "time"
+import (
+	"time"
 
-// Visibility says who may see a piece of profile information.
-type Visibility string
-
-// The visibilities. "contacts" means people with whom the account shares a
-// 1:1 chat: the server has no address book, so a direct chat is its notion
-// of a contact.
-const (
-	VisibleEveryone Visibility = "everyone"
-	VisibleContacts Visibility = "contacts"
-	VisibleNobody   Visibility = "nobody"
+	"github.com/parleyhq/parley/wire"
 )
 
-// Valid reports whether v is one of the known visibilities.
-func (v Visibility) Valid() bool {
-	return v == VisibleEveryone || v == VisibleContacts || v == VisibleNobody
-}
+// The chat core's names for the enumerations it shares with clients: the
+// types and their values are wire's (package wire), so that a client reads
+// them without compiling the domain.
+type (
+	// Visibility says who may see a piece of profile information.
+	Visibility = wire.Visibility
+	// ChatKind is direct (two people) or group.
+	ChatKind = wire.ChatKind
+	// Role is a member's role in a chat.
+	Role = wire.Role
+	// MessageKind is the one fact about a message that the server may read.
+	MessageKind = wire.MessageKind
+	// EntryType is what an inbox entry carries.
+	EntryType = wire.EntryType
+)
+
+// The visibilities, chat kinds, roles, message kinds and entry types.
+const (
+	VisibleEveryone = wire.VisibleEveryone
+	VisibleContacts = wire.VisibleContacts
+	VisibleNobody   = wire.VisibleNobody
+
+	ChatDirect = wire.ChatDirect
+	ChatGroup  = wire.ChatGroup
+
+	RoleMember = wire.RoleMember
+	RoleAdmin  = wire.RoleAdmin
+
+	KindMessage  = wire.KindMessage
+	KindEdit     = wire.KindEdit
+	KindDelete   = wire.KindDelete
+	KindReaction = wire.KindReaction
+	KindSystem   = wire.KindSystem
+
+	EntryMessage = wire.EntryMessage
+	EntryReceipt = wire.EntryReceipt
+	EntryEvent   = wire.EntryEvent
+	EntryHistory = wire.EntryHistory
+)
 
 // Account is a person, identified by a phone number in E.164 form.
 type Account struct {
@@ -54,15 +81,6 @@ type Device struct {
 	LastActiveAt time.Time
 }
 
-// ChatKind is direct (two people) or group.
-type ChatKind string
-
-// The chat kinds.
-const (
-	ChatDirect ChatKind = "direct"
-	ChatGroup  ChatKind = "group"
-)
-
 // Chat is a conversation. LastSeq is the sequence number of the newest
 // message or event; sequence numbers only grow.
 type Chat struct {
@@ -77,15 +95,6 @@ type Chat struct {
 	LastSeq        int64
 }
 
-// Role is a member's role in a chat.
-type Role string
-
-// The roles.
-const (
-	RoleMember Role = "member"
-	RoleAdmin  Role = "admin"
-)
-
 // Member is an account's membership of a chat.
 type Member struct {
 	ChatID    int64
@@ -93,19 +102,6 @@ type Member struct {
 	Role      Role
 	JoinedAt  time.Time
 }
-
-// MessageKind is the one fact about a message that the server may read.
-// Content (text, media references, replies, forwards) is in the opaque body.
-type MessageKind string
-
-// The message kinds. Edit, delete and reaction name their target in Ref.
-const (
-	KindMessage  MessageKind = "message"
-	KindEdit     MessageKind = "edit"
-	KindDelete   MessageKind = "delete"
-	KindReaction MessageKind = "reaction"
-	KindSystem   MessageKind = "system" // a server-made chat event (member added, subject changed)
-)
 
 // MessageMeta is what the server keeps about a sent message after its
 // envelopes are gone: enough to deduplicate retries, order the chat, and
@@ -121,38 +117,34 @@ type MessageMeta struct {
 	CreatedAt     time.Time
 }
 
-// EntryType is what an inbox entry carries.
-type EntryType string
-
-// The entry types.
-const (
-	EntryMessage EntryType = "message" // an envelope: one device's ciphertext of a message
-	EntryReceipt EntryType = "receipt" // delivered, read or expired, for the sender's devices
-	EntryEvent   EntryType = "event"   // a chat or account event (JSON body)
-	EntryHistory EntryType = "history" // an opaque history bundle for a newly linked device
-)
-
 // Entry is one item in a device's inbox. The inbox is the store-and-forward
 // queue: an entry stays until the device acknowledges it or it expires.
 // IDs grow in commit order on a single node; clients must not rely on
-// contiguity.
+// contiguity. What the device receives of it is Wire.
 type Entry struct {
-	ID            int64       `json:"id"`
-	DeviceID      int64       `json:"-"`
-	Type          EntryType   `json:"type"`
-	ChatID        int64       `json:"chat_id,omitempty"`
-	Seq           int64       `json:"seq,omitempty"`
-	MessageID     string      `json:"message_id,omitempty"`
-	Kind          MessageKind `json:"kind,omitempty"`
-	Ref           string      `json:"ref,omitempty"`
-	SenderAccount int64       `json:"sender_account,omitempty"`
-	SenderDevice  int64       `json:"sender_device,omitempty"`
-	Body          []byte      `json:"body,omitempty"` // base64 in JSON
-	CreatedAt     time.Time   `json:"created_at"`
-	ExpiresAt     time.Time   `json:"expires_at"`
+	ID            int64
+	DeviceID      int64
+	Type          EntryType
+	ChatID        int64
+	Seq           int64
+	MessageID     string
+	Kind          MessageKind
+	Ref           string
+	SenderAccount int64
+	SenderDevice  int64
+	Body          []byte
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
 	// NotifyExpiry is set when the entry expires by retention rather than by
 	// a disappearing-message timer: the sender is then told it expired.
-	NotifyExpiry bool `json:"-"`
+	NotifyExpiry bool
+}
+
+// Wire returns the entry as its device receives it: everything but the
+// device it is queued for and NotifyExpiry.
+func (e *Entry) Wire() *wire.Entry {
+	return &wire.Entry{ID: e.ID, Type: e.Type, ChatID: e.ChatID, Seq: e.Seq, MessageID: e.MessageID, Kind: e.Kind, Ref: e.Ref,
+		SenderAccount: e.SenderAccount, SenderDevice: e.SenderDevice, Body: e.Body, CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt}
 }
 
 // ReceiptStatus orders the receipt states; a receipt only ever moves up.

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // RequestCode asks the server to send a one-time code to phone (an
@@ -51,8 +51,8 @@ func (c *Client) Verify(ctx context.Context, phone, code, deviceName string, pub
 }
 
 // Me returns the caller's own account, privacy settings included.
-func (c *Client) Me(ctx context.Context) (chat.Me, error) {
-	var me chat.Me
+func (c *Client) Me(ctx context.Context) (wire.Me, error) {
+	var me wire.Me
 	err := c.do(ctx, http.MethodGet, "/v1/me", nil, &me)
 	return me, err
 }
@@ -66,23 +66,23 @@ type ProfileUpdate struct {
 // UpdateProfile changes the caller's display name or about text and returns
 // the result. invalid_argument if the name is over 64 characters or the
 // about text over 140.
-func (c *Client) UpdateProfile(ctx context.Context, u ProfileUpdate) (chat.Me, error) {
-	var me chat.Me
+func (c *Client) UpdateProfile(ctx context.Context, u ProfileUpdate) (wire.Me, error) {
+	var me wire.Me
 	err := c.do(ctx, http.MethodPatch, "/v1/me", u, &me)
 	return me, err
 }
 
 // PrivacyUpdate changes the settings that are non-nil.
 type PrivacyUpdate struct {
-	LastSeen     *chat.Visibility `json:"last_seen,omitempty"`
-	Avatar       *chat.Visibility `json:"avatar,omitempty"`
+	LastSeen     *wire.Visibility `json:"last_seen,omitempty"`
+	Avatar       *wire.Visibility `json:"avatar,omitempty"`
 	ReadReceipts *bool            `json:"read_receipts,omitempty"`
 }
 
 // UpdatePrivacy changes the caller's privacy settings and returns the
 // result. invalid_argument for an unknown visibility.
-func (c *Client) UpdatePrivacy(ctx context.Context, u PrivacyUpdate) (chat.Me, error) {
-	var me chat.Me
+func (c *Client) UpdatePrivacy(ctx context.Context, u PrivacyUpdate) (wire.Me, error) {
+	var me wire.Me
 	err := c.do(ctx, http.MethodPut, "/v1/me/privacy", u, &me)
 	return me, err
 }
@@ -90,23 +90,23 @@ func (c *Client) UpdatePrivacy(ctx context.Context, u PrivacyUpdate) (chat.Me, e
 // SetAvatar uploads an image (image/jpeg, image/png or image/webp) as the
 // caller's avatar. unsupported_media_type for another type or for bytes
 // that are not what contentType says; too_large over the media limit.
-func (c *Client) SetAvatar(ctx context.Context, contentType string, r io.Reader) (chat.Me, error) {
+func (c *Client) SetAvatar(ctx context.Context, contentType string, r io.Reader) (wire.Me, error) {
 	resp, err := c.send(ctx, http.MethodPut, "/v1/me/avatar", contentType, r)
 	if err != nil {
-		return chat.Me{}, err
+		return wire.Me{}, err
 	}
 	defer resp.Body.Close()
-	var me chat.Me
+	var me wire.Me
 	if err := decodeJSON(resp, &me); err != nil {
-		return chat.Me{}, err
+		return wire.Me{}, err
 	}
 	return me, nil
 }
 
 // Profile returns what the caller may see of account id. not_found for an
 // unknown account.
-func (c *Client) Profile(ctx context.Context, id int64) (chat.Profile, error) {
-	var p chat.Profile
+func (c *Client) Profile(ctx context.Context, id int64) (wire.Profile, error) {
+	var p wire.Profile
 	err := c.do(ctx, http.MethodGet, pathf("/v1/accounts/%d", id), nil, &p)
 	return p, err
 }
@@ -135,9 +135,9 @@ func (c *Client) download(ctx context.Context, path string) (*Download, error) {
 // LookupContacts returns the Parley accounts among phones (at most 256).
 // Numbers not on Parley are absent from the result; a malformed number is
 // invalid_argument.
-func (c *Client) LookupContacts(ctx context.Context, phones ...string) ([]chat.Contact, error) {
+func (c *Client) LookupContacts(ctx context.Context, phones ...string) ([]wire.Contact, error) {
 	var out struct {
-		Contacts []chat.Contact `json:"contacts"`
+		Contacts []wire.Contact `json:"contacts"`
 	}
 	if phones == nil {
 		phones = []string{}
@@ -209,13 +209,13 @@ func (c *Client) SendHistory(ctx context.Context, deviceID int64, bundle []byte)
 // Pending returns up to limit (1 to 1000; 0 means the server's default of
 // 100) of the calling device's queued entries with id > after, oldest
 // first. Entries stay queued until acknowledged with Ack.
-func (c *Client) Pending(ctx context.Context, after int64, limit int) ([]chat.Entry, error) {
+func (c *Client) Pending(ctx context.Context, after int64, limit int) ([]wire.Entry, error) {
 	q := "/v1/inbox?after=" + strconv.FormatInt(after, 10)
 	if limit != 0 {
 		q += "&limit=" + strconv.Itoa(limit)
 	}
 	var out struct {
-		Entries []chat.Entry `json:"entries"`
+		Entries []wire.Entry `json:"entries"`
 	}
 	err := c.do(ctx, http.MethodGet, q, nil, &out)
 	return out.Entries, err

@@ -8,19 +8,18 @@ import (
 	"fmt"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/business"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Body is the plaintext content of a message as SendBody encodes it: JSON,
 // the same bytes in every envelope. The server never reads it (except a
 // business number's cloud device, which is an endpoint like a phone). It is
-// parley.Content: Text for a message or an edit (ReplyTo and Forwarded
+// wire.Content: Text for a message or an edit (ReplyTo and Forwarded
 // optional, MediaID and MediaType for an attachment), Emoji for a reaction
 // (empty to remove one), nothing for a delete, and the structured business
 // content (location, interactive, interactive replies, templates,
-// referrals) that parley.Content documents.
-type Body = business.Content
+// referrals) that wire.Content documents.
+type Body = wire.Content
 
 // maxDeviceRetries bounds how often SendBody refetches the recipients'
 // devices after a devices_changed answer.
@@ -37,19 +36,19 @@ const maxDeviceRetries = 3
 //
 // Calling SendBody again with the same messageID is idempotent: the result
 // then has Duplicate set and nothing new is delivered.
-func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, kind chat.MessageKind, ref string, body Body) (chat.SendResult, error) {
+func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, kind wire.MessageKind, ref string, body Body) (wire.SendResult, error) {
 	plain, err := json.Marshal(body)
 	if err != nil {
-		return chat.SendResult{}, fmt.Errorf("encode body: %w", err)
+		return wire.SendResult{}, fmt.Errorf("encode body: %w", err)
 	}
 	for attempt := 0; ; attempt++ {
 		devs, err := c.RecipientDevices(ctx, chatID)
 		if err != nil {
-			return chat.SendResult{}, err
+			return wire.SendResult{}, err
 		}
-		envs := make([]chat.Envelope, len(devs))
+		envs := make([]wire.Envelope, len(devs))
 		for i, d := range devs {
-			envs[i] = chat.Envelope{DeviceID: d.DeviceID, Body: plain}
+			envs[i] = wire.Envelope{DeviceID: d.DeviceID, Body: plain}
 		}
 		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs})
 		if ErrorCode(err) == string(parley.EDevicesChanged) && attempt < maxDeviceRetries {
@@ -61,8 +60,8 @@ func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, k
 
 // SendText sends text to chatID as a new message with a random id, and
 // returns where it landed (the id is in the result).
-func (c *Client) SendText(ctx context.Context, chatID int64, text string) (chat.SendResult, error) {
-	return c.SendBody(ctx, chatID, NewMessageID(), chat.KindMessage, "", Body{Text: text})
+func (c *Client) SendText(ctx context.Context, chatID int64, text string) (wire.SendResult, error) {
+	return c.SendBody(ctx, chatID, NewMessageID(), wire.KindMessage, "", Body{Text: text})
 }
 
 // NewMessageID returns a random message id: 16 hex digits from
@@ -77,8 +76,8 @@ func NewMessageID() string {
 // SendBody. It fails for entries that are not messages (receipts, events,
 // history bundles, system messages) and for bodies that are not Body JSON,
 // such as ciphertexts.
-func DecodeBody(e chat.Entry) (Body, error) {
-	if e.Type != chat.EntryMessage || e.Kind == chat.KindSystem {
+func DecodeBody(e wire.Entry) (Body, error) {
+	if e.Type != wire.EntryMessage || e.Kind == wire.KindSystem {
 		return Body{}, fmt.Errorf("entry %d is a %s entry, not a message", e.ID, entryLabel(e))
 	}
 	var b Body
@@ -89,32 +88,32 @@ func DecodeBody(e chat.Entry) (Body, error) {
 }
 
 // DecodeReceipt decodes the body of a receipt entry.
-func DecodeReceipt(e chat.Entry) (chat.ReceiptBody, error) {
-	if e.Type != chat.EntryReceipt {
-		return chat.ReceiptBody{}, fmt.Errorf("entry %d is a %s entry, not a receipt", e.ID, entryLabel(e))
+func DecodeReceipt(e wire.Entry) (wire.ReceiptBody, error) {
+	if e.Type != wire.EntryReceipt {
+		return wire.ReceiptBody{}, fmt.Errorf("entry %d is a %s entry, not a receipt", e.ID, entryLabel(e))
 	}
-	var r chat.ReceiptBody
+	var r wire.ReceiptBody
 	if err := json.Unmarshal(e.Body, &r); err != nil {
-		return chat.ReceiptBody{}, fmt.Errorf("decode receipt of entry %d: %w", e.ID, err)
+		return wire.ReceiptBody{}, fmt.Errorf("decode receipt of entry %d: %w", e.ID, err)
 	}
 	return r, nil
 }
 
 // DecodeChatEvent decodes the body of a system message (a chat event such
 // as members_added) or of an account event entry (such as device_linked).
-func DecodeChatEvent(e chat.Entry) (chat.ChatEventBody, error) {
-	if e.Type != chat.EntryEvent && (e.Type != chat.EntryMessage || e.Kind != chat.KindSystem) {
-		return chat.ChatEventBody{}, fmt.Errorf("entry %d is a %s entry, not an event", e.ID, entryLabel(e))
+func DecodeChatEvent(e wire.Entry) (wire.ChatEventBody, error) {
+	if e.Type != wire.EntryEvent && (e.Type != wire.EntryMessage || e.Kind != wire.KindSystem) {
+		return wire.ChatEventBody{}, fmt.Errorf("entry %d is a %s entry, not an event", e.ID, entryLabel(e))
 	}
-	var ev chat.ChatEventBody
+	var ev wire.ChatEventBody
 	if err := json.Unmarshal(e.Body, &ev); err != nil {
-		return chat.ChatEventBody{}, fmt.Errorf("decode event of entry %d: %w", e.ID, err)
+		return wire.ChatEventBody{}, fmt.Errorf("decode event of entry %d: %w", e.ID, err)
 	}
 	return ev, nil
 }
 
-func entryLabel(e chat.Entry) string {
-	if e.Type == chat.EntryMessage && e.Kind == chat.KindSystem {
+func entryLabel(e wire.Entry) string {
+	if e.Type == wire.EntryMessage && e.Kind == wire.KindSystem {
 		return "system"
 	}
 	return string(e.Type)

@@ -4,14 +4,14 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Business returns the business profile behind account id (a business
 // number), with its verified badge. not_found when the account is not a
 // business.
-func (c *Client) Business(ctx context.Context, id int64) (business.PublicBusiness, error) {
-	var b business.PublicBusiness
+func (c *Client) Business(ctx context.Context, id int64) (wire.PublicBusiness, error) {
+	var b wire.PublicBusiness
 	err := c.do(ctx, http.MethodGet, pathf("/v1/business/%d", id), nil, &b)
 	return b, err
 }

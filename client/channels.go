@@ -7,72 +7,71 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/parleyhq/parley/channel"
-	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Channels: one-to-many broadcasts. See docs/CHANNELS.md. New posts of
 // followed channels arrive on the WebSocket as events of type
-// parley.EventChannelPost with Post set; a follower who was offline reads
+// wire.EventChannelPost with Post set; a follower who was offline reads
 // them with Timeline.
 
 // CreateChannel creates a channel owned by the caller.
-func (c *Client) CreateChannel(ctx context.Context, in channel.ChannelInput) (channel.ChannelView, error) {
-	var v channel.ChannelView
+func (c *Client) CreateChannel(ctx context.Context, in wire.ChannelInput) (wire.ChannelView, error) {
+	var v wire.ChannelView
 	err := c.do(ctx, http.MethodPost, "/v1/channels", in, &v)
 	return v, err
 }
 
 // FollowedChannels returns the channels the caller follows, with unread counts.
-func (c *Client) FollowedChannels(ctx context.Context) ([]channel.ChannelView, error) {
+func (c *Client) FollowedChannels(ctx context.Context) ([]wire.ChannelView, error) {
 	var out struct {
-		Channels []channel.ChannelView `json:"channels"`
+		Channels []wire.ChannelView `json:"channels"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/channels", nil, &out)
 	return out.Channels, err
 }
 
 // AdminChannels returns the channels the caller administers.
-func (c *Client) AdminChannels(ctx context.Context) ([]channel.ChannelView, error) {
+func (c *Client) AdminChannels(ctx context.Context) ([]wire.ChannelView, error) {
 	var out struct {
-		Channels []channel.ChannelView `json:"channels"`
+		Channels []wire.ChannelView `json:"channels"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/channels/admin", nil, &out)
 	return out.Channels, err
 }
 
 // Channel returns one channel.
-func (c *Client) Channel(ctx context.Context, id int64) (channel.ChannelView, error) {
-	var v channel.ChannelView
+func (c *Client) Channel(ctx context.Context, id int64) (wire.ChannelView, error) {
+	var v wire.ChannelView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d", id), nil, &v)
 	return v, err
 }
 
 // UpdateChannel changes a channel's profile and settings (admins).
-func (c *Client) UpdateChannel(ctx context.Context, id int64, u channel.ChannelUpdate) (channel.ChannelView, error) {
-	var v channel.ChannelView
+func (c *Client) UpdateChannel(ctx context.Context, id int64, u wire.ChannelUpdate) (wire.ChannelView, error) {
+	var v wire.ChannelView
 	err := c.do(ctx, http.MethodPatch, pathf("/v1/channels/%d", id), u, &v)
 	return v, err
 }
 
 // ResetChannelInvite replaces the channel's invite code (admins).
-func (c *Client) ResetChannelInvite(ctx context.Context, id int64) (channel.ChannelView, error) {
-	var v channel.ChannelView
+func (c *Client) ResetChannelInvite(ctx context.Context, id int64) (wire.ChannelView, error) {
+	var v wire.ChannelView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/invite", id), nil, &v)
 	return v, err
 }
 
 // ChannelByInvite opens the channel of an invite code.
-func (c *Client) ChannelByInvite(ctx context.Context, code string) (channel.ChannelView, error) {
-	var v channel.ChannelView
+func (c *Client) ChannelByInvite(ctx context.Context, code string) (wire.ChannelView, error) {
+	var v wire.ChannelView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channel-invites/%s", code), nil, &v)
 	return v, err
 }
 
 // ChannelAdmins lists a channel's admins (admins only).
-func (c *Client) ChannelAdmins(ctx context.Context, id int64) ([]channel.ChannelAdminView, error) {
+func (c *Client) ChannelAdmins(ctx context.Context, id int64) ([]wire.ChannelAdminView, error) {
 	var out struct {
-		Admins []channel.ChannelAdminView `json:"admins"`
+		Admins []wire.ChannelAdminView `json:"admins"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/admins", id), nil, &out)
 	return out.Admins, err
@@ -90,8 +89,8 @@ func (c *Client) RemoveChannelAdmin(ctx context.Context, id, account int64) erro
 
 // Follow follows a channel; for an approval-only channel the result's
 // Status is "requested".
-func (c *Client) Follow(ctx context.Context, id int64) (channel.FollowResult, error) {
-	var r channel.FollowResult
+func (c *Client) Follow(ctx context.Context, id int64) (wire.FollowResult, error) {
+	var r wire.FollowResult
 	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/follow", id), nil, &r)
 	return r, err
 }
@@ -112,9 +111,9 @@ func (c *Client) MarkChannelRead(ctx context.Context, id, seq int64) error {
 }
 
 // FollowRequests lists pending follow requests by their opaque ids (admins).
-func (c *Client) FollowRequests(ctx context.Context, id int64) ([]channel.FollowRequestView, error) {
+func (c *Client) FollowRequests(ctx context.Context, id int64) ([]wire.FollowRequestView, error) {
 	var out struct {
-		Requests []channel.FollowRequestView `json:"requests"`
+		Requests []wire.FollowRequestView `json:"requests"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/requests", id), nil, &out)
 	return out.Requests, err
@@ -149,14 +148,14 @@ func (c *Client) ChannelMedia(ctx context.Context, id int64, media string) (*Dow
 }
 
 // Post posts to a channel (admins).
-func (c *Client) Post(ctx context.Context, id int64, in channel.PostInput) (channel.PostView, error) {
-	var v channel.PostView
+func (c *Client) Post(ctx context.Context, id int64, in wire.PostInput) (wire.PostView, error) {
+	var v wire.PostView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/posts", id), in, &v)
 	return v, err
 }
 
 // Timeline returns up to limit posts older than before (the newest for 0).
-func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (channel.TimelinePage, error) {
+func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (wire.TimelinePage, error) {
 	q := url.Values{}
 	if before > 0 {
 		q.Set("before", strconv.FormatInt(before, 10))
@@ -168,21 +167,21 @@ func (c *Client) Timeline(ctx context.Context, id, before int64, limit int) (cha
 	if len(q) > 0 {
 		path += "?" + q.Encode()
 	}
-	var page channel.TimelinePage
+	var page wire.TimelinePage
 	err := c.do(ctx, http.MethodGet, path, nil, &page)
 	return page, err
 }
 
 // ChannelPost returns one post with its counts.
-func (c *Client) ChannelPost(ctx context.Context, id, seq int64) (channel.PostView, error) {
-	var v channel.PostView
+func (c *Client) ChannelPost(ctx context.Context, id, seq int64) (wire.PostView, error) {
+	var v wire.PostView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/posts/%d", id, seq), nil, &v)
 	return v, err
 }
 
 // EditPost changes a post's text or link (admins, within the edit window).
-func (c *Client) EditPost(ctx context.Context, id, seq int64, e channel.PostEdit) (channel.PostView, error) {
-	var v channel.PostView
+func (c *Client) EditPost(ctx context.Context, id, seq int64, e wire.PostEdit) (wire.PostView, error) {
+	var v wire.PostView
 	err := c.do(ctx, http.MethodPatch, pathf("/v1/channels/%d/posts/%d", id, seq), e, &v)
 	return v, err
 }
@@ -202,18 +201,18 @@ func (c *Client) ReactToPost(ctx context.Context, id, seq int64, emoji string) e
 
 // Vote replaces the caller's votes on a poll and returns the post with
 // live counts.
-func (c *Client) Vote(ctx context.Context, id, seq int64, options ...int) (channel.PostView, error) {
+func (c *Client) Vote(ctx context.Context, id, seq int64, options ...int) (wire.PostView, error) {
 	if options == nil {
 		options = []int{}
 	}
-	var v channel.PostView
+	var v wire.PostView
 	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/posts/%d/vote", id, seq), map[string][]int{"options": options}, &v)
 	return v, err
 }
 
 // ForwardPost returns a snapshot of a post to put in chat envelopes.
-func (c *Client) ForwardPost(ctx context.Context, id, seq int64) (channel.ForwardSnapshot, error) {
-	var s channel.ForwardSnapshot
+func (c *Client) ForwardPost(ctx context.Context, id, seq int64) (wire.ForwardSnapshot, error) {
+	var s wire.ForwardSnapshot
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/posts/%d/forward", id, seq), nil, &s)
 	return s, err
 }
@@ -229,8 +228,8 @@ func (c *Client) ReportChannel(ctx context.Context, id, seq int64, reason string
 }
 
 // ChannelInsights returns aggregate statistics over the last days (admins).
-func (c *Client) ChannelInsights(ctx context.Context, id int64, days int) (channel.Insights, error) {
-	var in channel.Insights
+func (c *Client) ChannelInsights(ctx context.Context, id int64, days int) (wire.Insights, error) {
+	var in wire.Insights
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/insights?days=%d", id, days), nil, &in)
 	return in, err
 }
@@ -244,7 +243,7 @@ type DirectoryQuery struct {
 }
 
 // Directory browses and searches listed channels.
-func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]channel.ChannelView, error) {
+func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]wire.ChannelView, error) {
 	q := url.Values{}
 	for k, v := range map[string]string{"category": dq.Category, "country": dq.Country, "language": dq.Language, "q": dq.Q, "sort": dq.Sort} {
 		if v != "" {
@@ -258,7 +257,7 @@ func (c *Client) Directory(ctx context.Context, dq DirectoryQuery) ([]channel.Ch
 		q.Set("limit", strconv.Itoa(dq.Limit))
 	}
 	var out struct {
-		Channels []channel.ChannelView `json:"channels"`
+		Channels []wire.ChannelView `json:"channels"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/channels/directory?"+q.Encode(), nil, &out)
 	return out.Channels, err
@@ -274,54 +273,54 @@ func NewOperator(baseURL, adminToken string, opts ...Option) *Operator {
 }
 
 // Channel returns a channel as the operator sees it.
-func (o *Operator) Channel(ctx context.Context, id int64) (channel.OperatorChannel, error) {
-	var v channel.OperatorChannel
+func (o *Operator) Channel(ctx context.Context, id int64) (wire.OperatorChannel, error) {
+	var v wire.OperatorChannel
 	err := o.c.do(ctx, http.MethodGet, pathf("/admin/v1/channels/%d", id), nil, &v)
 	return v, err
 }
 
 // SetVerified grants or removes a channel's verified badge.
-func (o *Operator) SetVerified(ctx context.Context, id int64, verified bool) (channel.OperatorChannel, error) {
-	var v channel.OperatorChannel
+func (o *Operator) SetVerified(ctx context.Context, id int64, verified bool) (wire.OperatorChannel, error) {
+	var v wire.OperatorChannel
 	err := o.c.do(ctx, http.MethodPut, pathf("/admin/v1/channels/%d/verified", id), map[string]bool{"verified": verified}, &v)
 	return v, err
 }
 
 // Suspend suspends a channel with a reason its followers see.
-func (o *Operator) Suspend(ctx context.Context, id int64, reason string) (channel.OperatorChannel, error) {
-	var v channel.OperatorChannel
+func (o *Operator) Suspend(ctx context.Context, id int64, reason string) (wire.OperatorChannel, error) {
+	var v wire.OperatorChannel
 	err := o.c.do(ctx, http.MethodPut, pathf("/admin/v1/channels/%d/suspension", id), map[string]string{"reason": reason}, &v)
 	return v, err
 }
 
 // Unsuspend lifts a suspension.
-func (o *Operator) Unsuspend(ctx context.Context, id int64) (channel.OperatorChannel, error) {
-	var v channel.OperatorChannel
+func (o *Operator) Unsuspend(ctx context.Context, id int64) (wire.OperatorChannel, error) {
+	var v wire.OperatorChannel
 	err := o.c.do(ctx, http.MethodDelete, pathf("/admin/v1/channels/%d/suspension", id), nil, &v)
 	return v, err
 }
 
 // Reports lists the newest channel reports.
-func (o *Operator) Reports(ctx context.Context) ([]channel.ReportView, error) {
+func (o *Operator) Reports(ctx context.Context) ([]wire.ReportView, error) {
 	var out struct {
-		Reports []channel.ReportView `json:"reports"`
+		Reports []wire.ReportView `json:"reports"`
 	}
 	err := o.c.do(ctx, http.MethodGet, "/admin/v1/channel-reports", nil, &out)
 	return out.Reports, err
 }
 
 // Tiers lists a channel's subscription tiers.
-func (c *Client) Tiers(ctx context.Context, id int64) ([]channel.TierView, error) {
+func (c *Client) Tiers(ctx context.Context, id int64) ([]wire.TierView, error) {
 	var out struct {
-		Tiers []channel.TierView `json:"tiers"`
+		Tiers []wire.TierView `json:"tiers"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/tiers", id), nil, &out)
 	return out.Tiers, err
 }
 
 // CreateTier adds a monthly tier (owner only).
-func (c *Client) CreateTier(ctx context.Context, id int64, name string, priceMinor int64) (channel.TierView, error) {
-	var t channel.TierView
+func (c *Client) CreateTier(ctx context.Context, id int64, name string, priceMinor int64) (wire.TierView, error) {
+	var t wire.TierView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/tiers", id), map[string]any{"name": name, "price_minor": priceMinor}, &t)
 	return t, err
 }
@@ -332,53 +331,53 @@ func (c *Client) CloseTier(ctx context.Context, id, tier int64) error {
 }
 
 // Subscribe subscribes to a tier, paying with method.
-func (c *Client) Subscribe(ctx context.Context, id, tier int64, method string) (channel.SubscriptionView, error) {
-	var v channel.SubscriptionView
+func (c *Client) Subscribe(ctx context.Context, id, tier int64, method string) (wire.SubscriptionView, error) {
+	var v wire.SubscriptionView
 	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/subscription", id), map[string]any{"tier_id": tier, "payment_method": method}, &v)
 	return v, err
 }
 
 // Subscription returns the caller's subscription to a channel.
-func (c *Client) Subscription(ctx context.Context, id int64) (channel.SubscriptionView, error) {
-	var v channel.SubscriptionView
+func (c *Client) Subscription(ctx context.Context, id int64) (wire.SubscriptionView, error) {
+	var v wire.SubscriptionView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/subscription", id), nil, &v)
 	return v, err
 }
 
 // CancelSubscription stops renewal at the end of the paid period.
-func (c *Client) CancelSubscription(ctx context.Context, id int64) (channel.SubscriptionView, error) {
-	var v channel.SubscriptionView
+func (c *Client) CancelSubscription(ctx context.Context, id int64) (wire.SubscriptionView, error) {
+	var v wire.SubscriptionView
 	err := c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/subscription", id), nil, &v)
 	return v, err
 }
 
 // ChannelRevenue returns subscription counts and sums (owner only).
-func (c *Client) ChannelRevenue(ctx context.Context, id int64) (channel.Revenue, error) {
-	var r channel.Revenue
+func (c *Client) ChannelRevenue(ctx context.Context, id int64) (wire.ChannelRevenue, error) {
+	var r wire.ChannelRevenue
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/revenue", id), nil, &r)
 	return r, err
 }
 
 // Promote buys promoted directory placement (owner only).
-func (c *Client) Promote(ctx context.Context, id int64, days int, budgetMinor int64, method string) (channel.PromotionView, error) {
-	var v channel.PromotionView
+func (c *Client) Promote(ctx context.Context, id int64, days int, budgetMinor int64, method string) (wire.PromotionView, error) {
+	var v wire.PromotionView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/channels/%d/promotions", id), map[string]any{"days": days, "budget_minor": budgetMinor, "payment_method": method}, &v)
 	return v, err
 }
 
 // Promotions lists the channel's promotions (owner only).
-func (c *Client) Promotions(ctx context.Context, id int64) ([]channel.PromotionView, error) {
+func (c *Client) Promotions(ctx context.Context, id int64) ([]wire.PromotionView, error) {
 	var out struct {
-		Promotions []channel.PromotionView `json:"promotions"`
+		Promotions []wire.PromotionView `json:"promotions"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/promotions", id), nil, &out)
 	return out.Promotions, err
 }
 
 // Ledger returns the channel ledger's entries with id > after.
-func (o *Operator) Ledger(ctx context.Context, after int64) ([]money.LedgerEntry, error) {
+func (o *Operator) Ledger(ctx context.Context, after int64) ([]wire.LedgerEntry, error) {
 	var out struct {
-		Entries []money.LedgerEntry `json:"entries"`
+		Entries []wire.LedgerEntry `json:"entries"`
 	}
 	err := o.c.do(ctx, http.MethodGet, pathf("/admin/v1/channels/ledger?after=%d", after), nil, &out)
 	return out.Entries, err

@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 // BenchmarkChannelFanout posts to a channel with N followers online over
@@ -30,7 +30,7 @@ func benchFanout(b *testing.B, n int) {
 	srv := servertest.Start(b, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
 	ctx := context.Background()
 	owner := login(b, srv, alicePhone, "phone")
-	ch := must(owner.CreateChannel(ctx, channel.ChannelInput{Handle: "bench", Name: "Bench"})).get(b)
+	ch := must(owner.CreateChannel(ctx, wire.ChannelInput{Handle: "bench", Name: "Bench"})).get(b)
 
 	// N followers, each with an open socket whose reader counts posts.
 	var received sync.WaitGroup
@@ -70,9 +70,9 @@ func benchFanout(b *testing.B, n int) {
 				if err != nil {
 					return
 				}
-				if ev.Type == channel.EventChannelPost {
+				if ev.Type == wire.EventChannelPost {
 					received.Done()
-				} else if ev.Type == chat.EventError {
+				} else if ev.Type == wire.EventError {
 					mu.Lock()
 					errs++
 					mu.Unlock()
@@ -93,7 +93,7 @@ func benchFanout(b *testing.B, n int) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		received.Add(n)
-		if _, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
+		if _, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
 			b.Fatal(err)
 		}
 		received.Wait()

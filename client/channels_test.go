@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 const operatorToken = "operator-secret-for-tests"
@@ -69,9 +69,9 @@ func fans(t *testing.T, srv *servertest.Server, start, n int) []person {
 	return out
 }
 
-func newChannel(t testing.TB, p person, handle string, mods ...func(*channel.ChannelInput)) channel.ChannelView {
+func newChannel(t testing.TB, p person, handle string, mods ...func(*wire.ChannelInput)) wire.ChannelView {
 	t.Helper()
-	in := channel.ChannelInput{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt"}
+	in := wire.ChannelInput{Handle: handle, Name: "Channel " + handle, Category: "news", Country: "BR", Language: "pt"}
 	for _, m := range mods {
 		m(&in)
 	}
@@ -80,7 +80,7 @@ func newChannel(t testing.TB, p person, handle string, mods ...func(*channel.Cha
 
 // connectLive opens p's socket and reads up to "ready", skipping any
 // channel events that race with the connection.
-func connectLive(t testing.TB, p person, after int64) (*client.Conn, []chat.Event) {
+func connectLive(t testing.TB, p person, after int64) (*client.Conn, []wire.Event) {
 	t.Helper()
 	ctx := ctxT(t)
 	conn, err := p.Connect(ctx, after)
@@ -88,21 +88,21 @@ func connectLive(t testing.TB, p person, after int64) (*client.Conn, []chat.Even
 		t.Fatalf("connect: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	var skipped []chat.Event
+	var skipped []wire.Event
 	for {
 		ev, err := conn.Next(ctx)
 		if err != nil {
 			t.Fatalf("read backlog: %v", err)
 		}
-		if ev.Type == chat.EventReady {
+		if ev.Type == wire.EventReady {
 			return conn, skipped
 		}
 		skipped = append(skipped, ev)
 	}
 }
 
-func textPost(text string) channel.PostInput {
-	return channel.PostInput{Kind: channel.PostText, Text: text}
+func textPost(text string) wire.PostInput {
+	return wire.PostInput{Kind: wire.PostText, Text: text}
 }
 
 func TestChannelFollowPostPushCatchUp(t *testing.T) {
@@ -112,7 +112,7 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 		bob := login(t, env.srv, bobPhone, "phone")
 		carol := login(t, env.srv, carolPhone, "phone")
 		ch := newChannel(t, owner, "daily_news")
-		if ch.Role != channel.ChannelOwner || ch.InviteCode == "" {
+		if ch.Role != wire.ChannelOwner || ch.InviteCode == "" {
 			t.Fatalf("owner's view: got role %q, invite %q; want owner and a code", ch.Role, ch.InviteCode)
 		}
 
@@ -127,7 +127,7 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 		if post.Seq != 1 {
 			t.Fatalf("first post: got seq %d, want 1", post.Seq)
 		}
-		ev := next(t, conn, isType(channel.EventChannelPost))
+		ev := next(t, conn, isType(wire.EventChannelPost))
 		if ev.ChannelID != ch.ID || ev.Post == nil || ev.Post.Text != "hello followers" || ev.Post.Seq != 1 {
 			t.Fatalf("pushed post: got %+v, want seq 1 with the text", ev)
 		}
@@ -136,12 +136,12 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 		dave := login(t, env.srv, "+14155550104", "phone")
 		dconn, _ := connectLive(t, dave, 0)
 		must(dave.Follow(ctx, ch.ID)).get(t)
-		next(t, dconn, isType(channel.EventChannelFollow))
+		next(t, dconn, isType(wire.EventChannelFollow))
 		must(owner.Post(ctx, ch.ID, textPost("second"))).get(t)
-		if ev := next(t, dconn, isType(channel.EventChannelPost)); ev.Post.Text != "second" {
+		if ev := next(t, dconn, isType(wire.EventChannelPost)); ev.Post.Text != "second" {
 			t.Fatalf("push after a live follow: got %q, want second", ev.Post.Text)
 		}
-		next(t, conn, isType(channel.EventChannelPost))
+		next(t, conn, isType(wire.EventChannelPost))
 
 		// Carol catches up from the timeline, with paging and unread counts.
 		for i := 3; i <= 5; i++ {
@@ -204,8 +204,8 @@ func TestChannelAdminsAndApproval(t *testing.T) {
 		owner := login(t, env.srv, alicePhone, "phone")
 		bob := login(t, env.srv, bobPhone, "phone")
 		carol := login(t, env.srv, carolPhone, "phone")
-		approved := channel.FollowApproved
-		ch := newChannel(t, owner, "club", func(in *channel.ChannelInput) { in.FollowPolicy = &approved })
+		approved := wire.FollowApproved
+		ch := newChannel(t, owner, "club", func(in *wire.ChannelInput) { in.FollowPolicy = &approved })
 
 		_, err := bob.Post(ctx, ch.ID, textPost("not mine"))
 		wantCode(t, err, "forbidden")
@@ -305,9 +305,9 @@ func TestChannelFollowerPrivacy(t *testing.T) {
 		admin := login(t, env.srv, alicePhone, "phone", client.WithHTTPClient(&http.Client{Transport: rec}))
 		followers := fans(t, env.srv, 0, 3)
 		ch := newChannel(t, admin, "privacy")
-		approved := channel.FollowApproved
-		closed := newChannel(t, admin, "closed", func(in *channel.ChannelInput) { in.FollowPolicy = &approved })
-		poll := must(admin.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"a", "b"}}})).get(t)
+		approved := wire.FollowApproved
+		closed := newChannel(t, admin, "closed", func(in *wire.ChannelInput) { in.FollowPolicy = &approved })
+		poll := must(admin.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostPoll, Text: "?", Poll: &wire.Poll{Options: []string{"a", "b"}}})).get(t)
 		for _, f := range followers {
 			must(f.Follow(ctx, ch.ID)).get(t)
 			must(f.Follow(ctx, closed.ID)).get(t)
@@ -341,8 +341,8 @@ func TestChannelFollowerPrivacy(t *testing.T) {
 			t.Fatal(err)
 		}
 		must(admin.Channel(ctx, closed.ID)).get(t)
-		must(admin.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{})).get(t)
-		must(admin.EditPost(ctx, ch.ID, poll.Seq, channel.PostEdit{})).get(t)
+		must(admin.UpdateChannel(ctx, ch.ID, wire.ChannelUpdate{})).get(t)
+		must(admin.EditPost(ctx, ch.ID, poll.Seq, wire.PostEdit{})).get(t)
 		must(admin.ForwardPost(ctx, ch.ID, poll.Seq)).get(t)
 		must(admin.Post(ctx, ch.ID, textPost("after"))).get(t)
 		// The admin's WebSocket sees the channel's pushes too.
@@ -409,8 +409,8 @@ func TestChannelPollsAndReactionsConcurrent(t *testing.T) {
 		const n = 16
 		voters := fans(t, env.srv, 0, n)
 		ch := newChannel(t, owner, "polls")
-		single := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "one?", Poll: &channel.Poll{Options: []string{"red", "green", "blue"}}})).get(t)
-		multi := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "many?", Poll: &channel.Poll{Options: []string{"a", "b", "c"}, Multiple: true}})).get(t)
+		single := must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostPoll, Text: "one?", Poll: &wire.Poll{Options: []string{"red", "green", "blue"}}})).get(t)
+		multi := must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostPoll, Text: "many?", Poll: &wire.Poll{Options: []string{"a", "b", "c"}, Multiple: true}})).get(t)
 		for _, v := range voters {
 			must(v.Follow(ctx, ch.ID)).get(t)
 		}
@@ -462,7 +462,7 @@ func TestChannelPollsAndReactionsConcurrent(t *testing.T) {
 		wantCode(t, err, "forbidden")
 		// Reactions off.
 		off := false
-		must(owner.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{AllowReactions: &off})).get(t)
+		must(owner.UpdateChannel(ctx, ch.ID, wire.ChannelUpdate{AllowReactions: &off})).get(t)
 		wantCode(t, voters[0].ReactToPost(ctx, ch.ID, single.Seq, "🔥"), "forbidden")
 	})
 }
@@ -476,20 +476,20 @@ func TestChannelEditDeleteRetention(t *testing.T) {
 		must(bob.Follow(ctx, ch.ID)).get(t)
 		conn, _ := connectLive(t, bob, 0)
 		p1 := must(owner.Post(ctx, ch.ID, textPost("typo"))).get(t)
-		next(t, conn, isType(channel.EventChannelPost))
+		next(t, conn, isType(wire.EventChannelPost))
 		fixed := "fixed"
-		got := must(owner.EditPost(ctx, ch.ID, p1.Seq, channel.PostEdit{Text: &fixed})).get(t)
+		got := must(owner.EditPost(ctx, ch.ID, p1.Seq, wire.PostEdit{Text: &fixed})).get(t)
 		if got.Text != "fixed" || got.EditedAt == nil {
 			t.Fatalf("edited post: got %+v", got)
 		}
-		if ev := next(t, conn, isType(channel.EventChannelPostEdited)); ev.Post.Text != "fixed" {
+		if ev := next(t, conn, isType(wire.EventChannelPostEdited)); ev.Post.Text != "fixed" {
 			t.Fatalf("edit push: got %+v", ev.Post)
 		}
 		p2 := must(owner.Post(ctx, ch.ID, textPost("to delete"))).get(t)
 		if err := owner.DeletePost(ctx, ch.ID, p2.Seq); err != nil {
 			t.Fatal(err)
 		}
-		if ev := next(t, conn, isType(channel.EventChannelPostDeleted)); ev.Post.Seq != p2.Seq {
+		if ev := next(t, conn, isType(wire.EventChannelPostDeleted)); ev.Post.Seq != p2.Seq {
 			t.Fatalf("delete push: got %+v", ev.Post)
 		}
 		_, err := bob.ChannelPost(ctx, ch.ID, p2.Seq)
@@ -498,7 +498,7 @@ func TestChannelEditDeleteRetention(t *testing.T) {
 
 		// After 30 days the window is closed; after the retention the post is gone.
 		env.clock.Advance(30*24*time.Hour + time.Minute)
-		_, err = owner.EditPost(ctx, ch.ID, p1.Seq, channel.PostEdit{Text: &fixed})
+		_, err = owner.EditPost(ctx, ch.ID, p1.Seq, wire.PostEdit{Text: &fixed})
 		wantCode(t, err, "window_closed")
 		wantCode(t, owner.DeletePost(ctx, ch.ID, p1.Seq), "window_closed")
 		fresh := must(owner.Post(ctx, ch.ID, textPost("fresh"))).get(t)
@@ -527,38 +527,38 @@ func TestChannelBadInput(t *testing.T) {
 			{"empty post", func() error { _, err := owner.Post(ctx, ch.ID, textPost("  ")); return err }, "invalid_argument"},
 			{"oversized post", func() error { _, err := owner.Post(ctx, ch.ID, textPost(long)); return err }, "too_large"},
 			{"unknown kind", func() error {
-				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: "story", Text: "x"})
+				_, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: "story", Text: "x"})
 				return err
 			}, "invalid_argument"},
 			{"poll with one option", func() error {
-				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"only"}}})
+				_, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostPoll, Text: "?", Poll: &wire.Poll{Options: []string{"only"}}})
 				return err
 			}, "invalid_argument"},
 			{"poll with duplicate options", func() error {
-				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"Yes", "yes "}}})
+				_, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostPoll, Text: "?", Poll: &wire.Poll{Options: []string{"Yes", "yes "}}})
 				return err
 			}, "invalid_argument"},
 			{"bad link", func() error {
-				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostLink, Link: "javascript:alert(1)"})
+				_, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostLink, Link: "javascript:alert(1)"})
 				return err
 			}, "invalid_argument"},
 			{"media of someone else", func() error {
-				_, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostMedia, MediaID: "nope"})
+				_, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostMedia, MediaID: "nope"})
 				return err
 			}, "invalid_argument"},
 			{"post by a non-admin", func() error { _, err := bob.Post(ctx, ch.ID, textPost("hi")); return err }, "forbidden"},
-			{"settings by a non-admin", func() error { _, err := bob.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{}); return err }, "forbidden"},
+			{"settings by a non-admin", func() error { _, err := bob.UpdateChannel(ctx, ch.ID, wire.ChannelUpdate{}); return err }, "forbidden"},
 			{"insights by a non-admin", func() error { _, err := bob.ChannelInsights(ctx, ch.ID, 7); return err }, "forbidden"},
 			{"bad handle", func() error {
-				_, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "a!", Name: "x"})
+				_, err := owner.CreateChannel(ctx, wire.ChannelInput{Handle: "a!", Name: "x"})
 				return err
 			}, "invalid_argument"},
 			{"taken handle", func() error {
-				_, err := bob.CreateChannel(ctx, channel.ChannelInput{Handle: "@Inputs", Name: "x"})
+				_, err := bob.CreateChannel(ctx, wire.ChannelInput{Handle: "@Inputs", Name: "x"})
 				return err
 			}, "conflict"},
 			{"unknown category", func() error {
-				_, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "cat", Name: "x", Category: "gossip"})
+				_, err := owner.CreateChannel(ctx, wire.ChannelInput{Handle: "cat", Name: "x", Category: "gossip"})
 				return err
 			}, "invalid_argument"},
 			{"missing channel", func() error { _, err := bob.Follow(ctx, ch.ID+1000); return err }, "not_found"},
@@ -580,12 +580,12 @@ func TestChannelDirectory(t *testing.T) {
 		people := fans(t, env.srv, 0, 4)
 		big := newChannel(t, owner, "big_news")
 		env.clock.Advance(10 * 24 * time.Hour)
-		mid := newChannel(t, owner, "mid_sports", func(in *channel.ChannelInput) { in.Category = "sports" })
-		tech := newChannel(t, owner, "tech_daily", func(in *channel.ChannelInput) {
+		mid := newChannel(t, owner, "mid_sports", func(in *wire.ChannelInput) { in.Category = "sports" })
+		tech := newChannel(t, owner, "tech_daily", func(in *wire.ChannelInput) {
 			in.Name, in.Category, in.Country, in.Language = "Gadget Weekly", "technology", "US", "en"
 		})
 		unlisted := false
-		newChannel(t, owner, "hidden", func(in *channel.ChannelInput) { in.Listed = &unlisted })
+		newChannel(t, owner, "hidden", func(in *wire.ChannelInput) { in.Listed = &unlisted })
 		// Big got 3 followers ten days ago; mid gets 2 now.
 		env.clock.Advance(-10 * 24 * time.Hour)
 		for _, p := range people[:3] {
@@ -648,7 +648,7 @@ func TestChannelInsights(t *testing.T) {
 		if err := people[0].Unfollow(ctx, ch.ID); err != nil {
 			t.Fatal(err)
 		}
-		post := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"x", "y"}}})).get(t)
+		post := must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostPoll, Text: "?", Poll: &wire.Poll{Options: []string{"x", "y"}}})).get(t)
 		for _, p := range people[1:] {
 			for range 2 { // views count once per follower
 				if err := p.RecordViews(ctx, ch.ID, post.Seq); err != nil {
@@ -686,7 +686,7 @@ func TestChannelSuspension(t *testing.T) {
 		must(bob.Follow(ctx, ch.ID)).get(t)
 		conn, _ := connectLive(t, bob, 0)
 		post := must(owner.Post(ctx, ch.ID, textPost("buy now"))).get(t)
-		next(t, conn, isType(channel.EventChannelPost))
+		next(t, conn, isType(wire.EventChannelPost))
 		if err := bob.ReportChannel(ctx, ch.ID, post.Seq, "scam"); err != nil {
 			t.Fatal(err)
 		}
@@ -695,7 +695,7 @@ func TestChannelSuspension(t *testing.T) {
 		}
 
 		must(env.op.Suspend(ctx, ch.ID, "scam reports")).get(t)
-		if ev := next(t, conn, isType(channel.EventChannelSuspended)); ev.Reason != "scam reports" {
+		if ev := next(t, conn, isType(wire.EventChannelSuspended)); ev.Reason != "scam reports" {
 			t.Fatalf("suspension push: got reason %q", ev.Reason)
 		}
 		v := must(bob.Channel(ctx, ch.ID)).get(t)
@@ -724,8 +724,8 @@ func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
 		ch := newChannel(t, owner, "premium")
 		must(bob.Follow(ctx, ch.ID)).get(t)
 		conn, _ := connectLive(t, bob, 0)
-		paid := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "secret tip", SubscriberOnly: true})).get(t)
-		ev := next(t, conn, isType(channel.EventChannelPost))
+		paid := must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostText, Text: "secret tip", SubscriberOnly: true})).get(t)
+		ev := next(t, conn, isType(wire.EventChannelPost))
 		if !ev.Post.Locked || ev.Post.Text != "" {
 			t.Fatalf("subscriber-only push to a non-subscriber: got %+v, want locked without text", ev.Post)
 		}
@@ -740,13 +740,13 @@ func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
 		_, err := bob.ForwardPost(ctx, ch.ID, paid.Seq)
 		wantCode(t, err, "subscription_required")
 
-		free := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostLink, Link: "https://example.com/a", Text: "read"})).get(t)
+		free := must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostLink, Link: "https://example.com/a", Text: "read"})).get(t)
 		snap := must(bob.ForwardPost(ctx, ch.ID, free.Seq)).get(t)
 		if snap.ChannelHandle != "premium" || snap.Link != "https://example.com/a" {
 			t.Fatalf("forward snapshot: got %+v", snap)
 		}
 		off := false
-		must(owner.UpdateChannel(ctx, ch.ID, channel.ChannelUpdate{AllowForwards: &off})).get(t)
+		must(owner.UpdateChannel(ctx, ch.ID, wire.ChannelUpdate{AllowForwards: &off})).get(t)
 		_, err = bob.ForwardPost(ctx, ch.ID, free.Seq)
 		wantCode(t, err, "forbidden")
 	})
@@ -768,13 +768,13 @@ func TestChannelSubscriptions(t *testing.T) {
 		for _, p := range []person{bob, carol} {
 			must(p.Follow(ctx, ch.ID)).get(t)
 		}
-		paid := must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "members only", SubscriberOnly: true})).get(t)
+		paid := must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostText, Text: "members only", SubscriberOnly: true})).get(t)
 
 		// Declined payment, then a good one.
 		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "decline")
 		wantCode(t, err, "payment_declined")
 		sub := must(bob.Subscribe(ctx, ch.ID, tier.ID, "card")).get(t)
-		if sub.Status != channel.SubActive || sub.Price.Minor != 499 {
+		if sub.Status != wire.SubActive || sub.Price.Minor != 499 {
 			t.Fatalf("subscription: got %+v", sub)
 		}
 		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "card")
@@ -799,14 +799,14 @@ func TestChannelSubscriptions(t *testing.T) {
 		if err := env.srv.SweepChannels(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if s := must(bob.Subscription(ctx, ch.ID)).get(t); s.Status != channel.SubLapsed {
+		if s := must(bob.Subscription(ctx, ch.ID)).get(t); s.Status != wire.SubLapsed {
 			t.Errorf("bob after a declined renewal: got %s, want lapsed", s.Status)
 		}
-		if s := must(carol.Subscription(ctx, ch.ID)).get(t); s.Status != channel.SubCancelled {
+		if s := must(carol.Subscription(ctx, ch.ID)).get(t); s.Status != wire.SubCancelled {
 			t.Errorf("carol after cancelling: got %s, want cancelled", s.Status)
 		}
 		// (The first post is past its retention now.)
-		paid = must(owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "more", SubscriberOnly: true})).get(t)
+		paid = must(owner.Post(ctx, ch.ID, wire.PostInput{Kind: wire.PostText, Text: "more", SubscriberOnly: true})).get(t)
 		if got := must(bob.ChannelPost(ctx, ch.ID, paid.Seq)).get(t); !got.Locked {
 			t.Errorf("lapsed subscriber still sees subscriber-only content")
 		}
@@ -820,7 +820,7 @@ func TestChannelSubscriptions(t *testing.T) {
 			}
 		}
 		s := must(bob.Subscription(ctx, ch.ID)).get(t)
-		if s.Status != channel.SubActive || !s.PeriodEnd.After(env.clock.Now()) {
+		if s.Status != wire.SubActive || !s.PeriodEnd.After(env.clock.Now()) {
 			t.Errorf("bob after a paid renewal: got %+v", s)
 		}
 
@@ -921,7 +921,7 @@ func TestChannelPushAcrossNodes(t *testing.T) {
 	bobOnB := person{Client: client.New(b.URL, client.WithToken(bob.Session.Token)), Session: bob.Session, phone: bob.phone}
 	conn, _ := connectLive(t, bobOnB, 0)
 	must(owner.Post(ctx, ch.ID, textPost("from node a"))).get(t)
-	if ev := next(t, conn, isType(channel.EventChannelPost)); ev.Post.Text != "from node a" {
+	if ev := next(t, conn, isType(wire.EventChannelPost)); ev.Post.Text != "from node a" {
 		t.Fatalf("push across nodes: got %+v", ev.Post)
 	}
 	// A follow made through node a is indexed on node b too.
@@ -929,9 +929,9 @@ func TestChannelPushAcrossNodes(t *testing.T) {
 	carolOnB := person{Client: client.New(b.URL, client.WithToken(carol.Session.Token)), Session: carol.Session, phone: carol.phone}
 	cconn, _ := connectLive(t, carolOnB, 0)
 	must(carol.Follow(ctx, ch.ID)).get(t)
-	next(t, cconn, isType(channel.EventChannelFollow))
+	next(t, cconn, isType(wire.EventChannelFollow))
 	must(owner.Post(ctx, ch.ID, textPost("second"))).get(t)
-	if ev := next(t, cconn, isType(channel.EventChannelPost)); ev.Post.Text != "second" {
+	if ev := next(t, cconn, isType(wire.EventChannelPost)); ev.Post.Text != "second" {
 		t.Fatalf("push after a follow on the other node: got %+v", ev.Post)
 	}
 }

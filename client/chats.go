@@ -6,13 +6,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Chats lists the caller's chats, most recently active first.
-func (c *Client) Chats(ctx context.Context) ([]chat.ChatView, error) {
+func (c *Client) Chats(ctx context.Context) ([]wire.ChatView, error) {
 	var out struct {
-		Chats []chat.ChatView `json:"chats"`
+		Chats []wire.ChatView `json:"chats"`
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/chats", nil, &out)
 	return out.Chats, err
@@ -20,8 +20,8 @@ func (c *Client) Chats(ctx context.Context) ([]chat.ChatView, error) {
 
 // OpenDirect returns the 1:1 chat with account peer, creating it on first
 // use. not_found for an unknown account, invalid_argument for oneself.
-func (c *Client) OpenDirect(ctx context.Context, peer int64) (chat.ChatView, error) {
-	var v chat.ChatView
+func (c *Client) OpenDirect(ctx context.Context, peer int64) (wire.ChatView, error) {
+	var v wire.ChatView
 	err := c.do(ctx, http.MethodPost, "/v1/chats/direct", map[string]int64{"account_id": peer}, &v)
 	return v, err
 }
@@ -30,7 +30,7 @@ func (c *Client) OpenDirect(ctx context.Context, peer int64) (chat.ChatView, err
 // its other members. invalid_argument for a subject that is empty or over
 // 100 characters, not_found for an unknown member, limit_exceeded over the
 // group size limit.
-func (c *Client) CreateGroup(ctx context.Context, subject string, members ...int64) (chat.ChatView, error) {
+func (c *Client) CreateGroup(ctx context.Context, subject string, members ...int64) (wire.ChatView, error) {
 	if members == nil {
 		members = []int64{}
 	}
@@ -38,15 +38,15 @@ func (c *Client) CreateGroup(ctx context.Context, subject string, members ...int
 		Subject string  `json:"subject"`
 		Members []int64 `json:"members"`
 	}{subject, members}
-	var v chat.ChatView
+	var v wire.ChatView
 	err := c.do(ctx, http.MethodPost, "/v1/chats/groups", in, &v)
 	return v, err
 }
 
 // Chat returns one of the caller's chats. not_found for no such chat,
 // forbidden for a chat the caller is not a member of.
-func (c *Client) Chat(ctx context.Context, id int64) (chat.ChatView, error) {
-	var v chat.ChatView
+func (c *Client) Chat(ctx context.Context, id int64) (wire.ChatView, error) {
+	var v wire.ChatView
 	err := c.do(ctx, http.MethodGet, pathf("/v1/chats/%d", id), nil, &v)
 	return v, err
 }
@@ -59,39 +59,39 @@ type GroupUpdate struct {
 
 // UpdateGroup changes a group's subject or send policy; admins only
 // (forbidden otherwise, invalid_argument for a 1:1 chat).
-func (c *Client) UpdateGroup(ctx context.Context, chatID int64, u GroupUpdate) (chat.ChatView, error) {
-	var v chat.ChatView
+func (c *Client) UpdateGroup(ctx context.Context, chatID int64, u GroupUpdate) (wire.ChatView, error) {
+	var v wire.ChatView
 	err := c.do(ctx, http.MethodPatch, pathf("/v1/chats/%d", chatID), u, &v)
 	return v, err
 }
 
 // SetSubject renames a group; see UpdateGroup.
-func (c *Client) SetSubject(ctx context.Context, chatID int64, subject string) (chat.ChatView, error) {
+func (c *Client) SetSubject(ctx context.Context, chatID int64, subject string) (wire.ChatView, error) {
 	return c.UpdateGroup(ctx, chatID, GroupUpdate{Subject: &subject})
 }
 
 // SetOnlyAdminsSend sets whether only admins may send in a group; see
 // UpdateGroup.
-func (c *Client) SetOnlyAdminsSend(ctx context.Context, chatID int64, only bool) (chat.ChatView, error) {
+func (c *Client) SetOnlyAdminsSend(ctx context.Context, chatID int64, only bool) (wire.ChatView, error) {
 	return c.UpdateGroup(ctx, chatID, GroupUpdate{OnlyAdminsSend: &only})
 }
 
 // SetDisappearing sets a chat's disappearing-message timer: 0 (off), 24 h,
 // 7 days or 90 days; anything else is invalid_argument. In groups only
 // admins may (forbidden).
-func (c *Client) SetDisappearing(ctx context.Context, chatID int64, after time.Duration) (chat.ChatView, error) {
-	var v chat.ChatView
+func (c *Client) SetDisappearing(ctx context.Context, chatID int64, after time.Duration) (wire.ChatView, error) {
+	var v wire.ChatView
 	err := c.do(ctx, http.MethodPut, pathf("/v1/chats/%d/disappearing", chatID), map[string]int64{"seconds": int64(after / time.Second)}, &v)
 	return v, err
 }
 
 // AddMembers adds accounts to a group; admins only. not_found for an
 // unknown account, limit_exceeded over the group size limit.
-func (c *Client) AddMembers(ctx context.Context, chatID int64, accounts ...int64) (chat.ChatView, error) {
+func (c *Client) AddMembers(ctx context.Context, chatID int64, accounts ...int64) (wire.ChatView, error) {
 	if accounts == nil {
 		accounts = []int64{}
 	}
-	var v chat.ChatView
+	var v wire.ChatView
 	err := c.do(ctx, http.MethodPost, pathf("/v1/chats/%d/members", chatID), map[string][]int64{"accounts": accounts}, &v)
 	return v, err
 }
@@ -105,15 +105,15 @@ func (c *Client) RemoveMember(ctx context.Context, chatID, account int64) error 
 }
 
 // SetRole makes a group member an admin or a plain member; admins only.
-func (c *Client) SetRole(ctx context.Context, chatID, account int64, role chat.Role) error {
-	return c.do(ctx, http.MethodPut, pathf("/v1/chats/%d/members/%d/role", chatID, account), map[string]chat.Role{"role": role}, nil)
+func (c *Client) SetRole(ctx context.Context, chatID, account int64, role wire.Role) error {
+	return c.do(ctx, http.MethodPut, pathf("/v1/chats/%d/members/%d/role", chatID, account), map[string]wire.Role{"role": role}, nil)
 }
 
 // RecipientDevices lists the devices a message to chatID must carry an
 // envelope for: every device of every member except the calling device.
-func (c *Client) RecipientDevices(ctx context.Context, chatID int64) ([]chat.RecipientDevice, error) {
+func (c *Client) RecipientDevices(ctx context.Context, chatID int64) ([]wire.RecipientDevice, error) {
 	var out struct {
-		Devices []chat.RecipientDevice `json:"devices"`
+		Devices []wire.RecipientDevice `json:"devices"`
 	}
 	err := c.do(ctx, http.MethodGet, pathf("/v1/chats/%d/devices", chatID), nil, &out)
 	return out.Devices, err
@@ -125,9 +125,9 @@ func (c *Client) RecipientDevices(ctx context.Context, chatID int64) ([]chat.Rec
 // an edit, delete or reaction.
 type SendRequest struct {
 	MessageID string           `json:"message_id"`
-	Kind      chat.MessageKind `json:"kind,omitempty"`
+	Kind      wire.MessageKind `json:"kind,omitempty"`
 	Ref       string           `json:"ref,omitempty"`
-	Envelopes []chat.Envelope  `json:"envelopes"`
+	Envelopes []wire.Envelope  `json:"envelopes"`
 }
 
 // Send commits a message to chatID. Retrying with the same MessageID is
@@ -136,11 +136,11 @@ type SendRequest struct {
 // devices_changed (Details "missing" and "extra" device ids; fetch
 // RecipientDevices and build the envelopes again), too_large, conflict
 // (the id is another sender's).
-func (c *Client) Send(ctx context.Context, chatID int64, req SendRequest) (chat.SendResult, error) {
+func (c *Client) Send(ctx context.Context, chatID int64, req SendRequest) (wire.SendResult, error) {
 	if req.Envelopes == nil {
-		req.Envelopes = []chat.Envelope{}
+		req.Envelopes = []wire.Envelope{}
 	}
-	var res chat.SendResult
+	var res wire.SendResult
 	err := c.do(ctx, http.MethodPost, pathf("/v1/chats/%d/messages", chatID), req, &res)
 	return res, err
 }

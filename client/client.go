@@ -14,8 +14,9 @@
 // SendBody and SendText send plaintext envelopes (one per recipient device),
 // for programs that have no end-to-end encryption yet.
 //
-// The package imports the domain package (github.com/parleyhq/parley) for
-// its wire types and coder/websocket; nothing internal.
+// The package imports the JSON shapes of the API from package wire, the
+// error codes from the kernel (github.com/parleyhq/parley) and
+// coder/websocket; no domain package and nothing internal.
 package client
 
 import (

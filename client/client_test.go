@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Phone numbers of the people in these tests (valid, fictional US 555-01xx numbers).
@@ -97,7 +98,7 @@ func wantCode(t testing.TB, err error, code string) {
 }
 
 // connect opens p's socket and returns it with the backlog it replayed.
-func connect(t testing.TB, p person, after int64) (*client.Conn, []chatpkg.Entry) {
+func connect(t testing.TB, p person, after int64) (*client.Conn, []wire.Entry) {
 	t.Helper()
 	ctx := ctxT(t)
 	conn, err := p.Connect(ctx, after)
@@ -105,16 +106,16 @@ func connect(t testing.TB, p person, after int64) (*client.Conn, []chatpkg.Entry
 		t.Fatalf("connect: %v", err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	var backlog []chatpkg.Entry
+	var backlog []wire.Entry
 	for {
 		ev, err := conn.Next(ctx)
 		if err != nil {
 			t.Fatalf("read backlog: %v", err)
 		}
 		switch ev.Type {
-		case chatpkg.EventEntry:
+		case wire.EventEntry:
 			backlog = append(backlog, *ev.Entry)
-		case chatpkg.EventReady:
+		case wire.EventReady:
 			if ev.Pending != len(backlog) {
 				t.Fatalf("ready says pending %d, got %d entries", ev.Pending, len(backlog))
 			}
@@ -126,7 +127,7 @@ func connect(t testing.TB, p person, after int64) (*client.Conn, []chatpkg.Entry
 }
 
 // next returns the next event accepted by keep, skipping others.
-func next(t testing.TB, conn *client.Conn, keep func(chatpkg.Event) bool) chatpkg.Event {
+func next(t testing.TB, conn *client.Conn, keep func(wire.Event) bool) wire.Event {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -141,19 +142,19 @@ func next(t testing.TB, conn *client.Conn, keep func(chatpkg.Event) bool) chatpk
 	}
 }
 
-func isType(typ chatpkg.EventType) func(chatpkg.Event) bool {
-	return func(ev chatpkg.Event) bool { return ev.Type == typ }
+func isType(typ wire.EventType) func(wire.Event) bool {
+	return func(ev wire.Event) bool { return ev.Type == typ }
 }
 
-func isEntry(typ chatpkg.EntryType, kind chatpkg.MessageKind) func(chatpkg.Event) bool {
-	return func(ev chatpkg.Event) bool {
-		return ev.Type == chatpkg.EventEntry && ev.Entry.Type == typ && (kind == "" || ev.Entry.Kind == kind)
+func isEntry(typ wire.EntryType, kind wire.MessageKind) func(wire.Event) bool {
+	return func(ev wire.Event) bool {
+		return ev.Type == wire.EventEntry && ev.Entry.Type == typ && (kind == "" || ev.Entry.Kind == kind)
 	}
 }
 
-func isReceipt(status string) func(chatpkg.Event) bool {
-	return func(ev chatpkg.Event) bool {
-		if ev.Type != chatpkg.EventEntry || ev.Entry.Type != chatpkg.EntryReceipt {
+func isReceipt(status string) func(wire.Event) bool {
+	return func(ev wire.Event) bool {
+		if ev.Type != wire.EventEntry || ev.Entry.Type != wire.EntryReceipt {
 			return false
 		}
 		r, err := client.DecodeReceipt(*ev.Entry)
@@ -162,18 +163,18 @@ func isReceipt(status string) func(chatpkg.Event) bool {
 }
 
 // pending returns all of p's queued entries over HTTP.
-func pending(t testing.TB, p person) []chatpkg.Entry {
+func pending(t testing.TB, p person) []wire.Entry {
 	t.Helper()
 	return must(p.Pending(ctxT(t), 0, 1000)).get(t)
 }
 
-func messages(es []chatpkg.Entry) []chatpkg.Entry {
-	return slices.DeleteFunc(slices.Clone(es), func(e chatpkg.Entry) bool {
-		return e.Type != chatpkg.EntryMessage || e.Kind == chatpkg.KindSystem
+func messages(es []wire.Entry) []wire.Entry {
+	return slices.DeleteFunc(slices.Clone(es), func(e wire.Entry) bool {
+		return e.Type != wire.EntryMessage || e.Kind == wire.KindSystem
 	})
 }
 
-func texts(t testing.TB, es []chatpkg.Entry) []string {
+func texts(t testing.TB, es []wire.Entry) []string {
 	t.Helper()
 	var out []string
 	for _, e := range messages(es) {
@@ -224,7 +225,7 @@ func TestErrors(t *testing.T) {
 		{"no such account", func() error { _, err := alice.OpenDirect(ctx, 9999); return err }, "not_found", 404},
 		{"chat with oneself", func() error { _, err := alice.OpenDirect(ctx, alice.AccountID); return err }, "invalid_argument", 400},
 		{"bad message id", func() error {
-			_, err := alice.SendBody(ctx, chat.ID, "no spaces", chatpkg.KindMessage, "", client.Body{Text: "x"})
+			_, err := alice.SendBody(ctx, chat.ID, "no spaces", wire.KindMessage, "", client.Body{Text: "x"})
 			return err
 		}, "invalid_argument", 400},
 		{"bad disappearing timer", func() error { _, err := alice.SetDisappearing(ctx, chat.ID, time.Minute); return err }, "invalid_argument", 400},
@@ -251,7 +252,7 @@ func TestErrors(t *testing.T) {
 
 	t.Run("details", func(t *testing.T) {
 		_, err := alice.Send(ctx, chat.ID, client.SendRequest{MessageID: "m1",
-			Envelopes: []chatpkg.Envelope{{DeviceID: 9999, Body: []byte("x")}}})
+			Envelopes: []wire.Envelope{{DeviceID: 9999, Body: []byte("x")}}})
 		wantCode(t, err, "devices_changed")
 		var e *client.Error
 		errors.As(err, &e)
@@ -287,7 +288,7 @@ func TestDirectChatOverWebSocket(t *testing.T) {
 	bconn, _ := connect(t, bob, 0)
 
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
-	if chat.Kind != chatpkg.ChatDirect || len(chat.Members) != 2 {
+	if chat.Kind != wire.ChatDirect || len(chat.Members) != 2 {
 		t.Fatalf("got chat %+v, want a direct chat of two", chat)
 	}
 	again := must(bob.OpenDirect(ctx, alice.AccountID)).get(t)
@@ -299,7 +300,7 @@ func TestDirectChatOverWebSocket(t *testing.T) {
 	if res.Duplicate || res.Seq == 0 || res.MessageID == "" {
 		t.Fatalf("got send result %+v", res)
 	}
-	ev := next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
+	ev := next(t, bconn, isEntry(wire.EntryMessage, wire.KindMessage))
 	e := *ev.Entry
 	if e.ChatID != chat.ID || e.MessageID != res.MessageID || e.Seq != res.Seq || e.SenderAccount != alice.AccountID || e.SenderDevice != alice.DeviceID {
 		t.Fatalf("bob got entry %+v, want alice's message %+v", e, res)
@@ -330,13 +331,13 @@ func TestDirectChatOverWebSocket(t *testing.T) {
 	}
 
 	// A reply, a reaction, both decoded.
-	reply := must(bob.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindMessage, "", client.Body{Text: "hi!", ReplyTo: res.MessageID})).get(t)
-	ev = next(t, aconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
+	reply := must(bob.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindMessage, "", client.Body{Text: "hi!", ReplyTo: res.MessageID})).get(t)
+	ev = next(t, aconn, isEntry(wire.EntryMessage, wire.KindMessage))
 	if b := must(client.DecodeBody(*ev.Entry)).get(t); b.ReplyTo != res.MessageID || b.Text != "hi!" || ev.Entry.MessageID != reply.MessageID {
 		t.Fatalf("got body %+v, want a reply to %s", b, res.MessageID)
 	}
-	must(bob.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindReaction, res.MessageID, client.Body{Emoji: "👍"})).get(t)
-	ev = next(t, aconn, isEntry(chatpkg.EntryMessage, chatpkg.KindReaction))
+	must(bob.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindReaction, res.MessageID, client.Body{Emoji: "👍"})).get(t)
+	ev = next(t, aconn, isEntry(wire.EntryMessage, wire.KindReaction))
 	if b := must(client.DecodeBody(*ev.Entry)).get(t); b.Emoji != "👍" || ev.Entry.Ref != res.MessageID {
 		t.Fatalf("got reaction %+v ref %q", b, ev.Entry.Ref)
 	}
@@ -396,8 +397,8 @@ func TestResumeAfterDisconnect(t *testing.T) {
 	}
 	// Live messages follow the backlog.
 	must(alice.SendText(ctx, chat.ID, "four")).get(t)
-	ev := next(t, conn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
-	if got := texts(t, []chatpkg.Entry{*ev.Entry}); !slices.Equal(got, []string{"four"}) {
+	ev := next(t, conn, isEntry(wire.EntryMessage, wire.KindMessage))
+	if got := texts(t, []wire.Entry{*ev.Entry}); !slices.Equal(got, []string{"four"}) {
 		t.Fatalf("live got %q, want four", got)
 	}
 }
@@ -445,14 +446,14 @@ func TestGroups(t *testing.T) {
 	carol := login(t, srv, carolPhone, "phone")
 
 	g := must(alice.CreateGroup(ctx, "Climbing", bob.AccountID)).get(t)
-	if g.Kind != chatpkg.ChatGroup || g.Subject != "Climbing" || len(g.Members) != 2 {
+	if g.Kind != wire.ChatGroup || g.Subject != "Climbing" || len(g.Members) != 2 {
 		t.Fatalf("got group %+v", g)
 	}
-	roles := map[int64]chatpkg.Role{}
+	roles := map[int64]wire.Role{}
 	for _, m := range g.Members {
 		roles[m.AccountID] = m.Role
 	}
-	if roles[alice.AccountID] != chatpkg.RoleAdmin || roles[bob.AccountID] != chatpkg.RoleMember {
+	if roles[alice.AccountID] != wire.RoleAdmin || roles[bob.AccountID] != wire.RoleMember {
 		t.Fatalf("got roles %v, want alice admin and bob member", roles)
 	}
 	_, err := bob.AddMembers(ctx, g.ID, carol.AccountID)
@@ -510,7 +511,7 @@ func TestGroups(t *testing.T) {
 	must(alice.SetOnlyAdminsSend(ctx, g.ID, true)).get(t)
 	_, err = bob.SendText(ctx, g.ID, "can I?")
 	wantCode(t, err, "forbidden")
-	if err := alice.SetRole(ctx, g.ID, bob.AccountID, chatpkg.RoleAdmin); err != nil {
+	if err := alice.SetRole(ctx, g.ID, bob.AccountID, wire.RoleAdmin); err != nil {
 		t.Fatal(err)
 	}
 	must(bob.SendText(ctx, g.ID, "now I can")).get(t)
@@ -536,23 +537,23 @@ func TestEditDelete(t *testing.T) {
 	bconn, _ := connect(t, bob, 0)
 
 	m := must(alice.SendText(ctx, chat.ID, "helo")).get(t)
-	next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
+	next(t, bconn, isEntry(wire.EntryMessage, wire.KindMessage))
 
-	must(alice.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindEdit, m.MessageID, client.Body{Text: "hello"})).get(t)
-	ev := next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindEdit))
+	must(alice.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindEdit, m.MessageID, client.Body{Text: "hello"})).get(t)
+	ev := next(t, bconn, isEntry(wire.EntryMessage, wire.KindEdit))
 	if b := must(client.DecodeBody(*ev.Entry)).get(t); ev.Entry.Ref != m.MessageID || b.Text != "hello" {
 		t.Fatalf("got edit %+v of %q, want hello of %s", b, ev.Entry.Ref, m.MessageID)
 	}
 
-	_, err := bob.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindEdit, m.MessageID, client.Body{Text: "hijacked"})
+	_, err := bob.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindEdit, m.MessageID, client.Body{Text: "hijacked"})
 	wantCode(t, err, "forbidden")
-	_, err = bob.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindDelete, m.MessageID, client.Body{})
+	_, err = bob.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindDelete, m.MessageID, client.Body{})
 	wantCode(t, err, "forbidden")
-	_, err = alice.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindEdit, "nosuchmessage", client.Body{Text: "x"})
+	_, err = alice.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindEdit, "nosuchmessage", client.Body{Text: "x"})
 	wantCode(t, err, "not_found")
 
-	must(alice.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindDelete, m.MessageID, client.Body{})).get(t)
-	ev = next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindDelete))
+	must(alice.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindDelete, m.MessageID, client.Body{})).get(t)
+	ev = next(t, bconn, isEntry(wire.EntryMessage, wire.KindDelete))
 	if ev.Entry.Ref != m.MessageID || ev.Entry.SenderAccount != alice.AccountID {
 		t.Fatalf("got delete %+v, want alice's of %s", ev.Entry, m.MessageID)
 	}
@@ -570,14 +571,14 @@ func TestTypingAndPresence(t *testing.T) {
 	if err := aconn.Typing(ctx, chat.ID, client.TypingComposing); err != nil {
 		t.Fatal(err)
 	}
-	ev := next(t, bconn, isType(chatpkg.EventTyping))
+	ev := next(t, bconn, isType(wire.EventTyping))
 	if ev.ChatID != chat.ID || ev.AccountID != alice.AccountID || ev.State != "composing" {
 		t.Fatalf("got typing %+v, want alice composing in chat %d", ev, chat.ID)
 	}
 	if err := alice.Typing(ctx, chat.ID, client.TypingPaused); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, bconn, isType(chatpkg.EventTyping))
+	ev = next(t, bconn, isType(wire.EventTyping))
 	if ev.State != "paused" {
 		t.Fatalf("got typing state %q, want paused", ev.State)
 	}
@@ -585,7 +586,7 @@ func TestTypingAndPresence(t *testing.T) {
 	if err := aconn.Typing(ctx, chat.ID, "shouting"); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, aconn, isType(chatpkg.EventError))
+	ev = next(t, aconn, isType(wire.EventError))
 	if ev.Error == nil || ev.Error.Code != parley.EInvalid {
 		t.Fatalf("got error event %+v, want invalid_argument", ev.Error)
 	}
@@ -594,12 +595,12 @@ func TestTypingAndPresence(t *testing.T) {
 	if err := bconn.WatchPresence(ctx, alice.AccountID); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, bconn, isType(chatpkg.EventPresence))
+	ev = next(t, bconn, isType(wire.EventPresence))
 	if ev.AccountID != alice.AccountID || ev.State != "online" {
 		t.Fatalf("got presence %+v, want alice online", ev)
 	}
 	aconn.Close()
-	ev = next(t, bconn, isType(chatpkg.EventPresence))
+	ev = next(t, bconn, isType(wire.EventPresence))
 	if ev.AccountID != alice.AccountID || ev.State != "offline" || ev.LastSeen == nil {
 		t.Fatalf("got presence %+v, want alice offline with last seen", ev)
 	}
@@ -612,8 +613,8 @@ func TestIdempotentSend(t *testing.T) {
 	bob := login(t, srv, bobPhone, "phone")
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 
-	first := must(alice.SendBody(ctx, chat.ID, "retry-me", chatpkg.KindMessage, "", client.Body{Text: "once"})).get(t)
-	second := must(alice.SendBody(ctx, chat.ID, "retry-me", chatpkg.KindMessage, "", client.Body{Text: "once"})).get(t)
+	first := must(alice.SendBody(ctx, chat.ID, "retry-me", wire.KindMessage, "", client.Body{Text: "once"})).get(t)
+	second := must(alice.SendBody(ctx, chat.ID, "retry-me", wire.KindMessage, "", client.Body{Text: "once"})).get(t)
 	if first.Duplicate || !second.Duplicate {
 		t.Fatalf("got duplicate %v then %v, want false then true", first.Duplicate, second.Duplicate)
 	}
@@ -624,7 +625,7 @@ func TestIdempotentSend(t *testing.T) {
 		t.Fatalf("bob got %q, want one message", got)
 	}
 	// The same id from someone else is a conflict.
-	_, err := bob.SendBody(ctx, chat.ID, "retry-me", chatpkg.KindMessage, "", client.Body{Text: "mine"})
+	_, err := bob.SendBody(ctx, chat.ID, "retry-me", wire.KindMessage, "", client.Body{Text: "mine"})
 	wantCode(t, err, "conflict")
 }
 
@@ -701,9 +702,9 @@ func TestAccountAndMedia(t *testing.T) {
 	if me.DisplayName != "Alice" || me.About != "climbing" || me.Phone != alicePhone {
 		t.Fatalf("got me %+v", me)
 	}
-	nobody := chatpkg.VisibleNobody
+	nobody := wire.VisibleNobody
 	me = must(alice.UpdatePrivacy(ctx, client.PrivacyUpdate{LastSeen: &nobody})).get(t)
-	if me.Privacy.LastSeen != chatpkg.VisibleNobody || !me.Privacy.ReadReceipts {
+	if me.Privacy.LastSeen != wire.VisibleNobody || !me.Privacy.ReadReceipts {
 		t.Fatalf("got privacy %+v", me.Privacy)
 	}
 	if p := must(bob.Profile(ctx, alice.AccountID)).get(t); p.DisplayName != "Alice" || p.Phone != "" {
@@ -732,7 +733,7 @@ func TestAccountAndMedia(t *testing.T) {
 	if m.ID == "" || m.Size != int64(len(pngBytes)) || m.ContentType != "image/png" {
 		t.Fatalf("got media %+v", m)
 	}
-	must(alice.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindMessage, "", client.Body{MediaID: m.ID, MediaType: m.ContentType})).get(t)
+	must(alice.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindMessage, "", client.Body{MediaID: m.ID, MediaType: m.ContentType})).get(t)
 	d = must(bob.Media(ctx, m.ID)).get(t)
 	got, _ = io.ReadAll(d.Body)
 	d.Body.Close()
@@ -778,7 +779,7 @@ func TestAccountAndMedia(t *testing.T) {
 	}
 	var history []byte
 	for _, e := range pending(t, laptop) {
-		if e.Type == chatpkg.EntryHistory {
+		if e.Type == wire.EntryHistory {
 			history = e.Body
 		}
 	}
@@ -838,11 +839,11 @@ func TestStream(t *testing.T) {
 	readies := make(chan struct{}, 16)
 	done := make(chan error, 1)
 	go func() {
-		done <- bob.Stream(ctx, 0, func(ev chatpkg.Event) error {
+		done <- bob.Stream(ctx, 0, func(ev wire.Event) error {
 			switch ev.Type {
-			case chatpkg.EventReady:
+			case wire.EventReady:
 				readies <- struct{}{}
-			case chatpkg.EventEntry:
+			case wire.EventEntry:
 				if b, err := client.DecodeBody(*ev.Entry); err == nil {
 					got <- seen{b.Text, ev.Entry.ID}
 				}
@@ -915,8 +916,8 @@ func TestStreamStopsOnCallbackError(t *testing.T) {
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 	must(alice.SendText(ctx, chat.ID, "stop here")).get(t)
 	stop := errors.New("stop")
-	err := bob.Stream(ctx, 0, func(ev chatpkg.Event) error {
-		if ev.Type == chatpkg.EventEntry {
+	err := bob.Stream(ctx, 0, func(ev wire.Event) error {
+		if ev.Type == wire.EventEntry {
 			return stop
 		}
 		return nil
@@ -931,7 +932,7 @@ func TestStreamStopsOnCallbackError(t *testing.T) {
 
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := bob.Stream(cctx, 0, func(chatpkg.Event) error { return nil }); !errors.Is(err, context.Canceled) {
+	if err := bob.Stream(cctx, 0, func(wire.Event) error { return nil }); !errors.Is(err, context.Canceled) {
 		t.Fatalf("with a cancelled ctx got %v, want context.Canceled", err)
 	}
 }
@@ -943,8 +944,8 @@ func TestStreamReplaced(t *testing.T) {
 	ready := make(chan struct{}, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- bob.Stream(ctx, 0, func(ev chatpkg.Event) error {
-			if ev.Type == chatpkg.EventReady {
+		done <- bob.Stream(ctx, 0, func(ev wire.Event) error {
+			if ev.Type == wire.EventReady {
 				ready <- struct{}{}
 			}
 			return nil
@@ -978,15 +979,15 @@ func TestStreamAcrossRestart(t *testing.T) {
 	bob := login(t, srv, bobPhone, "phone")
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 
-	events := make(chan chatpkg.Event, 64)
+	events := make(chan wire.Event, 64)
 	done := make(chan error, 1)
 	go func() {
-		done <- bob.Stream(ctx, 0, func(ev chatpkg.Event) error {
+		done <- bob.Stream(ctx, 0, func(ev wire.Event) error {
 			events <- ev
 			return nil
 		}, client.StreamBackoff(10*time.Millisecond, 100*time.Millisecond))
 	}()
-	wait := func(keep func(chatpkg.Event) bool) chatpkg.Event {
+	wait := func(keep func(wire.Event) bool) wire.Event {
 		t.Helper()
 		for {
 			select {
@@ -1001,13 +1002,13 @@ func TestStreamAcrossRestart(t *testing.T) {
 			}
 		}
 	}
-	wait(isType(chatpkg.EventReady))
+	wait(isType(wire.EventReady))
 
 	srv = srv.Restart(t)
-	wait(isType(chatpkg.EventReconnect))
-	wait(isType(chatpkg.EventReady))
+	wait(isType(wire.EventReconnect))
+	wait(isType(wire.EventReady))
 	must(alice.SendText(ctx, chat.ID, "welcome back")).get(t)
-	ev := wait(isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
+	ev := wait(isEntry(wire.EntryMessage, wire.KindMessage))
 	if b := must(client.DecodeBody(*ev.Entry)).get(t); b.Text != "welcome back" {
 		t.Fatalf("got %q after the restart, want welcome back", b.Text)
 	}

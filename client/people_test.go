@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/channel"
-	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // sweep runs the sweeper that renews subscriptions, premium and monthly
@@ -112,12 +111,12 @@ func TestPremium(t *testing.T) {
 		alice := login(t, env.srv, alicePhone, "phone")
 		bob := login(t, env.srv, bobPhone, "phone")
 		carol := login(t, env.srv, carolPhone, "phone")
-		chats := []chat.ChatView{must(alice.OpenDirect(ctx, bob.AccountID)).get(t), must(alice.OpenDirect(ctx, carol.AccountID)).get(t),
+		chats := []wire.ChatView{must(alice.OpenDirect(ctx, bob.AccountID)).get(t), must(alice.OpenDirect(ctx, carol.AccountID)).get(t),
 			must(alice.CreateGroup(ctx, "trio", bob.AccountID, carol.AccountID)).get(t)}
 
 		v := must(alice.Premium(ctx)).get(t)
 		if v.Active || len(v.Plans) != 2 || v.Plans[0].Price.Minor != 499 || v.Plans[1].Price.Minor != 4999 ||
-			v.Perks != (revenue.Perks{MaxMediaBytes: 1000, MaxDevices: 2, MaxPins: 2}) {
+			v.Perks != (wire.Perks{MaxMediaBytes: 1000, MaxDevices: 2, MaxPins: 2}) {
 			t.Fatalf("free view: got %+v", v)
 		}
 
@@ -147,7 +146,7 @@ func TestPremium(t *testing.T) {
 			t.Fatalf("after a declined charge: got %+v, want inactive", v)
 		}
 		v = must(alice.SubscribePremium(ctx, "month", "card")).get(t)
-		if !v.Active || v.Plan != "month" || v.Price.Minor != 499 || v.Status != channel.SubActive || v.Perks.MaxMediaBytes != 4000 {
+		if !v.Active || v.Plan != "month" || v.Price.Minor != 499 || v.Status != wire.SubActive || v.Perks.MaxMediaBytes != 4000 {
 			t.Fatalf("subscribed: got %+v", v)
 		}
 		_, err = alice.SubscribePremium(ctx, "year", "card")
@@ -191,7 +190,7 @@ func TestPremium(t *testing.T) {
 		env.clock.Advance(32 * 24 * time.Hour)
 		sweep(t, env.srv)
 		v = must(alice.Premium(ctx)).get(t)
-		if v.Active || v.Status != channel.SubLapsed || v.Perks.MaxPins != 2 {
+		if v.Active || v.Status != wire.SubLapsed || v.Perks.MaxPins != 2 {
 			t.Fatalf("lapsed: got %+v", v)
 		}
 		// Everything made while premium stays; new things beyond the free limits are refused.
@@ -239,7 +238,7 @@ func TestPremium(t *testing.T) {
 		env.clock.Advance(200 * 24 * time.Hour)
 		sweep(t, env.srv)
 		y = must(bob.Premium(ctx)).get(t)
-		if y.Active || y.Status != channel.SubCancelled {
+		if y.Active || y.Status != wire.SubCancelled {
 			t.Fatalf("after the year: got %+v, want cancelled", y)
 		}
 		_, err = bob.CancelPremium(ctx)
@@ -270,7 +269,7 @@ func TestDonationsAndTransparency(t *testing.T) {
 			}
 		}
 		m := must(bob.Donate(ctx, client.Donation{AmountMinor: 300, PaymentMethod: "card", Monthly: true})).get(t)
-		if !m.Monthly || m.Status != channel.SubActive || m.PeriodEnd == nil {
+		if !m.Monthly || m.Status != wire.SubActive || m.PeriodEnd == nil {
 			t.Fatalf("monthly: got %+v", m)
 		}
 		_, err = bob.Donate(ctx, client.Donation{AmountMinor: 300, PaymentMethod: "card", Monthly: true})
@@ -279,13 +278,13 @@ func TestDonationsAndTransparency(t *testing.T) {
 		wantCode(t, err, "not_found")
 
 		// The operator's costs.
-		_, err = env.op.AddCost(ctx, revenue.OperatingCost{Month: "2026-13", Category: "servers", Minor: 1})
+		_, err = env.op.AddCost(ctx, wire.OperatingCost{Month: "2026-13", Category: "servers", Minor: 1})
 		wantCode(t, err, "invalid_argument")
-		must(env.op.AddCost(ctx, revenue.OperatingCost{Month: month, Category: "infrastructure", Description: "servers & <bandwidth>", Minor: 1000})).get(t)
+		must(env.op.AddCost(ctx, wire.OperatingCost{Month: month, Category: "infrastructure", Description: "servers & <bandwidth>", Minor: 1000})).get(t)
 		if cs := must(env.op.Costs(ctx, month, month)).get(t); len(cs) != 1 || cs[0].Minor != 1000 || cs[0].Currency == "" {
 			t.Fatalf("costs: got %+v", cs)
 		}
-		_, err = client.NewOperator(env.srv.URL, alice.Session.Token).AddCost(ctx, revenue.OperatingCost{Month: month, Category: "x", Minor: 1})
+		_, err = client.NewOperator(env.srv.URL, alice.Session.Token).AddCost(ctx, wire.OperatingCost{Month: month, Category: "x", Minor: 1})
 		if err == nil {
 			t.Fatal("a person added an operating cost")
 		}
@@ -340,7 +339,7 @@ func TestDonationsAndTransparency(t *testing.T) {
 		}
 		env.clock.Advance(32 * 24 * time.Hour)
 		sweep(t, env.srv)
-		if m := must(bob.MonthlyDonation(ctx)).get(t); m.Status != channel.SubCancelled {
+		if m := must(bob.MonthlyDonation(ctx)).get(t); m.Status != wire.SubCancelled {
 			t.Fatalf("after cancelling: got %+v, want cancelled", m)
 		}
 		if _, n := ledgerSum(t, env.op); n["donation"] != 3 {
@@ -513,7 +512,7 @@ func TestOwnerStatements(t *testing.T) {
 		if st.Closed || len(st.Channels) != 2 || st.Gross.Minor != 1998 || st.OperatorShare.Minor != 62+62+125 || st.Net.Minor != 1998-249 {
 			t.Fatalf("statement: got %+v", st)
 		}
-		byID := map[int64]revenue.ChannelStatement{}
+		byID := map[int64]wire.ChannelStatement{}
 		for _, c := range st.Channels {
 			byID[c.ChannelID] = c
 		}

@@ -5,51 +5,51 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The people-side revenue models (docs/REVENUE-MODELS.md).
 
 // License returns the server's licence and the seats in use (operator).
-func (o *Operator) License(ctx context.Context) (revenue.LicenseStatus, error) {
-	var v revenue.LicenseStatus
+func (o *Operator) License(ctx context.Context) (wire.LicenseStatus, error) {
+	var v wire.LicenseStatus
 	err := o.c.do(ctx, "GET", "/admin/v1/people/license", nil, &v)
 	return v, err
 }
 
 // Premium returns the caller's premium membership, the plans on offer and
 // the limits that apply to the caller.
-func (c *Client) Premium(ctx context.Context) (revenue.PremiumView, error) {
-	var v revenue.PremiumView
+func (c *Client) Premium(ctx context.Context) (wire.PremiumView, error) {
+	var v wire.PremiumView
 	err := c.do(ctx, http.MethodGet, "/v1/premium", nil, &v)
 	return v, err
 }
 
 // SubscribePremium becomes a premium member on plan ("month" or "year"),
 // paying the first period with method now.
-func (c *Client) SubscribePremium(ctx context.Context, plan, method string) (revenue.PremiumView, error) {
-	var v revenue.PremiumView
+func (c *Client) SubscribePremium(ctx context.Context, plan, method string) (wire.PremiumView, error) {
+	var v wire.PremiumView
 	err := c.do(ctx, http.MethodPut, "/v1/premium", map[string]string{"plan": plan, "payment_method": method}, &v)
 	return v, err
 }
 
 // CancelPremium stops the membership at the end of the paid period.
-func (c *Client) CancelPremium(ctx context.Context) (revenue.PremiumView, error) {
-	var v revenue.PremiumView
+func (c *Client) CancelPremium(ctx context.Context) (wire.PremiumView, error) {
+	var v wire.PremiumView
 	err := c.do(ctx, http.MethodDelete, "/v1/premium", nil, &v)
 	return v, err
 }
 
 // PinnedChats returns the caller's pinned chats and pin limit.
-func (c *Client) PinnedChats(ctx context.Context) (revenue.Pins, error) {
-	var v revenue.Pins
+func (c *Client) PinnedChats(ctx context.Context) (wire.Pins, error) {
+	var v wire.Pins
 	err := c.do(ctx, http.MethodGet, "/v1/pins", nil, &v)
 	return v, err
 }
 
 // PinChat pins a chat and returns the pins.
-func (c *Client) PinChat(ctx context.Context, chatID int64) (revenue.Pins, error) {
-	var v revenue.Pins
+func (c *Client) PinChat(ctx context.Context, chatID int64) (wire.Pins, error) {
+	var v wire.Pins
 	err := c.do(ctx, http.MethodPut, pathf("/v1/chats/%d/pin", chatID), nil, &v)
 	return v, err
 }
@@ -68,30 +68,30 @@ type Donation struct {
 }
 
 // Donate makes a one-off or monthly donation.
-func (c *Client) Donate(ctx context.Context, d Donation) (revenue.DonationView, error) {
-	var v revenue.DonationView
+func (c *Client) Donate(ctx context.Context, d Donation) (wire.DonationView, error) {
+	var v wire.DonationView
 	err := c.do(ctx, http.MethodPost, "/v1/donations", d, &v)
 	return v, err
 }
 
 // MonthlyDonation returns the caller's monthly donation.
-func (c *Client) MonthlyDonation(ctx context.Context) (revenue.DonationView, error) {
-	var v revenue.DonationView
+func (c *Client) MonthlyDonation(ctx context.Context) (wire.DonationView, error) {
+	var v wire.DonationView
 	err := c.do(ctx, http.MethodGet, "/v1/donations/monthly", nil, &v)
 	return v, err
 }
 
 // CancelMonthlyDonation stops the monthly donation from renewing.
-func (c *Client) CancelMonthlyDonation(ctx context.Context) (revenue.DonationView, error) {
-	var v revenue.DonationView
+func (c *Client) CancelMonthlyDonation(ctx context.Context) (wire.DonationView, error) {
+	var v wire.DonationView
 	err := c.do(ctx, http.MethodDelete, "/v1/donations/monthly", nil, &v)
 	return v, err
 }
 
 // Statement returns the caller's statement, as a channel owner, for
 // month ("YYYY-MM").
-func (c *Client) Statement(ctx context.Context, month string) (revenue.Statement, error) {
-	var v revenue.Statement
+func (c *Client) Statement(ctx context.Context, month string) (wire.Statement, error) {
+	var v wire.Statement
 	err := c.do(ctx, http.MethodGet, "/v1/statements/"+url.PathEscape(month), nil, &v)
 	return v, err
 }
@@ -99,8 +99,8 @@ func (c *Client) Statement(ctx context.Context, month string) (revenue.Statement
 // Transparency returns the public transparency figures of the months
 // from..to ("YYYY-MM"; both empty for the last 12 months). It needs no
 // token.
-func (c *Client) Transparency(ctx context.Context, from, to string) (revenue.Transparency, error) {
-	var v revenue.Transparency
+func (c *Client) Transparency(ctx context.Context, from, to string) (wire.Transparency, error) {
+	var v wire.Transparency
 	q := url.Values{}
 	if from != "" {
 		q.Set("from", from)
@@ -117,8 +117,8 @@ func (c *Client) Transparency(ctx context.Context, from, to string) (revenue.Tra
 }
 
 // AddCost records an operating cost for the transparency page (operator).
-func (o *Operator) AddCost(ctx context.Context, cost revenue.OperatingCost) (revenue.OperatingCost, error) {
-	var v revenue.OperatingCost
+func (o *Operator) AddCost(ctx context.Context, cost wire.OperatingCost) (wire.OperatingCost, error) {
+	var v wire.OperatingCost
 	in := map[string]any{"month": cost.Month, "category": cost.Category, "description": cost.Description, "amount_minor": cost.Minor}
 	if cost.Currency != "" {
 		in["currency"] = cost.Currency
@@ -128,9 +128,9 @@ func (o *Operator) AddCost(ctx context.Context, cost revenue.OperatingCost) (rev
 }
 
 // Costs lists the operating costs of the months from..to (operator).
-func (o *Operator) Costs(ctx context.Context, from, to string) ([]revenue.OperatingCost, error) {
+func (o *Operator) Costs(ctx context.Context, from, to string) ([]wire.OperatingCost, error) {
 	var out struct {
-		Costs []revenue.OperatingCost `json:"costs"`
+		Costs []wire.OperatingCost `json:"costs"`
 	}
 	err := o.c.do(ctx, http.MethodGet, "/admin/v1/people/costs?"+url.Values{"from": {from}, "to": {to}}.Encode(), nil, &out)
 	return out.Costs, err
@@ -138,9 +138,9 @@ func (o *Operator) Costs(ctx context.Context, from, to string) ([]revenue.Operat
 
 // RecordPayouts records the channel owners' payouts of an ended month
 // and returns them (operator). It is idempotent.
-func (o *Operator) RecordPayouts(ctx context.Context, month string) ([]revenue.PayoutView, error) {
+func (o *Operator) RecordPayouts(ctx context.Context, month string) ([]wire.PayoutView, error) {
 	var out struct {
-		Payouts []revenue.PayoutView `json:"payouts"`
+		Payouts []wire.PayoutView `json:"payouts"`
 	}
 	err := o.c.do(ctx, http.MethodPost, "/admin/v1/people/payouts", map[string]string{"month": month}, &out)
 	return out.Payouts, err

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
@@ -20,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/stripe/stripefake"
 	"github.com/parleyhq/parley/money"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // revenueEnv is a server for the people-side revenue models, with a
@@ -86,7 +86,7 @@ func TestStripeEndToEnd(t *testing.T) {
 		_, err = bob.Subscribe(ctx, ch.ID, tier.ID, "not-a-method")
 		wantCode(t, err, "unavailable") // the channel layer reports provider refusals as unavailable
 		sub := must(bob.Subscribe(ctx, ch.ID, tier.ID, "pm_card_visa")).get(t)
-		if sub.Status != channel.SubActive {
+		if sub.Status != wire.SubActive {
 			t.Fatalf("got %+v, want active", sub)
 		}
 		if n, sum := fake.Succeeded(); n-n0 != 1 || sum-sum0 != 499 {

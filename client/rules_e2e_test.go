@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 const day = 24 * time.Hour
@@ -49,9 +50,9 @@ func wantStatus(t testing.TB, err error, code string, status int) *client.Error 
 }
 
 // receipts returns the receipts queued for p with the given status.
-func receipts(t testing.TB, p person, status string) []chatpkg.ReceiptBody {
+func receipts(t testing.TB, p person, status string) []wire.ReceiptBody {
 	t.Helper()
-	var out []chatpkg.ReceiptBody
+	var out []wire.ReceiptBody
 	for _, e := range pending(t, p) {
 		if r, err := client.DecodeReceipt(e); err == nil && r.Status == status {
 			out = append(out, r)
@@ -61,9 +62,9 @@ func receipts(t testing.TB, p person, status string) []chatpkg.ReceiptBody {
 }
 
 // send sends text as message id and fails the test on an error.
-func send(t testing.TB, p person, chatID int64, id, text string) chatpkg.SendResult {
+func send(t testing.TB, p person, chatID int64, id, text string) wire.SendResult {
 	t.Helper()
-	return must(p.SendBody(ctxT(t), chatID, id, chatpkg.KindMessage, "", client.Body{Text: text})).get(t)
+	return must(p.SendBody(ctxT(t), chatID, id, wire.KindMessage, "", client.Body{Text: text})).get(t)
 }
 
 func TestRetentionExpiry(t *testing.T) {
@@ -91,7 +92,7 @@ func TestRetentionExpiry(t *testing.T) {
 	if got := texts(t, pending(t, bob)); len(got) != 0 {
 		t.Fatalf("after the sweep bob has %q, want nothing", got)
 	}
-	want := []chatpkg.ReceiptBody{{Status: "expired", DeviceID: bob.DeviceID, MessageIDs: []string{"never-fetched"}}}
+	want := []wire.ReceiptBody{{Status: "expired", DeviceID: bob.DeviceID, MessageIDs: []string{"never-fetched"}}}
 	if diff := cmp.Diff(want, receipts(t, alice, "expired")); diff != "" {
 		t.Fatalf("alice's expired receipts (-want +got):\n%s", diff)
 	}
@@ -240,11 +241,11 @@ func TestEditAndDeleteWindows(t *testing.T) {
 	send(t, alice, chat.ID, "m2", "oops")
 
 	edit := func(ref string) error {
-		_, err := alice.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindEdit, ref, client.Body{Text: "hello"})
+		_, err := alice.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindEdit, ref, client.Body{Text: "hello"})
 		return err
 	}
 	del := func(p person, ref string) error {
-		_, err := p.SendBody(ctx, chat.ID, client.NewMessageID(), chatpkg.KindDelete, ref, client.Body{})
+		_, err := p.SendBody(ctx, chat.ID, client.NewMessageID(), wire.KindDelete, ref, client.Body{})
 		return err
 	}
 
@@ -278,13 +279,13 @@ func TestEditAndDeleteWindows(t *testing.T) {
 		g := must(alice.CreateGroup(ctx, "Moderated", bob.AccountID, carol.AccountID)).get(t)
 		send(t, bob, g.ID, "spam", "buy now")
 		send(t, alice, g.ID, "rules", "be nice")
-		_, err := carol.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "spam", client.Body{})
+		_, err := carol.SendBody(ctx, g.ID, client.NewMessageID(), wire.KindDelete, "spam", client.Body{})
 		wantStatus(t, err, "forbidden", 403)
-		_, err = bob.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "rules", client.Body{})
+		_, err = bob.SendBody(ctx, g.ID, client.NewMessageID(), wire.KindDelete, "rules", client.Body{})
 		wantStatus(t, err, "forbidden", 403)
-		must(alice.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "spam", client.Body{})).get(t)
+		must(alice.SendBody(ctx, g.ID, client.NewMessageID(), wire.KindDelete, "spam", client.Body{})).get(t)
 		clock.Advance(49 * time.Hour)
-		_, err = alice.SendBody(ctx, g.ID, client.NewMessageID(), chatpkg.KindDelete, "rules", client.Body{})
+		_, err = alice.SendBody(ctx, g.ID, client.NewMessageID(), wire.KindDelete, "rules", client.Body{})
 		wantStatus(t, err, "window_closed", 409)
 	})
 }
@@ -558,16 +559,16 @@ func TestPrivacy(t *testing.T) {
 		t.Helper()
 		must(p.UpdatePrivacy(ctx, u)).get(t)
 	}
-	vis := func(v chatpkg.Visibility) *chatpkg.Visibility { return &v }
+	vis := func(v wire.Visibility) *wire.Visibility { return &v }
 
 	tests := []struct {
 		name       string
-		vis        chatpkg.Visibility
+		vis        wire.Visibility
 		bob, carol view
 	}{
-		{"everyone", chatpkg.VisibleEveryone, view{true, true}, view{true, true}},
-		{"contacts", chatpkg.VisibleContacts, view{true, true}, view{false, false}},
-		{"nobody", chatpkg.VisibleNobody, view{false, false}, view{false, false}},
+		{"everyone", wire.VisibleEveryone, view{true, true}, view{true, true}},
+		{"contacts", wire.VisibleContacts, view{true, true}, view{false, false}},
+		{"nobody", wire.VisibleNobody, view{false, false}, view{false, false}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -586,7 +587,7 @@ func TestPrivacy(t *testing.T) {
 	}
 
 	t.Run("online status follows last seen", func(t *testing.T) {
-		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleContacts)})
+		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(wire.VisibleContacts)})
 		aconn, _ := connect(t, alice, 0)
 		defer aconn.Close()
 		bconn, _ := connect(t, bob, 0)
@@ -596,25 +597,25 @@ func TestPrivacy(t *testing.T) {
 		if err := bconn.WatchPresence(ctx, alice.AccountID); err != nil {
 			t.Fatal(err)
 		}
-		if ev := next(t, bconn, isType(chatpkg.EventPresence)); ev.AccountID != alice.AccountID || ev.State != "online" {
+		if ev := next(t, bconn, isType(wire.EventPresence)); ev.AccountID != alice.AccountID || ev.State != "online" {
 			t.Fatalf("bob (a contact) got presence %+v, want alice online", ev)
 		}
 		// Carol may see bob's, not alice's; alice's would come first.
 		if err := cconn.WatchPresence(ctx, alice.AccountID, bob.AccountID); err != nil {
 			t.Fatal(err)
 		}
-		if ev := next(t, cconn, isType(chatpkg.EventPresence)); ev.AccountID != bob.AccountID {
+		if ev := next(t, cconn, isType(wire.EventPresence)); ev.AccountID != bob.AccountID {
 			t.Fatalf("carol (not a contact) got presence %+v, want only bob's", ev)
 		}
 	})
 
 	t.Run("last seen is reciprocal", func(t *testing.T) {
-		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleEveryone), Avatar: vis(chatpkg.VisibleEveryone)})
-		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleNobody)})
+		setPrivacy(t, alice, client.PrivacyUpdate{LastSeen: vis(wire.VisibleEveryone), Avatar: vis(wire.VisibleEveryone)})
+		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(wire.VisibleNobody)})
 		if got, want := sees(t, carol), (view{LastSeen: false, Avatar: true}); got != want {
 			t.Errorf("carol, hiding her own last seen, sees %+v, want %+v", got, want)
 		}
-		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(chatpkg.VisibleEveryone)})
+		setPrivacy(t, carol, client.PrivacyUpdate{LastSeen: vis(wire.VisibleEveryone)})
 	})
 
 	t.Run("blocked", func(t *testing.T) {
@@ -672,7 +673,7 @@ func TestReadReceiptPrivacy(t *testing.T) {
 				t.Errorf("alice got read receipts %+v, want any: %v", got, tt.wantRead)
 			}
 			// Bob's other device always learns what he read.
-			want := []chatpkg.ReceiptBody{{Status: "read", AccountID: bob.AccountID, MessageIDs: []string{"m1"}}}
+			want := []wire.ReceiptBody{{Status: "read", AccountID: bob.AccountID, MessageIDs: []string{"m1"}}}
 			if diff := cmp.Diff(want, receipts(t, laptop, "read")); diff != "" {
 				t.Errorf("bob's laptop read receipts (-want +got):\n%s", diff)
 			}
@@ -713,13 +714,13 @@ func TestBlocking(t *testing.T) {
 	if err := alice.Typing(ctx, g.ID, client.TypingComposing); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, cconn, isType(chatpkg.EventTyping)); ev.AccountID != alice.AccountID {
+	if ev := next(t, cconn, isType(wire.EventTyping)); ev.AccountID != alice.AccountID {
 		t.Fatalf("carol got typing from %d, want alice", ev.AccountID)
 	}
 	if err := carol.Typing(ctx, g.ID, client.TypingComposing); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, bconn, isType(chatpkg.EventTyping)); ev.AccountID != carol.AccountID {
+	if ev := next(t, bconn, isType(wire.EventTyping)); ev.AccountID != carol.AccountID {
 		t.Fatalf("bob got typing %+v, want only carol's", ev)
 	}
 
@@ -734,7 +735,7 @@ func TestBlocking(t *testing.T) {
 	if err := carol.Typing(ctx, g.ID, client.TypingPaused); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, aconn, isType(chatpkg.EventTyping)); ev.AccountID != carol.AccountID {
+	if ev := next(t, aconn, isType(wire.EventTyping)); ev.AccountID != carol.AccountID {
 		t.Fatalf("alice got typing %+v, want only carol's, not bob's, who blocked her", ev)
 	}
 
@@ -743,7 +744,7 @@ func TestBlocking(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(alice.SendText(ctx, chat.ID, "friends again")).get(t)
-	if ev := next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.SenderAccount != alice.AccountID {
+	if ev := next(t, bconn, isEntry(wire.EntryMessage, wire.KindMessage)); ev.Entry.SenderAccount != alice.AccountID {
 		t.Fatalf("bob got %+v, want alice's message", ev.Entry)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 // backends are the store and bus combinations every scenario runs on.
@@ -35,7 +36,7 @@ var backends = []struct {
 
 // messageIDs returns the message ids of the message entries among es
 // (not system events), in order.
-func messageIDs(es []chatpkg.Entry) []string {
+func messageIDs(es []wire.Entry) []string {
 	var ids []string
 	for _, e := range messages(es) {
 		ids = append(ids, e.MessageID)
@@ -43,7 +44,7 @@ func messageIDs(es []chatpkg.Entry) []string {
 	return ids
 }
 
-func entryIDs(es []chatpkg.Entry) []int64 {
+func entryIDs(es []wire.Entry) []int64 {
 	ids := make([]int64, len(es))
 	for i, e := range es {
 		ids[i] = e.ID
@@ -74,15 +75,15 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	// 1:1, both online: sent, delivered, read, and a reply.
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 	send(t, alice, chat.ID, "hi", "hi bob")
-	ev := next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
-	if got := texts(t, []chatpkg.Entry{*ev.Entry}); ev.Entry.MessageID != "hi" || !slices.Equal(got, []string{"hi bob"}) {
+	ev := next(t, bconn, isEntry(wire.EntryMessage, wire.KindMessage))
+	if got := texts(t, []wire.Entry{*ev.Entry}); ev.Entry.MessageID != "hi" || !slices.Equal(got, []string{"hi bob"}) {
 		t.Fatalf("bob got %s %q, want hi: hi bob", ev.Entry.MessageID, got)
 	}
 	if err := bob.Ack(ctx, ev.Entry.ID); err != nil {
 		t.Fatal(err)
 	}
 	ev = next(t, aconn, isReceipt("delivered"))
-	want := chatpkg.ReceiptBody{Status: "delivered", AccountID: bob.AccountID, MessageIDs: []string{"hi"}}
+	want := wire.ReceiptBody{Status: "delivered", AccountID: bob.AccountID, MessageIDs: []string{"hi"}}
 	if diff := cmp.Diff(want, must(client.DecodeReceipt(*ev.Entry)).get(t)); diff != "" {
 		t.Fatalf("delivered receipt (-want +got):\n%s", diff)
 	}
@@ -95,14 +96,14 @@ func conversation(t *testing.T, srv *servertest.Server) {
 		t.Fatalf("read receipt (-want +got):\n%s", diff)
 	}
 	send(t, bob, chat.ID, "hey", "hey alice")
-	if ev := next(t, aconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.MessageID != "hey" {
+	if ev := next(t, aconn, isEntry(wire.EntryMessage, wire.KindMessage)); ev.Entry.MessageID != "hey" {
 		t.Fatalf("alice got %q, want bob's reply", ev.Entry.MessageID)
 	}
 
 	// A group; carol has never connected.
 	g := must(alice.CreateGroup(ctx, "Trip", bob.AccountID, carol.AccountID)).get(t)
 	send(t, alice, g.ID, "g1", "group hello")
-	ev = next(t, bconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage))
+	ev = next(t, bconn, isEntry(wire.EntryMessage, wire.KindMessage))
 	if ev.Entry.MessageID != "g1" || ev.Entry.ChatID != g.ID {
 		t.Fatalf("bob got %s in chat %d, want g1 in the group %d", ev.Entry.MessageID, ev.Entry.ChatID, g.ID)
 	}
@@ -139,7 +140,7 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if got, want := messageIDs(lbacklog), []string{"both"}; !slices.Equal(got, want) {
 		t.Fatalf("the laptop replayed %q, want %q (what was sent after it was linked)", got, want)
 	}
-	if i := slices.IndexFunc(lbacklog, func(e chatpkg.Entry) bool { return e.Type == chatpkg.EntryHistory }); i < 0 || string(lbacklog[i].Body) != "bob's history" {
+	if i := slices.IndexFunc(lbacklog, func(e wire.Entry) bool { return e.Type == wire.EntryHistory }); i < 0 || string(lbacklog[i].Body) != "bob's history" {
 		t.Fatal("the laptop got no history bundle")
 	}
 
@@ -147,7 +148,7 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if err := bconn.Ack(ctx, entryIDs(backlog)...); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, aconn, func(ev chatpkg.Event) bool {
+	ev = next(t, aconn, func(ev wire.Event) bool {
 		r, err := client.DecodeReceipt(*ev.Entry)
 		return isReceipt("delivered")(ev) && err == nil && !slices.Equal(r.MessageIDs, []string{"g1"})
 	})
@@ -178,20 +179,20 @@ func conversation(t *testing.T, srv *servertest.Server) {
 	if err := carol.RemoveMember(ctx, g.ID, carol.AccountID); err != nil {
 		t.Fatal(err)
 	}
-	ev = next(t, cconn, isEntry(chatpkg.EntryMessage, chatpkg.KindSystem))
+	ev = next(t, cconn, isEntry(wire.EntryMessage, wire.KindSystem))
 	if e := must(client.DecodeChatEvent(*ev.Entry)).get(t); e.Event != "member_left" {
 		t.Fatalf("carol got %q, want member_left", e.Event)
 	}
 	send(t, alice, g.ID, "g3", "carol has left")
 	for _, conn := range []*client.Conn{bconn, lconn} {
-		if ev := next(t, conn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.MessageID != "g3" {
+		if ev := next(t, conn, isEntry(wire.EntryMessage, wire.KindMessage)); ev.Entry.MessageID != "g3" {
 			t.Fatalf("bob got %s, want g3 on each device", ev.Entry.MessageID)
 		}
 	}
 	// A direct message to carol after g3 arrives; g3 never does.
 	cchat := must(alice.OpenDirect(ctx, carol.AccountID)).get(t)
 	send(t, alice, cchat.ID, "dm", "still friends")
-	if ev := next(t, cconn, isEntry(chatpkg.EntryMessage, chatpkg.KindMessage)); ev.Entry.MessageID != "dm" {
+	if ev := next(t, cconn, isEntry(wire.EntryMessage, wire.KindMessage)); ev.Entry.MessageID != "dm" {
 		t.Fatalf("carol got %s after leaving, want only the direct message", ev.Entry.MessageID)
 	}
 	if _, err := carol.SendText(ctx, g.ID, "let me back"); client.ErrorCode(err) != "forbidden" {
@@ -233,12 +234,12 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 	bob := login(t, srv, bobPhone, "phone")
 	chat := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
 
-	got := make(chan chatpkg.Entry, 64)
+	got := make(chan wire.Entry, 64)
 	streamDone := make(chan error, 1)
 	sctx, stop := context.WithCancel(ctx)
 	go func() {
-		streamDone <- bob.Stream(sctx, 0, func(ev chatpkg.Event) error {
-			if ev.Type == chatpkg.EventEntry && ev.Entry.Type == chatpkg.EntryMessage && ev.Entry.Kind == chatpkg.KindMessage {
+		streamDone <- bob.Stream(sctx, 0, func(ev wire.Event) error {
+			if ev.Type == wire.EventEntry && ev.Entry.Type == wire.EntryMessage && ev.Entry.Kind == wire.KindMessage {
 				got <- *ev.Entry
 			}
 			return nil
@@ -262,7 +263,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 		defer close(acked)
 		for _, id := range want {
 			for {
-				_, err := alice.SendBody(ctx, chat.ID, id, chatpkg.KindMessage, "", client.Body{Text: id})
+				_, err := alice.SendBody(ctx, chat.ID, id, wire.KindMessage, "", client.Body{Text: id})
 				if err == nil {
 					break
 				}
@@ -276,7 +277,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 		}
 		sendDone <- nil
 	}()
-	var recv []chatpkg.Entry
+	var recv []wire.Entry
 	receive := func() {
 		t.Helper()
 		select {
@@ -337,7 +338,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 // events.
 func TestSharedNATS(t *testing.T) {
 	url := servertest.NATSURL(t)
-	start := func() (alice, bob person, chat chatpkg.ChatView) {
+	start := func() (alice, bob person, chat wire.ChatView) {
 		srv := servertest.Start(t, servertest.WithExternalNATS(url))
 		alice = login(t, srv, alicePhone, "phone")
 		bob = login(t, srv, bobPhone, "phone")
@@ -354,13 +355,13 @@ func TestSharedNATS(t *testing.T) {
 		t.Fatal(err)
 	}
 	send(t, aliceA, chatA.ID, "a1", "for bob on A")
-	if ev := next(t, conn, isType(chatpkg.EventEntry)); ev.Entry.MessageID != "a1" {
+	if ev := next(t, conn, isType(wire.EventEntry)); ev.Entry.MessageID != "a1" {
 		t.Fatalf("bob on A got %s, want only A's message a1", ev.Entry.MessageID)
 	}
 	if err := aliceA.Typing(ctxT(t), chatA.ID, client.TypingPaused); err != nil {
 		t.Fatal(err)
 	}
-	if ev := next(t, conn, isType(chatpkg.EventTyping)); ev.State != "paused" {
+	if ev := next(t, conn, isType(wire.EventTyping)); ev.State != "paused" {
 		t.Fatalf("bob on A got typing %q, want only A's paused", ev.State)
 	}
 }

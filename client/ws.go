@@ -13,12 +13,11 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
-// EventPong is the answer to Conn.Ping.
-const EventPong chat.EventType = "pong"
+// EventPong is the answer to Conn.Ping (wire.EventPong).
+const EventPong = wire.EventPong
 
 // closeRevoked is the close code of a socket whose device was unlinked.
 const closeRevoked websocket.StatusCode = 4001
@@ -64,22 +63,22 @@ func (c *Client) Connect(ctx context.Context, after int64) (*Conn, error) {
 }
 
 // Next returns the next event from the server. An event of type "error"
-// (parley.EventError) reports a rejected client frame; it is returned as an
+// (wire.EventError) reports a rejected client frame; it is returned as an
 // event, not as an error. If ctx ends while Next waits, the connection is
 // closed (a property of the WebSocket library), so use a ctx that lives as
 // long as the connection.
-func (c *Conn) Next(ctx context.Context) (chat.Event, error) {
+func (c *Conn) Next(ctx context.Context) (wire.Event, error) {
 	for {
 		typ, data, err := c.ws.Read(ctx)
 		if err != nil {
-			return chat.Event{}, fmt.Errorf("read event: %w", err)
+			return wire.Event{}, fmt.Errorf("read event: %w", err)
 		}
 		if typ != websocket.MessageText {
 			continue
 		}
-		var ev chat.Event
+		var ev wire.Event
 		if err := json.Unmarshal(data, &ev); err != nil {
-			return chat.Event{}, fmt.Errorf("decode event: %w", err)
+			return wire.Event{}, fmt.Errorf("decode event: %w", err)
 		}
 		return ev, nil
 	}
@@ -203,7 +202,7 @@ func StreamBackoff(min, max time.Duration) StreamOption {
 // sees first), ErrReplaced when another connection for the device took
 // over, and an *Error when the server refuses the connection for good
 // (unauthenticated, say).
-func (c *Client) Stream(ctx context.Context, after int64, fn func(chat.Event) error, opts ...StreamOption) error {
+func (c *Client) Stream(ctx context.Context, after int64, fn func(wire.Event) error, opts ...StreamOption) error {
 	o := streamOptions{minBackoff: 250 * time.Millisecond, maxBackoff: 15 * time.Second}
 	for _, f := range opts {
 		f(&o)
@@ -268,7 +267,7 @@ func (e *streamError) Error() string {
 
 // streamOnce runs one connection. ready reports whether it got as far as
 // the ready event (so the backoff can start over).
-func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptions, fn func(chat.Event) error) (ready bool, err error) {
+func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptions, fn func(wire.Event) error) (ready bool, err error) {
 	conn, err := c.Connect(ctx, st.after)
 	if err != nil {
 		return false, err
@@ -300,7 +299,7 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 		if err != nil {
 			return ready, err
 		}
-		if ev.Type == chat.EventEntry && ev.Entry != nil {
+		if ev.Type == wire.EventEntry && ev.Entry != nil {
 			id := ev.Entry.ID
 			if st.seen[id] {
 				// Already handled; make sure it is acked.
@@ -310,7 +309,7 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 				continue
 			}
 		}
-		if ev.Type == chat.EventReady {
+		if ev.Type == wire.EventReady {
 			ready = true
 		}
 		stop := false
@@ -321,7 +320,7 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 			return ready, &streamError{err}
 		}
 		switch ev.Type {
-		case chat.EventEntry:
+		case wire.EventEntry:
 			if ev.Entry == nil {
 				continue
 			}
@@ -330,9 +329,9 @@ func (c *Client) streamOnce(ctx context.Context, st *streamState, o *streamOptio
 				st.unacked = append(st.unacked, ev.Entry.ID)
 				return ready, err
 			}
-		case chat.EventRevoked:
+		case wire.EventRevoked:
 			return ready, &streamError{ErrRevoked}
-		case chat.EventReconnect:
+		case wire.EventReconnect:
 			if !stop {
 				_ = conn.Close()
 				return ready, nil

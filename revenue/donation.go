@@ -11,22 +11,12 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
-// DonationView is a donation just made, or the caller's recurring
-// donation.
-type DonationView struct {
-	Amount      money.Money                `json:"amount"`
-	Monthly     bool                       `json:"monthly"`
-	Status      channel.SubscriptionStatus `json:"status,omitempty"`     // of a monthly donation
-	PeriodEnd   *time.Time                 `json:"period_end,omitempty"` // of a monthly donation: the next charge
-	CancelAtEnd bool                       `json:"cancel_at_period_end,omitempty"`
-	At          time.Time                  `json:"at"`
-}
-
-func donationView(r Recurring) DonationView {
+func donationView(r Recurring) wire.DonationView {
 	end := r.PeriodEnd
-	return DonationView{Amount: money.Money{Minor: r.PriceMinor, Currency: r.Currency}, Monthly: true, Status: r.Status, PeriodEnd: &end,
+	return wire.DonationView{Amount: wire.Money{Minor: r.PriceMinor, Currency: r.Currency}, Monthly: true, Status: r.Status, PeriodEnd: &end,
 		CancelAtEnd: r.CancelAtEnd, At: r.CreatedAt}
 }
 
@@ -44,32 +34,32 @@ func (s *Service) donationsOn() error {
 // key donates once. Errors: EModelDisabled, EInvalid below
 // RevenueConfig.MinDonation, EConflict for a second monthly donation,
 // EPaymentDeclined, EUnavailable.
-func (s *Service) Donate(ctx context.Context, p parley.Principal, amountMinor int64, method string, monthly bool, key string) (DonationView, error) {
+func (s *Service) Donate(ctx context.Context, p parley.Principal, amountMinor int64, method string, monthly bool, key string) (wire.DonationView, error) {
 	if err := s.donationsOn(); err != nil {
-		return DonationView{}, err
+		return wire.DonationView{}, err
 	}
 	rc := s.cfg
 	if amountMinor < rc.MinDonation || amountMinor > 100_000_000 {
-		return DonationView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("a donation must be at least %d %s minor units", rc.MinDonation, rc.Currency),
+		return wire.DonationView{}, &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("a donation must be at least %d %s minor units", rc.MinDonation, rc.Currency),
 			Details: map[string]any{"field": "amount_minor", "min": rc.MinDonation, "currency": rc.Currency}}
 	}
 	if utf8.RuneCountInString(key) > 100 || strings.ContainsAny(key, ": \t\n") {
-		return DonationView{}, parley.InvalidField("key", "key must be at most 100 characters, without spaces or colons")
+		return wire.DonationView{}, parley.InvalidField("key", "key must be at most 100 characters, without spaces or colons")
 	}
 	now := s.now()
 	if monthly {
 		old, err := s.store.GetRecurring(ctx, p.AccountID, RecurringDonation)
 		if err != nil && parley.ErrorCode(err) != parley.ENotFound {
-			return DonationView{}, fmt.Errorf("get donation: %w", err)
+			return wire.DonationView{}, fmt.Errorf("get donation: %w", err)
 		}
 		if err == nil && old.Status == channel.SubActive && old.PeriodEnd.After(now) {
-			return DonationView{}, &parley.Error{Code: parley.EConflict, Message: "you already donate monthly; cancel that first",
+			return wire.DonationView{}, &parley.Error{Code: parley.EConflict, Message: "you already donate monthly; cancel that first",
 				Details: map[string]any{"amount_minor": old.PriceMinor, "period_end": old.PeriodEnd}}
 		}
 		r := Recurring{AccountID: p.AccountID, Kind: RecurringDonation, Plan: PlanMonth, PriceMinor: amountMinor, Currency: rc.Currency,
 			Method: method, Status: channel.SubActive, Period: old.Period + 1, PeriodEnd: periodAfter(PlanMonth, now), CreatedAt: now}
 		if err := s.chargeRecurring(ctx, &r, now); err != nil {
-			return DonationView{}, err
+			return wire.DonationView{}, err
 		}
 		return donationView(r), nil
 	}
@@ -79,45 +69,45 @@ func (s *Service) Donate(ctx context.Context, p parley.Principal, amountMinor in
 	k := "donation-once:" + strconv.FormatInt(p.AccountID, 10) + ":" + key
 	if err := s.charge(ctx, money.PaymentCharge{Key: k, AccountID: p.AccountID, Method: method,
 		Amount: money.Money{Minor: amountMinor, Currency: rc.Currency}, Description: "donation to Parley"}); err != nil {
-		return DonationView{}, err
+		return wire.DonationView{}, err
 	}
 	if _, err := s.store.AppendLedger(ctx, []*money.LedgerEntry{{Key: k + ":charge", Kind: "donation", Minor: amountMinor,
 		Currency: rc.Currency, Ref: "one-off", At: now}}); err != nil {
-		return DonationView{}, fmt.Errorf("append ledger: %w", err)
+		return wire.DonationView{}, fmt.Errorf("append ledger: %w", err)
 	}
-	return DonationView{Amount: money.Money{Minor: amountMinor, Currency: rc.Currency}, At: now}, nil
+	return wire.DonationView{Amount: wire.Money{Minor: amountMinor, Currency: rc.Currency}, At: now}, nil
 }
 
 // MonthlyDonation returns the caller's monthly donation. Errors:
 // EModelDisabled, ENotFound.
-func (s *Service) MonthlyDonation(ctx context.Context, p parley.Principal) (DonationView, error) {
+func (s *Service) MonthlyDonation(ctx context.Context, p parley.Principal) (wire.DonationView, error) {
 	if err := s.donationsOn(); err != nil {
-		return DonationView{}, err
+		return wire.DonationView{}, err
 	}
 	r, err := s.store.GetRecurring(ctx, p.AccountID, RecurringDonation)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return DonationView{}, parley.Errorf(parley.ENotFound, "you have no monthly donation")
+		return wire.DonationView{}, parley.Errorf(parley.ENotFound, "you have no monthly donation")
 	} else if err != nil {
-		return DonationView{}, fmt.Errorf("get donation: %w", err)
+		return wire.DonationView{}, fmt.Errorf("get donation: %w", err)
 	}
 	return donationView(r), nil
 }
 
 // CancelMonthlyDonation stops the caller's monthly donation from
 // renewing. Errors: EModelDisabled, ENotFound.
-func (s *Service) CancelMonthlyDonation(ctx context.Context, p parley.Principal) (DonationView, error) {
+func (s *Service) CancelMonthlyDonation(ctx context.Context, p parley.Principal) (wire.DonationView, error) {
 	if err := s.donationsOn(); err != nil {
-		return DonationView{}, err
+		return wire.DonationView{}, err
 	}
 	r, err := s.store.GetRecurring(ctx, p.AccountID, RecurringDonation)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && r.Status != channel.SubActive) {
-		return DonationView{}, parley.Errorf(parley.ENotFound, "you have no active monthly donation")
+		return wire.DonationView{}, parley.Errorf(parley.ENotFound, "you have no active monthly donation")
 	} else if err != nil {
-		return DonationView{}, fmt.Errorf("get donation: %w", err)
+		return wire.DonationView{}, fmt.Errorf("get donation: %w", err)
 	}
 	r.CancelAtEnd = true
 	if err := s.store.PutRecurring(ctx, &r); err != nil {
-		return DonationView{}, fmt.Errorf("put donation: %w", err)
+		return wire.DonationView{}, fmt.Errorf("put donation: %w", err)
 	}
 	return donationView(r), nil
 }
@@ -135,37 +125,37 @@ func ParseMonth(field, month string) (time.Time, time.Time, error) {
 
 // AddOperatingCost records one of the operator's costs for the
 // transparency page. Errors: EInvalid.
-func (s *Service) AddOperatingCost(ctx context.Context, c OperatingCost) (OperatingCost, error) {
+func (s *Service) AddOperatingCost(ctx context.Context, c wire.OperatingCost) (wire.OperatingCost, error) {
 	if _, _, err := ParseMonth("month", c.Month); err != nil {
-		return OperatingCost{}, err
+		return wire.OperatingCost{}, err
 	}
 	c.Category, c.Description = strings.TrimSpace(c.Category), strings.TrimSpace(c.Description)
 	if err := channel.ValidRunes("category", c.Category, 1, 50); err != nil {
-		return OperatingCost{}, err
+		return wire.OperatingCost{}, err
 	}
 	if err := channel.ValidRunes("description", c.Description, 0, 500); err != nil {
-		return OperatingCost{}, err
+		return wire.OperatingCost{}, err
 	}
 	if c.Minor < 0 || c.Minor > 1_000_000_000_000 {
-		return OperatingCost{}, parley.InvalidField("amount_minor", "amount_minor must be 0 to 10^12")
+		return wire.OperatingCost{}, parley.InvalidField("amount_minor", "amount_minor must be 0 to 10^12")
 	}
 	if c.Currency == "" {
 		c.Currency = s.cfg.Currency
 	}
 	if c.Currency != s.cfg.Currency {
-		return OperatingCost{}, &parley.Error{Code: parley.EInvalid, Message: "costs are kept in " + s.cfg.Currency,
+		return wire.OperatingCost{}, &parley.Error{Code: parley.EInvalid, Message: "costs are kept in " + s.cfg.Currency,
 			Details: map[string]any{"field": "currency", "currency": s.cfg.Currency}}
 	}
 	c.ID, c.CreatedAt = 0, s.now()
 	if err := s.store.AddOperatingCost(ctx, &c); err != nil {
-		return OperatingCost{}, fmt.Errorf("add operating cost: %w", err)
+		return wire.OperatingCost{}, fmt.Errorf("add operating cost: %w", err)
 	}
 	return c, nil
 }
 
 // OperatingCosts returns the costs of the months from..to ("YYYY-MM").
 // Errors: EInvalid.
-func (s *Service) OperatingCosts(ctx context.Context, from, to string) ([]OperatingCost, error) {
+func (s *Service) OperatingCosts(ctx context.Context, from, to string) ([]wire.OperatingCost, error) {
 	if _, _, err := s.monthRange(from, to); err != nil {
 		return nil, err
 	}
@@ -192,41 +182,12 @@ func (s *Service) monthRange(from, to string) (time.Time, time.Time, error) {
 	return start, end, nil
 }
 
-// Transparency is the public account of a nonprofit server: donations
-// in and operating costs out, by month.
-type Transparency struct {
-	Currency  string              `json:"currency"`
-	From      string              `json:"from"`
-	To        string              `json:"to"`
-	Months    []TransparencyMonth `json:"months"`
-	Donations int64               `json:"donations_minor"`
-	Costs     int64               `json:"costs_minor"`
-	Balance   int64               `json:"balance_minor"` // donations - costs
-}
-
-// TransparencyMonth is one month of the transparency page.
-type TransparencyMonth struct {
-	Month     string         `json:"month"` // "YYYY-MM"
-	Donations int64          `json:"donations_minor"`
-	Donors    int64          `json:"donations"` // how many donations (not who)
-	Costs     int64          `json:"costs_minor"`
-	Balance   int64          `json:"balance_minor"`
-	CostItems []CostItemView `json:"cost_items"`
-}
-
-// CostItemView is one operating cost as the public sees it.
-type CostItemView struct {
-	Category    string `json:"category"`
-	Description string `json:"description"`
-	Minor       int64  `json:"amount_minor"`
-}
-
 // Transparency returns donations and operating costs of the months
 // from..to ("YYYY-MM"); empty from and to mean the last 12 months.
 // Nothing in it names a donor. Errors: EModelDisabled, EInvalid.
-func (s *Service) Transparency(ctx context.Context, from, to string) (Transparency, error) {
+func (s *Service) Transparency(ctx context.Context, from, to string) (wire.Transparency, error) {
 	if err := s.donationsOn(); err != nil {
-		return Transparency{}, err
+		return wire.Transparency{}, err
 	}
 	if from == "" && to == "" {
 		cur, _ := monthOf(s.now())
@@ -238,18 +199,18 @@ func (s *Service) Transparency(ctx context.Context, from, to string) (Transparen
 	}
 	start, end, err := s.monthRange(from, to)
 	if err != nil {
-		return Transparency{}, err
+		return wire.Transparency{}, err
 	}
 	cur := s.cfg.Currency
-	t := Transparency{Currency: cur, From: from, To: to, Months: []TransparencyMonth{}}
+	t := wire.Transparency{Currency: cur, From: from, To: to, Months: []wire.TransparencyMonth{}}
 	idx := map[string]int{}
 	for m := start; m.Before(end); m = m.AddDate(0, 1, 0) {
 		idx[m.Format("2006-01")] = len(t.Months)
-		t.Months = append(t.Months, TransparencyMonth{Month: m.Format("2006-01"), CostItems: []CostItemView{}})
+		t.Months = append(t.Months, wire.TransparencyMonth{Month: m.Format("2006-01"), CostItems: []wire.CostItemView{}})
 	}
 	es, err := s.store.LedgerRange(ctx, 0, "donation", start, end)
 	if err != nil {
-		return Transparency{}, fmt.Errorf("ledger range: %w", err)
+		return wire.Transparency{}, fmt.Errorf("ledger range: %w", err)
 	}
 	for _, e := range es {
 		if e.Currency != cur {
@@ -265,7 +226,7 @@ func (s *Service) Transparency(ctx context.Context, from, to string) (Transparen
 	}
 	cs, err := s.store.OperatingCosts(ctx, from, to)
 	if err != nil {
-		return Transparency{}, fmt.Errorf("operating costs: %w", err)
+		return wire.Transparency{}, fmt.Errorf("operating costs: %w", err)
 	}
 	for _, c := range cs {
 		i, ok := idx[c.Month]
@@ -274,7 +235,7 @@ func (s *Service) Transparency(ctx context.Context, from, to string) (Transparen
 		}
 		m := &t.Months[i]
 		m.Costs += c.Minor
-		m.CostItems = append(m.CostItems, CostItemView{Category: c.Category, Description: c.Description, Minor: c.Minor})
+		m.CostItems = append(m.CostItems, wire.CostItemView{Category: c.Category, Description: c.Description, Minor: c.Minor})
 	}
 	for i := range t.Months {
 		m := &t.Months[i]

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // LicenseFormat names the licence file format; a file of another format
@@ -174,26 +175,13 @@ func ParseLicensePublicKey(data []byte) (ed25519.PublicKey, error) {
 	return ed25519.PublicKey(b.Bytes), nil
 }
 
-// LicenseStatus is what the operator sees of the licence and the seats.
-type LicenseStatus struct {
-	Licensed  bool       `json:"licensed"`
-	ID        string     `json:"id,omitempty"`
-	Customer  string     `json:"customer,omitempty"`
-	Seats     int64      `json:"seats,omitempty"`
-	SeatsUsed int64      `json:"seats_used"`
-	ExpiresAt *time.Time `json:"expires_at,omitempty"`
-	Expired   bool       `json:"expired"`
-	OverLimit bool       `json:"over_limit"` // seats used >= seats: no new accounts
-	Features  []string   `json:"features,omitempty"`
-}
-
 // LicenseStatus reports the licence (if any) and the seats in use.
-func (s *Service) LicenseStatus(ctx context.Context) (LicenseStatus, error) {
+func (s *Service) LicenseStatus(ctx context.Context) (wire.LicenseStatus, error) {
 	n, err := s.store.CountPeople(ctx)
 	if err != nil {
-		return LicenseStatus{}, fmt.Errorf("count people: %w", err)
+		return wire.LicenseStatus{}, fmt.Errorf("count people: %w", err)
 	}
-	st := LicenseStatus{SeatsUsed: n}
+	st := wire.LicenseStatus{SeatsUsed: n}
 	if l := s.cfg.License; l != nil {
 		exp := l.ExpiresAt
 		st.Licensed, st.ID, st.Customer, st.Seats, st.ExpiresAt, st.Features = true, l.ID, l.Customer, l.Seats, &exp, l.Features

@@ -7,6 +7,7 @@ import (
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Store holds what the people-side revenue models keep besides
@@ -41,10 +42,10 @@ type Store interface {
 	PinnedChats(ctx context.Context, accountID int64) ([]int64, error)
 
 	// AddOperatingCost stores c and sets c.ID.
-	AddOperatingCost(ctx context.Context, c *OperatingCost) error
+	AddOperatingCost(ctx context.Context, c *wire.OperatingCost) error
 	// OperatingCosts returns the costs whose Month is in [from, to]
 	// ("YYYY-MM"), by month then id.
-	OperatingCosts(ctx context.Context, from, to string) ([]OperatingCost, error)
+	OperatingCosts(ctx context.Context, from, to string) ([]wire.OperatingCost, error)
 
 	// LedgerRange returns the ledger entries with from <= At < to, of
 	// the channel (any, for 0) and of kind (any, for ""), by id.
@@ -88,15 +89,4 @@ type Recurring struct {
 	PeriodEnd   time.Time
 	CancelAtEnd bool
 	CreatedAt   time.Time
-}
-
-// OperatingCost is one cost the operator enters for the transparency page.
-type OperatingCost struct {
-	ID          int64     `json:"id"`
-	Month       string    `json:"month"`    // "YYYY-MM"
-	Category    string    `json:"category"` // e.g. "infrastructure", "staff"
-	Description string    `json:"description"`
-	Minor       int64     `json:"amount_minor"`
-	Currency    string    `json:"currency"`
-	CreatedAt   time.Time `json:"created_at"`
 }

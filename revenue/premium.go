@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The premium plans.
@@ -17,33 +18,6 @@ const (
 	PlanMonth = "month"
 	PlanYear  = "year"
 )
-
-// PremiumPlan is a plan on offer.
-type PremiumPlan struct {
-	Plan  string      `json:"plan"` // "month" or "year"
-	Price money.Money `json:"price"`
-}
-
-// Perks are the limits that apply to an account.
-type Perks struct {
-	MaxMediaBytes int64 `json:"max_media_bytes"`
-	MaxDevices    int   `json:"max_devices"`
-	MaxPins       int   `json:"max_pins"`
-	Badge         bool  `json:"badge"`
-}
-
-// PremiumView is the caller's premium membership, the plans on offer and
-// the limits that apply to the caller now.
-type PremiumView struct {
-	Active      bool                       `json:"active"` // the perks apply
-	Plan        string                     `json:"plan,omitempty"`
-	Price       *money.Money               `json:"price,omitempty"`
-	Status      channel.SubscriptionStatus `json:"status,omitempty"`
-	PeriodEnd   *time.Time                 `json:"period_end,omitempty"`
-	CancelAtEnd bool                       `json:"cancel_at_period_end"`
-	Perks       Perks                      `json:"perks"`
-	Plans       []PremiumPlan              `json:"plans"`
-}
 
 // premiumOn returns EModelDisabled unless the operator turned premium on.
 func (s *Service) premiumOn() error {
@@ -79,19 +53,19 @@ func (s *Service) isPremium(ctx context.Context, accountID int64) (bool, error) 
 }
 
 // perks returns the limits of an account, premium or not.
-func (s *Service) perks(premium bool) Perks {
+func (s *Service) perks(premium bool) wire.Perks {
 	if premium {
 		pc := s.cfg.Premium
-		return Perks{MaxMediaBytes: pc.MaxMedia, MaxDevices: pc.MaxDevices, MaxPins: pc.MaxPins, Badge: true}
+		return wire.Perks{MaxMediaBytes: pc.MaxMedia, MaxDevices: pc.MaxDevices, MaxPins: pc.MaxPins, Badge: true}
 	}
-	return Perks{MaxMediaBytes: s.free.MaxMedia, MaxDevices: s.free.MaxDevices, MaxPins: s.cfg.Premium.FreePins}
+	return wire.Perks{MaxMediaBytes: s.free.MaxMedia, MaxDevices: s.free.MaxDevices, MaxPins: s.cfg.Premium.FreePins}
 }
 
 // accountPerks returns the limits that apply to the account now.
-func (s *Service) accountPerks(ctx context.Context, accountID int64) (Perks, error) {
+func (s *Service) accountPerks(ctx context.Context, accountID int64) (wire.Perks, error) {
 	premium, err := s.isPremium(ctx, accountID)
 	if err != nil {
-		return Perks{}, err
+		return wire.Perks{}, err
 	}
 	return s.perks(premium), nil
 }
@@ -136,35 +110,35 @@ func (s *Service) freeLimitError(what string, limit, premiumLimit int64) error {
 	return &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("%s: the limit is %d", what, limit), Details: map[string]any{"limit": limit}}
 }
 
-func (s *Service) premiumPlans() []PremiumPlan {
+func (s *Service) premiumPlans() []wire.PremiumPlan {
 	pc, cur := s.cfg.Premium, s.cfg.Currency
-	return []PremiumPlan{{PlanMonth, money.Money{Minor: pc.MonthlyPrice, Currency: cur}}, {PlanYear, money.Money{Minor: pc.YearlyPrice, Currency: cur}}}
+	return []wire.PremiumPlan{{Plan: PlanMonth, Price: wire.Money{Minor: pc.MonthlyPrice, Currency: cur}}, {Plan: PlanYear, Price: wire.Money{Minor: pc.YearlyPrice, Currency: cur}}}
 }
 
-func (s *Service) premiumView(r *Recurring, active bool) PremiumView {
-	v := PremiumView{Active: active, Perks: s.perks(active), Plans: s.premiumPlans()}
+func (s *Service) premiumView(r *Recurring, active bool) wire.PremiumView {
+	v := wire.PremiumView{Active: active, Perks: s.perks(active), Plans: s.premiumPlans()}
 	if r != nil {
 		end := r.PeriodEnd
-		v.Plan, v.Price, v.Status, v.PeriodEnd, v.CancelAtEnd = r.Plan, &money.Money{Minor: r.PriceMinor, Currency: r.Currency}, r.Status, &end, r.CancelAtEnd
+		v.Plan, v.Price, v.Status, v.PeriodEnd, v.CancelAtEnd = r.Plan, &wire.Money{Minor: r.PriceMinor, Currency: r.Currency}, r.Status, &end, r.CancelAtEnd
 	}
 	return v
 }
 
 // Premium returns the caller's membership, the plans and the caller's
 // limits. Errors: EModelDisabled.
-func (s *Service) Premium(ctx context.Context, p parley.Principal) (PremiumView, error) {
+func (s *Service) Premium(ctx context.Context, p parley.Principal) (wire.PremiumView, error) {
 	if err := s.premiumOn(); err != nil {
-		return PremiumView{}, err
+		return wire.PremiumView{}, err
 	}
 	r, err := s.store.GetRecurring(ctx, p.AccountID, RecurringPremium)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return s.premiumView(nil, false), nil
 	} else if err != nil {
-		return PremiumView{}, fmt.Errorf("get premium: %w", err)
+		return wire.PremiumView{}, fmt.Errorf("get premium: %w", err)
 	}
 	active, err := s.isPremium(ctx, p.AccountID)
 	if err != nil {
-		return PremiumView{}, err
+		return wire.PremiumView{}, err
 	}
 	return s.premiumView(&r, active), nil
 }
@@ -174,9 +148,9 @@ func (s *Service) Premium(ctx context.Context, p parley.Principal) (PremiumView,
 // while a cancelled membership's paid period runs keeps it renewing
 // without a charge. Errors: EModelDisabled, EInvalid for the plan,
 // EConflict if already a renewing member, EPaymentDeclined, EUnavailable.
-func (s *Service) SubscribePremium(ctx context.Context, p parley.Principal, plan, method string) (PremiumView, error) {
+func (s *Service) SubscribePremium(ctx context.Context, p parley.Principal, plan, method string) (wire.PremiumView, error) {
 	if err := s.premiumOn(); err != nil {
-		return PremiumView{}, err
+		return wire.PremiumView{}, err
 	}
 	var price int64
 	switch plan {
@@ -185,16 +159,16 @@ func (s *Service) SubscribePremium(ctx context.Context, p parley.Principal, plan
 	case PlanYear:
 		price = s.cfg.Premium.YearlyPrice
 	default:
-		return PremiumView{}, &parley.Error{Code: parley.EInvalid, Message: `plan must be "month" or "year"`, Details: map[string]any{"field": "plan"}}
+		return wire.PremiumView{}, &parley.Error{Code: parley.EInvalid, Message: `plan must be "month" or "year"`, Details: map[string]any{"field": "plan"}}
 	}
 	now := s.now()
 	old, err := s.store.GetRecurring(ctx, p.AccountID, RecurringPremium)
 	if err != nil && parley.ErrorCode(err) != parley.ENotFound {
-		return PremiumView{}, fmt.Errorf("get premium: %w", err)
+		return wire.PremiumView{}, fmt.Errorf("get premium: %w", err)
 	}
 	if err == nil && old.Status == channel.SubActive && old.PeriodEnd.After(now) {
 		if !old.CancelAtEnd || old.Plan != plan {
-			return PremiumView{}, &parley.Error{Code: parley.EConflict, Message: "you are already a premium member; cancel first to change the plan",
+			return wire.PremiumView{}, &parley.Error{Code: parley.EConflict, Message: "you are already a premium member; cancel first to change the plan",
 				Details: map[string]any{"plan": old.Plan, "period_end": old.PeriodEnd}}
 		}
 		old.CancelAtEnd = false
@@ -202,37 +176,37 @@ func (s *Service) SubscribePremium(ctx context.Context, p parley.Principal, plan
 			old.Method = method
 		}
 		if err := s.store.PutRecurring(ctx, &old); err != nil {
-			return PremiumView{}, fmt.Errorf("put premium: %w", err)
+			return wire.PremiumView{}, fmt.Errorf("put premium: %w", err)
 		}
 		return s.premiumView(&old, true), nil
 	}
 	r := Recurring{AccountID: p.AccountID, Kind: RecurringPremium, Plan: plan, PriceMinor: price, Currency: s.cfg.Currency,
 		Method: method, Status: channel.SubActive, Period: old.Period + 1, PeriodEnd: periodAfter(plan, now), CreatedAt: now}
 	if err := s.chargeRecurring(ctx, &r, now); err != nil {
-		return PremiumView{}, err
+		return wire.PremiumView{}, err
 	}
 	return s.premiumView(&r, true), nil
 }
 
 // CancelPremium stops the caller's membership from renewing; the perks
 // last to the end of the paid period. Errors: EModelDisabled, ENotFound.
-func (s *Service) CancelPremium(ctx context.Context, p parley.Principal) (PremiumView, error) {
+func (s *Service) CancelPremium(ctx context.Context, p parley.Principal) (wire.PremiumView, error) {
 	if err := s.premiumOn(); err != nil {
-		return PremiumView{}, err
+		return wire.PremiumView{}, err
 	}
 	r, err := s.store.GetRecurring(ctx, p.AccountID, RecurringPremium)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && r.Status != channel.SubActive) {
-		return PremiumView{}, parley.Errorf(parley.ENotFound, "you have no active premium membership")
+		return wire.PremiumView{}, parley.Errorf(parley.ENotFound, "you have no active premium membership")
 	} else if err != nil {
-		return PremiumView{}, fmt.Errorf("get premium: %w", err)
+		return wire.PremiumView{}, fmt.Errorf("get premium: %w", err)
 	}
 	r.CancelAtEnd = true
 	if err := s.store.PutRecurring(ctx, &r); err != nil {
-		return PremiumView{}, fmt.Errorf("put premium: %w", err)
+		return wire.PremiumView{}, fmt.Errorf("put premium: %w", err)
 	}
 	active, err := s.isPremium(ctx, p.AccountID)
 	if err != nil {
-		return PremiumView{}, err
+		return wire.PremiumView{}, err
 	}
 	return s.premiumView(&r, active), nil
 }
@@ -337,22 +311,16 @@ func (s *Service) renewOne(ctx context.Context, r Recurring, now time.Time) (boo
 
 // PinnedChats returns the caller's pinned chats, most recently pinned
 // first, and how many the caller may pin.
-func (s *Service) PinnedChats(ctx context.Context, p parley.Principal) (Pins, error) {
+func (s *Service) PinnedChats(ctx context.Context, p parley.Principal) (wire.Pins, error) {
 	ids, err := s.store.PinnedChats(ctx, p.AccountID)
 	if err != nil {
-		return Pins{}, fmt.Errorf("pinned chats: %w", err)
+		return wire.Pins{}, fmt.Errorf("pinned chats: %w", err)
 	}
 	pk, err := s.accountPerks(ctx, p.AccountID)
 	if err != nil {
-		return Pins{}, err
+		return wire.Pins{}, err
 	}
-	return Pins{ChatIDs: ids, Limit: pk.MaxPins}, nil
-}
-
-// Pins are an account's pinned chats and its pin limit.
-type Pins struct {
-	ChatIDs []int64 `json:"chat_ids"`
-	Limit   int     `json:"limit"`
+	return wire.Pins{ChatIDs: ids, Limit: pk.MaxPins}, nil
 }
 
 // PinChat pins one of the caller's chats. Pinning a pinned chat changes
@@ -360,19 +328,19 @@ type Pins struct {
 // premium would allow them, ELimit otherwise. Pins made while a member
 // stay after the membership ends. Errors also: ENotFound, EForbidden for
 // the chat.
-func (s *Service) PinChat(ctx context.Context, p parley.Principal, chatID int64) (Pins, error) {
+func (s *Service) PinChat(ctx context.Context, p parley.Principal, chatID int64) (wire.Pins, error) {
 	if _, _, err := chat.MemberOf(ctx, s.store, p, chatID); err != nil {
-		return Pins{}, err
+		return wire.Pins{}, err
 	}
 	pk, err := s.accountPerks(ctx, p.AccountID)
 	if err != nil {
-		return Pins{}, err
+		return wire.Pins{}, err
 	}
 	err = s.store.PinChat(ctx, p.AccountID, chatID, s.now(), pk.MaxPins)
 	if parley.ErrorCode(err) == parley.ELimit {
-		return Pins{}, s.freeLimitError("pinned chats", int64(pk.MaxPins), int64(s.perks(true).MaxPins))
+		return wire.Pins{}, s.freeLimitError("pinned chats", int64(pk.MaxPins), int64(s.perks(true).MaxPins))
 	} else if err != nil {
-		return Pins{}, fmt.Errorf("pin chat: %w", err)
+		return wire.Pins{}, fmt.Errorf("pin chat: %w", err)
 	}
 	return s.PinnedChats(ctx, p)
 }

@@ -10,56 +10,15 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
-
-// Statement is a channel owner's monthly statement: for each channel
-// they own, the subscription revenue of the month, the operator's share
-// and the net payout, with one line per charge.
-type Statement struct {
-	Month         string             `json:"month"`  // "YYYY-MM"
-	Closed        bool               `json:"closed"` // the month has ended
-	Gross         money.Money        `json:"gross"`
-	OperatorShare money.Money        `json:"operator_share"`
-	Net           money.Money        `json:"net"`
-	Channels      []ChannelStatement `json:"channels"`
-}
-
-// ChannelStatement is one channel's part of a statement. Gross is
-// always OperatorShare + Net, and each is the sum of its lines.
-type ChannelStatement struct {
-	ChannelID     int64           `json:"channel_id"`
-	Handle        string          `json:"handle"`
-	Gross         money.Money     `json:"gross"`
-	OperatorShare money.Money     `json:"operator_share"`
-	Net           money.Money     `json:"net"`
-	Payout        *PayoutView     `json:"payout,omitempty"` // once the month's payout is recorded
-	Lines         []StatementLine `json:"lines"`
-}
-
-// StatementLine is one subscription charge and its split.
-type StatementLine struct {
-	At            time.Time `json:"at"`
-	Ref           string    `json:"ref"` // the subscription; never the subscriber
-	Gross         int64     `json:"gross_minor"`
-	OperatorShare int64     `json:"operator_share_minor"`
-	Net           int64     `json:"net_minor"`
-}
-
-// PayoutView is a recorded payout of one channel's net revenue of a month.
-type PayoutView struct {
-	ChannelID int64       `json:"channel_id"`
-	Month     string      `json:"month"`
-	Amount    money.Money `json:"amount"`
-	Key       string      `json:"key"`
-	At        time.Time   `json:"at"`
-}
 
 // channelStatement builds a channel's statement from its ledger entries
 // of one month: each subscription_charge is a line, with the
 // operator_share entry of the same charge (keys "<charge>:charge" and
 // "<charge>:share"). Other kinds are ignored.
-func channelStatement(channelID int64, currency string, es []money.LedgerEntry) ChannelStatement {
-	cs := ChannelStatement{ChannelID: channelID, Gross: money.Money{Minor: 0, Currency: currency}, OperatorShare: money.Money{Minor: 0, Currency: currency}, Net: money.Money{Minor: 0, Currency: currency}, Lines: []StatementLine{}}
+func channelStatement(channelID int64, currency string, es []money.LedgerEntry) wire.ChannelStatement {
+	cs := wire.ChannelStatement{ChannelID: channelID, Gross: wire.Money{Minor: 0, Currency: currency}, OperatorShare: wire.Money{Minor: 0, Currency: currency}, Net: wire.Money{Minor: 0, Currency: currency}, Lines: []wire.StatementLine{}}
 	shares := map[string]int64{}
 	for _, e := range es {
 		if e.Kind == "operator_share" {
@@ -71,7 +30,7 @@ func channelStatement(channelID int64, currency string, es []money.LedgerEntry) 
 			continue
 		}
 		share := shares[strings.TrimSuffix(e.Key, ":charge")]
-		l := StatementLine{At: e.At, Ref: e.Ref, Gross: e.Minor, OperatorShare: share, Net: e.Minor - share}
+		l := wire.StatementLine{At: e.At, Ref: e.Ref, Gross: e.Minor, OperatorShare: share, Net: e.Minor - share}
 		cs.Lines = append(cs.Lines, l)
 		cs.Gross.Minor += l.Gross
 		cs.OperatorShare.Minor += l.OperatorShare
@@ -87,10 +46,10 @@ func payoutKey(channelID int64, month string) string {
 }
 
 // monthStatement returns channel c's statement for the month [start, end).
-func (s *Service) monthStatement(ctx context.Context, c channel.Channel, month string, start, end time.Time) (ChannelStatement, error) {
+func (s *Service) monthStatement(ctx context.Context, c channel.Channel, month string, start, end time.Time) (wire.ChannelStatement, error) {
 	es, err := s.store.LedgerRange(ctx, c.ID, "", start, end)
 	if err != nil {
-		return ChannelStatement{}, fmt.Errorf("ledger range: %w", err)
+		return wire.ChannelStatement{}, fmt.Errorf("ledger range: %w", err)
 	}
 	cs := channelStatement(c.ID, s.channelCurrency, es)
 	cs.Handle = c.Handle
@@ -98,11 +57,11 @@ func (s *Service) monthStatement(ctx context.Context, c channel.Channel, month s
 	if now := s.now(); !now.Before(end) {
 		ps, err := s.store.LedgerRange(ctx, c.ID, "owner_payout", end, now.Add(time.Nanosecond))
 		if err != nil {
-			return ChannelStatement{}, fmt.Errorf("ledger range: %w", err)
+			return wire.ChannelStatement{}, fmt.Errorf("ledger range: %w", err)
 		}
 		for _, e := range ps {
 			if e.Key == payoutKey(c.ID, month) {
-				cs.Payout = &PayoutView{ChannelID: c.ID, Month: month, Amount: money.Money{Minor: e.Minor, Currency: e.Currency}, Key: e.Key, At: e.At}
+				cs.Payout = &wire.PayoutView{ChannelID: c.ID, Month: month, Amount: wire.Money{Minor: e.Minor, Currency: e.Currency}, Key: e.Key, At: e.At}
 			}
 		}
 	}
@@ -112,25 +71,25 @@ func (s *Service) monthStatement(ctx context.Context, c channel.Channel, month s
 // OwnerStatement returns the caller's statement for month ("YYYY-MM"):
 // every channel they own, whether it earned anything or not. Errors:
 // EInvalid for the month.
-func (s *Service) OwnerStatement(ctx context.Context, p parley.Principal, month string) (Statement, error) {
+func (s *Service) OwnerStatement(ctx context.Context, p parley.Principal, month string) (wire.Statement, error) {
 	start, end, err := ParseMonth("month", month)
 	if err != nil {
-		return Statement{}, err
+		return wire.Statement{}, err
 	}
 	cs, err := s.store.AdminChannels(ctx, p.AccountID)
 	if err != nil {
-		return Statement{}, fmt.Errorf("admin channels: %w", err)
+		return wire.Statement{}, fmt.Errorf("admin channels: %w", err)
 	}
 	cur := s.channelCurrency
-	st := Statement{Month: month, Closed: !s.now().Before(end), Gross: money.Money{Minor: 0, Currency: cur}, OperatorShare: money.Money{Minor: 0, Currency: cur}, Net: money.Money{Minor: 0, Currency: cur},
-		Channels: []ChannelStatement{}}
+	st := wire.Statement{Month: month, Closed: !s.now().Before(end), Gross: wire.Money{Minor: 0, Currency: cur}, OperatorShare: wire.Money{Minor: 0, Currency: cur}, Net: wire.Money{Minor: 0, Currency: cur},
+		Channels: []wire.ChannelStatement{}}
 	for _, c := range cs {
 		if c.OwnerID != p.AccountID {
 			continue
 		}
 		ch, err := s.monthStatement(ctx, c, month, start, end)
 		if err != nil {
-			return Statement{}, err
+			return wire.Statement{}, err
 		}
 		st.Gross.Minor += ch.Gross.Minor
 		st.OperatorShare.Minor += ch.OperatorShare.Minor
@@ -145,7 +104,7 @@ func (s *Service) OwnerStatement(ctx context.Context, p parley.Principal, month 
 // owner_payout, the net of the month, once per channel and month) and
 // returns the month's payouts. Errors: EInvalid for the month, or for a
 // month that has not ended.
-func (s *Service) RecordPayouts(ctx context.Context, month string) ([]PayoutView, error) {
+func (s *Service) RecordPayouts(ctx context.Context, month string) ([]wire.PayoutView, error) {
 	start, end, err := ParseMonth("month", month)
 	if err != nil {
 		return nil, err
@@ -167,7 +126,7 @@ func (s *Service) RecordPayouts(ctx context.Context, month string) ([]PayoutView
 			ids = append(ids, e.ChannelID)
 		}
 	}
-	out := []PayoutView{}
+	out := []wire.PayoutView{}
 	for _, id := range ids {
 		c, err := channel.LoadChannel(ctx, s.store, id)
 		if err != nil {

@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/wire"
 )
 
 const defaultServer = "http://127.0.0.1:8080"
@@ -509,7 +510,7 @@ func (cl *cli) lookup(args []string) error {
 	if err := cl.rememberPhones(found); err != nil {
 		return err
 	}
-	byPhone := map[string]chat.Contact{}
+	byPhone := map[string]wire.Contact{}
 	for _, c := range found {
 		byPhone[c.Phone] = c
 	}
@@ -525,7 +526,7 @@ func (cl *cli) lookup(args []string) error {
 }
 
 // rememberPhones saves the phones of looked-up accounts, to label them.
-func (cl *cli) rememberPhones(cs []chat.Contact) error {
+func (cl *cli) rememberPhones(cs []wire.Contact) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -704,7 +705,7 @@ func (cl *cli) unblock(args []string) error {
 }
 
 // chatName describes a chat: a group's subject, or the other person.
-func (cl *cli) chatName(c chat.ChatView) string {
+func (cl *cli) chatName(c wire.ChatView) string {
 	if c.Kind == chat.ChatGroup {
 		return fmt.Sprintf("%q (%d members)", c.Subject, len(c.Members))
 	}
@@ -752,7 +753,7 @@ func (cl *cli) chat(args []string) error {
 	if err := cl.connect(); err != nil {
 		return err
 	}
-	var c chat.ChatView
+	var c wire.ChatView
 	if sub == "open" {
 		peer, err := cl.account(rest[0])
 		if err != nil {
@@ -1020,12 +1021,12 @@ func (cl *cli) listen(args []string) error {
 	}
 	fmt.Fprintf(cl.errw, "listening as %s (acct %d); press ctrl-c to stop\n", cl.st.Phone, cl.st.AccountID)
 	n := 0
-	err = cl.c.Stream(cl.ctx, 0, func(ev chat.Event) error {
+	err = cl.c.Stream(cl.ctx, 0, func(ev wire.Event) error {
 		line := cl.describeEvent(ev)
 		if line != "" {
 			fmt.Fprintln(cl.out, line)
 		}
-		if ev.Type == chat.EventEntry {
+		if ev.Type == wire.EventEntry {
 			if n++; *count > 0 && n >= *count {
 				return client.ErrStop
 			}
@@ -1047,18 +1048,18 @@ func (cl *cli) listen(args []string) error {
 
 // describeEvent renders a WebSocket event for people, or "" to print
 // nothing.
-func (cl *cli) describeEvent(ev chat.Event) string {
+func (cl *cli) describeEvent(ev wire.Event) string {
 	switch ev.Type {
-	case chat.EventEntry:
+	case wire.EventEntry:
 		if ev.Entry != nil {
 			return cl.describe(*ev.Entry)
 		}
-	case chat.EventTyping:
+	case wire.EventTyping:
 		if ev.State == client.TypingComposing {
 			return fmt.Sprintf("[chat %d] %s is typing...", ev.ChatID, cl.label(ev.AccountID))
 		}
 		return fmt.Sprintf("[chat %d] %s stopped typing", ev.ChatID, cl.label(ev.AccountID))
-	case chat.EventPresence:
+	case wire.EventPresence:
 		if ev.State == "online" {
 			return fmt.Sprintf("%s is online", cl.label(ev.AccountID))
 		}
@@ -1066,22 +1067,22 @@ func (cl *cli) describeEvent(ev chat.Event) string {
 			return fmt.Sprintf("%s went offline (last seen %s)", cl.label(ev.AccountID), ev.LastSeen.Local().Format(time.TimeOnly))
 		}
 		return fmt.Sprintf("%s went offline", cl.label(ev.AccountID))
-	case chat.EventReady:
+	case wire.EventReady:
 		fmt.Fprintf(cl.errw, "-- %d waiting, now live --\n", ev.Pending)
-	case chat.EventReconnect:
+	case wire.EventReconnect:
 		fmt.Fprintln(cl.errw, "-- the server is restarting; reconnecting --")
-	case chat.EventError:
+	case wire.EventError:
 		if ev.Error != nil {
 			fmt.Fprintf(cl.errw, "server: %s: %s\n", ev.Error.Code, ev.Error.Message)
 		}
-	case chat.EventRevoked:
+	case wire.EventRevoked:
 		fmt.Fprintln(cl.errw, "-- this device was unlinked --")
 	}
 	return ""
 }
 
 // describe renders an inbox entry as one line for people.
-func (cl *cli) describe(e chat.Entry) string {
+func (cl *cli) describe(e wire.Entry) string {
 	at := fmt.Sprintf("[chat %d #%d]", e.ChatID, e.Seq)
 	who := cl.label(e.SenderAccount)
 	switch e.Type {
@@ -1142,7 +1143,7 @@ func (cl *cli) describe(e chat.Entry) string {
 	return fmt.Sprintf("%s %s: %s  (id %s)", at, who, text, e.MessageID)
 }
 
-func (cl *cli) describeChatEvent(ev chat.ChatEventBody) string {
+func (cl *cli) describeChatEvent(ev wire.ChatEventBody) string {
 	who := cl.label(ev.Actor)
 	switch ev.Event {
 	case "group_created":

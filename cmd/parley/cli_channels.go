@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/wire"
 )
 
 const channelUsage = `usage: parley channel SUBCOMMAND ...
@@ -52,7 +53,7 @@ func (cl *cli) channelCmd(args []string) error {
 		if err := cl.connect(); err != nil {
 			return err
 		}
-		c, err := cl.c.CreateChannel(cl.ctx, channel.ChannelInput{Handle: rest[0], Name: strings.Join(rest[1:], " "),
+		c, err := cl.c.CreateChannel(cl.ctx, wire.ChannelInput{Handle: rest[0], Name: strings.Join(rest[1:], " "),
 			Category: *category, Country: *country, Language: *language})
 		if err != nil {
 			return fmt.Errorf("create channel: %w", err)
@@ -69,7 +70,7 @@ func (cl *cli) channelCmd(args []string) error {
 		if err := cl.connect(); err != nil {
 			return err
 		}
-		var cs []channel.ChannelView
+		var cs []wire.ChannelView
 		if sub == "list" {
 			cs, err = cl.c.FollowedChannels(cl.ctx)
 		} else {
@@ -152,9 +153,9 @@ func (cl *cli) channelCmd(args []string) error {
 		if err := cl.connect(); err != nil {
 			return err
 		}
-		in := channel.PostInput{Kind: channel.PostText, Text: strings.Join(rest[1:], " ")}
+		in := wire.PostInput{Kind: channel.PostText, Text: strings.Join(rest[1:], " ")}
 		if sub == "poll" {
-			in = channel.PostInput{Kind: channel.PostPoll, Text: rest[1], Poll: &channel.Poll{Options: rest[2:], Multiple: *multiple}}
+			in = wire.PostInput{Kind: channel.PostPoll, Text: rest[1], Poll: &wire.Poll{Options: rest[2:], Multiple: *multiple}}
 		}
 		p, err := cl.c.Post(cl.ctx, ch, in)
 		if err != nil {
@@ -227,7 +228,7 @@ func (cl *cli) channelCmd(args []string) error {
 }
 
 // formatPost renders a post on one line (polls with their counts).
-func formatPost(p channel.PostView) string {
+func formatPost(p wire.PostView) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "[#%d] ", p.Seq)
 	switch {

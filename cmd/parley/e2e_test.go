@@ -32,6 +32,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 const (
@@ -282,10 +283,10 @@ func testKill9(t *testing.T, bin string, extra ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	send := func(c *client.Client, id string) (chatpkg.SendResult, error) {
-		envs := make([]chatpkg.Envelope, len(devs))
+	send := func(c *client.Client, id string) (wire.SendResult, error) {
+		envs := make([]wire.Envelope, len(devs))
 		for i, d := range devs {
-			envs[i] = chatpkg.Envelope{DeviceID: d.DeviceID, Body: []byte("ciphertext of " + id)}
+			envs[i] = wire.Envelope{DeviceID: d.DeviceID, Body: []byte("ciphertext of " + id)}
 		}
 		return c.Send(ctx, chat.ID, client.SendRequest{MessageID: id, Envelopes: envs})
 	}
@@ -403,7 +404,7 @@ func testSIGTERM(t *testing.T, bin string) {
 		if err != nil {
 			t.Fatalf("read backlog: %v", err)
 		}
-		if ev.Type == chatpkg.EventReady {
+		if ev.Type == wire.EventReady {
 			break
 		}
 	}
@@ -447,7 +448,7 @@ func testSIGTERM(t *testing.T, bin string) {
 	}
 
 	ev, err := conn.Next(ctx)
-	if err != nil || ev.Type != chatpkg.EventReconnect {
+	if err != nil || ev.Type != wire.EventReconnect {
 		t.Fatalf("the socket got %+v (%v), want a reconnect event", ev, err)
 	}
 	_, err = conn.Next(ctx)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The operator's side of the people-side revenue models
@@ -34,7 +35,7 @@ func addCost(svc *revenue.Service) handlerFunc {
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
-		c, err := svc.AddOperatingCost(r.Context(), revenue.OperatingCost{Month: in.Month, Category: in.Category,
+		c, err := svc.AddOperatingCost(r.Context(), wire.OperatingCost{Month: in.Month, Category: in.Category,
 			Description: in.Description, Minor: in.AmountMinor, Currency: in.Currency})
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/wire"
 )
 
 func TestHistQuantiles(t *testing.T) {
@@ -151,7 +152,7 @@ func BenchmarkSendDeliver(b *testing.B) {
 			if err != nil {
 				return
 			}
-			if ev.Type == chatpkg.EventEntry && ev.Entry != nil {
+			if ev.Type == wire.EventEntry && ev.Entry != nil {
 				_ = to.conn.Ack(ctx, ev.Entry.ID)
 				if sent, ok := readStamp(ev.Entry.Body); ok {
 					got <- time.Since(time.Unix(0, sent))
@@ -166,7 +167,7 @@ func BenchmarkSendDeliver(b *testing.B) {
 		n++
 		putStamp(body, time.Now())
 		_, err := from.c.Send(ctx, from.directs[0].id, client.SendRequest{MessageID: "s" + strconv.Itoa(n),
-			Envelopes: []chatpkg.Envelope{{DeviceID: to.dev, Body: body}}})
+			Envelopes: []wire.Envelope{{DeviceID: to.dev, Body: body}}})
 		if err != nil {
 			b.Fatal(err)
 		}

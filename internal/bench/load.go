@@ -15,6 +15,7 @@ import (
 
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/wire"
 )
 
 // phase counts one measured window [start, end). Messages whose send
@@ -79,7 +80,7 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 			}
 			return
 		}
-		if ev.Type != chatpkg.EventEntry || ev.Entry == nil {
+		if ev.Type != wire.EventEntry || ev.Entry == nil {
 			continue
 		}
 		now := time.Now().UnixNano()
@@ -125,10 +126,10 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	}
 	body := make([]byte, l.o.BodySize)
 	putStamp(body, stamp)
-	envs := make([]chatpkg.Envelope, 0, len(ch.members)-1)
+	envs := make([]wire.Envelope, 0, len(ch.members)-1)
 	for _, m := range ch.members {
 		if m != u {
-			envs = append(envs, chatpkg.Envelope{DeviceID: m.dev, Body: body})
+			envs = append(envs, wire.Envelope{DeviceID: m.dev, Body: body})
 		}
 	}
 	p := l.cur.Load()

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
-	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/wire"
 )
 
 // user is one simulated person with one device.
@@ -163,11 +163,11 @@ func (u *user) connect(ctx context.Context, c *client.Client) error {
 			return fmt.Errorf("read backlog: %w", err)
 		}
 		switch ev.Type {
-		case chatpkg.EventEntry:
+		case wire.EventEntry:
 			if ev.Entry != nil {
 				u.unacked = append(u.unacked, ev.Entry.ID)
 			}
-		case chatpkg.EventReady:
+		case wire.EventReady:
 			u.conn = conn
 			return nil
 		}

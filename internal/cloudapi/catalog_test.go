@@ -14,6 +14,7 @@ import (
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/adminapi"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestCatalogProductsAndOrders: a business fills its catalog, sends a
@@ -173,7 +174,7 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 	e.sendErr(product(cat, "sku-shoe", map[string]any{"header": map[string]any{"type": "text", "text": "Hi"}}), 400, business.MetaInvalidParameter)
 	wamid := e.send(product(cat, "sku-shoe", nil))
 	got := e.receive(e.cust, wamid)
-	wantProduct := business.CatalogProduct{CatalogID: cat, RetailerID: "sku-shoe", Name: "Trail shoe", Description: "Waterproof", Price: "129.99",
+	wantProduct := wire.CatalogProduct{CatalogID: cat, RetailerID: "sku-shoe", Name: "Trail shoe", Description: "Waterproof", Price: "129.99",
 		Currency: "USD", ImageURL: "https://acme.example/shoe.jpg", Availability: "in stock"}
 	if got.Interactive == nil || got.Interactive.Type != "product" || got.Interactive.Action.ProductRetailerID != "sku-shoe" ||
 		len(got.Products) != 1 || got.Products[0] != wantProduct || got.Text != "Our bestseller" {
@@ -228,13 +229,13 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 
 	// The customer orders from the list: the webhook has Meta's order,
 	// with the catalog's prices filled in, and the list as context.
-	order := &business.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []business.OrderItem{
+	order := &wire.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []wire.OrderItem{
 		{ProductRetailerID: "sku-shoe", Quantity: 1},
 		{ProductRetailerID: "sku-sock", Quantity: 3, ItemPrice: "5", Currency: "USD"},
 	}}
 	oid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Order: 4 items", ReplyTo: listID, Order: order})
 	m := e.hooks.message(oid)
-	wantOrder := business.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []business.OrderItem{
+	wantOrder := wire.Order{CatalogID: cat, Text: "for the weekend", ProductItems: []wire.OrderItem{
 		{ProductRetailerID: "sku-shoe", Quantity: 1, ItemPrice: "129.99", Currency: "USD"},
 		{ProductRetailerID: "sku-sock", Quantity: 3, ItemPrice: "5.00", Currency: "USD"},
 	}}
@@ -249,14 +250,14 @@ func testCatalogProductsAndOrders(t *testing.T, e *env) {
 	}
 
 	// Orders that do not match the catalog are refused to the customer.
-	ce := e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat, ProductItems: []business.OrderItem{{ProductRetailerID: "sku-nope", Quantity: 1}}}}, parley.EInvalid)
+	ce := e.customerSendErr(client.Body{Order: &wire.Order{CatalogID: cat, ProductItems: []wire.OrderItem{{ProductRetailerID: "sku-nope", Quantity: 1}}}}, parley.EInvalid)
 	if !strings.Contains(ce.Message, "sku-nope") || ce.Details["field"] != "order.product_items[0].product_retailer_id" {
 		t.Errorf("unknown product: got %+v", ce)
 	}
-	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: "999999", ProductItems: []business.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1}}}}, parley.EInvalid)
-	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat, ProductItems: []business.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1, ItemPrice: "1.00"}}}}, parley.EInvalid)
-	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat, ProductItems: []business.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 0}}}}, parley.EInvalid)
-	e.customerSendErr(client.Body{Order: &business.Order{CatalogID: cat}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &wire.Order{CatalogID: "999999", ProductItems: []wire.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1}}}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &wire.Order{CatalogID: cat, ProductItems: []wire.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 1, ItemPrice: "1.00"}}}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &wire.Order{CatalogID: cat, ProductItems: []wire.OrderItem{{ProductRetailerID: "sku-shoe", Quantity: 0}}}}, parley.EInvalid)
+	e.customerSendErr(client.Body{Order: &wire.Order{CatalogID: cat}}, parley.EInvalid)
 
 	// A deleted product can no longer be sent; its id is gone.
 	status, b = e.cloud("DELETE", "/"+sockID, nil)
@@ -350,7 +351,7 @@ func testFlows(t *testing.T, e *env) {
 	// The finished Flow comes back as nfm_reply, with the Flow as context.
 	resp := `{"flow_token":"tok-1","date":"2026-12-24"}`
 	rid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Sent", ReplyTo: wamid,
-		Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: resp}})
+		Reply: &wire.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: resp}})
 	m := e.hooks.message(rid)
 	if m.Type != "interactive" || m.Interactive == nil || m.Interactive.Type != "nfm_reply" || m.Interactive.NfmReply == nil ||
 		m.Context == nil || m.Context.ID != wamid || m.Text != nil {
@@ -359,7 +360,7 @@ func testFlows(t *testing.T, e *env) {
 	if r := *m.Interactive.NfmReply; r != (business.NfmReply{Name: "flow", Body: "Sent", ResponseJSON: resp}) {
 		t.Errorf("nfm_reply: got %+v", r)
 	}
-	ce := e.customerSendErr(client.Body{ReplyTo: wamid, Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", ResponseJSON: "not json"}}, parley.EInvalid)
+	ce := e.customerSendErr(client.Body{ReplyTo: wamid, Reply: &wire.InteractiveReply{Type: "nfm_reply", Name: "flow", ResponseJSON: "not json"}}, parley.EInvalid)
 	if ce.Details["field"] != "interactive_reply.response_json" {
 		t.Errorf("bad response_json: got %+v", ce)
 	}

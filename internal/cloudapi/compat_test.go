@@ -16,10 +16,10 @@ import (
 	whttp "github.com/piusalfred/whatsapp/pkg/http"
 	wawebhooks "github.com/piusalfred/whatsapp/webhooks"
 
-	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestIndependentClient drives Parley with a published Cloud API client,
@@ -162,7 +162,7 @@ func TestIndependentClient(t *testing.T) {
 	}
 	// The finished Flow parses with the library's nfm_reply type.
 	rid := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Sent", ReplyTo: flowID,
-		Reply: &business.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: `{"flow_token":"tok-1"}`}})
+		Reply: &wire.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: "Sent", ResponseJSON: `{"flow_token":"tok-1"}`}})
 	testutil.Eventually(t, "the library to parse the Flow reply", func() bool {
 		mu.Lock()
 		defer mu.Unlock()

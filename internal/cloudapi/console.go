@@ -8,6 +8,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/wire"
 )
 
 // debugToken answers Meta's GET /debug_token?input_token=: the token's
@@ -94,7 +95,7 @@ func numberChannels(b *business.Service, chs *channel.Service) bizFunc {
 			return channelErr(err)
 		}
 		if vs == nil {
-			vs = []channel.ChannelView{}
+			vs = []wire.ChannelView{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"data": vs})
 		return nil
@@ -107,7 +108,7 @@ func createNumberChannel(b *business.Service, chs *channel.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		var in channel.ChannelInput
+		var in wire.ChannelInput
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
@@ -165,7 +166,7 @@ func numberChannelPosts(b *business.Service, chs *channel.Service) bizFunc {
 			return channelErr(err)
 		}
 		if page.Posts == nil {
-			page.Posts = []channel.PostView{}
+			page.Posts = []wire.PostView{}
 		}
 		writeJSON(w, http.StatusOK, page)
 		return nil
@@ -178,7 +179,7 @@ func numberChannelPost(b *business.Service, chs *channel.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		var in channel.PostInput
+		var in wire.PostInput
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestBusinessConsoleAPI covers the Cloud API additions the business
@@ -75,14 +76,14 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 
 	// A number's channels: none, then one created by the console.
 	var list struct {
-		Data []channel.ChannelView `json:"data"`
+		Data []wire.ChannelView `json:"data"`
 	}
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels", e.num.ID), nil)
 	decodeOK("list channels", code, b, &list)
 	if len(list.Data) != 0 {
 		t.Fatalf("a new number owns channels: %s", b)
 	}
-	var ch channel.ChannelView
+	var ch wire.ChannelView
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels", e.num.ID), map[string]any{"handle": "acme_news", "name": "Acme news", "category": "business"})
 	decodeOK("create channel", code, b, &ch)
 	if ch.Handle != "acme_news" || ch.Role != channel.ChannelOwner {
@@ -100,7 +101,7 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 	if _, err := e.cust.Follow(e.ctx, ch.ID); err != nil {
 		t.Fatalf("follow: %v", err)
 	}
-	var post channel.PostView
+	var post wire.PostView
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels/%d/posts", e.num.ID, ch.ID), map[string]any{"kind": "text", "text": "New shoes in store"})
 	decodeOK("post", code, b, &post)
 	if post.Seq != 1 || post.Text != "New shoes in store" {
@@ -108,13 +109,13 @@ func testBusinessConsoleAPI(t *testing.T, e *env) {
 	}
 	code, b = e.cloud("POST", fmt.Sprintf("/%d/channels/%d/posts", e.num.ID, ch.ID), map[string]any{"kind": "text", "text": "  "})
 	wantMeta("empty post", code, b, 400, business.MetaInvalidParameter)
-	var page channel.TimelinePage
+	var page wire.TimelinePage
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels/%d/posts?limit=10", e.num.ID, ch.ID), nil)
 	decodeOK("timeline", code, b, &page)
 	if len(page.Posts) != 1 || page.Posts[0].Seq != 1 {
 		t.Errorf("timeline: %s", b)
 	}
-	var ins channel.Insights
+	var ins wire.Insights
 	code, b = e.cloud("GET", fmt.Sprintf("/%d/channels/%d/insights?days=7", e.num.ID, ch.ID), nil)
 	decodeOK("insights", code, b, &ins)
 	if ins.Followers != 1 || len(ins.Posts) != 1 {

@@ -11,21 +11,22 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestContacts: a customer shares a contact card with the business (a
 // contacts webhook), and the business sends one back.
 func TestContacts(t *testing.T) {
 	e := newEnv(t)
-	card := business.ContactCard{
-		Name:   business.ContactName{FormattedName: "Dana Reyes", FirstName: "Dana", LastName: "Reyes"},
-		Phones: []business.ContactPhone{{Phone: "+1 415 555 0199", Type: "CELL", WaID: "14155550199"}},
-		Emails: []business.ContactEmail{{Email: "dana@example.com", Type: "WORK"}},
-		Org:    &business.ContactOrg{Company: "Acme", Title: "Buyer"},
+	card := wire.ContactCard{
+		Name:   wire.ContactName{FormattedName: "Dana Reyes", FirstName: "Dana", LastName: "Reyes"},
+		Phones: []wire.ContactPhone{{Phone: "+1 415 555 0199", Type: "CELL", WaID: "14155550199"}},
+		Emails: []wire.ContactEmail{{Email: "dana@example.com", Type: "WORK"}},
+		Org:    &wire.ContactOrg{Company: "Acme", Title: "Buyer"},
 	}
-	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Dana Reyes", Contacts: []business.ContactCard{card}})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Dana Reyes", Contacts: []wire.ContactCard{card}})
 	m := e.hooks.message(in)
-	if m.Type != "contacts" || !cmp.Equal(m.Contacts, []business.ContactCard{card}) {
+	if m.Type != "contacts" || !cmp.Equal(m.Contacts, []wire.ContactCard{card}) {
 		t.Errorf("inbound contacts: got type %q %+v", m.Type, m.Contacts)
 	}
 	e.sendErr(map[string]any{"type": "contacts"}, 400, business.MetaInvalidParameter)

@@ -17,6 +17,7 @@ import (
 	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/httpapi"
 	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/wire"
 )
 
 func (e *env) createTemplate(tpl map[string]any) (id, status string) {
@@ -227,7 +228,7 @@ func TestMessageTypesBothWays(t *testing.T) {
 	}
 
 	// Customer → business.
-	l := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Location: &business.Location{Latitude: 1.5, Longitude: 2.5, Name: "Home"}})
+	l := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Location: &wire.Location{Latitude: 1.5, Longitude: 2.5, Name: "Home"}})
 	if m := e.hooks.message(l); m.Type != "location" || m.Location.Name != "Home" {
 		t.Errorf("location webhook: %+v", m)
 	}
@@ -236,17 +237,17 @@ func TestMessageTypesBothWays(t *testing.T) {
 		t.Errorf("reaction webhook: %+v", m)
 	}
 	br := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "43", ReplyTo: btn,
-		Reply: &business.InteractiveReply{Type: "button_reply", ID: "s43", Title: "43"}})
+		Reply: &wire.InteractiveReply{Type: "button_reply", ID: "s43", Title: "43"}})
 	if m := e.hooks.message(br); m.Type != "interactive" || m.Interactive.ButtonReply.ID != "s43" || m.Context.ID != btn || m.Context.From != "14155550100" {
 		t.Errorf("button reply webhook: %+v", m)
 	}
 	lr := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "Mitte", ReplyTo: list,
-		Reply: &business.InteractiveReply{Type: "list_reply", ID: "ber-1", Title: "Mitte", Description: "Open till 8"}})
+		Reply: &wire.InteractiveReply{Type: "list_reply", ID: "ber-1", Title: "Mitte", Description: "Open till 8"}})
 	if m := e.hooks.message(lr); m.Type != "interactive" || m.Interactive.ListReply.Description != "Open till 8" || m.Context.ID != list {
 		t.Errorf("list reply webhook: %+v", m)
 	}
 	qr := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "Show me", ReplyTo: btn,
-		Reply: &business.InteractiveReply{Type: "button", Title: "Show me", Payload: "more-boots"}})
+		Reply: &wire.InteractiveReply{Type: "button", Title: "Show me", Payload: "more-boots"}})
 	if m := e.hooks.message(qr); m.Type != "button" || m.Button == nil || m.Button.Text != "Show me" || m.Button.Payload != "more-boots" || m.Context.ID != btn {
 		t.Errorf("template quick-reply webhook: %+v", m)
 	}
@@ -480,9 +481,9 @@ func testClickToChat(t *testing.T, e *env) {
 	// A new customer follows it: the first message carries the click id.
 	fran, _ := e.login("+14155550144", "Fran")
 	chat := e.openChat(fran)
-	in := e.customerSends(fran, chat, chatpkg.KindMessage, "", client.Body{Text: cl.Text, Referral: &business.Referral{CtwaClid: cl.ClickID}})
+	in := e.customerSends(fran, chat, chatpkg.KindMessage, "", client.Body{Text: cl.Text, Referral: &wire.Referral{CtwaClid: cl.ClickID}})
 	m := e.hooks.message(in)
-	want := business.Referral{SourceURL: "https://ads.example/991", SourceID: "ad-991", SourceType: "ad", Headline: "Autumn sale",
+	want := wire.Referral{SourceURL: "https://ads.example/991", SourceID: "ad-991", SourceType: "ad", Headline: "Autumn sale",
 		Body: "Boots from 49", MediaType: "image", ImageURL: "https://cdn.acme.example/ad.jpg", CtwaClid: cl.ClickID}
 	if m.Referral == nil || *m.Referral != want {
 		t.Errorf("referral: got %+v, want %+v", m.Referral, want)

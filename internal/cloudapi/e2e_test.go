@@ -23,6 +23,7 @@ import (
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
 	"github.com/parleyhq/parley/internal/webhook"
+	"github.com/parleyhq/parley/wire"
 )
 
 const adminToken = "admin-secret-for-tests"
@@ -378,7 +379,7 @@ func (e *env) customerSends(c *client.Client, chatID int64, kind chat.MessageKin
 // acknowledges everything read, and returns the decoded body.
 func (e *env) receive(c *client.Client, id string) client.Body {
 	e.t.Helper()
-	var found *chat.Entry
+	var found *wire.Entry
 	testutil.Eventually(e.t, fmt.Sprintf("message %s to reach the customer", id), func() bool {
 		es, err := c.Pending(e.ctx, 0, 100)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/wire"
 )
 
 var mediaIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
@@ -393,9 +394,9 @@ func usageJSON(us []billing.UsageEntry) []map[string]any {
 
 func createLink(b *business.Service) bizFunc {
 	type req struct {
-		PhoneNumberID    flexInt            `json:"phone_number_id"`
-		PrefilledMessage string             `json:"prefilled_message"`
-		Source           *business.Referral `json:"source"`
+		PhoneNumberID    flexInt        `json:"phone_number_id"`
+		PrefilledMessage string         `json:"prefilled_message"`
+		Source           *wire.Referral `json:"source"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // sendRequest is the body of POST /{version}/{phone-number-id}/messages,
@@ -44,8 +45,8 @@ type sendRequest struct {
 		MessageID string `json:"message_id"`
 		Emoji     string `json:"emoji"`
 	} `json:"reaction"`
-	Interactive *business.Interactive  `json:"interactive"`
-	Contacts    []business.ContactCard `json:"contacts"`
+	Interactive *wire.Interactive  `json:"interactive"`
+	Contacts    []wire.ContactCard `json:"contacts"`
 	Template    *struct {
 		Name     string `json:"name"`
 		Language struct {
@@ -126,7 +127,7 @@ func (req *sendRequest) outbound() (business.OutboundMessage, error) {
 		if l.Latitude < -90 || l.Latitude > 90 || l.Longitude < -180 || l.Longitude > 180 {
 			return m, invalid("location latitude or longitude is out of range")
 		}
-		m.Content.Location = &business.Location{Latitude: float64(l.Latitude), Longitude: float64(l.Longitude), Name: l.Name, Address: l.Address}
+		m.Content.Location = &wire.Location{Latitude: float64(l.Latitude), Longitude: float64(l.Longitude), Name: l.Name, Address: l.Address}
 		m.Content.Text = strings.TrimSpace(l.Name + " " + l.Address)
 	case "reaction":
 		if req.Reaction == nil || req.Reaction.MessageID == "" {
@@ -188,7 +189,7 @@ func (req *sendRequest) outbound() (business.OutboundMessage, error) {
 					o    *mediaObject
 				}{{"image", p.Image}, {"video", p.Video}, {"document", p.Document}} {
 					if mo.o != nil && strings.EqualFold(p.Type, mo.kind) {
-						tp.Media = &business.TemplateMedia{Kind: mo.kind, MediaRef: business.MediaRef{ID: mo.o.ID, Link: mo.o.Link, Filename: mo.o.Filename}}
+						tp.Media = &wire.TemplateMedia{Kind: mo.kind, MediaRef: wire.MediaRef{ID: mo.o.ID, Link: mo.o.Link, Filename: mo.o.Filename}}
 					}
 				}
 				sc.Params = append(sc.Params, tp)
@@ -202,7 +203,7 @@ func (req *sendRequest) outbound() (business.OutboundMessage, error) {
 	return m, nil
 }
 
-func validInteractive(in *business.Interactive) error {
+func validInteractive(in *wire.Interactive) error {
 	if in == nil {
 		return invalid("The parameter interactive is required.")
 	}
@@ -310,7 +311,7 @@ func validInteractive(in *business.Interactive) error {
 // in all its sections together.
 const maxListProducts = 30
 
-func validProductList(a business.InteractiveAction) error {
+func validProductList(a wire.InteractiveAction) error {
 	if a.CatalogID == "" {
 		return invalid("The parameter interactive['action']['catalog_id'] is required.")
 	}
@@ -344,7 +345,7 @@ func validProductList(a business.InteractiveAction) error {
 	return nil
 }
 
-func validFlow(a business.InteractiveAction) error {
+func validFlow(a wire.InteractiveAction) error {
 	p := a.Parameters
 	if a.Name != "flow" || p == nil {
 		return invalid("interactive flow: action name flow with parameters is required")

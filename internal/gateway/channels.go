@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Channel fan-out. A post is published once on parley.channel.<id>; every
@@ -85,7 +85,7 @@ func (g *Gateway) onChannelFollow(accountID int64, data []byte) {
 	if !bytes.HasPrefix(data, []byte(`{"type":"channel_follow"`)) {
 		return
 	}
-	var ev chat.Event
+	var ev wire.Event
 	if json.Unmarshal(data, &ev) != nil || ev.ChannelID == 0 {
 		return
 	}

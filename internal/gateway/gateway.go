@@ -27,6 +27,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Limits of one session.
@@ -354,7 +355,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		all = append(all, s)
 	}
 	g.mu.Unlock()
-	frame, _ := json.Marshal(chat.Event{Type: chat.EventReconnect})
+	frame, _ := json.Marshal(wire.Event{Type: wire.EventReconnect})
 	for _, s := range all {
 		s.push(frame)
 		s.closeAfterFlush(websocket.StatusServiceRestart, "server restarting; reconnect")

@@ -10,7 +10,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // session is one device's socket. An idle session holds one goroutine (the
@@ -52,7 +52,7 @@ func entryID(frame []byte) int64 {
 			}
 		}
 	}
-	var ev chat.Event
+	var ev wire.Event
 	if json.Unmarshal(frame, &ev) == nil && ev.Entry != nil {
 		return ev.Entry.ID
 	}
@@ -269,7 +269,7 @@ func (s *session) replay(ctx context.Context, after int64) error {
 				return err
 			}
 			for i := range es {
-				frame, err := json.Marshal(chat.Event{Type: chat.EventEntry, Entry: &es[i]})
+				frame, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: &es[i]})
 				if err != nil {
 					return err
 				}
@@ -300,7 +300,7 @@ func (s *session) replay(ctx context.Context, after int64) error {
 		}
 		break
 	}
-	ready, _ := json.Marshal(chat.Event{Type: chat.EventReady, Pending: sent})
+	ready, _ := json.Marshal(wire.Event{Type: wire.EventReady, Pending: sent})
 	s.push(ready)
 	return nil
 }
@@ -390,7 +390,7 @@ func (s *session) handle(ctx context.Context, f clientFrame) error {
 			}
 		}
 		for _, id := range s.g.watch(s, allowed) {
-			frame, _ := json.Marshal(chat.Event{Type: chat.EventPresence, AccountID: id, State: "online"})
+			frame, _ := json.Marshal(wire.Event{Type: wire.EventPresence, AccountID: id, State: "online"})
 			s.push(frame)
 		}
 	case "ping":
@@ -403,7 +403,7 @@ func (s *session) sendError(err error) {
 	if parley.ErrorCode(err) == parley.EInternal {
 		s.g.log.Error("session request failed", "device", s.p.DeviceID, "err", err)
 	}
-	frame, _ := json.Marshal(chat.Event{Type: chat.EventError, Error: &chat.WireError{
+	frame, _ := json.Marshal(wire.Event{Type: wire.EventError, Error: &wire.Error{
 		Code: parley.ErrorCode(err), Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err)}})
 	s.push(frame)
 }

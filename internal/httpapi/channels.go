@@ -6,6 +6,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/wire"
 )
 
 // The channel handlers. Routes are listed in routes.go; docs/CHANNELS.md
@@ -50,7 +51,7 @@ func noContent(w http.ResponseWriter) error {
 
 func createChannel(svc *channel.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
-		var in channel.ChannelInput
+		var in wire.ChannelInput
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -98,7 +99,7 @@ func getChannel(svc *channel.Service) authedFunc {
 
 func updateChannel(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		var in channel.ChannelUpdate
+		var in wire.ChannelUpdate
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -274,7 +275,7 @@ func getChannelMedia(svc *channel.Service) authedFunc {
 
 func createPost(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		var in channel.PostInput
+		var in wire.PostInput
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
@@ -319,7 +320,7 @@ func getPost(svc *channel.Service) authedFunc {
 
 func editPost(svc *channel.Service) authedFunc {
 	return postHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id, seq int64) error {
-		var in channel.PostEdit
+		var in wire.PostEdit
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}

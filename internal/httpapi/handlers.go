@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/httpjson"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Body limits. Messages carry one envelope per recipient device, so their
@@ -501,7 +502,7 @@ func sendMessage(svc *chat.Service) authedFunc {
 		MessageID string           `json:"message_id"`
 		Kind      chat.MessageKind `json:"kind"`
 		Ref       string           `json:"ref"`
-		Envelopes []chat.Envelope  `json:"envelopes"`
+		Envelopes []wire.Envelope  `json:"envelopes"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
@@ -642,7 +643,7 @@ func pending(svc *chat.Service) authedFunc {
 			return err
 		}
 		if es == nil {
-			es = []chat.Entry{}
+			es = []wire.Entry{}
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"entries": es})
 		return nil

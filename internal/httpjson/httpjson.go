@@ -18,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/parleyhq/parley"
-	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // WriteJSON writes v as JSON with the status.
@@ -36,7 +36,7 @@ func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err er
 	if status >= 500 {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	WriteJSON(w, status, map[string]any{"error": chat.WireError{
+	WriteJSON(w, status, map[string]any{"error": wire.Error{
 		Code: code, Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err),
 	}})
 }

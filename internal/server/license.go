@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // LicenseOptions name the licence of a self-hosted enterprise deployment.
@@ -53,7 +54,7 @@ func loadLicense(o LicenseOptions) (*revenue.License, error) {
 // exports them as metrics.
 func watchLicense(startCtx context.Context, log *slog.Logger, m *metrics, svc *revenue.Service) {
 	ctx := context.WithoutCancel(startCtx)
-	status := func() revenue.LicenseStatus {
+	status := func() wire.LicenseStatus {
 		st, err := svc.LicenseStatus(ctx)
 		if err != nil {
 			log.Warn("licence status", "err", err)

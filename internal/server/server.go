@@ -36,6 +36,7 @@ import (
 	"github.com/parleyhq/parley/internal/webhook"
 	"github.com/parleyhq/parley/money"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Options is all of the server's configuration, read once by main.
@@ -416,7 +417,7 @@ func (g *bizGate) MayLink(ctx context.Context, accountID int64) error {
 	return g.b.MayLink(ctx, accountID)
 }
 
-func (g *bizGate) CheckBody(ctx context.Context, envs []chat.Envelope) error {
+func (g *bizGate) CheckBody(ctx context.Context, envs []wire.Envelope) error {
 	return g.b.CheckBody(ctx, envs)
 }
 

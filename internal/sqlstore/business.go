@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/wire"
 )
 
 // This file implements business.Store.
@@ -463,7 +464,7 @@ func scanLink(sc Row) (business.Link, error) {
 	var src string
 	err := sc.Scan(&l.ID, &l.BusinessID, &l.NumberID, &l.Code, &l.Prefill, &src, &l.Clicks, &l.Chats, &l.Replies, tcol(&l.CreatedAt))
 	if err == nil && src != "" {
-		l.Source = new(business.Referral)
+		l.Source = new(wire.Referral)
 		err = json.Unmarshal([]byte(src), l.Source)
 	}
 	return l, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/wire"
 )
 
 const channelCols = `id, handle, name, description, picture_media_id, category, country, language,
@@ -344,13 +345,13 @@ func scanPost(sc Row) (channel.Post, error) {
 	err := sc.Scan(&p.ChannelID, &p.Seq, &p.Kind, &p.Text, &p.MediaID, &p.Link, &poll, &p.SubscriberOnly, &p.AuthorID,
 		tcol(&p.CreatedAt), tcol(&p.EditedAt), &p.Views)
 	if err == nil && poll != "" {
-		p.Poll = new(channel.Poll)
+		p.Poll = new(wire.Poll)
 		err = json.Unmarshal([]byte(poll), p.Poll)
 	}
 	return p, err
 }
 
-func encodePoll(p *channel.Poll) (string, error) {
+func encodePoll(p *wire.Poll) (string, error) {
 	if p == nil {
 		return "", nil
 	}

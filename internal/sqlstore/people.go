@@ -7,6 +7,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/money"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // CountPeople counts accounts that are not business numbers.
@@ -91,17 +92,17 @@ func (s *Store) PinnedChats(ctx context.Context, accountID int64) ([]int64, erro
 }
 
 // AddOperatingCost stores c.
-func (s *Store) AddOperatingCost(ctx context.Context, c *revenue.OperatingCost) error {
+func (s *Store) AddOperatingCost(ctx context.Context, c *wire.OperatingCost) error {
 	err := s.w.QueryRow(ctx, `INSERT INTO operating_costs (month, category, description, amount_minor, currency, created_at)
 		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, c.Month, c.Category, c.Description, c.Minor, c.Currency, s.ts(c.CreatedAt)).Scan(&c.ID)
 	return s.wrap("add operating cost", err)
 }
 
 // OperatingCosts returns the costs of months from to to.
-func (s *Store) OperatingCosts(ctx context.Context, from, to string) ([]revenue.OperatingCost, error) {
+func (s *Store) OperatingCosts(ctx context.Context, from, to string) ([]wire.OperatingCost, error) {
 	out, err := queryAll(ctx, s.r, `SELECT id, month, category, description, amount_minor, currency, created_at
-		FROM operating_costs WHERE month >= ? AND month <= ? ORDER BY month, id`, func(r Row) (revenue.OperatingCost, error) {
-		var c revenue.OperatingCost
+		FROM operating_costs WHERE month >= ? AND month <= ? ORDER BY month, id`, func(r Row) (wire.OperatingCost, error) {
+		var c wire.OperatingCost
 		return c, r.Scan(&c.ID, &c.Month, &c.Category, &c.Description, &c.Minor, &c.Currency, tcol(&c.CreatedAt))
 	}, from, to)
 	return nonNil(out), s.wrap("operating costs", err)

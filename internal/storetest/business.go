@@ -8,6 +8,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/wire"
 )
 
 // businessTests are the conformance tests of parley.BusinessStore.
@@ -409,7 +410,7 @@ func testLinks(t *testing.T, s Store) {
 	b := newBusiness(t, s, "Acme")
 	n := newNumber(t, s, b, "+15550001000")
 	l := business.Link{BusinessID: b.ID, NumberID: n.ID, Code: "abc123", Prefill: "Hi!",
-		Source: &business.Referral{SourceID: "ad-1", SourceType: "ad", Headline: "Sale"}, CreatedAt: t0}
+		Source: &wire.Referral{SourceID: "ad-1", SourceType: "ad", Headline: "Sale"}, CreatedAt: t0}
 	ok(t, "create", s.CreateLink(ctx, &l))
 	dup := l
 	wantCode(t, "duplicate code", s.CreateLink(ctx, &dup), parley.EConflict)

@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/money"
+	"github.com/parleyhq/parley/wire"
 )
 
 // runChannels runs the ChannelStore part of the suite.
@@ -237,7 +238,7 @@ func testChannelPosts(t *testing.T, s Store) {
 		p := channel.Post{ChannelID: ch.ID, Kind: channel.PostText, Text: fmt.Sprint("post ", i), AuthorID: a.ID,
 			CreatedAt: at(time.Duration(i) * time.Second), SubscriberOnly: i == 3}
 		if i == 4 {
-			p.Kind, p.Poll = channel.PostPoll, &channel.Poll{Options: []string{"yes", "no"}, Multiple: true}
+			p.Kind, p.Poll = channel.PostPoll, &wire.Poll{Options: []string{"yes", "no"}, Multiple: true}
 		}
 		ok(t, "create post", s.CreatePost(ctx, &p))
 		if p.Seq != int64(i+1) {
@@ -310,7 +311,7 @@ func testChannelReactionsVotes(t *testing.T, s Store) {
 	a := newAccount(t, s, "+15550000001")
 	b := newAccount(t, s, "+15550000002")
 	ch := newChannel(t, s, a.ID, "news")
-	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"a", "b", "c"}}, AuthorID: a.ID, CreatedAt: t0}
+	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostPoll, Text: "?", Poll: &wire.Poll{Options: []string{"a", "b", "c"}}, AuthorID: a.ID, CreatedAt: t0}
 	ok(t, "create post", s.CreatePost(ctx, &p))
 	ok(t, "react a", s.SetReaction(ctx, ch.ID, 1, a.ID, "👍"))
 	ok(t, "react b", s.SetReaction(ctx, ch.ID, 1, b.ID, "👍"))
@@ -338,7 +339,7 @@ func testChannelVotesConcurrent(t *testing.T, s Store) {
 	ctx := t.Context()
 	owner := newAccount(t, s, "+15550000100")
 	ch := newChannel(t, s, owner.ID, "news")
-	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostPoll, Text: "?", Poll: &channel.Poll{Options: []string{"a", "b"}}, AuthorID: owner.ID, CreatedAt: t0}
+	p := channel.Post{ChannelID: ch.ID, Kind: channel.PostPoll, Text: "?", Poll: &wire.Poll{Options: []string{"a", "b"}}, AuthorID: owner.ID, CreatedAt: t0}
 	ok(t, "create post", s.CreatePost(ctx, &p))
 	const n = 30
 	var accts []chat.Account

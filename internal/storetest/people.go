@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/money"
 	"github.com/parleyhq/parley/revenue"
+	"github.com/parleyhq/parley/wire"
 )
 
 // runPeople runs the conformance tests of PeopleStore.
@@ -148,7 +149,7 @@ func testPinChatsConcurrent(t *testing.T, s Store) {
 
 func testOperatingCosts(t *testing.T, s Store) {
 	ctx := context.Background()
-	costs := []revenue.OperatingCost{
+	costs := []wire.OperatingCost{
 		{Month: "2026-02", Category: "infrastructure", Description: "servers", Minor: 120000, Currency: "USD", CreatedAt: t0},
 		{Month: "2026-03", Category: "infrastructure", Description: "servers", Minor: 125000, Currency: "USD", CreatedAt: t0},
 		{Month: "2026-03", Category: "staff", Minor: 900000, Currency: "USD", CreatedAt: t0},

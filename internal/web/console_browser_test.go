@@ -15,11 +15,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
+	"github.com/parleyhq/parley/wire"
 )
 
 const consoleAdminToken = "console-admin-token"
@@ -192,7 +192,7 @@ func TestConsoleSuspendChannel(t *testing.T) {
 	webtest.ChromiumPath(t)
 	t.Parallel()
 	e := newConsoleEnv(t)
-	var ch channel.ChannelView
+	var ch wire.ChannelView
 	e.call("POST", fmt.Sprintf("/v23.0/%d/channels", e.numID), e.token, map[string]any{"handle": "acme_news", "name": "Acme news", "category": "business"}, &ch)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -244,7 +244,7 @@ func TestConsoleScreenshots(t *testing.T) {
 	e.call("POST", fmt.Sprintf("/v23.0/%d/message_templates", e.bizID), e.token, map[string]any{"name": "spring_sale", "language": "en_US",
 		"category": "MARKETING", "components": []map[string]any{{"type": "HEADER", "format": "TEXT", "text": "Spring sale"},
 			{"type": "BODY", "text": "Hi {{1}}, 20% off all shoes this week."}, {"type": "FOOTER", "text": "Reply STOP to opt out"}}}, nil)
-	var ch channel.ChannelView
+	var ch wire.ChannelView
 	e.call("POST", fmt.Sprintf("/v23.0/%d/channels", e.numID), e.token, map[string]any{"handle": "acme_news", "name": "Acme news", "category": "business"}, &ch)
 	e.call("POST", fmt.Sprintf("/v23.0/%d/channels/%d/posts", e.numID, ch.ID), e.token, map[string]any{"kind": "text", "text": "New spring collection"}, nil)
 	e.call("POST", fmt.Sprintf("/v23.0/%d/ctwa_links", e.bizID), e.token, map[string]any{"phone_number_id": e.numID, "prefilled_message": "Hi Acme!"}, nil)

@@ -21,6 +21,7 @@ import (
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
 	"github.com/parleyhq/parley/internal/webhook"
+	"github.com/parleyhq/parley/wire"
 )
 
 // goClient logs phone in with the Go client (the other side of a journey).
@@ -111,18 +112,18 @@ func TestChannelLive(t *testing.T) {
 	signUp(t, p, srv, "+14155550301", "Dora")
 	owner, _ := goClient(t, srv, "+14155550302", "Owner")
 	ctx := context.Background()
-	ch, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
+	ch, err := owner.CreateChannel(ctx, wire.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
 		Category: "news", Country: "FR", Language: "fr"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "tidbits", Name: "Tidbits", Category: "news", Country: "FR", Language: "fr"}); err != nil {
+	if _, err := owner.CreateChannel(ctx, wire.ChannelInput{Handle: "tidbits", Name: "Tidbits", Category: "news", Country: "FR", Language: "fr"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := owner.CreateTier(ctx, ch.ID, "Supporter", 499); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "First post"}); err != nil {
+	if _, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: channel.PostText, Text: "First post"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -139,11 +140,11 @@ func TestChannelLive(t *testing.T) {
 	p.WaitText(".post .text", "First post")
 
 	// A post arrives live; a poll is voted on; a reaction counts.
-	if _, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostText, Text: "Breaking: it works"}); err != nil {
+	if _, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: channel.PostText, Text: "Breaking: it works"}); err != nil {
 		t.Fatal(err)
 	}
 	p.WaitText(".post .text", "Breaking: it works")
-	poll, err := owner.Post(ctx, ch.ID, channel.PostInput{Kind: channel.PostPoll, Text: "Tea or coffee?", Poll: &channel.Poll{Options: []string{"Tea", "Coffee"}}})
+	poll, err := owner.Post(ctx, ch.ID, wire.PostInput{Kind: channel.PostPoll, Text: "Tea or coffee?", Poll: &wire.Poll{Options: []string{"Tea", "Coffee"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/internal/web/webtest"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestAppScreenshots saves the people's app's main screens (the chat list,
@@ -92,15 +93,15 @@ func TestAppScreenshots(t *testing.T) {
 
 	// A channel Gaby follows, with posts and a poll.
 	owner, _ := goClient(t, srv, "+14155550720", "Tidings")
-	ch, err := owner.CreateChannel(ctx, channel.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
+	ch, err := owner.CreateChannel(ctx, wire.ChannelInput{Handle: "tidings", Name: "Tidings", Description: "Daily news, briefly",
 		Category: "news", Country: "US", Language: "en"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, in := range []channel.PostInput{
+	for _, in := range []wire.PostInput{
 		{Kind: channel.PostText, Text: "Good morning! Here is what happened overnight."},
 		{Kind: channel.PostText, Text: "The city council approved the new bike lanes."},
-		{Kind: channel.PostPoll, Text: "Will you ride to work?", Poll: &channel.Poll{Options: []string{"Yes", "Sometimes", "No"}}},
+		{Kind: channel.PostPoll, Text: "Will you ride to work?", Poll: &wire.Poll{Options: []string{"Yes", "Sometimes", "No"}}},
 	} {
 		if _, err := owner.Post(ctx, ch.ID, in); err != nil {
 			t.Fatal(err)

@@ -35,6 +35,7 @@ import (
 	"github.com/parleyhq/parley/internal/bench/procstat"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/webhook"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Config is the run of `parley bench business`; its fields are the flags.
@@ -228,7 +229,7 @@ func (r *run) setupCustomers(ctx context.Context) error {
 			if err == nil {
 				_, err = c.Verify(ctx, phone, r.codes.get(phone), "bench", nil)
 			}
-			var chat chat.ChatView
+			var chat wire.ChatView
 			if err == nil {
 				chat, err = c.OpenDirect(ctx, r.bizs[i%len(r.bizs)].numAccount)
 			}
@@ -273,7 +274,7 @@ func (r *run) connectCustomers(ctx context.Context) (stop func(), err error) {
 				if err != nil {
 					return
 				}
-				if ev.Type == chat.EventEntry && ev.Entry != nil {
+				if ev.Type == wire.EventEntry && ev.Entry != nil {
 					if ev.Entry.Type == chat.EntryMessage {
 						r.delivered.Add(1)
 					}

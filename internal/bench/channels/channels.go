@@ -37,6 +37,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/bench/procstat"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Config is the run of `parley bench channels`; its fields are the flags.
@@ -306,7 +307,7 @@ func (r *run) createChannel(ctx context.Context, cl *cluster) error {
 		return err
 	}
 	r.owner = client.New(cl.url, client.WithToken(ownerToken))
-	ch, err := r.owner.CreateChannel(ctx, channel.ChannelInput{Handle: "bench", Name: "Bench"})
+	ch, err := r.owner.CreateChannel(ctx, wire.ChannelInput{Handle: "bench", Name: "Bench"})
 	if err != nil {
 		return err
 	}
@@ -348,7 +349,7 @@ func (r *run) timePosts(ctx context.Context, n int) (time.Duration, error) {
 	var ds []time.Duration
 	for i := range n {
 		start := time.Now()
-		if _, err := r.owner.Post(ctx, r.chID, channel.PostInput{Kind: chat.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
+		if _, err := r.owner.Post(ctx, r.chID, wire.PostInput{Kind: wire.PostText, Text: fmt.Sprint("post ", i)}); err != nil {
 			return 0, err
 		}
 		ds = append(ds, time.Since(start))

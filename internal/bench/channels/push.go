@@ -10,10 +10,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/parleyhq/parley/channel"
-	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/bench/procstat"
+	"github.com/parleyhq/parley/wire"
 )
 
 // pushTimeout is how long a push may take to reach every follower.
@@ -110,7 +109,7 @@ func (r *run) pushTo(ctx context.Context, cl *cluster, f followers, n int) (push
 			return pushResult{}, err
 		}
 		start := time.Now()
-		if _, err := r.owner.Post(ctx, r.chID, channel.PostInput{Kind: chat.PostText, Text: "push"}); err != nil {
+		if _, err := r.owner.Post(ctx, r.chID, wire.PostInput{Kind: wire.PostText, Text: "push"}); err != nil {
 			return pushResult{}, err
 		}
 		d, err := f.wait(n, start)
@@ -199,7 +198,7 @@ func (l *localFollowers) read(c *client.Conn) {
 		if err != nil {
 			return
 		}
-		if ev.Type == channel.EventChannelPost && l.got.Add(1) == l.want.Load() {
+		if ev.Type == wire.EventChannelPost && l.got.Add(1) == l.want.Load() {
 			l.done <- struct{}{}
 		}
 	}

@@ -1,4 +1,4 @@
-package business
+package wire
 
 import "encoding/json"
 

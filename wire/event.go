@@ -1,4 +1,4 @@
-package chat
+package wire
 
 import (
 	"time"
@@ -21,6 +21,13 @@ const (
 	EventReconnect EventType = "reconnect" // the server is going away; reconnect and resume
 	EventError     EventType = "error"     // a client frame was rejected
 	EventPong      EventType = "pong"      // the answer to a client ping
+
+	// Channel events.
+	EventChannelPost        EventType = "channel_post"         // a new post (content left out if subscriber-only)
+	EventChannelPostEdited  EventType = "channel_post_edited"  // a post's text or link changed
+	EventChannelPostDeleted EventType = "channel_post_deleted" // a post was deleted
+	EventChannelSuspended   EventType = "channel_suspended"    // the operator suspended the channel; Reason says why
+	EventChannelFollow      EventType = "channel_follow"       // this account followed (State "followed") or unfollowed a channel
 )
 
 // Event is one frame pushed to a device.
@@ -33,7 +40,7 @@ type Event struct {
 	State     string     `json:"state,omitempty"` // typing: composing|paused; presence: online|offline
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	Pending   int        `json:"pending,omitempty"` // ready: entries sent from the backlog
-	Error     *WireError `json:"error,omitempty"`
+	Error     *Error     `json:"error,omitempty"`
 	// Channel events (channel_post, channel_post_edited,
 	// channel_post_deleted, channel_suspended, channel_follow).
 	ChannelID int64     `json:"channel_id,omitempty"`
@@ -41,8 +48,10 @@ type Event struct {
 	Reason    string    `json:"reason,omitempty"`
 }
 
-// WireError is the JSON shape of an error, on HTTP and WebSocket alike.
-type WireError struct {
+// Error is the JSON shape of an error, on HTTP ({"error": Error}) and
+// WebSocket (an "error" event) alike. Code is one of the stable codes of
+// docs/API.md.
+type Error struct {
 	Code    parley.Code    `json:"code"`
 	Message string         `json:"message"`
 	Details map[string]any `json:"details,omitempty"`
@@ -70,43 +79,4 @@ type ChatEventBody struct {
 	DisappearAfter *int64  `json:"disappear_after_seconds,omitempty"`
 	DeviceID       int64   `json:"device_id,omitempty"`
 	DeviceName     string  `json:"device_name,omitempty"`
-}
-
-// PostKind is what a post carries.
-type PostKind string
-
-// The post kinds.
-const (
-	PostText  PostKind = "text"
-	PostMedia PostKind = "media" // a media id, with optional caption in Text
-	PostLink  PostKind = "link"  // a URL, with optional text
-	PostPoll  PostKind = "poll"  // Text is the question
-)
-
-// PostView is a post as a reader sees it: content and aggregate counts,
-// and the reader's own reaction and votes. Nothing identifies a follower.
-type PostView struct {
-	ChannelID      int64            `json:"channel_id"`
-	Seq            int64            `json:"seq"`
-	Kind           PostKind         `json:"kind"`
-	Text           string           `json:"text,omitempty"`
-	MediaID        string           `json:"media_id,omitempty"`
-	Link           string           `json:"link,omitempty"`
-	Poll           *PollView        `json:"poll,omitempty"`
-	SubscriberOnly bool             `json:"subscriber_only,omitempty"`
-	Locked         bool             `json:"locked,omitempty"` // subscriber-only content withheld from this reader
-	CreatedAt      time.Time        `json:"created_at"`
-	EditedAt       *time.Time       `json:"edited_at,omitempty"`
-	Views          int64            `json:"views"`
-	Reactions      map[string]int64 `json:"reactions,omitempty"`
-	MyReaction     string           `json:"my_reaction,omitempty"`
-}
-
-// PollView is a poll with live counts.
-type PollView struct {
-	Options  []string `json:"options"`
-	Multiple bool     `json:"multiple"`
-	Votes    []int64  `json:"votes"`  // one count per option
-	Voters   int64    `json:"voters"` // distinct voters
-	MyVotes  []int    `json:"my_votes,omitempty"`
 }
