@@ -186,7 +186,7 @@ func (b *Service) BlockBusiness(ctx context.Context, p parley.Principal, account
 	} else if err != nil {
 		return err
 	}
-	if err := b.svc.Block(ctx, p, accountID); err != nil {
+	if err := b.svc.Profiles().Block(ctx, p, accountID); err != nil {
 		return err
 	}
 	return b.qualitySignal(ctx, n, p.AccountID, "block")

@@ -595,7 +595,7 @@ func (s *Service) Typing(ctx context.Context, p parley.Principal, chatID int64, 
 // MayWatchPresence reports whether the caller may see account id's
 // online status, which follows its last-seen privacy.
 func (s *Service) MayWatchPresence(ctx context.Context, p parley.Principal, id int64) (bool, error) {
-	prof, err := s.Profile(ctx, p, id)
+	prof, err := s.profiles.Profile(ctx, p, id)
 	if err != nil {
 		return false, err
 	}
@@ -614,7 +614,7 @@ func (s *Service) MayWatchPresence(ctx context.Context, p parley.Principal, id i
 	if viewer.LastSeenVisibility == VisibleNobody && viewer.ID != target.ID {
 		return false, nil
 	}
-	return s.canSee(ctx, viewer.ID, &viewer, target, target.LastSeenVisibility)
+	return s.profiles.canSee(ctx, viewer.ID, &viewer, target, target.LastSeenVisibility)
 }
 
 // SetPresence announces that the account went online or offline.

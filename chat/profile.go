@@ -10,7 +10,39 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-func (s *Service) canSee(ctx context.Context, viewer int64, viewerAcct *Account, target Account, vis Visibility) (bool, error) {
+// Profiles is the profile side of the chat core: what an account shows of
+// itself (name, about, avatar, last seen) and to whom, its privacy
+// settings, contact lookup and blocks. It is safe for concurrent use.
+//
+// NewService builds it, because the core needs it too (MayWatchPresence
+// follows the last-seen privacy) and the default Entitlements are settled
+// there; the wiring takes it from Service.Profiles.
+type Profiles struct {
+	store        profileStore
+	entitlements Entitlements
+	media        avatarMedia
+}
+
+// profileStore is the part of Store that Profiles uses.
+type profileStore interface {
+	GetAccount(ctx context.Context, id int64) (Account, error)
+	LookupPhones(ctx context.Context, phones []string) ([]Account, error)
+	UpdateAccount(ctx context.Context, a Account) error
+	Block(ctx context.Context, accountID, blockedID int64) error
+	Unblock(ctx context.Context, accountID, blockedID int64) error
+	IsBlocked(ctx context.Context, accountID, otherID int64) (bool, error)
+	ListBlocked(ctx context.Context, accountID int64) ([]int64, error)
+	SharesDirectChat(ctx context.Context, a, b int64) (bool, error)
+}
+
+// avatarMedia is what Profiles needs of the core's media: an avatar is
+// stored and served like any other upload. *Service implements it.
+type avatarMedia interface {
+	StoreMedia(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (Media, error)
+	MediaBytes(ctx context.Context, id string) (Media, io.ReadSeekCloser, error)
+}
+
+func (s *Profiles) canSee(ctx context.Context, viewer int64, viewerAcct *Account, target Account, vis Visibility) (bool, error) {
 	if viewer == target.ID {
 		return true, nil
 	}
@@ -30,7 +62,7 @@ func (s *Service) canSee(ctx context.Context, viewer int64, viewerAcct *Account,
 	return false, nil
 }
 
-func (s *Service) profileOf(ctx context.Context, viewer Account, target Account) (wire.Profile, error) {
+func (s *Profiles) profileOf(ctx context.Context, viewer Account, target Account) (wire.Profile, error) {
 	p := wire.Profile{ID: target.ID, DisplayName: target.DisplayName, About: target.About}
 	lim, err := s.entitlements.Limits(ctx, target.ID)
 	if err != nil {
@@ -62,7 +94,7 @@ func (s *Service) profileOf(ctx context.Context, viewer Account, target Account)
 }
 
 // Me returns the caller's own account.
-func (s *Service) Me(ctx context.Context, p parley.Principal) (wire.Me, error) {
+func (s *Profiles) Me(ctx context.Context, p parley.Principal) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
 		return wire.Me{}, fmt.Errorf("get account: %w", err)
@@ -75,7 +107,7 @@ func (s *Service) Me(ctx context.Context, p parley.Principal) (wire.Me, error) {
 }
 
 // Profile returns what the caller may see of account id, or ENotFound.
-func (s *Service) Profile(ctx context.Context, p parley.Principal, id int64) (wire.Profile, error) {
+func (s *Profiles) Profile(ctx context.Context, p parley.Principal, id int64) (wire.Profile, error) {
 	viewer, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
 		return wire.Profile{}, fmt.Errorf("get account: %w", err)
@@ -97,7 +129,7 @@ type ProfileUpdate struct {
 
 // UpdateProfile changes the caller's display name or about text. EInvalid
 // if a name is over 64 characters or the about text over 140.
-func (s *Service) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (wire.Me, error) {
+func (s *Profiles) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
 		return wire.Me{}, fmt.Errorf("get account: %w", err)
@@ -129,7 +161,7 @@ type PrivacyUpdate struct {
 
 // UpdatePrivacy changes the caller's privacy settings. EInvalid for an
 // unknown visibility.
-func (s *Service) UpdatePrivacy(ctx context.Context, p parley.Principal, u PrivacyUpdate) (wire.Me, error) {
+func (s *Profiles) UpdatePrivacy(ctx context.Context, p parley.Principal, u PrivacyUpdate) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
 		return wire.Me{}, fmt.Errorf("get account: %w", err)
@@ -157,7 +189,7 @@ func (s *Service) UpdatePrivacy(ctx context.Context, p parley.Principal, u Priva
 // LookupContacts returns the Parley accounts among phones (at most 256 per
 // call). Numbers that are not on Parley are simply absent; malformed numbers
 // are EInvalid.
-func (s *Service) LookupContacts(ctx context.Context, p parley.Principal, phones []string) ([]wire.Contact, error) {
+func (s *Profiles) LookupContacts(ctx context.Context, p parley.Principal, phones []string) ([]wire.Contact, error) {
 	if len(phones) > 256 {
 		return nil, &parley.Error{Code: parley.EInvalid, Message: "at most 256 numbers per lookup", Details: map[string]any{"field": "phones"}}
 	}
@@ -190,7 +222,7 @@ func (s *Service) LookupContacts(ctx context.Context, p parley.Principal, phones
 
 // Block stops account id from messaging the caller. ENotFound for an
 // unknown account, EInvalid for oneself.
-func (s *Service) Block(ctx context.Context, p parley.Principal, id int64) error {
+func (s *Profiles) Block(ctx context.Context, p parley.Principal, id int64) error {
 	if id == p.AccountID {
 		return parley.Errorf(parley.EInvalid, "you cannot block yourself")
 	}
@@ -203,22 +235,22 @@ func (s *Service) Block(ctx context.Context, p parley.Principal, id int64) error
 }
 
 // Unblock lifts a block; unblocking someone not blocked is not an error.
-func (s *Service) Unblock(ctx context.Context, p parley.Principal, id int64) error {
+func (s *Profiles) Unblock(ctx context.Context, p parley.Principal, id int64) error {
 	return s.store.Unblock(ctx, p.AccountID, id)
 }
 
 // Blocked lists the accounts the caller has blocked.
-func (s *Service) Blocked(ctx context.Context, p parley.Principal) ([]int64, error) {
+func (s *Profiles) Blocked(ctx context.Context, p parley.Principal) ([]int64, error) {
 	return s.store.ListBlocked(ctx, p.AccountID)
 }
 
 // SetAvatar stores an image as the caller's avatar. EUnsupportedMedia
 // unless it is JPEG, PNG or WebP; ETooLarge over MaxMedia.
-func (s *Service) SetAvatar(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (wire.Me, error) {
+func (s *Profiles) SetAvatar(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (wire.Me, error) {
 	if contentType != "image/jpeg" && contentType != "image/png" && contentType != "image/webp" {
 		return wire.Me{}, parley.Errorf(parley.EUnsupportedMedia, "an avatar must be image/jpeg, image/png or image/webp")
 	}
-	m, err := s.StoreMedia(ctx, p, contentType, r)
+	m, err := s.media.StoreMedia(ctx, p, contentType, r)
 	if err != nil {
 		return wire.Me{}, err
 	}
@@ -234,7 +266,7 @@ func (s *Service) SetAvatar(ctx context.Context, p parley.Principal, contentType
 }
 
 // Avatar opens account id's avatar if the caller may see it, else ENotFound.
-func (s *Service) Avatar(ctx context.Context, p parley.Principal, id int64) (Media, io.ReadSeekCloser, error) {
+func (s *Profiles) Avatar(ctx context.Context, p parley.Principal, id int64) (Media, io.ReadSeekCloser, error) {
 	prof, err := s.Profile(ctx, p, id)
 	if err != nil {
 		return Media{}, nil, err
@@ -246,5 +278,5 @@ func (s *Service) Avatar(ctx context.Context, p parley.Principal, id int64) (Med
 	if err != nil {
 		return Media{}, nil, fmt.Errorf("get account: %w", err)
 	}
-	return s.MediaBytes(ctx, a.AvatarMediaID)
+	return s.media.MediaBytes(ctx, a.AvatarMediaID)
 }

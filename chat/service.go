@@ -178,6 +178,7 @@ type Service struct {
 	admission    Admission
 	linkCheck    LinkCheck
 	checkBody    BodyCheck // nil: no check
+	profiles     *Profiles
 }
 
 // NewService returns a Service. It starts nothing; call Run.
@@ -206,8 +207,13 @@ func NewService(cfg Config, d Deps) *Service {
 	if s.linkCheck == nil {
 		s.linkCheck = linkAll{}
 	}
+	s.profiles = &Profiles{store: d.Store, entitlements: s.entitlements, media: s}
 	return s
 }
+
+// Profiles returns the profile side of the core: profiles, privacy,
+// contact lookup, blocks and avatars.
+func (s *Service) Profiles() *Profiles { return s.profiles }
 
 // Config returns the effective configuration, with defaults filled in.
 func (s *Service) Config() Config { return s.cfg }

@@ -111,7 +111,7 @@ func verifyCode(svc *chat.Service) handlerFunc {
 	}
 }
 
-func getMe(svc *chat.Service) authedFunc {
+func getMe(svc *chat.Profiles) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		me, err := svc.Me(r.Context(), p)
 		if err != nil {
@@ -122,7 +122,7 @@ func getMe(svc *chat.Service) authedFunc {
 	}
 }
 
-func updateMe(svc *chat.Service) authedFunc {
+func updateMe(svc *chat.Profiles) authedFunc {
 	type req struct {
 		DisplayName *string `json:"display_name"`
 		About       *string `json:"about"`
@@ -141,7 +141,7 @@ func updateMe(svc *chat.Service) authedFunc {
 	}
 }
 
-func updatePrivacy(svc *chat.Service) authedFunc {
+func updatePrivacy(svc *chat.Profiles) authedFunc {
 	type req struct {
 		LastSeen     *chat.Visibility `json:"last_seen"`
 		Avatar       *chat.Visibility `json:"avatar"`
@@ -161,9 +161,14 @@ func updatePrivacy(svc *chat.Service) authedFunc {
 	}
 }
 
-func setAvatar(svc *chat.Service) authedFunc {
+// mediaLimiter says how large an upload an account may make.
+type mediaLimiter interface {
+	MediaLimit(ctx context.Context, accountID int64) int64
+}
+
+func setAvatar(svc *chat.Profiles, media mediaLimiter) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
-		body := http.MaxBytesReader(w, r.Body, svc.MediaLimit(r.Context(), p.AccountID)+1)
+		body := http.MaxBytesReader(w, r.Body, media.MediaLimit(r.Context(), p.AccountID)+1)
 		me, err := svc.SetAvatar(r.Context(), p, r.Header.Get("Content-Type"), body)
 		if err != nil {
 			return err
@@ -173,7 +178,7 @@ func setAvatar(svc *chat.Service) authedFunc {
 	}
 }
 
-func getProfile(svc *chat.Service) authedFunc {
+func getProfile(svc *chat.Profiles) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -198,7 +203,7 @@ func serveMedia(w http.ResponseWriter, r *http.Request, m chat.Media, rc io.Read
 	return nil
 }
 
-func getAvatar(svc *chat.Service) authedFunc {
+func getAvatar(svc *chat.Profiles) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -212,7 +217,7 @@ func getAvatar(svc *chat.Service) authedFunc {
 	}
 }
 
-func lookupContacts(svc *chat.Service) authedFunc {
+func lookupContacts(svc *chat.Profiles) authedFunc {
 	type req struct {
 		Phones []string `json:"phones"`
 	}
@@ -230,7 +235,7 @@ func lookupContacts(svc *chat.Service) authedFunc {
 	}
 }
 
-func listBlocked(svc *chat.Service) authedFunc {
+func listBlocked(svc *chat.Profiles) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		ids, err := svc.Blocked(r.Context(), p)
 		if err != nil {
@@ -258,8 +263,8 @@ func withID(fn func(ctx context.Context, p parley.Principal, id int64) error) au
 	}
 }
 
-func block(svc *chat.Service) authedFunc        { return withID(svc.Block) }
-func unblock(svc *chat.Service) authedFunc      { return withID(svc.Unblock) }
+func block(svc *chat.Profiles) authedFunc       { return withID(svc.Block) }
+func unblock(svc *chat.Profiles) authedFunc     { return withID(svc.Unblock) }
 func revokeDevice(svc *chat.Service) authedFunc { return withID(svc.RevokeDevice) }
 
 type deviceView struct {
