@@ -177,7 +177,7 @@ func (s *Service) readerOf(ctx context.Context, p parley.Principal, c Channel) (
 	}
 	r.subscriber = r.admin
 	if !r.admin {
-		if r.subscriber, err = s.isSubscriber(ctx, c.ID, p.AccountID); err != nil {
+		if r.subscriber, err = s.monetization.isSubscriber(ctx, c.ID, p.AccountID); err != nil {
 			return r, err
 		}
 	}
@@ -344,7 +344,7 @@ func (s *Service) followerPost(ctx context.Context, p parley.Principal, id, seq 
 		return Channel{}, Post{}, err
 	}
 	if post.SubscriberOnly {
-		ok, err := s.isSubscriber(ctx, id, p.AccountID)
+		ok, err := s.monetization.isSubscriber(ctx, id, p.AccountID)
 		if err != nil {
 			return Channel{}, Post{}, err
 		}
@@ -481,7 +481,7 @@ func (s *Service) SweepChannels(ctx context.Context) error {
 			break
 		}
 	}
-	return s.renewSubscriptions(ctx)
+	return s.monetization.renewSubscriptions(ctx)
 }
 
 // RunChannels runs the channel sweeper every ChannelConfig.SweepInterval
