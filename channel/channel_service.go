@@ -13,8 +13,6 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-func (s *Service) chCfg() Config { return s.cfg }
-
 func noChannel(id int64) error {
 	return &parley.Error{Code: parley.ENotFound, Message: "no such channel", Details: map[string]any{"channel_id": id}}
 }
@@ -264,7 +262,7 @@ func (s *Service) AddChannelAdmin(ctx context.Context, p parley.Principal, id, a
 	} else if err != nil {
 		return fmt.Errorf("get account: %w", err)
 	}
-	limit := s.chCfg().MaxAdmins
+	limit := s.cfg.MaxAdmins
 	err := s.store.AddChannelAdmin(ctx, ChannelAdminRow{ChannelID: id, AccountID: accountID, Role: ChannelAdmin, AddedAt: s.now()}, limit)
 	if parley.ErrorCode(err) == parley.ELimit {
 		return &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("a channel may have at most %d admins", limit), Details: map[string]any{"limit": limit}}
