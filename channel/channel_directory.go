@@ -58,7 +58,7 @@ func (s *Service) Directory(ctx context.Context, p parley.Principal, r Directory
 	}
 	// The first page starts with up to two promoted channels that match
 	// the filters, labelled as such.
-	promos, err := s.promoted(ctx, 10)
+	promos, err := s.monetization.promoted(ctx, 10)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +80,7 @@ func (s *Service) Directory(ctx context.Context, p parley.Principal, r Directory
 		if err != nil {
 			return nil, err
 		}
-		if err := s.countImpression(ctx, pr.ID); err != nil {
+		if err := s.monetization.countImpression(ctx, pr.ID); err != nil {
 			return nil, err
 		}
 		v.Promoted = true

@@ -19,7 +19,7 @@ import (
 )
 
 func (s *Service) validText(field, text string, required bool) error {
-	max := s.chCfg().MaxPostText
+	max := s.cfg.MaxPostText
 	if !utf8.ValidString(text) {
 		return parley.InvalidField(field, field+" is not valid UTF-8")
 	}
@@ -80,7 +80,7 @@ func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *wire
 }
 
 func (s *Service) validatePoll(p *wire.Poll) error {
-	max := s.chCfg().MaxPollOptions
+	max := s.cfg.MaxPollOptions
 	if p == nil || len(p.Options) < 2 {
 		return parley.InvalidField("poll.options", "a poll needs at least 2 options")
 	}
@@ -177,7 +177,7 @@ func (s *Service) readerOf(ctx context.Context, p parley.Principal, c Channel) (
 	}
 	r.subscriber = r.admin
 	if !r.admin {
-		if r.subscriber, err = s.isSubscriber(ctx, c.ID, p.AccountID); err != nil {
+		if r.subscriber, err = s.monetization.isSubscriber(ctx, c.ID, p.AccountID); err != nil {
 			return r, err
 		}
 	}
@@ -278,7 +278,7 @@ func (s *Service) adminPost(ctx context.Context, p parley.Principal, id, seq int
 	if err != nil {
 		return Post{}, err
 	}
-	if w := s.chCfg().EditWindow; s.now().Sub(post.CreatedAt) > w {
+	if w := s.cfg.EditWindow; s.now().Sub(post.CreatedAt) > w {
 		return Post{}, &parley.Error{Code: parley.EWindowClosed, Message: fmt.Sprintf("posts can be changed for %s after posting", w),
 			Details: map[string]any{"window_seconds": int64(w / time.Second)}}
 	}
@@ -344,7 +344,7 @@ func (s *Service) followerPost(ctx context.Context, p parley.Principal, id, seq 
 		return Channel{}, Post{}, err
 	}
 	if post.SubscriberOnly {
-		ok, err := s.isSubscriber(ctx, id, p.AccountID)
+		ok, err := s.monetization.isSubscriber(ctx, id, p.AccountID)
 		if err != nil {
 			return Channel{}, Post{}, err
 		}
@@ -471,7 +471,7 @@ func (s *Service) ForwardPost(ctx context.Context, p parley.Principal, id, seq i
 // reactions, votes and views, renews subscriptions, premium memberships
 // and monthly donations, and records owner payouts. RunChannels calls it.
 func (s *Service) SweepChannels(ctx context.Context) error {
-	before := s.now().Add(-s.chCfg().Retention)
+	before := s.now().Add(-s.cfg.Retention)
 	for {
 		n, err := s.store.PurgePosts(ctx, before, 1000)
 		if err != nil {
@@ -481,13 +481,13 @@ func (s *Service) SweepChannels(ctx context.Context) error {
 			break
 		}
 	}
-	return s.renewSubscriptions(ctx)
+	return s.monetization.renewSubscriptions(ctx)
 }
 
 // RunChannels runs the channel sweeper every ChannelConfig.SweepInterval
 // until ctx is done.
 func (s *Service) RunChannels(ctx context.Context) error {
-	t := time.NewTicker(s.chCfg().SweepInterval)
+	t := time.NewTicker(s.cfg.SweepInterval)
 	defer t.Stop()
 	for {
 		if err := s.SweepChannels(ctx); err != nil && ctx.Err() == nil {

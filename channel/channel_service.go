@@ -13,8 +13,6 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-func (s *Service) chCfg() Config { return s.cfg }
-
 func noChannel(id int64) error {
 	return &parley.Error{Code: parley.ENotFound, Message: "no such channel", Details: map[string]any{"channel_id": id}}
 }
@@ -264,7 +262,7 @@ func (s *Service) AddChannelAdmin(ctx context.Context, p parley.Principal, id, a
 	} else if err != nil {
 		return fmt.Errorf("get account: %w", err)
 	}
-	limit := s.chCfg().MaxAdmins
+	limit := s.cfg.MaxAdmins
 	err := s.store.AddChannelAdmin(ctx, ChannelAdminRow{ChannelID: id, AccountID: accountID, Role: ChannelAdmin, AddedAt: s.now()}, limit)
 	if parley.ErrorCode(err) == parley.ELimit {
 		return &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("a channel may have at most %d admins", limit), Details: map[string]any{"limit": limit}}
@@ -360,7 +358,7 @@ func (s *Service) addFollow(ctx context.Context, channelID, accountID int64) err
 	}
 	if added {
 		s.chat.Publish(chat.AccountSubject(accountID), wire.Event{Type: wire.EventChannelFollow, ChannelID: channelID, State: "followed"})
-		s.countPromotedFollow(ctx, channelID)
+		s.monetization.countPromotedFollow(ctx, channelID)
 	}
 	return nil
 }
@@ -506,18 +504,19 @@ func (s *Service) publishChannel(channelID int64, ev wire.Event) {
 }
 
 // Service is the channels context's service: channels, posts, polls, the
-// directory, moderation, paid tiers and promotions. It is safe for
-// concurrent use; RunChannels runs its sweeper.
+// directory and moderation; paid tiers, subscriptions and promotions are
+// its Monetization's. It is safe for concurrent use; RunChannels runs its
+// sweeper.
 type Service struct {
-	chat     *chat.Service
-	store    Store
-	bus      chat.Bus
-	log      *slog.Logger
-	now      func() time.Time
-	cfg      Config
-	secret   []byte // keys the forward snapshots' signatures
-	policy   parley.AdsPolicy
-	payments money.PaymentProvider
+	chat         *chat.Service
+	store        Store
+	bus          chat.Bus
+	log          *slog.Logger
+	now          func() time.Time
+	cfg          Config
+	secret       []byte // keys the forward snapshots' signatures
+	policy       parley.AdsPolicy
+	monetization *Monetization // subscribers, promoted results and follows, renewals
 }
 
 // Deps are what the channels need besides the chat core.
@@ -531,8 +530,8 @@ type Deps struct {
 	Payments money.PaymentProvider // takes payments; without one, paying fails with EUnavailable
 }
 
-// New returns the channels service. It starts nothing; call
-// RunChannels.
+// New returns the channels service with its Monetization. It starts
+// nothing; call RunChannels.
 func New(chat *chat.Service, cfg Config, d Deps) *Service {
 	if d.Now == nil {
 		d.Now = time.Now
@@ -546,9 +545,16 @@ func New(chat *chat.Service, cfg Config, d Deps) *Service {
 	if d.Policy == nil {
 		d.Policy = parley.AdsAllowed{}
 	}
-	return &Service{chat: chat, store: d.Store, bus: d.Bus, log: d.Logger, now: d.Now,
-		cfg: cfg.WithDefaults(), secret: d.Secret, policy: d.Policy, payments: d.Payments}
+	s := &Service{chat: chat, store: d.Store, bus: d.Bus, log: d.Logger, now: d.Now,
+		cfg: cfg.WithDefaults(), secret: d.Secret, policy: d.Policy}
+	s.monetization = &Monetization{store: d.Store, log: d.Logger, now: d.Now, cfg: s.cfg, policy: d.Policy, payments: d.Payments,
+		adminChannel: s.adminChannel, follow: s.follow, readerOf: s.readerOf}
+	return s
 }
+
+// Monetization returns the channels' paid tiers, subscriptions and
+// promotions.
+func (s *Service) Monetization() *Monetization { return s.monetization }
 
 // Config returns the effective configuration, with defaults filled in.
 func (s *Service) Config() Config { return s.cfg }

@@ -98,7 +98,7 @@ func operatorReports(svc *channel.Service) handlerFunc {
 	}
 }
 
-func operatorLedger(svc *channel.Service) handlerFunc {
+func operatorLedger(m *channel.Monetization) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		after, err := queryInt(r, "after", 0)
 		if err != nil {
@@ -108,7 +108,7 @@ func operatorLedger(svc *channel.Service) handlerFunc {
 		if err != nil {
 			return err
 		}
-		es, err := svc.OperatorLedger(r.Context(), after, int(min(limit, 100000)))
+		es, err := m.OperatorLedger(r.Context(), after, int(min(limit, 100000)))
 		if err != nil {
 			return err
 		}

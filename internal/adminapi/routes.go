@@ -100,7 +100,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	h("PUT /admin/v1/channels/{id}/suspension", operatorSuspend(ch))
 	h("DELETE /admin/v1/channels/{id}/suspension", operatorUnsuspend(ch))
 	h("GET /admin/v1/channel-reports", operatorReports(ch))
-	h("GET /admin/v1/channels/ledger", operatorLedger(ch))
+	h("GET /admin/v1/channels/ledger", operatorLedger(ch.Monetization()))
 
 	// The people-side revenue models (people.go; docs/REVENUE-MODELS.md).
 	h("GET /admin/v1/people/license", operatorLicense(people))

@@ -464,9 +464,9 @@ func channelDirectory(svc *channel.Service) authedFunc {
 	}
 }
 
-func listTiers(svc *channel.Service) authedFunc {
+func listTiers(m *channel.Monetization) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		ts, err := svc.Tiers(r.Context(), p, id)
+		ts, err := m.Tiers(r.Context(), p, id)
 		if err != nil {
 			return err
 		}
@@ -475,7 +475,7 @@ func listTiers(svc *channel.Service) authedFunc {
 	})
 }
 
-func createTier(svc *channel.Service) authedFunc {
+func createTier(m *channel.Monetization) authedFunc {
 	type req struct {
 		Name       string `json:"name"`
 		PriceMinor int64  `json:"price_minor"`
@@ -485,7 +485,7 @@ func createTier(svc *channel.Service) authedFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		t, err := svc.CreateTier(r.Context(), p, id, in.Name, in.PriceMinor)
+		t, err := m.CreateTier(r.Context(), p, id, in.Name, in.PriceMinor)
 		if err != nil {
 			return err
 		}
@@ -494,22 +494,22 @@ func createTier(svc *channel.Service) authedFunc {
 	})
 }
 
-func closeTier(svc *channel.Service) authedFunc {
+func closeTier(m *channel.Monetization) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
 		tier, err := pathID(r, "tier")
 		if err != nil {
 			return err
 		}
-		if err := svc.CloseTier(r.Context(), p, id, tier); err != nil {
+		if err := m.CloseTier(r.Context(), p, id, tier); err != nil {
 			return err
 		}
 		return noContent(w)
 	})
 }
 
-func getSubscription(svc *channel.Service) authedFunc {
+func getSubscription(m *channel.Monetization) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		v, err := svc.MySubscription(r.Context(), p, id)
+		v, err := m.MySubscription(r.Context(), p, id)
 		if err != nil {
 			return err
 		}
@@ -518,7 +518,7 @@ func getSubscription(svc *channel.Service) authedFunc {
 	})
 }
 
-func subscribe(svc *channel.Service) authedFunc {
+func subscribe(m *channel.Monetization) authedFunc {
 	type req struct {
 		TierID        int64  `json:"tier_id"`
 		PaymentMethod string `json:"payment_method"`
@@ -528,7 +528,7 @@ func subscribe(svc *channel.Service) authedFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		v, err := svc.Subscribe(r.Context(), p, id, in.TierID, in.PaymentMethod)
+		v, err := m.Subscribe(r.Context(), p, id, in.TierID, in.PaymentMethod)
 		if err != nil {
 			return err
 		}
@@ -537,9 +537,9 @@ func subscribe(svc *channel.Service) authedFunc {
 	})
 }
 
-func cancelSubscription(svc *channel.Service) authedFunc {
+func cancelSubscription(m *channel.Monetization) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		v, err := svc.CancelSubscription(r.Context(), p, id)
+		v, err := m.CancelSubscription(r.Context(), p, id)
 		if err != nil {
 			return err
 		}
@@ -548,9 +548,9 @@ func cancelSubscription(svc *channel.Service) authedFunc {
 	})
 }
 
-func channelRevenue(svc *channel.Service) authedFunc {
+func channelRevenue(m *channel.Monetization) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		rev, err := svc.ChannelRevenue(r.Context(), p, id)
+		rev, err := m.ChannelRevenue(r.Context(), p, id)
 		if err != nil {
 			return err
 		}
@@ -559,7 +559,7 @@ func channelRevenue(svc *channel.Service) authedFunc {
 	})
 }
 
-func promote(svc *channel.Service) authedFunc {
+func promote(m *channel.Monetization) authedFunc {
 	type req struct {
 		Days          int    `json:"days"`
 		BudgetMinor   int64  `json:"budget_minor"`
@@ -570,7 +570,7 @@ func promote(svc *channel.Service) authedFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		v, err := svc.Promote(r.Context(), p, id, in.Days, in.BudgetMinor, in.PaymentMethod)
+		v, err := m.Promote(r.Context(), p, id, in.Days, in.BudgetMinor, in.PaymentMethod)
 		if err != nil {
 			return err
 		}
@@ -579,9 +579,9 @@ func promote(svc *channel.Service) authedFunc {
 	})
 }
 
-func listPromotions(svc *channel.Service) authedFunc {
+func listPromotions(m *channel.Monetization) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		ps, err := svc.Promotions(r.Context(), p, id)
+		ps, err := m.Promotions(r.Context(), p, id)
 		if err != nil {
 			return err
 		}
