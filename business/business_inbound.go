@@ -297,7 +297,7 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	default:
 		in.describe(ctx, &msg, c)
 		if c.Referral != nil {
-			ref, err := in.b.referral(ctx, c.Referral)
+			ref, err := in.b.links.referral(ctx, c.Referral)
 			if err != nil {
 				return err
 			}
@@ -319,12 +319,12 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 		in.msgs = append(in.msgs, BusinessMessage{NumberID: in.n.ID, ID: e.MessageID, ChatID: e.ChatID,
 			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt})
 	}
-	v := in.b.messagesValue(in.n)
+	v := messagesValue(in.n)
 	contact := WebhookContact{WaID: WaID(cust.Phone)}
 	contact.Profile.Name = cust.DisplayName
 	v.Contacts = []WebhookContact{contact}
 	v.Messages = []InboundMessage{msg}
-	in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, fmt.Sprintf("in:%d:%s:%d", in.n.ID, e.MessageID, e.ChatID), convKey(in.n, cust.Phone), "messages", v))
+	in.hooks = append(in.hooks, newWebhook(in.b.now(), in.biz.ID, fmt.Sprintf("in:%d:%s:%d", in.n.ID, e.MessageID, e.ChatID), convKey(in.n, cust.Phone), "messages", v))
 	return nil
 }
 
@@ -353,7 +353,7 @@ func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c wir
 		msg.Interactive = &InboundInteractive{Type: "nfm_reply", NfmReply: &NfmReply{Name: name, Body: c.Reply.Body, ResponseJSON: c.Reply.ResponseJSON}}
 	case c.Order != nil:
 		msg.Type = "order"
-		o := in.b.completeOrder(ctx, in.biz.ID, *c.Order)
+		o := in.b.catalogs.completeOrder(ctx, in.biz.ID, *c.Order)
 		msg.Order = &o
 	case c.Reply != nil && c.Reply.Type == "button":
 		msg.Type = "button"
@@ -473,9 +473,9 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 		if status == "failed" {
 			in.b.bill.Release(in.biz.ID, m.ID)
 		}
-		v := in.b.messagesValue(in.n)
+		v := messagesValue(in.n)
 		v.Statuses = []StatusUpdate{st}
-		in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
+		in.hooks = append(in.hooks, newWebhook(in.b.now(), in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
 	}
 	return false, nil
 }

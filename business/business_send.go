@@ -123,9 +123,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	} else if parley.ErrorCode(err) == parley.ENotFound {
 		st := StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
 			Errors: []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
-		v := b.messagesValue(n)
+		v := messagesValue(n)
 		v.Statuses = []StatusUpdate{st}
-		return sent, b.enqueue(ctx, b.webhook(biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
+		return sent, b.enqueue(ctx, newWebhook(b.now(), biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
 	} else if err != nil {
 		return Sent{}, fmt.Errorf("get account: %w", err)
 	}
@@ -150,7 +150,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	category := "service"
 	var templateID int64
 	if m.Template != nil {
-		t, err := b.template(ctx, biz, *m.Template, now, dry == nil)
+		t, err := b.templates.find(ctx, biz, *m.Template, now, dry == nil)
 		if err != nil {
 			return Sent{}, err
 		}
@@ -247,12 +247,12 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		return Sent{}, fmt.Errorf("encode content: %w", err)
 	}
 	st := b.status(biz, n, bm, "sent", now)
-	v := b.messagesValue(n)
+	v := messagesValue(n)
 	v.Statuses = []StatusUpdate{st}
 	// The record and the sent status commit with the message, in the core's
 	// group commit (Append.Business): a receipt cannot overtake them.
 	after := &Batch{Messages: []BusinessMessage{bm},
-		Webhooks: []*Webhook{b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
+		Webhooks: []*Webhook{newWebhook(b.now(), biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
 	if m.Kind == chatpkg.KindMessage {
 		dirty := conv.ChatID != chat.ID || opened
 		conv.ChatID = chat.ID

@@ -204,20 +204,20 @@ func webhookError(code int, title, details string) WebhookError {
 	return e
 }
 
-// webhook builds an outbox row holding one change for the business.
-func (b *Service) webhook(businessID int64, key, convKey, field string, value any) *Webhook {
+// newWebhook builds an outbox row holding one change for the business,
+// due at now.
+func newWebhook(now time.Time, businessID int64, key, convKey, field string, value any) *Webhook {
 	env := WebhookEnvelope{Object: "whatsapp_business_account", Entry: []WebhookEntry{{
 		ID: strconv.FormatInt(businessID, 10), Changes: []WebhookChange{{Value: value, Field: field}}}}}
 	payload, err := json.Marshal(env)
 	if err != nil {
 		panic(fmt.Sprintf("encode webhook: %v", err)) // only our own types are encoded
 	}
-	now := b.now()
 	return &Webhook{BusinessID: businessID, Key: key, ConvKey: convKey, Payload: payload, Status: WebhookPending,
 		NextAttemptAt: now, CreatedAt: now}
 }
 
-func (b *Service) messagesValue(n BusinessNumber) MessagesValue {
+func messagesValue(n BusinessNumber) MessagesValue {
 	return MessagesValue{MessagingProduct: "whatsapp",
 		Metadata: WebhookMetadata{DisplayPhoneNumber: WaID(n.Phone), PhoneNumberID: strconv.FormatInt(n.ID, 10)}}
 }
