@@ -73,48 +73,7 @@ type CatalogStore interface {
 
 // PriceString formats the product's price as an exact decimal in the
 // currency's major unit: 1299 USD is "12.99", 500 JPY is "500".
-func (p Product) PriceString() string { return formatMinor(p.PriceMinor, p.Currency) }
-
-func formatMinor(v int64, currency string) string {
-	d := billing.MinorDigits(currency)
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	if d == 0 {
-		return sign + strconv.FormatInt(v, 10)
-	}
-	pow := int64(1)
-	for range d {
-		pow *= 10
-	}
-	return fmt.Sprintf("%s%d.%0*d", sign, v/pow, d, v%pow)
-}
-
-// parseMinor reads a decimal major-unit amount into minor units, exactly:
-// more decimals than the currency has is an error.
-func parseMinor(s, currency string) (int64, bool) {
-	whole, frac, _ := strings.Cut(s, ".")
-	d := billing.MinorDigits(currency)
-	if whole == "" || len(frac) > d || strings.HasPrefix(whole, "-") {
-		return 0, false
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > 1<<50 {
-		return 0, false
-	}
-	f := int64(0)
-	if frac != "" {
-		if f, err = strconv.ParseInt(frac+strings.Repeat("0", d-len(frac)), 10, 64); err != nil || f < 0 {
-			return 0, false
-		}
-	}
-	pow := int64(1)
-	for range d {
-		pow *= 10
-	}
-	return w*pow + f, true
-}
+func (p Product) PriceString() string { return billing.FormatMinor(p.PriceMinor, p.Currency) }
 
 // Catalogs is the service of product catalogs: each business's one
 // catalog and its products, and the checks of the product messages a
@@ -359,7 +318,7 @@ func (cs *Catalogs) orderProducts(ctx context.Context, businessID int64, o *wire
 			return nil, bad(field+".currency", fmt.Sprintf("order: product %q is priced in %s", p.RetailerID, p.Currency), nil)
 		}
 		if it.ItemPrice != "" {
-			if v, ok := parseMinor(it.ItemPrice.String(), p.Currency); !ok || v != p.PriceMinor {
+			if v, ok := billing.ParseMinor(it.ItemPrice.String(), p.Currency); !ok || v != p.PriceMinor {
 				return nil, bad(field+".item_price", fmt.Sprintf("order: product %q costs %s %s", p.RetailerID, p.PriceString(), p.Currency), nil)
 			}
 		}
