@@ -84,6 +84,51 @@ func MinorDigits(currency string) int {
 	return 2
 }
 
+// FormatMinor writes minor units as an exact decimal in the currency's
+// major unit (MinorDigits decimals): 1299 USD is "12.99", 500 JPY is
+// "500", 1234 KWD is "1.234".
+func FormatMinor(v int64, currency string) string {
+	d := MinorDigits(currency)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	if d == 0 {
+		return sign + strconv.FormatInt(v, 10)
+	}
+	pow := int64(1)
+	for range d {
+		pow *= 10
+	}
+	return fmt.Sprintf("%s%d.%0*d", sign, v/pow, d, v%pow)
+}
+
+// ParseMinor reads a decimal amount in the currency's major unit into
+// minor units, exactly: a negative amount, an exponent or more decimals
+// than the currency has is not an amount (false).
+func ParseMinor(s, currency string) (int64, bool) {
+	whole, frac, _ := strings.Cut(s, ".")
+	d := MinorDigits(currency)
+	if whole == "" || len(frac) > d || strings.HasPrefix(whole, "-") {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1<<50 {
+		return 0, false
+	}
+	f := int64(0)
+	if frac != "" {
+		if f, err = strconv.ParseInt(frac+strings.Repeat("0", d-len(frac)), 10, 64); err != nil || f < 0 {
+			return 0, false
+		}
+	}
+	pow := int64(1)
+	for range d {
+		pow *= 10
+	}
+	return w*pow + f, true
+}
+
 // RoundMinor is the one rounding rule: it rounds micro-units to the
 // currency's minor unit, half away from zero, and returns minor units.
 func RoundMinor(micros int64, currency string) int64 {

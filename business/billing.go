@@ -43,7 +43,7 @@ func payer(biz Business) billing.Payer {
 func (b *Service) notifyLowBalance(ctx context.Context, bizID int64, n billing.LowBalance) error {
 	v := map[string]any{"event": "LOW_BALANCE", "balance_micros": n.Balance, "threshold_micros": n.Threshold,
 		"currency": n.Currency, "balance": billing.FormatMicros(n.Balance), "mode": n.Mode}
-	w := b.webhook(bizID, fmt.Sprintf("low_balance:%d:%d", bizID, n.At.UnixNano()), fmt.Sprintf("wallet:%d", bizID), "account_update", v)
+	w := newWebhook(b.now(), bizID, fmt.Sprintf("low_balance:%d:%d", bizID, n.At.UnixNano()), fmt.Sprintf("wallet:%d", bizID), "account_update", v)
 	return b.enqueue(ctx, w)
 }
 

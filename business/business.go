@@ -192,10 +192,12 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Service applies the rules of business messaging on top of the
-// Service: accounts and tokens, the Cloud API send path, the service
-// window, limits, templates, the inbound webhook pipeline and the ledger.
-// It is safe for concurrent use.
+// Service applies the rules of business messaging on top of the chat
+// core: accounts and tokens, the Cloud API send path, the service
+// window, limits, the inbound webhook pipeline, the outbox and the
+// ledger. Templates, catalogs and click-to-chat links are services of
+// their own (Templates, Catalogs, Links), built in New and returned by
+// its accessors. It is safe for concurrent use.
 type Service struct {
 	svc *chat.Service
 	st  Store
@@ -211,10 +213,13 @@ type Service struct {
 	enqueued func()     // called after webhooks were enqueued
 	writes   chan *bizWrite
 	bill     *billing.Biller
-	ads      parley.AdsPolicy
 	payments money.PaymentProvider
 	bus      chat.Bus
 	peers    *peers // the deployment's live nodes, which share each number's throughput
+
+	templates *Templates
+	catalogs  *Catalogs
+	links     *Links
 }
 
 // New returns the business context's service over the chat core svc. onEnqueue, if set,
@@ -241,11 +246,14 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	if d.Ads == nil {
 		d.Ads = parley.AdsAllowed{}
 	}
-	b := &Service{svc: svc, st: d.Store, cfg: cfg, log: d.Logger, now: d.Now, bus: d.Bus, ads: d.Ads, payments: d.Payments,
+	b := &Service{svc: svc, st: d.Store, cfg: cfg, log: d.Logger, now: d.Now, bus: d.Bus, payments: d.Payments,
 		buckets: map[int64]*bucket{}, cloud: map[int64]int64{}, wake: make(chan int64, 1024), enqueued: onEnqueue,
 		writes: make(chan *bizWrite, 4096)}
 	b.bill = b.newBiller(cfg.Billing)
 	b.peers = newPeers(cfg.NodeHeartbeat)
+	b.templates = &Templates{st: d.Store, cfg: cfg, now: d.Now, enqueue: b.enqueue}
+	b.catalogs = &Catalogs{st: d.Store, now: d.Now}
+	b.links = &Links{st: d.Store, ads: d.Ads, now: d.Now}
 	return b
 }
 
@@ -276,6 +284,15 @@ func (b *Service) Config() Config { return b.cfg }
 
 // Service returns the core service.
 func (b *Service) Service() *chat.Service { return b.svc }
+
+// Templates returns the template service (template.go).
+func (b *Service) Templates() *Templates { return b.templates }
+
+// Catalogs returns the catalog service (catalog.go).
+func (b *Service) Catalogs() *Catalogs { return b.catalogs }
+
+// Links returns the click-to-chat service (clicktochat.go).
+func (b *Service) Links() *Links { return b.links }
 
 func randomString(prefix string, n int) string {
 	buf := make([]byte, n)
@@ -590,7 +607,11 @@ func (b *Service) AuthenticateBusiness(ctx context.Context, token string) (Busin
 // OwnNumber returns the business's number id, or CloudError 100/33 (the
 // object does not exist or is not the caller's), as Meta answers.
 func (b *Service) OwnNumber(ctx context.Context, biz Business, id int64) (BusinessNumber, error) {
-	n, err := b.st.GetNumber(ctx, id)
+	return ownNumber(ctx, b.st, biz, id)
+}
+
+func ownNumber(ctx context.Context, st linkStore, biz Business, id int64) (BusinessNumber, error) {
+	n, err := st.GetNumber(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && n.BusinessID != biz.ID) {
 		return BusinessNumber{}, cloudErr(100, 33, fmt.Sprintf("Unsupported post request. Object with ID '%d' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", id))
 	}

@@ -280,7 +280,7 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	} else if err != nil {
 		return err
 	}
-	msg := InboundMessage{From: WaID(cust.Phone), ID: e.MessageID, Timestamp: unixString(e.CreatedAt)}
+	msg := wire.InboundMessage{From: WaID(cust.Phone), ID: e.MessageID, Timestamp: unixString(e.CreatedAt)}
 	var c wire.Content
 	decodeErr := json.Unmarshal(e.Body, &c)
 	conv, err := in.conv(ctx, cust.ID)
@@ -290,14 +290,14 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	switch {
 	case e.Kind == chat.KindReaction:
 		msg.Type = "reaction"
-		msg.Reaction = &InboundReaction{MessageID: e.Ref, Emoji: c.Emoji}
+		msg.Reaction = &wire.InboundReaction{MessageID: e.Ref, Emoji: c.Emoji}
 	case decodeErr != nil:
 		msg.Type = "unknown"
-		msg.Errors = []WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
+		msg.Errors = []wire.WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
 	default:
 		in.describe(ctx, &msg, c)
 		if c.Referral != nil {
-			ref, err := in.b.referral(ctx, c.Referral)
+			ref, err := in.b.links.referral(ctx, c.Referral)
 			if err != nil {
 				return err
 			}
@@ -319,25 +319,25 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 		in.msgs = append(in.msgs, BusinessMessage{NumberID: in.n.ID, ID: e.MessageID, ChatID: e.ChatID,
 			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt})
 	}
-	v := in.b.messagesValue(in.n)
-	contact := WebhookContact{WaID: WaID(cust.Phone)}
+	v := messagesValue(in.n)
+	contact := wire.WebhookContact{WaID: WaID(cust.Phone)}
 	contact.Profile.Name = cust.DisplayName
-	v.Contacts = []WebhookContact{contact}
-	v.Messages = []InboundMessage{msg}
-	in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, fmt.Sprintf("in:%d:%s:%d", in.n.ID, e.MessageID, e.ChatID), convKey(in.n, cust.Phone), "messages", v))
+	v.Contacts = []wire.WebhookContact{contact}
+	v.Messages = []wire.InboundMessage{msg}
+	in.hooks = append(in.hooks, newWebhook(in.b.now(), in.biz.ID, fmt.Sprintf("in:%d:%s:%d", in.n.ID, e.MessageID, e.ChatID), convKey(in.n, cust.Phone), "messages", v))
 	return nil
 }
 
 // describe fills the type and payload of an inbound message from content.
-func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c wire.Content) {
+func (in *inboundBatch) describe(ctx context.Context, msg *wire.InboundMessage, c wire.Content) {
 	if c.ReplyTo != "" {
-		msg.Context = &InboundContext{From: WaID(in.n.Phone), ID: c.ReplyTo}
+		msg.Context = &wire.InboundContext{From: WaID(in.n.Phone), ID: c.ReplyTo}
 	}
 	switch {
 	case c.Reply != nil && (c.Reply.Type == "button_reply" || c.Reply.Type == "list_reply"):
 		msg.Type = "interactive"
 		ch := &wire.ReplyChoice{ID: c.Reply.ID, Title: c.Reply.Title, Description: c.Reply.Description}
-		msg.Interactive = &InboundInteractive{Type: c.Reply.Type}
+		msg.Interactive = &wire.InboundInteractive{Type: c.Reply.Type}
 		if c.Reply.Type == "button_reply" {
 			ch.Description = ""
 			msg.Interactive.ButtonReply = ch
@@ -350,14 +350,14 @@ func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c wir
 		if name == "" {
 			name = "flow"
 		}
-		msg.Interactive = &InboundInteractive{Type: "nfm_reply", NfmReply: &NfmReply{Name: name, Body: c.Reply.Body, ResponseJSON: c.Reply.ResponseJSON}}
+		msg.Interactive = &wire.InboundInteractive{Type: "nfm_reply", NfmReply: &wire.NfmReply{Name: name, Body: c.Reply.Body, ResponseJSON: c.Reply.ResponseJSON}}
 	case c.Order != nil:
 		msg.Type = "order"
-		o := in.b.completeOrder(ctx, in.biz.ID, *c.Order)
+		o := in.b.catalogs.completeOrder(ctx, in.biz.ID, *c.Order)
 		msg.Order = &o
 	case c.Reply != nil && c.Reply.Type == "button":
 		msg.Type = "button"
-		msg.Button = &InboundButton{Text: c.Reply.Title, Payload: c.Reply.Payload}
+		msg.Button = &wire.InboundButton{Text: c.Reply.Title, Payload: c.Reply.Payload}
 	case len(c.Contacts) > 0:
 		msg.Type = "contacts"
 		msg.Contacts = c.Contacts
@@ -369,7 +369,7 @@ func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c wir
 		if kind == "" {
 			kind = mediaKindOf(c.MediaType)
 		}
-		m := &InboundMedia{ID: c.MediaID, MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
+		m := &wire.InboundMedia{ID: c.MediaID, MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
 		if m.ID != "" {
 			if md, err := in.b.st.GetMedia(ctx, m.ID); err == nil {
 				m.SHA256 = md.SHA256
@@ -393,10 +393,10 @@ func (in *inboundBatch) describe(ctx context.Context, msg *InboundMessage, c wir
 		}
 	case c.Text != "":
 		msg.Type = "text"
-		msg.Text = &InboundText{Body: c.Text}
+		msg.Text = &wire.InboundText{Body: c.Text}
 	default:
 		msg.Type = "unknown"
-		msg.Errors = []WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
+		msg.Errors = []wire.WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
 	}
 }
 
@@ -451,7 +451,7 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 		st := in.b.status(in.biz, in.n, m, status, e.CreatedAt)
 		if status == "failed" {
 			st.Pricing = nil
-			st.Errors = []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The message was not delivered before it expired")}
+			st.Errors = []wire.WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The message was not delivered before it expired")}
 		} else if m.Category != "" {
 			conv, err := in.conv(ctx, m.CustomerID)
 			if err != nil {
@@ -473,16 +473,16 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 		if status == "failed" {
 			in.b.bill.Release(in.biz.ID, m.ID)
 		}
-		v := in.b.messagesValue(in.n)
-		v.Statuses = []StatusUpdate{st}
-		in.hooks = append(in.hooks, in.b.webhook(in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
+		v := messagesValue(in.n)
+		v.Statuses = []wire.StatusUpdate{st}
+		in.hooks = append(in.hooks, newWebhook(in.b.now(), in.biz.ID, "st:"+id+":"+status, convKey(in.n, m.CustomerPhone), "messages", v))
 	}
 	return false, nil
 }
 
 // price adds the charged amount to a status's pricing object when the
 // business turned amounts on (billing.Account.PricingAmounts).
-func (in *inboundBatch) price(ctx context.Context, p *Pricing, cs []billing.Charge) error {
+func (in *inboundBatch) price(ctx context.Context, p *wire.Pricing, cs []billing.Charge) error {
 	var total int64
 	for _, c := range cs {
 		total += c.Amount

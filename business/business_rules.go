@@ -148,7 +148,7 @@ func (b *Service) qualitySignal(ctx context.Context, n BusinessNumber, customerI
 	if err := b.st.AddQualitySignal(ctx, n.ID, customerID, kind, now); err != nil {
 		return fmt.Errorf("add quality signal: %w", err)
 	}
-	if err := b.templateSignal(ctx, n, customerID, kind); err != nil {
+	if err := b.templates.signal(ctx, n, customerID, kind); err != nil {
 		return fmt.Errorf("template signal: %w", err)
 	}
 	count, err := b.st.CountQualitySignals(ctx, n.ID, now.Add(-7*24*time.Hour))

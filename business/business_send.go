@@ -121,11 +121,11 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	if parley.ErrorCode(err) == parley.ENotFound && dry != nil {
 		return Sent{}, cloudErrDetails(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")
 	} else if parley.ErrorCode(err) == parley.ENotFound {
-		st := StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
-			Errors: []WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
-		v := b.messagesValue(n)
-		v.Statuses = []StatusUpdate{st}
-		return sent, b.enqueue(ctx, b.webhook(biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
+		st := wire.StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
+			Errors: []wire.WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
+		v := messagesValue(n)
+		v.Statuses = []wire.StatusUpdate{st}
+		return sent, b.enqueue(ctx, newWebhook(b.now(), biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
 	} else if err != nil {
 		return Sent{}, fmt.Errorf("get account: %w", err)
 	}
@@ -150,7 +150,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	category := "service"
 	var templateID int64
 	if m.Template != nil {
-		t, err := b.template(ctx, biz, *m.Template, now, dry == nil)
+		t, err := b.templates.find(ctx, biz, *m.Template, now, dry == nil)
 		if err != nil {
 			return Sent{}, err
 		}
@@ -247,12 +247,12 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		return Sent{}, fmt.Errorf("encode content: %w", err)
 	}
 	st := b.status(biz, n, bm, "sent", now)
-	v := b.messagesValue(n)
-	v.Statuses = []StatusUpdate{st}
+	v := messagesValue(n)
+	v.Statuses = []wire.StatusUpdate{st}
 	// The record and the sent status commit with the message, in the core's
 	// group commit (Append.Business): a receipt cannot overtake them.
 	after := &Batch{Messages: []BusinessMessage{bm},
-		Webhooks: []*Webhook{b.webhook(biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
+		Webhooks: []*Webhook{newWebhook(b.now(), biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
 	if m.Kind == chatpkg.KindMessage {
 		dirty := conv.ChatID != chat.ID || opened
 		conv.ChatID = chat.ID
@@ -345,13 +345,13 @@ func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg
 }
 
 // status builds a status update with its pricing object.
-func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) StatusUpdate {
-	st := StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
+func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) wire.StatusUpdate {
+	st := wire.StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
 	if m.Category != "" {
-		st.Pricing = &Pricing{Billable: m.Billable, PricingModel: biz.PricingModel, Category: m.Category, Type: m.PricingType}
+		st.Pricing = &wire.Pricing{Billable: m.Billable, PricingModel: biz.PricingModel, Category: m.Category, Type: m.PricingType}
 		if biz.PricingModel == "CBP" {
 			st.Pricing.Type = ""
-			st.Conversation = &StatusConversation{ID: fmt.Sprintf("%d-%d-%s", n.ID, m.CustomerID, m.Category)}
+			st.Conversation = &wire.StatusConversation{ID: fmt.Sprintf("%d-%d-%s", n.ID, m.CustomerID, m.Category)}
 			st.Conversation.Origin.Type = m.Category
 			if m.PricingType == PricingFreeEntryPoint {
 				st.Conversation.Origin.Type = "referral_conversion"

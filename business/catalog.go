@@ -73,62 +73,30 @@ type CatalogStore interface {
 
 // PriceString formats the product's price as an exact decimal in the
 // currency's major unit: 1299 USD is "12.99", 500 JPY is "500".
-func (p Product) PriceString() string { return formatMinor(p.PriceMinor, p.Currency) }
+func (p Product) PriceString() string { return billing.FormatMinor(p.PriceMinor, p.Currency) }
 
-func formatMinor(v int64, currency string) string {
-	d := billing.MinorDigits(currency)
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	if d == 0 {
-		return sign + strconv.FormatInt(v, 10)
-	}
-	pow := int64(1)
-	for range d {
-		pow *= 10
-	}
-	return fmt.Sprintf("%s%d.%0*d", sign, v/pow, d, v%pow)
-}
-
-// parseMinor reads a decimal major-unit amount into minor units, exactly:
-// more decimals than the currency has is an error.
-func parseMinor(s, currency string) (int64, bool) {
-	whole, frac, _ := strings.Cut(s, ".")
-	d := billing.MinorDigits(currency)
-	if whole == "" || len(frac) > d || strings.HasPrefix(whole, "-") {
-		return 0, false
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > 1<<50 {
-		return 0, false
-	}
-	f := int64(0)
-	if frac != "" {
-		if f, err = strconv.ParseInt(frac+strings.Repeat("0", d-len(frac)), 10, 64); err != nil || f < 0 {
-			return 0, false
-		}
-	}
-	pow := int64(1)
-	for range d {
-		pow *= 10
-	}
-	return w*pow + f, true
+// Catalogs is the service of product catalogs: each business's one
+// catalog and its products, and the checks of the product messages a
+// business sends and the orders its customers place. Service.Catalogs
+// returns it; it is safe for concurrent use.
+type Catalogs struct {
+	st  CatalogStore
+	now func() time.Time
 }
 
 // Catalog returns the business's catalog, creating it on first use.
-func (b *Service) Catalog(ctx context.Context, biz Business) (Catalog, error) {
-	c, err := b.st.EnsureCatalog(ctx, biz.ID, b.now())
+func (cs *Catalogs) Catalog(ctx context.Context, biz Business) (Catalog, error) {
+	c, err := cs.st.EnsureCatalog(ctx, biz.ID, cs.now())
 	if err != nil {
 		return Catalog{}, fmt.Errorf("ensure catalog: %w", err)
 	}
 	return c, nil
 }
 
-// ownCatalog returns the catalog if it is the business's; ENotFound
+// own returns the catalog if it is the business's; ENotFound
 // otherwise, without saying whether it exists.
-func (b *Service) ownCatalog(ctx context.Context, biz Business, catalogID int64) (Catalog, error) {
-	c, err := b.st.GetCatalog(ctx, catalogID)
+func (cs *Catalogs) own(ctx context.Context, biz Business, catalogID int64) (Catalog, error) {
+	c, err := cs.st.GetCatalog(ctx, catalogID)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && c.BusinessID != biz.ID) {
 		return Catalog{}, &parley.Error{Code: parley.ENotFound, Message: "no such catalog", Details: map[string]any{"catalog_id": catalogID}}
 	} else if err != nil {
@@ -140,8 +108,8 @@ func (b *Service) ownCatalog(ctx context.Context, biz Business, catalogID int64)
 // CreateProduct adds a product to the business's catalog and returns it.
 // Errors: ENotFound (not the business's catalog), EInvalid (a field),
 // EConflict (the retailer id is taken in this catalog).
-func (b *Service) CreateProduct(ctx context.Context, biz Business, catalogID int64, p Product) (Product, error) {
-	if _, err := b.ownCatalog(ctx, biz, catalogID); err != nil {
+func (cs *Catalogs) CreateProduct(ctx context.Context, biz Business, catalogID int64, p Product) (Product, error) {
+	if _, err := cs.own(ctx, biz, catalogID); err != nil {
 		return Product{}, err
 	}
 	bad := func(field, msg string) error {
@@ -174,8 +142,8 @@ func (b *Service) CreateProduct(ctx context.Context, biz Business, catalogID int
 	if !valid {
 		return Product{}, bad("availability", "availability must be one of "+strings.Join(Availabilities, ", "))
 	}
-	p.ID, p.CatalogID, p.CreatedAt = 0, catalogID, b.now()
-	if err := b.st.CreateProduct(ctx, &p); parley.ErrorCode(err) == parley.EConflict {
+	p.ID, p.CatalogID, p.CreatedAt = 0, catalogID, cs.now()
+	if err := cs.st.CreateProduct(ctx, &p); parley.ErrorCode(err) == parley.EConflict {
 		return Product{}, &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("the catalog already has a product with retailer_id %q", p.RetailerID),
 			Details: map[string]any{"field": "retailer_id"}}
 	} else if err != nil {
@@ -186,11 +154,11 @@ func (b *Service) CreateProduct(ctx context.Context, biz Business, catalogID int
 
 // Products lists the business's catalog's products with id > after,
 // ascending, at most limit. ENotFound if the catalog is not the business's.
-func (b *Service) Products(ctx context.Context, biz Business, catalogID, after int64, limit int) ([]Product, error) {
-	if _, err := b.ownCatalog(ctx, biz, catalogID); err != nil {
+func (cs *Catalogs) Products(ctx context.Context, biz Business, catalogID, after int64, limit int) ([]Product, error) {
+	if _, err := cs.own(ctx, biz, catalogID); err != nil {
 		return nil, err
 	}
-	ps, err := b.st.ListProducts(ctx, catalogID, after, limit)
+	ps, err := cs.st.ListProducts(ctx, catalogID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list products: %w", err)
 	}
@@ -199,17 +167,17 @@ func (b *Service) Products(ctx context.Context, biz Business, catalogID, after i
 
 // DeleteProduct deletes a product of the business's catalog; ENotFound
 // for any other id.
-func (b *Service) DeleteProduct(ctx context.Context, biz Business, id int64) error {
-	p, err := b.st.GetProduct(ctx, id)
+func (cs *Catalogs) DeleteProduct(ctx context.Context, biz Business, id int64) error {
+	p, err := cs.st.GetProduct(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return &parley.Error{Code: parley.ENotFound, Message: "no such product", Details: map[string]any{"id": id}}
 	} else if err != nil {
 		return fmt.Errorf("get product: %w", err)
 	}
-	if _, err := b.ownCatalog(ctx, biz, p.CatalogID); err != nil {
+	if _, err := cs.own(ctx, biz, p.CatalogID); err != nil {
 		return &parley.Error{Code: parley.ENotFound, Message: "no such product", Details: map[string]any{"id": id}}
 	}
-	if err := b.st.DeleteProduct(ctx, id); err != nil {
+	if err := cs.st.DeleteProduct(ctx, id); err != nil {
 		return fmt.Errorf("delete product: %w", err)
 	}
 	return nil
@@ -220,7 +188,7 @@ func (b *Service) DeleteProduct(ctx context.Context, biz Business, id int64) err
 // them, in the message's order; nil for any other message. The errors are
 // Meta's 131009: the catalog is not the business's, or a
 // product_retailer_id is not in it.
-func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *wire.Interactive) ([]wire.CatalogProduct, error) {
+func (cs *Catalogs) CatalogProducts(ctx context.Context, biz Business, in *wire.Interactive) ([]wire.CatalogProduct, error) {
 	if in == nil || (in.Type != "product" && in.Type != "product_list") {
 		return nil, nil
 	}
@@ -231,7 +199,7 @@ func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *wire.In
 	if err != nil {
 		return nil, invalid("catalog_id %q is not a catalog of this business", in.Action.CatalogID)
 	}
-	c, err := b.ownCatalog(ctx, biz, id)
+	c, err := cs.own(ctx, biz, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return nil, invalid("catalog_id %q is not a catalog of this business", in.Action.CatalogID)
 	} else if err != nil {
@@ -246,7 +214,7 @@ func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *wire.In
 			ids = append(ids, it.ProductRetailerID)
 		}
 	}
-	byID, err := b.productsByRetailerID(ctx, c.ID, ids)
+	byID, err := cs.productsByRetailerID(ctx, c.ID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -262,8 +230,8 @@ func (b *Service) CatalogProducts(ctx context.Context, biz Business, in *wire.In
 	return out, nil
 }
 
-// checkCustomerBody is the Service's check of what a person sends to a
-// business number's cloud device (the chat core's BodyCheck): an order must name
+// CheckBody is the check of what a person sends to a business number's
+// cloud device (the chat core's BodyCheck): an order must name
 // the business's catalog and products in it, at their prices, and a Flow
 // reply must carry a JSON object. The errors are EInvalid, with the
 // offending field in the details.
@@ -301,13 +269,13 @@ func (b *Service) CheckBody(ctx context.Context, envs []wire.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("get number: %w", err)
 	}
-	_, err = b.orderProducts(ctx, n.BusinessID, c.Order)
+	_, err = b.catalogs.orderProducts(ctx, n.BusinessID, c.Order)
 	return err
 }
 
 // orderProducts checks an order against the business's catalog and
 // returns its products by retailer id.
-func (b *Service) orderProducts(ctx context.Context, businessID int64, o *wire.Order) (map[string]Product, error) {
+func (cs *Catalogs) orderProducts(ctx context.Context, businessID int64, o *wire.Order) (map[string]Product, error) {
 	bad := func(field, msg string, details map[string]any) error {
 		if details == nil {
 			details = map[string]any{}
@@ -319,7 +287,7 @@ func (b *Service) orderProducts(ctx context.Context, businessID int64, o *wire.O
 	if err != nil {
 		return nil, bad("order.catalog_id", "order: catalog_id is not this business's catalog", map[string]any{"catalog_id": o.CatalogID})
 	}
-	c, err := b.st.GetCatalog(ctx, id)
+	c, err := cs.st.GetCatalog(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && c.BusinessID != businessID) {
 		return nil, bad("order.catalog_id", "order: catalog_id is not this business's catalog", map[string]any{"catalog_id": o.CatalogID})
 	} else if err != nil {
@@ -332,7 +300,7 @@ func (b *Service) orderProducts(ctx context.Context, businessID int64, o *wire.O
 	for i, it := range o.ProductItems {
 		ids[i] = it.ProductRetailerID
 	}
-	byID, err := b.productsByRetailerID(ctx, c.ID, ids)
+	byID, err := cs.productsByRetailerID(ctx, c.ID, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +318,7 @@ func (b *Service) orderProducts(ctx context.Context, businessID int64, o *wire.O
 			return nil, bad(field+".currency", fmt.Sprintf("order: product %q is priced in %s", p.RetailerID, p.Currency), nil)
 		}
 		if it.ItemPrice != "" {
-			if v, ok := parseMinor(it.ItemPrice.String(), p.Currency); !ok || v != p.PriceMinor {
+			if v, ok := billing.ParseMinor(it.ItemPrice.String(), p.Currency); !ok || v != p.PriceMinor {
 				return nil, bad(field+".item_price", fmt.Sprintf("order: product %q costs %s %s", p.RetailerID, p.PriceString(), p.Currency), nil)
 			}
 		}
@@ -360,8 +328,8 @@ func (b *Service) orderProducts(ctx context.Context, businessID int64, o *wire.O
 
 // completeOrder is the order as the business's webhook carries it: every
 // item with its catalog price and currency.
-func (b *Service) completeOrder(ctx context.Context, businessID int64, o wire.Order) wire.Order {
-	byID, err := b.orderProducts(ctx, businessID, &o)
+func (cs *Catalogs) completeOrder(ctx context.Context, businessID int64, o wire.Order) wire.Order {
+	byID, err := cs.orderProducts(ctx, businessID, &o)
 	if err != nil {
 		return o // checked when sent; the catalog changed since: pass it on as sent
 	}
@@ -377,8 +345,8 @@ func (b *Service) completeOrder(ctx context.Context, businessID int64, o wire.Or
 
 // productsByRetailerID returns the catalog's products among ids, by
 // retailer id.
-func (b *Service) productsByRetailerID(ctx context.Context, catalogID int64, ids []string) (map[string]Product, error) {
-	ps, err := b.st.FindProducts(ctx, catalogID, ids)
+func (cs *Catalogs) productsByRetailerID(ctx context.Context, catalogID int64, ids []string) (map[string]Product, error) {
+	ps, err := cs.st.FindProducts(ctx, catalogID, ids)
 	if err != nil {
 		return nil, fmt.Errorf("find products: %w", err)
 	}

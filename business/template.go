@@ -156,10 +156,22 @@ func (t *Template) validate() error {
 	return nil
 }
 
+// Templates is the service of a business's message templates: creating,
+// listing and deleting them, their review (the automatic rules, or the
+// operator's queue), their categories, and the pauses that low quality
+// brings. Its status and category webhooks go to the outbox through
+// enqueue. Service.Templates returns it; it is safe for concurrent use.
+type Templates struct {
+	st      TemplateStore
+	cfg     Config // the review policy, promotional words and pause rules
+	now     func() time.Time
+	enqueue func(ctx context.Context, ws ...*Webhook) error // the business outbox (Service.enqueue)
+}
+
 // review applies the operator's automatic rules (reviewTemplate) under
 // the service's configuration.
-func (b *Service) review(t Template) (TemplateStatus, string, TemplateCategory) {
-	return reviewTemplate(t, b.cfg.TemplatePolicy, b.cfg.TemplateRecategorize, b.cfg.PromotionalWords)
+func (ts *Templates) review(t Template) (TemplateStatus, string, TemplateCategory) {
+	return reviewTemplate(t, ts.cfg.TemplatePolicy, ts.cfg.TemplateRecategorize, ts.cfg.PromotionalWords)
 }
 
 // reviewTemplate is the operator's automatic review: it returns APPROVED,
@@ -216,34 +228,34 @@ func promotional(t Template, words []string) bool {
 	return false
 }
 
-// CreateTemplate creates a template and reviews it by the operator's
+// Create creates a template and reviews it by the operator's
 // policy; a category changed by review is announced with a
 // template_category_update webhook, and a decided status with a
 // message_template_status_update webhook. It returns CloudError 100 for
 // a malformed definition and for a duplicate name and language.
-func (b *Service) CreateTemplate(ctx context.Context, biz Business, t Template) (Template, error) {
+func (ts *Templates) Create(ctx context.Context, biz Business, t Template) (Template, error) {
 	t.BusinessID = biz.ID
 	t.Category = TemplateCategory(strings.ToUpper(string(t.Category)))
 	if err := t.validate(); err != nil {
 		return Template{}, err
 	}
-	now := b.now()
+	now := ts.now()
 	t.Status, t.Reason, t.CreatedAt, t.UpdatedAt = TemplatePending, "", now, now
-	if err := b.st.CreateTemplate(ctx, &t); parley.ErrorCode(err) == parley.EConflict {
+	if err := ts.st.CreateTemplate(ctx, &t); parley.ErrorCode(err) == parley.EConflict {
 		return Template{}, cloudErrDetails(MetaInvalidParameter, "Invalid parameter",
 			fmt.Sprintf("Content in this language already exists for template %s (%s)", t.Name, t.Language))
 	} else if err != nil {
 		return Template{}, fmt.Errorf("create template: %w", err)
 	}
-	status, reason, category := b.review(t)
+	status, reason, category := ts.review(t)
 	if category != t.Category {
-		if err := b.SetTemplateCategory(ctx, t.ID, category); err != nil {
+		if err := ts.SetCategory(ctx, t.ID, category); err != nil {
 			return Template{}, err
 		}
 		t.Category, t.PreviousCategory = category, t.Category
 	}
 	if status != TemplatePending {
-		if err := b.SetTemplateStatus(ctx, t.ID, status, reason); err != nil {
+		if err := ts.SetStatus(ctx, t.ID, status, reason); err != nil {
 			return Template{}, err
 		}
 		t.Status, t.Reason = status, reason
@@ -251,16 +263,16 @@ func (b *Service) CreateTemplate(ctx context.Context, biz Business, t Template) 
 	return t, nil
 }
 
-// SetTemplateStatus records a review decision (the operator's manual
+// SetStatus records a review decision (the operator's manual
 // queue, or the automatic rules) and enqueues the
 // message_template_status_update webhook.
-func (b *Service) SetTemplateStatus(ctx context.Context, id int64, status TemplateStatus, reason string) error {
+func (ts *Templates) SetStatus(ctx context.Context, id int64, status TemplateStatus, reason string) error {
 	switch status {
 	case TemplateApproved, TemplateRejected, TemplatePending, TemplatePaused, TemplateDisabled:
 	default:
 		return &parley.Error{Code: parley.EInvalid, Message: "status must be APPROVED, REJECTED, PENDING, PAUSED or DISABLED", Details: map[string]any{"field": "status"}}
 	}
-	t, err := b.st.GetTemplate(ctx, id)
+	t, err := ts.st.GetTemplate(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return &parley.Error{Code: parley.ENotFound, Message: "no such template", Details: map[string]any{"template_id": id}}
 	} else if err != nil {
@@ -270,7 +282,7 @@ func (b *Service) SetTemplateStatus(ctx context.Context, id int64, status Templa
 		if reason == "" {
 			reason = "OPERATOR"
 		}
-		return b.pauseTemplate(ctx, t, status, reason)
+		return ts.pause(ctx, t, status, reason)
 	}
 	if status == TemplateRejected && reason == "" {
 		reason = "INVALID_FORMAT"
@@ -278,8 +290,8 @@ func (b *Service) SetTemplateStatus(ctx context.Context, id int64, status Templa
 	if status != TemplateRejected {
 		reason = ""
 	}
-	now := b.now()
-	if err := b.st.SetTemplateStatus(ctx, id, status, reason, now); err != nil {
+	now := ts.now()
+	if err := ts.st.SetTemplateStatus(ctx, id, status, reason, now); err != nil {
 		return fmt.Errorf("set template status: %w", err)
 	}
 	r := reason
@@ -288,26 +300,26 @@ func (b *Service) SetTemplateStatus(ctx context.Context, id int64, status Templa
 	}
 	value := map[string]any{"event": string(status), "message_template_id": t.ID, "message_template_name": t.Name,
 		"message_template_language": t.Language, "reason": r}
-	w := b.webhook(t.BusinessID, fmt.Sprintf("tmpl:%d:%s:%d", t.ID, status, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
+	w := newWebhook(ts.now(), t.BusinessID, fmt.Sprintf("tmpl:%d:%s:%d", t.ID, status, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
 		"message_template_status_update", value)
-	return b.enqueue(ctx, w)
+	return ts.enqueue(ctx, w)
 }
 
-// SetTemplateCategory changes a template's category (by review, or by the
+// SetCategory changes a template's category (by review, or by the
 // operator), keeps the old one as PreviousCategory, and enqueues Meta's
 // template_category_update webhook with previous_category and
 // new_category. Sends of the template are then priced, capped and
 // refused on opt-out by the new category. Setting the category it has
 // is a no-op. EInvalid for an unknown category, ENotFound for no such
 // template.
-func (b *Service) SetTemplateCategory(ctx context.Context, id int64, category TemplateCategory) error {
+func (ts *Templates) SetCategory(ctx context.Context, id int64, category TemplateCategory) error {
 	category = TemplateCategory(strings.ToUpper(string(category)))
 	switch category {
 	case CategoryMarketing, CategoryUtility, CategoryAuthentication:
 	default:
 		return &parley.Error{Code: parley.EInvalid, Message: "category must be MARKETING, UTILITY or AUTHENTICATION", Details: map[string]any{"field": "category"}}
 	}
-	t, err := b.st.GetTemplate(ctx, id)
+	t, err := ts.st.GetTemplate(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return &parley.Error{Code: parley.ENotFound, Message: "no such template", Details: map[string]any{"template_id": id}}
 	} else if err != nil {
@@ -316,26 +328,26 @@ func (b *Service) SetTemplateCategory(ctx context.Context, id int64, category Te
 	if t.Category == category {
 		return nil
 	}
-	now := b.now()
-	if err := b.st.SetTemplateCategory(ctx, id, category, t.Category, now); err != nil {
+	now := ts.now()
+	if err := ts.st.SetTemplateCategory(ctx, id, category, t.Category, now); err != nil {
 		return fmt.Errorf("set template category: %w", err)
 	}
 	value := map[string]any{"message_template_id": t.ID, "message_template_name": t.Name,
 		"message_template_language": t.Language, "previous_category": string(t.Category), "new_category": string(category)}
-	w := b.webhook(t.BusinessID, fmt.Sprintf("tmplcat:%d:%s:%d", t.ID, category, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
+	w := newWebhook(ts.now(), t.BusinessID, fmt.Sprintf("tmplcat:%d:%s:%d", t.ID, category, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
 		"template_category_update", value)
-	return b.enqueue(ctx, w)
+	return ts.enqueue(ctx, w)
 }
 
-// Templates lists a business's templates with id > after.
-func (b *Service) Templates(ctx context.Context, businessID int64, status TemplateStatus, after int64, limit int) ([]Template, error) {
-	return b.st.ListTemplates(ctx, businessID, status, after, limit)
+// List lists a business's templates with id > after.
+func (ts *Templates) List(ctx context.Context, businessID int64, status TemplateStatus, after int64, limit int) ([]Template, error) {
+	return ts.st.ListTemplates(ctx, businessID, status, after, limit)
 }
 
-// DeleteTemplate deletes the business's templates named name. CloudError
+// Delete deletes the business's templates named name. CloudError
 // 100 if there are none.
-func (b *Service) DeleteTemplate(ctx context.Context, biz Business, name string) error {
-	n, err := b.st.DeleteTemplates(ctx, biz.ID, name)
+func (ts *Templates) Delete(ctx context.Context, biz Business, name string) error {
+	n, err := ts.st.DeleteTemplates(ctx, biz.ID, name)
 	if err != nil {
 		return fmt.Errorf("delete templates: %w", err)
 	}
@@ -453,14 +465,14 @@ const (
 	MetaTemplateDisabled = 132016
 )
 
-// pauseTemplate moves a template to PAUSED (for TemplatePause × the
+// pause moves a template to PAUSED (for TemplatePause × the
 // number of pauses so far: 3 h, then 6 h), DISABLED, or back to APPROVED,
 // and announces it with a message_template_status_update webhook. A third
 // pause disables the template, as Meta does.
-func (b *Service) pauseTemplate(ctx context.Context, t Template, status TemplateStatus, reason string) error {
-	now := b.now()
+func (ts *Templates) pause(ctx context.Context, t Template, status TemplateStatus, reason string) error {
+	now := ts.now()
 	var until time.Time
-	status, pauses, pause := nextPause(status, t.Pauses, b.cfg.TemplatePause)
+	status, pauses, pause := nextPause(status, t.Pauses, ts.cfg.TemplatePause)
 	info := map[string]any{}
 	switch status {
 	case TemplatePaused:
@@ -477,14 +489,14 @@ func (b *Service) pauseTemplate(ctx context.Context, t Template, status Template
 		info["title"] = "DISABLED"
 		info["description"] = "Your template has been disabled because of repeated low quality, so it can't be sent to customers."
 	}
-	if err := b.st.PauseTemplate(ctx, t.ID, status, reason, until, pauses, now); err != nil {
+	if err := ts.st.PauseTemplate(ctx, t.ID, status, reason, until, pauses, now); err != nil {
 		return fmt.Errorf("pause template: %w", err)
 	}
 	value := map[string]any{"event": string(status), "message_template_id": t.ID, "message_template_name": t.Name,
 		"message_template_language": t.Language, "reason": reason, "other_info": info}
-	w := b.webhook(t.BusinessID, fmt.Sprintf("tmpl:%d:%s:%d", t.ID, status, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
+	w := newWebhook(ts.now(), t.BusinessID, fmt.Sprintf("tmpl:%d:%s:%d", t.ID, status, now.UnixNano()), fmt.Sprintf("tmpl:%d", t.ID),
 		"message_template_status_update", value)
-	return b.enqueue(ctx, w)
+	return ts.enqueue(ctx, w)
 }
 
 // nextPause is the template pause rule: pausing a template for the
@@ -502,13 +514,13 @@ func nextPause(status TemplateStatus, pauses int, step time.Duration) (TemplateS
 	return TemplatePaused, pauses, time.Duration(pauses) * step
 }
 
-// template finds the template a send names and checks that it may be
+// find finds the template a send names and checks that it may be
 // sent (templateSendable); a pause that has ended reinstates it (when
 // reinstate is set: not in a dry run).
-func (b *Service) template(ctx context.Context, biz Business, ts TemplateSend, now time.Time, reinstate bool) (Template, error) {
-	t, err := b.st.FindTemplate(ctx, biz.ID, ts.Name, ts.Language)
+func (ts *Templates) find(ctx context.Context, biz Business, send TemplateSend, now time.Time, reinstate bool) (Template, error) {
+	t, err := ts.st.FindTemplate(ctx, biz.ID, send.Name, send.Language)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		return Template{}, templateMissing(ts)
+		return Template{}, templateMissing(send)
 	} else if err != nil {
 		return Template{}, fmt.Errorf("find template: %w", err)
 	}
@@ -518,14 +530,14 @@ func (b *Service) template(ctx context.Context, biz Business, ts TemplateSend, n
 	}
 	if ended {
 		if reinstate {
-			if err := b.pauseTemplate(ctx, t, TemplateApproved, ""); err != nil {
+			if err := ts.pause(ctx, t, TemplateApproved, ""); err != nil {
 				return Template{}, err
 			}
 		}
 		t.Status = TemplateApproved
 	}
 	if t.Status != TemplateApproved {
-		return Template{}, templateMissing(ts)
+		return Template{}, templateMissing(send)
 	}
 	return t, nil
 }
@@ -556,18 +568,18 @@ func templateSendable(t Template, now time.Time) (pauseEnded bool, err error) {
 	return false, nil
 }
 
-// templateSignal counts a customer's block or report against the last
+// signal counts a customer's block or report against the last
 // template the number sent them in 7 days; TemplatePauseSignals of them
 // pause an approved template.
-func (b *Service) templateSignal(ctx context.Context, n BusinessNumber, customerID int64, kind string) error {
-	now := b.now()
-	id, count, err := b.st.AddTemplateSignal(ctx, n.ID, customerID, kind, now.Add(-7*24*time.Hour), now)
-	if err != nil || id == 0 || count < b.cfg.TemplatePauseSignals {
+func (ts *Templates) signal(ctx context.Context, n BusinessNumber, customerID int64, kind string) error {
+	now := ts.now()
+	id, count, err := ts.st.AddTemplateSignal(ctx, n.ID, customerID, kind, now.Add(-7*24*time.Hour), now)
+	if err != nil || id == 0 || count < ts.cfg.TemplatePauseSignals {
 		return err
 	}
-	t, err := b.st.GetTemplate(ctx, id)
+	t, err := ts.st.GetTemplate(ctx, id)
 	if err != nil || t.Status != TemplateApproved {
 		return err
 	}
-	return b.pauseTemplate(ctx, t, TemplatePaused, "LOW_QUALITY")
+	return ts.pause(ctx, t, TemplatePaused, "LOW_QUALITY")
 }

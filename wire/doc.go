@@ -38,8 +38,13 @@
 //   - revenue's OperatingCost holds exactly what the operator sends and
 //     sees, so it lives here and revenue stores it as is.
 //
-// Meta's Cloud API shapes (webhook payloads, the Graph API bodies) are not
-// here: they are the business surface's, in business and internal/cloudapi.
+// Meta's webhook payloads are here too (cloudwebhook.go: WebhookEnvelope,
+// MessagesValue, InboundMessage, StatusUpdate, Pricing...): they are pure
+// JSON shapes that business encodes into the outbox and a receiver (the
+// tests, a business's Go code) decodes, and they build on the content
+// shapes above (Referral, Order, Location). The outbox row that carries
+// them (business.Webhook) and the Graph API request and response bodies
+// stay with the business surface, in business and internal/cloudapi.
 //
 // wire imports only the kernel (for Code) and the standard library;
 // deps_test.go enforces it.

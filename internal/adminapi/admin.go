@@ -316,13 +316,13 @@ type Template struct {
 	Components       []business.TemplateComponent `json:"components"`
 }
 
-func reviewQueue(b *business.Service) handlerFunc {
+func reviewQueue(tpl *business.Templates) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		status := business.TemplateStatus(strings.ToUpper(r.URL.Query().Get("status")))
 		if status == "" {
 			status = business.TemplatePending
 		}
-		ts, err := b.Templates(r.Context(), 0, status, 0, 1000)
+		ts, err := tpl.List(r.Context(), 0, status, 0, 1000)
 		if err != nil {
 			return err
 		}
@@ -340,7 +340,7 @@ func reviewQueue(b *business.Service) handlerFunc {
 // review records the operator's decision on a template: a status (with a
 // reason), a new category, or both. A new category goes first, so the
 // business learns it (template_category_update) before the approval.
-func review(b *business.Service) handlerFunc {
+func review(tpl *business.Templates) handlerFunc {
 	type req struct {
 		Status   string `json:"status"`
 		Reason   string `json:"reason"`
@@ -359,12 +359,12 @@ func review(b *business.Service) handlerFunc {
 			return &parley.Error{Code: parley.EInvalid, Message: "give a status, a category or both", Details: map[string]any{"field": "status"}}
 		}
 		if in.Category != "" {
-			if err := b.SetTemplateCategory(r.Context(), id, business.TemplateCategory(in.Category)); err != nil {
+			if err := tpl.SetCategory(r.Context(), id, business.TemplateCategory(in.Category)); err != nil {
 				return err
 			}
 		}
 		if in.Status != "" {
-			if err := b.SetTemplateStatus(r.Context(), id, business.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
+			if err := tpl.SetStatus(r.Context(), id, business.TemplateStatus(strings.ToUpper(in.Status)), in.Reason); err != nil {
 				return err
 			}
 		}

@@ -32,12 +32,12 @@ func notFoundAs(r *http.Request, id string, err error) error {
 
 // listCatalogs answers GET /{version}/{waba-id}/product_catalogs: the
 // business's one catalog, created on first use.
-func listCatalogs(b *business.Service) bizFunc {
+func listCatalogs(cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		c, err := b.Catalog(r.Context(), biz)
+		c, err := cs.Catalog(r.Context(), biz)
 		if err != nil {
 			return err
 		}
@@ -60,7 +60,7 @@ func productJSON(p business.Product) map[string]any {
 
 // createProduct answers POST /{version}/{catalog-id}/products. price is
 // in the currency's minor unit (cents), as Meta's call takes it.
-func createProduct(b *business.Service) bizFunc {
+func createProduct(cs *business.Catalogs) bizFunc {
 	type req struct {
 		RetailerID   string  `json:"retailer_id"`
 		Name         string  `json:"name"`
@@ -79,7 +79,7 @@ func createProduct(b *business.Service) bizFunc {
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		p, err := b.CreateProduct(r.Context(), biz, id, business.Product{RetailerID: in.RetailerID, Name: in.Name, Description: in.Description,
+		p, err := cs.CreateProduct(r.Context(), biz, id, business.Product{RetailerID: in.RetailerID, Name: in.Name, Description: in.Description,
 			PriceMinor: int64(in.Price), Currency: in.Currency, ImageURL: in.ImageURL, Availability: in.Availability})
 		if err != nil {
 			return notFoundAs(r, r.PathValue("id"), err)
@@ -91,7 +91,7 @@ func createProduct(b *business.Service) bizFunc {
 
 // listProducts answers GET /{version}/{catalog-id}/products, paged like
 // the template list (limit, after).
-func listProducts(b *business.Service) bizFunc {
+func listProducts(cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
@@ -99,7 +99,7 @@ func listProducts(b *business.Service) bizFunc {
 		}
 		q := r.URL.Query()
 		limit, after := pageArgs(q)
-		ps, err := b.Products(r.Context(), biz, id, after, limit+1)
+		ps, err := cs.Products(r.Context(), biz, id, after, limit+1)
 		if err != nil {
 			return notFoundAs(r, r.PathValue("id"), err)
 		}
@@ -123,7 +123,7 @@ func listProducts(b *business.Service) bizFunc {
 // deleteObject answers DELETE /{version}/{id}: a media id the business
 // uploaded, or a product item of its catalog. Meta answers
 // {"success": true}.
-func deleteObject(b *business.Service) bizFunc {
+func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
 		if mediaIDPattern.MatchString(raw) {
@@ -137,7 +137,7 @@ func deleteObject(b *business.Service) bizFunc {
 		if err != nil {
 			return noObject(r, raw)
 		}
-		if err := b.DeleteProduct(r.Context(), biz, id); err != nil {
+		if err := cs.DeleteProduct(r.Context(), biz, id); err != nil {
 			return notFoundAs(r, raw, err)
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})

@@ -357,7 +357,7 @@ func testFlows(t *testing.T, e *env) {
 		m.Context == nil || m.Context.ID != wamid || m.Text != nil {
 		t.Fatalf("nfm_reply webhook: got %+v", m)
 	}
-	if r := *m.Interactive.NfmReply; r != (business.NfmReply{Name: "flow", Body: "Sent", ResponseJSON: resp}) {
+	if r := *m.Interactive.NfmReply; r != (wire.NfmReply{Name: "flow", Body: "Sent", ResponseJSON: resp}) {
 		t.Errorf("nfm_reply: got %+v", r)
 	}
 	ce := e.customerSendErr(client.Body{ReplyTo: wamid, Reply: &wire.InteractiveReply{Type: "nfm_reply", Name: "flow", ResponseJSON: "not json"}}, parley.EInvalid)

@@ -110,7 +110,7 @@ func testTemplatesReviewAndSend(t *testing.T, e *env) {
 		t.Errorf("customer got template %+v", got)
 	}
 	st := e.hooks.status(wamid, "delivered")
-	if want := (business.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); *st.Pricing != want {
+	if want := (wire.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); *st.Pricing != want {
 		t.Errorf("template pricing: got %+v, want %+v", *st.Pricing, want)
 	}
 	// Named parameters, in any order.

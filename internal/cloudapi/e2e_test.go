@@ -54,19 +54,19 @@ type hookEnv struct {
 }
 
 type hookValue struct {
-	MessagingProduct string                    `json:"messaging_product"`
-	Metadata         business.WebhookMetadata  `json:"metadata"`
-	Contacts         []business.WebhookContact `json:"contacts"`
-	Messages         []business.InboundMessage `json:"messages"`
-	Statuses         []business.StatusUpdate   `json:"statuses"`
-	Event            string                    `json:"event"`
-	TemplateID       json.Number               `json:"message_template_id"`
-	TemplateName     string                    `json:"message_template_name"`
-	TemplateLanguage string                    `json:"message_template_language"`
-	Reason           string                    `json:"reason"`
-	OtherInfo        map[string]any            `json:"other_info"`
-	PreviousCategory string                    `json:"previous_category"`
-	NewCategory      string                    `json:"new_category"`
+	MessagingProduct string                `json:"messaging_product"`
+	Metadata         wire.WebhookMetadata  `json:"metadata"`
+	Contacts         []wire.WebhookContact `json:"contacts"`
+	Messages         []wire.InboundMessage `json:"messages"`
+	Statuses         []wire.StatusUpdate   `json:"statuses"`
+	Event            string                `json:"event"`
+	TemplateID       json.Number           `json:"message_template_id"`
+	TemplateName     string                `json:"message_template_name"`
+	TemplateLanguage string                `json:"message_template_language"`
+	Reason           string                `json:"reason"`
+	OtherInfo        map[string]any        `json:"other_info"`
+	PreviousCategory string                `json:"previous_category"`
+	NewCategory      string                `json:"new_category"`
 }
 
 func (h hookEnv) change() (string, hookValue) {
@@ -141,7 +141,7 @@ func (r *receiver) wait(what string, match func(field string, v hookValue) bool)
 	return hookValue{}
 }
 
-func (r *receiver) message(id string) business.InboundMessage {
+func (r *receiver) message(id string) wire.InboundMessage {
 	r.t.Helper()
 	v := r.wait("with message "+id, func(f string, v hookValue) bool {
 		return f == "messages" && len(v.Messages) == 1 && v.Messages[0].ID == id
@@ -149,7 +149,7 @@ func (r *receiver) message(id string) business.InboundMessage {
 	return v.Messages[0]
 }
 
-func (r *receiver) status(id, status string) business.StatusUpdate {
+func (r *receiver) status(id, status string) wire.StatusUpdate {
 	r.t.Helper()
 	v := r.wait("with status "+status+" of "+id, func(f string, v hookValue) bool {
 		return f == "messages" && len(v.Statuses) == 1 && v.Statuses[0].ID == id && v.Statuses[0].Status == status
@@ -448,7 +448,7 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 		t.Errorf("customer got %+v, want the text as a reply to %s", body, in)
 	}
 	sent := e.hooks.status(out, "sent")
-	want := &business.Pricing{Billable: false, PricingModel: "PMP", Category: "service", Type: "free_customer_service"}
+	want := &wire.Pricing{Billable: false, PricingModel: "PMP", Category: "service", Type: "free_customer_service"}
 	if sent.RecipientID != "14155550111" || sent.BizOpaqueCallbackData != "order-7" || *sent.Pricing != *want {
 		t.Errorf("sent status: got %+v", sent)
 	}

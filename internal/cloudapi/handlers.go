@@ -170,14 +170,14 @@ func templateJSON(t business.Template) map[string]any {
 	return out
 }
 
-func listTemplates(b *business.Service) bizFunc {
+func listTemplates(tpl *business.Templates) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
 		q := r.URL.Query()
 		limit, after := pageArgs(q)
-		ts, err := b.Templates(r.Context(), biz.ID, business.TemplateStatus(strings.ToUpper(q.Get("status"))), after, limit+1)
+		ts, err := tpl.List(r.Context(), biz.ID, business.TemplateStatus(strings.ToUpper(q.Get("status"))), after, limit+1)
 		if err != nil {
 			return err
 		}
@@ -206,7 +206,7 @@ func encodeCursor(id int64) string { return strings.TrimRight(fmt.Sprintf("%x", 
 
 func decodeCursor(s string) (int64, error) { return strconv.ParseInt(s, 16, 64) }
 
-func createTemplate(b *business.Service) bizFunc {
+func createTemplate(tpl *business.Templates) bizFunc {
 	type req struct {
 		Name            string                       `json:"name"`
 		Category        string                       `json:"category"`
@@ -225,7 +225,7 @@ func createTemplate(b *business.Service) bizFunc {
 		if err := decode(w, r, 1<<20, &in); err != nil {
 			return err
 		}
-		t, err := b.CreateTemplate(r.Context(), biz, business.Template{Name: in.Name, Category: business.TemplateCategory(in.Category),
+		t, err := tpl.Create(r.Context(), biz, business.Template{Name: in.Name, Category: business.TemplateCategory(in.Category),
 			Language: in.Language, ParameterFormat: strings.ToLower(in.ParameterFormat), Components: in.Components,
 			AllowCategoryChange: in.AllowCategoryChange})
 		if err != nil {
@@ -236,7 +236,7 @@ func createTemplate(b *business.Service) bizFunc {
 	}
 }
 
-func deleteTemplate(b *business.Service) bizFunc {
+func deleteTemplate(tpl *business.Templates) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -245,7 +245,7 @@ func deleteTemplate(b *business.Service) bizFunc {
 		if name == "" {
 			return invalid("The parameter name is required.")
 		}
-		if err := b.DeleteTemplate(r.Context(), biz, name); err != nil {
+		if err := tpl.Delete(r.Context(), biz, name); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
@@ -392,7 +392,7 @@ func usageJSON(us []billing.UsageEntry) []map[string]any {
 	return out
 }
 
-func createLink(b *business.Service) bizFunc {
+func createLink(links *business.Links) bizFunc {
 	type req struct {
 		PhoneNumberID    flexInt        `json:"phone_number_id"`
 		PrefilledMessage string         `json:"prefilled_message"`
@@ -406,7 +406,7 @@ func createLink(b *business.Service) bizFunc {
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		l, err := b.CreateLink(r.Context(), biz, int64(in.PhoneNumberID), in.PrefilledMessage, in.Source)
+		l, err := links.Create(r.Context(), biz, int64(in.PhoneNumberID), in.PrefilledMessage, in.Source)
 		if err != nil {
 			return err
 		}
@@ -421,12 +421,12 @@ func linkJSON(r *http.Request, l business.Link) map[string]any {
 		"clicks": l.Clicks, "chats_started": l.Chats, "replies": l.Replies}
 }
 
-func listLinks(b *business.Service) bizFunc {
+func listLinks(links *business.Links) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		ls, err := b.Links(r.Context(), biz.ID)
+		ls, err := links.List(r.Context(), biz.ID)
 		if err != nil {
 			return err
 		}

@@ -391,7 +391,7 @@ func (req *sendRequest) message(ctx context.Context, b *business.Service, biz bu
 	if err != nil {
 		return m, err
 	}
-	ps, err := b.CatalogProducts(ctx, biz, m.Content.Interactive)
+	ps, err := b.Catalogs().CatalogProducts(ctx, biz, m.Content.Interactive)
 	if err != nil {
 		return m, err
 	}

@@ -44,26 +44,26 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/media", uploadMedia(b))
 	a("GET /{version}/{id}", getObject(b))
 	a("GET /{version}/{id}/content", downloadMedia(b))
-	a("DELETE /{version}/{id}", deleteObject(b)) // a media id or a product item
+	a("DELETE /{version}/{id}", deleteObject(b, b.Catalogs())) // a media id or a product item
 	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
 	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
 	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
-	a("GET /{version}/{id}/message_templates", listTemplates(b))
-	a("POST /{version}/{id}/message_templates", createTemplate(b))
-	a("DELETE /{version}/{id}/message_templates", deleteTemplate(b))
+	a("GET /{version}/{id}/message_templates", listTemplates(b.Templates()))
+	a("POST /{version}/{id}/message_templates", createTemplate(b.Templates()))
+	a("DELETE /{version}/{id}/message_templates", deleteTemplate(b.Templates()))
 	a("GET /{version}/{id}/subscribed_apps", getSubscription(b))
 	a("POST /{version}/{id}/subscribed_apps", subscribe(b, o.Verify))
-	a("GET /{version}/{id}/product_catalogs", listCatalogs(b))
-	a("POST /{version}/{id}/products", createProduct(b))
-	a("GET /{version}/{id}/products", listProducts(b))
+	a("GET /{version}/{id}/product_catalogs", listCatalogs(b.Catalogs()))
+	a("POST /{version}/{id}/products", createProduct(b.Catalogs()))
+	a("GET /{version}/{id}/products", listProducts(b.Catalogs()))
 
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
 	a("GET /{version}/{id}/webhook_deliveries/{webhook}/attempts", listAttempts(b))
 	a("POST /{version}/{id}/webhook_deliveries/{webhook}/replay", replay(b))
 	a("GET /{version}/{id}/usage", listUsage(b))
-	a("POST /{version}/{id}/ctwa_links", createLink(b))
-	a("GET /{version}/{id}/ctwa_links", listLinks(b))
+	a("POST /{version}/{id}/ctwa_links", createLink(b.Links()))
+	a("GET /{version}/{id}/ctwa_links", listLinks(b.Links()))
 
 	// What the business console (/business) needs beyond Meta's surface:
 	// Meta's debug_token, which tells the console which business account

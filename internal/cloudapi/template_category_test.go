@@ -8,6 +8,7 @@ import (
 
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/adminapi"
+	"github.com/parleyhq/parley/wire"
 )
 
 // createTemplateFull creates a template and returns Meta's whole answer.
@@ -134,7 +135,7 @@ func testTemplateCategoryChangeByReview(t *testing.T, e *env) {
 		t.Errorf("customer got %+v", got.Template)
 	}
 	st := e.hooks.status(wamid, "delivered")
-	if want := (business.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); st.Pricing == nil || *st.Pricing != want {
+	if want := (wire.Pricing{Billable: true, PricingModel: "PMP", Category: "marketing", Type: "regular"}); st.Pricing == nil || *st.Pricing != want {
 		t.Errorf("pricing of the recategorized template: got %+v, want %+v", st.Pricing, want)
 	}
 	if us := e.usage(); len(us) != 1 || us[0].Category != "marketing" || !us[0].Billable {

@@ -94,9 +94,9 @@ type ChatLink struct {
 	DeepLink string `json:"deep_link"`
 }
 
-func openLink(b *business.Service, scheme string) handlerFunc {
+func openLink(links *business.Links, scheme string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		l, c, n, err := b.OpenLink(r.Context(), r.PathValue("code"))
+		l, c, n, err := links.Open(r.Context(), r.PathValue("code"))
 		if err != nil {
 			return err
 		}

@@ -148,7 +148,7 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("POST /v1/business/{account}/block", blockBusiness(biz))
 	a("POST /v1/business/{account}/report", reportBusiness(biz))
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
-	h("GET /c/{code}", openLink(biz, o.AppScheme)) // public: no token
+	h("GET /c/{code}", openLink(biz.Links(), o.AppScheme)) // public: no token
 
 	if o.Gateway != nil {
 		mux.Handle("GET /v1/ws", o.Gateway)

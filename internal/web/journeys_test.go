@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/adminapi"
@@ -207,7 +206,7 @@ func newHooks(t *testing.T) *hooks {
 }
 
 // inbound waits for an inbound message webhook that match accepts.
-func (h *hooks) inbound(t *testing.T, what string, match func(m business.InboundMessage) bool) business.InboundMessage {
+func (h *hooks) inbound(t *testing.T, what string, match func(m wire.InboundMessage) bool) wire.InboundMessage {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -217,7 +216,7 @@ func (h *hooks) inbound(t *testing.T, what string, match func(m business.Inbound
 				Entry []struct {
 					Changes []struct {
 						Value struct {
-							Messages []business.InboundMessage `json:"messages"`
+							Messages []wire.InboundMessage `json:"messages"`
 						} `json:"value"`
 					} `json:"changes"`
 				} `json:"entry"`
@@ -240,7 +239,7 @@ func (h *hooks) inbound(t *testing.T, what string, match func(m business.Inbound
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t.Fatalf("no webhook %s; got %d:\n%s", what, len(h.bodies), bytes.Join(h.bodies, []byte("\n")))
-	return business.InboundMessage{}
+	return wire.InboundMessage{}
 }
 
 func TestBusinessJourney(t *testing.T) {
@@ -301,7 +300,7 @@ func TestBusinessJourney(t *testing.T) {
 	p.WaitVisible("#verified-badge")
 	p.WaitJS(`document.querySelector('#composer').value === 'Do you have boots in 43?'`, "prefilled text")
 	p.Click("#send")
-	first := hk.inbound(t, "with the prefilled text", func(m business.InboundMessage) bool {
+	first := hk.inbound(t, "with the prefilled text", func(m wire.InboundMessage) bool {
 		return m.Text != nil && m.Text.Body == "Do you have boots in 43?"
 	})
 	if first.Referral == nil || first.Referral.SourceID != "ad-7" {
@@ -323,7 +322,7 @@ func TestBusinessJourney(t *testing.T) {
 	p.Click(".interactive .list-open")
 	screenshot(t, p, "business-desktop")
 	p.Click(`.interactive [data-choice="ber-1"]`)
-	got := hk.inbound(t, "with the list reply", func(m business.InboundMessage) bool { return m.Type == "interactive" })
+	got := hk.inbound(t, "with the list reply", func(m wire.InboundMessage) bool { return m.Type == "interactive" })
 	if got.Interactive == nil || got.Interactive.ListReply == nil || got.Interactive.ListReply.ID != "ber-1" || got.Context == nil || got.Context.ID != sent.Messages[0].ID {
 		t.Errorf("list reply webhook: %+v", got)
 	}
@@ -349,7 +348,7 @@ func TestBusinessJourney(t *testing.T) {
 	p.WaitJS(`(document.querySelector('.i-product[data-product="boot-43"] .qty').value = '1') === '1'`, "one boot")
 	p.WaitJS(`(document.querySelector('.i-product[data-product="sock-43"] .qty').value = '2') === '2'`, "two pairs of socks")
 	p.Click(".interactive .order")
-	ord := hk.inbound(t, "with the order", func(m business.InboundMessage) bool { return m.Type == "order" })
+	ord := hk.inbound(t, "with the order", func(m wire.InboundMessage) bool { return m.Type == "order" })
 	if ord.Order == nil || ord.Order.CatalogID != cat || len(ord.Order.ProductItems) != 2 || ord.Order.ProductItems[1].Quantity != 2 ||
 		ord.Order.ProductItems[0].ItemPrice != "89.00" || ord.Context == nil || ord.Context.ID != sent.Messages[0].ID {
 		t.Errorf("order webhook: %+v", ord)

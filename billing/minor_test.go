@@ -1,4 +1,4 @@
-package business
+package billing
 
 import (
 	"testing"
@@ -6,7 +6,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-func TestPriceFormat(t *testing.T) {
+func TestMinorFormat(t *testing.T) {
 	tests := []struct {
 		minor    int64
 		currency string
@@ -20,8 +20,8 @@ func TestPriceFormat(t *testing.T) {
 		{1234, "KWD", "1.234"},
 	}
 	for _, tt := range tests {
-		if got := formatMinor(tt.minor, tt.currency); got != tt.want {
-			t.Errorf("formatMinor(%d, %s): got %q, want %q", tt.minor, tt.currency, got, tt.want)
+		if got := FormatMinor(tt.minor, tt.currency); got != tt.want {
+			t.Errorf("FormatMinor(%d, %s): got %q, want %q", tt.minor, tt.currency, got, tt.want)
 		}
 	}
 	for _, tt := range []struct {
@@ -39,22 +39,22 @@ func TestPriceFormat(t *testing.T) {
 		{"1e3", "USD", 0, false},
 		{"", "USD", 0, false},
 	} {
-		got, ok := parseMinor(tt.in, tt.currency)
+		got, ok := ParseMinor(tt.in, tt.currency)
 		if got != tt.want || ok != tt.ok {
-			t.Errorf("parseMinor(%q, %s): got %d, %v; want %d, %v", tt.in, tt.currency, got, ok, tt.want, tt.ok)
+			t.Errorf("ParseMinor(%q, %s): got %d, %v; want %d, %v", tt.in, tt.currency, got, ok, tt.want, tt.ok)
 		}
 	}
 }
 
-// TestPriceRoundTrip: a price written for a customer or a webhook reads
+// TestMinorRoundTrip: a price written for a customer or a webhook reads
 // back to the same minor units, in every currency's precision.
-func TestPriceRoundTrip(t *testing.T) {
+func TestMinorRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		v := rapid.Int64Range(0, 1<<40).Draw(t, "minor")
 		cur := rapid.SampledFrom([]string{"USD", "EUR", "JPY", "KWD", "INR"}).Draw(t, "currency")
-		got, ok := parseMinor(formatMinor(v, cur), cur)
+		got, ok := ParseMinor(FormatMinor(v, cur), cur)
 		if !ok || got != v {
-			t.Fatalf("parseMinor(formatMinor(%d, %s)) = %d, %v", v, cur, got, ok)
+			t.Fatalf("ParseMinor(FormatMinor(%d, %s)) = %d, %v", v, cur, got, ok)
 		}
 	})
 }
