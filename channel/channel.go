@@ -115,6 +115,15 @@ type ChannelAdminRow struct {
 	AddedAt   time.Time
 }
 
+// AdminInvite is the owner's pending invitation to an account to become
+// an admin of a channel. Nobody becomes an admin without accepting one.
+type AdminInvite struct {
+	ChannelID int64
+	AccountID int64 // the invitee
+	InvitedBy int64
+	CreatedAt time.Time
+}
+
 // Follow is an account's follow of a channel. It is never shown to anyone
 // but the follower.
 type Follow struct {

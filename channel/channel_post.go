@@ -41,7 +41,7 @@ func validLink(link string) error {
 }
 
 // validatePost checks in for its kind.
-func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *wire.PostInput) error {
+func (s *Service) validatePost(ctx context.Context, channelID int64, in *wire.PostInput) error {
 	switch in.Kind {
 	case PostText:
 		if in.MediaID != "" || in.Link != "" || in.Poll != nil {
@@ -55,7 +55,7 @@ func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *wire
 		if in.MediaID == "" {
 			return parley.InvalidField("media_id", "a media post needs media_id")
 		}
-		if err := s.checkPicture(ctx, p, in.MediaID); err != nil {
+		if err := s.checkChannelMedia(ctx, channelID, in.MediaID); err != nil {
 			return err
 		}
 		return s.validText("text", in.Text, false)
@@ -77,6 +77,22 @@ func (s *Service) validatePost(ctx context.Context, p parley.Principal, in *wire
 		return s.validatePoll(in.Poll)
 	}
 	return parley.InvalidField("kind", "kind must be text, media, link or poll")
+}
+
+// checkChannelMedia checks that a post's media was uploaded for its
+// channel (POST /v1/channels/{id}/media): a post publishes to every reader
+// what it refers to, so it may not refer to a chat's attachment or to
+// another channel's file.
+func (s *Service) checkChannelMedia(ctx context.Context, channelID int64, mediaID string) error {
+	ok, err := s.store.IsChannelMedia(ctx, channelID, mediaID)
+	if err != nil {
+		return fmt.Errorf("is channel media: %w", err)
+	}
+	if !ok {
+		return &parley.Error{Code: parley.EInvalid, Message: "no such media in this channel; upload it with POST /v1/channels/{id}/media",
+			Details: map[string]any{"field": "media_id"}}
+	}
+	return nil
 }
 
 func (s *Service) validatePoll(p *wire.Poll) error {
@@ -115,7 +131,7 @@ func (s *Service) CreatePost(ctx context.Context, p parley.Principal, id int64, 
 	if c.Suspended() {
 		return wire.PostView{}, suspendedError(c)
 	}
-	if err := s.validatePost(ctx, p, &in); err != nil {
+	if err := s.validatePost(ctx, id, &in); err != nil {
 		return wire.PostView{}, err
 	}
 	post := Post{ChannelID: id, Kind: in.Kind, Text: in.Text, MediaID: in.MediaID, Link: in.Link, Poll: in.Poll,
@@ -507,11 +523,21 @@ func (s *Service) UploadChannelMedia(ctx context.Context, p parley.Principal, id
 	if _, _, err := s.adminChannel(ctx, p, id, false); err != nil {
 		return chat.Media{}, err
 	}
-	return s.chat.StoreMedia(ctx, p, contentType, r)
+	m, err := s.chat.StoreMedia(ctx, p, contentType, r)
+	if err != nil {
+		return chat.Media{}, err
+	}
+	if err := s.store.AddChannelMedia(ctx, id, m.ID); err != nil {
+		return chat.Media{}, fmt.Errorf("add channel media: %w", err)
+	}
+	return m, nil
 }
 
-// OpenChannelMedia opens media uploaded by one of the channel's admins,
-// for anyone who may read the channel.
+// OpenChannelMedia opens media recorded for the channel (uploaded through
+// UploadChannelMedia for this channel), or the channel's picture, for
+// anyone who may read the channel. Any other media id, a chat's
+// attachment or another channel's file, is ENotFound whoever uploaded it:
+// who administers a channel says nothing about which files it publishes.
 func (s *Service) OpenChannelMedia(ctx context.Context, p parley.Principal, id int64, mediaID string) (chat.Media, io.ReadSeekCloser, error) {
 	c, err := s.channel(ctx, id)
 	if err != nil {
@@ -521,18 +547,19 @@ func (s *Service) OpenChannelMedia(ctx context.Context, p parley.Principal, id i
 		return chat.Media{}, nil, err
 	}
 	notFound := &parley.Error{Code: parley.ENotFound, Message: "no such media in this channel", Details: map[string]any{"media_id": mediaID}}
-	m, err := s.store.GetMedia(ctx, mediaID)
+	if mediaID != c.PictureMediaID {
+		ok, err := s.store.IsChannelMedia(ctx, id, mediaID)
+		if err != nil {
+			return chat.Media{}, nil, fmt.Errorf("is channel media: %w", err)
+		} else if !ok {
+			return chat.Media{}, nil, notFound
+		}
+	}
+	m, rc, err := s.chat.MediaBytes(ctx, mediaID)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return chat.Media{}, nil, notFound
-	} else if err != nil {
-		return chat.Media{}, nil, fmt.Errorf("get media: %w", err)
 	}
-	if role, err := s.adminOf(ctx, parley.Principal{AccountID: m.OwnerID}, id); err != nil {
-		return chat.Media{}, nil, err
-	} else if role == "" {
-		return chat.Media{}, nil, notFound
-	}
-	return s.chat.MediaBytes(ctx, mediaID)
+	return m, rc, err
 }
 
 // MediaLimit returns the largest upload the account may make now: the

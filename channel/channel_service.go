@@ -235,45 +235,118 @@ func (s *Service) ResetInvite(ctx context.Context, p parley.Principal, id int64)
 	return s.channelView(ctx, p, c)
 }
 
-// ChannelAdmins lists the channel's admins (admins only).
-func (s *Service) ChannelAdmins(ctx context.Context, p parley.Principal, id int64) ([]wire.ChannelAdminView, error) {
+// ChannelAdmins lists the channel's admins and its pending admin
+// invitations (admins only).
+func (s *Service) ChannelAdmins(ctx context.Context, p parley.Principal, id int64) ([]wire.ChannelAdminView, []wire.ChannelAdminInviteView, error) {
 	if _, _, err := s.adminChannel(ctx, p, id, false); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	as, err := s.store.ChannelAdmins(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("channel admins: %w", err)
+		return nil, nil, fmt.Errorf("channel admins: %w", err)
 	}
 	out := make([]wire.ChannelAdminView, len(as))
 	for i, a := range as {
 		out[i] = wire.ChannelAdminView{AccountID: a.AccountID, Role: a.Role}
 	}
+	invs, err := s.store.ChannelAdminInvites(ctx, id)
+	if err != nil {
+		return nil, nil, fmt.Errorf("channel admin invites: %w", err)
+	}
+	pending := make([]wire.ChannelAdminInviteView, len(invs))
+	for i, inv := range invs {
+		pending[i] = inviteView(inv)
+	}
+	return out, pending, nil
+}
+
+func inviteView(inv AdminInvite) wire.ChannelAdminInviteView {
+	return wire.ChannelAdminInviteView{ChannelID: inv.ChannelID, AccountID: inv.AccountID, InvitedBy: inv.InvitedBy, CreatedAt: inv.CreatedAt}
+}
+
+// InviteChannelAdmin invites an account to become an admin (owner only).
+// Nobody becomes an admin without accepting (AnswerAdminInvite): an admin
+// speaks for the channel, and its uploads are the channel's. It returns
+// the pending invitation (the same one if the account is already
+// invited), or nil if the account is already an admin. Errors: ENotFound
+// for an unknown account, EInvalid for a business number (it has no app
+// to accept with), ELimit when the admins and pending invitations would
+// pass MaxAdmins.
+func (s *Service) InviteChannelAdmin(ctx context.Context, p parley.Principal, id, accountID int64) (*wire.ChannelAdminInviteView, error) {
+	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.GetAccount(ctx, accountID); parley.ErrorCode(err) == parley.ENotFound {
+		return nil, &parley.Error{Code: parley.ENotFound, Message: "no such account", Details: map[string]any{"account_id": accountID}}
+	} else if err != nil {
+		return nil, fmt.Errorf("get account: %w", err)
+	}
+	if err := s.people.MayLink(ctx, accountID); parley.ErrorCode(err) == parley.EForbidden {
+		return nil, &parley.Error{Code: parley.EInvalid, Message: "a business number cannot be a channel admin", Details: map[string]any{"account_id": accountID}}
+	} else if err != nil {
+		return nil, fmt.Errorf("may link: %w", err)
+	}
+	limit := s.cfg.MaxAdmins
+	inv, created, err := s.store.InviteChannelAdmin(ctx, AdminInvite{ChannelID: id, AccountID: accountID, InvitedBy: p.AccountID, CreatedAt: s.now()}, limit)
+	switch parley.ErrorCode(err) {
+	case "":
+	case parley.EConflict:
+		return nil, nil
+	case parley.ELimit:
+		return nil, &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("a channel may have at most %d admins, invitations included", limit), Details: map[string]any{"limit": limit}}
+	default:
+		return nil, fmt.Errorf("invite channel admin: %w", err)
+	}
+	if created {
+		s.chat.Publish(chat.AccountSubject(accountID), wire.Event{Type: wire.EventChannelAdminInvite, ChannelID: id, AccountID: p.AccountID, State: "invited"})
+	}
+	v := inviteView(inv)
+	return &v, nil
+}
+
+// AdminInvites returns the caller's pending invitations to administer a
+// channel, oldest first, each with the channel.
+func (s *Service) AdminInvites(ctx context.Context, p parley.Principal) ([]wire.ChannelAdminInviteView, error) {
+	invs, err := s.store.AdminInvitesOf(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("admin invites of: %w", err)
+	}
+	out := make([]wire.ChannelAdminInviteView, 0, len(invs))
+	for _, inv := range invs {
+		c, err := s.channel(ctx, inv.ChannelID)
+		if err != nil {
+			return nil, err
+		}
+		cv, err := s.channelView(ctx, p, c)
+		if err != nil {
+			return nil, err
+		}
+		v := inviteView(inv)
+		v.Channel = &cv
+		out = append(out, v)
+	}
 	return out, nil
 }
 
-// AddChannelAdmin makes an account an admin (owner only). Errors:
-// ENotFound for an unknown account, ELimit over MaxAdmins.
-func (s *Service) AddChannelAdmin(ctx context.Context, p parley.Principal, id, accountID int64) error {
-	if _, _, err := s.adminChannel(ctx, p, id, true); err != nil {
-		return err
+// AnswerAdminInvite accepts (the caller becomes an admin) or declines the
+// caller's invitation to administer channel id. ENotFound if there is none.
+func (s *Service) AnswerAdminInvite(ctx context.Context, p parley.Principal, id int64, accept bool) error {
+	var err error
+	if accept {
+		err = s.store.AcceptChannelAdminInvite(ctx, id, p.AccountID, s.now())
+	} else {
+		err = s.store.DeleteChannelAdminInvite(ctx, id, p.AccountID)
 	}
-	if _, err := s.store.GetAccount(ctx, accountID); parley.ErrorCode(err) == parley.ENotFound {
-		return &parley.Error{Code: parley.ENotFound, Message: "no such account", Details: map[string]any{"account_id": accountID}}
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return &parley.Error{Code: parley.ENotFound, Message: "no invitation to administer this channel", Details: map[string]any{"channel_id": id}}
 	} else if err != nil {
-		return fmt.Errorf("get account: %w", err)
-	}
-	limit := s.cfg.MaxAdmins
-	err := s.store.AddChannelAdmin(ctx, ChannelAdminRow{ChannelID: id, AccountID: accountID, Role: ChannelAdmin, AddedAt: s.now()}, limit)
-	if parley.ErrorCode(err) == parley.ELimit {
-		return &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("a channel may have at most %d admins", limit), Details: map[string]any{"limit": limit}}
-	}
-	if err != nil {
-		return fmt.Errorf("add channel admin: %w", err)
+		return fmt.Errorf("answer admin invite: %w", err)
 	}
 	return nil
 }
 
-// RemoveChannelAdmin removes an admin (owner only; the owner stays).
+// RemoveChannelAdmin removes an admin, or withdraws a pending invitation
+// (owner only; the owner stays).
 func (s *Service) RemoveChannelAdmin(ctx context.Context, p parley.Principal, id, accountID int64) error {
 	c, _, err := s.adminChannel(ctx, p, id, true)
 	if err != nil {
@@ -282,7 +355,16 @@ func (s *Service) RemoveChannelAdmin(ctx context.Context, p parley.Principal, id
 	if accountID == c.OwnerID {
 		return parley.Errorf(parley.EInvalid, "the owner cannot be removed")
 	}
+	withdrawn := true
+	if err := s.store.DeleteChannelAdminInvite(ctx, id, accountID); parley.ErrorCode(err) == parley.ENotFound {
+		withdrawn = false
+	} else if err != nil {
+		return fmt.Errorf("delete channel admin invite: %w", err)
+	}
 	if err := s.store.RemoveChannelAdmin(ctx, id, accountID); parley.ErrorCode(err) == parley.ENotFound {
+		if withdrawn {
+			return nil
+		}
 		return &parley.Error{Code: parley.ENotFound, Message: "that account is not an admin", Details: map[string]any{"account_id": accountID}}
 	} else if err != nil {
 		return fmt.Errorf("remove channel admin: %w", err)
@@ -516,6 +598,7 @@ type Service struct {
 	cfg          Config
 	secret       []byte // keys the forward snapshots' signatures
 	policy       parley.AdsPolicy
+	people       chat.LinkCheck // business numbers may not be invited as admins
 	monetization *Monetization // subscribers, promoted results and follows, renewals
 }
 
@@ -528,6 +611,10 @@ type Deps struct {
 	Secret   []byte
 	Policy   parley.AdsPolicy      // default: ads allowed
 	Payments money.PaymentProvider // takes payments; without one, paying fails with EUnavailable
+	// LinkCheck refuses (EForbidden) the accounts that hold no app, the
+	// business numbers, which cannot accept an admin invitation; default:
+	// every account may be invited.
+	LinkCheck chat.LinkCheck
 }
 
 // New returns the channels service with its Monetization. It starts
@@ -545,8 +632,11 @@ func New(chat *chat.Service, cfg Config, d Deps) *Service {
 	if d.Policy == nil {
 		d.Policy = parley.AdsAllowed{}
 	}
+	if d.LinkCheck == nil {
+		d.LinkCheck = anyoneLinks{}
+	}
 	s := &Service{chat: chat, store: d.Store, bus: d.Bus, log: d.Logger, now: d.Now,
-		cfg: cfg.WithDefaults(), secret: d.Secret, policy: d.Policy}
+		cfg: cfg.WithDefaults(), secret: d.Secret, policy: d.Policy, people: d.LinkCheck}
 	s.monetization = &Monetization{store: d.Store, log: d.Logger, now: d.Now, cfg: s.cfg, policy: d.Policy, payments: d.Payments,
 		adminChannel: s.adminChannel, follow: s.follow, readerOf: s.readerOf}
 	return s
@@ -558,3 +648,7 @@ func (s *Service) Monetization() *Monetization { return s.monetization }
 
 // Config returns the effective configuration, with defaults filled in.
 func (s *Service) Config() Config { return s.cfg }
+
+type anyoneLinks struct{}
+
+func (anyoneLinks) MayLink(context.Context, int64) error { return nil }

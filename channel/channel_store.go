@@ -44,6 +44,33 @@ type Store interface {
 	// AdminChannels returns the channels accountID administers, by id.
 	AdminChannels(ctx context.Context, accountID int64) ([]Channel, error)
 
+	// InviteChannelAdmin stores inv, returns it and reports true. If the
+	// account is already invited it returns that invitation, stores
+	// nothing and reports false. It
+	// returns EConflict if the account is already an admin, ELimit,
+	// atomically, if the channel's admins and pending invitations would
+	// be more than limit, and ErrNotFound for an unknown channel or account.
+	InviteChannelAdmin(ctx context.Context, inv AdminInvite, limit int) (AdminInvite, bool, error)
+	// ChannelAdminInvites returns the channel's pending invitations, by account id.
+	ChannelAdminInvites(ctx context.Context, channelID int64) ([]AdminInvite, error)
+	// AdminInvitesOf returns the invitations pending for accountID, oldest first.
+	AdminInvitesOf(ctx context.Context, accountID int64) ([]AdminInvite, error)
+	// AcceptChannelAdminInvite deletes the invitation and makes the
+	// account an admin (role ChannelAdmin, added at at) in one
+	// transaction, or returns ErrNotFound if there is no invitation.
+	AcceptChannelAdminInvite(ctx context.Context, channelID, accountID int64, at time.Time) error
+	// DeleteChannelAdminInvite deletes an invitation (declined or
+	// withdrawn), or returns ErrNotFound.
+	DeleteChannelAdminInvite(ctx context.Context, channelID, accountID int64) error
+
+	// AddChannelMedia records media as the channel's: only that channel's
+	// media route serves it. Recording it again for the same channel is
+	// not an error; EConflict if it is another channel's, ErrNotFound for
+	// an unknown media or channel.
+	AddChannelMedia(ctx context.Context, channelID int64, mediaID string) error
+	// IsChannelMedia reports whether the media was recorded for the channel.
+	IsChannelMedia(ctx context.Context, channelID int64, mediaID string) (bool, error)
+
 	// AddFollow records f, adds one to the channel's follower count and to
 	// the follows of f.FollowedAt's day, and reports true. If the account
 	// already follows, nothing changes and it reports false. ErrNotFound

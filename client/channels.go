@@ -77,12 +77,44 @@ func (c *Client) ChannelAdmins(ctx context.Context, id int64) ([]wire.ChannelAdm
 	return out.Admins, err
 }
 
-// AddChannelAdmin makes an account an admin (owner only).
-func (c *Client) AddChannelAdmin(ctx context.Context, id, account int64) error {
-	return c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/admins/%d", id, account), nil, nil)
+// ChannelAdminInvites lists a channel's pending admin invitations (admins only).
+func (c *Client) ChannelAdminInvites(ctx context.Context, id int64) ([]wire.ChannelAdminInviteView, error) {
+	var out struct {
+		Invites []wire.ChannelAdminInviteView `json:"invites"`
+	}
+	err := c.do(ctx, http.MethodGet, pathf("/v1/channels/%d/admins", id), nil, &out)
+	return out.Invites, err
 }
 
-// RemoveChannelAdmin removes an admin (owner only).
+// InviteChannelAdmin invites an account to become an admin (owner only);
+// it becomes one when it accepts. The invitation is zero if the account
+// already is an admin.
+func (c *Client) InviteChannelAdmin(ctx context.Context, id, account int64) (wire.ChannelAdminInviteView, error) {
+	var v wire.ChannelAdminInviteView
+	err := c.do(ctx, http.MethodPut, pathf("/v1/channels/%d/admins/%d", id, account), nil, &v)
+	return v, err
+}
+
+// AdminInvites lists the caller's pending invitations to administer a channel.
+func (c *Client) AdminInvites(ctx context.Context) ([]wire.ChannelAdminInviteView, error) {
+	var out struct {
+		Invites []wire.ChannelAdminInviteView `json:"invites"`
+	}
+	err := c.do(ctx, http.MethodGet, "/v1/channel-admin-invites", nil, &out)
+	return out.Invites, err
+}
+
+// AcceptAdminInvite accepts the caller's invitation to administer channel id.
+func (c *Client) AcceptAdminInvite(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodPost, pathf("/v1/channel-admin-invites/%d/accept", id), nil, nil)
+}
+
+// DeclineAdminInvite declines the caller's invitation to administer channel id.
+func (c *Client) DeclineAdminInvite(ctx context.Context, id int64) error {
+	return c.do(ctx, http.MethodPost, pathf("/v1/channel-admin-invites/%d/decline", id), nil, nil)
+}
+
+// RemoveChannelAdmin removes an admin, or withdraws a pending invitation (owner only).
 func (c *Client) RemoveChannelAdmin(ctx context.Context, id, account int64) error {
 	return c.do(ctx, http.MethodDelete, pathf("/v1/channels/%d/admins/%d", id, account), nil, nil)
 }

@@ -209,8 +209,10 @@ func TestChannelAdminsAndApproval(t *testing.T) {
 
 		_, err := bob.Post(ctx, ch.ID, textPost("not mine"))
 		wantCode(t, err, "forbidden")
-		wantCode(t, bob.AddChannelAdmin(ctx, ch.ID, carol.AccountID), "forbidden")
-		if err := owner.AddChannelAdmin(ctx, ch.ID, bob.AccountID); err != nil {
+		_, err = bob.InviteChannelAdmin(ctx, ch.ID, carol.AccountID)
+		wantCode(t, err, "forbidden")
+		must(owner.InviteChannelAdmin(ctx, ch.ID, bob.AccountID)).get(t)
+		if err := bob.AcceptAdminInvite(ctx, ch.ID); err != nil {
 			t.Fatal(err)
 		}
 		must(bob.Post(ctx, ch.ID, textPost("now I may"))).get(t)

@@ -137,7 +137,7 @@ func errorFromBody(status int, body []byte) error {
 }
 
 // do sends a JSON request (in may be nil) and decodes a JSON response into
-// out (which may be nil).
+// out (which may be nil; a 204 leaves it as it is).
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	ctype := ""
@@ -153,7 +153,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return err
 	}
 	defer resp.Body.Close()
-	if out == nil {
+	if out == nil || resp.StatusCode == http.StatusNoContent {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return nil
 	}

@@ -140,6 +140,18 @@ type ChannelAdminView struct {
 	Role      ChannelRole `json:"role"`
 }
 
+// ChannelAdminInviteView is a pending invitation to become a channel's
+// admin. The owner sees it in the channel's admin list (without Channel)
+// and in the answer to the invitation; the invitee in
+// GET /v1/channel-admin-invites, with the channel.
+type ChannelAdminInviteView struct {
+	ChannelID int64        `json:"channel_id"`
+	AccountID int64        `json:"account_id"`
+	InvitedBy int64        `json:"invited_by"`
+	CreatedAt time.Time    `json:"created_at"`
+	Channel   *ChannelView `json:"channel,omitempty"`
+}
+
 // FollowResult says whether a follow took effect or awaits approval.
 type FollowResult struct {
 	Status    string `json:"status"`               // following | requested

@@ -28,6 +28,7 @@ const (
 	EventChannelPostDeleted EventType = "channel_post_deleted" // a post was deleted
 	EventChannelSuspended   EventType = "channel_suspended"    // the operator suspended the channel; Reason says why
 	EventChannelFollow      EventType = "channel_follow"       // this account followed (State "followed") or unfollowed a channel
+	EventChannelAdminInvite EventType = "channel_admin_invite" // this account was invited to be a channel's admin (State "invited"; AccountID is the inviter)
 )
 
 // Event is one frame pushed to a device.
@@ -42,7 +43,8 @@ type Event struct {
 	Pending   int        `json:"pending,omitempty"` // ready: entries sent from the backlog
 	Error     *Error     `json:"error,omitempty"`
 	// Channel events (channel_post, channel_post_edited,
-	// channel_post_deleted, channel_suspended, channel_follow).
+	// channel_post_deleted, channel_suspended, channel_follow,
+	// channel_admin_invite).
 	ChannelID int64     `json:"channel_id,omitempty"`
 	Post      *PostView `json:"post,omitempty"`
 	Reason    string    `json:"reason,omitempty"`

@@ -136,11 +136,11 @@ func channelByInvite(svc *channel.Service) authedFunc {
 
 func listChannelAdmins(svc *channel.Service) authedFunc {
 	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
-		as, err := svc.ChannelAdmins(r.Context(), p, id)
+		as, invs, err := svc.ChannelAdmins(r.Context(), p, id)
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"admins": as})
+		writeJSON(w, http.StatusOK, map[string]any{"admins": as, "invites": invs})
 		return nil
 	})
 }
@@ -151,7 +151,32 @@ func addChannelAdmin(svc *channel.Service) authedFunc {
 		if err != nil {
 			return err
 		}
-		if err := svc.AddChannelAdmin(r.Context(), p, id, acct); err != nil {
+		inv, err := svc.InviteChannelAdmin(r.Context(), p, id, acct)
+		if err != nil {
+			return err
+		}
+		if inv == nil { // already an admin
+			return noContent(w)
+		}
+		writeJSON(w, http.StatusAccepted, inv)
+		return nil
+	})
+}
+
+func listAdminInvites(svc *channel.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		invs, err := svc.AdminInvites(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"invites": invs})
+		return nil
+	}
+}
+
+func answerAdminInvite(svc *channel.Service, accept bool) authedFunc {
+	return channelIDHandler(func(w http.ResponseWriter, r *http.Request, p parley.Principal, id int64) error {
+		if err := svc.AnswerAdminInvite(r.Context(), p, id, accept); err != nil {
 			return err
 		}
 		return noContent(w)

@@ -258,7 +258,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		OnCommit: m.observeCommit, Entitlements: people, Admission: people, LinkCheck: gate, BodyCheck: gate})
 	ads := revenue.Nonprofit(people.Config().Nonprofit)
 	channels := channel.New(svc, ccfg, channel.Deps{Store: st, Bus: bus, Logger: log, Now: o.Now, Secret: cfg.Secret,
-		Policy: ads, Payments: payments})
+		Policy: ads, Payments: payments, LinkCheck: gate})
 	watchLicense(ctx, log, m, people)
 	logRevenue(log, people.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),

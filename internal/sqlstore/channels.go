@@ -748,3 +748,121 @@ func (s *Store) ChannelReports(ctx context.Context, limit int) ([]channel.Channe
 	}
 	return out, s.wrap("channel reports", rows.Err())
 }
+
+// InviteChannelAdmin stores an invitation within limit (admins and pending
+// invitations together).
+func (s *Store) InviteChannelAdmin(ctx context.Context, inv channel.AdminInvite, limit int) (channel.AdminInvite, bool, error) {
+	out, created := inv, false
+	err := s.tx(ctx, func(tx Querier) error {
+		// Lock the channel so that concurrent invitations cannot pass the limit together.
+		if err := s.lockRow(ctx, tx, "channels", inv.ChannelID); err != nil {
+			return err
+		}
+		var admin int
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM channel_admins WHERE channel_id = ? AND account_id = ?`,
+			inv.ChannelID, inv.AccountID).Scan(&admin); err != nil {
+			return err
+		}
+		if admin > 0 {
+			return &parley.Error{Code: parley.EConflict, Message: "already an admin"}
+		}
+		err := tx.QueryRow(ctx, `SELECT invited_by, created_at FROM channel_admin_invites WHERE channel_id = ? AND account_id = ?`,
+			inv.ChannelID, inv.AccountID).Scan(&out.InvitedBy, tcol(&out.CreatedAt))
+		if err == nil {
+			return nil
+		} else if !noRows(err) {
+			return err
+		}
+		out = inv
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT (SELECT COUNT(*) FROM channel_admins WHERE channel_id = ?)
+			+ (SELECT COUNT(*) FROM channel_admin_invites WHERE channel_id = ?)`, inv.ChannelID, inv.ChannelID).Scan(&n); err != nil {
+			return err
+		}
+		if n+1 > limit {
+			return &parley.Error{Code: parley.ELimit, Message: "too many admins", Details: map[string]any{"limit": limit}}
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO channel_admin_invites (channel_id, account_id, invited_by, created_at) VALUES (?, ?, ?, ?)`,
+			inv.ChannelID, inv.AccountID, inv.InvitedBy, s.ts(inv.CreatedAt))
+		created = err == nil
+		return err
+	})
+	if err != nil {
+		return channel.AdminInvite{}, false, s.wrap("invite channel admin", err)
+	}
+	return out, created, nil
+}
+
+const adminInviteCols = `channel_id, account_id, invited_by, created_at`
+
+func scanAdminInvite(r Row) (channel.AdminInvite, error) {
+	var inv channel.AdminInvite
+	err := r.Scan(&inv.ChannelID, &inv.AccountID, &inv.InvitedBy, tcol(&inv.CreatedAt))
+	return inv, err
+}
+
+// ChannelAdminInvites returns the channel's pending invitations.
+func (s *Store) ChannelAdminInvites(ctx context.Context, channelID int64) ([]channel.AdminInvite, error) {
+	out, err := queryAll(ctx, s.r, `SELECT `+adminInviteCols+` FROM channel_admin_invites
+		WHERE channel_id = ? ORDER BY account_id`, scanAdminInvite, channelID)
+	return out, s.wrap("channel admin invites", err)
+}
+
+// AdminInvitesOf returns the invitations pending for accountID.
+func (s *Store) AdminInvitesOf(ctx context.Context, accountID int64) ([]channel.AdminInvite, error) {
+	out, err := queryAll(ctx, s.r, `SELECT `+adminInviteCols+` FROM channel_admin_invites
+		WHERE account_id = ? ORDER BY created_at, channel_id`, scanAdminInvite, accountID)
+	return out, s.wrap("admin invites of", err)
+}
+
+// AcceptChannelAdminInvite turns the invitation into an admin.
+func (s *Store) AcceptChannelAdminInvite(ctx context.Context, channelID, accountID int64, at time.Time) error {
+	err := s.tx(ctx, func(tx Querier) error {
+		n, err := tx.Exec(ctx, `DELETE FROM channel_admin_invites WHERE channel_id = ? AND account_id = ?`, channelID, accountID)
+		if err != nil {
+			return err
+		}
+		if err := mustAffect(n); err != nil {
+			return err
+		}
+		// The invitation was counted against the limit; taking its place
+		// keeps the count.
+		_, err = tx.Exec(ctx, `INSERT INTO channel_admins (channel_id, account_id, role, added_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, channelID, accountID, channel.ChannelAdmin, s.ts(at))
+		return err
+	})
+	return s.wrap("accept channel admin invite", err)
+}
+
+// DeleteChannelAdminInvite deletes an invitation, or returns ErrNotFound.
+func (s *Store) DeleteChannelAdminInvite(ctx context.Context, channelID, accountID int64) error {
+	err := affected(s.w.Exec(ctx, `DELETE FROM channel_admin_invites WHERE channel_id = ? AND account_id = ?`, channelID, accountID))
+	return s.wrap("delete channel admin invite", err)
+}
+
+// AddChannelMedia records media as the channel's.
+func (s *Store) AddChannelMedia(ctx context.Context, channelID int64, mediaID string) error {
+	err := s.tx(ctx, func(tx Querier) error {
+		var owner int64
+		err := tx.QueryRow(ctx, `SELECT channel_id FROM channel_media WHERE media_id = ?`, mediaID).Scan(&owner)
+		switch {
+		case err == nil && owner == channelID:
+			return nil
+		case err == nil:
+			return &parley.Error{Code: parley.EConflict, Message: "the media is another channel's"}
+		case !noRows(err):
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO channel_media (media_id, channel_id) VALUES (?, ?)`, mediaID, channelID)
+		return err
+	})
+	return s.wrap("add channel media", err)
+}
+
+// IsChannelMedia reports whether the media was recorded for the channel.
+func (s *Store) IsChannelMedia(ctx context.Context, channelID int64, mediaID string) (bool, error) {
+	var ok bool
+	err := s.r.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM channel_media WHERE media_id = ? AND channel_id = ?)`,
+		mediaID, channelID).Scan(&ok)
+	return ok, s.wrap("is channel media", err)
+}

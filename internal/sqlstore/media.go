@@ -50,6 +50,9 @@ func (s *Store) DeleteMedia(ctx context.Context, id string) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM media_chats WHERE media_id = ?`, id); err != nil {
 			return err
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM channel_media WHERE media_id = ?`, id); err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, `DELETE FROM media WHERE id = ?`, id)
 		if err != nil {
 			return err
