@@ -599,7 +599,7 @@ type Service struct {
 	secret       []byte // keys the forward snapshots' signatures
 	policy       parley.AdsPolicy
 	people       chat.LinkCheck // business numbers may not be invited as admins
-	monetization *Monetization // subscribers, promoted results and follows, renewals
+	monetization *Monetization  // subscribers, promoted results and follows, renewals
 }
 
 // Deps are what the channels need besides the chat core.

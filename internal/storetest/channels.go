@@ -22,6 +22,8 @@ func runChannels(t *testing.T, open func(t *testing.T) Store) {
 	}{
 		{"Channels", testChannels},
 		{"ChannelAdmins", testChannelAdmins},
+		{"ChannelAdminInvites", testChannelAdminInvites},
+		{"ChannelMedia", testChannelMedia},
 		{"ChannelFollows", testChannelFollows},
 		{"ChannelFollowRequests", testChannelFollowRequests},
 		{"ChannelPosts", testChannelPosts},
@@ -118,6 +120,108 @@ func testChannelAdmins(t *testing.T, s Store) {
 	wantCode(t, "remove admin twice", s.RemoveChannelAdmin(ctx, ch.ID, b.ID), parley.ENotFound)
 	_, err = s.GetChannelAdmin(ctx, ch.ID, b.ID)
 	wantCode(t, "get removed admin", err, parley.ENotFound)
+}
+
+func testChannelAdminInvites(t *testing.T, s Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	c3 := newAccount(t, s, "+15550000003")
+	ch := newChannel(t, s, a.ID, "news")
+	other := newChannel(t, s, a.ID, "sports")
+	inv := channel.AdminInvite{ChannelID: ch.ID, AccountID: b.ID, InvitedBy: a.ID, CreatedAt: t0}
+	got, created, err := s.InviteChannelAdmin(ctx, inv, 3)
+	ok(t, "invite", err)
+	if !created {
+		t.Errorf("invite: got created false, want true")
+	}
+	wantDiff(t, "invite", got, inv)
+	again := inv
+	again.CreatedAt = t0.Add(time.Hour)
+	got, created, err = s.InviteChannelAdmin(ctx, again, 3)
+	ok(t, "invite twice", err)
+	if created {
+		t.Errorf("invite twice: got created true, want false")
+	}
+	wantDiff(t, "invite twice", got, inv)
+	_, err = s.GetChannelAdmin(ctx, ch.ID, b.ID)
+	wantCode(t, "an invitee is no admin", err, parley.ENotFound)
+	_, _, err = s.InviteChannelAdmin(ctx, channel.AdminInvite{ChannelID: ch.ID, AccountID: a.ID, InvitedBy: a.ID, CreatedAt: t0}, 3)
+	wantCode(t, "invite an admin", err, parley.EConflict)
+	// The owner and one invitation fill a limit of 2.
+	_, _, err = s.InviteChannelAdmin(ctx, channel.AdminInvite{ChannelID: ch.ID, AccountID: c3.ID, InvitedBy: a.ID, CreatedAt: t0}, 2)
+	wantCode(t, "invite over limit", err, parley.ELimit)
+	_, _, err = s.InviteChannelAdmin(ctx, channel.AdminInvite{ChannelID: ch.ID, AccountID: 999999, InvitedBy: a.ID, CreatedAt: t0}, 3)
+	wantCode(t, "invite an unknown account", err, parley.ENotFound)
+	_, _, err = s.InviteChannelAdmin(ctx, channel.AdminInvite{ChannelID: 999999, AccountID: b.ID, InvitedBy: a.ID, CreatedAt: t0}, 3)
+	wantCode(t, "invite to an unknown channel", err, parley.ENotFound)
+	other3 := channel.AdminInvite{ChannelID: other.ID, AccountID: b.ID, InvitedBy: a.ID, CreatedAt: t0.Add(time.Minute)}
+	_, _, err = s.InviteChannelAdmin(ctx, other3, 3)
+	ok(t, "invite to another channel", err)
+
+	invs, err := s.ChannelAdminInvites(ctx, ch.ID)
+	ok(t, "channel admin invites", err)
+	wantDiff(t, "channel admin invites", invs, []channel.AdminInvite{inv})
+	invs, err = s.AdminInvitesOf(ctx, b.ID)
+	ok(t, "admin invites of", err)
+	wantDiff(t, "admin invites of", invs, []channel.AdminInvite{inv, other3})
+
+	ok(t, "accept", s.AcceptChannelAdminInvite(ctx, ch.ID, b.ID, t0))
+	wantCode(t, "accept twice", s.AcceptChannelAdminInvite(ctx, ch.ID, b.ID, t0), parley.ENotFound)
+	adm, err := s.GetChannelAdmin(ctx, ch.ID, b.ID)
+	ok(t, "accepted admin", err)
+	wantDiff(t, "accepted admin", adm, channel.ChannelAdminRow{ChannelID: ch.ID, AccountID: b.ID, Role: channel.ChannelAdmin, AddedAt: t0})
+	invs, err = s.ChannelAdminInvites(ctx, ch.ID)
+	ok(t, "channel admin invites after accepting", err)
+	if len(invs) != 0 {
+		t.Errorf("invites after accepting: got %v, want none", invs)
+	}
+
+	ok(t, "decline", s.DeleteChannelAdminInvite(ctx, other.ID, b.ID))
+	wantCode(t, "decline twice", s.DeleteChannelAdminInvite(ctx, other.ID, b.ID), parley.ENotFound)
+	_, err = s.GetChannelAdmin(ctx, other.ID, b.ID)
+	wantCode(t, "a decliner is no admin", err, parley.ENotFound)
+	invs, err = s.AdminInvitesOf(ctx, b.ID)
+	ok(t, "admin invites of after answering", err)
+	if len(invs) != 0 {
+		t.Errorf("invites of b after answering: got %v, want none", invs)
+	}
+}
+
+func testChannelMedia(t *testing.T, s Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	ch := newChannel(t, s, a.ID, "news")
+	other := newChannel(t, s, a.ID, "sports")
+	for _, id := range []string{"med_ch", "med_chat"} {
+		ok(t, "create media", s.CreateMedia(ctx, chat.Media{ID: id, SHA256: "00", ContentType: "image/png", OwnerID: a.ID, CreatedAt: t0}))
+	}
+	ok(t, "add channel media", s.AddChannelMedia(ctx, ch.ID, "med_ch"))
+	ok(t, "add channel media twice", s.AddChannelMedia(ctx, ch.ID, "med_ch"))
+	wantCode(t, "add another channel's media", s.AddChannelMedia(ctx, other.ID, "med_ch"), parley.EConflict)
+	wantCode(t, "add unknown media", s.AddChannelMedia(ctx, ch.ID, "med_nope"), parley.ENotFound)
+	for _, tt := range []struct {
+		channel int64
+		media   string
+		want    bool
+	}{
+		{ch.ID, "med_ch", true},
+		{other.ID, "med_ch", false},
+		{ch.ID, "med_chat", false},
+		{ch.ID, "med_nope", false},
+	} {
+		got, err := s.IsChannelMedia(ctx, tt.channel, tt.media)
+		ok(t, "is channel media", err)
+		if got != tt.want {
+			t.Errorf("IsChannelMedia(%d, %s): got %v, want %v", tt.channel, tt.media, got, tt.want)
+		}
+	}
+	ok(t, "delete media", s.DeleteMedia(ctx, "med_ch"))
+	got, err := s.IsChannelMedia(ctx, ch.ID, "med_ch")
+	ok(t, "is deleted channel media", err)
+	if got {
+		t.Errorf("IsChannelMedia after delete: got true, want false")
+	}
 }
 
 func testChannelFollows(t *testing.T, s Store) {
