@@ -206,4 +206,3 @@ func tryGet(c net.Conn, path string) int {
 	resp.Body.Close()
 	return resp.StatusCode
 }
-
