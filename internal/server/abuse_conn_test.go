@@ -16,12 +16,17 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/wire"
 )
 
 // withLimits sets the connection limits, limiting loopback too.
@@ -205,4 +210,218 @@ func tryGet(c net.Conn, path string) int {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// withWebSocket sets the WebSocket limits.
+func withWebSocket(l gateway.Limits) servertest.Option {
+	return servertest.WithOptions(func(o *server.Options) { o.WebSocket = l })
+}
+
+// slowClient is a client whose sockets have a 16 KiB receive buffer, so
+// that a socket it does not read fills after little data.
+func slowClient(srv *servertest.Server, token string) *client.Client {
+	d := &net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10) })
+		return errors.Join(err, serr)
+	}}
+	hc := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
+	return client.New(srv.URL, client.WithToken(token), client.WithHTTPClient(hc))
+}
+
+// TestSlowReaderBudget: a WebSocket client that stops reading while a
+// group is busy is closed once the frames queued for it pass the byte
+// budget (the attack held 1.6 GB for 300 such sockets); a normal reader
+// in the same group receives every message; and the slow client, on
+// reconnecting, gets everything it had not acknowledged from its inbox.
+func TestSlowReaderBudget(t *testing.T) {
+	srv := servertest.Start(t, withWebSocket(gateway.Limits{QueueBytes: 256 << 10, WriteTimeout: 5 * time.Second}))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	a := login(t, srv, "+14155550174")
+	slow := login(t, srv, "+14155550175")
+	normal := login(t, srv, "+14155550176")
+	group, err := a.c.CreateGroup(ctx, "busy", slow.AccountID, normal.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := slowClient(srv, slow.Token).Connect(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	nc, err := normal.c.Connect(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	// The group's creation is an entry already in both inboxes.
+	pre, err := nextOfType(ctx, sc, "ready")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nextOfType(ctx, nc, "ready"); err != nil {
+		t.Fatal(err)
+	}
+	const messages = 100 // 100 × 40 KB: far more than the budget and the socket buffers
+	text := strings.Repeat("x", 40<<10)
+	got := make(chan int, 1)
+	go func() {
+		n := 0
+		for n < messages {
+			if _, err := nextOfType(ctx, nc, "entry"); err != nil {
+				break
+			}
+			n++
+		}
+		got <- n
+	}()
+	for i := range messages {
+		if _, err := a.c.SendText(ctx, group.ID, fmt.Sprint(i, text)); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if n := <-got; n != messages {
+		t.Fatalf("the normal reader got %d messages, want %d", n, messages)
+	}
+	// The slow client now reads: what the socket held, then the close.
+	n := 0
+	var readErr error
+	for {
+		ev, err := sc.Next(ctx)
+		if err != nil {
+			readErr = err
+			break
+		}
+		if ev.Type == "entry" {
+			n++
+		}
+	}
+	if st := websocket.CloseStatus(readErr); st != 4002 {
+		t.Fatalf("slow reader after %d of %d messages: got %v, want close 4002 (too slow)", n, messages, readErr)
+	}
+	if n >= messages {
+		t.Fatalf("slow reader got all %d messages before the close; the budget never applied", n)
+	}
+	// Reconnecting, it gets its whole backlog: nothing was acknowledged.
+	rc, err := slow.c.Connect(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	backlog := 0
+	for {
+		ev, err := rc.Next(ctx)
+		if err != nil {
+			t.Fatalf("replay after %d entries: %v", backlog, err)
+		}
+		if ev.Type == "ready" {
+			break
+		}
+		if ev.Type == "entry" {
+			backlog++
+		}
+	}
+	if want := pre.Pending + messages; backlog != want {
+		t.Fatalf("backlog on reconnect: got %d entries, want %d", backlog, want)
+	}
+}
+
+// nextOfType reads events until one of type typ.
+func nextOfType(ctx context.Context, c *client.Conn, typ string) (wire.Event, error) {
+	for {
+		ev, err := c.Next(ctx)
+		if err != nil {
+			return ev, err
+		}
+		if string(ev.Type) == typ {
+			return ev, nil
+		}
+	}
+}
+
+// TestClientFrameFlood: a client that sends frames faster than the limit
+// gets a rate_limited error frame and is closed (policy violation); a
+// client beside it that pings within the limit is unaffected.
+func TestClientFrameFlood(t *testing.T) {
+	srv := servertest.Start(t, withWebSocket(gateway.Limits{FrameRate: 10, FrameBurst: 20}))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	flooder := login(t, srv, "+14155550177")
+	calm := login(t, srv, "+14155550178")
+	fc, err := flooder.c.Connect(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fc.Close()
+	cc, err := calm.c.Connect(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cc.Close()
+	for _, c := range []*client.Conn{fc, cc} {
+		if _, err := nextOfType(ctx, c, "ready"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	go func() {
+		for range 200 {
+			if fc.Typing(ctx, 1, "typing") != nil {
+				return
+			}
+		}
+	}()
+	var limited bool
+	var readErr error
+	for {
+		ev, err := fc.Next(ctx)
+		if err != nil {
+			readErr = err
+			break
+		}
+		if ev.Type == "error" && ev.Error != nil && ev.Error.Code == "rate_limited" {
+			limited = true
+		}
+	}
+	if !limited {
+		t.Errorf("flooder: no rate_limited error frame before the close")
+	}
+	if st := websocket.CloseStatus(readErr); st != websocket.StatusPolicyViolation {
+		t.Errorf("flooder: got %v, want close 1008 (policy violation)", readErr)
+	}
+	for i := range 5 {
+		if err := cc.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := nextOfType(ctx, cc, string(client.EventPong)); err != nil {
+			t.Fatalf("calm client, ping %d: %v", i, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestClientFrameTooBig: a client frame over MaxFrameBytes closes the
+// session with 1009 (message too big).
+func TestClientFrameTooBig(t *testing.T) {
+	srv := servertest.Start(t, withWebSocket(gateway.Limits{MaxFrameBytes: 4 << 10}))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	a := login(t, srv, "+14155550179")
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/ws?access_token="+a.Token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	ids := strings.TrimSuffix(strings.Repeat("123456789,", 600), ",")
+	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ack","ids":[`+ids+`]}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err = ws.Read(ctx); err != nil {
+			break
+		}
+	}
+	if st := websocket.CloseStatus(err); st != websocket.StatusMessageTooBig {
+		t.Fatalf("6 KB frame with a 4 KiB limit: got %v, want close 1009", err)
+	}
 }

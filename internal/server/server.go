@@ -89,6 +89,9 @@ type Options struct {
 	// Limits are the HTTP timeouts by kind of route and the connections
 	// per client address (conn.go).
 	Limits Limits
+	// WebSocket bounds each WebSocket session: queued bytes, write time,
+	// client frame rate and size (gateway.Limits).
+	WebSocket gateway.Limits
 }
 
 func (o *Options) setDefaults() {
@@ -266,7 +269,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	watchLicense(ctx, log, m, people)
 	logRevenue(log, people.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
-		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers, Channels: channels})
+		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers, Channels: channels,
+		Limits: o.WebSocket})
 	if err != nil {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
