@@ -322,6 +322,13 @@ func (p BusinessProfile) apply(b *Business) error {
 		if v == nil {
 			return nil
 		}
+		form := parley.Line
+		if field == "description" || field == "address" {
+			form = parley.Lines
+		}
+		if err := parley.CheckText(field, *v, form); err != nil {
+			return err
+		}
 		if utf8.RuneCountInString(*v) > max {
 			return &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("%s is longer than %d characters", field, max), Details: map[string]any{"field": field}}
 		}

@@ -118,6 +118,12 @@ func (cs *Catalogs) CreateProduct(ctx context.Context, biz Business, catalogID i
 	p.RetailerID, p.Name = strings.TrimSpace(p.RetailerID), strings.TrimSpace(p.Name)
 	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
 	p.Availability = strings.ToLower(strings.TrimSpace(p.Availability))
+	if err := parley.CheckText("name", p.Name, parley.Line); err != nil {
+		return Product{}, err
+	}
+	if err := parley.CheckText("description", p.Description, parley.Lines); err != nil {
+		return Product{}, err
+	}
 	switch {
 	case p.RetailerID == "" || utf8.RuneCountInString(p.RetailerID) > 100:
 		return Product{}, bad("retailer_id", "retailer_id is required, at most 100 characters")

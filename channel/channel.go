@@ -268,7 +268,13 @@ func NormalizeHandle(h string) (string, error) {
 	return h, nil
 }
 
+// ValidRunes checks a human-readable field of min to max characters that
+// may run over lines (parley.CheckText, Lines); a one-line field checks
+// parley.Line first.
 func ValidRunes(field, s string, min, max int) error {
+	if err := parley.CheckText(field, s, parley.Lines); err != nil {
+		return err
+	}
 	n := utf8.RuneCountInString(s)
 	if !utf8.ValidString(s) || n < min || n > max {
 		if min == 0 {
@@ -287,6 +293,9 @@ var languageRE = regexp.MustCompile(`^[a-z]{2,3}$`)
 func validateChannel(c *Channel) error {
 	c.Country = strings.ToUpper(strings.TrimSpace(c.Country))
 	c.Language = strings.ToLower(strings.TrimSpace(c.Language))
+	if err := parley.CheckText("name", c.Name, parley.Line); err != nil {
+		return err
+	}
 	if err := ValidRunes("name", c.Name, 1, 100); err != nil {
 		return err
 	}

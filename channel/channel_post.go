@@ -20,8 +20,8 @@ import (
 
 func (s *Service) validText(field, text string, required bool) error {
 	max := s.cfg.MaxPostText
-	if !utf8.ValidString(text) {
-		return parley.InvalidField(field, field+" is not valid UTF-8")
+	if err := parley.CheckText(field, text, parley.Lines); err != nil {
+		return err
 	}
 	if n := utf8.RuneCountInString(text); n > max {
 		return &parley.Error{Code: parley.ETooLarge, Message: fmt.Sprintf("%s is longer than %d characters", field, max), Details: map[string]any{"field": field, "limit": max}}
@@ -106,6 +106,9 @@ func (s *Service) validatePoll(p *wire.Poll) error {
 	seen := map[string]bool{}
 	for i, o := range p.Options {
 		o = strings.TrimSpace(o)
+		if err := parley.CheckText("poll.options", o, parley.Line); err != nil {
+			return err
+		}
 		if n := utf8.RuneCountInString(o); n == 0 || n > 100 || !utf8.ValidString(o) {
 			return &parley.Error{Code: parley.EInvalid, Message: "each poll option must be 1 to 100 characters", Details: map[string]any{"field": "poll.options", "index": i}}
 		}

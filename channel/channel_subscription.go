@@ -93,6 +93,9 @@ func (m *Monetization) CreateTier(ctx context.Context, p parley.Principal, id in
 	if _, _, err := m.adminChannel(ctx, p, id, true); err != nil {
 		return wire.TierView{}, err
 	}
+	if err := parley.CheckText("name", name, parley.Line); err != nil {
+		return wire.TierView{}, err
+	}
 	if err := ValidRunes("name", strings.TrimSpace(name), 1, 50); err != nil {
 		return wire.TierView{}, err
 	}

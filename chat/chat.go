@@ -121,6 +121,9 @@ func (s *Service) DirectChat(ctx context.Context, self, peer int64) (Chat, error
 }
 
 func validSubject(subject string) error {
+	if err := parley.CheckText("subject", subject, parley.Line); err != nil {
+		return err
+	}
 	if n := utf8.RuneCountInString(subject); n == 0 || n > 100 || !utf8.ValidString(subject) {
 		return &parley.Error{Code: parley.EInvalid, Message: "a group subject must be 1 to 100 characters", Details: map[string]any{"field": "subject"}}
 	}

@@ -128,19 +128,26 @@ type ProfileUpdate struct {
 }
 
 // UpdateProfile changes the caller's display name or about text. EInvalid
-// if a name is over 64 characters or the about text over 140.
+// if a name is over 64 characters or the about text over 140, or either
+// fails parley.CheckText (control or bidirectional override characters).
 func (s *Profiles) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
 		return wire.Me{}, fmt.Errorf("get account: %w", err)
 	}
 	if u.DisplayName != nil {
+		if err := parley.CheckText("display_name", *u.DisplayName, parley.Line); err != nil {
+			return wire.Me{}, err
+		}
 		if n := utf8.RuneCountInString(*u.DisplayName); n > 64 || !utf8.ValidString(*u.DisplayName) {
 			return wire.Me{}, &parley.Error{Code: parley.EInvalid, Message: "display name must be valid text of at most 64 characters", Details: map[string]any{"field": "display_name"}}
 		}
 		a.DisplayName = *u.DisplayName
 	}
 	if u.About != nil {
+		if err := parley.CheckText("about", *u.About, parley.Lines); err != nil {
+			return wire.Me{}, err
+		}
 		if n := utf8.RuneCountInString(*u.About); n > 140 || !utf8.ValidString(*u.About) {
 			return wire.Me{}, &parley.Error{Code: parley.EInvalid, Message: "about must be valid text of at most 140 characters", Details: map[string]any{"field": "about"}}
 		}

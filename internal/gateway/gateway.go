@@ -24,20 +24,65 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/wire"
 )
 
-// Limits of one session.
+// Fixed limits of one session; the configurable ones are in Limits.
 const (
-	backlogPage   = 500              // entries per inbox read during replay
-	maxQueued     = 8192             // frames queued for a slow socket before it is dropped
-	maxHeld       = 8192             // live entries held during replay before falling back to the inbox
-	writeTimeout  = 15 * time.Second // one frame write
-	maxClientRead = 64 << 10         // bytes of one client frame
+	backlogPage = 500  // entries per inbox read during replay
+	maxQueued   = 8192 // frames queued for a slow socket before it is dropped
+	maxHeld     = 8192 // live entries held during replay before falling back to the inbox
+
+	defaultWriteTimeout = 15 * time.Second // Limits.WriteTimeout
 )
+
+// Limits bound what one session may cost the server and how much a
+// client may ask of it (docs/SECURITY.md, "Connections, timeouts and
+// WebSocket budgets"). Zero fields take the defaults of setDefaults; a
+// negative value turns that limit off.
+type Limits struct {
+	// QueueBytes is the byte budget of frames queued for a socket that
+	// does not take them as fast as they come. A session over it is
+	// closed (closeSlow, 4002); the device resumes from its inbox on
+	// reconnect, where every unacknowledged entry still is. Default 1 MiB.
+	QueueBytes int
+	// WriteTimeout bounds one write of queued frames to the socket; a
+	// client that reads nothing for that long is dropped. Default 15s.
+	WriteTimeout time.Duration
+	// FrameRate and FrameBurst limit the frames a client sends (acks,
+	// typing, presence, pings): FrameRate per second on average, up to
+	// FrameBurst at once. A client over the limit gets a rate_limited
+	// error frame and the session is closed (policy violation, 1008).
+	// Defaults 20 per second, burst 100.
+	FrameRate  float64
+	FrameBurst int
+	// MaxFrameBytes is the largest frame a client may send; a larger one
+	// closes the session (message too big, 1009). Default 64 KiB (an ack
+	// of 1000 ids is about 20 KiB).
+	MaxFrameBytes int64
+}
+
+func (l *Limits) setDefaults() {
+	if l.QueueBytes == 0 {
+		l.QueueBytes = 1 << 20
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = defaultWriteTimeout
+	}
+	if l.FrameRate == 0 {
+		l.FrameRate = 20
+	}
+	if l.FrameBurst <= 0 {
+		l.FrameBurst = 100
+	}
+	if l.MaxFrameBytes <= 0 {
+		l.MaxFrameBytes = 64 << 10
+	}
+}
 
 // Close codes beyond the standard ones.
 const (
@@ -64,6 +109,8 @@ type Options struct {
 	// Channels lists the channels an account follows, so that their
 	// posts reach its sessions; nil: no channel pushes.
 	Channels FollowedChannels
+	// Limits bound each session.
+	Limits Limits
 }
 
 // FollowedChannels is what the gateway needs of the channels context.
@@ -97,6 +144,7 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Limits.setDefaults()
 	if o.WriteError == nil {
 		o.WriteError = func(w http.ResponseWriter, r *http.Request, err error) {
 			http.Error(w, parley.ErrorMessage(err), http.StatusBadRequest)
@@ -221,7 +269,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Keep the raw socket for frames written once for many (wire.go).
-	hc := &hijackCapture{ResponseWriter: w}
+	hc := &hijackCapture{ResponseWriter: w, timeout: g.opts.Limits.WriteTimeout}
 	if g.fan != nil {
 		w = hc
 	}
@@ -229,12 +277,15 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // Accept has written the response
 	}
-	conn.SetReadLimit(maxClientRead)
+	conn.SetReadLimit(g.opts.Limits.MaxFrameBytes)
 	// The session outlives this handler: returning lets net/http free the
 	// request and its connection state (about 4 KiB), and the reader runs on
 	// a fresh goroutine whose stack stays small (docs/PERFORMANCE.md).
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{g: g, p: p, conn: conn, wc: hc.wc, cancel: cancel, replaying: true}
+	if l := g.opts.Limits; l.FrameRate > 0 {
+		s.frames = rate.NewLimiter(rate.Limit(l.FrameRate), l.FrameBurst)
+	}
 	g.wg.Add(1)
 	go g.run(ctx, s, after)
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"sync"
 
 	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/wire"
@@ -24,14 +26,18 @@ type session struct {
 	wc     *wireConn // the raw socket; nil when every frame goes through conn (wire.go)
 	cancel context.CancelFunc
 
+	frames *rate.Limiter // client frames; nil: no limit
+
 	mu        sync.Mutex
 	queue     [][]byte // frames waiting for the writer: encoded (textFrame) when wc is set, payloads otherwise
+	queued    int      // bytes in queue and in the batch being written: what Limits.QueueBytes bounds
 	writing   bool     // someone holds the write turn: a writer goroutine, or a direct send
 	closeCode websocket.StatusCode
 	closing   bool
 	closed    bool
 	replaying bool     // the inbox is being replayed; live entries are held
 	held      [][]byte // live entry frames that arrived during replay
+	heldBytes int      // bytes in held, bounded by Limits.QueueBytes too
 	overflow  bool     // held overflowed; replay must read the inbox again
 	floor     int64    // the last entry id replayed: live entries at or below it were sent already
 	watching  []int64  // guarded by Gateway.mu
@@ -68,10 +74,11 @@ func (s *session) pushEntry(frame []byte) {
 		return
 	}
 	if s.replaying {
-		if len(s.held) >= maxHeld {
-			s.held, s.overflow = nil, true
+		if len(s.held) >= maxHeld || s.overBudget(s.heldBytes+len(frame)) {
+			s.held, s.heldBytes, s.overflow = nil, 0, true
 		} else if !s.overflow {
 			s.held = append(s.held, frame)
+			s.heldBytes += len(frame)
 		}
 		s.mu.Unlock()
 		return
@@ -80,10 +87,16 @@ func (s *session) pushEntry(frame []byte) {
 	s.push(frame)
 }
 
+// overBudget reports whether n queued bytes exceed Limits.QueueBytes.
+func (s *session) overBudget(n int) bool {
+	b := s.g.opts.Limits.QueueBytes
+	return b > 0 && n > b
+}
+
 // push sends a frame (a JSON payload), or queues it behind the frames
-// already waiting. A socket that falls maxQueued frames behind is closed;
-// its device resumes from its inbox on reconnect, so nothing durable is
-// lost.
+// already waiting. A socket that falls maxQueued frames or
+// Limits.QueueBytes bytes behind is closed; its device resumes from its
+// inbox on reconnect, so nothing durable is lost.
 func (s *session) push(payload []byte) {
 	if s.wc == nil {
 		s.enqueue(payload)
@@ -102,14 +115,17 @@ func (s *session) enqueue(frame []byte) {
 		s.mu.Unlock()
 		return
 	}
-	if len(s.queue) >= maxQueued {
-		s.queue = nil
+	if len(s.queue) >= maxQueued || s.overBudget(s.queued+len(frame)) {
+		// Drop what is queued now; the batch being written (if any) goes
+		// when the writer returns, within Limits.WriteTimeout.
+		s.queue, s.queued = nil, 0
 		s.closing, s.closeCode = true, closeSlow
 		s.mu.Unlock()
 		go s.conn.Close(closeSlow, "too slow; reconnect and resume") // the handshake waits on the peer
 		return
 	}
 	s.queue = append(s.queue, frame)
+	s.queued += len(frame)
 	start := !s.writing
 	s.writing = true
 	s.mu.Unlock()
@@ -152,6 +168,7 @@ func (s *session) send(frame []byte) bool {
 		// frame, ahead of what queued after it, and the turn to the writer.
 		s.mu.Lock()
 		s.queue = append([][]byte{frame}, s.queue...)
+		s.queued += len(frame)
 		s.mu.Unlock()
 		go s.writeLoop()
 		return false
@@ -170,14 +187,14 @@ func (s *session) send(frame []byte) bool {
 // fail marks the session closed after a failed write and drops the socket.
 func (s *session) fail() {
 	s.mu.Lock()
-	s.closed, s.queue, s.writing = true, nil, false
+	s.closed, s.queue, s.queued, s.writing = true, nil, 0, false
 	s.mu.Unlock()
 	go s.conn.CloseNow()
 }
 
 // writeLoop holds the write turn until the queue is empty, writing what
 // queued (and any frame tail a direct send left), waiting up to
-// writeTimeout per batch.
+// Limits.WriteTimeout per batch.
 func (s *session) writeLoop() {
 	for first := true; ; first = false {
 		s.mu.Lock()
@@ -198,7 +215,7 @@ func (s *session) writeLoop() {
 			err = s.wc.writeFrames(batch)
 		} else {
 			for _, f := range batch {
-				ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+				ctx, cancel := context.WithTimeout(context.Background(), s.g.opts.Limits.WriteTimeout)
 				err = s.conn.Write(ctx, websocket.MessageText, f)
 				cancel()
 				if err != nil {
@@ -206,25 +223,36 @@ func (s *session) writeLoop() {
 				}
 			}
 		}
+		n := 0
+		for _, f := range batch {
+			n += len(f)
+		}
+		s.mu.Lock()
+		if s.closing {
+			s.queued = 0 // nothing more is queued; enqueue may have dropped the rest
+		} else {
+			s.queued -= n
+		}
 		if err != nil {
-			s.mu.Lock()
-			s.closed, s.queue, s.writing = true, nil, false
+			s.closed, s.queue, s.queued, s.writing = true, nil, 0, false
 			s.mu.Unlock()
 			s.conn.CloseNow()
 			return
 		}
+		s.mu.Unlock()
 		if s.g.opts.Pushed != nil && len(batch) > 0 {
 			s.g.opts.Pushed(len(batch))
 		}
 	}
 }
 
-// write writes one payload during the replay, waiting up to writeTimeout.
+// write writes one payload during the replay, waiting up to
+// Limits.WriteTimeout.
 func (s *session) write(ctx context.Context, payload []byte) error {
 	if s.wc != nil {
 		return s.wc.writeFrames([][]byte{textFrame(payload)})
 	}
-	wctx, cancel := context.WithTimeout(ctx, writeTimeout)
+	wctx, cancel := context.WithTimeout(ctx, s.g.opts.Limits.WriteTimeout)
 	defer cancel()
 	return s.conn.Write(wctx, websocket.MessageText, payload)
 }
@@ -235,6 +263,8 @@ func closeReason(code websocket.StatusCode) string {
 		return "device unlinked"
 	case closeSlow:
 		return "too slow; reconnect and resume"
+	case websocket.StatusPolicyViolation:
+		return "too many frames"
 	case websocket.StatusServiceRestart:
 		return "server restarting; reconnect"
 	}
@@ -286,12 +316,12 @@ func (s *session) replay(ctx context.Context, after int64) error {
 		s.mu.Lock()
 		if s.overflow {
 			// Too much arrived while replaying; it is all in the inbox.
-			s.overflow, s.held = false, nil
+			s.overflow, s.held, s.heldBytes = false, nil, 0
 			s.mu.Unlock()
 			continue
 		}
 		held := s.held
-		s.held, s.replaying, s.floor = nil, false, last
+		s.held, s.heldBytes, s.replaying, s.floor = nil, 0, false, last
 		s.mu.Unlock()
 		for _, f := range held {
 			if entryID(f) > last {
@@ -353,8 +383,15 @@ func (s *session) readLoop(ctx context.Context) {
 		s.mu.Unlock()
 	}()
 	for {
-		typ, data, err := s.conn.Read(ctx)
+		typ, data, err := s.conn.Read(ctx) // over Limits.MaxFrameBytes: the library closes with 1009
 		if err != nil {
+			return
+		}
+		if s.frames != nil && !s.frames.Allow() {
+			l := s.g.opts.Limits
+			s.sendError(&parley.Error{Code: parley.ERateLimited,
+				Message: fmt.Sprintf("too many frames: at most %g a second, %d at once", l.FrameRate, l.FrameBurst)})
+			s.closeAfterFlush(websocket.StatusPolicyViolation, "too many frames")
 			return
 		}
 		if typ != websocket.MessageText {

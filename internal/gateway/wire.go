@@ -35,6 +35,8 @@ type wireConn struct {
 	net.Conn
 	raw syscall.RawConn
 
+	timeout time.Duration // of one writeFrames (Limits.WriteTimeout)
+
 	mu   sync.Mutex
 	rest []byte // the unsent tail of a frame; written before anything else
 }
@@ -104,7 +106,7 @@ func (c *wireConn) tryWrite(frame []byte) (sent, started bool, err error) {
 }
 
 // writeFrames writes any unsent tail, then frames, waiting up to
-// writeTimeout. After an error the stream is broken: close the socket.
+// c.timeout. After an error the stream is broken: close the socket.
 func (c *wireConn) writeFrames(frames [][]byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -116,7 +118,11 @@ func (c *wireConn) writeFrames(frames [][]byte) error {
 	if len(bufs) == 0 {
 		return nil
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	d := c.timeout
+	if d <= 0 {
+		d = defaultWriteTimeout
+	}
+	c.Conn.SetWriteDeadline(time.Now().Add(d))
 	_, err := bufs.WriteTo(c.Conn) // one writev
 	c.Conn.SetWriteDeadline(time.Time{})
 	if err == nil {
@@ -151,7 +157,8 @@ func textFrame(payload []byte) []byte {
 // connection, when that connection is a plain socket.
 type hijackCapture struct {
 	http.ResponseWriter
-	wc *wireConn
+	timeout time.Duration // the wireConn's
+	wc      *wireConn
 }
 
 // Hijack hijacks the underlying connection and wraps it.
@@ -168,7 +175,7 @@ func (h *hijackCapture) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return conn, brw, nil
 	}
-	h.wc = &wireConn{Conn: conn, raw: raw}
+	h.wc = &wireConn{Conn: conn, raw: raw, timeout: h.timeout}
 	brw.Writer.Reset(h.wc) // the same 4 KiB buffer, now writing through wc
 	return h.wc, brw, nil
 }

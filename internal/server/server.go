@@ -86,6 +86,12 @@ type Options struct {
 	// write a channel post to online followers (0: GOMAXPROCS; -1: the
 	// per-session path before batched writes, for benchmarks).
 	FanoutWorkers int
+	// Limits are the HTTP timeouts by kind of route and the connections
+	// per client address (conn.go).
+	Limits Limits
+	// WebSocket bounds each WebSocket session: queued bytes, write time,
+	// client frame rate and size (gateway.Limits).
+	WebSocket gateway.Limits
 }
 
 func (o *Options) setDefaults() {
@@ -104,6 +110,7 @@ func (o *Options) setDefaults() {
 	if o.NATS.DataDir == "" {
 		o.NATS.DataDir = o.DataDir
 	}
+	o.Limits.setDefaults()
 }
 
 // Store is the store with its migration step.
@@ -262,7 +269,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	watchLicense(ctx, log, m, people)
 	logRevenue(log, people.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
-		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers, Channels: channels})
+		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers, Channels: channels,
+		Limits: o.WebSocket})
 	if err != nil {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
@@ -333,9 +341,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	s := &Server{log: log, store: st, bus: bus, svc: svc, channels: channels, people: people, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
 		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 1), biz: biz}
 	s.http = &http.Server{
-		Handler:           m.instrument(handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           routeDeadlines(o.Limits, m.instrument(handler)),
+		ReadHeaderTimeout: o.Limits.ReadHeaderTimeout,
+		ReadTimeout:       o.Limits.ReadTimeout,
+		WriteTimeout:      o.Limits.WriteTimeout,
+		IdleTimeout:       o.Limits.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go func() {
@@ -356,7 +366,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		_ = channels.RunChannels(svcCtx)
 		wg.Wait()
 	}()
-	go func() { s.serveErr <- s.http.Serve(ln) }()
+	go func() { s.serveErr <- s.http.Serve(newLimitListener(ln, o.Limits)) }()
 	store := "sqlite"
 	if o.PostgresDSN != "" {
 		store = "postgres"
