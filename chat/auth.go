@@ -49,28 +49,48 @@ func TokenHash(token string) []byte {
 	return h[:]
 }
 
-// RequestCode sends a one-time code to phone. It returns EInvalid for a bad
-// number and ERateLimited if a code was sent less than CodeResend ago.
-func (s *Service) RequestCode(ctx context.Context, phone string) error {
+// RequestCode sends a one-time code to phone for requester (the client
+// address that asks; docs/SECURITY.md). Each requester has its own code
+// for a number, and a new code replaces that requester's old one and its
+// attempts. It returns EInvalid for a bad number and ERateLimited, with
+// retry_after_seconds, when this requester asked for a code for this
+// number too recently (the gap doubles with each code of the day), has
+// had CodeSendsPerRequester codes for it today, or when the day's budget
+// of codes to the number's country calling code is spent.
+func (s *Service) RequestCode(ctx context.Context, phone, requester string) error {
 	phone, err := NormalizePhone(phone)
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	if old, err := s.store.GetOTP(ctx, phone); err == nil {
-		if wait := old.CreatedAt.Add(s.cfg.CodeResend).Sub(now); wait > 0 {
-			return &parley.Error{Code: parley.ERateLimited, Message: "a code was sent recently; wait before asking again",
-				Details: map[string]any{"retry_after_seconds": int(wait.Seconds()) + 1}}
+	sent := 0
+	if s.cfg.CodeSendsPerRequester >= 0 {
+		// Taking nothing reads today's count.
+		if sent, err = s.quotas.take(ctx, quotaCodesSent(phone, requester), 0, s.cfg.CodeSendsPerRequester, ""); err != nil {
+			return err
+		}
+	}
+	if old, err := s.store.GetOTP(ctx, phone, requester); err == nil {
+		if wait := old.CreatedAt.Add(resendGap(s.cfg.CodeResend, sent)).Sub(now); wait > 0 {
+			return RateLimited("a code was sent recently; wait before asking again", wait)
 		}
 	} else if parley.ErrorCode(err) != parley.ENotFound {
 		return fmt.Errorf("get otp: %w", err)
+	}
+	if _, err := s.quotas.take(ctx, quotaCodesSent(phone, requester), 1, s.cfg.CodeSendsPerRequester,
+		"too many codes for this number today; try again tomorrow"); err != nil {
+		return err
+	}
+	if _, err := s.quotas.take(ctx, quotaPrefix(CallingCode(phone)), 1, s.cfg.CodeBudgetPerPrefix,
+		"codes to this country are paused for today; try again later"); err != nil {
+		return err
 	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return fmt.Errorf("generate code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	otp := OTP{Phone: phone, CodeHash: s.codeHash(phone, code), CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL)}
+	otp := OTP{Phone: phone, Requester: requester, CodeHash: s.codeHash(phone, code), CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL)}
 	if err := s.store.PutOTP(ctx, otp); err != nil {
 		return fmt.Errorf("put otp: %w", err)
 	}
@@ -89,11 +109,13 @@ type Session struct {
 	NewAccount bool
 }
 
-// VerifyCode checks the code for phone and links a new device, creating the
-// account on first use. Errors: EInvalid (bad number or device fields),
-// ECodeExpired (no live code), ECodeInvalid (wrong code), ERateLimited (too
-// many wrong codes), ELimit (too many devices).
-func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string, publicKey []byte) (Session, error) {
+// VerifyCode checks the code that requester asked for phone and links a
+// new device, creating the account on first use. Errors: EInvalid (bad
+// number or device fields), ECodeExpired (no live code for this
+// requester), ECodeInvalid (wrong code), ERateLimited (too many wrong
+// codes, or the day's attempts on this number, by this requester or by
+// everyone, are spent), ELimit (too many devices).
+func (s *Service) VerifyCode(ctx context.Context, phone, requester, code, deviceName string, publicKey []byte) (Session, error) {
 	phone, err := NormalizePhone(phone)
 	if err != nil {
 		return Session{}, err
@@ -107,7 +129,7 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	if len(publicKey) > 1024 {
 		return Session{}, &parley.Error{Code: parley.EInvalid, Message: "public key is longer than 1024 bytes", Details: map[string]any{"field": "public_key"}}
 	}
-	otp, err := s.store.GetOTP(ctx, phone)
+	otp, err := s.store.GetOTP(ctx, phone, requester)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return Session{}, parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
 	} else if err != nil {
@@ -115,28 +137,43 @@ func (s *Service) VerifyCode(ctx context.Context, phone, code, deviceName string
 	}
 	now := s.now()
 	if !now.Before(otp.ExpiresAt) {
-		_ = s.store.DeleteOTP(ctx, phone)
+		_ = s.store.DeleteOTP(ctx, phone, requester)
 		return Session{}, parley.Errorf(parley.ECodeExpired, "the code has expired; request a new one")
 	}
+	spent := func() error {
+		return RateLimited("too many wrong codes; request a new one", otp.CreatedAt.Add(s.cfg.CodeResend).Sub(now))
+	}
 	if otp.Attempts >= s.cfg.CodeMaxAttempts {
-		return Session{}, parley.Errorf(parley.ERateLimited, "too many wrong codes; request a new one")
+		return Session{}, spent()
+	}
+	// The daily caps bound the chance of guessing a number's code
+	// (docs/SECURITY.md); the requester's own cap comes first, so that a
+	// stranger spends the shared one only while spending their own.
+	if _, err := s.quotas.take(ctx, quotaGuesses(phone, requester), 1, s.cfg.CodeGuessesPerRequester,
+		"too many codes tried for this number today; try again tomorrow"); err != nil {
+		return Session{}, err
+	}
+	if _, err := s.quotas.take(ctx, quotaGuessesNumber(phone), 1, s.cfg.CodeGuessesPerNumber,
+		"too many codes tried for this number today; try again tomorrow"); err != nil {
+		return Session{}, err
 	}
 	// Count the attempt before judging it: concurrent guesses that all read
 	// the same count must not all be judged.
-	n, err := s.store.IncrOTPAttempts(ctx, phone)
+	n, err := s.store.IncrOTPAttempts(ctx, phone, requester)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return Session{}, parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
 	} else if err != nil {
 		return Session{}, fmt.Errorf("count otp attempt: %w", err)
 	}
 	if n > s.cfg.CodeMaxAttempts {
-		return Session{}, parley.Errorf(parley.ERateLimited, "too many wrong codes; request a new one")
+		return Session{}, spent()
 	}
 	if !hmac.Equal(otp.CodeHash, s.codeHash(phone, code)) {
 		left := max(s.cfg.CodeMaxAttempts-n, 0)
 		return Session{}, &parley.Error{Code: parley.ECodeInvalid, Message: "the code is wrong", Details: map[string]any{"attempts_left": left}}
 	}
-	if err := s.store.DeleteOTP(ctx, phone); err != nil {
+	// The number is proven: every code pending for it, whoever asked, is void.
+	if err := s.store.DeleteOTPs(ctx, phone); err != nil {
 		return Session{}, fmt.Errorf("delete otp: %w", err)
 	}
 

@@ -21,6 +21,8 @@ type Profiles struct {
 	store        profileStore
 	entitlements Entitlements
 	media        avatarMedia
+	quotas       quotas // LookupContacts counts against lookups a day
+	lookups      int
 }
 
 // profileStore is the part of Store that Profiles uses.
@@ -207,6 +209,10 @@ func (s *Profiles) LookupContacts(ctx context.Context, p parley.Principal, phone
 			return nil, err
 		}
 		norm = append(norm, n)
+	}
+	if _, err := s.quotas.take(ctx, quotaLookups(p.AccountID), len(norm), s.lookups,
+		fmt.Sprintf("an account may look up %d numbers a day", s.lookups)); err != nil {
+		return nil, err
 	}
 	viewer, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {

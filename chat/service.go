@@ -32,6 +32,19 @@ type Config struct {
 	SweepInterval     time.Duration // how often expired entries are purged; default 1m
 	Secret            []byte        // server secret that keys one-time-code hashes; required
 	AllowedMediaTypes []string      // default: see defaultMediaTypes
+
+	// Login and lookup limits (docs/SECURITY.md, "Login codes and rate
+	// limits"). Daily ones count per UTC day in the database, so they hold
+	// across nodes; a negative value lifts one.
+	CodeSendsPerRequester   int // codes sent to one number for one requester a day; default 10
+	CodeGuessesPerRequester int // code attempts on one number by one requester a day; default 10
+	CodeGuessesPerNumber    int // code attempts on one number by everyone a day; default 40
+	CodeBudgetPerPrefix     int // codes sent to one country calling code a day; default 10000
+	LookupsPerAccount       int // numbers one account may look up a day; default 4096
+	// Per-node token buckets, in memory, kept by internal/httpapi.
+	CodeRequestsPerAddress Rate // POST /v1/auth/code per client address; default 10, then 1 a minute
+	VerifiesPerAddress     Rate // POST /v1/auth/verify per client address; default 20, then 1 every 10s
+	CodeRequestsTotal      Rate // POST /v1/auth/code on the node; default 200, then 20 a second
 }
 
 // DisappearingTimers are the only allowed disappearing-message timers.
@@ -82,6 +95,20 @@ func (c *Config) setDefaults() {
 	if len(c.AllowedMediaTypes) == 0 {
 		c.AllowedMediaTypes = defaultMediaTypes
 	}
+	defInt(&c.CodeSendsPerRequester, 10)
+	defInt(&c.CodeGuessesPerRequester, 10)
+	defInt(&c.CodeGuessesPerNumber, 40)
+	defInt(&c.CodeBudgetPerPrefix, 10_000)
+	defInt(&c.LookupsPerAccount, 4096)
+	defRate := func(p *Rate, burst int, every time.Duration) {
+		if p.Burst == 0 {
+			p.Burst = burst
+		}
+		def(&p.Every, every)
+	}
+	defRate(&c.CodeRequestsPerAddress, 10, time.Minute)
+	defRate(&c.VerifiesPerAddress, 20, 10*time.Second)
+	defRate(&c.CodeRequestsTotal, 200, time.Second/20)
 }
 
 // Deps are the Service's collaborators.
@@ -179,6 +206,7 @@ type Service struct {
 	linkCheck    LinkCheck
 	checkBody    BodyCheck // nil: no check
 	profiles     *Profiles
+	quotas       quotas // the daily limits
 }
 
 // NewService returns a Service. It starts nothing; call Run.
@@ -207,7 +235,8 @@ func NewService(cfg Config, d Deps) *Service {
 	if s.linkCheck == nil {
 		s.linkCheck = linkAll{}
 	}
-	s.profiles = &Profiles{store: d.Store, entitlements: s.entitlements, media: s}
+	s.quotas = quotas{store: d.Store, now: d.Now}
+	s.profiles = &Profiles{store: d.Store, entitlements: s.entitlements, media: s, quotas: s.quotas, lookups: cfg.LookupsPerAccount}
 	return s
 }
 
@@ -412,6 +441,11 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	if _, err := s.store.PruneMessages(ctx, now.Add(-s.cfg.MetaTTL)); err != nil {
 		return fmt.Errorf("prune messages: %w", err)
+	}
+	// Yesterday's counters still answer for today's window boundary; older
+	// ones are dead.
+	if _, err := s.store.PruneQuotas(ctx, now.Add(-2*quotaWindow)); err != nil {
+		return fmt.Errorf("prune quotas: %w", err)
 	}
 	return nil
 }

@@ -24,15 +24,28 @@ type Store interface {
 
 // AccountStore holds accounts, one-time codes, devices and blocks.
 type AccountStore interface {
-	// PutOTP creates or replaces the pending code for otp.Phone.
+	// PutOTP creates or replaces the code pending for otp.Phone and
+	// otp.Requester.
 	PutOTP(ctx context.Context, otp OTP) error
-	// GetOTP returns the pending code for phone, or ErrNotFound.
-	GetOTP(ctx context.Context, phone string) (OTP, error)
-	// IncrOTPAttempts adds one to the attempts of phone's code and returns
-	// the new count, or ErrNotFound.
-	IncrOTPAttempts(ctx context.Context, phone string) (int, error)
-	// DeleteOTP removes phone's code; deleting a missing code is not an error.
-	DeleteOTP(ctx context.Context, phone string) error
+	// GetOTP returns the code pending for phone and requester, or ErrNotFound.
+	GetOTP(ctx context.Context, phone, requester string) (OTP, error)
+	// IncrOTPAttempts adds one to the attempts of the code pending for
+	// phone and requester and returns the new count, or ErrNotFound.
+	IncrOTPAttempts(ctx context.Context, phone, requester string) (int, error)
+	// DeleteOTP removes the code pending for phone and requester; deleting
+	// a missing code is not an error.
+	DeleteOTP(ctx context.Context, phone, requester string) error
+	// DeleteOTPs removes every code pending for phone, whoever asked.
+	DeleteOTPs(ctx context.Context, phone string) error
+	// TakeQuota adds n to the counter name for the window that starts at
+	// window (whole seconds) and returns the new count; it returns false,
+	// counting nothing, when the count would pass max. A counter of an
+	// earlier window starts again from zero. Concurrent takers, on any
+	// node, never pass max together.
+	TakeQuota(ctx context.Context, name string, window time.Time, n, max int) (int, bool, error)
+	// PruneQuotas removes the counters of windows that started before
+	// before, and the codes that expired before it.
+	PruneQuotas(ctx context.Context, before time.Time) (int64, error)
 
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
 	// phone number is taken.

@@ -61,8 +61,11 @@ type Account struct {
 }
 
 // OTP is a pending one-time registration code. Only its hash is stored.
+// Each requester (a client address) has its own code for a number, so
+// that a stranger's guesses count against the stranger's code only.
 type OTP struct {
 	Phone     string
+	Requester string
 	CodeHash  []byte
 	Attempts  int
 	CreatedAt time.Time

@@ -50,6 +50,7 @@ func channelStores(t *testing.T, fn func(t *testing.T, env channelEnv)) {
 			pay := money.NewSandboxPayments()
 			opts := append(st.opts(t),
 				servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
+				servertest.WithBulkLogins(), // fans logs in up to 17 people at once
 				servertest.WithOptions(func(o *server.Options) { o.Payments = pay }),
 				servertest.WithClock(clock),
 				servertest.WithOptions(func(o *server.Options) { o.AdminToken = operatorToken }))

@@ -20,6 +20,7 @@ import (
 
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/clientaddr"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/webhook"
 )
@@ -158,12 +159,32 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.DurationVar(&c.Retention, "retention", envDuration(getenv, "PARLEY_RETENTION", def.Retention), "how long an undelivered envelope is kept (env PARLEY_RETENTION)")
 	fs.DurationVar(&c.EditWindow, "edit-window", envDuration(getenv, "PARLEY_EDIT_WINDOW", def.EditWindow), "how long a message can be edited (env PARLEY_EDIT_WINDOW)")
 	fs.DurationVar(&c.DeleteWindow, "delete-window", envDuration(getenv, "PARLEY_DELETE_WINDOW", def.DeleteWindow), "how long a message can be deleted for everyone (env PARLEY_DELETE_WINDOW)")
+	fs.IntVar(&c.CodeSendsPerRequester, "code-sends-per-requester", envInt(getenv, "PARLEY_CODE_SENDS_PER_REQUESTER", def.CodeSendsPerRequester), "codes sent to one number for one client address a day; -1 lifts the limit (env PARLEY_CODE_SENDS_PER_REQUESTER)")
+	fs.IntVar(&c.CodeGuessesPerRequester, "code-guesses-per-requester", envInt(getenv, "PARLEY_CODE_GUESSES_PER_REQUESTER", def.CodeGuessesPerRequester), "code attempts on one number from one client address a day (env PARLEY_CODE_GUESSES_PER_REQUESTER)")
+	fs.IntVar(&c.CodeGuessesPerNumber, "code-guesses-per-number", envInt(getenv, "PARLEY_CODE_GUESSES_PER_NUMBER", def.CodeGuessesPerNumber), "code attempts on one number from everyone a day; keep at most 49 (docs/SECURITY.md) (env PARLEY_CODE_GUESSES_PER_NUMBER)")
+	fs.IntVar(&c.CodeBudgetPerPrefix, "code-budget-per-prefix", envInt(getenv, "PARLEY_CODE_BUDGET_PER_PREFIX", def.CodeBudgetPerPrefix), "codes sent to one country calling code a day, all nodes together (env PARLEY_CODE_BUDGET_PER_PREFIX)")
+	fs.IntVar(&c.LookupsPerAccount, "lookups-per-account", envInt(getenv, "PARLEY_LOOKUPS_PER_ACCOUNT", def.LookupsPerAccount), "numbers one account may look up a day (env PARLEY_LOOKUPS_PER_ACCOUNT)")
+	rateFlags := func(r *chat.Rate, d chat.Rate, name, env, what string) {
+		fs.IntVar(&r.Burst, name, envInt(getenv, env, d.Burst), what+" at once, per node; -1 lifts the limit (env "+env+")")
+		fs.DurationVar(&r.Every, name+"-every", envDuration(getenv, env+"_EVERY", d.Every), "then one more every this long (env "+env+"_EVERY)")
+	}
+	rateFlags(&c.CodeRequestsPerAddress, def.CodeRequestsPerAddress, "code-requests-per-address", "PARLEY_CODE_REQUESTS_PER_ADDRESS", "code requests from one client address")
+	rateFlags(&c.VerifiesPerAddress, def.VerifiesPerAddress, "verifies-per-address", "PARLEY_VERIFIES_PER_ADDRESS", "code checks from one client address")
+	rateFlags(&c.CodeRequestsTotal, def.CodeRequestsTotal, "code-requests-total", "PARLEY_CODE_REQUESTS_TOTAL", "code requests from everyone")
+	trusted := fs.String("trusted-proxies", getenv("PARLEY_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-For names the client address, comma-separated CIDR prefixes or addresses; none when empty (env PARLEY_TRUSTED_PROXIES)")
 	var maxMedia int
 	fs.IntVar(&maxMedia, "max-media-bytes", envInt(getenv, "PARLEY_MAX_MEDIA_BYTES", int(def.MaxMedia)), "largest media upload (env PARLEY_MAX_MEDIA_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c.MaxMedia = int64(maxMedia)
+	if *trusted != "" {
+		p, err := clientaddr.ParsePrefixes(*trusted)
+		if err != nil {
+			return err
+		}
+		o.TrustedProxies = p
+	}
 	if *allow != "" {
 		p, err := webhook.ParseAllow(*allow)
 		if err != nil {

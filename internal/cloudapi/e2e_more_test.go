@@ -534,7 +534,7 @@ func testClickToChat(t *testing.T, e *env) {
 func newMultipart(w *strings.Builder) *multipart.Writer { return multipart.NewWriter(w) }
 
 func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withBulkLogins()) // 12 and 125 customers log in
 	// A second business whose endpoint hangs on every POST.
 	release := make(chan struct{})
 	var hanging atomic.Int64 // POSTs the slow endpoint holds

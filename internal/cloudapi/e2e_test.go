@@ -184,6 +184,12 @@ func withBusinessConfig(c business.Config) envOption {
 	return func(e *env) { e.business = c }
 }
 
+// withBulkLogins lifts the per-address login buckets, for a test that logs
+// in more customers from 127.0.0.1 than one household would in a minute.
+func withBulkLogins() envOption {
+	return func(e *env) { e.extra = append(e.extra, servertest.WithBulkLogins()) }
+}
+
 // withPostgres runs the server on PostgreSQL and an external NATS.
 func withPostgres(t testing.TB) envOption {
 	dsn, nats := servertest.PostgresDSN(t), servertest.NATSURL(t)

@@ -67,7 +67,7 @@ func notFound() handlerFunc {
 	}
 }
 
-func requestCode(svc *chat.Service) handlerFunc {
+func requestCode(svc *chat.Service, lim *loginLimits) handlerFunc {
 	type req struct {
 		Phone string `json:"phone"`
 	}
@@ -76,7 +76,15 @@ func requestCode(svc *chat.Service) handlerFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		if err := svc.RequestCode(r.Context(), in.Phone); err != nil {
+		// A number that is not one sends nothing, so costs no token.
+		if _, err := chat.NormalizePhone(in.Phone); err != nil {
+			return err
+		}
+		requester, err := lim.code(r)
+		if err != nil {
+			return err
+		}
+		if err := svc.RequestCode(r.Context(), in.Phone, requester); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusAccepted, map[string]string{"status": "sent"})
@@ -84,7 +92,7 @@ func requestCode(svc *chat.Service) handlerFunc {
 	}
 }
 
-func verifyCode(svc *chat.Service) handlerFunc {
+func verifyCode(svc *chat.Service, lim *loginLimits) handlerFunc {
 	type req struct {
 		Phone      string `json:"phone"`
 		Code       string `json:"code"`
@@ -102,7 +110,11 @@ func verifyCode(svc *chat.Service) handlerFunc {
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		s, err := svc.VerifyCode(r.Context(), in.Phone, in.Code, in.DeviceName, in.PublicKey)
+		requester, err := lim.verify(r)
+		if err != nil {
+			return err
+		}
+		s, err := svc.VerifyCode(r.Context(), in.Phone, requester, in.Code, in.DeviceName, in.PublicKey)
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"time"
 
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
@@ -23,6 +25,11 @@ type Options struct {
 	// AppScheme is the deep-link scheme of Parley's apps, for
 	// click-to-chat links; default "parley".
 	AppScheme string
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// address (docs/SECURITY.md); none by default.
+	TrustedProxies []netip.Prefix
+	// Now is the clock of the per-address limits; default time.Now.
+	Now func() time.Time
 }
 
 // NewHandler returns Parley's API as one http.Handler: every endpoint of
@@ -46,8 +53,9 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 		mux.Handle("GET /metrics", o.Metrics)
 	}
 
-	h("POST /v1/auth/code", requestCode(svc))
-	h("POST /v1/auth/verify", verifyCode(svc))
+	lim := newLoginLimits(svc.Config(), o.TrustedProxies, o.Now)
+	h("POST /v1/auth/code", requestCode(svc, lim))
+	h("POST /v1/auth/verify", verifyCode(svc, lim))
 
 	prof := svc.Profiles()
 	a("GET /v1/me", getMe(prof))

@@ -29,15 +29,20 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // WriteError writes err in Parley's error shape with the status of its
-// code, logging server errors in full.
+// code, logging server errors in full. A rate_limited error's
+// retry_after_seconds is also sent as Retry-After.
 func WriteError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
 	code := parley.ErrorCode(err)
 	status := code.HTTPStatus()
 	if status >= 500 {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	details := parley.ErrorDetails(err)
+	if secs, ok := details["retry_after_seconds"].(int); ok && code == parley.ERateLimited {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	}
 	WriteJSON(w, status, map[string]any{"error": wire.Error{
-		Code: code, Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err),
+		Code: code, Message: parley.ErrorMessage(err), Details: details,
 	}})
 }
 

@@ -77,6 +77,10 @@ type Options struct {
 	// webhooks and their verification may reach; by default only public
 	// addresses are (SSRF). Tests and local development allow loopback.
 	WebhookAllow []netip.Prefix
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client address that the per-address limits count; none by
+	// default (docs/SECURITY.md).
+	TrustedProxies []netip.Prefix
 	// Stripe, with a Key, takes every payment through Stripe instead of
 	// the sandbox (unless Payments is set).
 	Stripe stripe.Options
@@ -298,12 +302,14 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		return webhook.Verify(ctx, verifyClient, url, token, challenge)
 	}
 	api := httpapi.NewHandler(svc, httpapi.Options{
-		Channels:   channels,
-		People:     people,
-		Businesses: biz,
-		Logger:     log,
-		Gateway:    gw,
-		Metrics:    m.handler(),
+		TrustedProxies: o.TrustedProxies,
+		Now:            o.Now,
+		Channels:       channels,
+		People:         people,
+		Businesses:     biz,
+		Logger:         log,
+		Gateway:        gw,
+		Metrics:        m.handler(),
 		Ready: func(r *http.Request) error {
 			if err := st.Ping(r.Context()); err != nil {
 				return fmt.Errorf("database: %w", err)

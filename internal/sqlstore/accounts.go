@@ -9,23 +9,23 @@ import (
 	"github.com/parleyhq/parley/chat"
 )
 
-// PutOTP creates or replaces the pending code for otp.Phone.
+// PutOTP creates or replaces the pending code of otp.Phone for otp.Requester.
 func (s *Store) PutOTP(ctx context.Context, otp chat.OTP) error {
 	_, err := s.w.Exec(ctx, `
-		INSERT INTO otps (phone, code_hash, attempts, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (phone) DO UPDATE SET
+		INSERT INTO otps (phone, requester, code_hash, attempts, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (phone, requester) DO UPDATE SET
 			code_hash = excluded.code_hash, attempts = excluded.attempts,
 			created_at = excluded.created_at, expires_at = excluded.expires_at`,
-		otp.Phone, otp.CodeHash, otp.Attempts, s.ts(otp.CreatedAt), s.ts(otp.ExpiresAt))
+		otp.Phone, otp.Requester, otp.CodeHash, otp.Attempts, s.ts(otp.CreatedAt), s.ts(otp.ExpiresAt))
 	return s.wrap("put otp", err)
 }
 
-// GetOTP returns the pending code for phone, or ErrNotFound.
-func (s *Store) GetOTP(ctx context.Context, phone string) (chat.OTP, error) {
-	o := chat.OTP{Phone: phone}
+// GetOTP returns the code pending for phone and requester, or ErrNotFound.
+func (s *Store) GetOTP(ctx context.Context, phone, requester string) (chat.OTP, error) {
+	o := chat.OTP{Phone: phone, Requester: requester}
 	err := s.r.QueryRow(ctx,
-		`SELECT code_hash, attempts, created_at, expires_at FROM otps WHERE phone = ?`, phone).
+		`SELECT code_hash, attempts, created_at, expires_at FROM otps WHERE phone = ? AND requester = ?`, phone, requester).
 		Scan(&o.CodeHash, &o.Attempts, tcol(&o.CreatedAt), tcol(&o.ExpiresAt))
 	if err != nil {
 		return chat.OTP{}, s.wrap("get otp", err)
@@ -33,22 +33,64 @@ func (s *Store) GetOTP(ctx context.Context, phone string) (chat.OTP, error) {
 	return o, nil
 }
 
-// IncrOTPAttempts adds one to the attempts of phone's code and returns the
-// new count, or ErrNotFound.
-func (s *Store) IncrOTPAttempts(ctx context.Context, phone string) (int, error) {
+// IncrOTPAttempts adds one to the attempts of the code pending for phone
+// and requester and returns the new count, or ErrNotFound.
+func (s *Store) IncrOTPAttempts(ctx context.Context, phone, requester string) (int, error) {
 	var n int
 	err := s.w.QueryRow(ctx,
-		`UPDATE otps SET attempts = attempts + 1 WHERE phone = ? RETURNING attempts`, phone).Scan(&n)
+		`UPDATE otps SET attempts = attempts + 1 WHERE phone = ? AND requester = ? RETURNING attempts`, phone, requester).Scan(&n)
 	if err != nil {
 		return 0, s.wrap("incr otp attempts", err)
 	}
 	return n, nil
 }
 
-// DeleteOTP removes phone's code, if any.
-func (s *Store) DeleteOTP(ctx context.Context, phone string) error {
-	_, err := s.w.Exec(ctx, `DELETE FROM otps WHERE phone = ?`, phone)
+// DeleteOTP removes the code pending for phone and requester, if any.
+func (s *Store) DeleteOTP(ctx context.Context, phone, requester string) error {
+	_, err := s.w.Exec(ctx, `DELETE FROM otps WHERE phone = ? AND requester = ?`, phone, requester)
 	return s.wrap("delete otp", err)
+}
+
+// DeleteOTPs removes every code pending for phone, whoever asked for it.
+func (s *Store) DeleteOTPs(ctx context.Context, phone string) error {
+	_, err := s.w.Exec(ctx, `DELETE FROM otps WHERE phone = ?`, phone)
+	return s.wrap("delete otps", err)
+}
+
+// TakeQuota adds n to the counter name in the window that starts at
+// window (kept to the second) and returns the new count, or false without counting when that would pass
+// max. A counter of an older window starts again from zero. One statement,
+// so concurrent takers on any node never pass max together.
+func (s *Store) TakeQuota(ctx context.Context, name string, window time.Time, n, max int) (int, bool, error) {
+	if n > max {
+		return 0, false, nil
+	}
+	var used int
+	err := s.w.QueryRow(ctx, `
+		INSERT INTO quotas (name, window_start, used) VALUES (?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET
+			used = CASE WHEN quotas.window_start = excluded.window_start THEN quotas.used + excluded.used ELSE excluded.used END,
+			window_start = excluded.window_start
+		WHERE CASE WHEN quotas.window_start = excluded.window_start THEN quotas.used + excluded.used ELSE excluded.used END <= ?
+		RETURNING used`, name, window.Unix(), n, max).Scan(&used)
+	if noRows(err) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, s.wrap("take quota", err)
+	}
+	return used, true, nil
+}
+
+// PruneQuotas removes the counters of windows that started before before,
+// and the codes that expired before then.
+func (s *Store) PruneQuotas(ctx context.Context, before time.Time) (int64, error) {
+	n, err := s.w.Exec(ctx, `DELETE FROM quotas WHERE window_start < ?`, before.Unix())
+	if err != nil {
+		return 0, s.wrap("prune quotas", err)
+	}
+	m, err := s.w.Exec(ctx, `DELETE FROM otps WHERE expires_at < ?`, s.ts(before))
+	return n + m, s.wrap("prune otps", err)
 }
 
 const accountCols = `id, phone, display_name, about, avatar_media_id, last_seen_visibility,

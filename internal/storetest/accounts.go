@@ -17,42 +17,140 @@ func testPing(t *testing.T, s Store) {
 
 func testOTP(t *testing.T, s Store) {
 	ctx := t.Context()
-	const phone = "+15550000001"
+	const phone, me, stranger = "+15550000001", "192.0.2.1", "198.51.100.7"
 
-	_, err := s.GetOTP(ctx, phone)
+	_, err := s.GetOTP(ctx, phone, me)
 	wantCode(t, "get missing otp", err, parley.ENotFound)
-	_, err = s.IncrOTPAttempts(ctx, phone)
+	_, err = s.IncrOTPAttempts(ctx, phone, me)
 	wantCode(t, "incr missing otp", err, parley.ENotFound)
-	ok(t, "delete missing otp", s.DeleteOTP(ctx, phone))
+	ok(t, "delete missing otp", s.DeleteOTP(ctx, phone, me))
 
-	first := chat.OTP{Phone: phone, CodeHash: []byte("h1"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	first := chat.OTP{Phone: phone, Requester: me, CodeHash: []byte("h1"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
 	ok(t, "put otp", s.PutOTP(ctx, first))
-	got, err := s.GetOTP(ctx, phone)
+	got, err := s.GetOTP(ctx, phone, me)
 	ok(t, "get otp", err)
 	wantDiff(t, "otp", got, first)
 
+	// A stranger's code for the same number is apart: its attempts never
+	// touch mine.
+	theirs := chat.OTP{Phone: phone, Requester: stranger, CodeHash: []byte("hx"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	ok(t, "put stranger's otp", s.PutOTP(ctx, theirs))
+	for want := 1; want <= 3; want++ {
+		n, err := s.IncrOTPAttempts(ctx, phone, stranger)
+		ok(t, "incr stranger's otp", err)
+		if n != want {
+			t.Errorf("incr stranger's otp attempts: got %d, want %d", n, want)
+		}
+	}
 	for want := 1; want <= 2; want++ {
-		n, err := s.IncrOTPAttempts(ctx, phone)
+		n, err := s.IncrOTPAttempts(ctx, phone, me)
 		ok(t, "incr otp", err)
 		if n != want {
 			t.Errorf("incr otp attempts: got %d, want %d", n, want)
 		}
 	}
 
-	second := chat.OTP{Phone: phone, CodeHash: []byte("h2"), CreatedAt: at(time.Minute), ExpiresAt: at(11 * time.Minute)}
+	second := chat.OTP{Phone: phone, Requester: me, CodeHash: []byte("h2"), CreatedAt: at(time.Minute), ExpiresAt: at(11 * time.Minute)}
 	ok(t, "replace otp", s.PutOTP(ctx, second))
-	got, err = s.GetOTP(ctx, phone)
+	got, err = s.GetOTP(ctx, phone, me)
 	ok(t, "get replaced otp", err)
-	wantDiff(t, "replaced otp", got, second)
+	wantDiff(t, "replaced otp (attempts start again)", got, second)
 
-	other := chat.OTP{Phone: "+15550000002", CodeHash: []byte("h3"), CreatedAt: t0, ExpiresAt: at(time.Minute)}
-	ok(t, "put other otp", s.PutOTP(ctx, other))
-	ok(t, "delete otp", s.DeleteOTP(ctx, phone))
-	_, err = s.GetOTP(ctx, phone)
+	// Deleting one requester's code (it expired) leaves the others.
+	ok(t, "delete stranger's otp", s.DeleteOTP(ctx, phone, stranger))
+	_, err = s.GetOTP(ctx, phone, stranger)
 	wantCode(t, "get deleted otp", err, parley.ENotFound)
-	got, err = s.GetOTP(ctx, other.Phone)
+	got, err = s.GetOTP(ctx, phone, me)
+	ok(t, "get otp after another's delete", err)
+	wantDiff(t, "otp after another's delete", got, second)
+
+	// A login voids every code of the number, and only of that number.
+	ok(t, "put stranger's otp again", s.PutOTP(ctx, theirs))
+	other := chat.OTP{Phone: "+15550000002", Requester: me, CodeHash: []byte("h3"), CreatedAt: t0, ExpiresAt: at(time.Minute)}
+	ok(t, "put other otp", s.PutOTP(ctx, other))
+	ok(t, "delete otps", s.DeleteOTPs(ctx, phone))
+	for _, r := range []string{me, stranger} {
+		_, err = s.GetOTP(ctx, phone, r)
+		wantCode(t, "get otp after delete otps", err, parley.ENotFound)
+	}
+	got, err = s.GetOTP(ctx, other.Phone, me)
 	ok(t, "get other otp", err)
 	wantDiff(t, "other otp after delete", got, other)
+
+	// Pruning drops codes that expired before the cut-off.
+	_, err = s.PruneQuotas(ctx, at(2*time.Minute))
+	ok(t, "prune expired otps", err)
+	_, err = s.GetOTP(ctx, other.Phone, me)
+	wantCode(t, "get pruned otp", err, parley.ENotFound)
+}
+
+func testQuotas(t *testing.T, s Store) {
+	ctx := t.Context()
+	day := t0.UTC().Truncate(24 * time.Hour)
+	take := func(name string, window time.Time, n, max int) (int, bool) {
+		t.Helper()
+		used, taken, err := s.TakeQuota(ctx, name, window, n, max)
+		ok(t, "take quota", err)
+		return used, taken
+	}
+	for want := 1; want <= 3; want++ {
+		if used, taken := take("guess:+15550000001", day, 1, 3); !taken || used != want {
+			t.Errorf("take %d of 3: got (%d, %v), want (%d, true)", want, used, taken, want)
+		}
+	}
+	if _, taken := take("guess:+15550000001", day, 1, 3); taken {
+		t.Errorf("take past the limit: got taken, want refused")
+	}
+	if used, taken := take("guess:+15550000001", day, 0, 3); !taken || used != 3 {
+		t.Errorf("read a full counter: got (%d, %v), want (3, true)", used, taken)
+	}
+	// Counters are apart, and one that would pass max at once counts nothing.
+	if _, taken := take("lookup:1", day, 300, 256); taken {
+		t.Errorf("take 300 of 256: got taken, want refused")
+	}
+	if used, taken := take("lookup:1", day, 256, 256); !taken || used != 256 {
+		t.Errorf("take 256 of 256: got (%d, %v), want (256, true)", used, taken)
+	}
+	// The next window starts from zero.
+	next := day.Add(24 * time.Hour)
+	if used, taken := take("guess:+15550000001", next, 1, 3); !taken || used != 1 {
+		t.Errorf("take in the next window: got (%d, %v), want (1, true)", used, taken)
+	}
+
+	// Concurrent takers never pass the limit together.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	granted := 0
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, taken, err := s.TakeQuota(ctx, "prefix:+44", day, 1, 7)
+			if err != nil {
+				t.Errorf("concurrent take: %v", err)
+				return
+			}
+			if taken {
+				mu.Lock()
+				granted++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if granted != 7 {
+		t.Errorf("concurrent takes of 7: got %d granted, want 7", granted)
+	}
+
+	// Pruning drops the windows that started before the cut-off.
+	_, err := s.PruneQuotas(ctx, next)
+	ok(t, "prune quotas", err)
+	if used, taken := take("prefix:+44", day, 1, 7); !taken || used != 1 {
+		t.Errorf("take after prune: got (%d, %v), want (1, true)", used, taken)
+	}
+	if used, taken := take("guess:+15550000001", next, 1, 3); !taken || used != 2 {
+		t.Errorf("take in a window prune kept: got (%d, %v), want (2, true)", used, taken)
+	}
 }
 
 func testAccounts(t *testing.T, s Store) {

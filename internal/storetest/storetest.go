@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	}{
 		{"Ping", testPing},
 		{"OTP", testOTP},
+		{"Quotas", testQuotas},
 		{"Accounts", testAccounts},
 		{"LookupPhones", testLookupPhones},
 		{"TimePrecision", testTimePrecision},
