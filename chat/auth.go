@@ -126,6 +126,9 @@ func (s *Service) VerifyCode(ctx context.Context, phone, requester, code, device
 	if utf8.RuneCountInString(deviceName) > 64 {
 		return Session{}, &parley.Error{Code: parley.EInvalid, Message: "device name is longer than 64 characters", Details: map[string]any{"field": "device_name"}}
 	}
+	if err := parley.CheckText("device_name", deviceName, parley.Line); err != nil {
+		return Session{}, err // a device name is shown to the account's other devices
+	}
 	if len(publicKey) > 1024 {
 		return Session{}, &parley.Error{Code: parley.EInvalid, Message: "public key is longer than 1024 bytes", Details: map[string]any{"field": "public_key"}}
 	}

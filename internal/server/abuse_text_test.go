@@ -51,6 +51,19 @@ func TestTextHygiene(t *testing.T) {
 			}
 		})
 	}
+	// A device name is shown to the account's other devices: the same check.
+	t.Run("device_name/right-to-left override", func(t *testing.T) {
+		phone := "+14155550182"
+		if code, _, body := call(t, srv, "POST", "/v1/auth/code", "", "application/json", []byte(`{"phone":"`+phone+`"}`)); code != 202 {
+			t.Fatalf("request code: got %d %s, want 202", code, body)
+		}
+		req := fmt.Appendf(nil, `{"phone":%q,"code":%q,"device_name":"Pixel\u202e"}`, phone, srv.Code(phone))
+		code, _, body := call(t, srv, "POST", "/v1/auth/verify", "", "application/json", req)
+		var e wireError
+		if code != 400 || json.Unmarshal(body, &e) != nil || e.Error.Details["field"] != "device_name" {
+			t.Fatalf("verify with an override in the device name: got %d %s, want 400 invalid_argument on device_name", code, body)
+		}
+	})
 	// Well-behaved names pass, right-to-left marks and emoji included.
 	for _, r := range routes {
 		v := `"שלום\u200f 👩‍👩‍👧 Zoë"`
