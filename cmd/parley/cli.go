@@ -79,6 +79,9 @@ message id; sending the same id again is harmless):
 
 Channels (run parley channel for the subcommands):
   channel create|list|find|info|follow|unfollow|post|poll|timeline|vote|react
+
+Operators (parley -h): serve, migrate, backup, restore, bench, admin,
+license, revenue.
 `
 
 // runCLI runs one client subcommand; args[0] is its name.

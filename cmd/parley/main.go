@@ -40,6 +40,8 @@ const usage = `parley: a messaging platform, free for people
 Server:
   parley serve     run the server (SQLite and embedded NATS by default)
   parley migrate   apply the database schema and exit
+  parley backup    copy a running SQLite deployment (parley backup -h)
+  parley restore   restore a backup into a new data directory
   parley bench     run a benchmark (parley bench messaging -h)
   parley admin     the operator's business commands (parley admin help)
   parley license   licence keys of self-hosted deployments (parley license help)
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, args[1:], getenv, stderr)
 	case "migrate":
 		return migrate(ctx, args[1:], getenv, stderr)
+	case "backup":
+		return backupCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		return bench(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "admin":
