@@ -57,6 +57,10 @@ func TestBinary(t *testing.T) {
 		t.Parallel()
 		testSIGTERM(t, bin)
 	})
+	t.Run("backup under load/sqlite", func(t *testing.T) {
+		t.Parallel()
+		testBackupUnderLoad(t, bin)
+	})
 }
 
 // buildParley builds this package into a temporary directory. It builds
