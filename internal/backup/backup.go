@@ -106,6 +106,9 @@ func Create(ctx context.Context, dataDir, out string) (Manifest, error) {
 	if err := snapshot(ctx, src, dst); err != nil {
 		return Manifest{}, err
 	}
+	if err := os.Chmod(dst, 0o600); err != nil { // SQLite created it with the umask's mode
+		return Manifest{}, fmt.Errorf("backup: %w", err)
+	}
 	if err := syncFile(dst); err != nil {
 		return Manifest{}, err
 	}
@@ -328,7 +331,7 @@ func copyMedia(ctx context.Context, src, dst string, verify bool) (n int, bytes 
 		if verify {
 			h = sum
 		}
-		size, err := copyFileHash(path, filepath.Join(dst, rel), 0o640, h)
+		size, err := copyFileHash(path, filepath.Join(dst, rel), 0o600, h)
 		if err != nil {
 			return err
 		}

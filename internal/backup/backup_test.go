@@ -119,6 +119,11 @@ func TestBackupUnderWrites(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
+	if st, err := os.Stat(filepath.Join(out, DBFile)); err != nil {
+		t.Error(err)
+	} else if st.Mode().Perm() != 0o600 {
+		t.Errorf("backup database mode %v, want 0600", st.Mode().Perm())
+	}
 	if m.Blobs != 2 || m.Referenced != 2 || !m.Secret || m.DBBytes == 0 {
 		t.Errorf("manifest %+v, want 2 blobs, 2 referenced, a secret, a database", m)
 	}
