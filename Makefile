@@ -1,6 +1,8 @@
 # Thin on purpose: each target is one command you could type yourself.
 .PHONY: run test build bench fuzz
 
+FUZZTIME ?= 30s
+
 run:
 	go run ./cmd/parley serve
 
@@ -13,3 +15,7 @@ build:
 
 bench:
 	go run ./cmd/parley bench messaging
+
+# Every Fuzz target in turn, FUZZTIME each: make fuzz FUZZTIME=10m
+fuzz:
+	FUZZTIME=$(FUZZTIME) sh scripts/fuzz.sh

@@ -29,10 +29,12 @@ func testWallets(t *testing.T, s Store) {
 	a := billing.Account{BusinessID: b.ID, Mode: billing.WalletPrepaid, Currency: "USD", CreditLimit: 5, LowBalance: 100,
 		PricingAmounts: true, BudgetCaps: map[string]int64{"marketing": 1000}}
 	ok(t, "put settings", s.PutBillingSettings(ctx, a))
-	for range 2 {
+	for i := range 2 {
 		added, err := s.AddWalletTx(ctx, &billing.WalletTx{BusinessID: b.ID, Key: "top:1", Kind: "top_up", Amount: 150, Currency: "USD", At: t0})
 		ok(t, "top up", err)
-		_ = added
+		if want := i == 0; added != want {
+			t.Errorf("top up %d with the same key: got added %v, want %v", i+1, added, want)
+		}
 	}
 	got, err := s.GetBillingAccount(ctx, b.ID)
 	ok(t, "get wallet", err)
@@ -42,13 +44,15 @@ func testWallets(t *testing.T, s Store) {
 	// A credit that lifts the balance above the threshold re-arms the warning.
 	_, err = s.AddWalletTx(ctx, &billing.WalletTx{BusinessID: b.ID, Key: "adj:1", Kind: "adjustment", Amount: -100, Currency: "USD", Note: "n", At: at(time.Second)})
 	ok(t, "adjust", err)
-	got, _ = s.GetBillingAccount(ctx, b.ID)
+	got, err = s.GetBillingAccount(ctx, b.ID)
+	ok(t, "GetBillingAccount", err)
 	if got.Balance != 50 || !got.LowNotified {
 		t.Errorf("after a debit: got %+v", got)
 	}
 	_, err = s.AddWalletTx(ctx, &billing.WalletTx{BusinessID: b.ID, Key: "top:2", Kind: "top_up", Amount: 100, Currency: "USD", At: at(2 * time.Second)})
 	ok(t, "top up", err)
-	got, _ = s.GetBillingAccount(ctx, b.ID)
+	got, err = s.GetBillingAccount(ctx, b.ID)
+	ok(t, "GetBillingAccount", err)
 	if got.Balance != 150 || got.LowNotified {
 		t.Errorf("after a top-up over the threshold: got %+v", got)
 	}
@@ -88,7 +92,9 @@ func testCharges(t *testing.T, s Store) {
 	got, err := s.MonthCharges(ctx, b.ID, p)
 	ok(t, "month charges", err)
 	wantDiff(t, "month charges", got, cs)
-	if other, _ := s.MonthCharges(ctx, b.ID, p+1); len(other) != 0 {
+	other, err := s.MonthCharges(ctx, b.ID, p+1)
+	ok(t, "MonthCharges", err)
+	if len(other) != 0 {
 		t.Errorf("next month: got %d charges", len(other))
 	}
 	page, err := s.ListCharges(ctx, 0, p, 0, 2)
@@ -119,14 +125,18 @@ func testInvoices(t *testing.T, s Store) {
 	p := billing.PeriodOf(t0)
 	in := &billing.Invoice{BusinessID: b.ID, Period: p, Status: "closed", Currency: "USD", Total: 137600, TotalMinor: 14, IssuedAt: t0,
 		Lines: []billing.Line{{Category: billing.Marketing, Market: "BR", Tier: "0+", Card: "c@1", Reason: billing.ReasonTemplate, Units: 2, Unit: 68800, Amount: 137600}}}
-	if closed, _ := s.InvoicePeriodClosed(ctx, p); closed {
+	closed, err := s.InvoicePeriodClosed(ctx, p)
+	ok(t, "InvoicePeriodClosed", err)
+	if closed {
 		t.Fatal("period closed before the run")
 	}
 	ok(t, "close period", s.CloseInvoicePeriod(ctx, p, []*billing.Invoice{in}, t0))
 	if err := s.CloseInvoicePeriod(ctx, p, nil, t0); parley.ErrorCode(err) != parley.EConflict {
 		t.Errorf("closing twice: got %v, want conflict", err)
 	}
-	if closed, _ := s.InvoicePeriodClosed(ctx, p); !closed {
+	closed, err = s.InvoicePeriodClosed(ctx, p)
+	ok(t, "InvoicePeriodClosed", err)
+	if !closed {
 		t.Error("period not closed after the run")
 	}
 	n := billing.CreditNote{InvoiceID: in.ID, Amount: 600, Reason: "goodwill", At: at(time.Hour)}
@@ -135,7 +145,8 @@ func testInvoices(t *testing.T, s Store) {
 	ok(t, "get invoice", err)
 	in.Credits, in.Notes = 600, []billing.CreditNote{n}
 	wantDiff(t, "invoice", got, *in)
-	a, _ := s.GetBillingAccount(ctx, b.ID)
+	a, err := s.GetBillingAccount(ctx, b.ID)
+	ok(t, "GetBillingAccount", err)
 	if a.Balance != 600 {
 		t.Errorf("credit note credits the wallet: balance %d, want 600", a.Balance)
 	}

@@ -58,7 +58,8 @@ func testBusinesses(t *testing.T, s Store) {
 	wantDiff(t, "business", got, b)
 	b.Verified, b.CallbackURL, b.VerifyToken, b.Website = true, "https://acme.example/hook", "vt", "https://acme.example"
 	ok(t, "update business", s.UpdateBusiness(ctx, b))
-	got, _ = s.GetBusiness(ctx, b.ID)
+	got, err = s.GetBusiness(ctx, b.ID)
+	ok(t, "GetBusiness", err)
 	wantDiff(t, "updated business", got, b)
 	b2 := newBusiness(t, s, "Beta")
 	all, err := s.ListBusinesses(ctx)
@@ -87,7 +88,8 @@ func testBusinessNumbers(t *testing.T, s Store) {
 	mine, err := s.ListNumbers(ctx, b.ID)
 	ok(t, "list numbers", err)
 	wantDiff(t, "numbers of business", mine, []business.BusinessNumber{n})
-	all, _ := s.ListNumbers(ctx, 0)
+	all, err := s.ListNumbers(ctx, 0)
+	ok(t, "ListNumbers", err)
 	wantDiff(t, "all numbers", all, []business.BusinessNumber{n, other})
 	_, err = s.NumberByAccount(ctx, 9999)
 	wantCode(t, "number of a person", err, parley.ENotFound)
@@ -103,12 +105,14 @@ func testBusinessTokens(t *testing.T, s Store) {
 	wantDiff(t, "token", got, tok)
 	ok(t, "revoke", s.RevokeBusinessToken(ctx, b.ID, tok.ID, at(time.Minute)))
 	ok(t, "revoke again", s.RevokeBusinessToken(ctx, b.ID, tok.ID, at(2*time.Minute)))
-	got, _ = s.BusinessTokenByHash(ctx, []byte("hash-1"))
+	got, err = s.BusinessTokenByHash(ctx, []byte("hash-1"))
+	ok(t, "BusinessTokenByHash", err)
 	if !got.RevokedAt.Equal(at(time.Minute)) {
 		t.Errorf("revoked at: got %v, want %v (the first revocation)", got.RevokedAt, at(time.Minute))
 	}
 	wantCode(t, "revoke another business's token", s.RevokeBusinessToken(ctx, b.ID+1, tok.ID, t0), parley.ENotFound)
-	list, _ := s.ListBusinessTokens(ctx, b.ID)
+	list, err := s.ListBusinessTokens(ctx, b.ID)
+	ok(t, "ListBusinessTokens", err)
 	if len(list) != 1 {
 		t.Errorf("tokens: got %d, want 1", len(list))
 	}
@@ -128,7 +132,8 @@ func testConversations(t *testing.T, s Store) {
 	wantDiff(t, "conversation", got, c)
 	c.Replied, c.EntryPointUntil, c.ConversationUntil = true, at(72*time.Hour), nil
 	ok(t, "replace", s.PutConversation(ctx, c))
-	got, _ = s.GetConversation(ctx, 1, 2)
+	got, err = s.GetConversation(ctx, 1, 2)
+	ok(t, "GetConversation", err)
 	wantDiff(t, "replaced conversation", got, c)
 }
 
@@ -150,7 +155,8 @@ func testBusinessMessages(t *testing.T, s Store) {
 	if n != 2 {
 		t.Errorf("marketing since t0: got %d, want 2", n)
 	}
-	n, _ = s.CountMarketing(ctx, 3, at(time.Minute))
+	n, err = s.CountMarketing(ctx, 3, at(time.Minute))
+	ok(t, "CountMarketing", err)
 	if n != 1 {
 		t.Errorf("marketing since t0+1m: got %d, want 1", n)
 	}
@@ -219,13 +225,19 @@ func testReachByBusiness(t *testing.T, s Store) {
 	if !already || total != 2 {
 		t.Errorf("portfolio reach of 10: got %v %d, want true 2", already, total)
 	}
-	if already, total, _ := s.ReachedByBusiness(ctx, b.ID, 12, t0); already || total != 2 {
+	already, total, err = s.ReachedByBusiness(ctx, b.ID, 12, t0)
+	ok(t, "ReachedByBusiness", err)
+	if already || total != 2 {
 		t.Errorf("portfolio reach of 12 (another business's customer): got %v %d, want false 2", already, total)
 	}
-	if already, total, _ := s.ReachedByBusiness(ctx, b.ID, 10, at(30*time.Minute)); !already || total != 2 {
+	already, total, err = s.ReachedByBusiness(ctx, b.ID, 10, at(30*time.Minute))
+	ok(t, "ReachedByBusiness", err)
+	if !already || total != 2 {
 		t.Errorf("portfolio reach since 30m: got %v %d, want true 2 (n2 reached 10 again)", already, total)
 	}
-	if already, total, _ := s.ReachedByBusiness(ctx, other.ID+1000, 10, t0); already || total != 0 {
+	already, total, err = s.ReachedByBusiness(ctx, other.ID+1000, 10, t0)
+	ok(t, "ReachedByBusiness", err)
+	if already || total != 0 {
 		t.Errorf("reach of an unknown business: got %v %d, want false 0", already, total)
 	}
 }
@@ -241,7 +253,8 @@ func testReach(t *testing.T, s Store) {
 	if !already || total != 2 {
 		t.Errorf("reached(10): got %v %d, want true 2", already, total)
 	}
-	already, total, _ = s.Reached(ctx, 1, 12, at(90*time.Minute))
+	already, total, err = s.Reached(ctx, 1, 12, at(90*time.Minute))
+	ok(t, "Reached", err)
 	if already || total != 1 {
 		t.Errorf("reached(12) since 90m: got %v %d, want false 1", already, total)
 	}
@@ -284,7 +297,8 @@ func testTemplates(t *testing.T, s Store) {
 			got.Category, got.PreviousCategory, got.UpdatedAt, at(2*time.Minute))
 	}
 	wantCode(t, "recategorize a missing template", s.SetTemplateCategory(ctx, tpl.ID+1000, business.CategoryMarketing, business.CategoryUtility, t0), parley.ENotFound)
-	page, _ := s.ListTemplates(ctx, b.ID, "", tpl.ID, 10)
+	page, err := s.ListTemplates(ctx, b.ID, "", tpl.ID, 10)
+	ok(t, "ListTemplates", err)
 	if len(page) != 1 || page[0].ID != de.ID {
 		t.Errorf("page after %d: got %+v, want just %d", tpl.ID, page, de.ID)
 	}
@@ -316,7 +330,8 @@ func testWebhookOutbox(t *testing.T, s Store) {
 	if len(got) != 1 || got[0].ID != a.ID || !got[0].NextAttemptAt.Equal(at(time.Minute)) {
 		t.Fatalf("claim: got %+v, want webhook %d leased to t0+1m", got, a.ID)
 	}
-	got, _ = s.ClaimWebhooks(ctx, at(time.Second), at(time.Minute), 10, nil)
+	got, err = s.ClaimWebhooks(ctx, at(time.Second), at(time.Minute), 10, nil)
+	ok(t, "ClaimWebhooks", err)
 	if len(got) != 0 {
 		t.Errorf("claim while leased: got %d webhooks, want 0", len(got))
 	}
@@ -337,7 +352,8 @@ func testWebhookOutbox(t *testing.T, s Store) {
 	}
 	wantCode(t, "replay of another business", s.ReplayWebhook(ctx, 2, w.ID, t0), parley.ENotFound)
 	ok(t, "replay", s.ReplayWebhook(ctx, 1, w.ID, at(2*time.Hour)))
-	got, _ = s.ClaimWebhooks(ctx, at(2*time.Hour), at(3*time.Hour), 10, nil)
+	got, err = s.ClaimWebhooks(ctx, at(2*time.Hour), at(3*time.Hour), 10, nil)
+	ok(t, "ClaimWebhooks", err)
 	if len(got) != 1 || got[0].ID != w.ID {
 		t.Errorf("claim after replay: got %+v, want webhook %d", got, w.ID)
 	}
@@ -369,7 +385,8 @@ func testWebhookClaimOrder(t *testing.T, s Store) {
 	w := got0(t, s, ws[0].ID)
 	w.Status, w.Attempts = business.WebhookDelivered, 1
 	ok(t, "finish", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 200}))
-	got, _ = s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, nil)
+	got, err = s.ClaimWebhooks(ctx, t0, at(time.Minute), 10, nil)
+	ok(t, "ClaimWebhooks", err)
 	ids = map[int64]bool{}
 	for _, w := range got {
 		ids[w.ID] = true
@@ -390,7 +407,8 @@ func testUsageLedger(t *testing.T, s Store) {
 	if n != 3 {
 		t.Errorf("appended: got %d, want 3", n)
 	}
-	n, _ = s.AppendUsage(ctx, []*billing.UsageEntry{u("k2", 1)})
+	n, err = s.AppendUsage(ctx, []*billing.UsageEntry{u("k2", 1)})
+	ok(t, "AppendUsage", err)
 	if n != 0 {
 		t.Errorf("appended again: got %d, want 0", n)
 	}
@@ -399,7 +417,8 @@ func testUsageLedger(t *testing.T, s Store) {
 	if len(mine) != 2 || mine[0].Key != "k1" || mine[1].Key != "k2" || mine[0].Country != "BR" || !mine[0].Billable {
 		t.Errorf("ledger of business 1: got %+v", mine)
 	}
-	all, _ := s.ListUsage(ctx, 0, mine[0].ID, 10)
+	all, err := s.ListUsage(ctx, 0, mine[0].ID, 10)
+	ok(t, "ListUsage", err)
 	if len(all) != 2 {
 		t.Errorf("ledger after first: got %d entries, want 2", len(all))
 	}
@@ -425,7 +444,8 @@ func testLinks(t *testing.T, s Store) {
 	c, err := s.GetClick(ctx, "ctwa.2")
 	ok(t, "get click", err)
 	wantDiff(t, "click", c, business.Click{ID: "ctwa.2", LinkID: l.ID, At: t0})
-	ls, _ := s.ListLinks(ctx, b.ID)
+	ls, err := s.ListLinks(ctx, b.ID)
+	ok(t, "ListLinks", err)
 	wantDiff(t, "links", ls, []business.Link{l})
 	byID, err := s.GetLink(ctx, l.ID)
 	ok(t, "get link", err)
@@ -468,10 +488,14 @@ func testPruneBusiness(t *testing.T, s Store) {
 	if _, err := s.GetBusinessMessage(ctx, 1, "new"); err != nil {
 		t.Errorf("new message: %v", err)
 	}
-	if already, total, _ := s.Reached(ctx, 1, 10, t0); already || total != 1 {
+	already, total, err := s.Reached(ctx, 1, 10, t0)
+	ok(t, "Reached", err)
+	if already || total != 1 {
 		t.Errorf("reach after pruning: got %v %d, want only the new one", already, total)
 	}
-	if c, _ := s.CountQualitySignals(ctx, 1, t0); c != 1 {
+	c, err := s.CountQualitySignals(ctx, 1, t0)
+	ok(t, "CountQualitySignals", err)
+	if c != 1 {
 		t.Errorf("signals after pruning: got %d, want 1", c)
 	}
 	log, err := s.ListWebhooks(ctx, 1, 0, 10)
@@ -481,7 +505,9 @@ func testPruneBusiness(t *testing.T, s Store) {
 		keys = append(keys, w.Key)
 	}
 	wantDiff(t, "webhooks kept (the pending one is never pruned)", keys, []string{"recent", "pending"})
-	if as, _ := s.WebhookAttempts(ctx, done.ID); len(as) != 0 {
+	as, err := s.WebhookAttempts(ctx, done.ID)
+	ok(t, "WebhookAttempts", err)
+	if len(as) != 0 {
 		t.Errorf("attempts of a pruned webhook: got %d", len(as))
 	}
 }

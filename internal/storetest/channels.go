@@ -84,12 +84,14 @@ func testChannels(t *testing.T, s Store) {
 
 	ok(t, "verify", s.SetChannelVerified(ctx, c.ID, true))
 	ok(t, "suspend", s.SetChannelSuspension(ctx, c.ID, "spam", at(time.Hour)))
-	got, _ = s.GetChannel(ctx, c.ID)
+	got, err = s.GetChannel(ctx, c.ID)
+	ok(t, "GetChannel", err)
 	if !got.Verified || got.SuspendReason != "spam" || !got.SuspendedAt.Equal(at(time.Hour)) {
 		t.Errorf("after verify and suspend: got verified %v, reason %q, at %v", got.Verified, got.SuspendReason, got.SuspendedAt)
 	}
 	ok(t, "lift suspension", s.SetChannelSuspension(ctx, c.ID, "ignored", time.Time{}))
-	got, _ = s.GetChannel(ctx, c.ID)
+	got, err = s.GetChannel(ctx, c.ID)
+	ok(t, "GetChannel", err)
 	if got.Suspended() || got.SuspendReason != "" {
 		t.Errorf("after lifting: got reason %q, at %v; want none", got.SuspendReason, got.SuspendedAt)
 	}
@@ -239,7 +241,8 @@ func testChannelFollows(t *testing.T, s Store) {
 	}
 	_, err = s.AddFollow(ctx, channel.Follow{ChannelID: ch.ID + 100, AccountID: b.ID, FollowedAt: day})
 	wantCode(t, "follow missing channel", err, parley.ENotFound)
-	got, _ := s.GetChannel(ctx, ch.ID)
+	got, err := s.GetChannel(ctx, ch.ID)
+	ok(t, "GetChannel", err)
 	if got.Followers != 1 {
 		t.Errorf("followers: got %d, want 1", got.Followers)
 	}
@@ -291,11 +294,13 @@ func testChannelFollowsConcurrent(t *testing.T, s Store) {
 		}
 	}
 	wg.Wait()
-	got, _ := s.GetChannel(ctx, ch.ID)
+	got, err := s.GetChannel(ctx, ch.ID)
+	ok(t, "GetChannel", err)
 	if got.Followers != n {
 		t.Errorf("followers after concurrent follows: got %d, want %d", got.Followers, n)
 	}
-	days, _ := s.ChannelDays(ctx, ch.ID, 0, 1<<40)
+	days, err := s.ChannelDays(ctx, ch.ID, 0, 1<<40)
+	ok(t, "ChannelDays", err)
 	if len(days) != 1 || days[0].Follows != n {
 		t.Errorf("days after concurrent follows: got %+v, want one day with %d follows", days, n)
 	}
@@ -352,7 +357,8 @@ func testChannelPosts(t *testing.T, s Store) {
 	}
 	p := channel.Post{ChannelID: ch.ID + 100, Kind: channel.PostText, Text: "x", AuthorID: a.ID, CreatedAt: t0}
 	wantCode(t, "post to missing channel", s.CreatePost(ctx, &p), parley.ENotFound)
-	got, _ := s.GetChannel(ctx, ch.ID)
+	got, err := s.GetChannel(ctx, ch.ID)
+	ok(t, "GetChannel", err)
 	if got.LastSeq != 5 {
 		t.Errorf("last seq: got %d, want 5", got.LastSeq)
 	}
@@ -371,7 +377,8 @@ func testChannelPosts(t *testing.T, s Store) {
 	upd.Text, upd.Link, upd.EditedAt = "edited", "https://example.com", at(time.Hour)
 	upd.Kind = channel.PostPoll // not written
 	ok(t, "update post", s.UpdatePost(ctx, upd))
-	gp, _ = s.GetPost(ctx, ch.ID, 1)
+	gp, err = s.GetPost(ctx, ch.ID, 1)
+	ok(t, "GetPost", err)
 	upd.Kind = channel.PostText
 	wantDiff(t, "updated post", gp, upd)
 
@@ -400,11 +407,13 @@ func testChannelPurge(t *testing.T, s Store) {
 	if n != 1 {
 		t.Errorf("purge rest: got %d, want 1", n)
 	}
-	ps, _ := s.Posts(ctx, ch.ID, 0, 10, true)
+	ps, err := s.Posts(ctx, ch.ID, 0, 10, true)
+	ok(t, "Posts", err)
 	if len(ps) != 2 || ps[0].Seq != 5 || ps[1].Seq != 4 {
 		t.Errorf("after purge: got %d posts, want seqs 5 and 4", len(ps))
 	}
-	st, _ := s.PostStats(ctx, ch.ID, []int64{1})
+	st, err := s.PostStats(ctx, ch.ID, []int64{1})
+	ok(t, "PostStats", err)
 	if len(st) != 0 {
 		t.Errorf("stats of purged post: got %v, want none", st)
 	}
@@ -433,7 +442,8 @@ func testChannelReactionsVotes(t *testing.T, s Store) {
 	wantDiff(t, "mine", mine, map[int64]channel.PostMine{1: {Reaction: "👍", Votes: []int{0, 2}}})
 	ok(t, "unreact", s.SetReaction(ctx, ch.ID, 1, a.ID, ""))
 	ok(t, "unvote", s.SetVotes(ctx, ch.ID, 1, a.ID, nil))
-	st, _ = s.PostStats(ctx, ch.ID, []int64{1})
+	st, err = s.PostStats(ctx, ch.ID, []int64{1})
+	ok(t, "PostStats", err)
 	wantDiff(t, "stats after removal", st, map[int64]channel.PostStats{1: {Reactions: map[string]int64{"❤️": 1}, Votes: []int64{0, 1}, Voters: 1}})
 }
 
@@ -491,7 +501,8 @@ func testChannelViews(t *testing.T, s Store) {
 	}
 	_, err := s.AddView(ctx, ch.ID, 99, []byte("h1"))
 	wantCode(t, "view missing post", err, parley.ENotFound)
-	gp, _ := s.GetPost(ctx, ch.ID, p.Seq)
+	gp, err := s.GetPost(ctx, ch.ID, p.Seq)
+	ok(t, "GetPost", err)
 	if gp.Views != 2 {
 		t.Errorf("views: got %d, want 2", gp.Views)
 	}
@@ -673,7 +684,8 @@ func testChannelPromotions(t *testing.T, s Store) {
 	if got.Impressions != 3 || got.SpentMinor != 3 || got.Follows != 1 {
 		t.Errorf("promotion: got %d impressions, %d spent, %d follows; want 3, 3 (the budget), 1", got.Impressions, got.SpentMinor, got.Follows)
 	}
-	live, _ = s.LivePromotions(ctx, at(time.Hour), 10)
+	live, err = s.LivePromotions(ctx, at(time.Hour), 10)
+	ok(t, "LivePromotions", err)
 	if len(live) != 0 {
 		t.Errorf("a spent promotion is still live")
 	}
@@ -683,8 +695,10 @@ func testChannelPromotions(t *testing.T, s Store) {
 		t.Fatalf("ended: got %d, want 1", len(ended))
 	}
 	ok(t, "settle", s.SettlePromotion(ctx, p.ID))
-	ended, _ = s.EndedPromotions(ctx, at(25*time.Hour), 10)
-	ps, _ := s.Promotions(ctx, ch.ID)
+	ended, err = s.EndedPromotions(ctx, at(25*time.Hour), 10)
+	ok(t, "EndedPromotions", err)
+	ps, err := s.Promotions(ctx, ch.ID)
+	ok(t, "Promotions", err)
 	if len(ended) != 0 || len(ps) != 1 || !ps[0].Settled {
 		t.Errorf("after settling: got %d ended, promotions %+v", len(ended), ps)
 	}

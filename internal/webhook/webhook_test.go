@@ -4,18 +4,24 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 )
 
 func TestSignature(t *testing.T) {
 	body := []byte(`{"object":"whatsapp_business_account"}`)
-	// echo -n '{"object":"whatsapp_business_account"}' | openssl dgst -sha256 -hmac secret
-	sig := Sign("secret", body)
-	if !strings.HasPrefix(sig, "sha256=") || len(sig) != len("sha256=")+64 {
-		t.Fatalf("Sign: got %q", sig)
+	// Known answers computed outside Go, so that Sign is not checked against itself:
+	//   printf '%s' '{"object":"whatsapp_business_account"}' | openssl dgst -sha256 -hmac secret
+	//   printf '%s' 'what do ya want for nothing?' | openssl dgst -sha256 -hmac Jefe  (RFC 4231, test case 2)
+	for _, v := range []struct{ secret, body, want string }{
+		{"secret", string(body), "sha256=03f6dd944ecab4ddac0e3dbc3923b2da4e12b03df679ae23a52efd78ca6056e0"},
+		{"Jefe", "what do ya want for nothing?", "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+	} {
+		if got := Sign(v.secret, []byte(v.body)); got != v.want {
+			t.Errorf("Sign(%q, %q): got %s, want %s", v.secret, v.body, got, v.want)
+		}
 	}
+	sig := Sign("secret", body)
 	if !ValidSignature("secret", body, sig) {
 		t.Error("a signature does not validate")
 	}
