@@ -64,24 +64,30 @@ func Decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	return nil
 }
 
-// HasBody reports whether r carries a body of at least one byte. A body
-// of unknown length (chunked) is peeked at, one byte, and left whole.
+// HasBody reports whether r carries a body that says something: any body
+// but an empty one, white space, `null` and `{}` (what some clients send
+// on every request, and which holds no parameter to ignore). A short body
+// is read and put back whole.
 func HasBody(r *http.Request) bool {
 	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
 		return false
 	}
-	if r.ContentLength > 0 {
+	const short = 16
+	if r.ContentLength > short {
 		return true
 	}
-	var b [1]byte
-	n, _ := io.ReadFull(r.Body, b[:])
-	if n == 0 {
-		return false
-	}
+	head, _ := io.ReadAll(io.LimitReader(r.Body, short+1))
 	r.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(b[:n]), r.Body), r.Body}
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	if len(head) > short {
+		return true
+	}
+	switch string(bytes.Join(bytes.Fields(head), nil)) {
+	case "", "null", "{}":
+		return false
+	}
 	return true
 }
 
