@@ -31,4 +31,6 @@ type BlobStore interface {
 	Put(ctx context.Context, r io.Reader, max int64) (sha256 string, size int64, err error)
 	// Open returns the blob, or ErrNotFound.
 	Open(ctx context.Context, sha256 string) (io.ReadSeekCloser, error)
+	// Delete removes the blob; a missing blob is not an error.
+	Delete(ctx context.Context, sha256 string) error
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 )
 
 // defaultMediaTypes are the media types accepted by default.
@@ -135,9 +136,29 @@ func (s *Service) StoreMedia(ctx context.Context, p parley.Principal, contentTyp
 	if err != nil {
 		return Media{}, err
 	}
-	sum, size, err := s.blobs.Put(ctx, br, lim.MaxMedia)
+	// The storage quota: an upload may use what is left of it. Uploads
+	// running at the same moment each see the same remainder, so an
+	// account can pass its quota by at most that many files.
+	max, used := lim.MaxMedia, int64(0)
+	if lim.MediaQuota >= 0 {
+		if used, err = s.store.MediaUsage(ctx, p.AccountID); err != nil {
+			return Media{}, fmt.Errorf("media usage: %w", err)
+		}
+		if left := lim.MediaQuota - used; left < max {
+			max = left
+		}
+		if max <= 0 {
+			return Media{}, s.quotaExceeded(lim.MediaQuota, used)
+		}
+	}
+	s.blobMu.RLock()
+	defer s.blobMu.RUnlock()
+	sum, size, err := s.blobs.Put(ctx, br, max)
 	if err != nil {
 		if parley.ErrorCode(err) == parley.ETooLarge {
+			if max < lim.MaxMedia {
+				return Media{}, s.quotaExceeded(lim.MediaQuota, used)
+			}
 			return Media{}, s.mediaTooLarge(lim.MaxMedia)
 		}
 		return Media{}, fmt.Errorf("put blob: %w", err)
@@ -163,6 +184,59 @@ func (s *Service) mediaTooLarge(limit int64) error {
 			Details: map[string]any{"limit": limit, "premium_limit": prem}}
 	}
 	return &parley.Error{Code: parley.ETooLarge, Message: fmt.Sprintf("media is larger than %d bytes", limit), Details: map[string]any{"limit": limit}}
+}
+
+// quotaExceeded is the error for an upload past the account's storage
+// quota: EPremiumRequired if premium members may keep more, else
+// ELimitExceeded. Either way the details say how much is used.
+func (s *Service) quotaExceeded(quota, used int64) error {
+	if pl, ok := s.entitlements.PremiumLimits(); ok && (pl.MediaQuota < 0 || pl.MediaQuota > quota) {
+		return &parley.Error{Code: parley.EPremiumRequired, Message: fmt.Sprintf("the upload would pass the media quota of %d bytes (%d used); premium members may keep more", quota, used),
+			Details: map[string]any{"limit": quota, "premium_limit": pl.MediaQuota, "used": used}}
+	}
+	return &parley.Error{Code: parley.ELimit, Message: fmt.Sprintf("the upload would pass the media quota of %d bytes (%d used); media no message refers to any more is removed after the retention", quota, used),
+		Details: map[string]any{"limit": quota, "used": used}}
+}
+
+// sweepMedia deletes media nothing refers to any more (the store decides
+// what refers to it: DeleteUnreferencedMedia) once it is older than the
+// retention, so that every envelope that could carry it has been
+// delivered or has expired, and then the blobs no other media shares.
+func (s *Service) sweepMedia(ctx context.Context, now time.Time) error {
+	for {
+		swept, err := s.store.DeleteUnreferencedMedia(ctx, now.Add(-s.cfg.Retention), 1000)
+		if err != nil {
+			return fmt.Errorf("delete unreferenced media: %w", err)
+		}
+		if err := s.deleteOrphanBlobs(ctx, swept); err != nil {
+			return err
+		}
+		if len(swept) < 1000 {
+			return nil
+		}
+	}
+}
+
+func (s *Service) deleteOrphanBlobs(ctx context.Context, swept []SweptMedia) error {
+	s.blobMu.Lock()
+	defer s.blobMu.Unlock()
+	for _, m := range swept {
+		if !m.Orphan {
+			continue
+		}
+		// An upload of the same bytes may have come since the delete.
+		inUse, err := s.store.MediaBlobInUse(ctx, m.SHA256)
+		if err != nil {
+			return fmt.Errorf("media blob in use: %w", err)
+		}
+		if inUse {
+			continue
+		}
+		if err := s.blobs.Delete(ctx, m.SHA256); err != nil {
+			return fmt.Errorf("delete blob: %w", err)
+		}
+	}
+	return nil
 }
 
 // MediaTooLarge is the error for an upload by accountID that is over the

@@ -28,6 +28,7 @@ type Config struct {
 	MaxEnvelope       int           // bytes of one envelope body; default 64 KiB
 	MaxHistoryBundle  int64         // bytes of a history bundle; default 32 MiB
 	MaxMedia          int64         // bytes of one media upload; default 16 MiB
+	MediaQuota        int64         // bytes of media an account has uploaded and the server still keeps; default 1 GiB, negative lifts it
 	MaxCommitBatch    int           // appends per group commit; default 512
 	SweepInterval     time.Duration // how often expired entries are purged; default 1m
 	Secret            []byte        // server secret that keys one-time-code hashes; required
@@ -90,6 +91,9 @@ func (c *Config) setDefaults() {
 	if c.MaxMedia == 0 {
 		c.MaxMedia = 16 << 20
 	}
+	if c.MediaQuota == 0 {
+		c.MediaQuota = 1 << 30
+	}
 	defInt(&c.MaxCommitBatch, 512)
 	def(&c.SweepInterval, time.Minute)
 	if len(c.AllowedMediaTypes) == 0 {
@@ -135,6 +139,7 @@ type Limits struct {
 	Premium    bool // shown on the profile
 	MaxDevices int
 	MaxMedia   int64
+	MediaQuota int64 // bytes of kept uploads; negative: no quota
 }
 
 // Entitlements decides each account's limits (the revenue models'
@@ -173,7 +178,7 @@ type BodyCheck interface {
 type freeLimits struct{ cfg *Config }
 
 func (f freeLimits) Limits(context.Context, int64) (Limits, error) {
-	return Limits{MaxDevices: f.cfg.MaxDevices, MaxMedia: f.cfg.MaxMedia}, nil
+	return Limits{MaxDevices: f.cfg.MaxDevices, MaxMedia: f.cfg.MaxMedia, MediaQuota: f.cfg.MediaQuota}, nil
 }
 
 func (f freeLimits) PremiumLimits() (Limits, bool) { return Limits{}, false }
@@ -194,6 +199,10 @@ type Service struct {
 	bus          Bus
 	codes        CodeSender
 	blobs        BlobStore
+	// blobMu keeps the media sweep from deleting a blob that an upload is
+	// about to refer to: uploads hold it shared from Put to CreateMedia,
+	// the sweep exclusively while it rechecks and deletes blobs.
+	blobMu sync.RWMutex
 	log          *slog.Logger
 	now          func() time.Time
 	onCommit     func(int, time.Duration)
@@ -421,7 +430,8 @@ func (s *Service) sweepLoop(ctx context.Context) {
 }
 
 // Sweep deletes expired inbox entries, tells senders which of their
-// messages expired undelivered, and prunes old message metadata. Run calls
+// messages expired undelivered, prunes old message metadata and removes
+// media no message refers to any more (sweepMedia). Run calls
 // it every SweepInterval.
 func (s *Service) Sweep(ctx context.Context) error {
 	now := s.now()
@@ -441,6 +451,9 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	if _, err := s.store.PruneMessages(ctx, now.Add(-s.cfg.MetaTTL)); err != nil {
 		return fmt.Errorf("prune messages: %w", err)
+	}
+	if err := s.sweepMedia(ctx, now); err != nil {
+		return err
 	}
 	// Yesterday's counters still answer for today's window boundary; older
 	// ones are dead.

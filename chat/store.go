@@ -205,4 +205,23 @@ type MediaStore interface {
 	// returns ErrNotFound. The blob stays: blobs are content-addressed
 	// and other media may share it.
 	DeleteMedia(ctx context.Context, id string) error
+	// MediaUsage returns the bytes of the media ownerID uploaded that are
+	// still kept (each upload counts, shared blobs included).
+	MediaUsage(ctx context.Context, ownerID int64) (int64, error)
+	// DeleteUnreferencedMedia deletes up to limit media created before
+	// before that nothing refers to any more: no account's avatar, no
+	// channel's picture, post or channel_media row, and no inbox entry
+	// still pending in a chat it is attached to that was created at or
+	// after the upload. It returns the deleted media; Orphan is set on
+	// those whose blob no remaining media shares.
+	DeleteUnreferencedMedia(ctx context.Context, before time.Time, limit int) ([]SweptMedia, error)
+	// MediaBlobInUse reports whether any media refers to the blob sha256.
+	MediaBlobInUse(ctx context.Context, sha256 string) (bool, error)
+}
+
+// SweptMedia is a media record DeleteUnreferencedMedia removed.
+type SweptMedia struct {
+	ID     string
+	SHA256 string
+	Orphan bool // no remaining media shares the blob
 }

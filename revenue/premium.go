@@ -90,14 +90,18 @@ func (s *Service) Limits(ctx context.Context, accountID int64) (chat.Limits, err
 		return chat.Limits{}, err
 	}
 	pk := s.perks(premium)
-	return chat.Limits{Premium: premium, MaxDevices: pk.MaxDevices, MaxMedia: pk.MaxMediaBytes}, nil
+	quota := s.free.MediaQuota
+	if premium {
+		quota = s.cfg.Premium.MediaQuota
+	}
+	return chat.Limits{Premium: premium, MaxDevices: pk.MaxDevices, MaxMedia: pk.MaxMediaBytes, MediaQuota: quota}, nil
 }
 
 // PremiumLimits returns what premium membership allows, and whether it is
 // offered.
 func (s *Service) PremiumLimits() (chat.Limits, bool) {
 	pk := s.perks(true)
-	return chat.Limits{Premium: true, MaxDevices: pk.MaxDevices, MaxMedia: pk.MaxMediaBytes}, s.cfg.Premium.Enabled
+	return chat.Limits{Premium: true, MaxDevices: pk.MaxDevices, MaxMedia: pk.MaxMediaBytes, MediaQuota: s.cfg.Premium.MediaQuota}, s.cfg.Premium.Enabled
 }
 
 // freeLimitError is the error for a free limit that premium would lift:

@@ -40,6 +40,7 @@ type PremiumConfig struct {
 	MonthlyPrice int64 // minor units; default 499
 	YearlyPrice  int64 // minor units; default 4999
 	MaxMedia     int64 // upload limit of members; default 4 × Config.MaxMedia
+	MediaQuota   int64 // bytes of kept uploads of members; default 4 × the free quota (negative: none)
 	MaxDevices   int   // linked devices of members; default Config.MaxDevices + 5
 	FreePins     int   // pinned chats without premium; default 3
 	MaxPins      int   // pinned chats of members; default 10
@@ -71,6 +72,9 @@ func (r *Config) setDefaults(free FreeLimits, channelCurrency string) {
 	if p.MaxMedia == 0 {
 		p.MaxMedia = 4 * free.MaxMedia
 	}
+	if p.MediaQuota == 0 {
+		p.MediaQuota = 4 * free.MediaQuota // a negative free quota (none) stays none
+	}
 	if p.MaxDevices == 0 {
 		p.MaxDevices = free.MaxDevices + 5
 	}
@@ -101,6 +105,7 @@ func monthOf(t time.Time) (time.Time, time.Time) {
 type FreeLimits struct {
 	MaxDevices int
 	MaxMedia   int64
+	MediaQuota int64
 }
 
 // Service is the people-side revenue models' service: premium, licence

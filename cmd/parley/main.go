@@ -180,10 +180,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	trusted := fs.String("trusted-proxies", getenv("PARLEY_TRUSTED_PROXIES"), "reverse proxies whose X-Forwarded-For names the client address, comma-separated CIDR prefixes or addresses; none when empty (env PARLEY_TRUSTED_PROXIES)")
 	var maxMedia int
 	fs.IntVar(&maxMedia, "max-media-bytes", envInt(getenv, "PARLEY_MAX_MEDIA_BYTES", int(def.MaxMedia)), "largest media upload (env PARLEY_MAX_MEDIA_BYTES)")
+	var mediaQuota int
+	fs.IntVar(&mediaQuota, "media-quota-bytes", envInt(getenv, "PARLEY_MEDIA_QUOTA_BYTES", int(def.MediaQuota)), "bytes of media one account may keep uploaded, premium members 4× unless set; negative for none (env PARLEY_MEDIA_QUOTA_BYTES)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	c.MaxMedia = int64(maxMedia)
+	c.MediaQuota = int64(mediaQuota)
 	if *trusted != "" {
 		p, err := clientaddr.ParsePrefixes(*trusted)
 		if err != nil {

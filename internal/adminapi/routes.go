@@ -46,8 +46,11 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	}
 	ch, people := o.Channels, o.People
 	mux := http.NewServeMux()
-	h := func(pattern string, fn handlerFunc) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// A route reads the body it is given or refuses it: every GET and
+	// DELETE takes none, and n registers the POST routes whose path says
+	// everything (docs/SECURITY.md, "Request bodies").
+	serve := func(pattern string, fn handlerFunc, noBody bool) {
+		var hd http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := authorize(o.Token, r); err != nil {
 				httpjson.WriteError(log, w, r, err)
 				return
@@ -55,15 +58,21 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 			if err := fn(w, r); err != nil {
 				httpjson.WriteError(log, w, r, err)
 			}
-		}))
+		})
+		if noBody || httpjson.TakesNoBody(pattern) {
+			hd = httpjson.NoBody(hd, func(w http.ResponseWriter, r *http.Request, err error) { httpjson.WriteError(log, w, r, err) })
+		}
+		mux.Handle(pattern, hd)
 	}
+	h := func(pattern string, fn handlerFunc) { serve(pattern, fn, false) }
+	n := func(pattern string, fn handlerFunc) { serve(pattern, fn, true) }
 
 	// Business messaging (admin.go).
 	h("POST /admin/v1/businesses", createBusiness(b))
 	h("GET /admin/v1/businesses", listBusinesses(b))
 	h("GET /admin/v1/businesses/{id}", getBusiness(b))
 	h("PATCH /admin/v1/businesses/{id}", updateBusiness(b))
-	h("POST /admin/v1/businesses/{id}/app_secret", rotateSecret(b))
+	n("POST /admin/v1/businesses/{id}/app_secret", rotateSecret(b))
 	h("PUT /admin/v1/businesses/{id}/webhook", setWebhook(b, o.Verify))
 	h("POST /admin/v1/businesses/{id}/numbers", addNumber(b))
 	h("GET /admin/v1/businesses/{id}/numbers", listNumbers(b))
@@ -76,7 +85,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	h("GET /admin/v1/businesses/{id}/usage", usage(b))
 	h("GET /admin/v1/usage", usage(b))
 	h("GET /admin/v1/businesses/{id}/webhooks", webhooks(b))
-	h("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
+	n("POST /admin/v1/businesses/{id}/webhooks/{webhook}/replay", replay(b))
 
 	// Billing (billing.go; docs/BILLING.md).
 	h("GET /admin/v1/billing/cards", listCards(b.Billing()))

@@ -144,6 +144,18 @@ func (d *Disk) Open(ctx context.Context, sha string) (io.ReadSeekCloser, error) 
 	return f, nil
 }
 
+// Delete removes the blob; a missing blob or an invalid hash is not an
+// error. The media sweep calls it for blobs no media refers to.
+func (d *Disk) Delete(ctx context.Context, sha string) error {
+	if !validHash(sha) {
+		return nil
+	}
+	if err := os.Remove(d.path(sha)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete blob %s: %w", sha, err)
+	}
+	return nil
+}
+
 // path returns the file name of a blob; sha must be valid.
 func (d *Disk) path(sha string) string {
 	return filepath.Join(d.dir, sha[0:2], sha[2:4], sha)

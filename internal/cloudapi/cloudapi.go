@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,32 +138,119 @@ func authed(b *business.Service, fn bizFunc) handlerFunc {
 	}
 }
 
-// decode reads a JSON body leniently, as Meta does: unknown fields are
-// ignored, and an empty body is an empty object.
+// refuseBody wraps fn so that a request with a body is refused with
+// code 100 before anything is done.
+func refuseBody(fn bizFunc) bizFunc {
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
+		if httpjson.HasBody(r) {
+			return invalidBody("this endpoint takes no body; send its parameters in the query string")
+		}
+		return fn(w, r, biz)
+	}
+}
+
+func invalidBody(details string) error {
+	return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: details}
+}
+
+// decode reads a body leniently, as Meta does: JSON or form-encoded
+// fields, unknown fields ignored, an empty body an empty object. A body is
+// never dropped without a word: a JSON document sent as a form (what
+// `curl -d` does) is read as JSON, and a body that holds no parameter
+// of the endpoint at all is refused with code 100, because answering 200
+// would tell the client its settings were applied (docs/SECURITY.md,
+// "Request bodies").
 func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
 	if err != nil {
 		var mb *http.MaxBytesError
 		if errors.As(err, &mb) {
-			return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf("the body is larger than %d bytes", max)}
+			return invalidBody(fmt.Sprintf("the body is larger than %d bytes", max))
 		}
 		return err
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
 		return nil
 	}
 	ct := r.Header.Get("Content-Type")
-	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+	if strings.HasPrefix(ct, "application/x-www-form-urlencoded") && body[0] != '{' {
 		return decodeForm(body, v)
 	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(body, &keys); err != nil {
+		return invalidBody("the body is neither a JSON object nor a form")
+	}
+	if err := knownParams(v, mapKeys(keys)); err != nil {
+		return err
+	}
 	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: fmt.Sprintf("Param %s must be %s", te.Field, te.Type)}
-		}
-		return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: "the body is not valid JSON"}
+		return jsonParamError(err)
 	}
 	return nil
+}
+
+func jsonParamError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return invalidBody(fmt.Sprintf("Param %s must be %s", te.Field, te.Type))
+	}
+	return invalidBody("the body is not valid JSON")
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// knownParams refuses a non-empty set of body fields of which none is a
+// parameter of v (a pointer to a struct; its JSON names, embedded
+// structs included). Other targets are not checked.
+func knownParams(v any, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	names := map[string]bool{}
+	jsonNames(t.Elem(), names)
+	for _, k := range keys {
+		if names[k] {
+			return nil
+		}
+	}
+	return invalidBody(fmt.Sprintf("the body holds no parameter of this endpoint (got %s); send JSON with Content-Type: application/json, or form fields", strings.Join(keys, ", ")))
+}
+
+func jsonNames(t reflect.Type, names map[string]bool) {
+	for f := range t.Fields() {
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "-" {
+			continue
+		}
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				jsonNames(ft, names)
+				continue
+			}
+		}
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+		names[strings.ToLower(name)] = true
+	}
 }
 
 // decodeForm decodes a form body whose values may themselves be JSON
@@ -169,7 +258,10 @@ func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 func decodeForm(body []byte, v any) error {
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
-		return &business.CloudError{Code: 100, Message: "Invalid parameter", Details: "the form body is malformed"}
+		return invalidBody("the form body is malformed")
+	}
+	if err := knownParams(v, mapKeys(vals)); err != nil {
+		return err
 	}
 	obj := map[string]json.RawMessage{}
 	for k, vs := range vals {
@@ -181,9 +273,25 @@ func decodeForm(body []byte, v any) error {
 			obj[k] = b
 		}
 	}
-	b, _ := json.Marshal(obj)
-	_ = json.Unmarshal(b, v)
-	return nil
+	// A form's values are all text; a field that wants a number or a
+	// boolean gets the value as a JSON literal instead (low_balance_micros=700).
+	for range len(obj) + 1 {
+		b, _ := json.Marshal(obj)
+		err := json.Unmarshal(b, v)
+		var te *json.UnmarshalTypeError
+		if err == nil || !errors.As(err, &te) {
+			if err != nil {
+				return jsonParamError(err)
+			}
+			return nil
+		}
+		vs, ok := vals[te.Field]
+		if !ok || !json.Valid([]byte(vs[0])) || string(obj[te.Field]) == vs[0] {
+			return jsonParamError(err)
+		}
+		obj[te.Field] = json.RawMessage(vs[0])
+	}
+	return invalidBody("the form body is malformed")
 }
 
 // flexInt is an integer that may arrive as a JSON string.

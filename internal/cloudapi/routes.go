@@ -10,6 +10,7 @@ import (
 
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
+	"github.com/parleyhq/parley/internal/httpjson"
 )
 
 // Options are what the surface needs besides the business layer.
@@ -38,7 +39,18 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	}
 	chs := o.Channels
 	mux := http.NewServeMux()
-	a := func(pattern string, fn bizFunc) { mux.Handle(pattern, wrap(o.Logger, authed(b, fn))) }
+	// A route reads the body it is given or refuses it with code 100:
+	// every GET and DELETE takes its parameters in the query string, and
+	// n registers the POST routes that take none (docs/SECURITY.md,
+	// "Request bodies").
+	serve := func(pattern string, fn bizFunc, noBody bool) {
+		if noBody || httpjson.TakesNoBody(pattern) {
+			fn = refuseBody(fn)
+		}
+		mux.Handle(pattern, wrap(o.Logger, authed(b, fn)))
+	}
+	a := func(pattern string, fn bizFunc) { serve(pattern, fn, false) }
+	n := func(pattern string, fn bizFunc) { serve(pattern, fn, true) }
 
 	a("POST /{version}/{id}/messages", sendMessage(b))
 	a("POST /{version}/{id}/media", uploadMedia(b))
@@ -60,7 +72,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
 	a("GET /{version}/{id}/webhook_deliveries/{webhook}/attempts", listAttempts(b))
-	a("POST /{version}/{id}/webhook_deliveries/{webhook}/replay", replay(b))
+	n("POST /{version}/{id}/webhook_deliveries/{webhook}/replay", replay(b))
 	a("GET /{version}/{id}/usage", listUsage(b))
 	a("POST /{version}/{id}/ctwa_links", createLink(b.Links()))
 	a("GET /{version}/{id}/ctwa_links", listLinks(b.Links()))

@@ -9,6 +9,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/internal/httpjson"
 	"github.com/parleyhq/parley/revenue"
 )
 
@@ -44,13 +45,24 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 		o.AppScheme = "parley"
 	}
 	mux := http.NewServeMux()
-	h := func(pattern string, fn handlerFunc) { mux.Handle(pattern, wrap(log, fn)) }
-	a := func(pattern string, fn authedFunc) { mux.Handle(pattern, wrap(log, authed(svc, fn))) }
+	// A route reads the body it is given or refuses it (ErrBodyNotRead):
+	// every GET and DELETE takes none, and n registers the POST and PUT
+	// routes whose path says everything. docs/SECURITY.md, "Request bodies".
+	errw := ErrorWriter(log)
+	route := func(pattern string, hd http.Handler, noBody bool) {
+		if noBody || httpjson.TakesNoBody(pattern) {
+			hd = httpjson.NoBody(hd, errw)
+		}
+		mux.Handle(pattern, hd)
+	}
+	h := func(pattern string, fn handlerFunc) { route(pattern, wrap(log, fn), false) }
+	a := func(pattern string, fn authedFunc) { route(pattern, wrap(log, authed(svc, fn)), false) }
+	n := func(pattern string, fn authedFunc) { route(pattern, wrap(log, authed(svc, fn)), true) }
 
 	h("GET /healthz", healthz())
 	h("GET /readyz", readyz(o.Ready))
 	if o.Metrics != nil {
-		mux.Handle("GET /metrics", o.Metrics)
+		route("GET /metrics", o.Metrics, true)
 	}
 
 	lim := newLoginLimits(svc.Config(), o.TrustedProxies, o.Now)
@@ -66,7 +78,7 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("GET /v1/accounts/{id}/avatar", getAvatar(prof))
 	a("POST /v1/contacts/lookup", lookupContacts(prof))
 	a("GET /v1/blocks", listBlocked(prof))
-	a("PUT /v1/blocks/{id}", block(prof))
+	n("PUT /v1/blocks/{id}", block(prof))
 	a("DELETE /v1/blocks/{id}", unblock(prof))
 
 	a("GET /v1/devices", listDevices(svc))
@@ -101,21 +113,21 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("GET /v1/channels/directory", channelDirectory(ch))
 	a("GET /v1/channel-invites/{code}", channelByInvite(ch))
 	a("GET /v1/channel-admin-invites", listAdminInvites(ch))
-	a("POST /v1/channel-admin-invites/{id}/accept", answerAdminInvite(ch, true))
-	a("POST /v1/channel-admin-invites/{id}/decline", answerAdminInvite(ch, false))
+	n("POST /v1/channel-admin-invites/{id}/accept", answerAdminInvite(ch, true))
+	n("POST /v1/channel-admin-invites/{id}/decline", answerAdminInvite(ch, false))
 	a("GET /v1/channels/{id}", getChannel(ch))
 	a("PATCH /v1/channels/{id}", updateChannel(ch))
-	a("POST /v1/channels/{id}/invite", resetInvite(ch))
+	n("POST /v1/channels/{id}/invite", resetInvite(ch))
 	a("GET /v1/channels/{id}/admins", listChannelAdmins(ch))
-	a("PUT /v1/channels/{id}/admins/{account}", addChannelAdmin(ch))
+	n("PUT /v1/channels/{id}/admins/{account}", addChannelAdmin(ch))
 	a("DELETE /v1/channels/{id}/admins/{account}", removeChannelAdmin(ch))
-	a("PUT /v1/channels/{id}/follow", followChannel(ch))
+	n("PUT /v1/channels/{id}/follow", followChannel(ch))
 	a("DELETE /v1/channels/{id}/follow", unfollowChannel(ch))
 	a("PUT /v1/channels/{id}/mute", muteChannel(ch))
 	a("POST /v1/channels/{id}/read", markChannelRead(ch))
 	a("GET /v1/channels/{id}/requests", listFollowRequests(ch))
-	a("POST /v1/channels/{id}/requests/{request}/approve", answerFollowRequest(ch, true))
-	a("POST /v1/channels/{id}/requests/{request}/reject", answerFollowRequest(ch, false))
+	n("POST /v1/channels/{id}/requests/{request}/approve", answerFollowRequest(ch, true))
+	n("POST /v1/channels/{id}/requests/{request}/reject", answerFollowRequest(ch, false))
 	a("POST /v1/channels/{id}/media", uploadChannelMedia(ch))
 	a("GET /v1/channels/{id}/media/{media}", getChannelMedia(ch))
 	a("POST /v1/channels/{id}/posts", createPost(ch))
@@ -126,7 +138,7 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("PUT /v1/channels/{id}/posts/{seq}/reaction", reactToPost(ch))
 	a("DELETE /v1/channels/{id}/posts/{seq}/reaction", reactToPost(ch))
 	a("PUT /v1/channels/{id}/posts/{seq}/vote", voteOnPost(ch))
-	a("POST /v1/channels/{id}/posts/{seq}/forward", forwardPost(ch))
+	n("POST /v1/channels/{id}/posts/{seq}/forward", forwardPost(ch))
 	a("POST /v1/channels/{id}/views", recordViews(ch))
 	a("POST /v1/channels/{id}/reports", reportChannel(ch))
 	a("GET /v1/channels/{id}/insights", channelInsights(ch))
@@ -145,7 +157,7 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("PUT /v1/premium", subscribePremium(people))
 	a("DELETE /v1/premium", cancelPremium(people))
 	a("GET /v1/pins", listPins(people))
-	a("PUT /v1/chats/{id}/pin", pinChat(people))
+	n("PUT /v1/chats/{id}/pin", pinChat(people))
 	a("DELETE /v1/chats/{id}/pin", unpinChat(people))
 	a("POST /v1/donations", donate(people))
 	a("GET /v1/donations/monthly", monthlyDonation(people))
@@ -156,13 +168,13 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 
 	// The customers' side of business messaging (docs/BUSINESS.md; handlers in business.go).
 	a("GET /v1/business/{account}", businessProfile(biz))
-	a("POST /v1/business/{account}/block", blockBusiness(biz))
-	a("POST /v1/business/{account}/report", reportBusiness(biz))
+	n("POST /v1/business/{account}/block", blockBusiness(biz))
+	n("POST /v1/business/{account}/report", reportBusiness(biz))
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
 	h("GET /c/{code}", openLink(biz.Links(), o.AppScheme)) // public: no token
 
 	if o.Gateway != nil {
-		mux.Handle("GET /v1/ws", o.Gateway)
+		route("GET /v1/ws", o.Gateway, true)
 	}
 	mux.Handle("/", wrap(log, notFound()))
 	return mux

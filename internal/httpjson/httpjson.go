@@ -53,12 +53,68 @@ func Decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if _, ok := errors.AsType[*json.SyntaxError](err); ok && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+			return parley.Errorf(parley.EMalformed, "the body is form-encoded; send JSON (Content-Type: application/json)")
+		}
 		return decodeError(err, max)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return parley.Errorf(parley.EMalformed, "the body must hold exactly one JSON value")
 	}
 	return nil
+}
+
+// HasBody reports whether r carries a body that says something: any body
+// but an empty one, white space, `null` and `{}` (what some clients send
+// on every request, and which holds no parameter to ignore). A short body
+// is read and put back whole.
+func HasBody(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+		return false
+	}
+	const short = 16
+	if r.ContentLength > short {
+		return true
+	}
+	head, _ := io.ReadAll(io.LimitReader(r.Body, short+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	if len(head) > short {
+		return true
+	}
+	switch string(bytes.Join(bytes.Fields(head), nil)) {
+	case "", "null", "{}":
+		return false
+	}
+	return true
+}
+
+// ErrBodyNotRead is the answer to a body sent to a route that reads none
+// (every GET and DELETE, and the few POST and PUT routes whose path says
+// everything): refusing it beats doing the request while the body, which
+// the client believes means something, is dropped (docs/SECURITY.md,
+// "Request bodies").
+var ErrBodyNotRead = &parley.Error{Code: parley.EMalformed, Message: "this endpoint takes no body; send its parameters in the path or the query string"}
+
+// NoBody wraps h so that a request with a body is refused with
+// ErrBodyNotRead, written by writeErr.
+func NoBody(h http.Handler, writeErr func(w http.ResponseWriter, r *http.Request, err error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if HasBody(r) {
+			writeErr(w, r, ErrBodyNotRead)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// TakesNoBody reports whether a route pattern's method never has a body
+// ("GET /v1/me", "DELETE /v1/blocks/{id}").
+func TakesNoBody(pattern string) bool {
+	method, _, _ := strings.Cut(pattern, " ")
+	return method == http.MethodGet || method == http.MethodHead || method == http.MethodDelete
 }
 
 // ReadBody reads a raw body of at most max bytes.

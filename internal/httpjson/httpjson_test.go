@@ -1,6 +1,7 @@
 package httpjson_test
 
 import (
+	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -47,5 +48,28 @@ func TestWriteError(t *testing.T) {
 	if w.Code != 404 || w.Header().Get("Content-Type") != "application/json" ||
 		w.Body.String() != `{"error":{"code":"not_found","message":"no such thing"}}`+"\n" {
 		t.Errorf("got %d %q %q", w.Code, w.Header().Get("Content-Type"), w.Body.String())
+	}
+}
+
+func TestHasBody(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		want bool
+	}{
+		{"", false}, {"  \n", false}, {"null", false}, {"{ }", false},
+		{`{"a":1}`, true}, {"a=1", true}, {strings.Repeat(" ", 40) + "{}", true},
+	} {
+		r := httptest.NewRequest("GET", "/", strings.NewReader(tt.body))
+		if got := httpjson.HasBody(r); got != tt.want {
+			t.Errorf("HasBody(%q): got %v, want %v", tt.body, got, tt.want)
+		}
+		if b, _ := io.ReadAll(r.Body); string(b) != tt.body {
+			t.Errorf("HasBody(%q) left the body %q", tt.body, b)
+		}
+		chunked := httptest.NewRequest("GET", "/", io.NopCloser(strings.NewReader(tt.body)))
+		chunked.ContentLength = -1
+		if got := httpjson.HasBody(chunked); got != tt.want {
+			t.Errorf("HasBody(%q, chunked): got %v, want %v", tt.body, got, tt.want)
+		}
 	}
 }

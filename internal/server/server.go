@@ -440,7 +440,7 @@ func (g *bizGate) CheckBody(ctx context.Context, envs []wire.Envelope) error {
 // chatLimits are the chat core's free limits, which premium raises.
 func chatLimits(cfg chat.Config) revenue.FreeLimits {
 	cfg = cfg.WithDefaults()
-	return revenue.FreeLimits{MaxDevices: cfg.MaxDevices, MaxMedia: cfg.MaxMedia}
+	return revenue.FreeLimits{MaxDevices: cfg.MaxDevices, MaxMedia: cfg.MaxMedia, MediaQuota: cfg.MediaQuota}
 }
 
 // Wait blocks until the server stops serving and returns why (nil after

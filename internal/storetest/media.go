@@ -1,7 +1,11 @@
 package storetest
 
 import (
+	"cmp"
+	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
@@ -109,4 +113,92 @@ func testMissingReferences(t *testing.T, s Store) {
 	if len(ms) != 2 {
 		t.Errorf("members after refused AddMembers: got %d, want 2", len(ms))
 	}
+}
+
+func testMediaUsage(t *testing.T, s Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	b := newAccount(t, s, "+15550000002")
+	used := func(id int64, want int64) {
+		t.Helper()
+		got, err := s.MediaUsage(ctx, id)
+		ok(t, "media usage", err)
+		if got != want {
+			t.Errorf("MediaUsage(%d): got %d, want %d", id, got, want)
+		}
+	}
+	used(a.ID, 0)
+	for i, size := range []int64{100, 250} {
+		ok(t, "create media", s.CreateMedia(ctx, chat.Media{ID: fmt.Sprintf("med_%d", i), SHA256: "00", Size: size, ContentType: "image/png", OwnerID: a.ID, CreatedAt: t0}))
+	}
+	used(a.ID, 350) // each upload counts, a shared blob too
+	used(b.ID, 0)
+	ok(t, "delete media", s.DeleteMedia(ctx, "med_0"))
+	used(a.ID, 250)
+}
+
+// testDeleteUnreferencedMedia: media older than the cut-off that nothing
+// refers to goes, with word of whether its blob is now unused; media an
+// avatar, a channel or a pending message may still need stays.
+func testDeleteUnreferencedMedia(t *testing.T, s Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	ch := newChannel(t, s, f.alice.ID, "news")
+	other := newGroup(t, s, f.alice.ID, f.bob.ID)
+	media := func(id, sha string, created time.Time) {
+		t.Helper()
+		ok(t, "create media", s.CreateMedia(ctx, chat.Media{ID: id, SHA256: sha, Size: 1, ContentType: "image/png", OwnerID: f.alice.ID, CreatedAt: created}))
+	}
+	old, cutoff := at(time.Hour), at(10*time.Hour)
+	media("med_unattached", "aa", old)                  // never sent: goes, blob orphaned
+	media("med_delivered", "bb", old)                   // sent, every envelope since acked: goes
+	media("med_delivered_twin", "bb", at(20*time.Hour)) // new, shares the blob: stays
+	media("med_pending", "cc", old)                     // a message in its chat is still pending: stays
+	media("med_avatar", "dd", old)
+	media("med_channel", "ee", old)
+	media("med_new", "ff", at(20*time.Hour))
+
+	ok(t, "attach delivered", s.AttachMedia(ctx, "med_delivered", f.chat.ID))
+	ok(t, "attach pending", s.AttachMedia(ctx, "med_pending", other.ID))
+	commit(t, s, f.message(other.ID, "m1", at(2*time.Hour), f.bobDev))
+	commit(t, s, f.message(f.chat.ID, "m0", at(30*time.Minute), f.bobDev)) // before the upload: no matter
+	alice := f.alice
+	alice.AvatarMediaID = "med_avatar"
+	ok(t, "set avatar", s.UpdateAccount(ctx, alice))
+	ok(t, "add channel media", s.AddChannelMedia(ctx, ch.ID, "med_channel"))
+
+	swept, err := s.DeleteUnreferencedMedia(ctx, cutoff, 100)
+	ok(t, "delete unreferenced media", err)
+	slices.SortFunc(swept, func(a, b chat.SweptMedia) int { return cmp.Compare(a.ID, b.ID) })
+	wantDiff(t, "swept media", swept, []chat.SweptMedia{
+		{ID: "med_delivered", SHA256: "bb", Orphan: false},
+		{ID: "med_unattached", SHA256: "aa", Orphan: true},
+	})
+	for _, id := range []string{"med_delivered", "med_unattached"} {
+		_, err := s.GetMedia(ctx, id)
+		wantCode(t, "get swept "+id, err, parley.ENotFound)
+	}
+	for _, id := range []string{"med_delivered_twin", "med_pending", "med_avatar", "med_channel", "med_new"} {
+		_, err := s.GetMedia(ctx, id)
+		ok(t, "get kept "+id, err)
+	}
+	for sha, want := range map[string]bool{"aa": false, "bb": true, "cc": true} {
+		got, err := s.MediaBlobInUse(ctx, sha)
+		ok(t, "media blob in use", err)
+		if got != want {
+			t.Errorf("MediaBlobInUse(%s): got %v, want %v", sha, got, want)
+		}
+	}
+
+	// Once bob's device takes the pending message, its media goes too.
+	es := pending(t, s, f.bobDev.ID)
+	var ids []int64
+	for _, e := range es {
+		ids = append(ids, e.ID)
+	}
+	_, err = s.Ack(ctx, f.bobDev.ID, ids)
+	ok(t, "ack", err)
+	swept, err = s.DeleteUnreferencedMedia(ctx, cutoff, 100)
+	ok(t, "delete unreferenced media again", err)
+	wantDiff(t, "swept after ack", swept, []chat.SweptMedia{{ID: "med_pending", SHA256: "cc", Orphan: true}})
 }

@@ -79,6 +79,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Media", testMedia},
 		{"MediaVisibility", testMediaVisibility},
 		{"DeleteMedia", testDeleteMedia},
+		{"MediaUsage", testMediaUsage},
+		{"DeleteUnreferencedMedia", testDeleteUnreferencedMedia},
 		{"MissingReferences", testMissingReferences},
 	}
 	tests = append(tests, businessTests...)
