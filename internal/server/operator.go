@@ -115,11 +115,19 @@ func (t TLSOptions) config(dataDir string) (*tls.Config, error) {
 
 // hsts adds Strict-Transport-Security to every response that reached the
 // server over HTTPS: directly (r.TLS), or through a trusted proxy that
-// says so in X-Forwarded-Proto (clientaddr.Resolver.HTTPS). A forged
-// header from anyone else is ignored.
+// says so in X-Forwarded-Proto (clientaddr.Resolver.HTTPS). It also
+// settles X-Forwarded-Proto for every handler behind it (the Cloud API
+// builds its absolute URLs from it): "https" when a trusted proxy said
+// so, absent otherwise, so a forged header from anyone else is never seen.
 func hsts(res clientaddr.Resolver, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if res.HTTPS(r) {
+		https := res.HTTPS(r)
+		if https && r.TLS == nil {
+			r.Header.Set("X-Forwarded-Proto", "https")
+		} else {
+			r.Header.Del("X-Forwarded-Proto")
+		}
+		if https {
 			w.Header().Set("Strict-Transport-Security", hstsMaxAge)
 		}
 		h.ServeHTTP(w, r)
