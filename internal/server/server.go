@@ -377,7 +377,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	s := &Server{log: log, store: st, bus: bus, svc: svc, channels: channels, people: people, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
 		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 2), biz: biz, scheme: "http", adminLn: adminLn}
 	s.http = &http.Server{
-		Handler:           routeDeadlines(o.Limits, hsts(clientaddr.NewResolver(o.TrustedProxies), m.instrument(handler))),
+		Handler:           routeDeadlines(o.Limits, hsts(clientaddr.NewResolver(o.TrustedProxies), clientBodies(log, m.instrument(handler)))),
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: o.Limits.ReadHeaderTimeout,
 		ReadTimeout:       o.Limits.ReadTimeout,
@@ -405,7 +405,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}()
 	if adminLn != nil {
 		s.admin = &http.Server{
-			Handler:           m.instrument(operatorHandler(m.handler(), admin, webClients)),
+			Handler:           clientBodies(log, m.instrument(operatorHandler(m.handler(), admin, webClients))),
 			ReadHeaderTimeout: o.Limits.ReadHeaderTimeout,
 			ReadTimeout:       o.Limits.ReadTimeout,
 			WriteTimeout:      o.Limits.WriteTimeout,
