@@ -414,9 +414,15 @@ func (b *Service) RotateAppSecret(ctx context.Context, id int64) (Business, erro
 	return biz, b.st.UpdateBusiness(ctx, biz)
 }
 
+// verificationFailed is what a caller is told of any failed webhook
+// verification, whatever the reason.
+const verificationFailed = "the callback URL did not pass verification: it must be reachable, " +
+	"answer GET with 200 and echo hub.challenge when hub.verify_token matches"
+
 // SetWebhook sets the callback URL and verify token. verify performs the
 // GET handshake (hub.mode, hub.verify_token, hub.challenge) and must
-// succeed before the URL is stored; an empty URL unsubscribes.
+// succeed before the URL is stored (EInvalid, with one message whatever
+// the reason, which is logged); an empty URL unsubscribes.
 func (b *Service) SetWebhook(ctx context.Context, id int64, url, verifyToken string, verify func(ctx context.Context, url, verifyToken, challenge string) error) (Business, error) {
 	biz, err := b.GetBusiness(ctx, id)
 	if err != nil {
@@ -427,8 +433,14 @@ func (b *Service) SetWebhook(ctx context.Context, id int64, url, verifyToken str
 			return Business{}, &parley.Error{Code: parley.EInvalid, Message: "callback_url must be an http(s) URL", Details: map[string]any{"field": "callback_url"}}
 		}
 		if err := verify(ctx, url, verifyToken, randomHex(8)); err != nil {
-			return Business{}, &parley.Error{Code: parley.EInvalid, Message: "the callback URL did not pass verification: " + err.Error(),
-				Details: map[string]any{"field": "callback_url"}, Err: err}
+			// The reason stays in the log: the caller learns only that the
+			// handshake failed. Repeating it (connection refused, timed
+			// out, not a public address, the status an endpoint answered)
+			// would let a business scan the addresses webhooks may reach
+			// (docs/SECURITY.md, "Operator surface and TLS").
+			b.log.InfoContext(ctx, "webhook verification failed", "business", id, "callback_url", url, "err", err)
+			return Business{}, &parley.Error{Code: parley.EInvalid, Message: verificationFailed,
+				Details: map[string]any{"field": "callback_url"}}
 		}
 	}
 	biz.CallbackURL, biz.VerifyToken = url, verifyToken

@@ -55,7 +55,7 @@ func channelStores(t *testing.T, fn func(t *testing.T, env channelEnv)) {
 				servertest.WithClock(clock),
 				servertest.WithOptions(func(o *server.Options) { o.AdminToken = operatorToken }))
 			srv := servertest.Start(t, opts...)
-			fn(t, channelEnv{srv: srv, clock: clock, op: client.NewOperator(srv.URL, operatorToken), pay: pay})
+			fn(t, channelEnv{srv: srv, clock: clock, op: client.NewOperator(srv.AdminURL, operatorToken), pay: pay})
 		})
 	}
 }
@@ -566,7 +566,7 @@ func TestChannelBadInput(t *testing.T) {
 			}, "invalid_argument"},
 			{"missing channel", func() error { _, err := bob.Follow(ctx, ch.ID+1000); return err }, "not_found"},
 			{"operator without token", func() error {
-				_, err := client.NewOperator(env.srv.URL, "wrong").Suspend(ctx, ch.ID, "x")
+				_, err := client.NewOperator(env.srv.AdminURL, "wrong").Suspend(ctx, ch.ID, "x")
 				return err
 			}, "unauthenticated"},
 		}

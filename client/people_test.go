@@ -284,7 +284,7 @@ func TestDonationsAndTransparency(t *testing.T) {
 		if cs := must(env.op.Costs(ctx, month, month)).get(t); len(cs) != 1 || cs[0].Minor != 1000 || cs[0].Currency == "" {
 			t.Fatalf("costs: got %+v", cs)
 		}
-		_, err = client.NewOperator(env.srv.URL, alice.Session.Token).AddCost(ctx, wire.OperatingCost{Month: month, Category: "x", Minor: 1})
+		_, err = client.NewOperator(env.srv.AdminURL, alice.Session.Token).AddCost(ctx, wire.OperatingCost{Month: month, Category: "x", Minor: 1})
 		if err == nil {
 			t.Fatal("a person added an operating cost")
 		}
@@ -361,7 +361,7 @@ func TestNonprofit(t *testing.T) {
 		if cs := must(bob.Directory(ctx, client.DirectoryQuery{})).get(t); len(cs) == 0 || !cs[0].Promoted {
 			t.Fatalf("with ads: got %+v, want a promoted result first", cs)
 		}
-		biz := newBusiness(t, env.srv.URL)
+		biz := newBusiness(t, env.srv.AdminURL)
 		adLink := biz.link(t, env.srv.URL, true)
 		if status, _ := openLink(t, env.srv.URL, adLink); status != 200 {
 			t.Fatalf("open an ad link with ads: %d", status)

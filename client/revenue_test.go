@@ -61,7 +61,7 @@ func revenueStores(t *testing.T, edit func(t *testing.T, o *server.Options), fn 
 				}
 			}))
 			srv := servertest.Start(t, opts...)
-			fn(t, revenueEnv{srv: srv, clock: clock, op: client.NewOperator(srv.URL, operatorToken), pay: pay})
+			fn(t, revenueEnv{srv: srv, clock: clock, op: client.NewOperator(srv.AdminURL, operatorToken), pay: pay})
 		})
 	}
 }
@@ -152,7 +152,7 @@ func TestLicenseSeats(t *testing.T) {
 		if !st.Licensed || st.Customer != "Acme" || st.Seats != 2 || st.SeatsUsed != 2 || !st.OverLimit || st.Expired {
 			t.Fatalf("licence status: got %+v", st)
 		}
-		metrics := getText(t, env.srv.URL+"/metrics")
+		metrics := getText(t, env.srv.AdminURL+"/metrics")
 		for _, want := range []string{"parley_license_seats_used 2", "parley_license_seats 2"} {
 			if !strings.Contains(metrics, want) {
 				t.Errorf("metrics lack %q", want)

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parleyhq/parley/internal/server"
 )
 
 const adminUsage = `parley admin: the operator's commands, through the admin HTTP API
@@ -30,7 +32,8 @@ const adminUsage = `parley admin: the operator's commands, through the admin HTT
   usage BUSINESS
   webhooks BUSINESS | webhook replay BUSINESS WEBHOOK_ID
 
-The server and token default to $PARLEY_ADMIN_URL (http://127.0.0.1:8080)
+The server and token default to $PARLEY_ADMIN_URL (http://127.0.0.1:8081,
+the server's operator listener, --admin-addr)
 and $PARLEY_ADMIN_TOKEN; the server takes its token from --admin-token or
 $PARLEY_ADMIN_TOKEN.
 `
@@ -41,7 +44,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, adminUsage) }
-	server := fs.String("server", envOr(getenv, "PARLEY_ADMIN_URL", "http://127.0.0.1:8080"), "server base URL (env PARLEY_ADMIN_URL)")
+	server := fs.String("server", envOr(getenv, "PARLEY_ADMIN_URL", "http://"+server.DefaultAdminAddr), "base URL of the server's operator listener (env PARLEY_ADMIN_URL)")
 	token := fs.String("token", getenv("PARLEY_ADMIN_TOKEN"), "admin token (env PARLEY_ADMIN_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 func TestAdminCommands(t *testing.T) {
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.AdminToken = "adm" }))
 	getenv := func(k string) string {
-		return map[string]string{"PARLEY_ADMIN_URL": srv.URL, "PARLEY_ADMIN_TOKEN": "adm"}[k]
+		return map[string]string{"PARLEY_ADMIN_URL": srv.AdminURL, "PARLEY_ADMIN_TOKEN": "adm"}[k]
 	}
 	admin := func(args ...string) map[string]any {
 		t.Helper()

@@ -272,7 +272,7 @@ func inboxCounts(t *testing.T, c *client.Client) map[string]int {
 // acknowledged message is there once, and that retrying the others with
 // their ids commits each exactly once.
 func testKill9(t *testing.T, bin string, extra ...string) {
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-format", "text"}, extra...)
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-format", "text"}, extra...)
 	p := startParley(t, bin, args...)
 	url := p.url(t)
 	alice, _ := p.login(t, url, e2eAlice)
@@ -388,7 +388,7 @@ func testKill9(t *testing.T, bin string, extra ...string) {
 // is connected: the request completes, the socket is told to reconnect and
 // closed with 1012, and the process exits 0.
 func testSIGTERM(t *testing.T, bin string) {
-	p := startParley(t, bin, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-format", "text")
+	p := startParley(t, bin, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-format", "text")
 	url := p.url(t)
 	alice, _ := p.login(t, url, e2eAlice)
 	bob, bobSess := p.login(t, url, e2eBob)

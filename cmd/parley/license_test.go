@@ -48,7 +48,7 @@ func TestLicenseCommands(t *testing.T) {
 	if _, err := runOut(t, "license", "verify", "--pub", pub, tampered); err == nil {
 		t.Fatal("verify of a tampered licence: got nil error")
 	}
-	out, err = runOut(t, "serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--license", tampered, "--license-pubkey", pub)
+	out, err = runOut(t, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--license", tampered, "--license-pubkey", pub)
 	if err == nil || !strings.Contains(err.Error(), "licence refused") {
 		t.Fatalf("serve with a tampered licence: got %v, want refused\n%s", err, out)
 	}

@@ -135,7 +135,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.SetOutput(stderr)
 	var o server.Options
 	logLevel, logFormat := serverFlags(fs, getenv, &o)
-	fs.StringVar(&o.Addr, "addr", envOr(getenv, "PARLEY_ADDR", ":8080"), "HTTP and WebSocket listen address (env PARLEY_ADDR)")
+	fs.StringVar(&o.Addr, "addr", envOr(getenv, "PARLEY_ADDR", ":8080"), "public HTTP and WebSocket listen address (env PARLEY_ADDR)")
+	fs.StringVar(&o.AdminAddr, "admin-addr", envOr(getenv, "PARLEY_ADMIN_ADDR", server.DefaultAdminAddr), "operator listen address: /metrics, the admin API (/admin/v1) and the operator console (/admin/), which the public address does not serve; \""+server.AdminAddrOff+"\" for none (env PARLEY_ADMIN_ADDR)")
+	fs.StringVar(&o.TLS.CertFile, "tls-cert", getenv("PARLEY_TLS_CERT"), "serve HTTPS on --addr with this PEM certificate chain (and --tls-key), with HSTS (env PARLEY_TLS_CERT)")
+	fs.StringVar(&o.TLS.KeyFile, "tls-key", getenv("PARLEY_TLS_KEY"), "the PEM key of --tls-cert (env PARLEY_TLS_KEY)")
+	acmeDomains := fs.String("acme-domains", getenv("PARLEY_ACME_DOMAINS"), "serve HTTPS on --addr (which must be reachable on port 443) with certificates obtained automatically from Let's Encrypt for these comma-separated domains, cached in <data>/acme; instead of --tls-cert (env PARLEY_ACME_DOMAINS)")
+	fs.StringVar(&o.TLS.ACMEEmail, "acme-email", getenv("PARLEY_ACME_EMAIL"), "contact address for the certificate authority (env PARLEY_ACME_EMAIL)")
+	fs.StringVar(&o.TLS.ACMEDirectoryURL, "acme-directory", getenv("PARLEY_ACME_DIRECTORY"), "ACME directory URL; Let's Encrypt's production directory when empty (env PARLEY_ACME_DIRECTORY)")
 	fs.StringVar(&o.NATS.URL, "nats", getenv("PARLEY_NATS_URL"), "external NATS URL(s), comma-separated; embedded server when empty (env PARLEY_NATS_URL)")
 	fs.StringVar(&o.NATS.SubjectPrefix, "nats-prefix", getenv("PARLEY_NATS_PREFIX"), "prefix for every bus subject, so deployments can share one NATS; the same on every node of a deployment (env PARLEY_NATS_PREFIX)")
 	fs.IntVar(&o.NATS.ListenPort, "nats-port", envInt(getenv, "PARLEY_NATS_PORT", 0), "let the embedded NATS accept clients on this port; none when 0 (env PARLEY_NATS_PORT)")
@@ -187,6 +193,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	}
 	c.MaxMedia = int64(maxMedia)
 	c.MediaQuota = int64(mediaQuota)
+	for _, d := range strings.Split(*acmeDomains, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			o.TLS.ACMEDomains = append(o.TLS.ACMEDomains, d)
+		}
+	}
 	if *trusted != "" {
 		p, err := clientaddr.ParsePrefixes(*trusted)
 		if err != nil {

@@ -21,21 +21,26 @@ func TestTemplateRecategorizeFlag(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--admin-token", "adm", "--template-recategorize"},
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--admin-token", "adm", "--template-recategorize"},
 			envFunc(nil), strings.NewReader(""), &syncBuffer{}, &stderr)
 	}()
 	waitOutput(t, &stderr, `"msg":"parley serving"`)
-	var addr string
+	var addr, adminAddr string
 	for _, line := range strings.Split(stderr.String(), "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == "parley serving" {
 			addr, _ = m["addr"].(string)
+			adminAddr, _ = m["admin_addr"].(string)
 		}
 	}
 	call := func(method, path, token string, body, out any) {
 		t.Helper()
 		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, "http://"+addr+path, bytes.NewReader(b))
+		host := addr
+		if strings.HasPrefix(path, "/admin/") {
+			host = adminAddr
+		}
+		req, _ := http.NewRequest(method, "http://"+host+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(req)
@@ -63,7 +68,7 @@ func TestTemplateRecategorizeFlag(t *testing.T) {
 		t.Errorf("promotional UTILITY template with --template-recategorize: got %s %s, want APPROVED MARKETING", tpl.Status, tpl.Category)
 	}
 	// The operator moves it back with parley admin template approve --category.
-	getenv := envFunc(map[string]string{"PARLEY_ADMIN_URL": "http://" + addr, "PARLEY_ADMIN_TOKEN": "adm"})
+	getenv := envFunc(map[string]string{"PARLEY_ADMIN_URL": "http://" + adminAddr, "PARLEY_ADMIN_TOKEN": "adm"})
 	var out, errOut strings.Builder
 	if err := run(ctx, []string{"admin", "template", "approve", tpl.ID, "--category", "UTILITY"}, getenv, strings.NewReader(""), &out, &errOut); err != nil {
 		t.Fatalf("parley admin template approve --category: %v\n%s", err, errOut.String())

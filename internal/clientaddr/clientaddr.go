@@ -1,6 +1,7 @@
 // Package clientaddr finds who is asking: the address of the client
-// behind a request, honouring X-Forwarded-For only from the configured
-// trusted proxies, and per-key token buckets (golang.org/x/time/rate) for
+// behind a request and whether it came over HTTPS, honouring
+// X-Forwarded-For and X-Forwarded-Proto only from the configured trusted
+// proxies, and per-key token buckets (golang.org/x/time/rate) for
 // limits per client address, kept in memory on each node. It imports
 // nothing of Parley's.
 package clientaddr
@@ -63,6 +64,24 @@ func (r Resolver) Addr(req *http.Request) netip.Addr {
 		}
 	}
 	return addr
+}
+
+// HTTPS reports whether req reached Parley over HTTPS: on a TLS
+// connection to Parley itself, or, from a trusted proxy only, with
+// X-Forwarded-Proto saying https (the last value, the one the proxy next
+// to Parley set). From any other peer the header is ignored.
+func (r Resolver) HTTPS(req *http.Request) bool {
+	if req.TLS != nil {
+		return true
+	}
+	if !r.isTrusted(peerAddr(req.RemoteAddr)) {
+		return false
+	}
+	var protos []string
+	for _, h := range req.Header.Values("X-Forwarded-Proto") {
+		protos = append(protos, strings.Split(h, ",")...)
+	}
+	return len(protos) > 0 && strings.EqualFold(strings.TrimSpace(protos[len(protos)-1]), "https")
 }
 
 func peerAddr(remote string) netip.Addr {

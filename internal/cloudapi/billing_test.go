@@ -291,7 +291,7 @@ func TestRateCardsAdmin(t *testing.T) {
 		t.Errorf("empty card: got %d %s", status, b)
 	}
 	req := func(text string) (int, map[string]any) {
-		r, _ := http.NewRequestWithContext(e.ctx, "POST", e.srv.URL+"/admin/v1/billing/cards", strings.NewReader(text))
+		r, _ := http.NewRequestWithContext(e.ctx, "POST", e.srv.AdminURL+"/admin/v1/billing/cards", strings.NewReader(text))
 		r.Header.Set("Authorization", "Bearer "+adminToken)
 		r.Header.Set("Content-Type", "text/plain")
 		resp, err := http.DefaultClient.Do(r)

@@ -264,7 +264,7 @@ func (e *env) do(method, path, token string, body any) (int, []byte) {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequestWithContext(e.ctx, method, e.srv.URL+path, rd)
+	req, _ := http.NewRequestWithContext(e.ctx, method, e.srv.Endpoint(path), rd)
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)

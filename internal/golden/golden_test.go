@@ -130,7 +130,7 @@ func (r *recorder) record(file, title, reqLine string, status int, h http.Header
 // set, records the answer there.
 func (r *recorder) do(file, title, method, path, token, contentType string, body []byte) (int, []byte) {
 	r.t.Helper()
-	req, err := http.NewRequestWithContext(r.ctx, method, r.srv.URL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(r.ctx, method, r.srv.Endpoint(path), bytes.NewReader(body))
 	if err != nil {
 		r.t.Fatal(err)
 	}

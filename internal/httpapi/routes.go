@@ -17,7 +17,6 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Gateway http.Handler // the WebSocket endpoint, mounted at /v1/ws
-	Metrics http.Handler // mounted at /metrics
 	Ready   func(r *http.Request) error
 
 	Channels   *channel.Service  // the channels routes
@@ -34,7 +33,7 @@ type Options struct {
 }
 
 // NewHandler returns Parley's API as one http.Handler: every endpoint of
-// /v1, the health and metrics endpoints, the public transparency page and
+// /v1, the health endpoints, the public transparency page and
 // click-to-chat links, and Parley's 404 for any other path. Every
 // endpoint is listed here and documented in docs/API.md; the operator's
 // /admin/v1 is internal/adminapi's, the Cloud API internal/cloudapi's.
@@ -61,9 +60,6 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 
 	h("GET /healthz", healthz())
 	h("GET /readyz", readyz(o.Ready))
-	if o.Metrics != nil {
-		route("GET /metrics", o.Metrics, true)
-	}
 
 	lim := newLoginLimits(svc.Config(), o.TrustedProxies, o.Now)
 	h("POST /v1/auth/code", requestCode(svc, lim))

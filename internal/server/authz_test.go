@@ -25,7 +25,7 @@ import (
 
 // publicRoutes need no credential.
 var publicRoutes = []string{
-	"GET /healthz", "GET /readyz", "GET /metrics",
+	"GET /healthz", "GET /readyz",
 	"POST /v1/auth/code", "POST /v1/auth/verify",
 	"GET /v1/transparency", "GET /transparency",
 	"GET /c/{code}",

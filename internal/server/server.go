@@ -1,13 +1,15 @@
 // Package server wires Parley together: it opens the store (SQLite or
 // PostgreSQL), the bus (embedded or external NATS), the blob store and the
 // code sender, builds the Service, the HTTP API and the WebSocket gateway,
-// and runs them on one listener until shut down. It is the only package
+// and runs them until shut down on two listeners: the public one and the
+// operator's (operator.go). It is the only package
 // that imports the adapters; cmd/parley and the end-to-end tests use it.
 package server
 
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +26,7 @@ import (
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/blob"
+	"github.com/parleyhq/parley/internal/clientaddr"
 	"github.com/parleyhq/parley/internal/cloudapi"
 	"github.com/parleyhq/parley/internal/gateway"
 	"github.com/parleyhq/parley/internal/httpapi"
@@ -41,7 +44,15 @@ import (
 
 // Options is all of the server's configuration, read once by main.
 type Options struct {
-	Addr        string // listen address; default ":8080"
+	Addr string // public listen address; default ":8080"
+	// AdminAddr is the operator listener's address: /metrics, the admin
+	// API (/admin/v1) and the operator console (/admin/), which the public
+	// listener does not serve. Default DefaultAdminAddr (loopback);
+	// AdminAddrOff starts none (operator.go).
+	AdminAddr string
+	// TLS, when it names a certificate or ACME domains, makes the public
+	// listener speak HTTPS, with HSTS (operator.go).
+	TLS         TLSOptions
 	DataDir     string // SQLite file, media, NATS JetStream, secret; default "./parley-data"
 	PostgresDSN string // use PostgreSQL instead of SQLite
 	NATS        nats.Options
@@ -101,6 +112,9 @@ type Options struct {
 func (o *Options) setDefaults() {
 	if o.Addr == "" {
 		o.Addr = ":8080"
+	}
+	if o.AdminAddr == "" {
+		o.AdminAddr = DefaultAdminAddr
 	}
 	if o.DataDir == "" {
 		o.DataDir = "parley-data"
@@ -186,6 +200,9 @@ type Server struct {
 	gw       *gateway.Gateway
 	http     *http.Server
 	ln       net.Listener
+	scheme   string       // of the public listener: http or https
+	admin    *http.Server // the operator listener; nil when off
+	adminLn  net.Listener
 	timeout  time.Duration
 
 	cancelSvc context.CancelFunc
@@ -280,11 +297,24 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	closers = append(closers, gw.Close)
 
+	var tlsConf *tls.Config
+	if o.TLS.enabled() {
+		if tlsConf, err = o.TLS.config(o.DataDir); err != nil {
+			return nil, err
+		}
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", o.Addr, err)
 	}
 	closers = append(closers, ln.Close)
+	var adminLn net.Listener
+	if o.AdminAddr != AdminAddrOff {
+		if adminLn, err = net.Listen("tcp", o.AdminAddr); err != nil {
+			return nil, fmt.Errorf("listen %s (operator): %w", o.AdminAddr, err)
+		}
+		closers = append(closers, adminLn.Close)
+	}
 
 	// Business messaging: the webhook dispatcher and the business
 	// service with its inbound pipeline.
@@ -309,7 +339,6 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		Businesses:     biz,
 		Logger:         log,
 		Gateway:        gw,
-		Metrics:        m.handler(),
 		Ready: func(r *http.Request) error {
 			if err := st.Ping(r.Context()); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -323,12 +352,13 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	admin := adminapi.NewHandler(biz, adminapi.Options{Logger: log, Token: o.AdminToken, Verify: verify,
 		Channels: channels, People: people})
 	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify, Channels: channels})
-	// Three HTTP surfaces, each with its one route table, and the web
-	// clients. The web clients' paths (GET /, /business/, /admin/,
-	// /static/...) are exact, more specific than the surfaces' prefixes.
+	// The public listener: two HTTP surfaces, each with its one route
+	// table, and the public web clients, whose paths (GET /, /business/,
+	// /static/...) are exact, more specific than the API's "/". The
+	// operator's surfaces (/admin/, /metrics) are on the operator listener
+	// only; here /admin/... and /metrics are the API's 404.
 	root := http.NewServeMux()
-	root.Handle("/", api)         // /v1/..., /healthz, /readyz, /metrics, /transparency, /c/{code}; Parley's 404
-	root.Handle("/admin/", admin) // /admin/v1/...
+	root.Handle("/", api) // /v1/..., /healthz, /readyz, /transparency, /c/{code}; Parley's 404
 	webClients, err := web.New()
 	if err != nil {
 		return nil, fmt.Errorf("load web clients: %w", err)
@@ -345,9 +375,10 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	})
 	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{log: log, store: st, bus: bus, svc: svc, channels: channels, people: people, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
-		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 1), biz: biz}
+		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 2), biz: biz, scheme: "http", adminLn: adminLn}
 	s.http = &http.Server{
-		Handler:           routeDeadlines(o.Limits, m.instrument(handler)),
+		Handler:           routeDeadlines(o.Limits, hsts(clientaddr.NewResolver(o.TrustedProxies), clientBodies(log, m.instrument(handler)))),
+		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: o.Limits.ReadHeaderTimeout,
 		ReadTimeout:       o.Limits.ReadTimeout,
 		WriteTimeout:      o.Limits.WriteTimeout,
@@ -372,7 +403,23 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		_ = channels.RunChannels(svcCtx)
 		wg.Wait()
 	}()
-	go func() { s.serveErr <- s.http.Serve(newLimitListener(ln, o.Limits)) }()
+	if adminLn != nil {
+		s.admin = &http.Server{
+			Handler:           clientBodies(log, m.instrument(operatorHandler(m.handler(), admin, webClients))),
+			ReadHeaderTimeout: o.Limits.ReadHeaderTimeout,
+			ReadTimeout:       o.Limits.ReadTimeout,
+			WriteTimeout:      o.Limits.WriteTimeout,
+			IdleTimeout:       o.Limits.IdleTimeout,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		go func() { s.serveErr <- s.admin.Serve(adminLn) }()
+	}
+	public := newLimitListener(ln, o.Limits)
+	if tlsConf != nil {
+		s.scheme = "https"
+		public = tls.NewListener(public, tlsConf)
+	}
+	go func() { s.serveErr <- s.http.Serve(public) }()
 	store := "sqlite"
 	if o.PostgresDSN != "" {
 		store = "postgres"
@@ -381,21 +428,29 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	if o.NATS.URL != "" {
 		busKind = "external"
 	}
-	log.Info("parley serving", "addr", ln.Addr().String(), "store", store, "nats", busKind, "data_dir", o.DataDir)
+	adminAt := AdminAddrOff
+	if adminLn != nil {
+		adminAt = adminLn.Addr().String()
+	}
+	log.Info("parley serving", "addr", ln.Addr().String(), "tls", tlsConf != nil, "admin_addr", adminAt,
+		"store", store, "nats", busKind, "data_dir", o.DataDir)
 	return s, nil
 }
 
 // Addr is the bound listen address.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
-// URL is the base URL of the API on loopback.
-func (s *Server) URL() string {
-	a := s.ln.Addr().(*net.TCPAddr)
-	host := a.IP.String()
-	if a.IP.IsUnspecified() {
-		host = "127.0.0.1"
+// URL is the base URL of the public listener on loopback (https when it
+// serves TLS).
+func (s *Server) URL() string { return urlOf(s.ln, s.scheme) }
+
+// AdminURL is the base URL of the operator listener on loopback, or ""
+// when it is off.
+func (s *Server) AdminURL() string {
+	if s.adminLn == nil {
+		return ""
 	}
-	return "http://" + net.JoinHostPort(host, fmt.Sprint(a.Port))
+	return urlOf(s.adminLn, "http")
 }
 
 // Service returns the domain service (for benchmarks and admin commands).
@@ -464,6 +519,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		var errs []error
 		if err := s.http.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("http shutdown: %w", err))
+		}
+		if s.admin != nil {
+			if err := s.admin.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("operator http shutdown: %w", err))
+			}
 		}
 		if err := s.gw.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("gateway shutdown: %w", err))

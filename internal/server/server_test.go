@@ -57,7 +57,7 @@ type wireError struct {
 // call makes a raw request and returns the status and body.
 func call(t *testing.T, srv *servertest.Server, method, path, token, ctype string, body []byte) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+	req, err := http.NewRequest(method, srv.Endpoint(path), bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package servertest starts a real Parley server for tests: the full
-// wiring of internal/server on a random loopback port, with SQLite in a
-// temporary directory and an embedded NATS, or PostgreSQL and an external
-// NATS when asked. One-time codes are captured instead of logged, so tests
+// wiring of internal/server on random loopback ports (the public listener
+// and the operator's), with SQLite in a temporary directory and an
+// embedded NATS, or PostgreSQL and an external NATS when asked. One-time codes are captured instead of logged, so tests
 // can log in.
 package servertest
 
@@ -63,9 +63,22 @@ func (c *Codes) Last(phone string) string {
 // Server is a running test server.
 type Server struct {
 	*server.Server
-	URL   string
-	Opts  server.Options
-	codes *Codes
+	URL string // the public listener
+	// AdminURL is the operator listener: /admin/v1, the operator console
+	// and /metrics.
+	AdminURL string
+	Opts     server.Options
+	codes    *Codes
+}
+
+// Endpoint is the URL of path on the listener that serves it: the
+// operator listener for /admin... and /metrics, the public one for
+// everything else.
+func (s *Server) Endpoint(path string) string {
+	if strings.HasPrefix(path, "/admin") || path == "/metrics" {
+		return s.AdminURL + path
+	}
+	return s.URL + path
 }
 
 // Code returns the last one-time code sent to phone.
@@ -156,6 +169,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 		// Test webhook receivers listen on loopback.
 		WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 		Addr:         "127.0.0.1:0",
+		AdminAddr:    "127.0.0.1:0",
 		DataDir:      t.TempDir(),
 		Logger:       slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Codes:        codes,
@@ -168,7 +182,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatalf("start server: %v", err)
 	}
-	s := &Server{Server: srv, URL: srv.URL(), Opts: o, codes: codes}
+	s := &Server{Server: srv, URL: srv.URL(), AdminURL: srv.AdminURL(), Opts: o, codes: codes}
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
 	return s
 }
@@ -185,7 +199,7 @@ func (s *Server) Restart(t testing.TB) *Server {
 		t.Fatalf("restart server: %v", err)
 	}
 	t.Cleanup(func() { _ = srv.Shutdown(context.Background()) })
-	return &Server{Server: srv, URL: srv.URL(), Opts: s.Opts, codes: s.codes}
+	return &Server{Server: srv, URL: srv.URL(), AdminURL: srv.AdminURL(), Opts: s.Opts, codes: s.codes}
 }
 
 // PostgresDSN returns $PARLEY_TEST_POSTGRES, or skips the test when unset

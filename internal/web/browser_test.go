@@ -17,7 +17,7 @@ func TestPagesLoadUnderCSP(t *testing.T) {
 	b := webtest.Start(t)
 	p := b.NewPage(t)
 	for _, path := range []string{"/", "/business/", "/admin/"} {
-		p.Navigate(srv.URL + path)
+		p.Navigate(srv.Endpoint(path))
 		p.WaitJS(`document.readyState === 'complete'`, path+" loaded")
 	}
 }

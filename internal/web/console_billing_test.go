@@ -210,7 +210,7 @@ func TestConsoleBilling(t *testing.T) {
 
 	// The operator's dashboard shows the same money.
 	op := b.NewPage(t)
-	signIn(op, e.srv.URL+"/admin/", consoleAdminToken)
+	signIn(op, e.srv.AdminURL+"/admin/", consoleAdminToken)
 	goTo(op, "revenue")
 	op.WaitText("#rv-total", usd(before.Spend.Total))
 	op.WaitVisible("#rv-chart-time svg rect.bar")
@@ -325,7 +325,7 @@ func billingScreenshots(t *testing.T, b *webtest.Browser, e *consoleEnv, dir str
 		} {
 			p := b.NewPage(t)
 			p.Viewport(size.w, size.h, size.mobile)
-			signIn(p, e.srv.URL+"/"+s.console+"/", s.token)
+			signIn(p, e.srv.Endpoint("/"+s.console+"/"), s.token)
 			goTo(p, s.section)
 			if s.scroll != "" {
 				setMonth(p, "#sim-from", time.Now().Format("2006-01"))

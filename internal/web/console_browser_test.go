@@ -63,7 +63,7 @@ func (e *consoleEnv) call(method, path, token string, body, out any) {
 		b, _ := json.Marshal(body)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	req, _ := http.NewRequest(method, e.srv.Endpoint(path), rd)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -165,7 +165,7 @@ func TestConsoleTemplateReview(t *testing.T) {
 
 	// The operator approves it in the review queue.
 	op := b.NewPage(t)
-	signIn(op, e.srv.URL+"/admin/", consoleAdminToken)
+	signIn(op, e.srv.AdminURL+"/admin/", consoleAdminToken)
 	goTo(op, "review")
 	op.WaitVisible(`article[data-template="order_update"]`)
 	op.Click(`article[data-template="order_update"] button.approve`)
@@ -204,7 +204,7 @@ func TestConsoleSuspendChannel(t *testing.T) {
 	b := webtest.Start(t)
 	// The operator signs in and works with the keyboard: Enter submits.
 	op := b.NewPage(t)
-	op.Navigate(e.srv.URL + "/admin/")
+	op.Navigate(e.srv.AdminURL + "/admin/")
 	typeInto(op, "#token", consoleAdminToken+"\r")
 	op.WaitJS(`document.getElementById('root').dataset.screen === 'console'`, "the console after Enter")
 	goTo(op, "moderation")
@@ -275,7 +275,7 @@ func TestConsoleScreenshots(t *testing.T) {
 		for _, s := range shots {
 			p := b.NewPage(t)
 			p.Viewport(size.w, size.h, size.mobile)
-			signIn(p, e.srv.URL+"/"+s.console+"/", s.token)
+			signIn(p, e.srv.Endpoint("/"+s.console+"/"), s.token)
 			goTo(p, s.section)
 			if s.click != "" {
 				p.Click(s.click)

@@ -22,7 +22,7 @@ func TestConsoleLicense(t *testing.T) {
 	e.person("+14155550112")
 	b := webtest.Start(t)
 	op := b.NewPage(t)
-	signIn(op, e.srv.URL+"/admin/", consoleAdminToken)
+	signIn(op, e.srv.AdminURL+"/admin/", consoleAdminToken)
 	goTo(op, "license")
 	op.WaitText("#view", "Acme GmbH")
 	op.WaitText("#view", "2 of 2")
@@ -34,7 +34,7 @@ func TestConsoleLicense(t *testing.T) {
 
 	plain := newConsoleEnv(t)
 	p2 := b.NewPage(t)
-	signIn(p2, plain.srv.URL+"/admin/", consoleAdminToken)
+	signIn(p2, plain.srv.AdminURL+"/admin/", consoleAdminToken)
 	goTo(p2, "license")
 	p2.WaitText("#license-state", "no seat limit")
 }

@@ -255,7 +255,7 @@ func TestBusinessJourney(t *testing.T) {
 	call := func(method, path, token string, body, out any) {
 		t.Helper()
 		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(b))
+		req, _ := http.NewRequest(method, srv.Endpoint(path), bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+token)
 		resp, err := http.DefaultClient.Do(req)

@@ -1,6 +1,7 @@
 // Package web serves Parley's browser clients, embedded in the binary: the
 // people's app at /, the business console at /business/ and the operator
-// console at /admin/. They are plain JavaScript modules with no build step
+// console at /admin/ (on the operator listener). They are plain
+// JavaScript modules with no build step
 // (static/app, static/business, static/admin, and static/shared for what
 // they have in common), driven by the public API only.
 //
@@ -160,21 +161,38 @@ func (h *Handler) Version() string { return h.version }
 // Prefix is the versioned asset prefix, "/static/<version>/".
 func (h *Handler) Prefix() string { return h.prefix }
 
-// Register adds the web routes to mux. The patterns are more specific than
-// the API's catch-alls ("/", "/admin/"), so API routes keep working and
-// only these exact paths are the web's:
+// Register adds the public web clients' routes to mux. The patterns are
+// more specific than the API's catch-all ("/"), so API routes keep
+// working and only these exact paths are the web's:
 //
 //	GET /                        the people's app
 //	GET /business, /business/    the business console
-//	GET /admin, /admin/          the operator console
 //	GET /static/{version}/...    assets
 //	GET /favicon.ico
+//
+// The operator console is not among them: it is served on the operator
+// listener only (RegisterConsole).
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.page("app"))
 	mux.HandleFunc("GET /business/{$}", h.page("business"))
-	mux.HandleFunc("GET /admin/{$}", h.page("admin"))
 	mux.Handle("GET /business", http.RedirectHandler("/business/", http.StatusMovedPermanently))
+	h.registerAssets(mux)
+}
+
+// RegisterConsole adds the operator console's routes to mux, the
+// operator listener's (internal/server), beside the admin API's
+// catch-all ("/admin/"):
+//
+//	GET /admin, /admin/          the operator console
+//	GET /static/{version}/...    assets
+//	GET /favicon.ico
+func (h *Handler) RegisterConsole(mux *http.ServeMux) {
+	mux.HandleFunc("GET /admin/{$}", h.page("admin"))
 	mux.Handle("GET /admin", http.RedirectHandler("/admin/", http.StatusMovedPermanently))
+	h.registerAssets(mux)
+}
+
+func (h *Handler) registerAssets(mux *http.ServeMux) {
 	mux.HandleFunc("GET /static/{version}/{path...}", h.static)
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
 		h.serve(w, r, h.assets["shared/icon.svg"], "public, max-age=86400")
@@ -243,17 +261,12 @@ func acceptsGzip(r *http.Request) bool {
 }
 
 // SecurityHeaders sets the Content-Security-Policy and the other headers
-// every web response carries. connect-src names the WebSocket origin of
-// the request's host explicitly, as not every browser lets 'self' cover
-// ws: and wss:.
+// every web response carries. The policy is the same for every request:
+// it names no host, so nothing a client sends (the Host header included)
+// can add a source to it. connect-src 'self' covers this origin's
+// WebSocket (ws: and wss:) in every browser that implements CSP Level 3.
 func SecurityHeaders(hd http.Header, r *http.Request) {
-	connect := "'self'"
-	if host := r.Host; validHost(host) {
-		connect += " ws://" + host + " wss://" + host
-	}
-	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; "+
-		"img-src 'self' blob: data:; media-src 'self' blob:; font-src 'self'; connect-src "+connect+"; "+
-		"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("Content-Security-Policy", policy)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("X-Frame-Options", "DENY")
 	hd.Set("Referrer-Policy", "no-referrer")
@@ -262,20 +275,7 @@ func SecurityHeaders(hd http.Header, r *http.Request) {
 	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
 }
 
-// validHost accepts host[:port] made of the characters a host name, an
-// IPv4 or a bracketed IPv6 address use, so a forged Host header cannot
-// add sources to the policy.
-func validHost(h string) bool {
-	if h == "" || len(h) > 255 {
-		return false
-	}
-	for _, c := range h {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c == '.', c == '-', c == ':', c == '[', c == ']':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// policy is the Content-Security-Policy of every web response.
+const policy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' blob: data:; media-src 'self' blob:; font-src 'self'; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

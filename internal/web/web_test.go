@@ -57,10 +57,22 @@ func TestServesClients(t *testing.T) {
 	}
 	csp := resp.Header.Get("Content-Security-Policy")
 	for _, want := range []string{"default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'",
-		"connect-src 'self' ws://" + strings.TrimPrefix(srv.URL, "http://")} {
+		"connect-src 'self';"} {
 		if !strings.Contains(csp, want) {
 			t.Errorf("CSP %q lacks %q", csp, want)
 		}
+	}
+	// The policy names no host: a forged Host header cannot add a source
+	// (issue 13, defect 7).
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Host = "evil.example"
+	forged, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged.Body.Close()
+	if got := forged.Header.Get("Content-Security-Policy"); got != csp || strings.Contains(got, "evil") {
+		t.Errorf("CSP with Host evil.example: got %q, want %q", got, csp)
 	}
 	if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
 		t.Errorf("CSP allows unsafe sources: %q", csp)
@@ -120,17 +132,18 @@ func TestServesClients(t *testing.T) {
 		wantLocation   string
 	}{
 		{"/business/", "text/html; charset=utf-8", 200, ""},
-		{"/admin/", "text/html; charset=utf-8", 200, ""},
 		{"/business", "", 301, "/business/"},
-		{"/admin", "", 301, "/admin/"},
 		{"/favicon.ico", "image/svg+xml", 200, ""},
 		// The API keeps its routes.
 		{"/healthz", "application/json", 200, ""},
 		{"/v1/chats", "application/json", 401, ""},
 		{"/v1/nothing", "application/json", 404, ""},
+		// The operator console and API are on the operator listener.
+		{"/admin/", "text/html; charset=utf-8", 200, ""},
+		{"/admin", "", 301, "/admin/"},
 		{"/admin/v1/businesses", "application/json", 401, ""},
 	} {
-		resp, _ := get(t, srv.URL+tc.path)
+		resp, _ := get(t, srv.Endpoint(tc.path))
 		if resp.StatusCode != tc.wantStatus {
 			t.Errorf("GET %s: status %d, want %d", tc.path, resp.StatusCode, tc.wantStatus)
 		}

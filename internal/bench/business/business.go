@@ -24,6 +24,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,7 +72,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	defer os.RemoveAll(dir)
 	r := &run{cfg: cfg, codes: &codes{m: map[string]string{}},
 		hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}}
-	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: cfg.Postgres, AdminToken: adminToken, Codes: r.codes,
+	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", DataDir: dir, PostgresDSN: cfg.Postgres, AdminToken: adminToken, Codes: r.codes,
 		Logger:   slog.New(slog.NewTextHandler(cfg.Log, &slog.HandlerOptions{Level: slog.LevelError})),
 		Business: business.Config{Throughput: 1_000_000, InboxPoll: 200 * time.Millisecond},
 		// Customers log in in bulk from one address.
@@ -83,7 +84,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		return err
 	}
 	defer srv.Shutdown(context.Background())
-	r.base = srv.URL()
+	r.base, r.adminBase = srv.URL(), srv.AdminURL()
 	recv := httptest.NewServer(r.webhookReceiver())
 	defer recv.Close()
 
@@ -113,6 +114,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 type run struct {
 	cfg       Config
 	base      string // the server's URL
+	adminBase string // its operator listener's URL (/admin/v1)
 	hc        *http.Client
 	codes     *codes
 	secrets   sync.Map     // business id → app secret, for the webhook signatures
@@ -164,7 +166,11 @@ func (r *run) do(ctx context.Context, method, path, token string, in, out any) (
 		b, _ := json.Marshal(in)
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequestWithContext(ctx, method, r.base+path, rd)
+	base := r.base
+	if strings.HasPrefix(path, "/admin/") {
+		base = r.adminBase
+	}
+	req, _ := http.NewRequestWithContext(ctx, method, base+path, rd)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := r.hc.Do(req)

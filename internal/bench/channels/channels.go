@@ -248,7 +248,7 @@ func (r *run) startCluster(ctx context.Context, dir string) (_ *cluster, err err
 			}
 		})
 	}
-	opts := server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: dsn, Logger: slog.New(slog.DiscardHandler),
+	opts := server.Options{Addr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", DataDir: dir, PostgresDSN: dsn, Logger: slog.New(slog.DiscardHandler),
 		Codes: discardCodes{}, FanoutWorkers: r.cfg.FanoutWorkers, Channels: serverConfig()}
 	if r.cfg.Nodes <= 1 {
 		srv, err := server.Start(ctx, opts)

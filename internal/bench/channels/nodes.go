@@ -66,7 +66,7 @@ func RunNode(ctx context.Context, cfg NodeConfig, in io.Reader, out io.Writer) e
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", DataDir: dir, PostgresDSN: cfg.Postgres,
+	srv, err := server.Start(ctx, server.Options{Addr: "127.0.0.1:0", AdminAddr: "127.0.0.1:0", DataDir: dir, PostgresDSN: cfg.Postgres,
 		NATS: nats.Options{URL: cfg.NATS, SubjectPrefix: cfg.SubjectPrefix}, Secret: cfg.Secret,
 		Logger: slog.New(slog.DiscardHandler), Codes: discardCodes{}, FanoutWorkers: cfg.FanoutWorkers,
 		Channels: serverConfig()})
