@@ -195,14 +195,14 @@ func (linkAll) MayLink(context.Context, int64) error { return nil }
 // safe for concurrent use. Run must be running for anything that writes
 // messages to complete.
 type Service struct {
-	store        Store
-	bus          Bus
-	codes        CodeSender
-	blobs        BlobStore
+	store Store
+	bus   Bus
+	codes CodeSender
+	blobs BlobStore
 	// blobMu keeps the media sweep from deleting a blob that an upload is
 	// about to refer to: uploads hold it shared from Put to CreateMedia,
 	// the sweep exclusively while it rechecks and deletes blobs.
-	blobMu sync.RWMutex
+	blobMu       sync.RWMutex
 	log          *slog.Logger
 	now          func() time.Time
 	onCommit     func(int, time.Duration)
