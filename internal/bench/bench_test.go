@@ -79,7 +79,7 @@ func TestPhones(t *testing.T) {
 func inProcess(tb testing.TB) Target {
 	tb.Helper()
 	srv := servertest.Start(tb, servertest.WithBulkLogins()) // the bench registers its users at once
-	return Target{URL: srv.URL, Store: "sqlite", Code: func(ctx context.Context, phone string) (string, error) {
+	return Target{URL: srv.URL, Metrics: srv.AdminURL, Store: "sqlite", Code: func(ctx context.Context, phone string) (string, error) {
 		return srv.Code(phone), nil
 	}}
 }

@@ -46,7 +46,7 @@ func sampleMem(ctx context.Context, hc *http.Client, t Target) (memSample, error
 			return s, fmt.Errorf("force gc: %w", err)
 		}
 	}
-	m, err := scrape(ctx, hc, t.URL)
+	m, err := scrape(ctx, hc, t.metricsURL())
 	if err != nil {
 		return s, err
 	}
@@ -89,7 +89,7 @@ func spreadDialer(target string) func(ctx context.Context, network, addr string)
 func runIdle(ctx context.Context, t Target, hc *http.Client, users []*user, o Options, rep *Report, logf func(string, ...any)) error {
 	// The throughput sockets are closed; wait for the server to see it.
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		m, err := scrape(ctx, hc, t.URL)
+		m, err := scrape(ctx, hc, t.metricsURL())
 		if err != nil {
 			return err
 		}

@@ -309,7 +309,7 @@ func runLoad(ctx context.Context, t Target, hc *http.Client, users []*user, o Op
 
 	workers := max(4*o.Concurrency, 256)
 	run := func(name string, d time.Duration, rate float64, profile bool) (*PhaseResult, error) {
-		before, err := scrape(ctx, hc, t.URL)
+		before, err := scrape(ctx, hc, t.metricsURL())
 		if err != nil {
 			return nil, err
 		}
@@ -330,7 +330,7 @@ func runLoad(ctx context.Context, t Target, hc *http.Client, users []*user, o Op
 			l.closedLoop(ctx, o.Concurrency, begin.Add(d))
 		}
 		cpu, busy := cpuTime()-cpu0, machineBusy()-busy0
-		after, err := scrape(ctx, hc, t.URL)
+		after, err := scrape(ctx, hc, t.metricsURL())
 		if err != nil {
 			return nil, err
 		}

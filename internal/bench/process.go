@@ -18,6 +18,9 @@ import (
 // Target is the server under test.
 type Target struct {
 	URL string // base URL of the API
+	// Metrics is the base URL that serves /metrics: the server's operator
+	// listener. Empty means URL.
+	Metrics string
 	// Code returns the one-time code sent to phone (E.164), waiting for it.
 	Code func(ctx context.Context, phone string) (string, error)
 	// PID is the server's process id, for VmRSS; 0 when unknown.
@@ -85,8 +88,13 @@ func (s Spawn) Start(ctx context.Context) (*Process, error) {
 		codeSrv.Close()
 		return nil, fmt.Errorf("pick a port: %w", err)
 	}
+	adm, err := freeAddr() // the operator listener, which serves /metrics
+	if err != nil {
+		codeSrv.Close()
+		return nil, fmt.Errorf("pick a port: %w", err)
+	}
 	args := append(append([]string{}, s.Command[1:]...), "-control", ctl, "--",
-		"--addr", addr, "--data", s.DataDir, "--log-format", "text", "--log-level", "warn",
+		"--addr", addr, "--admin-addr", adm, "--data", s.DataDir, "--log-format", "text", "--log-level", "warn",
 		"--sms-gateway", "http://"+cln.Addr().String()+"/code")
 	if s.Postgres != "" {
 		args = append(args, "--postgres", s.Postgres)
@@ -116,7 +124,7 @@ func (s Spawn) Start(ctx context.Context) (*Process, error) {
 	if s.Postgres != "" {
 		store = "postgres"
 	}
-	p.Target = Target{URL: "http://" + addr, Code: codes.Wait, PID: cmd.Process.Pid, Control: "http://" + ctl, Store: store}
+	p.Target = Target{URL: "http://" + addr, Metrics: "http://" + adm, Code: codes.Wait, PID: cmd.Process.Pid, Control: "http://" + ctl, Store: store}
 	if err := p.waitReady(ctx, 60*time.Second); err != nil {
 		p.Stop()
 		return nil, err
@@ -191,4 +199,12 @@ func rss(pid int) (int64, error) {
 var benchLoginEnv = []string{
 	"PARLEY_CODE_REQUESTS_PER_ADDRESS=-1", "PARLEY_VERIFIES_PER_ADDRESS=-1",
 	"PARLEY_CODE_REQUESTS_TOTAL=-1", "PARLEY_CODE_BUDGET_PER_PREFIX=-1",
+}
+
+// metricsURL is the base URL that serves the server's /metrics.
+func (t Target) metricsURL() string {
+	if t.Metrics != "" {
+		return t.Metrics
+	}
+	return t.URL
 }
