@@ -28,20 +28,11 @@ import (
 // uploaded before must download with the same bytes.
 func testBackupUnderLoad(t *testing.T, bin string) {
 	data := t.TempDir()
-	p := startParley(t, bin, "serve", "--addr", "127.0.0.1:0", "--data", data, "--log-format", "text")
+	p := startParley(t, bin, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", data, "--log-format", "text")
 	url := p.url(t)
-	alice, _ := p.login(t, url, e2eAlice)
-	bob, bobSess := p.login(t, url, e2eBob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	chat, err := alice.OpenDirect(ctx, bobSess.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	devs, err := alice.RecipientDevices(ctx, chat.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice, bob, chat, devs := p.directChat(ctx, t, url)
 	photo := make([]byte, 256<<10)
 	rand.Read(photo)
 	media, err := alice.UploadMedia(ctx, chat.ID, "application/octet-stream", bytes.NewReader(photo))
@@ -118,7 +109,7 @@ func testBackupUnderLoad(t *testing.T, bin string) {
 	if res, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("parley restore: %v\n%s", err, res)
 	}
-	p = startParley(t, bin, "serve", "--addr", "127.0.0.1:0", "--data", restored, "--log-format", "text")
+	p = startParley(t, bin, "serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", restored, "--log-format", "text")
 	url = p.url(t)
 	bob = client.New(url, client.WithToken(bob.Token()))
 	got := inboxCounts(t, bob)

@@ -275,18 +275,9 @@ func testKill9(t *testing.T, bin string, extra ...string) {
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--log-format", "text"}, extra...)
 	p := startParley(t, bin, args...)
 	url := p.url(t)
-	alice, _ := p.login(t, url, e2eAlice)
-	bob, bobSess := p.login(t, url, e2eBob)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	chat, err := alice.OpenDirect(ctx, bobSess.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	devs, err := alice.RecipientDevices(ctx, chat.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice, bob, chat, devs := p.directChat(ctx, t, url)
 	send := func(c *client.Client, id string) (wire.SendResult, error) {
 		envs := make([]wire.Envelope, len(devs))
 		for i, d := range devs {
@@ -466,4 +457,21 @@ func testSIGTERM(t *testing.T, bin string) {
 	if err := fresh.Health(ctx); err == nil {
 		t.Error("the server still answers after exiting")
 	}
+}
+
+// directChat logs Alice and Bob in on p and opens their 1:1 chat. It
+// returns both clients, the chat, and the devices a message from Alice
+// must carry an envelope for.
+func (p *proc) directChat(ctx context.Context, t *testing.T, url string) (alice, bob *client.Client, chat wire.ChatView, devs []wire.RecipientDevice) {
+	t.Helper()
+	alice, _ = p.login(t, url, e2eAlice)
+	bob, bobSess := p.login(t, url, e2eBob)
+	chat, err := alice.OpenDirect(ctx, bobSess.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if devs, err = alice.RecipientDevices(ctx, chat.ID); err != nil {
+		t.Fatal(err)
+	}
+	return alice, bob, chat, devs
 }
