@@ -200,6 +200,10 @@ type WebhookStore interface {
 	// pending one of each, skipping the businesses in skip; it moves their
 	// NextAttemptAt to leaseUntil so that no other claimer takes them.
 	ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]Webhook, error)
+	// ReleaseWebhooks gives back claimed webhooks that were not attempted
+	// (the claimer is shutting down): the pending ones among ids become
+	// due at t, so that the next claimer need not wait out the lease.
+	ReleaseWebhooks(ctx context.Context, ids []int64, t time.Time) error
 	// FinishWebhook records one delivery attempt and the webhook's new
 	// state (Status, Attempts, NextAttemptAt, LastError, DeliveredAt).
 	FinishWebhook(ctx context.Context, w Webhook, a WebhookAttempt) error

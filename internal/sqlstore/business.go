@@ -367,6 +367,20 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, li
 	return ws, s.wrap("claim webhooks", err)
 }
 
+// ReleaseWebhooks makes claimed, unattempted webhooks due at t.
+func (s *Store) ReleaseWebhooks(ctx context.Context, ids []int64, t time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{s.ts(t)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := s.w.Exec(ctx, `UPDATE webhook_outbox SET next_attempt_at = ? WHERE status = 'pending' AND id IN (?`+
+		strings.Repeat(",?", len(ids)-1)+`)`, args...)
+	return s.wrap("release webhooks", err)
+}
+
 // FinishWebhook logs an attempt and stores the webhook's new state.
 func (s *Store) FinishWebhook(ctx context.Context, w business.Webhook, a business.WebhookAttempt) error {
 	return s.FinishWebhooks(ctx, []business.Webhook{w}, []business.WebhookAttempt{a})

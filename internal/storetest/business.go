@@ -335,6 +335,13 @@ func testWebhookOutbox(t *testing.T, s Store) {
 	if len(got) != 0 {
 		t.Errorf("claim while leased: got %d webhooks, want 0", len(got))
 	}
+	// A claimer that shuts down gives its lease back.
+	ok(t, "release", s.ReleaseWebhooks(ctx, []int64{a.ID}, at(time.Second)))
+	got, err = s.ClaimWebhooks(ctx, at(time.Second), at(time.Minute), 10, nil)
+	ok(t, "claim after release", err)
+	if len(got) != 1 || got[0].ID != a.ID {
+		t.Errorf("claim after release: got %+v, want webhook %d", got, a.ID)
+	}
 	w := got0(t, s, a.ID)
 	w.Attempts, w.LastError, w.NextAttemptAt = 1, "status 500", at(time.Hour)
 	ok(t, "finish failed", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 500, Error: "status 500", Duration: time.Millisecond}))

@@ -111,6 +111,8 @@ type Dispatcher struct {
 
 	results chan result // finished attempts, recorded in batches by the finisher
 
+	unattempted []int64 // claimed when shutdown began and never attempted: released by Run
+
 	cacheMu sync.Mutex
 	cache   map[int64]cachedBusiness // callback URL and secret, for a second
 }
@@ -152,7 +154,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}()
 	defer func() { close(stop); <-finished }()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer d.release(&wg)
 	t := time.NewTicker(d.o.Poll)
 	defer t.Stop()
 	for {
@@ -186,9 +188,17 @@ func (d *Dispatcher) claimOnce(ctx context.Context, wg *sync.WaitGroup) (int, er
 		return 0, nil
 	}
 	now := d.o.Now()
-	ws, err := d.st.ClaimWebhooks(ctx, now, now.Add(d.o.Lease), free, skip)
+	// The claim is not cut short by shutdown: a claim the database made
+	// but the dispatcher never heard of would hide its rows for a lease.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.o.Timeout)
+	ws, err := d.st.ClaimWebhooks(cctx, now, now.Add(d.o.Lease), free, skip)
+	cancel()
 	if err != nil {
 		return 0, err
+	}
+	if ctx.Err() != nil {
+		d.giveBack(ws)
+		return 0, nil
 	}
 	// Rows of one business beyond its limit wait for a slot in their own
 	// goroutine: their lease keeps them from other claimers meanwhile.
@@ -212,7 +222,8 @@ func (d *Dispatcher) claimOnce(ctx context.Context, wg *sync.WaitGroup) (int, er
 			case slot <- struct{}{}:
 				d.deliver(ctx, w)
 				<-slot
-			case <-ctx.Done(): // the lease runs out and the row is claimed again
+			case <-ctx.Done():
+				d.giveBack([]business.Webhook{w})
 			}
 			d.mu.Lock()
 			if d.inflight[w.BusinessID]--; d.inflight[w.BusinessID] <= 0 {
@@ -224,6 +235,34 @@ func (d *Dispatcher) claimOnce(ctx context.Context, wg *sync.WaitGroup) (int, er
 		}()
 	}
 	return len(ws), nil
+}
+
+// giveBack notes claimed webhooks that shutdown kept from being attempted.
+func (d *Dispatcher) giveBack(ws []business.Webhook) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, w := range ws {
+		d.unattempted = append(d.unattempted, w.ID)
+	}
+}
+
+// release waits for the deliveries in flight, then makes the webhooks that
+// were claimed but never attempted due again at once, so that the next
+// process delivers them without waiting out their lease.
+func (d *Dispatcher) release(wg *sync.WaitGroup) {
+	wg.Wait()
+	d.mu.Lock()
+	ids := d.unattempted
+	d.unattempted = nil
+	d.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d.o.Timeout)
+	defer cancel()
+	if err := d.st.ReleaseWebhooks(ctx, ids, d.o.Now()); err != nil {
+		d.o.Logger.Error("release unattempted webhooks", "n", len(ids), "err", err)
+	}
 }
 
 // Sign returns the X-Hub-Signature-256 value of body under secret.

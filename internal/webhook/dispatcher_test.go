@@ -1,0 +1,88 @@
+package webhook_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/internal/sqlite"
+	"github.com/parleyhq/parley/internal/testutil"
+	"github.com/parleyhq/parley/internal/webhook"
+)
+
+// A dispatcher that stops gives back the webhooks it claimed and never
+// attempted: the next process delivers them at once instead of waiting out
+// a five-minute lease.
+func TestShutdownGivesBackUnattemptedWebhooks(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	arrived := make(chan struct{}, 16)
+	hold := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-hold
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(hold) })
+	biz := &business.Business{Name: "Acme", AppSecret: "s", CallbackURL: srv.URL, PricingModel: "PMP", CreatedAt: time.Now()}
+	if err := db.CreateBusiness(ctx, biz); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ws := []*business.Webhook{
+		{BusinessID: biz.ID, Key: "a", ConvKey: "c1", Payload: []byte(`{}`), Status: business.WebhookPending, NextAttemptAt: now, CreatedAt: now},
+		{BusinessID: biz.ID, Key: "b", ConvKey: "c2", Payload: []byte(`{}`), Status: business.WebhookPending, NextAttemptAt: now, CreatedAt: now},
+	}
+	if err := db.EnqueueWebhooks(ctx, ws); err != nil {
+		t.Fatal(err)
+	}
+	// One delivery at a time: the first hangs at the endpoint, so the
+	// second is claimed and waits for the business's only slot.
+	d := webhook.New(db, webhook.Options{PerBusiness: 1, Poll: 10 * time.Millisecond, Timeout: time.Minute,
+		Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- d.Run(runCtx) }()
+	select {
+	case <-arrived:
+	case <-time.After(testutil.Timeout):
+		t.Fatal("the first webhook never reached the endpoint")
+	}
+	if !testutil.Within(testutil.Timeout, func() bool {
+		claimed, err := db.ClaimWebhooks(ctx, time.Now(), time.Now(), 10, nil)
+		return err == nil && len(claimed) == 0 // both are leased
+	}) {
+		t.Fatal("the dispatcher never claimed both webhooks")
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := db.ClaimWebhooks(ctx, time.Now().Add(time.Second), time.Now().Add(time.Hour), 10, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int64]bool{}
+	for _, w := range claimed {
+		ids[w.ID] = true
+	}
+	if !ids[ws[1].ID] {
+		t.Errorf("after shutdown the unattempted webhook %d is still leased; claimable: %v", ws[1].ID, ids)
+	}
+	as, err := db.WebhookAttempts(ctx, ws[0].ID)
+	if err != nil || len(as) != 1 || as[0].Error == "" {
+		t.Errorf("the cut-short delivery: attempts %+v (%v), want one failed attempt", as, err)
+	}
+}
