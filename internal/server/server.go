@@ -8,8 +8,11 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -139,6 +142,7 @@ type Store interface {
 	revenue.Store
 	webhook.Store
 	Migrate(ctx context.Context) error
+	SecretFingerprint(ctx context.Context, fp string) (string, error)
 }
 
 // OpenStore opens the configured database (PostgreSQL if a DSN is set,
@@ -186,6 +190,29 @@ func loadSecret(dir string) ([]byte, error) {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return b, nil
+}
+
+// ErrSecretMismatch is returned by Start when the node's secret is not the
+// one the other nodes sharing its database use.
+var ErrSecretMismatch = errors.New("this node's secret differs from the secret of the nodes that share its database: " +
+	"start every node with the same --secret (or PARLEY_SECRET); a single node keeps its secret in <data-dir>/secret")
+
+// checkSecret makes nodes that share a database agree on their secret,
+// which keys one-time-code hashes and signed links: a code requested on one
+// node must verify on another. The database keeps a fingerprint (an HMAC of
+// a fixed label under the secret), never the secret itself.
+func checkSecret(ctx context.Context, st Store, secret []byte) error {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("parley node secret fingerprint v1"))
+	fp := hex.EncodeToString(m.Sum(nil))
+	got, err := st.SecretFingerprint(ctx, fp)
+	if err != nil {
+		return err
+	}
+	if !hmac.Equal([]byte(got), []byte(fp)) {
+		return ErrSecretMismatch
+	}
+	return nil
 }
 
 // Server is a running Parley node.
@@ -266,6 +293,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		if cfg.Secret, err = loadSecret(o.DataDir); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkSecret(ctx, st, cfg.Secret); err != nil {
+		return nil, err
 	}
 	rcfg := o.Revenue
 	if rcfg.License == nil {
