@@ -41,11 +41,16 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	data := fs.String("data", envOr(getenv, "PARLEY_DATA_DIR", "parley-data"), "data directory of the deployment (env PARLEY_DATA_DIR)")
 	out := fs.String("out", "", "new directory to write the backup to")
 	pg := fs.String("postgres", getenv("PARLEY_POSTGRES_DSN"), "a PostgreSQL deployment's DSN: refused, use pg_dump (env PARLEY_POSTGRES_DSN)")
+	s3 := fs.String("s3-endpoint", getenv("PARLEY_S3_ENDPOINT"), "a deployment whose media is in an object store: refused, see below (env PARLEY_S3_ENDPOINT)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("backup: unexpected argument %q", fs.Arg(0))
+	}
+	if *s3 != "" {
+		return errors.New("backup: this deployment keeps its media in an object store, which parley backup cannot copy consistently; " +
+			"back up the bucket with the store's own versioning or replication, and the database and secret as docs/DEPLOYMENT.md says")
 	}
 	if *pg != "" {
 		return errors.New("backup: this is a PostgreSQL deployment; back up its database with pg_dump or pg_basebackup, and copy the data directory's media/ and secret beside it")

@@ -149,6 +149,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.IntVar(&o.NATS.ClusterPort, "nats-cluster-port", envInt(getenv, "PARLEY_NATS_CLUSTER_PORT", 0), "embedded NATS route port (env PARLEY_NATS_CLUSTER_PORT)")
 	routes := fs.String("nats-routes", getenv("PARLEY_NATS_ROUTES"), "embedded NATS cluster peers, comma-separated nats:// URLs (env PARLEY_NATS_ROUTES)")
 	fs.StringVar(&o.NATS.ServerName, "nats-name", getenv("PARLEY_NATS_NAME"), "embedded NATS server name, unique per node in a cluster (env PARLEY_NATS_NAME)")
+	fs.StringVar(&o.S3.Endpoint, "s3-endpoint", getenv("PARLEY_S3_ENDPOINT"), "keep media in an S3-compatible object store at this host[:port] (shared by the nodes of a cluster); <data>/media when empty (env PARLEY_S3_ENDPOINT)")
+	fs.StringVar(&o.S3.Bucket, "s3-bucket", getenv("PARLEY_S3_BUCKET"), "the media bucket, which must exist (env PARLEY_S3_BUCKET)")
+	fs.StringVar(&o.S3.Region, "s3-region", getenv("PARLEY_S3_REGION"), "the bucket's region, if the store needs one (env PARLEY_S3_REGION)")
+	fs.StringVar(&o.S3.Prefix, "s3-prefix", getenv("PARLEY_S3_PREFIX"), "put before every object name, so deployments can share a bucket (env PARLEY_S3_PREFIX)")
+	fs.BoolVar(&o.S3.Insecure, "s3-insecure", envBool(getenv, "PARLEY_S3_INSECURE"), "speak plain HTTP to the object store (loopback or a private network only) (env PARLEY_S3_INSECURE)")
+	o.S3.AccessKey, o.S3.SecretKey = getenv("PARLEY_S3_ACCESS_KEY"), getenv("PARLEY_S3_SECRET_KEY") // not flags: they would show in ps
 	fs.StringVar(&o.SMSGatewayURL, "sms-gateway", getenv("PARLEY_SMS_GATEWAY_URL"), "POST one-time codes to this URL; log them when empty (env PARLEY_SMS_GATEWAY_URL)")
 	fs.StringVar(&o.SMSGatewayToken, "sms-gateway-token", getenv("PARLEY_SMS_GATEWAY_TOKEN"), "bearer token for the SMS gateway (env PARLEY_SMS_GATEWAY_TOKEN)")
 	fs.StringVar(&o.AdminToken, "admin-token", getenv("PARLEY_ADMIN_TOKEN"), "token of the admin API (/admin/v1/); disabled when empty (env PARLEY_ADMIN_TOKEN)")

@@ -1,7 +1,10 @@
-// Package blob owns media bytes on local disk: Disk implements
-// parley.BlobStore as content-addressed files named by their SHA-256.
+// Package blob owns media bytes: Disk implements chat.BlobStore as
+// content-addressed files on local disk named by their SHA-256 (one node's
+// default), and S3 the same objects in an S3-compatible bucket, which the
+// nodes of a cluster share.
 //
-// It imports only the root parley package and the standard library.
+// It imports the kernel, the chat context's interface and, for S3,
+// minio-go.
 package blob
 
 import (
@@ -66,12 +69,9 @@ func NewDisk(dir string) (*Disk, error) {
 // max bytes, and ctx's error if ctx ends first. Storing bytes already
 // stored succeeds and keeps one copy.
 func (d *Disk) Put(ctx context.Context, r io.Reader, max int64) (sha string, size int64, err error) {
-	if max < 0 {
-		return "", 0, parley.Errorf(parley.EInvalid, "negative size limit")
-	}
-	f, err := os.CreateTemp(d.tmp, "put-*")
+	f, sha, size, err := spool(ctx, d.tmp, r, max)
 	if err != nil {
-		return "", 0, fmt.Errorf("create blob temp file: %w", err)
+		return "", 0, err
 	}
 	defer func() {
 		if f != nil {
@@ -79,33 +79,12 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, max int64) (sha string, siz
 			os.Remove(f.Name())
 		}
 	}()
-
-	// Read one byte more than allowed: getting it means r is too large.
-	limit := max + 1
-	if max == math.MaxInt64 {
-		limit = max
-	}
-	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(readFunc(func(p []byte) (int, error) {
-		if err := ctx.Err(); err != nil { // stop a long upload when ctx ends
-			return 0, err
-		}
-		return r.Read(p)
-	}), limit))
-	if err != nil {
-		return "", 0, fmt.Errorf("write blob: %w", err)
-	}
-	if size > max {
-		return "", 0, parley.Errorf(parley.ETooLarge, "media is larger than %d bytes", max)
-	}
 	if err := f.Sync(); err != nil {
 		return "", 0, fmt.Errorf("sync blob: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return "", 0, fmt.Errorf("close blob: %w", err)
 	}
-
-	sha = hex.EncodeToString(h.Sum(nil))
 	path := d.path(sha)
 	if _, err := os.Stat(path); err == nil {
 		return sha, size, nil // already stored; the deferred func removes the temp file
@@ -126,6 +105,45 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, max int64) (sha string, siz
 		}
 	}
 	return sha, size, nil
+}
+
+// spool copies r into a new temporary file in dir while hashing it, and
+// returns the file (at its end, open) with the bytes' SHA-256 and count. It
+// returns ETooLarge, removing the file, if r has more than max bytes. The
+// caller closes and removes the file.
+func spool(ctx context.Context, dir string, r io.Reader, max int64) (_ *os.File, sha string, size int64, err error) {
+	if max < 0 {
+		return nil, "", 0, parley.Errorf(parley.EInvalid, "negative size limit")
+	}
+	f, err := os.CreateTemp(dir, "put-*")
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("create blob temp file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	// Read one byte more than allowed: getting it means r is too large.
+	limit := max + 1
+	if max == math.MaxInt64 {
+		limit = max
+	}
+	h := sha256.New()
+	size, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(readFunc(func(p []byte) (int, error) {
+		if err := ctx.Err(); err != nil { // stop a long upload when ctx ends
+			return 0, err
+		}
+		return r.Read(p)
+	}), limit))
+	if err != nil {
+		return nil, "", 0, fmt.Errorf("write blob: %w", err)
+	}
+	if size > max {
+		return nil, "", 0, parley.Errorf(parley.ETooLarge, "media is larger than %d bytes", max)
+	}
+	return f, hex.EncodeToString(h.Sum(nil)), size, nil
 }
 
 // Open returns the blob with the given lower-case hex SHA-256, or
@@ -158,7 +176,13 @@ func (d *Disk) Delete(ctx context.Context, sha string) error {
 
 // path returns the file name of a blob; sha must be valid.
 func (d *Disk) path(sha string) string {
-	return filepath.Join(d.dir, sha[0:2], sha[2:4], sha)
+	return filepath.Join(d.dir, filepath.FromSlash(key(sha)))
+}
+
+// key is where a blob lives under the store's root: ab/cd/<sha256>, where
+// ab and cd are the first two pairs of hex digits; sha must be valid.
+func key(sha string) string {
+	return sha[0:2] + "/" + sha[2:4] + "/" + sha
 }
 
 func syncDir(dir string) error {

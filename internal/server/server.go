@@ -59,6 +59,10 @@ type Options struct {
 	DataDir     string // SQLite file, media, NATS JetStream, secret; default "./parley-data"
 	PostgresDSN string // use PostgreSQL instead of SQLite
 	NATS        nats.Options
+	// S3, when it names an endpoint, keeps media in that bucket of an
+	// S3-compatible object store instead of <DataDir>/media: the nodes of a
+	// cluster share it.
+	S3 blob.S3Options
 	// SMSGatewayURL, when set, sends one-time codes by POSTing to it;
 	// otherwise codes are written to the log (development).
 	SMSGatewayURL   string
@@ -267,7 +271,12 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		return nil, fmt.Errorf("open nats: %w", err)
 	}
 	closers = append(closers, bus.Close)
-	blobs, err := blob.NewDisk(filepath.Join(o.DataDir, "media"))
+	var blobs chat.BlobStore
+	if o.S3.Endpoint != "" {
+		blobs, err = blob.NewS3(ctx, o.S3, filepath.Join(o.DataDir, "media-spool"))
+	} else {
+		blobs, err = blob.NewDisk(filepath.Join(o.DataDir, "media"))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open media store: %w", err)
 	}
