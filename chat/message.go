@@ -119,6 +119,8 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 		if prev.SenderAccount != p.AccountID {
 			return wire.SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
 		}
+		// The node that committed it may have died before publishing it.
+		go s.republish([]messageKey{{req.ChatID, req.MessageID}})
 		return wire.SendResult{MessageID: prev.ID, Seq: prev.Seq, CreatedAt: prev.CreatedAt, Duplicate: true}, nil
 	} else if parley.ErrorCode(err) != parley.ENotFound {
 		return wire.SendResult{}, fmt.Errorf("get message: %w", err)

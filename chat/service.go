@@ -383,21 +383,62 @@ func PresenceSubject(accountID int64) string {
 
 // publishEntries tells connected devices about newly committed entries. It
 // is best effort: a device that misses it reads the entry from its inbox.
+//
+// A duplicate (a retried send the store already had) publishes the
+// original's entries that are still queued: the node that committed them
+// may have died before publishing them, and a device that is online would
+// otherwise see them only on its next reconnect.
 func (s *Service) publishEntries(appends []*Append) {
+	var dups []messageKey
 	for _, a := range appends {
-		if a.Err != nil || a.Duplicate {
+		if a.Err != nil {
+			continue
+		}
+		if a.Duplicate {
+			if a.Meta != nil {
+				dups = append(dups, messageKey{a.ChatID, a.Meta.ID})
+			}
 			continue
 		}
 		for i := range a.Entries {
-			e := &a.Entries[i]
-			data, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: e.Wire()})
-			if err != nil {
-				s.log.Error("encode entry event", "err", err)
-				continue
-			}
-			if err := s.bus.Publish(DeviceSubject(e.DeviceID), data); err != nil {
-				s.log.Warn("publish entry", "device", e.DeviceID, "err", err)
-			}
+			s.publishEntry(&a.Entries[i])
+		}
+	}
+	if len(dups) > 0 {
+		go s.republish(dups)
+	}
+}
+
+func (s *Service) publishEntry(e *Entry) {
+	data, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: e.Wire()})
+	if err != nil {
+		s.log.Error("encode entry event", "err", err)
+		return
+	}
+	if err := s.bus.Publish(DeviceSubject(e.DeviceID), data); err != nil {
+		s.log.Warn("publish entry", "device", e.DeviceID, "err", err)
+	}
+}
+
+// messageKey names a message: its chat and the sender's id for it.
+type messageKey struct {
+	chatID int64
+	id     string
+}
+
+// republish publishes the queued entries of messages sent again. Devices
+// drop entries they already have by id.
+func (s *Service) republish(dups []messageKey) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, k := range dups {
+		es, err := s.store.QueuedEntries(ctx, k.chatID, k.id)
+		if err != nil {
+			s.log.Warn("republish a duplicate's entries", "chat", k.chatID, "message", k.id, "err", err)
+			continue
+		}
+		for i := range es {
+			s.publishEntry(&es[i])
 		}
 	}
 }

@@ -163,6 +163,9 @@ type MessageStore interface {
 	// Pending returns up to limit of the device's entries with ID > after,
 	// ascending by ID.
 	Pending(ctx context.Context, deviceID, after int64, limit int) ([]Entry, error)
+	// QueuedEntries returns the entries of the chat's message that no
+	// device has acknowledged yet, ascending by ID.
+	QueuedEntries(ctx context.Context, chatID int64, messageID string) ([]Entry, error)
 	// Ack deletes the device's entries with the given ids and returns the
 	// deleted entries, without their bodies. Unknown ids are ignored.
 	Ack(ctx context.Context, deviceID int64, ids []int64) ([]Entry, error)

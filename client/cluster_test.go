@@ -11,6 +11,7 @@ import (
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestClusterSharesCodesAndMedia runs two nodes on one PostgreSQL, one
@@ -65,4 +66,44 @@ func TestClusterSharesCodesAndMedia(t *testing.T) {
 		t.Fatalf("stop node a: %v", err)
 	}
 	download("node a gone")
+}
+
+// TestRetriedSendReachesOnlineDevices: a node commits a send and dies
+// before publishing it (here: a node on another bus, whose publishes nobody
+// hears); the sender retries through another node, which answers
+// duplicate and publishes the entries still queued, so the recipient who
+// is online gets the message live, not on its next reconnect.
+func TestRetriedSendReachesOnlineDevices(t *testing.T) {
+	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	natsURL := servertest.NATSURL(t)
+	secret := []byte("the secret every node of this cluster is given")
+	node := func(bus servertest.Option) *servertest.Server {
+		return servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}), bus,
+			servertest.WithOptions(func(o *server.Options) { o.PostgresDSN, o.Secret = dsn, secret }))
+	}
+	cluster := servertest.WithExternalNATS(natsURL)
+	a := node(cluster)
+	dying := node(servertest.WithExternalNATS(natsURL)) // its own subject prefix: its publishes are lost
+	ctx := ctxT(t)
+	alice := login(t, a, alicePhone, "phone")
+	bob := login(t, a, bobPhone, "phone")
+	chatID := must(alice.OpenDirect(ctx, bob.AccountID)).get(t).ID
+	conn, _ := connectLive(t, bob, 0)
+
+	aliceOnDying := client.New(dying.URL, client.WithToken(alice.Session.Token))
+	id := client.NewMessageID()
+	must(aliceOnDying.SendBody(ctx, chatID, id, "", "", client.Body{Text: "sent through a node that died"})).get(t)
+	res := must(alice.SendBody(ctx, chatID, id, "", "", client.Body{Text: "sent through a node that died"})).get(t)
+	if !res.Duplicate {
+		t.Fatalf("retry: got %+v, want duplicate", res)
+	}
+	for {
+		ev, err := conn.Next(ctx)
+		if err != nil {
+			t.Fatalf("bob never got the retried message live: %v", err)
+		}
+		if ev.Type == wire.EventEntry && ev.Entry != nil && ev.Entry.MessageID == id {
+			return
+		}
+	}
 }

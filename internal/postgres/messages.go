@@ -28,10 +28,15 @@ type storedMeta struct {
 	createdAt                   time.Time
 }
 
+// entryOrderLock is the first key of the advisory lock that orders entry
+// commits; the second is the schema's hash.
+const entryOrderLock int32 = 0x70617279 // "pary"
+
 // Commit writes all appends in one transaction. Besides BEGIN and COMMIT
 // it takes three round trips:
 //
-//  1. lock the chats to sequence (FOR NO KEY UPDATE, in id order, so that
+//  1. take the entry order lock (entryOrderLock), lock the chats to
+//     sequence (FOR NO KEY UPDATE, in id order, so that
 //     concurrent commits cannot deadlock), read the messages that may be
 //     duplicates, and take ids for the entries from the inbox sequence;
 //  2. (in Go) decide every append: sequence numbers, Duplicate, EConflict;
@@ -71,6 +76,17 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 
 		// Round trip 1.
 		b := &pgx.Batch{}
+		if nEntries > 0 {
+			// Entry ids must become visible in the order they are taken:
+			// a device resumes from the highest id it has seen, so an entry
+			// with a lower id committed later by another node would be
+			// skipped. Commits that add entries hold this lock from taking
+			// their ids until they commit, so ids are handed out in commit
+			// order across nodes (one node's commits are already serial).
+			// Keyed by schema: deployments sharing a server do not wait
+			// on each other.
+			b.Queue(`SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))`, entryOrderLock)
+		}
 		if len(chatIDs) > 0 {
 			b.Queue(`SELECT id, last_seq FROM chats WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`, chatIDs).
 				Query(func(rows pgx.Rows) error {

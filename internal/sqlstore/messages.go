@@ -52,6 +52,18 @@ func (s *Store) Pending(ctx context.Context, deviceID, after int64, limit int) (
 	return es, s.wrap("pending", err)
 }
 
+// QueuedEntries returns a message's entries still in the inbox.
+func (s *Store) QueuedEntries(ctx context.Context, chatID int64, messageID string) ([]chat.Entry, error) {
+	es, err := queryAll(ctx, s.r, `SELECT `+EntryCols+`, body FROM inbox WHERE chat_id = ? AND message_id = ? ORDER BY id`,
+		func(r Row) (chat.Entry, error) {
+			var body []byte
+			e, err := scanEntry(r, &body)
+			e.Body = body
+			return e, err
+		}, chatID, messageID)
+	return es, s.wrap("queued entries", err)
+}
+
 // Highest returns rs sorted by key, keeping only the highest status of each.
 func Highest(rs []chat.Receipt) []chat.Receipt {
 	rs = slices.Clone(rs)
