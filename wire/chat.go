@@ -77,8 +77,11 @@ type Entry struct {
 	SenderAccount int64       `json:"sender_account,omitempty"`
 	SenderDevice  int64       `json:"sender_device,omitempty"`
 	Body          []byte      `json:"body,omitempty"` // base64 in JSON
-	CreatedAt     time.Time   `json:"created_at"`
-	ExpiresAt     time.Time   `json:"expires_at"`
+	// Key is this device's own part of a message sent with one shared
+	// body (a group's sender key, encrypted for this device), or empty.
+	Key       []byte    `json:"key,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // ChatView is a chat as its members see it.
