@@ -41,10 +41,11 @@ type session struct {
 	overflow  bool     // held overflowed; replay must read the inbox again
 	floor     int64    // the last entry id replayed: live entries at or below it were sent already
 	pushed    int64    // the highest entry id sent, replayed or live
-	gap       bool     // the bus went down: live entries after gapFrom may be lost (markGap)
+	gap       bool     // live entries after gapFrom may have been lost (markGap)
 	gapFrom   int64
-	watching  []int64 // guarded by Gateway.mu
-	channels  []int64 // channels indexed for this session; guarded by Gateway.chmu
+	since     map[int64]bool // while gap: ids pushed live since gapFrom, which fillGap skips
+	watching  []int64        // guarded by Gateway.mu
+	channels  []int64        // channels indexed for this session; guarded by Gateway.chmu
 }
 
 // entryID reads the id of an entry event without decoding it all. The
@@ -88,6 +89,9 @@ func (s *session) pushEntry(frame []byte) {
 		return
 	}
 	s.pushed = max(s.pushed, id)
+	if s.since != nil {
+		s.since[id] = true
+	}
 	s.mu.Unlock()
 	s.push(frame)
 }
@@ -352,12 +356,12 @@ func (s *session) catchUp(ctx context.Context, after int64, write func(context.C
 	}
 }
 
-// markGap records, when the bus goes down, the last entry pushed before
-// live entries may have been lost.
+// markGap records the last entry pushed before live entries may have been
+// lost (the bus went down, or the device just moved to this node).
 func (s *session) markGap() {
 	s.mu.Lock()
 	if !s.gap {
-		s.gap, s.gapFrom = true, s.pushed
+		s.gap, s.gapFrom, s.since = true, s.pushed, map[int64]bool{}
 	}
 	s.mu.Unlock()
 }
@@ -371,7 +375,8 @@ func (s *session) fillGap(ctx context.Context) {
 	if s.gap {
 		from = s.gapFrom
 	}
-	s.gap = false
+	skip := s.since
+	s.gap, s.since = false, nil
 	if s.closed || s.closing {
 		s.mu.Unlock()
 		return
@@ -384,7 +389,9 @@ func (s *session) fillGap(ctx context.Context) {
 	s.replaying = true
 	s.mu.Unlock()
 	push := func(_ context.Context, frame []byte) error {
-		s.push(frame)
+		if !skip[entryID(frame)] { // sent live already
+			s.push(frame)
+		}
 		return nil
 	}
 	if _, err := s.catchUp(ctx, from, push); err != nil {
