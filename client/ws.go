@@ -91,6 +91,20 @@ type clientFrame struct {
 	ChatID   int64   `json:"chat_id,omitempty"`
 	State    string  `json:"state,omitempty"`
 	Accounts []int64 `json:"accounts,omitempty"`
+	*SendRequest
+}
+
+// Send sends a message over the socket, as Client.Send does over HTTP but
+// without a request of its own. The answer comes later as an event: "sent"
+// (wire.EventSent) with Sent set once the message is committed, or "error"
+// with the same MessageID and ChatID. Several sends may be in flight; their
+// answers may come in any order. A frame larger than the server's limit
+// (64 KiB by default) closes the socket: send those over HTTP.
+func (c *Conn) Send(ctx context.Context, chatID int64, req SendRequest) error {
+	if req.Envelopes == nil {
+		req.Envelopes = []wire.Envelope{}
+	}
+	return c.write(ctx, clientFrame{Type: "send", ChatID: chatID, SendRequest: &req})
 }
 
 func (c *Conn) write(ctx context.Context, f clientFrame) error {

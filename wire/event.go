@@ -21,6 +21,7 @@ const (
 	EventReconnect EventType = "reconnect" // the server is going away; reconnect and resume
 	EventError     EventType = "error"     // a client frame was rejected
 	EventPong      EventType = "pong"      // the answer to a client ping
+	EventSent      EventType = "sent"      // a message sent over the socket is committed: Sent says where
 
 	// Channel events.
 	EventChannelPost        EventType = "channel_post"         // a new post (content left out if subscriber-only)
@@ -42,6 +43,10 @@ type Event struct {
 	LastSeen  *time.Time `json:"last_seen,omitempty"`
 	Pending   int        `json:"pending,omitempty"` // ready: entries sent from the backlog
 	Error     *Error     `json:"error,omitempty"`
+	// MessageID names the message of a "sent" event, and of an "error"
+	// event that refuses a send frame (with ChatID).
+	MessageID string      `json:"message_id,omitempty"`
+	Sent      *SendResult `json:"sent,omitempty"`
 	// Channel events (channel_post, channel_post_edited,
 	// channel_post_deleted, channel_suspended, channel_follow,
 	// channel_admin_invite).

@@ -48,7 +48,10 @@ type Options struct {
 	// PerDeviceGroups sends group messages as one envelope per recipient
 	// device, as before shared bodies, instead of one shared body.
 	PerDeviceGroups bool
-	AckInterval     time.Duration // how long a user gathers entry ids before acking them; default 100ms
+	// WebSocketSends sends over each user's open WebSocket ("send"
+	// frames) instead of one HTTP request per message.
+	WebSocketSends bool
+	AckInterval    time.Duration // how long a user gathers entry ids before acking them; default 100ms
 	// Idle is the number of idle sockets for the memory phase; default
 	// 50000, capped by the file-descriptor limit; negative skips the phase.
 	Idle      int

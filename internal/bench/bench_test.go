@@ -176,3 +176,24 @@ func BenchmarkSendDeliver(b *testing.B) {
 	b.ReportMetric(float64(h.Quantile(0.5).Microseconds()), "p50-µs")
 	b.ReportMetric(float64(h.Quantile(0.99).Microseconds()), "p99-µs")
 }
+
+// TestRunWebSocketSends runs the maximum phase with sends over the
+// sockets: everything sent is persisted and delivered.
+func TestRunWebSocketSends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a server")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, inProcess(t), Options{Users: 6, GroupSize: 3, GroupRatio: 0.5, Duration: 300 * time.Millisecond,
+		Warmup: 100 * time.Millisecond, Concurrency: 3, Idle: -1, Parallel: 4, AckInterval: 20 * time.Millisecond,
+		Rate: -1, WebSocketSends: true})
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for _, p := range rep.Phases {
+		if p.Persisted == 0 || len(p.Errors) > 0 || p.Delivered != p.Expected {
+			t.Errorf("%s: persisted %d, delivered %d of %d, errors %v; want all, none failed", p.Name, p.Persisted, p.Delivered, p.Expected, p.Errors)
+		}
+	}
+}

@@ -80,6 +80,20 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 			}
 			return
 		}
+		if (ev.Type == wire.EventSent || ev.Type == wire.EventError) && ev.MessageID != "" {
+			u.mu.Lock()
+			done := u.waiting[ev.MessageID]
+			delete(u.waiting, ev.MessageID)
+			u.mu.Unlock()
+			if done != nil {
+				var err error
+				if ev.Error != nil {
+					err = fmt.Errorf("%s: %s", ev.Error.Code, ev.Error.Message)
+				}
+				done <- err
+			}
+			continue
+		}
 		if ev.Type != wire.EventEntry || ev.Entry == nil {
 			continue
 		}
@@ -144,7 +158,12 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	if in {
 		p.sent.Add(1)
 	}
-	_, err := u.c.Send(ctx, ch.id, req)
+	var err error
+	if l.o.WebSocketSends {
+		err = l.sendOverSocket(ctx, u, ch.id, req)
+	} else {
+		_, err = u.c.Send(ctx, ch.id, req)
+	}
 	done := time.Now()
 	if err != nil {
 		if ctx.Err() == nil {
@@ -158,6 +177,26 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	if in {
 		p.expected.Add(int64(recipients))
 		p.sendLat.Record(done.Sub(stamp))
+	}
+}
+
+// sendOverSocket sends req on u's WebSocket and waits for its answer.
+func (l *load) sendOverSocket(ctx context.Context, u *user, chatID int64, req client.SendRequest) error {
+	done := make(chan error, 1)
+	u.mu.Lock()
+	if u.waiting == nil {
+		u.waiting = map[string]chan error{}
+	}
+	u.waiting[req.MessageID] = done
+	u.mu.Unlock()
+	if err := u.conn.Send(ctx, chatID, req); err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

@@ -26,6 +26,7 @@ type user struct {
 	ackc    chan struct{} // a signal that unacked is worth sending
 	mu      sync.Mutex
 	unacked []int64
+	waiting map[string]chan error // WebSocket sends by message id, until "sent" or "error"
 }
 
 // chat is a chat that users send to.

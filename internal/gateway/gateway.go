@@ -372,7 +372,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// request and its connection state (about 4 KiB), and the reader runs on
 	// a fresh goroutine whose stack stays small (docs/PERFORMANCE.md).
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{g: g, p: p, conn: conn, wc: hc.wc, cancel: cancel, replaying: true}
+	s := &session{g: g, p: p, conn: conn, wc: hc.wc, cancel: cancel, replaying: true, sends: make(chan struct{}, maxSendsInFlight)}
 	if l := g.opts.Limits; l.FrameRate > 0 {
 		s.frames = rate.NewLimiter(rate.Limit(l.FrameRate), l.FrameBurst)
 	}

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -27,6 +28,7 @@ type session struct {
 	cancel context.CancelFunc
 
 	frames *rate.Limiter // client frames; nil: no limit
+	sends  chan struct{} // a slot per send in flight (maxSendsInFlight)
 
 	mu        sync.Mutex
 	queue     [][]byte // frames waiting for the writer: encoded (textFrame) when wc is set, payloads otherwise
@@ -402,12 +404,22 @@ func (s *session) fillGap(ctx context.Context) {
 
 // clientFrame is what a client sends.
 type clientFrame struct {
-	Type     string  `json:"type"` // ack | typing | presence | ping
+	Type     string  `json:"type"` // ack | typing | presence | ping | send
 	IDs      []int64 `json:"ids,omitempty"`
 	ChatID   int64   `json:"chat_id,omitempty"`
 	State    string  `json:"state,omitempty"`
 	Accounts []int64 `json:"accounts,omitempty"`
+	// A send: the fields of POST /v1/chats/{id}/messages.
+	MessageID string           `json:"message_id,omitempty"`
+	Kind      wire.MessageKind `json:"kind,omitempty"`
+	Ref       string           `json:"ref,omitempty"`
+	Envelopes []wire.Envelope  `json:"envelopes,omitempty"`
+	Shared    []byte           `json:"shared,omitempty"`
 }
+
+// maxSendsInFlight bounds the sends one session has waiting for their
+// commit; a client that sends more waits (its frames are not read).
+const maxSendsInFlight = 32
 
 // ParseClientFrame decodes and validates one client frame. It is exported
 // for the fuzz test.
@@ -435,8 +447,15 @@ func ParseClientFrame(data []byte) (clientFrame, error) {
 			return f, &parley.Error{Code: parley.EInvalid, Message: "presence needs 1 to 256 accounts", Details: map[string]any{"field": "accounts"}}
 		}
 	case "ping":
+	case "send":
+		if f.ChatID <= 0 {
+			return f, &parley.Error{Code: parley.EInvalid, Message: "send needs chat_id", Details: map[string]any{"field": "chat_id"}}
+		}
+		if f.MessageID == "" {
+			return f, &parley.Error{Code: parley.EInvalid, Message: "send needs message_id", Details: map[string]any{"field": "message_id"}}
+		}
 	default:
-		return f, &parley.Error{Code: parley.EInvalid, Message: "type must be ack, typing, presence or ping", Details: map[string]any{"field": "type"}}
+		return f, &parley.Error{Code: parley.EInvalid, Message: "type must be ack, typing, presence, ping or send", Details: map[string]any{"field": "type"}}
 	}
 	return f, nil
 }
@@ -497,8 +516,42 @@ func (s *session) handle(ctx context.Context, f clientFrame) error {
 		}
 	case "ping":
 		s.push([]byte(`{"type":"pong"}`))
+	case "send":
+		s.sendMessage(ctx, f)
 	}
 	return nil
+}
+
+// sendMessage commits a message sent over the socket and answers with a "sent"
+// event, or an "error" event naming the message. Sends run beside the read
+// loop, up to maxSendsInFlight at once, so a client can pipeline them
+// into the same group commit as HTTP sends; their answers may come in any
+// order.
+func (s *session) sendMessage(ctx context.Context, f clientFrame) {
+	select {
+	case s.sends <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	s.g.wg.Add(1)
+	go func() {
+		defer func() {
+			<-s.sends
+			s.g.wg.Done()
+		}()
+		res, err := s.g.svc.Send(ctx, s.p, chat.SendRequest{ChatID: f.ChatID, MessageID: f.MessageID, Kind: f.Kind,
+			Ref: f.Ref, Envelopes: f.Envelopes, Shared: f.Shared})
+		ev := wire.Event{Type: wire.EventSent, ChatID: f.ChatID, MessageID: f.MessageID, Sent: &res}
+		if err != nil {
+			if parley.ErrorCode(err) == parley.EInternal {
+				s.g.log.Error("send over the socket", "device", s.p.DeviceID, "err", err)
+			}
+			ev = wire.Event{Type: wire.EventError, ChatID: f.ChatID, MessageID: f.MessageID, Error: &wire.Error{
+				Code: parley.ErrorCode(err), Message: parley.ErrorMessage(err), Details: parley.ErrorDetails(err)}}
+		}
+		frame, _ := json.Marshal(ev)
+		s.push(frame)
+	}()
 }
 
 func (s *session) sendError(err error) {
