@@ -81,6 +81,8 @@ type authzWorld struct {
 	phones  atomic.Int64
 	// stranger is the route's stranger, a new person for each route.
 	stranger person
+	// hookPosts counts the webhook deliveries the business's endpoint got.
+	hookPosts atomic.Int64
 }
 
 func TestAuthorizationByCaller(t *testing.T) {
@@ -326,6 +328,9 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	// A webhook, and a delivery on it: the business sends a message,
 	// whose status is reported.
 	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			w.hookPosts.Add(1)
+		}
 		_, _ = rw.Write([]byte(r.URL.Query().Get("hub.challenge")))
 	}))
 	t.Cleanup(hook.Close)
