@@ -12,6 +12,7 @@ package server_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net"
 	"os"
@@ -31,6 +32,8 @@ import (
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/wire"
+
+	_ "modernc.org/sqlite" // integrity_check on the filled database
 )
 
 // sendLoad is people sending to one chat from several goroutines until
@@ -441,5 +444,86 @@ func TestFaultNATSRestart(t *testing.T) {
 			mu.Unlock()
 			t.Logf("%d sends acknowledged, each delivered live once", len(acked))
 		})
+	}
+}
+
+// mountSmallTmpfs mounts a tmpfs of size bytes at a new directory, or
+// skips the test where mounting is not allowed (it needs root, or
+// CAP_SYS_ADMIN). resize changes its size in place.
+func mountSmallTmpfs(t *testing.T, size int64) (dir string, resize func(size int64)) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	opt := func(size int64) string { return fmt.Sprintf("size=%d,mode=0700", size) }
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opt(size), "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs to fill (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+	return dir, func(size int64) {
+		if out, err := exec.Command("mount", "-o", "remount,"+opt(size), dir).CombinedOutput(); err != nil {
+			t.Fatalf("resize tmpfs: %v %s", err, out)
+		}
+	}
+}
+
+// TestFaultDiskFullSQLite: the data directory (database, WAL, media) is
+// an 8 MiB tmpfs that two people fill with messages. Once it is full,
+// sends fail with a clear error (503 unavailable, "storage is full"), not
+// a 500; when space returns the same server takes sends again; every
+// acknowledged send is in the inbox once; and the database passes
+// SQLite's integrity check.
+func TestFaultDiskFullSQLite(t *testing.T) {
+	dir, resize := mountSmallTmpfs(t, 8<<20)
+	srv := servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}), servertest.WithDataDir(dir))
+	alice, bob, chatID := pair(t, srv)
+	load := startLoad(alice.c, chatID, 2, strings.Repeat("full ", 1600)) // 8 KB a message
+
+	// Fill it: wait until sends keep failing.
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		f := load.failures()
+		n := 0
+		for _, c := range f {
+			n += c
+		}
+		if n >= 20 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the disk never filled: %d sends acknowledged", load.count())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	full := load.failures()
+	t.Logf("disk full after %d sends; failures: %v", load.count(), full)
+	for code := range full {
+		if code != "unavailable" {
+			t.Errorf("a send failed with %q on a full disk, want unavailable (503)", code)
+		}
+	}
+	// An upload on the full disk is refused the same way.
+	if _, err := alice.c.UploadMedia(context.Background(), chatID, "image/png", strings.NewReader(string(pngBytes)+strings.Repeat("\x00", 1<<20))); client.ErrorCode(err) != "unavailable" {
+		t.Errorf("upload on a full disk: got %v, want unavailable", err)
+	}
+	// Space returns: the same server takes sends again.
+	resize(64 << 20)
+	load.waitFor(t, "after space returned", 20, 60*time.Second)
+	acked := load.finish()
+	checkInbox(t, bob.c, acked)
+
+	// No corruption.
+	if err := srv.Shutdown(context.Background()); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	db, err := sql.Open("sqlite", filepath.Join(dir, "parley.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var res string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil || res != "ok" {
+		t.Errorf("integrity_check: got %q, %v, want ok", res, err)
 	}
 }
