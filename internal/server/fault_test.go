@@ -279,7 +279,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 		servertest.WithOptions(func(o *server.Options) { o.PostgresDSN = pg.dsn() }))
 	alice, bob, chatID := pair(t, srv)
 	load := startLoad(alice.c, chatID, 4, "under a restart")
-	load.waitFor(t, "before the restart", 50, 30*time.Second)
+	load.waitFor(t, "before the restart", 20, 30*time.Second)
 
 	if err := pg.ctl("stop", "-m", "immediate"); err != nil {
 		t.Fatal(err)
@@ -289,7 +289,7 @@ func TestFaultPostgresRestart(t *testing.T) {
 		t.Errorf("/readyz with the database down: got %d %s, want 503", status, body)
 	}
 	pg.start(t)
-	load.waitFor(t, "after the restart", 50, 60*time.Second)
+	load.waitFor(t, "after the restart", 20, 60*time.Second)
 	acked := load.finish()
 	failed := load.failures()
 	t.Logf("failures while the database was down: %v", failed)
@@ -405,12 +405,12 @@ func TestFaultNATSRestart(t *testing.T) {
 			defer func() { cancel(); <-done }()
 
 			load := startLoad(alice.c, chatID, 2, "under a bus restart")
-			load.waitFor(t, "before the restart", 50, 30*time.Second)
+			load.waitFor(t, "before the restart", 20, 30*time.Second)
 			nats.kill()
-			load.waitFor(t, "while the bus is down", 20, 30*time.Second)
+			load.waitFor(t, "while the bus is down", 10, 30*time.Second)
 			time.Sleep(2 * time.Second)
 			nats.start(t)
-			load.waitFor(t, "after the restart", 50, 30*time.Second)
+			load.waitFor(t, "after the restart", 20, 30*time.Second)
 			acked := load.finish()
 			if failed := load.failures(); len(failed) > 0 {
 				t.Errorf("sends failed: %v, want none: the bus is not needed to accept a message", failed)
