@@ -419,7 +419,7 @@ func (s *Service) ackLoop(ctx context.Context) {
 		acked, err := s.store.AckMany(wctx, acks)
 		if err != nil {
 			s.log.Error("ack commit failed", "acks", len(batch), "err", err)
-			err = &parley.Error{Code: parley.EInternal, Message: "internal error", Err: err}
+			err = commitError(err)
 		} else if rerr := s.delivered(wctx, acked, accountOf); rerr != nil {
 			// The acks are committed; only the receipts are lost. Say so
 			// in the log but do not fail the ack, which would be retried

@@ -349,7 +349,7 @@ func (s *Service) commitLoop(ctx context.Context) {
 		}
 		if err != nil {
 			s.log.Error("group commit failed", "appends", len(appends), "err", err)
-			err = &parley.Error{Code: parley.EInternal, Message: "internal error", Err: err}
+			err = commitError(err)
 		}
 		// Publish before answering, so that a client that connects right
 		// after its send rarely sees the live copy of what it replays.
@@ -644,4 +644,15 @@ func (s *Service) entriesFor(devs []Device, chatID, skipDevice int64, typ EntryT
 		})
 	}
 	return a
+}
+
+// commitError is what the callers of a failed group commit get: the
+// store's EUnavailable (the database cannot be reached or is full; retry
+// with the same ids, which is safe since sends and acks are idempotent),
+// else an internal error.
+func commitError(err error) error {
+	if parley.ErrorCode(err) == parley.EUnavailable {
+		return err
+	}
+	return &parley.Error{Code: parley.EInternal, Message: "internal error", Err: err}
 }

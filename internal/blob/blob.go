@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -69,6 +70,7 @@ func NewDisk(dir string) (*Disk, error) {
 // max bytes, and ctx's error if ctx ends first. Storing bytes already
 // stored succeeds and keeps one copy.
 func (d *Disk) Put(ctx context.Context, r io.Reader, max int64) (sha string, size int64, err error) {
+	defer func() { err = diskFull(err) }()
 	f, sha, size, err := spool(ctx, d.tmp, r, max)
 	if err != nil {
 		return "", 0, err
@@ -105,6 +107,16 @@ func (d *Disk) Put(ctx context.Context, r io.Reader, max int64) (sha string, siz
 		}
 	}
 	return sha, size, nil
+}
+
+// diskFull turns the error of a disk out of space into EUnavailable
+// (503, retry later), which tells the client the upload may succeed
+// later rather than that the server failed (TestFaultDiskFullSQLite).
+func diskFull(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return &parley.Error{Code: parley.EUnavailable, Message: "the server's storage is full; retry later", Err: err}
+	}
+	return err
 }
 
 // spool copies r into a new temporary file in dir while hashing it, and

@@ -18,7 +18,10 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -147,6 +150,9 @@ func (dialect) Lock(ctx context.Context, tx sqlstore.Querier, a, b int32) error 
 }
 
 func (dialect) Code(err error) error {
+	if e := unavailable(err); e != nil {
+		return e
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
@@ -157,6 +163,34 @@ func (dialect) Code(err error) error {
 		}
 	}
 	return nil
+}
+
+// unavailable returns EUnavailable (503, "retry") for an error that says
+// the database cannot be reached, rather than that it refused the query:
+// a connection refused or broken, or a server shutting down or starting
+// up (SQLSTATE class 08, 57P01 to 57P03). The pool reconnects by itself
+// once the database is back (TestFaultPostgresRestart). nil otherwise.
+func unavailable(err error) error {
+	var pe *parley.Error
+	if err == nil || errors.As(err, &pe) {
+		return nil
+	}
+	down := false
+	var ce *pgconn.ConnectError
+	var pg *pgconn.PgError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce):
+		down = true
+	case errors.As(err, &pg):
+		down = strings.HasPrefix(pg.Code, "08") || pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03"
+	case errors.As(err, &ne), errors.Is(err, io.ErrUnexpectedEOF), pgconn.SafeToRetry(err):
+		down = true
+	}
+	if !down {
+		return nil
+	}
+	return &parley.Error{Code: parley.EUnavailable, Message: "the database is unavailable; retry", Err: err}
 }
 
 // pgxQuerier is what a pool and a transaction share.
@@ -193,7 +227,11 @@ func (db *DB) sharedTx(ctx context.Context, fn func(tx sqlstore.Querier) error) 
 
 // tx runs fn in a transaction and commits it if fn returns nil.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.pool, fn)
+	err := pgx.BeginFunc(ctx, db.pool, fn)
+	if e := unavailable(err); e != nil {
+		return fmt.Errorf("transaction: %w", e)
+	}
+	return err
 }
 
 // ts encodes t, NULL for the zero time.

@@ -194,6 +194,16 @@ func (dialect) Lock(context.Context, sqlstore.Querier, int32, int32) error { ret
 func (dialect) Code(err error) error {
 	var se *sqlite.Error
 	if errors.As(err, &se) {
+		// A full disk (or a write the disk refused) is the operator's to
+		// fix and the client's to retry: 503 unavailable, not 500. The
+		// transaction rolled back, the database is intact, and writes
+		// succeed again once space returns (TestFaultDiskFullSQLite).
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_FULL:
+			return &parley.Error{Code: parley.EUnavailable, Message: "the server's storage is full; retry later", Err: err}
+		case sqlite3.SQLITE_IOERR:
+			return &parley.Error{Code: parley.EUnavailable, Message: "the database could not write to disk; retry later", Err: err}
+		}
 		switch se.Code() {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return parley.ErrNotFound
