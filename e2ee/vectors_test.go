@@ -90,7 +90,7 @@ func TestWireVersions(t *testing.T) {
 	_ = json.Unmarshal(gs.Keys[21], &key)
 	for _, c := range []struct {
 		what, b64 string
-		want     byte
+		want      byte
 	}{{"olm pre-key message", key.Body, 3}, {"megolm message", shared.Body, 3}} {
 		raw, err := base64.RawStdEncoding.DecodeString(c.b64)
 		if err != nil || len(raw) == 0 || raw[0] != c.want {
