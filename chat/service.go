@@ -493,6 +493,17 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if _, err := s.store.PruneMessages(ctx, now.Add(-s.cfg.MetaTTL)); err != nil {
 		return fmt.Errorf("prune messages: %w", err)
 	}
+	// Shared bodies go once every entry that refers to them is gone.
+	for after := int64(0); ; {
+		last, _, err := s.store.SweepBodies(ctx, after, 1000)
+		if err != nil {
+			return fmt.Errorf("sweep bodies: %w", err)
+		}
+		if last == 0 {
+			break
+		}
+		after = last
+	}
 	if err := s.sweepMedia(ctx, now); err != nil {
 		return err
 	}

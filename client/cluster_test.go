@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -105,5 +106,49 @@ func TestRetriedSendReachesOnlineDevices(t *testing.T) {
 		if ev.Type == wire.EventEntry && ev.Entry != nil && ev.Entry.MessageID == id {
 			return
 		}
+	}
+}
+
+// TestBusOutageLosesNothingLive: node b's only NATS server dies, a message
+// is committed through node a meanwhile (its live event, published while b
+// is away, is lost by NATS), and the server comes back: b's gateway sends
+// the connected device what it missed from the inbox, without the device
+// having to reconnect.
+func TestBusOutageLosesNothingLive(t *testing.T) {
+	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	nats := servertest.StartNATSCluster(t, 3)
+	secret := []byte("the secret every node of this cluster is given")
+	node := func(natsURL string) *servertest.Server {
+		return servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
+			servertest.WithOptions(func(o *server.Options) {
+				o.PostgresDSN, o.Secret = dsn, secret
+				o.NATS.URL, o.NATS.SubjectPrefix = natsURL, "outage"
+			}))
+	}
+	a := node(nats.Servers[0].ClientURL())
+	b := node(nats.Servers[2].ClientURL()) // this one server only
+	ctx := ctxT(t)
+	alice := login(t, a, alicePhone, "phone")
+	bob := login(t, b, bobPhone, "phone")
+	chatID := must(alice.OpenDirect(ctx, bob.AccountID)).get(t).ID
+	conn, _ := connectLive(t, bob, 0)
+
+	nats.Kill(2)
+	lost := must(alice.SendText(ctx, chatID, "sent while bob's node had no bus")).get(t)
+	nats.Restart(2)
+	after := must(alice.SendText(ctx, chatID, "sent once the bus was back")).get(t)
+
+	var got []string
+	for len(got) < 2 {
+		ev, err := conn.Next(ctx)
+		if err != nil {
+			t.Fatalf("bob got %q live, then %v; want both messages", got, err)
+		}
+		if ev.Type == wire.EventEntry && ev.Entry != nil && ev.Entry.Type == wire.EntryMessage {
+			got = append(got, ev.Entry.MessageID)
+		}
+	}
+	if !slices.Contains(got, lost.MessageID) || !slices.Contains(got, after.MessageID) {
+		t.Fatalf("bob got %q live, want %s and %s", got, lost.MessageID, after.MessageID)
 	}
 }

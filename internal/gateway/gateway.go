@@ -168,6 +168,9 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 		{"parley.presence.*", g.onPresence},
 		{"parley.channel.*", g.onChannel},
 	}
+	if w, ok := bus.(busWatcher); ok {
+		w.WatchOutages(g.busDown, g.busUp)
+	}
 	for _, s := range subs {
 		fn := s.fn
 		unsub, err := bus.Subscribe(s.subject, func(subject string, data []byte) {
@@ -184,6 +187,63 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 		g.unsubs = append(g.unsubs, unsub)
 	}
 	return g, nil
+}
+
+// busWatcher is a bus that reports its outages (internal/nats): live
+// entries published while it was down never arrive.
+type busWatcher interface {
+	WatchOutages(down, up func())
+}
+
+// gapFillers bounds the inbox reads after a bus outage.
+const gapFillers = 8
+
+// busDown marks, for every session, the last entry it got before the bus
+// went down.
+func (g *Gateway) busDown() {
+	for _, s := range g.sessionList() {
+		s.markGap()
+	}
+}
+
+// busUp sends every session, from its inbox, what the bus may have lost
+// while it was down, a few sessions at a time.
+func (g *Gateway) busUp() {
+	if g.closing.Load() {
+		return
+	}
+	sessions := g.sessionList()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		work := make(chan *session)
+		var wg sync.WaitGroup
+		for range min(gapFillers, len(sessions)) {
+			wg.Go(func() {
+				for s := range work {
+					s.fillGap(ctx)
+				}
+			})
+		}
+		for _, s := range sessions {
+			work <- s
+		}
+		close(work)
+		wg.Wait()
+	}()
+}
+
+// sessionList returns the connected sessions.
+func (g *Gateway) sessionList() []*session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*session, 0, len(g.devices))
+	for _, s := range g.devices {
+		out = append(out, s)
+	}
+	return out
 }
 
 // Sessions returns the number of connected sockets.
