@@ -47,9 +47,10 @@ func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, k
 			return wire.SendResult{}, err
 		}
 		envs := make([]wire.Envelope, len(devs))
+		var shared []byte
 		done := func() {}
 		if d := c.E2EE(); d != nil {
-			if envs, done, err = c.sealed(ctx, d, chatID, messageID, devs, plain); err != nil {
+			if envs, shared, done, err = c.sealed(ctx, d, chatID, messageID, devs, plain); err != nil {
 				return wire.SendResult{}, err
 			}
 		} else {
@@ -57,7 +58,7 @@ func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, k
 				envs[i] = wire.Envelope{DeviceID: d.DeviceID, Body: plain}
 			}
 		}
-		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs})
+		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs, Shared: shared})
 		if ErrorCode(err) == string(parley.EDevicesChanged) && attempt < maxDeviceRetries {
 			continue
 		}

@@ -204,12 +204,13 @@ func (c *Client) chatKind(ctx context.Context, chatID int64) (wire.ChatKind, err
 // sealed builds the envelopes of an encrypted message for devs: it
 // refreshes the keys of accounts with devices it does not trust yet,
 // claims one-time keys for devices it has no session with, and
-// encrypts (Olm per device in a 1:1 chat, Megolm once in a group). done
-// is called after the server accepted the message.
-func (c *Client) sealed(ctx context.Context, d *e2ee.Device, chatID int64, messageID string, devs []wire.RecipientDevice, plain []byte) (envs []wire.Envelope, done func(), err error) {
+// encrypts (Olm per device in a 1:1 chat, Megolm once in a group: then
+// shared is the one body and envs only the devices' key parts). done is
+// called after the server accepted the message.
+func (c *Client) sealed(ctx context.Context, d *e2ee.Device, chatID int64, messageID string, devs []wire.RecipientDevice, plain []byte) (envs []wire.Envelope, shared []byte, done func(), err error) {
 	kind, err := c.chatKind(ctx, chatID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	targets := make([]e2ee.Target, len(devs))
 	var stale []int64
@@ -221,28 +222,35 @@ func (c *Client) sealed(ctx context.Context, d *e2ee.Device, chatID int64, messa
 	}
 	for _, acct := range stale {
 		if err := c.RefreshKeys(ctx, acct); err != nil {
-			return nil, nil, fmt.Errorf("keys of account %d: %w", acct, err)
+			return nil, nil, nil, fmt.Errorf("keys of account %d: %w", acct, err)
 		}
 	}
 	if missing := d.MissingSessions(targets); len(missing) > 0 {
 		ks, err := c.ClaimKeys(ctx, chatID, missing)
 		if err != nil {
-			return nil, nil, fmt.Errorf("claim keys: %w", err)
+			return nil, nil, nil, fmt.Errorf("claim keys: %w", err)
 		}
 		if err := d.AddClaimedKeys(ks); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if kind == wire.ChatDirect {
 		envs, err := d.EncryptDirect(chatID, messageID, targets, plain)
-		return envs, func() {}, err
+		return envs, nil, func() {}, err
 	}
+	// A group message: the Megolm ciphertext once, as the shared body;
+	// envelopes only for the devices that get a key part (delivered to
+	// them as Entry.Key).
 	gs, err := d.EncryptGroup(chatID, messageID, targets, plain)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	envs, err = gs.Envelopes(targets)
-	return envs, func() { d.Sent(gs) }, err
+	for _, t := range targets {
+		if k, ok := gs.Keys[t.DeviceID]; ok {
+			envs = append(envs, wire.Envelope{DeviceID: t.DeviceID, Body: k})
+		}
+	}
+	return envs, gs.Shared, func() { d.Sent(gs) }, nil
 }
 
 // OpenBody returns the Body of a message entry: decrypted when the
@@ -264,7 +272,7 @@ func (c *Client) OpenBody(ctx context.Context, e wire.Entry) (Body, error) {
 			return Body{}, fmt.Errorf("keys of account %d: %w", e.SenderAccount, err)
 		}
 	}
-	plain, err := d.Decrypt(e, nil)
+	plain, err := d.Decrypt(e, e.Key)
 	if err != nil {
 		return Body{}, fmt.Errorf("entry %d: %w", e.ID, err)
 	}

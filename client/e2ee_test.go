@@ -89,6 +89,20 @@ func TestE2EEDirectGroupAndMedia(t *testing.T) {
 	must(bob.SendText(ctx, g.ID, "thanks")).get(t)
 	photo := bytes.Repeat([]byte("PHOTO-BYTES "), 300)
 	must(alice.SendMedia(ctx, g.ID, "image/png", photo, "the crag")).get(t)
+	// One shared body for everyone; only the first message from each
+	// sender carries carol's key part.
+	var withKey, msgs int
+	for _, e := range must(carol.Pending(ctx, 0, 0)).get(t) {
+		if e.Type == wire.EntryMessage && e.Kind == wire.KindMessage {
+			msgs++
+			if e.Key != nil {
+				withKey++
+			}
+		}
+	}
+	if msgs != 3 || withKey != 2 {
+		t.Fatalf("carol's group entries: %d messages, %d with a key part; want 3 and 2 (alice's first, bob's first)", msgs, withKey)
+	}
 	texts, errs, bodies := inbox(t, carol)
 	if !slices.Equal(texts, []string{"welcome", "thanks", "the crag"}) || errs != nil {
 		t.Fatalf("carol's group inbox: got %q, errors %v", texts, errs)
