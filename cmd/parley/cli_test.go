@@ -157,8 +157,10 @@ func TestLoginInteractive(t *testing.T) {
 		t.Fatalf("profile not saved: %v", err)
 	}
 	// The device's end-to-end keys and sessions: readable by its owner only.
-	if fi, err := os.Stat(filepath.Join(home, "bob.e2ee.json")); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Fatalf("end-to-end state: %v, mode %v; want a file of mode 0600", err, fi.Mode().Perm())
+	if fi, err := os.Stat(filepath.Join(home, "bob.e2ee.json")); err != nil {
+		t.Fatalf("end-to-end state not saved: %v", err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("end-to-end state: mode %v, want 0600", fi.Mode().Perm())
 	}
 
 	// Alice writes through the client package; bob listens until ctrl-c.
