@@ -169,6 +169,31 @@ func (c *Client) ApproveDevice(ctx context.Context, deviceID int64) error {
 	return err
 }
 
+// UnlistDevice removes an unlinked device of the caller's account from
+// its signed device list, when the calling device holds the signing key
+// (otherwise the list keeps it, but it is no longer a recipient of
+// anything: the server dropped it).
+func (c *Client) UnlistDevice(ctx context.Context, deviceID int64) error {
+	d, err := c.dev()
+	if err != nil {
+		return err
+	}
+	own, err := c.AccountKeys(ctx, d.AccountID())
+	if err != nil {
+		return err
+	}
+	l := d.RemoveFromList(own, deviceID)
+	if l == nil {
+		return nil
+	}
+	if err := c.PutDeviceList(ctx, *l); err != nil {
+		return err
+	}
+	own.DeviceList = l
+	_, err = d.UpdatePeer(own)
+	return err
+}
+
 // RefreshKeys fetches an account's keys and updates which of its devices
 // this device trusts.
 func (c *Client) RefreshKeys(ctx context.Context, accountID int64) error {

@@ -214,6 +214,22 @@ func TestE2EELinkedDevice(t *testing.T) {
 	if got, _, _ := inbox(t, laptop); !slices.Contains(got, "from the phone") {
 		t.Fatalf("laptop: got %q, want bob's own message", got)
 	}
+
+	// Bob unlinks the laptop and signs it out of his list.
+	if err := bob.RevokeDevice(ctx, laptop.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	if err := bob.UnlistDevice(ctx, laptop.DeviceID); err != nil {
+		t.Fatal(err)
+	}
+	ak := must(alice.AccountKeys(ctx, bob.AccountID)).get(t)
+	if ak.DeviceList == nil || slices.ContainsFunc(ak.DeviceList.Devices, func(d wire.ListedDevice) bool { return d.DeviceID == laptop.DeviceID }) {
+		t.Fatalf("bob's list after unlinking: %+v, want the laptop gone", ak.DeviceList)
+	}
+	must(alice.SendText(ctx, dm.ID, "after unlink")).get(t)
+	if got, errs, _ := inbox(t, bob); !slices.Contains(got, "after unlink") || errs != nil {
+		t.Fatalf("bob after unlinking the laptop: got %q, errors %v", got, errs)
+	}
 }
 
 // TestKeyUploadValidation: the server refuses malformed keys and bad

@@ -665,6 +665,9 @@ func (cl *cli) devices(args []string) error {
 		if err := cl.c.RevokeDevice(cl.ctx, id); err != nil {
 			return fmt.Errorf("unlink device %d: %w", id, err)
 		}
+		if err := cl.c.UnlistDevice(cl.ctx, id); err != nil {
+			return fmt.Errorf("remove device %d from your signed device list: %w", id, err)
+		}
 		fmt.Fprintf(cl.out, "device %d unlinked\n", id)
 		return nil
 	}
