@@ -54,6 +54,7 @@ Account:
   lookup +PHONE...                 find people by phone number
   devices                          list your linked devices
   devices revoke DEVICE            unlink one of them
+  devices approve DEVICE           let contacts encrypt to a device you linked
   block [ACCOUNT]                  block someone (no argument: list blocked)
   unblock ACCOUNT
 
@@ -77,6 +78,10 @@ message id; sending the same id again is harmless):
   inbox                            print and acknowledge what is waiting
   listen [--count N]               print messages, receipts, typing and
                                    presence as they come, until ctrl-c
+
+End-to-end encryption (on for every message; keys in PROFILE.e2ee.json):
+  safety-number [--digits] ACCOUNT the 60 digits to compare with a contact
+  verify ACCOUNT                   mark the contact verified (warns on change)
 
 Channels (run parley channel for the subcommands):
   channel create|list|find|info|follow|unfollow|post|poll|timeline|vote|react
