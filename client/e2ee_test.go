@@ -289,3 +289,58 @@ func TestKeyUploadValidation(t *testing.T) {
 	_, err = carol.ClaimKeys(ctx, dm.ID, []int64{alice.DeviceID})
 	wantCode(t, err, "forbidden")
 }
+
+// TestE2EETamperAndReplay takes envelopes as the real server delivers
+// them: one modified in transit is rejected and reported, one delivered
+// again (a server replaying a stored entry under a new id) is dropped.
+func TestE2EETamperAndReplay(t *testing.T) {
+	srv := startServer(t)
+	ctx := ctxT(t)
+	alice := secureLogin(t, srv, "+14155550101", "alice-phone")
+	bob := secureLogin(t, srv, "+14155550102", "bob-phone")
+	carol := secureLogin(t, srv, "+14155550103", "carol-phone")
+	dm := must(alice.OpenDirect(ctx, bob.AccountID)).get(t)
+	g := must(alice.CreateGroup(ctx, "G", bob.AccountID, carol.AccountID)).get(t)
+	must(alice.SendText(ctx, dm.ID, "one")).get(t)
+	must(alice.SendText(ctx, dm.ID, "two")).get(t)
+	must(alice.SendText(ctx, g.ID, "group one")).get(t)
+	must(alice.SendText(ctx, g.ID, "group two")).get(t)
+	var msgs []wire.Entry
+	for _, e := range must(bob.Pending(ctx, 0, 0)).get(t) {
+		if e.Type == wire.EntryMessage && e.Kind == wire.KindMessage {
+			msgs = append(msgs, e)
+		}
+	}
+	if len(msgs) != 4 {
+		t.Fatalf("bob's inbox: got %d messages, want 4", len(msgs))
+	}
+	flip := func(e wire.Entry) wire.Entry {
+		e.Body = bytes.Clone(e.Body)
+		i := bytes.Index(e.Body, []byte(`"body":"`)) + 20
+		e.Body[i] ^= 'A' ^ 'B'
+		if e.Body[i] == '"' || e.Body[i] == '\\' {
+			e.Body[i] = 'C'
+		}
+		return e
+	}
+	for _, i := range []int{0, 2} { // a 1:1 message, a group message (with its key part)
+		if _, err := bob.OpenBody(ctx, flip(msgs[i])); !errors.Is(err, e2ee.ErrTampered) {
+			t.Fatalf("modified message %d: got %v, want %v", i, err, e2ee.ErrTampered)
+		}
+	}
+	if n := bob.E2EE().Notices(); !slices.ContainsFunc(n, func(n e2ee.Notice) bool { return n.Kind == e2ee.NoticeRejected }) {
+		t.Fatalf("notices after tampering: got %v, want a rejected-message notice", n)
+	}
+	want := []string{"one", "two", "group one", "group two"}
+	for i, e := range msgs {
+		b, err := bob.OpenBody(ctx, e)
+		if err != nil || b.Text != want[i] {
+			t.Fatalf("message %d: got %q, %v; want %q", i, b.Text, err, want[i])
+		}
+		again := e
+		again.ID += 1000
+		if _, err := bob.OpenBody(ctx, again); !errors.Is(err, e2ee.ErrReplay) {
+			t.Fatalf("message %d delivered again: got %v, want %v", i, err, e2ee.ErrReplay)
+		}
+	}
+}
