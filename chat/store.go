@@ -16,6 +16,7 @@ type Store interface {
 	ChatStore
 	MessageStore
 	MediaStore
+	KeyStore
 	// Ping checks that the database answers, for /readyz.
 	Ping(ctx context.Context) error
 	// Close releases the database.

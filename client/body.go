@@ -28,9 +28,9 @@ const maxDeviceRetries = 3
 // SendBody sends body to chatID as message messageID of the given kind (ref
 // names the target of an edit, delete or reaction). It fetches the chat's
 // recipient devices and makes one envelope per device holding the
-// JSON-encoded body. This is the one place where an end-to-end session would
-// encrypt the body for each device's public key; SendBody sends it as
-// plaintext. When a device is linked or unlinked in between (the server
+// JSON-encoded body: encrypted for each device when the client uses
+// end-to-end encryption (UseE2EE; Olm per device in a 1:1 chat, one
+// Megolm ciphertext in a group), plaintext otherwise. When a device is linked or unlinked in between (the server
 // answers devices_changed), it fetches the devices again and retries, at
 // most 3 times.
 //
@@ -47,12 +47,23 @@ func (c *Client) SendBody(ctx context.Context, chatID int64, messageID string, k
 			return wire.SendResult{}, err
 		}
 		envs := make([]wire.Envelope, len(devs))
-		for i, d := range devs {
-			envs[i] = wire.Envelope{DeviceID: d.DeviceID, Body: plain}
+		var shared []byte
+		done := func() {}
+		if d := c.E2EE(); d != nil {
+			if envs, shared, done, err = c.sealed(ctx, d, chatID, messageID, devs, plain); err != nil {
+				return wire.SendResult{}, err
+			}
+		} else {
+			for i, d := range devs {
+				envs[i] = wire.Envelope{DeviceID: d.DeviceID, Body: plain}
+			}
 		}
-		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs})
+		res, err := c.Send(ctx, chatID, SendRequest{MessageID: messageID, Kind: kind, Ref: ref, Envelopes: envs, Shared: shared})
 		if ErrorCode(err) == string(parley.EDevicesChanged) && attempt < maxDeviceRetries {
 			continue
+		}
+		if err == nil {
+			done()
 		}
 		return res, err
 	}

@@ -11,8 +11,10 @@
 //	_, err := c.OpenDirect(ctx, 42)
 //	if client.ErrorCode(err) == "not_found" { ... }
 //
-// SendBody and SendText send plaintext envelopes (one per recipient device),
-// for programs that have no end-to-end encryption yet.
+// With end-to-end encryption (UseE2EE, docs/E2EE.md), SendBody and
+// SendText encrypt each message for every recipient device and OpenBody
+// decrypts; without it they send plaintext envelopes (one per recipient
+// device), for programs and tests that have no end-to-end state.
 //
 // The package imports the JSON shapes of the API from package wire, the
 // error codes from the kernel (github.com/parleyhq/parley) and
@@ -30,6 +32,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+
+	"github.com/parleyhq/parley/e2ee"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Client calls one Parley server as one device. It is safe for concurrent
@@ -38,8 +43,10 @@ type Client struct {
 	base string
 	hc   *http.Client
 
-	mu    sync.RWMutex
-	token string
+	mu        sync.RWMutex
+	token     string
+	e2e       *e2ee.Device            // end-to-end state; nil sends plaintext
+	chatKinds map[int64]wire.ChatKind // direct or group, for choosing Olm or Megolm
 }
 
 // Option configures a Client.

@@ -21,6 +21,11 @@ type Content struct {
 	MediaID   string `json:"media_id,omitempty"`
 	MediaType string `json:"media_type,omitempty"`
 	Emoji     string `json:"emoji,omitempty"`
+	// MediaKey and MediaSHA256 open an end-to-end encrypted attachment:
+	// the file's own AES-256 key and the SHA-256 of its ciphertext, both
+	// base64 (docs/E2EE.md). They travel only inside the encrypted body.
+	MediaKey    string `json:"media_key,omitempty"`
+	MediaSHA256 string `json:"media_sha256,omitempty"`
 
 	// MediaKind is image, video, audio, document or sticker, when the
 	// attachment's role matters (a business's media message).

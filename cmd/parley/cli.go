@@ -29,6 +29,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -53,6 +54,7 @@ Account:
   lookup +PHONE...                 find people by phone number
   devices                          list your linked devices
   devices revoke DEVICE            unlink one of them
+  devices approve DEVICE           let contacts encrypt to a device you linked
   block [ACCOUNT]                  block someone (no argument: list blocked)
   unblock ACCOUNT
 
@@ -76,6 +78,10 @@ message id; sending the same id again is harmless):
   inbox                            print and acknowledge what is waiting
   listen [--count N]               print messages, receipts, typing and
                                    presence as they come, until ctrl-c
+
+End-to-end encryption (on for every message; keys in PROFILE.e2ee.json):
+  safety-number [--digits] ACCOUNT the 60 digits to compare with a contact
+  verify ACCOUNT                   mark the contact verified (warns on change)
 
 Channels (run parley channel for the subcommands):
   channel create|list|find|info|follow|unfollow|post|poll|timeline|vote|react
@@ -102,7 +108,11 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 	if cmd == nil {
 		return fmt.Errorf("unknown command %q; run parley help", args[0])
 	}
-	return helpIsNotAnError(cmd(args[1:]))
+	err := helpIsNotAnError(cmd(args[1:]))
+	if e2eErr := cl.afterE2EE(); err == nil {
+		err = e2eErr
+	}
+	return err
 }
 
 func helpIsNotAnError(err error) error {
@@ -157,6 +167,10 @@ func (cl *cli) command(name string) func(args []string) error {
 		return cl.listen
 	case "channel":
 		return cl.channelCmd
+	case "safety-number":
+		return cl.safetyNumber
+	case "verify":
+		return cl.verify
 	}
 	return nil
 }
@@ -271,12 +285,22 @@ func (cl *cli) saveState(st *state) error {
 	if err != nil {
 		return fmt.Errorf("encode profile: %w", err)
 	}
+	return writePrivate(path, append(b, '\n'))
+}
+
+// writePrivate writes a file of the profile folder atomically, mode 0600
+// (os.CreateTemp makes it so): profiles hold a bearer token and private
+// keys.
+func writePrivate(path string, b []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create profile directory: %w", err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".profile-*")
 	if err != nil {
 		return fmt.Errorf("save profile: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
+	if _, err := tmp.Write(b); err != nil {
 		tmp.Close()
 		return fmt.Errorf("save profile: %w", err)
 	}
@@ -322,7 +346,7 @@ func (cl *cli) connect() error {
 	}
 	cl.st = st
 	cl.c = client.New(cl.serverURL(), client.WithToken(st.Token))
-	return nil
+	return cl.setupE2EE()
 }
 
 // prompt asks for one line on stdin.
@@ -388,6 +412,14 @@ func (cl *cli) login(args []string) error {
 	if err := cl.saveState(st); err != nil {
 		return err
 	}
+	// A new device: new end-to-end keys (an old file is another device's).
+	if path, err := cl.e2eePath(); err == nil {
+		_ = os.Remove(path)
+	}
+	cl.st, cl.c = st, c
+	if err := cl.setupE2EE(); err != nil {
+		return err
+	}
 	verb := "logged in"
 	if s.NewAccount {
 		verb = "welcome! created account"
@@ -414,6 +446,10 @@ func (cl *cli) logout(args []string) error {
 	if err := os.Remove(path); err != nil {
 		return fmt.Errorf("forget the login: %w", err)
 	}
+	if path, err := cl.e2eePath(); err == nil {
+		_ = os.Remove(path)
+	}
+	cl.c = nil // nothing left to save
 	fmt.Fprintf(cl.out, "logged out; device %d unlinked\n", cl.st.DeviceID)
 	return nil
 }
@@ -616,6 +652,9 @@ func (cl *cli) labels(ids []int64) string {
 }
 
 func (cl *cli) devices(args []string) error {
+	if len(args) > 0 && args[0] == "approve" {
+		return cl.approveDevice(args[1:])
+	}
 	if len(args) > 0 && args[0] == "revoke" {
 		rest, err := parse(cl.flagSet("devices revoke", "DEVICE"), args[1:], 1, 1)
 		if err != nil {
@@ -630,6 +669,9 @@ func (cl *cli) devices(args []string) error {
 		}
 		if err := cl.c.RevokeDevice(cl.ctx, id); err != nil {
 			return fmt.Errorf("unlink device %d: %w", id, err)
+		}
+		if err := cl.c.UnlistDevice(cl.ctx, id); err != nil {
+			return fmt.Errorf("remove device %d from your signed device list: %w", id, err)
 		}
 		fmt.Fprintf(cl.out, "device %d unlinked\n", id)
 		return nil
@@ -982,10 +1024,18 @@ func (cl *cli) inbox(args []string) error {
 			break
 		}
 		for _, e := range es {
-			fmt.Fprintln(cl.out, cl.describe(e))
+			if line := cl.describe(e); line != "" {
+				fmt.Fprintln(cl.out, line)
+			}
 			ids = append(ids, e.ID)
 			after = e.ID
 		}
+	}
+	if err := cl.saveE2EE(); err != nil {
+		return err
+	}
+	if err := cl.c.ReplenishKeys(cl.ctx); err != nil {
+		return err
 	}
 	if len(ids) == 0 {
 		fmt.Fprintln(cl.out, "nothing new")
@@ -1030,6 +1080,10 @@ func (cl *cli) listen(args []string) error {
 			fmt.Fprintln(cl.out, line)
 		}
 		if ev.Type == wire.EventEntry {
+			// The sessions moved on: keep them before the entry is acked.
+			if err := cl.afterE2EE(); err != nil {
+				return err
+			}
 			if n++; *count > 0 && n >= *count {
 				return client.ErrStop
 			}
@@ -1118,9 +1172,12 @@ func (cl *cli) describe(e wire.Entry) string {
 		}
 		return at + " " + cl.describeChatEvent(ev)
 	}
-	b, err := client.DecodeBody(e)
+	b, err := cl.c.OpenBody(cl.ctx, e)
+	if errors.Is(err, e2ee.ErrReplay) {
+		return "" // a copy of a message already shown
+	}
 	if err != nil {
-		return fmt.Sprintf("%s %s: <%d bytes this client cannot read>  (id %s)", at, who, len(e.Body), e.MessageID)
+		return fmt.Sprintf("%s %s: <a message this device cannot read: %v>  (id %s)", at, who, err, e.MessageID)
 	}
 	switch e.Kind {
 	case chat.KindEdit:

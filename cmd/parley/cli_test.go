@@ -17,6 +17,7 @@ import (
 
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
 )
@@ -155,6 +156,12 @@ func TestLoginInteractive(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(home, "bob.json")); err != nil {
 		t.Fatalf("profile not saved: %v", err)
 	}
+	// The device's end-to-end keys and sessions: readable by its owner only.
+	if fi, err := os.Stat(filepath.Join(home, "bob.e2ee.json")); err != nil {
+		t.Fatalf("end-to-end state not saved: %v", err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("end-to-end state: mode %v, want 0600", fi.Mode().Perm())
+	}
 
 	// Alice writes through the client package; bob listens until ctrl-c.
 	ctx := context.Background()
@@ -162,7 +169,17 @@ func TestLoginInteractive(t *testing.T) {
 	if err := alice.RequestCode(ctx, "+14155550101"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.Verify(ctx, "+14155550101", srv.Code("+14155550101"), "", nil); err != nil {
+	as, err := alice.Verify(ctx, "+14155550101", srv.Code("+14155550101"), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Alice encrypts too: the CLI reads only end-to-end encrypted messages.
+	dev, err := e2ee.NewDevice(as.AccountID, as.DeviceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.UseE2EE(dev)
+	if err := alice.SetupE2EE(ctx); err != nil {
 		t.Fatal(err)
 	}
 	chat, err := alice.OpenDirect(ctx, 1)

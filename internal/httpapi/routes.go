@@ -81,6 +81,13 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("DELETE /v1/devices/{id}", revokeDevice(svc))
 	a("POST /v1/devices/{id}/history", sendHistory(svc))
 
+	// The end-to-end key directory (keys.go, docs/E2EE.md).
+	a("PUT /v1/keys", uploadKeys(svc))
+	a("GET /v1/keys/count", keyCount(svc))
+	a("POST /v1/keys/claim", claimKeys(svc))
+	a("GET /v1/accounts/{id}/keys", accountKeys(svc))
+	a("PUT /v1/me/device-list", putDeviceList(svc))
+
 	a("GET /v1/chats", listChats(svc))
 	a("POST /v1/chats/direct", openDirect(svc))
 	a("POST /v1/chats/groups", createGroup(svc))
