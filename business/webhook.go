@@ -2,7 +2,6 @@ package business
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -62,7 +61,8 @@ func webhookError(code int, title, details string) wire.WebhookError {
 func newWebhook(now time.Time, businessID int64, key, convKey, field string, value any) *Webhook {
 	env := wire.WebhookEnvelope{Object: "whatsapp_business_account", Entry: []wire.WebhookEntry{{
 		ID: strconv.FormatInt(businessID, 10), Changes: []wire.WebhookChange{{Value: value, Field: field}}}}}
-	payload, err := json.Marshal(env)
+	// Meta's bytes: non-ASCII escaped, signed as sent (wire.MarshalWebhook).
+	payload, err := wire.MarshalWebhook(env)
 	if err != nil {
 		panic(fmt.Sprintf("encode webhook: %v", err)) // only our own types are encoded
 	}
