@@ -36,6 +36,7 @@ type receiver struct {
 	verifyToken string
 	secret      atomic.Value // string
 	failures    atomic.Int32 // answer 500 this many more times
+	refuse      atomic.Value // func(body []byte) bool: answer 401 to those bodies
 	mu          sync.Mutex
 	got         []hookEnv
 	raw         [][]byte
@@ -94,6 +95,10 @@ func newReceiver(t testing.TB) *receiver {
 		if !webhook.ValidSignature(r.secret.Load().(string), body, req.Header.Get("X-Hub-Signature-256")) {
 			t.Errorf("webhook with a bad signature %q: %s", req.Header.Get("X-Hub-Signature-256"), body)
 			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if f, _ := r.refuse.Load().(func([]byte) bool); f != nil && f(body) {
+			http.Error(w, "refused", http.StatusUnauthorized)
 			return
 		}
 		if r.failures.Load() > 0 {
@@ -175,6 +180,7 @@ type env struct {
 	opts     []servertest.Option
 	dataDir  string
 	business business.Config
+	webhooks *webhook.Options // nil: fast retries (newEnv)
 	extra    []servertest.Option
 }
 
@@ -213,6 +219,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o.Business = e.business
 		o.Webhooks = webhook.Options{Poll: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 			Timeout: 2 * time.Second}
+		if e.webhooks != nil {
+			o.Webhooks = *e.webhooks
+		}
 	})}
 	e.opts = append(e.opts, e.extra...)
 	e.srv = servertest.Start(t, e.opts...)

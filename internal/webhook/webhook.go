@@ -4,8 +4,11 @@
 // callback URL, and records every attempt. Failures are retried with exponential backoff and full jitter
 // until MaxAge (7 days by default). Each business has its own concurrency
 // limit and every attempt has a timeout, so a slow or dead endpoint only
-// delays its own business's webhooks. Order is kept per conversation: the
-// store hands out only the oldest pending webhook of each conversation.
+// delays its own business's webhooks. Order is kept per conversation
+// while the endpoint accepts: the store hands out a webhook only once the
+// older ones of its conversation were delivered or have failed an attempt.
+// A refused webhook thus holds the later ones back for one attempt (at most
+// Timeout) and is then retried on its own, for MaxAge.
 //
 // It also performs the GET verification handshake of a callback URL. It
 // imports only the domain package.
