@@ -50,8 +50,12 @@ type WebhookAttempt struct {
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
+// ErrorCodesHref is the href of every error in a webhook: Meta's page of
+// error codes, which Parley's codes are (docs/API.md lists those it uses).
+const ErrorCodesHref = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+
 func webhookError(code int, title, details string) wire.WebhookError {
-	e := wire.WebhookError{Code: code, Title: title, Message: title}
+	e := wire.WebhookError{Code: code, Title: title, Message: title, Href: ErrorCodesHref}
 	e.ErrorData.Details = details
 	return e
 }

@@ -150,5 +150,7 @@ type (
 		ErrorData struct {
 			Details string `json:"details"`
 		} `json:"error_data"`
+		// Href links to the explanation of the code, as Meta's does.
+		Href string `json:"href,omitempty"`
 	}
 )

@@ -379,6 +379,26 @@ func (e *env) sendErr(msg map[string]any, wantStatus, wantCode int) metaError {
 	return me
 }
 
+// sendFails posts a message that Meta accepts and then fails: the send
+// answers 200 with a wamid and a Parley-Price of nothing charged, and a
+// failed status webhook carries the error, code want, with its href.
+func (e *env) sendFails(msg map[string]any, want int) wire.StatusUpdate {
+	e.t.Helper()
+	id := e.send(msg)
+	return e.failedStatus(id, want)
+}
+
+// failedStatus waits for the failed status of wamid and checks its error.
+func (e *env) failedStatus(wamid string, want int) wire.StatusUpdate {
+	e.t.Helper()
+	st := e.hooks.status(wamid, "failed")
+	if len(st.Errors) != 1 || st.Errors[0].Code != want || st.Errors[0].Title == "" || st.Errors[0].ErrorData.Details == "" ||
+		!strings.HasPrefix(st.Errors[0].Href, "https://") || st.Pricing != nil {
+		e.t.Fatalf("failed status of %s: got %+v, want one error %d with title, details and href, and no pricing", wamid, st, want)
+	}
+	return st
+}
+
 // customerSends sends content from a customer client to its chat with the
 // business and returns the message id.
 func (e *env) customerSends(c *client.Client, chatID int64, kind chat.MessageKind, ref string, body client.Body) string {
@@ -506,17 +526,14 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 func TestServiceWindowAndTokens(t *testing.T) {
 	e := newEnv(t)
 	// No customer message yet: free-form is outside the window.
-	me := e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "hello?"}}, 400, 131047)
-	if me.Error.ErrorData.Details == "" {
-		t.Errorf("131047 without details: %+v", me)
-	}
+	e.sendFails(map[string]any{"type": "text", "text": map[string]any{"body": "hello?"}}, 131047)
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hello"})
 	e.hooks.message(in)
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "hi there"}})
 	e.clock.Advance(23 * time.Hour)
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "still within 24 h"}})
 	e.clock.Advance(2 * time.Hour)
-	e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "too late"}}, 400, 131047)
+	e.sendFails(map[string]any{"type": "text", "text": map[string]any{"body": "too late"}}, 131047)
 
 	// Tokens: an expiring token answers 190 once expired; a revoked one too.
 	var tok adminapi.Token
