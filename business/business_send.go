@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -432,9 +433,19 @@ func (b *Service) MarkRead(ctx context.Context, n BusinessNumber, messageID stri
 }
 
 // UploadMedia stores a file uploaded by a business number, owned by its
-// account, for sending by id.
-func (b *Service) UploadMedia(ctx context.Context, n BusinessNumber, contentType string, data []byte) (chatpkg.Media, error) {
-	return b.svc.StoreMedia(ctx, cloudPrincipal(n), contentType, strings.NewReader(string(data)))
+// account, for sending by id. It takes Meta's media types with Meta's
+// size limit per kind (MediaLimit); size is the file's length if known,
+// else -1. CloudError 131053 for another type or a larger file.
+func (b *Service) UploadMedia(ctx context.Context, n BusinessNumber, contentType string, size int64, r io.Reader) (chatpkg.Media, error) {
+	max, err := checkMediaUpload(contentType, size)
+	if err != nil {
+		return chatpkg.Media{}, err
+	}
+	m, err := b.svc.StoreMediaOf(ctx, cloudPrincipal(n), contentType, max, r)
+	if parley.ErrorCode(err) == parley.ETooLarge {
+		return chatpkg.Media{}, cloudErrDetails(MetaMediaUploadError, "Media upload error", parley.ErrorMessage(err))
+	}
+	return m, err
 }
 
 // MediaForBusiness returns media that the business's numbers uploaded or
