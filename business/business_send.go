@@ -406,6 +406,9 @@ func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg
 // status builds a status update with its pricing object.
 func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) wire.StatusUpdate {
 	st := wire.StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
+	if m.CustomerID != 0 {
+		st.RecipientUserID = UserID(biz.ID, m.CustomerID, m.CustomerPhone)
+	}
 	if m.Category != "" {
 		st.Pricing = &wire.Pricing{Billable: m.Billable, PricingModel: biz.PricingModel, Category: m.Category, Type: m.PricingType}
 		if biz.PricingModel == "CBP" {
