@@ -361,10 +361,17 @@ func cmpInt(a, b int64) int {
 }
 
 // tiers returns the tiers of category cat for a recipient in country
-// (its own, else the default market's) and the market that priced it.
+// (its own, else the default market's) and the market the charge is
+// filed under: the country whenever the card lists it, even for a
+// category it prices through the default market (a free service reply to
+// a Mexican customer is filed under MX, as that customer's templates
+// are), else the default market.
 func (c *Card) tiers(country string, cat Category) ([]Tier, string) {
 	if ts := c.Prices[country][cat]; len(ts) > 0 {
 		return ts, country
+	}
+	if _, listed := c.Prices[country]; listed && country != "" {
+		return c.Prices[DefaultMarket][cat], country
 	}
 	return c.Prices[DefaultMarket][cat], DefaultMarket
 }

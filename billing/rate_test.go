@@ -65,6 +65,34 @@ func TestRegimes(t *testing.T) {
 	}
 }
 
+// TestMarketOfACustomer: every charge of a customer in a listed country
+// is filed under that country, also for a category the card prices only
+// in the default market (the free entry point's service reply to a
+// Mexican customer), so that customer's charges are one market.
+func TestMarketOfACustomer(t *testing.T) {
+	cat := BuiltinCatalog()
+	for _, name := range []string{CardPerMessage25, CardPerMessage26} {
+		card, err := cat.At(name, nov2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := NewMonth(1, PeriodOf(nov2026))
+		for _, u := range []Usage{
+			{Key: "tpl", BusinessID: 1, Event: TemplateDelivered, Category: Marketing, Country: "MX", PricingType: TypeRegular, At: nov2026},
+			{Key: "ep", BusinessID: 1, Event: EntryPointMessage, Category: Service, Country: "MX", PricingType: TypeFreeEntryPoint, At: nov2026},
+			{Key: "svc", BusinessID: 1, Event: ServiceMessage, Category: Service, Country: "MX", PricingType: TypeFreeCustomerService, At: nov2026},
+		} {
+			if c := m.Quote(card, u); c.Market != "MX" {
+				t.Errorf("%s: %s of a Mexican customer filed under market %q, want MX", name, u.Key, c.Market)
+			}
+		}
+		fr := Usage{Key: "fr", BusinessID: 1, Event: TemplateDelivered, Category: Marketing, Country: "FR", PricingType: TypeRegular, At: nov2026}
+		if c := m.Quote(card, fr); c.Market != DefaultMarket {
+			t.Errorf("%s: a customer in an unlisted country filed under %q, want %q", name, c.Market, DefaultMarket)
+		}
+	}
+}
+
 func TestAllowanceAndTiers(t *testing.T) {
 	cat := BuiltinCatalog()
 	card, _ := cat.At(CardConversation, time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC))

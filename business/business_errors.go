@@ -52,3 +52,21 @@ const (
 	MetaTemplateParams       = 132000
 	MetaTemplateMissing      = 132001
 )
+
+// FailsLater reports whether Meta reports the error code through a failed
+// status webhook rather than in the send's answer: the send answers 200
+// with a wamid, then the status carries the error. These are the errors
+// Meta finds after accepting a message: the recipient cannot be reached
+// (131026, an unknown or invalid-looking number or a block included), the
+// 24 h window is closed (131047), the messaging-limit tier is reached
+// (131048), the per-user marketing cap holds it back (131049) and the user
+// stopped marketing messages (131050). Request errors (100, 132000,
+// 132001), throughput (130429, 80007), the pair rate limit (131056),
+// payment (131042) and a paused number (368) stay synchronous.
+func FailsLater(code int) bool {
+	switch code {
+	case MetaUndeliverable, MetaReengagement, MetaSpamRateLimit, MetaEcosystemHealth, MetaUserStoppedMarketing:
+		return true
+	}
+	return false
+}

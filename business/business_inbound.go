@@ -320,9 +320,11 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt})
 	}
 	v := messagesValue(in.n)
-	contact := wire.WebhookContact{WaID: WaID(cust.Phone)}
+	uid := UserID(in.biz.ID, cust.ID, cust.Phone)
+	contact := wire.WebhookContact{WaID: WaID(cust.Phone), UserID: uid}
 	contact.Profile.Name = cust.DisplayName
 	v.Contacts = []wire.WebhookContact{contact}
+	msg.FromUserID = uid
 	v.Messages = []wire.InboundMessage{msg}
 	in.hooks = append(in.hooks, newWebhook(in.b.now(), in.biz.ID, fmt.Sprintf("in:%d:%s:%d", in.n.ID, e.MessageID, e.ChatID), convKey(in.n, cust.Phone), "messages", v))
 	return nil
@@ -468,6 +470,10 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 				if err := in.price(ctx, st.Pricing, cs); err != nil {
 					return false, err
 				}
+			} else if status == "read" {
+				// As Meta: pricing rides on sent and on the one of
+				// delivered and read that came first (the one rated).
+				st.Pricing = nil
 			}
 		}
 		if status == "failed" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -46,9 +47,12 @@ type Sent struct {
 // accepted, without sending it (POST /{version}/{id}/message_quotes).
 type DryRun struct {
 	billing.Quote
-	To                  string      `json:"to"`
-	Allowed             bool        `json:"allowed"`
-	Refusal             *CloudError `json:"refusal"`
+	To      string      `json:"to"`
+	Allowed bool        `json:"allowed"`
+	Refusal *CloudError `json:"refusal"`
+	// Failure is the error of a send that would be accepted and then
+	// failed by a status webhook (FailsLater), nothing charged.
+	Failure             *CloudError `json:"failure"`
 	ServiceWindowOpen   bool        `json:"service_window_open"`
 	ServiceWindowUntil  *time.Time  `json:"service_window_until"`
 	FreeEntryPointOpen  bool        `json:"free_entry_point_open"`
@@ -60,11 +64,11 @@ type DryRun struct {
 // reported in the result (Allowed false), not as an error.
 func (b *Service) QuoteMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (DryRun, error) {
 	d := &DryRun{}
-	_, err := b.send(ctx, biz, n, m, d)
+	s, err := b.send(ctx, biz, n, m, d)
 	if ce, ok := AsCloudError(err); ok {
 		d.Allowed, d.Refusal = false, ce
 		if d.Currency == "" {
-			d.Currency = b.bill.Currency()
+			d.Quote = s.Quote // the refusal's, as the send's header has it
 		}
 		return *d, nil
 	} else if err != nil {
@@ -84,20 +88,59 @@ func NewWamid() string { return "wamid." + randomHex(16) }
 
 // SendMessage applies the rules and sends a business's message to a
 // customer through the number's cloud device: one envelope per customer
-// device, holding the Content as JSON. The CloudErrors are Meta's: 368
-// (number paused), 130429 (throughput), 131047 (outside the service window,
-// not a template), 131050 (blocked or opted out of marketing), 131049
-// (marketing cap), 131048 (messaging-limit tier), 132001 (no such approved
-// template), 132000 (parameter mismatch), 100 (invalid parameter). A
-// recipient without a Parley account is accepted, and a failed status
-// (131026) follows, as Meta does.
+// device, holding the Content as JSON. The CloudErrors it returns are
+// Meta's synchronous ones: 368 (number paused), 130429 (throughput),
+// 132001 (no such approved template), 132000 (parameter mismatch), 131042
+// (payment), 100 (invalid parameter). The errors Meta reports through a
+// status instead (FailsLater) are reported the same way: the send is
+// accepted with a wamid and a failed status webhook carries the error.
+// Sent.Quote is set on every outcome, a refusal included (amount 0,
+// reason "refused").
 func (b *Service) SendMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (Sent, error) {
 	return b.send(ctx, biz, n, m, nil)
 }
 
+// RefusedQuote is the quote of a send refused before anything about it
+// was known (its body did not decode): nothing charged.
+func (b *Service) RefusedQuote() billing.Quote {
+	return billing.Quote{Currency: b.bill.Currency(), Reason: ReasonRefused}
+}
+
+// The quote reasons of a send that is not priced: refused at once (no
+// wamid), or accepted and failed by a status webhook.
+const (
+	ReasonRefused       = "refused"
+	ReasonUndeliverable = "undeliverable"
+)
+
+// asyncOr hands a CloudError that Meta reports through a status
+// (FailsLater) to failLater, and returns any other error as it is.
+func asyncOr(err error, failLater func(*CloudError) (Sent, error)) (Sent, error) {
+	if ce, ok := AsCloudError(err); ok && FailsLater(ce.Code) {
+		return failLater(ce)
+	}
+	return Sent{}, err
+}
+
 // send is SendMessage, or its dry run when dry is set: then it stops
 // before anything is written and fills dry in.
-func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage, dry *DryRun) (_ Sent, err error) {
+func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage, dry *DryRun) (out Sent, err error) {
+	category := "service" // a free-form message's; a template's once found
+	if m.Template != nil {
+		category = ""
+	}
+	priced := m.Kind == "" || m.Kind == chatpkg.KindMessage // reactions are not
+	quoteCategory := func() string {
+		if !priced {
+			return ""
+		}
+		return category
+	}
+	defer func() {
+		if err != nil && out.Quote.Currency == "" {
+			out = Sent{Quote: billing.Quote{Currency: b.bill.Currency(), Category: quoteCategory(), Reason: ReasonRefused}}
+		}
+	}()
 	if err := checkNumberActive(n); err != nil {
 		return Sent{}, err
 	}
@@ -106,26 +149,56 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			return Sent{}, err
 		}
 	}
-	phone, err := recipientPhone(m.To)
-	if err != nil {
-		return Sent{}, err
+	phone, phoneErr := recipientPhone(m.To)
+	if phoneErr != nil && phone == "" {
+		return Sent{}, phoneErr
 	}
 	wamid := NewWamid()
 	now := b.now()
-	sent := Sent{WaID: WaID(phone), MessageID: wamid,
-		Quote: billing.Quote{Currency: b.bill.Currency(), Category: "service", Reason: "undeliverable"}}
 	if dry != nil {
 		dry.To = WaID(phone)
 	}
-	customer, err := b.st.GetAccountByPhone(ctx, phone)
-	if parley.ErrorCode(err) == parley.ENotFound && dry != nil {
-		return Sent{}, cloudErrDetails(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")
-	} else if parley.ErrorCode(err) == parley.ENotFound {
+	var template Template
+	if m.Template != nil {
+		t, err := b.templates.find(ctx, biz, *m.Template, now, dry == nil)
+		if err != nil {
+			return Sent{}, err
+		}
+		template = t
+		r, err := t.render(m.Template.Components)
+		if err != nil {
+			return Sent{}, err
+		}
+		m.Content = wire.Content{Text: plainTemplate(r), Template: r, ReplyTo: m.Content.ReplyTo}
+		if hm := r.HeaderMedia; hm != nil {
+			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = hm.ID, hm.Link, hm.Kind, hm.Filename
+		}
+		category = strings.ToLower(string(t.Category))
+	}
+	// failLater accepts the send and reports ce in a failed status, as
+	// Meta does for the errors it finds after accepting a message.
+	failLater := func(ce *CloudError) (Sent, error) {
+		q := billing.Quote{Currency: b.bill.Currency(), Category: quoteCategory(), Reason: ReasonUndeliverable}
+		if dry != nil {
+			dry.Quote, dry.Failure = q, ce
+			return Sent{}, nil
+		}
 		st := wire.StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
-			Errors: []wire.WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server")}}
+			Errors: []wire.WebhookError{webhookError(ce.Code, ce.Message, ce.Details)}}
 		v := messagesValue(n)
 		v.Statuses = []wire.StatusUpdate{st}
-		return sent, b.enqueue(ctx, newWebhook(b.now(), biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v))
+		if err := b.enqueue(ctx, newWebhook(now, biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v)); err != nil {
+			return Sent{}, err
+		}
+		b.enqueued()
+		return Sent{WaID: WaID(phone), MessageID: wamid, Quote: q}, nil
+	}
+	if ce, ok := AsCloudError(phoneErr); ok {
+		return failLater(ce)
+	}
+	customer, err := b.st.GetAccountByPhone(ctx, phone)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return failLater(cloudErrDetails(MetaUndeliverable, "Message undeliverable", "The recipient is not on this Parley server"))
 	} else if err != nil {
 		return Sent{}, fmt.Errorf("get account: %w", err)
 	}
@@ -147,42 +220,28 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			dry.FreeEntryPointOpen, dry.FreeEntryPointUntil = true, &epUntil
 		}
 	}
-	category := "service"
-	var templateID int64
-	if m.Template != nil {
-		t, err := b.templates.find(ctx, biz, *m.Template, now, dry == nil)
-		if err != nil {
-			return Sent{}, err
+	templateID := template.ID
+	if template.Category == CategoryMarketing {
+		if err := b.checkMarketing(ctx, conv, customer.ID, now); err != nil {
+			return asyncOr(err, failLater)
 		}
-		templateID = t.ID
-		r, err := t.render(m.Template.Components)
-		if err != nil {
-			return Sent{}, err
+	} else if m.Template == nil {
+		if err := checkFreeForm(inWin); err != nil {
+			return asyncOr(err, failLater)
 		}
-		m.Content = wire.Content{Text: plainTemplate(r), Template: r, ReplyTo: m.Content.ReplyTo}
-		if hm := r.HeaderMedia; hm != nil {
-			m.Content.MediaID, m.Content.MediaURL, m.Content.MediaKind, m.Content.Filename = hm.ID, hm.Link, hm.Kind, hm.Filename
-		}
-		category = strings.ToLower(string(t.Category))
-		if t.Category == CategoryMarketing {
-			if err := b.checkMarketing(ctx, conv, customer.ID, now); err != nil {
-				return Sent{}, err
-			}
-		}
-	} else if err := checkFreeForm(inWin); err != nil {
-		return Sent{}, err
 	}
 	if blocked, err := b.st.IsBlocked(ctx, customer.ID, n.AccountID); err != nil {
 		return Sent{}, fmt.Errorf("is blocked: %w", err)
 	} else if blocked {
-		return Sent{}, cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business",
-			"The recipient has blocked this business number")
+		return failLater(cloudErrDetails(MetaUserStoppedMarketing, "User has blocked this business",
+			"The recipient has blocked this business number"))
 	}
 	if !inWin {
 		if err := b.checkTier(ctx, n, customer.ID, now); err != nil {
-			return Sent{}, err
+			return asyncOr(err, failLater)
 		}
 	}
+	sent := Sent{WaID: WaID(phone), MessageID: wamid}
 	ptype, billable := pricingOf(category, inWin, inEP)
 	opened := false
 	if biz.PricingModel == "CBP" {
@@ -347,6 +406,9 @@ func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg
 // status builds a status update with its pricing object.
 func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) wire.StatusUpdate {
 	st := wire.StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
+	if m.CustomerID != 0 {
+		st.RecipientUserID = UserID(biz.ID, m.CustomerID, m.CustomerPhone)
+	}
 	if m.Category != "" {
 		st.Pricing = &wire.Pricing{Billable: m.Billable, PricingModel: biz.PricingModel, Category: m.Category, Type: m.PricingType}
 		if biz.PricingModel == "CBP" {
@@ -374,9 +436,19 @@ func (b *Service) MarkRead(ctx context.Context, n BusinessNumber, messageID stri
 }
 
 // UploadMedia stores a file uploaded by a business number, owned by its
-// account, for sending by id.
-func (b *Service) UploadMedia(ctx context.Context, n BusinessNumber, contentType string, data []byte) (chatpkg.Media, error) {
-	return b.svc.StoreMedia(ctx, cloudPrincipal(n), contentType, strings.NewReader(string(data)))
+// account, for sending by id. It takes Meta's media types with Meta's
+// size limit per kind (MediaLimit); size is the file's length if known,
+// else -1. CloudError 131053 for another type or a larger file.
+func (b *Service) UploadMedia(ctx context.Context, n BusinessNumber, contentType string, size int64, r io.Reader) (chatpkg.Media, error) {
+	max, err := checkMediaUpload(contentType, size)
+	if err != nil {
+		return chatpkg.Media{}, err
+	}
+	m, err := b.svc.StoreMediaOf(ctx, cloudPrincipal(n), contentType, max, r)
+	if parley.ErrorCode(err) == parley.ETooLarge {
+		return chatpkg.Media{}, cloudErrDetails(MetaMediaUploadError, "Media upload error", parley.ErrorMessage(err))
+	}
+	return m, err
 }
 
 // MediaForBusiness returns media that the business's numbers uploaded or

@@ -195,10 +195,13 @@ type WebhookStore interface {
 	// EnqueueWebhooks inserts the webhooks and sets their IDs. A webhook
 	// whose Key is already in the outbox is skipped (ID stays 0).
 	EnqueueWebhooks(ctx context.Context, ws []*Webhook) error
-	// ClaimWebhooks returns up to limit pending webhooks due at now, at
-	// most one per (business, conversation key) and only the oldest
-	// pending one of each, skipping the businesses in skip; it moves their
-	// NextAttemptAt to leaseUntil so that no other claimer takes them.
+	// ClaimWebhooks returns up to limit pending webhooks due at now,
+	// skipping the businesses in skip, and none that has an older pending
+	// webhook of its (business, conversation key) never attempted yet: a
+	// conversation's webhooks go one at a time and in order while they are
+	// accepted, and one whose attempt failed (retried with backoff) holds
+	// the later ones back no longer. It moves their NextAttemptAt to
+	// leaseUntil so that no other claimer takes them.
 	ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]Webhook, error)
 	// ReleaseWebhooks gives back claimed webhooks that were not attempted
 	// (the claimer is shutting down): the pending ones among ids become

@@ -34,9 +34,14 @@ func recipientPhone(to string) (string, error) {
 		}
 		return -1
 	}, to)
+	if digits == "" {
+		return "", cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("to: %q is not a phone number", to))
+	}
 	phone, err := chat.NormalizePhone("+" + digits)
 	if err != nil {
-		return "", cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("to: %q is not a valid phone number", to))
+		// Meta accepts a number that merely looks wrong and fails it in a
+		// status: "+" and the digits, with 131026.
+		return "+" + digits, cloudErrDetails(MetaUndeliverable, "Message undeliverable", fmt.Sprintf("to: %q is not a valid phone number", to))
 	}
 	return phone, nil
 }

@@ -2,7 +2,6 @@ package business
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
@@ -51,8 +50,12 @@ type WebhookAttempt struct {
 
 func unixString(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
+// ErrorCodesHref is the href of every error in a webhook: Meta's page of
+// error codes, which Parley's codes are (docs/API.md lists those it uses).
+const ErrorCodesHref = "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+
 func webhookError(code int, title, details string) wire.WebhookError {
-	e := wire.WebhookError{Code: code, Title: title, Message: title}
+	e := wire.WebhookError{Code: code, Title: title, Message: title, Href: ErrorCodesHref}
 	e.ErrorData.Details = details
 	return e
 }
@@ -62,7 +65,8 @@ func webhookError(code int, title, details string) wire.WebhookError {
 func newWebhook(now time.Time, businessID int64, key, convKey, field string, value any) *Webhook {
 	env := wire.WebhookEnvelope{Object: "whatsapp_business_account", Entry: []wire.WebhookEntry{{
 		ID: strconv.FormatInt(businessID, 10), Changes: []wire.WebhookChange{{Value: value, Field: field}}}}}
-	payload, err := json.Marshal(env)
+	// Meta's bytes: non-ASCII escaped, signed as sent (wire.MarshalWebhook).
+	payload, err := wire.MarshalWebhook(env)
 	if err != nil {
 		panic(fmt.Sprintf("encode webhook: %v", err)) // only our own types are encoded
 	}

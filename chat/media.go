@@ -115,11 +115,32 @@ func (s *Service) MediaBytes(ctx context.Context, id string) (Media, io.ReadSeek
 // StoreMedia checks and stores an upload, for another context that keeps its
 // own media (channels, business).
 func (s *Service) StoreMedia(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (Media, error) {
-	contentType = strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
+	contentType = MediaType(contentType)
 	if !slices.Contains(s.cfg.AllowedMediaTypes, contentType) {
 		return Media{}, &parley.Error{Code: parley.EUnsupportedMedia, Message: fmt.Sprintf("media type %q is not allowed", contentType),
 			Details: map[string]any{"allowed": s.cfg.AllowedMediaTypes}}
 	}
+	return s.storeMedia(ctx, p, contentType, 0, r)
+}
+
+// MediaType is a Content-Type's media type, lower case, without
+// parameters.
+func MediaType(contentType string) string {
+	return strings.ToLower(strings.TrimSpace(strings.Split(contentType, ";")[0]))
+}
+
+// StoreMediaOf stores an upload for another context that allows its own
+// list of types with a size limit per type (business: Meta's list): the
+// caller has checked contentType, max is its limit in bytes. The bytes
+// are sniffed and the account's storage quota applies as in StoreMedia;
+// over max is ETooLarge.
+func (s *Service) StoreMediaOf(ctx context.Context, p parley.Principal, contentType string, max int64, r io.Reader) (Media, error) {
+	return s.storeMedia(ctx, p, MediaType(contentType), max, r)
+}
+
+// storeMedia stores an upload of an allowed type; limit, when not zero,
+// replaces the account's upload limit.
+func (s *Service) storeMedia(ctx context.Context, p parley.Principal, contentType string, limit int64, r io.Reader) (Media, error) {
 	br := bufio.NewReaderSize(r, 512)
 	head, _ := br.Peek(512)
 	if len(head) == 0 {
@@ -135,6 +156,9 @@ func (s *Service) StoreMedia(ctx context.Context, p parley.Principal, contentTyp
 	lim, err := s.entitlements.Limits(ctx, p.AccountID) // premium members upload larger files
 	if err != nil {
 		return Media{}, err
+	}
+	if limit > 0 {
+		lim.MaxMedia = limit
 	}
 	// The storage quota: an upload may use what is left of it. Uploads
 	// running at the same moment each see the same remainder, so an
@@ -158,6 +182,10 @@ func (s *Service) StoreMedia(ctx context.Context, p parley.Principal, contentTyp
 		if parley.ErrorCode(err) == parley.ETooLarge {
 			if max < lim.MaxMedia {
 				return Media{}, s.quotaExceeded(lim.MediaQuota, used)
+			}
+			if limit > 0 { // the caller's limit for the type: premium does not lift it
+				return Media{}, &parley.Error{Code: parley.ETooLarge, Message: fmt.Sprintf("%s media is larger than %d bytes", contentType, limit),
+					Details: map[string]any{"limit": limit}}
 			}
 			return Media{}, s.mediaTooLarge(lim.MaxMedia)
 		}

@@ -42,10 +42,13 @@ type (
 			Name string `json:"name"`
 		} `json:"profile"`
 		WaID string `json:"wa_id"`
+		// UserID is the business-scoped user id (business.UserID).
+		UserID string `json:"user_id,omitempty"`
 	}
 	// InboundMessage is a customer's message, in Meta's shape.
 	InboundMessage struct {
 		From        string              `json:"from"`
+		FromUserID  string              `json:"from_user_id,omitempty"`
 		ID          string              `json:"id"`
 		Timestamp   string              `json:"timestamp"`
 		Type        string              `json:"type"`
@@ -115,6 +118,7 @@ type (
 		Status                string              `json:"status"`
 		Timestamp             string              `json:"timestamp"`
 		RecipientID           string              `json:"recipient_id"`
+		RecipientUserID       string              `json:"recipient_user_id,omitempty"`
 		BizOpaqueCallbackData string              `json:"biz_opaque_callback_data,omitempty"`
 		Conversation          *StatusConversation `json:"conversation,omitempty"`
 		Pricing               *Pricing            `json:"pricing,omitempty"`
@@ -150,5 +154,7 @@ type (
 		ErrorData struct {
 			Details string `json:"details"`
 		} `json:"error_data"`
+		// Href links to the explanation of the code, as Meta's does.
+		Href string `json:"href,omitempty"`
 	}
 )

@@ -29,9 +29,12 @@ func quoteMessage(b *business.Service) bizFunc {
 		out := map[string]any{"to": d.To, "allowed": d.Allowed, "amount": billing.FormatMicros(d.Amount), "amount_micros": d.Amount,
 			"currency": d.Currency, "category": d.Category, "billable": d.Billable, "reason": d.Reason, "card": d.Card,
 			"card_version": d.Version, "tier": d.Tier, "service_window_open": d.ServiceWindowOpen, "service_window_until": d.ServiceWindowUntil,
-			"free_entry_point_open": d.FreeEntryPointOpen, "free_entry_point_until": d.FreeEntryPointUntil, "refusal": nil}
+			"free_entry_point_open": d.FreeEntryPointOpen, "free_entry_point_until": d.FreeEntryPointUntil, "refusal": nil, "failure": nil}
 		if d.Refusal != nil {
 			out["refusal"] = map[string]any{"code": d.Refusal.Code, "message": d.Refusal.Message, "details": d.Refusal.Details}
+		}
+		if d.Failure != nil {
+			out["failure"] = map[string]any{"code": d.Failure.Code, "message": d.Failure.Message, "details": d.Failure.Details}
 		}
 		writeJSON(w, http.StatusOK, out)
 		return nil

@@ -184,7 +184,7 @@ func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 	if err := knownParams(v, mapKeys(keys)); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	if err := decodeLenient(body, v); err != nil {
 		return jsonParamError(err)
 	}
 	return nil
@@ -193,7 +193,7 @@ func decode(w http.ResponseWriter, r *http.Request, max int64, v any) error {
 func jsonParamError(err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return invalidBody(fmt.Sprintf("Param %s must be %s", te.Field, te.Type))
+		return invalidBody(fmt.Sprintf("Param %s must be %s", te.Field, httpjson.JSONKind(te.Type)))
 	}
 	return invalidBody("the body is not valid JSON")
 }
@@ -277,7 +277,7 @@ func decodeForm(body []byte, v any) error {
 	// boolean gets the value as a JSON literal instead (low_balance_micros=700).
 	for range len(obj) + 1 {
 		b, _ := json.Marshal(obj)
-		err := json.Unmarshal(b, v)
+		err := decodeLenient(b, v)
 		var te *json.UnmarshalTypeError
 		if err == nil || !errors.As(err, &te) {
 			if err != nil {

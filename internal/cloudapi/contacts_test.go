@@ -41,6 +41,12 @@ func TestContacts(t *testing.T) {
 		got.Contacts[0].URLs[0].URL != "https://acme.example" || got.Text != "Acme Support" {
 		t.Errorf("customer got %+v", got)
 	}
+	// The Graph API takes an array parameter sent as JSON text, as some
+	// client libraries send contacts.
+	wamid = e.send(map[string]any{"type": "contacts", "contacts": `[{"name":{"formatted_name":"Zoë Ng","first_name":"Zoë"},"phones":[{"phone":"+1 415 555 0101"}]}]`})
+	if got := e.receive(e.cust, wamid); len(got.Contacts) != 1 || got.Contacts[0].Name.FormattedName != "Zoë Ng" {
+		t.Errorf("contacts sent as a JSON string: customer got %+v", got)
+	}
 }
 
 // TestPrune: after the record and delivery-log lifetimes, a business's

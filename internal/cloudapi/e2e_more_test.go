@@ -318,22 +318,22 @@ func TestLimits(t *testing.T) {
 	}
 	_, _ = e.login("+14155550122", "Dan")
 	_, _ = e.login("+14155550133", "Eve")
-	e.send(notice("+14155550122"))                // business-initiated: Dan is reached
-	e.send(notice("+14155550122"))                // the same customer again is fine
-	e.sendErr(notice("14155550133"), 400, 131048) // a second unique customer is not
-	e.send(notice(e.custPh))                      // inside Carla's window: does not count
+	e.send(notice("+14155550122"))             // business-initiated: Dan is reached
+	e.send(notice("+14155550122"))             // the same customer again is fine
+	e.sendFails(notice("14155550133"), 131048) // a second unique customer is not
+	e.send(notice(e.custPh))                   // inside Carla's window: does not count
 	e.clock.Advance(25 * time.Hour)
 	e.send(notice("+14155550133")) // a new day
 
 	// Marketing cap per recipient (1 per 24 h here), then opt-out.
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"tier_limit": 0}, nil)
 	e.send(promo)
-	e.sendErr(promo, 400, 131049)
+	e.sendFails(promo, 131049)
 	e.clock.Advance(25 * time.Hour)
 	if err := e.cust.SetMarketingOptOut(e.ctx, e.num.AccountID, true); err != nil {
 		t.Fatalf("opt out: %v", err)
 	}
-	e.sendErr(promo, 400, 131050)
+	e.sendFails(promo, 131050)
 	e.send(notice(e.custPh)) // utility still goes
 
 	// The customer's client shows the business's profile with its badge.
@@ -369,7 +369,7 @@ func TestLimits(t *testing.T) {
 	// Unpausing by the operator lets the number send again, except to
 	// the customer who blocked it.
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"status": "CONNECTED"}, nil)
-	e.sendErr(notice(e.custPh), 400, 131050)
+	e.sendFails(notice(e.custPh), 131050)
 	e.send(notice("+14155550122"))
 }
 

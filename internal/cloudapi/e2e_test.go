@@ -36,6 +36,7 @@ type receiver struct {
 	verifyToken string
 	secret      atomic.Value // string
 	failures    atomic.Int32 // answer 500 this many more times
+	refuse      atomic.Value // func(body []byte) bool: answer 401 to those bodies
 	mu          sync.Mutex
 	got         []hookEnv
 	raw         [][]byte
@@ -94,6 +95,10 @@ func newReceiver(t testing.TB) *receiver {
 		if !webhook.ValidSignature(r.secret.Load().(string), body, req.Header.Get("X-Hub-Signature-256")) {
 			t.Errorf("webhook with a bad signature %q: %s", req.Header.Get("X-Hub-Signature-256"), body)
 			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		if f, _ := r.refuse.Load().(func([]byte) bool); f != nil && f(body) {
+			http.Error(w, "refused", http.StatusUnauthorized)
 			return
 		}
 		if r.failures.Load() > 0 {
@@ -175,6 +180,7 @@ type env struct {
 	opts     []servertest.Option
 	dataDir  string
 	business business.Config
+	webhooks *webhook.Options // nil: fast retries (newEnv)
 	extra    []servertest.Option
 }
 
@@ -213,6 +219,9 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 		o.Business = e.business
 		o.Webhooks = webhook.Options{Poll: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond,
 			Timeout: 2 * time.Second}
+		if e.webhooks != nil {
+			o.Webhooks = *e.webhooks
+		}
 	})}
 	e.opts = append(e.opts, e.extra...)
 	e.srv = servertest.Start(t, e.opts...)
@@ -370,6 +379,26 @@ func (e *env) sendErr(msg map[string]any, wantStatus, wantCode int) metaError {
 	return me
 }
 
+// sendFails posts a message that Meta accepts and then fails: the send
+// answers 200 with a wamid and a Parley-Price of nothing charged, and a
+// failed status webhook carries the error, code want, with its href.
+func (e *env) sendFails(msg map[string]any, want int) wire.StatusUpdate {
+	e.t.Helper()
+	id := e.send(msg)
+	return e.failedStatus(id, want)
+}
+
+// failedStatus waits for the failed status of wamid and checks its error.
+func (e *env) failedStatus(wamid string, want int) wire.StatusUpdate {
+	e.t.Helper()
+	st := e.hooks.status(wamid, "failed")
+	if len(st.Errors) != 1 || st.Errors[0].Code != want || st.Errors[0].Title == "" || st.Errors[0].ErrorData.Details == "" ||
+		!strings.HasPrefix(st.Errors[0].Href, "https://") || st.Pricing != nil {
+		e.t.Fatalf("failed status of %s: got %+v, want one error %d with title, details and href, and no pricing", wamid, st, want)
+	}
+	return st
+}
+
 // customerSends sends content from a customer client to its chat with the
 // business and returns the message id.
 func (e *env) customerSends(c *client.Client, chatID int64, kind chat.MessageKind, ref string, body client.Body) string {
@@ -497,17 +526,14 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 func TestServiceWindowAndTokens(t *testing.T) {
 	e := newEnv(t)
 	// No customer message yet: free-form is outside the window.
-	me := e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "hello?"}}, 400, 131047)
-	if me.Error.ErrorData.Details == "" {
-		t.Errorf("131047 without details: %+v", me)
-	}
+	e.sendFails(map[string]any{"type": "text", "text": map[string]any{"body": "hello?"}}, 131047)
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hello"})
 	e.hooks.message(in)
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "hi there"}})
 	e.clock.Advance(23 * time.Hour)
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "still within 24 h"}})
 	e.clock.Advance(2 * time.Hour)
-	e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "too late"}}, 400, 131047)
+	e.sendFails(map[string]any{"type": "text", "text": map[string]any{"body": "too late"}}, 131047)
 
 	// Tokens: an expiring token answers 190 once expired; a revoked one too.
 	var tok adminapi.Token

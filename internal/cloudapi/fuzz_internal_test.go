@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"net/http/httptest"
+	"regexp"
 	"testing"
 
 	"github.com/parleyhq/parley"
@@ -22,6 +23,9 @@ func FuzzSendBody(f *testing.F) {
 		`{"messaging_product":"whatsapp","to":"1","type":"template","template":{"name":"t","language":{"code":"en"},"components":[{"type":"body","parameters":[{"type":"text","text":"x"}]}]}}`,
 		`{"messaging_product":"whatsapp","to":"1","type":"image","image":{"id":"m1","caption":"c"}}`,
 		`{"to":1}`, `[]`, `{`, ``,
+		`{"messaging_product":"whatsapp","to":"1","type":"contacts","contacts":"[{\"name\":{\"formatted_name\":\"Zoë\"}}]"}`,
+		`{"messaging_product":"whatsapp","to":"1","type":"template","template":"{\"name\":\"t\",\"language\":{\"code\":\"en\"},\"components\":\"[]\"}"}`,
+		`{"messaging_product":"whatsapp","to":"1","type":"text","text":"{\"body\":[1]}"}`,
 	} {
 		f.Add([]byte(s), false)
 	}
@@ -29,6 +33,9 @@ func FuzzSendBody(f *testing.F) {
 	f.Add([]byte(`to=%zz`), true)
 	check := func(t *testing.T, what string, err error) {
 		t.Helper()
+		if msg := err.Error() + parley.ErrorMessage(err); goTypeName.MatchString(msg) {
+			t.Fatalf("%s: error names a Go type: %v", what, msg)
+		}
 		var ce *business.CloudError
 		if errors.As(err, &ce) {
 			if ce.Code == 0 {
@@ -55,6 +62,9 @@ func FuzzSendBody(f *testing.F) {
 		}
 	})
 }
+
+// goTypeName matches what Go type names look like in an error message.
+var goTypeName = regexp.MustCompile(`\b(cloudapi|business|wire|chat|parley|json)\.[A-Z]|\[\][a-z*]|map\[|struct \{|\b(u?int(8|16|32|64)?|float(32|64))\b`)
 
 // FuzzCursor checks the paging cursors: decodeCursor never panics and a
 // cursor it reads encodes back to one that reads the same.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -30,29 +29,28 @@ func uploadMedia(b *business.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		max := b.Service().Config().MaxMedia
+		// The largest kind (documents, 100 MB) bounds the body; each
+		// kind's own limit is checked by UploadMedia.
+		max := business.MaxMediaUpload()
 		r.Body = http.MaxBytesReader(w, r.Body, max+1<<20)
 		if err := r.ParseMultipartForm(8 << 20); err != nil {
 			var mb *http.MaxBytesError
 			if errors.As(err, &mb) {
-				return &business.CloudError{Code: 131052, Message: "Media upload error", Details: fmt.Sprintf("the file is larger than %d bytes", max)}
+				return &business.CloudError{Code: business.MetaMediaUploadError, Message: "Media upload error", Details: fmt.Sprintf("the file is larger than %d bytes", max)}
 			}
 			return invalid("the body must be multipart/form-data with a file part")
 		}
+		defer r.MultipartForm.RemoveAll()
 		f, hdr, err := r.FormFile("file")
 		if err != nil {
 			return invalid("The parameter file is required.")
 		}
 		defer f.Close()
-		data, err := io.ReadAll(f)
-		if err != nil {
-			return err
-		}
 		ct := r.FormValue("type")
 		if ct == "" {
 			ct = hdr.Header.Get("Content-Type")
 		}
-		m, err := b.UploadMedia(r.Context(), n, ct, data)
+		m, err := b.UploadMedia(r.Context(), n, ct, hdr.Size, f)
 		if err != nil {
 			return err
 		}

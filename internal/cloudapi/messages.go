@@ -441,17 +441,19 @@ func sendMessage(b *business.Service) bizFunc {
 			writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 			return nil
 		}
+		// The price travels in a header: Meta's body has no room for it, and
+		// clients that refuse unknown fields must keep working. A refused
+		// send has one too (nothing charged, reason "refused").
+		w.Header().Set("Parley-Price", b.RefusedQuote().Header())
 		m, err := req.message(r.Context(), b, biz)
 		if err != nil {
 			return err
 		}
 		sent, err := b.SendMessage(r.Context(), biz, n, m)
+		w.Header().Set("Parley-Price", sent.Quote.Header())
 		if err != nil {
 			return err
 		}
-		// The price travels in a header: Meta's body has no room for it, and
-		// clients that refuse unknown fields must keep working.
-		w.Header().Set("Parley-Price", sent.Quote.Header())
 		type msg struct {
 			ID            string `json:"id"`
 			MessageStatus string `json:"message_status,omitempty"`

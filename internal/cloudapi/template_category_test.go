@@ -142,7 +142,7 @@ func testTemplateCategoryChangeByReview(t *testing.T, e *env) {
 		t.Errorf("ledger: got %+v, want one billable marketing entry", us)
 	}
 	e.send(send)
-	e.sendErr(send, 400, 131049) // the marketing cap (2 per 24 h) holds
+	e.sendFails(send, 131049) // the marketing cap (2 per 24 h) holds
 }
 
 // TestTemplateCategoryChangeOff: with the policy off (the default), a

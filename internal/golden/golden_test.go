@@ -12,10 +12,15 @@ package golden
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"hash"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -26,6 +31,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/coder/websocket"
 
@@ -347,12 +353,46 @@ func (s *socket) send(frame string) {
 }
 
 // hooks is the business's webhook endpoint: it answers the verification
-// handshake and keeps every POST body as received.
+// handshake and keeps every POST body as received. Once it knows the app
+// secret it checks both signatures of every POST as receivers do: the
+// SHA-256 one after escaping the decoded text as Meta tells receivers to
+// (escapeLikeMeta), the SHA-1 one over the raw bytes.
 type hooks struct {
 	srv         *httptest.Server
 	verifyToken string
 	mu          sync.Mutex
+	secret      string
 	bodies      [][]byte
+	badSigs     []string
+}
+
+// escapeLikeMeta is what a receiver does before the HMAC, following Meta's
+// documented rule: every character outside ASCII (here, from DEL up)
+// becomes \uXXXX with lowercase hex, above U+FFFF as a surrogate pair.
+// It is written here rather than taken from the server so that the server
+// is checked against an independent reading of the rule.
+func escapeLikeMeta(body []byte) []byte {
+	var b strings.Builder
+	for _, u := range utf16.Encode([]rune(string(body))) {
+		if u < 0x7f {
+			b.WriteByte(byte(u))
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", u)
+	}
+	return []byte(b.String())
+}
+
+func hmacHex(h func() hash.Hash, secret string, body []byte) string {
+	m := hmac.New(h, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (h *hooks) setSecret(s string) {
+	h.mu.Lock()
+	h.secret = s
+	h.mu.Unlock()
 }
 
 func newHooks(t *testing.T) *hooks {
@@ -369,8 +409,16 @@ func newHooks(t *testing.T) *hooks {
 		}
 		b, _ := io.ReadAll(req.Body)
 		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.secret != "" {
+			if got, want := req.Header.Get("X-Hub-Signature-256"), "sha256="+hmacHex(sha256.New, h.secret, escapeLikeMeta(b)); got != want {
+				h.badSigs = append(h.badSigs, fmt.Sprintf("X-Hub-Signature-256 %s, want %s, body %s", got, want, b))
+			}
+			if got, want := req.Header.Get("X-Hub-Signature"), "sha1="+hmacHex(sha1.New, h.secret, b); got != want {
+				h.badSigs = append(h.badSigs, fmt.Sprintf("X-Hub-Signature %s, want %s, body %s", got, want, b))
+			}
+		}
 		h.bodies = append(h.bodies, b)
-		h.mu.Unlock()
 	}))
 	t.Cleanup(h.srv.Close)
 	return h
@@ -499,8 +547,9 @@ func scenario(r *recorder) {
 	b = r.must("admin", "add a number", "POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", biz), adminToken,
 		`{"phone":"+14155550100","display_name":"Acme"}`)
 	number, numberAccount := num(t, b, "id"), num(t, b, "account_id")
-	r.must("admin", "set the webhook", "PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", biz), adminToken,
+	b = r.must("admin", "set the webhook", "PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", biz), adminToken,
 		fmt.Sprintf(`{"callback_url":"%s","verify_token":"%s"}`, hk.srv.URL, hk.verifyToken))
+	hk.setSecret(str(t, b, "app_secret"))
 	b = r.must("admin", "create a token", "POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", biz), adminToken, `{"name":"ci"}`)
 	cloudToken := str(t, b, "token")
 	r.json("admin", "list businesses", "GET", "/admin/v1/businesses", adminToken, "")
@@ -517,6 +566,16 @@ func scenario(r *recorder) {
 		fmt.Sprintf(`{"message_id":"golden-biz-1","envelopes":%s}`, r.envelopes(alice, bizChat, `{"text":"do you have size 42?"}`)))
 	inbound := hk.wait(t, "with the customer's message", func(b []byte) bool { return bytes.Contains(b, []byte(`"golden-biz-1"`)) })
 	r.record("webhook", "inbound text message", "POST callback", 0, nil, inbound)
+	// Meta's documented escaping example (äöå is sent as \u00e4\u00f6\u00e5),
+	// an emoji above U+FFFF, Hindi and Arabic: the body must be ASCII and
+	// verify as a receiver verifies it (hooks checks every signature).
+	r.json("cloudapi", "customer writes in other scripts", "POST", fmt.Sprintf("/v1/chats/%d/messages", bizChat), alice.token,
+		fmt.Sprintf(`{"message_id":"golden-biz-2","envelopes":%s}`, r.envelopes(alice, bizChat, `{"text":"äöå 👋 नमस्ते مرحبا <&>"}`)))
+	unicode := hk.wait(t, "with the customer's second message", func(b []byte) bool { return bytes.Contains(b, []byte(`"golden-biz-2"`)) })
+	if !bytes.Contains(unicode, []byte(`"body":"\u00e4\u00f6\u00e5 \ud83d\udc4b \u0928\u092e\u0938\u094d\u0924\u0947 \u0645\u0631\u062d\u0628\u0627 <&>"`)) {
+		t.Errorf("non-ASCII text not escaped as Meta escapes it: %s", unicode)
+	}
+	r.record("webhook", "inbound text in other scripts (escaped as Meta escapes)", "POST callback", 0, nil, unicode)
 
 	v := "/v23.0"
 	r.json("cloudapi", "number", "GET", fmt.Sprintf("%s/%d", v, number), cloudToken, "")
@@ -552,6 +611,12 @@ func scenario(r *recorder) {
 	_, b = r.do("cloudapi", "upload media", "POST", fmt.Sprintf("%s/%d/media", v, number), cloudToken, mw.FormDataContentType(), mp.Bytes())
 	media := str(t, b, "id")
 	r.json("cloudapi", "media metadata", "GET", fmt.Sprintf("%s/%s", v, media), cloudToken, "")
+
+	hk.mu.Lock()
+	for _, bad := range hk.badSigs {
+		t.Errorf("webhook signature: %s", bad)
+	}
+	hk.mu.Unlock()
 
 	// Operator reads after the business traffic.
 	r.json("admin", "get the business", "GET", fmt.Sprintf("/admin/v1/businesses/%d", biz), adminToken, "")

@@ -139,7 +139,7 @@ func decodeError(err error, max int64) error {
 	case errors.As(err, &syn):
 		return &parley.Error{Code: parley.EMalformed, Message: "the body is not valid JSON", Details: map[string]any{"offset": syn.Offset}}
 	case errors.As(err, &typ):
-		return &parley.Error{Code: parley.EMalformed, Message: fmt.Sprintf("field %q must be %s", typ.Field, typ.Type), Details: map[string]any{"field": typ.Field}}
+		return &parley.Error{Code: parley.EMalformed, Message: fmt.Sprintf("field %q must be %s", typ.Field, JSONKind(typ.Type)), Details: map[string]any{"field": typ.Field}}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return parley.Errorf(parley.EMalformed, "the body ends early")
 	}

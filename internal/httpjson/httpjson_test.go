@@ -19,7 +19,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"ok", `{"a":1}`, "", ""},
 		{"empty", ``, parley.EMalformed, "the body is empty; send a JSON object"},
 		{"syntax", `{"a" 1}`, parley.EMalformed, "the body is not valid JSON"},
-		{"type", `{"a":"x"}`, parley.EMalformed, `field "a" must be int`},
+		{"type", `{"a":"x"}`, parley.EMalformed, `field "a" must be an integer`},
 		{"truncated", `{"a":1`, parley.EMalformed, "the body ends early"},
 		{"unknown field", `{"b":1}`, parley.EMalformed, `the body is malformed: json: unknown field "b"`},
 		{"trailing", `{"a":1} {}`, parley.EMalformed, "the body must hold exactly one JSON value"},

@@ -346,9 +346,11 @@ func (s *Store) insertWebhooks(ctx context.Context, tx Querier, ws []*business.W
 	return nil
 }
 
-// ClaimWebhooks leases due webhooks, the oldest pending one per
-// conversation only. Where several nodes share the database, rows another
-// claim holds are skipped.
+// ClaimWebhooks leases due webhooks: per conversation, none while an older
+// pending one has never been attempted (it is in flight or due first), so
+// the conversation keeps its order until one fails; a failed one no longer
+// holds the others back. Where several nodes share the database, rows
+// another claim holds are skipped.
 func (s *Store) ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, limit int, skip []int64) ([]business.Webhook, error) {
 	skipSQL := ""
 	args := []any{s.ts(leaseUntil), s.ts(now)}
@@ -362,7 +364,7 @@ func (s *Store) ClaimWebhooks(ctx context.Context, now, leaseUntil time.Time, li
 	ws, err := queryAll(ctx, s.w, `UPDATE webhook_outbox SET next_attempt_at = ? WHERE id IN (
 		SELECT o.id FROM webhook_outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?`+skipSQL+`
 		AND NOT EXISTS (SELECT 1 FROM webhook_outbox p WHERE p.status = 'pending' AND p.business_id = o.business_id
-			AND p.conv_key = o.conv_key AND p.id < o.id)
+			AND p.conv_key = o.conv_key AND p.id < o.id AND p.attempts = 0)
 		ORDER BY o.next_attempt_at, o.id LIMIT ?`+s.d.SkipLocked()+`) RETURNING `+webhookCols, scanWebhook, args...)
 	return ws, s.wrap("claim webhooks", err)
 }

@@ -27,6 +27,7 @@ var businessTests = []struct {
 	{"Templates", testTemplates},
 	{"WebhookOutbox", testWebhookOutbox},
 	{"WebhookClaimOrder", testWebhookClaimOrder},
+	{"WebhookFailedHoldsNoLonger", testWebhookFailedHoldsNoLonger},
 	{"UsageLedger", testUsageLedger},
 	{"Links", testLinks},
 	{"PruneBusiness", testPruneBusiness},
@@ -400,6 +401,54 @@ func testWebhookClaimOrder(t *testing.T, s Store) {
 	}
 	if len(got) != 2 || !ids[ws[1].ID] || !ids[ws[3].ID] {
 		t.Errorf("second claim %v, want the next of c1 (%d) and business 2's (%d)", ids, ws[1].ID, ws[3].ID)
+	}
+}
+
+// testWebhookFailedHoldsNoLonger: a webhook in flight holds back the
+// later ones of its conversation; once its attempt has failed, they flow
+// while it waits for its retry.
+func testWebhookFailedHoldsNoLonger(t *testing.T, s Store) {
+	ctx := context.Background()
+	ws := []*business.Webhook{hook(1, "1", "c1", t0), hook(1, "2", "c1", t0), hook(1, "3", "c1", t0)}
+	ok(t, "enqueue", s.EnqueueWebhooks(ctx, ws))
+	claim := func(now time.Time) []int64 {
+		t.Helper()
+		got, err := s.ClaimWebhooks(ctx, now, now.Add(time.Minute), 10, nil)
+		ok(t, "claim", err)
+		var ids []int64
+		for _, w := range got {
+			ids = append(ids, w.ID)
+		}
+		return ids
+	}
+	if got := claim(t0); len(got) != 1 || got[0] != ws[0].ID {
+		t.Fatalf("first claim: got %v, want just the oldest (%d)", got, ws[0].ID)
+	}
+	if got := claim(t0); len(got) != 0 {
+		t.Fatalf("claim while the oldest is in flight: got %v, want none", got)
+	}
+	w := got0(t, s, ws[0].ID)
+	w.Attempts, w.LastError, w.NextAttemptAt = 1, "status 401", at(time.Hour)
+	ok(t, "finish failed", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: t0, StatusCode: 401, Error: "status 401"}))
+	if got := claim(at(time.Second)); len(got) != 1 || got[0] != ws[1].ID {
+		t.Fatalf("claim after the oldest failed: got %v, want the next one (%d)", got, ws[1].ID)
+	}
+	// The second is in flight and never failed: it holds the third back.
+	if got := claim(at(2 * time.Second)); len(got) != 0 {
+		t.Fatalf("claim while the second is in flight: got %v, want none", got)
+	}
+	w = got0(t, s, ws[1].ID)
+	w.Status, w.Attempts = business.WebhookDelivered, 1
+	ok(t, "finish delivered", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: at(time.Second), StatusCode: 200}))
+	if got := claim(at(3 * time.Second)); len(got) != 1 || got[0] != ws[2].ID {
+		t.Fatalf("claim after the second was delivered: got %v, want the third (%d)", got, ws[2].ID)
+	}
+	w = got0(t, s, ws[2].ID)
+	w.Status, w.Attempts = business.WebhookDelivered, 1
+	ok(t, "finish delivered", s.FinishWebhook(ctx, w, business.WebhookAttempt{WebhookID: w.ID, Attempt: 1, At: at(3 * time.Second), StatusCode: 200}))
+	// The failed one is retried when due.
+	if got := claim(at(time.Hour)); len(got) != 1 || got[0] != ws[0].ID {
+		t.Fatalf("claim at the retry: got %v, want the failed one (%d)", got, ws[0].ID)
 	}
 }
 

@@ -1,11 +1,14 @@
 // Package webhook delivers business webhooks from the durable outbox
 // (parley.WebhookStore): it claims due rows, POSTs them signed with
-// X-Hub-Signature-256 to each business's callback URL, and records every
-// attempt. Failures are retried with exponential backoff and full jitter
+// X-Hub-Signature-256 and X-Hub-Signature (SHA-1) to each business's
+// callback URL, and records every attempt. Failures are retried with exponential backoff and full jitter
 // until MaxAge (7 days by default). Each business has its own concurrency
 // limit and every attempt has a timeout, so a slow or dead endpoint only
-// delays its own business's webhooks. Order is kept per conversation: the
-// store hands out only the oldest pending webhook of each conversation.
+// delays its own business's webhooks. Order is kept per conversation
+// while the endpoint accepts: the store hands out a webhook only once the
+// older ones of its conversation were delivered or have failed an attempt.
+// A refused webhook thus holds the later ones back for one attempt (at most
+// Timeout) and is then retried on its own, for MaxAge.
 //
 // It also performs the GET verification handshake of a callback URL. It
 // imports only the domain package.
@@ -15,6 +18,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/hmac"
+	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -272,6 +276,15 @@ func Sign(secret string, body []byte) string {
 	return "sha256=" + hex.EncodeToString(m.Sum(nil))
 }
 
+// SignSHA1 returns the X-Hub-Signature value of body under secret: the
+// HMAC-SHA1 that Meta still sends beside the SHA-256 one, for receivers
+// written before it.
+func SignSHA1(secret string, body []byte) string {
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(body)
+	return "sha1=" + hex.EncodeToString(m.Sum(nil))
+}
+
 // ValidSignature reports whether header is body's signature under secret.
 func ValidSignature(secret string, body []byte, header string) bool {
 	return hmac.Equal([]byte(header), []byte(Sign(secret, body)))
@@ -372,6 +385,7 @@ func (d *Dispatcher) post(ctx context.Context, w business.Webhook) (int, error) 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Parley-Webhooks/1.0")
 	req.Header.Set("X-Hub-Signature-256", Sign(biz.AppSecret, w.Payload))
+	req.Header.Set("X-Hub-Signature", SignSHA1(biz.AppSecret, w.Payload))
 	req.Header.Set("X-Parley-Webhook-Id", fmt.Sprint(w.ID))
 	resp, err := d.o.Client.Do(req)
 	if err != nil {

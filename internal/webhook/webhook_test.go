@@ -21,6 +21,15 @@ func TestSignature(t *testing.T) {
 			t.Errorf("Sign(%q, %q): got %s, want %s", v.secret, v.body, got, v.want)
 		}
 	}
+	//   printf '%s' ... | openssl dgst -sha1 -hmac ...  (RFC 2202, test case 2)
+	for _, v := range []struct{ secret, body, want string }{
+		{"secret", string(body), "sha1=9d68db2491f0d68d081a88cde58d588048f7319a"},
+		{"Jefe", "what do ya want for nothing?", "sha1=effcdf6ae5eb2fa2d27416d5f184df9c259a7c79"},
+	} {
+		if got := SignSHA1(v.secret, []byte(v.body)); got != v.want {
+			t.Errorf("SignSHA1(%q, %q): got %s, want %s", v.secret, v.body, got, v.want)
+		}
+	}
 	sig := Sign("secret", body)
 	if !ValidSignature("secret", body, sig) {
 		t.Error("a signature does not validate")
