@@ -29,6 +29,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
@@ -515,7 +516,9 @@ func scenario(r *recorder) {
 	r.json("cloudapi", "customer's view of the business", "GET", fmt.Sprintf("/v1/business/%d", numberAccount), alice.token, "")
 	r.json("cloudapi", "customer writes to the business", "POST", fmt.Sprintf("/v1/chats/%d/messages", bizChat), alice.token,
 		fmt.Sprintf(`{"message_id":"golden-biz-1","envelopes":%s}`, r.envelopes(alice, bizChat, `{"text":"do you have size 42?"}`)))
-	inbound := hk.wait(t, "with the customer's message", func(b []byte) bool { return bytes.Contains(b, []byte(`"golden-biz-1"`)) })
+	inbound := hk.wait(t, "with the customer's message", func(b []byte) bool {
+		return bytes.Contains(b, []byte(business.InboundWamid(int64(bizChat), "golden-biz-1")))
+	})
 	r.record("webhook", "inbound text message", "POST callback", 0, nil, inbound)
 
 	v := "/v23.0"
