@@ -172,6 +172,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	} else if err := checkFreeForm(inWin); err != nil {
 		return Sent{}, err
 	}
+	if err := b.checkNotBlocking(ctx, n, customer.ID); err != nil {
+		return Sent{}, err
+	}
 	if blocked, err := b.st.IsBlocked(ctx, customer.ID, n.AccountID); err != nil {
 		return Sent{}, fmt.Errorf("is blocked: %w", err)
 	} else if blocked {

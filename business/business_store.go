@@ -49,6 +49,12 @@ type Store interface {
 	GetMedia(ctx context.Context, id string) (chat.Media, error)
 	// IsBlocked reports whether accountID has blocked otherID.
 	IsBlocked(ctx context.Context, accountID, otherID int64) (bool, error)
+	// Block records that accountID blocks blockedID (a number's Block
+	// Users API); blocking twice is not an error. Unblock removes it.
+	// ListBlocked returns the ids accountID has blocked, ascending.
+	Block(ctx context.Context, accountID, blockedID int64) error
+	Unblock(ctx context.Context, accountID, blockedID int64) error
+	ListBlocked(ctx context.Context, accountID int64) ([]int64, error)
 	// MediaVisibleTo reports whether accountID is a member of a chat the
 	// media is attached to.
 	MediaVisibleTo(ctx context.Context, mediaID string, accountID int64) (bool, error)

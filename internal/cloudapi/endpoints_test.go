@@ -1,0 +1,155 @@
+package cloudapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"testing"
+
+	waconfig "github.com/piusalfred/whatsapp/config"
+	whttp "github.com/piusalfred/whatsapp/pkg/http"
+	wauser "github.com/piusalfred/whatsapp/user"
+
+	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/client"
+)
+
+// libConfig is the published client library's configuration pointed at
+// this server by its base URL alone.
+func (e *env) libConfig() waconfig.Reader {
+	return waconfig.ReaderFunc(func(context.Context) (*waconfig.Config, error) {
+		return &waconfig.Config{BaseURL: e.srv.URL, APIVersion: "v24.0", AccessToken: e.token,
+			PhoneNumberID: fmt.Sprint(e.num.ID), BusinessAccountID: fmt.Sprint(e.biz.ID)}, nil
+	})
+}
+
+func TestBlockUsers(t *testing.T) {
+	e := newEnv(t)
+	sender := whttp.NewSender[wauser.BlockBaseRequest]()
+	sender.SetHTTPClient(http.DefaultClient)
+	lib := wauser.NewBlockClient(e.libConfig(), sender)
+
+	// A customer who has not written in 24 hours cannot be blocked (131047).
+	status, b := e.cloud("POST", fmt.Sprintf("/%d/block_users", e.num.ID), map[string]any{"messaging_product": "whatsapp",
+		"block_users": []any{map[string]any{"user": e.custPh}, map[string]any{"user": "+19995550000"}}})
+	var mixed struct {
+		BlockUsers struct {
+			AddedUsers  []map[string]any `json:"added_users"`
+			FailedUsers []struct {
+				Input  string `json:"input"`
+				Errors []struct {
+					Code int `json:"code"`
+				} `json:"errors"`
+			} `json:"failed_users"`
+		} `json:"block_users"`
+		Error struct {
+			Code int `json:"code"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(b, &mixed); err != nil || status != 400 || mixed.Error.Code != business.MetaBlockFailed ||
+		len(mixed.BlockUsers.FailedUsers) != 2 || mixed.BlockUsers.FailedUsers[0].Errors[0].Code != business.MetaReengagement ||
+		mixed.BlockUsers.FailedUsers[1].Errors[0].Code != business.MetaBlockFailed {
+		t.Fatalf("block before the customer wrote: got %d %s", status, b)
+	}
+
+	// The customer writes; the business blocks them through the library.
+	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "you are rubbish"}))
+	resp, err := lib.Block(e.ctx, []string{e.custPh})
+	if err != nil || resp.BlockUsers == nil || len(resp.BlockUsers.AddedUsers) != 1 || resp.BlockUsers.AddedUsers[0].WaID != "14155550111" ||
+		resp.BlockUsers.AddedUsers[0].Input != e.custPh {
+		t.Fatalf("block through the library: %+v, %v", resp, err)
+	}
+	list, err := lib.ListBlocked(e.ctx, nil)
+	if err != nil || len(list.Data) != 1 || len(list.Data[0].BlockUsers) != 1 || list.Data[0].BlockUsers[0].WaID != "14155550111" {
+		t.Fatalf("list blocked through the library: %+v, %v", list, err)
+	}
+	// The same call without a version in the path, as Graph accepts it.
+	status, b = e.do("GET", fmt.Sprintf("/%d/block_users", e.num.ID), e.token, nil)
+	if status != 200 || !json.Valid(b) {
+		t.Errorf("unversioned GET block_users: %d %s", status, b)
+	}
+
+	// Blocked: the business's sends fail, the customer's cannot be sent.
+	e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "hello?"}}, 400, business.MetaUndeliverable)
+	if _, err := e.cust.SendBody(e.ctx, e.chatID, client.NewMessageID(), chat.KindMessage, "", client.Body{Text: "let me in"}); !isClientCode(err, parley.EBlocked) {
+		t.Errorf("blocked customer's send: got %v, want %s", err, parley.EBlocked)
+	}
+
+	// Unblocking takes a body on DELETE, as Meta's does.
+	status, b = e.cloud("DELETE", fmt.Sprintf("/%d/block_users", e.num.ID), map[string]any{"messaging_product": "whatsapp",
+		"block_users": []any{map[string]any{"user": "14155550111"}}})
+	var removed struct {
+		BlockUsers struct {
+			RemovedUsers []struct {
+				Input string `json:"input"`
+				WaID  string `json:"wa_id"`
+			} `json:"removed_users"`
+		} `json:"block_users"`
+	}
+	if err := json.Unmarshal(b, &removed); err != nil || status != 200 || len(removed.BlockUsers.RemovedUsers) != 1 ||
+		removed.BlockUsers.RemovedUsers[0].WaID != "14155550111" {
+		t.Fatalf("unblock: %d %s", status, b)
+	}
+	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "welcome back"}})
+	if list, err := lib.ListBlocked(e.ctx, nil); err != nil || len(list.Data) != 1 || len(list.Data[0].BlockUsers) != 0 {
+		t.Errorf("list after unblock: %+v, %v", list, err)
+	}
+	// Another business's number is not the caller's.
+	status, _ = e.do("GET", fmt.Sprintf("/v23.0/%d/block_users", e.num.ID), e.otherBusinessToken(), nil)
+	if status != 400 {
+		t.Errorf("another business's token: got %d, want 400", status)
+	}
+}
+
+// TestGraphIDsUniqueAcrossKinds: the business account, its number and a
+// template each resolve as themselves through GET /{id}.
+func TestGraphIDsUniqueAcrossKinds(t *testing.T) {
+	e := newEnv(t)
+	tid, _ := e.createTemplate(map[string]any{"name": "ids_check", "category": "UTILITY", "language": "en_US",
+		"components": []any{map[string]any{"type": "BODY", "text": "Your code is ready."}}})
+	ids := map[string]bool{fmt.Sprint(e.biz.ID): true, fmt.Sprint(e.num.ID): true, tid: true, e.catalogID(): true}
+	if len(ids) != 4 {
+		t.Fatalf("ids of different kinds collide: %v", ids)
+	}
+	get := func(id string, out any) {
+		t.Helper()
+		status, b := e.cloud("GET", "/"+id, nil)
+		if status != 200 {
+			t.Fatalf("GET /%s: %d %s", id, status, b)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var biz struct{ ID, Name string }
+	get(fmt.Sprint(e.biz.ID), &biz)
+	if biz.Name != "Acme Shoes" || biz.ID != fmt.Sprint(e.biz.ID) {
+		t.Errorf("GET business: %+v", biz)
+	}
+	var num struct {
+		ID                 string `json:"id"`
+		DisplayPhoneNumber string `json:"display_phone_number"`
+	}
+	get(fmt.Sprint(e.num.ID), &num)
+	if num.DisplayPhoneNumber != "14155550100" {
+		t.Errorf("GET number: %+v", num)
+	}
+	var tpl map[string]any
+	get(tid+"?fields=name,status", &tpl)
+	if len(tpl) != 3 || tpl["name"] != "ids_check" || tpl["status"] != "APPROVED" || tpl["id"] != tid {
+		t.Errorf("GET template with fields: %v", tpl)
+	}
+	if n, _ := strconv.ParseInt(tid, 10, 64); business.KindOf(n) != business.KindTemplate {
+		t.Errorf("template id %s is not in the template range", tid)
+	}
+}
+
+func isClientCode(err error, code parley.Code) bool {
+	var ce *client.Error
+	return errors.As(err, &ce) && ce.Code == string(code)
+}
