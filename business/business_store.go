@@ -26,6 +26,7 @@ type Store interface {
 	LinkStore
 	billing.Store // wallets, cards, charges, invoices; it reads the usage and money ledgers
 	CatalogStore
+	NumberSettingStore
 
 	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
@@ -252,4 +253,14 @@ type BusinessPrune struct {
 	Reach    time.Time
 	Quality  time.Time
 	Webhooks time.Time
+}
+
+// NumberSettingStore holds a number's settings documents: one JSON body
+// per number and kind (business/settings.go), read and written whole.
+type NumberSettingStore interface {
+	// GetNumberSetting returns the document, or ErrNotFound.
+	GetNumberSetting(ctx context.Context, numberID int64, kind string) ([]byte, error)
+	// PutNumberSetting creates or replaces the document. ErrNotFound for
+	// an unknown number.
+	PutNumberSetting(ctx context.Context, numberID int64, kind string, body []byte, at time.Time) error
 }

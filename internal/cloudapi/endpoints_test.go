@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 
+	wabusiness "github.com/piusalfred/whatsapp/business"
 	waconfig "github.com/piusalfred/whatsapp/config"
 	whttp "github.com/piusalfred/whatsapp/pkg/http"
 	wauser "github.com/piusalfred/whatsapp/user"
@@ -152,4 +154,59 @@ func TestGraphIDsUniqueAcrossKinds(t *testing.T) {
 func isClientCode(err error, code parley.Code) bool {
 	var ce *client.Error
 	return errors.As(err, &ce) && ce.Code == string(code)
+}
+
+// TestBusinessProfileAllFields: every field of Meta's profile is kept and
+// read back through the published library, and fields= selects.
+func TestBusinessProfileAllFields(t *testing.T) {
+	e := newEnv(t)
+	sender := &wabusiness.BaseSender{Sender: whttp.NewAnySender()}
+	lib, err := wabusiness.NewClient(e.ctx, e.libConfig(), sender)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pic := e.uploadPNG()
+	ok, err := lib.Update(e.ctx, &wabusiness.UpdateProfileRequest{MessagingProduct: "whatsapp", About: "Zoë's shoes 👟",
+		Address: "1 Main St", Description: "Shoes since 1990", Email: "hello@acme.example", Vertical: "APPAREL",
+		Websites: []string{"https://acme.example", "https://shop.acme.example"}, ProfilePictureHandle: "4::" + pic})
+	if err != nil || !ok {
+		t.Fatalf("update through the library: %v, %v", ok, err)
+	}
+	ps, err := lib.Get(e.ctx, nil)
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("get through the library: %v, %v", ps, err)
+	}
+	p := ps[0]
+	if p.About != "Zoë's shoes 👟" || p.Email != "hello@acme.example" || p.Vertical != "APPAREL" || len(p.Websites) != 2 ||
+		p.Address != "1 Main St" || p.Description != "Shoes since 1990" || p.MessagingProduct != "whatsapp" ||
+		!strings.HasSuffix(p.ProfilePictureURL, "/"+pic+"/content") {
+		t.Errorf("profile: %+v", p)
+	}
+	if status, _ := e.do("GET", strings.TrimPrefix(p.ProfilePictureURL, e.srv.URL), e.token, nil); status != 200 {
+		t.Errorf("the profile picture's URL: %d", status)
+	}
+	status, b := e.cloud("GET", fmt.Sprintf("/%d/whatsapp_business_profile?fields=about,email", e.num.ID), nil)
+	var sel struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(b, &sel); err != nil || status != 200 || len(sel.Data) != 1 || len(sel.Data[0]) != 3 ||
+		sel.Data[0]["about"] != "Zoë's shoes 👟" || sel.Data[0]["email"] != "hello@acme.example" {
+		t.Errorf("fields=about,email: %d %s", status, b)
+	}
+	// The customers' view shows the business account's part of it.
+	if prof, err := e.cust.Business(e.ctx, e.num.AccountID); err != nil || prof.Description != "Shoes since 1990" {
+		t.Errorf("the customer's view: %+v, %v", prof, err)
+	}
+	for name, body := range map[string]map[string]any{
+		"bad email":     {"email": "not an email"},
+		"bad vertical":  {"vertical": "SHOES"},
+		"3 websites":    {"websites": []string{"https://a.example", "https://b.example", "https://c.example"}},
+		"empty about":   {"about": ""},
+		"long about":    {"about": strings.Repeat("a", 140)},
+		"not a picture": {"profile_picture_handle": "4::123"},
+	} {
+		body["messaging_product"] = "whatsapp"
+		e.cloudErr("POST", fmt.Sprintf("/%d/whatsapp_business_profile", e.num.ID), body, 400, 100, 0)
+		_ = name
+	}
 }

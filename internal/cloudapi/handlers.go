@@ -452,52 +452,61 @@ func listLinks(links *business.Links) bizFunc {
 	}
 }
 
-// getProfile answers the business profile of a number. Parley keeps one
-// profile per business account: vertical is its category, websites its
-// website; about and email are not kept.
+// getProfile answers a number's business profile with every field Meta
+// has, or those ?fields= names (business.NumberProfile).
 func getProfile(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		id, err := pathID(r, "id")
+		n, err := number(r, b, biz)
 		if err != nil {
 			return err
 		}
-		if _, err := b.OwnNumber(r.Context(), biz, id); err != nil {
+		p, err := b.Profile(r.Context(), biz, n)
+		if err != nil {
 			return err
 		}
-		p := map[string]any{"messaging_product": "whatsapp", "description": biz.Description, "address": biz.Address,
-			"vertical": biz.Category, "websites": []string{}}
-		if biz.Website != "" {
-			p["websites"] = []string{biz.Website}
+		websites := p.Websites
+		if websites == nil {
+			websites = []string{}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": []any{p}})
+		obj := map[string]any{"about": p.About, "address": p.Address, "description": p.Description, "email": p.Email,
+			"profile_picture_url": p.ProfilePictureURL, "websites": websites, "vertical": p.Vertical}
+		obj = withFields(r, obj)
+		obj["messaging_product"] = "whatsapp"
+		writeJSON(w, http.StatusOK, map[string]any{"data": []any{obj}})
 		return nil
 	}
 }
 
 func updateProfile(b *business.Service) bizFunc {
 	type req struct {
-		Description *string  `json:"description"`
-		Address     *string  `json:"address"`
-		Vertical    *string  `json:"vertical"`
-		Websites    []string `json:"websites"`
+		MessagingProduct     string    `json:"messaging_product"`
+		About                *string   `json:"about"`
+		Address              *string   `json:"address"`
+		Description          *string   `json:"description"`
+		Email                *string   `json:"email"`
+		Vertical             *string   `json:"vertical"`
+		Websites             *[]string `json:"websites"`
+		ProfilePictureHandle *string   `json:"profile_picture_handle"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		id, err := pathID(r, "id")
+		n, err := number(r, b, biz)
 		if err != nil {
-			return err
-		}
-		if _, err := b.OwnNumber(r.Context(), biz, id); err != nil {
 			return err
 		}
 		var in req
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		p := business.BusinessProfile{Description: in.Description, Address: in.Address, Category: in.Vertical}
-		if len(in.Websites) > 0 {
-			p.Website = &in.Websites[0]
+		u := business.ProfileUpdate{About: in.About, Address: in.Address, Description: in.Description, Email: in.Email,
+			Vertical: in.Vertical, Websites: in.Websites}
+		if in.ProfilePictureHandle != nil {
+			url, err := profilePicture(r, b, biz, *in.ProfilePictureHandle)
+			if err != nil {
+				return err
+			}
+			u.ProfilePictureURL = &url
 		}
-		if _, err := b.UpdateBusiness(r.Context(), biz.ID, p); err != nil {
+		if _, err := b.UpdateProfile(r.Context(), biz, n, u); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
@@ -531,4 +540,25 @@ func paging(r *http.Request, first, last int64, more bool) map[string]any {
 		p["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
 	}
 	return p
+}
+
+// profilePicture resolves a profile_picture_handle to the picture's URL:
+// the handle is media the business uploaded (an upload handle or a media
+// id), an image, served to the business's token at its content URL.
+func profilePicture(r *http.Request, b *business.Service, biz business.Business, handle string) (string, error) {
+	if handle == "" {
+		return "", nil
+	}
+	id := handle
+	if mid, ok := mediaOfHandle(handle); ok {
+		id = mid
+	}
+	m, err := b.MediaForBusiness(r.Context(), biz, id)
+	if err != nil {
+		return "", invalid("profile_picture_handle: no such upload of this business")
+	}
+	if !strings.HasPrefix(m.ContentType, "image/") {
+		return "", invalid("profile_picture_handle: the upload is %s, not an image", m.ContentType)
+	}
+	return fmt.Sprintf("%s/%s/%s/content", baseURL(r), r.PathValue("version"), business.MediaGraphID(m.ID)), nil
 }

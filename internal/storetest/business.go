@@ -31,6 +31,7 @@ var businessTests = []struct {
 	{"Links", testLinks},
 	{"PruneBusiness", testPruneBusiness},
 	{"Catalogs", testCatalogs},
+	{"NumberSettings", testNumberSettings},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {

@@ -1,0 +1,33 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/parleyhq/parley"
+)
+
+func testNumberSettings(t *testing.T, s Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Settings")
+	n := newNumber(t, s, b, "+15550007001")
+	other := newNumber(t, s, b, "+15550007002")
+	if _, err := s.GetNumberSetting(ctx, n.ID, "profile"); parley.ErrorCode(err) != parley.ENotFound {
+		t.Fatalf("get missing setting: got %v, want %s", err, parley.ENotFound)
+	}
+	ok(t, "put", s.PutNumberSetting(ctx, n.ID, "profile", []byte(`{"about":"Zoë's shop 👟"}`), t0))
+	ok(t, "put other kind", s.PutNumberSetting(ctx, n.ID, "settings", []byte(`{"a":1}`), t0))
+	ok(t, "put other number", s.PutNumberSetting(ctx, other.ID, "profile", []byte(`{"about":"other"}`), t0))
+	ok(t, "replace", s.PutNumberSetting(ctx, n.ID, "profile", []byte(`{"about":"new"}`), t0.Add(1)))
+	got, err := s.GetNumberSetting(ctx, n.ID, "profile")
+	ok(t, "get", err)
+	if string(got) != `{"about":"new"}` {
+		t.Errorf("get profile: got %s, want the replaced document", got)
+	}
+	if got, _ := s.GetNumberSetting(ctx, other.ID, "profile"); string(got) != `{"about":"other"}` {
+		t.Errorf("other number's profile: got %s", got)
+	}
+	if err := s.PutNumberSetting(ctx, 987654321, "profile", []byte(`{}`), t0); err == nil {
+		t.Error("put for an unknown number: got nil, want an error")
+	}
+}
