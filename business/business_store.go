@@ -195,6 +195,12 @@ type TemplateStore interface {
 	// DeleteTemplates deletes the business's templates of that name (every
 	// language) and returns how many.
 	DeleteTemplates(ctx context.Context, businessID int64, name string) (int, error)
+	// EditTemplate writes Category, Components, Status, Reason and
+	// UpdatedAt, or returns ErrNotFound.
+	EditTemplate(ctx context.Context, t Template) error
+	// DeleteTemplate deletes the business's template with that id, or
+	// returns ErrNotFound.
+	DeleteTemplate(ctx context.Context, businessID, id int64) error
 }
 
 // WebhookStore is the durable webhook outbox and its delivery log.

@@ -210,3 +210,70 @@ func TestBusinessProfileAllFields(t *testing.T) {
 		_ = name
 	}
 }
+
+// TestTemplatesByID: read, edit and delete one template by its id.
+func TestTemplatesByID(t *testing.T) {
+	e := newEnv(t)
+	tid, _ := e.createTemplate(map[string]any{"name": "order_ready", "category": "UTILITY", "language": "en_US",
+		"components": []any{map[string]any{"type": "BODY", "text": "Your order {{1}} is ready."}}})
+	e.createTemplate(map[string]any{"name": "order_ready", "category": "UTILITY", "language": "de",
+		"components": []any{map[string]any{"type": "BODY", "text": "Ihre Bestellung {{1}} ist da."}}})
+	// Edit: new components, reviewed again.
+	status, b := e.cloud("POST", "/"+tid, map[string]any{"components": []any{map[string]any{"type": "BODY", "text": "Order {{1}} is ready for pickup."}}})
+	if status != 200 || strings.TrimSpace(string(b)) != `{"success":true}` {
+		t.Fatalf("edit: %d %s", status, b)
+	}
+	e.hooks.wait("the edited template's status", func(f string, v hookValue) bool {
+		return f == "message_template_status_update" && v.TemplateID.String() == tid && v.Event == "APPROVED"
+	})
+	var got struct {
+		Components []struct{ Text string } `json:"components"`
+		Status     string                  `json:"status"`
+	}
+	status, b = e.cloud("GET", "/"+tid+"?fields=components,status", nil)
+	if err := json.Unmarshal(b, &got); err != nil || status != 200 || len(got.Components) != 1 ||
+		got.Components[0].Text != "Order {{1}} is ready for pickup." || got.Status != "APPROVED" {
+		t.Errorf("after the edit: %d %s", status, b)
+	}
+	// The category of an approved template cannot change.
+	e.cloudErr("POST", "/"+tid, map[string]any{"category": "MARKETING"}, 400, 100, 0)
+	// fields= on the list.
+	status, b = e.cloud("GET", fmt.Sprintf("/%d/message_templates?fields=name,language", e.biz.ID), nil)
+	var list struct {
+		Data []map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(b, &list); err != nil || status != 200 || len(list.Data) != 2 || len(list.Data[0]) != 3 {
+		t.Errorf("list with fields=name,language: %d %s", status, b)
+	}
+	// Delete one language by id: the other stays.
+	status, b = e.cloud("DELETE", fmt.Sprintf("/%d/message_templates?hsm_id=%s&name=order_ready", e.biz.ID, tid), nil)
+	if status != 200 {
+		t.Fatalf("delete by id: %d %s", status, b)
+	}
+	if status, _ := e.cloud("GET", "/"+tid, nil); status != 400 {
+		t.Errorf("GET a deleted template: %d, want 400", status)
+	}
+	status, b = e.cloud("GET", fmt.Sprintf("/%d/message_templates", e.biz.ID), nil)
+	if status != 200 || !strings.Contains(string(b), `"language":"de"`) || strings.Contains(string(b), `"language":"en_US"`) {
+		t.Errorf("after deleting en_US by id: %s", b)
+	}
+	e.cloudErr("DELETE", fmt.Sprintf("/%d/message_templates?hsm_id=%s", e.biz.ID, tid), nil, 400, 100, 0)
+	// Another business cannot read it.
+	if status, _ := e.do("GET", "/v23.0/"+tid, e.otherBusinessToken(), nil); status != 400 {
+		t.Errorf("another business reads the template: %d", status)
+	}
+}
+
+// TestUnsubscribeApp: DELETE subscribed_apps ends the subscription.
+func TestUnsubscribeApp(t *testing.T) {
+	e := newEnv(t)
+	status, b := e.cloud("DELETE", fmt.Sprintf("/%d/subscribed_apps", e.biz.ID), nil)
+	if status != 200 || strings.TrimSpace(string(b)) != `{"success":true}` {
+		t.Fatalf("unsubscribe: %d %s", status, b)
+	}
+	status, b = e.cloud("GET", fmt.Sprintf("/%d/subscribed_apps", e.biz.ID), nil)
+	if status != 200 || strings.TrimSpace(string(b)) != `{"data":[]}` {
+		t.Errorf("after unsubscribing: %d %s", status, b)
+	}
+	e.cloudErr("DELETE", fmt.Sprintf("/%d/subscribed_apps", e.num.ID), nil, 400, 100, 33)
+}

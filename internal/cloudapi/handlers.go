@@ -204,7 +204,7 @@ func listTemplates(tpl *business.Templates) bizFunc {
 			if name != "" && !strings.Contains(t.Name, name) {
 				continue
 			}
-			data = append(data, templateJSON(t))
+			data = append(data, withFields(r, templateJSON(t)))
 		}
 		out := map[string]any{"data": data}
 		if len(ts) > 0 {
@@ -255,6 +255,18 @@ func deleteTemplate(tpl *business.Templates) bizFunc {
 			return err
 		}
 		name := r.URL.Query().Get("name")
+		if hsm := r.URL.Query().Get("hsm_id"); hsm != "" {
+			// One template by id (templates_byid.go).
+			id, err := strconv.ParseInt(hsm, 10, 64)
+			if err != nil {
+				return invalid("hsm_id must be a template id")
+			}
+			if err := tpl.DeleteByID(r.Context(), biz, id, name); err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+			return nil
+		}
 		if name == "" {
 			return invalid("The parameter name is required.")
 		}

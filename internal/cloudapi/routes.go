@@ -90,6 +90,8 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/block_users", blockUsers(b))
 	a("GET /{version}/{id}/block_users", listBlockedUsers(b))
 	d("DELETE /{version}/{id}/block_users", unblockUsers(b))
+	a("POST /{version}/{id}", postObject(b.Templates())) // edit a template by id
+	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))

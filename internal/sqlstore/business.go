@@ -677,3 +677,22 @@ func (s *Store) AddTemplateSignal(ctx context.Context, numberID, customerID int6
 	})
 	return id, n, s.wrap("add template signal", err)
 }
+
+// EditTemplate writes an edited template's category, components,
+// status, reason and time.
+func (s *Store) EditTemplate(ctx context.Context, t business.Template) error {
+	comps, err := json.Marshal(t.Components)
+	if err != nil {
+		return fmt.Errorf("edit template: %w", err)
+	}
+	err = affected(s.w.Exec(ctx, `UPDATE templates SET category = ?, components = ?, status = ?, reason = ?, updated_at = ? WHERE id = ?`,
+		string(t.Category), string(comps), string(t.Status), t.Reason, s.ts(t.UpdatedAt), t.ID))
+	return s.wrap("edit template", err)
+}
+
+// DeleteTemplate deletes one template of the business, or returns
+// ErrNotFound.
+func (s *Store) DeleteTemplate(ctx context.Context, businessID, id int64) error {
+	err := affected(s.w.Exec(ctx, `DELETE FROM templates WHERE business_id = ? AND id = ?`, businessID, id))
+	return s.wrap("delete template", err)
+}

@@ -32,6 +32,7 @@ var businessTests = []struct {
 	{"PruneBusiness", testPruneBusiness},
 	{"Catalogs", testCatalogs},
 	{"NumberSettings", testNumberSettings},
+	{"TemplateByID", testTemplateByID},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {

@@ -3,8 +3,10 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/business"
 )
 
 func testNumberSettings(t *testing.T, s Store) {
@@ -29,5 +31,30 @@ func testNumberSettings(t *testing.T, s Store) {
 	}
 	if err := s.PutNumberSetting(ctx, 987654321, "profile", []byte(`{}`), t0); err == nil {
 		t.Error("put for an unknown number: got nil, want an error")
+	}
+}
+
+func testTemplateByID(t *testing.T, s Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "Templates by id")
+	other := newBusiness(t, s, "Other")
+	tpl := business.Template{BusinessID: b.ID, Name: "hello", Language: "en_US", Category: business.CategoryUtility, ParameterFormat: "positional",
+		Components: []business.TemplateComponent{{Type: "BODY", Text: "Hi"}}, Status: business.TemplateApproved, CreatedAt: t0, UpdatedAt: t0}
+	ok(t, "create", s.CreateTemplate(ctx, &tpl))
+	tpl.Components = []business.TemplateComponent{{Type: "BODY", Text: "Hello there"}}
+	tpl.Status, tpl.Reason, tpl.Category, tpl.UpdatedAt = business.TemplatePending, "", business.CategoryMarketing, at(time.Hour)
+	ok(t, "edit", s.EditTemplate(ctx, tpl))
+	got, err := s.GetTemplate(ctx, tpl.ID)
+	ok(t, "get", err)
+	wantDiff(t, "edited template", got, tpl)
+	if err := s.EditTemplate(ctx, business.Template{ID: tpl.ID + 1000}); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("edit a missing template: got %v, want %s", err, parley.ENotFound)
+	}
+	if err := s.DeleteTemplate(ctx, other.ID, tpl.ID); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("delete another business's template: got %v, want %s", err, parley.ENotFound)
+	}
+	ok(t, "delete", s.DeleteTemplate(ctx, b.ID, tpl.ID))
+	if _, err := s.GetTemplate(ctx, tpl.ID); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("get a deleted template: got %v, want %s", err, parley.ENotFound)
 	}
 }
