@@ -277,3 +277,64 @@ func TestUnsubscribeApp(t *testing.T) {
 	}
 	e.cloudErr("DELETE", fmt.Sprintf("/%d/subscribed_apps", e.num.ID), nil, 400, 100, 33)
 }
+
+// TestNumberLifecycle: request_code, verify_code, register with the
+// two-step PIN, deregister, the PIN by POST /{number}, and settings.
+func TestNumberLifecycle(t *testing.T) {
+	e := newEnv(t)
+	path := func(edge string) string { return fmt.Sprintf("/%d/%s", e.num.ID, edge) }
+	if status, b := e.cloud("POST", path("request_code"), map[string]any{"code_method": "SMS", "language": "en_US"}); status != 200 {
+		t.Fatalf("request_code: %d %s", status, b)
+	}
+	code := e.srv.Code("+14155550100")
+	wrong := "111111"
+	if code == wrong {
+		wrong = "222222"
+	}
+	e.cloudErr("POST", path("verify_code"), map[string]any{"code": wrong}, 400, 100, 0)
+	if status, b := e.cloud("POST", path("verify_code"), map[string]any{"code": code}); status != 200 {
+		t.Fatalf("verify_code: %d %s", status, b)
+	}
+	e.cloudErr("POST", path("request_code"), map[string]any{"code_method": "PIGEON"}, 400, 100, 0)
+
+	if status, b := e.cloud("POST", path("register"), map[string]any{"messaging_product": "whatsapp", "pin": "123456"}); status != 200 {
+		t.Fatalf("register: %d %s", status, b)
+	}
+	e.cloudErr("POST", path("register"), map[string]any{"messaging_product": "whatsapp", "pin": "654321"}, 400, business.MetaPINMismatch, 0)
+	e.cloudErr("POST", path("register"), map[string]any{"messaging_product": "whatsapp", "pin": "12"}, 400, 100, 0)
+
+	// Deregistered, the number cannot send.
+	if status, b := e.cloud("POST", path("deregister"), nil); status != 200 {
+		t.Fatalf("deregister: %d %s", status, b)
+	}
+	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"}))
+	e.sendErr(map[string]any{"type": "text", "text": map[string]any{"body": "still there?"}}, 400, business.MetaNotRegistered)
+	_, b := e.cloud("GET", fmt.Sprintf("/%d", e.num.ID), nil)
+	if !strings.Contains(string(b), `"status":"DISCONNECTED"`) {
+		t.Errorf("a deregistered number: %s", b)
+	}
+	// The PIN changes through POST /{number}; registering takes the new one.
+	if status, b := e.cloud("POST", fmt.Sprintf("/%d", e.num.ID), map[string]any{"pin": "999999"}); status != 200 {
+		t.Fatalf("set the PIN: %d %s", status, b)
+	}
+	e.cloudErr("POST", path("register"), map[string]any{"messaging_product": "whatsapp", "pin": "123456"}, 400, business.MetaPINMismatch, 0)
+	if status, b := e.cloud("POST", path("register"), map[string]any{"messaging_product": "whatsapp", "pin": "999999"}); status != 200 {
+		t.Fatalf("register again: %d %s", status, b)
+	}
+	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "back again"}})
+
+	// Settings.
+	status, b := e.cloud("GET", path("settings"), nil)
+	if status != 200 || !strings.Contains(string(b), `"storage_configuration":{"status":"default"}`) {
+		t.Errorf("settings: %d %s", status, b)
+	}
+	if status, b := e.cloud("POST", path("settings"), map[string]any{"user_identity_change": map[string]any{"enable_identity_key_check": true}}); status != 200 {
+		t.Fatalf("update settings: %d %s", status, b)
+	}
+	_, b = e.cloud("GET", path("settings"), nil)
+	if !strings.Contains(string(b), `"user_identity_change":{"enable_identity_key_check":true}`) {
+		t.Errorf("settings after the update: %s", b)
+	}
+	e.cloudErr("POST", path("settings"), map[string]any{"calling": map[string]any{"status": "ENABLED"}}, 400, 100, 0)
+	e.cloudErr("POST", path("settings"), map[string]any{"user_identity_change": "yes"}, 400, 100, 0)
+}

@@ -90,7 +90,13 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/block_users", blockUsers(b))
 	a("GET /{version}/{id}/block_users", listBlockedUsers(b))
 	d("DELETE /{version}/{id}/block_users", unblockUsers(b))
-	a("POST /{version}/{id}", postObject(b.Templates())) // edit a template by id
+	a("POST /{version}/{id}", postObject(b)) // a template's edit, a number's PIN
+	a("POST /{version}/{id}/register", registerNumber(b))
+	a("POST /{version}/{id}/deregister", deregisterNumber(b))
+	a("POST /{version}/{id}/request_code", requestCode(b))
+	a("POST /{version}/{id}/verify_code", verifyCode(b))
+	a("GET /{version}/{id}/settings", getNumberSettings(b))
+	a("POST /{version}/{id}/settings", updateNumberSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 
 	// Parley additions, on paths Meta does not have.

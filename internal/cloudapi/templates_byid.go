@@ -24,17 +24,23 @@ func getTemplate(tpl *business.Templates) bizFunc {
 }
 
 // postObject answers POST /{version}/{id}: an edit of the object the id
-// names. Templates are the only objects so edited.
-func postObject(tpl *business.Templates) bizFunc {
+// names: a template (its components or category), or a phone number
+// (its two-step verification PIN).
+func postObject(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
+		if business.IsKind(id, business.KindNumber) {
+			if n, err := b.OwnNumber(r.Context(), biz, id); err == nil {
+				return setPIN(b, n)(w, r, biz)
+			}
+		}
 		if !business.IsKind(id, business.KindTemplate) {
 			return noObject(r, r.PathValue("id"))
 		}
-		return editTemplate(tpl, id)(w, r, biz)
+		return editTemplate(b.Templates(), id)(w, r, biz)
 	}
 }
 
