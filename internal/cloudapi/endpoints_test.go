@@ -19,6 +19,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/wire"
 )
 
 // libConfig is the published client library's configuration pointed at
@@ -337,4 +338,35 @@ func TestNumberLifecycle(t *testing.T) {
 	}
 	e.cloudErr("POST", path("settings"), map[string]any{"calling": map[string]any{"status": "ENABLED"}}, 400, 100, 0)
 	e.cloudErr("POST", path("settings"), map[string]any{"user_identity_change": "yes"}, 400, 100, 0)
+}
+
+// TestCommerceSettings: the cart switch decides whether a customer's
+// order reaches the business.
+func TestCommerceSettings(t *testing.T) {
+	e := newEnv(t)
+	cat := e.catalogID()
+	e.createProduct(cat, map[string]any{"retailer_id": "sku-1", "name": "Trail shoe", "price": 12999, "currency": "USD"})
+	path := fmt.Sprintf("/%d/whatsapp_commerce_settings", e.num.ID)
+	status, b := e.cloud("GET", path, nil)
+	want := fmt.Sprintf(`{"data":[{"id":"%d","is_cart_enabled":true,"is_catalog_visible":true}]}`, e.num.ID)
+	if status != 200 || strings.TrimSpace(string(b)) != want {
+		t.Errorf("defaults: %d %s, want %s", status, b, want)
+	}
+	if status, b := e.cloud("POST", path+"?is_cart_enabled=false&is_catalog_visible=false", nil); status != 200 {
+		t.Fatalf("turn the cart off: %d %s", status, b)
+	}
+	_, b = e.cloud("GET", path, nil)
+	if !strings.Contains(string(b), `"is_cart_enabled":false`) || !strings.Contains(string(b), `"is_catalog_visible":false`) {
+		t.Errorf("after the update: %s", b)
+	}
+	order := &wire.Order{CatalogID: cat, ProductItems: []wire.OrderItem{{ProductRetailerID: "sku-1", Quantity: 1}}}
+	e.customerSendErr(client.Body{Text: "Order: 1 item", Order: order}, parley.EInvalid)
+	if status, b := e.cloud("POST", path, map[string]any{"is_cart_enabled": true}); status != 200 {
+		t.Fatalf("turn the cart on: %d %s", status, b)
+	}
+	m := e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Order: 1 item", Order: order}))
+	if m.Type != "order" || m.Order == nil || len(m.Order.ProductItems) != 1 {
+		t.Errorf("order with the cart on: %+v", m)
+	}
+	e.cloudErr("POST", path+"?is_cart_enabled=maybe", nil, 400, 100, 0)
 }

@@ -97,6 +97,8 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/verify_code", verifyCode(b))
 	a("GET /{version}/{id}/settings", getNumberSettings(b))
 	a("POST /{version}/{id}/settings", updateNumberSettings(b))
+	a("GET /{version}/{id}/whatsapp_commerce_settings", getCommerceSettings(b))
+	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 
 	// Parley additions, on paths Meta does not have.
