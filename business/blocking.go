@@ -52,6 +52,9 @@ func (b *Service) BlockUsers(ctx context.Context, n BusinessNumber, users []stri
 		if r.Error == nil && acct == n.AccountID {
 			r.Error = cloudErrDetails(MetaBlockFailed, "Failed to block/unblock users", "a number cannot block itself")
 		}
+		if r.Error == nil && acct == 0 {
+			r.Error = cloudErrDetails(MetaReengagement, "Re-engagement required", "User has not messaged in the last 24 hours")
+		}
 		if r.Error == nil {
 			conv, err := b.conversation(ctx, n.ID, acct)
 			if err != nil {
@@ -97,6 +100,10 @@ func (b *Service) UnblockUsers(ctx context.Context, n BusinessNumber, users []st
 		}
 		if r.Error != nil {
 			failed = append(failed, r)
+			continue
+		}
+		if acct == 0 {
+			removed = append(removed, r)
 			continue
 		}
 		if err := b.st.Unblock(ctx, n.AccountID, acct); err != nil {
@@ -146,14 +153,17 @@ func (b *Service) blockUser(ctx context.Context, user string) (BlockResult, int6
 		r.Error = cloudErrDetails(MetaBlockFailed, "Failed to block/unblock users", fmt.Sprintf("%q is not a valid phone number", user))
 		return r, 0, nil
 	}
+	// A number on no account is answered as a customer who has not
+	// written (BlockUsers) or as unblocked (UnblockUsers), with the same
+	// wa_id: a block request must not tell who is on the server
+	// (docs/SECURITY.md).
+	r.WaID = WaID(phone)
 	a, err := b.st.GetAccountByPhone(ctx, phone)
 	if parley.ErrorCode(err) == parley.ENotFound {
-		r.Error = cloudErrDetails(MetaBlockFailed, "Failed to block/unblock users", "no WhatsApp user with this number on this server")
 		return r, 0, nil
 	} else if err != nil {
 		return r, 0, fmt.Errorf("get account: %w", err)
 	}
-	r.WaID = WaID(a.Phone)
 	return r, a.ID, nil
 }
 

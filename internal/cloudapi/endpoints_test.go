@@ -37,9 +37,10 @@ func TestBlockUsers(t *testing.T) {
 	sender.SetHTTPClient(http.DefaultClient)
 	lib := wauser.NewBlockClient(e.libConfig(), sender)
 
-	// A customer who has not written in 24 hours cannot be blocked (131047).
+	// A customer who has not written in 24 hours cannot be blocked
+	// (131047), and a number on no account fails the same way.
 	status, b := e.cloud("POST", fmt.Sprintf("/%d/block_users", e.num.ID), map[string]any{"messaging_product": "whatsapp",
-		"block_users": []any{map[string]any{"user": e.custPh}, map[string]any{"user": "+19995550000"}}})
+		"block_users": []any{map[string]any{"user": e.custPh}, map[string]any{"user": "+14155550199"}}})
 	var mixed struct {
 		BlockUsers struct {
 			AddedUsers  []map[string]any `json:"added_users"`
@@ -56,7 +57,7 @@ func TestBlockUsers(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &mixed); err != nil || status != 400 || mixed.Error.Code != business.MetaBlockFailed ||
 		len(mixed.BlockUsers.FailedUsers) != 2 || mixed.BlockUsers.FailedUsers[0].Errors[0].Code != business.MetaReengagement ||
-		mixed.BlockUsers.FailedUsers[1].Errors[0].Code != business.MetaBlockFailed {
+		mixed.BlockUsers.FailedUsers[1].Errors[0].Code != business.MetaReengagement {
 		t.Fatalf("block before the customer wrote: got %d %s", status, b)
 	}
 
