@@ -280,7 +280,8 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	} else if err != nil {
 		return err
 	}
-	msg := wire.InboundMessage{From: WaID(cust.Phone), ID: e.MessageID, Timestamp: unixString(e.CreatedAt)}
+	wamid := InboundWamid(e.ChatID, e.MessageID)
+	msg := wire.InboundMessage{From: WaID(cust.Phone), ID: wamid, Timestamp: unixString(e.CreatedAt)}
 	var c wire.Content
 	decodeErr := json.Unmarshal(e.Body, &c)
 	conv, err := in.conv(ctx, cust.ID)
@@ -290,12 +291,12 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	switch {
 	case e.Kind == chat.KindReaction:
 		msg.Type = "reaction"
-		msg.Reaction = &wire.InboundReaction{MessageID: e.Ref, Emoji: c.Emoji}
+		msg.Reaction = &wire.InboundReaction{MessageID: chatRef(e.ChatID, e.Ref), Emoji: c.Emoji}
 	case decodeErr != nil:
 		msg.Type = "unknown"
 		msg.Errors = []wire.WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
 	default:
-		in.describe(ctx, &msg, c)
+		in.describe(ctx, &msg, e.ChatID, c)
 		if c.Referral != nil {
 			ref, err := in.b.links.referral(ctx, c.Referral)
 			if err != nil {
@@ -316,7 +317,7 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 		if e.CreatedAt.After(conv.LastInboundAt) {
 			conv.LastInboundAt = e.CreatedAt
 		}
-		in.msgs = append(in.msgs, BusinessMessage{NumberID: in.n.ID, ID: e.MessageID, ChatID: e.ChatID,
+		in.msgs = append(in.msgs, BusinessMessage{NumberID: in.n.ID, ID: wamid, ChatID: e.ChatID,
 			CustomerID: cust.ID, CustomerPhone: cust.Phone, CreatedAt: e.CreatedAt})
 	}
 	v := messagesValue(in.n)
@@ -331,9 +332,9 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 }
 
 // describe fills the type and payload of an inbound message from content.
-func (in *inboundBatch) describe(ctx context.Context, msg *wire.InboundMessage, c wire.Content) {
+func (in *inboundBatch) describe(ctx context.Context, msg *wire.InboundMessage, chatID int64, c wire.Content) {
 	if c.ReplyTo != "" {
-		msg.Context = &wire.InboundContext{From: WaID(in.n.Phone), ID: c.ReplyTo}
+		msg.Context = &wire.InboundContext{From: WaID(in.n.Phone), ID: chatRef(chatID, c.ReplyTo)}
 	}
 	switch {
 	case c.Reply != nil && (c.Reply.Type == "button_reply" || c.Reply.Type == "list_reply"):
@@ -371,9 +372,9 @@ func (in *inboundBatch) describe(ctx context.Context, msg *wire.InboundMessage, 
 		if kind == "" {
 			kind = mediaKindOf(c.MediaType)
 		}
-		m := &wire.InboundMedia{ID: c.MediaID, MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
-		if m.ID != "" {
-			if md, err := in.b.st.GetMedia(ctx, m.ID); err == nil {
+		m := &wire.InboundMedia{ID: MediaGraphID(c.MediaID), MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
+		if c.MediaID != "" {
+			if md, err := in.b.st.GetMedia(ctx, c.MediaID); err == nil {
 				m.SHA256 = md.SHA256
 				if m.MimeType == "" {
 					m.MimeType = md.ContentType

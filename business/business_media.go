@@ -11,6 +11,10 @@ import (
 // Anything else, including media a customer sent the business, is
 // ENotFound. Customers who received the media can no longer download it.
 func (b *Service) DeleteMedia(ctx context.Context, biz Business, id string) error {
+	id, ok := MediaIDOf(id)
+	if !ok {
+		return parley.Errorf(parley.ENotFound, "no such media")
+	}
 	m, err := b.st.GetMedia(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return parley.Errorf(parley.ENotFound, "no such media")

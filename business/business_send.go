@@ -230,6 +230,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			return asyncOr(err, failLater)
 		}
 	}
+	if err := b.checkNotBlocking(ctx, n, customer.ID); err != nil {
+		return Sent{}, err
+	}
 	if blocked, err := b.st.IsBlocked(ctx, customer.ID, n.AccountID); err != nil {
 		return Sent{}, fmt.Errorf("is blocked: %w", err)
 	} else if blocked {
@@ -282,6 +285,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	p := cloudPrincipal(n)
 	chat, err := b.svc.DirectChat(ctx, p.AccountID, customer.ID)
 	if err != nil {
+		return Sent{}, err
+	}
+	if err := chatIDs(&m, chat.ID); err != nil {
 		return Sent{}, err
 	}
 	if m.Content.MediaID != "" {
@@ -425,6 +431,9 @@ func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, stat
 
 // MarkRead marks a customer's message read on behalf of the number.
 // CloudError 100 for an unknown message id.
+//
+// messageID is the message's InboundWamid; the client's own id of a
+// message received before wamids were given is accepted too.
 func (b *Service) MarkRead(ctx context.Context, n BusinessNumber, messageID string) error {
 	m, err := b.st.GetBusinessMessage(ctx, n.ID, messageID)
 	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && m.Outbound) {
@@ -432,7 +441,62 @@ func (b *Service) MarkRead(ctx context.Context, n BusinessNumber, messageID stri
 	} else if err != nil {
 		return fmt.Errorf("get business message: %w", err)
 	}
-	return b.svc.MarkRead(ctx, cloudPrincipal(n), m.ChatID, []string{messageID})
+	raw := messageID
+	if _, id, ok := ParseInboundWamid(messageID); ok {
+		raw = id
+	}
+	return b.svc.MarkRead(ctx, cloudPrincipal(n), m.ChatID, []string{raw})
+}
+
+// chatIDs turns the Cloud API ids in m into the chat's: a customer's
+// message named by its InboundWamid (a reply's context, a reaction's
+// target) becomes the client's id, which must be in chatID, and media Graph
+// ids become the chat core's media ids.
+func chatIDs(m *OutboundMessage, chatID int64) error {
+	ref := func(what string, id *string) error {
+		c, raw, ok := ParseInboundWamid(*id)
+		if !ok {
+			return nil
+		}
+		if c != chatID {
+			return cloudErrDetails(MetaInvalidParameter, "Invalid parameter", what+": the message is not in this chat")
+		}
+		*id = raw
+		return nil
+	}
+	if err := ref("context message_id", &m.Content.ReplyTo); err != nil {
+		return err
+	}
+	if err := ref("reaction message_id", &m.Ref); err != nil {
+		return err
+	}
+	media := func(id *string) error {
+		if *id == "" {
+			return nil
+		}
+		local, ok := MediaIDOf(*id)
+		if !ok {
+			return cloudErrDetails(MetaInvalidParameter, "Invalid parameter", "media id: no such media uploaded by this number")
+		}
+		*id = local
+		return nil
+	}
+	if err := media(&m.Content.MediaID); err != nil {
+		return err
+	}
+	if t := m.Content.Template; t != nil && t.HeaderMedia != nil {
+		if err := media(&t.HeaderMedia.ID); err != nil {
+			return err
+		}
+	}
+	if it := m.Content.Interactive; it != nil {
+		if ref, _ := it.Header.Media(); ref != nil {
+			if err := media(&ref.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // UploadMedia stores a file uploaded by a business number, owned by its
@@ -453,7 +517,12 @@ func (b *Service) UploadMedia(ctx context.Context, n BusinessNumber, contentType
 
 // MediaForBusiness returns media that the business's numbers uploaded or
 // received. ENotFound otherwise.
+// id is a media Graph id (MediaGraphID) or the chat core's id.
 func (b *Service) MediaForBusiness(ctx context.Context, biz Business, id string) (chatpkg.Media, error) {
+	id, ok := MediaIDOf(id)
+	if !ok {
+		return chatpkg.Media{}, parley.Errorf(parley.ENotFound, "no such media")
+	}
 	m, err := b.st.GetMedia(ctx, id)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return chatpkg.Media{}, parley.Errorf(parley.ENotFound, "no such media")
@@ -481,8 +550,9 @@ func (b *Service) OpenMediaForBusiness(ctx context.Context, biz Business, id str
 	Seek(int64, int) (int64, error)
 	Close() error
 }, error) {
-	if _, err := b.MediaForBusiness(ctx, biz, id); err != nil {
+	m, err := b.MediaForBusiness(ctx, biz, id)
+	if err != nil {
 		return chatpkg.Media{}, nil, err
 	}
-	return b.svc.MediaBytes(ctx, id)
+	return b.svc.MediaBytes(ctx, m.ID)
 }

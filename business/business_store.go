@@ -26,6 +26,7 @@ type Store interface {
 	LinkStore
 	billing.Store // wallets, cards, charges, invoices; it reads the usage and money ledgers
 	CatalogStore
+	NumberSettingStore
 
 	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
@@ -49,6 +50,12 @@ type Store interface {
 	GetMedia(ctx context.Context, id string) (chat.Media, error)
 	// IsBlocked reports whether accountID has blocked otherID.
 	IsBlocked(ctx context.Context, accountID, otherID int64) (bool, error)
+	// Block records that accountID blocks blockedID (a number's Block
+	// Users API); blocking twice is not an error. Unblock removes it.
+	// ListBlocked returns the ids accountID has blocked, ascending.
+	Block(ctx context.Context, accountID, blockedID int64) error
+	Unblock(ctx context.Context, accountID, blockedID int64) error
+	ListBlocked(ctx context.Context, accountID int64) ([]int64, error)
 	// MediaVisibleTo reports whether accountID is a member of a chat the
 	// media is attached to.
 	MediaVisibleTo(ctx context.Context, mediaID string, accountID int64) (bool, error)
@@ -188,6 +195,12 @@ type TemplateStore interface {
 	// DeleteTemplates deletes the business's templates of that name (every
 	// language) and returns how many.
 	DeleteTemplates(ctx context.Context, businessID int64, name string) (int, error)
+	// EditTemplate writes Category, Components, Status, Reason and
+	// UpdatedAt, or returns ErrNotFound.
+	EditTemplate(ctx context.Context, t Template) error
+	// DeleteTemplate deletes the business's template with that id, or
+	// returns ErrNotFound.
+	DeleteTemplate(ctx context.Context, businessID, id int64) error
 }
 
 // WebhookStore is the durable webhook outbox and its delivery log.
@@ -249,4 +262,14 @@ type BusinessPrune struct {
 	Reach    time.Time
 	Quality  time.Time
 	Webhooks time.Time
+}
+
+// NumberSettingStore holds a number's settings documents: one JSON body
+// per number and kind (business/settings.go), read and written whole.
+type NumberSettingStore interface {
+	// GetNumberSetting returns the document, or ErrNotFound.
+	GetNumberSetting(ctx context.Context, numberID int64, kind string) ([]byte, error)
+	// PutNumberSetting creates or replaces the document. ErrNotFound for
+	// an unknown number.
+	PutNumberSetting(ctx context.Context, numberID int64, kind string, body []byte, at time.Time) error
 }

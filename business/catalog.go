@@ -275,6 +275,9 @@ func (b *Service) CheckBody(ctx context.Context, envs []wire.Envelope) error {
 	if err != nil {
 		return fmt.Errorf("get number: %w", err)
 	}
+	if err := b.checkCart(ctx, n); err != nil {
+		return err
+	}
 	_, err = b.catalogs.orderProducts(ctx, n.BusinessID, c.Order)
 	return err
 }

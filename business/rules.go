@@ -22,6 +22,9 @@ func checkNumberActive(n BusinessNumber) error {
 		return cloudErrDetails(MetaPolicyBlock, "Temporarily blocked for policies violations",
 			"This phone number is paused because of its quality rating")
 	}
+	if n.Status == NumberDisconnected {
+		return cloudErrDetails(MetaNotRegistered, "Account not registered", "This phone number is deregistered; register it to send")
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
@@ -132,52 +133,9 @@ func (s *Service) VerifyCode(ctx context.Context, phone, requester, code, device
 	if len(publicKey) > 1024 {
 		return Session{}, &parley.Error{Code: parley.EInvalid, Message: "public key is longer than 1024 bytes", Details: map[string]any{"field": "public_key"}}
 	}
-	otp, err := s.store.GetOTP(ctx, phone, requester)
-	if parley.ErrorCode(err) == parley.ENotFound {
-		return Session{}, parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
-	} else if err != nil {
-		return Session{}, fmt.Errorf("get otp: %w", err)
-	}
 	now := s.now()
-	if !now.Before(otp.ExpiresAt) {
-		_ = s.store.DeleteOTP(ctx, phone, requester)
-		return Session{}, parley.Errorf(parley.ECodeExpired, "the code has expired; request a new one")
-	}
-	spent := func() error {
-		return RateLimited("too many wrong codes; request a new one", otp.CreatedAt.Add(s.cfg.CodeResend).Sub(now))
-	}
-	if otp.Attempts >= s.cfg.CodeMaxAttempts {
-		return Session{}, spent()
-	}
-	// The daily caps bound the chance of guessing a number's code
-	// (docs/SECURITY.md); the requester's own cap comes first, so that a
-	// stranger spends the shared one only while spending their own.
-	if _, err := s.quotas.take(ctx, quotaGuesses(phone, requester), 1, s.cfg.CodeGuessesPerRequester,
-		"too many codes tried for this number today; try again tomorrow"); err != nil {
+	if err := s.checkCode(ctx, phone, requester, code, now); err != nil {
 		return Session{}, err
-	}
-	if _, err := s.quotas.take(ctx, quotaGuessesNumber(phone), 1, s.cfg.CodeGuessesPerNumber,
-		"too many codes tried for this number today; try again tomorrow"); err != nil {
-		return Session{}, err
-	}
-	// Count the attempt before judging it: concurrent guesses that all read
-	// the same count must not all be judged.
-	n, err := s.store.IncrOTPAttempts(ctx, phone, requester)
-	if parley.ErrorCode(err) == parley.ENotFound {
-		return Session{}, parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
-	} else if err != nil {
-		return Session{}, fmt.Errorf("count otp attempt: %w", err)
-	}
-	if n > s.cfg.CodeMaxAttempts {
-		return Session{}, spent()
-	}
-	if !hmac.Equal(otp.CodeHash, s.codeHash(phone, code)) {
-		left := max(s.cfg.CodeMaxAttempts-n, 0)
-		return Session{}, &parley.Error{Code: parley.ECodeInvalid, Message: "the code is wrong", Details: map[string]any{"attempts_left": left}}
-	}
-	// The number is proven: every code pending for it, whoever asked, is void.
-	if err := s.store.DeleteOTPs(ctx, phone); err != nil {
-		return Session{}, fmt.Errorf("delete otp: %w", err)
 	}
 
 	sess := Session{}
@@ -287,4 +245,69 @@ func (s *Service) TouchDevice(ctx context.Context, p parley.Principal) error {
 		return err
 	}
 	return s.store.TouchLastSeen(ctx, p.AccountID, now)
+}
+
+// ProveNumber checks the code that requester asked for phone (RequestCode)
+// without linking a device: a business number's registration proves it
+// owns its number this way (business.Service.VerifyNumberCode). The
+// errors are VerifyCode's: EInvalid, ECodeExpired, ECodeInvalid,
+// ERateLimited.
+func (s *Service) ProveNumber(ctx context.Context, phone, requester, code string) error {
+	phone, err := NormalizePhone(phone)
+	if err != nil {
+		return err
+	}
+	return s.checkCode(ctx, phone, requester, code, s.now())
+}
+
+// checkCode judges a code under the attempt caps and, when it is right,
+// voids every code pending for the number.
+func (s *Service) checkCode(ctx context.Context, phone, requester, code string, now time.Time) error {
+	otp, err := s.store.GetOTP(ctx, phone, requester)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
+	} else if err != nil {
+		return fmt.Errorf("get otp: %w", err)
+	}
+	if !now.Before(otp.ExpiresAt) {
+		_ = s.store.DeleteOTP(ctx, phone, requester)
+		return parley.Errorf(parley.ECodeExpired, "the code has expired; request a new one")
+	}
+	spent := func() error {
+		return RateLimited("too many wrong codes; request a new one", otp.CreatedAt.Add(s.cfg.CodeResend).Sub(now))
+	}
+	if otp.Attempts >= s.cfg.CodeMaxAttempts {
+		return spent()
+	}
+	// The daily caps bound the chance of guessing a number's code
+	// (docs/SECURITY.md); the requester's own cap comes first, so that a
+	// stranger spends the shared one only while spending their own.
+	if _, err := s.quotas.take(ctx, quotaGuesses(phone, requester), 1, s.cfg.CodeGuessesPerRequester,
+		"too many codes tried for this number today; try again tomorrow"); err != nil {
+		return err
+	}
+	if _, err := s.quotas.take(ctx, quotaGuessesNumber(phone), 1, s.cfg.CodeGuessesPerNumber,
+		"too many codes tried for this number today; try again tomorrow"); err != nil {
+		return err
+	}
+	// Count the attempt before judging it: concurrent guesses that all read
+	// the same count must not all be judged.
+	n, err := s.store.IncrOTPAttempts(ctx, phone, requester)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
+	} else if err != nil {
+		return fmt.Errorf("count otp attempt: %w", err)
+	}
+	if n > s.cfg.CodeMaxAttempts {
+		return spent()
+	}
+	if !hmac.Equal(otp.CodeHash, s.codeHash(phone, code)) {
+		left := max(s.cfg.CodeMaxAttempts-n, 0)
+		return &parley.Error{Code: parley.ECodeInvalid, Message: "the code is wrong", Details: map[string]any{"attempts_left": left}}
+	}
+	// The number is proven: every code pending for it, whoever asked, is void.
+	if err := s.store.DeleteOTPs(ctx, phone); err != nil {
+		return fmt.Errorf("delete otp: %w", err)
+	}
+	return nil
 }

@@ -126,7 +126,7 @@ func listProducts(cs *business.Catalogs) bizFunc {
 func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
-		if mediaIDPattern.MatchString(raw) {
+		if isMediaID(raw) {
 			if err := b.DeleteMedia(r.Context(), biz, raw); err != nil {
 				return notFoundAs(r, raw, err)
 			}

@@ -107,7 +107,7 @@ func TestIndependentClient(t *testing.T) {
 		t.Errorf("text: customer got %+v", b)
 	}
 	id = send("reply", wamessage.WithTextMessage(&wamessage.Text{Body: "a reply"}), wamessage.WithMessageAsReplyTo(in))
-	if b := e.receive(e.cust, id); b.ReplyTo != in {
+	if b := e.receive(e.cust, id); b.ReplyTo != clientID(t, in) {
 		t.Errorf("reply: customer got %+v", b)
 	}
 	id = send("location", wamessage.WithLocationMessage(&wamessage.Location{Latitude: 48.85, Longitude: 2.35, Name: "Paris"}))

@@ -172,7 +172,7 @@ func TestMessageTypesBothWays(t *testing.T) {
 		t.Errorf("location: got %+v", b)
 	}
 	react := e.send(map[string]any{"type": "reaction", "reaction": map[string]any{"message_id": first, "emoji": "👍"}})
-	if b := e.receive(e.cust, react); b.Emoji != "👍" || b.ReplyTo != first {
+	if b := e.receive(e.cust, react); b.Emoji != "👍" || b.ReplyTo != clientID(t, first) {
 		t.Errorf("reaction: got %+v", b)
 	}
 	btn := e.send(map[string]any{"type": "interactive", "interactive": map[string]any{"type": "button",
@@ -218,10 +218,10 @@ func TestMessageTypesBothWays(t *testing.T) {
 		t.Fatalf("media info: %d %s", code, mb)
 	}
 	byID := e.send(map[string]any{"type": "image", "image": map[string]any{"id": mid}})
-	if b := e.receive(e.cust, byID); b.MediaID != mid {
+	if b := e.receive(e.cust, byID); b.MediaID != localMedia(t, mid) {
 		t.Errorf("image by id: got %+v", b)
 	}
-	if dl, err := e.cust.Media(e.ctx, mid); err != nil {
+	if dl, err := e.cust.Media(e.ctx, localMedia(t, mid)); err != nil {
 		t.Errorf("the customer cannot download the business's media: %v", err)
 	} else {
 		dl.Body.Close()
@@ -257,10 +257,13 @@ func TestMessageTypesBothWays(t *testing.T) {
 	}
 	im := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{MediaID: cm.ID, MediaType: "image/png", Text: "this one"})
 	m := e.hooks.message(im)
-	if m.Type != "image" || m.Image.ID != cm.ID || m.Image.Caption != "this one" || m.Image.SHA256 == "" {
+	if m.Type != "image" || m.Image.ID != business.MediaGraphID(cm.ID) || m.Image.Caption != "this one" || m.Image.SHA256 == "" {
 		t.Errorf("image webhook: %+v", m)
 	}
-	code, _ = e.cloud("GET", "/"+cm.ID+"/content", nil)
+	if strings.Trim(m.Image.ID, "0123456789") != "" {
+		t.Errorf("inbound media id %q: want a digit string", m.Image.ID)
+	}
+	code, _ = e.cloud("GET", "/"+m.Image.ID+"/content", nil)
 	if code != 200 {
 		t.Errorf("the business cannot download the customer's image: %d", code)
 	}

@@ -400,12 +400,32 @@ func (e *env) failedStatus(wamid string, want int) wire.StatusUpdate {
 }
 
 // customerSends sends content from a customer client to its chat with the
-// business and returns the message id.
+// business and returns the message's id on the Cloud API (its wamid).
 func (e *env) customerSends(c *client.Client, chatID int64, kind chat.MessageKind, ref string, body client.Body) string {
 	e.t.Helper()
 	id := client.NewMessageID()
 	if _, err := c.SendBody(e.ctx, chatID, id, kind, ref, body); err != nil {
 		e.t.Fatalf("customer send: %v", err)
+	}
+	return business.InboundWamid(chatID, id)
+}
+
+// localMedia is the chat core's id of a Cloud API media id.
+func localMedia(t testing.TB, id string) string {
+	t.Helper()
+	local, ok := business.MediaIDOf(id)
+	if !ok {
+		t.Fatalf("%q is not a media id", id)
+	}
+	return local
+}
+
+// clientID is the customer client's own id of an inbound wamid.
+func clientID(t testing.TB, wamid string) string {
+	t.Helper()
+	_, id, ok := business.ParseInboundWamid(wamid)
+	if !ok {
+		t.Fatalf("%q is not an inbound wamid", wamid)
 	}
 	return id
 }
@@ -479,7 +499,7 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 	out := e.send(map[string]any{"recipient_type": "individual", "type": "text", "context": map[string]any{"message_id": in},
 		"text": map[string]any{"body": "Yes, we do!", "preview_url": false}, "biz_opaque_callback_data": "order-7"})
 	body := e.receive(e.cust, out)
-	if body.Text != "Yes, we do!" || body.ReplyTo != in {
+	if body.Text != "Yes, we do!" || body.ReplyTo != clientID(t, in) {
 		t.Errorf("customer got %+v, want the text as a reply to %s", body, in)
 	}
 	sent := e.hooks.status(out, "sent")
@@ -507,7 +527,7 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 		gotRead := false
 		es, _ := e.cust.Pending(e.ctx, 0, 100)
 		for _, en := range es {
-			if r, err := client.DecodeReceipt(en); err == nil && r.Status == "read" && slices.Contains(r.MessageIDs, in) {
+			if r, err := client.DecodeReceipt(en); err == nil && r.Status == "read" && slices.Contains(r.MessageIDs, clientID(t, in)) {
 				gotRead = true
 			}
 			_ = e.cust.Ack(e.ctx, en.ID)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +16,12 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-var mediaIDPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// isMediaID reports whether a path id names media (a 40-digit media
+// Graph id, or the chat core's hex id) rather than a Graph object.
+func isMediaID(raw string) bool {
+	_, ok := business.MediaIDOf(raw)
+	return ok
+}
 
 func uploadMedia(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
@@ -54,7 +58,7 @@ func uploadMedia(b *business.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"id": m.ID})
+		writeJSON(w, http.StatusOK, map[string]string{"id": business.MediaGraphID(m.ID)})
 		return nil
 	}
 }
@@ -72,23 +76,32 @@ func baseURL(r *http.Request) string {
 func getObject(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
-		if mediaIDPattern.MatchString(raw) {
+		if isMediaID(raw) {
 			m, err := b.MediaForBusiness(r.Context(), biz, raw)
 			if err != nil {
 				return notFoundAs(r, raw, err)
 			}
+			id := business.MediaGraphID(m.ID)
 			writeJSON(w, http.StatusOK, map[string]any{"messaging_product": "whatsapp",
-				"url":       fmt.Sprintf("%s/%s/%s/content", baseURL(r), r.PathValue("version"), m.ID),
-				"mime_type": m.ContentType, "sha256": m.SHA256, "file_size": m.Size, "id": m.ID})
+				"url":       fmt.Sprintf("%s/%s/%s/content", baseURL(r), r.PathValue("version"), id),
+				"mime_type": m.ContentType, "sha256": m.SHA256, "file_size": m.Size, "id": id})
 			return nil
 		}
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		if n, err := b.OwnNumber(r.Context(), biz, id); err == nil && !(id == biz.ID && asksBusinessFields(r)) {
-			writeJSON(w, http.StatusOK, numberJSON(b, n))
-			return nil
+		switch business.KindOf(id) {
+		case business.KindTemplate:
+			return getTemplate(b.Templates())(w, r, biz)
+		case business.KindBusiness:
+		default:
+			// A number, or a row older than the id ranges
+			// (business/ids.go), whose kind the fields asked for tell.
+			if n, err := b.OwnNumber(r.Context(), biz, id); err == nil && !(id == biz.ID && asksBusinessFields(r)) {
+				writeJSON(w, http.StatusOK, numberJSON(b, n))
+				return nil
+			}
 		}
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -189,7 +202,7 @@ func listTemplates(tpl *business.Templates) bizFunc {
 			if name != "" && !strings.Contains(t.Name, name) {
 				continue
 			}
-			data = append(data, templateJSON(t))
+			data = append(data, withFields(r, templateJSON(t)))
 		}
 		out := map[string]any{"data": data}
 		if len(ts) > 0 {
@@ -240,6 +253,18 @@ func deleteTemplate(tpl *business.Templates) bizFunc {
 			return err
 		}
 		name := r.URL.Query().Get("name")
+		if hsm := r.URL.Query().Get("hsm_id"); hsm != "" {
+			// One template by id (templates_byid.go).
+			id, err := strconv.ParseInt(hsm, 10, 64)
+			if err != nil {
+				return invalid("hsm_id must be a template id")
+			}
+			if err := tpl.DeleteByID(r.Context(), biz, id, name); err != nil {
+				return err
+			}
+			writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+			return nil
+		}
 		if name == "" {
 			return invalid("The parameter name is required.")
 		}
@@ -437,52 +462,61 @@ func listLinks(links *business.Links) bizFunc {
 	}
 }
 
-// getProfile answers the business profile of a number. Parley keeps one
-// profile per business account: vertical is its category, websites its
-// website; about and email are not kept.
+// getProfile answers a number's business profile with every field Meta
+// has, or those ?fields= names (business.NumberProfile).
 func getProfile(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		id, err := pathID(r, "id")
+		n, err := number(r, b, biz)
 		if err != nil {
 			return err
 		}
-		if _, err := b.OwnNumber(r.Context(), biz, id); err != nil {
+		p, err := b.Profile(r.Context(), biz, n)
+		if err != nil {
 			return err
 		}
-		p := map[string]any{"messaging_product": "whatsapp", "description": biz.Description, "address": biz.Address,
-			"vertical": biz.Category, "websites": []string{}}
-		if biz.Website != "" {
-			p["websites"] = []string{biz.Website}
+		websites := p.Websites
+		if websites == nil {
+			websites = []string{}
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": []any{p}})
+		obj := map[string]any{"about": p.About, "address": p.Address, "description": p.Description, "email": p.Email,
+			"profile_picture_url": p.ProfilePictureURL, "websites": websites, "vertical": p.Vertical}
+		obj = withFields(r, obj)
+		obj["messaging_product"] = "whatsapp"
+		writeJSON(w, http.StatusOK, map[string]any{"data": []any{obj}})
 		return nil
 	}
 }
 
 func updateProfile(b *business.Service) bizFunc {
 	type req struct {
-		Description *string  `json:"description"`
-		Address     *string  `json:"address"`
-		Vertical    *string  `json:"vertical"`
-		Websites    []string `json:"websites"`
+		MessagingProduct     string    `json:"messaging_product"`
+		About                *string   `json:"about"`
+		Address              *string   `json:"address"`
+		Description          *string   `json:"description"`
+		Email                *string   `json:"email"`
+		Vertical             *string   `json:"vertical"`
+		Websites             *[]string `json:"websites"`
+		ProfilePictureHandle *string   `json:"profile_picture_handle"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		id, err := pathID(r, "id")
+		n, err := number(r, b, biz)
 		if err != nil {
-			return err
-		}
-		if _, err := b.OwnNumber(r.Context(), biz, id); err != nil {
 			return err
 		}
 		var in req
 		if err := decode(w, r, 64<<10, &in); err != nil {
 			return err
 		}
-		p := business.BusinessProfile{Description: in.Description, Address: in.Address, Category: in.Vertical}
-		if len(in.Websites) > 0 {
-			p.Website = &in.Websites[0]
+		u := business.ProfileUpdate{About: in.About, Address: in.Address, Description: in.Description, Email: in.Email,
+			Vertical: in.Vertical, Websites: in.Websites}
+		if in.ProfilePictureHandle != nil {
+			url, err := profilePicture(r, b, biz, *in.ProfilePictureHandle)
+			if err != nil {
+				return err
+			}
+			u.ProfilePictureURL = &url
 		}
-		if _, err := b.UpdateBusiness(r.Context(), biz.ID, p); err != nil {
+		if _, err := b.UpdateProfile(r.Context(), biz, n, u); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
@@ -516,4 +550,25 @@ func paging(r *http.Request, first, last int64, more bool) map[string]any {
 		p["next"] = baseURL(r) + r.URL.Path + "?" + nq.Encode()
 	}
 	return p
+}
+
+// profilePicture resolves a profile_picture_handle to the picture's URL:
+// the handle is media the business uploaded (an upload handle or a media
+// id), an image, served to the business's token at its content URL.
+func profilePicture(r *http.Request, b *business.Service, biz business.Business, handle string) (string, error) {
+	if handle == "" {
+		return "", nil
+	}
+	id := handle
+	if mid, ok := mediaOfHandle(handle); ok {
+		id = mid
+	}
+	m, err := b.MediaForBusiness(r.Context(), biz, id)
+	if err != nil {
+		return "", invalid("profile_picture_handle: no such upload of this business")
+	}
+	if !strings.HasPrefix(m.ContentType, "image/") {
+		return "", invalid("profile_picture_handle: the upload is %s, not an image", m.ContentType)
+	}
+	return fmt.Sprintf("%s/%s/%s/content", baseURL(r), r.PathValue("version"), business.MediaGraphID(m.ID)), nil
 }

@@ -35,12 +35,12 @@ func TestMediaHeaders(t *testing.T) {
 	e.sendErr(tmpl(map[string]any{"type": "text", "text": "x"}), 400, business.MetaTemplateParams)
 	wamid := e.send(tmpl(map[string]any{"type": "image", "image": map[string]any{"id": img}}))
 	got := e.receive(e.cust, wamid)
-	if got.Template == nil || got.Template.HeaderMedia == nil || got.Template.HeaderMedia.Kind != "image" || got.Template.HeaderMedia.ID != img ||
-		got.MediaID != img || got.MediaKind != "image" || got.Template.Body != "Meet the Runner." {
+	if got.Template == nil || got.Template.HeaderMedia == nil || got.Template.HeaderMedia.Kind != "image" || got.Template.HeaderMedia.ID != localMedia(t, img) ||
+		got.MediaID != localMedia(t, img) || got.MediaKind != "image" || got.Template.Body != "Meet the Runner." {
 		t.Errorf("image template: customer got %+v (template %+v)", got, got.Template)
 	}
 	// The customer's device may download the header image: it was shared into the chat.
-	if d, err := e.cust.Media(e.ctx, img); err != nil {
+	if d, err := e.cust.Media(e.ctx, localMedia(t, img)); err != nil {
 		t.Errorf("customer downloads the header image: %v", err)
 	} else {
 		d.Body.Close()

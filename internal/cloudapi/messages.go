@@ -133,7 +133,7 @@ func (req *sendRequest) outbound() (business.OutboundMessage, error) {
 		if req.Reaction == nil || req.Reaction.MessageID == "" {
 			return m, invalid("The parameter reaction['message_id'] is required.")
 		}
-		if !chat.ValidMessageID(req.Reaction.MessageID) {
+		if _, _, ok := business.ParseInboundWamid(req.Reaction.MessageID); !ok && !chat.ValidMessageID(req.Reaction.MessageID) {
 			return m, invalid("reaction['message_id'] is not a message id")
 		}
 		m.Kind, m.Ref, m.Content.Emoji = chat.KindReaction, req.Reaction.MessageID, req.Reaction.Emoji

@@ -22,13 +22,27 @@ type Options struct {
 	Channels *channel.Service
 }
 
-var versionPath = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
+var (
+	versionPath = regexp.MustCompile(`^/v[0-9]+\.[0-9]+/`)
+	// unversionedPath is a Graph path without a version, which the Graph
+	// API accepts: an object id (digits, as every Graph and media id is),
+	// an upload session (upload:...), or the app's and the token's edges.
+	unversionedPath = regexp.MustCompile(`^/([0-9]+|upload:[^/]+|app|debug_token)(/|$)`)
+)
+
+// DefaultVersion is the Graph API version a path without one is served
+// as (docs/CLOUD-API-ENDPOINTS.md).
+const DefaultVersion = "v23.0"
 
 // IsCloudPath reports whether path belongs to this surface: it starts
-// with a Graph API version such as /v23.0/. No ServeMux pattern can say
-// that (a wildcard is a whole segment), so the server asks this before its
-// mux; see docs/ARCHITECTURE.md.
-func IsCloudPath(path string) bool { return versionPath.MatchString(path) }
+// with a Graph API version such as /v23.0/, or it is a Graph path
+// without a version (/{id}/block_users), whose first segment is an id no
+// other surface's path has. No ServeMux pattern can say that (a wildcard
+// is a whole segment), so the server asks this before its mux; see
+// docs/ARCHITECTURE.md.
+func IsCloudPath(path string) bool {
+	return versionPath.MatchString(path) || unversionedPath.MatchString(path)
+}
 
 // NewHandler returns the Cloud API surface. Every endpoint is listed here
 // and documented in docs/BUSINESS.md; every one needs a business's system
@@ -51,6 +65,8 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	}
 	a := func(pattern string, fn bizFunc) { serve(pattern, fn, false) }
 	n := func(pattern string, fn bizFunc) { serve(pattern, fn, true) }
+	// d registers a DELETE that takes a body, as Meta's do.
+	d := func(pattern string, fn bizFunc) { mux.Handle(pattern, wrap(o.Logger, authed(b, fn))) }
 
 	a("POST /{version}/{id}/messages", sendMessage(b))
 	a("POST /{version}/{id}/media", uploadMedia(b))
@@ -68,6 +84,22 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/product_catalogs", listCatalogs(b.Catalogs()))
 	a("POST /{version}/{id}/products", createProduct(b.Catalogs()))
 	a("GET /{version}/{id}/products", listProducts(b.Catalogs()))
+
+	// Endpoints a migrating business needs beyond sending
+	// (docs/CLOUD-API-ENDPOINTS.md), each in a file of its own.
+	a("POST /{version}/{id}/block_users", blockUsers(b))
+	a("GET /{version}/{id}/block_users", listBlockedUsers(b))
+	d("DELETE /{version}/{id}/block_users", unblockUsers(b))
+	a("POST /{version}/{id}", postObject(b)) // a template's edit, a number's PIN
+	a("POST /{version}/{id}/register", registerNumber(b))
+	a("POST /{version}/{id}/deregister", deregisterNumber(b))
+	a("POST /{version}/{id}/request_code", requestCode(b))
+	a("POST /{version}/{id}/verify_code", verifyCode(b))
+	a("GET /{version}/{id}/settings", getNumberSettings(b))
+	a("POST /{version}/{id}/settings", updateNumberSettings(b))
+	a("GET /{version}/{id}/whatsapp_commerce_settings", getCommerceSettings(b))
+	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
+	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
@@ -102,5 +134,20 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}
 	}))
-	return mux
+	return withVersion(mux)
+}
+
+// withVersion serves a path without a Graph API version as the same path
+// at DefaultVersion.
+func withVersion(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !versionPath.MatchString(r.URL.Path) {
+			r2 := r.Clone(r.Context())
+			r2.URL.Path = "/" + DefaultVersion + r.URL.Path
+			r2.URL.RawPath = ""
+			h.ServeHTTP(w, r2)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

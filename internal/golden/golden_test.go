@@ -35,6 +35,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
@@ -564,14 +565,18 @@ func scenario(r *recorder) {
 	r.json("cloudapi", "customer's view of the business", "GET", fmt.Sprintf("/v1/business/%d", numberAccount), alice.token, "")
 	r.json("cloudapi", "customer writes to the business", "POST", fmt.Sprintf("/v1/chats/%d/messages", bizChat), alice.token,
 		fmt.Sprintf(`{"message_id":"golden-biz-1","envelopes":%s}`, r.envelopes(alice, bizChat, `{"text":"do you have size 42?"}`)))
-	inbound := hk.wait(t, "with the customer's message", func(b []byte) bool { return bytes.Contains(b, []byte(`"golden-biz-1"`)) })
+	inbound := hk.wait(t, "with the customer's message", func(b []byte) bool {
+		return bytes.Contains(b, []byte(business.InboundWamid(int64(bizChat), "golden-biz-1")))
+	})
 	r.record("webhook", "inbound text message", "POST callback", 0, nil, inbound)
 	// Meta's documented escaping example (äöå is sent as \u00e4\u00f6\u00e5),
 	// an emoji above U+FFFF, Hindi and Arabic: the body must be ASCII and
 	// verify as a receiver verifies it (hooks checks every signature).
 	r.json("cloudapi", "customer writes in other scripts", "POST", fmt.Sprintf("/v1/chats/%d/messages", bizChat), alice.token,
 		fmt.Sprintf(`{"message_id":"golden-biz-2","envelopes":%s}`, r.envelopes(alice, bizChat, `{"text":"äöå 👋 नमस्ते مرحبا <&>"}`)))
-	unicode := hk.wait(t, "with the customer's second message", func(b []byte) bool { return bytes.Contains(b, []byte(`"golden-biz-2"`)) })
+	unicode := hk.wait(t, "with the customer's second message", func(b []byte) bool {
+		return bytes.Contains(b, []byte(business.InboundWamid(int64(bizChat), "golden-biz-2")))
+	})
 	if !bytes.Contains(unicode, []byte(`"body":"\u00e4\u00f6\u00e5 \ud83d\udc4b \u0928\u092e\u0938\u094d\u0924\u0947 \u0645\u0631\u062d\u0628\u0627 <&>"`)) {
 		t.Errorf("non-ASCII text not escaped as Meta escapes it: %s", unicode)
 	}

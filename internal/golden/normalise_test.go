@@ -40,6 +40,7 @@ var (
 	reKeyed    = regexp.MustCompile(`"(` + strings.Join(secretKeys, "|") + `)":\s*"([^"]+)"`)
 	reWamid    = regexp.MustCompile(`wamid\.[0-9A-Za-z_-]+`)
 	reHex32    = regexp.MustCompile(`\b[0-9a-f]{32}\b`)
+	reMediaID  = regexp.MustCompile(`\b1[0-9]{39}\b`) // business.MediaGraphID
 	reRFC3339  = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)
 	reUnix     = regexp.MustCompile(`("[a-z_]*timestamp":\s*"?)\d{9,10}("?)`)
 	reLoopPort = regexp.MustCompile(`(127\.0\.0\.1|localhost|\[::1\]):\d+`)
@@ -56,6 +57,9 @@ func (n *normaliser) learn(s string) {
 	// A wamid's hex is part of the wamid, not a media id.
 	for _, v := range reHex32.FindAllString(reWamid.ReplaceAllString(s, ""), -1) {
 		n.register("hex32", v)
+	}
+	for _, v := range reMediaID.FindAllString(s, -1) {
+		n.register("media", v)
 	}
 }
 

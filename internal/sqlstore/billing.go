@@ -85,7 +85,7 @@ func (s *Store) AddWalletTx(ctx context.Context, t *billing.WalletTx) (bool, err
 // ListWalletTx returns wallet movements, newest first.
 func (s *Store) ListWalletTx(ctx context.Context, businessID, before int64, limit int) ([]billing.WalletTx, error) {
 	ts, err := queryAll(ctx, s.r, `SELECT id, business_id, key, kind, amount, currency, ref, note, at FROM wallet_tx
-		WHERE business_id = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?`,
+		WHERE business_id = ? AND (CAST(? AS BIGINT) = 0 OR id < ?) ORDER BY id DESC LIMIT ?`,
 		func(sc Row) (billing.WalletTx, error) {
 			var t billing.WalletTx
 			err := sc.Scan(&t.ID, &t.BusinessID, &t.Key, &t.Kind, &t.Amount, &t.Currency, &t.Ref, &t.Note, tcol(&t.At))
@@ -151,7 +151,7 @@ func (s *Store) MonthCharges(ctx context.Context, businessID int64, p billing.Pe
 
 // ListCharges pages through the charges of a period.
 func (s *Store) ListCharges(ctx context.Context, businessID int64, p billing.Period, after int64, limit int) ([]billing.StoredCharge, error) {
-	cs, err := queryAll(ctx, s.r, `SELECT `+chargeCols+` FROM charges WHERE (? = 0 OR business_id = ?) AND period = ? AND id > ?
+	cs, err := queryAll(ctx, s.r, `SELECT `+chargeCols+` FROM charges WHERE (CAST(? AS BIGINT) = 0 OR business_id = ?) AND period = ? AND id > ?
 		ORDER BY id LIMIT ?`, scanCharge, businessID, businessID, p, after, limit)
 	return cs, s.wrap("list charges", err)
 }
@@ -160,7 +160,7 @@ func (s *Store) ListCharges(ctx context.Context, businessID int64, p billing.Per
 // by business, period and invoice line.
 func (s *Store) ChargeTotals(ctx context.Context, businessID int64, from, to billing.Period) ([]billing.ChargeTotal, error) {
 	ts, err := queryAll(ctx, s.r, `SELECT business_id, period, category, market, tier_label, card, version, reason, unit,
-		units, amount, currency FROM charge_totals WHERE period BETWEEN ? AND ? AND (? = 0 OR business_id = ?)
+		units, amount, currency FROM charge_totals WHERE period BETWEEN ? AND ? AND (CAST(? AS BIGINT) = 0 OR business_id = ?)
 		ORDER BY business_id, period`,
 		func(sc Row) (billing.ChargeTotal, error) {
 			var t billing.ChargeTotal
@@ -285,7 +285,7 @@ func (s *Store) withNotes(ctx context.Context, invs []billing.Invoice) error {
 
 // ListInvoices returns invoices with their credit notes.
 func (s *Store) ListInvoices(ctx context.Context, businessID int64, p billing.Period) ([]billing.Invoice, error) {
-	invs, err := queryAll(ctx, s.r, `SELECT `+invoiceCols+` FROM invoices WHERE (? = 0 OR business_id = ?) AND (? = 0 OR period = ?)
+	invs, err := queryAll(ctx, s.r, `SELECT `+invoiceCols+` FROM invoices WHERE (CAST(? AS BIGINT) = 0 OR business_id = ?) AND (? = 0 OR period = ?)
 		ORDER BY period DESC, business_id`, scanInvoice, businessID, businessID, p, p)
 	if err == nil && businessID != 0 {
 		err = s.withNotes(ctx, invs)

@@ -85,7 +85,7 @@ func (s *Store) NumberByAccount(ctx context.Context, accountID int64) (business.
 
 // ListNumbers returns a business's numbers, or all when businessID is 0.
 func (s *Store) ListNumbers(ctx context.Context, businessID int64) ([]business.BusinessNumber, error) {
-	ns, err := queryAll(ctx, s.r, `SELECT `+numberCols+` FROM business_numbers WHERE ? = 0 OR business_id = ? ORDER BY id`,
+	ns, err := queryAll(ctx, s.r, `SELECT `+numberCols+` FROM business_numbers WHERE CAST(? AS BIGINT) = 0 OR business_id = ? ORDER BY id`,
 		scanNumber, businessID, businessID)
 	return ns, s.wrap("list numbers", err)
 }
@@ -293,7 +293,7 @@ func (s *Store) FindTemplate(ctx context.Context, businessID int64, name, langua
 
 // ListTemplates returns a page of templates.
 func (s *Store) ListTemplates(ctx context.Context, businessID int64, status business.TemplateStatus, after int64, limit int) ([]business.Template, error) {
-	ts, err := queryAll(ctx, s.r, `SELECT `+templateCols+` FROM templates WHERE (? = 0 OR business_id = ?)
+	ts, err := queryAll(ctx, s.r, `SELECT `+templateCols+` FROM templates WHERE (CAST(? AS BIGINT) = 0 OR business_id = ?)
 		AND (? = '' OR status = ?) AND id > ? ORDER BY id LIMIT ?`, scanTemplate,
 		businessID, businessID, string(status), string(status), after, limit)
 	return ts, s.wrap("list templates", err)
@@ -410,7 +410,7 @@ func (s *Store) FinishWebhooks(ctx context.Context, ws []business.Webhook, as []
 
 // ListWebhooks returns a business's webhooks, newest first.
 func (s *Store) ListWebhooks(ctx context.Context, businessID, before int64, limit int) ([]business.Webhook, error) {
-	ws, err := queryAll(ctx, s.r, `SELECT `+webhookCols+` FROM webhook_outbox WHERE business_id = ? AND (? = 0 OR id < ?)
+	ws, err := queryAll(ctx, s.r, `SELECT `+webhookCols+` FROM webhook_outbox WHERE business_id = ? AND (CAST(? AS BIGINT) = 0 OR id < ?)
 		ORDER BY id DESC LIMIT ?`, scanWebhook, businessID, before, before, limit)
 	return ws, s.wrap("list webhooks", err)
 }
@@ -463,7 +463,7 @@ func (s *Store) AppendUsage(ctx context.Context, us []*billing.UsageEntry) (int,
 // ListUsage returns ledger entries.
 func (s *Store) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]billing.UsageEntry, error) {
 	us, err := queryAll(ctx, s.r, `SELECT id, key, business_id, number_id, event, category, country, pricing_type, model,
-		billable, message_id, at, amount_minor, currency, channel_id, ref FROM usage_ledger WHERE (? = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
+		billable, message_id, at, amount_minor, currency, channel_id, ref FROM usage_ledger WHERE (CAST(? AS BIGINT) = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
 		func(sc Row) (billing.UsageEntry, error) {
 			var u billing.UsageEntry
 			err := sc.Scan(&u.ID, &u.Key, &u.BusinessID, &u.NumberID, &u.Event, &u.Category, &u.Country, &u.PricingType,
@@ -678,4 +678,23 @@ func (s *Store) AddTemplateSignal(ctx context.Context, numberID, customerID int6
 		return tx.QueryRow(ctx, `SELECT count(*) FROM template_quality WHERE template_id = ? AND at >= ?`, id, s.ts(since)).Scan(&n)
 	})
 	return id, n, s.wrap("add template signal", err)
+}
+
+// EditTemplate writes an edited template's category, components,
+// status, reason and time.
+func (s *Store) EditTemplate(ctx context.Context, t business.Template) error {
+	comps, err := json.Marshal(t.Components)
+	if err != nil {
+		return fmt.Errorf("edit template: %w", err)
+	}
+	err = affected(s.w.Exec(ctx, `UPDATE templates SET category = ?, components = ?, status = ?, reason = ?, updated_at = ? WHERE id = ?`,
+		string(t.Category), string(comps), string(t.Status), t.Reason, s.ts(t.UpdatedAt), t.ID))
+	return s.wrap("edit template", err)
+}
+
+// DeleteTemplate deletes one template of the business, or returns
+// ErrNotFound.
+func (s *Store) DeleteTemplate(ctx context.Context, businessID, id int64) error {
+	err := affected(s.w.Exec(ctx, `DELETE FROM templates WHERE business_id = ? AND id = ?`, businessID, id))
+	return s.wrap("delete template", err)
 }

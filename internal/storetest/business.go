@@ -32,6 +32,8 @@ var businessTests = []struct {
 	{"Links", testLinks},
 	{"PruneBusiness", testPruneBusiness},
 	{"Catalogs", testCatalogs},
+	{"NumberSettings", testNumberSettings},
+	{"TemplateByID", testTemplateByID},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {

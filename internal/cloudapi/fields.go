@@ -1,0 +1,62 @@
+package cloudapi
+
+import (
+	"net/http"
+	"strings"
+)
+
+// withFields keeps the fields that ?fields= names (a comma-separated
+// list, as the Graph API takes it), and id, which Graph always answers.
+// With no fields= parameter the object is answered whole. A field the
+// object does not have is left out, as Graph does.
+func withFields(r *http.Request, obj map[string]any) map[string]any {
+	fs := requestedFields(r)
+	if fs == nil {
+		return obj
+	}
+	out := map[string]any{}
+	for _, f := range fs {
+		if v, ok := obj[f]; ok {
+			out[f] = v
+		}
+	}
+	if v, ok := obj["id"]; ok {
+		out["id"] = v
+	}
+	return out
+}
+
+// requestedFields returns the names in ?fields=, or nil when there are
+// none. A nested selection (analytics.start(...)) is cut to its name.
+func requestedFields(r *http.Request) []string {
+	raw := r.URL.Query().Get("fields")
+	if strings.TrimSpace(raw) == "" {
+		return nil
+	}
+	var out []string
+	depth, start := 0, 0
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if i := strings.IndexAny(s, ".{("); i >= 0 {
+			s = s[:i]
+		}
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	for i, c := range raw {
+		switch c {
+		case '(', '{':
+			depth++
+		case ')', '}':
+			depth--
+		case ',':
+			if depth == 0 {
+				add(raw[start:i])
+				start = i + 1
+			}
+		}
+	}
+	add(raw[start:])
+	return out
+}

@@ -1,0 +1,22 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+)
+
+// GetNumberSetting returns a number's settings document of that kind, or
+// ErrNotFound.
+func (s *Store) GetNumberSetting(ctx context.Context, numberID int64, kind string) ([]byte, error) {
+	var body string
+	err := s.r.QueryRow(ctx, `SELECT body FROM number_settings WHERE number_id = ? AND kind = ?`, numberID, kind).Scan(&body)
+	return []byte(body), s.wrap("get number setting", err)
+}
+
+// PutNumberSetting creates or replaces a number's settings document.
+func (s *Store) PutNumberSetting(ctx context.Context, numberID int64, kind string, body []byte, at time.Time) error {
+	_, err := s.w.Exec(ctx, `INSERT INTO number_settings (number_id, kind, body, updated_at) VALUES (?,?,?,?)
+		ON CONFLICT (number_id, kind) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+		numberID, kind, string(body), s.ts(at))
+	return s.wrap("put number setting", err)
+}
