@@ -46,6 +46,9 @@ type AdCampaign struct {
 	Reasons   []string     `json:"reasons,omitempty"` // why review rejected it
 	Spent     int64        `json:"spent_micros,omitempty"`
 	Advertise string       `json:"advertiser,omitempty"`
+	// PaymentMethod pays a channel owner's prepaid lifetime budget
+	// (/v1 only; a business pays from its wallet).
+	PaymentMethod string `json:"payment_method,omitempty"`
 }
 
 // AdReview is the operator's decision on a campaign in the review queue.
