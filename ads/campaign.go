@@ -229,20 +229,28 @@ func validTargeting(t wire.AdTargeting) (wire.AdTargeting, error) {
 	if len(t.Channels) > 0 && !slices.Contains(out.Placements, PlacementInChannel) {
 		return out, parley.InvalidField("targeting.channels", "channels are targeted only with the in_channel placement")
 	}
-	out.Channels = slices.Clone(t.Channels)
+	for _, id := range t.Channels {
+		if !slices.Contains(out.Channels, id) {
+			out.Channels = append(out.Channels, id)
+		}
+	}
 	for _, l := range t.Languages {
 		l = strings.ToLower(l)
 		if !isLetters(l, 2, 3) {
 			return out, parley.InvalidField("targeting.languages", "languages are ISO 639 codes, such as en")
 		}
-		out.Languages = append(out.Languages, l)
+		if !slices.Contains(out.Languages, l) {
+			out.Languages = append(out.Languages, l)
+		}
 	}
 	for _, c := range t.Countries {
 		c = strings.ToUpper(c)
 		if !isLetters(c, 2, 2) {
 			return out, parley.InvalidField("targeting.countries", "countries are ISO 3166 codes, such as BR")
 		}
-		out.Countries = append(out.Countries, c)
+		if !slices.Contains(out.Countries, c) {
+			out.Countries = append(out.Countries, c)
+		}
 	}
 	return out, nil
 }

@@ -77,30 +77,40 @@ func (c Counts) Audience() int64 { return slices.Max(c[:]) }
 // sensitivity that Release's noise is calibrated to). Events may come in
 // any order; "first" is the order given (the store gives them by id).
 func Aggregate(events func(yield func(Event) bool)) map[CampaignDay]map[CellKey]*Counts {
-	type seenKey struct {
-		cd     CampaignDay
-		kind   Kind
-		person uint64
+	type dayAgg struct {
+		seen  [NumKinds]map[uint64]struct{} // the people counted, per kind
+		cells map[CellKey]*Counts
 	}
-	seen := map[seenKey]struct{}{}
-	out := map[CampaignDay]map[CellKey]*Counts{}
+	aggs := map[CampaignDay]*dayAgg{}
+	var lastCD CampaignDay
+	var last *dayAgg
 	for e := range events {
-		k := seenKey{CampaignDay{e.Campaign, e.Day}, e.Kind, e.Person}
-		if _, dup := seen[k]; dup {
+		if cd := (CampaignDay{e.Campaign, e.Day}); last == nil || cd != lastCD {
+			if last = aggs[cd]; last == nil {
+				last = &dayAgg{cells: map[CellKey]*Counts{}}
+				aggs[cd] = last
+			}
+			lastCD = cd
+		}
+		seen := last.seen[e.Kind]
+		if seen == nil {
+			seen = map[uint64]struct{}{}
+			last.seen[e.Kind] = seen
+		}
+		if _, dup := seen[e.Person]; dup {
 			continue
 		}
-		seen[k] = struct{}{}
-		cells := out[k.cd]
-		if cells == nil {
-			cells = map[CellKey]*Counts{}
-			out[k.cd] = cells
-		}
-		c := cells[e.Cell]
+		seen[e.Person] = struct{}{}
+		c := last.cells[e.Cell]
 		if c == nil {
 			c = new(Counts)
-			cells[e.Cell] = c
+			last.cells[e.Cell] = c
 		}
 		c[e.Kind]++
+	}
+	out := make(map[CampaignDay]map[CellKey]*Counts, len(aggs))
+	for cd, a := range aggs {
+		out[cd] = a.cells
 	}
 	return out
 }

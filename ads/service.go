@@ -217,6 +217,10 @@ type Service struct {
 
 	mu    sync.RWMutex
 	live  []*live // the active campaigns, by id
+	// byPlace indexes live by placement and targeted country ("*" for a
+	// campaign that targets no country): a selection scans only the
+	// campaigns that can match its placement and country.
+	byPlace map[string][]*live
 	day   int64   // of the spend in live
 	names map[Advertiser]string
 	noise sync.Mutex // dpnoise sources need not be safe for concurrent use
@@ -498,9 +502,25 @@ func (s *Service) refresh(ctx context.Context) error {
 		ls = append(ls, &live{c: c, daySpent: spent[c.ID], funded: f, name: s.name(ctx, c.Advertiser)})
 	}
 	s.mu.Lock()
-	s.live, s.day = ls, day
+	s.setLive(ls, day)
 	s.mu.Unlock()
 	return nil
+}
+
+// setLive replaces the index. The caller holds s.mu.
+func (s *Service) setLive(ls []*live, day int64) {
+	s.live, s.day = ls, day
+	s.byPlace = map[string][]*live{}
+	for _, l := range ls {
+		for _, p := range l.c.Targeting.Placements {
+			if len(l.c.Targeting.Countries) == 0 {
+				s.byPlace[p+"|*"] = append(s.byPlace[p+"|*"], l)
+			}
+			for _, c := range l.c.Targeting.Countries {
+				s.byPlace[p+"|"+c] = append(s.byPlace[p+"|"+c], l)
+			}
+		}
+	}
 }
 
 func (s *Service) name(ctx context.Context, a Advertiser) string {
@@ -601,16 +621,38 @@ type selected struct {
 	l *live
 }
 
+// placed yields the campaigns indexed under the context's placement and
+// country, then those that target no country.
+func (s *Service) placed(cx Context) func(yield func(*live) bool) {
+	return func(yield func(*live) bool) {
+		for _, key := range [2]string{cx.Placement + "|" + cx.Country, cx.Placement + "|*"} {
+			for _, l := range s.byPlace[key] {
+				if !yield(l) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // selectAds runs the placement's auction among the live campaigns that
-// match the context, are funded and are within their pace.
+// match the context, are funded and are within their pace. It keeps only
+// the best Slots+1 bidders while it scans (the auction needs the one
+// after the last slot for its price), so a selection among many
+// campaigns allocates little (docs/PERFORMANCE.md, "Ads").
 func (s *Service) selectAds(cx Context, now time.Time) []selected {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	day := DayOf(now)
 	elapsed := now.Sub(time.Unix(day*86400, 0))
-	bs := make([]Bidder, 0, 64)
-	idx := make(map[int64]*live, 64)
-	for _, l := range s.live {
+	type cand struct {
+		b    Bidder
+		ecpm int64
+		l    *live
+	}
+	k := s.cfg.Slots + 1
+	top := make([]cand, 0, k+1)
+	for l := range s.placed(cx) {
 		c := &l.c
 		if !l.funded || !c.Live(now) || !Matches(&c.Targeting, cx) {
 			continue
@@ -619,17 +661,40 @@ func (s *Service) selectAds(cx Context, now time.Time) []selected {
 		if s.day != day {
 			spent = 0
 		}
+		b := Bidder{CampaignID: c.ID, BidKind: c.BidKind, Bid: c.Bid, ClickRate: s.cfg.ClickRate}
+		e := b.ECPM()
+		if e < s.cfg.Floor || e <= 0 {
+			continue
+		}
+		if len(top) == k && (e < top[k-1].ecpm || (e == top[k-1].ecpm && c.ID > top[k-1].b.CampaignID)) {
+			continue
+		}
 		if !Pace(c.Daily, spent, elapsed) {
 			continue
 		}
-		bs = append(bs, Bidder{CampaignID: c.ID, BidKind: c.BidKind, Bid: c.Bid, ClickRate: s.cfg.ClickRate})
-		idx[c.ID] = l
+		i := len(top)
+		top = append(top, cand{})
+		for i > 0 && (top[i-1].ecpm < e || (top[i-1].ecpm == e && top[i-1].b.CampaignID > c.ID)) {
+			top[i] = top[i-1]
+			i--
+		}
+		top[i] = cand{b, e, l}
+		if len(top) > k {
+			top = top[:k]
+		}
 	}
-	// The auction needs the bidder after the last slot for its price.
-	wins := Auction(TopK(bs, s.cfg.Slots+1), s.cfg.Floor, s.cfg.Slots)
+	bs := make([]Bidder, len(top))
+	for i := range top {
+		bs[i] = top[i].b
+	}
+	wins := Auction(bs, s.cfg.Floor, s.cfg.Slots)
 	out := make([]selected, len(wins))
 	for i, w := range wins {
-		out[i] = selected{w, idx[w.CampaignID]}
+		for _, t := range top {
+			if t.b.CampaignID == w.CampaignID {
+				out[i] = selected{w, t.l}
+			}
+		}
 	}
 	return out
 }
