@@ -215,15 +215,15 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 
-	mu    sync.RWMutex
-	live  []*live // the active campaigns, by id
+	mu   sync.RWMutex
+	live []*live // the active campaigns, by id
 	// byPlace indexes live by placement and targeted country ("*" for a
 	// campaign that targets no country): a selection scans only the
 	// campaigns that can match its placement and country.
 	byPlace map[string][]*live
-	day   int64   // of the spend in live
-	names map[Advertiser]string
-	noise sync.Mutex // dpnoise sources need not be safe for concurrent use
+	day     int64 // of the spend in live
+	names   map[Advertiser]string
+	noise   sync.Mutex // dpnoise sources need not be safe for concurrent use
 }
 
 // live is an active campaign in the selection index.
