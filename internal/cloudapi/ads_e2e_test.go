@@ -291,3 +291,99 @@ func TestAdsOff(t *testing.T) {
 		t.Fatalf("library with ads off: %d", code)
 	}
 }
+
+// TestAdsInChannelPremiumNonprofit: an ad inside a channel whose owner
+// opted in, the owner's share on their statement; a premium member sees
+// no ads; a nonprofit server serves none.
+func TestAdsInChannelPremiumNonprofit(t *testing.T) {
+	e := newEnv(t, withBulkLogins(), withAds(ads.Config{MinFollowers: 1, Floor: 100_000_000}), func(e *env) {
+		e.extra = append(e.extra, servertest.WithOptions(func(o *server.Options) { o.Revenue.Premium.Enabled = true }))
+	})
+	ctx := e.ctx
+	owner, _ := e.login("+14155550131", "Olga")
+	ch, err := owner.CreateChannel(ctx, wire.ChannelInput{Handle: "boots_news", Name: "Boots news"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer, premium := e.cust, func() *client.Client { p, _ := e.login("+14155550132", "Pia"); return p }()
+	for _, p := range []*client.Client{viewer, premium} {
+		if _, err := p.Follow(ctx, ch.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Only the owner opts in; then the channel shows ads.
+	if code, b := e.do("PUT", fmt.Sprintf("/v1/channels/%d/ads", ch.ID), viewer.Token(), nil); code != http.StatusForbidden {
+		t.Fatalf("a follower opting in: %d %s", code, b)
+	}
+	var opt wire.AdChannelOptIn
+	code, b := e.do("PUT", fmt.Sprintf("/v1/channels/%d/ads", ch.ID), owner.Token(), nil)
+	if err := json.Unmarshal(b, &opt); code != 200 || err != nil || !opt.OptIn || opt.ShareBP != 5000 {
+		t.Fatalf("opt in: %d %s", code, b)
+	}
+	camp := wire.AdCampaign{Name: "Boots", Objective: "link", URL: "https://acme.example/boots",
+		Creatives: []wire.AdCreative{{Headline: "New boots", Text: "In store now", CTA: "shop"}},
+		Targeting: wire.AdTargeting{Placements: []string{"in_channel"}, Channels: []int64{ch.ID}},
+		BidKind:   "cpm", Bid: 200_000_000, Daily: 100_000_000, Lifetime: 100_000_000}
+	code, b = e.cloud("POST", fmt.Sprintf("/%d/ad_campaigns", e.biz.ID), camp)
+	var c wire.AdCampaign
+	if err := json.Unmarshal(b, &c); code != 200 || err != nil {
+		t.Fatalf("campaign: %d %s", code, b)
+	}
+	e.adminDo("POST", fmt.Sprintf("/admin/v1/ads/campaigns/%d/review", c.ID), map[string]any{"approve": true}, nil)
+
+	if _, err := premium.SubscribePremium(ctx, "month", "card"); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/v1/ads?placement=in_channel&channel=%d", ch.ID)
+	var got wire.AdCandidates
+	code, b = e.do("GET", path, premium.Token(), nil)
+	if err := json.Unmarshal(b, &got); code != 200 || err != nil || len(got.Ads) != 0 {
+		t.Fatalf("a premium member got ads: %d %s", code, b)
+	}
+	code, b = e.do("GET", path, viewer.Token(), nil)
+	if err := json.Unmarshal(b, &got); code != 200 || err != nil || len(got.Ads) != 1 || got.Ads[0].Why.ChannelID != ch.ID {
+		t.Fatalf("the in-channel ad: %d %s", code, b)
+	}
+	if code, b := e.do("POST", "/v1/ads/events", viewer.Token(), wire.AdEvent{Token: got.Ads[0].Token, Kind: "impression"}); code != 200 {
+		t.Fatalf("impression: %d %s", code, b)
+	}
+	// The owner opts out: no more ads there.
+	if code, _ := e.do("DELETE", fmt.Sprintf("/v1/channels/%d/ads", ch.ID), owner.Token(), nil); code != 200 {
+		t.Fatalf("opt out: %d", code)
+	}
+	code, b = e.do("GET", path, viewer.Token(), nil)
+	if err := json.Unmarshal(b, &got); code != 200 || err != nil || len(got.Ads) != 0 {
+		t.Fatalf("an ad in a channel that opted out: %d %s", code, b)
+	}
+
+	// The day closes: one impression at the floor (100000 micros), half
+	// of it (5 cents) the owner's, on their statement.
+	month := e.clock.Now().UTC().Format("2006-01")
+	e.clock.Advance(24 * time.Hour)
+	if err := e.srv.Ads().Settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, err := owner.Statement(ctx, month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, cs := range st.Channels {
+		for _, l := range cs.Lines {
+			if strings.HasPrefix(l.Ref, "ads:") && l.Gross == 5 && l.Net == 5 {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the owner's ad share is not on the statement: %+v", st)
+	}
+
+	// A nonprofit server serves no ads, whatever --ads says.
+	np := newEnv(t, withAds(ads.Config{}), func(e *env) {
+		e.extra = append(e.extra, servertest.WithOptions(func(o *server.Options) { o.Revenue.Nonprofit = true }))
+	})
+	if code, b := np.do("GET", "/v1/ads?placement=updates_feed", np.cust.Token(), nil); code != http.StatusForbidden || !strings.Contains(string(b), "ads_disabled") {
+		t.Fatalf("nonprofit: %d %s", code, b)
+	}
+}
