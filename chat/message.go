@@ -18,6 +18,11 @@ type SendRequest struct {
 	Kind      MessageKind
 	Ref       string // the target message, for edit, delete and reaction
 	Envelopes []wire.Envelope
+	// Shared, when set, is one body for every recipient device, stored
+	// once (a group's sender-key ciphertext). Envelopes are then optional
+	// and name only the devices that get a part of their own (the sender
+	// key, encrypted for that device), delivered as the entry's Key.
+	Shared []byte
 
 	// Extra is committed with the message (Append.Extra): a cloud
 	// device's send carries its business record and status webhook. It
@@ -84,7 +89,7 @@ func (s *Service) Recipients(ctx context.Context, chatID, skipDevice int64) ([]D
 //   - EWindowClosed: an edit or delete after its window;
 //   - EDevicesChanged: the envelopes do not match RecipientDevices; details
 //     list "missing" and "extra" device ids;
-//   - ETooLarge: an envelope over MaxEnvelope;
+//   - ETooLarge: an envelope or a shared body over MaxEnvelope;
 //   - EConflict: the message id is used by another sender in this chat;
 //   - EInvalid: to a business number, an order that does not match its
 //     catalog or a Flow reply that is not a JSON object.
@@ -129,7 +134,11 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 		return wire.SendResult{}, err
 	}
 	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
-		if err := s.checkBody.CheckBody(ctx, req.Envelopes); err != nil {
+		envs := req.Envelopes
+		if req.Shared != nil {
+			envs = []wire.Envelope{{Body: req.Shared}}
+		}
+		if err := s.checkBody.CheckBody(ctx, envs); err != nil {
 			return wire.SendResult{}, err
 		}
 	}
@@ -146,8 +155,13 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 // a business message costs no second round of reads). The envelopes must
 // match devs.
 func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, devs []Device, req SendRequest) (wire.SendResult, error) {
-	if err := s.matchEnvelopes(devs, req.Envelopes); err != nil {
+	if err := s.matchEnvelopes(devs, req.Envelopes, req.Shared != nil); err != nil {
 		return wire.SendResult{}, err
+	}
+	if req.Shared != nil {
+		if err := s.checkShared(req.Shared); err != nil {
+			return wire.SendResult{}, err
+		}
 	}
 	now := s.now()
 	expires, notify := now.Add(s.cfg.Retention), true
@@ -156,11 +170,30 @@ func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, d
 	}
 	meta := &MessageMeta{ChatID: c.ID, ID: req.MessageID, SenderAccount: p.AccountID, SenderDevice: p.DeviceID,
 		Kind: req.Kind, Ref: req.Ref, CreatedAt: now}
-	a := &Append{ChatID: c.ID, Sequenced: true, Meta: meta, Entries: make([]Entry, len(req.Envelopes)), Extra: req.Extra}
-	for i, env := range req.Envelopes {
-		a.Entries[i] = Entry{DeviceID: env.DeviceID, Type: EntryMessage, ChatID: c.ID, MessageID: req.MessageID,
-			Kind: req.Kind, Ref: req.Ref, SenderAccount: p.AccountID, SenderDevice: p.DeviceID, Body: env.Body,
+	entry := func(device int64, body []byte) Entry {
+		return Entry{DeviceID: device, Type: EntryMessage, ChatID: c.ID, MessageID: req.MessageID,
+			Kind: req.Kind, Ref: req.Ref, SenderAccount: p.AccountID, SenderDevice: p.DeviceID, Body: body,
 			CreatedAt: now, ExpiresAt: expires, NotifyExpiry: notify}
+	}
+	a := &Append{ChatID: c.ID, Sequenced: true, Meta: meta, Extra: req.Extra}
+	if req.Shared != nil {
+		// One body for all: every recipient device gets an entry that
+		// refers to it, with its own key part if the sender gave one.
+		keys := make(map[int64][]byte, len(req.Envelopes))
+		for _, env := range req.Envelopes {
+			keys[env.DeviceID] = env.Body
+		}
+		a.Shared = req.Shared
+		a.Entries = make([]Entry, len(devs))
+		for i, d := range devs {
+			a.Entries[i] = entry(d.ID, req.Shared)
+			a.Entries[i].Shared, a.Entries[i].Key = true, keys[d.ID]
+		}
+	} else {
+		a.Entries = make([]Entry, len(req.Envelopes))
+		for i, env := range req.Envelopes {
+			a.Entries[i] = entry(env.DeviceID, env.Body)
+		}
 	}
 	if err := s.commit(ctx, a); err != nil {
 		return wire.SendResult{}, err
@@ -232,7 +265,21 @@ func (s *Service) checkMaySend(ctx context.Context, p parley.Principal, c Chat, 
 	return nil
 }
 
-func (s *Service) matchEnvelopes(devs []Device, envs []wire.Envelope) error {
+// checkShared checks a shared body's size.
+func (s *Service) checkShared(body []byte) error {
+	if len(body) == 0 {
+		return &parley.Error{Code: parley.EInvalid, Message: "the shared body is empty", Details: map[string]any{"field": "shared"}}
+	}
+	if len(body) > s.cfg.MaxEnvelope {
+		return &parley.Error{Code: parley.ETooLarge, Message: fmt.Sprintf("the shared body is larger than %d bytes", s.cfg.MaxEnvelope), Details: map[string]any{"field": "shared", "limit": s.cfg.MaxEnvelope}}
+	}
+	return nil
+}
+
+// matchEnvelopes checks that envs has one envelope for each of devs and
+// none for another device; with subset (a shared body), envs may leave
+// devices out.
+func (s *Service) matchEnvelopes(devs []Device, envs []wire.Envelope, subset bool) error {
 	want := make(map[int64]bool, len(devs))
 	for _, d := range devs {
 		want[d.ID] = true
@@ -256,7 +303,7 @@ func (s *Service) matchEnvelopes(devs []Device, envs []wire.Envelope) error {
 	}
 	missing := []int64{}
 	for _, d := range devs {
-		if !seen[d.ID] {
+		if !seen[d.ID] && !subset {
 			missing = append(missing, d.ID)
 		}
 	}

@@ -215,7 +215,8 @@ type Service struct {
 	linkCheck    LinkCheck
 	checkBody    BodyCheck // nil: no check
 	profiles     *Profiles
-	quotas       quotas // the daily limits
+	dir          *Directory // where devices are connected; nil without a bus
+	quotas       quotas     // the daily limits
 }
 
 // NewService returns a Service. It starts nothing; call Run.
@@ -244,6 +245,9 @@ func NewService(cfg Config, d Deps) *Service {
 	if s.linkCheck == nil {
 		s.linkCheck = linkAll{}
 	}
+	if d.Bus != nil {
+		s.dir = newDirectory(d.Bus, d.Logger)
+	}
 	s.quotas = quotas{store: d.Store, now: d.Now}
 	s.profiles = &Profiles{store: d.Store, entitlements: s.entitlements, media: s, quotas: s.quotas, lookups: cfg.LookupsPerAccount}
 	return s
@@ -259,6 +263,9 @@ func (s *Service) Config() Config { return s.cfg }
 // Run runs the group committer and the expiry sweeper until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
+	if s.dir != nil {
+		wg.Go(func() { s.dir.run(ctx) })
+	}
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
@@ -390,6 +397,7 @@ func PresenceSubject(accountID int64) string {
 // otherwise see them only on its next reconnect.
 func (s *Service) publishEntries(appends []*Append) {
 	var dups []messageKey
+	var r router
 	for _, a := range appends {
 		if a.Err != nil {
 			continue
@@ -401,11 +409,75 @@ func (s *Service) publishEntries(appends []*Append) {
 			continue
 		}
 		for i := range a.Entries {
-			s.publishEntry(&a.Entries[i])
+			s.route(&r, &a.Entries[i])
 		}
 	}
+	s.flushRoutes(&r)
 	if len(dups) > 0 {
 		go s.republish(dups)
+	}
+}
+
+// maxBatch is the size at which a node's batch is sent before the commit's
+// entries are all routed (NATS refuses messages over 1 MiB by default).
+const maxBatch = 256 << 10
+
+// router gathers a commit's entries into one batch per node.
+type router struct {
+	batches map[string][]byte
+}
+
+// route adds e to its node's batch, or publishes it on its device's
+// subject when the directory does not know where the device is.
+func (s *Service) route(r *router, e *Entry) {
+	node := ""
+	if s.dir != nil {
+		node = s.dir.NodeOf(e.DeviceID)
+	}
+	if node == "" {
+		s.publishEntry(e)
+		return
+	}
+	frame, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: e.Wire()})
+	if err != nil {
+		s.log.Error("encode entry event", "err", err)
+		return
+	}
+	if r.batches == nil {
+		r.batches = map[string][]byte{}
+	}
+	b := AppendBatch(r.batches[node], e.DeviceID, frame)
+	if len(b) >= maxBatch {
+		s.publishBatch(node, b)
+		b = b[:0]
+	}
+	r.batches[node] = b
+}
+
+// flushRoutes sends the batches route gathered.
+func (s *Service) flushRoutes(r *router) {
+	for node, b := range r.batches {
+		if len(b) > 0 {
+			s.publishBatch(node, b)
+		}
+	}
+}
+
+func (s *Service) publishBatch(node string, batch []byte) {
+	if err := s.bus.Publish(NodeSubject(node), batch); err != nil {
+		s.log.Warn("publish entries to a node", "node", node, "err", err)
+	}
+}
+
+// Directory returns where devices are connected (nil without a bus). The
+// gateway records its sessions there and takes the batches for its node.
+func (s *Service) Directory() *Directory { return s.dir }
+
+// Forward publishes an entry frame on its device's own subject, which
+// every node receives: for a batch entry whose device left this node.
+func (s *Service) Forward(device int64, frame []byte) {
+	if err := s.bus.Publish(DeviceSubject(device), frame); err != nil {
+		s.log.Warn("forward an entry", "device", device, "err", err)
 	}
 }
 
@@ -437,9 +509,11 @@ func (s *Service) republish(dups []messageKey) {
 			s.log.Warn("republish a duplicate's entries", "chat", k.chatID, "message", k.id, "err", err)
 			continue
 		}
+		var r router
 		for i := range es {
-			s.publishEntry(&es[i])
+			s.route(&r, &es[i])
 		}
+		s.flushRoutes(&r)
 	}
 }
 
@@ -492,6 +566,17 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	if _, err := s.store.PruneMessages(ctx, now.Add(-s.cfg.MetaTTL)); err != nil {
 		return fmt.Errorf("prune messages: %w", err)
+	}
+	// Shared bodies go once every entry that refers to them is gone.
+	for after := int64(0); ; {
+		last, _, err := s.store.SweepBodies(ctx, after, 1000)
+		if err != nil {
+			return fmt.Errorf("sweep bodies: %w", err)
+		}
+		if last == 0 {
+			break
+		}
+		after = last
 	}
 	if err := s.sweepMedia(ctx, now); err != nil {
 		return err

@@ -132,6 +132,10 @@ type Append struct {
 	// message has another sender the append fails with EConflict in Err.
 	Meta    *MessageMeta
 	Entries []Entry
+	// Shared, when non-nil, is the body of every entry marked Shared; the
+	// store writes it once, keyed by Meta's chat and message id (Meta is
+	// required), and only if the append commits.
+	Shared []byte
 	// Extra, when non-nil, is written by the store in the same transaction
 	// if the append commits (no Err, not a Duplicate). Another context
 	// puts its own record here (a business send's record and its status
@@ -166,6 +170,10 @@ type MessageStore interface {
 	// QueuedEntries returns the entries of the chat's message that no
 	// device has acknowledged yet, ascending by ID.
 	QueuedEntries(ctx context.Context, chatID int64, messageID string) ([]Entry, error)
+	// SweepBodies looks at up to limit shared bodies with id > after and
+	// deletes those no inbox entry refers to; it returns the last id it
+	// looked at (0 at the end) and how many it deleted.
+	SweepBodies(ctx context.Context, after int64, limit int) (last int64, deleted int, err error)
 	// Ack deletes the device's entries with the given ids and returns the
 	// deleted entries, without their bodies. Unknown ids are ignored.
 	Ack(ctx context.Context, deviceID int64, ids []int64) ([]Entry, error)

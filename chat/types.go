@@ -136,8 +136,14 @@ type Entry struct {
 	SenderAccount int64
 	SenderDevice  int64
 	Body          []byte
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
+	// Shared marks an entry whose Body is its append's Shared body: the
+	// store keeps that body once for all of the message's entries.
+	Shared bool
+	// Key is this device's own part of a shared message (a sender key sent
+	// over the pairwise session), or nil.
+	Key       []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time
 	// NotifyExpiry is set when the entry expires by retention rather than by
 	// a disappearing-message timer: the sender is then told it expired.
 	NotifyExpiry bool
@@ -147,7 +153,7 @@ type Entry struct {
 // device it is queued for and NotifyExpiry.
 func (e *Entry) Wire() *wire.Entry {
 	return &wire.Entry{ID: e.ID, Type: e.Type, ChatID: e.ChatID, Seq: e.Seq, MessageID: e.MessageID, Kind: e.Kind, Ref: e.Ref,
-		SenderAccount: e.SenderAccount, SenderDevice: e.SenderDevice, Body: e.Body, CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt}
+		SenderAccount: e.SenderAccount, SenderDevice: e.SenderDevice, Body: e.Body, Key: e.Key, CreatedAt: e.CreatedAt, ExpiresAt: e.ExpiresAt}
 }
 
 // ReceiptStatus orders the receipt states; a receipt only ever moves up.

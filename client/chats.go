@@ -121,13 +121,17 @@ func (c *Client) RecipientDevices(ctx context.Context, chatID int64) ([]wire.Rec
 
 // SendRequest is a message as the server takes it: one envelope per
 // recipient device, each an opaque body (a ciphertext, with end-to-end
-// encryption). Kind defaults to "message"; Ref names the target message of
-// an edit, delete or reaction.
+// encryption); or one Shared body that every recipient device receives
+// (a group's sender-key ciphertext, stored once), with Envelopes only for
+// the devices that get a part of their own (delivered as Entry.Key).
+// Kind defaults to "message"; Ref names the target message of an edit,
+// delete or reaction.
 type SendRequest struct {
 	MessageID string           `json:"message_id"`
 	Kind      wire.MessageKind `json:"kind,omitempty"`
 	Ref       string           `json:"ref,omitempty"`
 	Envelopes []wire.Envelope  `json:"envelopes"`
+	Shared    []byte           `json:"shared,omitempty"`
 }
 
 // Send commits a message to chatID. Retrying with the same MessageID is

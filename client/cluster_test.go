@@ -3,14 +3,20 @@ package client_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	natsgo "github.com/nats-io/nats.go"
 
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testutil"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -105,5 +111,125 @@ func TestRetriedSendReachesOnlineDevices(t *testing.T) {
 		if ev.Type == wire.EventEntry && ev.Entry != nil && ev.Entry.MessageID == id {
 			return
 		}
+	}
+}
+
+// TestBusOutageLosesNothingLive: node b's only NATS server dies, a message
+// is committed through node a meanwhile (its live event, published while b
+// is away, is lost by NATS), and the server comes back: b's gateway sends
+// the connected device what it missed from the inbox, without the device
+// having to reconnect.
+func TestBusOutageLosesNothingLive(t *testing.T) {
+	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	nats := servertest.StartNATSCluster(t, 3)
+	secret := []byte("the secret every node of this cluster is given")
+	node := func(natsURL string) *servertest.Server {
+		return servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
+			servertest.WithOptions(func(o *server.Options) {
+				o.PostgresDSN, o.Secret = dsn, secret
+				o.NATS.URL, o.NATS.SubjectPrefix = natsURL, "outage"
+			}))
+	}
+	a := node(nats.Servers[0].ClientURL())
+	b := node(nats.Servers[2].ClientURL()) // this one server only
+	ctx := ctxT(t)
+	alice := login(t, a, alicePhone, "phone")
+	bob := login(t, b, bobPhone, "phone")
+	chatID := must(alice.OpenDirect(ctx, bob.AccountID)).get(t).ID
+	conn, _ := connectLive(t, bob, 0)
+
+	nats.Kill(2)
+	lost := must(alice.SendText(ctx, chatID, "sent while bob's node had no bus")).get(t)
+	nats.Restart(2)
+	after := must(alice.SendText(ctx, chatID, "sent once the bus was back")).get(t)
+
+	var got []string
+	for len(got) < 2 {
+		ev, err := conn.Next(ctx)
+		if err != nil {
+			t.Fatalf("bob got %q live, then %v; want both messages", got, err)
+		}
+		if ev.Type == wire.EventEntry && ev.Entry != nil && ev.Entry.Type == wire.EntryMessage {
+			got = append(got, ev.Entry.MessageID)
+		}
+	}
+	if !slices.Contains(got, lost.MessageID) || !slices.Contains(got, after.MessageID) {
+		t.Fatalf("bob got %q live, want %s and %s", got, lost.MessageID, after.MessageID)
+	}
+}
+
+// TestEntriesGoToTheDevicesNode: once the directory knows that bob's device
+// is on node b, entries sent through node a travel on b's node subject in
+// one batch per commit, and none on the device's own subject, which every
+// node hears.
+func TestEntriesGoToTheDevicesNode(t *testing.T) {
+	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	natsURL := servertest.NATSURL(t)
+	prefix := "dir" + client.NewMessageID()
+	node := func() *servertest.Server {
+		return servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
+			servertest.WithOptions(func(o *server.Options) {
+				o.PostgresDSN, o.Secret = dsn, []byte("the secret every node of this cluster is given")
+				o.NATS.URL, o.NATS.SubjectPrefix = natsURL, prefix
+			}))
+	}
+	a, b := node(), node()
+	ctx := ctxT(t)
+	alice := login(t, a, alicePhone, "phone")
+	bob := login(t, b, bobPhone, "phone")
+	chatID := must(alice.OpenDirect(ctx, bob.AccountID)).get(t).ID
+
+	nc, err := natsgo.Connect(natsURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	var perDevice, batches atomic.Int64
+	for subject, n := range map[string]*atomic.Int64{
+		fmt.Sprintf("%s.parley.dev.%d", prefix, bob.DeviceID): &perDevice,
+		prefix + ".parley.node.*.entries":                     &batches,
+	} {
+		if _, err := nc.Subscribe(subject, func(*natsgo.Msg) { n.Add(1) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	conn, _ := connectLive(t, bob, 0)
+	received := func(want int) {
+		t.Helper()
+		for got := 0; got < want; {
+			ev, err := conn.Next(ctx)
+			if err != nil {
+				t.Fatalf("bob got %d of %d messages live, then %v", got, want, err)
+			}
+			if ev.Type == wire.EventEntry && ev.Entry != nil && ev.Entry.Type == wire.EntryMessage {
+				got++
+			}
+		}
+	}
+	// Until a hears where bob is, his entries may take his own subject.
+	if !testutil.Within(10*time.Second, func() bool {
+		before := batches.Load()
+		must(alice.SendText(ctx, chatID, "are you there?")).get(t)
+		received(1)
+		return batches.Load() > before
+	}) {
+		t.Fatal("entries never went by node subject")
+	}
+	devBefore, batchBefore := perDevice.Load(), batches.Load()
+	for i := range 10 {
+		must(alice.SendText(ctx, chatID, fmt.Sprint("message ", i))).get(t)
+	}
+	received(10)
+	if err := nc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := perDevice.Load() - devBefore; got != 0 {
+		t.Errorf("%d entries went on the device's own subject, want 0", got)
+	}
+	if got := batches.Load() - batchBefore; got < 10 {
+		t.Errorf("%d node batches for 10 messages, want at least 10 (one per commit, the receipts' too)", got)
 	}
 }

@@ -64,8 +64,9 @@ const (
 // Entry is one item of a device's inbox as the device receives it, in an
 // "entry" event or from GET /v1/inbox. The server keeps more about it
 // (chat.Entry: the device it is queued for, whether its expiry is
-// notified); this is the part a device sees. IDs grow in commit order on
-// a single node; clients must not rely on contiguity.
+// notified); this is the part a device sees. IDs grow in commit order, on
+// one node and across the nodes of a cluster; clients must not rely on
+// contiguity.
 type Entry struct {
 	ID            int64       `json:"id"`
 	Type          EntryType   `json:"type"`
@@ -77,8 +78,11 @@ type Entry struct {
 	SenderAccount int64       `json:"sender_account,omitempty"`
 	SenderDevice  int64       `json:"sender_device,omitempty"`
 	Body          []byte      `json:"body,omitempty"` // base64 in JSON
-	CreatedAt     time.Time   `json:"created_at"`
-	ExpiresAt     time.Time   `json:"expires_at"`
+	// Key is this device's own part of a message sent with one shared
+	// body (a group's sender key, encrypted for this device), or empty.
+	Key       []byte    `json:"key,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	ExpiresAt time.Time `json:"expires_at"`
 }
 
 // ChatView is a chat as its members see it.

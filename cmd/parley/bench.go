@@ -72,6 +72,7 @@ func benchMessaging(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.IntVar(&o.Concurrency, "concurrency", 64, "senders in the maximum phase (closed loop)")
 	fs.Float64Var(&o.Rate, "rate", 0, "messages/s of the paced phase (open loop); 0 = half the maximum, negative = skip")
 	fs.IntVar(&o.BodySize, "body", 200, "bytes per envelope")
+	fs.BoolVar(&o.PerDeviceGroups, "per-device-groups", false, "send group messages as one envelope per device (as before shared bodies) instead of one shared body")
 	fs.DurationVar(&o.AckInterval, "ack-interval", 100*time.Millisecond, "how long a user gathers entries before acking them")
 	fs.IntVar(&o.Idle, "idle", 50000, "idle sockets for the memory phase (capped by RLIMIT_NOFILE); negative = skip")
 	fs.IntVar(&o.IdleSteps, "idle-steps", 2, "measure idle memory at this many equal steps")

@@ -53,6 +53,10 @@ func TestBinary(t *testing.T) {
 		dsn := servertest.PostgresDSN(t)
 		testKill9(t, bin, "--postgres", servertest.WithSearchPath(dsn, servertest.FreshSchema(t, dsn)))
 	})
+	t.Run("cluster", func(t *testing.T) {
+		t.Parallel()
+		testCluster(t, bin)
+	})
 	t.Run("sigterm", func(t *testing.T) {
 		t.Parallel()
 		testSIGTERM(t, bin)

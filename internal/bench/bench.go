@@ -43,9 +43,12 @@ type Options struct {
 	Concurrency int           // senders in the maximum-throughput phase (closed loop); default 64
 	// Rate is the target of the paced phase in messages/s (open loop);
 	// 0 means half the rate the maximum phase reached; negative skips it.
-	Rate        float64
-	BodySize    int           // bytes per envelope; default 200
-	AckInterval time.Duration // how long a user gathers entry ids before acking them; default 100ms
+	Rate     float64
+	BodySize int // bytes per envelope; default 200
+	// PerDeviceGroups sends group messages as one envelope per recipient
+	// device, as before shared bodies, instead of one shared body.
+	PerDeviceGroups bool
+	AckInterval     time.Duration // how long a user gathers entry ids before acking them; default 100ms
 	// Idle is the number of idle sockets for the memory phase; default
 	// 50000, capped by the file-descriptor limit; negative skips the phase.
 	Idle      int

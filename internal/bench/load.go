@@ -126,10 +126,16 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	}
 	body := make([]byte, l.o.BodySize)
 	putStamp(body, stamp)
-	envs := make([]wire.Envelope, 0, len(ch.members)-1)
-	for _, m := range ch.members {
-		if m != u {
-			envs = append(envs, wire.Envelope{DeviceID: m.dev, Body: body})
+	req := client.SendRequest{MessageID: l.run + strconv.FormatInt(l.msgSeq.Add(1), 36)}
+	recipients := len(ch.members) - 1
+	if ch == u.group && !l.o.PerDeviceGroups {
+		req.Shared = body // one body for the whole group, stored once
+	} else {
+		req.Envelopes = make([]wire.Envelope, 0, recipients)
+		for _, m := range ch.members {
+			if m != u {
+				req.Envelopes = append(req.Envelopes, wire.Envelope{DeviceID: m.dev, Body: body})
+			}
 		}
 	}
 	p := l.cur.Load()
@@ -138,8 +144,7 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	if in {
 		p.sent.Add(1)
 	}
-	id := l.run + strconv.FormatInt(l.msgSeq.Add(1), 36)
-	_, err := u.c.Send(ctx, ch.id, client.SendRequest{MessageID: id, Envelopes: envs})
+	_, err := u.c.Send(ctx, ch.id, req)
 	done := time.Now()
 	if err != nil {
 		if ctx.Err() == nil {
@@ -151,7 +156,7 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 		p.persisted.Add(1)
 	}
 	if in {
-		p.expected.Add(int64(len(envs)))
+		p.expected.Add(int64(recipients))
 		p.sendLat.Record(done.Sub(stamp))
 	}
 }

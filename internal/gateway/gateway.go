@@ -168,6 +168,16 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 		{"parley.presence.*", g.onPresence},
 		{"parley.channel.*", g.onChannel},
 	}
+	if w, ok := bus.(busWatcher); ok {
+		w.WatchOutages(g.busDown, g.busUp)
+	}
+	if dir := svc.Directory(); dir != nil {
+		unsub, err := bus.Subscribe(chat.NodeSubject(dir.Node()), g.onBatch)
+		if err != nil {
+			return nil, err
+		}
+		g.unsubs = append(g.unsubs, unsub)
+	}
 	for _, s := range subs {
 		fn := s.fn
 		unsub, err := bus.Subscribe(s.subject, func(subject string, data []byte) {
@@ -184,6 +194,68 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 		g.unsubs = append(g.unsubs, unsub)
 	}
 	return g, nil
+}
+
+// busWatcher is a bus that reports its outages (internal/nats): live
+// entries published while it was down never arrive.
+type busWatcher interface {
+	WatchOutages(down, up func())
+}
+
+// recheckAfter is how long after a device connects to a node of a
+// cluster the gateway reads its inbox once more (a few directory
+// propagation delays).
+const recheckAfter = 2 * time.Second
+
+// gapFillers bounds the inbox reads after a bus outage.
+const gapFillers = 8
+
+// busDown marks, for every session, the last entry it got before the bus
+// went down.
+func (g *Gateway) busDown() {
+	for _, s := range g.sessionList() {
+		s.markGap()
+	}
+}
+
+// busUp sends every session, from its inbox, what the bus may have lost
+// while it was down, a few sessions at a time.
+func (g *Gateway) busUp() {
+	if g.closing.Load() {
+		return
+	}
+	sessions := g.sessionList()
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		work := make(chan *session)
+		var wg sync.WaitGroup
+		for range min(gapFillers, len(sessions)) {
+			wg.Go(func() {
+				for s := range work {
+					s.fillGap(ctx)
+				}
+			})
+		}
+		for _, s := range sessions {
+			work <- s
+		}
+		close(work)
+		wg.Wait()
+	}()
+}
+
+// sessionList returns the connected sessions.
+func (g *Gateway) sessionList() []*session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*session, 0, len(g.devices))
+	for _, s := range g.devices {
+		out = append(out, s)
+	}
+	return out
 }
 
 // Sessions returns the number of connected sockets.
@@ -206,6 +278,24 @@ func (g *Gateway) onDevice(id int64, data []byte) {
 		return
 	}
 	s.pushEntry(data)
+}
+
+// onBatch takes the entries the directory sent to this node. A device that
+// left meanwhile gets its entry on its own subject, which every node hears.
+func (g *Gateway) onBatch(_ string, data []byte) {
+	err := chat.ForEachInBatch(data, func(device int64, frame []byte) {
+		g.mu.Lock()
+		s := g.devices[device]
+		g.mu.Unlock()
+		if s == nil {
+			g.svc.Forward(device, bytes.Clone(frame))
+			return
+		}
+		s.pushEntry(bytes.Clone(frame)) // the bus may reuse data
+	})
+	if err != nil {
+		g.log.Warn("entry batch", "err", err)
+	}
 }
 
 func (g *Gateway) onAccount(id int64, data []byte) {
@@ -315,6 +405,13 @@ func (g *Gateway) run(ctx context.Context, s *session, after int64) {
 		end()
 		return
 	}
+	if dir := g.svc.Directory(); dir != nil && dir.Peers() > 0 {
+		// Another node may have sent an entry to the node this device
+		// left before it heard where the device is now: read the inbox
+		// once more when the directory has surely caught up.
+		s.markGap()
+		time.AfterFunc(recheckAfter, func() { s.fillGap(ctx) })
+	}
 	go func() {
 		defer end()
 		s.readLoop(ctx)
@@ -341,6 +438,9 @@ func (g *Gateway) register(s *session) {
 	set[s] = struct{}{}
 	first := len(set) == 1
 	g.mu.Unlock()
+	if dir := g.svc.Directory(); dir != nil {
+		dir.Hold(s.p.DeviceID)
+	}
 	if old != nil {
 		// One socket per device: the newer one wins.
 		old.closeAfterFlush(CloseReplaced, "replaced by a newer connection")
@@ -370,6 +470,9 @@ func (g *Gateway) unregister(s *session) {
 		}
 	}
 	g.mu.Unlock()
+	if dir := g.svc.Directory(); dir != nil {
+		dir.Release(s.p.DeviceID)
+	}
 	if last && !g.closing.Load() {
 		g.svc.SetPresence(context.Background(), s.p, false)
 	}

@@ -40,8 +40,12 @@ type session struct {
 	heldBytes int      // bytes in held, bounded by Limits.QueueBytes too
 	overflow  bool     // held overflowed; replay must read the inbox again
 	floor     int64    // the last entry id replayed: live entries at or below it were sent already
-	watching  []int64  // guarded by Gateway.mu
-	channels  []int64  // channels indexed for this session; guarded by Gateway.chmu
+	pushed    int64    // the highest entry id sent, replayed or live
+	gap       bool     // live entries after gapFrom may have been lost (markGap)
+	gapFrom   int64
+	since     map[int64]bool // while gap: ids pushed live since gapFrom, which fillGap skips
+	watching  []int64        // guarded by Gateway.mu
+	channels  []int64        // channels indexed for this session; guarded by Gateway.chmu
 }
 
 // entryID reads the id of an entry event without decoding it all. The
@@ -67,8 +71,9 @@ func entryID(frame []byte) int64 {
 
 // pushEntry queues a live entry, or holds it while the inbox is replayed.
 func (s *session) pushEntry(frame []byte) {
+	id := entryID(frame)
 	s.mu.Lock()
-	if id := entryID(frame); !s.replaying && id > 0 && id <= s.floor {
+	if !s.replaying && id > 0 && id <= s.floor {
 		// A live event that lost the race with the replay, which sent it.
 		s.mu.Unlock()
 		return
@@ -82,6 +87,10 @@ func (s *session) pushEntry(frame []byte) {
 		}
 		s.mu.Unlock()
 		return
+	}
+	s.pushed = max(s.pushed, id)
+	if s.since != nil {
+		s.since[id] = true
 	}
 	s.mu.Unlock()
 	s.push(frame)
@@ -290,21 +299,34 @@ func (s *session) closeAfterFlush(code websocket.StatusCode, reason string) {
 // back nothing more: live entries that arrived meanwhile and are newer than
 // the replay go out, and the client is told it is live.
 func (s *session) replay(ctx context.Context, after int64) error {
+	sent, err := s.catchUp(ctx, after, s.write)
+	if err != nil {
+		return err
+	}
+	ready, _ := json.Marshal(wire.Event{Type: wire.EventReady, Pending: sent})
+	s.push(ready)
+	return nil
+}
+
+// catchUp writes the device's inbox entries with id > after with write,
+// while live entries are held (s.replaying), then releases the held ones
+// that are newer, and counts what it wrote from the inbox.
+func (s *session) catchUp(ctx context.Context, after int64, write func(context.Context, []byte) error) (int, error) {
 	sent := 0
 	last := after
 	for {
 		for {
 			es, err := s.g.svc.Pending(ctx, s.p, last, backlogPage)
 			if err != nil {
-				return err
+				return sent, err
 			}
 			for i := range es {
 				frame, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: &es[i]})
 				if err != nil {
-					return err
+					return sent, err
 				}
-				if err := s.write(ctx, frame); err != nil {
-					return err
+				if err := write(ctx, frame); err != nil {
+					return sent, err
 				}
 				last = es[i].ID
 				sent++
@@ -315,24 +337,67 @@ func (s *session) replay(ctx context.Context, after int64) error {
 		}
 		s.mu.Lock()
 		if s.overflow {
-			// Too much arrived while replaying; it is all in the inbox.
+			// Too much arrived while replaying, or the bus lost some
+			// (busUp): it is all in the inbox.
 			s.overflow, s.held, s.heldBytes = false, nil, 0
 			s.mu.Unlock()
 			continue
 		}
 		held := s.held
-		s.held, s.heldBytes, s.replaying, s.floor = nil, 0, false, last
+		s.held, s.heldBytes, s.replaying, s.floor = nil, 0, false, max(s.floor, last)
+		s.pushed = max(s.pushed, last)
 		s.mu.Unlock()
 		for _, f := range held {
 			if entryID(f) > last {
-				s.push(f)
+				s.pushEntry(f)
 			}
 		}
-		break
+		return sent, nil
 	}
-	ready, _ := json.Marshal(wire.Event{Type: wire.EventReady, Pending: sent})
-	s.push(ready)
-	return nil
+}
+
+// markGap records the last entry pushed before live entries may have been
+// lost (the bus went down, or the device just moved to this node).
+func (s *session) markGap() {
+	s.mu.Lock()
+	if !s.gap {
+		s.gap, s.gapFrom, s.since = true, s.pushed, map[int64]bool{}
+	}
+	s.mu.Unlock()
+}
+
+// fillGap sends, once the bus is back, the inbox entries the device may
+// have missed while it was down: those after the last one pushed before
+// the outage. A replay in progress reads the inbox again instead.
+func (s *session) fillGap(ctx context.Context) {
+	s.mu.Lock()
+	from := s.pushed
+	if s.gap {
+		from = s.gapFrom
+	}
+	skip := s.since
+	s.gap, s.since = false, nil
+	if s.closed || s.closing {
+		s.mu.Unlock()
+		return
+	}
+	if s.replaying {
+		s.overflow = true
+		s.mu.Unlock()
+		return
+	}
+	s.replaying = true
+	s.mu.Unlock()
+	push := func(_ context.Context, frame []byte) error {
+		if !skip[entryID(frame)] { // sent live already
+			s.push(frame)
+		}
+		return nil
+	}
+	if _, err := s.catchUp(ctx, from, push); err != nil {
+		s.g.log.Warn("fill the gap of a bus outage", "device", s.p.DeviceID, "err", err)
+		s.conn.CloseNow() // the device resumes from its inbox on reconnect
+	}
 }
 
 // clientFrame is what a client sends.

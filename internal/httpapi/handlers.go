@@ -520,6 +520,7 @@ func sendMessage(svc *chat.Service) authedFunc {
 		Kind      chat.MessageKind `json:"kind"`
 		Ref       string           `json:"ref"`
 		Envelopes []wire.Envelope  `json:"envelopes"`
+		Shared    []byte           `json:"shared"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")
@@ -530,7 +531,7 @@ func sendMessage(svc *chat.Service) authedFunc {
 		if err := decode(w, r, maxMessageJSON, &in); err != nil {
 			return err
 		}
-		res, err := svc.Send(r.Context(), p, chat.SendRequest{ChatID: id, MessageID: in.MessageID, Kind: in.Kind, Ref: in.Ref, Envelopes: in.Envelopes})
+		res, err := svc.Send(r.Context(), p, chat.SendRequest{ChatID: id, MessageID: in.MessageID, Kind: in.Kind, Ref: in.Ref, Envelopes: in.Envelopes, Shared: in.Shared})
 		if err != nil {
 			return err
 		}

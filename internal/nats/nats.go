@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -113,6 +114,37 @@ type Bus struct {
 	closed    chan struct{} // closed by the connection's ClosedHandler
 	closeOnce sync.Once
 	closeErr  error
+
+	watchMu sync.Mutex
+	onDown  []func() // WatchOutages
+	onUp    []func()
+}
+
+// WatchOutages calls down when the connection to the NATS server is lost
+// and up once it is back (on the same or another server of the cluster).
+// Messages published to this connection's subscriptions in between are
+// lost (core NATS is at most once): a subscriber that must not miss
+// anything catches up from its store on up. An embedded server's
+// connection is in-process and never drops.
+func (b *Bus) WatchOutages(down, up func()) {
+	b.watchMu.Lock()
+	defer b.watchMu.Unlock()
+	b.onDown = append(b.onDown, down)
+	b.onUp = append(b.onUp, up)
+}
+
+// outage runs the down or up watchers.
+func (b *Bus) outage(up bool) {
+	b.watchMu.Lock()
+	fns := b.onDown
+	if up {
+		fns = b.onUp
+	}
+	fns = slices.Clone(fns)
+	b.watchMu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 var _ chat.Bus = (*Bus)(nil)
@@ -147,9 +179,11 @@ func Open(ctx context.Context, opts Options, log *slog.Logger) (*Bus, error) {
 			if err != nil {
 				log.Warn("nats disconnected", "err", err)
 			}
+			b.outage(false)
 		}),
 		natsgo.ReconnectHandler(func(nc *natsgo.Conn) {
 			log.Info("nats reconnected", "url", nc.ConnectedUrlRedacted())
+			b.outage(true)
 		}),
 		natsgo.ClosedHandler(func(*natsgo.Conn) { close(b.closed) }),
 	}

@@ -161,6 +161,9 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 				m.ChatID, m.Seq = a.ChatID, a.Seq
 				stored[msgKey{a.ChatID, m.ID}] = storedMeta{a.Seq, m.SenderAccount, m.SenderDevice, m.CreatedAt}
 				w.meta(m)
+				if a.Shared != nil {
+					w.body(m, a.Shared)
+				}
 			}
 			for i := range a.Entries {
 				e := &a.Entries[i]
@@ -182,6 +185,10 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 			b.Queue(`INSERT INTO messages (chat_id, message_id, seq, sender_account, sender_device, kind, ref, created_at)
 				SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::timestamptz[])`,
 				w.mChat, w.mID, w.mSeq, w.mAccount, w.mDevice, w.mKind, w.mRef, w.mCreated)
+		}
+		if len(w.bChat) > 0 {
+			b.Queue(`INSERT INTO message_bodies (chat_id, message_id, body)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])`, w.bChat, w.bID, w.bBody)
 		}
 		if b.Len() > 0 {
 			if err := tx.SendBatch(ctx, b).Close(); err != nil {
@@ -205,11 +212,15 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 // copyEntries writes inbox rows with COPY.
 func copyEntries(ctx context.Context, tx pgx.Tx, entries []*chat.Entry) error {
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"inbox"}, []string{"id", "device_id", "type", "chat_id", "seq", "message_id", "kind", "ref",
-		"sender_account", "sender_device", "body", "created_at", "expires_at", "notify_expiry"},
+		"sender_account", "sender_device", "body", "shared", "key", "created_at", "expires_at", "notify_expiry"},
 		pgx.CopyFromSlice(len(entries), func(i int) ([]any, error) {
 			e := entries[i]
+			body := e.Body
+			if e.Shared {
+				body = nil // stored once, in message_bodies
+			}
 			return []any{e.ID, e.DeviceID, string(e.Type), e.ChatID, e.Seq, e.MessageID, string(e.Kind), e.Ref,
-				e.SenderAccount, e.SenderDevice, e.Body, ts(e.CreatedAt), ts(e.ExpiresAt), e.NotifyExpiry}, nil
+				e.SenderAccount, e.SenderDevice, body, e.Shared, e.Key, ts(e.CreatedAt), ts(e.ExpiresAt), e.NotifyExpiry}, nil
 		}))
 	return err
 }
@@ -222,6 +233,10 @@ type writes struct {
 	mChat, mSeq, mAccount, mDevice []int64
 	mID, mKind, mRef               []string
 	mCreated                       []pgtype.Timestamptz
+
+	bChat []int64 // shared bodies
+	bID   []string
+	bBody [][]byte
 
 	entries []*chat.Entry
 }
@@ -238,6 +253,13 @@ func (w *writes) chat(chatID, seq int64) {
 	w.chatIdx[chatID] = len(w.chatIDs)
 	w.chatIDs = append(w.chatIDs, chatID)
 	w.chatSeqs = append(w.chatSeqs, seq)
+}
+
+// body records a message's shared body.
+func (w *writes) body(m *chat.MessageMeta, body []byte) {
+	w.bChat = append(w.bChat, m.ChatID)
+	w.bID = append(w.bID, m.ID)
+	w.bBody = append(w.bBody, body)
 }
 
 func (w *writes) meta(m *chat.MessageMeta) {

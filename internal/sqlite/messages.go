@@ -44,19 +44,22 @@ func (db *DB) Commit(ctx context.Context, appends []*chat.Append) error {
 	return wrap("commit", err)
 }
 
-// entryChunk is how many entries one INSERT writes (13 parameters each).
+// entryChunk is how many entries one INSERT writes (entryParams each).
 const entryChunk = 64
+
+// entryParams is the number of parameters of one inbox row.
+const entryParams = 16
 
 // entryInsert is the INSERT of n inbox rows.
 func entryInsert(n int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO inbox (id, device_id, type, chat_id, seq, message_id, kind, ref,
-		sender_account, sender_device, body, created_at, expires_at, notify_expiry) VALUES `)
+		sender_account, sender_device, body, shared, key, created_at, expires_at, notify_expiry) VALUES `)
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	return b.String()
 }
@@ -66,14 +69,14 @@ var entryInsertChunk = entryInsert(entryChunk)
 // committer holds the statements and buffered entries of one Commit
 // transaction.
 type committer struct {
-	tx                                                   *sql.Tx
-	nextSeq, undoSeq, insertMeta, getMeta, insertEntries *sql.Stmt
+	tx                                                               *sql.Tx
+	nextSeq, undoSeq, insertMeta, getMeta, insertBody, insertEntries *sql.Stmt
 
 	// Entry ids are assigned here, not by SQLite, so that entries can be
 	// written many rows per statement. BEGIN IMMEDIATE makes this
 	// connection the only writer, so lastID cannot go stale.
 	lastID  int64
-	pending []any // parameters of buffered entries, 14 per entry
+	pending []any // parameters of buffered entries, entryParams per entry
 }
 
 func prepareCommit(ctx context.Context, tx *sql.Tx) (*committer, error) {
@@ -92,6 +95,7 @@ func prepareCommit(ctx context.Context, tx *sql.Tx) (*committer, error) {
 		{&c.insertMeta, `INSERT INTO messages (chat_id, message_id, seq, sender_account, sender_device, kind, ref, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, message_id) DO NOTHING`},
 		{&c.getMeta, `SELECT seq, sender_account, sender_device, created_at FROM messages WHERE chat_id = ? AND message_id = ?`},
+		{&c.insertBody, `INSERT INTO message_bodies (chat_id, message_id, body) VALUES (?, ?, ?)`},
 		{&c.insertEntries, entryInsertChunk},
 	} {
 		st, err := tx.PrepareContext(ctx, p.q)
@@ -105,7 +109,7 @@ func prepareCommit(ctx context.Context, tx *sql.Tx) (*committer, error) {
 }
 
 func (c *committer) close() {
-	for _, st := range []*sql.Stmt{c.nextSeq, c.undoSeq, c.insertMeta, c.getMeta, c.insertEntries} {
+	for _, st := range []*sql.Stmt{c.nextSeq, c.undoSeq, c.insertMeta, c.getMeta, c.insertBody, c.insertEntries} {
 		if st != nil {
 			st.Close()
 		}
@@ -156,6 +160,11 @@ func (c *committer) append(ctx context.Context, a *chat.Append) error {
 			return nil
 		}
 		m.ChatID, m.Seq = a.ChatID, seq
+		if a.Shared != nil {
+			if _, err := c.insertBody.ExecContext(ctx, a.ChatID, m.ID, a.Shared); err != nil {
+				return err
+			}
+		}
 	}
 	if a.Sequenced || a.Meta != nil {
 		a.Seq = seq
@@ -167,9 +176,13 @@ func (c *committer) append(ctx context.Context, a *chat.Append) error {
 		}
 		c.lastID++
 		e.ID = c.lastID
+		body := e.Body
+		if e.Shared {
+			body = nil // stored once, in message_bodies
+		}
 		c.pending = append(c.pending, e.ID, e.DeviceID, string(e.Type), e.ChatID, e.Seq, e.MessageID, string(e.Kind), e.Ref,
-			e.SenderAccount, e.SenderDevice, e.Body, ns(e.CreatedAt), ns(e.ExpiresAt), e.NotifyExpiry)
-		if len(c.pending) == entryChunk*14 {
+			e.SenderAccount, e.SenderDevice, body, e.Shared, e.Key, ns(e.CreatedAt), ns(e.ExpiresAt), e.NotifyExpiry)
+		if len(c.pending) == entryChunk*entryParams {
 			if err := c.flush(ctx); err != nil {
 				return err
 			}
@@ -181,7 +194,7 @@ func (c *committer) append(ctx context.Context, a *chat.Append) error {
 // flush writes the buffered entries.
 func (c *committer) flush(ctx context.Context) error {
 	var err error
-	switch n := len(c.pending) / 14; n {
+	switch n := len(c.pending) / entryParams; n {
 	case 0:
 		return nil
 	case entryChunk:

@@ -39,29 +39,62 @@ func scanEntry(r Row, extra ...any) (chat.Entry, error) {
 	return e, err
 }
 
+// withBody selects inbox rows (aliased i) with their body: the row's own,
+// or its message's shared body; and the row's key.
+var withBody = `SELECT ` + PrefixCols("i.", EntryCols) + `, CASE WHEN i.shared THEN b.body ELSE i.body END, i.shared, i.key
+	FROM inbox i LEFT JOIN message_bodies b ON i.shared AND b.chat_id = i.chat_id AND b.message_id = i.message_id `
+
+// scanWithBody scans a withBody row.
+func scanWithBody(r Row) (chat.Entry, error) {
+	var body, key []byte
+	var shared bool
+	e, err := scanEntry(r, &body, &shared, &key)
+	e.Body, e.Shared, e.Key = body, shared, key
+	return e, err
+}
+
 // Pending returns up to limit of the device's entries with ID > after,
 // ascending by ID.
 func (s *Store) Pending(ctx context.Context, deviceID, after int64, limit int) ([]chat.Entry, error) {
-	es, err := queryAll(ctx, s.r, `SELECT `+EntryCols+`, body FROM inbox WHERE device_id = ? AND id > ? ORDER BY id LIMIT ?`,
-		func(r Row) (chat.Entry, error) {
-			var body []byte
-			e, err := scanEntry(r, &body)
-			e.Body = body
-			return e, err
-		}, deviceID, after, limit)
+	es, err := queryAll(ctx, s.r, withBody+`WHERE i.device_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
+		scanWithBody, deviceID, after, limit)
 	return es, s.wrap("pending", err)
 }
 
 // QueuedEntries returns a message's entries still in the inbox.
 func (s *Store) QueuedEntries(ctx context.Context, chatID int64, messageID string) ([]chat.Entry, error) {
-	es, err := queryAll(ctx, s.r, `SELECT `+EntryCols+`, body FROM inbox WHERE chat_id = ? AND message_id = ? ORDER BY id`,
-		func(r Row) (chat.Entry, error) {
-			var body []byte
-			e, err := scanEntry(r, &body)
-			e.Body = body
-			return e, err
-		}, chatID, messageID)
+	es, err := queryAll(ctx, s.r, withBody+`WHERE i.chat_id = ? AND i.message_id = ? ORDER BY i.id`,
+		scanWithBody, chatID, messageID)
 	return es, s.wrap("queued entries", err)
+}
+
+// SweepBodies looks at up to limit shared bodies with id > after, in id
+// order, and deletes those no inbox entry refers to any more (every
+// device acked, or the entries expired). It returns the last id it looked
+// at, 0 when it reached the end, and how many it deleted.
+func (s *Store) SweepBodies(ctx context.Context, after int64, limit int) (last int64, deleted int, err error) {
+	ids, err := queryAll(ctx, s.r, `SELECT id FROM message_bodies WHERE id > ? ORDER BY id LIMIT ?`,
+		func(r Row) (int64, error) {
+			var id int64
+			return id, r.Scan(&id)
+		}, after, limit)
+	if err != nil {
+		return 0, 0, s.wrap("sweep bodies", err)
+	}
+	if len(ids) == 0 {
+		return 0, 0, nil
+	}
+	last = ids[len(ids)-1]
+	n, err := s.w.Exec(ctx, `DELETE FROM message_bodies WHERE id > ? AND id <= ?
+		AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.chat_id = message_bodies.chat_id AND i.message_id = message_bodies.message_id)`,
+		after, last)
+	if err != nil {
+		return 0, 0, s.wrap("sweep bodies", err)
+	}
+	if len(ids) < limit {
+		last = 0
+	}
+	return last, int(n), nil
 }
 
 // Highest returns rs sorted by key, keeping only the highest status of each.

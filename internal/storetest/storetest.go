@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"PruneMessages", testPruneMessages},
 		{"PurgeChatEntries", testPurgeChatEntries},
 		{"ShortenChatExpiry", testShortenChatExpiry},
+		{"SharedBodies", testSharedBodies},
 		{"Media", testMedia},
 		{"MediaVisibility", testMediaVisibility},
 		{"DeleteMedia", testDeleteMedia},
@@ -243,11 +244,12 @@ func entriesOf(deviceID int64, appends ...*chat.Append) []chat.Entry {
 	return es
 }
 
-// withoutBodies returns es with Body cleared, as Ack and Expire return them.
+// withoutBodies returns es with Body, Shared and Key cleared, as Ack and
+// Expire return them.
 func withoutBodies(es []chat.Entry) []chat.Entry {
 	out := slices.Clone(es)
 	for i := range out {
-		out[i].Body = nil
+		out[i].Body, out[i].Shared, out[i].Key = nil, false, nil
 	}
 	return out
 }
