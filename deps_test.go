@@ -34,6 +34,10 @@ var allowedImports = map[string][]string{
 	"business": {".", "money", "chat", "billing", "wire"},
 	"e2ee":     {".", "wire"},
 	"client":   {".", "wire", "e2ee"},
+	// ads sees no message, contact or group: it imports neither chat nor
+	// the contexts built on it (TestAdsSeesNoPersonalData).
+	"ads":         {".", "money", "wire", "ads/dpnoise"},
+	"ads/dpnoise": {},
 }
 
 // TestImportRule fails on any import of a domain package that runs
@@ -72,6 +76,54 @@ func TestImportRuleCatchesBackEdge(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %q, want %q", got, want)
 	}
+}
+
+// personalContexts are the packages that hold messages, contacts,
+// groups or what people follow: no import path from ads may reach them.
+var personalContexts = []string{"chat", "channel", "business", "revenue"}
+
+// TestAdsSeesNoPersonalData walks everything ads imports of the module,
+// transitively, and fails if a package that holds messages, contacts or
+// groups is among it (docs/ADS.md, "Privacy").
+func TestAdsSeesNoPersonalData(t *testing.T) {
+	reach, err := closure("ads", moduleImports)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range personalContexts {
+		if slices.Contains(reach, p) {
+			t.Errorf("ads reaches %s", p)
+		}
+	}
+	// The walk is transitive: a path through another package is found.
+	fake := func(p string) ([]string, error) {
+		return map[string][]string{"ads": {"money"}, "money": {"wire"}, "wire": {"chat"}}[p], nil
+	}
+	if got, _ := closure("ads", fake); !slices.Contains(got, "chat") {
+		t.Fatalf("the walk missed ads → money → wire → chat: %v", got)
+	}
+}
+
+// closure returns the module packages that pkg imports, transitively.
+func closure(pkg string, imports func(string) ([]string, error)) ([]string, error) {
+	seen := map[string]bool{pkg: true}
+	todo, out := []string{pkg}, []string{}
+	for len(todo) > 0 {
+		p := todo[0]
+		todo = todo[1:]
+		is, err := imports(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range is {
+			if !seen[i] {
+				seen[i] = true
+				out = append(out, i)
+				todo = append(todo, i)
+			}
+		}
+	}
+	return out, nil
 }
 
 func importViolations(graph, allowed map[string][]string) []string {

@@ -49,6 +49,7 @@ const (
 	ModelChannelPromotions    = "channel_promotions"
 	ModelPremium              = "premium"
 	ModelDonations            = "donations"
+	ModelAds                  = "ads"
 )
 
 // modelOfLedger names the revenue model of a money-ledger kind, or ""
@@ -64,6 +65,10 @@ func modelOfLedger(kind string) string {
 		return ModelPremium
 	case strings.HasPrefix(kind, "donation"):
 		return ModelDonations
+	case kind == "ad_spend":
+		return ModelAds // a channel owner's prepaid ad spend
+	case kind == "ad_owner_share":
+		return ModelAds // paid on to the channel's owner (negative for the operator)
 	}
 	return ""
 }
@@ -78,7 +83,7 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, er
 	}
 	d := Dashboard{Currency: bl.cfg.Currency, From: from, To: to, ByModel: map[string]int64{}, ByCategory: map[string]int64{},
 		ByMarket: map[string]int64{}, Top: []TopBusiness{}}
-	for _, m := range []string{ModelBusinessMessaging, ModelChannelSubscriptions, ModelChannelPromotions, ModelPremium, ModelDonations} {
+	for _, m := range []string{ModelBusinessMessaging, ModelChannelSubscriptions, ModelChannelPromotions, ModelPremium, ModelDonations, ModelAds} {
 		d.ByModel[m] = 0
 	}
 	months := map[Period]*DashboardPeriod{}
@@ -103,7 +108,11 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, er
 		if t.Amount == 0 {
 			continue
 		}
-		add(t.Period, ModelBusinessMessaging, t.Amount)
+		if t.Category == CategoryAds {
+			add(t.Period, ModelAds, t.Amount)
+		} else {
+			add(t.Period, ModelBusinessMessaging, t.Amount)
+		}
 		d.ByCategory[string(t.Category)] += t.Amount
 		d.ByMarket[t.Market] += t.Amount
 		byBiz[t.BusinessID] += t.Amount
@@ -117,7 +126,11 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, er
 		if model == "" || e.Currency != bl.cfg.Currency {
 			continue
 		}
-		add(PeriodOf(e.At), model, MinorToMicros(e.Minor, e.Currency))
+		v := MinorToMicros(e.Minor, e.Currency)
+		if e.Kind == "ad_owner_share" {
+			v = -v
+		}
+		add(PeriodOf(e.At), model, v)
 	}
 	for id, v := range byBiz {
 		d.Top = append(d.Top, TopBusiness{BusinessID: id, Total: v})
@@ -342,7 +355,10 @@ func (bl *Biller) Audit(ctx context.Context, p Period) (Audit, error) {
 	if err != nil {
 		return Audit{}, err
 	}
-	for k := range stored {
+	for k, c := range stored {
+		if c.Category == CategoryAds {
+			continue // ad spend is priced by the auction, not re-rated (billing/ads.go)
+		}
 		a.Mismatches = append(a.Mismatches, k) // a charge without its ledger entry
 	}
 	var total int64

@@ -141,8 +141,8 @@ func (bl *Biller) Configure(ctx context.Context, bizID int64, s Settings, operat
 		acct.PricingAmounts = *s.PricingAmounts
 	}
 	for cat, v := range s.BudgetCaps {
-		if !slices.Contains(Categories, Category(cat)) {
-			return WalletView{}, parley.InvalidField("budget_caps", fmt.Sprintf("unknown category %q: marketing, utility, authentication or service", cat))
+		if !slices.Contains(Categories, Category(cat)) && Category(cat) != CategoryAds {
+			return WalletView{}, parley.InvalidField("budget_caps", fmt.Sprintf("unknown category %q: marketing, utility, authentication, service or ads", cat))
 		}
 		if v == nil {
 			delete(acct.BudgetCaps, cat)

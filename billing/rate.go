@@ -54,7 +54,7 @@ const (
 
 // Free reports whether the reason is a free one.
 func (r Reason) Free() bool {
-	return r != ReasonTemplate && r != ReasonConversation && r != ReasonUtilityRate
+	return r != ReasonTemplate && r != ReasonConversation && r != ReasonUtilityRate && r != ReasonAds
 }
 
 // Charge is a rated usage entry: what it costs and why. Key is the

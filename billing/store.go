@@ -155,6 +155,9 @@ type Store interface {
 	// ListCharges returns the business's charges of a period (every
 	// business's when businessID is 0) with id > after, by id, at most limit.
 	ListCharges(ctx context.Context, businessID int64, p Period, after int64, limit int) ([]StoredCharge, error)
+	// CommitAdCharge inserts an ad spend charge and debits its wallet in
+	// one transaction, once per key: false when the key was seen.
+	CommitAdCharge(ctx context.Context, c Charge) (bool, error)
 	// ChargeTotals sums the charges of the periods from..to (inclusive),
 	// of one business or all (0), grouped as ChargeTotal says.
 	ChargeTotals(ctx context.Context, businessID int64, from, to Period) ([]ChargeTotal, error)

@@ -220,6 +220,8 @@ type Service struct {
 	templates *Templates
 	catalogs  *Catalogs
 	links     *Links
+
+	onAdChat func(ctx context.Context, clickID string) // Deps.OnAdChat
 }
 
 // New returns the business context's service over the chat core svc. onEnqueue, if set,
@@ -254,6 +256,7 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	b.templates = &Templates{st: d.Store, cfg: cfg, now: d.Now, enqueue: b.enqueue}
 	b.catalogs = &Catalogs{st: d.Store, now: d.Now}
 	b.links = &Links{st: d.Store, ads: d.Ads, now: d.Now}
+	b.onAdChat = d.OnAdChat
 	return b
 }
 
@@ -266,6 +269,10 @@ type Deps struct {
 	Bus       chat.Bus              // wake-ups and node heartbeats
 	Logger    *slog.Logger
 	Now       func() time.Time // default time.Now
+	// OnAdChat, when set, is told the click id of a customer's first
+	// message that came from an ad click (the ads context counts a chat
+	// started; docs/ADS.md).
+	OnAdChat func(ctx context.Context, clickID string)
 }
 
 // MayLink refuses to link a device to a business number: its only device

@@ -308,6 +308,9 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 				if click, err := in.b.st.GetClick(ctx, ref.CtwaClid); err == nil {
 					conv.EntryPointLink = click.LinkID
 					_ = in.b.st.CountLink(ctx, click.LinkID, "chats")
+					if in.b.onAdChat != nil {
+						in.b.onAdChat(ctx, ref.CtwaClid)
+					}
 				}
 			}
 		}

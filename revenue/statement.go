@@ -26,6 +26,12 @@ func channelStatement(channelID int64, currency string, es []money.LedgerEntry) 
 		}
 	}
 	for _, e := range es {
+		if e.Kind == "ad_owner_share" { // the owner's share of the ads shown in the channel (docs/ADS.md)
+			cs.Lines = append(cs.Lines, wire.StatementLine{At: e.At, Ref: e.Ref, Gross: e.Minor, Net: e.Minor})
+			cs.Gross.Minor += e.Minor
+			cs.Net.Minor += e.Minor
+			continue
+		}
 		if e.Kind != "subscription_charge" {
 			continue
 		}

@@ -81,3 +81,18 @@ func TestParseMonth(t *testing.T) {
 		})
 	}
 }
+
+// TestStatementHasAdShares: the owner's share of the ads shown in the
+// channel is a line of its own, all of it the owner's.
+func TestStatementHasAdShares(t *testing.T) {
+	at := time.Date(2026, 11, 2, 23, 59, 59, 0, time.UTC)
+	cs := channelStatement(7, "USD", []money.LedgerEntry{
+		{Key: "chsub:7:1:1:charge", ChannelID: 7, Kind: "subscription_charge", Minor: 500, Currency: "USD", At: at},
+		{Key: "chsub:7:1:1:share", ChannelID: 7, Kind: "operator_share", Minor: 50, Currency: "USD", At: at},
+		{Key: "ads-owner:7:20394", ChannelID: 7, Kind: "ad_owner_share", Minor: 120, Currency: "USD", Ref: "ads:2025-11-02", At: at},
+	})
+	if len(cs.Lines) != 2 || cs.Lines[1].Gross != 120 || cs.Lines[1].Net != 120 || cs.Lines[1].Ref != "ads:2025-11-02" ||
+		cs.Gross.Minor != 620 || cs.Net.Minor != 570 || cs.OperatorShare.Minor != 50 {
+		t.Fatalf("got %+v", cs)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"net/http"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/internal/httpjson"
@@ -32,6 +33,7 @@ type Options struct {
 
 	Channels *channel.Service // channel moderation and ledger
 	People   *revenue.Service // licence, costs and payouts
+	Ads      *ads.Service     // the ads review queue
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -116,6 +118,10 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	h("POST /admin/v1/people/costs", addCost(people))
 	h("GET /admin/v1/people/costs", listCosts(people))
 	h("POST /admin/v1/people/payouts", recordPayouts(people))
+
+	// Ads: the review queue (ads.go; docs/ADS.md).
+	h("GET /admin/v1/ads/review", adReviewQueue(o.Ads))
+	h("POST /admin/v1/ads/campaigns/{id}/review", adReview(o.Ads))
 
 	h("/admin/", func(w http.ResponseWriter, r *http.Request) error {
 		return parley.Errorf(parley.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)

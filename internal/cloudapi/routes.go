@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/internal/httpjson"
@@ -18,6 +19,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Verify performs the webhook verification handshake.
 	Verify func(ctx context.Context, url, verifyToken, challenge string) error
+	// Ads serves a business's ad campaigns (docs/ADS.md).
+	Ads *ads.Service
 	// Channels serves the business console's channel routes.
 	Channels *channel.Service
 }
@@ -130,6 +133,16 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/invoices", listInvoices(b.Billing()))
 	a("GET /{version}/{id}/invoices/{invoice}", getInvoice(b.Billing()))
 	a("GET /{version}/{id}/charges", listCharges(b.Billing()))
+
+	// Ads: a business's campaigns, their aggregate reports and its
+	// conversions by click id (ads.go; docs/ADS.md).
+	a("POST /{version}/{id}/ad_campaigns", createAdCampaign(o.Ads))
+	a("GET /{version}/{id}/ad_campaigns", listAdCampaigns(o.Ads))
+	a("GET /{version}/{id}/ad_campaigns/{campaign}", getAdCampaign(o.Ads))
+	n("POST /{version}/{id}/ad_campaigns/{campaign}/pause", pauseAdCampaign(o.Ads, true))
+	n("POST /{version}/{id}/ad_campaigns/{campaign}/resume", pauseAdCampaign(o.Ads, false))
+	a("GET /{version}/{id}/ad_campaigns/{campaign}/report", adReport(o.Ads))
+	a("POST /{version}/{id}/ad_conversions", adConversion(o.Ads))
 
 	mux.Handle("/", wrap(o.Logger, func(w http.ResponseWriter, r *http.Request) error {
 		return &business.CloudError{Code: 100, Subcode: 33, Message: fmt.Sprintf("Unsupported %s request.", strings.ToLower(r.Method))}

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
@@ -22,6 +23,7 @@ type Options struct {
 	Channels   *channel.Service  // the channels routes
 	People     *revenue.Service  // the revenue models' routes
 	Businesses *business.Service // the customers' business routes
+	Ads        *ads.Service      // the ads routes (docs/ADS.md)
 	// AppScheme is the deep-link scheme of Parley's apps, for
 	// click-to-chat links; default "parley".
 	AppScheme string
@@ -175,6 +177,23 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	n("POST /v1/business/{account}/report", reportBusiness(biz))
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
 	h("GET /c/{code}", openLink(biz.Links(), o.AppScheme)) // public: no token
+
+	// Ads (docs/ADS.md; handlers in ads.go): the candidate set of a
+	// placement and the client's events; a channel owner's campaigns,
+	// reports and in-channel opt-in; the public ad library.
+	adsvc := o.Ads
+	a("GET /v1/ads", adCandidates(adsvc))
+	a("POST /v1/ads/events", adEvent(adsvc))
+	a("POST /v1/ads/campaigns", createAdCampaign(adsvc))
+	a("GET /v1/ads/campaigns", listAdCampaigns(adsvc))
+	a("GET /v1/ads/campaigns/{id}", getAdCampaign(adsvc))
+	n("POST /v1/ads/campaigns/{id}/pause", pauseAdCampaign(adsvc, true))
+	n("POST /v1/ads/campaigns/{id}/resume", pauseAdCampaign(adsvc, false))
+	a("GET /v1/ads/campaigns/{id}/report", adReport(adsvc))
+	n("PUT /v1/channels/{id}/ads", setAdOptIn(adsvc, true))
+	a("DELETE /v1/channels/{id}/ads", setAdOptIn(adsvc, false))
+	h("GET /v1/ads/library", adLibraryJSON(adsvc)) // public: no token
+	h("GET /ads/library", adLibraryPage(adsvc))    // public: no token
 
 	if o.Gateway != nil {
 		route("GET /v1/ws", o.Gateway, true)

@@ -33,6 +33,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
@@ -55,6 +56,7 @@ var (
 	_ channel.Store  = (*DB)(nil)
 	_ business.Store = (*DB)(nil)
 	_ revenue.Store  = (*DB)(nil)
+	_ ads.Store      = (*DB)(nil)
 )
 
 // Open connects to the database at dsn (a URL or keyword/value string as

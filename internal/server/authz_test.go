@@ -29,6 +29,7 @@ var publicRoutes = []string{
 	"POST /v1/auth/code", "POST /v1/auth/verify",
 	"GET /v1/transparency", "GET /transparency",
 	"GET /c/{code}",
+	"GET /v1/ads/library", "GET /ads/library",
 }
 
 // routeTables are the three surfaces' tables and who may call their routes.

@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
@@ -87,6 +88,9 @@ type Options struct {
 	// AdminToken authenticates the operator's admin API (/admin/v1/);
 	// without one the admin API refuses every request.
 	AdminToken string
+	// Ads configures the ads product (docs/ADS.md); off unless
+	// Ads.Enabled (--ads).
+	Ads ads.Config
 	// Business configures business messaging (the Cloud API surface).
 	Business business.Config
 	// Webhooks configures webhook delivery; Now and Logger are filled in.
@@ -144,6 +148,7 @@ type Store interface {
 	channel.Store
 	business.Store
 	revenue.Store
+	ads.Store
 	webhook.Store
 	Migrate(ctx context.Context) error
 	SecretFingerprint(ctx context.Context, fp string) (string, error)
@@ -242,6 +247,7 @@ type Server struct {
 	once      sync.Once
 	shutErr   error
 	biz       *business.Service
+	ads       *ads.Service
 	chanDone  chan struct{} // the channel sweeper has stopped
 }
 
@@ -323,9 +329,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		Free: chatLimits(cfg), ChannelCurrency: ccfg.WithDefaults().Currency})
 	svc := chat.NewService(cfg, chat.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now,
 		OnCommit: m.observeCommit, Entitlements: people, Admission: people, LinkCheck: gate, BodyCheck: gate})
-	ads := revenue.Nonprofit(people.Config().Nonprofit)
+	adsPolicy := revenue.Nonprofit(people.Config().Nonprofit)
 	channels := channel.New(svc, ccfg, channel.Deps{Store: st, Bus: bus, Logger: log, Now: o.Now, Secret: cfg.Secret,
-		Policy: ads, Payments: payments, LinkCheck: gate})
+		Policy: adsPolicy, Payments: payments, LinkCheck: gate})
 	watchLicense(ctx, log, m, people)
 	logRevenue(log, people.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
@@ -363,9 +369,18 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		wo.Allow = o.WebhookAllow
 	}
 	disp := webhook.New(st, wo)
-	biz := business.New(svc, o.Business, business.Deps{Store: st, OnEnqueue: disp.Wake, Payments: payments, Ads: ads,
-		Bus: bus, Logger: log, Now: o.Now})
+	adChats := &adsChat{}
+	biz := business.New(svc, o.Business, business.Deps{Store: st, OnEnqueue: disp.Wake, Payments: payments, Ads: adsPolicy,
+		Bus: bus, Logger: log, Now: o.Now, OnAdChat: adChats.started})
 	gate.b = biz
+	// The ads context imports none of the others: what it needs of them
+	// crosses here (ads.go).
+	adsvc, err := ads.New(o.Ads, ads.Deps{Store: st, Policy: adsPolicy, Viewers: adsViewers{st, people}, Channels: adsChannels{st},
+		Links: adsLinks{st, biz.Links()}, Billing: adsBilling{st, biz}, Payments: payments, Secret: cfg.Secret, Logger: log, Now: o.Now})
+	if err != nil {
+		return nil, err
+	}
+	adChats.svc = adsvc
 	verifyClient := webhook.NewClient(wo.Allow, 10*time.Second)
 	verify := func(ctx context.Context, url, token, challenge string) error {
 		return webhook.Verify(ctx, verifyClient, url, token, challenge)
@@ -376,6 +391,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		Channels:       channels,
 		People:         people,
 		Businesses:     biz,
+		Ads:            adsvc,
 		Logger:         log,
 		Gateway:        gw,
 		Ready: func(r *http.Request) error {
@@ -389,8 +405,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		},
 	})
 	admin := adminapi.NewHandler(biz, adminapi.Options{Logger: log, Token: o.AdminToken, Verify: verify,
-		Channels: channels, People: people})
-	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify, Channels: channels})
+		Channels: channels, People: people, Ads: adsvc})
+	cloud := cloudapi.NewHandler(biz, cloudapi.Options{Logger: log, Verify: verify, Channels: channels, Ads: adsvc})
 	// The public listener: two HTTP surfaces, each with its one route
 	// table, and the public web clients, whose paths (GET /, /business/,
 	// /static/...) are exact, more specific than the API's "/". The
@@ -414,7 +430,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	})
 	svcCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Server{log: log, store: st, bus: bus, svc: svc, channels: channels, people: people, gw: gw, ln: ln, timeout: o.ShutdownTimeout,
-		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 2), biz: biz, scheme: "http", adminLn: adminLn}
+		cancelSvc: cancel, svcDone: make(chan struct{}), serveErr: make(chan error, 2), biz: biz, ads: adsvc, scheme: "http", adminLn: adminLn}
 	s.http = &http.Server{
 		Handler:           routeDeadlines(o.Limits, hsts(clientaddr.NewResolver(o.TrustedProxies), clientBodies(log, m.instrument(handler)))),
 		TLSConfig:         tlsConf,
@@ -427,7 +443,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	go func() {
 		defer close(s.svcDone)
 		var wg sync.WaitGroup
-		wg.Add(2)
+		wg.Add(3)
+		go func() { defer wg.Done(); _ = adsvc.Run(svcCtx) }()
 		go func() { defer wg.Done(); _ = biz.Run(svcCtx) }()
 		go func() { defer wg.Done(); _ = disp.Run(svcCtx) }()
 		_ = svc.Run(svcCtx)
@@ -503,6 +520,9 @@ func (s *Server) ChannelSessions(id int64) int { return s.gw.ChannelSessions(id)
 // Businesses returns the business messaging layer (for tests, benchmarks
 // and admin commands).
 func (s *Server) Businesses() *business.Service { return s.biz }
+
+// Ads returns the node's ads service (tests: Refresh and Settle now).
+func (s *Server) Ads() *ads.Service { return s.ads }
 
 // Channels returns the node's channels service.
 func (s *Server) Channels() *channel.Service { return s.channels }

@@ -32,6 +32,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
@@ -55,6 +56,7 @@ var (
 	_ channel.Store  = (*DB)(nil)
 	_ business.Store = (*DB)(nil)
 	_ revenue.Store  = (*DB)(nil)
+	_ ads.Store      = (*DB)(nil)
 )
 
 // Open opens (creating if needed) the SQLite database at path. Call Migrate

@@ -338,3 +338,17 @@ type totalKey struct {
 	unit     int64
 	currency string
 }
+
+// CommitAdCharge inserts an ad spend charge and debits its wallet once.
+func (s *Store) CommitAdCharge(ctx context.Context, c billing.Charge) (bool, error) {
+	added := false
+	err := s.tx(ctx, func(tx Querier) error {
+		var n int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM charges WHERE key = ?`, c.Key).Scan(&n); err != nil || n > 0 {
+			return err
+		}
+		added = true
+		return s.commitCharges(ctx, tx, []billing.Charge{c})
+	})
+	return added, s.wrap("commit ad charge", err)
+}

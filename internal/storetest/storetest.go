@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
@@ -34,6 +35,7 @@ type Store interface {
 	channel.Store
 	business.Store
 	revenue.Store
+	ads.Store
 }
 
 // of its own and close it when t ends (t.Cleanup).
@@ -96,6 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	}
 	runChannels(t, open)
 	runPeople(t, open)
+	runAds(t, open)
 }
 
 // t0 is the fixtures' clock: an arbitrary instant with whole microseconds.

@@ -6,6 +6,7 @@
 import { h, replace, toast, formatTime, formatMoney, debounce } from '../shared/view.js';
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, pickChat, dialog } from './widgets.js';
+import { sponsoredSlot } from './ads.js';
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '🙏'];
 
@@ -17,6 +18,7 @@ export class ChannelList {
     this.list = h('ul.chat-list#channel-list', { 'aria-label': t('tab.updates') });
     this.el = h('div.channel-side',
       h('a.btn.find-channels#find-channels', { href: '#/directory' }, '🔎 ' + t('ch.find')),
+      sponsoredSlot(core, 'updates_list'), // docs/ADS.md
       this.list);
     this.onFrame = (ev) => this.onChannel(ev.detail);
     core.addEventListener('channel', this.onFrame);
