@@ -32,7 +32,14 @@ func NormalizePhone(raw string) (string, error) {
 	if err != nil || !phonenumbers.IsValidNumber(num) {
 		return "", &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("%q is not a valid phone number", raw), Details: map[string]any{"field": "phone"}}
 	}
-	return phonenumbers.Format(num, phonenumbers.E164), nil
+	e164 := phonenumbers.Format(num, phonenumbers.E164)
+	// E.164 allows at most 15 digits; the metadata accepts some longer
+	// national numbers (+49 with 14 digits after it, found by
+	// FuzzNormalizePhone), which no SMS gateway would take.
+	if len(e164) > 1+15 {
+		return "", &parley.Error{Code: parley.EInvalid, Message: fmt.Sprintf("%q has more than the 15 digits of an international number", raw), Details: map[string]any{"field": "phone"}}
+	}
+	return e164, nil
 }
 
 func (s *Service) codeHash(phone, code string) []byte {

@@ -178,7 +178,7 @@ func checkInvariants(t *testing.T, route string, got map[string]string) {
 	}
 	// Strangers and former members never see or change the group or its
 	// attachment.
-	if strings.HasPrefix(path, "/v1/chats/{id}") || strings.HasPrefix(path, "/v1/media/{id}") {
+	if strings.HasPrefix(path, "/v1/chats/{id}") || strings.HasPrefix(path, "/v1/media/{id}") || route == "POST /v1/keys/claim" {
 		for _, c := range []string{"stranger", "former", "follower", "chan-admin", "chan-owner"} {
 			if ok(got[c]) {
 				t.Errorf("%s as %s: got %s, want a refusal: not a member", route, c, got[c])
@@ -267,6 +267,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	ids["device"] = itoa(third.DeviceID)
 	acct := func(name string) int64 { return w.persons[name].AccountID }
 	ids["spare-account"] = itoa(acct("spare"))
+	ids["group-admin-device"] = itoa(w.persons["group-admin"].DeviceID)
 
 	// The group: its admin, a member, the spare member (whom the member
 	// routes name) and a former member.
@@ -674,6 +675,10 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"amount_minor":500,"payment_method":"card"}`)
 	case "PUT /v1/business/{account}/marketing":
 		return j(`{"opt_out":true}`)
+	case "PUT /v1/keys", "PUT /v1/me/device-list":
+		return j(`{}`)
+	case "POST /v1/keys/claim":
+		return j(`{"chat_id":` + ids["group"] + `,"devices":[` + ids["group-admin-device"] + `]}`)
 	case "POST /v1/auth/code":
 		return j(`{"phone":"` + ids["fresh-phone"] + `"}`)
 	case "POST /v1/auth/verify":
