@@ -254,6 +254,9 @@ type LinkStore interface {
 	// CountLink adds one to the link's counter named field (chats or
 	// replies).
 	CountLink(ctx context.Context, linkID int64, field string) error
+	// SetLinkPrefill changes the link's prefilled message, or returns
+	// ErrNotFound.
+	SetLinkPrefill(ctx context.Context, id int64, prefill string) error
 }
 
 // BusinessPrune says what PruneBusiness deletes: rows older than each time.

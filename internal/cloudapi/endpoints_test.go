@@ -13,6 +13,7 @@ import (
 	wabusiness "github.com/piusalfred/whatsapp/business"
 	waconfig "github.com/piusalfred/whatsapp/config"
 	whttp "github.com/piusalfred/whatsapp/pkg/http"
+	waqr "github.com/piusalfred/whatsapp/qrcode"
 	wauser "github.com/piusalfred/whatsapp/user"
 
 	"github.com/parleyhq/parley"
@@ -370,4 +371,58 @@ func TestCommerceSettings(t *testing.T) {
 		t.Errorf("order with the cart on: %+v", m)
 	}
 	e.cloudErr("POST", path+"?is_cart_enabled=maybe", nil, 400, 100, 0)
+}
+
+// TestQRDLs: QR codes through the published library; the deep link opens
+// a chat with the prefilled message, and the image is a PNG or an SVG.
+func TestQRDLs(t *testing.T) {
+	e := newEnv(t)
+	lib, err := waqr.NewClient(e.ctx, e.libConfig(), &waqr.BaseSender{Sender: whttp.NewAnySender()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created, err := lib.Create(e.ctx, &waqr.CreateRequest{PrefilledMessage: "Où est ma commande ? 📦", ImageFormat: waqr.ImageFormatPNG})
+	if err != nil || created.Code == "" || created.PrefilledMessage != "Où est ma commande ? 📦" || created.QRImageURL == "" ||
+		!strings.HasPrefix(created.DeepLinkURL, e.srv.URL+"/c/") {
+		t.Fatalf("create through the library: %+v, %v", created, err)
+	}
+	status, png := e.do("GET", strings.TrimPrefix(created.QRImageURL, e.srv.URL), e.token, nil)
+	if status != 200 || !strings.HasPrefix(string(png), "\x89PNG") {
+		t.Errorf("the PNG: %d %.20q", status, png)
+	}
+	status, svg := e.do("GET", strings.Replace(strings.TrimPrefix(created.QRImageURL, e.srv.URL), "format=PNG", "format=SVG", 1), e.token, nil)
+	if status != 200 || !strings.HasPrefix(string(svg), "<svg") {
+		t.Errorf("the SVG: %d %.40q", status, svg)
+	}
+	// The deep link is a click-to-chat link with the prefilled message.
+	resp, err := http.Get(created.DeepLinkURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		t.Errorf("the deep link: %d", resp.StatusCode)
+	}
+	list, err := lib.List(e.ctx)
+	if err != nil || len(list.Data) != 1 || list.Data[0].Code != created.Code {
+		t.Fatalf("list through the library: %+v, %v", list, err)
+	}
+	// Update (body or query), then the one code by its path.
+	status, b := e.cloud("POST", fmt.Sprintf("/%d/message_qrdls/%s", e.num.ID, created.Code), map[string]any{"prefilled_message": "Where is my order?"})
+	if status != 200 || !strings.Contains(string(b), `"prefilled_message":"Where is my order?"`) {
+		t.Errorf("update: %d %s", status, b)
+	}
+	got, err := lib.Get(e.ctx, created.Code)
+	if err != nil || got.PrefilledMessage != "Where is my order?" {
+		t.Errorf("get through the library: %+v, %v", got, err)
+	}
+	e.cloudErr("POST", fmt.Sprintf("/%d/message_qrdls", e.num.ID), map[string]any{"prefilled_message": ""}, 400, 100, 0)
+	e.cloudErr("POST", fmt.Sprintf("/%d/message_qrdls", e.num.ID), map[string]any{"prefilled_message": "hi", "generate_qr_image": "GIF"}, 400, 100, 0)
+	if del, err := lib.Delete(e.ctx, created.Code); err != nil || !del.Success {
+		t.Fatalf("delete through the library: %+v, %v", del, err)
+	}
+	if list, err := lib.List(e.ctx); err != nil || len(list.Data) != 0 {
+		t.Errorf("list after delete: %+v, %v", list, err)
+	}
+	e.cloudErr("DELETE", fmt.Sprintf("/%d/message_qrdls/%s", e.num.ID, created.Code), nil, 400, 100, 33)
 }

@@ -49,7 +49,9 @@ func requestedFields(r *http.Request) []string {
 		case '(', '{':
 			depth++
 		case ')', '}':
-			depth--
+			if depth > 0 { // an unbalanced closer does not hide later commas
+				depth--
+			}
 		case ',':
 			if depth == 0 {
 				add(raw[start:i])

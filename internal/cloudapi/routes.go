@@ -101,6 +101,12 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/settings", getNumberSettings(b))
 	a("POST /{version}/{id}/settings", updateNumberSettings(b))
 	a("GET /{version}/{id}/whatsapp_commerce_settings", getCommerceSettings(b))
+	a("POST /{version}/{id}/message_qrdls", createQRDL(b))
+	a("GET /{version}/{id}/message_qrdls", listQRDLs(b))
+	a("GET /{version}/{id}/message_qrdls/{code}", listQRDLs(b))
+	a("POST /{version}/{id}/message_qrdls/{code}", createQRDL(b))
+	a("DELETE /{version}/{id}/message_qrdls/{code}", deleteQRDL(b))
+	a("GET /{version}/{id}/message_qrdls/{code}/image", qrdlImage(b))
 	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 

@@ -20,3 +20,10 @@ func (s *Store) PutNumberSetting(ctx context.Context, numberID int64, kind strin
 		numberID, kind, string(body), s.ts(at))
 	return s.wrap("put number setting", err)
 }
+
+// SetLinkPrefill changes a click-to-chat link's prefilled message, or
+// returns ErrNotFound.
+func (s *Store) SetLinkPrefill(ctx context.Context, id int64, prefill string) error {
+	err := affected(s.w.Exec(ctx, `UPDATE ctc_links SET prefill = ? WHERE id = ?`, prefill, id))
+	return s.wrap("set link prefill", err)
+}

@@ -34,6 +34,7 @@ var businessTests = []struct {
 	{"Catalogs", testCatalogs},
 	{"NumberSettings", testNumberSettings},
 	{"TemplateByID", testTemplateByID},
+	{"LinkPrefill", testLinkPrefill},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {

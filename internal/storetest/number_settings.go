@@ -58,3 +58,20 @@ func testTemplateByID(t *testing.T, s Store) {
 		t.Errorf("get a deleted template: got %v, want %s", err, parley.ENotFound)
 	}
 }
+
+func testLinkPrefill(t *testing.T, s Store) {
+	ctx := context.Background()
+	b := newBusiness(t, s, "QR")
+	n := newNumber(t, s, b, "+15550007101")
+	l := business.Link{BusinessID: b.ID, NumberID: n.ID, Code: "qr1", Prefill: "Hi!", CreatedAt: t0}
+	ok(t, "create", s.CreateLink(ctx, &l))
+	ok(t, "set prefill", s.SetLinkPrefill(ctx, l.ID, "Où est ma commande ?"))
+	got, err := s.LinkByCode(ctx, "qr1")
+	ok(t, "get", err)
+	if got.Prefill != "Où est ma commande ?" {
+		t.Errorf("prefill: got %q, want the new one", got.Prefill)
+	}
+	if err := s.SetLinkPrefill(ctx, l.ID+1000, "x"); parley.ErrorCode(err) != parley.ENotFound {
+		t.Errorf("set prefill of a missing link: got %v, want %s", err, parley.ENotFound)
+	}
+}

@@ -1,0 +1,43 @@
+package cloudapi
+
+import (
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestRequestedFields(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"name,status", []string{"name", "status"}},
+		{" about , email ", []string{"about", "email"}},
+		{"analytics.start(1).end(2).granularity(DAY),name", []string{"analytics", "name"}},
+		{"qr_image_url.format(SVG)", []string{"qr_image_url"}},
+		{"components{text,type},id", []string{"components", "id"}},
+	} {
+		r := httptest.NewRequest("GET", "/v23.0/1?fields="+url.QueryEscape(tc.in), nil)
+		if got := requestedFields(r); !slices.Equal(got, tc.want) {
+			t.Errorf("requestedFields(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzRequestedFields(f *testing.F) {
+	f.Add("name,status")
+	f.Add("analytics.start(1).end(2),a{b,c}")
+	f.Add(")(,,}{")
+	f.Fuzz(func(t *testing.T, s string) {
+		r := httptest.NewRequest("GET", "/v23.0/1", nil)
+		r.URL.RawQuery = url.Values{"fields": {s}}.Encode()
+		for _, name := range requestedFields(r) {
+			if name == "" || strings.ContainsAny(name, ",({") {
+				t.Errorf("requestedFields(%q) gave %q", s, name)
+			}
+		}
+	})
+}
