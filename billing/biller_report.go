@@ -152,6 +152,32 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, er
 	return d, nil
 }
 
+// addAds adds the ad charges of the months from..to to a simulated
+// revenue: the auction prices ads, not a rate card, so they are the same
+// under every card and the comparison shows them unchanged (billing/ads.go).
+func (bl *Biller) addAds(ctx context.Context, from, to Period, r *Revenue) error {
+	ts, err := bl.st.ChargeTotals(ctx, 0, from, to)
+	if err != nil {
+		return fmt.Errorf("charge totals: %w", err)
+	}
+	for _, t := range ts {
+		if t.Category != CategoryAds || t.Amount == 0 {
+			continue
+		}
+		if r.ByBusiness == nil {
+			r.ByBusiness, r.ByCategory, r.ByMarket, r.ByPeriod = map[int64]int64{}, map[Category]int64{}, map[string]int64{}, map[Period]int64{}
+		}
+		r.Entries += t.Units
+		r.Charged += t.Units
+		r.Total += t.Amount
+		r.ByBusiness[t.BusinessID] += t.Amount
+		r.ByCategory[t.Category] += t.Amount
+		r.ByMarket[t.Market] += t.Amount
+		r.ByPeriod[t.Period] += t.Amount
+	}
+	return nil
+}
+
 // usageBetween streams the usage ledger of the months from..to in ledger order.
 func (bl *Biller) usageBetween(ctx context.Context, from, to Period, fn func(Usage)) error {
 	var after int64
@@ -231,6 +257,9 @@ func (bl *Biller) Simulate(ctx context.Context, from, to Period, card string) (S
 	}
 	base, err := bl.actual(ctx, from, to)
 	if err != nil {
+		return Simulation{}, err
+	}
+	if err := bl.addAds(ctx, from, to, &alt); err != nil {
 		return Simulation{}, err
 	}
 	baseCard := bl.cfg.DefaultCard

@@ -229,6 +229,24 @@ func TestAdsEndToEnd(t *testing.T) {
 	if i < 0 || invs.Data[0].Lines[i].Amount != 10*500 {
 		t.Fatalf("the invoice's ads line: %+v", invs.Data[0].Lines)
 	}
+	// The operator's dashboard counts it as ads; the what-if simulator keeps
+	// it unchanged under another card (the auction, not a card, prices ads).
+	var dash struct {
+		ByModel map[string]int64 `json:"by_model"`
+	}
+	e.adminDo("GET", "/admin/v1/billing/dashboard?from="+period.String()+"&to="+period.String(), nil, &dash)
+	if dash.ByModel["ads"] != 10*500 {
+		t.Fatalf("dashboard: got %+v, want ads 5000", dash.ByModel)
+	}
+	var sim struct {
+		Base, Alt struct {
+			ByCategory map[string]int64 `json:"by_category"`
+		}
+	}
+	e.adminDo("POST", "/admin/v1/billing/simulate", map[string]any{"from": period.String(), "to": period.String(), "model": "conversation"}, &sim)
+	if sim.Base.ByCategory["ads"] != 10*500 || sim.Alt.ByCategory["ads"] != 10*500 {
+		t.Fatalf("simulation: base %+v, alt %+v, want ads 5000 in both", sim.Base.ByCategory, sim.Alt.ByCategory)
+	}
 	// The public ad library lists it, with a spend range and no exact amount.
 	code, b = e.do("GET", "/v1/ads/library", "", nil)
 	if code != 200 || !strings.Contains(string(b), `"spend_range":"USD 0–100"`) || !strings.Contains(string(b), `"advertiser":"Acme Shoes"`) ||
