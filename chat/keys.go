@@ -224,16 +224,16 @@ func (s *Service) KeyCount(ctx context.Context, p parley.Principal) (wire.KeyCou
 // and one of its one-time keys, each at most once; the fallback key when
 // its pool is empty. Devices without identity keys are left out of the
 // answer. Errors:
-//   - EInvalid: no devices, more than MaxClaimDevices;
 //   - ENotFound, EForbidden: no such chat, or the caller is not a member;
+//   - EInvalid: no devices, more than MaxClaimDevices;
 //   - EInvalid: a device that is not a device of a member of the chat
 //     (details: device_id).
 func (s *Service) ClaimKeys(ctx context.Context, p parley.Principal, req wire.KeyClaim) ([]wire.ClaimedKey, error) {
-	if len(req.Devices) == 0 || len(req.Devices) > MaxClaimDevices {
-		return nil, parley.InvalidField("devices", fmt.Sprintf("devices must list 1 to %d device ids", MaxClaimDevices))
-	}
 	if _, _, err := s.memberChat(ctx, p, req.ChatID); err != nil {
 		return nil, err
+	}
+	if len(req.Devices) == 0 || len(req.Devices) > MaxClaimDevices {
+		return nil, parley.InvalidField("devices", fmt.Sprintf("devices must list 1 to %d device ids", MaxClaimDevices))
 	}
 	devs, err := s.Recipients(ctx, req.ChatID, 0)
 	if err != nil {

@@ -1161,7 +1161,11 @@ func (cl *cli) describe(e wire.Entry) string {
 			return "an unreadable account event"
 		}
 		if ev.Event == "device_linked" {
-			return fmt.Sprintf("a new device was linked to your account: %q (device %d)", ev.DeviceName, ev.DeviceID)
+			line := fmt.Sprintf("a new device was linked to your account: %q (device %d)", ev.DeviceName, ev.DeviceID)
+			if cl.c.E2EE() != nil && cl.c.E2EE().HoldsSigningKey() {
+				line += fmt.Sprintf("; if it is yours, run: parley devices approve %d (if not: parley devices revoke %d)", ev.DeviceID, ev.DeviceID)
+			}
+			return line
 		}
 		return "account event: " + ev.Event
 	}

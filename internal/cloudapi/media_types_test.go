@@ -73,10 +73,11 @@ func TestMetaMediaTypes(t *testing.T) {
 			}
 			wamid := e.send(map[string]any{"type": c.kind, c.kind: media})
 			got := e.receive(e.cust, wamid)
-			if got.MediaID != up.ID || got.MediaKind != c.kind {
-				t.Fatalf("customer received %+v, want %s media %s", got, c.kind, up.ID)
+			local := localMedia(t, up.ID)
+			if got.MediaID != local || got.MediaKind != c.kind {
+				t.Fatalf("customer received %+v, want %s media %s", got, c.kind, local)
 			}
-			d, err := e.cust.Media(e.ctx, up.ID)
+			d, err := e.cust.Media(e.ctx, local)
 			if err != nil {
 				t.Fatalf("customer downloads the media: %v", err)
 			}

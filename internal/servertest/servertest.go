@@ -90,14 +90,15 @@ type Option func(*server.Options)
 // WithConfig sets the service configuration.
 func WithConfig(c chat.Config) Option { return func(o *server.Options) { o.Config = c } }
 
-// WithBulkLogins lifts the per-address token buckets of the login routes
-// (chat.Config's CodeRequestsPerAddress and VerifiesPerAddress), for a
-// test that logs in more people from 127.0.0.1 than a household would in
-// a minute. Pass it after WithConfig, which replaces the whole Config.
+// WithBulkLogins lifts the node's token buckets of the login routes
+// (chat.Config's CodeRequestsPerAddress, CodeRequestsTotal and
+// VerifiesPerAddress), for a test that logs in more people from 127.0.0.1
+// than a household would in a minute. Pass it after WithConfig, which replaces the whole Config.
 // The daily limits in the database still hold.
 func WithBulkLogins() Option {
 	return func(o *server.Options) {
 		o.Config.CodeRequestsPerAddress = chat.Rate{Burst: -1}
+		o.Config.CodeRequestsTotal = chat.Rate{Burst: -1}
 		o.Config.VerifiesPerAddress = chat.Rate{Burst: -1}
 	}
 }
