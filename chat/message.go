@@ -371,6 +371,41 @@ func (s *Service) Ack(ctx context.Context, p parley.Principal, ids []int64) erro
 	}
 }
 
+// AckThrough acknowledges the caller device's queued entries with id <=
+// through: a client that resumes from cursor N says it holds every entry
+// up to N, so any of them still queued lost its ack (a dropped socket, a
+// node that died before committing it). Without this, their senders would
+// never see "delivered", and after the expiry they would be told the
+// messages expired. It returns the number acknowledged.
+func (s *Service) AckThrough(ctx context.Context, p parley.Principal, through int64) (int, error) {
+	n, after := 0, int64(0)
+	for after < through {
+		es, err := s.store.Pending(ctx, p.DeviceID, after, 1000)
+		if err != nil {
+			return n, fmt.Errorf("pending: %w", err)
+		}
+		var ids []int64
+		for _, e := range es {
+			if e.ID > through {
+				break
+			}
+			ids = append(ids, e.ID)
+		}
+		if len(ids) == 0 {
+			return n, nil
+		}
+		if err := s.Ack(ctx, p, ids); err != nil {
+			return n, err
+		}
+		n += len(ids)
+		if len(ids) < len(es) || len(es) < 1000 {
+			return n, nil
+		}
+		after = ids[len(ids)-1]
+	}
+	return n, nil
+}
+
 type ackReq struct {
 	p    parley.Principal
 	ids  []int64

@@ -397,6 +397,13 @@ func (g *Gateway) run(ctx context.Context, s *session, after int64) {
 		}
 		g.wg.Done()
 	}
+	if after > 0 {
+		// The client holds everything up to its cursor: acks it sent
+		// that were lost (a dropped socket, a dead node) are made good.
+		if _, err := g.svc.AckThrough(ctx, s.p, after); err != nil && ctx.Err() == nil {
+			g.log.Debug("ack through cursor failed", "device", s.p.DeviceID, "err", err)
+		}
+	}
 	if err := s.replay(ctx, after); err != nil {
 		if ctx.Err() == nil {
 			g.log.Debug("replay failed", "device", s.p.DeviceID, "err", err)

@@ -78,7 +78,8 @@ export class Conn extends EventTarget {
 
   async handle(e) {
     if (e.id <= this.after) {
-      // Already processed: the server replays un-acked entries after a drop.
+      // Already processed (a live entry that raced the replay); the
+      // server also takes ?after= as the ack of what is at or below it.
       this.ack(e.id);
       return;
     }
