@@ -18,6 +18,7 @@ export class Conn extends EventTarget {
     this.attempt = 0;
     this.queue = Promise.resolve();
     this.acks = [];
+    this.seen = new Set(); // ids handled lately, oldest first
     this.ackTimer = 0;
     this.stopped = false;
   }
@@ -77,12 +78,16 @@ export class Conn extends EventTarget {
   }
 
   async handle(e) {
-    if (e.id <= this.after) {
-      // Already processed (a live entry that raced the replay); the
-      // server also takes ?after= as the ack of what is at or below it.
+    if (this.seen.has(e.id)) {
       this.ack(e.id);
       return;
     }
+    // An id at or below the cursor that was never handled is not a replay:
+    // nodes of a cluster can push entries slightly out of id order, so it
+    // is handled like any other (the server also takes ?after= as the ack
+    // of what is at or below it).
+    this.seen.add(e.id);
+    if (this.seen.size > 4096) this.seen.delete(this.seen.values().next().value);
     try {
       await this.onEntry(e);
     } catch (err) {
