@@ -371,39 +371,46 @@ func (s *Service) Ack(ctx context.Context, p parley.Principal, ids []int64) erro
 	}
 }
 
-// AckThrough acknowledges the caller device's queued entries with id <=
-// through: a client that resumes from cursor N says it holds every entry
-// up to N, so any of them still queued lost its ack (a dropped socket, a
-// node that died before committing it). Without this, their senders would
-// never see "delivered", and after the expiry they would be told the
-// messages expired. It returns the number acknowledged.
-func (s *Service) AckThrough(ctx context.Context, p parley.Principal, through int64) (int, error) {
-	n, after := 0, int64(0)
-	for after < through {
-		es, err := s.store.Pending(ctx, p.DeviceID, after, 1000)
+// Resume prepares a device's resume from cursor after and returns the id
+// to replay from. A client that resumes from N says it holds every entry up
+// to N, so those still queued lost their ack (a dropped socket, a node that
+// died before committing it) and are acknowledged here: otherwise their
+// senders would never see "delivered", and after the retention would be
+// told the messages expired. Entries younger than Config.ResumeGrace are
+// the exception: nodes of a cluster can push a device's entries slightly
+// out of id order, so one below the cursor may still have been on its way
+// when the socket dropped. Those are replayed (the client drops the ones
+// it has), from just before the oldest of them.
+func (s *Service) Resume(ctx context.Context, p parley.Principal, after int64) (int64, error) {
+	from, cursor := after, int64(0)
+	fresh := s.now().Add(-s.cfg.ResumeGrace)
+	for cursor < after {
+		es, err := s.store.Pending(ctx, p.DeviceID, cursor, 1000)
 		if err != nil {
-			return n, fmt.Errorf("pending: %w", err)
+			return after, fmt.Errorf("pending: %w", err)
 		}
 		var ids []int64
 		for _, e := range es {
-			if e.ID > through {
+			if e.ID > after {
 				break
 			}
-			ids = append(ids, e.ID)
+			if e.CreatedAt.After(fresh) {
+				from = min(from, e.ID-1)
+			} else {
+				ids = append(ids, e.ID)
+			}
+			cursor = e.ID
 		}
-		if len(ids) == 0 {
-			return n, nil
+		if len(ids) > 0 {
+			if err := s.Ack(ctx, p, ids); err != nil {
+				return after, err
+			}
 		}
-		if err := s.Ack(ctx, p, ids); err != nil {
-			return n, err
+		if len(es) < 1000 || cursor >= after || es[len(es)-1].ID > after {
+			break
 		}
-		n += len(ids)
-		if len(ids) < len(es) || len(es) < 1000 {
-			return n, nil
-		}
-		after = ids[len(ids)-1]
 	}
-	return n, nil
+	return from, nil
 }
 
 type ackReq struct {

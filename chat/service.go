@@ -31,6 +31,7 @@ type Config struct {
 	MediaQuota        int64         // bytes of media an account has uploaded and the server still keeps; default 1 GiB, negative lifts it
 	MaxCommitBatch    int           // appends per group commit; default 512
 	SweepInterval     time.Duration // how often expired entries are purged; default 1m
+	ResumeGrace       time.Duration // entries younger than this at or below a resume cursor are replayed, not acked; default 10s
 	Secret            []byte        // server secret that keys one-time-code hashes; required
 	AllowedMediaTypes []string      // default: see defaultMediaTypes
 
@@ -96,6 +97,7 @@ func (c *Config) setDefaults() {
 	}
 	defInt(&c.MaxCommitBatch, 512)
 	def(&c.SweepInterval, time.Minute)
+	def(&c.ResumeGrace, 10*time.Second)
 	if len(c.AllowedMediaTypes) == 0 {
 		c.AllowedMediaTypes = defaultMediaTypes
 	}

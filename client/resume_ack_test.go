@@ -3,17 +3,23 @@ package client_test
 import (
 	"slices"
 	"testing"
+	"time"
 
+	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/servertest"
 )
 
 // A device that received messages but whose acks were lost (the socket
 // dropped before they were sent, or the node died before committing them)
-// resumes from its cursor: the server takes the cursor as its ack, so the
-// sender is told "delivered" and the entries leave the inbox; entries after
-// the cursor are still replayed, and stay queued until acked.
+// resumes from its cursor. Entries at or below the cursor that are younger
+// than the resume grace are replayed (in a cluster one may still have been
+// on its way); older ones are taken as acknowledged, so their sender is
+// told "delivered" and they leave the inbox. Entries after the cursor are
+// replayed and stay queued until acked.
 func TestResumeAcksThroughCursor(t *testing.T) {
-	srv := startServer(t)
+	const grace = 2 * time.Second
+	srv := servertest.Start(t, servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond, ResumeGrace: grace}))
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
 	bob := login(t, srv, bobPhone, "phone")
@@ -32,9 +38,18 @@ func TestResumeAcksThroughCursor(t *testing.T) {
 	cursor := messages(backlog)[1].ID
 	conn.Close()
 
-	_, again := connect(t, bob, cursor)
+	// At once: the two below the cursor are young, so they come again.
+	conn, again := connect(t, bob, cursor)
+	if got := messages(again); len(got) != 3 {
+		t.Fatalf("resumed at once from %d: got %d messages, want all 3 again", cursor, len(got))
+	}
+	conn.Close()
+
+	// Later: they are taken as acknowledged.
+	time.Sleep(grace + 100*time.Millisecond)
+	_, again = connect(t, bob, cursor)
 	if got := messages(again); len(got) != 1 || got[0].MessageID != sent[2] {
-		t.Fatalf("resumed from %d: got %+v, want only the third message", cursor, got)
+		t.Fatalf("resumed later from %d: got %+v, want only the third message", cursor, got)
 	}
 	ev := next(t, aconn, isReceipt("delivered"))
 	r := must(client.DecodeReceipt(*ev.Entry)).get(t)

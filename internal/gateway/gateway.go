@@ -399,10 +399,13 @@ func (g *Gateway) run(ctx context.Context, s *session, after int64) {
 	}
 	if after > 0 {
 		// The client holds everything up to its cursor: acks it sent
-		// that were lost (a dropped socket, a dead node) are made good.
-		if _, err := g.svc.AckThrough(ctx, s.p, after); err != nil && ctx.Err() == nil {
-			g.log.Debug("ack through cursor failed", "device", s.p.DeviceID, "err", err)
+		// that were lost (a dropped socket, a dead node) are made good,
+		// and entries that may have been on their way are sent again.
+		from, err := g.svc.Resume(ctx, s.p, after)
+		if err != nil && ctx.Err() == nil {
+			g.log.Debug("resume failed", "device", s.p.DeviceID, "err", err)
 		}
+		after = from
 	}
 	if err := s.replay(ctx, after); err != nil {
 		if ctx.Err() == nil {
