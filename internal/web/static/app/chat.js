@@ -8,6 +8,7 @@ import { h, replace, formatTime, toast } from '../shared/view.js';
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, ticks, askText, confirmDialog, pickChat, dialog } from './widgets.js';
 import { renderInteractive, renderTemplate } from './business.js';
+import { PENDING_SORT } from './db.js';
 
 const PAGE = 40;
 const MAX_ROWS = 120;
@@ -264,10 +265,13 @@ export class ChatView {
         this.render();
         this.jump.classList.remove('hidden');
       } else {
-        const first = this.rows[0];
+        // The window starts at its first row the server has numbered: a
+        // pending row's sort drops to its sequence number once sent, so
+        // bounding by it would lose the row (a new chat's first message).
+        const first = this.rows.find((m) => m.sort < PENDING_SORT);
         let rows = first
           ? await this.core.db.page(this.id, { after: first.sort - 1e-6, limit: MAX_ROWS + PAGE, dir: 'next' })
-          : await this.core.db.page(this.id, { limit: PAGE });
+          : await this.core.db.page(this.id, { limit: Math.max(PAGE, this.rows.length) });
         if (rows.length > MAX_ROWS) {
           rows = rows.slice(rows.length - MAX_ROWS);
           this.hasOlder = true;
