@@ -1,9 +1,18 @@
 package web_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/internal/adminapi"
+	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
 )
 
@@ -34,5 +43,96 @@ func TestFirstMessageToOfflinePersonShows(t *testing.T) {
 	waitStatus(alice, "Second", "sent")
 	if n := webtest.Eval[int](alice, `document.querySelectorAll('.msg.mine').length`); n != 2 {
 		t.Errorf("got %d own messages on screen, want 2", n)
+	}
+}
+
+// apiCall calls srv with a bearer token and decodes a 2xx JSON answer
+// into out.
+func apiCall(t *testing.T, srv *servertest.Server, method, path, token string, body, out any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest(method, srv.Endpoint(path), bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, rb)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rb, out); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+}
+
+// TestClickToChatLanding: a click-to-chat link of an ad, opened in a
+// browser with no session, shows a page that previews as the business
+// (Open Graph: name, the ad's headline and picture), offers the app's deep
+// link, and opens the chat in the web app after logging in, with the text
+// ready to send.
+func TestClickToChatLanding(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	const adminToken = "landing-admin"
+	srv := startServer(t, servertest.WithOptions(func(o *server.Options) { o.AdminToken = adminToken }))
+	var biz adminapi.Business
+	var num adminapi.Number
+	var tok adminapi.Token
+	apiCall(t, srv, "POST", "/admin/v1/businesses", adminToken, map[string]any{"name": "Acme Shoes", "category": "RETAIL"}, &biz)
+	apiCall(t, srv, "POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", biz.ID), adminToken, map[string]any{"phone": "+14155550100", "display_name": "Acme"}, &num)
+	apiCall(t, srv, "POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", biz.ID), adminToken, map[string]any{"name": "web"}, &tok)
+	var link struct {
+		Code string `json:"code"`
+	}
+	apiCall(t, srv, "POST", fmt.Sprintf("/v23.0/%d/ctwa_links", biz.ID), tok.Secret, map[string]any{"phone_number_id": fmt.Sprint(num.ID),
+		"prefilled_message": "Do you have boots in 43?", "source": map[string]any{"source_id": "ad-7", "source_type": "ad",
+			"headline": "Autumn boots sale", "image_url": "https://cdn.acme.example/boots.jpg"}}, &link)
+
+	// What a link preview reads.
+	resp, err := http.Get(srv.Endpoint("/c/" + link.Code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`<meta property="og:title" content="Autumn boots sale">`,
+		`<meta property="og:image" content="https://cdn.acme.example/boots.jpg">`,
+		`<meta property="og:description" content="Do you have boots in 43?">`,
+		`<h1>Chat with Acme on Parley</h1>`,
+		`href="/#/c/` + link.Code + `"`,
+		`href="parley://chat?`,
+	} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the landing page lacks %s:\n%s", want, page)
+		}
+	}
+
+	b := webtest.Start(t)
+	p := b.NewPage(t)
+	p.Navigate(srv.Endpoint("/c/" + link.Code))
+	p.WaitText("#headline", "Autumn boots sale")
+	p.WaitText("#prefill", "Do you have boots in 43?")
+	if href := webtest.Eval[string](p, `document.getElementById('open-app').getAttribute('href')`); !strings.HasPrefix(href, "parley://chat?") {
+		t.Errorf("app link: %q", href)
+	}
+	p.Click("#open-web")
+	// No session yet: log in first, then the chat opens.
+	p.Type("#phone", "+14155550401")
+	p.Click("form button[type=submit]")
+	p.WaitVisible("#code")
+	p.Type("#code", srv.Code("+14155550401"))
+	p.Click("form button[type=submit]")
+	p.Type("#display-name", "Eve")
+	p.Click("form button[type=submit]")
+	p.WaitText(".chat-title", "Acme")
+	p.WaitJS(`document.querySelector('#composer').value === 'Do you have boots in 43?'`, "prefilled text")
+	if errs := p.Errors(); len(errs) > 0 {
+		t.Errorf("page errors: %v", errs)
 	}
 }
