@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
+	"github.com/parleyhq/parley/wire"
 )
 
 // TestFirstMessageToOfflinePersonShows: in a new 1:1 chat whose recipient
@@ -134,5 +137,75 @@ func TestClickToChatLanding(t *testing.T) {
 	p.WaitJS(`document.querySelector('#composer').value === 'Do you have boots in 43?'`, "prefilled text")
 	if errs := p.Errors(); len(errs) > 0 {
 		t.Errorf("page errors: %v", errs)
+	}
+}
+
+// TestLoginShowsPhoneReason: a refused number shows the server's reason,
+// not the generic "Please check what you entered."
+func TestLoginShowsPhoneReason(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	srv := startServer(t)
+	b := webtest.Start(t)
+	p := b.NewPage(t)
+	p.Navigate(srv.URL + "/")
+	p.Type("#phone", "14155550101")
+	p.Click("form button[type=submit]")
+	p.WaitText(".login .error", "Phone must start with + and a country code.")
+	if strings.Contains(p.Text(".login .error"), "Please check") {
+		t.Errorf("generic error: %q", p.Text(".login .error"))
+	}
+}
+
+// TestPluralsAndTimes: counts go through Intl.PluralRules ("1 follower",
+// "2 followers") and times through Intl.DateTimeFormat in the page's
+// language (French 24-hour).
+func TestPluralsAndTimes(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	srv := startServer(t)
+	owner, _ := goClient(t, srv, "+14155550801", "Olga")
+	ch, err := owner.CreateChannel(context.Background(), wire.ChannelInput{Handle: "plurals", Name: "Plurals"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := webtest.Start(t)
+	p := b.NewPage(t)
+	signUp(t, p, srv, "+14155550802", "Paul")
+	p.Navigate(fmt.Sprintf("%s/#/channel/%d", srv.URL, ch.ID))
+	p.WaitText(".chat-status", "0 followers")
+	p.Click("#follow")
+	p.WaitText(".chat-status", "1 follower ·")
+	second, _ := goClient(t, srv, "+14155550803", "Quinn")
+	if _, err := second.Follow(context.Background(), ch.ID); err != nil {
+		t.Fatal(err)
+	}
+	p.Navigate(srv.URL + "/#/")
+	p.Navigate(fmt.Sprintf("%s/#/channel/%d", srv.URL, ch.ID))
+	p.WaitText(".chat-status", "2 followers")
+
+	// A message's time: 12-hour in English, 24-hour in French.
+	p.Navigate(srv.URL + "/#/")
+	p.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
+	p.Click("#new-chat")
+	submitDialog(p, "#ask-phone", "+14155550801")
+	send(p, "what time is it?")
+	waitStatus(p, "what time is it?", "sent")
+	en := webtest.Eval[string](p, `document.querySelector('.msg.mine time').textContent`)
+	if !strings.Contains(en, "AM") && !strings.Contains(en, "PM") {
+		t.Errorf("English time %q has no AM/PM", en)
+	}
+	p.Click("#open-settings")
+	p.Select("#lang", "fr")
+	p.WaitText("#tab-chats", "Discussions")
+	p.Click(".chat-item")
+	p.WaitVisible(".msg.mine time")
+	fr := webtest.Eval[string](p, `document.querySelector('.msg.mine time').textContent`)
+	if ok, _ := regexp.MatchString(`^\d{2}:\d{2}$`, fr); !ok {
+		t.Errorf("French time %q, want 24-hour HH:MM", fr)
+	}
+	list := webtest.Eval[string](p, `document.querySelector('.chat-item .chat-time').textContent`)
+	if ok, _ := regexp.MatchString(`^\d{2}:\d{2}$`, list); !ok {
+		t.Errorf("French chat-list time %q, want 24-hour HH:MM", list)
 	}
 }
