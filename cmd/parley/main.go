@@ -57,6 +57,7 @@ const operatorUsage = `  parley serve     run the server (SQLite and embedded NA
   parley admin     the operator's business commands (parley admin help)
   parley license   licence keys of self-hosted deployments (parley license help)
   parley revenue   replay the usage ledger under another pricing model (parley revenue help)
+  parley webhook-listen [--addr A]   print the webhooks a business receives (to try the Cloud API)
 `
 
 // run is the whole program. args excludes the program name.
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return license(args[1:], stdout, stderr)
 	case "revenue":
 		return revenue(ctx, args[1:], getenv, stdout, stderr)
+	case "webhook-listen":
+		return webhookListen(ctx, args[1:], stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
