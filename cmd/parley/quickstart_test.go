@@ -44,7 +44,9 @@ func TestBusinessQuickstart(t *testing.T) {
 	ln.Close()
 	var hooks, hookLog syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"webhook-listen", "--addr", hookAddr}, envFunc(nil), strings.NewReader(""), &hooks, &hookLog) }()
+	go func() {
+		done <- run(ctx, []string{"webhook-listen", "--addr", hookAddr}, envFunc(nil), strings.NewReader(""), &hooks, &hookLog)
+	}()
 	waitOutput(t, &hookLog, "webhook endpoint: http://"+hookAddr+"/")
 
 	// curl -s -H "$A" -H "$J" -d '...' URL
