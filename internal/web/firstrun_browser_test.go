@@ -209,3 +209,96 @@ func TestPluralsAndTimes(t *testing.T) {
 		t.Errorf("French chat-list time %q, want 24-hour HH:MM", list)
 	}
 }
+
+// TestControlIcons: the controls that showed emoji (new chat, new group,
+// attach, send, find channels, mute) draw inline SVG icons instead, which
+// need no emoji font; they keep their labels.
+func TestControlIcons(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	srv := startServer(t)
+	owner, _ := goClient(t, srv, "+14155550901", "Olga")
+	ch, err := owner.CreateChannel(context.Background(), wire.ChannelInput{Handle: "icons", Name: "Icons"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := webtest.Start(t)
+	p := b.NewPage(t)
+	signUp(t, p, srv, "+14155550902", "Ivy")
+	p.Click("#new-chat")
+	submitDialog(p, "#ask-phone", "+14155550901")
+	p.WaitVisible("#composer")
+	p.Click("#tab-updates")
+	p.WaitVisible("#find-channels")
+	p.Navigate(fmt.Sprintf("%s/#/channel/%d", srv.URL, ch.ID))
+	p.Click("#follow")
+	p.WaitVisible("#mute")
+	// Emoji pictographs (and the dingbats ✚ ➤) in a control's own text.
+	const check = `(sel => { const e = document.querySelector(sel); if (!e) return 'missing';
+		if (!e.querySelector('svg.icon path')) return 'no svg';
+		if (/\p{Extended_Pictographic}|[\u2700-\u27BF]/u.test(e.textContent)) return 'emoji: ' + e.textContent;
+		if (!(e.getAttribute('aria-label') || e.textContent.trim())) return 'no label';
+		return 'ok' })`
+	for _, sel := range []string{"#new-chat", "#new-group", "#mute"} {
+		if got := webtest.Eval[string](p, check+fmt.Sprintf("(%q)", sel)); got != "ok" {
+			t.Errorf("%s: %s", sel, got)
+		}
+	}
+	p.Navigate(srv.URL + "/#/chat/1")
+	p.WaitVisible("#composer")
+	for _, sel := range []string{"label[for=attach]", "#send"} {
+		if got := webtest.Eval[string](p, check+fmt.Sprintf("(%q)", sel)); got != "ok" {
+			t.Errorf("%s: %s", sel, got)
+		}
+	}
+	p.Click("#tab-updates")
+	p.WaitVisible("#find-channels")
+	if got := webtest.Eval[string](p, check+`("#find-channels")`); got != "ok" {
+		t.Errorf("#find-channels: %s", got)
+	}
+}
+
+// TestDaySeparatorAndUnreadMarker: a chat shows a separator with the day
+// ("Today") above its first message, and, when opened with unread
+// messages, a marker with their count above the first of them.
+func TestDaySeparatorAndUnreadMarker(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	srv := startServer(t)
+	b := webtest.Start(t)
+	p := b.NewPage(t)
+	bob, _ := goClient(t, srv, "+14155550952", "Bob")
+	signUp(t, p, srv, "+14155550951", "Alice")
+	p.Click("#new-chat")
+	submitDialog(p, "#ask-phone", "+14155550952")
+	send(p, "are you coming?")
+	waitStatus(p, "are you coming?", "sent")
+	p.WaitText(".day-sep", "Today")
+	if n := webtest.Eval[int](p, `document.querySelectorAll('#unread-marker').length`); n != 0 {
+		t.Errorf("an unread marker in a chat with nothing unread")
+	}
+	p.Navigate(srv.URL + "/#/")
+	p.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
+
+	ctx := context.Background()
+	chats, err := bob.Chats(ctx)
+	if err != nil || len(chats) != 1 {
+		t.Fatalf("bob's chats: %v %v", chats, err)
+	}
+	for _, text := range []string{"yes", "on my way"} {
+		if _, err := bob.SendText(ctx, chats[0].ID, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p.WaitText(".chat-item .unread", "2")
+	p.Click(".chat-item")
+	p.WaitText("#unread-marker", "2 unread messages")
+	// The marker sits right above the first unread message.
+	next := webtest.Eval[string](p, `document.getElementById('unread-marker').nextElementSibling.querySelector('.text').textContent`)
+	if next != "yes" {
+		t.Errorf("the marker is above %q, want above %q", next, "yes")
+	}
+	if n := webtest.Eval[int](p, `document.querySelectorAll('.day-sep').length`); n != 1 {
+		t.Errorf("got %d day separators for one day, want 1", n)
+	}
+}
