@@ -3,8 +3,11 @@
 
 FUZZTIME ?= 30s
 
+# Build, then exec the binary: make's child is the server itself, so
+# stopping make (ctrl-c) stops the server (go run would leave its child).
 run:
-	go run ./cmd/parley serve
+	go build -o bin/parley ./cmd/parley
+	exec ./bin/parley serve
 
 test:
 	go vet ./...

@@ -552,6 +552,8 @@ func (s *Service) sendReceipts(ctx context.Context, raised []Receipt, senders ma
 // MarkRead records that the caller read messages in a chat. The caller's
 // other devices are told (to clear unread counts). Senders are told unless
 // the reader or, reciprocally, the sender has read receipts turned off.
+// Ids of unknown messages are skipped (one may have expired), but
+// ENotFound is returned when none of them is a message of the chat.
 func (s *Service) MarkRead(ctx context.Context, p parley.Principal, chatID int64, messageIDs []string) error {
 	if len(messageIDs) == 0 || len(messageIDs) > 1000 {
 		return &parley.Error{Code: parley.EInvalid, Message: "name 1 to 1000 message ids", Details: map[string]any{"field": "message_ids"}}
@@ -570,6 +572,7 @@ func (s *Service) MarkRead(ctx context.Context, p parley.Principal, chatID int64
 	}
 	senders := map[msgKey]int64{}
 	var rs []Receipt
+	known := 0
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(messageIDs))) {
 		meta, err := s.store.GetMessage(ctx, chatID, id)
 		if parley.ErrorCode(err) == parley.ENotFound {
@@ -577,11 +580,16 @@ func (s *Service) MarkRead(ctx context.Context, p parley.Principal, chatID int64
 		} else if err != nil {
 			return fmt.Errorf("get message: %w", err)
 		}
+		known++
 		if meta.SenderAccount == p.AccountID {
 			continue
 		}
 		senders[msgKey{chatID, id}] = meta.SenderAccount
 		rs = append(rs, Receipt{ChatID: chatID, MessageID: id, AccountID: p.AccountID, Status: ReceiptRead})
+	}
+	if known == 0 {
+		// A typo, not an expired message among real ones: say so.
+		return &parley.Error{Code: parley.ENotFound, Message: "no such message in this chat", Details: map[string]any{"field": "message_ids"}}
 	}
 	raised, err := s.store.RaiseReceipts(ctx, rs)
 	if err != nil {

@@ -32,6 +32,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/wire"
@@ -100,11 +101,40 @@ type Error struct {
 }
 
 // Error returns "code: message", or "http STATUS: body" without a code.
+// A rate_limited error says how long to wait ("; try again in 30 seconds").
 func (e *Error) Error() string {
 	if e.Code == "" {
 		return fmt.Sprintf("http %d: %s", e.Status, e.Message)
 	}
+	if wait := e.RetryAfter(); wait > 0 {
+		return e.Code + ": " + e.Message + "; try again in " + waitText(wait)
+	}
 	return e.Code + ": " + e.Message
+}
+
+// RetryAfter returns how long a rate_limited error asks to wait
+// (details.retry_after_seconds), or 0.
+func (e *Error) RetryAfter() time.Duration {
+	if e.Code != "rate_limited" {
+		return 0
+	}
+	secs, _ := e.Details["retry_after_seconds"].(float64)
+	return time.Duration(secs) * time.Second
+}
+
+// waitText says d for people, rounded up: "1 second", "5 minutes", "3 hours".
+func waitText(d time.Duration) string {
+	unit, n := "second", int64((d+time.Second-1)/time.Second)
+	switch {
+	case d > 2*time.Hour:
+		unit, n = "hour", int64((d+time.Hour-1)/time.Hour)
+	case d > 2*time.Minute:
+		unit, n = "minute", int64((d+time.Minute-1)/time.Minute)
+	}
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 // ErrorCode returns the Code of the first *Error in err's chain, or "".

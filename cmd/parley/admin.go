@@ -44,6 +44,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs := flag.NewFlagSet("admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, adminUsage) }
+	usageOnce(fs, stderr)
 	server := fs.String("server", envOr(getenv, "PARLEY_ADMIN_URL", "http://"+server.DefaultAdminAddr), "base URL of the server's operator listener (env PARLEY_ADMIN_URL)")
 	token := fs.String("token", getenv("PARLEY_ADMIN_TOKEN"), "admin token (env PARLEY_ADMIN_TOKEN)")
 	if err := fs.Parse(args); err != nil {
@@ -70,8 +71,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdou
 		return more[i], nil
 	}
 	sub1 := func(build func(fs *flag.FlagSet) func() map[string]any, skip int) (map[string]any, error) {
-		fs := flag.NewFlagSet(cmd+" "+sub, flag.ContinueOnError)
-		fs.SetOutput(stderr)
+		fs := commandFlags("admin "+cmd+" "+sub, "", stderr)
 		body := build(fs)
 		if err := fs.Parse(more[min(skip, len(more)):]); err != nil {
 			return nil, err

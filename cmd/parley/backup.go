@@ -38,6 +38,7 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage); fs.PrintDefaults() }
+	usageOnce(fs, stderr)
 	data := fs.String("data", envOr(getenv, "PARLEY_DATA_DIR", "parley-data"), "data directory of the deployment (env PARLEY_DATA_DIR)")
 	out := fs.String("out", "", "new directory to write the backup to")
 	pg := fs.String("postgres", getenv("PARLEY_POSTGRES_DSN"), "a PostgreSQL deployment's DSN: refused, use pg_dump (env PARLEY_POSTGRES_DSN)")
@@ -76,6 +77,7 @@ func restoreCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("restore", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, restoreUsage); fs.PrintDefaults() }
+	usageOnce(fs, stderr)
 	from := fs.String("from", "", "backup directory written by parley backup")
 	data := fs.String("data", "", "new data directory to restore into")
 	if err := fs.Parse(args); err != nil {

@@ -58,11 +58,12 @@ Account:
   block [ACCOUNT]                  block someone (no argument: list blocked)
   unblock ACCOUNT
 
-Chats (ACCOUNT is an account id or a +phone number):
+Chats (ACCOUNT is a +phone number, or an account id; CHAT is a chat id):
   chats                            list your chats
   chat open ACCOUNT                open (or create) the 1:1 chat with someone
   chat info CHAT                   show a chat and its members
   group create --subject S ACCOUNT...
+                                   e.g. group create --subject Lunch +14155550102
   group add CHAT ACCOUNT...        add members (admins)
   group remove CHAT ACCOUNT...     remove members (admins)
   group leave CHAT
@@ -74,7 +75,7 @@ message id; sending the same id again is harmless):
   react CHAT MESSAGE EMOJI
   edit CHAT MESSAGE TEXT...
   delete CHAT MESSAGE
-  read CHAT MESSAGE...             mark messages read
+  read CHAT MESSAGE...             mark messages read (an unknown id is an error)
   inbox                            print and acknowledge what is waiting
   listen [--count N]               print messages, receipts, typing and
                                    presence as they come, until ctrl-c
@@ -86,8 +87,9 @@ End-to-end encryption (on for every message; keys in PROFILE.e2ee.json):
 Channels (run parley channel for the subcommands):
   channel create|list|find|info|follow|unfollow|post|poll|timeline|vote|react
 
-Operators (parley -h): serve, migrate, backup, restore, bench, admin,
-license, revenue.
+Server and operator:
+` + operatorUsage + `
+  parley --version                 print the version
 `
 
 // runCLI runs one client subcommand; args[0] is its name.
@@ -207,13 +209,17 @@ type state struct {
 // flagSet returns a FlagSet for a command with the common flags.
 func (cl *cli) flagSet(name, argsUsage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(cl.errw)
 	fs.StringVar(&cl.server, "server", cl.server, "server URL (env PARLEY_SERVER; default: the one saved at login, else "+defaultServer+")")
 	fs.StringVar(&cl.profile, "profile", cl.profile, `profile name (env PARLEY_PROFILE; default "default")`)
 	fs.Usage = func() {
-		fmt.Fprintf(cl.errw, "usage: parley %s [flags] %s\n", name, argsUsage)
+		if name == "parley" {
+			fmt.Fprintf(cl.errw, "usage: parley [flags] %s (parley help lists the commands)\nflags:\n", argsUsage)
+		} else {
+			fmt.Fprintf(cl.errw, "usage: parley %s [flags] %s\nflags:\n", name, argsUsage)
+		}
 		fs.PrintDefaults()
 	}
+	usageOnce(fs, cl.errw)
 	return fs
 }
 
@@ -379,7 +385,7 @@ func (cl *cli) login(args []string) error {
 		return err
 	}
 	if old != nil && old.Token != "" && !*requestOnly {
-		return fmt.Errorf("profile %q is already logged in as %s; run parley logout first, or use another --profile", cl.profileLabel(), old.Phone)
+		return fmt.Errorf("profile %q is already logged in as %s; run %s first, or use another --profile", cl.profileLabel(), old.Phone, cl.hint("logout"))
 	}
 	if *phone == "" {
 		if *phone, err = cl.prompt("Phone number (international, like +14155550123): "); err != nil {
@@ -392,7 +398,7 @@ func (cl *cli) login(args []string) error {
 			return fmt.Errorf("request a code: %w", err)
 		}
 		if *requestOnly {
-			fmt.Fprintf(cl.out, "code sent to %s; then run: parley login --phone %s --code CODE\n", *phone, *phone)
+			fmt.Fprintf(cl.out, "code sent to %s; then run: %s\n", *phone, cl.loginHint(*phone))
 			return nil
 		}
 		fmt.Fprintf(cl.errw, "A code was sent to %s.\n", *phone)
@@ -838,7 +844,7 @@ func (cl *cli) group(args []string) error {
 	sub, args := args[0], args[1:]
 	switch sub {
 	case "create":
-		fs := cl.flagSet("group create", "ACCOUNT...")
+		fs := cl.flagSet("group create", "+PHONE|ACCOUNT...")
 		subject := fs.String("subject", "", "the group's subject (required)")
 		rest, err := parse(fs, args, 0, -1)
 		if err != nil {

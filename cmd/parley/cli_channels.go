@@ -16,6 +16,7 @@ const channelUsage = `usage: parley channel SUBCOMMAND ...
   channel create [--category C] [--country CC] [--language L] HANDLE NAME...
   channel list                       the channels you follow, with unread counts
   channel find [--sort popular|growth|new] [QUERY]
+  (CHANNEL is a channel number or its @handle; poll options count from 1)
   channel info CHANNEL
   channel follow CHANNEL             (an approval-only channel files a request)
   channel unfollow CHANNEL
@@ -36,7 +37,7 @@ func (cl *cli) channelCmd(args []string) error {
 	id := func(s string) (int64, error) {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("channel %s: %q is not a channel or post number", sub, s)
+			return 0, fmt.Errorf("channel %s: %q is not a post number", sub, s)
 		}
 		return n, nil
 	}
@@ -101,11 +102,11 @@ func (cl *cli) channelCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		ch, err := id(rest[0])
-		if err != nil {
+		if err := cl.connect(); err != nil {
 			return err
 		}
-		if err := cl.connect(); err != nil {
+		ch, err := cl.channelArg(sub, rest[0])
+		if err != nil {
 			return err
 		}
 		switch sub {
@@ -127,7 +128,7 @@ func (cl *cli) channelCmd(args []string) error {
 		if err != nil {
 			return fmt.Errorf("channel info: %w", err)
 		}
-		fmt.Fprintf(cl.out, "channel %d: @%s %q, %d followers, last post #%d\n", c.ID, c.Handle, c.Name, c.Followers, c.LastSeq)
+		fmt.Fprintf(cl.out, "channel %d: @%s %q, %s, last post #%d\n", c.ID, c.Handle, c.Name, plural(c.Followers, "follower", "followers"), c.LastSeq)
 		if c.Suspended {
 			fmt.Fprintf(cl.out, "suspended: %s\n", c.SuspendReason)
 		}
@@ -146,11 +147,11 @@ func (cl *cli) channelCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		ch, err := id(rest[0])
-		if err != nil {
+		if err := cl.connect(); err != nil {
 			return err
 		}
-		if err := cl.connect(); err != nil {
+		ch, err := cl.channelArg(sub, rest[0])
+		if err != nil {
 			return err
 		}
 		in := wire.PostInput{Kind: channel.PostText, Text: strings.Join(rest[1:], " ")}
@@ -170,11 +171,11 @@ func (cl *cli) channelCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		ch, err := id(rest[0])
-		if err != nil {
+		if err := cl.connect(); err != nil {
 			return err
 		}
-		if err := cl.connect(); err != nil {
+		ch, err := cl.channelArg(sub, rest[0])
+		if err != nil {
 			return err
 		}
 		page, err := cl.c.Timeline(cl.ctx, ch, 0, *limit)
@@ -190,15 +191,15 @@ func (cl *cli) channelCmd(args []string) error {
 		if err != nil {
 			return err
 		}
-		ch, err := id(rest[0])
-		if err != nil {
-			return err
-		}
 		seq, err := id(rest[1])
 		if err != nil {
 			return err
 		}
 		if err := cl.connect(); err != nil {
+			return err
+		}
+		ch, err := cl.channelArg(sub, rest[0])
+		if err != nil {
 			return err
 		}
 		if sub == "react" {
@@ -210,11 +211,12 @@ func (cl *cli) channelCmd(args []string) error {
 		}
 		var opts []int
 		for _, o := range rest[2:] {
+			// Options count from 1, as formatPost prints them; the API's from 0.
 			n, err := strconv.Atoi(o)
-			if err != nil {
-				return fmt.Errorf("vote: %q is not an option number", o)
+			if err != nil || n < 1 {
+				return fmt.Errorf("vote: %q is not an option number (1, 2, ...)", o)
 			}
-			opts = append(opts, n)
+			opts = append(opts, n-1)
 		}
 		p, err := cl.c.Vote(cl.ctx, ch, seq, opts...)
 		if err != nil {
@@ -237,7 +239,7 @@ func formatPost(p wire.PostView) string {
 	case p.Poll != nil:
 		fmt.Fprintf(&b, "poll: %s", p.Text)
 		for i, o := range p.Poll.Options {
-			fmt.Fprintf(&b, " | %d %s: %d", i, o, p.Poll.Votes[i])
+			fmt.Fprintf(&b, " | %d %s: %d", i+1, o, p.Poll.Votes[i])
 		}
 	case p.Kind == channel.PostLink:
 		fmt.Fprintf(&b, "%s %s", p.Text, p.Link)

@@ -120,7 +120,7 @@ func (cl *cli) safetyNumber(args []string) error {
 		state = "verified"
 	}
 	fmt.Fprintf(cl.out, "safety number with %s (%s):\n%s\n", cl.label(id), state, n)
-	fmt.Fprintf(cl.out, "compare it with theirs, in person or on a call; if it matches, run: parley verify %s\n", rest[0])
+	fmt.Fprintf(cl.out, "compare it with theirs, in person or on a call; if it matches, run: %s\n", cl.hint("verify", rest[0]))
 	return nil
 }
 

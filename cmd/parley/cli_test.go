@@ -53,7 +53,12 @@ func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
 		Setup: func(env *testscript.Env) error {
-			srv := startServer(env.T().(testing.TB))
+			tb := env.T().(testing.TB)
+			srv := startServer(tb)
+			if strings.HasSuffix(tb.Name(), "/rate_limited") {
+				// A minute between codes, so that the second request is refused.
+				srv = servertest.Start(tb, servertest.WithConfig(chatpkg.Config{CodeResend: time.Minute}))
+			}
 			env.Setenv("PARLEY_SERVER", srv.URL)
 			env.Setenv("PARLEY_HOME", filepath.Join(env.WorkDir, "home"))
 			env.Values["srv"] = srv

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,8 +34,7 @@ func license(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, licenseUsage)
 		return nil
 	}
-	fs := flag.NewFlagSet("license "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("license "+args[0], "", stderr)
 	switch args[0] {
 	case "keygen":
 		key := fs.String("key", "vendor.key", "where to write the signing key")

@@ -37,8 +37,19 @@ func main() {
 
 const usage = `parley: a messaging platform, free for people
 
-Server:
-  parley serve     run the server (SQLite and embedded NATS by default)
+Server and operator:
+` + operatorUsage + `
+Client (try two terminals with --profile alice / --profile bob):
+  parley login, logout, whoami, profile, lookup, devices, block, unblock,
+  chats, chat, group, send, reply, react, edit, delete, read, inbox,
+  listen, channel, safety-number, verify      (parley help for details)
+
+  parley --version   print the version
+`
+
+// operatorUsage lists the server's and the operator's commands; parley -h
+// and parley help both show it.
+const operatorUsage = `  parley serve     run the server (SQLite and embedded NATS by default; parley serve -h)
   parley migrate   apply the database schema and exit
   parley backup    copy a running SQLite deployment (parley backup -h)
   parley restore   restore a backup into a new data directory
@@ -46,11 +57,7 @@ Server:
   parley admin     the operator's business commands (parley admin help)
   parley license   licence keys of self-hosted deployments (parley license help)
   parley revenue   replay the usage ledger under another pricing model (parley revenue help)
-
-Client (try two terminals with --profile alice / --profile bob):
-  parley login, logout, whoami, profile, lookup, chats, chat, group,
-  send, reply, react, edit, delete, read, inbox, listen, devices,
-  block, unblock         (parley help for details)
+  parley webhook-listen [--addr A]   print the webhooks a business receives (to try the Cloud API)
 `
 
 // run is the whole program. args excludes the program name.
@@ -76,8 +83,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return license(args[1:], stdout, stderr)
 	case "revenue":
 		return revenue(ctx, args[1:], getenv, stdout, stderr)
+	case "webhook-listen":
+		return webhookListen(ctx, args[1:], stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
+		return nil
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, version())
 		return nil
 	}
 	return runCLI(ctx, args, getenv, stdin, stdout, stderr)
@@ -131,8 +143,7 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("serve", "", stderr)
 	var o server.Options
 	logLevel, logFormat := serverFlags(fs, getenv, &o)
 	fs.StringVar(&o.Addr, "addr", envOr(getenv, "PARLEY_ADDR", ":8080"), "public HTTP and WebSocket listen address (env PARLEY_ADDR)")
@@ -249,8 +260,7 @@ func waitChan(srv *server.Server) <-chan error {
 }
 
 func migrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := commandFlags("migrate", "", stderr)
 	var o server.Options
 	logLevel, logFormat := serverFlags(fs, getenv, &o)
 	if err := fs.Parse(args); err != nil {

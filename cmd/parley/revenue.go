@@ -61,6 +61,7 @@ func revenueSimulate(ctx context.Context, args []string, getenv func(string) str
 	top := fs.Int("top", 10, "businesses listed paying more, and paying less")
 	asJSON := fs.Bool("json", false, "print the report as JSON instead of text")
 	fs.Usage = func() { fmt.Fprint(stderr, revenueUsage, "\nflags:\n"); fs.PrintDefaults() }
+	usageOnce(fs, stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -131,7 +131,13 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 
 func authorize(token string, r *http.Request) error {
 	got := httpjson.BearerToken(r)
-	if token == "" || subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
+	if token == "" {
+		// The operator console shows this, so that the operator knows
+		// no token can pass and how to set one.
+		return &parley.Error{Code: parley.EUnauthenticated, Message: "the admin API is disabled: start the server with --admin-token TOKEN (env PARLEY_ADMIN_TOKEN)",
+			Details: map[string]any{"admin_api": "disabled"}}
+	}
+	if subtle.ConstantTimeCompare([]byte(got), []byte(token)) != 1 {
 		return parley.Errorf(parley.EUnauthenticated, "missing or wrong admin token")
 	}
 	return nil

@@ -1,8 +1,6 @@
 package httpapi
 
 import (
-	"fmt"
-	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,9 +92,9 @@ type ChatLink struct {
 	DeepLink string `json:"deep_link"`
 }
 
-func openLink(links *business.Links, scheme string) handlerFunc {
+func openLink(biz *business.Service, scheme string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		l, c, n, err := links.Open(r.Context(), r.PathValue("code"))
+		l, c, n, err := biz.Links().Open(r.Context(), r.PathValue("code"))
 		if err != nil {
 			return err
 		}
@@ -111,12 +109,7 @@ func openLink(links *business.Links, scheme string) handlerFunc {
 			writeJSON(w, http.StatusOK, out)
 			return nil
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Chat with %[1]s</title>
-<h1>Chat with %[1]s on Parley</h1>
-<p><a href="%[2]s">Open the chat in the Parley app</a></p>
-<p>No app yet? Install Parley, then open this link again.</p>`, html.EscapeString(n.DisplayName), html.EscapeString(out.DeepLink))
+		writeLanding(w, r, biz, l, n, out)
 		return nil
 	}
 }

@@ -176,7 +176,7 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	n("POST /v1/business/{account}/block", blockBusiness(biz))
 	n("POST /v1/business/{account}/report", reportBusiness(biz))
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
-	h("GET /c/{code}", openLink(biz.Links(), o.AppScheme)) // public: no token
+	h("GET /c/{code}", openLink(biz, o.AppScheme)) // public: no token
 
 	// Ads (docs/ADS.md; handlers in ads.go): the candidate set of a
 	// placement and the client's events; a channel owner's campaigns,

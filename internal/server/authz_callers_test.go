@@ -276,6 +276,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	g := val(ga.CreateGroup(ctx, "Team", acct("member"), acct("spare"), acct("former")))(t)
 	ids["group"] = itoa(g.ID)
 	must1(t, ga.RemoveMember(ctx, g.ID, acct("former")))
+	ids["message"] = val(ga.SendText(ctx, g.ID, "hello team"))(t).MessageID // read by the read route
 	m := val(ga.UploadMedia(ctx, g.ID, "image/png", bytes.NewReader(pngBytes)))(t)
 	ids["media"] = m.ID
 
@@ -667,7 +668,7 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		// refused to anyone else before its list is looked at.
 		return j(`{"chat_id":` + ids["group"] + `,"devices":[` + ids["device"] + `]}`)
 	case "POST /v1/chats/{id}/read":
-		return j(`{"message_ids":["m1"]}`)
+		return j(`{"message_ids":["` + ids["message"] + `"]}`)
 	case "POST /v1/chats/{id}/typing":
 		return j(`{"state":"composing"}`)
 	case "POST /v1/media/{id}/share":

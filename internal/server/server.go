@@ -490,6 +490,11 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	log.Info("parley serving", "addr", ln.Addr().String(), "tls", tlsConf != nil, "admin_addr", adminAt,
 		"store", store, "nats", busKind, "data_dir", o.DataDir)
+	var adminAddr net.Addr
+	if adminLn != nil {
+		adminAddr = adminLn.Addr()
+	}
+	logAppURLs(log, s.scheme, ln.Addr(), adminAddr, o.AdminToken != "")
 	return s, nil
 }
 

@@ -295,6 +295,7 @@ startConsole({
   base: '',
   dicts: { en: { ...dicts.en, ...revenueDicts.en }, fr: { ...dicts.fr, ...revenueDicts.fr } },
   tokenHint: 'a.tokenhint',
+  probe: '/admin/v1/businesses',
   signIn,
   label: () => '',
   sections: [

@@ -3,6 +3,7 @@
 // and the directory (browse and search; promoted results are labelled).
 // New posts arrive live as channel_post frames on the WebSocket.
 
+import { icon } from './icons.js';
 import { h, replace, toast, formatTime, formatMoney, debounce } from '../shared/view.js';
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, pickChat, dialog } from './widgets.js';
@@ -17,7 +18,7 @@ export class ChannelList {
     this.q = '';
     this.list = h('ul.chat-list#channel-list', { 'aria-label': t('tab.updates') });
     this.el = h('div.channel-side',
-      h('a.btn.find-channels#find-channels', { href: '#/directory' }, '🔎 ' + t('ch.find')),
+      h('a.btn.find-channels#find-channels', { href: '#/directory' }, icon('find'), ' ' + t('ch.find')),
       sponsoredSlot(core, 'updates_list'), // docs/ADS.md
       this.list);
     this.onFrame = (ev) => this.onChannel(ev.detail);
@@ -72,7 +73,7 @@ export class ChannelList {
     }, avatar(c.name, 'channel'),
     h('div.grow',
       h('div.row', h('span.chat-name.grow', c.name, c.verified ? h('span.verified', { 'aria-label': t('verified') }, ' ✔') : null),
-        c.muted ? h('span.muted', { 'aria-label': t('ch.muted') }, '🔕') : null),
+        c.muted ? h('span.muted', { 'aria-label': t('ch.muted') }, icon('bellOff')) : null),
       h('div.row', h('span.chat-preview.grow', c.suspended ? t('ch.suspended') : (c.lastText || '@' + c.handle)),
         c.unread ? h('span.badge.unread', { 'aria-hidden': 'true' }, c.unread) : null)))))
       : h('li.muted.pad', t('ch.none')));
@@ -164,7 +165,7 @@ export class ChannelView {
         c.requested ? t('ch.requested') : t('ch.follow'));
     const mute = c.following ? h('button.icon-btn#mute', { type: 'button', 'aria-pressed': c.muted ? 'true' : 'false',
       'aria-label': c.muted ? t('ch.unmute') : t('ch.mute'), title: c.muted ? t('ch.unmute') : t('ch.mute'),
-      onclick: () => this.act(async () => { await api.put(`/v1/channels/${this.id}/mute`, { muted: !c.muted }); await this.reload(); }) }, c.muted ? '🔕' : '🔔') : null;
+      onclick: () => this.act(async () => { await api.put(`/v1/channels/${this.id}/mute`, { muted: !c.muted }); await this.reload(); }) }, icon(c.muted ? 'bellOff' : 'bell')) : null;
     replace(this.head,
       h('a.icon-btn.back', { href: '#/updates', 'aria-label': t('back') }, '←'),
       avatar(c.name, 'channel'),

@@ -4,10 +4,12 @@
 // up loads an older page and drops the newest rows beyond the window, and
 // scrolling back down does the reverse.
 
+import { icon } from './icons.js';
 import { h, replace, formatTime, toast } from '../shared/view.js';
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, ticks, askText, confirmDialog, pickChat, dialog } from './widgets.js';
 import { renderInteractive, renderTemplate } from './business.js';
+import { PENDING_SORT } from './db.js';
 
 const PAGE = 40;
 const MAX_ROWS = 120;
@@ -28,6 +30,11 @@ export class ChatView {
     this.replyTo = null;
     this.editing = null;
     this.file = null;
+    // Where the unread messages began when the chat was opened: the
+    // marker stays there while the chat is on screen.
+    const meta = core.chats.get(id) && core.chats.get(id).meta;
+    this.firstUnread = meta && meta.unreadIds && meta.unreadIds[0];
+    this.unreadAtOpen = (meta && meta.unreadIds && meta.unreadIds.length) || 0;
     this.build();
     this.onMessages = (ev) => { if (ev.detail.chat === this.id) this.refresh(); };
     this.onChats = () => this.renderHead();
@@ -57,9 +64,9 @@ export class ChatView {
       oninput: () => this.typed() });
     this.fileInput = h('input#attach.sr-only', { type: 'file', accept: 'image/*,video/mp4,audio/*,application/pdf', onchange: () => this.picked() });
     this.composer = h('form.composer', { onsubmit: (ev) => { ev.preventDefault(); this.submit(); } },
-      h('label.icon-btn', { for: 'attach', title: t('attach'), 'aria-label': t('attach') }, '📎'), this.fileInput,
+      h('label.icon-btn', { for: 'attach', title: t('attach'), 'aria-label': t('attach') }, icon('attach')), this.fileInput,
       this.input,
-      h('button.btn.primary#send', { type: 'submit', 'aria-label': t('send') }, '➤'));
+      h('button.btn.primary#send', { type: 'submit', 'aria-label': t('send') }, icon('send')));
     this.blockedNote = h('div.blocked-note.hidden');
     this.el = h('section.chat', { 'data-chat': this.id }, this.head, h('div.msgs-wrap', this.scroller, this.jump),
       this.context, this.blockedNote, this.composer);
@@ -264,10 +271,13 @@ export class ChatView {
         this.render();
         this.jump.classList.remove('hidden');
       } else {
-        const first = this.rows[0];
+        // The window starts at its first row the server has numbered: a
+        // pending row's sort drops to its sequence number once sent, so
+        // bounding by it would lose the row (a new chat's first message).
+        const first = this.rows.find((m) => m.sort < PENDING_SORT);
         let rows = first
           ? await this.core.db.page(this.id, { after: first.sort - 1e-6, limit: MAX_ROWS + PAGE, dir: 'next' })
-          : await this.core.db.page(this.id, { limit: PAGE });
+          : await this.core.db.page(this.id, { limit: Math.max(PAGE, this.rows.length) });
         if (rows.length > MAX_ROWS) {
           rows = rows.slice(rows.length - MAX_ROWS);
           this.hasOlder = true;
@@ -298,7 +308,22 @@ export class ChatView {
       return el;
     });
     this.nodes = next;
-    this.inner.replaceChildren(...els);
+    // A separator before each day's first message, and the unread marker.
+    const out = [];
+    let day = '';
+    this.rows.forEach((m, i) => {
+      const at = new Date(m.at);
+      const key = at.toDateString();
+      if (!Number.isNaN(at.getTime()) && key !== day) {
+        day = key;
+        out.push(h('div.day-sep', { role: 'separator' }, h('span', dayLabel(at, i18n.lang))));
+      }
+      if (this.firstUnread && m.id === this.firstUnread) {
+        out.push(h('div.unread-marker#unread-marker', { role: 'separator' }, h('span', t('unreadN', { n: this.unreadAtOpen }))));
+      }
+      out.push(els[i]);
+    });
+    this.inner.replaceChildren(...out);
     this.el.dataset.rows = String(els.length);
   }
 
@@ -493,6 +518,20 @@ export class ChatView {
 }
 
 // actionSheet shows a list of actions in a dialog; extra goes on top.
+// dayLabel names a day for a separator: "Today", "Yesterday", else the
+// date (with the year when it is not this one), in the page's language.
+function dayLabel(d, lang) {
+  const midnight = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  const days = Math.round((midnight(d) - midnight(new Date())) / 86400000);
+  if (days === 0 || days === -1) {
+    const s = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' }).format(days, 'day');
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+  const opts = { weekday: 'long', day: 'numeric', month: 'long' };
+  if (d.getFullYear() !== new Date().getFullYear()) opts.year = 'numeric';
+  return new Intl.DateTimeFormat(lang, opts).format(d);
+}
+
 export function actionSheet(title, items, extra = null) {
   return new Promise((resolve) => {
     const dlg = h('dialog.sheet', { 'aria-label': title }, h('div.stack', h('h2', title), extra,

@@ -14,7 +14,7 @@ export function loginScreen({ onDone }) {
   let phone = '';
 
   const err = h('p.error', { role: 'alert' });
-  const showError = (e) => { err.textContent = e ? errorText(e) : ''; };
+  const showError = (e) => { err.textContent = e ? phoneProblem(e) || errorText(e) : ''; };
 
   function stepPhone() {
     const input = h('input#phone', { type: 'tel', autocomplete: 'tel', required: true, placeholder: '+14155550101', value: phone,
@@ -96,6 +96,14 @@ export function loginScreen({ onDone }) {
 
   stepPhone();
   return el;
+}
+
+// phoneProblem is the server's own reason for refusing a phone number
+// ("phone must start with + and a country code"), which says more than
+// the generic text of invalid_argument; '' for other errors.
+function phoneProblem(e) {
+  if (e.code !== 'invalid_argument' || !e.details || e.details.field !== 'phone' || !e.message) return '';
+  return t('login.badPhone', { reason: e.message.charAt(0).toUpperCase() + e.message.slice(1) });
 }
 
 function deviceName() {

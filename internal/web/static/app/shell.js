@@ -2,6 +2,7 @@
 // channels, search, actions), the main pane (the routed view) and the
 // offline banner. On a phone-sized screen one pane shows at a time.
 
+import { icon } from './icons.js';
 import { h, replace, debounce, formatTime, toast } from '../shared/view.js';
 import { t, errorText } from './i18n.js';
 import { avatar, ticks, askPhone, dialog } from './widgets.js';
@@ -39,8 +40,8 @@ export class Shell {
       h('header.side-head',
         h('h1.brand', t('appName')),
         h('div.row',
-          h('button.icon-btn#new-chat', { 'aria-label': t('newChat'), title: t('newChat'), onclick: () => this.newChat() }, '✚'),
-          h('button.icon-btn#new-group', { 'aria-label': t('newGroup'), title: t('newGroup'), onclick: () => this.newGroup() }, '👥'),
+          h('button.icon-btn#new-chat', { 'aria-label': t('newChat'), title: t('newChat'), onclick: () => this.newChat() }, icon('newChat')),
+          h('button.icon-btn#new-group', { 'aria-label': t('newGroup'), title: t('newGroup'), onclick: () => this.newGroup() }, icon('newGroup')),
           h('a.icon-btn#open-settings', { href: '#/settings', 'aria-label': t('settings'), title: t('settings') }, '⚙'))),
       h('nav.tabs', { 'aria-label': t('sections') }, this.tabChats, this.tabUpdates),
       h('div.side-search', this.search),

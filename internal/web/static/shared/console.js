@@ -26,6 +26,7 @@ const common = {
     'c.saved': 'Saved.', 'c.refresh': 'Refresh', 'c.error': 'Something went wrong: {msg}',
     'c.badtoken': 'This token was not accepted.', 'c.yes': 'yes', 'c.no': 'no', 'c.total': 'Total',
     'c.close': 'Close', 'c.menu': 'Menu',
+    'c.disabled': 'This console is disabled: the server was started without an admin token, so no token can sign in. Restart it with --admin-token TOKEN (or the environment variable PARLEY_ADMIN_TOKEN), then sign in here with that token.',
   },
   fr: {
     'c.token': 'Jeton d’accès', 'c.signin': 'Se connecter', 'c.signout': 'Se déconnecter', 'c.language': 'Langue',
@@ -33,6 +34,7 @@ const common = {
     'c.saved': 'Enregistré.', 'c.refresh': 'Actualiser', 'c.error': 'Une erreur est survenue : {msg}',
     'c.badtoken': 'Ce jeton n’a pas été accepté.', 'c.yes': 'oui', 'c.no': 'non', 'c.total': 'Total',
     'c.close': 'Fermer', 'c.menu': 'Menu',
+    'c.disabled': 'Cette console est désactivée : le serveur a été démarré sans jeton d’administration, aucun jeton ne peut donc être accepté. Redémarrez-le avec --admin-token JETON (ou la variable d’environnement PARLEY_ADMIN_TOKEN), puis connectez-vous ici avec ce jeton.',
   },
 };
 
@@ -53,7 +55,10 @@ export function errorMessage(err) {
 //             section needs; throws when the token is refused
 //   label     (ctx) => text shown in the header (who is signed in)
 //   sections  [{id, title: key, render: async (ctx, api, t) => Node}]
-export function startConsole({ name, tokenKey, base, dicts, signIn, label, sections, tokenHint }) {
+//   probe     a path asked with no token when the sign-in shows: a 401
+//             whose details say admin_api "disabled" means no token can
+//             pass, and the page says so and how to enable it
+export function startConsole({ name, tokenKey, base, dicts, signIn, label, sections, tokenHint, probe }) {
   const merged = { en: { ...common.en, ...dicts.en }, fr: { ...common.fr, ...dicts.fr } };
   const i18n = createI18n(merged);
   const t = i18n.t;
@@ -62,13 +67,35 @@ export function startConsole({ name, tokenKey, base, dicts, signIn, label, secti
   document.body.classList.add('console-body');
   let token = sessionStorage.getItem(tokenKey) || '';
   let ctx = null;
-  const api = new API({ base, getToken: () => token, onUnauthenticated: () => signOut() });
+  // A 401 signs out only a console that was signed in; while signing in,
+  // the form shows the error itself (redrawing it would lose the message).
+  const api = new API({ base, getToken: () => token, onUnauthenticated: () => { if (ctx) signOut(t('c.badtoken')); } });
 
-  function signOut() {
+  function signOut(problem) {
     token = '';
     ctx = null;
     sessionStorage.removeItem(tokenKey);
-    showSignIn();
+    showSignIn(typeof problem === 'string' ? problem : '');
+  }
+
+  function problemText(err) {
+    return err.status === 401 ? t('c.badtoken') : t('c.error', { msg: errorMessage(err) });
+  }
+
+  // showDisabled tells, above the form, that no token can pass.
+  async function showDisabled(form) {
+    if (!probe) return;
+    let res;
+    try {
+      res = await fetch(base + probe, { cache: 'no-store' });
+    } catch {
+      return;
+    }
+    if (res.status !== 401) return;
+    const j = await res.json().catch(() => ({}));
+    if (!j.error || !j.error.details || j.error.details.admin_api !== 'disabled') return;
+    form.querySelector('h1').after(h('p.error#console-disabled', { role: 'alert' }, t('c.disabled')));
+    form.querySelector('button[type=submit]').disabled = true;
   }
 
   function langSelect() {
@@ -91,7 +118,7 @@ export function startConsole({ name, tokenKey, base, dicts, signIn, label, secti
           await enter();
         } catch (err) {
           token = '';
-          replace(msg, err.status === 401 ? t('c.badtoken') : t('c.error', { msg: errorMessage(err) }));
+          replace(msg, problemText(err));
           btn.disabled = false;
           input.focus();
         }
@@ -106,6 +133,7 @@ export function startConsole({ name, tokenKey, base, dicts, signIn, label, secti
     root.dataset.ready = 'true';
     root.dataset.screen = 'signin';
     input.focus();
+    showDisabled(form);
   }
 
   async function enter() {
@@ -168,7 +196,7 @@ export function startConsole({ name, tokenKey, base, dicts, signIn, label, secti
   window.addEventListener('hashchange', () => render(true));
   i18n.onChange(() => (ctx ? showShell() : showSignIn()));
   if (token) {
-    enter().catch(() => signOut());
+    enter().catch((err) => signOut(problemText(err)));
   } else {
     showSignIn();
   }

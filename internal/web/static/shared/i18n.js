@@ -1,6 +1,10 @@
 // i18n.js: message dictionaries per language. t(key, params) looks the key
 // up in the current language, falls back to English and then to the key,
 // and fills {name} placeholders. The choice is kept in localStorage.
+//
+// A message that depends on a count is an object of plural forms keyed by
+// Intl.PluralRules categories ({ one: '{n} follower', other: '{n}
+// followers' }); the count is params.n, written with Intl.NumberFormat.
 
 export function createI18n(dicts, storageKey = 'parley.lang') {
   const listeners = new Set();
@@ -12,7 +16,13 @@ export function createI18n(dicts, storageKey = 'parley.lang') {
 
   const t = (key, params) => {
     let s = (dicts[lang] && dicts[lang][key]) ?? dicts.en[key] ?? key;
-    if (params) s = s.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m));
+    const n = params && typeof params.n === 'number' ? params.n : null;
+    if (typeof s === 'object') s = s[new Intl.PluralRules(lang).select(n ?? 0)] ?? s.other;
+    if (params) {
+      const shown = { ...params };
+      if (n !== null) shown.n = new Intl.NumberFormat(lang).format(n);
+      s = s.replace(/\{(\w+)\}/g, (m, k) => (k in shown ? String(shown[k]) : m));
+    }
     return s;
   };
   return {

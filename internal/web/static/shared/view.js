@@ -66,14 +66,16 @@ export function debounce(fn, ms) {
 
 // formatTime renders a Date or RFC 3339 string as a short local time, or a
 // date when it is not today.
-export function formatTime(v, lang) {
+// The language is the page's (set by i18n) unless given, so French reads
+// 15:04 and English 3:04 PM.
+export function formatTime(v, lang = document.documentElement.lang || undefined) {
   const d = v instanceof Date ? v : new Date(v);
   if (Number.isNaN(d.getTime())) return '';
   const now = new Date();
   if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+    return new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' }).format(d);
   }
-  return d.toLocaleDateString(lang, { day: 'numeric', month: 'short' });
+  return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short' }).format(d);
 }
 
 // formatMoney renders integer minor units in a currency.
