@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -139,6 +140,32 @@ func TestPushNotification(t *testing.T) {
 	want := fmt.Sprint([][]string{{"New message", "Alice", fmt.Sprintf("chat-%d", ch.ID)}})
 	if fmt.Sprint(got) != want {
 		t.Errorf("got notifications %v, want %v", got, want)
+	}
+
+	// Bob mutes the chat for a week from its menu: the server has the mute.
+	bob.Click(".chat-item")
+	bob.Click("#chat-menu")
+	bob.Click("dialog[open] [data-action=mute]")
+	bob.Select("#mute-select", "week")
+	bob.Click("dialog[open] button[type=submit]")
+	bob.WaitGone("dialog[open]")
+	token := webtest.Eval[string](bob, `JSON.parse(localStorage.getItem('parley.session')).token`)
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest("DELETE", srv.Endpoint(fmt.Sprintf("/v1/chats/%d/mute", ch.ID)), nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNoContent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("unmute after muting from the menu: got %d, want 204", resp.StatusCode)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -8,6 +8,7 @@ import { h, replace, formatTime, toast } from '../shared/view.js';
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, ticks, askText, confirmDialog, pickChat, dialog } from './widgets.js';
 import { renderInteractive, renderTemplate } from './business.js';
+import { MUTE_CHOICES, applyMute } from './push.js';
 
 const PAGE = 40;
 const MAX_ROWS = 120;
@@ -161,6 +162,13 @@ export class ChatView {
         }
       }]);
     }
+    items.push(['mute', t('mute'), async () => {
+      const sel = h('select#mute-select', MUTE_CHOICES.map((c) => h('option', { value: c }, t('mute.' + c))));
+      if (await dialog(t('mute'), h('label.field', h('span', t('mute')), sel))) {
+        await applyMute(core.api, `/v1/chats/${this.id}/mute`, sel.value);
+        toast(t('saved'));
+      }
+    }]);
     await actionSheet(t('chatMenu'), items);
   }
 

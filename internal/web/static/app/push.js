@@ -47,3 +47,18 @@ export async function disablePush(api) {
   if (sub) await sub.unsubscribe().catch(() => null);
   await api.del('/v1/push/subscription').catch(() => null);
 }
+
+// MUTE_CHOICES are the lengths offered for a chat's mute and for
+// do-not-disturb: off, 8 hours, a week, always.
+export const MUTE_CHOICES = ['off', '8h', 'week', 'always'];
+
+// applyMute sets or lifts a mute (path: /v1/chats/ID/mute or /v1/push/dnd).
+export async function applyMute(api, path, choice) {
+  if (choice === 'off') {
+    await api.del(path).catch((e) => { if (!e || e.code !== 'not_found') throw e; });
+    return;
+  }
+  const hours = { '8h': 8, week: 24 * 7 }[choice];
+  const until = hours ? new Date(Date.now() + hours * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z') : 'always';
+  await api.put(path, { until });
+}

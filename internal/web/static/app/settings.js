@@ -4,7 +4,7 @@
 import { h, replace, toast, formatTime } from '../shared/view.js';
 import { t, errorText, langPicker, i18n } from './i18n.js';
 import { avatar, confirmDialog } from './widgets.js';
-import { pushSupported, pushState, enablePush, disablePush } from './push.js';
+import { pushSupported, pushState, enablePush, disablePush, MUTE_CHOICES, applyMute } from './push.js';
 
 export class Settings {
   constructor(core, { logout }) {
@@ -103,9 +103,16 @@ export class Settings {
       }
     } });
     pushState().then((on) => { pushToggle.checked = on; }).catch(() => null);
+    const dnd = h('select#dnd-select', { onchange: async () => {
+      try {
+        await applyMute(api, '/v1/push/dnd', dnd.value);
+        toast(t('saved'));
+      } catch (e) { toast(errorText(e), 'error'); }
+    } }, MUTE_CHOICES.map((c) => h('option', { value: c }, t('mute.' + c))));
     const notify = h('div.card.stack#notifications', h('h3', t('set.notifications')),
       h('label.row', pushToggle, t('set.pushToggle')),
-      h('p.muted', pushSupported() ? t('set.pushHint') : t('set.pushUnsupported')));
+      h('p.muted', pushSupported() ? t('set.pushHint') : t('set.pushUnsupported')),
+      h('label.field', h('span', t('set.dnd')), dnd));
 
     const lang = h('div.card.stack', h('h3', t('set.language')), langPicker());
     const out = h('div.card', h('button.btn.danger#logout', { type: 'button', onclick: async () => {
