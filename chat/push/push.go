@@ -63,8 +63,10 @@ type Store interface {
 	// Returns ENotFound if the device does not exist.
 	PutPushSubscription(ctx context.Context, s Subscription) error
 	// DeletePushSubscription removes a device's subscription and its
-	// pending pushes. Returns ENotFound if it had none.
-	DeletePushSubscription(ctx context.Context, deviceID int64) error
+	// pending pushes; with an endpoint, only if the subscription is still
+	// that one (a push service's 410 must not remove the subscription the
+	// device registered since). Returns ENotFound if there is none.
+	DeletePushSubscription(ctx context.Context, deviceID int64, endpoint string) error
 	// EnqueuePush queues a push for the device about the chat if the
 	// device has a subscription of an account other than sender's and no
 	// mute of the chat or do-not-disturb is in force at now. A push

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -105,8 +106,7 @@ type Service struct {
 
 	offline chan offline
 	wake    chan struct{}
-	mu      sync.Mutex
-	dropped int // offline entries dropped because the queue was full
+	dropped atomic.Int64 // offline entries dropped because the hand-off was full
 }
 
 // offline is an entry queued for a device that no node holds.
@@ -160,7 +160,7 @@ func (s *Service) Subscribe(ctx context.Context, p parley.Principal, sub Subscri
 // Unsubscribe removes the calling device's subscription. Returns
 // ENotFound if it had none.
 func (s *Service) Unsubscribe(ctx context.Context, p parley.Principal) error {
-	if err := s.st.DeletePushSubscription(ctx, p.DeviceID); err != nil {
+	if err := s.st.DeletePushSubscription(ctx, p.DeviceID, ""); err != nil {
 		if parley.ErrorCode(err) == parley.ENotFound {
 			return parley.Errorf(parley.ENotFound, "this device has no push subscription")
 		}
@@ -236,9 +236,7 @@ func (s *Service) Offline(e *chat.Entry) {
 	select {
 	case s.offline <- offline{device: e.DeviceID, chat: e.ChatID, sender: e.SenderAccount, kind: string(e.Kind)}:
 	default:
-		s.mu.Lock()
-		s.dropped++
-		s.mu.Unlock()
+		s.dropped.Add(1)
 	}
 }
 
@@ -274,6 +272,9 @@ func (s *Service) enqueue(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case o := <-s.offline:
+			if n := s.dropped.Swap(0); n > 0 {
+				s.log.Warn("push hand-off full: entries not pushed (their devices still read them from the inbox)", "entries", n)
+			}
 			queued, err := s.st.EnqueuePush(ctx, o.device, o.chat, o.sender, o.kind, s.now(), s.o.Window)
 			if err != nil {
 				if ctx.Err() == nil {
@@ -379,7 +380,7 @@ func (s *Service) deliver(ctx context.Context, j Job) {
 		err = s.st.FinishPush(fctx, j.Sub.DeviceID, j.ChatID, attempts, now, time.Time{}, "")
 	case out == gone:
 		s.log.Info("push subscription expired; removed", "device", j.Sub.DeviceID, "status", detail)
-		err = s.st.DeletePushSubscription(fctx, j.Sub.DeviceID)
+		err = s.st.DeletePushSubscription(fctx, j.Sub.DeviceID, j.Sub.Endpoint)
 		if parley.ErrorCode(err) == parley.ENotFound {
 			err = nil
 		}

@@ -45,13 +45,16 @@ func (s *Store) PutPushSubscription(ctx context.Context, sub push.Subscription) 
 	return s.wrap("put push subscription", err)
 }
 
-// DeletePushSubscription removes a device's subscription and its queue.
-func (s *Store) DeletePushSubscription(ctx context.Context, deviceID int64) error {
+// DeletePushSubscription removes a device's subscription (with an
+// endpoint, only if it is still that one) and its queue.
+func (s *Store) DeletePushSubscription(ctx context.Context, deviceID int64, endpoint string) error {
 	err := s.tx(ctx, func(tx Querier) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM push_queue WHERE device_id = ?`, deviceID); err != nil {
+		if err := affected(tx.Exec(ctx, `DELETE FROM push_subscriptions WHERE device_id = ? AND (? = '' OR endpoint = ?)`,
+			deviceID, endpoint, endpoint)); err != nil {
 			return err
 		}
-		return affected(tx.Exec(ctx, `DELETE FROM push_subscriptions WHERE device_id = ?`, deviceID))
+		_, err := tx.Exec(ctx, `DELETE FROM push_queue WHERE device_id = ?`, deviceID)
+		return err
 	})
 	return s.wrap("delete push subscription", err)
 }

@@ -110,13 +110,16 @@ func testPushQueue(t *testing.T, s Store) {
 
 	// Unsubscribing, and deleting the device, drop the subscription and
 	// the queue.
-	ok(t, "unsubscribe", s.DeletePushSubscription(ctx, d.ID))
-	wantCode(t, "unsubscribe twice", s.DeletePushSubscription(ctx, d.ID), parley.ENotFound)
+	wantCode(t, "expire another endpoint", s.DeletePushSubscription(ctx, d.ID, "https://push.example/old"), parley.ENotFound)
+	ok(t, "expire this endpoint", s.DeletePushSubscription(ctx, d.ID, sub.Endpoint))
+	ok(t, "subscribe again", s.PutPushSubscription(ctx, sub))
+	ok(t, "unsubscribe", s.DeletePushSubscription(ctx, d.ID, ""))
+	wantCode(t, "unsubscribe twice", s.DeletePushSubscription(ctx, d.ID, ""), parley.ENotFound)
 	ok(t, "subscribe again", s.PutPushSubscription(ctx, sub))
 	_, err = s.EnqueuePush(ctx, d.ID, chatID+1, alice.ID, "message", at(3*time.Hour), window)
 	ok(t, "enqueue", err)
 	ok(t, "delete the device", s.DeleteDevice(ctx, bob.ID, d.ID))
-	wantCode(t, "unsubscribe a deleted device", s.DeletePushSubscription(ctx, d.ID), parley.ENotFound)
+	wantCode(t, "unsubscribe a deleted device", s.DeletePushSubscription(ctx, d.ID, ""), parley.ENotFound)
 	if jobs := claim(at(4 * time.Hour)); len(jobs) != 0 {
 		t.Errorf("claimed a deleted device's push: %v", jobs)
 	}
