@@ -319,7 +319,12 @@ func testPush(t *testing.T, srv *servertest.Server) {
 	}
 
 	t.Run("a message to an offline device is one push with no text", func(t *testing.T) {
+		start := time.Now()
 		send()
+		for len(bobDev.received()) == 0 && time.Since(start) < 10*time.Second {
+			time.Sleep(time.Millisecond)
+		}
+		t.Logf("from the send to the push: %v", time.Since(start).Round(time.Millisecond))
 		got := waitPushes(t, bobDev, 1, 200*time.Millisecond)
 		var payload map[string]any
 		if err := json.Unmarshal(got[0].plaintext, &payload); err != nil {
@@ -424,5 +429,17 @@ func testPush(t *testing.T, srv *servertest.Server) {
 		}
 		send()
 		waitPushes(t, bobDev, 4, 500*time.Millisecond)
+	})
+
+	t.Run("UnifiedPush: the same protocol at another endpoint", func(t *testing.T) {
+		upDev, sub := ps.device("bob-unifiedpush")
+		sub["kind"] = "unifiedpush"
+		subscribe(bob, sub)
+		time.Sleep(800 * time.Millisecond) // past the coalescing window
+		send()
+		got := waitPushes(t, upDev, 1, 200*time.Millisecond)
+		if want := fmt.Sprintf(`{"chat_id":%d,"kind":"message"}`, chat.ID); string(got[0].plaintext) != want {
+			t.Errorf("got payload %s, want %s", got[0].plaintext, want)
+		}
 	})
 }
