@@ -352,6 +352,38 @@ func testPush(t *testing.T, srv *servertest.Server) {
 		waitPushes(t, bobDev, 2, time.Second)
 	})
 
+	t.Run("a connected device gets no push", func(t *testing.T) {
+		time.Sleep(800 * time.Millisecond) // past the coalescing window
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		conn, err := bob.c.Connect(wctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			ev, err := conn.Next(wctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Type == wire.EventReady {
+				break
+			}
+		}
+		send()
+		for {
+			ev, err := conn.Next(wctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.Type == wire.EventEntry && ev.Entry.MessageID == fmt.Sprintf("m%d", n) {
+				break
+			}
+		}
+		waitPushes(t, bobDev, 2, time.Second)
+		conn.Close()
+		time.Sleep(200 * time.Millisecond) // the node forgets the session
+	})
+
 	t.Run("a muted chat pushes nothing", func(t *testing.T) {
 		if status, _, body := call(t, srv, "PUT", fmt.Sprintf("/v1/chats/%d/mute", chat.ID), bob.Token, "application/json",
 			[]byte(`{"until":"always"}`)); status != 200 {
