@@ -103,6 +103,30 @@ func muteChat(ps *push.Service) authedFunc {
 	}
 }
 
+// getMute answers {"until"}: the end of the caller's mute of the chat in
+// the path (do-not-disturb without one), "always", or null when off.
+func getMute(ps *push.Service, inPath bool) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		var id int64
+		if inPath {
+			var err error
+			if id, err = pathID(r, "id"); err != nil {
+				return err
+			}
+		}
+		until, on, err := ps.MuteOf(r.Context(), p, id)
+		if err != nil {
+			return err
+		}
+		if !on {
+			writeJSON(w, http.StatusOK, map[string]any{"until": nil})
+			return nil
+		}
+		writeJSON(w, http.StatusOK, muteView(until))
+		return nil
+	}
+}
+
 func unmuteChat(ps *push.Service) authedFunc {
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		id, err := pathID(r, "id")

@@ -90,8 +90,10 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 		a("GET /v1/push/vapid", pushVAPID(ps))
 		a("PUT /v1/push/subscription", putPushSubscription(ps))
 		a("DELETE /v1/push/subscription", deletePushSubscription(ps))
+		a("GET /v1/push/dnd", getMute(ps, false))
 		a("PUT /v1/push/dnd", setDND(ps))
 		a("DELETE /v1/push/dnd", clearDND(ps))
+		a("GET /v1/chats/{id}/mute", getMute(ps, true))
 		a("PUT /v1/chats/{id}/mute", muteChat(ps))
 		a("DELETE /v1/chats/{id}/mute", unmuteChat(ps))
 	}

@@ -389,11 +389,19 @@ func testPush(t *testing.T, srv *servertest.Server) {
 			[]byte(`{"until":"always"}`)); status != 200 {
 			t.Fatalf("mute: %d %s", status, body)
 		}
+		if status, _, body := call(t, srv, "GET", fmt.Sprintf("/v1/chats/%d/mute", chat.ID), bob.Token, "", nil); status != 200 ||
+			string(bytes.TrimSpace(body)) != `{"until":"always"}` {
+			t.Errorf("GET mute: got %d %s, want 200 {\"until\":\"always\"}", status, body)
+		}
 		time.Sleep(800 * time.Millisecond) // past the coalescing window
 		send()
 		waitPushes(t, bobDev, 2, time.Second)
 		if status, _, body := call(t, srv, "DELETE", fmt.Sprintf("/v1/chats/%d/mute", chat.ID), bob.Token, "", nil); status != 204 {
 			t.Fatalf("unmute: %d %s", status, body)
+		}
+		if status, _, body := call(t, srv, "GET", fmt.Sprintf("/v1/chats/%d/mute", chat.ID), bob.Token, "", nil); status != 200 ||
+			string(bytes.TrimSpace(body)) != `{"until":null}` {
+			t.Errorf("GET mute after unmute: got %d %s, want 200 {\"until\":null}", status, body)
 		}
 	})
 

@@ -52,6 +52,15 @@ export async function disablePush(api) {
 // do-not-disturb: off, 8 hours, a week, always.
 export const MUTE_CHOICES = ['off', '8h', 'week', 'always'];
 
+// muteChoice reads a mute (GET path) as the nearest choice: a mute that
+// ends was set for 8 hours or a week, and shows as the longer it fits.
+export async function muteChoice(api, path) {
+  const { until } = await api.get(path);
+  if (!until) return 'off';
+  if (until === 'always') return 'always';
+  return new Date(until).getTime() - Date.now() > 8 * 3600e3 ? 'week' : '8h';
+}
+
 // applyMute sets or lifts a mute (path: /v1/chats/ID/mute or /v1/push/dnd).
 export async function applyMute(api, path, choice) {
   if (choice === 'off') {

@@ -4,7 +4,7 @@
 import { h, replace, toast, formatTime } from '../shared/view.js';
 import { t, errorText, langPicker, i18n } from './i18n.js';
 import { avatar, confirmDialog } from './widgets.js';
-import { pushSupported, pushState, enablePush, disablePush, MUTE_CHOICES, applyMute } from './push.js';
+import { pushSupported, pushState, enablePush, disablePush, MUTE_CHOICES, applyMute, muteChoice } from './push.js';
 
 export class Settings {
   constructor(core, { logout }) {
@@ -109,6 +109,7 @@ export class Settings {
         toast(t('saved'));
       } catch (e) { toast(errorText(e), 'error'); }
     } }, MUTE_CHOICES.map((c) => h('option', { value: c }, t('mute.' + c))));
+    muteChoice(api, '/v1/push/dnd').then((c) => { dnd.value = c; }).catch(() => null);
     const notify = h('div.card.stack#notifications', h('h3', t('set.notifications')),
       h('label.row', pushToggle, t('set.pushToggle')),
       h('p.muted', pushSupported() ? t('set.pushHint') : t('set.pushUnsupported')),
