@@ -127,6 +127,9 @@ type Deps struct {
 	Now    func() time.Time // default time.Now
 	// OnCommit, if set, observes each group commit (for metrics).
 	OnCommit func(appends int, took time.Duration)
+	// Offline, if set, is told of each committed entry queued for a device
+	// that no node holds (chat/push wakes it). It must not block.
+	Offline func(e *Entry)
 
 	// What other contexts decide for the chat core; the wiring supplies
 	// them. Each is optional.
@@ -208,6 +211,7 @@ type Service struct {
 	log          *slog.Logger
 	now          func() time.Time
 	onCommit     func(int, time.Duration)
+	offline      func(*Entry)
 	cfg          Config
 	commits      chan *commitReq
 	acks         chan *ackReq
@@ -232,7 +236,7 @@ func NewService(cfg Config, d Deps) *Service {
 	}
 	s := &Service{
 		store: d.Store, bus: d.Bus, codes: d.Codes, blobs: d.Blobs,
-		log: d.Logger, now: d.Now, onCommit: d.OnCommit, cfg: cfg,
+		log: d.Logger, now: d.Now, onCommit: d.OnCommit, offline: d.Offline, cfg: cfg,
 		commits:      make(chan *commitReq, 4096),
 		acks:         make(chan *ackReq, 4096),
 		stopped:      make(chan struct{}),
@@ -438,6 +442,9 @@ func (s *Service) route(r *router, e *Entry) {
 	}
 	if node == "" {
 		s.publishEntry(e)
+		if s.offline != nil {
+			s.offline(e)
+		}
 		return
 	}
 	frame, err := json.Marshal(wire.Event{Type: wire.EventEntry, Entry: e.Wire()})

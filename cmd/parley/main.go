@@ -178,6 +178,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.License.PublicKeyFile, "license-pubkey", getenv("PARLEY_LICENSE_PUBKEY"), "vendor public key (PEM) to verify the licence with; the built-in one when empty (env PARLEY_LICENSE_PUBKEY)")
 	revenueFlags(fs, getenv, &o.Revenue)
 	adsFlags(fs, getenv, &o.Ads)
+	pushFlags(fs, getenv, &o.Push)
 	limitFlags(fs, getenv, &o)
 	allow := fs.String("webhook-allow", getenv("PARLEY_WEBHOOK_ALLOW"), "non-public addresses webhooks may reach, comma-separated CIDR prefixes (e.g. 127.0.0.0/8 for local development); only public ones when empty (env PARLEY_WEBHOOK_ALLOW)")
 	secret := fs.String("secret", getenv("PARLEY_SECRET"), "server secret shared by all nodes; read from the data directory when empty (env PARLEY_SECRET)")

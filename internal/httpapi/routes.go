@@ -10,6 +10,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/chat/push"
 	"github.com/parleyhq/parley/internal/httpjson"
 	"github.com/parleyhq/parley/revenue"
 )
@@ -24,6 +25,7 @@ type Options struct {
 	People     *revenue.Service  // the revenue models' routes
 	Businesses *business.Service // the customers' business routes
 	Ads        *ads.Service      // the ads routes (docs/ADS.md)
+	Push       *push.Service     // the notification routes (docs/NOTIFICATIONS.md)
 	// AppScheme is the deep-link scheme of Parley's apps, for
 	// click-to-chat links; default "parley".
 	AppScheme string
@@ -82,6 +84,19 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("GET /v1/devices", listDevices(svc))
 	a("DELETE /v1/devices/{id}", revokeDevice(svc))
 	a("POST /v1/devices/{id}/history", sendHistory(svc))
+
+	// Notifications (push.go, docs/NOTIFICATIONS.md).
+	if ps := o.Push; ps != nil {
+		a("GET /v1/push/vapid", pushVAPID(ps))
+		a("PUT /v1/push/subscription", putPushSubscription(ps))
+		a("DELETE /v1/push/subscription", deletePushSubscription(ps))
+		a("GET /v1/push/dnd", getMute(ps, false))
+		a("PUT /v1/push/dnd", setDND(ps))
+		a("DELETE /v1/push/dnd", clearDND(ps))
+		a("GET /v1/chats/{id}/mute", getMute(ps, true))
+		a("PUT /v1/chats/{id}/mute", muteChat(ps))
+		a("DELETE /v1/chats/{id}/mute", unmuteChat(ps))
+	}
 
 	// The end-to-end key directory (keys.go, docs/E2EE.md).
 	a("PUT /v1/keys", uploadKeys(svc))

@@ -655,6 +655,11 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"subject":"Team!"}`)
 	case "PUT /v1/chats/{id}/disappearing":
 		return j(`{"seconds":0}`)
+	case "PUT /v1/push/subscription":
+		return j(`{"endpoint":"https://push.example.com/s/1","kind":"webpush","keys":{"auth":"AAAAAAAAAAAAAAAAAAAAAA",` +
+			`"p256dh":"BFOxAeV98dB7h0S9F_60DxJNZtvaWRzpJfJFa3FtuyfYFtOoBs7cT3sv7ev9A2H5woNvEAZAKEmBSB6s2JEKPDQ"}}`)
+	case "PUT /v1/chats/{id}/mute", "PUT /v1/push/dnd":
+		return j(`{"until":"always"}`)
 	case "POST /v1/chats/{id}/members":
 		return j(`{"accounts":[` + ids["spare-account"] + `]}`)
 	case "PUT /v1/chats/{id}/members/{account}/role":

@@ -24,10 +24,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/chat/push"
 	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/blob"
 	"github.com/parleyhq/parley/internal/clientaddr"
@@ -95,6 +97,10 @@ type Options struct {
 	Business business.Config
 	// Webhooks configures webhook delivery; Now and Logger are filled in.
 	Webhooks webhook.Options
+	// Push configures notifications (chat/push, docs/NOTIFICATIONS.md).
+	// Push services are reached through the webhook guard: WebhookAllow
+	// lists the private addresses they may have.
+	Push push.Options
 	// WebhookAllow lists the non-public addresses (CIDR prefixes) that
 	// webhooks and their verification may reach; by default only public
 	// addresses are (SSRF). Tests and local development allow loopback.
@@ -150,6 +156,7 @@ type Store interface {
 	revenue.Store
 	ads.Store
 	webhook.Store
+	push.Store
 	Migrate(ctx context.Context) error
 	SecretFingerprint(ctx context.Context, fp string) (string, error)
 }
@@ -327,8 +334,17 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	ccfg := o.Channels
 	people := revenue.New(rcfg, revenue.Deps{Store: st, Logger: log, Now: o.Now, Payments: payments,
 		Free: chatLimits(cfg), ChannelCurrency: ccfg.WithDefaults().Currency})
-	svc := chat.NewService(cfg, chat.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now,
-		OnCommit: m.observeCommit, Entitlements: people, Admission: people, LinkCheck: gate, BodyCheck: gate})
+	var svc *chat.Service
+	pushes, err := push.New(ctx, o.Push, push.Deps{Store: st, Client: webhook.NewClient(o.WebhookAllow, 0), Logger: log, Now: o.Now,
+		Member: func(ctx context.Context, p parley.Principal, chatID int64) error {
+			_, err := svc.GetChat(ctx, p, chatID)
+			return err
+		}})
+	if err != nil {
+		return nil, err
+	}
+	svc = chat.NewService(cfg, chat.Deps{Store: st, Bus: bus, Codes: codes, Blobs: blobs, Logger: log, Now: o.Now,
+		OnCommit: m.observeCommit, Offline: pushes.Offline, Entitlements: people, Admission: people, LinkCheck: gate, BodyCheck: gate})
 	adsPolicy := revenue.Nonprofit(people.Config().Nonprofit)
 	channels := channel.New(svc, ccfg, channel.Deps{Store: st, Bus: bus, Logger: log, Now: o.Now, Secret: cfg.Secret,
 		Policy: adsPolicy, Payments: payments, LinkCheck: gate})
@@ -392,6 +408,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		People:         people,
 		Businesses:     biz,
 		Ads:            adsvc,
+		Push:           pushes,
 		Logger:         log,
 		Gateway:        gw,
 		Ready: func(r *http.Request) error {
@@ -443,7 +460,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	go func() {
 		defer close(s.svcDone)
 		var wg sync.WaitGroup
-		wg.Add(3)
+		wg.Add(4)
+		go func() { defer wg.Done(); _ = pushes.Run(svcCtx) }()
 		go func() { defer wg.Done(); _ = adsvc.Run(svcCtx) }()
 		go func() { defer wg.Done(); _ = biz.Run(svcCtx) }()
 		go func() { defer wg.Done(); _ = disp.Run(svcCtx) }()

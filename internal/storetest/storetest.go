@@ -24,6 +24,7 @@ import (
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/chat/push"
 	"github.com/parleyhq/parley/revenue"
 )
 
@@ -36,6 +37,7 @@ type Store interface {
 	business.Store
 	revenue.Store
 	ads.Store
+	push.Store
 }
 
 // of its own and close it when t ends (t.Cleanup).
@@ -88,6 +90,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"MediaUsage", testMediaUsage},
 		{"DeleteUnreferencedMedia", testDeleteUnreferencedMedia},
 		{"MissingReferences", testMissingReferences},
+		{"PushVAPID", testPushVAPID},
+		{"PushQueue", testPushQueue},
 	}
 	tests = append(tests, businessTests...)
 	tests = append(tests, billingTests...)

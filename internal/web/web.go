@@ -167,6 +167,7 @@ func (h *Handler) Prefix() string { return h.prefix }
 //
 //	GET /                        the people's app
 //	GET /business, /business/    the business console
+//	GET /sw.js                   the people's app's service worker
 //	GET /static/{version}/...    assets
 //	GET /favicon.ico
 //
@@ -176,6 +177,11 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", h.page("app"))
 	mux.HandleFunc("GET /business/{$}", h.page("business"))
 	mux.Handle("GET /business", http.RedirectHandler("/business/", http.StatusMovedPermanently))
+	// The service worker has a path of its own: its registration, and the
+	// push subscription tied to it, must outlive a release's asset prefix.
+	mux.HandleFunc("GET /sw.js", func(w http.ResponseWriter, r *http.Request) {
+		h.serve(w, r, h.assets["app/sw.js"], "no-cache")
+	})
 	h.registerAssets(mux)
 }
 

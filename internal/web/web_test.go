@@ -134,6 +134,7 @@ func TestServesClients(t *testing.T) {
 		{"/business/", "text/html; charset=utf-8", 200, ""},
 		{"/business", "", 301, "/business/"},
 		{"/favicon.ico", "image/svg+xml", 200, ""},
+		{"/sw.js", "text/javascript", 200, ""},
 		// The API keeps its routes.
 		{"/healthz", "application/json", 200, ""},
 		{"/v1/chats", "application/json", 401, ""},

@@ -10,6 +10,7 @@ import { t, errorText, i18n } from './i18n.js';
 import { avatar, ticks, askText, confirmDialog, pickChat, dialog } from './widgets.js';
 import { renderInteractive, renderTemplate } from './business.js';
 import { PENDING_SORT } from './db.js';
+import { MUTE_CHOICES, applyMute, muteChoice } from './push.js';
 
 const PAGE = 40;
 const MAX_ROWS = 120;
@@ -168,6 +169,14 @@ export class ChatView {
         }
       }]);
     }
+    items.push(['mute', t('mute'), async () => {
+      const current = await muteChoice(core.api, `/v1/chats/${this.id}/mute`).catch(() => 'off');
+      const sel = h('select#mute-select', MUTE_CHOICES.map((c) => h('option', { value: c, selected: c === current }, t('mute.' + c))));
+      if (await dialog(t('mute'), h('label.field', h('span', t('mute')), sel))) {
+        await applyMute(core.api, `/v1/chats/${this.id}/mute`, sel.value);
+        toast(t('saved'));
+      }
+    }]);
     await actionSheet(t('chatMenu'), items);
   }
 

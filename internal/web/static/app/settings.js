@@ -4,6 +4,7 @@
 import { h, replace, toast, formatTime } from '../shared/view.js';
 import { t, errorText, langPicker, i18n } from './i18n.js';
 import { avatar, confirmDialog } from './widgets.js';
+import { pushSupported, pushState, enablePush, disablePush, MUTE_CHOICES, applyMute, muteChoice } from './push.js';
 
 export class Settings {
   constructor(core, { logout }) {
@@ -90,12 +91,36 @@ export class Settings {
           this.render();
         } }, t('unblock'))))) : h('p.muted', t('set.noneBlocked')));
 
+    // Notifications: permission is asked on this click only.
+    const pushToggle = h('input#push-toggle', { type: 'checkbox', disabled: !pushSupported(), onchange: async () => {
+      try {
+        if (pushToggle.checked) await enablePush(api);
+        else await disablePush(api);
+        toast(t('saved'));
+      } catch (e) {
+        pushToggle.checked = false;
+        toast(e && e.message === 'denied' ? t('set.pushDenied') : t('set.pushFailed'), 'error');
+      }
+    } });
+    pushState().then((on) => { pushToggle.checked = on; }).catch(() => null);
+    const dnd = h('select#dnd-select', { onchange: async () => {
+      try {
+        await applyMute(api, '/v1/push/dnd', dnd.value);
+        toast(t('saved'));
+      } catch (e) { toast(errorText(e), 'error'); }
+    } }, MUTE_CHOICES.map((c) => h('option', { value: c }, t('mute.' + c))));
+    muteChoice(api, '/v1/push/dnd').then((c) => { dnd.value = c; }).catch(() => null);
+    const notify = h('div.card.stack#notifications', h('h3', t('set.notifications')),
+      h('label.row', pushToggle, t('set.pushToggle')),
+      h('p.muted', pushSupported() ? t('set.pushHint') : t('set.pushUnsupported')),
+      h('label.field', h('span', t('set.dnd')), dnd));
+
     const lang = h('div.card.stack', h('h3', t('set.language')), langPicker());
     const out = h('div.card', h('button.btn.danger#logout', { type: 'button', onclick: async () => {
       await api.del(`/v1/devices/${core.session.device_id}`).catch(() => {});
       this.logout();
     } }, t('set.logout')));
-    replace(this.body, profile, privacy, devices, blocked, lang, out);
+    replace(this.body, profile, privacy, notify, devices, blocked, lang, out);
     blocks.blocked.forEach((id) => core.profile(id).catch(() => null));
   }
 }
