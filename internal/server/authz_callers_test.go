@@ -22,7 +22,11 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"flag"
 	"fmt"
 	"mime/multipart"
@@ -331,6 +335,15 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	var qr struct{ Code string }
 	w.must(t, "biz", "POST", "/v23.0/"+ids["number"]+"/message_qrdls", `{"prefilled_message":"hi","generate_qr_image":"PNG"}`, &qr)
 	ids["qrdl"] = qr.Code
+	// Flows: a draft with a Flow JSON (assets), a draft to publish, a
+	// published one to deprecate, and a Flows public key to upload.
+	flowDoc, _ := json.Marshal(authzFlowJSON)
+	for _, f := range []struct{ name, extra string }{{"flow", ""}, {"flow-publish", ""}, {"flow-deprecate", `,"publish":true`}} {
+		var fl struct{ ID string }
+		w.must(t, "biz", "POST", "/v23.0/"+ids["biz"]+"/flows", fmt.Sprintf(`{"name":%q,"categories":["OTHER"],"flow_json":%s%s}`, f.name, flowDoc, f.extra), &fl)
+		ids[f.name] = fl.ID
+	}
+	ids["flow-key"] = authzFlowKey(t)
 	ids["month"] = time.Now().UTC().Format("2006-01")
 
 	// A webhook, and a delivery on it: the business sends a message,
@@ -420,6 +433,33 @@ func (w *authzWorld) mustRaw(t *testing.T, who, method, path string, body rawBod
 	}
 }
 
+// authzFlowJSON is a valid static Flow.
+const authzFlowJSON = `{"version":"7.0","screens":[{"id":"DONE","title":"Done","terminal":true,"layout":{"type":"SingleColumnLayout",` +
+	`"children":[{"type":"TextBody","text":"Thanks"},{"type":"Footer","label":"Close","on-click-action":{"name":"complete","payload":{}}}]}}]}`
+
+// authzFlowKey returns a PEM RSA public key for the Flows data channel.
+func authzFlowKey(t *testing.T) string {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// multipartFlowJSON is a Flow JSON asset upload.
+func multipartFlowJSON() rawBody {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("name", "flow.json")
+	_ = mw.WriteField("asset_type", "FLOW_JSON")
+	part, _ := mw.CreateFormFile("file", "flow.json")
+	_, _ = part.Write([]byte(authzFlowJSON))
+	_ = mw.Close()
+	return rawBody{ctype: mw.FormDataContentType(), b: buf.Bytes()}
+}
+
 func multipartPNG(t *testing.T) rawBody {
 	t.Helper()
 	var buf bytes.Buffer
@@ -456,6 +496,9 @@ func (w *authzWorld) callRoute(t *testing.T, route string) map[string]string {
 		body := bodyOf(route, w.ids)
 		if route == "POST /{version}/{id}/media" {
 			body = multipartPNG(t)
+		}
+		if route == "POST /{version}/{id}/assets" {
+			body = multipartFlowJSON()
 		}
 		status, _, resp := call(t, w.srv, method, path, tokens[c], body.ctype, body.b)
 		out[c] = answerOf(status, resp)
@@ -556,8 +599,15 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 				"GET /{version}/{id}/whatsapp_commerce_settings", "POST /{version}/{id}/whatsapp_commerce_settings",
 				"POST /{version}/{id}/message_qrdls", "GET /{version}/{id}/message_qrdls",
 				"GET /{version}/{id}/message_qrdls/{code}", "POST /{version}/{id}/message_qrdls/{code}",
-				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image":
+				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image",
+				"POST /{version}/{id}/whatsapp_business_encryption", "GET /{version}/{id}/whatsapp_business_encryption":
 				return ids["number"]
+			case "POST /{version}/{id}/assets", "GET /{version}/{id}/assets", "GET /{version}/{id}/assets/flow.json":
+				return ids["flow"]
+			case "POST /{version}/{id}/publish":
+				return ids["flow-publish"]
+			case "POST /{version}/{id}/deprecate":
+				return ids["flow-deprecate"]
 			case "POST /{version}/{id}/products", "GET /{version}/{id}/products":
 				return ids["catalog"]
 			case "GET /{version}/{id}", "GET /{version}/{id}/content", "DELETE /{version}/{id}":
@@ -776,6 +826,11 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"prefilled_message":"hello","generate_qr_image":"PNG"}`)
 	case "POST /{version}/{id}/products":
 		return j(`{"retailer_id":"sku1","name":"Widget","price":100,"currency":"USD"}`)
+	case "POST /{version}/{id}/flows":
+		return j(`{"name":"f` + strconv.FormatInt(time.Now().UnixNano(), 36) + `","categories":["OTHER"]}`)
+	case "POST /{version}/{id}/whatsapp_business_encryption":
+		k, _ := json.Marshal(ids["flow-key"])
+		return j(`{"business_public_key":` + string(k) + `}`)
 	case "POST /{version}/{id}/ctwa_links":
 		return j(`{"phone_number_id":` + ids["number"] + `,"prefilled_message":"hello"}`)
 	case "POST /{version}/{id}/channels":

@@ -370,6 +370,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	disp := webhook.New(st, wo)
 	adChats := &adsChat{}
+	// Flow endpoints may be plain http on loopback where webhooks may
+	// reach non-public addresses (local development and tests).
+	o.Business.FlowLocalEndpoints = o.Business.FlowLocalEndpoints || len(o.WebhookAllow) > 0
 	biz := business.New(svc, o.Business, business.Deps{Store: st, OnEnqueue: disp.Wake, Payments: payments, Ads: adsPolicy,
 		Bus: bus, Logger: log, Now: o.Now, OnAdChat: adChats.started})
 	gate.b = biz

@@ -35,6 +35,7 @@ var businessTests = []struct {
 	{"NumberSettings", testNumberSettings},
 	{"TemplateByID", testTemplateByID},
 	{"LinkPrefill", testLinkPrefill},
+	{"Flows", testFlows},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {
