@@ -260,6 +260,7 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	b.templates = &Templates{st: d.Store, cfg: cfg, now: d.Now, enqueue: b.enqueue}
 	b.catalogs = &Catalogs{st: d.Store, now: d.Now}
 	b.flows = &Flows{st: d.Store, now: d.Now, enqueue: b.enqueue, localEndpoints: cfg.FlowLocalEndpoints}
+	b.templates.flows = b.flows
 	b.links = &Links{st: d.Store, ads: d.Ads, now: d.Now}
 	b.onAdChat = d.OnAdChat
 	return b

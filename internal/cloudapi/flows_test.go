@@ -280,6 +280,21 @@ func testFlowManagement(t *testing.T, e *env) {
 	if status != 200 || len(list.Data) != 1 || list.Data[0].ID != static || list.Data[0].Status != "PUBLISHED" {
 		t.Fatalf("list page 2: %d %s", status, b)
 	}
+	// A template's FLOW button names a Flow of the business.
+	tpl := func(btn map[string]any) map[string]any {
+		b := map[string]any{"type": "FLOW", "text": "Give feedback", "flow_action": "navigate", "navigate_screen": "FEEDBACK"}
+		for k, v := range btn {
+			b[k] = v
+		}
+		return map[string]any{"name": "feedback_" + strings.ToLower(fmt.Sprint(len(btn))), "category": "UTILITY", "language": "en_US",
+			"components": []map[string]any{{"type": "BODY", "text": "How was your trip?"}, {"type": "BUTTONS", "buttons": []map[string]any{b}}}}
+	}
+	e.cloudErr("POST", fmt.Sprintf("/%d/message_templates", e.biz.ID), tpl(map[string]any{"flow_id": "1200000000099999"}), 400, 100, 0)
+	e.cloudErr("POST", fmt.Sprintf("/%d/message_templates", e.biz.ID), tpl(map[string]any{"flow_name": "Bus booking"}), 400, 100, 0) // deprecated
+	e.cloudErr("POST", fmt.Sprintf("/%d/message_templates", e.biz.ID), tpl(map[string]any{"flow_name": "Feedback", "navigate_screen": ""}), 400, 100, 0)
+	if tid, _ := e.createTemplate(tpl(map[string]any{"flow_name": "Feedback"})); tid == "" {
+		t.Fatal("template with a FLOW button: no id")
+	}
 	other := e.otherBusinessToken()
 	if status, _ := e.do("GET", "/v23.0/"+id, other, nil); status != 400 {
 		t.Errorf("another business reads the flow: status %d", status)
