@@ -259,7 +259,7 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	b.peers = newPeers(cfg.NodeHeartbeat)
 	b.templates = &Templates{st: d.Store, cfg: cfg, now: d.Now, enqueue: b.enqueue}
 	b.catalogs = &Catalogs{st: d.Store, now: d.Now}
-	b.flows = &Flows{st: d.Store, now: d.Now, enqueue: b.enqueue, localEndpoints: cfg.FlowLocalEndpoints}
+	b.flows = &Flows{st: d.Store, now: d.Now, enqueue: b.enqueue, localEndpoints: cfg.FlowLocalEndpoints, call: d.FlowCaller}
 	b.templates.flows = b.flows
 	b.links = &Links{st: d.Store, ads: d.Ads, now: d.Now}
 	b.onAdChat = d.OnAdChat
@@ -279,6 +279,9 @@ type Deps struct {
 	// message that came from an ad click (the ads context counts a chat
 	// started; docs/ADS.md).
 	OnAdChat func(ctx context.Context, clickID string)
+	// FlowCaller calls businesses' Flow endpoints (internal/flowendpoint);
+	// without it a person's Flow exchange answers invalid_argument.
+	FlowCaller FlowCaller
 }
 
 // MayLink refuses to link a device to a business number: its only device

@@ -103,8 +103,18 @@ type FlowStore interface {
 	SetFlowKey(ctx context.Context, numberID int64, pem string, at time.Time) error
 	// FlowKey returns a number's Flows public key, or ErrNotFound.
 	FlowKey(ctx context.Context, numberID int64) (string, error)
-	// ListNumbers is BusinessAccountStore's.
+	// ListNumbers and GetBusiness are BusinessAccountStore's.
 	ListNumbers(ctx context.Context, businessID int64) ([]BusinessNumber, error)
+	GetBusiness(ctx context.Context, id int64) (Business, error)
+	// CreateFlowSession records a Flow message sent to a person;
+	// EConflict if its wamid is recorded.
+	CreateFlowSession(ctx context.Context, s FlowSession) error
+	// GetFlowSession returns the Flow message sent as wamid, or
+	// ErrNotFound.
+	GetFlowSession(ctx context.Context, wamid string) (FlowSession, error)
+	// CompleteFlowSession sets CompletedAt: ErrNotFound if there is no
+	// such session, EConflict if it is completed already.
+	CompleteFlowSession(ctx context.Context, wamid string, at time.Time) error
 }
 
 // Flows is the service of WhatsApp Flows: their management API, the
@@ -117,6 +127,7 @@ type Flows struct {
 	// localEndpoints lets endpoint URIs be plain http on a loopback
 	// host (development and tests); Meta requires https.
 	localEndpoints bool
+	call           FlowCaller // the businesses' endpoints (Deps.FlowCaller); nil: none
 }
 
 // FlowInput is what a business gives to create a Flow or update its

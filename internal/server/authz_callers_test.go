@@ -27,6 +27,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"mime/multipart"
@@ -43,6 +44,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/revenue"
@@ -344,6 +346,33 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		ids[f.name] = fl.ID
 	}
 	ids["flow-key"] = authzFlowKey(t)
+	// A Flow message to the member, who wrote first (the window is open):
+	// the person's Flow routes name it.
+	{
+		mem := w.persons["member"]
+		acct, _ := strconv.ParseInt(ids["number-account"], 10, 64)
+		dc := val(mem.c.OpenDirect(context.Background(), acct))(t)
+		val(mem.c.SendText(context.Background(), dc.ID, "hello"))(t)
+		// The window opens when the inbound pipeline has the hello: until
+		// then the send fails later (131047) and makes no Flow session.
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			var sent struct{ Messages []struct{ ID string } }
+			w.must(t, "biz", "POST", "/v23.0/"+ids["number"]+"/messages", fmt.Sprintf(`{"messaging_product":"whatsapp","to":%q,"type":"interactive",`+
+				`"interactive":{"type":"flow","body":{"text":"Done?"},"action":{"name":"flow","parameters":{"flow_message_version":"3",`+
+				`"flow_token":"t1","flow_id":%q,"flow_cta":"Open","flow_action":"navigate","flow_action_payload":{"screen":"DONE"}}}}}`,
+				w.phone["member"], ids["flow-deprecate"]), &sent)
+			_, err := mem.c.ExchangeFlow(context.Background(), client.FlowStep{ChatID: dc.ID, MessageID: sent.Messages[0].ID, Action: "INIT"})
+			var ce *client.Error
+			if errors.As(err, &ce) && ce.Code == "invalid_argument" { // a static Flow: there is a session, and no endpoint
+				ids["flow-chat"], ids["flow-message"] = itoa(dc.ID), sent.Messages[0].ID
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no flow session: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	ids["month"] = time.Now().UTC().Format("2006-01")
 
 	// A webhook, and a delivery on it: the business sends a message,
@@ -826,6 +855,10 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"prefilled_message":"hello","generate_qr_image":"PNG"}`)
 	case "POST /{version}/{id}/products":
 		return j(`{"retailer_id":"sku1","name":"Widget","price":100,"currency":"USD"}`)
+	case "POST /v1/flows/exchange":
+		return j(`{"chat_id":` + ids["flow-chat"] + `,"message_id":"` + ids["flow-message"] + `","action":"INIT"}`)
+	case "POST /v1/flows/complete":
+		return j(`{"chat_id":` + ids["flow-chat"] + `,"message_id":"` + ids["flow-message"] + `","response":{"ok":true}}`)
 	case "POST /{version}/{id}/flows":
 		return j(`{"name":"f` + strconv.FormatInt(time.Now().UnixNano(), 36) + `","categories":["OTHER"]}`)
 	case "POST /{version}/{id}/whatsapp_business_encryption":

@@ -134,3 +134,33 @@ func (s *Store) FlowKey(ctx context.Context, numberID int64) (string, error) {
 	err := s.r.QueryRow(ctx, `SELECT public_key FROM flow_encryption_keys WHERE number_id = ?`, numberID).Scan(&k)
 	return k, s.wrap("flow key", err)
 }
+
+// CreateFlowSession records a Flow message sent to a person.
+func (s *Store) CreateFlowSession(ctx context.Context, fs business.FlowSession) error {
+	_, err := s.w.Exec(ctx, `INSERT INTO flow_sessions (wamid, flow_id, number_id, chat_id, customer_id, flow_token, created_at)
+		VALUES (?,?,?,?,?,?,?)`, fs.Wamid, fs.FlowID, fs.NumberID, fs.ChatID, fs.CustomerID, fs.Token, s.ts(fs.CreatedAt))
+	return s.wrap("create flow session", err)
+}
+
+// GetFlowSession returns the Flow message sent as wamid, or ErrNotFound.
+func (s *Store) GetFlowSession(ctx context.Context, wamid string) (business.FlowSession, error) {
+	fs := business.FlowSession{Wamid: wamid}
+	err := s.r.QueryRow(ctx, `SELECT flow_id, number_id, chat_id, customer_id, flow_token, created_at, completed_at FROM flow_sessions
+		WHERE wamid = ?`, wamid).Scan(&fs.FlowID, &fs.NumberID, &fs.ChatID, &fs.CustomerID, &fs.Token, tcol(&fs.CreatedAt), tcol(&fs.CompletedAt))
+	return fs, s.wrap("get flow session", err)
+}
+
+// CompleteFlowSession marks a Flow message finished, once.
+func (s *Store) CompleteFlowSession(ctx context.Context, wamid string, at time.Time) error {
+	n, err := s.w.Exec(ctx, `UPDATE flow_sessions SET completed_at = ? WHERE wamid = ? AND completed_at IS NULL`, s.ts(at), wamid)
+	if err != nil {
+		return s.wrap("complete flow session", err)
+	}
+	if n == 0 {
+		if _, err := s.GetFlowSession(ctx, wamid); err != nil {
+			return err
+		}
+		return &parley.Error{Code: parley.EConflict, Message: "the flow is already completed"}
+	}
+	return nil
+}

@@ -36,6 +36,7 @@ var businessTests = []struct {
 	{"TemplateByID", testTemplateByID},
 	{"LinkPrefill", testLinkPrefill},
 	{"Flows", testFlows},
+	{"FlowSessions", testFlowSessions},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {

@@ -81,3 +81,26 @@ func testFlows(t *testing.T, s Store) {
 		t.Fatalf("key %q, want PEM-2", k)
 	}
 }
+
+// testFlowSessions: a Flow message's session is recorded once, read
+// back, and completed once.
+func testFlowSessions(t *testing.T, s Store) {
+	ctx := t.Context()
+	fs := business.FlowSession{Wamid: "wamid.00000000000000000000000000000001", FlowID: 1200000000000001, NumberID: 200000000000001,
+		ChatID: 42, CustomerID: 7, Token: "tok-1", CreatedAt: t0}
+	ok(t, "create session", s.CreateFlowSession(ctx, fs))
+	wantCode(t, "create it twice", s.CreateFlowSession(ctx, fs), parley.EConflict)
+	got, err := s.GetFlowSession(ctx, fs.Wamid)
+	ok(t, "get session", err)
+	wantDiff(t, "session", got, fs)
+	_, err = s.GetFlowSession(ctx, "wamid.nope")
+	wantCode(t, "get missing session", err, parley.ENotFound)
+	ok(t, "complete", s.CompleteFlowSession(ctx, fs.Wamid, at(time.Minute)))
+	wantCode(t, "complete twice", s.CompleteFlowSession(ctx, fs.Wamid, at(time.Hour)), parley.EConflict)
+	wantCode(t, "complete missing", s.CompleteFlowSession(ctx, "wamid.nope", t0), parley.ENotFound)
+	got, err = s.GetFlowSession(ctx, fs.Wamid)
+	ok(t, "get completed session", err)
+	if !got.CompletedAt.Equal(at(time.Minute)) {
+		t.Fatalf("completed at %v, want %v", got.CompletedAt, at(time.Minute))
+	}
+}

@@ -27,6 +27,21 @@ CREATE TABLE flow_encryption_keys (
     updated_at  TIMESTAMPTZ
 );
 
+-- A Flow message sent to a person: its flow token, and who may drive it
+-- (POST /v1/flows/exchange and /v1/flows/complete). completed_at is set
+-- once the person finished it.
+CREATE TABLE flow_sessions (
+    wamid        TEXT PRIMARY KEY,
+    flow_id      BIGINT NOT NULL,
+    number_id    BIGINT NOT NULL,
+    chat_id      BIGINT NOT NULL,
+    customer_id  BIGINT NOT NULL,
+    flow_token   TEXT NOT NULL,
+    created_at   TIMESTAMPTZ,
+    completed_at TIMESTAMPTZ
+);
+
 -- +goose Down
+DROP TABLE flow_sessions;
 DROP TABLE flow_encryption_keys;
 DROP TABLE flows;

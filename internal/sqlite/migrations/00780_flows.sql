@@ -28,6 +28,21 @@ CREATE TABLE flow_encryption_keys (
     updated_at  INTEGER
 );
 
+-- A Flow message sent to a person: its flow token, and who may drive it
+-- (POST /v1/flows/exchange and /v1/flows/complete). completed_at is set
+-- once the person finished it.
+CREATE TABLE flow_sessions (
+    wamid        TEXT PRIMARY KEY,
+    flow_id      INTEGER NOT NULL,
+    number_id    INTEGER NOT NULL,
+    chat_id      INTEGER NOT NULL,
+    customer_id  INTEGER NOT NULL,
+    flow_token   TEXT NOT NULL,
+    created_at   INTEGER,
+    completed_at INTEGER
+);
+
 -- +goose Down
+DROP TABLE flow_sessions;
 DROP TABLE flow_encryption_keys;
 DROP TABLE flows;
