@@ -161,4 +161,25 @@ func testFlowJourney(t *testing.T, e *env) {
 	e.receive(e.cust, expired)
 	_, err = e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: expired, Action: "INIT"})
 	wantCode("expired token", err, parley.EConflict)
+
+	// An endpoint that fails: the person is told to try again, and after
+	// ten calls the business gets the ENDPOINT_ERROR_RATE alert.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) }))
+	t.Cleanup(down.Close)
+	brokenID := e.createFlow(map[string]any{"name": "Broken", "categories": []string{"OTHER"}, "endpoint_uri": down.URL,
+		"flow_json": flowFixture(t, "booking.json"), "publish": true})
+	broken := e.send(map[string]any{"type": "interactive", "interactive": map[string]any{"type": "flow", "body": map[string]any{"text": "Book"},
+		"action": map[string]any{"name": "flow", "parameters": map[string]any{"flow_message_version": "3", "flow_token": "tok-2",
+			"flow_id": brokenID, "flow_cta": "Book", "flow_action": "data_exchange"}}}})
+	e.receive(e.cust, broken)
+	for range 10 {
+		_, err = e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: broken, Action: "INIT"})
+		wantCode("a failing endpoint", err, parley.EUnavailable)
+	}
+	v := e.hooks.wait("ENDPOINT_ERROR_RATE of "+brokenID, func(f string, v hookValue) bool {
+		return f == "flows" && v.Event == "ENDPOINT_ERROR_RATE" && v.FlowID == brokenID
+	})
+	if v.AlertState != "ACTIVATED" {
+		t.Errorf("error rate alert: %+v", v)
+	}
 }

@@ -193,6 +193,20 @@ func flowID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// pathFlow returns the business's Flow the path's id names; Meta's "does
+// not exist" for any other id.
+func pathFlow(r *http.Request, fs *business.Flows, biz business.Business) (business.Flow, error) {
+	id, err := flowID(r)
+	if err != nil {
+		return business.Flow{}, err
+	}
+	f, err := fs.Get(r.Context(), biz, id)
+	if err != nil {
+		return business.Flow{}, notFoundAs(r, r.PathValue("id"), err)
+	}
+	return f, nil
+}
+
 // uploadFlowAsset answers POST /{version}/{flow-id}/assets: a multipart
 // form with file (flow.json), name and asset_type=FLOW_JSON. Meta's
 // answer is {success, validation_errors}.
@@ -242,13 +256,9 @@ func uploadFlowAsset(fs *business.Flows) bizFunc {
 // asset with its download_url.
 func listFlowAssets(fs *business.Flows) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		id, err := flowID(r)
+		f, err := pathFlow(r, fs, biz)
 		if err != nil {
 			return err
-		}
-		f, err := fs.Get(r.Context(), biz, id)
-		if err != nil {
-			return notFoundAs(r, r.PathValue("id"), err)
 		}
 		data := []map[string]string{}
 		if f.JSON != "" {
@@ -265,12 +275,11 @@ func listFlowAssets(fs *business.Flows) bizFunc {
 // download_url of the asset (with the business's token).
 func downloadFlowAsset(fs *business.Flows) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		id, err := flowID(r)
+		f, err := pathFlow(r, fs, biz)
 		if err != nil {
 			return err
 		}
-		f, err := fs.Get(r.Context(), biz, id)
-		if err != nil || f.JSON == "" {
+		if f.JSON == "" {
 			return noObject(r, r.PathValue("id"))
 		}
 		w.Header().Set("Content-Type", "application/json")
