@@ -129,6 +129,9 @@ type Config struct {
 	// of rejecting it, as Meta does since April 2025 (template.go,
 	// review); default off.
 	TemplateRecategorize bool
+	// FlowLocalEndpoints accepts Flow endpoint URIs in plain http on a
+	// loopback host (development and tests); Meta requires https.
+	FlowLocalEndpoints bool
 }
 
 // WithDefaults returns c with every zero field set to its default (the
@@ -219,6 +222,7 @@ type Service struct {
 
 	templates *Templates
 	catalogs  *Catalogs
+	flows     *Flows
 	links     *Links
 
 	onAdChat func(ctx context.Context, clickID string) // Deps.OnAdChat
@@ -255,6 +259,8 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	b.peers = newPeers(cfg.NodeHeartbeat)
 	b.templates = &Templates{st: d.Store, cfg: cfg, now: d.Now, enqueue: b.enqueue}
 	b.catalogs = &Catalogs{st: d.Store, now: d.Now}
+	b.flows = &Flows{st: d.Store, now: d.Now, enqueue: b.enqueue, localEndpoints: cfg.FlowLocalEndpoints, call: d.FlowCaller}
+	b.templates.flows = b.flows
 	b.links = &Links{st: d.Store, ads: d.Ads, now: d.Now}
 	b.onAdChat = d.OnAdChat
 	return b
@@ -273,6 +279,9 @@ type Deps struct {
 	// message that came from an ad click (the ads context counts a chat
 	// started; docs/ADS.md).
 	OnAdChat func(ctx context.Context, clickID string)
+	// FlowCaller calls businesses' Flow endpoints (internal/flowendpoint);
+	// without it a person's Flow exchange answers invalid_argument.
+	FlowCaller FlowCaller
 }
 
 // MayLink refuses to link a device to a business number: its only device
@@ -297,6 +306,9 @@ func (b *Service) Templates() *Templates { return b.templates }
 
 // Catalogs returns the catalog service (catalog.go).
 func (b *Service) Catalogs() *Catalogs { return b.catalogs }
+
+// Flows returns the WhatsApp Flows service (flows.go).
+func (b *Service) Flows() *Flows { return b.flows }
 
 // Links returns the click-to-chat service (clicktochat.go).
 func (b *Service) Links() *Links { return b.links }

@@ -345,6 +345,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		return Sent{}, err
 	}
 	b.enqueued()
+	b.recordSession(ctx, n, chat.ID, customer.ID, wamid, m.Content)
 	if m.Kind == chatpkg.KindMessage && opensEP && conv.EntryPointLink != 0 {
 		_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
 	}

@@ -17,7 +17,7 @@ import (
 // and can be turned back (ParseInboundWamid) when the business replies,
 // reacts or marks it read.
 //
-// Graph ids: businesses, numbers, templates, catalogs, products and links
+// Graph ids: businesses, numbers, templates, catalogs, products, links and Flows
 // each draw their ids from a range of their own (migration 00715), so the
 // kind of an object is a function of its id (KindOf) and GET /{id} finds
 // the right object. Rows created before that migration keep their small
@@ -39,6 +39,10 @@ const (
 	KindCatalog
 	KindProduct
 	KindLink
+	// KindFlow is a WhatsApp Flow (flows.go). It is numbered apart from
+	// the kinds above so that kinds other branches add after KindLink
+	// keep ranges of their own (migration 00780).
+	KindFlow Kind = 12
 )
 
 // KindRange is the size of each kind's id range: kind k's ids start above
@@ -51,7 +55,7 @@ func KindOf(id int64) Kind {
 		return KindLegacy
 	}
 	k := Kind(id / KindRange)
-	if k > KindLink {
+	if k > KindLink && k != KindFlow {
 		return KindLegacy
 	}
 	return k

@@ -75,6 +75,13 @@ type TemplateButton struct {
 	Text        string `json:"text"`
 	URL         string `json:"url,omitempty"`
 	PhoneNumber string `json:"phone_number,omitempty"`
+	// A FLOW button names a Flow of the business (flow_id or flow_name)
+	// and how it opens (flow_action navigate with navigate_screen, or
+	// data_exchange).
+	FlowID         string `json:"flow_id,omitempty"`
+	FlowName       string `json:"flow_name,omitempty"`
+	FlowAction     string `json:"flow_action,omitempty"`
+	NavigateScreen string `json:"navigate_screen,omitempty"`
 }
 
 var (
@@ -166,6 +173,7 @@ type Templates struct {
 	cfg     Config // the review policy, promotional words and pause rules
 	now     func() time.Time
 	enqueue func(ctx context.Context, ws ...*Webhook) error // the business outbox (Service.enqueue)
+	flows   *Flows                                          // FLOW buttons name the business's Flows
 }
 
 // review applies the operator's automatic rules (reviewTemplate) under
@@ -237,6 +245,9 @@ func (ts *Templates) Create(ctx context.Context, biz Business, t Template) (Temp
 	t.BusinessID = biz.ID
 	t.Category = TemplateCategory(strings.ToUpper(string(t.Category)))
 	if err := t.validate(); err != nil {
+		return Template{}, err
+	}
+	if err := ts.flowButtons(ctx, biz, &t); err != nil {
 		return Template{}, err
 	}
 	now := ts.now()
@@ -433,7 +444,7 @@ func (t Template) render(comps []TemplateSendComponent) (*wire.RenderedTemplate,
 	}
 	if bs := t.component("BUTTONS"); bs != nil {
 		for i, btn := range bs.Buttons {
-			o := wire.TemplateButtonOut{Type: btn.Type, Text: btn.Text, URL: btn.URL, Phone: btn.PhoneNumber}
+			o := wire.TemplateButtonOut{Type: btn.Type, Text: btn.Text, URL: btn.URL, Phone: btn.PhoneNumber, FlowID: btn.FlowID}
 			if ps := buttonParams[i]; len(ps) > 0 {
 				if strings.EqualFold(btn.Type, "URL") {
 					o.URL = placeholder.ReplaceAllString(btn.URL, ps[0].Text)

@@ -301,6 +301,8 @@ type TemplateButtonOut struct {
 	URL     string `json:"url,omitempty"`
 	Phone   string `json:"phone_number,omitempty"`
 	Payload string `json:"payload,omitempty"`
+	// FlowID is the Flow a FLOW button opens (business/flows.go).
+	FlowID string `json:"flow_id,omitempty"`
 }
 
 // Referral is Meta's referral object: where a chat that began from a

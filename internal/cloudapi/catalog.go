@@ -121,7 +121,7 @@ func listProducts(cs *business.Catalogs) bizFunc {
 }
 
 // deleteObject answers DELETE /{version}/{id}: a media id the business
-// uploaded, or a product item of its catalog. Meta answers
+// uploaded, a product item of its catalog, or a draft Flow. Meta answers
 // {"success": true}.
 func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
@@ -136,6 +136,9 @@ func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 		id, err := pathID(r, "id")
 		if err != nil {
 			return noObject(r, raw)
+		}
+		if business.KindOf(id) == business.KindFlow {
+			return deleteFlow(b.Flows(), id)(w, r, biz)
 		}
 		if err := cs.DeleteProduct(r.Context(), biz, id); err != nil {
 			return notFoundAs(r, raw, err)

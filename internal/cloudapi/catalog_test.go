@@ -305,8 +305,12 @@ func must[T any](v T, err error) T {
 func testFlows(t *testing.T, e *env) {
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "I want to book"})
 	e.hooks.message(in)
+	// The Flows a message names must exist: published for mode
+	// published, a draft for mode draft.
+	flowID := e.createFlow(map[string]any{"name": "booking", "categories": []string{"APPOINTMENT_BOOKING"}, "flow_json": flowFixture(t, "static.json"), "publish": true})
+	draftID := e.createFlow(map[string]any{"name": "draft", "categories": []string{"OTHER"}, "flow_json": flowFixture(t, "static.json")})
 	flow := func(params map[string]any) map[string]any {
-		p := map[string]any{"flow_message_version": "3", "flow_token": "tok-1", "flow_id": "1197715005513101", "flow_cta": "Book now",
+		p := map[string]any{"flow_message_version": "3", "flow_token": "tok-1", "flow_id": flowID, "flow_cta": "Book now",
 			"mode": "published", "flow_action": "navigate",
 			"flow_action_payload": map[string]any{"screen": "BOOKING", "data": map[string]any{"dates": []string{"2026-12-24"}}}}
 		for k, v := range params {
@@ -330,6 +334,10 @@ func testFlows(t *testing.T, e *env) {
 	e.sendErr(flow(map[string]any{"flow_action_payload": nil}), 400, business.MetaInvalidParameter)
 	e.sendErr(flow(map[string]any{"flow_action_payload": map[string]any{"screen": "BOOKING", "data": map[string]any{}}}), 400, business.MetaInvalidParameter)
 	e.sendErr(flow(map[string]any{"flow_action": "jump"}), 400, business.MetaInvalidParameter)
+	e.sendErr(flow(map[string]any{"flow_id": "1197715005513101"}), 400, business.MetaParameterValue)
+	e.sendErr(flow(map[string]any{"flow_id": nil, "flow_name": "nope"}), 400, business.MetaParameterValue)
+	e.sendErr(flow(map[string]any{"flow_id": draftID}), 400, business.MetaParameterValue)
+	e.send(flow(map[string]any{"flow_id": draftID, "mode": "draft"}))
 	noBody := flow(nil)
 	delete(noBody["interactive"].(map[string]any), "body")
 	e.sendErr(noBody, 400, business.MetaInvalidParameter)
@@ -342,7 +350,7 @@ func testFlows(t *testing.T, e *env) {
 		t.Fatalf("flow: customer got %+v", got)
 	}
 	p := got.Interactive.Action.Parameters
-	if p.FlowToken != "tok-1" || p.FlowID != "1197715005513101" || p.FlowCTA != "Book now" || p.FlowMessageVersion != "3" || p.Mode != "published" ||
+	if p.FlowToken != "tok-1" || p.FlowID != flowID || p.FlowCTA != "Book now" || p.FlowMessageVersion != "3" || p.Mode != "published" ||
 		p.FlowAction != "navigate" || p.FlowActionPayload == nil || p.FlowActionPayload.Screen != "BOOKING" ||
 		string(p.FlowActionPayload.Data) != `{"dates":["2026-12-24"]}` || p.DisplayText != "" || got.Text != "Pick a date" {
 		t.Errorf("flow parameters: customer got %+v (payload %+v)", p, p.FlowActionPayload)

@@ -154,8 +154,9 @@ func TestIndependentClient(t *testing.T) {
 	if b := e.receive(e.cust, id); b.Interactive == nil || b.Interactive.Type != "product_list" || len(b.Products) != 2 {
 		t.Errorf("product_list: customer got %+v", b)
 	}
+	published := e.createFlow(map[string]any{"name": "booking", "categories": []string{"OTHER"}, "flow_json": flowFixture(t, "static.json"), "publish": true})
 	flowID := send("flow", wamessage.WithInteractiveFlow(&wamessage.InteractiveFlowRequest{Body: "Pick a date", FlowMessageVersion: "3",
-		FlowToken: "tok-1", FlowID: "1197715005513101", FlowCTA: "Book now", FlowAction: "navigate", FlowScreen: "BOOKING",
+		FlowToken: "tok-1", FlowID: published, FlowCTA: "Book now", FlowAction: "navigate", FlowScreen: "BOOKING",
 		FlowData: map[string]any{"day": "2026-12-24"}}))
 	if b := e.receive(e.cust, flowID); b.Interactive == nil || b.Interactive.Type != "flow" || b.Interactive.Action.Parameters.FlowToken != "tok-1" {
 		t.Errorf("flow: customer got %+v", b)

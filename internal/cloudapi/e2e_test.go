@@ -68,6 +68,11 @@ type hookValue struct {
 	OtherInfo        map[string]any        `json:"other_info"`
 	PreviousCategory string                `json:"previous_category"`
 	NewCategory      string                `json:"new_category"`
+	FlowID           string                `json:"flow_id"`
+	OldStatus        string                `json:"old_status"`
+	NewStatus        string                `json:"new_status"`
+	Message          string                `json:"message"`
+	AlertState       string                `json:"alert_state"`
 }
 
 func (h hookEnv) change() (string, hookValue) {

@@ -94,6 +94,8 @@ func getObject(b *business.Service) bizFunc {
 		switch business.KindOf(id) {
 		case business.KindTemplate:
 			return getTemplate(b.Templates())(w, r, biz)
+		case business.KindFlow:
+			return getFlow(b.Flows(), id)(w, r, biz)
 		case business.KindBusiness:
 		default:
 			// A number, or a row older than the id ranges

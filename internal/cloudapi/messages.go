@@ -385,7 +385,7 @@ func validFlow(a wire.InteractiveAction) error {
 
 // message is the request as the domain's message: outbound's checks,
 // then the catalog items that a product or product_list message names,
-// which the customer receives with it.
+// which the customer receives with it, and the Flow a flow message opens.
 func (req *sendRequest) message(ctx context.Context, b *business.Service, biz business.Business) (business.OutboundMessage, error) {
 	m, err := req.outbound()
 	if err != nil {
@@ -393,6 +393,9 @@ func (req *sendRequest) message(ctx context.Context, b *business.Service, biz bu
 	}
 	ps, err := b.Catalogs().CatalogProducts(ctx, biz, m.Content.Interactive)
 	if err != nil {
+		return m, err
+	}
+	if err := b.Flows().FlowMessage(ctx, biz, m.Content.Interactive); err != nil {
 		return m, err
 	}
 	if len(ps) > 0 {

@@ -75,7 +75,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/media", uploadMedia(b))
 	a("GET /{version}/{id}", getObject(b))
 	a("GET /{version}/{id}/content", downloadMedia(b))
-	a("DELETE /{version}/{id}", deleteObject(b, b.Catalogs())) // a media id or a product item
+	a("DELETE /{version}/{id}", deleteObject(b, b.Catalogs())) // a media id, a product item or a draft Flow
 	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
 	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
 	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
@@ -109,6 +109,19 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/message_qrdls/{code}/image", qrdlImage(b))
 	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
+
+	// WhatsApp Flows: management, assets, lifecycle and the data
+	// channel's public key (flows.go; docs/FLOWS.md). GET, POST and
+	// DELETE /{flow-id} are the object routes above, by the id's kind.
+	a("POST /{version}/{id}/flows", createFlow(b.Flows()))
+	a("GET /{version}/{id}/flows", listFlows(b.Flows()))
+	a("POST /{version}/{id}/assets", uploadFlowAsset(b.Flows()))
+	a("GET /{version}/{id}/assets", listFlowAssets(b.Flows()))
+	a("GET /{version}/{id}/assets/flow.json", downloadFlowAsset(b.Flows()))
+	n("POST /{version}/{id}/publish", publishFlow(b.Flows()))
+	n("POST /{version}/{id}/deprecate", deprecateFlow(b.Flows()))
+	a("POST /{version}/{id}/whatsapp_business_encryption", setFlowKey(b))
+	a("GET /{version}/{id}/whatsapp_business_encryption", getFlowKey(b))
 
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))

@@ -25,7 +25,7 @@ func getTemplate(tpl *business.Templates) bizFunc {
 
 // postObject answers POST /{version}/{id}: an edit of the object the id
 // names: a template (its components or category), or a phone number
-// (its two-step verification PIN).
+// (its two-step verification PIN), or a Flow (its metadata).
 func postObject(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		id, err := pathID(r, "id")
@@ -36,6 +36,9 @@ func postObject(b *business.Service) bizFunc {
 			if n, err := b.OwnNumber(r.Context(), biz, id); err == nil {
 				return setPIN(b, n)(w, r, biz)
 			}
+		}
+		if business.KindOf(id) == business.KindFlow {
+			return updateFlow(b.Flows(), id)(w, r, biz)
 		}
 		if !business.IsKind(id, business.KindTemplate) {
 			return noObject(r, r.PathValue("id"))

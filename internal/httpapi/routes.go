@@ -192,6 +192,9 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	n("POST /v1/business/{account}/report", reportBusiness(biz))
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
 	h("GET /c/{code}", openLink(biz, o.AppScheme)) // public: no token
+	// A person's side of WhatsApp Flows (flows.go; docs/API.md, "Flows").
+	a("POST /v1/flows/exchange", flowExchange(biz.Flows()))
+	a("POST /v1/flows/complete", flowComplete(biz.Flows()))
 
 	// Ads (docs/ADS.md; handlers in ads.go): the candidate set of a
 	// placement and the client's events; a channel owner's campaigns,

@@ -22,7 +22,12 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"mime/multipart"
@@ -39,6 +44,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/revenue"
@@ -332,6 +338,42 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 	var qr struct{ Code string }
 	w.must(t, "biz", "POST", "/v23.0/"+ids["number"]+"/message_qrdls", `{"prefilled_message":"hi","generate_qr_image":"PNG"}`, &qr)
 	ids["qrdl"] = qr.Code
+	// Flows: a draft with a Flow JSON (assets), a draft to publish, a
+	// published one to deprecate, and a Flows public key to upload.
+	flowDoc, _ := json.Marshal(authzFlowJSON)
+	for _, f := range []struct{ name, extra string }{{"flow", ""}, {"flow-publish", ""}, {"flow-deprecate", `,"publish":true`}} {
+		var fl struct{ ID string }
+		w.must(t, "biz", "POST", "/v23.0/"+ids["biz"]+"/flows", fmt.Sprintf(`{"name":%q,"categories":["OTHER"],"flow_json":%s%s}`, f.name, flowDoc, f.extra), &fl)
+		ids[f.name] = fl.ID
+	}
+	ids["flow-key"] = authzFlowKey(t)
+	// A Flow message to the member, who wrote first (the window is open):
+	// the person's Flow routes name it.
+	{
+		mem := w.persons["member"]
+		acct, _ := strconv.ParseInt(ids["number-account"], 10, 64)
+		dc := val(mem.c.OpenDirect(context.Background(), acct))(t)
+		val(mem.c.SendText(context.Background(), dc.ID, "hello"))(t)
+		// The window opens when the inbound pipeline has the hello: until
+		// then the send fails later (131047) and makes no Flow session.
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			var sent struct{ Messages []struct{ ID string } }
+			w.must(t, "biz", "POST", "/v23.0/"+ids["number"]+"/messages", fmt.Sprintf(`{"messaging_product":"whatsapp","to":%q,"type":"interactive",`+
+				`"interactive":{"type":"flow","body":{"text":"Done?"},"action":{"name":"flow","parameters":{"flow_message_version":"3",`+
+				`"flow_token":"t1","flow_id":%q,"flow_cta":"Open","flow_action":"navigate","flow_action_payload":{"screen":"DONE"}}}}}`,
+				w.phone["member"], ids["flow-deprecate"]), &sent)
+			_, err := mem.c.ExchangeFlow(context.Background(), client.FlowStep{ChatID: dc.ID, MessageID: sent.Messages[0].ID, Action: "INIT"})
+			var ce *client.Error
+			if errors.As(err, &ce) && ce.Code == "invalid_argument" { // a static Flow: there is a session, and no endpoint
+				ids["flow-chat"], ids["flow-message"] = itoa(dc.ID), sent.Messages[0].ID
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no flow session: %v", err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	ids["month"] = time.Now().UTC().Format("2006-01")
 
 	// A webhook, and a delivery on it: the business sends a message,
@@ -421,6 +463,33 @@ func (w *authzWorld) mustRaw(t *testing.T, who, method, path string, body rawBod
 	}
 }
 
+// authzFlowJSON is a valid static Flow.
+const authzFlowJSON = `{"version":"7.0","screens":[{"id":"DONE","title":"Done","terminal":true,"layout":{"type":"SingleColumnLayout",` +
+	`"children":[{"type":"TextBody","text":"Thanks"},{"type":"Footer","label":"Close","on-click-action":{"name":"complete","payload":{}}}]}}]}`
+
+// authzFlowKey returns a PEM RSA public key for the Flows data channel.
+func authzFlowKey(t *testing.T) string {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+}
+
+// multipartFlowJSON is a Flow JSON asset upload.
+func multipartFlowJSON() rawBody {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("name", "flow.json")
+	_ = mw.WriteField("asset_type", "FLOW_JSON")
+	part, _ := mw.CreateFormFile("file", "flow.json")
+	_, _ = part.Write([]byte(authzFlowJSON))
+	_ = mw.Close()
+	return rawBody{ctype: mw.FormDataContentType(), b: buf.Bytes()}
+}
+
 func multipartPNG(t *testing.T) rawBody {
 	t.Helper()
 	var buf bytes.Buffer
@@ -457,6 +526,9 @@ func (w *authzWorld) callRoute(t *testing.T, route string) map[string]string {
 		body := bodyOf(route, w.ids)
 		if route == "POST /{version}/{id}/media" {
 			body = multipartPNG(t)
+		}
+		if route == "POST /{version}/{id}/assets" {
+			body = multipartFlowJSON()
 		}
 		status, _, resp := call(t, w.srv, method, path, tokens[c], body.ctype, body.b)
 		out[c] = answerOf(status, resp)
@@ -557,8 +629,15 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 				"GET /{version}/{id}/whatsapp_commerce_settings", "POST /{version}/{id}/whatsapp_commerce_settings",
 				"POST /{version}/{id}/message_qrdls", "GET /{version}/{id}/message_qrdls",
 				"GET /{version}/{id}/message_qrdls/{code}", "POST /{version}/{id}/message_qrdls/{code}",
-				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image":
+				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image",
+				"POST /{version}/{id}/whatsapp_business_encryption", "GET /{version}/{id}/whatsapp_business_encryption":
 				return ids["number"]
+			case "POST /{version}/{id}/assets", "GET /{version}/{id}/assets", "GET /{version}/{id}/assets/flow.json":
+				return ids["flow"]
+			case "POST /{version}/{id}/publish":
+				return ids["flow-publish"]
+			case "POST /{version}/{id}/deprecate":
+				return ids["flow-deprecate"]
 			case "POST /{version}/{id}/products", "GET /{version}/{id}/products":
 				return ids["catalog"]
 			case "GET /{version}/{id}", "GET /{version}/{id}/content", "DELETE /{version}/{id}":
@@ -782,6 +861,15 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"prefilled_message":"hello","generate_qr_image":"PNG"}`)
 	case "POST /{version}/{id}/products":
 		return j(`{"retailer_id":"sku1","name":"Widget","price":100,"currency":"USD"}`)
+	case "POST /v1/flows/exchange":
+		return j(`{"chat_id":` + ids["flow-chat"] + `,"message_id":"` + ids["flow-message"] + `","action":"INIT"}`)
+	case "POST /v1/flows/complete":
+		return j(`{"chat_id":` + ids["flow-chat"] + `,"message_id":"` + ids["flow-message"] + `","response":{"ok":true}}`)
+	case "POST /{version}/{id}/flows":
+		return j(`{"name":"f` + strconv.FormatInt(time.Now().UnixNano(), 36) + `","categories":["OTHER"]}`)
+	case "POST /{version}/{id}/whatsapp_business_encryption":
+		k, _ := json.Marshal(ids["flow-key"])
+		return j(`{"business_public_key":` + string(k) + `}`)
 	case "POST /{version}/{id}/ctwa_links":
 		return j(`{"phone_number_id":` + ids["number"] + `,"prefilled_message":"hello"}`)
 	case "POST /{version}/{id}/channels":

@@ -386,8 +386,13 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	}
 	disp := webhook.New(st, wo)
 	adChats := &adsChat{}
+	// Flow endpoints may be plain http on loopback where webhooks may
+	// reach non-public addresses (local development and tests).
+	o.Business.FlowLocalEndpoints = o.Business.FlowLocalEndpoints || len(o.WebhookAllow) > 0
+	flowCalls := &flowCaller{}
 	biz := business.New(svc, o.Business, business.Deps{Store: st, OnEnqueue: disp.Wake, Payments: payments, Ads: adsPolicy,
-		Bus: bus, Logger: log, Now: o.Now, OnAdChat: adChats.started})
+		Bus: bus, Logger: log, Now: o.Now, OnAdChat: adChats.started, FlowCaller: flowCalls.call})
+	flowCalls.start(biz, wo.Allow, log)
 	gate.b = biz
 	// The ads context imports none of the others: what it needs of them
 	// crosses here (ads.go).

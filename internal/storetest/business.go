@@ -35,6 +35,8 @@ var businessTests = []struct {
 	{"NumberSettings", testNumberSettings},
 	{"TemplateByID", testTemplateByID},
 	{"LinkPrefill", testLinkPrefill},
+	{"Flows", testFlows},
+	{"FlowSessions", testFlowSessions},
 }
 
 func newBusiness(t testing.TB, s Store, name string) business.Business {
