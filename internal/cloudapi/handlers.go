@@ -311,6 +311,11 @@ func subscribe(b *business.Service, verify func(ctx context.Context, url, token,
 		if _, err := b.SetWebhook(r.Context(), biz.ID, url, in.VerifyToken, verify); err != nil {
 			return err
 		}
+		// The version and the address of this call shape the webhooks
+		// (business.WebhookSettings), as an app's settings do on Meta.
+		if err := b.SetWebhookSettings(r.Context(), biz.ID, business.WebhookSettings{Version: r.PathValue("version"), APIBase: baseURL(r)}); err != nil {
+			return err
+		}
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
 		return nil
 	}
