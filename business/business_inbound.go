@@ -295,6 +295,11 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	case decodeErr != nil:
 		msg.Type = "unknown"
 		msg.Errors = []wire.WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
+	case c.RequestWelcome:
+		if ok, err := in.welcomeWanted(ctx, conv); err != nil || !ok {
+			return err
+		}
+		msg.Type = "request_welcome"
 	default:
 		in.describe(ctx, &msg, e.ChatID, c)
 		if c.Referral != nil {

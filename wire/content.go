@@ -39,6 +39,11 @@ type Content struct {
 	Reply       *InteractiveReply `json:"interactive_reply,omitempty"`
 	Template    *RenderedTemplate `json:"template,omitempty"`
 	Referral    *Referral         `json:"referral,omitempty"`
+	// RequestWelcome is what a customer's client sends, with nothing
+	// else, when its user opens a chat with a business number for the
+	// first time: the business may get a request_welcome webhook
+	// (business/automation.go).
+	RequestWelcome bool `json:"request_welcome,omitempty"`
 	// Contacts are shared contact cards (a business's contacts message, or
 	// a person sharing a contact with a business).
 	Contacts []ContactCard `json:"contacts,omitempty"`

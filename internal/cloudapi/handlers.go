@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,7 +100,15 @@ func getObject(b *business.Service) bizFunc {
 			// A number, or a row older than the id ranges
 			// (business/ids.go), whose kind the fields asked for tell.
 			if n, err := b.OwnNumber(r.Context(), biz, id); err == nil && !(id == biz.ID && asksBusinessFields(r)) {
-				writeJSON(w, http.StatusOK, numberJSON(b, n))
+				obj := numberJSON(b, n)
+				if slices.Contains(requestedFields(r), "conversational_automation") {
+					a, err := b.Automation(r.Context(), n)
+					if err != nil {
+						return err
+					}
+					obj["conversational_automation"] = automationJSON(a)
+				}
+				writeJSON(w, http.StatusOK, withFields(r, obj))
 				return nil
 			}
 		}

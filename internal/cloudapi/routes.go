@@ -109,6 +109,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/message_qrdls/{code}/image", qrdlImage(b))
 	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
+	a("POST /{version}/{id}/conversational_automation", updateAutomation(b))
 
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))

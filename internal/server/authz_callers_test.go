@@ -556,7 +556,8 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 				"GET /{version}/{id}/whatsapp_commerce_settings", "POST /{version}/{id}/whatsapp_commerce_settings",
 				"POST /{version}/{id}/message_qrdls", "GET /{version}/{id}/message_qrdls",
 				"GET /{version}/{id}/message_qrdls/{code}", "POST /{version}/{id}/message_qrdls/{code}",
-				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image":
+				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image",
+				"POST /{version}/{id}/conversational_automation":
 				return ids["number"]
 			case "POST /{version}/{id}/products", "GET /{version}/{id}/products":
 				return ids["catalog"]
@@ -772,6 +773,8 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"code":"000000"}`)
 	case "POST /{version}/{id}/settings":
 		return j(`{"user_identity_change":{"enable_identity_key_check":true}}`)
+	case "POST /{version}/{id}/conversational_automation":
+		return j(`{"enable_welcome_message":true,"prompts":["Hi"]}`)
 	case "POST /{version}/{id}/message_qrdls", "POST /{version}/{id}/message_qrdls/{code}":
 		return j(`{"prefilled_message":"hello","generate_qr_image":"PNG"}`)
 	case "POST /{version}/{id}/products":
