@@ -77,6 +77,9 @@ func baseURL(r *http.Request) string {
 func getObject(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
+		if isUploadSession(r) {
+			return uploadStatus(b)(w, r, biz)
+		}
 		if isMediaID(raw) {
 			m, err := b.MediaForBusiness(r.Context(), biz, raw)
 			if err != nil {

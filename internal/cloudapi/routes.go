@@ -110,6 +110,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 	a("POST /{version}/{id}/conversational_automation", updateAutomation(b))
+	a("POST /{version}/{id}/uploads", startUpload(b)) // and GET/POST /{version}/upload:{id} (uploads.go)
 
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))

@@ -773,6 +773,8 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"code":"000000"}`)
 	case "POST /{version}/{id}/settings":
 		return j(`{"user_identity_change":{"enable_identity_key_check":true}}`)
+	case "POST /{version}/{id}/uploads":
+		return j(`{"file_name":"a.pdf","file_length":10,"file_type":"application/pdf"}`)
 	case "POST /{version}/{id}/conversational_automation":
 		return j(`{"enable_welcome_message":true,"prompts":["Hi"]}`)
 	case "POST /{version}/{id}/message_qrdls", "POST /{version}/{id}/message_qrdls/{code}":
