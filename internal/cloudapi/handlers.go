@@ -118,8 +118,12 @@ func getObject(b *business.Service) bizFunc {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": strconv.FormatInt(biz.ID, 10), "name": biz.Name,
-			"currency": "USD", "message_template_namespace": fmt.Sprintf("parley_%d", biz.ID)})
+		obj := map[string]any{"id": strconv.FormatInt(biz.ID, 10), "name": biz.Name,
+			"currency": "USD", "message_template_namespace": fmt.Sprintf("parley_%d", biz.ID)}
+		if err := addAnalytics(r, b, biz, obj); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, withFields(r, obj))
 		return nil
 	}
 }
