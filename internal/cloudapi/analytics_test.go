@@ -18,7 +18,11 @@ import (
 // points, whose costs add up to the ledger's charges; the
 // message analytics count the three per day; filters and bad queries.
 func TestAnalytics(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testAnalytics(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testAnalytics(t, newEnv(t, withPostgres(t))) })
+}
+
+func testAnalytics(t *testing.T, e *env) {
 	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "¿hay descuentos?"}))
 	for _, text := range []string{"Sí 👍", "20% hoy"} {
 		e.receive(e.cust, e.send(map[string]any{"type": "text", "text": map[string]any{"body": text}}))

@@ -21,7 +21,11 @@ import (
 // opens the chat for the first time makes a request_welcome webhook and
 // the business may answer it free-form; a second opening makes nothing.
 func TestConversationalAutomation(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testConversationalAutomation(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testConversationalAutomation(t, newEnv(t, withPostgres(t))) })
+}
+
+func testConversationalAutomation(t *testing.T, e *env) {
 	path := fmt.Sprintf("/%d/conversational_automation", e.num.ID)
 	read := func() map[string]any {
 		t.Helper()

@@ -19,7 +19,11 @@ import (
 // GET tells, a handle that the profile picture and a template header
 // example take and that names the same bytes; and the refusals.
 func TestResumableUpload(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testResumableUpload(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testResumableUpload(t, newEnv(t, withPostgres(t))) })
+}
+
+func testResumableUpload(t *testing.T, e *env) {
 	raw := func(method, path string, hdr map[string]string, body []byte) (int, []byte) {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(e.ctx, method, e.srv.Endpoint(path), bytes.NewReader(body))

@@ -19,7 +19,11 @@ import (
 // the category. Once subscribed, inbound media carry the url the business
 // downloads them from, at the address and version it subscribed with.
 func TestWebhookVersion(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testWebhookVersion(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testWebhookVersion(t, newEnv(t, withPostgres(t))) })
+}
+
+func testWebhookVersion(t *testing.T, e *env) {
 	subscribe := func(version string) {
 		t.Helper()
 		status, b := e.do("POST", fmt.Sprintf("/%s/%d/subscribed_apps", version, e.biz.ID), e.token,
