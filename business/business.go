@@ -226,6 +226,8 @@ type Service struct {
 	links     *Links
 
 	onAdChat func(ctx context.Context, clickID string) // Deps.OnAdChat
+
+	hookSettings hookSettingsCache // webhook_settings.go
 }
 
 // New returns the business context's service over the chat core svc. onEnqueue, if set,

@@ -295,6 +295,11 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	case decodeErr != nil:
 		msg.Type = "unknown"
 		msg.Errors = []wire.WebhookError{webhookError(131051, "Message type unknown", "Message type is currently not supported.")}
+	case c.RequestWelcome:
+		if ok, err := in.welcomeWanted(ctx, conv); err != nil || !ok {
+			return err
+		}
+		msg.Type = "request_welcome"
 	default:
 		in.describe(ctx, &msg, e.ChatID, c)
 		if c.Referral != nil {
@@ -377,6 +382,9 @@ func (in *inboundBatch) describe(ctx context.Context, msg *wire.InboundMessage, 
 		}
 		m := &wire.InboundMedia{ID: MediaGraphID(c.MediaID), MimeType: c.MediaType, Caption: c.Text, Filename: c.Filename, Link: c.MediaURL}
 		if c.MediaID != "" {
+			if hooks, err := in.b.WebhookSettingsOf(ctx, in.biz.ID); err == nil {
+				m.URL = hooks.mediaURL(m.ID)
+			}
 			if md, err := in.b.st.GetMedia(ctx, c.MediaID); err == nil {
 				m.SHA256 = md.SHA256
 				if m.MimeType == "" {
@@ -452,9 +460,13 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 			ms = append(ms, m)
 		}
 	}
+	hooks, err := in.b.WebhookSettingsOf(ctx, in.biz.ID)
+	if err != nil {
+		return false, err
+	}
 	for _, m := range ms {
 		id := m.ID
-		st := in.b.status(in.biz, in.n, m, status, e.CreatedAt)
+		st := in.b.status(in.biz, hooks, in.n, m, status, e.CreatedAt)
 		if status == "failed" {
 			st.Pricing = nil
 			st.Errors = []wire.WebhookError{webhookError(MetaUndeliverable, "Message undeliverable", "The message was not delivered before it expired")}

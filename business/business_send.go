@@ -311,7 +311,11 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	if err != nil {
 		return Sent{}, fmt.Errorf("encode content: %w", err)
 	}
-	st := b.status(biz, n, bm, "sent", now)
+	hooks, err := b.WebhookSettingsOf(ctx, biz.ID)
+	if err != nil {
+		return Sent{}, err
+	}
+	st := b.status(biz, hooks, n, bm, "sent", now)
 	v := messagesValue(n)
 	v.Statuses = []wire.StatusUpdate{st}
 	// The record and the sent status commit with the message, in the core's
@@ -410,8 +414,10 @@ func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg
 	}
 }
 
-// status builds a status update with its pricing object.
-func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, status string, at time.Time) wire.StatusUpdate {
+// status builds a status update with its pricing object, and the
+// conversation object where the business's webhook version has it
+// (statusConversation).
+func (b *Service) status(biz Business, w WebhookSettings, n BusinessNumber, m BusinessMessage, status string, at time.Time) wire.StatusUpdate {
 	st := wire.StatusUpdate{ID: m.ID, Status: status, Timestamp: unixString(at), RecipientID: WaID(m.CustomerPhone), BizOpaqueCallbackData: m.CallbackData}
 	if m.CustomerID != 0 {
 		st.RecipientUserID = UserID(biz.ID, m.CustomerID, m.CustomerPhone)
@@ -425,6 +431,8 @@ func (b *Service) status(biz Business, n BusinessNumber, m BusinessMessage, stat
 			if m.PricingType == PricingFreeEntryPoint {
 				st.Conversation.Origin.Type = "referral_conversion"
 			}
+		} else {
+			st.Conversation = statusConversation(w, n, m)
 		}
 	}
 	return st

@@ -28,6 +28,7 @@ type Store interface {
 	CatalogStore
 	NumberSettingStore
 	FlowStore
+	BusinessSettingStore
 
 	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
@@ -276,4 +277,17 @@ type NumberSettingStore interface {
 	// PutNumberSetting creates or replaces the document. ErrNotFound for
 	// an unknown number.
 	PutNumberSetting(ctx context.Context, numberID int64, kind string, body []byte, at time.Time) error
+}
+
+// BusinessSettingStore holds a business account's settings documents: one
+// JSON body per business and kind (business/business_settings.go), read
+// and written whole.
+type BusinessSettingStore interface {
+	// GetBusinessSetting returns the document, or ErrNotFound.
+	GetBusinessSetting(ctx context.Context, businessID int64, kind string) ([]byte, error)
+	// PutBusinessSetting creates or replaces the document. An error for
+	// an unknown business.
+	PutBusinessSetting(ctx context.Context, businessID int64, kind string, body []byte, at time.Time) error
+	// DeleteBusinessSetting removes the document, if there is one.
+	DeleteBusinessSetting(ctx context.Context, businessID int64, kind string) error
 }

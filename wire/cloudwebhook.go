@@ -86,6 +86,9 @@ type (
 		Caption  string `json:"caption,omitempty"`
 		Filename string `json:"filename,omitempty"`
 		Link     string `json:"link,omitempty"` // Parley: an attachment sent by link
+		// URL is where the business downloads the media with its token,
+		// as Meta's webhooks now carry it (business.WebhookSettings).
+		URL string `json:"url,omitempty"`
 	}
 	// InboundReaction is a reaction to a business message.
 	InboundReaction struct {

@@ -39,6 +39,11 @@ type Content struct {
 	Reply       *InteractiveReply `json:"interactive_reply,omitempty"`
 	Template    *RenderedTemplate `json:"template,omitempty"`
 	Referral    *Referral         `json:"referral,omitempty"`
+	// RequestWelcome is what a customer's client sends, with nothing
+	// else, when its user opens a chat with a business number for the
+	// first time: the business may get a request_welcome webhook
+	// (business/automation.go).
+	RequestWelcome bool `json:"request_welcome,omitempty"`
 	// Contacts are shared contact cards (a business's contacts message, or
 	// a person sharing a contact with a business).
 	Contacts []ContactCard `json:"contacts,omitempty"`
@@ -154,7 +159,7 @@ type Location struct {
 // Its JSON is Meta's interactive object, so a client renders what the
 // business sent.
 type Interactive struct {
-	Type   string             `json:"type"` // button | list | cta_url | product | product_list | flow
+	Type   string             `json:"type"` // button | list | cta_url | product | product_list | flow | location_request_message | address_message
 	Header *InteractiveHeader `json:"header,omitempty"`
 	Body   *InteractiveText   `json:"body,omitempty"`
 	Footer *InteractiveText   `json:"footer,omitempty"`
@@ -253,6 +258,20 @@ type CTAParameters struct {
 	Mode               string             `json:"mode,omitempty"`        // draft | published
 	FlowAction         string             `json:"flow_action,omitempty"` // navigate | data_exchange
 	FlowActionPayload  *FlowActionPayload `json:"flow_action_payload,omitempty"`
+
+	// Country, Values, SavedAddresses and ValidationErrors are an
+	// address_message's (internal/cloudapi/interactive_requests.go).
+	Country          string            `json:"country,omitempty"`
+	Values           map[string]string `json:"values,omitempty"`
+	SavedAddresses   []SavedAddress    `json:"saved_addresses,omitempty"`
+	ValidationErrors map[string]string `json:"validation_errors,omitempty"`
+}
+
+// SavedAddress is an address an address_message offers the customer to
+// pick instead of typing one.
+type SavedAddress struct {
+	ID    string            `json:"id"`
+	Value map[string]string `json:"value"`
 }
 
 // FlowActionPayload is the first screen of a navigate Flow and its input

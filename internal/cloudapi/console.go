@@ -3,7 +3,6 @@ package cloudapi
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
@@ -53,9 +52,9 @@ func debugToken(b *business.Service) bizFunc {
 // GET /{id}?fields=name then answers the business account even when the
 // caller also owns a number with the same id (the id spaces overlap).
 func asksBusinessFields(r *http.Request) bool {
-	for _, f := range strings.Split(r.URL.Query().Get("fields"), ",") {
-		switch strings.TrimSpace(f) {
-		case "name", "currency", "message_template_namespace":
+	for _, f := range requestedFields(r) {
+		switch f {
+		case "name", "currency", "message_template_namespace", "analytics", "conversation_analytics", "pricing_analytics":
 			return true
 		}
 	}

@@ -29,18 +29,26 @@ func withFields(r *http.Request, obj map[string]any) map[string]any {
 // requestedFields returns the names in ?fields=, or nil when there are
 // none. A nested selection (analytics.start(...)) is cut to its name.
 func requestedFields(r *http.Request) []string {
-	raw := r.URL.Query().Get("fields")
-	if strings.TrimSpace(raw) == "" {
-		return nil
+	var out []string
+	for _, f := range fieldSelections(r.URL.Query().Get("fields")) {
+		if i := strings.IndexAny(f, ".{("); i >= 0 {
+			f = f[:i]
+		}
+		if f != "" {
+			out = append(out, f)
+		}
 	}
+	return out
+}
+
+// fieldSelections splits a fields= value at its top-level commas: each
+// selection whole, with its modifiers and nested fields
+// ("analytics.start(1).end(2)"), trimmed; empty ones dropped.
+func fieldSelections(raw string) []string {
 	var out []string
 	depth, start := 0, 0
 	add := func(s string) {
-		s = strings.TrimSpace(s)
-		if i := strings.IndexAny(s, ".{("); i >= 0 {
-			s = s[:i]
-		}
-		if s != "" {
+		if s = strings.TrimSpace(s); s != "" {
 			out = append(out, s)
 		}
 	}

@@ -41,3 +41,31 @@ func FuzzRequestedFields(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseSelection: a fields= selection with modifiers never panics,
+// and a parsed one names its field without modifiers.
+func FuzzParseSelection(f *testing.F) {
+	for _, s := range []string{
+		`analytics.start(1685602800).end(1688194800).granularity(DAY).phone_numbers([]).country_codes(["US","BR"])`,
+		`pricing_analytics.start(1).end(2).granularity(DAILY).dimensions(["PRICING_CATEGORY","PHONE"])`,
+		`conversation_analytics.start(1).end(2).granularity(MONTHLY).dimensions([CONVERSATION_CATEGORY])`,
+		`name`, `a.b(")")`, `a.b((c)`, `a.(1)`, `a{b,c}`, `a.b(1).b(2)`, `.x(1)`, `a.b("\")`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, sel string) {
+		name, mods, err := parseSelection(sel)
+		if err != nil {
+			return
+		}
+		if strings.ContainsAny(name, ".(") {
+			t.Errorf("%q: name %q holds a modifier", sel, name)
+		}
+		for m, v := range mods {
+			_ = listArg(v)
+			if m == "" {
+				t.Errorf("%q: an empty modifier name", sel)
+			}
+		}
+	})
+}

@@ -26,6 +26,8 @@ func FuzzSendBody(f *testing.F) {
 		`{"messaging_product":"whatsapp","to":"1","type":"contacts","contacts":"[{\"name\":{\"formatted_name\":\"Zoë\"}}]"}`,
 		`{"messaging_product":"whatsapp","to":"1","type":"template","template":"{\"name\":\"t\",\"language\":{\"code\":\"en\"},\"components\":\"[]\"}"}`,
 		`{"messaging_product":"whatsapp","to":"1","type":"text","text":"{\"body\":[1]}"}`,
+		`{"messaging_product":"whatsapp","to":"1","type":"interactive","interactive":{"type":"location_request_message","body":{"text":"b"},"action":{"name":"send_location"}}}`,
+		`{"messaging_product":"whatsapp","to":"1","type":"interactive","interactive":{"type":"address_message","body":{"text":"b"},"action":{"name":"address_message","parameters":{"country":"IN","values":{"in_pin_code":"400063"},"saved_addresses":[{"id":"a","value":{"city":"Pune"}}],"validation_errors":{"city":"x"}}}}}`,
 	} {
 		f.Add([]byte(s), false)
 	}

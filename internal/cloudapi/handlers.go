@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ func baseURL(r *http.Request) string {
 func getObject(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		raw := r.PathValue("id")
+		if isUploadSession(r) {
+			return uploadStatus(b)(w, r, biz)
+		}
 		if isMediaID(raw) {
 			m, err := b.MediaForBusiness(r.Context(), biz, raw)
 			if err != nil {
@@ -101,15 +105,27 @@ func getObject(b *business.Service) bizFunc {
 			// A number, or a row older than the id ranges
 			// (business/ids.go), whose kind the fields asked for tell.
 			if n, err := b.OwnNumber(r.Context(), biz, id); err == nil && !(id == biz.ID && asksBusinessFields(r)) {
-				writeJSON(w, http.StatusOK, numberJSON(b, n))
+				obj := numberJSON(b, n)
+				if slices.Contains(requestedFields(r), "conversational_automation") {
+					a, err := b.Automation(r.Context(), n)
+					if err != nil {
+						return err
+					}
+					obj["conversational_automation"] = automationJSON(a)
+				}
+				writeJSON(w, http.StatusOK, withFields(r, obj))
 				return nil
 			}
 		}
 		if err := ownBusiness(r, biz); err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": strconv.FormatInt(biz.ID, 10), "name": biz.Name,
-			"currency": "USD", "message_template_namespace": fmt.Sprintf("parley_%d", biz.ID)})
+		obj := map[string]any{"id": strconv.FormatInt(biz.ID, 10), "name": biz.Name,
+			"currency": "USD", "message_template_namespace": fmt.Sprintf("parley_%d", biz.ID)}
+		if err := addAnalytics(r, b, biz, obj); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, withFields(r, obj))
 		return nil
 	}
 }
@@ -311,6 +327,11 @@ func subscribe(b *business.Service, verify func(ctx context.Context, url, token,
 			url = biz.CallbackURL // re-subscribing keeps the current URL
 		}
 		if _, err := b.SetWebhook(r.Context(), biz.ID, url, in.VerifyToken, verify); err != nil {
+			return err
+		}
+		// The version and the address of this call shape the webhooks
+		// (business.WebhookSettings), as an app's settings do on Meta.
+		if err := b.SetWebhookSettings(r.Context(), biz.ID, business.WebhookSettings{Version: r.PathValue("version"), APIBase: baseURL(r)}); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, map[string]bool{"success": true})

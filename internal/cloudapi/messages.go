@@ -301,6 +301,10 @@ func validInteractive(in *wire.Interactive) error {
 		return validProductList(in.Action)
 	case "flow":
 		return validFlow(in.Action)
+	case "location_request_message":
+		return validLocationRequest(in)
+	case "address_message":
+		return validAddressMessage(in)
 	default:
 		return invalid("Unsupported interactive type %q", in.Type)
 	}

@@ -109,6 +109,8 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/message_qrdls/{code}/image", qrdlImage(b))
 	a("POST /{version}/{id}/whatsapp_commerce_settings", updateCommerceSettings(b))
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
+	a("POST /{version}/{id}/conversational_automation", updateAutomation(b))
+	a("POST /{version}/{id}/uploads", startUpload(b)) // and GET/POST /{version}/upload:{id} (uploads.go)
 
 	// WhatsApp Flows: management, assets, lifecycle and the data
 	// channel's public key (flows.go; docs/FLOWS.md). GET, POST and

@@ -28,6 +28,9 @@ func getTemplate(tpl *business.Templates) bizFunc {
 // (its two-step verification PIN), or a Flow (its metadata).
 func postObject(b *business.Service) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
+		if isUploadSession(r) {
+			return continueUpload(b)(w, r, biz)
+		}
 		id, err := pathID(r, "id")
 		if err != nil {
 			return err

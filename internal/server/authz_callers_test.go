@@ -630,7 +630,8 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 				"POST /{version}/{id}/message_qrdls", "GET /{version}/{id}/message_qrdls",
 				"GET /{version}/{id}/message_qrdls/{code}", "POST /{version}/{id}/message_qrdls/{code}",
 				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image",
-				"POST /{version}/{id}/whatsapp_business_encryption", "GET /{version}/{id}/whatsapp_business_encryption":
+				"POST /{version}/{id}/whatsapp_business_encryption", "GET /{version}/{id}/whatsapp_business_encryption",
+				"POST /{version}/{id}/conversational_automation":
 				return ids["number"]
 			case "POST /{version}/{id}/assets", "GET /{version}/{id}/assets", "GET /{version}/{id}/assets/flow.json":
 				return ids["flow"]
@@ -857,6 +858,10 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"code":"000000"}`)
 	case "POST /{version}/{id}/settings":
 		return j(`{"user_identity_change":{"enable_identity_key_check":true}}`)
+	case "POST /{version}/{id}/uploads":
+		return j(`{"file_name":"a.pdf","file_length":10,"file_type":"application/pdf"}`)
+	case "POST /{version}/{id}/conversational_automation":
+		return j(`{"enable_welcome_message":true,"prompts":["Hi"]}`)
 	case "POST /{version}/{id}/message_qrdls", "POST /{version}/{id}/message_qrdls/{code}":
 		return j(`{"prefilled_message":"hello","generate_qr_image":"PNG"}`)
 	case "POST /{version}/{id}/products":

@@ -33,6 +33,7 @@ var businessTests = []struct {
 	{"PruneBusiness", testPruneBusiness},
 	{"Catalogs", testCatalogs},
 	{"NumberSettings", testNumberSettings},
+	{"BusinessSettings", testBusinessSettings},
 	{"TemplateByID", testTemplateByID},
 	{"LinkPrefill", testLinkPrefill},
 	{"Flows", testFlows},

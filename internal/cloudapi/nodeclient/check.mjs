@@ -15,7 +15,7 @@
 import http from "node:http";
 import crypto from "node:crypto";
 import { WhatsAppAPI } from "whatsapp-api-js";
-import { Text, Reaction, Contacts, Name, Phone, Template, Language, BodyComponent, BodyParameter } from "whatsapp-api-js/messages";
+import { Text, Reaction, Contacts, Name, Phone, Template, Language, BodyComponent, BodyParameter, Interactive, ActionLocation, Body } from "whatsapp-api-js/messages";
 
 const env = process.env;
 const must = (k) => {
@@ -154,6 +154,8 @@ async function run() {
 		new Contacts([new Name("Zoë Ñandú", "Zoë", "Ñandú"), new Phone("+1 415 555 0199", "CELL")])));
 	const tpl = sentID("template", await api.sendMessage(phoneID, from,
 		new Template(template, new Language("es"), new BodyComponent(new BodyParameter("Nº 42 — café")))));
+	const where = sentID("location request", await api.sendMessage(phoneID, from,
+		new Interactive(new ActionLocation(), new Body("¿Dónde te recogemos? 📍"))));
 	const read = await api.markAsRead(phoneID, message.id);
 	check("mark as read", read?.success === true, JSON.stringify(read));
 
@@ -162,7 +164,7 @@ async function run() {
 		check("inbound reaction emoji arrives intact", reaction.reaction?.emoji === "❤️", JSON.stringify(reaction));
 		check("inbound reaction names the reply", reaction.reaction?.message_id === reply, JSON.stringify(reaction));
 	}
-	for (const [what, id] of [["text reply", reply], ["contacts", card], ["template", tpl]]) {
+	for (const [what, id] of [["text reply", reply], ["contacts", card], ["template", tpl], ["location request", where]]) {
 		await until(() => statuses.get(id)?.has("sent") && statuses.get(id)?.has("delivered"), `sent and delivered statuses of the ${what}`);
 		const p = pricingOnSent.get(id);
 		check(`the ${what}'s sent status has pricing`, !!p && typeof p.category === "string" && p.pricing_model === "PMP", JSON.stringify(p));
