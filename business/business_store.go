@@ -27,6 +27,7 @@ type Store interface {
 	billing.Store // wallets, cards, charges, invoices; it reads the usage and money ledgers
 	CatalogStore
 	NumberSettingStore
+	OrderStore
 
 	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the

@@ -253,6 +253,10 @@ type CTAParameters struct {
 	Mode               string             `json:"mode,omitempty"`        // draft | published
 	FlowAction         string             `json:"flow_action,omitempty"` // navigate | data_exchange
 	FlowActionPayload  *FlowActionPayload `json:"flow_action_payload,omitempty"`
+
+	// OrderParameters are an order_details, order_status or
+	// catalog_message's parameters (commerce.go).
+	OrderParameters
 }
 
 // FlowActionPayload is the first screen of a navigate Flow and its input

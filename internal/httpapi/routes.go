@@ -176,6 +176,9 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	n("POST /v1/business/{account}/block", blockBusiness(biz))
 	n("POST /v1/business/{account}/report", reportBusiness(biz))
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
+	// Orders a business sent, and paying them in the chat (orders.go; docs/COMMERCE.md).
+	a("GET /v1/chats/{chat}/orders/{reference}", getOrder(biz))
+	a("POST /v1/orders/pay", payOrder(biz))
 	h("GET /c/{code}", openLink(biz.Links(), o.AppScheme)) // public: no token
 
 	// Ads (docs/ADS.md; handlers in ads.go): the candidate set of a

@@ -539,6 +539,10 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 			return ids["invoice"]
 		case "name":
 			return ids["card"]
+		case "config":
+			return "main" // no order has it: the Payments API answers Meta's 131009
+		case "reference":
+			return "ref-none"
 		}
 		// {id}
 		switch {
@@ -556,7 +560,8 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 				"GET /{version}/{id}/whatsapp_commerce_settings", "POST /{version}/{id}/whatsapp_commerce_settings",
 				"POST /{version}/{id}/message_qrdls", "GET /{version}/{id}/message_qrdls",
 				"GET /{version}/{id}/message_qrdls/{code}", "POST /{version}/{id}/message_qrdls/{code}",
-				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image":
+				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image",
+				"GET /{version}/{id}/payments/{config}/{reference}", "POST /{version}/{id}/payments_refund":
 				return ids["number"]
 			case "POST /{version}/{id}/products", "GET /{version}/{id}/products":
 				return ids["catalog"]
@@ -704,6 +709,8 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"plan":"month","payment_method":"card"}`)
 	case "POST /v1/donations":
 		return j(`{"amount_minor":500,"payment_method":"card"}`)
+	case "POST /v1/orders/pay":
+		return j(`{"chat_id":` + ids["group"] + `,"reference_id":"ref-none","idempotency_key":"k1"}`)
 	case "PUT /v1/business/{account}/marketing":
 		return j(`{"opt_out":true}`)
 	case "PUT /v1/me/device-list":
@@ -776,6 +783,8 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"prefilled_message":"hello","generate_qr_image":"PNG"}`)
 	case "POST /{version}/{id}/products":
 		return j(`{"retailer_id":"sku1","name":"Widget","price":100,"currency":"USD"}`)
+	case "POST /{version}/{id}/payments_refund":
+		return j(`{"reference_id":"ref-none"}`)
 	case "POST /{version}/{id}/ctwa_links":
 		return j(`{"phone_number_id":` + ids["number"] + `,"prefilled_message":"hello"}`)
 	case "POST /{version}/{id}/channels":

@@ -17,6 +17,7 @@ var businessTests = []struct {
 	fn   func(t *testing.T, s Store)
 }{
 	{"Businesses", testBusinesses},
+	{"Orders", testOrders},
 	{"BusinessNumbers", testBusinessNumbers},
 	{"BusinessTokens", testBusinessTokens},
 	{"Conversations", testConversations},
