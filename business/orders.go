@@ -126,8 +126,8 @@ func checkAmount(path string, a *wire.Amount, required bool) error {
 	if a.Offset != 100 {
 		return orderInvalid("%s.offset must be 100", path)
 	}
-	if a.Value < 0 || a.Value > 1e13 {
-		return orderInvalid("%s.value must be 0 to 10000000000000", path)
+	if a.Value < 0 || a.Value > 1e12 {
+		return orderInvalid("%s.value must be 0 to 1000000000000", path)
 	}
 	return nil
 }

@@ -1,17 +1,23 @@
 package cloudapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/money"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -271,4 +277,69 @@ func testutilEventuallyNotice(t *testing.T, e *env, want string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("no notice %q in the thread", want)
+}
+
+// lossyPayments is the sandbox with lost answers: the first lose charges
+// are taken but answer unavailable, as a provider whose answer never
+// reached the server.
+type lossyPayments struct {
+	*money.SandboxPayments
+	lose atomic.Int32
+}
+
+func (p *lossyPayments) Charge(ctx context.Context, c money.PaymentCharge) (string, error) {
+	ref, err := p.SandboxPayments.Charge(ctx, c)
+	if err == nil && p.lose.Add(-1) >= 0 {
+		return "", parley.Errorf(parley.EUnavailable, "the provider's answer was lost")
+	}
+	return ref, err
+}
+
+// TestPaymentAnswerLostPaysOnce: the provider charged but its answer was
+// lost; the payment stays pending, the person's retry with the same key
+// settles it, and the provider holds one charge, the business one
+// captured webhook.
+func TestPaymentAnswerLostPaysOnce(t *testing.T) {
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			prov := &lossyPayments{SandboxPayments: money.NewSandboxPayments()}
+			prov.lose.Store(1)
+			opts := []envOption{func(e *env) {
+				e.extra = append(e.extra, servertest.WithOptions(func(o *server.Options) { o.Payments = prov }))
+			}}
+			if name == "postgres" {
+				opts = append(opts, withPostgres(t))
+			}
+			e := newEnv(t, opts...)
+			e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"}))
+			e.send(e.orderDetails("lost-1", nil))
+			pay := wire.PayOrder{ChatID: e.chatID, ReferenceID: "lost-1", IdempotencyKey: "k", PaymentMethod: "card"}
+			e.people("POST", "/v1/orders/pay", pay, http.StatusServiceUnavailable, nil)
+			var view wire.OrderView
+			e.people("GET", fmt.Sprintf("/v1/chats/%d/orders/lost-1", e.chatID), nil, http.StatusOK, &view)
+			if len(view.Payments) != 1 || view.Payments[0].Status != "pending" || view.Payable {
+				t.Fatalf("after a lost answer: %+v", view)
+			}
+			e.people("POST", "/v1/orders/pay", wire.PayOrder{ChatID: e.chatID, ReferenceID: "lost-1", IdempotencyKey: "other"}, http.StatusConflict, nil)
+			var got wire.OrderPayment
+			e.people("POST", "/v1/orders/pay", pay, http.StatusOK, &got)
+			e.people("POST", "/v1/orders/pay", pay, http.StatusOK, &got)
+			if got.Status != "captured" || prov.Charges() != 1 {
+				t.Fatalf("retried payment: %+v, provider charges %d; want captured, 1", got, prov.Charges())
+			}
+			e.paymentHook("lost-1", "captured", 0)
+			time.Sleep(200 * time.Millisecond) // room for a second webhook, were there one
+			e.hooks.mu.Lock()
+			captured := 0
+			for _, h := range e.hooks.got {
+				if f, v := h.change(); f == "messages" && len(v.Statuses) == 1 && v.Statuses[0].Type == "payment" && v.Statuses[0].Status == "captured" {
+					captured++
+				}
+			}
+			e.hooks.mu.Unlock()
+			if captured != 1 {
+				t.Fatalf("captured webhooks: %d, want 1", captured)
+			}
+		})
+	}
 }
