@@ -94,6 +94,13 @@ func getObject(b *business.Service) bizFunc {
 		switch business.KindOf(id) {
 		case business.KindTemplate:
 			return getTemplate(b.Templates())(w, r, biz)
+		case business.KindProduct:
+			p, err := b.Catalogs().Product(r.Context(), biz, id)
+			if err != nil {
+				return notFoundAs(r, r.PathValue("id"), err)
+			}
+			writeJSON(w, http.StatusOK, productJSON(p))
+			return nil
 		case business.KindBusiness:
 		default:
 			// A number, or a row older than the id ranges
