@@ -195,6 +195,9 @@ func (cs *Catalogs) DeleteProduct(ctx context.Context, biz Business, id int64) e
 // Meta's 131009: the catalog is not the business's, or a
 // product_retailer_id is not in it.
 func (cs *Catalogs) CatalogProducts(ctx context.Context, biz Business, in *wire.Interactive) ([]wire.CatalogProduct, error) {
+	if in != nil && in.Type == "catalog_message" {
+		return cs.catalogMessage(ctx, biz, in) // catalog_product.go
+	}
 	if in == nil || (in.Type != "product" && in.Type != "product_list") {
 		return nil, nil
 	}

@@ -3,8 +3,10 @@ package business
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/parleyhq/parley"
+	"github.com/parleyhq/parley/wire"
 )
 
 // Product returns a product of the business's catalog (GET /{product-id});
@@ -21,4 +23,35 @@ func (cs *Catalogs) Product(ctx context.Context, biz Business, id int64) (Produc
 		return Product{}, notFound
 	}
 	return p, nil
+}
+
+// catalogMessage checks a catalog_message (Meta's "view catalog"
+// message): it opens the business's catalog, and its optional
+// thumbnail_product_retailer_id must be a product of it, which the
+// customer receives as the thumbnail (Products[0], with the catalog id).
+// With no thumbnail the customer receives the catalog's id alone.
+// Meta's 131009 otherwise.
+func (cs *Catalogs) catalogMessage(ctx context.Context, biz Business, in *wire.Interactive) ([]wire.CatalogProduct, error) {
+	c, err := cs.Catalog(ctx, biz)
+	if err != nil {
+		return nil, err
+	}
+	cid := strconv.FormatInt(c.ID, 10)
+	rid := ""
+	if in.Action.Parameters != nil {
+		rid = in.Action.Parameters.ThumbnailProductRetailerID
+	}
+	if rid == "" {
+		return []wire.CatalogProduct{{CatalogID: cid}}, nil
+	}
+	byID, err := cs.productsByRetailerID(ctx, c.ID, []string{rid})
+	if err != nil {
+		return nil, err
+	}
+	p, ok := byID[rid]
+	if !ok {
+		return nil, cloudErrDetails(MetaParameterValue, "Parameter value is not valid", fmt.Sprintf("thumbnail_product_retailer_id %q is not in the business's catalog", rid))
+	}
+	return []wire.CatalogProduct{{CatalogID: cid, RetailerID: p.RetailerID, Name: p.Name, Description: p.Description, Price: p.PriceString(),
+		Currency: p.Currency, ImageURL: p.ImageURL, Availability: p.Availability}}, nil
 }

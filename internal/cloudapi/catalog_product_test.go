@@ -3,11 +3,16 @@ package cloudapi_test
 import (
 	"strconv"
 	"testing"
+
+	"github.com/parleyhq/parley/business"
+	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/client"
 )
 
 // TestGetProduct: GET /{product-id} answers one product of the
 // business's catalog in the product list's shape, and Meta's "does not
-// exist" for an id that is not one.
+// exist" for an id that is not one; a catalog_message shows a product of
+// the catalog as its thumbnail.
 func TestGetProduct(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { testGetProduct(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testGetProduct(t, newEnv(t, withPostgres(t))) })
@@ -31,4 +36,20 @@ func testGetProduct(t *testing.T, e *env) {
 	}
 	n, _ := strconv.ParseInt(id, 10, 64)
 	e.cloudErr("GET", "/"+strconv.FormatInt(n+1000, 10), nil, 400, 100, 33)
+
+	// catalog_message: Meta's shape; the thumbnail must be in the catalog.
+	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "What do you have?"}))
+	catalogMessage := func(name, thumb string) map[string]any {
+		return map[string]any{"type": "interactive", "interactive": map[string]any{"type": "catalog_message",
+			"body": map[string]any{"text": "Browse our seats"}, "action": map[string]any{"name": name,
+				"parameters": map[string]any{"thumbnail_product_retailer_id": thumb}}}}
+	}
+	e.sendErr(catalogMessage("catalog_message", "seat-404"), 400, business.MetaParameterValue)
+	e.sendErr(catalogMessage("view", "seat-1"), 400, business.MetaInvalidParameter)
+	wamid := e.send(catalogMessage("catalog_message", "seat-1"))
+	got := e.receive(e.cust, wamid)
+	if got.Interactive == nil || got.Interactive.Type != "catalog_message" || got.Interactive.Action.Parameters.ThumbnailProductRetailerID != "seat-1" ||
+		len(got.Products) != 1 || got.Products[0].CatalogID != cat || got.Products[0].Name != "Seat 1" {
+		t.Fatalf("catalog_message: customer got %+v", got)
+	}
 }
