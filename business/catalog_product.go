@@ -55,3 +55,42 @@ func (cs *Catalogs) catalogMessage(ctx context.Context, biz Business, in *wire.I
 	return []wire.CatalogProduct{{CatalogID: cid, RetailerID: p.RetailerID, Name: p.Name, Description: p.Description, Price: p.PriceString(),
 		Currency: p.Currency, ImageURL: p.ImageURL, Availability: p.Availability}}, nil
 }
+
+// ProductPatch is what POST /{product-id} changes: the fields that are
+// not nil.
+type ProductPatch struct {
+	RetailerID, Name, Description, Currency, ImageURL, Availability *string
+	PriceMinor                                                      *int64
+}
+
+// UpdateProduct changes a product of the business's catalog and returns
+// it. ENotFound for any other id, EInvalid (a field), EConflict (the
+// retailer id is another product's in the catalog).
+func (cs *Catalogs) UpdateProduct(ctx context.Context, biz Business, id int64, patch ProductPatch) (Product, error) {
+	p, err := cs.Product(ctx, biz, id)
+	if err != nil {
+		return Product{}, err
+	}
+	for _, f := range []struct {
+		v   *string
+		dst *string
+	}{{patch.RetailerID, &p.RetailerID}, {patch.Name, &p.Name}, {patch.Description, &p.Description}, {patch.Currency, &p.Currency},
+		{patch.ImageURL, &p.ImageURL}, {patch.Availability, &p.Availability}} {
+		if f.v != nil {
+			*f.dst = *f.v
+		}
+	}
+	if patch.PriceMinor != nil {
+		p.PriceMinor = *patch.PriceMinor
+	}
+	if err := checkProduct(&p); err != nil {
+		return Product{}, err
+	}
+	if err := cs.st.UpdateProduct(ctx, p); parley.ErrorCode(err) == parley.EConflict {
+		return Product{}, &parley.Error{Code: parley.EConflict, Message: fmt.Sprintf("the catalog already has a product with retailer_id %q", p.RetailerID),
+			Details: map[string]any{"field": "retailer_id"}}
+	} else if err != nil {
+		return Product{}, fmt.Errorf("update product: %w", err)
+	}
+	return p, nil
+}

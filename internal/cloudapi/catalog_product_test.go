@@ -2,6 +2,7 @@ package cloudapi_test
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/parleyhq/parley/business"
@@ -34,7 +35,19 @@ func testGetProduct(t *testing.T, e *env) {
 	if status != 200 || p.ID != id || p.RetailerID != "seat-1" || p.Price != "12.50" || p.Currency != "INR" || p.Availability != "in stock" {
 		t.Fatalf("GET product: %d %s", status, b)
 	}
+	// POST /{product-id} changes the fields given.
+	status, b = e.cloud("POST", "/"+id, map[string]any{"price": 1500, "availability": "out of stock"})
+	if status != 200 || strings.TrimSpace(string(b)) != `{"success":true}` {
+		t.Fatalf("update product: %d %s", status, b)
+	}
+	_, b = e.cloud("GET", "/"+id, nil)
+	strict(t, b, &p)
+	if p.Price != "15.00" || p.Availability != "out of stock" || p.Name != "Seat 1" {
+		t.Fatalf("after update: %s", b)
+	}
+	e.cloudErr("POST", "/"+id, map[string]any{"availability": "sold"}, 400, 100, 0)
 	n, _ := strconv.ParseInt(id, 10, 64)
+	e.cloudErr("POST", "/"+strconv.FormatInt(n+1000, 10), map[string]any{"name": "x"}, 400, 100, 33)
 	e.cloudErr("GET", "/"+strconv.FormatInt(n+1000, 10), nil, 400, 100, 33)
 
 	// catalog_message: Meta's shape; the thumbnail must be in the catalog.

@@ -37,6 +37,9 @@ func postObject(b *business.Service) bizFunc {
 				return setPIN(b, n)(w, r, biz)
 			}
 		}
+		if business.KindOf(id) == business.KindProduct {
+			return updateProduct(b.Catalogs(), id)(w, r, biz) // catalog.go
+		}
 		if !business.IsKind(id, business.KindTemplate) {
 			return noObject(r, r.PathValue("id"))
 		}

@@ -18,6 +18,7 @@ var businessTests = []struct {
 }{
 	{"Businesses", testBusinesses},
 	{"Orders", testOrders},
+	{"UpdateProduct", testUpdateProduct},
 	{"BusinessNumbers", testBusinessNumbers},
 	{"BusinessTokens", testBusinessTokens},
 	{"Conversations", testConversations},
