@@ -349,6 +349,11 @@ func (b *Service) sendOrder(ctx context.Context, biz Business, n BusinessNumber,
 		} else if err != nil {
 			return Sent{}, fmt.Errorf("get order: %w", err)
 		}
+		if phone, perr := recipientPhone(m.To); perr == nil {
+			if a, aerr := b.st.GetAccountByPhone(ctx, phone); aerr == nil && a.ID != o.CustomerID {
+				return Sent{}, orderInvalid("order %q was sent to another customer", o.ReferenceID)
+			}
+		}
 		if !OrderTransition(o.Status, p.Order.Status) {
 			return Sent{}, orderInvalid("order %q is %s; it cannot become %s", o.ReferenceID, o.Status, p.Order.Status)
 		}
@@ -358,9 +363,6 @@ func (b *Service) sendOrder(ctx context.Context, biz Business, n BusinessNumber,
 		sent, err := b.send(ctx, biz, n, m, nil)
 		if err != nil || sent.ChatID == 0 {
 			return sent, err
-		}
-		if sent.ChatID != o.ChatID {
-			b.log.Warn("order status sent to another chat than the order", "reference_id", o.ReferenceID)
 		}
 		ev := OrderEvent{OrderID: o.ID, Kind: "status", Status: p.Order.Status, Description: p.Order.Description, At: now}
 		if err := b.st.SetOrderStatus(ctx, o.ID, o.Status, ev); err != nil {

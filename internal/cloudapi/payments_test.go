@@ -180,6 +180,11 @@ func testOrdersPaymentsRefunds(t *testing.T, e *env) {
 		t.Fatalf("another person reads the order: status %d", status)
 	}
 
+	// An order's status goes to its customer only.
+	toOther := e.orderStatus("trip-1", "processing")
+	toOther["to"] = "+14155550122"
+	e.sendErr(toOther, 400, business.MetaParameterValue)
+
 	// Order statuses: Meta's transitions.
 	e.send(e.orderStatus("trip-1", "processing"))
 	e.sendErr(e.orderStatus("trip-1", "pending"), 400, business.MetaParameterValue)
