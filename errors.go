@@ -40,6 +40,7 @@ const (
 	EChannelSuspended     Code = "channel_suspended"
 	ESubscriptionRequired Code = "subscription_required"
 	EPaymentDeclined      Code = "payment_declined"
+	EOrderExpired         Code = "order_expired"
 
 	ELicenseSeats    Code = "license_seats_exhausted"
 	ELicenseExpired  Code = "license_expired"
@@ -80,6 +81,7 @@ var Codes = []CodeInfo{
 	{EDevicesChanged, 409, "the envelope set does not match the recipients' devices"},
 	{EWindowClosed, 409, "an edit or delete came after its window"},
 	{ECodeExpired, 410, "the one-time code expired or was used up"},
+	{EOrderExpired, 410, "the order's expiration passed: it can no longer be paid"},
 	{ETooLarge, 413, "body, envelope or media over its limit"},
 	{EUnsupportedMedia, 415, "media type not allowed or not what it claims"},
 	{ELimit, 422, "a configured limit (devices, group size) is reached"},

@@ -26,6 +26,10 @@ type Dashboard struct {
 	ByMarket   map[string]int64  `json:"by_market"`
 	ByPeriod   []DashboardPeriod `json:"by_period"`
 	Top        []TopBusiness     `json:"top_businesses"`
+	// CommerceVolume is what people paid businesses in the chat, less
+	// refunds (docs/COMMERCE.md): not the operator's revenue, which is
+	// the commerce_fees model.
+	CommerceVolume int64 `json:"commerce_volume_micros"`
 }
 
 // DashboardPeriod is one month of the dashboard.
@@ -50,6 +54,7 @@ const (
 	ModelPremium              = "premium"
 	ModelDonations            = "donations"
 	ModelAds                  = "ads"
+	ModelCommerceFees         = "commerce_fees"
 )
 
 // modelOfLedger names the revenue model of a money-ledger kind, or ""
@@ -69,6 +74,8 @@ func modelOfLedger(kind string) string {
 		return ModelAds // a channel owner's prepaid ad spend
 	case kind == "ad_owner_share":
 		return ModelAds // paid on to the channel's owner (negative for the operator)
+	case kind == "commerce_fee":
+		return ModelCommerceFees // kept on a refund (docs/COMMERCE.md, "Fees")
 	}
 	return ""
 }
@@ -83,7 +90,7 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, er
 	}
 	d := Dashboard{Currency: bl.cfg.Currency, From: from, To: to, ByModel: map[string]int64{}, ByCategory: map[string]int64{},
 		ByMarket: map[string]int64{}, Top: []TopBusiness{}}
-	for _, m := range []string{ModelBusinessMessaging, ModelChannelSubscriptions, ModelChannelPromotions, ModelPremium, ModelDonations, ModelAds} {
+	for _, m := range []string{ModelBusinessMessaging, ModelChannelSubscriptions, ModelChannelPromotions, ModelPremium, ModelDonations, ModelAds, ModelCommerceFees} {
 		d.ByModel[m] = 0
 	}
 	months := map[Period]*DashboardPeriod{}
@@ -122,6 +129,13 @@ func (bl *Biller) Dashboard(ctx context.Context, from, to Period) (Dashboard, er
 		return Dashboard{}, fmt.Errorf("ledger range: %w", err)
 	}
 	for _, e := range es {
+		switch {
+		case e.Currency != bl.cfg.Currency:
+		case e.Kind == "commerce_payment":
+			d.CommerceVolume += MinorToMicros(e.Minor, e.Currency)
+		case e.Kind == "commerce_refund":
+			d.CommerceVolume -= MinorToMicros(e.Minor, e.Currency)
+		}
 		model := modelOfLedger(e.Kind)
 		if model == "" || e.Currency != bl.cfg.Currency {
 			continue

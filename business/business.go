@@ -105,6 +105,7 @@ type Config struct {
 	PromotionalWords []string       // flagged in UTILITY and AUTHENTICATION templates; default promotionalWords
 	InboxPoll        time.Duration  // how often cloud inboxes are polled without a bus wake-up; default 1s
 	Billing          billing.Config // rate cards, wallets, invoices (docs/BILLING.md)
+	Commerce         CommerceConfig // the operator's fee on payments in the chat (docs/COMMERCE.md)
 	// RecordTTL is how long message records are kept (receipts of older
 	// messages cannot come: their envelopes expired); default the
 	// service's Retention + 7 days. WebhookLogTTL keeps delivered and

@@ -41,6 +41,10 @@ type Sent struct {
 	WaID      string
 	MessageID string
 	Quote     billing.Quote // what the message costs when it is delivered
+	// ChatID and CustomerID are set when the message was sent (not on a
+	// send accepted and then failed by a status webhook).
+	ChatID     int64
+	CustomerID int64
 }
 
 // DryRun answers what a message would cost and whether it would be
@@ -97,6 +101,9 @@ func NewWamid() string { return "wamid." + randomHex(16) }
 // Sent.Quote is set on every outcome, a refusal included (amount 0,
 // reason "refused").
 func (b *Service) SendMessage(ctx context.Context, biz Business, n BusinessNumber, m OutboundMessage) (Sent, error) {
+	if isOrderMessage(m) {
+		return b.sendOrder(ctx, biz, n, m) // orders.go
+	}
 	return b.send(ctx, biz, n, m, nil)
 }
 
@@ -244,7 +251,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			return asyncOr(err, failLater)
 		}
 	}
-	sent := Sent{WaID: WaID(phone), MessageID: wamid}
+	sent := Sent{WaID: WaID(phone), MessageID: wamid, CustomerID: customer.ID}
 	ptype, billable := pricingOf(category, inWin, inEP)
 	opened := false
 	if biz.PricingModel == "CBP" {
@@ -290,6 +297,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	if err := chatIDs(&m, chat.ID); err != nil {
 		return Sent{}, err
 	}
+	sent.ChatID = chat.ID
 	if m.Content.MediaID != "" {
 		if err := b.svc.ShareMedia(ctx, p, m.Content.MediaID, chat.ID); err != nil {
 			if c := parley.ErrorCode(err); c == parley.ENotFound || c == parley.EForbidden {

@@ -29,6 +29,7 @@ type Store interface {
 	NumberSettingStore
 	FlowStore
 	BusinessSettingStore
+	OrderStore
 
 	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the

@@ -69,6 +69,10 @@ type CatalogStore interface {
 	FindProducts(ctx context.Context, catalogID int64, retailerIDs []string) ([]Product, error)
 	// DeleteProduct deletes a product, or returns ErrNotFound.
 	DeleteProduct(ctx context.Context, id int64) error
+	// UpdateProduct writes p's fields but its catalog and creation time;
+	// ErrNotFound if there is no such product, EConflict if the catalog
+	// has another product with p's RetailerID.
+	UpdateProduct(ctx context.Context, p Product) error
 }
 
 // PriceString formats the product's price as an exact decimal in the
@@ -112,41 +116,8 @@ func (cs *Catalogs) CreateProduct(ctx context.Context, biz Business, catalogID i
 	if _, err := cs.own(ctx, biz, catalogID); err != nil {
 		return Product{}, err
 	}
-	bad := func(field, msg string) error {
-		return &parley.Error{Code: parley.EInvalid, Message: msg, Details: map[string]any{"field": field}}
-	}
-	p.RetailerID, p.Name = strings.TrimSpace(p.RetailerID), strings.TrimSpace(p.Name)
-	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
-	p.Availability = strings.ToLower(strings.TrimSpace(p.Availability))
-	if err := parley.CheckText("name", p.Name, parley.Line); err != nil {
+	if err := checkProduct(&p); err != nil {
 		return Product{}, err
-	}
-	if err := parley.CheckText("description", p.Description, parley.Lines); err != nil {
-		return Product{}, err
-	}
-	switch {
-	case p.RetailerID == "" || utf8.RuneCountInString(p.RetailerID) > 100:
-		return Product{}, bad("retailer_id", "retailer_id is required, at most 100 characters")
-	case p.Name == "" || utf8.RuneCountInString(p.Name) > 200:
-		return Product{}, bad("name", "name is required, at most 200 characters")
-	case utf8.RuneCountInString(p.Description) > 5000:
-		return Product{}, bad("description", "description is longer than 5000 characters")
-	case p.PriceMinor < 0:
-		return Product{}, bad("price", "price must not be negative")
-	case len(p.Currency) != 3 || strings.Trim(p.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "":
-		return Product{}, bad("currency", "currency must be an ISO 4217 code such as USD")
-	case p.ImageURL != "" && !strings.HasPrefix(p.ImageURL, "https://") && !strings.HasPrefix(p.ImageURL, "http://"):
-		return Product{}, bad("image_url", "image_url must be an http(s) URL")
-	}
-	if p.Availability == "" {
-		p.Availability = "in stock"
-	}
-	valid := false
-	for _, a := range Availabilities {
-		valid = valid || a == p.Availability
-	}
-	if !valid {
-		return Product{}, bad("availability", "availability must be one of "+strings.Join(Availabilities, ", "))
 	}
 	p.ID, p.CatalogID, p.CreatedAt = 0, catalogID, cs.now()
 	if err := cs.st.CreateProduct(ctx, &p); parley.ErrorCode(err) == parley.EConflict {
@@ -156,6 +127,48 @@ func (cs *Catalogs) CreateProduct(ctx context.Context, biz Business, catalogID i
 		return Product{}, fmt.Errorf("create product: %w", err)
 	}
 	return p, nil
+}
+
+// checkProduct normalizes a product's fields and checks them: EInvalid
+// names the field.
+func checkProduct(p *Product) error {
+	bad := func(field, msg string) error {
+		return &parley.Error{Code: parley.EInvalid, Message: msg, Details: map[string]any{"field": field}}
+	}
+	p.RetailerID, p.Name = strings.TrimSpace(p.RetailerID), strings.TrimSpace(p.Name)
+	p.Currency = strings.ToUpper(strings.TrimSpace(p.Currency))
+	p.Availability = strings.ToLower(strings.TrimSpace(p.Availability))
+	if err := parley.CheckText("name", p.Name, parley.Line); err != nil {
+		return err
+	}
+	if err := parley.CheckText("description", p.Description, parley.Lines); err != nil {
+		return err
+	}
+	switch {
+	case p.RetailerID == "" || utf8.RuneCountInString(p.RetailerID) > 100:
+		return bad("retailer_id", "retailer_id is required, at most 100 characters")
+	case p.Name == "" || utf8.RuneCountInString(p.Name) > 200:
+		return bad("name", "name is required, at most 200 characters")
+	case utf8.RuneCountInString(p.Description) > 5000:
+		return bad("description", "description is longer than 5000 characters")
+	case p.PriceMinor < 0:
+		return bad("price", "price must not be negative")
+	case len(p.Currency) != 3 || strings.Trim(p.Currency, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "":
+		return bad("currency", "currency must be an ISO 4217 code such as USD")
+	case p.ImageURL != "" && !strings.HasPrefix(p.ImageURL, "https://") && !strings.HasPrefix(p.ImageURL, "http://"):
+		return bad("image_url", "image_url must be an http(s) URL")
+	}
+	if p.Availability == "" {
+		p.Availability = "in stock"
+	}
+	valid := false
+	for _, a := range Availabilities {
+		valid = valid || a == p.Availability
+	}
+	if !valid {
+		return bad("availability", "availability must be one of "+strings.Join(Availabilities, ", "))
+	}
+	return nil
 }
 
 // Products lists the business's catalog's products with id > after,
@@ -195,6 +208,9 @@ func (cs *Catalogs) DeleteProduct(ctx context.Context, biz Business, id int64) e
 // Meta's 131009: the catalog is not the business's, or a
 // product_retailer_id is not in it.
 func (cs *Catalogs) CatalogProducts(ctx context.Context, biz Business, in *wire.Interactive) ([]wire.CatalogProduct, error) {
+	if in != nil && in.Type == "catalog_message" {
+		return cs.catalogMessage(ctx, biz, in) // catalog_product.go
+	}
 	if in == nil || (in.Type != "product" && in.Type != "product_list") {
 		return nil, nil
 	}

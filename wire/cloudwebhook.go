@@ -126,6 +126,10 @@ type (
 		Conversation          *StatusConversation `json:"conversation,omitempty"`
 		Pricing               *Pricing            `json:"pricing,omitempty"`
 		Errors                []WebhookError      `json:"errors,omitempty"`
+		// Type is "payment" for a payment status (Status pending,
+		// captured or failed), with Payment (wire/commerce.go).
+		Type    string         `json:"type,omitempty"`
+		Payment *PaymentStatus `json:"payment,omitempty"`
 	}
 	// StatusConversation is the conversation object of a status under
 	// conversation-based pricing.

@@ -259,6 +259,9 @@ type CTAParameters struct {
 	FlowAction         string             `json:"flow_action,omitempty"` // navigate | data_exchange
 	FlowActionPayload  *FlowActionPayload `json:"flow_action_payload,omitempty"`
 
+	// OrderParameters are an order_details, order_status or
+	// catalog_message's parameters (commerce.go).
+	OrderParameters
 	// Country, Values, SavedAddresses and ValidationErrors are an
 	// address_message's (internal/cloudapi/interactive_requests.go).
 	Country          string            `json:"country,omitempty"`

@@ -74,6 +74,9 @@ message id; sending the same id again is harmless):
   reply CHAT MESSAGE TEXT...
   react CHAT MESSAGE EMOJI
   edit CHAT MESSAGE TEXT...
+  order CHAT REFERENCE             show an order a business sent, with its timeline
+  pay [--key K] [--method M] CHAT REFERENCE
+                                   pay that order in the chat
   delete CHAT MESSAGE
   read CHAT MESSAGE...             mark messages read (an unknown id is an error)
   inbox                            print and acknowledge what is waiting
@@ -163,6 +166,10 @@ func (cl *cli) command(name string) func(args []string) error {
 		return cl.deleteMsg
 	case "read":
 		return cl.read
+	case "order":
+		return cl.order // cli_orders.go
+	case "pay":
+		return cl.pay
 	case "inbox":
 		return cl.inbox
 	case "listen":
@@ -1201,6 +1208,9 @@ func (cl *cli) describe(e wire.Entry) string {
 		return fmt.Sprintf("%s %s reacted %s to %s", at, who, b.Emoji, e.Ref)
 	}
 	text := b.Text
+	if o := describeOrder(e.ChatID, b); o != "" {
+		text = o
+	}
 	if b.MediaID != "" {
 		text = strings.TrimSpace(fmt.Sprintf("[%s %s] %s", cmp.Or(b.MediaType, "media"), b.MediaID, text))
 	}

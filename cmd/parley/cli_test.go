@@ -18,6 +18,7 @@ import (
 	chatpkg "github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/e2ee"
+	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/testutil"
 )
@@ -41,7 +42,8 @@ func TestMain(m *testing.M) {
 func startServer(t testing.TB) *servertest.Server {
 	t.Helper()
 	// A short resend gap lets a script link a second device for a number.
-	return servertest.Start(t, servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond}))
+	return servertest.Start(t, servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond}),
+		servertest.WithOptions(func(o *server.Options) { o.AdminToken = scriptAdminToken }))
 }
 
 // TestScripts runs each script against a fresh server, so account, device
@@ -49,6 +51,8 @@ func startServer(t testing.TB) *servertest.Server {
 //
 //	code PHONE VAR     sets $VAR to the last one-time code sent to PHONE
 //	login NAME PHONE   logs profile NAME in as PHONE (request, code, verify)
+//	business PHONE     makes a business with number PHONE (cli_orders_test.go)
+//	bizorder TO REF V  the business sends TO an order_details of V cents
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -78,6 +82,8 @@ func TestScripts(t *testing.T) {
 				}
 				ts.Setenv(args[1], code)
 			},
+			"business": scriptBusiness, // cli_orders_test.go
+			"bizorder": scriptBizOrder,
 			"login": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {
 					ts.Fatalf("usage: login NAME PHONE")

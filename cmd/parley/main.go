@@ -171,6 +171,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.StringVar(&o.AdminToken, "admin-token", getenv("PARLEY_ADMIN_TOKEN"), "token of the admin API (/admin/v1/); disabled when empty (env PARLEY_ADMIN_TOKEN)")
 	bdef := business.Config{}.WithDefaults()
 	fs.IntVar(&o.Business.Throughput, "business-throughput", envInt(getenv, "PARLEY_BUSINESS_THROUGHPUT", bdef.Throughput), "default messages per second per business number (env PARLEY_BUSINESS_THROUGHPUT)")
+	fs.IntVar(&o.Business.Commerce.FeeBP, "commerce-fee-bp", envInt(getenv, "PARLEY_COMMERCE_FEE_BP", 0), "the operator's fee on each payment captured in a chat, in basis points of the amount (env PARLEY_COMMERCE_FEE_BP; docs/COMMERCE.md)")
+	fs.Int64Var(&o.Business.Commerce.FeeFixedMinor, "commerce-fee-fixed", int64(envInt(getenv, "PARLEY_COMMERCE_FEE_FIXED", 0)), "the operator's fixed fee on each payment captured in a chat, in minor units of its currency (env PARLEY_COMMERCE_FEE_FIXED)")
 	fs.BoolVar(&o.Business.TemplateRecategorize, "template-recategorize", envBool(getenv, "PARLEY_TEMPLATE_RECATEGORIZE"), "approve a UTILITY template with promotional wording as MARKETING (a template_category_update webhook) instead of rejecting it, as Meta does (env PARLEY_TEMPLATE_RECATEGORIZE)")
 	fs.StringVar(&o.Stripe.Key, "stripe-key", getenv("PARLEY_STRIPE_KEY"), "Stripe secret key: take payments through Stripe; the sandbox when empty (env PARLEY_STRIPE_KEY)")
 	fs.StringVar(&o.Stripe.URL, "stripe-url", getenv("PARLEY_STRIPE_URL"), "Stripe API base URL, for a local fake; Stripe's when empty (env PARLEY_STRIPE_URL)")

@@ -147,3 +147,35 @@ func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 		return nil
 	}
 }
+
+// updateProduct answers POST /{version}/{product-id}: the fields given
+// change (price in minor units, as createProduct takes it); Meta answers
+// {"success": true}.
+func updateProduct(cs *business.Catalogs, id int64) bizFunc {
+	type req struct {
+		RetailerID   *string  `json:"retailer_id"`
+		Name         *string  `json:"name"`
+		Description  *string  `json:"description"`
+		Price        *flexInt `json:"price"`
+		Currency     *string  `json:"currency"`
+		ImageURL     *string  `json:"image_url"`
+		Availability *string  `json:"availability"`
+	}
+	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
+		var in req
+		if err := decode(w, r, 64<<10, &in); err != nil {
+			return err
+		}
+		patch := business.ProductPatch{RetailerID: in.RetailerID, Name: in.Name, Description: in.Description, Currency: in.Currency,
+			ImageURL: in.ImageURL, Availability: in.Availability}
+		if in.Price != nil {
+			v := int64(*in.Price)
+			patch.PriceMinor = &v
+		}
+		if _, err := cs.UpdateProduct(r.Context(), biz, id, patch); err != nil {
+			return notFoundAs(r, r.PathValue("id"), err)
+		}
+		success(w)
+		return nil
+	}
+}

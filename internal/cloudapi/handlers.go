@@ -100,6 +100,13 @@ func getObject(b *business.Service) bizFunc {
 			return getTemplate(b.Templates())(w, r, biz)
 		case business.KindFlow:
 			return getFlow(b.Flows(), id)(w, r, biz)
+		case business.KindProduct:
+			p, err := b.Catalogs().Product(r.Context(), biz, id)
+			if err != nil {
+				return notFoundAs(r, r.PathValue("id"), err)
+			}
+			writeJSON(w, http.StatusOK, productJSON(p))
+			return nil
 		case business.KindBusiness:
 		default:
 			// A number, or a row older than the id ranges

@@ -305,6 +305,16 @@ func validInteractive(in *wire.Interactive) error {
 		return validLocationRequest(in)
 	case "address_message":
 		return validAddressMessage(in)
+	case "order_details", "order_status":
+		// The order's own checks (Meta's 131008 and 131009) are the
+		// business context's: business.CheckOrderDetails (payments.go).
+		if in.Action.Parameters == nil {
+			return invalid("The parameter interactive['action']['parameters'] is required.")
+		}
+	case "catalog_message":
+		if in.Action.Name != "catalog_message" {
+			return invalid("interactive catalog_message: action name catalog_message is required")
+		}
 	default:
 		return invalid("Unsupported interactive type %q", in.Type)
 	}

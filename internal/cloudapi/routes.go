@@ -125,11 +125,16 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/whatsapp_business_encryption", setFlowKey(b))
 	a("GET /{version}/{id}/whatsapp_business_encryption", getFlowKey(b))
 
+	// Payments: lookup and refunds (payments.go; docs/COMMERCE.md).
+	a("GET /{version}/{id}/payments/{config}/{reference}", lookupPayment(b))
+	a("POST /{version}/{id}/payments_refund", refundPayment(b))
+
 	// Parley additions, on paths Meta does not have.
 	a("GET /{version}/{id}/webhook_deliveries", listDeliveries(b))
 	a("GET /{version}/{id}/webhook_deliveries/{webhook}/attempts", listAttempts(b))
 	n("POST /{version}/{id}/webhook_deliveries/{webhook}/replay", replay(b))
 	a("GET /{version}/{id}/usage", listUsage(b))
+	a("GET /{version}/{id}/payments_statement", paymentsStatement(b))
 	a("POST /{version}/{id}/ctwa_links", createLink(b.Links()))
 	a("GET /{version}/{id}/ctwa_links", listLinks(b.Links()))
 

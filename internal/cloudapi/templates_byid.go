@@ -43,6 +43,9 @@ func postObject(b *business.Service) bizFunc {
 		if business.KindOf(id) == business.KindFlow {
 			return updateFlow(b.Flows(), id)(w, r, biz)
 		}
+		if business.KindOf(id) == business.KindProduct {
+			return updateProduct(b.Catalogs(), id)(w, r, biz) // catalog.go
+		}
 		if !business.IsKind(id, business.KindTemplate) {
 			return noObject(r, r.PathValue("id"))
 		}

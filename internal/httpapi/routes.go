@@ -195,6 +195,9 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	// A person's side of WhatsApp Flows (flows.go; docs/API.md, "Flows").
 	a("POST /v1/flows/exchange", flowExchange(biz.Flows()))
 	a("POST /v1/flows/complete", flowComplete(biz.Flows()))
+	// Orders a business sent, and paying them in the chat (orders.go; docs/COMMERCE.md).
+	a("GET /v1/chats/{chat}/orders/{reference}", getOrder(biz))
+	a("POST /v1/orders/pay", payOrder(biz))
 
 	// Ads (docs/ADS.md; handlers in ads.go): the candidate set of a
 	// placement and the client's events; a channel owner's campaigns,

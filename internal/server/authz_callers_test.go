@@ -612,6 +612,10 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 			return ids["invoice"]
 		case "name":
 			return ids["card"]
+		case "config":
+			return "main" // no order has it: the Payments API answers Meta's 131009
+		case "reference":
+			return "ref-none"
 		}
 		// {id}
 		switch {
@@ -631,7 +635,8 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 				"GET /{version}/{id}/message_qrdls/{code}", "POST /{version}/{id}/message_qrdls/{code}",
 				"DELETE /{version}/{id}/message_qrdls/{code}", "GET /{version}/{id}/message_qrdls/{code}/image",
 				"POST /{version}/{id}/whatsapp_business_encryption", "GET /{version}/{id}/whatsapp_business_encryption",
-				"POST /{version}/{id}/conversational_automation":
+				"POST /{version}/{id}/conversational_automation",
+				"GET /{version}/{id}/payments/{config}/{reference}", "POST /{version}/{id}/payments_refund":
 				return ids["number"]
 			case "POST /{version}/{id}/assets", "GET /{version}/{id}/assets", "GET /{version}/{id}/assets/flow.json":
 				return ids["flow"]
@@ -790,6 +795,8 @@ func bodyOf(route string, ids map[string]string) rawBody {
 		return j(`{"plan":"month","payment_method":"card"}`)
 	case "POST /v1/donations":
 		return j(`{"amount_minor":500,"payment_method":"card"}`)
+	case "POST /v1/orders/pay":
+		return j(`{"chat_id":` + ids["group"] + `,"reference_id":"ref-none","idempotency_key":"k1"}`)
 	case "PUT /v1/business/{account}/marketing":
 		return j(`{"opt_out":true}`)
 	case "PUT /v1/me/device-list":
@@ -875,6 +882,8 @@ func bodyOf(route string, ids map[string]string) rawBody {
 	case "POST /{version}/{id}/whatsapp_business_encryption":
 		k, _ := json.Marshal(ids["flow-key"])
 		return j(`{"business_public_key":` + string(k) + `}`)
+	case "POST /{version}/{id}/payments_refund":
+		return j(`{"reference_id":"ref-none"}`)
 	case "POST /{version}/{id}/ctwa_links":
 		return j(`{"phone_number_id":` + ids["number"] + `,"prefilled_message":"hello"}`)
 	case "POST /{version}/{id}/channels":

@@ -82,3 +82,10 @@ func (s *Store) FindProducts(ctx context.Context, catalogID int64, retailerIDs [
 func (s *Store) DeleteProduct(ctx context.Context, id int64) error {
 	return s.wrap("delete product", affected(s.w.Exec(ctx, `DELETE FROM catalog_products WHERE id = ?`, id)))
 }
+
+// UpdateProduct writes a product's fields.
+func (s *Store) UpdateProduct(ctx context.Context, p business.Product) error {
+	return s.wrap("update product", affected(s.w.Exec(ctx, `UPDATE catalog_products SET retailer_id = ?, name = ?, description = ?, price = ?,
+		currency = ?, image_url = ?, availability = ? WHERE id = ?`, p.RetailerID, p.Name, p.Description, p.PriceMinor, p.Currency, p.ImageURL,
+		p.Availability, p.ID)))
+}

@@ -17,6 +17,8 @@ var businessTests = []struct {
 	fn   func(t *testing.T, s Store)
 }{
 	{"Businesses", testBusinesses},
+	{"Orders", testOrders},
+	{"UpdateProduct", testUpdateProduct},
 	{"BusinessNumbers", testBusinessNumbers},
 	{"BusinessTokens", testBusinessTokens},
 	{"Conversations", testConversations},
