@@ -38,6 +38,12 @@ func TestMinorFormat(t *testing.T) {
 		{"-1", "USD", 0, false},
 		{"1e3", "USD", 0, false},
 		{"", "USD", 0, false},
+		// Found by FuzzParseMinor: ParseInt takes a sign.
+		{"+0", "USD", 0, false},
+		{"+5", "USD", 0, false},
+		{"1.+5", "USD", 0, false},
+		{"1.-0", "USD", 0, false},
+		{"5.", "USD", 500, true},
 	} {
 		got, ok := ParseMinor(tt.in, tt.currency)
 		if got != tt.want || ok != tt.ok {

@@ -104,12 +104,12 @@ func FormatMinor(v int64, currency string) string {
 }
 
 // ParseMinor reads a decimal amount in the currency's major unit into
-// minor units, exactly: a negative amount, an exponent or more decimals
+// minor units, exactly: a sign, an exponent or more decimals
 // than the currency has is not an amount (false).
 func ParseMinor(s, currency string) (int64, bool) {
 	whole, frac, _ := strings.Cut(s, ".")
 	d := MinorDigits(currency)
-	if whole == "" || len(frac) > d || strings.HasPrefix(whole, "-") {
+	if whole == "" || len(frac) > d || !digits(whole) || !digits(frac) {
 		return 0, false
 	}
 	w, err := strconv.ParseInt(whole, 10, 64)
@@ -127,6 +127,12 @@ func ParseMinor(s, currency string) (int64, bool) {
 		pow *= 10
 	}
 	return w*pow + f, true
+}
+
+// digits reports whether s holds ASCII digits only: strconv.ParseInt
+// alone would also take a sign ("+5", and "1.+5" as 1.05).
+func digits(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 // RoundMinor is the one rounding rule: it rounds micro-units to the

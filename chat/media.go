@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"github.com/parleyhq/parley"
 	"io"
-	"net/http"
-	"slices"
 	"strings"
 	"time"
 )
@@ -115,10 +113,9 @@ func (s *Service) MediaBytes(ctx context.Context, id string) (Media, io.ReadSeek
 // StoreMedia checks and stores an upload, for another context that keeps its
 // own media (channels, business).
 func (s *Service) StoreMedia(ctx context.Context, p parley.Principal, contentType string, r io.Reader) (Media, error) {
-	contentType = MediaType(contentType)
-	if !slices.Contains(s.cfg.AllowedMediaTypes, contentType) {
-		return Media{}, &parley.Error{Code: parley.EUnsupportedMedia, Message: fmt.Sprintf("media type %q is not allowed", contentType),
-			Details: map[string]any{"allowed": s.cfg.AllowedMediaTypes}}
+	contentType, err := uploadType(s.cfg.AllowedMediaTypes, contentType)
+	if err != nil {
+		return Media{}, err
 	}
 	return s.storeMedia(ctx, p, contentType, 0, r)
 }
@@ -143,15 +140,8 @@ func (s *Service) StoreMediaOf(ctx context.Context, p parley.Principal, contentT
 func (s *Service) storeMedia(ctx context.Context, p parley.Principal, contentType string, limit int64, r io.Reader) (Media, error) {
 	br := bufio.NewReaderSize(r, 512)
 	head, _ := br.Peek(512)
-	if len(head) == 0 {
-		return Media{}, parley.Errorf(parley.EInvalid, "the file is empty")
-	}
-	if want, ok := sniffable[contentType]; ok {
-		got := strings.Split(http.DetectContentType(head), ";")[0]
-		if got != want {
-			return Media{}, &parley.Error{Code: parley.EUnsupportedMedia, Message: fmt.Sprintf("the file is not %s", contentType),
-				Details: map[string]any{"detected": got}}
-		}
+	if err := checkHead(contentType, head); err != nil {
+		return Media{}, err
 	}
 	lim, err := s.entitlements.Limits(ctx, p.AccountID) // premium members upload larger files
 	if err != nil {

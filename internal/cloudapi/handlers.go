@@ -3,7 +3,6 @@ package cloudapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -34,28 +33,16 @@ func uploadMedia(b *business.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		// The largest kind (documents, 100 MB) bounds the body; each
-		// kind's own limit is checked by UploadMedia.
+		// The largest kind (documents, 100 MB) and 1 MB for the other
+		// parts bound the body; each kind's own limit is checked by
+		// UploadMedia.
 		max := business.MaxMediaUpload()
-		r.Body = http.MaxBytesReader(w, r.Body, max+1<<20)
-		if err := r.ParseMultipartForm(8 << 20); err != nil {
-			var mb *http.MaxBytesError
-			if errors.As(err, &mb) {
-				return &business.CloudError{Code: business.MetaMediaUploadError, Message: "Media upload error", Details: fmt.Sprintf("the file is larger than %d bytes", max)}
-			}
-			return invalid("the body must be multipart/form-data with a file part")
-		}
-		defer r.MultipartForm.RemoveAll()
-		f, hdr, err := r.FormFile("file")
+		up, done, err := parseUpload(w, r, max, max+1<<20, uploadMemory)
+		defer done()
 		if err != nil {
-			return invalid("The parameter file is required.")
+			return err
 		}
-		defer f.Close()
-		ct := r.FormValue("type")
-		if ct == "" {
-			ct = hdr.Header.Get("Content-Type")
-		}
-		m, err := b.UploadMedia(r.Context(), n, ct, hdr.Size, f)
+		m, err := b.UploadMedia(r.Context(), n, up.contentType, up.size, up.file)
 		if err != nil {
 			return err
 		}

@@ -401,21 +401,29 @@ func TestClientFrameFlood(t *testing.T) {
 }
 
 // TestClientFrameTooBig: a client frame over MaxFrameBytes closes the
-// session with 1009 (message too big).
+// session with 1009 (message too big); a client that sends a frame just
+// under the limit keeps its session and its pings are answered.
 func TestClientFrameTooBig(t *testing.T) {
 	srv := servertest.Start(t, withWebSocket(gateway.Limits{MaxFrameBytes: 4 << 10}))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	a := login(t, srv, "+14155550179")
-	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/ws?access_token="+a.Token, nil)
-	if err != nil {
+	dial := func(phone string) *websocket.Conn {
+		a := login(t, srv, phone)
+		ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(srv.URL, "http")+"/v1/ws?access_token="+a.Token, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.CloseNow() })
+		return ws
+	}
+	ack := func(n int) []byte {
+		return []byte(`{"type":"ack","ids":[` + strings.TrimSuffix(strings.Repeat("123456789,", n), ",") + `]}`)
+	}
+	ws, calm := dial("+14155550179"), dial("+14155550180")
+	if err := ws.Write(ctx, websocket.MessageText, ack(600)); err != nil { // 6 KB
 		t.Fatal(err)
 	}
-	defer ws.CloseNow()
-	ids := strings.TrimSuffix(strings.Repeat("123456789,", 600), ",")
-	if err := ws.Write(ctx, websocket.MessageText, []byte(`{"type":"ack","ids":[`+ids+`]}`)); err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	for {
 		if _, _, err = ws.Read(ctx); err != nil {
 			break
@@ -423,5 +431,23 @@ func TestClientFrameTooBig(t *testing.T) {
 	}
 	if st := websocket.CloseStatus(err); st != websocket.StatusMessageTooBig {
 		t.Fatalf("6 KB frame with a 4 KiB limit: got %v, want close 1009", err)
+	}
+	// The well-behaved client: a 3.5 KB frame, then a ping, answered.
+	if f := ack(350); len(f) >= 4<<10 {
+		t.Fatalf("the calm frame is %d bytes, not under the limit", len(f))
+	} else if err := calm.Write(ctx, websocket.MessageText, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := calm.Write(ctx, websocket.MessageText, []byte(`{"type":"ping"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, b, err := calm.Read(ctx)
+		if err != nil {
+			t.Fatalf("the client under the limit lost its session: %v", err)
+		}
+		if strings.Contains(string(b), `"type":"pong"`) {
+			break
+		}
 	}
 }

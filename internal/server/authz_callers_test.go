@@ -80,6 +80,7 @@ var people = []string{"revoked", "stranger", "former", "follower", "member", "ch
 // authzWorld is what the routes' ids name.
 type authzWorld struct {
 	srv     *servertest.Server
+	clock   *servertest.Clock
 	tokens  map[string]string
 	persons map[string]person
 	phone   map[string]string // person → phone
@@ -220,15 +221,17 @@ func adminOnlyChannelRoute(route string) bool {
 func newAuthzWorld(t *testing.T) *authzWorld {
 	t.Helper()
 	const adminToken = "authz-callers-admin"
+	clock := &servertest.Clock{}
 	srv := servertest.Start(t,
 		servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
+		servertest.WithClock(clock),
 		servertest.WithBulkLogins(),
 		servertest.WithOptions(func(o *server.Options) {
 			o.AdminToken = adminToken
 			o.Revenue.Premium = revenue.PremiumConfig{Enabled: true}
 			o.Revenue.Donations = true
 		}))
-	w := &authzWorld{srv: srv, tokens: map[string]string{"operator": adminToken}, persons: map[string]person{}, phone: map[string]string{}, ids: map[string]string{}}
+	w := &authzWorld{srv: srv, clock: clock, tokens: map[string]string{"operator": adminToken}, persons: map[string]person{}, phone: map[string]string{}, ids: map[string]string{}}
 	w.phones.Store(1000)
 	ctx := context.Background()
 	ids := w.ids
@@ -418,11 +421,64 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 		t.Fatal("no rate card")
 	}
 	ids["card"], ids["card-version"] = cards.Cards[0].Name, strconv.Itoa(cards.Cards[0].Version)
-	// No invoice: a month must end before it is invoiced, and moving the
-	// clock a month on would expire the rest. The invoice routes name one
-	// that does not exist, which still tells who is let in.
-	ids["invoice"] = "999999"
+	ids["invoice"] = w.invoice(t)
 	return w
+}
+
+// invoice makes the business an invoice of its own and returns its id. A
+// month must end before it is invoiced, and moving the clock a month on
+// would expire the rest of the world; so the clock steps back to the
+// last minute of the previous month for one template message, whose
+// charge is rated there, and forward again, and the operator invoices that month.
+func (w *authzWorld) invoice(t *testing.T) string {
+	t.Helper()
+	var tpl struct{ ID string }
+	w.must(t, "biz", "POST", "/v23.0/"+w.ids["biz"]+"/message_templates",
+		`{"name":"last_month","category":"UTILITY","language":"en_US","components":[{"type":"BODY","text":"Charged last month."}]}`, &tpl)
+	w.must(t, "operator", "POST", "/admin/v1/templates/"+tpl.ID+"/review", `{"status":"APPROVED"}`, nil)
+	now := w.clock.Now().UTC()
+	back := now.Sub(time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)) + time.Minute
+	w.clock.Advance(-back)
+	period := w.clock.Now().UTC().Format("2006-01")
+	// A customer of its own: the charge is rated on delivery, when the
+	// customer's device acknowledges the message.
+	phone := fmt.Sprintf("+1415556%04d", w.phones.Add(1))
+	cust := w.login(t, phone)
+	w.must(t, "biz", "POST", "/v23.0/"+w.ids["number"]+"/messages",
+		fmt.Sprintf(`{"messaging_product":"whatsapp","to":%q,"type":"template","template":{"name":"last_month","language":{"code":"en_US"}}}`, phone), nil)
+	var charges struct{ Data []json.RawMessage }
+	for deadline := time.Now().Add(10 * time.Second); len(charges.Data) == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no charge in %s", period)
+		}
+		es := val(cust.c.Pending(context.Background(), 0, 100))(t)
+		for _, e := range es {
+			must1(t, cust.c.Ack(context.Background(), e.ID))
+		}
+		w.must(t, "operator", "GET", "/admin/v1/billing/businesses/"+w.ids["biz"]+"/charges?period="+period, "", &charges)
+	}
+	w.clock.Advance(back)
+	var run struct{ Invoices int }
+	w.must(t, "operator", "POST", "/admin/v1/billing/invoice_runs", fmt.Sprintf(`{"period":%q}`, period), &run)
+	var invs struct {
+		Data []struct {
+			ID         int64 `json:"id"`
+			BusinessID int64 `json:"business_id"`
+		} `json:"data"`
+	}
+	w.must(t, "operator", "GET", "/admin/v1/billing/invoices?period="+period, "", &invs)
+	if run.Invoices != 1 || len(invs.Data) != 1 || itoa(invs.Data[0].BusinessID) != w.ids["biz"] {
+		t.Fatalf("invoice run of %s: %+v, invoices %+v; want one, the business's", period, run, invs.Data)
+	}
+	id := itoa(invs.Data[0].ID)
+	// Another business naming the invoice under its own id: the matrix
+	// calls every route with the owner's id, so this one is asked here.
+	// It is answered as an invoice that does not exist.
+	if status, _, body := call(t, w.srv, "GET", "/v23.0/"+w.ids["other-biz"]+"/invoices/"+id, w.tokens["other-biz"], "", nil); status != http.StatusBadRequest ||
+		!strings.Contains(string(body), `"error_subcode":33`) || !strings.Contains(string(body), "no such invoice") {
+		t.Fatalf("another business reading the invoice under its own id: %d %s", status, body)
+	}
+	return id
 }
 
 // login logs a new person in (or a new device of phone).

@@ -13,6 +13,7 @@ package server_test
 import (
 	"context"
 	"database/sql"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -34,6 +35,15 @@ import (
 	"github.com/parleyhq/parley/wire"
 
 	_ "modernc.org/sqlite" // integrity_check on the filled database
+)
+
+// The fast variant runs in CI; the long one is asked for with flags
+// (docs/SECURITY.md, "Fault injection"):
+//
+//	go test ./internal/server -run TestFault -fault-rounds 5 -fault-load 10 -timeout 30m
+var (
+	faultRounds = flag.Int("fault-rounds", 1, "fault tests: how many times PostgreSQL and NATS are restarted under load")
+	faultLoad   = flag.Int("fault-load", 1, "fault tests: multiplies the acknowledged sends awaited around each fault")
 )
 
 // sendLoad is people sending to one chat from several goroutines until
@@ -281,15 +291,17 @@ func TestFaultPostgresRestart(t *testing.T) {
 	load := startLoad(alice.c, chatID, 4, "under a restart")
 	load.waitFor(t, "before the restart", 20, 30*time.Second)
 
-	if err := pg.ctl("stop", "-m", "immediate"); err != nil {
-		t.Fatal(err)
+	for round := range *faultRounds {
+		if err := pg.ctl("stop", "-m", "immediate"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if status, _, body := call(t, srv, "GET", "/readyz", "", "", nil); status != 503 {
+			t.Errorf("round %d: /readyz with the database down: got %d %s, want 503", round+1, status, body)
+		}
+		pg.start(t)
+		load.waitFor(t, fmt.Sprintf("round %d: after the restart", round+1), 20*(*faultLoad), 60*time.Second*time.Duration(*faultLoad))
 	}
-	time.Sleep(time.Second)
-	if status, _, body := call(t, srv, "GET", "/readyz", "", "", nil); status != 503 {
-		t.Errorf("/readyz with the database down: got %d %s, want 503", status, body)
-	}
-	pg.start(t)
-	load.waitFor(t, "after the restart", 20, 60*time.Second)
 	acked := load.finish()
 	failed := load.failures()
 	t.Logf("failures while the database was down: %v", failed)
@@ -406,11 +418,13 @@ func TestFaultNATSRestart(t *testing.T) {
 
 			load := startLoad(alice.c, chatID, 2, "under a bus restart")
 			load.waitFor(t, "before the restart", 20, 30*time.Second)
-			nats.kill()
-			load.waitFor(t, "while the bus is down", 10, 30*time.Second)
-			time.Sleep(2 * time.Second)
-			nats.start(t)
-			load.waitFor(t, "after the restart", 20, 30*time.Second)
+			for round := range *faultRounds {
+				nats.kill()
+				load.waitFor(t, fmt.Sprintf("round %d: while the bus is down", round+1), 10*(*faultLoad), 30*time.Second*time.Duration(*faultLoad))
+				time.Sleep(2 * time.Second)
+				nats.start(t)
+				load.waitFor(t, fmt.Sprintf("round %d: after the restart", round+1), 20*(*faultLoad), 30*time.Second*time.Duration(*faultLoad))
+			}
 			acked := load.finish()
 			if failed := load.failures(); len(failed) > 0 {
 				t.Errorf("sends failed: %v, want none: the bus is not needed to accept a message", failed)
@@ -509,7 +523,7 @@ func TestFaultDiskFullSQLite(t *testing.T) {
 	}
 	// Space returns: the same server takes sends again.
 	resize(64 << 20)
-	load.waitFor(t, "after space returned", 20, 60*time.Second)
+	load.waitFor(t, "after space returned", 20*(*faultLoad), 60*time.Second*time.Duration(*faultLoad))
 	acked := load.finish()
 	checkInbox(t, bob.c, acked)
 

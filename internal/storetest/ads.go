@@ -65,7 +65,8 @@ func testAdCampaigns(t *testing.T, s Store) {
 	wantCode(t, "update missing", s.UpdateAdCampaignStatus(ctx, 9999, ads.StatusActive, nil, t0), parley.ENotFound)
 	_, err = s.GetAdCampaign(ctx, 9999)
 	wantCode(t, "get missing", err, parley.ENotFound)
-	got, _ = s.GetAdCampaign(ctx, c2.ID)
+	got, err = s.GetAdCampaign(ctx, c2.ID)
+	ok(t, "get rejected", err)
 	if got.Status != ads.StatusRejected || len(got.Reasons) != 1 || !got.ReviewedAt.Equal(at(time.Hour)) {
 		t.Fatalf("got %+v", got)
 	}

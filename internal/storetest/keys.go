@@ -127,7 +127,8 @@ func testDeviceLists(t *testing.T, s Store) {
 	wantCode(t, "put an older version", s.PutDeviceList(ctx, stale), parley.EConflict)
 	reset := chat.StoredDeviceList{AccountID: a.ID, Version: 1, SigningKey: "k2", List: []byte(`{"v":1}`), UpdatedAt: t0}
 	ok(t, "put a list of a new signing key", s.PutDeviceList(ctx, reset))
-	got, _ = s.GetDeviceList(ctx, a.ID)
+	got, err = s.GetDeviceList(ctx, a.ID)
+	ok(t, "get the list of a new signing key", err)
 	wantDiff(t, "device list after a new signing key", got, reset)
 	wantCode(t, "put for no account", s.PutDeviceList(ctx, chat.StoredDeviceList{AccountID: a.ID + 100, Version: 1, SigningKey: "k", List: []byte(`{}`)}), parley.ENotFound)
 }
