@@ -73,5 +73,21 @@ func scriptBizOrder(ts *testscript.TestScript, neg bool, args []string) {
 				"order": map[string]any{"status": "pending", "items": []any{map[string]any{"retailer_id": "seat", "name": "Seat 12A", "amount": amt, "quantity": 1}},
 					"subtotal": amt, "tax": map[string]any{"value": 0, "offset": 100},
 					"expiration": map[string]any{"timestamp": strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)}}}}}}
+	// The person's message opens the service window once it has reached
+	// the business; until then a free-form send is accepted and then
+	// fails (131047), as on Meta: the dry run says when it would not.
+	text := map[string]any{"messaging_product": "whatsapp", "to": args[0], "type": "text", "text": map[string]any{"body": "?"}}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var quote struct {
+			Failure any `json:"failure"`
+		}
+		scriptCall(ts, "POST", "/v23.0/"+ts.Getenv("BIZ_NUMBER")+"/message_quotes", ts.Getenv("BIZ_TOKEN"), text, &quote)
+		if quote.Failure == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("bizorder: the service window did not open: %v", quote.Failure)
+		}
+	}
 	scriptCall(ts, "POST", "/v23.0/"+ts.Getenv("BIZ_NUMBER")+"/messages", ts.Getenv("BIZ_TOKEN"), msg, nil)
 }
