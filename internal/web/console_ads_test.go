@@ -94,3 +94,17 @@ func TestConsoleAds(t *testing.T) {
 	biz.Click(fmt.Sprintf("#ad-report-%d", id))
 	biz.WaitText("#ad-report", "No closed day yet.")
 }
+
+// TestConsoleAdsOff: on a server without ads the Ads section says so with
+// the API's reason instead of an empty form.
+func TestConsoleAdsOff(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	e := newConsoleEnv(t)
+	b := webtest.Start(t)
+	biz := b.NewPage(t)
+	signIn(biz, e.srv.URL+"/business/", e.token)
+	goTo(biz, "ads")
+	biz.WaitText("#ad-off", "Ads are not available")
+	biz.WaitText("#ad-off", "ads_disabled")
+}
