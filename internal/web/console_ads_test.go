@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley/ads"
 	"github.com/parleyhq/parley/internal/server"
@@ -24,11 +25,17 @@ type adCampaigns struct {
 // the API's error shown at its field); the campaign waits in the
 // operator's Ad review queue, where a rejection without reasons is
 // refused in the page; the operator approves it; the business sees it
-// approved, pauses it and opens its report.
+// approved, pauses it and opens its report, where GB and FR, one person
+// each, are folded into "other".
 func TestConsoleAds(t *testing.T) {
 	webtest.ChromiumPath(t)
 	t.Parallel()
-	e := newConsoleEnv(t, servertest.WithOptions(func(o *server.Options) { o.Ads = ads.Config{Enabled: true} }))
+	// k = 2 and ε = 1000 (no noise in practice): two people in the US make
+	// a cell of their own; one in GB and one in FR fold into "other".
+	clock := &servertest.Clock{}
+	e := newConsoleEnv(t, servertest.WithClock(clock), servertest.WithOptions(func(o *server.Options) {
+		o.Ads = ads.Config{Enabled: true, K: 2, Epsilon: "1000"}
+	}))
 	var link struct {
 		Code string `json:"code"`
 	}
@@ -47,7 +54,7 @@ func TestConsoleAds(t *testing.T) {
 	typeInto(biz, "#ad-bid", "2")
 	typeInto(biz, "#ad-daily", "100")
 	typeInto(biz, "#ad-lifetime", "50")
-	typeInto(biz, "#ad-countries", "us, gb")
+	typeInto(biz, "#ad-countries", "us, gb, fr")
 	typeInto(biz, "#ad-languages", "en")
 	biz.Click("#ad-submit")
 	biz.WaitText("#ad-lifetime-err", "lifetime budget")
@@ -71,14 +78,30 @@ func TestConsoleAds(t *testing.T) {
 	signIn(op, e.srv.AdminURL+"/admin/", consoleAdminToken)
 	goTo(op, "adreview")
 	op.WaitText(fmt.Sprintf("tr.ar-%d", id), "Autumn sale")
-	op.WaitText(fmt.Sprintf("tr.ar-%d", id), "US, GB")
+	op.WaitText(fmt.Sprintf("tr.ar-%d", id), "US, GB, FR")
 	// A rejection needs reasons: the page says so and sends nothing.
 	op.Click(fmt.Sprintf("#ar-reject-%d", id))
 	op.WaitText(fmt.Sprintf("#ar-reason-%d-err", id), "reasons")
 	op.Click(fmt.Sprintf("#ar-approve-%d", id))
 	op.WaitText("#view", "No campaign is waiting for review.")
 
-	// The business sees it approved and pauses it.
+	// Four people see it once each; three days later the day is reported.
+	for _, phone := range []string{"+14155550131", "+14155550132", "+442071234568", "+33612345678"} {
+		p := e.person(phone)
+		var got struct {
+			Ads []struct {
+				Token string `json:"token"`
+			} `json:"ads"`
+		}
+		e.call("GET", "/v1/ads?placement=updates_feed&lang=en", p.Token(), nil, &got)
+		if len(got.Ads) != 1 {
+			t.Fatalf("%s: ads %+v, want the campaign", phone, got)
+		}
+		e.call("POST", "/v1/ads/events", p.Token(), map[string]any{"token": got.Ads[0].Token, "kind": "impression"}, nil)
+	}
+	clock.Advance(3 * 24 * time.Hour)
+
+	// The business sees it approved, opens its report and pauses it.
 	goTo(biz, "overview")
 	goTo(biz, "ads")
 	biz.WaitText(row, "Approved")
@@ -90,9 +113,14 @@ func TestConsoleAds(t *testing.T) {
 		t.Errorf("status after pausing in the console: %q, want paused", list.Data[0].Status)
 	}
 	biz.WaitVisible(fmt.Sprintf("#ad-resume-%d", id))
-	// Its report: no closed day yet.
+	// Its report: the US cell, and GB and FR folded into "other".
 	biz.Click(fmt.Sprintf("#ad-report-%d", id))
-	biz.WaitText("#ad-report", "No closed day yet.")
+	biz.WaitText("#ad-report tbody tr", "US")
+	biz.WaitText("#ad-report tbody tr", "Updates feed")
+	biz.WaitText("#ad-report tbody tr", "Other")
+	if webtest.Eval[bool](biz, `[...document.querySelectorAll('#ad-report tr')].some(r => /\b(GB|FR)\b/.test(r.textContent))`) {
+		t.Error("the report shows a GB or FR cell of one person")
+	}
 }
 
 // TestConsoleAdsOff: on a server without ads the Ads section says so with
