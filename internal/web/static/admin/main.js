@@ -6,6 +6,7 @@ import { replace, toast, formatMoney } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
 import { dicts } from './i18n.js';
 import { revenue, revenueDicts, businessBilling } from './revenue.js';
+import { adReview } from './adreview.js';
 
 const REASONS = ['INCORRECT_CATEGORY', 'INVALID_FORMAT', 'PROMOTIONAL', 'ABUSIVE_CONTENT', 'SCAM'];
 
@@ -304,6 +305,7 @@ startConsole({
     { id: 'moderation', title: 'nav.moderation', render: moderation },
     { id: 'money', title: 'nav.money', render: money },
     { id: 'revenue', title: 'nav.revenue', render: revenue },
+    { id: 'adreview', title: 'nav.adreview', render: adReview },
     { id: 'license', title: 'nav.license', render: license },
   ],
 });

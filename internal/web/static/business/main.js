@@ -7,6 +7,7 @@ import { h, startConsole, card, table, field, select, tag, action, barChart, whe
 import { check, components, placeholders, CATEGORIES } from './templates.js';
 import { dicts } from './i18n.js';
 import { billing, billingDicts } from './billing.js';
+import { ads } from './ads.js';
 
 const LANGUAGES = ['en_US', 'en_GB', 'en', 'fr', 'fr_FR', 'es', 'es_MX', 'de', 'it', 'pt_BR', 'nl', 'ar', 'hi', 'id'];
 
@@ -390,6 +391,7 @@ startConsole({
     { id: 'channels', title: 'nav.channels', render: channels },
     { id: 'spend', title: 'nav.spend', render: spend },
     { id: 'billing', title: 'nav.billing', render: billing },
+    { id: 'ads', title: 'nav.ads', render: ads },
   ],
 });
 
