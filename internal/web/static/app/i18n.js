@@ -1,9 +1,10 @@
-// i18n.js: the people's client in English and French. Keys are grouped by
+// i18n.js: the people's client in English and French (the other languages
+// are in i18n-LANG.js). Keys are grouped by
 // screen; {name} placeholders are filled by t(). Add a language by adding
 // a dictionary with the same keys.
 
 import { h } from '../shared/view.js';
-import { createI18n } from '../shared/i18n.js';
+import { createI18n, langNames } from '../shared/i18n.js';
 
 const en = {
   appName: 'Parley', tagline: 'Private messages, channels and businesses.', retry: 'Retry', back: 'Back', ok: 'OK', cancel: 'Cancel',
@@ -141,7 +142,17 @@ const fr = {
   'err.subscription_required': 'Réservé aux abonnés.', 'err.channel_suspended': 'Cette chaîne est suspendue.',
 };
 
-export const i18n = createI18n({ en, fr });
+// dicts are the tables loaded with the page; lazy fetches the others
+// (Spanish, Brazilian Portuguese, Hindi, Arabic) only when one is the
+// language in use, so that the first load stays small.
+export const dicts = { en, fr };
+export const lazy = {
+  es: () => import('./i18n-es.js'),
+  'pt-BR': () => import('./i18n-pt-BR.js'),
+  hi: () => import('./i18n-hi.js'),
+  ar: () => import('./i18n-ar.js'),
+};
+export const i18n = createI18n({ ...dicts }, 'parley.lang', lazy);
 export const t = i18n.t;
 
 // errorText is the person-facing text of an API error: the translation of
@@ -155,8 +166,7 @@ export function errorText(e) {
 
 // langPicker is a select that switches the language at once.
 export function langPicker() {
-  const names = { en: 'English', fr: 'Français' };
   return h('label.field', h('span', t('set.language')),
     h('select#lang', { onchange: (ev) => i18n.set(ev.target.value) },
-      i18n.supported.map((l) => h('option', { value: l, selected: l === i18n.lang, lang: l }, names[l] || l))));
+      i18n.supported.map((l) => h('option', { value: l, selected: l === i18n.lang, lang: l }, langNames[l] || l))));
 }

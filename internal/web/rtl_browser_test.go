@@ -1,0 +1,82 @@
+package web_test
+
+import (
+	"testing"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/web/webtest"
+)
+
+// browserLanguage makes the page's browser ask for langs (navigator.languages
+// and Accept-Language), as a browser set to those languages does.
+func browserLanguage(t *testing.T, p *webtest.Page, langs string) {
+	t.Helper()
+	ua := webtest.Eval[string](p, `navigator.userAgent`)
+	if _, err := chromedp.Call(p.Context(), emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua, AcceptLanguage: langs}); err != nil {
+		t.Fatalf("emulate %s: %v", langs, err)
+	}
+}
+
+// TestRTLAndBrowserLanguage opens the people's client in browsers set to
+// several languages: Arabic lays the page out right to left with Arabic
+// text on the log-in screen, Spanish and Brazilian Portuguese get theirs,
+// a regional variant falls back to its language, and an unknown language
+// gets English. Picking another language on the log-in screen switches
+// the text and the direction at once.
+func TestRTLAndBrowserLanguage(t *testing.T) {
+	webtest.ChromiumPath(t)
+	t.Parallel()
+	srv := servertest.Start(t)
+	b := webtest.Start(t)
+	for _, c := range []struct {
+		browser, lang, dir, title string
+	}{
+		{"ar", "ar", "rtl", "سجّل الدخول أو أنشئ حسابًا"},
+		{"es-ES,es", "es", "ltr", "Inicia sesión o crea una cuenta"},
+		{"pt", "pt-BR", "ltr", "Entre ou crie uma conta"},
+		{"hi-IN", "hi", "ltr", "साइन इन करें या खाता बनाएँ"},
+		{"fr-CA,en", "fr", "ltr", "Connectez-vous ou créez un compte"},
+		{"de-DE,ja", "en", "ltr", "Sign in or create an account"},
+	} {
+		t.Run(c.browser, func(t *testing.T) {
+			p := b.NewPage(t)
+			browserLanguage(t, p, c.browser)
+			p.Navigate(srv.Endpoint("/"))
+			p.WaitText(".login-card h2", c.title)
+			if got := webtest.Eval[string](p, `document.documentElement.lang`); got != c.lang {
+				t.Errorf("<html lang> = %q, want %q", got, c.lang)
+			}
+			if got := webtest.Eval[string](p, `document.documentElement.dir`); got != c.dir {
+				t.Errorf("<html dir> = %q, want %q", got, c.dir)
+			}
+			if got := webtest.Eval[string](p, `getComputedStyle(document.body).direction`); got != c.dir {
+				t.Errorf("body direction = %q, want %q", got, c.dir)
+			}
+			if got := webtest.Eval[string](p, `document.querySelector('#lang').value`); got != c.lang {
+				t.Errorf("language picker shows %q, want %q", got, c.lang)
+			}
+		})
+	}
+
+	t.Run("switch", func(t *testing.T) {
+		p := b.NewPage(t)
+		browserLanguage(t, p, "ar")
+		p.Navigate(srv.Endpoint("/"))
+		p.WaitText(".login-card h2", "سجّل الدخول أو أنشئ حسابًا")
+		// In Arabic the phone field's label text sits at the right edge.
+		if !webtest.Eval[bool](p, `(() => { const r = document.querySelector('.login-card').getBoundingClientRect(); const g = document.createRange(); g.selectNodeContents(document.querySelector('label.field span')); const s = g.getBoundingClientRect(); return r.right - s.right < s.left - r.left; })()`) {
+			t.Error("in Arabic the field label is not on the right")
+		}
+		p.Select("#lang", "es")
+		p.WaitText(".login-card h2", "Inicia sesión o crea una cuenta")
+		if got := webtest.Eval[string](p, `document.documentElement.dir + ' ' + document.documentElement.lang`); got != "ltr es" {
+			t.Errorf("after choosing Spanish: dir and lang %q", got)
+		}
+		// The choice outlives a reload and beats the browser's language.
+		p.Navigate(srv.Endpoint("/"))
+		p.WaitText(".login-card h2", "Inicia sesión o crea una cuenta")
+	})
+}
