@@ -104,3 +104,12 @@ export const dicts = {
     'sp.event': 'Événement', 'sp.type': 'Tarification', 'sp.none': 'Rien de facturé pour l’instant.',
   },
 };
+
+// lazy fetches the other languages' tables (this file's keys and billing.js's)
+// only when one is the language in use.
+export const lazy = {
+  es: () => import('./i18n-es.js'),
+  'pt-BR': () => import('./i18n-pt-BR.js'),
+  hi: () => import('./i18n-hi.js'),
+  ar: () => import('./i18n-ar.js'),
+};

@@ -5,7 +5,7 @@
 import { replace, toast } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
 import { check, components, placeholders, CATEGORIES } from './templates.js';
-import { dicts } from './i18n.js';
+import { dicts, lazy } from './i18n.js';
 import { billing, billingDicts } from './billing.js';
 
 const LANGUAGES = ['en_US', 'en_GB', 'en', 'fr', 'fr_FR', 'es', 'es_MX', 'de', 'it', 'pt_BR', 'nl', 'ar', 'hi', 'id'];
@@ -378,6 +378,7 @@ startConsole({
   name: 'Parley Business',
   tokenKey: 'parley.business.token',
   base: '/v23.0',
+  lazy,
   dicts: { en: { ...dicts.en, ...billingDicts.en }, fr: { ...dicts.fr, ...billingDicts.fr } },
   tokenHint: 'b.tokenhint',
   signIn,
