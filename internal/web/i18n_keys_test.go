@@ -88,7 +88,7 @@ func TestI18nKeys(t *testing.T) {
 	p.WaitJS(`document.readyState === 'complete'`, "page loaded")
 	var got struct {
 		Tables  map[string]map[string]map[string]any `json:"tables"`
-		Plurals map[string][]string                   `json:"plurals"`
+		Plurals map[string][]string                  `json:"plurals"`
 	}
 	if err := json.Unmarshal([]byte(webtest.Eval[string](p, loadTables)), &got); err != nil {
 		t.Fatal(err)
