@@ -79,4 +79,21 @@ func TestRTLAndBrowserLanguage(t *testing.T) {
 		p.Navigate(srv.Endpoint("/"))
 		p.WaitText(".login-card h2", "Inicia sesión o crea una cuenta")
 	})
+
+	// The consoles follow the browser too, with their lazily loaded tables.
+	for _, c := range []struct{ path, browser, dir, signin, hint string }{
+		{"/business/", "es", "ltr", "Iniciar sesión", "El token de acceso del sistema"},
+		{"/admin/", "ar", "rtl", "تسجيل الدخول", "رمز الإدارة الخاص بالخادم"},
+	} {
+		t.Run(c.path+c.browser, func(t *testing.T) {
+			p := b.NewPage(t)
+			browserLanguage(t, p, c.browser)
+			p.Navigate(srv.Endpoint(c.path))
+			p.WaitText("button[type=submit]", c.signin)
+			p.WaitText("#token-hint", c.hint)
+			if got := webtest.Eval[string](p, `document.documentElement.dir + ' ' + document.documentElement.lang`); got != c.dir+" "+c.browser {
+				t.Errorf("dir and lang %q, want %q", got, c.dir+" "+c.browser)
+			}
+		})
+	}
 }
