@@ -96,4 +96,35 @@ func TestRTLAndBrowserLanguage(t *testing.T) {
 			}
 		})
 	}
+
+	// In an Arabic chat the layout mirrors: the chat list is on the right,
+	// own messages on the left, the other person's on the right.
+	t.Run("chat", func(t *testing.T) {
+		alice, bob := b.NewPage(t), b.NewPage(t)
+		browserLanguage(t, alice, "ar")
+		signUp(t, alice, srv, "+14155550181", "Alice")
+		signUp(t, bob, srv, "+14155550182", "Bob")
+		alice.Click("#new-chat")
+		submitDialog(alice, "#ask-phone", "+14155550182")
+		send(alice, "مرحبا")
+		bob.WaitText(".chat-item .chat-preview", "مرحبا")
+		bob.Click(".chat-item")
+		send(bob, "أهلا")
+		alice.WaitText(".msg.theirs .text", "أهلا")
+		layout := webtest.Eval[map[string]float64](alice, `(() => {
+			const r = (s) => document.querySelector(s).getBoundingClientRect();
+			const msgs = r('.msgs'), side = r('.side'), mine = r('.msg.mine .bubble'), theirs = r('.msg.theirs .bubble');
+			return { sideLeft: side.left, msgsLeft: msgs.left, mineLeftGap: mine.left - msgs.left, mineRightGap: msgs.right - mine.right,
+				theirsLeftGap: theirs.left - msgs.left, theirsRightGap: msgs.right - theirs.right };
+		})()`)
+		if layout["sideLeft"] <= layout["msgsLeft"] {
+			t.Errorf("the chat list is not right of the messages: %v", layout)
+		}
+		if layout["mineLeftGap"] >= layout["mineRightGap"] {
+			t.Errorf("own message is not on the left: %v", layout)
+		}
+		if layout["theirsRightGap"] >= layout["theirsLeftGap"] {
+			t.Errorf("the other person's message is not on the right: %v", layout)
+		}
+	})
 }
