@@ -102,3 +102,12 @@ export const dicts = {
     'ar.approved': 'Campagne {name} approuvée.', 'ar.rejected': 'Campagne {name} refusée.',
   },
 };
+
+// lazy fetches the other languages' tables (this file's keys and revenue.js's)
+// only when one is the language in use.
+export const lazy = {
+  es: () => import('./i18n-es.js'),
+  'pt-BR': () => import('./i18n-pt-BR.js'),
+  hi: () => import('./i18n-hi.js'),
+  ar: () => import('./i18n-ar.js'),
+};

@@ -4,7 +4,7 @@
 
 import { replace, toast, formatMoney } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
-import { dicts } from './i18n.js';
+import { dicts, lazy } from './i18n.js';
 import { revenue, revenueDicts, businessBilling } from './revenue.js';
 import { adReview } from './adreview.js';
 
@@ -294,6 +294,7 @@ startConsole({
   name: 'Parley Admin',
   tokenKey: 'parley.admin.token',
   base: '',
+  lazy,
   dicts: { en: { ...dicts.en, ...revenueDicts.en }, fr: { ...dicts.fr, ...revenueDicts.fr } },
   tokenHint: 'a.tokenhint',
   probe: '/admin/v1/businesses',

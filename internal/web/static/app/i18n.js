@@ -1,9 +1,10 @@
-// i18n.js: the people's client in English and French. Keys are grouped by
+// i18n.js: the people's client in English and French (the other languages
+// are in i18n-LANG.js). Keys are grouped by
 // screen; {name} placeholders are filled by t(). Add a language by adding
 // a dictionary with the same keys.
 
 import { h } from '../shared/view.js';
-import { createI18n } from '../shared/i18n.js';
+import { createI18n, langNames } from '../shared/i18n.js';
 
 const en = {
   appName: 'Parley', tagline: 'Private messages, channels and businesses.', retry: 'Retry', back: 'Back', ok: 'OK', cancel: 'Cancel',
@@ -83,7 +84,7 @@ const fr = {
   sidebar: 'Discussions et chaînes', sections: 'Sections', 'tab.chats': 'Discussions', 'tab.updates': 'Actus', searchChats: 'Rechercher discussions et messages',
   newChat: 'Nouvelle discussion', newGroup: 'Nouveau groupe', settings: 'Réglages', conversation: 'Conversation', messages: 'Messages',
   pickChat: 'Choisissez une discussion ou commencez-en une.', pickChannel: 'Choisissez une chaîne ou trouvez-en de nouvelles.', noChats: 'Aucune discussion.',
-  noMatches: 'Aucun résultat.', notOnParley: '{phone} n\u2019est pas sur Parley.', unreadN: { one: '{n} message non lu', other: '{n} messages non lus' }, typing: 'écrit…',
+  noMatches: 'Aucun résultat.', notOnParley: '{phone} n\u2019est pas sur Parley.', unreadN: { one: '{n} message non lu', many: '{n} messages non lus', other: '{n} messages non lus' }, typing: 'écrit…',
   typingNames: '{names} écrit…', online: 'en ligne', lastSeen: 'vu {time}', media: 'Pièce jointe', deleted: 'Ce message a été supprimé',
   verified: 'Entreprise vérifiée', businessAccount: 'Compte professionnel', groupInfo: 'Infos du groupe', chatMenu: 'Options de la discussion',
   jumpLatest: 'Aller aux derniers messages', typeMessage: 'Message', attach: 'Joindre un fichier', send: 'Envoyer',
@@ -103,10 +104,10 @@ const fr = {
   'biz.stopMarketing': 'Ne plus recevoir ses offres', 'biz.marketingStopped': 'Vous ne recevrez plus ses offres.',
   'biz.resumeMarketing': 'Recevoir à nouveau ses offres', 'biz.marketingResumed': 'Offres réactivées.',
   'biz.choices': 'Choix', 'biz.choose': 'Choisir', 'biz.answered': 'Répondu',
-  'biz.order': 'Commander', 'biz.orderText': { one: 'Commande : {n} article', other: 'Commande : {n} articles' }, 'biz.quantity': 'Quantité de {name}',
+  'biz.order': 'Commander', 'biz.orderText': { one: 'Commande : {n} article', many: 'Commande : {n} articles', other: 'Commande : {n} articles' }, 'biz.quantity': 'Quantité de {name}',
   'biz.flowUnsupported': 'Ce formulaire s\u2019ouvre dans les applications compatibles avec WhatsApp Flows.',
   'group.subject': 'Nom du groupe', 'group.members': 'Membres (numéros)', 'group.rename': 'Renommer', 'group.onlyAdmins': 'Seuls les admins peuvent écrire',
-  'group.membersN': { one: '{n} membre', other: '{n} membres' }, 'group.add': 'Ajouter un membre', 'group.admin': 'admin', 'group.memberActions': 'Actions pour {name}',
+  'group.membersN': { one: '{n} membre', many: '{n} membres', other: '{n} membres' }, 'group.add': 'Ajouter un membre', 'group.admin': 'admin', 'group.memberActions': 'Actions pour {name}',
   'group.promote': 'Nommer admin', 'group.demote': 'Retirer les droits d\u2019admin', 'group.remove': 'Retirer du groupe', 'group.leave': 'Quitter le groupe',
   'group.leaveConfirm': 'Quitter ce groupe ? Vous ne recevrez plus ses messages.',
   'sys.group_created': '{who} a créé le groupe « {subject} »', 'sys.members_added': '{who} a ajouté {accounts}', 'sys.member_removed': '{who} a retiré {accounts}',
@@ -125,11 +126,11 @@ const fr = {
   'ch.find': 'Trouver des chaînes', 'ch.none': 'Vous ne suivez aucune chaîne.', 'ch.muted': 'En sourdine', 'ch.suspended': 'Suspendue',
   'ch.suspendedReason': 'Suspendue : {reason}', 'ch.older': 'Publications plus anciennes', 'ch.posts': 'Publications', 'ch.post': 'Publication', 'ch.follow': 'Suivre',
   'ch.following': 'Abonné', 'ch.unfollow': 'Ne plus suivre', 'ch.requested': 'Demandé', 'ch.mute': 'Mettre en sourdine', 'ch.unmute': 'Réactiver le son',
-  'ch.followers': { one: '{n} abonné', other: '{n} abonnés' }, 'ch.subscribe': 'S\u2019abonner', 'ch.subscription': 'Votre abonnement',
+  'ch.followers': { one: '{n} abonné', many: '{n} abonnés', other: '{n} abonnés' }, 'ch.subscribe': 'S\u2019abonner', 'ch.subscription': 'Votre abonnement',
   'ch.subscribedUntil': 'Abonné ; payé jusqu\u2019au {time}.', 'ch.cancelSub': 'Résilier', 'ch.cancelled': 'Résilié à la fin de la période.',
   'ch.noTiers': 'Cette chaîne n\u2019a pas d\u2019offre payante.', 'ch.tier': 'Offre', 'ch.month': 'mois', 'ch.sandbox': 'Payé via le prestataire de paiement du serveur.',
   'ch.pay': 'Payer et s\u2019abonner', 'ch.subscribed': 'Abonné', 'ch.report': 'Signaler la chaîne', 'ch.reportPost': 'Signaler la publication', 'ch.reason': 'Motif',
-  'ch.reported': 'Signalé. Merci.', 'ch.locked': 'Réservé aux abonnés', 'ch.poll': 'Sondage', 'ch.voters': { one: '{n} votant', other: '{n} votants' },
+  'ch.reported': 'Signalé. Merci.', 'ch.locked': 'Réservé aux abonnés', 'ch.poll': 'Sondage', 'ch.voters': { one: '{n} votant', many: '{n} votants', other: '{n} votants' },
   'ch.directory': 'Annuaire des chaînes', 'ch.search': 'Rechercher des chaînes', 'ch.sort': 'Trier', 'ch.sort.popular': 'Populaires',
   'ch.sort.growth': 'En croissance', 'ch.sort.new': 'Nouvelles', 'ch.promoted': 'Sponsorisé',
   'login.badPhone': 'Numéro refusé par le serveur : {reason}.', 'err.invalid_argument': 'Vérifiez votre saisie.', 'err.code_invalid': 'Ce code n\u2019est pas le bon.',
@@ -141,7 +142,17 @@ const fr = {
   'err.subscription_required': 'Réservé aux abonnés.', 'err.channel_suspended': 'Cette chaîne est suspendue.',
 };
 
-export const i18n = createI18n({ en, fr });
+// dicts are the tables loaded with the page; lazy fetches the others
+// (Spanish, Brazilian Portuguese, Hindi, Arabic) only when one is the
+// language in use, so that the first load stays small.
+export const dicts = { en, fr };
+export const lazy = {
+  es: () => import('./i18n-es.js'),
+  'pt-BR': () => import('./i18n-pt-BR.js'),
+  hi: () => import('./i18n-hi.js'),
+  ar: () => import('./i18n-ar.js'),
+};
+export const i18n = createI18n({ ...dicts }, 'parley.lang', lazy);
 export const t = i18n.t;
 
 // errorText is the person-facing text of an API error: the translation of
@@ -155,8 +166,7 @@ export function errorText(e) {
 
 // langPicker is a select that switches the language at once.
 export function langPicker() {
-  const names = { en: 'English', fr: 'Français' };
   return h('label.field', h('span', t('set.language')),
     h('select#lang', { onchange: (ev) => i18n.set(ev.target.value) },
-      i18n.supported.map((l) => h('option', { value: l, selected: l === i18n.lang, lang: l }, names[l] || l))));
+      i18n.supported.map((l) => h('option', { value: l, selected: l === i18n.lang, lang: l }, langNames[l] || l))));
 }

@@ -64,4 +64,4 @@ function logout() {
 
 window.addEventListener('hashchange', () => { if (shell) shell.go(route()); });
 i18n.onChange(() => { if (shell) shell.relabel(route()); else boot(); });
-boot();
+i18n.ready.then(boot);

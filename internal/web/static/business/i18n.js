@@ -158,3 +158,12 @@ export const dicts = {
     'ad.autorejected': 'La campagne {name} a été refusée : {reasons}', 'ad.refused': 'La campagne n’a pas été créée : {msg}',
   },
 };
+
+// lazy fetches the other languages' tables (this file's keys and billing.js's)
+// only when one is the language in use.
+export const lazy = {
+  es: () => import('./i18n-es.js'),
+  'pt-BR': () => import('./i18n-pt-BR.js'),
+  hi: () => import('./i18n-hi.js'),
+  ar: () => import('./i18n-ar.js'),
+};

@@ -5,7 +5,7 @@
 import { replace, toast } from '../shared/view.js';
 import { h, startConsole, card, table, field, select, tag, action, barChart, when } from '../shared/console.js';
 import { check, components, placeholders, CATEGORIES } from './templates.js';
-import { dicts } from './i18n.js';
+import { dicts, lazy } from './i18n.js';
 import { billing, billingDicts } from './billing.js';
 import { ads } from './ads.js';
 
@@ -379,6 +379,7 @@ startConsole({
   name: 'Parley Business',
   tokenKey: 'parley.business.token',
   base: '/v23.0',
+  lazy,
   dicts: { en: { ...dicts.en, ...billingDicts.en }, fr: { ...dicts.fr, ...billingDicts.fr } },
   tokenHint: 'b.tokenhint',
   signIn,

@@ -7,7 +7,7 @@
 
 import { h as vh, replace, toast } from './view.js';
 import { API } from './api.js';
-import { createI18n } from './i18n.js';
+import { createI18n, langNames } from './i18n.js';
 
 // h is view.js's h that also reads an id from the tag: 'input#token.wide'.
 export function h(tag, props, ...children) {
@@ -18,7 +18,8 @@ export function h(tag, props, ...children) {
   return el;
 }
 
-// common are the strings both consoles use.
+// common are the strings both consoles use, in every language (they are
+// few, so all load with the page); dicts exports them for the key test.
 const common = {
   en: {
     'c.token': 'Access token', 'c.signin': 'Sign in', 'c.signout': 'Sign out', 'c.language': 'Language',
@@ -36,7 +37,41 @@ const common = {
     'c.close': 'Fermer', 'c.menu': 'Menu',
     'c.disabled': 'Cette console est désactivée : le serveur a été démarré sans jeton d’administration, aucun jeton ne peut donc être accepté. Redémarrez-le avec --admin-token JETON (ou la variable d’environnement PARLEY_ADMIN_TOKEN), puis connectez-vous ici avec ce jeton.',
   },
+  es: {
+    'c.token': 'Token de acceso', 'c.signin': 'Iniciar sesión', 'c.signout': 'Cerrar sesión', 'c.language': 'Idioma',
+    'c.sections': 'Secciones', 'c.loading': 'Cargando…', 'c.empty': 'Aún no hay nada.', 'c.save': 'Guardar',
+    'c.saved': 'Guardado.', 'c.refresh': 'Actualizar', 'c.error': 'Algo salió mal: {msg}',
+    'c.badtoken': 'No se aceptó este token.', 'c.yes': 'sí', 'c.no': 'no', 'c.total': 'Total',
+    'c.close': 'Cerrar', 'c.menu': 'Menú',
+    'c.disabled': 'Esta consola está desactivada: el servidor se inició sin token de administración, así que ningún token puede iniciar sesión. Reinícialo con --admin-token TOKEN (o la variable de entorno PARLEY_ADMIN_TOKEN) e inicia sesión aquí con ese token.',
+  },
+  'pt-BR': {
+    'c.token': 'Token de acesso', 'c.signin': 'Entrar', 'c.signout': 'Sair', 'c.language': 'Idioma',
+    'c.sections': 'Seções', 'c.loading': 'Carregando…', 'c.empty': 'Nada ainda.', 'c.save': 'Salvar',
+    'c.saved': 'Salvo.', 'c.refresh': 'Atualizar', 'c.error': 'Algo deu errado: {msg}',
+    'c.badtoken': 'Este token não foi aceito.', 'c.yes': 'sim', 'c.no': 'não', 'c.total': 'Total',
+    'c.close': 'Fechar', 'c.menu': 'Menu',
+    'c.disabled': 'Este console está desativado: o servidor foi iniciado sem token de administração, então nenhum token pode entrar. Reinicie-o com --admin-token TOKEN (ou a variável de ambiente PARLEY_ADMIN_TOKEN) e entre aqui com esse token.',
+  },
+  hi: {
+    'c.token': 'ऐक्सेस टोकन', 'c.signin': 'साइन इन करें', 'c.signout': 'साइन आउट करें', 'c.language': 'भाषा',
+    'c.sections': 'अनुभाग', 'c.loading': 'लोड हो रहा है…', 'c.empty': 'अभी कुछ नहीं।', 'c.save': 'सहेजें',
+    'c.saved': 'सहेजा गया।', 'c.refresh': 'रीफ़्रेश करें', 'c.error': 'कुछ गड़बड़ हुई: {msg}',
+    'c.badtoken': 'यह टोकन स्वीकार नहीं हुआ।', 'c.yes': 'हाँ', 'c.no': 'नहीं', 'c.total': 'कुल',
+    'c.close': 'बंद करें', 'c.menu': 'मेन्यू',
+    'c.disabled': 'यह कंसोल बंद है: सर्वर बिना एडमिन टोकन के शुरू हुआ, इसलिए कोई टोकन साइन इन नहीं कर सकता। इसे --admin-token TOKEN (या एनवायरनमेंट वेरिएबल PARLEY_ADMIN_TOKEN) के साथ फिर शुरू करें, फिर यहाँ उसी टोकन से साइन इन करें।',
+  },
+  ar: {
+    'c.token': 'رمز الوصول', 'c.signin': 'تسجيل الدخول', 'c.signout': 'تسجيل الخروج', 'c.language': 'اللغة',
+    'c.sections': 'الأقسام', 'c.loading': 'جارٍ التحميل…', 'c.empty': 'لا شيء بعد.', 'c.save': 'حفظ',
+    'c.saved': 'تم الحفظ.', 'c.refresh': 'تحديث', 'c.error': 'حدث خطأ ما: {msg}',
+    'c.badtoken': 'لم يُقبل هذا الرمز.', 'c.yes': 'نعم', 'c.no': 'لا', 'c.total': 'الإجمالي',
+    'c.close': 'إغلاق', 'c.menu': 'القائمة',
+    'c.disabled': 'هذه الوحدة معطّلة: بدأ الخادم دون رمز إدارة، لذا لا يمكن لأي رمز تسجيل الدخول. أعد تشغيله مع --admin-token TOKEN (أو متغير البيئة PARLEY_ADMIN_TOKEN)، ثم سجّل الدخول هنا بذلك الرمز.',
+  },
 };
+
+export { common as dicts };
 
 // errorMessage is what a person should read for an API error: Parley's
 // message, or the details of Meta's shape.
@@ -50,7 +85,8 @@ export function errorMessage(err) {
 //   name      the console's title
 //   tokenKey  the sessionStorage key of its token
 //   base      the API base path ('' or '/v23.0')
-//   dicts     {en:{…}, fr:{…}} the console's own strings
+//   dicts     {en:{…}, fr:{…}} the console's own strings loaded with it
+//   lazy      {lang: () => import(…)} its other languages, fetched when used
 //   signIn    async (api) => ctx: checks the token and loads what every
 //             section needs; throws when the token is refused
 //   label     (ctx) => text shown in the header (who is signed in)
@@ -58,9 +94,12 @@ export function errorMessage(err) {
 //   probe     a path asked with no token when the sign-in shows: a 401
 //             whose details say admin_api "disabled" means no token can
 //             pass, and the page says so and how to enable it
-export function startConsole({ name, tokenKey, base, dicts, signIn, label, sections, tokenHint, probe }) {
-  const merged = { en: { ...common.en, ...dicts.en }, fr: { ...common.fr, ...dicts.fr } };
-  const i18n = createI18n(merged);
+export function startConsole({ name, tokenKey, base, dicts, lazy = {}, signIn, label, sections, tokenHint, probe }) {
+  const merged = {};
+  for (const l of Object.keys(dicts)) merged[l] = { ...common[l], ...dicts[l] };
+  const loaders = {};
+  for (const [l, load] of Object.entries(lazy)) loaders[l] = async () => ({ default: { ...common[l], ...(await load()).default } });
+  const i18n = createI18n(merged, 'parley.lang', loaders);
   const t = i18n.t;
   const root = document.getElementById('root');
   root.className = 'console';
@@ -101,7 +140,7 @@ export function startConsole({ name, tokenKey, base, dicts, signIn, label, secti
   function langSelect() {
     return h('label.row.lang', h('span.sr-only', t('c.language')),
       h('select', { 'aria-label': t('c.language'), onchange: (e) => i18n.set(e.target.value) },
-        i18n.supported.map((l) => h('option', { value: l, selected: l === i18n.lang }, l === 'fr' ? 'Français' : 'English'))));
+        i18n.supported.map((l) => h('option', { value: l, selected: l === i18n.lang, lang: l }, langNames[l] || l))));
   }
 
   function showSignIn(problem) {
@@ -195,11 +234,13 @@ export function startConsole({ name, tokenKey, base, dicts, signIn, label, secti
 
   window.addEventListener('hashchange', () => render(true));
   i18n.onChange(() => (ctx ? showShell() : showSignIn()));
-  if (token) {
-    enter().catch((err) => signOut(problemText(err)));
-  } else {
-    showSignIn();
-  }
+  i18n.ready.then(() => {
+    if (token) {
+      enter().catch((err) => signOut(problemText(err)));
+    } else {
+      showSignIn();
+    }
+  });
 }
 
 // section is a titled card.
