@@ -60,4 +60,11 @@ export default {
   'bb.title': 'الفوترة', 'bb.mode': 'طريقة الدفع', 'bb.mode.invoice': 'فاتورة', 'bb.mode.prepaid': 'مسبق الدفع',
   'bb.mode.credit': 'خط ائتمان', 'bb.credit': 'حد الائتمان', 'bb.card': 'جدول الأسعار', 'bb.nolimit': 'بلا حد',
   'bb.figures': 'الرصيد {balance} · المتاح {available} · المُنفق هذا الشهر {spend}',
+  'nav.adreview': 'مراجعة الإعلانات', 'ar.unavailable': 'مراجعة الإعلانات غير متاحة: {msg}', 'ar.queue': 'حملات بانتظار المراجعة', 'ar.help': 'لا تظهر الحملة في أي مكان حتى تتم الموافقة عليها. يذكر الرفض أسبابه التي يقرؤها المعلن؛ افصل بين الأسباب بفاصلة منقوطة.',
+  'ar.none': 'لا توجد حملة بانتظار المراجعة.', 'ar.advertiser': 'المعلن', 'ar.name': 'الحملة', 'ar.objective': 'الهدف',
+  'ar.channel': 'القناة {id}', 'ar.creative': 'المادة الإعلانية', 'ar.targeting': 'الاستهداف', 'ar.placements': 'المواضع',
+  'ar.countries': 'البلدان', 'ar.languages': 'اللغات', 'ar.any': 'أي', 'ar.money': 'العرض والميزانية',
+  'ar.budgets': '{daily} يوميًا، {lifetime} إجمالًا', 'ar.schedule': 'الجدول الزمني', 'ar.decision': 'القرار', 'ar.reason': 'أسباب الرفض',
+  'ar.reasonhint': 'افصل بين الأسباب بفاصلة منقوطة.', 'ar.needreason': 'يجب أن يذكر الرفض أسبابه.', 'ar.approve': 'موافقة', 'ar.reject': 'رفض',
+  'ar.approvename': 'الموافقة على {name}', 'ar.rejectname': 'رفض {name}', 'ar.approved': 'تمت الموافقة على الحملة {name}.', 'ar.rejected': 'رُفضت الحملة {name}.',
 };

@@ -60,4 +60,11 @@ export default {
   'bb.title': 'Facturación', 'bb.mode': 'Modo de pago', 'bb.mode.invoice': 'Factura', 'bb.mode.prepaid': 'Prepago',
   'bb.mode.credit': 'Línea de crédito', 'bb.credit': 'Límite de crédito', 'bb.card': 'Tarifa', 'bb.nolimit': 'sin límite',
   'bb.figures': 'Saldo {balance} · disponible {available} · gastado este mes {spend}',
+  'nav.adreview': 'Revisión de anuncios', 'ar.unavailable': 'La revisión de anuncios no está disponible: {msg}', 'ar.queue': 'Campañas pendientes de revisión', 'ar.help': 'Una campaña no se muestra en ningún sitio hasta que se aprueba. Un rechazo indica sus motivos, que el anunciante lee; separa varios con punto y coma.',
+  'ar.none': 'No hay campañas pendientes de revisión.', 'ar.advertiser': 'Anunciante', 'ar.name': 'Campaña', 'ar.objective': 'Objetivo',
+  'ar.channel': 'canal {id}', 'ar.creative': 'Creatividad', 'ar.targeting': 'Segmentación', 'ar.placements': 'Ubicaciones',
+  'ar.countries': 'Países', 'ar.languages': 'Idiomas', 'ar.any': 'cualquiera', 'ar.money': 'Puja y presupuesto',
+  'ar.budgets': '{daily} al día, {lifetime} en total', 'ar.schedule': 'Calendario', 'ar.decision': 'Decisión', 'ar.reason': 'Motivos del rechazo',
+  'ar.reasonhint': 'Separa los motivos con punto y coma.', 'ar.needreason': 'Un rechazo debe indicar sus motivos.', 'ar.approve': 'Aprobar', 'ar.reject': 'Rechazar',
+  'ar.approvename': 'Aprobar {name}', 'ar.rejectname': 'Rechazar {name}', 'ar.approved': 'Campaña {name} aprobada.', 'ar.rejected': 'Campaña {name} rechazada.',
 };

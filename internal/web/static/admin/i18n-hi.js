@@ -60,4 +60,11 @@ export default {
   'bb.title': 'बिलिंग', 'bb.mode': 'भुगतान का तरीक़ा', 'bb.mode.invoice': 'इनवॉइस', 'bb.mode.prepaid': 'प्रीपेड',
   'bb.mode.credit': 'क्रेडिट लाइन', 'bb.credit': 'क्रेडिट सीमा', 'bb.card': 'दर सूची', 'bb.nolimit': 'कोई सीमा नहीं',
   'bb.figures': 'शेष राशि {balance} · उपलब्ध {available} · इस महीने ख़र्च {spend}',
+  'nav.adreview': 'विज्ञापन समीक्षा', 'ar.unavailable': 'विज्ञापन समीक्षा उपलब्ध नहीं है: {msg}', 'ar.queue': 'समीक्षा की प्रतीक्षा में अभियान', 'ar.help': 'स्वीकृत होने तक कोई अभियान कहीं नहीं दिखता। अस्वीकृति में उसके कारण बताए जाते हैं, जिन्हें विज्ञापनदाता पढ़ता है; कई कारणों को अर्धविराम (;) से अलग करें।',
+  'ar.none': 'कोई अभियान समीक्षा की प्रतीक्षा में नहीं है।', 'ar.advertiser': 'विज्ञापनदाता', 'ar.name': 'अभियान', 'ar.objective': 'उद्देश्य',
+  'ar.channel': 'चैनल {id}', 'ar.creative': 'क्रिएटिव', 'ar.targeting': 'टार्गेटिंग', 'ar.placements': 'प्लेसमेंट',
+  'ar.countries': 'देश', 'ar.languages': 'भाषाएँ', 'ar.any': 'कोई भी', 'ar.money': 'बोली और बजट',
+  'ar.budgets': '{daily} प्रतिदिन, कुल {lifetime}', 'ar.schedule': 'समय-सारणी', 'ar.decision': 'निर्णय', 'ar.reason': 'अस्वीकृति के कारण',
+  'ar.reasonhint': 'कारणों को अर्धविराम (;) से अलग करें।', 'ar.needreason': 'अस्वीकृति में कारण बताना ज़रूरी है।', 'ar.approve': 'स्वीकृत करें', 'ar.reject': 'अस्वीकार करें',
+  'ar.approvename': '{name} स्वीकृत करें', 'ar.rejectname': '{name} अस्वीकार करें', 'ar.approved': 'अभियान {name} स्वीकृत हुआ।', 'ar.rejected': 'अभियान {name} अस्वीकृत हुआ।',
 };

@@ -60,4 +60,11 @@ export default {
   'bb.title': 'Faturamento', 'bb.mode': 'Forma de pagamento', 'bb.mode.invoice': 'Fatura', 'bb.mode.prepaid': 'Pré-pago',
   'bb.mode.credit': 'Linha de crédito', 'bb.credit': 'Limite de crédito', 'bb.card': 'Tabela de preços', 'bb.nolimit': 'sem limite',
   'bb.figures': 'Saldo {balance} · disponível {available} · gasto neste mês {spend}',
+  'nav.adreview': 'Revisão de anúncios', 'ar.unavailable': 'A revisão de anúncios não está disponível: {msg}', 'ar.queue': 'Campanhas aguardando revisão', 'ar.help': 'Uma campanha não aparece em lugar nenhum até ser aprovada. Uma rejeição informa os motivos, que o anunciante lê; separe vários com ponto e vírgula.',
+  'ar.none': 'Nenhuma campanha aguardando revisão.', 'ar.advertiser': 'Anunciante', 'ar.name': 'Campanha', 'ar.objective': 'Objetivo',
+  'ar.channel': 'canal {id}', 'ar.creative': 'Criativo', 'ar.targeting': 'Segmentação', 'ar.placements': 'Posicionamentos',
+  'ar.countries': 'Países', 'ar.languages': 'Idiomas', 'ar.any': 'qualquer', 'ar.money': 'Lance e orçamento',
+  'ar.budgets': '{daily} por dia, {lifetime} no total', 'ar.schedule': 'Programação', 'ar.decision': 'Decisão', 'ar.reason': 'Motivos da rejeição',
+  'ar.reasonhint': 'Separe os motivos com ponto e vírgula.', 'ar.needreason': 'Uma rejeição precisa informar os motivos.', 'ar.approve': 'Aprovar', 'ar.reject': 'Rejeitar',
+  'ar.approvename': 'Aprovar {name}', 'ar.rejectname': 'Rejeitar {name}', 'ar.approved': 'Campanha {name} aprovada.', 'ar.rejected': 'Campanha {name} rejeitada.',
 };
