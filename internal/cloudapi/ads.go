@@ -1,6 +1,7 @@
 package cloudapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/parleyhq/parley"
@@ -62,7 +63,9 @@ func listAdCampaigns(svc *ads.Service) bizFunc {
 	}
 }
 
-func getAdCampaign(svc *ads.Service) bizFunc {
+// campaignRoute answers a route on one of the business's own campaigns
+// (the {campaign} path value) with what do returns for it.
+func campaignRoute[T any](do func(ctx context.Context, adv ads.Advertiser, id int64) (T, error)) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
 			return err
@@ -71,7 +74,7 @@ func getAdCampaign(svc *ads.Service) bizFunc {
 		if err != nil {
 			return err
 		}
-		v, err := svc.Campaign(r.Context(), advertiser(biz), id)
+		v, err := do(r.Context(), advertiser(biz), id)
 		if err != nil {
 			return adsErr(err)
 		}
@@ -79,41 +82,15 @@ func getAdCampaign(svc *ads.Service) bizFunc {
 		return nil
 	}
 }
+
+func getAdCampaign(svc *ads.Service) bizFunc { return campaignRoute(svc.Campaign) }
+
+func adReport(svc *ads.Service) bizFunc { return campaignRoute(svc.Report) }
 
 func pauseAdCampaign(svc *ads.Service, paused bool) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		if err := ownBusiness(r, biz); err != nil {
-			return err
-		}
-		id, err := pathID(r, "campaign")
-		if err != nil {
-			return err
-		}
-		v, err := svc.SetPaused(r.Context(), advertiser(biz), id, paused)
-		if err != nil {
-			return adsErr(err)
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
-	}
-}
-
-func adReport(svc *ads.Service) bizFunc {
-	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
-		if err := ownBusiness(r, biz); err != nil {
-			return err
-		}
-		id, err := pathID(r, "campaign")
-		if err != nil {
-			return err
-		}
-		v, err := svc.Report(r.Context(), advertiser(biz), id)
-		if err != nil {
-			return adsErr(err)
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
-	}
+	return campaignRoute(func(ctx context.Context, adv ads.Advertiser, id int64) (wire.AdCampaign, error) {
+		return svc.SetPaused(ctx, adv, id, paused)
+	})
 }
 
 func adConversion(svc *ads.Service) bizFunc {
