@@ -52,8 +52,9 @@ func (c *Config) setDefaults() {
 type Quote struct {
 	Amount   int64  `json:"amount_micros"`
 	Currency string `json:"currency"`
-	Category string `json:"category"` // the priced category
-	Billable bool   `json:"billable"`
+	Category string `json:"category"`               // the priced category
+	Billable bool   `json:"billable"`               // Meta's billable, as the status webhook says it (Pricing)
+	Type     string `json:"pricing_type,omitempty"` // Meta's pricing type, as the status webhook says it
 	Reason   string `json:"reason"`
 	Card     string `json:"card,omitempty"`
 	Version  int    `json:"card_version,omitempty"`
@@ -62,14 +63,19 @@ type Quote struct {
 
 // Header writes the quote as the Parley-Price response header, an RFC
 // 8941 dictionary: micros=68800, amount="0.0688", currency="USD",
-// category="marketing", billable=?1, reason="template".
+// category="marketing", billable=?1, reason="template", type="regular"
+// (type only when the message has a pricing type).
 func (q Quote) Header() string {
 	b := "?0"
 	if q.Billable {
 		b = "?1"
 	}
-	return fmt.Sprintf(`micros=%d, amount="%s", currency="%s", category="%s", billable=%s, reason="%s"`,
+	h := fmt.Sprintf(`micros=%d, amount="%s", currency="%s", category="%s", billable=%s, reason="%s"`,
 		q.Amount, FormatMicros(q.Amount), q.Currency, q.Category, b, q.Reason)
+	if q.Type != "" {
+		h += `, type="` + q.Type + `"`
+	}
+	return h
 }
 
 // hold is a quoted amount set aside for a sent message until its
@@ -377,6 +383,19 @@ func (bl *Biller) RateLocked(ctx context.Context, biz Payer, us []*UsageEntry, m
 	return out, nil
 }
 
+// Pricing decides Meta's pricing object of a message's usage entry
+// (Pricing) under the regime of the business's card in effect at e.At:
+// the one decision that the status webhooks, the quotes and the ledger
+// share.
+func (bl *Biller) Pricing(ctx context.Context, biz Payer, e *UsageEntry) (pricingType string, billable bool, err error) {
+	card, err := bl.cardAt(ctx, biz, e.At)
+	if err != nil {
+		return "", false, err
+	}
+	pricingType, billable = Pricing(card.Regime, e.Usage())
+	return pricingType, billable, nil
+}
+
 // Check prices the usage entries a message would make, and checks the
 // wallet and the budget caps, without holding anything: the dry run of
 // Reserve. A refusal is a *Refusal, returned with the quote.
@@ -459,6 +478,9 @@ func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Payer, us 
 			return Quote{}, err
 		}
 		c := m.Quote(card, e.Usage())
+		if e.Event != ConversationOpened {
+			q.Type, q.Billable = Pricing(card.Regime, e.Usage())
+		}
 		if c.Amount > best {
 			best = c.Amount
 			q.Category, q.Reason, q.Card, q.Version, q.Tier = string(c.Category), string(c.Reason), c.Card, c.Version, c.TierLabel
@@ -466,7 +488,6 @@ func (bl *Biller) quoteLocked(ctx context.Context, s *bizBilling, biz Payer, us 
 		q.Amount += c.Amount
 		q.Currency = c.Currency
 	}
-	q.Billable = q.Amount > 0
 	return q, nil
 }
 

@@ -43,6 +43,12 @@ func TestDecide(t *testing.T) {
 		{"2026: service message", PerMessage2026, Usage{Event: ServiceMessage, Category: Service, PricingType: TypeFreeCustomerService}, Utility, ReasonUtilityRate},
 		{"2026: conversation opened is not metered", PerMessage2026, Usage{Event: ConversationOpened, Category: Marketing}, Marketing, ReasonNotMetered},
 
+		// The window is a fact of the entry (InWindow): an entry that the
+		// October 2026 card typed regular is still free under July 2025.
+		{"2025: utility typed regular in 2026, in the window", PerMessage2025, Usage{Event: TemplateDelivered, Category: Utility, PricingType: TypeRegular, InWindow: true}, Utility, ReasonFreeWindow},
+		{"2026: utility in the window, typed regular", PerMessage2026, Usage{Event: TemplateDelivered, Category: Utility, PricingType: TypeRegular, InWindow: true}, Utility, ReasonUtilityRate},
+		{"2025: marketing in the window", PerMessage2025, Usage{Event: TemplateDelivered, Category: Marketing, PricingType: TypeRegular, InWindow: true}, Marketing, ReasonTemplate},
+
 		{"unknown regime", "per_message_1999", Usage{Event: TemplateDelivered, Category: Marketing}, Marketing, ReasonNotMetered},
 	}
 	for _, tt := range tests {
@@ -52,6 +58,63 @@ func TestDecide(t *testing.T) {
 				t.Errorf("got %s %s, want %s %s", cat, why, tt.wantCat, tt.wantWhy)
 			}
 		})
+	}
+}
+
+// TestPricing is Meta's pricing object of a message under each regime
+// (Pricing): billable and "regular" exactly where decide charges it, and
+// free_customer_service under the July 2025 rules for a service reply and
+// an in-window utility template, which the October 2026 card charges.
+func TestPricing(t *testing.T) {
+	type facts struct {
+		event    Event
+		cat      Category
+		inWindow bool
+		entry    bool
+	}
+	tests := []struct {
+		name string
+		f    facts
+		// want per regime: 2025, 2026, conversation
+		want [3]string
+	}{
+		{"service reply", facts{ServiceMessage, Service, true, false}, [3]string{"free_customer_service", "regular", "free_customer_service"}},
+		{"utility in the window", facts{TemplateDelivered, Utility, true, false}, [3]string{"free_customer_service", "regular", "free_customer_service"}},
+		{"utility outside the window", facts{TemplateDelivered, Utility, false, false}, [3]string{"regular", "regular", "regular"}},
+		{"marketing in the window", facts{TemplateDelivered, Marketing, true, false}, [3]string{"regular", "regular", "regular"}},
+		{"authentication in the window", facts{TemplateDelivered, Authentication, true, false}, [3]string{"regular", "regular", "regular"}},
+		{"marketing in a free entry point", facts{TemplateDelivered, Marketing, false, true}, [3]string{"free_entry_point", "free_entry_point", "free_entry_point"}},
+		{"service in a free entry point", facts{EntryPointMessage, Service, true, true}, [3]string{"free_entry_point", "free_entry_point", "free_entry_point"}},
+	}
+	for _, tt := range tests {
+		for i, r := range []Regime{PerMessage2025, PerMessage2026, Conversation} {
+			t.Run(tt.name+" "+string(r), func(t *testing.T) {
+				u := Usage{Event: tt.f.event, Category: tt.f.cat, InWindow: tt.f.inWindow}
+				if tt.f.entry {
+					u.PricingType = TypeFreeEntryPoint
+				}
+				typ, billable := Pricing(r, u)
+				if typ != tt.want[i] || billable != (typ == TypeRegular) {
+					t.Errorf("got %s billable %v, want %s billable %v", typ, billable, tt.want[i], tt.want[i] == TypeRegular)
+				}
+				if r == Conversation {
+					return
+				}
+				// One rule: billable exactly when decide charges it, and a
+				// decided entry decides the same again (the ledger re-rates it).
+				_, why := decide(r, u)
+				if billable != !why.Free() {
+					t.Errorf("billable %v but decide says %s", billable, why)
+				}
+				u.PricingType = typ
+				if typ2, _ := Pricing(r, u); typ2 != typ {
+					t.Errorf("decided again: got %s, want %s", typ2, typ)
+				}
+				if _, why2 := decide(r, u); why2 != why {
+					t.Errorf("re-rated: got %s, want %s", why2, why)
+				}
+			})
+		}
 	}
 }
 

@@ -21,9 +21,10 @@ type UsageEntry struct {
 	Event       Event
 	Category    string // marketing | utility | authentication | service
 	Country     string // the recipient's ISO region, e.g. BR
-	PricingType string // regular | free_customer_service | free_entry_point
+	PricingType string // regular | free_customer_service | free_entry_point, as Pricing decided it
+	InWindow    bool   // sent inside the customer service window (see Usage)
 	Model       string // PMP | CBP
-	Billable    bool
+	Billable    bool   // as Pricing decided it
 	MessageID   string
 	At          time.Time
 
@@ -51,7 +52,7 @@ func (e Event) Messaging() bool {
 // Usage converts a ledger entry for the rating engine.
 func (e *UsageEntry) Usage() Usage {
 	return Usage{Key: e.Key, BusinessID: e.BusinessID, Event: e.Event, Category: Category(e.Category),
-		Country: e.Country, PricingType: e.PricingType, At: e.At}
+		Country: e.Country, PricingType: e.PricingType, InWindow: e.InWindow, At: e.At}
 }
 
 // LedgerStore is the append-only usage ledger.

@@ -32,7 +32,11 @@ type Usage struct {
 	Category    Category
 	Country     string // the recipient's ISO region; "" when unknown
 	PricingType string // regular | free_customer_service | free_entry_point
-	At          time.Time
+	// InWindow says the message was sent inside the customer service
+	// window: the fact the regimes decide in-window utility templates by.
+	// An entry typed free_customer_service was in the window too.
+	InWindow bool
+	At       time.Time
 }
 
 // Reason says why a charge is what it is.
@@ -204,7 +208,8 @@ func (m *Month) Quote(card *Card, u Usage) Charge { return m.price(card, u, fals
 func (m *Month) Volume(country string, cat Category) int64 { return m.vol[volKey{country, cat}] }
 
 // decide applies the regime: the category to price and the charged
-// reason, or a free reason.
+// reason, or a free reason. It is the one place that says what a regime
+// charges; Pricing says the same in the words of Meta's pricing object.
 func decide(r Regime, u Usage) (Category, Reason) {
 	switch u.Event {
 	case TemplateDelivered, ServiceMessage, EntryPointMessage, ConversationOpened:
@@ -214,6 +219,8 @@ func decide(r Regime, u Usage) (Category, Reason) {
 	if u.PricingType == TypeFreeEntryPoint || u.Event == EntryPointMessage {
 		return u.Category, ReasonFreeEntryPoint
 	}
+	service := u.Event == ServiceMessage || u.Category == Service
+	utilityInWindow := u.Category == Utility && (u.InWindow || u.PricingType == TypeFreeCustomerService)
 	switch r {
 	case Conversation:
 		if u.Event == ConversationOpened {
@@ -224,9 +231,9 @@ func decide(r Regime, u Usage) (Category, Reason) {
 		switch {
 		case u.Event == ConversationOpened:
 			return u.Category, ReasonNotMetered
-		case u.Event == ServiceMessage || u.Category == Service:
+		case service:
 			return Service, ReasonFreeWindow
-		case u.PricingType == TypeFreeCustomerService:
+		case utilityInWindow:
 			return u.Category, ReasonFreeWindow
 		}
 		return u.Category, ReasonTemplate
@@ -234,14 +241,43 @@ func decide(r Regime, u Usage) (Category, Reason) {
 		switch {
 		case u.Event == ConversationOpened:
 			return u.Category, ReasonNotMetered
-		case u.Event == ServiceMessage || u.Category == Service:
-			return Utility, ReasonUtilityRate
-		case u.PricingType == TypeFreeCustomerService:
+		case service, utilityInWindow:
 			return Utility, ReasonUtilityRate
 		}
 		return u.Category, ReasonTemplate
 	}
 	return u.Category, ReasonNotMetered
+}
+
+// Pricing returns the type and billable of Meta's pricing object for a
+// message's usage entry under regime r, from decide: a message the
+// regime charges is billable and "regular"; one it does not charge is
+// "free_customer_service" (the service window) or "free_entry_point".
+// The status webhooks, the usage ledger, the quotes and the charges so
+// say the same thing. Under conversation pricing Meta's object has no
+// type and billable follows the per-message rules of July 2025, as it
+// did before (a charged conversation is its own ledger entry).
+// Allowances and zero prices do not change it: they are the card's
+// price of a billable message, not the rule.
+func Pricing(r Regime, u Usage) (pricingType string, billable bool) {
+	if r == Conversation {
+		r = PerMessage2025
+	}
+	if u.Event == ConversationOpened {
+		u.Event = TemplateDelivered
+		if u.Category == Service {
+			u.Event = ServiceMessage
+		}
+	}
+	switch _, why := decide(r, u); why {
+	case ReasonFreeEntryPoint:
+		return TypeFreeEntryPoint, false
+	case ReasonFreeWindow:
+		return TypeFreeCustomerService, false
+	case ReasonNotMetered:
+		return "", false
+	}
+	return TypeRegular, true
 }
 
 func (m *Month) price(card *Card, u Usage, advance bool) Charge {

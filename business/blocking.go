@@ -72,7 +72,9 @@ func (b *Service) BlockUsers(ctx context.Context, n BusinessNumber, users []stri
 			if !already && count >= MaxBlockedPerNumber {
 				r.Error = cloudErrDetails(MetaBlockListFull, "Blocklist limit reached", fmt.Sprintf("a number can block at most %d users", MaxBlockedPerNumber))
 			} else if !already {
-				if err := b.st.Block(ctx, n.AccountID, acct); err != nil {
+				err := b.st.Block(ctx, n.AccountID, acct)
+				b.svc.BlockChanged(n.AccountID, acct) // the send path's caches, on every node
+				if err != nil {
 					return nil, nil, fmt.Errorf("block: %w", err)
 				}
 				count++
@@ -106,7 +108,9 @@ func (b *Service) UnblockUsers(ctx context.Context, n BusinessNumber, users []st
 			removed = append(removed, r)
 			continue
 		}
-		if err := b.st.Unblock(ctx, n.AccountID, acct); err != nil {
+		err = b.st.Unblock(ctx, n.AccountID, acct)
+		b.svc.BlockChanged(n.AccountID, acct)
+		if err != nil {
 			return nil, nil, fmt.Errorf("unblock: %w", err)
 		}
 		removed = append(removed, r)

@@ -90,6 +90,11 @@ type BusinessToken struct {
 // Config is business messaging's behaviour. Zero fields take the
 // defaults beside them.
 type Config struct {
+	// HostedBy names who runs the numbers' cloud devices, which hold their
+	// end-to-end keys (the business's hosting provider): the person's app
+	// says messages to a business are handled by it. Default "the
+	// operator of this Parley server".
+	HostedBy         string
 	Throughput       int           // messages/s per number; default 80
 	ServiceWindow    time.Duration // default 24h
 	EntryPointWindow time.Duration // free entry point; default 72h
@@ -133,6 +138,10 @@ type Config struct {
 	// FlowLocalEndpoints accepts Flow endpoint URIs in plain http on a
 	// loopback host (development and tests); Meta requires https.
 	FlowLocalEndpoints bool
+	// FlowProbeEvery is how often the endpoints of Flows that health
+	// throttled or blocked on this node are pinged (flows_health.go);
+	// default 1 min.
+	FlowProbeEvery time.Duration
 }
 
 // WithDefaults returns c with every zero field set to its default (the
@@ -188,6 +197,12 @@ func (c *Config) setDefaults() {
 	if c.PruneEvery == 0 {
 		c.PruneEvery = time.Hour
 	}
+	if c.FlowProbeEvery == 0 {
+		c.FlowProbeEvery = time.Minute
+	}
+	if c.HostedBy == "" {
+		c.HostedBy = "the operator of this Parley server"
+	}
 	if c.TemplatePauseSignals == 0 {
 		c.TemplatePauseSignals = 3
 	}
@@ -229,6 +244,9 @@ type Service struct {
 	onAdChat func(ctx context.Context, clickID string) // Deps.OnAdChat
 
 	hookSettings hookSettingsCache // webhook_settings.go
+	userIDs      userIDMemory      // bsuid.go
+	keys         *cloudKeys        // cloudkeys.go
+	hookSeal     *payloadSealer    // webhook_seal.go
 }
 
 // New returns the business context's service over the chat core svc. onEnqueue, if set,
@@ -266,6 +284,8 @@ func New(svc *chat.Service, cfg Config, d Deps) *Service {
 	b.templates.flows = b.flows
 	b.links = &Links{st: d.Store, ads: d.Ads, now: d.Now}
 	b.onAdChat = d.OnAdChat
+	b.keys = newCloudKeys(d.Store, svc, d.Secret, d.Logger)
+	b.hookSeal = newPayloadSealer(d.Secret)
 	return b
 }
 
@@ -282,6 +302,9 @@ type Deps struct {
 	// message that came from an ad click (the ads context counts a chat
 	// started; docs/ADS.md).
 	OnAdChat func(ctx context.Context, clickID string)
+	// Secret is the server's secret; the cloud devices' end-to-end state
+	// is sealed at rest under a key derived from it (cloudkeys.go).
+	Secret []byte
 	// FlowCaller calls businesses' Flow endpoints (internal/flowendpoint);
 	// without it a person's Flow exchange answers invalid_argument.
 	FlowCaller FlowCaller
@@ -499,7 +522,9 @@ func (b *Service) AddNumber(ctx context.Context, businessID int64, phone, displa
 	// The cloud device's token is random and never shown: only the server
 	// acts as this device.
 	dev := chat.Device{AccountID: acct.ID, Name: "cloud-api", CreatedAt: now, LastActiveAt: now}
-	if err := b.st.CreateDevice(ctx, &dev, chat.TokenHash(randomString("cloud_", 32)), 1); err != nil {
+	err = b.st.CreateDevice(ctx, &dev, chat.TokenHash(randomString("cloud_", 32)), 1)
+	b.svc.DevicesChanged(acct.ID) // the send path's caches, on every node
+	if err != nil {
 		return BusinessNumber{}, fmt.Errorf("create cloud device: %w", err)
 	}
 	// A new number shares its portfolio's messaging limit.
@@ -516,6 +541,11 @@ func (b *Service) AddNumber(ctx context.Context, businessID int64, phone, displa
 	b.mu.Lock()
 	b.cloud[n.DeviceID] = n.ID
 	b.mu.Unlock()
+	// Customers encrypt to the number from its first message: publish its
+	// keys now. A failure is not the number's; the inbox poll tries again.
+	if err := b.keys.ensure(ctx, n); err != nil {
+		b.log.Error("publish cloud device keys", "number", n.ID, "err", err)
+	}
 	return n, nil
 }
 
@@ -673,5 +703,5 @@ func (b *Service) BusinessOf(ctx context.Context, accountID int64) (wire.PublicB
 		return wire.PublicBusiness{}, err
 	}
 	return wire.PublicBusiness{AccountID: accountID, Phone: n.Phone, Name: n.DisplayName, Category: biz.Category,
-		Description: biz.Description, Address: biz.Address, Website: biz.Website, Verified: biz.Verified}, nil
+		Description: biz.Description, Address: biz.Address, Website: biz.Website, Verified: biz.Verified, HostedBy: b.cfg.HostedBy}, nil
 }

@@ -58,6 +58,7 @@ func (all *Batch) add(b *Batch) {
 	all.Webhooks = append(all.Webhooks, b.Webhooks...)
 	all.Usage = append(all.Usage, b.Usage...)
 	all.Charges = append(all.Charges, b.Charges...)
+	all.OrderLinks = append(all.OrderLinks, b.OrderLinks...)
 }
 
 // commitLoop is the business committer; Run runs it.
@@ -91,6 +92,7 @@ func (b *Service) commitLoop(ctx context.Context) {
 		for _, w := range ws {
 			all.add(w.batch)
 		}
+		b.hookSeal.seal(all.Webhooks)
 		start := time.Now()
 		err := b.st.CommitBusiness(context.WithoutCancel(ctx), all)
 		if err != nil {

@@ -1,9 +1,12 @@
 package business
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +15,7 @@ import (
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -67,6 +71,20 @@ func (b *Service) Run(ctx context.Context) error {
 	finished := make(chan int64)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		probe := time.NewTicker(b.cfg.FlowProbeEvery)
+		defer probe.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-probe.C:
+				b.flows.ProbeUnhealthy(ctx)
+			}
+		}
+	}()
 	start := func(num int64) {
 		if active[num] {
 			again[num] = true
@@ -148,6 +166,12 @@ func (b *Service) loadCloudDevices(ctx context.Context) error {
 		b.cloud[n.DeviceID] = n.ID
 	}
 	b.mu.Unlock()
+	// Numbers made before the cloud devices had keys get them here.
+	for _, n := range ns {
+		if err := b.keys.ensure(ctx, n); err != nil && ctx.Err() == nil {
+			b.log.Error("publish cloud device keys", "number", n.ID, "err", err)
+		}
+	}
 	return nil
 }
 
@@ -188,6 +212,7 @@ func (b *Service) ProcessInbox(ctx context.Context, numberID int64) (int, error)
 	committed := false
 	defer func() { unlock(!committed) }()
 	in := &inboundBatch{b: b, biz: biz, n: n, accounts: map[int64]chat.Account{}, convs: map[int64]*Conversation{}}
+	defer in.releaseKeys()
 	ids := make([]int64, 0, len(entries))
 	for _, e := range entries {
 		retry, err := in.entry(ctx, e)
@@ -209,6 +234,9 @@ func (b *Service) ProcessInbox(ctx context.Context, numberID int64) (int, error)
 		return 0, fmt.Errorf("commit business batch: %w", err)
 	}
 	committed = true
+	if err := in.storeKeys(ctx); err != nil {
+		return 0, err
+	}
 	if in.charged {
 		if err := b.bill.CheckLowBalance(ctx, biz.ID); err != nil {
 			b.log.Error("low balance check", "business", biz.ID, "err", err)
@@ -232,6 +260,50 @@ type inboundBatch struct {
 	charged  bool  // a charge has an amount: check the low-balance threshold after the commit
 	amounts  *bool // the business's PricingAmounts, once read
 	msgs     []BusinessMessage
+	// keys is the number's cloud device, held from the first encrypted
+	// entry until its state is stored after the commit (cloudkeys.go).
+	keys *heldDevice
+}
+
+// open decrypts an encrypted message entry with the number's cloud device
+// and returns its content.
+func (in *inboundBatch) open(ctx context.Context, e wire.Entry) ([]byte, error) {
+	if in.keys == nil {
+		h, err := in.b.keys.hold(ctx, cloudPrincipal(in.n))
+		if err != nil {
+			return nil, fmt.Errorf("cloud device keys: %w", err)
+		}
+		in.keys = h
+	}
+	in.keys.saved = false
+	return in.keys.dev.Open(ctx, in.keys.dir, e)
+}
+
+// storeKeys stores the cloud device's state after the batch's webhooks
+// are committed and before its entries are acknowledged: a failure
+// leaves the entries to be decrypted again from the stored state (the
+// webhooks' keys make the replay harmless), and a stored state never
+// marks as seen a message whose webhook is not written. It then tops the
+// device's one-time keys up.
+func (in *inboundBatch) storeKeys(ctx context.Context) error {
+	if in.keys == nil {
+		return nil
+	}
+	in.keys.logNotices()
+	if err := in.keys.save(ctx); err != nil {
+		return fmt.Errorf("store cloud device keys: %w", err)
+	}
+	if err := in.keys.replenish(ctx); err != nil {
+		in.b.log.Error("replenish cloud device keys", "number", in.n.ID, "err", err)
+	}
+	return nil
+}
+
+func (in *inboundBatch) releaseKeys() {
+	if in.keys != nil {
+		in.keys.release()
+		in.keys = nil
+	}
 }
 
 func (in *inboundBatch) account(ctx context.Context, id int64) (chat.Account, error) {
@@ -263,14 +335,33 @@ func (in *inboundBatch) conv(ctx context.Context, customerID int64) (*Conversati
 func (in *inboundBatch) entry(ctx context.Context, e wire.Entry) (retry bool, err error) {
 	switch {
 	case e.Type == chat.EntryMessage && e.SenderAccount != in.n.AccountID && e.Kind != chat.KindSystem:
-		return false, in.message(ctx, e)
+		var failed error
+		if isEncrypted(e.Body) {
+			plain, err := in.open(ctx, e)
+			switch {
+			case errors.Is(err, e2ee.ErrReplay):
+				return false, nil // a replayed ciphertext is dropped, as a person's app drops it
+			case decryptFailed(err):
+				in.b.log.Warn("customer message cannot be decrypted", "number", in.n.ID, "chat", e.ChatID, "message", e.MessageID,
+					"sender", e.SenderAccount, "device", e.SenderDevice, "err", err)
+				failed = err
+			case err != nil:
+				return false, err
+			default:
+				e.Body = plain
+			}
+		}
+		return false, in.message(ctx, e, failed)
 	case e.Type == chat.EntryReceipt:
 		return in.receipt(ctx, e)
 	}
 	return false, nil // events, history, system messages, our own echoes
 }
 
-func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
+// message turns a customer's message into a webhook. failed is set when
+// the message was encrypted and the cloud device could not decrypt it:
+// the webhook then says so in its errors (docs/BUSINESS.md).
+func (in *inboundBatch) message(ctx context.Context, e wire.Entry, failed error) error {
 	if e.Kind == chat.KindEdit || e.Kind == chat.KindDelete {
 		return nil // the Cloud API has no edits or deletes from customers
 	}
@@ -284,11 +375,20 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	msg := wire.InboundMessage{From: WaID(cust.Phone), ID: wamid, Timestamp: unixString(e.CreatedAt)}
 	var c wire.Content
 	decodeErr := json.Unmarshal(e.Body, &c)
+	if decodeErr == nil && failed == nil && c.MediaKey != "" {
+		if failed, err = in.openMedia(ctx, &c); err != nil {
+			return err
+		}
+	}
 	conv, err := in.conv(ctx, cust.ID)
 	if err != nil {
 		return err
 	}
 	switch {
+	case failed != nil:
+		msg.Type = "unknown"
+		msg.Errors = []wire.WebhookError{webhookError(MetaUndecryptable, "Message could not be decrypted",
+			"The customer's message is end-to-end encrypted and the number's cloud device could not decrypt it: "+undecryptableReason(failed))}
 	case e.Kind == chat.KindReaction:
 		msg.Type = "reaction"
 		msg.Reaction = &wire.InboundReaction{MessageID: chatRef(e.ChatID, e.Ref), Emoji: c.Emoji}
@@ -330,8 +430,11 @@ func (in *inboundBatch) message(ctx context.Context, e wire.Entry) error {
 	}
 	v := messagesValue(in.n)
 	uid := UserID(in.biz.ID, cust.ID, cust.Phone)
+	if err := in.b.rememberUserID(ctx, in.biz.ID, cust.ID, uid); err != nil {
+		return err
+	}
 	contact := wire.WebhookContact{WaID: WaID(cust.Phone), UserID: uid}
-	contact.Profile.Name = cust.DisplayName
+	contact.Profile.Name, contact.Profile.Username = cust.DisplayName, cust.Username
 	v.Contacts = []wire.WebhookContact{contact}
 	msg.FromUserID = uid
 	v.Messages = []wire.InboundMessage{msg}
@@ -414,6 +517,69 @@ func (in *inboundBatch) describe(ctx context.Context, msg *wire.InboundMessage, 
 	}
 }
 
+// openMedia replaces an attachment that the customer's app encrypted (its
+// key came in the decrypted message) by a plaintext copy owned by the
+// number, which the business downloads by the webhook's media id as it
+// does any customer's file: the business's end, hosted here, holds the
+// plaintext. failed is set when the file does not open (its hash or its
+// authentication fails) or is not a file the Cloud API takes; err when
+// the store could not be reached.
+func (in *inboundBatch) openMedia(ctx context.Context, c *wire.Content) (failed, err error) {
+	_, r, err := in.b.svc.MediaBytes(ctx, c.MediaID)
+	if parley.ErrorCode(err) == parley.ENotFound {
+		return fmt.Errorf("%w: the attachment is gone", e2ee.ErrTampered), nil
+	} else if err != nil {
+		return nil, err
+	}
+	ct, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		return nil, fmt.Errorf("read attachment: %w", err)
+	}
+	plain, err := e2ee.DecryptMedia(ct, e2ee.MediaKey{Key: c.MediaKey, SHA256: c.MediaSHA256})
+	if err != nil {
+		return fmt.Errorf("%w: attachment: %v", e2ee.ErrTampered, err), nil
+	}
+	max, err := checkMediaUpload(c.MediaType, int64(len(plain)))
+	if err != nil {
+		return fmt.Errorf("%w: attachment: %v", e2ee.ErrTampered, err), nil
+	}
+	m, err := in.b.svc.StoreMediaOf(ctx, cloudPrincipal(in.n), c.MediaType, max, bytes.NewReader(plain))
+	switch parley.ErrorCode(err) {
+	case "":
+	case parley.EInvalid, parley.ETooLarge, parley.ELimit:
+		return fmt.Errorf("%w: attachment: %v", e2ee.ErrTampered, err), nil
+	default:
+		return nil, fmt.Errorf("store the opened attachment: %w", err)
+	}
+	c.MediaID, c.MediaKey, c.MediaSHA256 = m.ID, "", ""
+	return nil, nil
+}
+
+// MetaUndecryptable is the error of an inbound webhook whose message the
+// cloud device could not decrypt: Meta's "message type unknown" code, so
+// that a business's code that handles unknown messages handles it, with
+// a title and details of its own.
+const MetaUndecryptable = 131051
+
+// undecryptableReason says in a sentence why a message did not decrypt,
+// without the ciphertext.
+func undecryptableReason(err error) string {
+	switch {
+	case strings.Contains(err.Error(), "attachment"):
+		return "its attachment does not open, or is not a file the Cloud API takes."
+	case errors.Is(err, e2ee.ErrUntrusted):
+		return "the sending device is not in the customer's signed device list."
+	case errors.Is(err, e2ee.ErrNotForYou):
+		return "the customer's app did not encrypt it to the business."
+	case errors.Is(err, e2ee.ErrNoSession):
+		return "its session key never reached the business."
+	case errors.Is(err, e2ee.ErrMisrouted):
+		return "its type is not allowed on this path."
+	}
+	return "it does not authenticate (tampered with, or sent on a session the business no longer has)."
+}
+
 func mediaKindOf(mime string) string {
 	switch {
 	case strings.HasPrefix(mime, "image/webp"):
@@ -475,7 +641,19 @@ func (in *inboundBatch) receipt(ctx context.Context, e wire.Entry) (retry bool, 
 			if err != nil {
 				return false, err
 			}
+			// Priced at delivery with the card in effect then, as the
+			// charge is: the delivered status says what the ledger does.
 			us := usageFor(in.biz, in.n, m, *conv, e.CreatedAt)
+			ptype, billable, err := in.b.decidePricing(ctx, in.biz, us)
+			if err != nil {
+				return false, err
+			}
+			if st.Pricing != nil {
+				st.Pricing.Billable = billable
+				if st.Pricing.Type != "" {
+					st.Pricing.Type = ptype
+				}
+			}
 			in.usage = append(in.usage, us...)
 			cs, err := in.b.bill.RateLocked(ctx, payer(in.biz), us, m.ID)
 			if err != nil {

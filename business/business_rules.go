@@ -41,8 +41,9 @@ type BusinessMessage struct {
 	CustomerID         int64
 	CustomerPhone      string
 	Category           string // outbound: marketing | utility | authentication | service
-	PricingType        string
-	Billable           bool
+	PricingType        string // Meta's pricing type, as billing decided it (ledger.go, decidePricing)
+	Billable           bool   // as billing decided it
+	InWindow           bool   // sent inside the customer service window: what the card decides from
 	ConversationOpened bool   // CBP: this message opened a conversation of its category
 	CallbackData       string // biz_opaque_callback_data
 	CreatedAt          time.Time

@@ -21,12 +21,17 @@ import (
 // Content.Emoji the emoji; otherwise Content is the message.
 type OutboundMessage struct {
 	To           string
+	Recipient    string // a business-scoped user id (UserID), used when To is empty
 	Type         string // text, image, video, audio, document, sticker, location, reaction, interactive, template
 	Kind         chatpkg.MessageKind
 	Ref          string
 	Content      wire.Content
 	Template     *TemplateSend
 	CallbackData string
+	// order is the order an order_details message carries: it is linked
+	// to the message's chat in the message's own commit, so a person's
+	// client that reads it on arrival finds it.
+	order int64
 }
 
 // TemplateSend names a template and gives its parameters.
@@ -156,8 +161,19 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			return Sent{}, err
 		}
 	}
-	phone, phoneErr := recipientPhone(m.To)
-	if phoneErr != nil && phone == "" {
+	var phone string
+	var phoneErr error
+	if m.To == "" && m.Recipient != "" {
+		// Sent to a business-scoped user id: the customer it names, or a
+		// failed status (131026) for one the business was never given.
+		acct, err := b.recipientAccount(ctx, biz, m.Recipient)
+		if ce, ok := AsCloudError(err); ok && ce.Code == MetaUndeliverable {
+			phoneErr = err
+		} else if err != nil {
+			return Sent{}, err
+		}
+		phone = acct.Phone
+	} else if phone, phoneErr = recipientPhone(m.To); phoneErr != nil && phone == "" {
 		return Sent{}, phoneErr
 	}
 	wamid := NewWamid()
@@ -192,6 +208,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		}
 		st := wire.StatusUpdate{ID: wamid, Status: "failed", Timestamp: unixString(now), RecipientID: WaID(phone), BizOpaqueCallbackData: m.CallbackData,
 			Errors: []wire.WebhookError{webhookError(ce.Code, ce.Message, ce.Details)}}
+		if m.To == "" {
+			st.RecipientUserID = m.Recipient
+		}
 		v := messagesValue(n)
 		v.Statuses = []wire.StatusUpdate{st}
 		if err := b.enqueue(ctx, newWebhook(now, biz.ID, "st:"+wamid+":failed", convKey(n, phone), "messages", v)); err != nil {
@@ -252,7 +271,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		}
 	}
 	sent := Sent{WaID: WaID(phone), MessageID: wamid, CustomerID: customer.ID}
-	ptype, billable := pricingOf(category, inWin, inEP)
+	ptype, billable := entryPointType(inEP), false
 	opened := false
 	if biz.PricingModel == "CBP" {
 		if conv.ConversationUntil == nil {
@@ -266,8 +285,12 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	if m.Kind == "" || m.Kind == chatpkg.KindMessage {
 		// Price it as the ledger will record it at delivery, and hold the
 		// amount (refusing it if the wallet or a budget cap cannot take it).
-		pm := BusinessMessage{ID: wamid, CustomerPhone: phone, Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened}
+		pm := BusinessMessage{ID: wamid, CustomerPhone: phone, Category: category, PricingType: ptype, InWindow: inWin, ConversationOpened: opened}
 		us := usageFor(biz, n, pm, conv, now)
+		var perr error
+		if ptype, billable, perr = b.decidePricing(ctx, biz, us); perr != nil {
+			return Sent{}, perr
+		}
 		if dry != nil {
 			q, err := b.bill.Check(ctx, payer(biz), us)
 			dry.Quote = q
@@ -310,7 +333,7 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		m.Kind = chatpkg.KindMessage
 	}
 	bm := BusinessMessage{NumberID: n.ID, ID: wamid, Outbound: true, ChatID: chat.ID, CustomerID: customer.ID, CustomerPhone: phone,
-		Category: category, PricingType: ptype, Billable: billable, ConversationOpened: opened, CallbackData: m.CallbackData, CreatedAt: now,
+		Category: category, PricingType: ptype, Billable: billable, InWindow: inWin, ConversationOpened: opened, CallbackData: m.CallbackData, CreatedAt: now,
 		TemplateID: templateID}
 	if m.Kind != chatpkg.KindMessage {
 		bm.Category = "" // reactions are not billed
@@ -330,6 +353,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	// group commit (Append.Business): a receipt cannot overtake them.
 	after := &Batch{Messages: []BusinessMessage{bm},
 		Webhooks: []*Webhook{newWebhook(b.now(), biz.ID, "st:"+wamid+":sent", convKey(n, phone), "messages", v)}}
+	if m.order != 0 {
+		after.OrderLinks = []OrderLink{{OrderID: m.order, ChatID: chat.ID, CustomerID: customer.ID, MessageID: wamid}}
+	}
 	if m.Kind == chatpkg.KindMessage {
 		dirty := conv.ChatID != chat.ID || opened
 		conv.ChatID = chat.ID
@@ -345,6 +371,10 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 			after.Reach = []Reach{{NumberID: n.ID, CustomerID: customer.ID, At: now}}
 		}
 	}
+	b.hookSeal.seal(after.Webhooks) // committed by the chat core, with the message
+	// A Flow's session exists before its message can arrive: a client may
+	// open the Flow the moment it sees the message.
+	b.recordSession(ctx, n, chat.ID, customer.ID, wamid, m.Content)
 	if err := b.sendBody(ctx, p, chat, customer.ID, wamid, m.Kind, m.Ref, body, after); err != nil {
 		switch parley.ErrorCode(err) {
 		case parley.EBlocked:
@@ -357,7 +387,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 		return Sent{}, err
 	}
 	b.enqueued()
-	b.recordSession(ctx, n, chat.ID, customer.ID, wamid, m.Content)
+	// The message is sent: a failure to record the user id is not the
+	// send's, and the next message to the customer records it again.
+	_ = b.rememberUserID(ctx, biz.ID, customer.ID, st.RecipientUserID)
 	if m.Kind == chatpkg.KindMessage && opensEP && conv.EntryPointLink != 0 {
 		_ = b.st.CountLink(ctx, conv.EntryPointLink, "replies")
 	}
@@ -369,8 +401,9 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 	return sent, nil
 }
 
-// sendBody sends one plaintext body to every device of the customer (and
-// of the number's account but its cloud device); after, if not nil,
+// sendBody sends one body to every device of the customer (and of the
+// number's account but its cloud device), end-to-end encrypted where the
+// customer's account has a signed device list (cloudKeys.seal); after, if not nil,
 // commits with the message. A message takes the short path: the chat,
 // the blocks (the customer's one checked by send, the number's here) and
 // the devices are read here once, and Service.sendChecked skips Send's
@@ -378,14 +411,13 @@ func (b *Service) send(ctx context.Context, biz Business, n BusinessNumber, m Ou
 // checks their target, refetching the devices if they change underneath.
 func (b *Service) sendBody(ctx context.Context, p parley.Principal, chat chatpkg.Chat, customerID int64, id string, kind chatpkg.MessageKind, ref string, body []byte, after *Batch) error {
 	envelopes := func(devs []chatpkg.Device) ([]wire.Envelope, error) {
-		envs := make([]wire.Envelope, len(devs))
-		for i, d := range devs {
-			envs[i] = wire.Envelope{DeviceID: d.ID, Body: body}
-		}
-		if len(envs) == 0 {
+		if len(devs) == 0 {
 			return nil, parley.Errorf(parley.ENotFound, "the recipient has no device")
 		}
-		return envs, nil
+		// Encrypted by the cloud device to each device of the customer's
+		// signed list; in the clear to a customer who never published one
+		// (cloudkeys.go).
+		return b.keys.seal(ctx, p, chat.ID, customerID, id, devs, body)
 	}
 	if kind == chatpkg.KindMessage {
 		if blocked, err := b.st.IsBlocked(ctx, p.AccountID, customerID); err != nil {

@@ -30,6 +30,7 @@ type Store interface {
 	FlowStore
 	BusinessSettingStore
 	OrderStore
+	CloudKeyStore
 
 	// From the chat core's tables: a number's account and cloud device, media, blocks.
 	// CreateAccount inserts a and sets a.ID. It returns EConflict if the
@@ -47,6 +48,9 @@ type Store interface {
 	DevicesOf(ctx context.Context, accountIDs []int64) ([]chat.Device, error)
 	// GetAccount returns the account, or ErrNotFound.
 	GetAccount(ctx context.Context, id int64) (chat.Account, error)
+	// GetDeviceList returns the account's signed device list, or
+	// ErrNotFound when it never published one.
+	GetDeviceList(ctx context.Context, accountID int64) (chat.StoredDeviceList, error)
 	// GetAccountByPhone returns the account with that E.164 number, or ErrNotFound.
 	GetAccountByPhone(ctx context.Context, phone string) (chat.Account, error)
 	// GetMedia returns the media, or ErrNotFound.
@@ -114,6 +118,15 @@ type Batch struct {
 	// each new charge is debited from its business's wallet (created with
 	// the charge's currency if needed).
 	Charges []billing.Charge
+	// OrderLinks tie orders to the order_details messages that carry them.
+	OrderLinks []OrderLink
+}
+
+// OrderLink ties an order to the message that carries it: its chat, its
+// customer and its wamid.
+type OrderLink struct {
+	OrderID, ChatID, CustomerID int64
+	MessageID                   string
 }
 
 // Reach is a number reaching a customer outside the service window.
@@ -154,6 +167,12 @@ type BusinessMessageStore interface {
 	// RecordReach notes that the number reached customerID outside the
 	// service window at t.
 	RecordReach(ctx context.Context, numberID, customerID int64, t time.Time) error
+	// RememberUserID records that the business was given userID
+	// (UserID) for accountID; a known pair is left as it is.
+	RememberUserID(ctx context.Context, businessID int64, userID string, accountID int64) error
+	// AccountOfUserID returns the account that a user id given to the
+	// business names, or ErrNotFound.
+	AccountOfUserID(ctx context.Context, businessID int64, userID string) (int64, error)
 	// PruneBusiness deletes, up to limit rows of each table, message
 	// records created before p.Messages, reach rows before p.Reach,
 	// quality signals before p.Quality, and delivered or failed webhooks
@@ -291,4 +310,19 @@ type BusinessSettingStore interface {
 	PutBusinessSetting(ctx context.Context, businessID int64, kind string, body []byte, at time.Time) error
 	// DeleteBusinessSetting removes the document, if there is one.
 	DeleteBusinessSetting(ctx context.Context, businessID int64, kind string) error
+}
+
+// CloudKeyStore keeps the end-to-end state of the numbers' cloud devices
+// (cloudkeys.go), sealed: the store sees only ciphertext.
+type CloudKeyStore interface {
+	// GetCloudKeys returns a cloud device's sealed state and its version,
+	// or ErrNotFound.
+	GetCloudKeys(ctx context.Context, deviceID int64) (state []byte, version int64, err error)
+	// CloudKeysVersion returns the version of a cloud device's state, or
+	// ErrNotFound.
+	CloudKeysVersion(ctx context.Context, deviceID int64) (int64, error)
+	// PutCloudKeys stores state as version+1 if the stored version is
+	// version (0: nothing stored yet), and returns EConflict, storing
+	// nothing, otherwise.
+	PutCloudKeys(ctx context.Context, deviceID int64, state []byte, version int64) error
 }

@@ -8,37 +8,6 @@ import (
 	"github.com/parleyhq/parley/billing"
 )
 
-// TestPricingOf is the pricing type of an outbound message (pricingOf):
-// what makes a message free, under per-message pricing.
-func TestPricingOf(t *testing.T) {
-	tests := []struct {
-		name           string
-		category       string
-		inWindow, inEP bool
-		wantType       string
-		wantBillable   bool
-	}{
-		{"free-form in the window", "service", true, false, PricingFreeCustomerService, false},
-		{"utility in the window", "utility", true, false, PricingFreeCustomerService, false},
-		{"utility outside the window", "utility", false, false, PricingRegular, true},
-		{"marketing in the window", "marketing", true, false, PricingRegular, true},
-		{"marketing outside the window", "marketing", false, false, PricingRegular, true},
-		{"authentication in the window", "authentication", true, false, PricingRegular, true},
-		{"authentication outside the window", "authentication", false, false, PricingRegular, true},
-		{"marketing in a free entry point", "marketing", false, true, PricingFreeEntryPoint, false},
-		{"utility in a free entry point", "utility", true, true, PricingFreeEntryPoint, false},
-		{"free-form in a free entry point", "service", true, true, PricingFreeEntryPoint, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			typ, billable := pricingOf(tt.category, tt.inWindow, tt.inEP)
-			if typ != tt.wantType || billable != tt.wantBillable {
-				t.Errorf("got %s billable %v, want %s billable %v", typ, billable, tt.wantType, tt.wantBillable)
-			}
-		})
-	}
-}
-
 func TestUsageForCBPOpensConversations(t *testing.T) {
 	biz := Business{ID: 1, PricingModel: "CBP"}
 	n := BusinessNumber{ID: 2}

@@ -14,12 +14,16 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-// Catalog is a business account's product catalog: each business has
-// one, created on first use. Product and product_list messages name it by
-// ID, and customers' orders are checked against it.
+// Catalog is a product catalog that a business account owns. A business
+// may own several (Meta's owned_product_catalogs); one of them is
+// connected to the account (product_catalogs), created on first use.
+// Product and product_list messages and customers' orders may name any
+// catalog the business owns; a catalog_message opens the connected one.
 type Catalog struct {
 	ID         int64
 	BusinessID int64
+	Name       string
+	Connected  bool
 	CreatedAt  time.Time
 }
 
@@ -50,11 +54,24 @@ const MetaParameterValue = 131009
 // CatalogStore holds catalogs and their products. It is part of
 // BusinessStore.
 type CatalogStore interface {
-	// EnsureCatalog returns the business's catalog, creating it (with
-	// CreatedAt at) if it has none.
-	EnsureCatalog(ctx context.Context, businessID int64, at time.Time) (Catalog, error)
+	// EnsureCatalog returns the business's connected catalog. With none
+	// connected, it connects the business's oldest catalog, or creates one
+	// named name (with CreatedAt at) if the business has none.
+	EnsureCatalog(ctx context.Context, businessID int64, name string, at time.Time) (Catalog, error)
+	// CreateCatalog inserts c, not connected, and sets c.ID.
+	CreateCatalog(ctx context.Context, c *Catalog) error
 	// GetCatalog returns a catalog, or ErrNotFound.
 	GetCatalog(ctx context.Context, id int64) (Catalog, error)
+	// ListCatalogs returns the business's catalogs with id > after,
+	// ascending by id, at most limit.
+	ListCatalogs(ctx context.Context, businessID, after int64, limit int) ([]Catalog, error)
+	// ConnectCatalog makes the catalog the business's connected one
+	// (and the one connected before no longer); ErrNotFound if it is not
+	// a catalog of the business.
+	ConnectCatalog(ctx context.Context, businessID, catalogID int64) error
+	// DeleteCatalog deletes a catalog; ErrNotFound if there is none,
+	// EConflict if it is connected or has products.
+	DeleteCatalog(ctx context.Context, id int64) error
 	// CreateProduct inserts p and sets p.ID. EConflict if the catalog
 	// has a product with that RetailerID; ErrNotFound if there is no such
 	// catalog.
@@ -79,8 +96,8 @@ type CatalogStore interface {
 // currency's major unit: 1299 USD is "12.99", 500 JPY is "500".
 func (p Product) PriceString() string { return billing.FormatMinor(p.PriceMinor, p.Currency) }
 
-// Catalogs is the service of product catalogs: each business's one
-// catalog and its products, and the checks of the product messages a
+// Catalogs is the service of product catalogs: the catalogs each
+// business owns and their products, and the checks of the product messages a
 // business sends and the orders its customers place. Service.Catalogs
 // returns it; it is safe for concurrent use.
 type Catalogs struct {
@@ -88,9 +105,10 @@ type Catalogs struct {
 	now func() time.Time
 }
 
-// Catalog returns the business's catalog, creating it on first use.
+// Catalog returns the business's connected catalog, creating it (named
+// after the business) on first use.
 func (cs *Catalogs) Catalog(ctx context.Context, biz Business) (Catalog, error) {
-	c, err := cs.st.EnsureCatalog(ctx, biz.ID, cs.now())
+	c, err := cs.st.EnsureCatalog(ctx, biz.ID, biz.Name, cs.now())
 	if err != nil {
 		return Catalog{}, fmt.Errorf("ensure catalog: %w", err)
 	}
@@ -257,7 +275,7 @@ func (cs *Catalogs) CatalogProducts(ctx context.Context, biz Business, in *wire.
 // the business's catalog and products in it, at their prices, and a Flow
 // reply must carry a JSON object. The errors are EInvalid, with the
 // offending field in the details.
-func (b *Service) CheckBody(ctx context.Context, envs []wire.Envelope) error {
+func (b *Service) CheckBody(ctx context.Context, p parley.Principal, chatID int64, messageID string, envs []wire.Envelope) error {
 	var body []byte
 	numberID := int64(0)
 	b.mu.Lock()
@@ -270,6 +288,18 @@ func (b *Service) CheckBody(ctx context.Context, envs []wire.Envelope) error {
 	b.mu.Unlock()
 	if numberID == 0 {
 		return nil
+	}
+	if isEncrypted(body) {
+		n, err := b.st.GetNumber(ctx, numberID)
+		if err != nil {
+			return fmt.Errorf("get number: %w", err)
+		}
+		plain, err := b.keys.peek(ctx, n, wire.Entry{Type: wire.EntryMessage, Kind: wire.KindMessage, ChatID: chatID, MessageID: messageID,
+			SenderAccount: p.AccountID, SenderDevice: p.DeviceID, Body: body})
+		if err != nil {
+			return nil // what does not decrypt, the pipeline reports
+		}
+		body = plain
 	}
 	var c struct {
 		Order *wire.Order            `json:"order"`

@@ -284,7 +284,11 @@ func (v *flowValidator) screen(s *jnode, p jpath) bool {
 	v.collectNames(children, sc)
 	v.children(children, lp.key("children"), sc)
 	if terminal && !sc.completes {
-		v.add("MISSING_FOOTER", layout, lp, "Terminal screen '%s' must have a Footer whose on-click-action is complete.", s.get("id").str)
+		id := "" // a screen without an id is reported where the ids are checked
+		if n := s.get("id"); n != nil {
+			id = n.str
+		}
+		v.add("MISSING_FOOTER", layout, lp, "Terminal screen '%s' must have a Footer whose on-click-action is complete.", id)
 	}
 	return terminal
 }

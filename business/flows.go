@@ -115,6 +115,9 @@ type FlowStore interface {
 	// CompleteFlowSession sets CompletedAt: ErrNotFound if there is no
 	// such session, EConflict if it is completed already.
 	CompleteFlowSession(ctx context.Context, wamid string, at time.Time) error
+	// CountFlowSessions returns how many messages opened Flow flowID
+	// since since.
+	CountFlowSessions(ctx context.Context, flowID int64, since time.Time) (int, error)
 }
 
 // Flows is the service of WhatsApp Flows: their management API, the
@@ -128,6 +131,7 @@ type Flows struct {
 	// host (development and tests); Meta requires https.
 	localEndpoints bool
 	call           FlowCaller // the businesses' endpoints (Deps.FlowCaller); nil: none
+	health         healthMoves
 }
 
 // FlowInput is what a business gives to create a Flow or update its
@@ -476,13 +480,28 @@ func (fs *Flows) Sendable(ctx context.Context, biz Business, flowID, flowName, m
 	draft := strings.EqualFold(mode, "draft")
 	switch {
 	case draft && f.Status == FlowDraft && f.JSON != "":
-	case !draft && (f.Status == FlowPublished || f.Status == FlowThrottled):
+	case !draft && f.Status == FlowPublished:
+	case !draft && f.Status == FlowThrottled:
+		// Meta lets a throttled Flow out a few times an hour, so that a
+		// business notices without every customer meeting a broken Flow.
+		n, err := fs.st.CountFlowSessions(ctx, f.ID, fs.now().Add(-time.Hour))
+		if err != nil {
+			return Flow{}, fmt.Errorf("count flow sessions: %w", err)
+		}
+		if n >= ThrottledFlowSends {
+			return Flow{}, cloudErrDetails(MetaThroughput, "Rate limit hit",
+				fmt.Sprintf("the Flow is THROTTLED (its endpoint is unhealthy): at most %d messages an hour open it", ThrottledFlowSends))
+		}
 	default:
 		return Flow{}, cloudErrDetails(MetaParameterValue, "Parameter value is not valid",
 			fmt.Sprintf("the Flow is %s: a published Flow is sent in mode published, a draft with a Flow JSON in mode draft", f.Status))
 	}
 	return f, nil
 }
+
+// ThrottledFlowSends is how many messages may open a THROTTLED Flow in
+// an hour.
+const ThrottledFlowSends = 10
 
 // minFlowKeyBits is the smallest RSA key taken for the Flows data
 // channel; Meta asks for 2048-bit keys.

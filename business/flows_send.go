@@ -36,6 +36,7 @@ func (fs *Flows) FlowMessage(ctx context.Context, biz Business, in *wire.Interac
 // inline in the button (Meta's flow_json) is not taken: create the Flow
 // first.
 func (ts *Templates) flowButtons(ctx context.Context, biz Business, t *Template) error {
+	flows := 0
 	for ci := range t.Components {
 		c := &t.Components[ci]
 		for bi := range c.Buttons {
@@ -45,6 +46,10 @@ func (ts *Templates) flowButtons(ctx context.Context, biz Business, t *Template)
 			}
 			bad := func(format string, args ...any) error {
 				return cloudErrDetails(MetaInvalidParameter, "Invalid parameter", fmt.Sprintf("buttons[%d]: ", bi)+fmt.Sprintf(format, args...))
+			}
+			// One Flow per message: the person's session is keyed by it.
+			if flows++; flows > 1 {
+				return bad("a template has at most one FLOW button")
 			}
 			if (b.FlowID == "") == (b.FlowName == "") {
 				return bad("a FLOW button names its Flow with flow_id or flow_name (create the Flow first)")

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -62,19 +63,33 @@ const FlowDataAPIVersion = "3.0"
 // recordSession keeps a sent Flow message's session; a failure is
 // logged, not returned: the message is already on its way.
 func (b *Service) recordSession(ctx context.Context, n BusinessNumber, chatID, customerID int64, wamid string, c wire.Content) {
-	in := c.Interactive
-	if in == nil || in.Type != "flow" || in.Action.Parameters == nil {
-		return
-	}
-	id, err := strconv.ParseInt(in.Action.Parameters.FlowID, 10, 64)
+	flowID, token := sentFlow(c)
+	id, err := strconv.ParseInt(flowID, 10, 64)
 	if err != nil {
 		return
 	}
 	s := FlowSession{Wamid: wamid, FlowID: id, NumberID: n.ID, ChatID: chatID, CustomerID: customerID,
-		Token: in.Action.Parameters.FlowToken, CreatedAt: b.now()}
+		Token: token, CreatedAt: b.now()}
 	if err := b.st.CreateFlowSession(ctx, s); err != nil {
 		b.log.Warn("record flow session", "wamid", wamid, "err", err)
 	}
+}
+
+// sentFlow returns the Flow a message opens and its flow token: an
+// interactive flow message's, or a template's FLOW button's (a template
+// has at most one). "" when it opens none.
+func sentFlow(c wire.Content) (flowID, token string) {
+	if in := c.Interactive; in != nil && in.Type == "flow" && in.Action.Parameters != nil {
+		return in.Action.Parameters.FlowID, in.Action.Parameters.FlowToken
+	}
+	if t := c.Template; t != nil {
+		for _, btn := range t.Buttons {
+			if strings.EqualFold(btn.Type, "FLOW") {
+				return btn.FlowID, btn.FlowToken
+			}
+		}
+	}
+	return "", ""
 }
 
 // session returns the Flow message wamid in chatID if accountID is the
@@ -87,6 +102,36 @@ func (fs *Flows) session(ctx context.Context, accountID, chatID int64, wamid str
 		return FlowSession{}, fmt.Errorf("get flow session: %w", err)
 	}
 	return s, nil
+}
+
+// PersonFlow is a Flow message as the person it was sent to opens it:
+// the Flow's name and JSON (the screens the client renders), whether it
+// has an endpoint (a dynamic Flow: each step goes through Exchange), and
+// whether it is finished.
+type PersonFlow struct {
+	FlowID    string          `json:"flow_id"`
+	Name      string          `json:"name"`
+	FlowJSON  json.RawMessage `json:"flow_json"`
+	Endpoint  bool            `json:"endpoint"`
+	Completed bool            `json:"completed"`
+}
+
+// Open returns the Flow of the Flow message wamid in chatID for the
+// person it was sent to. Errors: ENotFound (no such Flow message of this
+// person, or its Flow has no JSON any more).
+func (fs *Flows) Open(ctx context.Context, accountID, chatID int64, wamid string) (PersonFlow, error) {
+	s, err := fs.session(ctx, accountID, chatID, wamid)
+	if err != nil {
+		return PersonFlow{}, err
+	}
+	f, err := fs.st.GetFlow(ctx, s.FlowID)
+	if parley.ErrorCode(err) == parley.ENotFound || (err == nil && f.JSON == "") {
+		return PersonFlow{}, &parley.Error{Code: parley.ENotFound, Message: "the business deleted this flow", Details: map[string]any{"message_id": wamid}}
+	} else if err != nil {
+		return PersonFlow{}, fmt.Errorf("get flow: %w", err)
+	}
+	return PersonFlow{FlowID: strconv.FormatInt(f.ID, 10), Name: f.Name, FlowJSON: json.RawMessage(f.JSON),
+		Endpoint: f.EndpointURI != "", Completed: !s.CompletedAt.IsZero()}, nil
 }
 
 // FlowStep is what a person's client asks of the business's endpoint:

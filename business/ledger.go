@@ -2,6 +2,7 @@ package business
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/nyaruka/phonenumbers"
@@ -33,28 +34,37 @@ func (b *Service) Usage(ctx context.Context, businessID, after int64, limit int)
 	return b.st.ListUsage(ctx, businessID, after, limit)
 }
 
-// pricingOf decides the pricing of an outbound message when it is sent:
-// its category (a template's, or service for free-form), and whether the
-// free entry point or the service window makes it free. It follows
-// per-message pricing (July 2025): templates are charged by category,
-// except UTILITY inside the window; free-form messages are free (and only
-// allowed inside the window); everything inside a free entry point is free.
-func pricingOf(category string, inWindow, inEntryPoint bool) (pricingType string, billable bool) {
-	switch {
-	case inEntryPoint:
-		return PricingFreeEntryPoint, false
-	case category == "service":
-		return PricingFreeCustomerService, false
-	case category == "utility" && inWindow:
-		return PricingFreeCustomerService, false
+// decidePricing decides the pricing of a message from its usage
+// entries (the message's first), records it on them and returns it:
+// Meta's pricing type and billable, as billing decides them with the
+// business's card in effect at the entries' time (billing.Pricing, the
+// same rule that rates them). The business context only states the
+// facts: the category, the service window, the free entry point.
+func (b *Service) decidePricing(ctx context.Context, biz Business, us []*billing.UsageEntry) (pricingType string, billable bool, err error) {
+	pricingType, billable, err = b.bill.Pricing(ctx, payer(biz), us[0])
+	if err != nil {
+		return "", false, fmt.Errorf("pricing: %w", err)
 	}
-	return PricingRegular, true
+	for _, e := range us {
+		e.PricingType, e.Billable = pricingType, billable
+	}
+	return pricingType, billable, nil
+}
+
+// entryPointType is the pricing type a message starts with: the free
+// entry point is free under every regime; any other type is billing's to
+// decide (decidePricing).
+func entryPointType(inEntryPoint bool) string {
+	if inEntryPoint {
+		return PricingFreeEntryPoint
+	}
+	return ""
 }
 
 // usageFor returns the ledger entries a delivered message makes.
 func usageFor(biz Business, n BusinessNumber, m BusinessMessage, conv Conversation, at time.Time) []*billing.UsageEntry {
 	e := &billing.UsageEntry{Key: "msg:" + m.ID, BusinessID: biz.ID, NumberID: n.ID, Category: m.Category, Country: countryOf(m.CustomerPhone),
-		PricingType: m.PricingType, Model: biz.PricingModel, Billable: m.Billable, MessageID: m.ID, At: at}
+		PricingType: m.PricingType, InWindow: m.InWindow, Model: biz.PricingModel, Billable: m.Billable, MessageID: m.ID, At: at}
 	switch {
 	case m.PricingType == PricingFreeEntryPoint:
 		e.Event = billing.EntryPointMessage

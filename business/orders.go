@@ -95,8 +95,6 @@ type OrderStore interface {
 	// DeleteOrder deletes an order that has no payment (a send that
 	// failed), or returns ErrNotFound.
 	DeleteOrder(ctx context.Context, id int64) error
-	// SetOrderMessage records the message that carried the order.
-	SetOrderMessage(ctx context.Context, id, chatID, customerID int64, messageID string) error
 	// GetOrder returns the business's order by reference id, or ErrNotFound.
 	GetOrder(ctx context.Context, businessID int64, referenceID string) (Order, error)
 	// GetOrderInChat returns the order sent in a chat by reference id,
@@ -392,15 +390,13 @@ func (b *Service) sendOrder(ctx context.Context, biz Business, n BusinessNumber,
 	if m.Content.Text == "" {
 		m.Content.Text = fmt.Sprintf("Order %s: %s %s", o.ReferenceID, formatMinor(o.TotalMinor), o.Currency)
 	}
+	m.order = o.ID
 	sent, err := b.send(ctx, biz, n, m, nil)
 	if err != nil || sent.ChatID == 0 {
 		if derr := b.st.DeleteOrder(context.WithoutCancel(ctx), o.ID); derr != nil {
 			b.log.Error("drop the order of a failed send", "reference_id", o.ReferenceID, "err", derr)
 		}
 		return sent, err
-	}
-	if err := b.st.SetOrderMessage(ctx, o.ID, sent.ChatID, sent.CustomerID, sent.MessageID); err != nil {
-		return sent, fmt.Errorf("set order message: %w", err)
 	}
 	return sent, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parleyhq/parley"
@@ -230,7 +231,7 @@ func (os *Orders) Pay(ctx context.Context, p parley.Principal, in wire.PayOrder)
 		}
 	}
 	if pay.Status == PaymentPending {
-		ref, cerr := b.payments.Charge(ctx, money.PaymentCharge{Key: "order-pay:" + strconv.FormatInt(pay.ID, 10), AccountID: p.AccountID,
+		ref, cerr := b.payments.Charge(ctx, money.PaymentCharge{Key: orderPayKey + strconv.FormatInt(pay.ID, 10), AccountID: p.AccountID,
 			Method: pay.Method, Amount: money.Money{Minor: pay.AmountMinor, Currency: pay.Currency}, Description: "order " + o.ReferenceID})
 		switch parley.ErrorCode(cerr) {
 		case "":
@@ -260,6 +261,27 @@ func (os *Orders) Pay(ctx context.Context, p parley.Principal, in wire.PayOrder)
 		return out, &parley.Error{Code: parley.EPaymentDeclined, Message: "the payment failed: " + pay.Error, Details: map[string]any{"payment_id": out.ID}}
 	}
 	return out, nil
+}
+
+// orderPayKey is the prefix of the charge key of an order's payment
+// ("order-pay:{payment id}"); the provider returns it in its callbacks.
+const orderPayKey = "order-pay:"
+
+// ProviderCallback settles the order payment that a provider's callback
+// names by its charge key: false, nil when the key is not an order
+// payment's (premium or a wallet top-up) or the payment is settled
+// already (a replayed callback). ENotFound for a payment that does not
+// exist.
+func (os *Orders) ProviderCallback(ctx context.Context, key string, ok bool, ref, reason string) (bool, error) {
+	rest, found := strings.CutPrefix(key, orderPayKey)
+	if !found {
+		return false, nil
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id <= 0 {
+		return false, parley.Errorf(parley.ENotFound, "no such payment")
+	}
+	return os.ProviderResult(ctx, id, ok, ref, reason)
 }
 
 // ProviderResult settles a pending payment with the provider's answer:

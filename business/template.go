@@ -373,7 +373,20 @@ type TemplateParam struct {
 	Name  string // parameter_name, for named templates
 	Text  string
 	Media *wire.TemplateMedia // an image, video or document parameter (a media header's)
+	// Action is a FLOW button's parameter (type action): the flow token
+	// and the first screen's data of a navigate Flow.
+	Action *FlowButtonAction
 }
+
+// FlowButtonAction is a FLOW button's send-time parameter.
+type FlowButtonAction struct {
+	FlowToken      string
+	FlowActionData json.RawMessage // a JSON object, or nil
+}
+
+// unusedFlowToken is the flow token of a FLOW button sent without one,
+// as Meta fills it in.
+const unusedFlowToken = "unused"
 
 // TemplateSendComponent is one component's parameters at send time.
 type TemplateSendComponent struct {
@@ -445,7 +458,9 @@ func (t Template) render(comps []TemplateSendComponent) (*wire.RenderedTemplate,
 	if bs := t.component("BUTTONS"); bs != nil {
 		for i, btn := range bs.Buttons {
 			o := wire.TemplateButtonOut{Type: btn.Type, Text: btn.Text, URL: btn.URL, Phone: btn.PhoneNumber, FlowID: btn.FlowID}
-			if ps := buttonParams[i]; len(ps) > 0 {
+			if strings.EqualFold(btn.Type, "FLOW") {
+				flowButton(&o, btn, buttonParams[i])
+			} else if ps := buttonParams[i]; len(ps) > 0 {
 				if strings.EqualFold(btn.Type, "URL") {
 					o.URL = placeholder.ReplaceAllString(btn.URL, ps[0].Text)
 				} else {
@@ -456,6 +471,28 @@ func (t Template) render(comps []TemplateSendComponent) (*wire.RenderedTemplate,
 		}
 	}
 	return out, nil
+}
+
+// flowButton renders a FLOW button: how the Flow opens, with the send's
+// flow token and first-screen data when the send gave an action
+// parameter.
+func flowButton(o *wire.TemplateButtonOut, btn TemplateButton, ps []TemplateParam) {
+	o.FlowAction, o.FlowToken = btn.FlowAction, unusedFlowToken
+	if o.FlowAction == "" {
+		o.FlowAction = "navigate"
+	}
+	var data json.RawMessage
+	for _, p := range ps {
+		if p.Action != nil {
+			if p.Action.FlowToken != "" {
+				o.FlowToken = p.Action.FlowToken
+			}
+			data = p.Action.FlowActionData
+		}
+	}
+	if o.FlowAction == "navigate" {
+		o.FlowActionPayload = &wire.FlowActionPayload{Screen: btn.NavigateScreen, Data: data}
+	}
 }
 
 // plainTemplate is a plain-text rendering of a template for clients that

@@ -95,7 +95,16 @@ func (b *Service) WebhookLog(ctx context.Context, businessID, before int64, limi
 	if limit <= 0 || limit > 1000 {
 		limit = 100
 	}
-	return b.st.ListWebhooks(ctx, businessID, before, limit)
+	ws, err := b.st.ListWebhooks(ctx, businessID, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ws {
+		if ws[i].Payload, err = b.hookSeal.open(ws[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ws, nil
 }
 
 // WebhookAttempts returns one webhook's attempts; ENotFound unless it is

@@ -73,8 +73,7 @@ func (s *Service) RequestCode(ctx context.Context, phone, requester string) erro
 	now := s.now()
 	sent := 0
 	if s.cfg.CodeSendsPerRequester >= 0 {
-		// Taking nothing reads today's count.
-		if sent, err = s.quotas.take(ctx, quotaCodesSent(phone, requester), 0, s.cfg.CodeSendsPerRequester, ""); err != nil {
+		if sent, err = s.quotas.used(ctx, quotaCodesSent(phone, requester)); err != nil {
 			return err
 		}
 	}
@@ -85,22 +84,24 @@ func (s *Service) RequestCode(ctx context.Context, phone, requester string) erro
 	} else if parley.ErrorCode(err) != parley.ENotFound {
 		return fmt.Errorf("get otp: %w", err)
 	}
-	if _, err := s.quotas.take(ctx, quotaCodesSent(phone, requester), 1, s.cfg.CodeSendsPerRequester,
-		"too many codes for this number today; try again tomorrow"); err != nil {
-		return err
-	}
-	if _, err := s.quotas.take(ctx, quotaPrefix(CallingCode(phone)), 1, s.cfg.CodeBudgetPerPrefix,
-		"codes to this country are paused for today; try again later"); err != nil {
-		return err
-	}
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return fmt.Errorf("generate code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	otp := OTP{Phone: phone, Requester: requester, CodeHash: s.codeHash(phone, code), CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL)}
-	if err := s.store.PutOTP(ctx, otp); err != nil {
+	// The code and its counters are one commit: a login is rare but a mass
+	// sign-up is not, and on SQLite every commit waits for the one writer.
+	takes := live(
+		QuotaTake{quotaCodesSent(phone, requester), 1, s.cfg.CodeSendsPerRequester, "too many codes for this number today; try again tomorrow"},
+		QuotaTake{quotaPrefix(CallingCode(phone)), 1, s.cfg.CodeBudgetPerPrefix, "codes to this country are paused for today; try again later"},
+	)
+	refused, err := s.store.PutOTPCounted(ctx, otp, s.quotas.window(), takes)
+	if err != nil {
 		return fmt.Errorf("put otp: %w", err)
+	}
+	if refused >= 0 {
+		return s.quotas.refusal(takes[refused])
 	}
 	if err := s.codes.SendCode(ctx, phone, code); err != nil {
 		return &parley.Error{Code: parley.EUnavailable, Message: "could not deliver the code; try again", Err: err}
@@ -187,7 +188,9 @@ func (s *Service) VerifyCode(ctx context.Context, phone, requester, code, device
 	if err != nil {
 		return Session{}, err
 	}
-	if err := s.store.CreateDevice(ctx, &dev, TokenHash(token), pk.MaxDevices); err != nil {
+	err = s.store.CreateDevice(ctx, &dev, TokenHash(token), pk.MaxDevices)
+	s.DevicesChanged(acct.ID) // the new device must get the next message
+	if err != nil {
 		if parley.ErrorCode(err) == parley.ELimit {
 			if pl, ok := s.entitlements.PremiumLimits(); ok && pl.MaxDevices > pk.MaxDevices {
 				prem := pl.MaxDevices
@@ -217,7 +220,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (parley.Princi
 	if !strings.HasPrefix(token, "pt_") {
 		return parley.Principal{}, parley.Errorf(parley.EUnauthenticated, "missing or malformed bearer token")
 	}
-	d, err := s.store.DeviceByTokenHash(ctx, TokenHash(token))
+	d, err := s.reads.deviceByToken(ctx, TokenHash(token))
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return parley.Principal{}, parley.Errorf(parley.EUnauthenticated, "unknown or revoked token")
 	} else if err != nil {
@@ -235,7 +238,9 @@ func (s *Service) Devices(ctx context.Context, p parley.Principal) ([]Device, er
 // one): its token stops working, its inbox is dropped and its socket is
 // closed. Returns ENotFound for a device that is not the caller's.
 func (s *Service) RevokeDevice(ctx context.Context, p parley.Principal, deviceID int64) error {
-	if err := s.store.DeleteDevice(ctx, p.AccountID, deviceID); err != nil {
+	err := s.store.DeleteDevice(ctx, p.AccountID, deviceID)
+	s.changed(invalidation{Devices: []int64{deviceID}, Accounts: []int64{p.AccountID}})
+	if err != nil {
 		if parley.ErrorCode(err) == parley.ENotFound {
 			return parley.Errorf(parley.ENotFound, "no such device")
 		}
@@ -288,22 +293,22 @@ func (s *Service) checkCode(ctx context.Context, phone, requester, code string, 
 	}
 	// The daily caps bound the chance of guessing a number's code
 	// (docs/SECURITY.md); the requester's own cap comes first, so that a
-	// stranger spends the shared one only while spending their own.
-	if _, err := s.quotas.take(ctx, quotaGuesses(phone, requester), 1, s.cfg.CodeGuessesPerRequester,
-		"too many codes tried for this number today; try again tomorrow"); err != nil {
-		return err
-	}
-	if _, err := s.quotas.take(ctx, quotaGuessesNumber(phone), 1, s.cfg.CodeGuessesPerNumber,
-		"too many codes tried for this number today; try again tomorrow"); err != nil {
-		return err
-	}
-	// Count the attempt before judging it: concurrent guesses that all read
-	// the same count must not all be judged.
-	n, err := s.store.IncrOTPAttempts(ctx, phone, requester)
+	// stranger spends the shared one only while spending their own. They
+	// are taken with the attempt, in one commit, and the attempt is
+	// counted before it is judged: concurrent guesses that all read the
+	// same count must not all be judged.
+	takes := live(
+		QuotaTake{quotaGuesses(phone, requester), 1, s.cfg.CodeGuessesPerRequester, "too many codes tried for this number today; try again tomorrow"},
+		QuotaTake{quotaGuessesNumber(phone), 1, s.cfg.CodeGuessesPerNumber, "too many codes tried for this number today; try again tomorrow"},
+	)
+	n, refused, err := s.store.CountOTPAttempt(ctx, phone, requester, s.quotas.window(), takes)
 	if parley.ErrorCode(err) == parley.ENotFound {
 		return parley.Errorf(parley.ECodeExpired, "no code is pending for this number; request a new one")
 	} else if err != nil {
 		return fmt.Errorf("count otp attempt: %w", err)
+	}
+	if refused >= 0 {
+		return s.quotas.refusal(takes[refused])
 	}
 	if n > s.cfg.CodeMaxAttempts {
 		return spent()

@@ -234,7 +234,9 @@ func (s *Service) AddMembers(ctx context.Context, p parley.Principal, chatID int
 	for i, id := range ids {
 		ms[i] = Member{ChatID: chatID, AccountID: id, Role: RoleMember, JoinedAt: now}
 	}
-	if err := s.store.AddMembers(ctx, chatID, ms, s.cfg.MaxGroupMembers); err != nil {
+	err = s.store.AddMembers(ctx, chatID, ms, s.cfg.MaxGroupMembers)
+	s.chatChanged(chatID)
+	if err != nil {
 		if parley.ErrorCode(err) == parley.ELimit {
 			return wire.ChatView{}, s.groupLimit()
 		}
@@ -275,7 +277,9 @@ func (s *Service) RemoveMember(ctx context.Context, p parley.Principal, chatID, 
 	if err := s.chatEvent(ctx, chatID, nil, ev); err != nil {
 		return err
 	}
-	if err := s.store.RemoveMember(ctx, chatID, accountID); err != nil {
+	err = s.store.RemoveMember(ctx, chatID, accountID)
+	s.chatChanged(chatID)
+	if err != nil {
 		return fmt.Errorf("remove member: %w", err)
 	}
 	rest, err := s.store.Members(ctx, chatID)
@@ -291,7 +295,9 @@ func (s *Service) RemoveMember(ctx context.Context, p parley.Principal, chatID, 
 			heir = m
 		}
 	}
-	if err := s.store.SetRole(ctx, chatID, heir.AccountID, RoleAdmin); err != nil {
+	err = s.store.SetRole(ctx, chatID, heir.AccountID, RoleAdmin)
+	s.chatChanged(chatID)
+	if err != nil {
 		return fmt.Errorf("set role: %w", err)
 	}
 	return s.chatEvent(ctx, chatID, nil, wire.ChatEventBody{Event: "role_changed", Accounts: []int64{heir.AccountID}, Role: RoleAdmin})
@@ -321,7 +327,9 @@ func (s *Service) UpdateGroup(ctx context.Context, p parley.Principal, chatID in
 		c.OnlyAdminsSend = *u.OnlyAdminsSend
 		events = append(events, wire.ChatEventBody{Event: "settings_changed", Actor: p.AccountID, OnlyAdminsSend: u.OnlyAdminsSend})
 	}
-	if err := s.store.UpdateChat(ctx, c); err != nil {
+	err = s.store.UpdateChat(ctx, c)
+	s.chatChanged(chatID)
+	if err != nil {
 		return wire.ChatView{}, fmt.Errorf("update chat: %w", err)
 	}
 	for _, ev := range events {
@@ -340,7 +348,9 @@ func (s *Service) SetRole(ctx context.Context, p parley.Principal, chatID, accou
 	if _, err := s.adminChat(ctx, p, chatID); err != nil {
 		return err
 	}
-	if err := s.store.SetRole(ctx, chatID, accountID, role); parley.ErrorCode(err) == parley.ENotFound {
+	err := s.store.SetRole(ctx, chatID, accountID, role)
+	s.chatChanged(chatID)
+	if parley.ErrorCode(err) == parley.ENotFound {
 		return &parley.Error{Code: parley.ENotFound, Message: "that account is not a member", Details: map[string]any{"account_id": accountID}}
 	} else if err != nil {
 		return fmt.Errorf("set role: %w", err)
@@ -363,7 +373,9 @@ func (s *Service) SetDisappearing(ctx context.Context, p parley.Principal, chatI
 		return wire.ChatView{}, parley.Errorf(parley.EForbidden, "only group admins may change the timer")
 	}
 	c.DisappearAfter = after
-	if err := s.store.UpdateChat(ctx, c); err != nil {
+	err = s.store.UpdateChat(ctx, c)
+	s.chatChanged(chatID)
+	if err != nil {
 		return wire.ChatView{}, fmt.Errorf("update chat: %w", err)
 	}
 	if after > 0 {
@@ -409,4 +421,10 @@ func (s *Service) chatEvent(ctx context.Context, chatID int64, to []int64, ev wi
 			SenderAccount: ev.Actor, Body: body, CreatedAt: now, ExpiresAt: now.Add(s.cfg.Retention)})
 	}
 	return s.commit(ctx, a)
+}
+
+// chatChanged tells the send path's caches, on every node, that a chat's
+// row or members changed.
+func (s *Service) chatChanged(chatID int64) {
+	s.changed(invalidation{Chats: []int64{chatID}})
 }

@@ -75,6 +75,14 @@ type KeyStore interface {
 	PutDeviceList(ctx context.Context, l StoredDeviceList) error
 	// GetDeviceList returns the account's device list, or ErrNotFound.
 	GetDeviceList(ctx context.Context, accountID int64) (StoredDeviceList, error)
+	// PutKeyBackup stores the account's encrypted key backup, replacing
+	// the one stored; ErrNotFound for no such account.
+	PutKeyBackup(ctx context.Context, b KeyBackup) error
+	// GetKeyBackup returns the account's key backup, or ErrNotFound.
+	GetKeyBackup(ctx context.Context, accountID int64) (KeyBackup, error)
+	// DeleteKeyBackup removes the account's key backup; none is not an
+	// error.
+	DeleteKeyBackup(ctx context.Context, accountID int64) error
 }
 
 // decodeKey decodes an unpadded (or padded) standard base64 key or
@@ -223,19 +231,30 @@ func (s *Service) KeyCount(ctx context.Context, p parley.Principal) (wire.KeyCou
 // ClaimKeys hands out, for each device of req.Devices, its identity keys
 // and one of its one-time keys, each at most once; the fallback key when
 // its pool is empty. Devices without identity keys are left out of the
-// answer. Errors:
+// answer. Chat 0 stands for the caller's own account: its devices only
+// (a history bundle to a newly linked device). Errors:
 //   - ENotFound, EForbidden: no such chat, or the caller is not a member;
 //   - EInvalid: no devices, more than MaxClaimDevices;
 //   - EInvalid: a device that is not a device of a member of the chat
 //     (details: device_id).
 func (s *Service) ClaimKeys(ctx context.Context, p parley.Principal, req wire.KeyClaim) ([]wire.ClaimedKey, error) {
-	if _, _, err := s.memberChat(ctx, p, req.ChatID); err != nil {
-		return nil, err
+	if req.ChatID != 0 {
+		if _, _, err := s.memberChat(ctx, p, req.ChatID); err != nil {
+			return nil, err
+		}
 	}
 	if len(req.Devices) == 0 || len(req.Devices) > MaxClaimDevices {
 		return nil, parley.InvalidField("devices", fmt.Sprintf("devices must list 1 to %d device ids", MaxClaimDevices))
 	}
-	devs, err := s.Recipients(ctx, req.ChatID, 0)
+	var devs []Device
+	var err error
+	if req.ChatID == 0 {
+		// Chat 0: the caller's own devices, for a history bundle to a
+		// newly linked one (docs/E2EE.md, "History for a new device").
+		devs, err = s.store.ListDevices(ctx, p.AccountID)
+	} else {
+		devs, err = s.Recipients(ctx, req.ChatID, 0)
+	}
 	if err != nil {
 		return nil, err
 	}

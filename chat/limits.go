@@ -30,6 +30,17 @@ const quotaWindow = 24 * time.Hour
 // quotaStore is the part of Store that the daily limits use.
 type quotaStore interface {
 	TakeQuota(ctx context.Context, name string, window time.Time, n, max int) (int, bool, error)
+	QuotaUsed(ctx context.Context, name string, window time.Time) (int, error)
+}
+
+// QuotaTake is one count against a daily limit: N more on the counter
+// Name, refused when the count would pass Max. A store takes several in
+// the commit of the write they guard (a login's code and its counters).
+type QuotaTake struct {
+	Name   string
+	N, Max int
+	// Message is the ERateLimited message when this take is refused.
+	Message string
 }
 
 // quotas applies the daily limits that hold across every node: their
@@ -57,6 +68,37 @@ func (q quotas) take(ctx context.Context, name string, n, max int, message strin
 		return 0, RateLimited(message, window.Add(quotaWindow).Sub(now))
 	}
 	return used, nil
+}
+
+// window returns the start of today's window.
+func (q quotas) window() time.Time { return q.now().UTC().Truncate(quotaWindow) }
+
+// used returns today's count of name, reading only.
+func (q quotas) used(ctx context.Context, name string) (int, error) {
+	n, err := q.store.QuotaUsed(ctx, name, q.window())
+	if err != nil {
+		return 0, fmt.Errorf("quota used %s: %w", name, err)
+	}
+	return n, nil
+}
+
+// live drops the takes whose limit is lifted (a negative Max): they count
+// nothing, as take does.
+func live(takes ...QuotaTake) []QuotaTake {
+	out := takes[:0:0]
+	for _, t := range takes {
+		if t.Max >= 0 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// refusal is the ERateLimited answer for a refused take: the wait is the
+// end of the day.
+func (q quotas) refusal(t QuotaTake) error {
+	now := q.now()
+	return RateLimited(t.Message, now.UTC().Truncate(quotaWindow).Add(quotaWindow).Sub(now))
 }
 
 // RateLimited returns ERateLimited with message and the wait in whole

@@ -14,10 +14,12 @@ import (
 
 // defaultMediaTypes are the media types accepted by default.
 // application/octet-stream is for end-to-end encrypted attachments, whose
-// bytes the server cannot inspect.
+// bytes the server cannot inspect. audio/ogg and audio/webm are what
+// browsers record voice notes in (MediaRecorder, Opus): Firefox writes
+// Ogg, Chromium WebM.
 var defaultMediaTypes = []string{
 	"image/jpeg", "image/png", "image/gif", "image/webp",
-	"video/mp4", "audio/mpeg", "audio/ogg", "audio/mp4",
+	"video/mp4", "audio/mpeg", "audio/ogg", "audio/webm", "audio/mp4",
 	"application/pdf", "application/octet-stream",
 }
 
@@ -31,6 +33,7 @@ var sniffable = map[string]string{
 	"application/pdf": "application/pdf",
 	"audio/mpeg":      "audio/mpeg",
 	"audio/ogg":       "application/ogg",
+	"audio/webm":      "video/webm", // the EBML header; the sniffer names every WebM video/webm
 	"video/mp4":       "video/mp4",
 }
 

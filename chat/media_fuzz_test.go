@@ -21,6 +21,8 @@ func FuzzMediaUpload(f *testing.F) {
 		{"image/jpeg", "\x89PNG\r\n\x1a\n"},
 		{"application/pdf", "%PDF-1.7\n"},
 		{"audio/ogg; codecs=opus", "OggS\x00"},
+		{"audio/webm;codecs=opus", "\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01"},
+		{"audio/webm", "OggS\x00"},
 		{"application/octet-stream", "\x00\x01"},
 		{"video/mp4", "\x00\x00\x00\x18ftypmp42"},
 		{"text/html", "<html>"},

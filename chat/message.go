@@ -49,10 +49,11 @@ func ValidMessageID(id string) bool {
 // RecipientDevices lists the devices a message to chatID must be encrypted
 // for: every device of every member, except the caller's own sending device.
 func (s *Service) RecipientDevices(ctx context.Context, p parley.Principal, chatID int64) ([]wire.RecipientDevice, error) {
-	if _, _, err := s.memberChat(ctx, p, chatID); err != nil {
+	cm, _, err := s.reads.memberOf(ctx, p, chatID)
+	if err != nil {
 		return nil, err
 	}
-	devs, err := s.Recipients(ctx, chatID, p.DeviceID)
+	devs, err := s.recipients(ctx, cm.members, p.DeviceID)
 	if err != nil {
 		return nil, err
 	}
@@ -63,16 +64,22 @@ func (s *Service) RecipientDevices(ctx context.Context, p parley.Principal, chat
 	return out, nil
 }
 
+// Recipients returns every device of every member of chatID, except
+// skipDevice.
 func (s *Service) Recipients(ctx context.Context, chatID, skipDevice int64) ([]Device, error) {
-	ms, err := s.store.Members(ctx, chatID)
+	cm, err := s.reads.chat(ctx, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("members: %w", err)
 	}
+	return s.recipients(ctx, cm.members, skipDevice)
+}
+
+func (s *Service) recipients(ctx context.Context, ms []Member, skipDevice int64) ([]Device, error) {
 	ids := make([]int64, len(ms))
 	for i, m := range ms {
 		ids[i] = m.AccountID
 	}
-	devs, err := s.store.DevicesOf(ctx, ids)
+	devs, err := s.reads.devicesOf(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("devices of: %w", err)
 	}
@@ -115,22 +122,39 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 	default:
 		return wire.SendResult{}, &parley.Error{Code: parley.EInvalid, Message: "kind must be message, edit, delete or reaction", Details: map[string]any{"field": "kind"}}
 	}
-	c, m, err := s.memberChat(ctx, p, req.ChatID)
+	cm, m, err := s.reads.memberOf(ctx, p, req.ChatID)
 	if err != nil {
 		return wire.SendResult{}, err
 	}
-	// A retry is answered from what was committed, whatever changed since.
-	if prev, err := s.store.GetMessage(ctx, req.ChatID, req.MessageID); err == nil {
-		if prev.SenderAccount != p.AccountID {
-			return wire.SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
-		}
-		// The node that committed it may have died before publishing it.
-		go s.republish([]messageKey{{req.ChatID, req.MessageID}})
-		return wire.SendResult{MessageID: prev.ID, Seq: prev.Seq, CreatedAt: prev.CreatedAt, Duplicate: true}, nil
-	} else if parley.ErrorCode(err) != parley.ENotFound {
-		return wire.SendResult{}, fmt.Errorf("get message: %w", err)
+	res, err := s.sendNew(ctx, p, cm, m, req)
+	switch parley.ErrorCode(err) {
+	case "", parley.EConflict, parley.EUnavailable, parley.EInternal:
+		return res, err
 	}
-	if err := s.checkMaySend(ctx, p, c, m, req); err != nil {
+	// A retry is answered from what was committed, whatever changed
+	// since. When nothing changed, the commit found the duplicate itself
+	// (Append.Meta), so a send reads no message id before its commit;
+	// here a check refused it, and it may be a retry of a message that
+	// passed them then.
+	prev, lerr := s.store.GetMessage(ctx, req.ChatID, req.MessageID)
+	if parley.ErrorCode(lerr) == parley.ENotFound {
+		return res, err
+	} else if lerr != nil {
+		return wire.SendResult{}, fmt.Errorf("get message: %w", lerr)
+	}
+	if prev.SenderAccount != p.AccountID {
+		return wire.SendResult{}, &parley.Error{Code: parley.EConflict, Message: "this message id is already used in this chat", Details: map[string]any{"field": "message_id"}}
+	}
+	// The node that committed it may have died before publishing it.
+	go s.republish([]messageKey{{req.ChatID, req.MessageID}})
+	return wire.SendResult{MessageID: prev.ID, Seq: prev.Seq, CreatedAt: prev.CreatedAt, Duplicate: true}, nil
+}
+
+// sendNew checks and commits a message of a member of cm; the commit
+// answers a retry whose checks still pass as a duplicate.
+func (s *Service) sendNew(ctx context.Context, p parley.Principal, cm chatMembers, m Member, req SendRequest) (wire.SendResult, error) {
+	c := cm.chat
+	if err := s.checkMaySend(ctx, p, cm, m, req); err != nil {
 		return wire.SendResult{}, err
 	}
 	if s.checkBody != nil && req.Kind == KindMessage && c.Kind == ChatDirect { // business numbers are in direct chats only
@@ -138,11 +162,11 @@ func (s *Service) Send(ctx context.Context, p parley.Principal, req SendRequest)
 		if req.Shared != nil {
 			envs = []wire.Envelope{{Body: req.Shared}}
 		}
-		if err := s.checkBody.CheckBody(ctx, envs); err != nil {
+		if err := s.checkBody.CheckBody(ctx, p, req.ChatID, req.MessageID, envs); err != nil {
 			return wire.SendResult{}, err
 		}
 	}
-	devs, err := s.Recipients(ctx, c.ID, p.DeviceID)
+	devs, err := s.recipients(ctx, cm.members, p.DeviceID)
 	if err != nil {
 		return wire.SendResult{}, err
 	}
@@ -163,7 +187,9 @@ func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, d
 			return wire.SendResult{}, err
 		}
 	}
-	now := s.now()
+	// Microseconds, as PostgreSQL keeps them: a retry, answered from the
+	// store, then reports the time the first answer did.
+	now := s.now().Truncate(time.Microsecond)
 	expires, notify := now.Add(s.cfg.Retention), true
 	if c.DisappearAfter > 0 && c.DisappearAfter < s.cfg.Retention {
 		expires, notify = now.Add(c.DisappearAfter), false
@@ -207,23 +233,20 @@ func (s *Service) SendChecked(ctx context.Context, p parley.Principal, c Chat, d
 	return wire.SendResult{MessageID: req.MessageID, Seq: a.Seq, CreatedAt: meta.CreatedAt, Duplicate: a.Duplicate}, nil
 }
 
-func (s *Service) checkMaySend(ctx context.Context, p parley.Principal, c Chat, m Member, req SendRequest) error {
+func (s *Service) checkMaySend(ctx context.Context, p parley.Principal, cm chatMembers, m Member, req SendRequest) error {
+	c := cm.chat
 	switch c.Kind {
 	case ChatDirect:
-		ms, err := s.store.Members(ctx, c.ID)
-		if err != nil {
-			return fmt.Errorf("members: %w", err)
-		}
-		for _, o := range ms {
+		for _, o := range cm.members {
 			if o.AccountID == p.AccountID {
 				continue
 			}
-			if b, err := s.store.IsBlocked(ctx, o.AccountID, p.AccountID); err != nil {
+			if b, err := s.reads.isBlocked(ctx, o.AccountID, p.AccountID); err != nil {
 				return fmt.Errorf("is blocked: %w", err)
 			} else if b {
 				return parley.Errorf(parley.EBlocked, "this person has blocked you")
 			}
-			if b, err := s.store.IsBlocked(ctx, p.AccountID, o.AccountID); err != nil {
+			if b, err := s.reads.isBlocked(ctx, p.AccountID, o.AccountID); err != nil {
 				return fmt.Errorf("is blocked: %w", err)
 			} else if b {
 				return parley.Errorf(parley.EBlocked, "you have blocked this person; unblock them to send")
@@ -457,16 +480,10 @@ func (s *Service) ackLoop(ctx context.Context) {
 			accountOf[req.p.DeviceID] = req.p.AccountID
 		}
 		// Not cut short by shutdown once started: callers are waiting.
-		wctx := context.WithoutCancel(ctx)
-		acked, err := s.store.AckMany(wctx, acks)
+		err := s.ackDelivered(context.WithoutCancel(ctx), acks, accountOf)
 		if err != nil {
 			s.log.Error("ack commit failed", "acks", len(batch), "err", err)
 			err = commitError(err)
-		} else if rerr := s.delivered(wctx, acked, accountOf); rerr != nil {
-			// The acks are committed; only the receipts are lost. Say so
-			// in the log but do not fail the ack, which would be retried
-			// for nothing.
-			s.log.Error("delivered receipts", "err", rerr)
 		}
 		// Callers return once their receipts are committed too, so a
 		// client that saw its ack succeed knows the sender will hear of it.
@@ -477,27 +494,52 @@ func (s *Service) ackLoop(ctx context.Context) {
 	}
 }
 
-// delivered raises "delivered" receipts for acked messages and tells their
-// senders. Only messages get delivered receipts: edits, deletes and
-// reactions are not worth a receipt each.
-func (s *Service) delivered(ctx context.Context, acked []Entry, accountOf map[int64]int64) error {
-	var rs []Receipt
+// ackDelivered deletes acked entries, raises "delivered" receipts for
+// them and tells their senders, in one transaction
+// (Store.AckDelivered), then publishes the senders' entries as the group
+// committer publishes its own. Only messages get delivered receipts:
+// edits, deletes and reactions are not worth a receipt each.
+func (s *Service) ackDelivered(ctx context.Context, acks []DeviceAck, accountOf map[int64]int64) error {
 	senders := map[msgKey]int64{}
-	for _, e := range acked {
-		acct := accountOf[e.DeviceID]
-		if e.Type == EntryMessage && e.Kind == KindMessage && e.SenderAccount != acct && e.MessageID != "" {
-			rs = append(rs, Receipt{ChatID: e.ChatID, MessageID: e.MessageID, AccountID: acct, Status: ReceiptDelivered})
-			senders[msgKey{e.ChatID, e.MessageID}] = e.SenderAccount
+	devices := map[int64][]Device{}
+	receipts := func(ctx context.Context, acked []Entry) ([]Receipt, error) {
+		clear(senders)
+		clear(devices)
+		var rs []Receipt
+		var accounts []int64
+		for _, e := range acked {
+			acct := accountOf[e.DeviceID]
+			if e.Type == EntryMessage && e.Kind == KindMessage && e.SenderAccount != acct && e.MessageID != "" {
+				rs = append(rs, Receipt{ChatID: e.ChatID, MessageID: e.MessageID, AccountID: acct, Status: ReceiptDelivered})
+				senders[msgKey{e.ChatID, e.MessageID}] = e.SenderAccount
+				if _, ok := devices[e.SenderAccount]; !ok {
+					devices[e.SenderAccount] = nil
+					accounts = append(accounts, e.SenderAccount)
+				}
+			}
 		}
+		if len(accounts) == 0 {
+			return rs, nil
+		}
+		devs, err := s.reads.devicesOf(ctx, accounts)
+		if err != nil {
+			return nil, fmt.Errorf("list devices: %w", err)
+		}
+		for _, d := range devs {
+			devices[d.AccountID] = append(devices[d.AccountID], d)
+		}
+		return rs, nil
 	}
-	if len(rs) == 0 {
-		return nil
+	notify := func(raised []Receipt) []*Append {
+		return s.receiptEntries(raised, func(r Receipt) int64 { return senders[msgKey{r.ChatID, r.MessageID}] },
+			func(account int64) []Device { return devices[account] })
 	}
-	raised, err := s.store.RaiseReceipts(ctx, rs)
+	appends, err := s.store.AckDelivered(ctx, acks, receipts, notify)
 	if err != nil {
-		return fmt.Errorf("raise receipts: %w", err)
+		return err
 	}
-	return s.sendReceipts(ctx, raised, senders)
+	s.publishEntries(appends)
+	return nil
 }
 
 type msgKey struct {
@@ -505,10 +547,45 @@ type msgKey struct {
 	id   string
 }
 
-// sendReceipts tells each message's sender about raised receipts, one
-// entry per (chat, sender, recipient, status). senders gives each message's
-// sender where known; otherwise it is looked up.
+// sendReceipts tells each message's sender about raised receipts through
+// the group committer. senders gives each message's sender where known;
+// otherwise it is looked up, and a message no longer known (pruned: too old
+// for a receipt to matter) is skipped.
 func (s *Service) sendReceipts(ctx context.Context, raised []Receipt, senders map[msgKey]int64) error {
+	devices := map[int64][]Device{}
+	var shown []Receipt
+	for _, r := range raised {
+		k := msgKey{r.ChatID, r.MessageID}
+		sender, ok := senders[k]
+		if !ok {
+			meta, err := s.store.GetMessage(ctx, r.ChatID, r.MessageID)
+			if parley.ErrorCode(err) == parley.ENotFound {
+				continue
+			} else if err != nil {
+				return fmt.Errorf("get message: %w", err)
+			}
+			sender = meta.SenderAccount
+			senders[k] = sender
+		}
+		shown = append(shown, r)
+		if _, ok := devices[sender]; !ok {
+			devs, err := s.reads.devicesOf(ctx, []int64{sender})
+			if err != nil {
+				return fmt.Errorf("list devices: %w", err)
+			}
+			devices[sender] = devs
+		}
+	}
+	appends := s.receiptEntries(shown, func(r Receipt) int64 { return senders[msgKey{r.ChatID, r.MessageID}] },
+		func(account int64) []Device { return devices[account] })
+	return s.commit(ctx, appends...)
+}
+
+// receiptEntries tells senders about raised receipts: one append per
+// (chat, sender, recipient, status), in the order of raised, with an
+// entry for each of the sender's devices. senderOf gives a receipt's
+// message's sender, devicesOf a sender's devices.
+func (s *Service) receiptEntries(raised []Receipt, senderOf func(Receipt) int64, devicesOf func(account int64) []Device) []*Append {
 	type key struct {
 		chat, sender, recipient int64
 		status                  ReceiptStatus
@@ -516,37 +593,18 @@ func (s *Service) sendReceipts(ctx context.Context, raised []Receipt, senders ma
 	groups := map[key][]string{}
 	var order []key
 	for _, r := range raised {
-		sender, ok := senders[msgKey{r.ChatID, r.MessageID}]
-		if !ok {
-			meta, err := s.store.GetMessage(ctx, r.ChatID, r.MessageID)
-			if parley.ErrorCode(err) == parley.ENotFound {
-				continue // pruned: too old for a receipt to matter
-			} else if err != nil {
-				return fmt.Errorf("get message: %w", err)
-			}
-			sender = meta.SenderAccount
-		}
-		k := key{r.ChatID, sender, r.AccountID, r.Status}
+		k := key{r.ChatID, senderOf(r), r.AccountID, r.Status}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
 		groups[k] = append(groups[k], r.MessageID)
 	}
-	devices := map[int64][]Device{}
-	var appends []*Append
+	appends := make([]*Append, 0, len(order))
 	for _, k := range order {
 		body, _ := json.Marshal(wire.ReceiptBody{Status: k.status.String(), AccountID: k.recipient, MessageIDs: groups[k]})
-		devs, ok := devices[k.sender]
-		if !ok {
-			var err error
-			if devs, err = s.store.ListDevices(ctx, k.sender); err != nil {
-				return fmt.Errorf("list devices: %w", err)
-			}
-			devices[k.sender] = devs
-		}
-		appends = append(appends, s.entriesFor(devs, k.chat, 0, EntryReceipt, body))
+		appends = append(appends, s.entriesFor(devicesOf(k.sender), k.chat, 0, EntryReceipt, body))
 	}
-	return s.commit(ctx, appends...)
+	return appends
 }
 
 // MarkRead records that the caller read messages in a chat. The caller's
@@ -664,24 +722,21 @@ func (s *Service) Typing(ctx context.Context, p parley.Principal, chatID int64, 
 	if state != "composing" && state != "paused" {
 		return &parley.Error{Code: parley.EInvalid, Message: "typing state must be composing or paused", Details: map[string]any{"field": "state"}}
 	}
-	if _, _, err := s.memberChat(ctx, p, chatID); err != nil {
+	cm, _, err := s.reads.memberOf(ctx, p, chatID)
+	if err != nil {
 		return err
 	}
-	ms, err := s.store.Members(ctx, chatID)
-	if err != nil {
-		return fmt.Errorf("members: %w", err)
-	}
-	for _, m := range ms {
+	for _, m := range cm.members {
 		if m.AccountID == p.AccountID {
 			continue
 		}
 		// A block hides typing both ways, like messages in a 1:1 chat.
-		if b, err := s.store.IsBlocked(ctx, m.AccountID, p.AccountID); err != nil {
+		if b, err := s.reads.isBlocked(ctx, m.AccountID, p.AccountID); err != nil {
 			return fmt.Errorf("is blocked: %w", err)
 		} else if b {
 			continue
 		}
-		if b, err := s.store.IsBlocked(ctx, p.AccountID, m.AccountID); err != nil {
+		if b, err := s.reads.isBlocked(ctx, p.AccountID, m.AccountID); err != nil {
 			return fmt.Errorf("is blocked: %w", err)
 		} else if b {
 			continue

@@ -23,6 +23,7 @@ type Profiles struct {
 	media        avatarMedia
 	quotas       quotas // LookupContacts counts against lookups a day
 	lookups      int
+	blockChanged func(accountID, otherID int64) // tells the send path's caches
 }
 
 // profileStore is the part of Store that Profiles uses.
@@ -30,6 +31,7 @@ type profileStore interface {
 	GetAccount(ctx context.Context, id int64) (Account, error)
 	LookupPhones(ctx context.Context, phones []string) ([]Account, error)
 	UpdateAccount(ctx context.Context, a Account) error
+	SetUsername(ctx context.Context, accountID int64, username string) error
 	Block(ctx context.Context, accountID, blockedID int64) error
 	Unblock(ctx context.Context, accountID, blockedID int64) error
 	IsBlocked(ctx context.Context, accountID, otherID int64) (bool, error)
@@ -65,7 +67,7 @@ func (s *Profiles) canSee(ctx context.Context, viewer int64, viewerAcct *Account
 }
 
 func (s *Profiles) profileOf(ctx context.Context, viewer Account, target Account) (wire.Profile, error) {
-	p := wire.Profile{ID: target.ID, DisplayName: target.DisplayName, About: target.About}
+	p := wire.Profile{ID: target.ID, DisplayName: target.DisplayName, Username: target.Username, About: target.About}
 	lim, err := s.entitlements.Limits(ctx, target.ID)
 	if err != nil {
 		return wire.Profile{}, err
@@ -127,11 +129,14 @@ func (s *Profiles) Profile(ctx context.Context, p parley.Principal, id int64) (w
 type ProfileUpdate struct {
 	DisplayName *string
 	About       *string
+	Username    *string // "" removes it
 }
 
-// UpdateProfile changes the caller's display name or about text. EInvalid
-// if a name is over 64 characters or the about text over 140, or either
-// fails parley.CheckText (control or bidirectional override characters).
+// UpdateProfile changes the caller's display name, about text or
+// username. EInvalid if a name is over 64 characters or the about text
+// over 140, or either fails parley.CheckText (control or bidirectional
+// override characters), or the username is not one (ValidUsername);
+// EConflict if another account has the username.
 func (s *Profiles) UpdateProfile(ctx context.Context, p parley.Principal, u ProfileUpdate) (wire.Me, error) {
 	a, err := s.store.GetAccount(ctx, p.AccountID)
 	if err != nil {
@@ -155,8 +160,21 @@ func (s *Profiles) UpdateProfile(ctx context.Context, p parley.Principal, u Prof
 		}
 		a.About = *u.About
 	}
+	var username string
+	if u.Username != nil {
+		if username, err = ValidUsername(*u.Username); err != nil {
+			return wire.Me{}, err
+		}
+	}
 	if err := s.store.UpdateAccount(ctx, a); err != nil {
 		return wire.Me{}, fmt.Errorf("update account: %w", err)
+	}
+	if u.Username != nil && username != a.Username {
+		if err := s.store.SetUsername(ctx, a.ID, username); parley.ErrorCode(err) == parley.EConflict {
+			return wire.Me{}, &parley.Error{Code: parley.EConflict, Message: "this username is taken", Details: map[string]any{"field": "username"}}
+		} else if err != nil {
+			return wire.Me{}, fmt.Errorf("set username: %w", err)
+		}
 	}
 	return s.Me(ctx, p)
 }
@@ -244,12 +262,16 @@ func (s *Profiles) Block(ctx context.Context, p parley.Principal, id int64) erro
 	} else if err != nil {
 		return fmt.Errorf("get account: %w", err)
 	}
-	return s.store.Block(ctx, p.AccountID, id)
+	err := s.store.Block(ctx, p.AccountID, id)
+	s.blockChanged(p.AccountID, id)
+	return err
 }
 
 // Unblock lifts a block; unblocking someone not blocked is not an error.
 func (s *Profiles) Unblock(ctx context.Context, p parley.Principal, id int64) error {
-	return s.store.Unblock(ctx, p.AccountID, id)
+	err := s.store.Unblock(ctx, p.AccountID, id)
+	s.blockChanged(p.AccountID, id)
+	return err
 }
 
 // Blocked lists the accounts the caller has blocked.

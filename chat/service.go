@@ -27,9 +27,11 @@ type Config struct {
 	MetaTTL           time.Duration // message metadata and receipts; default 7 days, at least DeleteWindow
 	MaxEnvelope       int           // bytes of one envelope body; default 64 KiB
 	MaxHistoryBundle  int64         // bytes of a history bundle; default 32 MiB
+	MaxKeyBackup      int64         // bytes of an account's encrypted key backup; default 48 MiB (a base64 history bundle and its sessions)
 	MaxMedia          int64         // bytes of one media upload; default 16 MiB
 	MediaQuota        int64         // bytes of media an account has uploaded and the server still keeps; default 1 GiB, negative lifts it
 	MaxCommitBatch    int           // appends per group commit; default 512
+	ReadCache         int           // entries in each of the send path's read caches (tokens, chats, accounts' devices, blocks); default 65536, negative: none
 	SweepInterval     time.Duration // how often expired entries are purged; default 1m
 	ResumeGrace       time.Duration // entries younger than this at or below a resume cursor are replayed, not acked; default 10s
 	Secret            []byte        // server secret that keys one-time-code hashes; required
@@ -89,6 +91,9 @@ func (c *Config) setDefaults() {
 	if c.MaxHistoryBundle == 0 {
 		c.MaxHistoryBundle = 32 << 20
 	}
+	if c.MaxKeyBackup == 0 {
+		c.MaxKeyBackup = 48 << 20
+	}
 	if c.MaxMedia == 0 {
 		c.MaxMedia = 16 << 20
 	}
@@ -96,6 +101,7 @@ func (c *Config) setDefaults() {
 		c.MediaQuota = 1 << 30
 	}
 	defInt(&c.MaxCommitBatch, 512)
+	defInt(&c.ReadCache, 1<<16)
 	def(&c.SweepInterval, time.Minute)
 	def(&c.ResumeGrace, 10*time.Second)
 	if len(c.AllowedMediaTypes) == 0 {
@@ -173,10 +179,11 @@ type LinkCheck interface {
 }
 
 // BodyCheck checks a direct message's envelopes before commit (the
-// business context reads what a person sends to a business number).
+// business context reads what a person sends to a business number; p is
+// the sending device, which an encrypted envelope names inside).
 type BodyCheck interface {
 	// CheckBody returns nil, or the error that refuses the message.
-	CheckBody(ctx context.Context, envs []wire.Envelope) error
+	CheckBody(ctx context.Context, p parley.Principal, chatID int64, messageID string, envs []wire.Envelope) error
 }
 
 // freeLimits are the entitlements of a server without premium.
@@ -223,6 +230,7 @@ type Service struct {
 	profiles     *Profiles
 	dir          *Directory // where devices are connected; nil without a bus
 	quotas       quotas     // the daily limits
+	reads        *readCaches
 }
 
 // NewService returns a Service. It starts nothing; call Run.
@@ -255,7 +263,9 @@ func NewService(cfg Config, d Deps) *Service {
 		s.dir = newDirectory(d.Bus, d.Logger)
 	}
 	s.quotas = quotas{store: d.Store, now: d.Now}
-	s.profiles = &Profiles{store: d.Store, entitlements: s.entitlements, media: s, quotas: s.quotas, lookups: cfg.LookupsPerAccount}
+	s.reads = newReadCaches(d.Store, cfg.ReadCache)
+	s.profiles = &Profiles{store: d.Store, entitlements: s.entitlements, media: s, quotas: s.quotas, lookups: cfg.LookupsPerAccount,
+		blockChanged: s.BlockChanged}
 	return s
 }
 
@@ -271,6 +281,9 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	if s.dir != nil {
 		wg.Go(func() { s.dir.run(ctx) })
+	}
+	if s.bus != nil && s.cfg.ReadCache > 0 {
+		wg.Go(func() { s.reads.run(ctx, s.bus, s.log) })
 	}
 	wg.Add(2)
 	go func() {
@@ -631,7 +644,7 @@ func (s *Service) notifyExpired(ctx context.Context, expired []Entry) error {
 // toAccount builds an unsequenced append of one entry for each device of
 // accountID, except skipDevice.
 func (s *Service) toAccount(ctx context.Context, chatID, accountID, skipDevice int64, typ EntryType, body []byte) (*Append, error) {
-	devs, err := s.store.ListDevices(ctx, accountID)
+	devs, err := s.reads.devicesOf(ctx, []int64{accountID})
 	if err != nil {
 		return nil, fmt.Errorf("list devices: %w", err)
 	}

@@ -25,14 +25,20 @@ type Store interface {
 
 // AccountStore holds accounts, one-time codes, devices and blocks.
 type AccountStore interface {
-	// PutOTP creates or replaces the code pending for otp.Phone and
-	// otp.Requester.
-	PutOTP(ctx context.Context, otp OTP) error
+	// PutOTPCounted creates or replaces the code pending for otp.Phone
+	// and otp.Requester and takes every count of takes in the window that
+	// starts at window, all in one commit. When a take would pass its Max
+	// it writes nothing and returns that take's index; otherwise -1.
+	PutOTPCounted(ctx context.Context, otp OTP, window time.Time, takes []QuotaTake) (int, error)
 	// GetOTP returns the code pending for phone and requester, or ErrNotFound.
 	GetOTP(ctx context.Context, phone, requester string) (OTP, error)
-	// IncrOTPAttempts adds one to the attempts of the code pending for
-	// phone and requester and returns the new count, or ErrNotFound.
-	IncrOTPAttempts(ctx context.Context, phone, requester string) (int, error)
+	// CountOTPAttempt takes every count of takes in the window that
+	// starts at window and adds one to the attempts of the code pending
+	// for phone and requester, in one commit, and returns the new
+	// attempts. When a take would pass its Max it writes nothing and
+	// returns that take's index; otherwise -1. A missing code is
+	// ErrNotFound, with nothing counted.
+	CountOTPAttempt(ctx context.Context, phone, requester string, window time.Time, takes []QuotaTake) (attempts, refused int, err error)
 	// DeleteOTP removes the code pending for phone and requester; deleting
 	// a missing code is not an error.
 	DeleteOTP(ctx context.Context, phone, requester string) error
@@ -44,6 +50,9 @@ type AccountStore interface {
 	// earlier window starts again from zero. Concurrent takers, on any
 	// node, never pass max together.
 	TakeQuota(ctx context.Context, name string, window time.Time, n, max int) (int, bool, error)
+	// QuotaUsed returns the count of name in the window that starts at
+	// window: zero when there is none, or only one of an older window.
+	QuotaUsed(ctx context.Context, name string, window time.Time) (int, error)
 	// PruneQuotas removes the counters of windows that started before
 	// before, and the codes that expired before it.
 	PruneQuotas(ctx context.Context, before time.Time) (int64, error)
@@ -61,6 +70,9 @@ type AccountStore interface {
 	// About, AvatarMediaID, LastSeenVisibility, AvatarVisibility,
 	// ReadReceipts). It returns ErrNotFound for an unknown account.
 	UpdateAccount(ctx context.Context, a Account) error
+	// SetUsername sets the account's username ("" removes it). EConflict
+	// if another account has it; ENotFound if the account does not exist.
+	SetUsername(ctx context.Context, accountID int64, username string) error
 	// TouchLastSeen sets the account's last-seen time.
 	TouchLastSeen(ctx context.Context, accountID int64, t time.Time) error
 
@@ -184,6 +196,18 @@ type MessageStore interface {
 	// RaiseReceipts stores each receipt whose status is higher than the one
 	// stored (or new) and returns exactly those.
 	RaiseReceipts(ctx context.Context, rs []Receipt) ([]Receipt, error)
+	// AckDelivered is AckMany, RaiseReceipts and Commit in one
+	// transaction, the ack committer's: it deletes acks, raises the
+	// receipts that receipts returns for the deleted entries, and commits
+	// the appends that notify returns for the receipts raised (unsequenced,
+	// without Meta, Shared or Extra; their entries take ids as Commit's
+	// do; notify is not called when none was raised). It returns those
+	// appends, their entries' IDs set, to publish. receipts runs
+	// inside the transaction and may read the store (on another
+	// connection); an error from it or from any step writes nothing.
+	AckDelivered(ctx context.Context, acks []DeviceAck,
+		receipts func(ctx context.Context, acked []Entry) ([]Receipt, error),
+		notify func(raised []Receipt) []*Append) ([]*Append, error)
 	// Expire deletes up to limit entries with ExpiresAt <= now and returns
 	// those of them that have NotifyExpiry set, without bodies.
 	Expire(ctx context.Context, now time.Time, limit int) (deleted int, notify []Entry, err error)

@@ -51,6 +51,7 @@ type Account struct {
 	ID                 int64
 	Phone              string
 	DisplayName        string
+	Username           string // lower case; "" for none (ValidUsername)
 	About              string
 	AvatarMediaID      string
 	LastSeenVisibility Visibility

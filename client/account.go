@@ -61,11 +61,13 @@ func (c *Client) Me(ctx context.Context) (wire.Me, error) {
 type ProfileUpdate struct {
 	DisplayName *string `json:"display_name,omitempty"`
 	About       *string `json:"about,omitempty"`
+	Username    *string `json:"username,omitempty"` // "" removes it
 }
 
-// UpdateProfile changes the caller's display name or about text and returns
-// the result. invalid_argument if the name is over 64 characters or the
-// about text over 140.
+// UpdateProfile changes the caller's display name, about text or username
+// and returns the result. invalid_argument if the name is over 64
+// characters, the about text over 140 or the username not one
+// (chat.ValidUsername); conflict if another account has the username.
 func (c *Client) UpdateProfile(ctx context.Context, u ProfileUpdate) (wire.Me, error) {
 	var me wire.Me
 	err := c.do(ctx, http.MethodPatch, "/v1/me", u, &me)
@@ -192,12 +194,22 @@ func (c *Client) RevokeDevice(ctx context.Context, id int64) error {
 	return c.do(ctx, http.MethodDelete, pathf("/v1/devices/%d", id), nil, nil)
 }
 
-// SendHistory passes an opaque history bundle to another of the caller's
-// devices (typically one just linked; see the device_linked event). It
-// arrives there as an entry of type "history". not_found for a device not
-// the caller's, invalid_argument for an empty bundle or the calling
-// device, too_large over the bundle limit.
+// SendHistory passes a history bundle to another of the caller's devices
+// (typically one just linked; see the device_linked event). It arrives
+// there as an entry of type "history" (read it with OpenHistory). With
+// end-to-end encryption the bundle is sealed for that device alone
+// (e2ee.Device.SealHistory), which must be in the account's signed device
+// list: approve it first. not_found for a device not the caller's,
+// invalid_argument for an empty bundle or the calling device, too_large
+// over the bundle limit.
 func (c *Client) SendHistory(ctx context.Context, deviceID int64, bundle []byte) error {
+	if d := c.E2EE(); d != nil {
+		sealed, err := d.SealHistory(ctx, c, deviceID, bundle)
+		if err != nil {
+			return fmt.Errorf("seal history for device %d: %w", deviceID, err)
+		}
+		bundle = sealed
+	}
 	resp, err := c.send(ctx, http.MethodPost, pathf("/v1/devices/%d/history", deviceID), "application/octet-stream", bytes.NewReader(bundle))
 	if err != nil {
 		return err

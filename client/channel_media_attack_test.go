@@ -29,6 +29,7 @@ func wantNoMedia(t *testing.T, who person, channelID int64, mediaID, what string
 }
 
 func TestChannelMediaAttack(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		alice := login(t, env.srv, alicePhone, "phone")
@@ -93,6 +94,7 @@ func TestChannelMediaAttack(t *testing.T) {
 }
 
 func TestChannelAdminInvitations(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")

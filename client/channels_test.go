@@ -107,6 +107,7 @@ func textPost(text string) wire.PostInput {
 }
 
 func TestChannelFollowPostPushCatchUp(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -200,6 +201,7 @@ func TestChannelFollowPostPushCatchUp(t *testing.T) {
 }
 
 func TestChannelAdminsAndApproval(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -302,6 +304,7 @@ func identifiers(v any, key string, nums *[]int64, strs *[]string) {
 // token, after followers followed, reacted, voted, viewed, asked to follow
 // and reported, and checks that no response names a follower.
 func TestChannelFollowerPrivacy(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		rec := &recorder{}
@@ -406,6 +409,7 @@ func TestChannelFollowerPrivacy(t *testing.T) {
 }
 
 func TestChannelPollsAndReactionsConcurrent(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -471,6 +475,7 @@ func TestChannelPollsAndReactionsConcurrent(t *testing.T) {
 }
 
 func TestChannelEditDeleteRetention(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -516,6 +521,7 @@ func TestChannelEditDeleteRetention(t *testing.T) {
 }
 
 func TestChannelBadInput(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -577,6 +583,7 @@ func TestChannelBadInput(t *testing.T) {
 }
 
 func TestChannelDirectory(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -639,6 +646,7 @@ func TestChannelDirectory(t *testing.T) {
 }
 
 func TestChannelInsights(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -680,6 +688,7 @@ func TestChannelInsights(t *testing.T) {
 }
 
 func TestChannelSuspension(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -720,6 +729,7 @@ func TestChannelSuspension(t *testing.T) {
 }
 
 func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -756,6 +766,7 @@ func TestChannelSubscriberOnlyAndForwards(t *testing.T) {
 }
 
 func TestChannelSubscriptions(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		rec := &recorder{}
@@ -863,6 +874,7 @@ func TestChannelSubscriptions(t *testing.T) {
 }
 
 func TestChannelPromotion(t *testing.T) {
+	t.Parallel()
 	channelStores(t, func(t *testing.T, env channelEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -905,7 +917,8 @@ func TestChannelPromotion(t *testing.T) {
 // TestChannelPushAcrossNodes runs two nodes on one PostgreSQL and one NATS:
 // a post made on one reaches a follower connected to the other.
 func TestChannelPushAcrossNodes(t *testing.T) {
-	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	t.Parallel()
+	dsn := servertest.FreshDatabase(t, servertest.PostgresDSN(t))
 	natsURL := servertest.NATSURL(t)
 	secret := []byte("a secret both nodes share, 32 bytes!")
 	bus := servertest.WithExternalNATS(natsURL) // one Option: one deployment's subject prefix

@@ -188,6 +188,7 @@ func texts(t testing.TB, es []wire.Entry) []string {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -269,6 +270,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	c := client.New(srv.URL)
 	if err := c.Health(ctxT(t)); err != nil {
@@ -280,6 +282,7 @@ func TestHealth(t *testing.T) {
 }
 
 func TestDirectChatOverWebSocket(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -356,6 +359,7 @@ func TestDirectChatOverWebSocket(t *testing.T) {
 }
 
 func TestResumeAfterDisconnect(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -406,6 +410,7 @@ func TestResumeAfterDisconnect(t *testing.T) {
 }
 
 func TestInboxOverHTTP(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -441,6 +446,7 @@ func TestInboxOverHTTP(t *testing.T) {
 }
 
 func TestGroups(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -531,6 +537,7 @@ func TestGroups(t *testing.T) {
 }
 
 func TestEditDelete(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -562,6 +569,7 @@ func TestEditDelete(t *testing.T) {
 }
 
 func TestTypingAndPresence(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -609,6 +617,7 @@ func TestTypingAndPresence(t *testing.T) {
 }
 
 func TestIdempotentSend(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -646,6 +655,7 @@ func (h *hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestDevicesChangedRetry(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	bob := login(t, srv, bobPhone, "phone")
@@ -693,6 +703,7 @@ func TestDevicesChangedRetry(t *testing.T) {
 }
 
 func TestAccountAndMedia(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -825,6 +836,7 @@ func (d *dropper) drop() {
 }
 
 func TestStream(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -911,6 +923,7 @@ func TestStream(t *testing.T) {
 }
 
 func TestStreamStopsOnCallbackError(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -940,6 +953,7 @@ func TestStreamStopsOnCallbackError(t *testing.T) {
 }
 
 func TestStreamReplaced(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	bob := login(t, srv, bobPhone, "phone")
@@ -968,6 +982,7 @@ func TestStreamReplaced(t *testing.T) {
 }
 
 func TestStreamAcrossRestart(t *testing.T) {
+	t.Parallel()
 	// A fixed port, so that the restarted server has the same URL.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

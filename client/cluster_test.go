@@ -26,7 +26,8 @@ import (
 // uploaded through one node downloads through the other, also after the
 // first node is gone.
 func TestClusterSharesCodesAndMedia(t *testing.T) {
-	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	t.Parallel()
+	dsn := servertest.FreshDatabase(t, servertest.PostgresDSN(t))
 	bus := servertest.WithExternalNATS(servertest.NATSURL(t))
 	s3 := servertest.S3(t)
 	secret := []byte("the secret every node of this cluster is given")
@@ -80,7 +81,8 @@ func TestClusterSharesCodesAndMedia(t *testing.T) {
 // duplicate and publishes the entries still queued, so the recipient who
 // is online gets the message live, not on its next reconnect.
 func TestRetriedSendReachesOnlineDevices(t *testing.T) {
-	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	t.Parallel()
+	dsn := servertest.FreshDatabase(t, servertest.PostgresDSN(t))
 	natsURL := servertest.NATSURL(t)
 	secret := []byte("the secret every node of this cluster is given")
 	node := func(bus servertest.Option) *servertest.Server {
@@ -120,7 +122,8 @@ func TestRetriedSendReachesOnlineDevices(t *testing.T) {
 // the connected device what it missed from the inbox, without the device
 // having to reconnect.
 func TestBusOutageLosesNothingLive(t *testing.T) {
-	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	t.Parallel()
+	dsn := servertest.FreshDatabase(t, servertest.PostgresDSN(t))
 	nats := servertest.StartNATSCluster(t, 3)
 	secret := []byte("the secret every node of this cluster is given")
 	node := func(natsURL string) *servertest.Server {
@@ -163,7 +166,8 @@ func TestBusOutageLosesNothingLive(t *testing.T) {
 // one batch per commit, and none on the device's own subject, which every
 // node hears.
 func TestEntriesGoToTheDevicesNode(t *testing.T) {
-	dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+	t.Parallel()
+	dsn := servertest.FreshDatabase(t, servertest.PostgresDSN(t))
 	natsURL := servertest.NATSURL(t)
 	prefix := "dir" + client.NewMessageID()
 	node := func() *servertest.Server {

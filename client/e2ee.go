@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 
 	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/wire"
@@ -84,43 +83,15 @@ func (c *Client) dev() (*e2ee.Device, error) {
 
 // SetupE2EE publishes a new device's identity keys, one-time keys and
 // fallback key, and its account's device list if this device may sign
-// one (the account's first device makes the signing key). A device
-// linked to an account that has a list waits until a device that holds
-// the signing key approves it (ApproveDevice); until then its contacts
-// encrypt nothing to it.
+// one (e2ee.Device.Setup). A device linked to an account that has a
+// list waits until a device that holds the signing key approves it
+// (ApproveDevice); until then its contacts encrypt nothing to it.
 func (c *Client) SetupE2EE(ctx context.Context) error {
 	d, err := c.dev()
 	if err != nil {
 		return err
 	}
-	up, _, err := d.KeyUpload(wire.KeyCount{}, true)
-	if err != nil {
-		return err
-	}
-	if _, err := c.UploadKeys(ctx, up); err != nil {
-		return fmt.Errorf("publish keys: %w", err)
-	}
-	d.MarkPublished()
-	return c.publishOwnList(ctx, d)
-}
-
-func (c *Client) publishOwnList(ctx context.Context, d *e2ee.Device) error {
-	own, err := c.AccountKeys(ctx, d.AccountID())
-	if err != nil {
-		return err
-	}
-	l, err := d.OwnDeviceList(own)
-	if err != nil {
-		return err
-	}
-	if l != nil {
-		if err := c.PutDeviceList(ctx, *l); err != nil {
-			return fmt.Errorf("publish device list: %w", err)
-		}
-		own.DeviceList = l
-	}
-	_, err = d.UpdatePeer(own)
-	return err
+	return d.Setup(ctx, c)
 }
 
 // ReplenishKeys uploads one-time keys when fewer than
@@ -130,19 +101,7 @@ func (c *Client) ReplenishKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := c.KeyCount(ctx)
-	if err != nil {
-		return err
-	}
-	up, ok, err := d.KeyUpload(n, false)
-	if err != nil || !ok {
-		return err
-	}
-	if _, err := c.UploadKeys(ctx, up); err != nil {
-		return fmt.Errorf("replenish keys: %w", err)
-	}
-	d.MarkPublished()
-	return nil
+	return d.Replenish(ctx, c)
 }
 
 // ApproveDevice adds another device of the caller's account to its
@@ -153,20 +112,7 @@ func (c *Client) ApproveDevice(ctx context.Context, deviceID int64) error {
 	if err != nil {
 		return err
 	}
-	own, err := c.AccountKeys(ctx, d.AccountID())
-	if err != nil {
-		return err
-	}
-	l, err := d.ApproveDevice(own, deviceID)
-	if err != nil {
-		return err
-	}
-	if err := c.PutDeviceList(ctx, *l); err != nil {
-		return err
-	}
-	own.DeviceList = l
-	_, err = d.UpdatePeer(own)
-	return err
+	return d.Approve(ctx, c, deviceID)
 }
 
 // UnlistDevice removes an unlinked device of the caller's account from
@@ -178,20 +124,7 @@ func (c *Client) UnlistDevice(ctx context.Context, deviceID int64) error {
 	if err != nil {
 		return err
 	}
-	own, err := c.AccountKeys(ctx, d.AccountID())
-	if err != nil {
-		return err
-	}
-	l := d.RemoveFromList(own, deviceID)
-	if l == nil {
-		return nil
-	}
-	if err := c.PutDeviceList(ctx, *l); err != nil {
-		return err
-	}
-	own.DeviceList = l
-	_, err = d.UpdatePeer(own)
-	return err
+	return d.Unlist(ctx, c, deviceID)
 }
 
 // RefreshKeys fetches an account's keys and updates which of its devices
@@ -201,12 +134,7 @@ func (c *Client) RefreshKeys(ctx context.Context, accountID int64) error {
 	if err != nil {
 		return err
 	}
-	ak, err := c.AccountKeys(ctx, accountID)
-	if err != nil {
-		return err
-	}
-	_, err = d.UpdatePeer(ak)
-	return err
+	return d.Refresh(ctx, c, accountID)
 }
 
 func (c *Client) chatKind(ctx context.Context, chatID int64) (wire.ChatKind, error) {
@@ -226,56 +154,20 @@ func (c *Client) chatKind(ctx context.Context, chatID int64) (wire.ChatKind, err
 	return v.Kind, nil
 }
 
-// sealed builds the envelopes of an encrypted message for devs: it
-// refreshes the keys of accounts with devices it does not trust yet,
-// claims one-time keys for devices it has no session with, and
-// encrypts (Olm per device in a 1:1 chat, Megolm once in a group: then
-// shared is the one body and envs only the devices' key parts). done is
-// called after the server accepted the message.
+// sealed builds the envelopes of an encrypted message for devs
+// (e2ee.Device.Seal): Olm per device in a 1:1 chat, Megolm once in a
+// group (then shared is the one body and envs only the devices' key
+// parts). done is called after the server accepted the message.
 func (c *Client) sealed(ctx context.Context, d *e2ee.Device, chatID int64, messageID string, devs []wire.RecipientDevice, plain []byte) (envs []wire.Envelope, shared []byte, done func(), err error) {
 	kind, err := c.chatKind(ctx, chatID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	targets := make([]e2ee.Target, len(devs))
-	var stale []int64
-	for i, rd := range devs {
-		targets[i] = e2ee.Target{AccountID: rd.AccountID, DeviceID: rd.DeviceID}
-		if trusted, _ := d.Knows(rd.AccountID, rd.DeviceID); !trusted && !slices.Contains(stale, rd.AccountID) {
-			stale = append(stale, rd.AccountID)
-		}
-	}
-	for _, acct := range stale {
-		if err := c.RefreshKeys(ctx, acct); err != nil {
-			return nil, nil, nil, fmt.Errorf("keys of account %d: %w", acct, err)
-		}
-	}
-	if missing := d.MissingSessions(targets); len(missing) > 0 {
-		ks, err := c.ClaimKeys(ctx, chatID, missing)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("claim keys: %w", err)
-		}
-		if err := d.AddClaimedKeys(ks); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	if kind == wire.ChatDirect {
-		envs, err := d.EncryptDirect(chatID, messageID, targets, plain)
-		return envs, nil, func() {}, err
-	}
-	// A group message: the Megolm ciphertext once, as the shared body;
-	// envelopes only for the devices that get a key part (delivered to
-	// them as Entry.Key).
-	gs, err := d.EncryptGroup(chatID, messageID, targets, plain)
+	s, err := d.Seal(ctx, c, kind, chatID, messageID, devs, plain)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for _, t := range targets {
-		if k, ok := gs.Keys[t.DeviceID]; ok {
-			envs = append(envs, wire.Envelope{DeviceID: t.DeviceID, Body: k})
-		}
-	}
-	return envs, gs.Shared, func() { d.Sent(gs) }, nil
+	return s.Envelopes, s.Shared, s.Done, nil
 }
 
 // OpenBody returns the Body of a message entry: decrypted when the
@@ -292,14 +184,9 @@ func (c *Client) OpenBody(ctx context.Context, e wire.Entry) (Body, error) {
 	if e.Type != wire.EntryMessage || e.Kind == wire.KindSystem {
 		return DecodeBody(e)
 	}
-	if trusted, _ := d.Knows(e.SenderAccount, e.SenderDevice); !trusted {
-		if err := c.RefreshKeys(ctx, e.SenderAccount); err != nil {
-			return Body{}, fmt.Errorf("keys of account %d: %w", e.SenderAccount, err)
-		}
-	}
-	plain, err := d.Decrypt(e, e.Key)
+	plain, err := d.Open(ctx, c, e)
 	if err != nil {
-		return Body{}, fmt.Errorf("entry %d: %w", e.ID, err)
+		return Body{}, err
 	}
 	var b Body
 	if err := json.Unmarshal(plain, &b); err != nil {
@@ -343,4 +230,96 @@ func (c *Client) OpenMedia(ctx context.Context, b Body) ([]byte, error) {
 		return nil, err
 	}
 	return e2ee.DecryptMedia(ct, e2ee.MediaKey{Key: b.MediaKey, SHA256: b.MediaSHA256})
+}
+
+// OpenHistory returns the bundle of a history entry: decrypted when the
+// client uses end-to-end encryption (errors of e2ee.Device.OpenHistory:
+// e2ee.ErrNotHistory for a bundle sent in the clear, ErrUntrusted,
+// ErrTampered, ErrReplay, e2ee.ErrMediaTampered), else as it came.
+func (c *Client) OpenHistory(ctx context.Context, e wire.Entry) ([]byte, error) {
+	if e.Type != wire.EntryHistory {
+		return nil, fmt.Errorf("entry %d is a %s entry, not history", e.ID, e.Type)
+	}
+	d := c.E2EE()
+	if d == nil {
+		return e.Body, nil
+	}
+	return d.OpenHistory(ctx, c, e)
+}
+
+// PutKeyBackup stores the account's encrypted key backup blob (a
+// wire.KeyBackup's JSON) on the server, replacing the one there.
+// invalid_argument for a blob of another shape or account, too_large
+// over the server's limit.
+func (c *Client) PutKeyBackup(ctx context.Context, blob []byte) error {
+	resp, err := c.send(ctx, http.MethodPut, "/v1/me/key-backup", "application/json", bytes.NewReader(blob))
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// KeyBackup returns the account's encrypted key backup blob; not_found
+// when backup is off.
+func (c *Client) KeyBackup(ctx context.Context) ([]byte, error) {
+	resp, err := c.send(ctx, http.MethodGet, "/v1/me/key-backup", "", nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(resp.Body)
+}
+
+// DeleteKeyBackup turns the account's key backup off (the server drops
+// its copy).
+func (c *Client) DeleteKeyBackup(ctx context.Context) error {
+	return c.do(ctx, http.MethodDelete, "/v1/me/key-backup", nil, nil)
+}
+
+// BackUpKeys encrypts this device's inbound group sessions and history
+// (a bundle in the caller's format, may be nil) under the recovery key
+// and stores them as the account's key backup.
+func (c *Client) BackUpKeys(ctx context.Context, rk e2ee.RecoveryKey, history []byte) error {
+	d, err := c.dev()
+	if err != nil {
+		return err
+	}
+	payload, err := d.BackupPayload(history)
+	if err != nil {
+		return err
+	}
+	blob, err := e2ee.SealBackup(rk, d.AccountID(), payload)
+	if err != nil {
+		return err
+	}
+	return c.PutKeyBackup(ctx, blob)
+}
+
+// RestoreKeys downloads the account's key backup, opens it with the
+// recovery key, adds its group sessions to this device, signs this
+// device into the account's device list with the backup's signing key
+// when it has none (e2ee.Device.Reclaim: after every device was lost),
+// and returns the backup's history bundle. e2ee.ErrWrongRecoveryKey when
+// the key is not the backup's; not_found when the account has no backup.
+func (c *Client) RestoreKeys(ctx context.Context, rk e2ee.RecoveryKey) (history []byte, sessions int, err error) {
+	d, err := c.dev()
+	if err != nil {
+		return nil, 0, err
+	}
+	blob, err := c.KeyBackup(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	payload, err := e2ee.OpenBackup(rk, d.AccountID(), blob)
+	if err != nil {
+		return nil, 0, err
+	}
+	if history, sessions, err = d.RestoreBackup(payload); err != nil {
+		return nil, 0, err
+	}
+	if err := d.Reclaim(ctx, c); err != nil {
+		return nil, 0, fmt.Errorf("rejoin the device list: %w", err)
+	}
+	return history, sessions, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/parleyhq/parley/wire"
 )
@@ -64,4 +66,23 @@ func (c *Client) CompleteFlow(ctx context.Context, chatID int64, messageID strin
 	_, err = c.SendBody(ctx, chatID, id, wire.KindMessage, "", Body{Text: body, ReplyTo: messageID,
 		Reply: &wire.InteractiveReply{Type: "nfm_reply", Name: "flow", Body: body, ResponseJSON: resp}})
 	return id, err
+}
+
+// OpenedFlow is a Flow message's Flow as its recipient opens it: the
+// Flow JSON to render, whether it has an endpoint (then each step goes
+// through ExchangeFlow), and whether it is finished.
+type OpenedFlow struct {
+	FlowID    string          `json:"flow_id"`
+	Name      string          `json:"name"`
+	FlowJSON  json.RawMessage `json:"flow_json"`
+	Endpoint  bool            `json:"endpoint"`
+	Completed bool            `json:"completed"`
+}
+
+// OpenFlow returns the Flow of the Flow message messageID in chatID
+// (GET /v1/chats/{chat}/flows/{message}).
+func (c *Client) OpenFlow(ctx context.Context, chatID int64, messageID string) (OpenedFlow, error) {
+	var out OpenedFlow
+	err := c.do(ctx, http.MethodGet, "/v1/chats/"+strconv.FormatInt(chatID, 10)+"/flows/"+url.PathEscape(messageID), nil, &out)
+	return out, err
 }

@@ -22,6 +22,7 @@ import (
 // a premium member may keep more. Another account is unaffected. Before
 // the fix every upload was accepted.
 func TestMediaQuota(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		o.Config.MaxMedia = 1000
 		o.Config.MediaQuota = 2500
@@ -53,6 +54,7 @@ func TestMediaQuota(t *testing.T) {
 // TestMediaQuotaWithoutPremium: with no premium offered the quota answers
 // limit_exceeded.
 func TestMediaQuotaWithoutPremium(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) {
 		o.Config.CodeResend = time.Millisecond
 		o.Config.MaxMedia = 1000
@@ -72,6 +74,7 @@ func TestMediaQuotaWithoutPremium(t *testing.T) {
 // its blob are removed; an avatar, and a blob another kept media shares,
 // stay.
 func TestMediaSweep(t *testing.T) {
+	t.Parallel()
 	var dataDir string
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		dataDir = o.DataDir

@@ -60,6 +60,7 @@ func ledgerSum(t *testing.T, op *client.Operator) (map[string]int64, map[string]
 // TestModelsOff: without the operator's switches there is no premium,
 // no donation and no transparency page; pins keep their free limit.
 func TestModelsOff(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, nil, func(t *testing.T, env revenueEnv) {
 		ctx := ctxT(t)
 		alice := login(t, env.srv, alicePhone, "phone")
@@ -102,6 +103,7 @@ func TestModelsOff(t *testing.T) {
 // declined renewal that keeps every device and pin but withdraws the
 // perks, and cancellation at the period's end.
 func TestPremium(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		o.Config.MaxDevices = 2
 		o.Config.MaxMedia = 1000
@@ -250,6 +252,7 @@ func TestPremium(t *testing.T) {
 // minimum, idempotency, renewal and cancellation, the operator's costs,
 // and the public transparency page as JSON and as HTML.
 func TestDonationsAndTransparency(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		o.Revenue.Donations = true
 	}, func(t *testing.T, env revenueEnv) {
@@ -352,6 +355,7 @@ func TestDonationsAndTransparency(t *testing.T) {
 // refused, promotions bought before are not shown in the directory, and
 // click-to-chat links with an ad source are neither made nor opened.
 func TestNonprofit(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, nil, func(t *testing.T, env revenueEnv) {
 		ctx := ctxT(t)
 		owner := login(t, env.srv, alicePhone, "phone")
@@ -488,6 +492,7 @@ func openLink(t *testing.T, base, code string) (int, []byte) {
 // closed month, recorded once by the sweeper or the operator; an open
 // month is refused.
 func TestOwnerStatements(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		o.Channels.RevenueShareBP = 1250 // 12.5%: shares that round
 	}, func(t *testing.T, env revenueEnv) {

@@ -18,6 +18,7 @@ import (
 // told "delivered" and they leave the inbox. Entries after the cursor are
 // replayed and stay queued until acked.
 func TestResumeAcksThroughCursor(t *testing.T) {
+	t.Parallel()
 	const grace = 2 * time.Second
 	srv := servertest.Start(t, servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond, ResumeGrace: grace}))
 	ctx := ctxT(t)

@@ -69,6 +69,7 @@ func revenueStores(t *testing.T, edit func(t *testing.T, o *server.Options), fn 
 // TestStripeEndToEnd takes channel subscriptions through the Stripe
 // adapter against the local fake of Stripe's API.
 func TestStripeEndToEnd(t *testing.T) {
+	t.Parallel()
 	var fake *stripefake.Server
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		fake = stripefake.Start(t, "sk_test_e2e")
@@ -126,6 +127,7 @@ func licenseFiles(t *testing.T, l revenue.License) (file, pub string) {
 // existing people keep working (and linking devices), the operator sees
 // the seats, and past expiry nobody new gets in.
 func TestLicenseSeats(t *testing.T) {
+	t.Parallel()
 	revenueStores(t, func(t *testing.T, o *server.Options) {
 		file, pub := licenseFiles(t, revenue.License{ID: "lic_e2e", Customer: "Acme", Seats: 2,
 			ExpiresAt: time.Now().Add(30 * 24 * time.Hour), Features: []string{"sso"}})

@@ -68,6 +68,7 @@ func send(t testing.TB, p person, chatID int64, id, text string) wire.SendResult
 }
 
 func TestRetentionExpiry(t *testing.T) {
+	t.Parallel()
 	srv, clock := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -104,6 +105,7 @@ func TestRetentionExpiry(t *testing.T) {
 }
 
 func TestAckedEnvelopeIsDeleted(t *testing.T) {
+	t.Parallel()
 	srv, clock := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -132,6 +134,7 @@ func TestAckedEnvelopeIsDeleted(t *testing.T) {
 }
 
 func TestDisappearingMessages(t *testing.T) {
+	t.Parallel()
 	t.Run("invalid timers", func(t *testing.T) {
 		srv, _ := startClocked(t, chatpkg.Config{})
 		ctx := ctxT(t)
@@ -232,6 +235,7 @@ func TestDisappearingMessages(t *testing.T) {
 }
 
 func TestEditAndDeleteWindows(t *testing.T) {
+	t.Parallel()
 	srv, clock := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -291,6 +295,7 @@ func TestEditAndDeleteWindows(t *testing.T) {
 }
 
 func TestOneTimeCodes(t *testing.T) {
+	t.Parallel()
 	srv, clock := startClocked(t, chatpkg.Config{CodeResend: 30 * time.Second})
 	ctx := ctxT(t)
 	c := client.New(srv.URL)
@@ -448,6 +453,7 @@ func TestGroupLimit(t *testing.T) {
 }
 
 func TestMediaRules(t *testing.T) {
+	t.Parallel()
 	const limit = 1024
 	srv, _ := startClocked(t, chatpkg.Config{MaxMedia: limit})
 	ctx := ctxT(t)
@@ -530,6 +536,7 @@ func TestMediaRules(t *testing.T) {
 }
 
 func TestPrivacy(t *testing.T) {
+	t.Parallel()
 	srv, _ := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")
@@ -632,6 +639,7 @@ func TestPrivacy(t *testing.T) {
 }
 
 func TestReadReceiptPrivacy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name             string
 		senderOn, readOn bool
@@ -682,6 +690,7 @@ func TestReadReceiptPrivacy(t *testing.T) {
 }
 
 func TestBlocking(t *testing.T) {
+	t.Parallel()
 	srv, _ := startClocked(t, chatpkg.Config{})
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")

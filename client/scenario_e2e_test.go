@@ -53,6 +53,7 @@ func entryIDs(es []wire.Entry) []int64 {
 }
 
 func TestConversation(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			opts := append(b.opts(t), servertest.WithConfig(chatpkg.Config{CodeResend: time.Millisecond}))
@@ -213,6 +214,7 @@ func freeAddr(t testing.TB) string {
 }
 
 func TestRestartMidConversation(t *testing.T) {
+	t.Parallel()
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			addr := freeAddr(t)
@@ -337,6 +339,7 @@ func restartMidConversation(t *testing.T, srv *servertest.Server) {
 // Their account and device ids are the same; neither sees the other's
 // events.
 func TestSharedNATS(t *testing.T) {
+	t.Parallel()
 	url := servertest.NATSURL(t)
 	start := func() (alice, bob person, chat wire.ChatView) {
 		srv := servertest.Start(t, servertest.WithExternalNATS(url))

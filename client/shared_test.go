@@ -15,6 +15,7 @@ import (
 // devices (the sender's other devices too) with that body, and each device
 // only its own key part; live and from the inbox.
 func TestSharedBodySend(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")

@@ -11,6 +11,7 @@ import (
 // "sent" event, reaches the recipient like any other, is idempotent by id,
 // and a refused one is an "error" event that names it.
 func TestSendOverWebSocket(t *testing.T) {
+	t.Parallel()
 	srv := startServer(t)
 	ctx := ctxT(t)
 	alice := login(t, srv, alicePhone, "phone")

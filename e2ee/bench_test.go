@@ -57,7 +57,10 @@ func BenchmarkOlmDecrypt(b *testing.B) {
 }
 
 // BenchmarkMegolmEncrypt: one group message (any number of devices that
-// already have the session: one ciphertext).
+// already have the session: one ciphertext). Each message is marked sent
+// as a client does once the server took it, so the session's key goes to
+// the devices over Olm only when it rotates (every RotateAfterMessages
+// messages), and that share of the cost is included.
 func BenchmarkMegolmEncrypt(b *testing.B) {
 	x := newDir(b)
 	alice := x.join(1, 11, nil)
@@ -70,9 +73,7 @@ func BenchmarkMegolmEncrypt(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if i%RotateAfterMessages == RotateAfterMessages-1 {
-			alice.Sent(gs)
-		}
+		alice.Sent(gs)
 	}
 }
 

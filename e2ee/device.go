@@ -6,10 +6,13 @@
 // standard library's; this package writes none by hand. It decides what
 // to encrypt to whom and what to accept, and keeps the state that needs.
 //
-// It imports goolm, the kernel and wire only, does no I/O and uses no
-// cgo, so that it builds for GOOS=js GOARCH=wasm: the caller (client/,
-// the CLI) fetches keys, sends envelopes and stores the state that
-// Marshal returns. docs/E2EE.md describes the protocol.
+// It imports goolm, the kernel and wire only, does no I/O of its own and
+// uses no cgo, so that it builds for GOOS=js GOARCH=wasm: the web app
+// runs it as WebAssembly (internal/web/e2eewasm). The order of the calls
+// to the key directory is here (directory.go), made through a Directory
+// the caller supplies (client.Client over HTTP, the web page's fetch);
+// the caller sends envelopes and stores the state that Marshal returns.
+// docs/E2EE.md describes the protocol.
 package e2ee
 
 import (

@@ -11,4 +11,8 @@ type PublicBusiness struct {
 	Address     string `json:"address,omitempty"`
 	Website     string `json:"website,omitempty"`
 	Verified    bool   `json:"verified"`
+	// HostedBy names who runs the business's end and holds its end-to-end
+	// keys (its hosting provider): apps say messages to the business are
+	// handled by it on the business's behalf.
+	HostedBy string `json:"hosted_by,omitempty"`
 }

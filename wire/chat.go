@@ -110,6 +110,7 @@ type Profile struct {
 	ID          int64      `json:"id"`
 	Phone       string     `json:"phone,omitempty"`
 	DisplayName string     `json:"display_name"`
+	Username    string     `json:"username,omitempty"` // the person's username, if they set one
 	About       string     `json:"about"`
 	HasAvatar   bool       `json:"has_avatar"`
 	LastSeen    *time.Time `json:"last_seen,omitempty"`

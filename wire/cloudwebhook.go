@@ -40,6 +40,9 @@ type (
 	WebhookContact struct {
 		Profile struct {
 			Name string `json:"name"`
+			// Username is the person's username, when they set one
+			// (Meta's contacts[].profile.username).
+			Username string `json:"username,omitempty"`
 		} `json:"profile"`
 		WaID string `json:"wa_id"`
 		// UserID is the business-scoped user id (business.UserID).

@@ -53,6 +53,16 @@ type Content struct {
 	Products []CatalogProduct `json:"products,omitempty"`
 	// Order is a customer's cart, sent in reply to a product message.
 	Order *Order `json:"order,omitempty"`
+	// Voice marks an audio attachment as a voice note recorded in the app,
+	// with what the receiver draws before the audio arrives.
+	Voice *VoiceNote `json:"voice,omitempty"`
+}
+
+// VoiceNote is a voice note's length and waveform: 48 loudness levels
+// from 0 to 100, scaled to the loudest (docs/WEB.md, "Voice notes").
+type VoiceNote struct {
+	DurationMS int64 `json:"duration_ms"`
+	Waveform   []int `json:"waveform,omitempty"`
 }
 
 // CatalogProduct is a catalog item as a customer's client shows it. Price
@@ -323,8 +333,15 @@ type TemplateButtonOut struct {
 	URL     string `json:"url,omitempty"`
 	Phone   string `json:"phone_number,omitempty"`
 	Payload string `json:"payload,omitempty"`
-	// FlowID is the Flow a FLOW button opens (business/flows.go).
-	FlowID string `json:"flow_id,omitempty"`
+	// FlowID is the Flow a FLOW button opens (business/flows.go), and
+	// how: FlowAction navigate (at FlowActionPayload's screen, with its
+	// data) or data_exchange (INIT at the business's endpoint). FlowToken
+	// is the token the business gave at send time ("unused" when it gave
+	// none, as Meta does).
+	FlowID            string             `json:"flow_id,omitempty"`
+	FlowAction        string             `json:"flow_action,omitempty"`
+	FlowToken         string             `json:"flow_token,omitempty"`
+	FlowActionPayload *FlowActionPayload `json:"flow_action_payload,omitempty"`
 }
 
 // Referral is Meta's referral object: where a chat that began from a

@@ -58,7 +58,8 @@ type KeyCount struct {
 }
 
 // KeyClaim is the body of POST /v1/keys/claim: one key for each of the
-// devices, which must be devices of members of the chat.
+// devices, which must be devices of members of the chat (chat 0: the
+// caller's own devices).
 type KeyClaim struct {
 	ChatID  int64   `json:"chat_id"`
 	Devices []int64 `json:"devices"`
@@ -131,4 +132,18 @@ func (l DeviceList) SignedText() string {
 		b.WriteString(d.Ed25519)
 	}
 	return b.String()
+}
+
+// KeyBackup is an account's encrypted key backup as its devices upload it
+// (PUT /v1/me/key-backup) and read it back: AES-256-GCM under a key that
+// HKDF-SHA-256 derives from the person's recovery key, the nonce first in
+// Ciphertext. KeyID is another HKDF output of the recovery key, so that
+// a device tells a wrong recovery key from a damaged blob. The server
+// checks the shape and stores the blob; it cannot open it.
+type KeyBackup struct {
+	V          int    `json:"v"`
+	Alg        string `json:"alg"`
+	AccountID  int64  `json:"account_id"`
+	KeyID      []byte `json:"key_id"`
+	Ciphertext []byte `json:"ciphertext"`
 }

@@ -3,9 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
+	"github.com/parleyhq/parley/internal/canary"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/nats-io/nats.go"
 
 	chatpkg "github.com/parleyhq/parley/chat"
@@ -28,7 +26,8 @@ import (
 
 // The canary test (docs/E2EE.md, docs/SECURITY.md): people send messages
 // holding a unique marker from the CLI and the Go client, in a 1:1 chat
-// and a group, with a photo; then neither the marker nor the photo's
+// and a group, with a photo (and a CLI's key backup and the history it
+// sends a new device hold it too); then neither the marker nor the photo's
 // bytes may appear anywhere the server keeps things: its data folder
 // (the SQLite database, its WAL, the blobs, the secret), the PostgreSQL
 // tables, the server's log (at debug level) and everything published on
@@ -43,32 +42,6 @@ func TestCanarySQLite(t *testing.T) { testCanary(t, false) }
 func TestCanaryPostgres(t *testing.T) {
 	servertest.PostgresDSN(t) // skips without PARLEY_TEST_POSTGRES
 	testCanary(t, true)
-}
-
-// forms returns the ways a secret could sit in storage: raw, hex, and
-// base64 at each of the three alignments (the edges cut off).
-func forms(secret []byte) [][]byte {
-	out := [][]byte{secret, []byte(hex.EncodeToString(secret)), []byte(strings.ToUpper(hex.EncodeToString(secret)))}
-	for pad := range 3 {
-		b := base64.StdEncoding.EncodeToString(append(make([]byte, pad), secret...))
-		start := (pad*4 + 2) / 3
-		out = append(out, []byte(b[start+1:len(b)-4]))
-	}
-	return out
-}
-
-// leaks returns where a form of secret occurs among the named blobs.
-func leaks(secret []byte, blobs map[string][]byte) []string {
-	var where []string
-	for name, b := range blobs {
-		for _, f := range forms(secret) {
-			if bytes.Contains(b, f) {
-				where = append(where, name)
-				break
-			}
-		}
-	}
-	return where
 }
 
 // syncLog is a log sink safe for the server's goroutines.
@@ -199,6 +172,15 @@ func testCanary(t *testing.T, postgres bool) {
 	if out := cliRun("erin", "inbox"); strings.Count(out, string(marker)) != 2 {
 		t.Fatalf("erin's inbox: got %q, want the marker twice", out)
 	}
+	// Erin's history now holds the marker: her key backup, and the
+	// history her phone sends her new laptop (left queued there), must
+	// hold it only sealed.
+	cliRun("erin", "backup-keys", "enable")
+	cliRun("erin-laptop", "login", "--phone", "+14155550105", "--request-only")
+	cliRun("erin-laptop", "login", "--phone", "+14155550105", "--code", srv.Code("+14155550105"))
+	if out := cliRun("erin", "devices", "approve", "6"); !strings.Contains(out, "sent 2 messages of history to device 6") {
+		t.Fatalf("erin approves her laptop: got %q, want her history sent", out)
+	}
 	es, err := carol.Pending(ctx, 0, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -244,11 +226,11 @@ func testCanary(t *testing.T, postgres bool) {
 			t.Fatal(err)
 		}
 		if postgres {
-			for name, b := range dumpSchema(t, dsn, schema) {
+			for name, b := range canary.DumpSchema(t, dsn, schema) {
 				blobs["postgres table "+name] = b
 			}
 		}
-		return leaks(secret, blobs)
+		return canary.Leaks(secret, blobs)
 	}
 	time.Sleep(100 * time.Millisecond) // let the bus subscriber drain
 	if where := search(marker); len(where) > 0 {
@@ -281,36 +263,4 @@ func testCanary(t *testing.T, postgres bool) {
 	} else {
 		t.Logf("control marker found in %v", where)
 	}
-}
-
-// dumpSchema returns every row of every table of the schema as text.
-func dumpSchema(t *testing.T, dsn, schema string) map[string][]byte {
-	t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1`, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, tb := range tables {
-		rows, err := conn.Query(ctx, fmt.Sprintf(`SELECT t::text FROM %s.%s t`, pgx.Identifier{schema}.Sanitize(), pgx.Identifier{tb}.Sanitize()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[tb] = []byte(strings.Join(lines, "\n"))
-	}
-	return out
 }

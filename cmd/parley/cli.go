@@ -54,7 +54,9 @@ Account:
   lookup +PHONE...                 find people by phone number
   devices                          list your linked devices
   devices revoke DEVICE            unlink one of them
-  devices approve DEVICE           let contacts encrypt to a device you linked
+  devices approve [--no-history] DEVICE
+                                   let contacts encrypt to a device you linked,
+                                   and send it your history, encrypted for it
   block [ACCOUNT]                  block someone (no argument: list blocked)
   unblock ACCOUNT
 
@@ -77,6 +79,8 @@ message id; sending the same id again is harmless):
   order CHAT REFERENCE             show an order a business sent, with its timeline
   pay [--key K] [--method M] CHAT REFERENCE
                                    pay that order in the chat
+  flow CHAT [MESSAGE]              fill in a Flow a business sent, as prompts
+                                   (without MESSAGE: the next Flow to arrive)
   delete CHAT MESSAGE
   read CHAT MESSAGE...             mark messages read (an unknown id is an error)
   inbox                            print and acknowledge what is waiting
@@ -86,6 +90,9 @@ message id; sending the same id again is harmless):
 End-to-end encryption (on for every message; keys in PROFILE.e2ee.json):
   safety-number [--digits] ACCOUNT the 60 digits to compare with a contact
   verify ACCOUNT                   mark the contact verified (warns on change)
+  history [CHAT]                   the messages this device keeps (PROFILE.history.json)
+  backup-keys enable|restore|off   an encrypted backup of your keys and history,
+                                   opened only with a recovery key you write down
 
 Channels (run parley channel for the subcommands):
   channel create|list|find|info|follow|unfollow|post|poll|timeline|vote|react
@@ -97,7 +104,8 @@ Server and operator:
 
 // runCLI runs one client subcommand; args[0] is its name.
 func runCLI(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cl := &cli{ctx: ctx, getenv: getenv, in: bufio.NewReader(stdin), out: stdout, errw: stderr, names: map[int64]string{}}
+	cl := &cli{ctx: ctx, getenv: getenv, in: bufio.NewReader(stdin), out: stdout, errw: stderr, names: map[int64]string{},
+		biz: map[int64]*wire.PublicBusiness{}, noted: map[int64]bool{}}
 	cl.profile = getenv("PARLEY_PROFILE")
 	// Flags common to every command may also come before the command.
 	global := cl.flagSet("parley", "COMMAND [ARGS]")
@@ -114,7 +122,7 @@ func runCLI(ctx context.Context, args []string, getenv func(string) string, stdi
 		return fmt.Errorf("unknown command %q; run parley help", args[0])
 	}
 	err := helpIsNotAnError(cmd(args[1:]))
-	if e2eErr := cl.afterE2EE(); err == nil {
+	if e2eErr := cl.afterE2EE(true); err == nil {
 		err = e2eErr
 	}
 	return err
@@ -170,6 +178,8 @@ func (cl *cli) command(name string) func(args []string) error {
 		return cl.order // cli_orders.go
 	case "pay":
 		return cl.pay
+	case "flow":
+		return cl.flow // cli_flow.go
 	case "inbox":
 		return cl.inbox
 	case "listen":
@@ -180,6 +190,10 @@ func (cl *cli) command(name string) func(args []string) error {
 		return cl.safetyNumber
 	case "verify":
 		return cl.verify
+	case "history":
+		return cl.historyCmd // cli_history.go
+	case "backup-keys":
+		return cl.backupKeys
 	}
 	return nil
 }
@@ -199,6 +213,11 @@ type cli struct {
 	st    *state
 	c     *client.Client
 	names map[int64]string // labels of accounts, by id
+	hist  historyState     // cli_history.go
+	// biz holds the business profile of each account looked up (nil for a
+	// person); noted, the businesses whose hosting notice was printed.
+	biz   map[int64]*wire.PublicBusiness
+	noted map[int64]bool
 }
 
 // state is what a profile remembers between runs.
@@ -840,7 +859,37 @@ func (cl *cli) chat(args []string) error {
 	for _, m := range c.Members {
 		fmt.Fprintf(cl.out, "  %s %s\n", cl.label(m.AccountID), m.Role)
 	}
+	if c.Kind == chat.ChatDirect {
+		for _, m := range c.Members {
+			if b := cl.businessOf(m.AccountID); b != nil {
+				fmt.Fprintln(cl.out, hostedNotice(*b))
+			}
+		}
+	}
 	return nil
+}
+
+// businessOf returns the business profile of an account, nil for a
+// person (or when it cannot be told).
+func (cl *cli) businessOf(id int64) *wire.PublicBusiness {
+	if id == cl.st.AccountID || id == 0 {
+		return nil
+	}
+	if b, ok := cl.biz[id]; ok {
+		return b
+	}
+	var out *wire.PublicBusiness
+	if b, err := cl.c.Business(cl.ctx, id); err == nil {
+		out = &b
+	}
+	cl.biz[id] = out
+	return out
+}
+
+// hostedNotice says who reads messages to a business: its end runs on
+// its hosting provider, which holds its end-to-end keys (docs/E2EE.md).
+func hostedNotice(b wire.PublicBusiness) string {
+	return fmt.Sprintf("%s is a business: messages to this business are handled by %s on its behalf", b.Name, cmp.Or(b.HostedBy, "its hosting provider"))
 }
 
 func (cl *cli) group(args []string) error {
@@ -967,6 +1016,10 @@ func (cl *cli) sendCmd(name, argsUsage string, args []string, nargs int, withTex
 		return nil
 	}
 	fmt.Fprintf(cl.out, "sent to chat %d as #%d (id %s)\n", chat, res.Seq, res.MessageID)
+	if kind == wire.KindMessage {
+		cl.remember(wire.Entry{ChatID: chat, MessageID: res.MessageID, SenderAccount: cl.st.AccountID, CreatedAt: time.Now()},
+			fmt.Sprintf("[chat %d #%d] you: %s  (id %s)", chat, res.Seq, body.Text, res.MessageID))
+	}
 	return nil
 }
 
@@ -1094,7 +1147,7 @@ func (cl *cli) listen(args []string) error {
 		}
 		if ev.Type == wire.EventEntry {
 			// The sessions moved on: keep them before the entry is acked.
-			if err := cl.afterE2EE(); err != nil {
+			if err := cl.afterE2EE(false); err != nil {
 				return err
 			}
 			if n++; *count > 0 && n >= *count {
@@ -1154,7 +1207,6 @@ func (cl *cli) describeEvent(ev wire.Event) string {
 // describe renders an inbox entry as one line for people.
 func (cl *cli) describe(e wire.Entry) string {
 	at := fmt.Sprintf("[chat %d #%d]", e.ChatID, e.Seq)
-	who := cl.label(e.SenderAccount)
 	switch e.Type {
 	case chat.EntryReceipt:
 		r, err := client.DecodeReceipt(e)
@@ -1167,7 +1219,7 @@ func (cl *cli) describe(e wire.Entry) string {
 		}
 		return fmt.Sprintf("[chat %d] %s: %s %s", e.ChatID, r.Status, cl.label(r.AccountID), ids)
 	case chat.EntryHistory:
-		return fmt.Sprintf("history from your device %d (%d bytes)", e.SenderDevice, len(e.Body))
+		return cl.describeHistory(e)
 	case chat.EntryEvent:
 		ev, err := client.DecodeChatEvent(e)
 		if err != nil {
@@ -1190,6 +1242,22 @@ func (cl *cli) describe(e wire.Entry) string {
 		return at + " " + cl.describeChatEvent(ev)
 	}
 	b, err := cl.c.OpenBody(cl.ctx, e)
+	return cl.describeOpened(e, b, err)
+}
+
+// describeOpened renders a message entry that OpenBody opened into b (or
+// failed to, err). The first message of a run from a business says who
+// handles its messages, as the web app's chat header does.
+func (cl *cli) describeOpened(e wire.Entry, b client.Body, err error) string {
+	line := cl.describeMessage(e, fmt.Sprintf("[chat %d #%d]", e.ChatID, e.Seq), cl.label(e.SenderAccount), b, err)
+	if biz := cl.businessOf(e.SenderAccount); line != "" && biz != nil && !cl.noted[e.SenderAccount] {
+		cl.noted[e.SenderAccount] = true
+		line = fmt.Sprintf("[chat %d] %s\n%s", e.ChatID, hostedNotice(*biz), line)
+	}
+	return line
+}
+
+func (cl *cli) describeMessage(e wire.Entry, at, who string, b client.Body, err error) string {
 	if errors.Is(err, e2ee.ErrReplay) {
 		return "" // a copy of a message already shown
 	}
@@ -1211,6 +1279,9 @@ func (cl *cli) describe(e wire.Entry) string {
 	if o := describeOrder(e.ChatID, b); o != "" {
 		text = o
 	}
+	if b.Interactive != nil && b.Interactive.Type == "flow" {
+		text += fmt.Sprintf("; open it with: parley flow %d %s", e.ChatID, e.MessageID)
+	}
 	if b.MediaID != "" {
 		text = strings.TrimSpace(fmt.Sprintf("[%s %s] %s", cmp.Or(b.MediaType, "media"), b.MediaID, text))
 	}
@@ -1220,7 +1291,9 @@ func (cl *cli) describe(e wire.Entry) string {
 	if b.ReplyTo != "" {
 		text = fmt.Sprintf("(reply to %s) %s", b.ReplyTo, text)
 	}
-	return fmt.Sprintf("%s %s: %s  (id %s)", at, who, text, e.MessageID)
+	line := fmt.Sprintf("%s %s: %s  (id %s)", at, who, text, e.MessageID)
+	cl.remember(e, line)
+	return line
 }
 
 func (cl *cli) describeChatEvent(ev wire.ChatEventBody) string {

@@ -135,6 +135,7 @@ func (cl *cli) channelCmd(args []string) error {
 		if c.Role != "" {
 			fmt.Fprintf(cl.out, "you are its %s; invite code %s\n", c.Role, c.InviteCode)
 		}
+		fmt.Fprintln(cl.out, "channels are public broadcasts: posts are not end-to-end encrypted")
 		return nil
 	case "post", "poll":
 		fs := cl.flagSet("channel "+sub, "CHANNEL TEXT...")

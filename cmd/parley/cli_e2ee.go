@@ -80,16 +80,21 @@ func (cl *cli) saveE2EE() error {
 	return writePrivate(path, b)
 }
 
-// afterE2EE saves the state and prints what the person should know: a
-// contact's devices or keys changed, a message was rejected.
-func (cl *cli) afterE2EE() error {
+// afterE2EE prints what the person should know (a contact's devices or
+// keys changed, a message was rejected) and saves the state and the
+// history; it updates the key backup always when final, at most every
+// backupEvery otherwise.
+func (cl *cli) afterE2EE(final bool) error {
 	if cl.c == nil || cl.c.E2EE() == nil {
 		return nil
 	}
 	for _, n := range cl.c.E2EE().Notices() {
 		fmt.Fprintf(cl.out, "! %s: %s\n", cl.label(n.AccountID), n.Text)
 	}
-	return cl.saveE2EE()
+	if err := cl.saveE2EE(); err != nil {
+		return err
+	}
+	return cl.saveHistory(final)
 }
 
 // safetyNumber prints the 60-digit safety number with a contact.
@@ -125,12 +130,7 @@ func (cl *cli) safetyNumber(args []string) error {
 }
 
 func (cl *cli) freshSafetyNumber(id int64) (string, error) {
-	for _, acct := range []int64{cl.st.AccountID, id} {
-		if err := cl.c.RefreshKeys(cl.ctx, acct); err != nil {
-			return "", fmt.Errorf("keys of %s: %w", cl.label(acct), err)
-		}
-	}
-	return cl.c.E2EE().SafetyNumber(id)
+	return cl.c.E2EE().FreshSafetyNumber(cl.ctx, cl.c, id)
 }
 
 // verify marks a contact verified; a later change of their keys or
@@ -158,9 +158,12 @@ func (cl *cli) verify(args []string) error {
 	return nil
 }
 
-// approveDevice signs a newly linked device into the account's list.
+// approveDevice signs a newly linked device into the account's list and
+// sends it this device's history, sealed for it alone.
 func (cl *cli) approveDevice(args []string) error {
-	rest, err := parse(cl.flagSet("devices approve", "DEVICE"), args, 1, 1)
+	fs := cl.flagSet("devices approve", "DEVICE")
+	noHistory := fs.Bool("no-history", false, "do not send this device's history to the new device")
+	rest, err := parse(fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -175,5 +178,8 @@ func (cl *cli) approveDevice(args []string) error {
 		return fmt.Errorf("approve device %d: %w", id, err)
 	}
 	fmt.Fprintf(cl.out, "device %d approved: your contacts now encrypt to it\n", id)
-	return nil
+	if *noHistory {
+		return nil
+	}
+	return cl.sendHistory(id)
 }

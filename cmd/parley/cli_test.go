@@ -20,6 +20,7 @@ import (
 	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
+	"github.com/parleyhq/parley/internal/testdb"
 	"github.com/parleyhq/parley/internal/testutil"
 )
 
@@ -53,6 +54,7 @@ func startServer(t testing.TB) *servertest.Server {
 //	login NAME PHONE   logs profile NAME in as PHONE (request, code, verify)
 //	business PHONE     makes a business with number PHONE (cli_orders_test.go)
 //	bizorder TO REF V  the business sends TO an order_details of V cents
+//	busline            starts the Busline demo business ($BUSLINE_PHONE)
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
@@ -84,6 +86,7 @@ func TestScripts(t *testing.T) {
 			},
 			"business": scriptBusiness, // cli_orders_test.go
 			"bizorder": scriptBizOrder,
+			"busline":  scriptBusline, // demo_test.go
 			"login": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 2 {
 					ts.Fatalf("usage: login NAME PHONE")
@@ -135,6 +138,18 @@ func waitOutput(t testing.TB, buf *syncBuffer, want string) {
 	if !testutil.Within(testutil.Timeout, func() bool { return strings.Contains(buf.String(), want) }) {
 		t.Fatalf("output %q does not contain %q", buf.String(), want)
 	}
+}
+
+// seededData returns a data folder holding a migrated SQLite database (a
+// copy of the tests' template), so that an in-process serve starts at once;
+// TestBinary starts the real binary on empty folders.
+func seededData(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := testdb.SeedSQLite(dir); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	return dir
 }
 
 func envFunc(vars map[string]string) func(string) string {

@@ -94,7 +94,7 @@ func (b *balancer) servedBy(i int) int {
 // node), and the new node must take requests without a restart.
 func testCluster(t *testing.T, bin string) {
 	dsn := servertest.PostgresDSN(t)
-	dsn = servertest.WithSearchPath(dsn, servertest.FreshSchema(t, dsn))
+	dsn = servertest.FreshDatabase(t, dsn)
 	nats := servertest.StartNATSCluster(t, 3)
 	lb := newBalancer(t)
 	startNode := func(i int) (*proc, string) {

@@ -58,6 +58,7 @@ const operatorUsage = `  parley serve     run the server (SQLite and embedded NA
   parley license   licence keys of self-hosted deployments (parley license help)
   parley revenue   replay the usage ledger under another pricing model (parley revenue help)
   parley webhook-listen [--addr A]   print the webhooks a business receives (to try the Cloud API)
+  parley demo busline   a bus company that sells seats in the chat, beside the server (docs/DEMO-BUSLINE.md)
 `
 
 // run is the whole program. args excludes the program name.
@@ -85,6 +86,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return revenue(ctx, args[1:], getenv, stdout, stderr)
 	case "webhook-listen":
 		return webhookListen(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return demo(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -175,6 +178,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stder
 	fs.Int64Var(&o.Business.Commerce.FeeFixedMinor, "commerce-fee-fixed", int64(envInt(getenv, "PARLEY_COMMERCE_FEE_FIXED", 0)), "the operator's fixed fee on each payment captured in a chat, in minor units of its currency (env PARLEY_COMMERCE_FEE_FIXED)")
 	fs.BoolVar(&o.Business.TemplateRecategorize, "template-recategorize", envBool(getenv, "PARLEY_TEMPLATE_RECATEGORIZE"), "approve a UTILITY template with promotional wording as MARKETING (a template_category_update webhook) instead of rejecting it, as Meta does (env PARLEY_TEMPLATE_RECATEGORIZE)")
 	fs.StringVar(&o.Stripe.Key, "stripe-key", getenv("PARLEY_STRIPE_KEY"), "Stripe secret key: take payments through Stripe; the sandbox when empty (env PARLEY_STRIPE_KEY)")
+	fs.StringVar(&o.StripeWebhookSecret, "stripe-webhook-secret", getenv("PARLEY_STRIPE_WEBHOOK_SECRET"), "signing secret (whsec_...) of Stripe's payment callbacks to /v1/payments/stripe/events; not taken when empty (env PARLEY_STRIPE_WEBHOOK_SECRET)")
 	fs.StringVar(&o.Stripe.URL, "stripe-url", getenv("PARLEY_STRIPE_URL"), "Stripe API base URL, for a local fake; Stripe's when empty (env PARLEY_STRIPE_URL)")
 	fs.StringVar(&o.License.File, "license", getenv("PARLEY_LICENSE"), "licence file of a self-hosted enterprise deployment, verified at start; no seat limit when empty (env PARLEY_LICENSE)")
 	fs.StringVar(&o.License.PublicKeyFile, "license-pubkey", getenv("PARLEY_LICENSE_PUBKEY"), "vendor public key (PEM) to verify the licence with; the built-in one when empty (env PARLEY_LICENSE_PUBKEY)")

@@ -19,7 +19,7 @@ func TestRevenueSwitches(t *testing.T) {
 	done := make(chan error, 1)
 	env := envFunc(map[string]string{"PARLEY_DONATIONS": "true", "PARLEY_MIN_DONATION": "250"})
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--nonprofit", "--premium-monthly-price", "399"},
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", seededData(t), "--nonprofit", "--premium-monthly-price", "399"},
 			env, strings.NewReader(""), &syncBuffer{}, &stderr)
 	}()
 	waitOutput(t, &stderr, `"msg":"parley serving"`)

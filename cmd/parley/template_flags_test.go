@@ -21,7 +21,7 @@ func TestTemplateRecategorizeFlag(t *testing.T) {
 	var stderr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", t.TempDir(), "--admin-token", "adm", "--template-recategorize"},
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--admin-addr", "127.0.0.1:0", "--data", seededData(t), "--admin-token", "adm", "--template-recategorize"},
 			envFunc(nil), strings.NewReader(""), &syncBuffer{}, &stderr)
 	}()
 	waitOutput(t, &stderr, `"msg":"parley serving"`)

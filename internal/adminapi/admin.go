@@ -382,6 +382,7 @@ type Usage struct {
 	Category    string    `json:"category"`
 	Country     string    `json:"country"`
 	PricingType string    `json:"pricing_type"`
+	InWindow    bool      `json:"in_window"` // sent inside the customer service window
 	Model       string    `json:"pricing_model"`
 	Billable    bool      `json:"billable"`
 	MessageID   string    `json:"message_id"`
@@ -409,7 +410,7 @@ func usage(b *business.Service) handlerFunc {
 		out := []Usage{}
 		for _, u := range us {
 			out = append(out, Usage{ID: u.ID, Key: u.Key, NumberID: u.NumberID, Event: string(u.Event), Category: u.Category,
-				Country: u.Country, PricingType: u.PricingType, Model: u.Model, Billable: u.Billable, MessageID: u.MessageID, At: u.At,
+				Country: u.Country, PricingType: u.PricingType, InWindow: u.InWindow, Model: u.Model, Billable: u.Billable, MessageID: u.MessageID, At: u.At,
 				AmountMinor: u.AmountMinor, Currency: u.Currency, ChannelID: u.ChannelID, Ref: u.Ref})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"usage": out})

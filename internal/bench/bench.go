@@ -48,6 +48,11 @@ type Options struct {
 	// PerDeviceGroups sends group messages as one envelope per recipient
 	// device, as before shared bodies, instead of one shared body.
 	PerDeviceGroups bool
+	// E2EE encrypts every message with package e2ee as the clients do
+	// (Olm per device for 1:1, one Megolm body for a group, whatever
+	// PerDeviceGroups says; sessions set up before the phases) and counts
+	// a delivery only once its recipient decrypted it.
+	E2EE bool
 	// WebSocketSends sends over each user's open WebSocket ("send"
 	// frames) instead of one HTTP request per message.
 	WebSocketSends bool
@@ -122,6 +127,10 @@ func (o *Options) validate() error {
 		return errors.New("concurrency, parallel and idle steps must be positive")
 	case o.Duration < 100*time.Millisecond:
 		return errors.New("duration must be at least 100ms")
+	case o.E2EE && o.Accounts != "":
+		// The accounts file keeps no device keys, and an account's
+		// signed device list cannot be taken over by a new key.
+		return errors.New("e2ee needs fresh accounts: run without a kept data directory")
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +24,32 @@ type memSample struct {
 	StackInuse int64
 	Goroutines int64
 	Conns      int64 // parley_ws_connections
+	// The kernel's memory, machine-wide: slab (socket, inode, file and
+	// epoll structures) and TCP buffer pages. Zero off Linux.
+	KernelSlab int64
+	TCPBuffers int64
+}
+
+// kernelMem reads the slab total of /proc/meminfo and the TCP buffer
+// pages of /proc/net/sockstat.
+func kernelMem() (slab, tcp int64) {
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			var kb int64
+			if _, err := fmt.Sscanf(line, "Slab: %d kB", &kb); err == nil {
+				slab = kb << 10
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/net/sockstat"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			var inuse, orphan, tw, alloc, pages int64
+			if _, err := fmt.Sscanf(line, "TCP: inuse %d orphan %d tw %d alloc %d mem %d", &inuse, &orphan, &tw, &alloc, &pages); err == nil {
+				tcp = pages * int64(os.Getpagesize())
+			}
+		}
+	}
+	return slab, tcp
 }
 
 // sampleMem forces a collection in the server when it has a control
@@ -55,6 +82,7 @@ func sampleMem(ctx context.Context, hc *http.Client, t Target) (memSample, error
 	s.Goroutines = int64(m.sum("go_goroutines"))
 	s.Conns = int64(m.sum("parley_ws_connections"))
 	s.RSS = int64(m.sum("process_resident_memory_bytes"))
+	s.KernelSlab, s.TCPBuffers = kernelMem()
 	if t.PID > 0 {
 		if r, err := rss(t.PID); err == nil {
 			s.RSS = r
@@ -163,6 +191,9 @@ func (s memSample) result(base memSample, sockets int, connectPerSec float64) Id
 		r.HeapPerConn = float64(s.HeapInuse-base.HeapInuse) / n
 		r.StackPerConn = float64(s.StackInuse-base.StackInuse) / n
 		r.GoroutinesPerConn = float64(s.Goroutines-base.Goroutines) / n
+		// Both ends of a loopback socket are on this machine: the
+		// server's end is taken as half of what the kernel grew by.
+		r.KernelPerConn = float64(s.KernelSlab-base.KernelSlab+s.TCPBuffers-base.TCPBuffers) / n / 2
 	}
 	return r
 }

@@ -30,7 +30,8 @@ type phase struct {
 	arrived   atomic.Int64 // message entries that reached a socket in the window
 	receipts  atomic.Int64 // receipt entries that reached a socket in the window
 	sendLat   Hist         // send start → 201
-	delivLat  Hist         // send start → entry read from the recipient's socket
+	delivLat  Hist         // send start → entry read from the recipient's socket (and decrypted, with -e2ee)
+	crypto    cryptoCounts // client-side encryption work, with -e2ee
 
 	mu     sync.Mutex
 	errors map[string]int64
@@ -43,6 +44,11 @@ func (p *phase) fail(err error) {
 	if code == "" {
 		code = "transport"
 	}
+	p.count(code)
+}
+
+// count records one failure of kind code.
+func (p *phase) count(code string) {
 	p.mu.Lock()
 	p.errors[code]++
 	p.mu.Unlock()
@@ -58,6 +64,10 @@ type load struct {
 	lost   atomic.Int64 // sockets that dropped
 	errMu  sync.Mutex
 	errs   []string
+
+	// With -e2ee: messages decrypted, and messages that failed to, in
+	// every phase and in the setup of the sessions.
+	opened, openFailed atomic.Int64
 }
 
 func (l *load) socketFailed(err error) {
@@ -78,6 +88,7 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 			if ctx.Err() == nil {
 				l.socketFailed(err)
 			}
+			u.socketGone(fmt.Errorf("socket closed: %w", err))
 			return
 		}
 		if (ev.Type == wire.EventSent || ev.Type == wire.EventError) && ev.MessageID != "" {
@@ -97,19 +108,29 @@ func (l *load) readLoop(ctx context.Context, u *user) {
 		if ev.Type != wire.EventEntry || ev.Entry == nil {
 			continue
 		}
-		now := time.Now().UnixNano()
 		e := ev.Entry
 		u.mu.Lock()
 		u.unacked = append(u.unacked, e.ID)
 		u.mu.Unlock()
 		p := l.cur.Load()
+		var sent int64
+		var stamped bool
+		if e.Type == chatpkg.EntryMessage && e.Kind != chatpkg.KindSystem {
+			if l.o.E2EE {
+				// Every message, in a phase or not, so that the
+				// device's sessions follow the sender's.
+				sent, stamped = l.open(ctx, p, u, e)
+			} else {
+				sent, stamped = readStamp(e.Body)
+			}
+		}
+		now := time.Now().UnixNano()
 		if p == nil {
 			continue
 		}
 		switch e.Type {
 		case chatpkg.EntryMessage:
-			sent, ok := readStamp(e.Body)
-			if !ok {
+			if !stamped {
 				continue
 			}
 			if p.inWindow(now) {
@@ -138,25 +159,43 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 	if stamp.IsZero() {
 		stamp = time.Now()
 	}
-	body := make([]byte, l.o.BodySize)
-	putStamp(body, stamp)
+	l.sendTo(ctx, u, ch, stamp)
+}
+
+// sendTo posts one message from u to ch, stamped with stamp.
+func (l *load) sendTo(ctx context.Context, u *user, ch *chat, stamp time.Time) {
 	req := client.SendRequest{MessageID: l.run + strconv.FormatInt(l.msgSeq.Add(1), 36)}
 	recipients := len(ch.members) - 1
-	if ch == u.group && !l.o.PerDeviceGroups {
-		req.Shared = body // one body for the whole group, stored once
-	} else {
-		req.Envelopes = make([]wire.Envelope, 0, recipients)
-		for _, m := range ch.members {
-			if m != u {
-				req.Envelopes = append(req.Envelopes, wire.Envelope{DeviceID: m.dev, Body: body})
-			}
-		}
-	}
 	p := l.cur.Load()
 	s := stamp.UnixNano()
 	in := p.inWindow(s)
 	if in {
 		p.sent.Add(1)
+	}
+	var accepted func() // with -e2ee: tell the device the server took the message
+	if l.o.E2EE {
+		var counts *cryptoCounts
+		if in {
+			counts = &p.crypto
+		}
+		var err error
+		if accepted, err = l.seal(ctx, counts, u, ch, &req, plainBody(l.o.BodySize, stamp)); err != nil {
+			p.count("encrypt")
+			return
+		}
+	} else {
+		body := make([]byte, l.o.BodySize)
+		putStamp(body, stamp)
+		if ch == u.group && !l.o.PerDeviceGroups {
+			req.Shared = body // one body for the whole group, stored once
+		} else {
+			req.Envelopes = make([]wire.Envelope, 0, recipients)
+			for _, m := range ch.members {
+				if m != u {
+					req.Envelopes = append(req.Envelopes, wire.Envelope{DeviceID: m.dev, Body: body})
+				}
+			}
+		}
 	}
 	var err error
 	if l.o.WebSocketSends {
@@ -171,6 +210,9 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 		}
 		return
 	}
+	if accepted != nil {
+		accepted()
+	}
 	if p.inWindow(done.UnixNano()) {
 		p.persisted.Add(1)
 	}
@@ -184,6 +226,10 @@ func (l *load) send(ctx context.Context, rng *rand.Rand, stamp time.Time) {
 func (l *load) sendOverSocket(ctx context.Context, u *user, chatID int64, req client.SendRequest) error {
 	done := make(chan error, 1)
 	u.mu.Lock()
+	if u.gone != nil {
+		u.mu.Unlock()
+		return u.gone
+	}
 	if u.waiting == nil {
 		u.waiting = map[string]chan error{}
 	}
@@ -351,6 +397,12 @@ func runLoad(ctx context.Context, t Target, hc *http.Client, users []*user, o Op
 		}
 	})
 
+	if o.E2EE {
+		if err := l.setupE2EE(ctx, logf); err != nil {
+			return err
+		}
+	}
+
 	workers := max(4*o.Concurrency, 256)
 	run := func(name string, d time.Duration, rate float64, profile bool) (*PhaseResult, error) {
 		before, err := scrape(ctx, hc, t.metricsURL())
@@ -397,6 +449,9 @@ func runLoad(ctx context.Context, t Target, hc *http.Client, users []*user, o Op
 			r.Concurrency = workers
 		}
 		r.Drain = time.Since(drain)
+		if o.E2EE {
+			r.E2EE = p.crypto.result()
+		}
 		return r, ctx.Err()
 	}
 

@@ -67,6 +67,17 @@ type PhaseResult struct {
 
 	BenchCPU float64 // cores used by the load generator
 	OtherCPU float64 // cores used by everything else on the machine (noise)
+
+	E2EE *E2EEResult `json:",omitempty"` // with Options.E2EE: the clients' cost
+}
+
+// ServerCPUPerMessage is the server's CPU time per persisted message, in
+// seconds; at a fixed rate it is the figure to compare between modes.
+func (p PhaseResult) ServerCPUPerMessage() float64 {
+	if p.PersistedPerSec == 0 {
+		return 0
+	}
+	return p.ServerCPU / p.PersistedPerSec
 }
 
 // IdleResult is the server's memory with Sockets idle sockets open; the
@@ -82,7 +93,11 @@ type IdleResult struct {
 	HeapPerConn       float64
 	StackPerConn      float64
 	GoroutinesPerConn float64
-	ConnectPerSec     float64
+	// KernelPerConn is the kernel's memory per socket (slab and TCP
+	// buffers, machine-wide, halved for the two loopback ends); it is not
+	// in the server's RSS. Noisy: anything else on the machine moves it.
+	KernelPerConn float64
+	ConnectPerSec float64
 }
 
 // Baseline is the raw commit rate of the SQLite store in this process,
@@ -130,6 +145,9 @@ func machine() Machine {
 	return m
 }
 
+// us formats seconds as microseconds.
+func us(secs float64) string { return fmt.Sprintf("%.0f µs", secs*1e6) }
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 // WriteText writes the report for people.
@@ -154,6 +172,9 @@ func (r *Report) WriteText(w io.Writer) {
 		reg, s.DirectChats, s.Groups, s.ChatsTook.Round(time.Millisecond), o.Users, s.ConnectTook.Round(time.Millisecond))
 	p("mix: %d users, %.0f%% of messages 1:1, %.0f%% to groups of %d: %.2f envelopes per message of %d bytes; acks every %v",
 		o.Users, 100*(1-o.GroupRatio), 100*o.GroupRatio, o.GroupSize, s.FanOut, o.BodySize, o.AckInterval)
+	if o.E2EE {
+		p("end-to-end encrypted (package e2ee): Olm per recipient device for 1:1, one Megolm body per group message; a delivery counts once decrypted")
+	}
 	if b := r.Baseline; b != nil {
 		p("baseline: raw SQLite Commit, %d appends per transaction: %.0f appends/s (%.0f envelopes/s), %s per commit",
 			b.Batch, b.AppendsPerSec, b.EntriesPerSec, ms(b.CommitDuration))
@@ -173,12 +194,25 @@ func (r *Report) WriteText(w io.Writer) {
 	tw.Flush()
 	p("")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "phase\tserver CPU\tbench CPU\tother CPU\tcommits/s\tappends/commit\tcommit mean\tserver send mean\tframes/s\t")
+	fmt.Fprintln(tw, "phase\tserver CPU\tserver CPU/msg\tbench CPU\tother CPU\tcommits/s\tappends/commit\tcommit mean\tserver send mean\tframes/s\t")
 	for _, ph := range r.Phases {
-		fmt.Fprintf(tw, "%s\t%.2f cores\t%.2f cores\t%.2f cores\t%.0f\t%.1f\t%s\t%s\t%.0f\t\n", ph.Name, ph.ServerCPU, ph.BenchCPU, ph.OtherCPU,
+		fmt.Fprintf(tw, "%s\t%.2f cores\t%s\t%.2f cores\t%.2f cores\t%.0f\t%.1f\t%s\t%s\t%.0f\t\n", ph.Name, ph.ServerCPU, us(ph.ServerCPUPerMessage()), ph.BenchCPU, ph.OtherCPU,
 			ph.CommitsPerSec, ph.AppendsPerCommit, ms(ph.CommitMean), ms(ph.ServerSendMean), ph.FramesPerSec)
 	}
 	tw.Flush()
+	if o.E2EE {
+		p("")
+		p("end-to-end encryption on the clients (CPU time of the load generator's threads):")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "phase\tseal 1:1/device\tdevices\tseal group msg\tgroup msgs\tkey parts\topen/msg\topened\tfailed\tciphertext/plain\t")
+		for _, ph := range r.Phases {
+			if e := ph.E2EE; e != nil {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%d\t%d\t%s\t%d\t%d\t%.2f\t\n", ph.Name, us(e.SealPerDirectDevice.Seconds()), e.DirectDevices,
+					us(e.SealPerGroupMessage.Seconds()), e.GroupMessages, e.KeyParts, us(e.OpenPerMessage.Seconds()), e.Opened, e.Failed, e.CiphertextRatio)
+			}
+		}
+		tw.Flush()
+	}
 	if r.SocketsLost > 0 {
 		p("sockets lost during the phases: %d (%s)", r.SocketsLost, strings.Join(r.SocketErrors, "; "))
 	}
@@ -188,10 +222,10 @@ func (r *Report) WriteText(w io.Writer) {
 		p("idle sockets (server memory after a forced GC; per socket against %.1f MiB RSS, %.1f MiB heap, %d goroutines with none open):",
 			float64(b.RSS)/(1<<20), float64(b.HeapInuse)/(1<<20), b.Goroutines)
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "sockets\tRSS\tRSS/socket\theap/socket\tstack/socket\tgoroutines/socket\tconnects/s\t")
+		fmt.Fprintln(tw, "sockets\tRSS\tRSS/socket\theap/socket\tstack/socket\tgoroutines/socket\tkernel/socket\tconnects/s\t")
 		for _, i := range r.Idle {
-			fmt.Fprintf(tw, "%d\t%.1f MiB\t%.1f KiB\t%.1f KiB\t%.1f KiB\t%.2f\t%.0f\t\n", i.ServerSockets, float64(i.RSS)/(1<<20),
-				i.RSSPerConn/1024, i.HeapPerConn/1024, i.StackPerConn/1024, i.GoroutinesPerConn, i.ConnectPerSec)
+			fmt.Fprintf(tw, "%d\t%.1f MiB\t%.1f KiB\t%.1f KiB\t%.1f KiB\t%.2f\t%.1f KiB\t%.0f\t\n", i.ServerSockets, float64(i.RSS)/(1<<20),
+				i.RSSPerConn/1024, i.HeapPerConn/1024, i.StackPerConn/1024, i.GoroutinesPerConn, i.KernelPerConn/1024, i.ConnectPerSec)
 		}
 		tw.Flush()
 	}

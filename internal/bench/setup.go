@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/wire"
 )
 
@@ -22,11 +23,26 @@ type user struct {
 	directs []*chat
 	group   *chat
 
+	e2e     *e2ee.Device // with -e2ee: the device's end-to-end state
 	conn    *client.Conn
 	ackc    chan struct{} // a signal that unacked is worth sending
 	mu      sync.Mutex
 	unacked []int64
 	waiting map[string]chan error // WebSocket sends by message id, until "sent" or "error"
+	gone    error                 // why the socket's reader stopped: sends over it fail at once
+}
+
+// socketGone fails the sends waiting for an answer on u's socket, and
+// those made after, with err: their answer can no longer come, and a
+// closed-loop sender waiting for it would hold the bench up for ever.
+func (u *user) socketGone(err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.gone = err
+	for id, done := range u.waiting {
+		done <- err
+		delete(u.waiting, id)
+	}
 }
 
 // chat is a chat that users send to.

@@ -30,6 +30,7 @@ func withAds(c ads.Config) envOption {
 // with the referral, a reported conversion, the aggregated report (k = 3:
 // a country of one person is suppressed), the settlement and the invoice.
 func TestAdsEndToEnd(t *testing.T) {
+	t.Parallel()
 	// ε = 1000 makes the noise vanish (P(noise ≠ 0) < e^-249), so that the
 	// counts can be checked; the noise itself is tested in ads/dpnoise.
 	e := newEnv(t, withBulkLogins(), withAds(ads.Config{K: 3, Epsilon: "1000"}))
@@ -296,6 +297,7 @@ func checkAdvertiserVisible(t *testing.T, body []byte, phones ...string) {
 // TestAdsOff: without --ads every ads route answers ads_disabled (the
 // library stays readable).
 func TestAdsOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code, b := e.do("GET", "/v1/ads?placement=updates_feed", e.cust.Token(), nil)
 	if code != http.StatusForbidden || !strings.Contains(string(b), "ads_disabled") {
@@ -314,6 +316,7 @@ func TestAdsOff(t *testing.T) {
 // opted in, the owner's share on their statement; a premium member sees
 // no ads; a nonprofit server serves none.
 func TestAdsInChannelPremiumNonprofit(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withBulkLogins(), withAds(ads.Config{MinFollowers: 1, Floor: 100_000_000}), func(e *env) {
 		e.extra = append(e.extra, servertest.WithOptions(func(o *server.Options) { o.Revenue.Premium.Enabled = true }))
 	})

@@ -21,6 +21,7 @@ import (
 // opens the chat for the first time makes a request_welcome webhook and
 // the business may answer it free-form; a second opening makes nothing.
 func TestConversationalAutomation(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testConversationalAutomation(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testConversationalAutomation(t, newEnv(t, withPostgres(t))) })
 }

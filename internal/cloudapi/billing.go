@@ -27,7 +27,7 @@ func quoteMessage(b *business.Service) bizFunc {
 			return err
 		}
 		out := map[string]any{"to": d.To, "allowed": d.Allowed, "amount": billing.FormatMicros(d.Amount), "amount_micros": d.Amount,
-			"currency": d.Currency, "category": d.Category, "billable": d.Billable, "reason": d.Reason, "card": d.Card,
+			"currency": d.Currency, "category": d.Category, "billable": d.Billable, "pricing_type": d.Type, "reason": d.Reason, "card": d.Card,
 			"card_version": d.Version, "tier": d.Tier, "service_window_open": d.ServiceWindowOpen, "service_window_until": d.ServiceWindowUntil,
 			"free_entry_point_open": d.FreeEntryPointOpen, "free_entry_point_until": d.FreeEntryPointUntil, "refusal": nil, "failure": nil}
 		if d.Refusal != nil {

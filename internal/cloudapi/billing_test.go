@@ -17,6 +17,7 @@ import (
 )
 
 func TestBilling(t *testing.T) {
+	t.Parallel()
 	cfg := withBusinessConfig(business.Config{MarketingCap: 100})
 	t.Run("sqlite", func(t *testing.T) { t.Parallel(); testBilling(t, newEnv(t, cfg)) })
 	t.Run("postgres", func(t *testing.T) { t.Parallel(); testBilling(t, newEnv(t, cfg, withPostgres(t))) })
@@ -168,12 +169,22 @@ func testBilling(t *testing.T, e *env) {
 	// A service reply in the window is charged at the utility rate (Oct 2026 rules).
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Do you have them in red?"})
 	e.hooks.message(in)
-	wamid, price := e.sendPriced(map[string]any{"type": "text", "text": map[string]any{"body": "Yes, in red too."}})
-	if !strings.Contains(price, "micros=8000") || !strings.Contains(price, `reason="utility_rate"`) {
+	// The dry run, the header and both statuses agree: billable, regular.
+	reply := map[string]any{"type": "text", "text": map[string]any{"body": "Yes, in red too."}}
+	if q := quote(reply); q["amount_micros"] != 8000.0 || q["billable"] != true || q["pricing_type"] != "regular" || q["reason"] != "utility_rate" {
+		t.Errorf("dry run of a service reply: got %v", q)
+	}
+	wamid, price := e.sendPriced(reply)
+	if !strings.Contains(price, "micros=8000") || !strings.Contains(price, `reason="utility_rate"`) || !strings.Contains(price, "billable=?1") ||
+		!strings.Contains(price, `type="regular"`) {
 		t.Errorf("Parley-Price of a service reply: got %q", price)
 	}
 	e.receive(e.cust, wamid)
-	if st := e.hooks.status(wamid, "delivered"); st.Pricing == nil || st.Pricing.ParleyAmountMicros == nil || *st.Pricing.ParleyAmountMicros != 8000 {
+	if st := e.hooks.status(wamid, "sent"); st.Pricing == nil || !st.Pricing.Billable || st.Pricing.Type != "regular" || st.Pricing.Category != "service" {
+		t.Errorf("service reply sent pricing: got %+v", st.Pricing)
+	}
+	if st := e.hooks.status(wamid, "delivered"); st.Pricing == nil || st.Pricing.ParleyAmountMicros == nil || *st.Pricing.ParleyAmountMicros != 8000 ||
+		!st.Pricing.Billable || st.Pricing.Type != "regular" || st.Pricing.ParleyReason != "utility_rate" {
 		t.Errorf("service reply pricing: got %+v", st.Pricing)
 	}
 	charged = append(charged, 8000)
@@ -283,6 +294,7 @@ func testBilling(t *testing.T, e *env) {
 }
 
 func TestRateCardsAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	next := billing.PeriodOf(e.clock.Now()) + 1
 	bad := fmt.Sprintf("card ops\nversion 1\nregime per_message_2026_10\ncurrency USD\neffective %s\nprice * marketing 0.05\nprice * utility 0.01 upto 100\nprice * utility 0.009 from 50\nprice * authentication 0.01\n", next.Start().Format(time.DateOnly))
@@ -346,6 +358,7 @@ func TestRateCardsAdmin(t *testing.T) {
 // and then conversation-based pricing, and checks each quote, charge and
 // the invoice that has both.
 func TestBillingRegimes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 100, Billing: billing.Config{DefaultCard: billing.CardPerMessage25}}))
 	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en_US",
 		"components": []any{map[string]any{"type": "BODY", "text": "Sale"}}})

@@ -15,6 +15,7 @@ import (
 // the business thought was set was not, and an operator's field was not
 // refused (issue 13, defect 9).
 func TestBillingBodyAsCurlSendsIt(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	patch := func(ctype, body string) (int, []byte) {
 		t.Helper()

@@ -31,7 +31,7 @@ func notFoundAs(r *http.Request, id string, err error) error {
 }
 
 // listCatalogs answers GET /{version}/{waba-id}/product_catalogs: the
-// business's one catalog, created on first use.
+// catalog connected to the business account, created on first use.
 func listCatalogs(cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
 		if err := ownBusiness(r, biz); err != nil {
@@ -41,7 +41,7 @@ func listCatalogs(cs *business.Catalogs) bizFunc {
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"data": []map[string]string{{"id": strconv.FormatInt(c.ID, 10), "name": biz.Name}}})
+		writeJSON(w, http.StatusOK, map[string]any{"data": []map[string]any{withFields(r, catalogJSON(c))}})
 		return nil
 	}
 }
@@ -121,7 +121,7 @@ func listProducts(cs *business.Catalogs) bizFunc {
 }
 
 // deleteObject answers DELETE /{version}/{id}: a media id the business
-// uploaded, a product item of its catalog, or a draft Flow. Meta answers
+// uploaded, a catalog it owns or a product item of one, or a draft Flow. Meta answers
 // {"success": true}.
 func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 	return func(w http.ResponseWriter, r *http.Request, biz business.Business) error {
@@ -137,8 +137,11 @@ func deleteObject(b *business.Service, cs *business.Catalogs) bizFunc {
 		if err != nil {
 			return noObject(r, raw)
 		}
-		if business.KindOf(id) == business.KindFlow {
+		switch business.KindOf(id) {
+		case business.KindFlow:
 			return deleteFlow(b.Flows(), id)(w, r, biz)
+		case business.KindCatalog:
+			return deleteCatalog(cs, id)(w, r, biz) // catalog_owned.go
 		}
 		if err := cs.DeleteProduct(r.Context(), biz, id); err != nil {
 			return notFoundAs(r, raw, err)

@@ -15,6 +15,7 @@ import (
 // exist" for an id that is not one; a catalog_message shows a product of
 // the catalog as its thumbnail.
 func TestGetProduct(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testGetProduct(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testGetProduct(t, newEnv(t, withPostgres(t))) })
 }

@@ -23,6 +23,7 @@ import (
 // order reaches the webhook in Meta's shape with the catalog's prices and
 // context, and an order for an unknown product is refused.
 func TestCatalogProductsAndOrders(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testCatalogProductsAndOrders(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testCatalogProductsAndOrders(t, newEnv(t, withPostgres(t))) })
 }
@@ -31,6 +32,7 @@ func TestCatalogProductsAndOrders(t *testing.T) {
 // parameters; the customer's finished Flow reaches the webhook as an
 // nfm_reply with context.
 func TestFlows(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testFlows(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testFlows(t, newEnv(t, withPostgres(t))) })
 }
@@ -39,6 +41,7 @@ func TestFlows(t *testing.T) {
 // DELETE is Meta's "does not exist"; media a customer sent cannot be
 // deleted by the business.
 func TestDeleteMedia(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testDeleteMedia(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testDeleteMedia(t, newEnv(t, withPostgres(t))) })
 }

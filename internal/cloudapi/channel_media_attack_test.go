@@ -15,6 +15,7 @@ import (
 // make the business number an admin of its own channel (a business number
 // has no app to accept with) nor fetch the attachment through the channel.
 func TestChannelMediaBusinessAttachment(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	img := e.uploadPNG()
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "a photo please"})

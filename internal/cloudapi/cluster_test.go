@@ -57,6 +57,7 @@ func (e *env) burst(url string, n int) (accepted, limited int) {
 // allows half of the number's rate, and a node that stops gives its share
 // back after three heartbeats.
 func TestThroughputAcrossNodes(t *testing.T) {
+	t.Parallel()
 	const beat = 200 * time.Millisecond // a node is live for 3 heartbeats: generous on a loaded machine
 	e := newEnv(t, withPostgres(t), withBusinessConfig(business.Config{NodeHeartbeat: beat}))
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"})

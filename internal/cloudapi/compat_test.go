@@ -28,6 +28,7 @@ import (
 // Parley added would fail these calls. Webhooks are checked with the same
 // library's signature validation and notification types.
 func TestIndependentClient(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// A second endpoint that validates and parses webhooks with the library.
 	var mu sync.Mutex

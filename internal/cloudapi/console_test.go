@@ -15,6 +15,7 @@ import (
 // console uses: debug_token (which business a token opens) and the
 // channels a business number owns.
 func TestBusinessConsoleAPI(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { t.Parallel(); testBusinessConsoleAPI(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { t.Parallel(); testBusinessConsoleAPI(t, newEnv(t, withPostgres(t))) })
 }

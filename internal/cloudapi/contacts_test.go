@@ -17,6 +17,7 @@ import (
 // TestContacts: a customer shares a contact card with the business (a
 // contacts webhook), and the business sends one back.
 func TestContacts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	card := wire.ContactCard{
 		Name:   wire.ContactName{FormattedName: "Dana Reyes", FirstName: "Dana", LastName: "Reyes"},
@@ -52,6 +53,7 @@ func TestContacts(t *testing.T) {
 // TestPrune: after the record and delivery-log lifetimes, a business's
 // message records and delivered webhooks are pruned; the rated ledger is not.
 func TestPrune(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(in)

@@ -32,6 +32,7 @@ func (e *env) createTemplate(tpl map[string]any) (id, status string) {
 }
 
 func TestTemplatesReviewAndSend(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testTemplatesReviewAndSend(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testTemplatesReviewAndSend(t, newEnv(t, withPostgres(t))) })
 }
@@ -136,6 +137,7 @@ func testTemplatesReviewAndSend(t *testing.T, e *env) {
 }
 
 func TestManualTemplateReview(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withBusinessConfig(business.Config{TemplatePolicy: "manual"}))
 	id, status := e.createTemplate(map[string]any{"name": "welcome", "category": "UTILITY", "language": "en",
 		"components": []any{map[string]any{"type": "BODY", "text": "Welcome aboard"}}})
@@ -158,6 +160,7 @@ func TestManualTemplateReview(t *testing.T) {
 }
 
 func TestMessageTypesBothWays(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	first := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(first)
@@ -297,17 +300,20 @@ func (e *env) uploadPNG() string {
 }
 
 func TestLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 1, QualityYellow: 1, QualityRed: 2}))
 	in := e.customerSends(e.cust, e.chatID, chatpkg.KindMessage, "", client.Body{Text: "hi"})
 	e.hooks.message(in)
 	// Throughput: 2 messages per second for this number.
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"throughput": 2}, nil)
 	text := map[string]any{"type": "text", "text": map[string]any{"body": "x"}}
+	e.clock.Freeze() // a loaded machine takes over half a second a send, which refills the bucket
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "1"}})
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "2"}})
 	e.sendErr(text, 429, 130429)
 	e.clock.Advance(time.Second)
 	e.send(map[string]any{"type": "text", "text": map[string]any{"body": "3"}})
+	e.clock.Thaw()
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"throughput": 0, "tier_limit": 1}, nil)
 
 	// Messaging-limit tier: 1 unique customer outside the window per 24 h.
@@ -377,6 +383,7 @@ func TestLimits(t *testing.T) {
 }
 
 func TestWebhookRetriesAcrossRestart(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testWebhookRetriesAcrossRestart(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testWebhookRetriesAcrossRestart(t, newEnv(t, withPostgres(t))) })
 }
@@ -447,6 +454,7 @@ func testWebhookRetriesAcrossRestart(t *testing.T, e *env) {
 }
 
 func TestClickToChat(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testClickToChat(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testClickToChat(t, newEnv(t, withPostgres(t))) })
 }
@@ -581,6 +589,7 @@ func TestSlowEndpointDoesNotSlowOthers(t *testing.T) {
 }
 
 func TestConversationPricingAndUndeliverable(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", e.biz.ID), map[string]any{"pricing_model": "CBP"}, nil)
 	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en",
@@ -614,6 +623,7 @@ func TestConversationPricingAndUndeliverable(t *testing.T) {
 }
 
 func TestBusinessProfileEndpoint(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	code, b := e.cloud("POST", fmt.Sprintf("/%d/whatsapp_business_profile", e.num.ID), map[string]any{"messaging_product": "whatsapp",
 		"description": "Shoes since 1990", "address": "1 Main St", "vertical": "RETAIL", "websites": []string{"https://acme.example/shop"}, "about": nil})

@@ -3,6 +3,7 @@ package cloudapi_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/parleyhq/parley/billing"
 	"github.com/parleyhq/parley/business"
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/client"
@@ -171,6 +173,7 @@ func (r *receiver) status(id, status string) wire.StatusUpdate {
 // token, a webhook receiver and one customer with a direct chat.
 type env struct {
 	t        testing.TB
+	timeout  time.Duration // of the journey, after the server started; a minute unless set
 	srv      *servertest.Server
 	clock    *servertest.Clock
 	hooks    *receiver
@@ -201,6 +204,9 @@ func withBulkLogins() envOption {
 	return func(e *env) { e.extra = append(e.extra, servertest.WithBulkLogins()) }
 }
 
+// withTimeout gives a long journey (hundreds of logins) more than a minute.
+func withTimeout(d time.Duration) envOption { return func(e *env) { e.timeout = d } }
+
 // withPostgres runs the server on PostgreSQL and an external NATS.
 func withPostgres(t testing.TB) envOption {
 	dsn, nats := servertest.PostgresDSN(t), servertest.NATSURL(t)
@@ -230,6 +236,14 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	})}
 	e.opts = append(e.opts, e.extra...)
 	e.srv = servertest.Start(t, e.opts...)
+	// The minute is the journey's, not the server's start (a loaded CI
+	// machine can take many seconds to migrate a fresh schema).
+	if e.timeout == 0 {
+		e.timeout = time.Minute
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), e.timeout)
+	t.Cleanup(cancel)
+	e.ctx = ctx
 	e.hooks = newReceiver(t)
 	e.adminDo("POST", "/admin/v1/businesses", map[string]any{"name": "Acme Shoes", "category": "RETAIL", "website": "https://acme.example"}, &e.biz)
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", e.biz.ID), map[string]any{"verified": true}, &e.biz)
@@ -487,6 +501,7 @@ func (e *env) restart() {
 }
 
 func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Inbound: the customer writes from an ordinary client.
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Hi, do you have size 42?"})
@@ -501,14 +516,21 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 	}
 
 	// Outbound in the window, replying to the customer's message.
-	out := e.send(map[string]any{"recipient_type": "individual", "type": "text", "context": map[string]any{"message_id": in},
+	out, price := e.sendPriced(map[string]any{"recipient_type": "individual", "type": "text", "context": map[string]any{"message_id": in},
 		"text": map[string]any{"body": "Yes, we do!", "preview_url": false}, "biz_opaque_callback_data": "order-7"})
+	// Under the October 2026 card (the default now) a service reply is
+	// charged at the utility rate: the header, the pricing object and the
+	// ledger all say billable and regular.
+	if !strings.Contains(price, "billable=?1") || !strings.Contains(price, `type="regular"`) || !strings.Contains(price, `reason="utility_rate"`) ||
+		strings.Contains(price, "micros=0,") {
+		t.Errorf("Parley-Price of a service reply: got %q, want a billable regular charge at the utility rate", price)
+	}
 	body := e.receive(e.cust, out)
 	if body.Text != "Yes, we do!" || body.ReplyTo != clientID(t, in) {
 		t.Errorf("customer got %+v, want the text as a reply to %s", body, in)
 	}
 	sent := e.hooks.status(out, "sent")
-	want := &wire.Pricing{Billable: false, PricingModel: "PMP", Category: "service", Type: "free_customer_service"}
+	want := &wire.Pricing{Billable: true, PricingModel: "PMP", Category: "service", Type: "regular"}
 	if sent.RecipientID != "14155550111" || sent.BizOpaqueCallbackData != "order-7" || *sent.Pricing != *want {
 		t.Errorf("sent status: got %+v", sent)
 	}
@@ -543,12 +565,20 @@ func TestTextBothWaysWithStatusesAndLedger(t *testing.T) {
 	// The ledger has exactly one entry for the delivered free-form message,
 	// although both delivered and read statuses went out.
 	us := e.usage()
-	if len(us) != 1 || us[0].Event != "service_message" || us[0].Billable || us[0].Country != "US" || us[0].MessageID != out {
-		t.Errorf("ledger: got %+v, want one free service_message in US for %s", us, out)
+	if len(us) != 1 || us[0].Event != "service_message" || !us[0].Billable || us[0].PricingType != "regular" || !us[0].InWindow ||
+		us[0].Country != "US" || us[0].MessageID != out {
+		t.Errorf("ledger: got %+v, want one billable regular service_message in the window in US for %s", us, out)
+	}
+	// And the charge is the header's amount.
+	code, b := e.cloud("GET", fmt.Sprintf("/%d/charges?period=%s&format=csv", e.biz.ID, billing.PeriodOf(e.clock.Now())), nil)
+	rows, err := csv.NewReader(strings.NewReader(string(b))).ReadAll()
+	if code != 200 || err != nil || len(rows) != 2 || !strings.Contains(price, "micros="+rows[1][14]+",") || rows[1][14] == "0" || rows[1][12] != "utility_rate" {
+		t.Errorf("charges: got %d %q, want one charge of the header's amount (%s) at the utility rate", code, rows, price)
 	}
 }
 
 func TestServiceWindowAndTokens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// No customer message yet: free-form is outside the window.
 	e.sendFails(map[string]any{"type": "text", "text": map[string]any{"body": "hello?"}}, 131047)

@@ -33,6 +33,7 @@ func (e *env) libConfig() waconfig.Reader {
 }
 
 func TestBlockUsers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sender := whttp.NewSender[wauser.BlockBaseRequest]()
 	sender.SetHTTPClient(http.DefaultClient)
@@ -114,6 +115,7 @@ func TestBlockUsers(t *testing.T) {
 // TestGraphIDsUniqueAcrossKinds: the business account, its number and a
 // template each resolve as themselves through GET /{id}.
 func TestGraphIDsUniqueAcrossKinds(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tid, _ := e.createTemplate(map[string]any{"name": "ids_check", "category": "UTILITY", "language": "en_US",
 		"components": []any{map[string]any{"type": "BODY", "text": "Your code is ready."}}})
@@ -162,6 +164,7 @@ func isClientCode(err error, code parley.Code) bool {
 // TestBusinessProfileAllFields: every field of Meta's profile is kept and
 // read back through the published library, and fields= selects.
 func TestBusinessProfileAllFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	sender := &wabusiness.BaseSender{Sender: whttp.NewAnySender()}
 	lib, err := wabusiness.NewClient(e.ctx, e.libConfig(), sender)
@@ -216,6 +219,7 @@ func TestBusinessProfileAllFields(t *testing.T) {
 
 // TestTemplatesByID: read, edit and delete one template by its id.
 func TestTemplatesByID(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tid, _ := e.createTemplate(map[string]any{"name": "order_ready", "category": "UTILITY", "language": "en_US",
 		"components": []any{map[string]any{"type": "BODY", "text": "Your order {{1}} is ready."}}})
@@ -269,6 +273,7 @@ func TestTemplatesByID(t *testing.T) {
 
 // TestUnsubscribeApp: DELETE subscribed_apps ends the subscription.
 func TestUnsubscribeApp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	status, b := e.cloud("DELETE", fmt.Sprintf("/%d/subscribed_apps", e.biz.ID), nil)
 	if status != 200 || strings.TrimSpace(string(b)) != `{"success":true}` {
@@ -284,6 +289,7 @@ func TestUnsubscribeApp(t *testing.T) {
 // TestNumberLifecycle: request_code, verify_code, register with the
 // two-step PIN, deregister, the PIN by POST /{number}, and settings.
 func TestNumberLifecycle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	path := func(edge string) string { return fmt.Sprintf("/%d/%s", e.num.ID, edge) }
 	if status, b := e.cloud("POST", path("request_code"), map[string]any{"code_method": "SMS", "language": "en_US"}); status != 200 {
@@ -345,6 +351,7 @@ func TestNumberLifecycle(t *testing.T) {
 // TestCommerceSettings: the cart switch decides whether a customer's
 // order reaches the business.
 func TestCommerceSettings(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	cat := e.catalogID()
 	e.createProduct(cat, map[string]any{"retailer_id": "sku-1", "name": "Trail shoe", "price": 12999, "currency": "USD"})
@@ -376,6 +383,7 @@ func TestCommerceSettings(t *testing.T) {
 // TestQRDLs: QR codes through the published library; the deep link opens
 // a chat with the prefilled message, and the image is a PNG or an SVG.
 func TestQRDLs(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	lib, err := waqr.NewClient(e.ctx, e.libConfig(), &waqr.BaseSender{Sender: whttp.NewAnySender()})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 // failed receipt is handled while the business's rating order is held, and
 // once deadlocked there).
 func TestExpiredMessageFails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(e *env) {
 		e.extra = append(e.extra, servertest.WithConfig(chat.Config{SweepInterval: 20 * time.Millisecond}))
 	})

@@ -37,6 +37,7 @@ func (e *env) rawSend(path string, msg map[string]any) (int, []byte, string) {
 // marketing template's category included. Sends refused at once carry a
 // Parley-Price too.
 func TestErrorsReportedInStatuses(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withBusinessConfig(business.Config{MarketingCap: 1}))
 	e.createTemplate(map[string]any{"name": "promo", "category": "MARKETING", "language": "en",
 		"components": []any{map[string]any{"type": "BODY", "text": "New arrivals"}}})

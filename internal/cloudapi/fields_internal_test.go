@@ -9,6 +9,7 @@ import (
 )
 
 func TestRequestedFields(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		want []string

@@ -11,8 +11,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
@@ -28,6 +32,7 @@ import (
 // cannot drive it, a finished Flow cannot be driven again, and the
 // endpoint's 427 closes it.
 func TestFlowJourney(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testFlowJourney(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testFlowJourney(t, newEnv(t, withPostgres(t))) })
 }
@@ -65,6 +70,8 @@ func busEndpoint(t *testing.T, secret string, key *rsa.PrivateKey, calls *atomic
 		case req.Version != "3.0":
 			w.WriteHeader(400)
 			return
+		case req.Action == "ping":
+			answer = map[string]any{"data": map[string]any{"status": "active"}}
 		case req.Action == "INIT":
 			answer = map[string]any{"screen": "SEARCH", "data": map[string]any{"cities": []map[string]string{{"id": "blr", "title": "Bangalore"}, {"id": "mys", "title": "Mysore"}}}}
 		case req.Action == "BACK":
@@ -106,6 +113,11 @@ func testFlowJourney(t *testing.T, e *env) {
 	if got := e.receive(e.cust, wamid); got.Interactive == nil || got.Interactive.Action.Parameters.FlowID != flowID {
 		t.Fatalf("the customer's flow message does not name the flow %s: %+v", flowID, got.Interactive)
 	}
+	// The person's client reads the Flow to render it.
+	if of, err := e.cust.OpenFlow(e.ctx, e.chatID, wamid); err != nil || of.FlowID != flowID || !of.Endpoint || of.Completed ||
+		!strings.Contains(string(of.FlowJSON), `"DEPARTURES"`) {
+		t.Fatalf("open flow: %s %v %v, %v", of.FlowID, of.Endpoint, of.Completed, err)
+	}
 	step := func(action, screen, data string) (client.FlowAnswer, error) {
 		s := client.FlowStep{ChatID: e.chatID, MessageID: wamid, Action: action, Screen: screen}
 		if data != "" {
@@ -137,6 +149,8 @@ func testFlowJourney(t *testing.T, e *env) {
 	other, _ := e.login("+14155550777", "Other")
 	_, err = other.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: wamid, Action: "INIT"})
 	wantCode("another person", err, parley.ENotFound)
+	_, err = other.OpenFlow(e.ctx, e.chatID, wamid)
+	wantCode("another person opens it", err, parley.ENotFound)
 
 	a, err = step("data_exchange", "DEPARTURES", `{"trip":"t1"}`)
 	if err != nil || !a.Completed || a.ResponseJSON != `{"flow_token":"tok-1","seat":"12A","trip":"t1"}` {
@@ -155,6 +169,46 @@ func testFlowJourney(t *testing.T, e *env) {
 	wantCode("a finished flow", err, parley.EConflict)
 	_, err = e.cust.FinishFlow(e.ctx, e.chatID, wamid, nil)
 	wantCode("finish twice", err, parley.EConflict)
+	if of, err := e.cust.OpenFlow(e.ctx, e.chatID, wamid); err != nil || !of.Completed {
+		t.Errorf("open a finished flow: %+v, %v", of, err)
+	}
+
+	// A template's FLOW button opens a session too: the person drives the
+	// Flow from the template message, with the token given at send time.
+	twoButtons := map[string]any{"name": "two_flows", "category": "UTILITY", "language": "en_US",
+		"components": []map[string]any{{"type": "BODY", "text": "Book again?"}, {"type": "BUTTONS", "buttons": []map[string]any{
+			{"type": "FLOW", "text": "Book", "flow_name": "Bus booking", "flow_action": "data_exchange"},
+			{"type": "FLOW", "text": "Again", "flow_name": "Bus booking", "flow_action": "data_exchange"}}}}}
+	e.cloudErr("POST", fmt.Sprintf("/%d/message_templates", e.biz.ID), twoButtons, 400, 100, 0)
+	if _, status := e.createTemplate(map[string]any{"name": "book_again", "category": "UTILITY", "language": "en_US",
+		"components": []map[string]any{{"type": "BODY", "text": "Book your next trip"}, {"type": "BUTTONS", "buttons": []map[string]any{
+			{"type": "FLOW", "text": "Book", "flow_name": "Bus booking", "flow_action": "data_exchange"}}}}}); status != "APPROVED" {
+		t.Fatalf("template with a FLOW button: %s", status)
+	}
+	sendTemplate := func(action any) string {
+		return e.send(map[string]any{"type": "template", "template": map[string]any{"name": "book_again", "language": map[string]any{"code": "en_US"},
+			"components": []map[string]any{{"type": "button", "sub_type": "flow", "index": "0", "parameters": []map[string]any{{"type": "action", "action": action}}}}}})
+	}
+	e.sendErr(map[string]any{"type": "template", "template": map[string]any{"name": "book_again", "language": map[string]any{"code": "en_US"},
+		"components": []map[string]any{{"type": "button", "sub_type": "flow", "index": "0", "parameters": []map[string]any{{"type": "action", "action": map[string]any{"flow_action_data": []int{1}}}}}}}}, 400, 100)
+	fromTemplate := sendTemplate(map[string]any{"flow_token": "tok-tpl"})
+	got := e.receive(e.cust, fromTemplate)
+	if got.Template == nil || len(got.Template.Buttons) != 1 || got.Template.Buttons[0].FlowID != flowID ||
+		got.Template.Buttons[0].FlowToken != "tok-tpl" || got.Template.Buttons[0].FlowAction != "data_exchange" {
+		t.Fatalf("the customer's template does not carry its Flow button: %+v", got.Template)
+	}
+	a, err = e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: fromTemplate, Action: "INIT"})
+	if err != nil || a.Screen != "SEARCH" {
+		t.Fatalf("INIT from a template's FLOW button: %+v, %v", a, err)
+	}
+	a, err = e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: fromTemplate, Action: "data_exchange", Screen: "DEPARTURES", Data: json.RawMessage(`{"trip":"t2"}`)})
+	if err != nil || !a.Completed || a.ResponseJSON != `{"flow_token":"tok-tpl","seat":"12A","trip":"t2"}` {
+		t.Fatalf("a template's Flow, last screen: %+v, %v", a, err)
+	}
+	// Sent without a token, the Flow gets Meta's "unused".
+	if b := e.receive(e.cust, sendTemplate(map[string]any{})); b.Template == nil || b.Template.Buttons[0].FlowToken != "unused" {
+		t.Fatalf("template without a flow token: %+v", b.Template)
+	}
 
 	// The business's 427 closes a Flow whose token it no longer knows.
 	expired := send("tok-expired")
@@ -182,4 +236,78 @@ func testFlowJourney(t *testing.T, e *env) {
 	if v.AlertState != "ACTIVATED" {
 		t.Errorf("error rate alert: %+v", v)
 	}
+}
+
+// TestFlowHealthMovesStatus: an endpoint that fails throttles its Flow
+// (a few sends an hour, then 130429), one that keeps failing for an hour
+// blocks it, and once it answers again the probe's pings find it healthy
+// and the Flow is PUBLISHED again; each move is a FLOW_STATUS_CHANGE
+// webhook.
+func TestFlowHealthMovesStatus(t *testing.T) {
+	t.Parallel()
+	cfg := business.Config{FlowProbeEvery: 20 * time.Millisecond}
+	t.Run("sqlite", func(t *testing.T) { testFlowHealthMovesStatus(t, newEnv(t, withBusinessConfig(cfg))) })
+	t.Run("postgres", func(t *testing.T) { testFlowHealthMovesStatus(t, newEnv(t, withBusinessConfig(cfg), withPostgres(t))) })
+}
+
+func testFlowHealthMovesStatus(t *testing.T, e *env) {
+	key := e.uploadFlowKey()
+	var calls atomic.Int64
+	backend := busEndpoint(t, e.biz.AppSecret, key, &calls)
+	var down atomic.Bool
+	ep := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		httputil.NewSingleHostReverseProxy(mustURL(t, backend.URL)).ServeHTTP(w, r)
+	}))
+	t.Cleanup(ep.Close)
+	id := e.createFlow(map[string]any{"name": "Seats", "categories": []string{"APPOINTMENT_BOOKING"}, "endpoint_uri": ep.URL,
+		"flow_json": flowFixture(t, "booking.json"), "publish": true})
+	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "Seats?"})
+	e.hooks.message(in)
+	flowMsg := map[string]any{"type": "interactive", "interactive": map[string]any{"type": "flow", "body": map[string]any{"text": "Book"},
+		"action": map[string]any{"name": "flow", "parameters": map[string]any{"flow_message_version": "3", "flow_token": "t",
+			"flow_id": id, "flow_cta": "Book", "flow_action": "data_exchange"}}}}
+	first := e.send(flowMsg)
+	e.receive(e.cust, first)
+
+	down.Store(true)
+	for range 10 {
+		_, _ = e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: first, Action: "INIT"})
+	}
+	e.flowStatusHook(id, "PUBLISHED", "THROTTLED")
+	for range business.ThrottledFlowSends - 1 {
+		e.send(flowMsg)
+	}
+	e.sendErr(flowMsg, 429, 130429)
+
+	// Still failing an hour later: blocked, and not sendable at all.
+	e.clock.Advance(time.Hour + time.Minute)
+	_, _ = e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: first, Action: "INIT"})
+	e.flowStatusHook(id, "THROTTLED", "BLOCKED")
+	e.clock.Advance(2 * time.Hour) // past the throttle's hour: the refusal is the block's
+	e.sendErr(flowMsg, 400, 131009)
+
+	// The endpoint is fixed: the probe's pings measure it healthy once
+	// the failures left the window, and the Flow is published again.
+	down.Store(false)
+	e.clock.Advance(10 * time.Minute)
+	e.flowStatusHook(id, "BLOCKED", "PUBLISHED")
+	if f := e.getFlow(id, "status"); f.Status != "PUBLISHED" {
+		t.Fatalf("after recovery: %+v", f)
+	}
+	a, err := e.cust.ExchangeFlow(e.ctx, client.FlowStep{ChatID: e.chatID, MessageID: e.send(flowMsg), Action: "INIT"})
+	if err != nil || a.Screen != "SEARCH" {
+		t.Fatalf("INIT after recovery: %+v, %v", a, err)
+	}
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -21,6 +21,7 @@ import (
 // deprecates and deletes them under Meta's lifecycle rules and errors,
 // and receives the FLOW_STATUS_CHANGE webhooks.
 func TestFlowManagement(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testFlowManagement(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testFlowManagement(t, newEnv(t, withPostgres(t))) })
 }

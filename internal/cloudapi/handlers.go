@@ -87,6 +87,8 @@ func getObject(b *business.Service) bizFunc {
 			return getTemplate(b.Templates())(w, r, biz)
 		case business.KindFlow:
 			return getFlow(b.Flows(), id)(w, r, biz)
+		case business.KindCatalog:
+			return getCatalog(b.Catalogs(), id)(w, r, biz) // catalog_owned.go
 		case business.KindProduct:
 			p, err := b.Catalogs().Product(r.Context(), biz, id)
 			if err != nil {
@@ -426,7 +428,7 @@ func usageJSON(us []billing.UsageEntry) []map[string]any {
 	out := []map[string]any{}
 	for _, u := range us {
 		out = append(out, map[string]any{"id": u.ID, "key": u.Key, "phone_number_id": strconv.FormatInt(u.NumberID, 10),
-			"event": string(u.Event), "category": u.Category, "country": u.Country, "pricing_type": u.PricingType,
+			"event": string(u.Event), "category": u.Category, "country": u.Country, "pricing_type": u.PricingType, "in_window": u.InWindow,
 			"pricing_model": u.Model, "billable": u.Billable, "message_id": u.MessageID, "time": u.At.UTC().Format(time.RFC3339Nano)})
 	}
 	return out

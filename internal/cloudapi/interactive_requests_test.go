@@ -15,6 +15,7 @@ import (
 // customer whole, and the customer's shared location comes back as a
 // location message whose context is the request.
 func TestLocationRequestMessage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "where do you deliver?"}))
 	req := func(mut func(in map[string]any)) map[string]any {
@@ -61,6 +62,7 @@ func TestLocationRequestMessage(t *testing.T) {
 // form comes back as an nfm_reply named address_message with the values
 // in response_json and the request as context.
 func TestAddressMessage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "ship it"}))
 	addr := func(params map[string]any) map[string]any {

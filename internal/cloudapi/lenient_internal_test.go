@@ -13,6 +13,7 @@ import (
 // text, at the top and deeper, decode as if sent as JSON; a string
 // parameter that holds JSON text stays a string.
 func TestStringifiedParameters(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, body string
 		form       bool
@@ -50,6 +51,7 @@ func TestStringifiedParameters(t *testing.T) {
 // TestTypeErrorsNameNoGoType: a parameter of the wrong JSON type is
 // refused in JSON's words.
 func TestTypeErrorsNameNoGoType(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]string{
 		`{"messaging_product":"whatsapp","to":"1","type":"contacts","contacts":"not json"}`:    "Param contacts must be an array",
 		`{"messaging_product":"whatsapp","to":"1","type":"contacts","contacts":{"a":1}}`:       "Param contacts must be an array",

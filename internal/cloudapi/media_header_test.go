@@ -13,6 +13,7 @@ import (
 // customer's device gets the media with the message, and a missing or
 // wrong header parameter is Meta's 132000 or 100.
 func TestMediaHeaders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	_, status := e.createTemplate(map[string]any{"name": "new_shoe", "category": "MARKETING", "language": "en_US",
 		"components": []any{

@@ -40,6 +40,7 @@ func (e *env) uploadAs(contentType, filename string, data []byte) (int, []byte) 
 // as its kind to a customer, who receives it; other types, and files over
 // their kind's limit, are refused with 131053.
 func TestMetaMediaTypes(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "send me the files"})
 	e.hooks.message(in)

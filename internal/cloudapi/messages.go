@@ -19,6 +19,7 @@ type sendRequest struct {
 	MessagingProduct string `json:"messaging_product"`
 	RecipientType    string `json:"recipient_type"`
 	To               string `json:"to"`
+	Recipient        string `json:"recipient"` // a business-scoped user id, when to is empty
 	Type             string `json:"type"`
 	Status           string `json:"status"`     // "read", to mark a message read
 	MessageID        string `json:"message_id"` // with status
@@ -64,6 +65,10 @@ type sendRequest struct {
 				Image         *mediaObject `json:"image"`
 				Video         *mediaObject `json:"video"`
 				Document      *mediaObject `json:"document"`
+				Action        *struct {
+					FlowToken      string          `json:"flow_token"`
+					FlowActionData json.RawMessage `json:"flow_action_data"`
+				} `json:"action"`
 			} `json:"parameters"`
 		} `json:"components"`
 	} `json:"template"`
@@ -82,9 +87,9 @@ func invalid(format string, args ...any) error {
 
 // outbound validates the request and turns it into the domain's message.
 func (req *sendRequest) outbound() (business.OutboundMessage, error) {
-	m := business.OutboundMessage{To: req.To, CallbackData: req.BizOpaqueCallbackData, Kind: chat.KindMessage}
-	if req.To == "" {
-		return m, invalid("The parameter to is required.")
+	m := business.OutboundMessage{To: req.To, Recipient: req.Recipient, CallbackData: req.BizOpaqueCallbackData, Kind: chat.KindMessage}
+	if req.To == "" && req.Recipient == "" {
+		return m, invalid("The parameter to (or recipient, a business-scoped user id) is required.")
 	}
 	if utf8.RuneCountInString(req.BizOpaqueCallbackData) > 512 {
 		return m, invalid("biz_opaque_callback_data is longer than 512 characters")
@@ -191,6 +196,15 @@ func (req *sendRequest) outbound() (business.OutboundMessage, error) {
 					if mo.o != nil && strings.EqualFold(p.Type, mo.kind) {
 						tp.Media = &wire.TemplateMedia{Kind: mo.kind, MediaRef: wire.MediaRef{ID: mo.o.ID, Link: mo.o.Link, Filename: mo.o.Filename}}
 					}
+				}
+				if strings.EqualFold(p.Type, "action") {
+					if p.Action == nil {
+						return m, invalid("The parameter template['components'][]['parameters'][]['action'] is required for a parameter of type action.")
+					}
+					if d := p.Action.FlowActionData; len(d) > 0 && string(d) != "null" && !isJSONObject(d) {
+						return m, invalid("flow_action_data must be a JSON object")
+					}
+					tp.Action = &business.FlowButtonAction{FlowToken: p.Action.FlowToken, FlowActionData: p.Action.FlowActionData}
 				}
 				sc.Params = append(sc.Params, tp)
 			}
@@ -479,11 +493,21 @@ func sendMessage(b *business.Service) bizFunc {
 		if m.Template != nil {
 			out.MessageStatus = "accepted"
 		}
+		contact := map[string]string{"input": req.To, "wa_id": sent.WaID}
+		if req.To == "" { // sent to a business-scoped user id: the answer names it, not the number
+			contact = map[string]string{"input": req.Recipient, "user_id": req.Recipient}
+		}
 		writeJSON(w, http.StatusOK, map[string]any{
 			"messaging_product": "whatsapp",
-			"contacts":          []map[string]string{{"input": req.To, "wa_id": sent.WaID}},
+			"contacts":          []map[string]string{contact},
 			"messages":          []msg{out},
 		})
 		return nil
 	}
+}
+
+// isJSONObject reports whether raw is a JSON object.
+func isJSONObject(raw json.RawMessage) bool {
+	var obj map[string]json.RawMessage
+	return json.Unmarshal(raw, &obj) == nil && obj != nil
 }

@@ -23,6 +23,7 @@ import (
 // make must pass. It skips when node or nodeclient/node_modules is
 // missing, unless PARLEY_TEST_NODE is set (CI sets it, after npm ci).
 func TestNodeClient(t *testing.T) {
+	t.Parallel()
 	node, err := exec.LookPath("node")
 	_, modErr := os.Stat(filepath.Join("nodeclient", "node_modules", "whatsapp-api-js"))
 	if err != nil || modErr != nil {

@@ -1,14 +1,19 @@
 package cloudapi_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	stripewebhook "github.com/stripe/stripe-go/v82/webhook"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/billing"
@@ -30,6 +35,7 @@ import (
 // refunds part, then the rest; a refund over what is left is refused;
 // the person reads the whole timeline; an expired order cannot be paid.
 func TestOrdersPaymentsRefunds(t *testing.T) {
+	t.Parallel()
 	cfg := business.Config{Commerce: business.CommerceConfig{FeeBP: 290, FeeFixedMinor: 30}}
 	t.Run("sqlite", func(t *testing.T) { testOrdersPaymentsRefunds(t, newEnv(t, withBusinessConfig(cfg))) })
 	t.Run("postgres", func(t *testing.T) { testOrdersPaymentsRefunds(t, newEnv(t, withBusinessConfig(cfg), withPostgres(t))) })
@@ -258,7 +264,7 @@ func testOrdersPaymentsRefunds(t *testing.T, e *env) {
 
 	// An order that expired cannot be paid.
 	e.send(e.orderDetails("trip-2", func(p, o map[string]any) {
-		o["expiration"] = map[string]any{"timestamp": strconv.FormatInt(e.clock.Now().Add(301*time.Second).Unix(), 10)}
+		o["expiration"] = map[string]any{"timestamp": strconv.FormatInt(e.clock.Now().Add(330*time.Second).Unix(), 10)}
 	}))
 	e.clock.Advance(10 * time.Minute)
 	e.people("POST", "/v1/orders/pay", wire.PayOrder{ChatID: e.chatID, ReferenceID: "trip-2", IdempotencyKey: "late"}, http.StatusGone, nil)
@@ -300,11 +306,77 @@ func (p *lossyPayments) Charge(ctx context.Context, c money.PaymentCharge) (stri
 	return ref, err
 }
 
+// keyedPayments is lossyPayments that remembers the last charge's key,
+// as Stripe keeps it in the PaymentIntent's metadata.
+type keyedPayments struct {
+	lossyPayments
+	mu  sync.Mutex
+	key string
+}
+
+func (p *keyedPayments) Charge(ctx context.Context, c money.PaymentCharge) (string, error) {
+	p.mu.Lock()
+	p.key = c.Key
+	p.mu.Unlock()
+	return p.lossyPayments.Charge(ctx, c)
+}
+
+// TestStripeCallbackSettlesOnce: the provider charged but its answer was
+// lost; Stripe's signed payment_intent.succeeded callback settles the
+// pending payment (one captured webhook), a replay of it settles
+// nothing, and a callback with a bad signature is refused.
+func TestStripeCallbackSettlesOnce(t *testing.T) {
+	t.Parallel()
+	const secret = "whsec_parley_test"
+	prov := &keyedPayments{lossyPayments: lossyPayments{SandboxPayments: money.NewSandboxPayments()}}
+	prov.lose.Store(1)
+	e := newEnv(t, func(e *env) {
+		e.extra = append(e.extra, servertest.WithOptions(func(o *server.Options) { o.Payments = prov; o.StripeWebhookSecret = secret }))
+	})
+	e.hooks.message(e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"}))
+	e.send(e.orderDetails("cb-1", nil))
+	e.people("POST", "/v1/orders/pay", wire.PayOrder{ChatID: e.chatID, ReferenceID: "cb-1", IdempotencyKey: "k", PaymentMethod: "card"},
+		http.StatusServiceUnavailable, nil)
+	prov.mu.Lock()
+	key := prov.key
+	prov.mu.Unlock()
+	event := func(sec string) (int, []byte) {
+		body := fmt.Sprintf(`{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"id":"pi_cb","object":"payment_intent","status":"succeeded","metadata":{"parley_key":%q}}}}`, key)
+		sp := stripewebhook.GenerateTestSignedPayload(&stripewebhook.UnsignedPayload{Payload: []byte(body), Secret: sec, Timestamp: time.Now()})
+		req, _ := http.NewRequestWithContext(e.ctx, "POST", e.srv.URL+"/v1/payments/stripe/events", bytes.NewReader(sp.Payload))
+		req.Header.Set("Stripe-Signature", sp.Header)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if status, b := event("whsec_forged"); status != http.StatusBadRequest {
+		t.Fatalf("a forged callback: %d %s", status, b)
+	}
+	if status, b := event(secret); status != http.StatusOK || string(b) != `{"settled":true}`+"\n" {
+		t.Fatalf("the callback: %d %q", status, b)
+	}
+	if status, b := event(secret); status != http.StatusOK || string(b) != `{"settled":false}`+"\n" {
+		t.Fatalf("the replayed callback: %d %q", status, b)
+	}
+	e.paymentHook("cb-1", "captured", 0)
+	var view wire.OrderView
+	e.people("GET", fmt.Sprintf("/v1/chats/%d/orders/cb-1", e.chatID), nil, http.StatusOK, &view)
+	if len(view.Payments) != 1 || view.Payments[0].Status != "captured" || prov.Charges() != 1 {
+		t.Fatalf("after the callback: %+v, %d charges", view, prov.Charges())
+	}
+}
+
 // TestPaymentAnswerLostPaysOnce: the provider charged but its answer was
 // lost; the payment stays pending, the person's retry with the same key
 // settles it, and the provider holds one charge, the business one
 // captured webhook.
 func TestPaymentAnswerLostPaysOnce(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			prov := &lossyPayments{SandboxPayments: money.NewSandboxPayments()}

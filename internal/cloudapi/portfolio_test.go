@@ -14,7 +14,8 @@ import (
 // other, a new number takes the portfolio's limit, and an upgrade moves
 // every number.
 func TestPortfolioTier(t *testing.T) {
-	e := newEnv(t, withBulkLogins()) // 12 and 125 customers log in
+	t.Parallel()
+	e := newEnv(t, withBulkLogins(), withTimeout(3*time.Minute)) // 12 and 125 customers log in
 	var n2 adminapi.Number
 	e.adminDo("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", e.biz.ID), map[string]any{"phone": "+14155550102", "display_name": "Acme Two"}, &n2)
 	e.adminDo("PATCH", fmt.Sprintf("/admin/v1/numbers/%d", e.num.ID), map[string]any{"tier_limit": 250}, nil)

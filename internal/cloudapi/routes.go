@@ -75,7 +75,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("POST /{version}/{id}/media", uploadMedia(b))
 	a("GET /{version}/{id}", getObject(b))
 	a("GET /{version}/{id}/content", downloadMedia(b))
-	a("DELETE /{version}/{id}", deleteObject(b, b.Catalogs())) // a media id, a product item or a draft Flow
+	a("DELETE /{version}/{id}", deleteObject(b, b.Catalogs())) // a media id, a catalog, a product item or a draft Flow
 	a("GET /{version}/{id}/phone_numbers", listNumbers(b))
 	a("GET /{version}/{id}/whatsapp_business_profile", getProfile(b))
 	a("POST /{version}/{id}/whatsapp_business_profile", updateProfile(b))
@@ -85,6 +85,9 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	a("GET /{version}/{id}/subscribed_apps", getSubscription(b))
 	a("POST /{version}/{id}/subscribed_apps", subscribe(b, o.Verify))
 	a("GET /{version}/{id}/product_catalogs", listCatalogs(b.Catalogs()))
+	a("POST /{version}/{id}/product_catalogs", connectCatalog(b.Catalogs()))
+	a("POST /{version}/{id}/owned_product_catalogs", createCatalog(b.Catalogs()))
+	a("GET /{version}/{id}/owned_product_catalogs", listOwnedCatalogs(b.Catalogs()))
 	a("POST /{version}/{id}/products", createProduct(b.Catalogs()))
 	a("GET /{version}/{id}/products", listProducts(b.Catalogs()))
 
@@ -111,6 +114,7 @@ func NewHandler(b *business.Service, o Options) http.Handler {
 	n("DELETE /{version}/{id}/subscribed_apps", unsubscribe(b))
 	a("POST /{version}/{id}/conversational_automation", updateAutomation(b))
 	a("POST /{version}/{id}/uploads", startUpload(b)) // and GET/POST /{version}/upload:{id} (uploads.go)
+	a("GET /{version}/{id}/template_analytics", templateAnalytics(b))
 
 	// WhatsApp Flows: management, assets, lifecycle and the data
 	// channel's public key (flows.go; docs/FLOWS.md). GET, POST and

@@ -13,6 +13,7 @@ import (
 // contact and message and on every status of a message to them; errors
 // carry an href (TestErrorsReportedInStatuses).
 func TestStatusDetails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	in := e.customerSends(e.cust, e.chatID, chat.KindMessage, "", client.Body{Text: "hi"})
 	var contactUID, fromUID string

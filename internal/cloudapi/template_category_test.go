@@ -65,6 +65,7 @@ func (r *receiver) hookIndex(match func(field string, v hookValue) bool) int {
 // the list shows both categories, and a send is priced, capped and
 // refused on opt-out as marketing.
 func TestTemplateCategoryChangeByReview(t *testing.T) {
+	t.Parallel()
 	cfg := withBusinessConfig(business.Config{TemplateRecategorize: true})
 	t.Run("sqlite", func(t *testing.T) { testTemplateCategoryChangeByReview(t, newEnv(t, cfg)) })
 	t.Run("postgres", func(t *testing.T) { testTemplateCategoryChangeByReview(t, newEnv(t, cfg, withPostgres(t))) })
@@ -150,6 +151,7 @@ func testTemplateCategoryChangeByReview(t *testing.T, e *env) {
 // when the request says allow_category_change: true, and no category
 // update is sent.
 func TestTemplateCategoryChangeOff(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	id, status, category := e.createTemplateFull(map[string]any{"name": "flash_sale", "category": "UTILITY", "language": "en_US",
 		"allow_category_change": true, "components": []any{map[string]any{"type": "BODY", "text": "Huge discount today"}}})
@@ -171,6 +173,7 @@ func TestTemplateCategoryChangeOff(t *testing.T) {
 // category too; the business gets template_category_update, then the
 // APPROVED status update, and the queue shows the previous category.
 func TestManualTemplateCategoryChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withBusinessConfig(business.Config{TemplatePolicy: "manual"}))
 	id, status, _ := e.createTemplateFull(map[string]any{"name": "welcome", "category": "UTILITY", "language": "en",
 		"components": []any{map[string]any{"type": "BODY", "text": "Welcome aboard, see what is new"}}})

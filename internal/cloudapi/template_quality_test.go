@@ -14,6 +14,7 @@ import (
 // pauses it again (6 h) and a third pause disables it (132016). Each step
 // is announced with a message_template_status_update webhook.
 func TestTemplatePauses(t *testing.T) {
+	t.Parallel()
 	cfg := withBusinessConfig(business.Config{MarketingCap: 100, QualityYellow: 100, QualityRed: 200})
 	t.Run("sqlite", func(t *testing.T) { t.Parallel(); testTemplatePauses(t, newEnv(t, cfg)) })
 	t.Run("postgres", func(t *testing.T) { t.Parallel(); testTemplatePauses(t, newEnv(t, cfg, withPostgres(t))) })

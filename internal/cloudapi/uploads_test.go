@@ -19,6 +19,7 @@ import (
 // GET tells, a handle that the profile picture and a template header
 // example take and that names the same bytes; and the refusals.
 func TestResumableUpload(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testResumableUpload(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testResumableUpload(t, newEnv(t, withPostgres(t))) })
 }

@@ -26,6 +26,7 @@ func withWebhooks(o webhook.Options) envOption {
 // away here, as after a few failures in production) and is delivered when
 // it comes.
 func TestRefusedWebhookHoldsNothingBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, withWebhooks(webhook.Options{Poll: 20 * time.Millisecond, BaseBackoff: time.Hour, MaxBackoff: time.Hour,
 		Timeout: 2 * time.Second}))
 	e.hooks.refuse.Store(func(b []byte) bool { return bytes.Contains(b, []byte("refuse me")) })
@@ -77,6 +78,7 @@ func TestRefusedWebhookHoldsNothingBack(t *testing.T) {
 // TestWebhooksInOrderWhileAccepted: while the endpoint accepts, the
 // webhooks of one conversation arrive in the order they were made.
 func TestWebhooksInOrderWhileAccepted(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	var ids []string
 	for i := range 8 {

@@ -44,6 +44,7 @@ func (b *lockedBuffer) String() string {
 // which would make the handshake a port scanner of the reachable ranges,
 // is only logged (issue 13, defect 10).
 func TestWebhookVerificationHidesReason(t *testing.T) {
+	t.Parallel()
 	logs := &lockedBuffer{}
 	e := newEnv(t, func(e *env) {
 		e.extra = append(e.extra, servertest.WithOptions(func(o *server.Options) {

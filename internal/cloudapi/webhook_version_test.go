@@ -19,6 +19,7 @@ import (
 // the category. Once subscribed, inbound media carry the url the business
 // downloads them from, at the address and version it subscribed with.
 func TestWebhookVersion(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) { testWebhookVersion(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { testWebhookVersion(t, newEnv(t, withPostgres(t))) })
 }

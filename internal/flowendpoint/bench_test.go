@@ -49,7 +49,7 @@ func BenchmarkDataExchange500(b *testing.B) {
 	defer srv.Close()
 	tr := &http.Transport{MaxIdleConns: journeys, MaxIdleConnsPerHost: journeys}
 	defer tr.CloseIdleConnections()
-	c := flowendpoint.New(&http.Client{Transport: tr, Timeout: 30 * time.Second}, flowendpoint.NewHealth(nil, nil))
+	c := flowendpoint.New(&http.Client{Transport: tr, Timeout: 30 * time.Second}, flowendpoint.NewHealth(nil, nil, nil))
 	payload := `{"version":"3.0","action":"data_exchange","screen":"SEARCH","data":{"from":"Bangalore","to":"Mysore","date":"2026-12-24"},"flow_token":"tok"}`
 	var next atomic.Int64
 	var mu sync.Mutex

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -196,7 +197,7 @@ func TestHealthAlerts(t *testing.T) {
 	now := time.Unix(1_800_000_000, 0)
 	var mu sync.Mutex
 	var got []flowendpoint.Alert
-	h := flowendpoint.NewHealth(func() time.Time { return now }, func(a flowendpoint.Alert) { mu.Lock(); got = append(got, a); mu.Unlock() })
+	h := flowendpoint.NewHealth(func() time.Time { return now }, func(a flowendpoint.Alert) { mu.Lock(); got = append(got, a); mu.Unlock() }, nil)
 	for i := 0; i < 9; i++ {
 		h.Record(1, 10*time.Millisecond, nil)
 	}
@@ -231,5 +232,54 @@ func TestHealthAlerts(t *testing.T) {
 	}
 	if s := h.Snapshot(2); s.Calls != 10 || s.P90 != 2*time.Second {
 		t.Errorf("snapshot: %+v", s)
+	}
+}
+
+// TestHealthConditions: a Flow's endpoint is reported degraded when a
+// measure passes its threshold, failing when it stays so for BlockAfter,
+// and healthy again when every measure is back; each change once, and
+// the first healthy measure too (a restarted node lifts a throttle).
+func TestHealthConditions(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	var got []flowendpoint.Condition
+	h := flowendpoint.NewHealth(func() time.Time { return now }, nil, func(id int64, c flowendpoint.Condition) {
+		if id != 7 {
+			t.Errorf("condition of flow %d", id)
+		}
+		got = append(got, c)
+	})
+	fail := &flowendpoint.StatusError{Status: 500}
+	for range 9 {
+		h.Record(7, time.Millisecond, nil)
+	}
+	if len(got) != 0 {
+		t.Fatalf("below MinCalls: %v", got)
+	}
+	h.Record(7, time.Millisecond, nil)
+	for range 5 {
+		h.Record(7, time.Millisecond, fail)
+	}
+	want := []flowendpoint.Condition{flowendpoint.Healthy, flowendpoint.Degraded}
+	if !slices.Equal(got, want) {
+		t.Fatalf("after errors: %v, want %v", got, want)
+	}
+	// Still failing, a window later and then past BlockAfter.
+	for _, step := range []time.Duration{flowendpoint.Window / 2, flowendpoint.BlockAfter} {
+		now = now.Add(step)
+		for range 10 {
+			h.Record(7, time.Millisecond, fail)
+		}
+	}
+	want = append(want, flowendpoint.Failing)
+	if !slices.Equal(got, want) {
+		t.Fatalf("failing for an hour: %v, want %v", got, want)
+	}
+	now = now.Add(flowendpoint.Window + time.Second)
+	for range 10 {
+		h.Record(7, time.Millisecond, nil)
+	}
+	want = append(want, flowendpoint.Healthy)
+	if !slices.Equal(got, want) {
+		t.Fatalf("after recovery: %v, want %v", got, want)
 	}
 }

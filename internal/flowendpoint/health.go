@@ -35,6 +35,23 @@ const (
 	EventAvailability = "ENDPOINT_AVAILABILITY"
 )
 
+// Condition is a Flow endpoint's overall health. It moves the Flow's
+// status as Meta's does: a degraded endpoint's Flow is THROTTLED, one that
+// stays degraded for BlockAfter is BLOCKED, and a healthy one is
+// PUBLISHED again (business.Flows.HealthChanged).
+type Condition string
+
+// The conditions of an endpoint.
+const (
+	Healthy  Condition = "healthy"  // every measure within its threshold
+	Degraded Condition = "degraded" // a measure past its threshold
+	Failing  Condition = "failing"  // degraded for BlockAfter without a break
+)
+
+// BlockAfter is how long an endpoint stays degraded before its Flow is
+// blocked.
+const BlockAfter = time.Hour
+
 // Alert is a change of one health measure's state.
 type Alert struct {
 	FlowID    int64
@@ -53,26 +70,33 @@ type sample struct {
 }
 
 type flowHealth struct {
-	samples []sample
-	active  map[string]bool
+	samples       []sample
+	active        map[string]bool
+	measured      bool      // MinCalls calls were in the window once
+	cond          Condition // the last condition reported
+	degradedSince time.Time
 }
 
 // Health measures the calls per Flow and reports alerts. It is safe for
 // concurrent use.
 type Health struct {
-	mu    sync.Mutex
-	flows map[int64]*flowHealth
-	now   func() time.Time
-	alert func(Alert)
+	mu      sync.Mutex
+	flows   map[int64]*flowHealth
+	now     func() time.Time
+	alert   func(Alert)
+	changed func(flowID int64, c Condition)
 }
 
-// NewHealth returns a Health that gives every alert to alert (which
-// must not block: it runs under Record's caller).
-func NewHealth(now func() time.Time, alert func(Alert)) *Health {
+// NewHealth returns a Health that gives every alert to alert and every
+// change of a Flow's condition to changed (either may be nil; neither
+// may block: they run under Record's caller). The first condition
+// measured is reported too, so that a node that restarted lifts a
+// throttle once the endpoint is measured healthy.
+func NewHealth(now func() time.Time, alert func(Alert), changed func(flowID int64, c Condition)) *Health {
 	if now == nil {
 		now = time.Now
 	}
-	return &Health{flows: map[int64]*flowHealth{}, now: now, alert: alert}
+	return &Health{flows: map[int64]*flowHealth{}, now: now, alert: alert, changed: changed}
 }
 
 // Snapshot is a Flow's current measures.
@@ -106,6 +130,7 @@ func (h *Health) Record(flowID int64, took time.Duration, err error) {
 	s := snapshot(f.samples)
 	var alerts []Alert
 	if s.Calls >= MinCalls {
+		f.measured = true
 		check := func(event string, bad bool, value, threshold float64) {
 			if bad != f.active[event] {
 				f.active[event] = bad
@@ -116,12 +141,42 @@ func (h *Health) Record(flowID int64, took time.Duration, err error) {
 		check(EventLatency, s.P90 >= LatencyThreshold, float64(s.P90.Milliseconds()), float64(LatencyThreshold.Milliseconds()))
 		check(EventAvailability, s.Availability < AvailabilityThreshold, s.Availability, AvailabilityThreshold)
 	}
+	cond := f.condition(now)
+	report := cond != "" && cond != f.cond
+	if cond != "" {
+		f.cond = cond
+	}
 	h.mu.Unlock()
 	if h.alert != nil {
 		for _, a := range alerts {
 			h.alert(a)
 		}
 	}
+	if report && h.changed != nil {
+		h.changed(flowID, cond)
+	}
+}
+
+// condition is the Flow's condition from its active alerts, or "" while
+// too few calls were measured to say.
+func (f *flowHealth) condition(now time.Time) Condition {
+	degraded := false
+	for _, on := range f.active {
+		degraded = degraded || on
+	}
+	switch {
+	case degraded && f.degradedSince.IsZero():
+		f.degradedSince = now
+		return Degraded
+	case degraded && now.Sub(f.degradedSince) >= BlockAfter:
+		return Failing
+	case degraded:
+		return Degraded
+	case !f.measured:
+		return ""
+	}
+	f.degradedSince = time.Time{}
+	return Healthy
 }
 
 // Snapshot returns a Flow's measures over the window.

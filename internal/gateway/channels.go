@@ -21,11 +21,14 @@ import (
 
 // loadChannels indexes s under the channels its account follows.
 func (g *Gateway) loadChannels(ctx context.Context, s *session) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
 	if g.opts.Channels == nil {
 		return
 	}
+	// Not a child of the session's context: a child, even cancelled, leaves
+	// its parent a map and a channel for the session's life (about 0.4 KiB
+	// per idle socket, docs/PERFORMANCE.md); the timeout bounds it anyway.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	ids, err := g.opts.Channels.FollowedChannelIDs(ctx, s.p)
 	if err != nil {
 		g.log.Warn("load followed channels", "account", s.p.AccountID, "err", err)
@@ -128,9 +131,7 @@ func (g *Gateway) onChannel(id int64, data []byte) {
 	g.fan.run(targets, func(ss []*session) {
 		n := 0
 		for _, s := range ss {
-			if s.wc == nil {
-				s.push(data)
-			} else if s.send(frame) {
+			if s.send(frame) {
 				n++
 			}
 		}

@@ -13,22 +13,55 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/lesismal/nbio"
 )
 
 // fanoutRig is a Gateway with only its fan-out: sessions on real loopback
-// sockets, indexed under channel 1, with no Service or bus.
+// sockets served by transport tr, indexed under channel 1, with no
+// Service or bus.
 type fanoutRig struct {
 	g        *Gateway
 	sessions []*session
 	clients  []*websocket.Conn
 }
 
-func newFanoutRig(t *testing.T, n int) *fanoutRig {
+// eachTransport runs fn on each transport.
+func eachTransport(t *testing.T, fn func(t *testing.T, tr Transport)) {
+	for _, tr := range []Transport{TransportReadiness, TransportGoroutine} {
+		t.Run(string(tr), func(t *testing.T) { fn(t, tr) })
+	}
+}
+
+func newFanoutRig(t *testing.T, n int, tr Transport) *fanoutRig {
 	t.Helper()
 	r := &fanoutRig{g: &Gateway{log: slog.New(slog.DiscardHandler), fan: newFanout(2)}}
+	r.g.opts.Limits.WriteTimeout = defaultWriteTimeout
 	t.Cleanup(r.g.fan.close)
+	if tr == TransportReadiness {
+		nb, err := newReadiness(r.g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.g.nb = nb
+		t.Cleanup(nb.stop)
+	}
 	accepted := make(chan *session, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		s := &session{g: r.g, refs: 2} // never ends: the rig has no Service
+		if tr == TransportReadiness {
+			h := &nbHijacker{ResponseWriter: w}
+			conn, err := r.g.nb.up.UpgradeAndTransferConnToPoller(h, req, nil)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			ns := &nbSocket{conn: conn, nbc: conn.UnderlayerConn().(*nbio.Conn), s: s, timeout: defaultWriteTimeout,
+				onFrame: func(bool, []byte) {}}
+			s.sock = ns
+			conn.SetSession(ns)
+			accepted <- s
+			return
+		}
 		hc := &hijackCapture{ResponseWriter: w}
 		conn, err := websocket.Accept(hc, req, nil)
 		if err != nil {
@@ -38,7 +71,8 @@ func newFanoutRig(t *testing.T, n int) *fanoutRig {
 		if hc.wc == nil {
 			t.Error("no raw socket captured")
 		}
-		accepted <- &session{g: r.g, conn: conn, wc: hc.wc}
+		s.sock = &rawSocket{conn: conn, wc: hc.wc}
+		accepted <- s
 	}))
 	t.Cleanup(srv.Close)
 	for range n {
@@ -58,6 +92,31 @@ func newFanoutRig(t *testing.T, n int) *fanoutRig {
 	return r
 }
 
+// setWriteBuffer sets the kernel's send buffer of s's socket.
+func setWriteBuffer(t *testing.T, s *session, n int) {
+	t.Helper()
+	var err error
+	switch sock := s.sock.(type) {
+	case *rawSocket:
+		err = sock.wc.Conn.(*net.TCPConn).SetWriteBuffer(n)
+	case *nbSocket:
+		err = sock.nbc.SetWriteBuffer(n)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// behind reports whether s holds frames its socket did not take.
+func behind(s *session) bool {
+	if ns, ok := s.sock.(*nbSocket); ok {
+		return ns.unsent() > 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.writing
+}
+
 // readAll reads want frames from c and returns them.
 func readAll(ctx context.Context, c *websocket.Conn, want int) ([]string, error) {
 	var got []string
@@ -74,13 +133,13 @@ func readAll(ctx context.Context, c *websocket.Conn, want int) ([]string, error)
 // TestFanoutSlowFollower: a follower whose socket is never read (its
 // buffers fill) does not stop 100 others from receiving every post, and
 // when it reads again it gets every post, whole and in order.
-func TestFanoutSlowFollower(t *testing.T) {
+func TestFanoutSlowFollower(t *testing.T) { eachTransport(t, testFanoutSlowFollower) }
+
+func testFanoutSlowFollower(t *testing.T, tr Transport) {
 	const readers, posts = 100, 24
-	r := newFanoutRig(t, readers+1)
+	r := newFanoutRig(t, readers+1, tr)
 	slow := r.sessions[readers]
-	if err := slow.wc.Conn.(*net.TCPConn).SetWriteBuffer(4096); err != nil {
-		t.Fatal(err)
-	}
+	setWriteBuffer(t, slow, 4096)
 	// 24 posts of 16 KiB overflow the 4 KiB send buffer and the unread
 	// peer's initial receive window (tcp_rmem default 128 KiB).
 	body := strings.Repeat("x", 16<<10)
@@ -126,10 +185,7 @@ func TestFanoutSlowFollower(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the posts did not return while one follower did not read")
 	}
-	slow.mu.Lock()
-	behind := slow.writing
-	slow.mu.Unlock()
-	if !behind {
+	if !behind(slow) {
 		t.Fatal("the unread socket took every post; the test did not fill it")
 	}
 
@@ -148,9 +204,11 @@ func TestFanoutSlowFollower(t *testing.T) {
 // TestFanoutKeepsSessionOrder: a session's other frames (pushed by the
 // bus callbacks) and channel posts arrive in the order they were sent,
 // whether a frame goes out directly or through the writer.
-func TestFanoutKeepsSessionOrder(t *testing.T) {
+func TestFanoutKeepsSessionOrder(t *testing.T) { eachTransport(t, testFanoutKeepsSessionOrder) }
+
+func testFanoutKeepsSessionOrder(t *testing.T, tr Transport) {
 	const n, rounds = 10, 150
-	r := newFanoutRig(t, n)
+	r := newFanoutRig(t, n, tr)
 	var want []string
 	done := make(chan struct{})
 	go func() {

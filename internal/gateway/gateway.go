@@ -1,12 +1,13 @@
 // Package gateway owns the WebSocket sessions: one socket per device. It
 // replays a device's inbox on connect, then pushes live events that arrive
 // on the bus (new entries, typing, presence), and takes acks, typing and
-// presence subscriptions from the client. It imports the domain package
-// and coder/websocket; it knows nothing of SQL or NATS.
+// presence subscriptions from the client. It imports the domain package,
+// coder/websocket and lesismal/nbio (sockets served on readiness,
+// readiness.go); it knows nothing of SQL or NATS.
 //
 // Lock order: Gateway.mu before session.mu. Neither is held while writing
 // to a socket or calling the Service. wireConn.mu (wire.go) guards the
-// socket's bytes and is taken alone.
+// socket's bytes and is taken alone; so is nbSocket.mu (readiness.go).
 package gateway
 
 import (
@@ -14,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime"
@@ -111,7 +113,25 @@ type Options struct {
 	Channels FollowedChannels
 	// Limits bound each session.
 	Limits Limits
+	// Transport is how sockets are served: TransportGoroutine (the
+	// default) or TransportReadiness (Linux). Sockets that are not plain
+	// TCP (TLS that Parley terminates) always use the goroutine transport,
+	// and so does every socket with FanoutWorkers -1.
+	Transport Transport
 }
+
+// Transport is how the gateway serves its sockets (docs/ARCHITECTURE.md).
+type Transport string
+
+const (
+	// TransportReadiness serves plain TCP sockets with nbio: an epoll
+	// poller reads a socket when it is readable, into a buffer it shares
+	// with every socket; an idle socket holds no goroutine and no buffer.
+	TransportReadiness Transport = "readiness"
+	// TransportGoroutine serves each socket with coder/websocket on a
+	// goroutine of its own, which reads it.
+	TransportGoroutine Transport = "goroutine"
+)
 
 // FollowedChannels is what the gateway needs of the channels context.
 type FollowedChannels interface {
@@ -136,7 +156,8 @@ type Gateway struct {
 	chmu  sync.Mutex                      // guards chans and session.channels; see channels.go
 	chans map[int64]map[*session]struct{} // online followers' sessions by channel id
 
-	fan *fanout // writes channel posts; nil on the per-session path (FanoutWorkers -1)
+	fan *fanout    // writes channel posts; nil on the per-session path (FanoutWorkers -1)
+	nb  *readiness // serves plain TCP sockets on readiness; nil on the goroutine transport
 }
 
 // New subscribes to the bus and returns a Gateway.
@@ -158,6 +179,31 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 			workers = runtime.GOMAXPROCS(0)
 		}
 		g.fan = newFanout(workers)
+	}
+	switch o.Transport {
+	case "":
+		// Readiness is opt-in until two end-to-end tests that failed once
+		// on it (the cluster test, the Busline journey) are understood:
+		// its faster delivery may expose races the goroutine path hides.
+		o.Transport = TransportGoroutine
+	case TransportReadiness:
+		if runtime.GOOS != "linux" || o.FanoutWorkers < 0 {
+			o.Transport = TransportGoroutine
+		}
+	case TransportGoroutine:
+	default:
+		return nil, fmt.Errorf("gateway transport %q: want %q or %q", o.Transport, TransportReadiness, TransportGoroutine)
+	}
+	g.opts.Transport = o.Transport
+	if o.Transport == TransportReadiness && o.FanoutWorkers >= 0 {
+		nb, err := newReadiness(g)
+		if err != nil {
+			if g.fan != nil {
+				g.fan.close()
+			}
+			return nil, err
+		}
+		g.nb = nb
 	}
 	subs := []struct {
 		subject string
@@ -282,19 +328,44 @@ func (g *Gateway) onDevice(id int64, data []byte) {
 
 // onBatch takes the entries the directory sent to this node. A device that
 // left meanwhile gets its entry on its own subject, which every node hears.
+//
+// A batch is one commit, which may hold several messages for the same
+// device (a busy group): each device's frames go out together, in one
+// write, instead of one write system call per frame.
 func (g *Gateway) onBatch(_ string, data []byte) {
+	type deviceFrames struct {
+		device int64
+		frames [][]byte
+	}
+	var order []deviceFrames
+	index := map[int64]int{}
 	err := chat.ForEachInBatch(data, func(device int64, frame []byte) {
-		g.mu.Lock()
-		s := g.devices[device]
-		g.mu.Unlock()
-		if s == nil {
-			g.svc.Forward(device, bytes.Clone(frame))
+		frame = bytes.Clone(frame) // the bus may reuse data
+		if i, ok := index[device]; ok {
+			order[i].frames = append(order[i].frames, frame)
 			return
 		}
-		s.pushEntry(bytes.Clone(frame)) // the bus may reuse data
+		index[device] = len(order)
+		order = append(order, deviceFrames{device, [][]byte{frame}})
 	})
 	if err != nil {
 		g.log.Warn("entry batch", "err", err)
+	}
+	sessions := make([]*session, len(order))
+	g.mu.Lock()
+	for i, d := range order {
+		sessions[i] = g.devices[d.device]
+	}
+	g.mu.Unlock()
+	for i, d := range order {
+		s := sessions[i]
+		if s == nil {
+			for _, f := range d.frames {
+				g.svc.Forward(d.device, f)
+			}
+			continue
+		}
+		s.pushEntries(d.frames)
 	}
 }
 
@@ -358,6 +429,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.opts.WriteError(w, r, parley.Errorf(parley.EInvalid, "this endpoint speaks WebSocket only; send an upgrade request"))
 		return
 	}
+	if g.nb != nil && r.TLS == nil && isTCP(r) {
+		g.serveReadiness(w, r, p, after)
+		return
+	}
 	// Keep the raw socket for frames written once for many (wire.go).
 	hc := &hijackCapture{ResponseWriter: w, timeout: g.opts.Limits.WriteTimeout}
 	if g.fan != nil {
@@ -368,34 +443,42 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has written the response
 	}
 	conn.SetReadLimit(g.opts.Limits.MaxFrameBytes)
+	var sock socket = &libSocket{conn: conn, timeout: g.opts.Limits.WriteTimeout}
+	if hc.wc != nil {
+		sock = &rawSocket{conn: conn, wc: hc.wc}
+	}
 	// The session outlives this handler: returning lets net/http free the
 	// request and its connection state (about 4 KiB), and the reader runs on
 	// a fresh goroutine whose stack stays small (docs/PERFORMANCE.md).
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &session{g: g, p: p, conn: conn, wc: hc.wc, cancel: cancel, replaying: true, sends: make(chan struct{}, maxSendsInFlight)}
+	s := g.newSession(p, sock, cancel)
+	s.refs = 1 // run, then the reader
+	g.wg.Add(1)
+	go g.run(ctx, s, after, func() {
+		go func() {
+			defer s.release()
+			s.readLoop(ctx, conn)
+		}()
+	})
+}
+
+// newSession returns a session of p on sock, replaying.
+func (g *Gateway) newSession(p parley.Principal, sock socket, cancel context.CancelFunc) *session {
+	s := &session{g: g, p: p, sock: sock, cancel: cancel, replaying: true, sends: make(chan struct{}, maxSendsInFlight)}
 	if l := g.opts.Limits; l.FrameRate > 0 {
 		s.frames = rate.NewLimiter(rate.Limit(l.FrameRate), l.FrameBurst)
 	}
-	g.wg.Add(1)
-	go g.run(ctx, s, after)
+	return s
 }
 
-// run replays the inbox, then hands the socket to a reader goroutine, and
-// cleans up when that ends.
-func (g *Gateway) run(ctx context.Context, s *session, after int64) {
+// run replays the inbox, then calls read (which takes over run's hold on
+// the session) to take the client's frames; the session ends when its
+// last holder lets go (release, end).
+func (g *Gateway) run(ctx context.Context, s *session, after int64, read func()) {
 	g.register(s)
 	g.loadChannels(ctx, s)
 	if g.opts.Connections != nil {
 		g.opts.Connections(1)
-	}
-	end := func() {
-		s.cancel()
-		g.dropChannels(s)
-		g.unregister(s)
-		if g.opts.Connections != nil {
-			g.opts.Connections(-1)
-		}
-		g.wg.Done()
 	}
 	if after > 0 {
 		// The client holds everything up to its cursor: acks it sent
@@ -411,8 +494,11 @@ func (g *Gateway) run(ctx context.Context, s *session, after int64) {
 		if ctx.Err() == nil {
 			g.log.Debug("replay failed", "device", s.p.DeviceID, "err", err)
 		}
-		s.conn.CloseNow()
-		end()
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.sock.closeNow()
+		s.release()
 		return
 	}
 	if dir := g.svc.Directory(); dir != nil && dir.Peers() > 0 {
@@ -422,10 +508,18 @@ func (g *Gateway) run(ctx context.Context, s *session, after int64) {
 		s.markGap()
 		time.AfterFunc(recheckAfter, func() { s.fillGap(ctx) })
 	}
-	go func() {
-		defer end()
-		s.readLoop(ctx)
-	}()
+	read()
+}
+
+// end cleans up after a session's last holder let go.
+func (g *Gateway) end(s *session) {
+	s.cancel()
+	g.dropChannels(s)
+	g.unregister(s)
+	if g.opts.Connections != nil {
+		g.opts.Connections(-1)
+	}
+	g.wg.Done()
 }
 
 func bearer(r *http.Request) string {
@@ -531,13 +625,14 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, s := range all {
-			s.conn.CloseNow()
+			s.sock.closeNow()
 		}
 		return ctx.Err()
 	}
 }
 
-// Close unsubscribes from the bus and stops the fan-out helpers.
+// Close unsubscribes from the bus and stops the fan-out helpers and the
+// readiness engine (closing the sockets it still serves).
 func (g *Gateway) Close() error {
 	var errs []error
 	for _, u := range g.unsubs {
@@ -546,6 +641,9 @@ func (g *Gateway) Close() error {
 	g.unsubs = nil
 	if g.fan != nil {
 		g.fan.close()
+	}
+	if g.nb != nil {
+		g.nb.stop()
 	}
 	return errors.Join(errs...)
 }

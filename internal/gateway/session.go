@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -16,22 +17,22 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-// session is one device's socket. An idle session holds one goroutine (the
-// reader). A frame is written directly by whoever pushes it when the
-// socket is idle and takes it at once (send); a writer goroutine exists
-// only while frames are queued behind a full socket.
+// session is one device's socket. On the goroutine transport an idle
+// session holds one goroutine (the reader); served on readiness it holds
+// none (readiness.go). A frame is written directly by whoever pushes it
+// when the socket is idle and takes it at once (send); a writer goroutine
+// exists only while frames are queued behind a full socket.
 type session struct {
 	g      *Gateway
 	p      parley.Principal
-	conn   *websocket.Conn
-	wc     *wireConn // the raw socket; nil when every frame goes through conn (wire.go)
+	sock   socket
 	cancel context.CancelFunc
 
 	frames *rate.Limiter // client frames; nil: no limit
 	sends  chan struct{} // a slot per send in flight (maxSendsInFlight)
 
 	mu        sync.Mutex
-	queue     [][]byte // frames waiting for the writer: encoded (textFrame) when wc is set, payloads otherwise
+	queue     [][]byte // encoded frames (textFrame) waiting for the writer
 	queued    int      // bytes in queue and in the batch being written: what Limits.QueueBytes bounds
 	writing   bool     // someone holds the write turn: a writer goroutine, or a direct send
 	closeCode websocket.StatusCode
@@ -48,6 +49,14 @@ type session struct {
 	since     map[int64]bool // while gap: ids pushed live since gapFrom, which fillGap skips
 	watching  []int64        // guarded by Gateway.mu
 	channels  []int64        // channels indexed for this session; guarded by Gateway.chmu
+
+	// Served on readiness, client frames that may block (acks, typing,
+	// presence, sends) run in order on a worker goroutine that exists
+	// only while some wait (dispatch); during the replay they wait for it.
+	jobs    []clientFrame
+	working bool // a worker (or the replay) holds the turn of jobs
+	stopped bool // no more client frames are taken (over the rate limit)
+	refs    int  // holders of the session: its end runs when the last lets go (release)
 }
 
 // entryID reads the id of an entry event without decoding it all. The
@@ -72,30 +81,40 @@ func entryID(frame []byte) int64 {
 }
 
 // pushEntry queues a live entry, or holds it while the inbox is replayed.
-func (s *session) pushEntry(frame []byte) {
-	id := entryID(frame)
+func (s *session) pushEntry(frame []byte) { s.pushEntries([][]byte{frame}) }
+
+// pushEntries is pushEntry for several live entries of one device, in id
+// order; those it sends go out in one write.
+func (s *session) pushEntries(frames [][]byte) {
+	ids := make([]int64, len(frames))
+	for i, f := range frames {
+		ids[i] = entryID(f)
+	}
+	live := frames[:0:0]
 	s.mu.Lock()
-	if !s.replaying && id > 0 && id <= s.floor {
-		// A live event that lost the race with the replay, which sent it.
-		s.mu.Unlock()
-		return
-	}
-	if s.replaying {
-		if len(s.held) >= maxHeld || s.overBudget(s.heldBytes+len(frame)) {
-			s.held, s.heldBytes, s.overflow = nil, 0, true
-		} else if !s.overflow {
-			s.held = append(s.held, frame)
-			s.heldBytes += len(frame)
+	for i, frame := range frames {
+		id := ids[i]
+		if !s.replaying && id > 0 && id <= s.floor {
+			// A live event that lost the race with the replay, which sent it.
+			continue
 		}
-		s.mu.Unlock()
-		return
-	}
-	s.pushed = max(s.pushed, id)
-	if s.since != nil {
-		s.since[id] = true
+		if s.replaying {
+			if len(s.held) >= maxHeld || s.overBudget(s.heldBytes+len(frame)) {
+				s.held, s.heldBytes, s.overflow = nil, 0, true
+			} else if !s.overflow {
+				s.held = append(s.held, frame)
+				s.heldBytes += len(frame)
+			}
+			continue
+		}
+		s.pushed = max(s.pushed, id)
+		if s.since != nil {
+			s.since[id] = true
+		}
+		live = append(live, frame)
 	}
 	s.mu.Unlock()
-	s.push(frame)
+	s.pushMany(live)
 }
 
 // overBudget reports whether n queued bytes exceed Limits.QueueBytes.
@@ -109,12 +128,44 @@ func (s *session) overBudget(n int) bool {
 // Limits.QueueBytes bytes behind is closed; its device resumes from its
 // inbox on reconnect, so nothing durable is lost.
 func (s *session) push(payload []byte) {
-	if s.wc == nil {
-		s.enqueue(payload)
-		return
-	}
 	if s.send(textFrame(payload)) && s.g.opts.Pushed != nil {
 		s.g.opts.Pushed(1)
+	}
+}
+
+// pushMany is push for several payloads. When nobody else is writing they
+// go out as one write of their frames back to back; behind a busy socket
+// they queue one by one, as push would queue them (the writer sends its
+// queue in one writev anyway).
+func (s *session) pushMany(payloads [][]byte) {
+	if len(payloads) == 1 {
+		for _, p := range payloads {
+			s.push(p)
+		}
+		return
+	}
+	if len(payloads) == 0 {
+		return
+	}
+	s.mu.Lock()
+	busy := s.writing || len(s.queue) > 0
+	s.mu.Unlock()
+	if busy {
+		for _, p := range payloads {
+			s.enqueue(textFrame(p))
+		}
+		return
+	}
+	size := 0
+	for _, p := range payloads {
+		size += frameHeaderMax + len(p)
+	}
+	frames := make([]byte, 0, size)
+	for _, p := range payloads {
+		frames = appendTextFrame(frames, p)
+	}
+	if s.send(frames) && s.g.opts.Pushed != nil {
+		s.g.opts.Pushed(len(payloads))
 	}
 }
 
@@ -132,7 +183,7 @@ func (s *session) enqueue(frame []byte) {
 		s.queue, s.queued = nil, 0
 		s.closing, s.closeCode = true, closeSlow
 		s.mu.Unlock()
-		go s.conn.Close(closeSlow, "too slow; reconnect and resume") // the handshake waits on the peer
+		go s.sock.close(closeSlow, closeReason(closeSlow)) // the handshake waits on the peer
 		return
 	}
 	s.queue = append(s.queue, frame)
@@ -150,7 +201,7 @@ func (s *session) enqueue(frame []byte) {
 // goroutine is woken. Otherwise the frame is queued and the session's
 // writer goroutine finishes it, so frames keep their order and a full
 // socket never holds the caller. It reports whether the frame was
-// written here. s.wc must be set.
+// written here.
 func (s *session) send(frame []byte) bool {
 	s.mu.Lock()
 	if s.closed || s.closing {
@@ -164,14 +215,24 @@ func (s *session) send(frame []byte) bool {
 	}
 	s.writing = true // the write turn is ours
 	s.mu.Unlock()
-	sent, started, err := s.wc.tryWrite(frame)
+	sent, started, err := s.sock.tryWrite(frame)
 	switch {
+	case errors.Is(err, errSlow):
+		s.mu.Lock()
+		s.queue, s.queued, s.writing = nil, 0, false
+		already := s.closing
+		s.closing, s.closeCode = true, closeSlow
+		s.mu.Unlock()
+		if !already {
+			go s.sock.close(closeSlow, closeReason(closeSlow))
+		}
+		return false
 	case err != nil:
 		s.fail()
 		return false
 	case started:
-		// The socket is full: the writer finishes the frame (kept in
-		// s.wc), then what was queued meanwhile.
+		// The socket is full: the writer finishes the frame (kept by the
+		// socket), then what was queued meanwhile.
 		go s.writeLoop()
 		return false
 	case !sent:
@@ -200,7 +261,7 @@ func (s *session) fail() {
 	s.mu.Lock()
 	s.closed, s.queue, s.queued, s.writing = true, nil, 0, false
 	s.mu.Unlock()
-	go s.conn.CloseNow()
+	go s.sock.closeNow()
 }
 
 // writeLoop holds the write turn until the queue is empty, writing what
@@ -211,29 +272,17 @@ func (s *session) writeLoop() {
 		s.mu.Lock()
 		batch := s.queue
 		s.queue = nil
-		if len(batch) == 0 && !(first && s.wc != nil) {
+		if len(batch) == 0 && !first {
 			s.writing = false
 			closing, code := s.closing, s.closeCode
 			s.mu.Unlock()
 			if closing {
-				s.conn.Close(code, closeReason(code))
+				s.sock.close(code, closeReason(code))
 			}
 			return
 		}
 		s.mu.Unlock()
-		var err error
-		if s.wc != nil {
-			err = s.wc.writeFrames(batch)
-		} else {
-			for _, f := range batch {
-				ctx, cancel := context.WithTimeout(context.Background(), s.g.opts.Limits.WriteTimeout)
-				err = s.conn.Write(ctx, websocket.MessageText, f)
-				cancel()
-				if err != nil {
-					break
-				}
-			}
-		}
+		err := s.sock.writeFrames(batch)
 		n := 0
 		for _, f := range batch {
 			n += len(f)
@@ -247,7 +296,7 @@ func (s *session) writeLoop() {
 		if err != nil {
 			s.closed, s.queue, s.queued, s.writing = true, nil, 0, false
 			s.mu.Unlock()
-			s.conn.CloseNow()
+			s.sock.closeNow()
 			return
 		}
 		s.mu.Unlock()
@@ -259,13 +308,8 @@ func (s *session) writeLoop() {
 
 // write writes one payload during the replay, waiting up to
 // Limits.WriteTimeout.
-func (s *session) write(ctx context.Context, payload []byte) error {
-	if s.wc != nil {
-		return s.wc.writeFrames([][]byte{textFrame(payload)})
-	}
-	wctx, cancel := context.WithTimeout(ctx, s.g.opts.Limits.WriteTimeout)
-	defer cancel()
-	return s.conn.Write(wctx, websocket.MessageText, payload)
+func (s *session) write(_ context.Context, payload []byte) error {
+	return s.sock.writeFrames([][]byte{textFrame(payload)})
 }
 
 func closeReason(code websocket.StatusCode) string {
@@ -276,6 +320,8 @@ func closeReason(code websocket.StatusCode) string {
 		return "too slow; reconnect and resume"
 	case websocket.StatusPolicyViolation:
 		return "too many frames"
+	case CloseReplaced:
+		return "replaced by a newer connection"
 	case websocket.StatusServiceRestart:
 		return "server restarting; reconnect"
 	}
@@ -293,7 +339,7 @@ func (s *session) closeAfterFlush(code websocket.StatusCode, reason string) {
 	idle := !s.writing
 	s.mu.Unlock()
 	if idle {
-		go s.conn.Close(code, reason)
+		go s.sock.close(code, reason)
 	}
 }
 
@@ -398,7 +444,7 @@ func (s *session) fillGap(ctx context.Context) {
 	}
 	if _, err := s.catchUp(ctx, from, push); err != nil {
 		s.g.log.Warn("fill the gap of a bus outage", "device", s.p.DeviceID, "err", err)
-		s.conn.CloseNow() // the device resumes from its inbox on reconnect
+		s.sock.closeNow() // the device resumes from its inbox on reconnect
 	}
 }
 
@@ -460,36 +506,143 @@ func ParseClientFrame(data []byte) (clientFrame, error) {
 	return f, nil
 }
 
-func (s *session) readLoop(ctx context.Context) {
+// readLoop reads the client's frames on the goroutine transport, one at a
+// time on this goroutine, until the socket closes or the client goes over
+// the frame rate.
+func (s *session) readLoop(ctx context.Context, conn *websocket.Conn) {
 	defer func() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
 	}()
 	for {
-		typ, data, err := s.conn.Read(ctx) // over Limits.MaxFrameBytes: the library closes with 1009
+		typ, data, err := conn.Read(ctx) // over Limits.MaxFrameBytes: the library closes with 1009
 		if err != nil {
 			return
 		}
-		if s.frames != nil && !s.frames.Allow() {
-			l := s.g.opts.Limits
-			s.sendError(&parley.Error{Code: parley.ERateLimited,
-				Message: fmt.Sprintf("too many frames: at most %g a second, %d at once", l.FrameRate, l.FrameBurst)})
-			s.closeAfterFlush(websocket.StatusPolicyViolation, "too many frames")
+		f, ok := s.admit(typ == websocket.MessageText, data)
+		if !ok {
 			return
 		}
-		if typ != websocket.MessageText {
-			s.sendError(&parley.Error{Code: parley.EMalformed, Message: "frames must be JSON text"})
+		if f == nil {
 			continue
 		}
-		f, err := ParseClientFrame(data)
-		if err != nil {
+		if err := s.handle(ctx, *f); err != nil {
 			s.sendError(err)
-			continue
 		}
+	}
+}
+
+// admit checks a client frame against the frame rate and decodes it. It
+// returns nil for a frame answered with an error frame already, and
+// ok false when the client went over the rate: it was told, the session
+// closes (policy violation), and no more frames are taken.
+func (s *session) admit(text bool, data []byte) (f *clientFrame, ok bool) {
+	if s.frames != nil && !s.frames.Allow() {
+		l := s.g.opts.Limits
+		s.sendError(&parley.Error{Code: parley.ERateLimited,
+			Message: fmt.Sprintf("too many frames: at most %g a second, %d at once", l.FrameRate, l.FrameBurst)})
+		s.closeAfterFlush(websocket.StatusPolicyViolation, "too many frames")
+		return nil, false
+	}
+	if !text {
+		s.sendError(&parley.Error{Code: parley.EMalformed, Message: "frames must be JSON text"})
+		return nil, true
+	}
+	cf, err := ParseClientFrame(data)
+	if err != nil {
+		s.sendError(err)
+		return nil, true
+	}
+	return &cf, true
+}
+
+// maxJobs bounds the client frames waiting for a session's worker on the
+// readiness path (the frame rate bounds them first, unless it is off); a
+// client over it is closed as for the rate (policy violation).
+const maxJobs = 4096
+
+// frame takes a client frame on the readiness path, on the poller's
+// goroutine: it must not block. A ping with nothing before it is
+// answered at once; every other frame waits its turn for the worker.
+func (s *session) frame(ctx context.Context, text bool, data []byte) {
+	s.mu.Lock()
+	stopped := s.stopped || s.refs == 0
+	s.mu.Unlock()
+	if stopped {
+		return
+	}
+	f, ok := s.admit(text, data)
+	if !ok {
+		s.mu.Lock()
+		s.stopped = true
+		s.mu.Unlock()
+		return
+	}
+	if f == nil {
+		return
+	}
+	s.mu.Lock()
+	if s.refs == 0 {
+		s.mu.Unlock()
+		return
+	}
+	if f.Type == "ping" && !s.working {
+		s.mu.Unlock()
+		s.push([]byte(`{"type":"pong"}`))
+		return
+	}
+	if len(s.jobs) >= maxJobs {
+		s.stopped = true
+		s.mu.Unlock()
+		s.sendError(&parley.Error{Code: parley.ERateLimited, Message: fmt.Sprintf("too many frames: at most %d waiting", maxJobs)})
+		s.closeAfterFlush(websocket.StatusPolicyViolation, "too many frames")
+		return
+	}
+	s.jobs = append(s.jobs, *f)
+	start := !s.working
+	if start {
+		s.working = true
+		s.refs++ // the worker's
+	}
+	s.mu.Unlock()
+	if start {
+		go func() {
+			defer s.release()
+			s.work(ctx)
+		}()
+	}
+}
+
+// work handles the waiting client frames in order until none is left,
+// then gives up the turn. The caller holds it (s.working).
+func (s *session) work(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		if len(s.jobs) == 0 {
+			s.jobs, s.working = nil, false
+			s.mu.Unlock()
+			return
+		}
+		f := s.jobs[0]
+		s.jobs[0] = clientFrame{}
+		s.jobs = s.jobs[1:]
+		s.mu.Unlock()
 		if err := s.handle(ctx, f); err != nil {
 			s.sendError(err)
 		}
+	}
+}
+
+// release lets go of one hold on the session (the replay and reader, the
+// open socket, a worker); the last one ends it.
+func (s *session) release() {
+	s.mu.Lock()
+	s.refs--
+	last := s.refs == 0
+	s.mu.Unlock()
+	if last {
+		s.g.end(s)
 	}
 }
 

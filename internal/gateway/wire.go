@@ -131,26 +131,30 @@ func (c *wireConn) writeFrames(frames [][]byte) error {
 	return err
 }
 
+// frameHeaderMax is the longest header of a server's frame.
+const frameHeaderMax = 10
+
 // textFrame encodes payload as one unmasked, final WebSocket text frame
 // (RFC 6455 section 5.2), as a server sends it.
 func textFrame(payload []byte) []byte {
+	return appendTextFrame(make([]byte, 0, frameHeaderMax+len(payload)), payload)
+}
+
+// appendTextFrame appends payload to dst as textFrame encodes it.
+func appendTextFrame(dst, payload []byte) []byte {
 	n := len(payload)
-	var f []byte
+	dst = append(dst, 0x81) // FIN, text
 	switch {
 	case n < 126:
-		f = make([]byte, 2, 2+n)
-		f[1] = byte(n)
+		dst = append(dst, byte(n))
 	case n <= 0xffff:
-		f = make([]byte, 4, 4+n)
-		f[1] = 126
-		binary.BigEndian.PutUint16(f[2:], uint16(n))
+		dst = append(dst, 126)
+		dst = binary.BigEndian.AppendUint16(dst, uint16(n))
 	default:
-		f = make([]byte, 10, 10+n)
-		f[1] = 127
-		binary.BigEndian.PutUint64(f[2:], uint64(n))
+		dst = append(dst, 127)
+		dst = binary.BigEndian.AppendUint64(dst, uint64(n))
 	}
-	f[0] = 0x81 // FIN, text
-	return append(f, payload...)
+	return append(dst, payload...)
 }
 
 // hijackCapture hands websocket.Accept a wireConn instead of the hijacked

@@ -16,6 +16,23 @@ import (
 // maxFlowStep bounds a step's body: a screen's form data.
 const maxFlowStep = 256 << 10
 
+// openFlow answers GET /v1/chats/{chat}/flows/{message}: the Flow of a
+// Flow message the caller received, to render.
+func openFlow(fs *business.Flows) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		chatID, err := pathID(r, "chat")
+		if err != nil {
+			return err
+		}
+		f, err := fs.Open(r.Context(), p.AccountID, chatID, r.PathValue("message"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, f)
+		return nil
+	}
+}
+
 func flowExchange(fs *business.Flows) authedFunc {
 	type req struct {
 		ChatID    int64           `json:"chat_id"`

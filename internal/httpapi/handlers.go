@@ -138,13 +138,14 @@ func updateMe(svc *chat.Profiles) authedFunc {
 	type req struct {
 		DisplayName *string `json:"display_name"`
 		About       *string `json:"about"`
+		Username    *string `json:"username"`
 	}
 	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
 		var in req
 		if err := decode(w, r, maxJSON, &in); err != nil {
 			return err
 		}
-		me, err := svc.UpdateProfile(r.Context(), p, chat.ProfileUpdate{DisplayName: in.DisplayName, About: in.About})
+		me, err := svc.UpdateProfile(r.Context(), p, chat.ProfileUpdate{DisplayName: in.DisplayName, About: in.About, Username: in.Username})
 		if err != nil {
 			return err
 		}

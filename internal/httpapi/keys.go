@@ -86,3 +86,45 @@ func nonNilSlice[T any](s []T) []T {
 	}
 	return s
 }
+
+// The encrypted key backup (docs/E2EE.md, "Key backup"): the body is the
+// device's wire.KeyBackup JSON, stored and answered back as it came.
+
+func putKeyBackup(svc *chat.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		blob, err := readBody(w, r, svc.Config().MaxKeyBackup)
+		if err != nil {
+			return err
+		}
+		b, err := svc.PutKeyBackup(r.Context(), p, blob)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"size": len(b.Blob), "updated_at": b.UpdatedAt})
+		return nil
+	}
+}
+
+func getKeyBackup(svc *chat.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		b, err := svc.GetKeyBackup(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Last-Modified", b.UpdatedAt.UTC().Format(http.TimeFormat))
+		_, err = w.Write(b.Blob)
+		return err
+	}
+}
+
+func deleteKeyBackup(svc *chat.Service) authedFunc {
+	return func(w http.ResponseWriter, r *http.Request, p parley.Principal) error {
+		if err := svc.DeleteKeyBackup(r.Context(), p); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}

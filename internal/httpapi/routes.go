@@ -34,6 +34,10 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Now is the clock of the per-address limits; default time.Now.
 	Now func() time.Time
+	// StripeWebhookSecret is the signing secret (whsec_...) of Stripe's
+	// callbacks to POST /v1/payments/stripe/events; empty: the route
+	// answers 404.
+	StripeWebhookSecret string
 }
 
 // NewHandler returns Parley's API as one http.Handler: every endpoint of
@@ -104,6 +108,9 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("POST /v1/keys/claim", claimKeys(svc))
 	a("GET /v1/accounts/{id}/keys", accountKeys(svc))
 	a("PUT /v1/me/device-list", putDeviceList(svc))
+	a("PUT /v1/me/key-backup", putKeyBackup(svc))
+	a("GET /v1/me/key-backup", getKeyBackup(svc))
+	a("DELETE /v1/me/key-backup", deleteKeyBackup(svc))
 
 	a("GET /v1/chats", listChats(svc))
 	a("POST /v1/chats/direct", openDirect(svc))
@@ -193,10 +200,12 @@ func NewHandler(svc *chat.Service, o Options) http.Handler {
 	a("PUT /v1/business/{account}/marketing", marketingOptOut(biz))
 	h("GET /c/{code}", openLink(biz, o.AppScheme)) // public: no token
 	// A person's side of WhatsApp Flows (flows.go; docs/API.md, "Flows").
+	a("GET /v1/chats/{chat}/flows/{message}", openFlow(biz.Flows()))
 	a("POST /v1/flows/exchange", flowExchange(biz.Flows()))
 	a("POST /v1/flows/complete", flowComplete(biz.Flows()))
 	// Orders a business sent, and paying them in the chat (orders.go; docs/COMMERCE.md).
 	a("GET /v1/chats/{chat}/orders/{reference}", getOrder(biz))
+	h("POST /v1/payments/stripe/events", stripeEvents(biz, o.StripeWebhookSecret)) // public: signed by Stripe
 	a("POST /v1/orders/pay", payOrder(biz))
 
 	// Ads (docs/ADS.md; handlers in ads.go): the candidate set of a

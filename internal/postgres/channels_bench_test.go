@@ -13,3 +13,8 @@ func BenchmarkChannels(b *testing.B) {
 		return db, db.SeedFollowers
 	})
 }
+
+// BenchmarkLogin: go test ./internal/postgres -run '^$' -bench Login
+func BenchmarkLogin(b *testing.B) {
+	storetest.BenchLogin(b, func(b *testing.B) storetest.Store { return open(b) })
+}

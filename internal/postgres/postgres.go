@@ -18,6 +18,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"net"
@@ -43,6 +44,10 @@ import (
 
 //go:embed migrations/*.sql
 var migrations embed.FS
+
+// Migrations returns the embedded migration files, for tools that must
+// know the schema's version (the tests' migrated templates).
+func Migrations() fs.FS { return migrations }
 
 // DB implements every context's Store on a PostgreSQL connection pool.
 type DB struct {
@@ -88,7 +93,18 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	locker, err := lock.NewPostgresSessionLocker()
+	// goose's default lock id is one for the whole database; nodes of one
+	// deployment share a schema, so the lock is the schema's, and servers on
+	// other schemas of the same database (tests, tenants) migrate in
+	// parallel instead of queueing behind each other.
+	var schema string
+	if err := db.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(schema))
+	locker, err := lock.NewPostgresSessionLocker(
+		lock.WithLockID(int64(h.Sum64()>>1)), lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

@@ -12,13 +12,20 @@ import (
 
 	"github.com/parleyhq/parley/internal/postgres"
 	"github.com/parleyhq/parley/internal/storetest"
+	"github.com/parleyhq/parley/internal/testdb"
 )
 
-// open returns a store on a fresh schema of the PARLEY_TEST_POSTGRES
-// database, dropped when t ends. It skips t if the variable is unset.
+// open returns a store on a fresh database of the PARLEY_TEST_POSTGRES
+// server (a copy of the migrated template), dropped when t ends. It
+// skips t if the variable is unset. TestMigrateFromEmpty covers
+// migrating from nothing.
 func open(t testing.TB) *postgres.DB {
 	t.Helper()
-	db := openDSN(t, freshSchema(t))
+	dsn := os.Getenv("PARLEY_TEST_POSTGRES")
+	if dsn == "" {
+		t.Skip("PARLEY_TEST_POSTGRES is not set")
+	}
+	db := openDSN(t, testdb.FreshDatabase(t, dsn))
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
@@ -101,6 +108,13 @@ func TestEntryOrderAcrossNodes(t *testing.T) {
 	storetest.EntryOrder(t, a, openDSN(t, dsn))
 }
 
+func TestMigrateFromEmpty(t *testing.T) {
+	db := openDSN(t, freshSchema(t))
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+}
+
 func TestMigrateTwice(t *testing.T) {
 	db := open(t)
 	if err := db.Migrate(t.Context()); err != nil {
@@ -110,3 +124,6 @@ func TestMigrateTwice(t *testing.T) {
 
 // BenchmarkCommit is the store-independent commit benchmark.
 func BenchmarkCommit(b *testing.B) { storetest.BenchmarkCommit(b, open(b)) }
+
+// BenchmarkSharedFanout is the store's part of a group message's delivery.
+func BenchmarkSharedFanout(b *testing.B) { storetest.BenchmarkSharedFanout(b, open(b)) }

@@ -28,7 +28,7 @@ func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets [
 			g AS (SELECT i, r, 1 + ((h % $3::bigint) * (h % $3::bigint)) / $3::bigint AS biz,
 			             (((h / 65536) % $4::bigint) * ((h / 65536) % $4::bigint)) / $4::bigint AS mk FROM h),
 			e AS (SELECT i, r, biz, biz % 10 = 0 AS cbp, substr($5::text, (1 + 2 * mk)::int, 2) AS country FROM g)
-			INSERT INTO usage_ledger (key, business_id, number_id, event, category, country, pricing_type, model, billable, message_id, at)
+			INSERT INTO usage_ledger (key, business_id, number_id, event, category, country, pricing_type, model, billable, message_id, at, in_window)
 			SELECT CASE WHEN cbp AND r >= 97 THEN 'conv:' || lpad(i::text, 10, '0') ELSE 'msg:' || lpad(i::text, 10, '0') END,
 			       biz, biz,
 			       CASE WHEN r < 72 THEN 'template_delivered' WHEN r < 92 THEN 'service_message'
@@ -43,7 +43,8 @@ func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets [
 			       CASE WHEN cbp THEN 'CBP' ELSE 'PMP' END,
 			       r < 52 OR (r >= 60 AND r < 72) OR r >= 97,
 			       'm' || i,
-			       timestamptz 'epoch' + (($6::bigint + i * $7::bigint) / 1000) * interval '1 microsecond'
+			       timestamptz 'epoch' + (($6::bigint + i * $7::bigint) / 1000) * interval '1 microsecond',
+			       (r >= 52 AND r < 60) OR (r >= 72 AND r < 92)
 			FROM e
 			ON CONFLICT (key) DO NOTHING`,
 			first, first+n-1, businesses, len(markets), strings.Join(markets, ""), start.UnixNano(), step.Nanoseconds())

@@ -24,6 +24,9 @@ func TestSeedUsage(t *testing.T) {
 	events := map[string]int{}
 	for _, u := range us {
 		events[string(u.Event)+" "+u.Category+" "+u.PricingType+" "+u.Model]++
+		if want := u.PricingType == "free_customer_service"; u.InWindow != want {
+			t.Fatalf("entry in the window %v, want %v: %+v", u.InWindow, want, u)
+		}
 		if u.BusinessID < 1 || u.BusinessID > 100 || (u.Country != "BR" && u.Country != "IN" && u.Country != "DE") {
 			t.Fatalf("entry out of range: %+v", u)
 		}

@@ -163,6 +163,7 @@ func guessUntilRefused(t *testing.T, srv *servertest.Server, clock *servertest.C
 // but the attempts on one number a day are capped, per requester and in
 // total, whatever the number of codes and addresses.
 func TestAbuseCodeGuessingStopsAtDailyCap(t *testing.T) {
+	t.Parallel()
 	abuseStores(t, func(t *testing.T, start func(...servertest.Option) *servertest.Server, clock *servertest.Clock) {
 		srv := start(trustLoopback())
 		def := chat.Config{}.WithDefaults()
@@ -201,6 +202,7 @@ func TestAbuseCodeGuessingStopsAtDailyCap(t *testing.T) {
 // A stranger's wrong guesses and new codes do not keep the owner out: the
 // owner's code is the owner's, and only the owner's attempts count on it.
 func TestAbuseStrangerCannotLockOut(t *testing.T) {
+	t.Parallel()
 	abuseStores(t, func(t *testing.T, start func(...servertest.Option) *servertest.Server, clock *servertest.Clock) {
 		srv := start(trustLoopback())
 		const victim, home, attacker = "+14155550171", "203.0.113.5", "198.51.100.66"
@@ -225,6 +227,7 @@ func TestAbuseStrangerCannotLockOut(t *testing.T) {
 // Retry-After; the budget per country calling code holds for everyone,
 // and other countries still get codes.
 func TestAbuseSMSPumping(t *testing.T) {
+	t.Parallel()
 	abuseStores(t, func(t *testing.T, start func(...servertest.Option) *servertest.Server, clock *servertest.Clock) {
 		srv := start()
 		def := chat.Config{}.WithDefaults()
@@ -263,6 +266,7 @@ func TestAbuseSMSPumping(t *testing.T) {
 // Lookup scraping: one account looks up at most LookupsPerAccount numbers
 // a day; a few contacts are always fine.
 func TestAbuseLookupScraping(t *testing.T) {
+	t.Parallel()
 	abuseStores(t, func(t *testing.T, start func(...servertest.Option) *servertest.Server, clock *servertest.Clock) {
 		const limit = 300
 		srv := start(servertest.WithConfig(chat.Config{LookupsPerAccount: limit}))
@@ -295,6 +299,7 @@ func TestAbuseLookupScraping(t *testing.T) {
 // A well-behaved client is unaffected by the defaults: a few people log
 // in (one retries a mistyped code) and look up their contacts now and then.
 func TestAbuseWellBehavedClientUnaffected(t *testing.T) {
+	t.Parallel()
 	abuseStores(t, func(t *testing.T, start func(...servertest.Option) *servertest.Server, clock *servertest.Clock) {
 		srv := start()
 		phones := []string{"+14155550181", "+14155550182", "+14155550183"}
@@ -320,6 +325,7 @@ func TestAbuseWellBehavedClientUnaffected(t *testing.T) {
 // X-Forwarded-For is a claim of the client unless the peer is a trusted
 // proxy: from an untrusted peer every claimed address counts as the peer.
 func TestAbuseForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	def := chat.Config{}.WithDefaults()
 	burst := def.CodeRequestsPerAddress.Burst
 	for _, tc := range []struct {

@@ -15,6 +15,7 @@ import (
 // invalid UTF-8 never reaches the store (the JSON decoder turns it into
 // U+FFFD); and ordinary names in any script are accepted.
 func TestTextHygiene(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t)
 	a := login(t, srv, "+14155550181")
 	routes := []struct {

@@ -12,6 +12,7 @@ import (
 // browser on the machine can open, and says how to enable the operator
 // console when no admin token is set.
 func TestLogAppURLs(t *testing.T) {
+	t.Parallel()
 	public := &net.TCPAddr{IP: net.IPv6unspecified, Port: 8080}
 	admin := &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 8081}
 	for _, c := range []struct {

@@ -93,6 +93,7 @@ type authzWorld struct {
 }
 
 func TestAuthorizationByCaller(t *testing.T) {
+	t.Parallel()
 	w := newAuthzWorld(t)
 	want := readAuthzGolden(t)
 	got := map[string]map[string]string{}
@@ -230,6 +231,7 @@ func newAuthzWorld(t *testing.T) *authzWorld {
 			o.AdminToken = adminToken
 			o.Revenue.Premium = revenue.PremiumConfig{Enabled: true}
 			o.Revenue.Donations = true
+			o.StripeWebhookSecret = "whsec_authz" // the callback checks its signature: 400 unsigned
 		}))
 	w := &authzWorld{srv: srv, clock: clock, tokens: map[string]string{"operator": adminToken}, persons: map[string]person{}, phone: map[string]string{}, ids: map[string]string{}}
 	w.phones.Store(1000)
@@ -672,6 +674,13 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 			return "main" // no order has it: the Payments API answers Meta's 131009
 		case "reference":
 			return "ref-none"
+		case "chat":
+			if strings.Contains(pattern, "/flows/") {
+				return ids["flow-chat"]
+			}
+			return ids["group"]
+		case "message":
+			return ids["flow-message"]
 		}
 		// {id}
 		switch {
@@ -745,6 +754,8 @@ func (w *authzWorld) path(t *testing.T, route, pattern string) string {
 		path += "?from=2024-01&to=2024-02"
 	case "DELETE /{version}/{id}/message_templates":
 		path += "?name=spare_template"
+	case "GET /{version}/{id}/template_analytics":
+		path += "?start=0&end=86400&granularity=DAILY&template_ids=" + w.ids["template"]
 	}
 	return path
 }

@@ -29,10 +29,12 @@ var rawBodyRoutes = map[string]bool{
 	"POST /v1/chats/{id}/media":     true,
 	"POST /v1/channels/{id}/media":  true,
 	"POST /v1/devices/{id}/history": true,
+	"PUT /v1/me/key-backup":         true,
 	"POST /{version}/{id}/media":    true,
 }
 
 func TestBodiesAreReadOrRefused(t *testing.T) {
+	t.Parallel()
 	const adminToken = "body-admin-token"
 	srv := servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}),
 		servertest.WithOptions(func(o *server.Options) { o.AdminToken = adminToken }))

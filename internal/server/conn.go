@@ -218,6 +218,11 @@ type limitedConn struct {
 	release func()
 }
 
+// TCP returns the connection's TCP socket, for the gateway's readiness
+// transport, which takes the socket's descriptor and later closes this
+// connection again to give the slot back.
+func (c *limitedConn) TCP() *net.TCPConn { return c.TCPConn }
+
 func (c *limitedConn) Close() error {
 	err := c.TCPConn.Close()
 	c.once.Do(c.release)

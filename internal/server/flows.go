@@ -23,13 +23,19 @@ type flowCaller struct {
 // as WhatsApp gives up on a slow endpoint (10 s).
 const flowEndpointTimeout = 10 * time.Second
 
-func (f *flowCaller) start(b *business.Service, allow []netip.Prefix, log *slog.Logger) {
-	health := flowendpoint.NewHealth(nil, func(a flowendpoint.Alert) {
+func (f *flowCaller) start(b *business.Service, allow []netip.Prefix, now func() time.Time, log *slog.Logger) {
+	health := flowendpoint.NewHealth(now, func(a flowendpoint.Alert) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		if err := b.Flows().HealthAlert(ctx, business.FlowHealthAlert{FlowID: a.FlowID, Event: a.Event, Value: a.Value,
 			Threshold: a.Threshold, Calls: a.Calls, Activated: a.Activated}); err != nil {
 			log.Warn("flow health webhook", "flow", a.FlowID, "event", a.Event, "err", err)
+		}
+	}, func(flowID int64, c flowendpoint.Condition) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := b.Flows().HealthChanged(ctx, flowID, business.FlowHealth(c)); err != nil {
+			log.Warn("flow status from endpoint health", "flow", flowID, "condition", c, "err", err)
 		}
 	})
 	f.c = flowendpoint.New(webhook.NewClient(allow, flowEndpointTimeout), health)

@@ -12,6 +12,7 @@ import (
 // TestForwardedProtoSettled: handlers behind hsts see X-Forwarded-Proto
 // only when a trusted proxy sent it.
 func TestForwardedProtoSettled(t *testing.T) {
+	t.Parallel()
 	res := clientaddr.NewResolver([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")})
 	for _, tt := range []struct {
 		peer, proto, want string

@@ -29,6 +29,7 @@ import (
 // listener answers them with Parley's 404, and the operator listener
 // serves none of the public API (issue 13, defect 7).
 func TestOperatorListener(t *testing.T) {
+	t.Parallel()
 	const adminToken = "op-token"
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.AdminToken = adminToken }))
 	get := func(url, token string) (int, string) {
@@ -76,6 +77,7 @@ func TestOperatorListener(t *testing.T) {
 
 // TestOperatorListenerOff: AdminAddrOff starts no operator listener.
 func TestOperatorListenerOff(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) { o.AdminAddr = server.AdminAddrOff }))
 	if srv.AdminURL != "" {
 		t.Errorf("AdminURL: got %q, want none", srv.AdminURL)
@@ -93,6 +95,7 @@ func TestOperatorListenerOff(t *testing.T) {
 // TestServesTLS: with a certificate the public listener speaks HTTPS and
 // every answer carries Strict-Transport-Security.
 func TestServesTLS(t *testing.T) {
+	t.Parallel()
 	certFile, keyFile, pool := selfSigned(t)
 	srv := servertest.Start(t, servertest.WithOptions(func(o *server.Options) {
 		o.TLS = server.TLSOptions{CertFile: certFile, KeyFile: keyFile}
@@ -131,6 +134,7 @@ func TestServesTLS(t *testing.T) {
 // TestForwardedProto: HSTS follows X-Forwarded-Proto from a trusted proxy
 // only; anyone else's header is ignored.
 func TestForwardedProto(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name    string
 		trusted []netip.Prefix

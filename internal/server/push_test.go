@@ -258,6 +258,7 @@ func waitPushes(t *testing.T, d *pushDevice, n int, quiet time.Duration) []recei
 }
 
 func TestPush(t *testing.T) {
+	t.Parallel()
 	for _, store := range []string{"sqlite", "postgres"} {
 		t.Run(store, func(t *testing.T) {
 			opts := []servertest.Option{servertest.WithOptions(func(o *server.Options) {

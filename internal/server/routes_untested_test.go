@@ -16,6 +16,7 @@ import (
 )
 
 func TestRoutesBeyondTheMatrix(t *testing.T) {
+	t.Parallel()
 	w := newAuthzWorld(t)
 	ctx := context.Background()
 	ids := w.ids

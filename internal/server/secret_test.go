@@ -14,12 +14,13 @@ import (
 // requested on one node has to verify on another. A node started with
 // another secret refuses to start and says why; the same secret starts.
 func TestNodesAgreeOnTheirSecret(t *testing.T) {
+	t.Parallel()
 	t.Run("sqlite", func(t *testing.T) {
 		dir := t.TempDir()
 		testNodesAgreeOnTheirSecret(t, func(o *server.Options) { o.DataDir = dir })
 	})
 	t.Run("postgres", func(t *testing.T) {
-		dsn := servertest.WithSearchPath(servertest.PostgresDSN(t), servertest.FreshSchema(t, servertest.PostgresDSN(t)))
+		dsn := servertest.FreshDatabase(t, servertest.PostgresDSN(t))
 		testNodesAgreeOnTheirSecret(t, func(o *server.Options) { o.PostgresDSN = dsn })
 	})
 }

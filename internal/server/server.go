@@ -112,6 +112,9 @@ type Options struct {
 	// Stripe, with a Key, takes every payment through Stripe instead of
 	// the sandbox (unless Payments is set).
 	Stripe stripe.Options
+	// StripeWebhookSecret verifies Stripe's callbacks to POST
+	// /v1/payments/stripe/events (docs/COMMERCE.md); empty: not taken.
+	StripeWebhookSecret string
 	// License is the licence of a self-hosted enterprise deployment.
 	License LicenseOptions
 	// FanoutWorkers is gateway.Options.FanoutWorkers: the goroutines that
@@ -124,6 +127,9 @@ type Options struct {
 	// WebSocket bounds each WebSocket session: queued bytes, write time,
 	// client frame rate and size (gateway.Limits).
 	WebSocket gateway.Limits
+	// WebSocketTransport is gateway.Options.Transport: how WebSockets on
+	// plain TCP are served; readiness (epoll) by default on Linux.
+	WebSocketTransport gateway.Transport
 }
 
 func (o *Options) setDefaults() {
@@ -352,7 +358,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	logRevenue(log, people.Config())
 	gw, err := gateway.New(svc, bus, gateway.Options{Logger: log, WriteError: httpapi.ErrorWriter(log),
 		Connections: m.connections, Pushed: m.pushed, FanoutWorkers: o.FanoutWorkers, Channels: channels,
-		Limits: o.WebSocket})
+		Limits: o.WebSocket, Transport: o.WebSocketTransport})
 	if err != nil {
 		return nil, fmt.Errorf("start gateway: %w", err)
 	}
@@ -381,6 +387,7 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	// service with its inbound pipeline.
 	wo := o.Webhooks
 	wo.Logger, wo.Now = log, o.Now
+	wo.Open = business.WebhookPayloadOpener(cfg.Secret)
 	if wo.Allow == nil {
 		wo.Allow = o.WebhookAllow
 	}
@@ -391,8 +398,8 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	o.Business.FlowLocalEndpoints = o.Business.FlowLocalEndpoints || len(o.WebhookAllow) > 0
 	flowCalls := &flowCaller{}
 	biz := business.New(svc, o.Business, business.Deps{Store: st, OnEnqueue: disp.Wake, Payments: payments, Ads: adsPolicy,
-		Bus: bus, Logger: log, Now: o.Now, OnAdChat: adChats.started, FlowCaller: flowCalls.call})
-	flowCalls.start(biz, wo.Allow, log)
+		Bus: bus, Logger: log, Now: o.Now, OnAdChat: adChats.started, FlowCaller: flowCalls.call, Secret: cfg.Secret})
+	flowCalls.start(biz, wo.Allow, o.Now, log)
 	gate.b = biz
 	// The ads context imports none of the others: what it needs of them
 	// crosses here (ads.go).
@@ -407,15 +414,16 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		return webhook.Verify(ctx, verifyClient, url, token, challenge)
 	}
 	api := httpapi.NewHandler(svc, httpapi.Options{
-		TrustedProxies: o.TrustedProxies,
-		Now:            o.Now,
-		Channels:       channels,
-		People:         people,
-		Businesses:     biz,
-		Ads:            adsvc,
-		Push:           pushes,
-		Logger:         log,
-		Gateway:        gw,
+		StripeWebhookSecret: o.StripeWebhookSecret,
+		TrustedProxies:      o.TrustedProxies,
+		Now:                 o.Now,
+		Channels:            channels,
+		People:              people,
+		Businesses:          biz,
+		Ads:                 adsvc,
+		Push:                pushes,
+		Logger:              log,
+		Gateway:             gw,
 		Ready: func(r *http.Request) error {
 			if err := st.Ping(r.Context()); err != nil {
 				return fmt.Errorf("database: %w", err)
@@ -545,6 +553,9 @@ func (s *Server) Service() *chat.Service { return s.svc }
 // benchmarks: parley bench channels waits for them).
 func (s *Server) ChannelSessions(id int64) int { return s.gw.ChannelSessions(id) }
 
+// Sessions returns the number of connected WebSockets (for tests).
+func (s *Server) Sessions() int { return s.gw.Sessions() }
+
 // Businesses returns the business messaging layer (for tests, benchmarks
 // and admin commands).
 func (s *Server) Businesses() *business.Service { return s.biz }
@@ -575,8 +586,8 @@ func (g *bizGate) MayLink(ctx context.Context, accountID int64) error {
 	return g.b.MayLink(ctx, accountID)
 }
 
-func (g *bizGate) CheckBody(ctx context.Context, envs []wire.Envelope) error {
-	return g.b.CheckBody(ctx, envs)
+func (g *bizGate) CheckBody(ctx context.Context, p parley.Principal, chatID int64, messageID string, envs []wire.Envelope) error {
+	return g.b.CheckBody(ctx, p, chatID, messageID, envs)
 }
 
 // chatLimits are the chat core's free limits, which premium raises.

@@ -102,6 +102,7 @@ func decodeError(t *testing.T, status int, h http.Header, body []byte) wireError
 }
 
 func TestErrorShape(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
 	alice := login(t, srv, "+14155550101")
 	bob := login(t, srv, "+14155550102")
@@ -226,6 +227,7 @@ func TestErrorShape(t *testing.T) {
 // TestNeverInternal sends every endpoint a spread of bad bodies and ids:
 // whatever the answer, it is never a 500 and every error has the shape.
 func TestNeverInternal(t *testing.T) {
+	t.Parallel()
 	srv := servertest.Start(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
 	alice := login(t, srv, "+14155550101")
 	bob := login(t, srv, "+14155550102")
@@ -247,6 +249,7 @@ func TestNeverInternal(t *testing.T) {
 		"GET /v1/accounts/{id}", "GET /v1/accounts/{id}/avatar", "POST /v1/contacts/lookup",
 		"GET /v1/blocks", "PUT /v1/blocks/{id}", "DELETE /v1/blocks/{id}",
 		"GET /v1/devices", "POST /v1/devices/{id}/history",
+		"PUT /v1/me/key-backup", "GET /v1/me/key-backup", "DELETE /v1/me/key-backup",
 		"GET /v1/chats", "POST /v1/chats/direct", "POST /v1/chats/groups",
 		"GET /v1/chats/{id}", "PATCH /v1/chats/{id}", "PUT /v1/chats/{id}/disappearing",
 		"POST /v1/chats/{id}/members", "PUT /v1/chats/{id}/members/{id}/role",

@@ -22,6 +22,7 @@ import (
 
 	"github.com/parleyhq/parley/chat"
 	"github.com/parleyhq/parley/internal/server"
+	"github.com/parleyhq/parley/internal/testdb"
 )
 
 // Codes is a parley.CodeSender that remembers the last code per phone.
@@ -106,11 +107,12 @@ func WithBulkLogins() Option {
 // WithDataDir uses dir (to restart a server on the same data).
 func WithDataDir(dir string) Option { return func(o *server.Options) { o.DataDir = dir } }
 
-// WithPostgres uses the PostgreSQL DSN, in a fresh schema dropped at cleanup.
+// WithPostgres uses the PostgreSQL server of dsn, in a fresh database
+// (a copy of the migrated template) dropped at cleanup.
 func WithPostgres(t testing.TB, dsn string) Option {
 	t.Helper()
-	schema := FreshSchema(t, dsn)
-	return func(o *server.Options) { o.PostgresDSN = WithSearchPath(dsn, schema) }
+	db := testdb.FreshDatabase(t, dsn)
+	return func(o *server.Options) { o.PostgresDSN = db }
 }
 
 // WithExternalNATS uses an external NATS server, with subjects under a
@@ -131,12 +133,16 @@ func WithExternalNATS(url string) Option {
 type Clock struct {
 	mu     sync.Mutex
 	offset time.Duration
+	frozen time.Time // while not zero, Now returns it (Freeze)
 }
 
 // Now returns the clock's time.
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen
+	}
 	return time.Now().Add(c.offset)
 }
 
@@ -144,6 +150,27 @@ func (c *Clock) Now() time.Time {
 func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.offset += d
+	if !c.frozen.IsZero() {
+		c.frozen = c.frozen.Add(d)
+	}
+	c.mu.Unlock()
+}
+
+// Freeze stops the clock until Thaw, for a test of a rate over real time
+// that a loaded machine would otherwise refill between two requests.
+func (c *Clock) Freeze() {
+	c.mu.Lock()
+	c.frozen = time.Now().Add(c.offset)
+	c.mu.Unlock()
+}
+
+// Thaw starts a frozen clock again from where it stood.
+func (c *Clock) Thaw() {
+	c.mu.Lock()
+	if !c.frozen.IsZero() {
+		c.offset = time.Until(c.frozen)
+		c.frozen = time.Time{}
+	}
 	c.mu.Unlock()
 }
 
@@ -177,6 +204,11 @@ func Start(t testing.TB, opts ...Option) *Server {
 	}
 	for _, fn := range opts {
 		fn(&o)
+	}
+	if o.PostgresDSN == "" {
+		if err := testdb.SeedSQLite(o.DataDir); err != nil {
+			t.Fatalf("seed sqlite: %v", err)
+		}
 	}
 	ctx := context.Background()
 	srv, err := server.Start(ctx, o)
@@ -268,3 +300,7 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
 }
+
+// FreshDatabase creates a migrated database for several servers to share
+// (the nodes of one deployment); see testdb.FreshDatabase.
+func FreshDatabase(t testing.TB, dsn string) string { return testdb.FreshDatabase(t, dsn) }

@@ -137,20 +137,23 @@ func (q querier) Exec(ctx context.Context, query string, args ...any) (int64, er
 
 // Query runs query.
 func (q querier) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	var rs *sql.Rows
-	var err error
-	switch s := q.stmt(ctx, query); {
-	case s != nil:
-		rs, err = s.QueryContext(ctx, args...)
-	case q.tx != nil:
-		rs, err = q.tx.QueryContext(ctx, query, args...)
-	default:
-		rs, err = q.p.DB.QueryContext(ctx, query, args...)
-	}
+	rs, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	return rows{rs}, nil
+}
+
+// query is Query for this package, as *sql.Rows.
+func (q querier) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	switch s := q.stmt(ctx, query); {
+	case s != nil:
+		return s.QueryContext(ctx, args...)
+	case q.tx != nil:
+		return q.tx.QueryContext(ctx, query, args...)
+	default:
+		return q.p.DB.QueryContext(ctx, query, args...)
+	}
 }
 
 // QueryRow runs query for at most one row.

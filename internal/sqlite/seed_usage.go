@@ -19,7 +19,9 @@ import (
 // is on conversation pricing (every tenth business, model CBP) and a
 // marketing template otherwise. Keys are msg:%010d (conv:%010d), so
 // seeding a range again inserts nothing: it returns the entries
-// inserted. The formulas are the same as the PostgreSQL store's.
+// inserted. Entries are typed as the July 2025 rules type them, with
+// in_window set on the service messages and in-window utility templates.
+// The formulas are the same as the PostgreSQL store's.
 func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets []string, start time.Time, step time.Duration) (int64, error) {
 	for _, m := range markets {
 		if len(m) != 2 {
@@ -35,7 +37,7 @@ func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets [
 			g AS (SELECT i, r, 1 + ((h % ?3) * (h % ?3)) / ?3 AS biz,
 			             (((h / 65536) % ?4) * ((h / 65536) % ?4)) / ?4 AS mk FROM h),
 			e AS (SELECT i, r, biz, biz % 10 = 0 AS cbp, substr(?5, 1 + 2 * mk, 2) AS country FROM g)
-			INSERT INTO usage_ledger (key, business_id, number_id, event, category, country, pricing_type, model, billable, message_id, at)
+			INSERT INTO usage_ledger (key, business_id, number_id, event, category, country, pricing_type, model, billable, message_id, at, in_window)
 			SELECT CASE WHEN cbp AND r >= 97 THEN printf('conv:%010d', i) ELSE printf('msg:%010d', i) END,
 			       biz, biz,
 			       CASE WHEN r < 72 THEN 'template_delivered' WHEN r < 92 THEN 'service_message'
@@ -50,7 +52,8 @@ func (db *DB) SeedUsage(ctx context.Context, first, n, businesses int, markets [
 			       CASE WHEN cbp THEN 'CBP' ELSE 'PMP' END,
 			       CASE WHEN r < 52 OR (r >= 60 AND r < 72) OR r >= 97 THEN 1 ELSE 0 END,
 			       printf('m%d', i),
-			       ?6 + i * ?7
+			       ?6 + i * ?7,
+			       CASE WHEN (r >= 52 AND r < 60) OR (r >= 72 AND r < 92) THEN 1 ELSE 0 END
 			FROM e WHERE true
 			ON CONFLICT (key) DO NOTHING`,
 			first, first+n-1, businesses, len(markets), strings.Join(markets, ""), start.UnixNano(), step.Nanoseconds())

@@ -43,6 +43,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Migrations returns the embedded migration files, for tools that must
+// know the schema's version (the tests' migrated templates).
+func Migrations() fs.FS { return migrations }
+
 // DB implements every context's Store on one SQLite file.
 type DB struct {
 	*sqlstore.Store // the queries written once for both databases

@@ -2,24 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
 )
-
-// PutOTP creates or replaces the pending code of otp.Phone for otp.Requester.
-func (s *Store) PutOTP(ctx context.Context, otp chat.OTP) error {
-	_, err := s.w.Exec(ctx, `
-		INSERT INTO otps (phone, requester, code_hash, attempts, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (phone, requester) DO UPDATE SET
-			code_hash = excluded.code_hash, attempts = excluded.attempts,
-			created_at = excluded.created_at, expires_at = excluded.expires_at`,
-		otp.Phone, otp.Requester, otp.CodeHash, otp.Attempts, s.ts(otp.CreatedAt), s.ts(otp.ExpiresAt))
-	return s.wrap("put otp", err)
-}
 
 // GetOTP returns the code pending for phone and requester, or ErrNotFound.
 func (s *Store) GetOTP(ctx context.Context, phone, requester string) (chat.OTP, error) {
@@ -31,18 +20,6 @@ func (s *Store) GetOTP(ctx context.Context, phone, requester string) (chat.OTP, 
 		return chat.OTP{}, s.wrap("get otp", err)
 	}
 	return o, nil
-}
-
-// IncrOTPAttempts adds one to the attempts of the code pending for phone
-// and requester and returns the new count, or ErrNotFound.
-func (s *Store) IncrOTPAttempts(ctx context.Context, phone, requester string) (int, error) {
-	var n int
-	err := s.w.QueryRow(ctx,
-		`UPDATE otps SET attempts = attempts + 1 WHERE phone = ? AND requester = ? RETURNING attempts`, phone, requester).Scan(&n)
-	if err != nil {
-		return 0, s.wrap("incr otp attempts", err)
-	}
-	return n, nil
 }
 
 // DeleteOTP removes the code pending for phone and requester, if any.
@@ -58,15 +35,21 @@ func (s *Store) DeleteOTPs(ctx context.Context, phone string) error {
 }
 
 // TakeQuota adds n to the counter name in the window that starts at
-// window (kept to the second) and returns the new count, or false without counting when that would pass
-// max. A counter of an older window starts again from zero. One statement,
-// so concurrent takers on any node never pass max together.
+// window (kept to the second) and returns the new count, or false without
+// counting when that would pass max. A counter of an older window starts
+// again from zero. One statement, so concurrent takers on any node never
+// pass max together.
 func (s *Store) TakeQuota(ctx context.Context, name string, window time.Time, n, max int) (int, bool, error) {
+	used, taken, err := takeQuota(ctx, s.w, name, window, n, max)
+	return used, taken, s.wrap("take quota", err)
+}
+
+func takeQuota(ctx context.Context, q Querier, name string, window time.Time, n, max int) (int, bool, error) {
 	if n > max {
 		return 0, false, nil
 	}
 	var used int
-	err := s.w.QueryRow(ctx, `
+	err := q.QueryRow(ctx, `
 		INSERT INTO quotas (name, window_start, used) VALUES (?, ?, ?)
 		ON CONFLICT (name) DO UPDATE SET
 			used = CASE WHEN quotas.window_start = excluded.window_start THEN quotas.used + excluded.used ELSE excluded.used END,
@@ -77,9 +60,87 @@ func (s *Store) TakeQuota(ctx context.Context, name string, window time.Time, n,
 		return 0, false, nil
 	}
 	if err != nil {
-		return 0, false, s.wrap("take quota", err)
+		return 0, false, err
 	}
 	return used, true, nil
+}
+
+// QuotaUsed returns the count of name in the window that starts at
+// window: zero for no counter or one of an older window. It only reads.
+func (s *Store) QuotaUsed(ctx context.Context, name string, window time.Time) (int, error) {
+	var used int
+	err := s.r.QueryRow(ctx, `SELECT used FROM quotas WHERE name = ? AND window_start = ?`, name, window.Unix()).Scan(&used)
+	if noRows(err) {
+		return 0, nil
+	}
+	return used, s.wrap("quota used", err)
+}
+
+// errQuotaRefused rolls back a transaction whose take would pass its max.
+var errQuotaRefused = errors.New("quota refused")
+
+// takeAll takes every count of takes in tx, and sets *refused to the index
+// of the first that would pass its max (returning errQuotaRefused).
+func takeAll(ctx context.Context, tx Querier, window time.Time, takes []chat.QuotaTake, refused *int) error {
+	for i, t := range takes {
+		_, taken, err := takeQuota(ctx, tx, t.Name, window, t.N, t.Max)
+		if err != nil {
+			return err
+		}
+		if !taken {
+			*refused = i
+			return errQuotaRefused
+		}
+	}
+	return nil
+}
+
+// PutOTPCounted stores otp and takes every count of takes, in one
+// transaction: a login's writes are one commit, not one per counter. When
+// a take would pass its max it returns that take's index and writes
+// nothing; otherwise -1.
+func (s *Store) PutOTPCounted(ctx context.Context, otp chat.OTP, window time.Time, takes []chat.QuotaTake) (int, error) {
+	refused := -1
+	err := s.tx(ctx, func(tx Querier) error {
+		if err := takeAll(ctx, tx, window, takes, &refused); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO otps (phone, requester, code_hash, attempts, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (phone, requester) DO UPDATE SET
+				code_hash = excluded.code_hash, attempts = excluded.attempts,
+				created_at = excluded.created_at, expires_at = excluded.expires_at`,
+			otp.Phone, otp.Requester, otp.CodeHash, otp.Attempts, s.ts(otp.CreatedAt), s.ts(otp.ExpiresAt))
+		return err
+	})
+	if errors.Is(err, errQuotaRefused) {
+		return refused, nil
+	}
+	return -1, s.wrap("put otp", err)
+}
+
+// CountOTPAttempt takes every count of takes and adds one to the attempts
+// of the code pending for phone and requester, in one transaction, and
+// returns the new attempts. When a take would pass its max it returns
+// that take's index and writes nothing; otherwise -1. A missing code is
+// ErrNotFound, with nothing counted.
+func (s *Store) CountOTPAttempt(ctx context.Context, phone, requester string, window time.Time, takes []chat.QuotaTake) (int, int, error) {
+	refused, attempts := -1, 0
+	err := s.tx(ctx, func(tx Querier) error {
+		if err := takeAll(ctx, tx, window, takes, &refused); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx,
+			`UPDATE otps SET attempts = attempts + 1 WHERE phone = ? AND requester = ? RETURNING attempts`, phone, requester).Scan(&attempts)
+	})
+	if errors.Is(err, errQuotaRefused) {
+		return 0, refused, nil
+	}
+	if err != nil {
+		return 0, -1, s.wrap("count otp attempt", err)
+	}
+	return attempts, -1, nil
 }
 
 // PruneQuotas removes the counters of windows that started before before,
@@ -94,13 +155,36 @@ func (s *Store) PruneQuotas(ctx context.Context, before time.Time) (int64, error
 }
 
 const accountCols = `id, phone, display_name, about, avatar_media_id, last_seen_visibility,
-	avatar_visibility, read_receipts, created_at, last_seen_at`
+	avatar_visibility, read_receipts, created_at, last_seen_at, username`
 
 func scanAccount(sc Row) (chat.Account, error) {
 	var a chat.Account
 	err := sc.Scan(&a.ID, &a.Phone, &a.DisplayName, &a.About, &a.AvatarMediaID, &a.LastSeenVisibility,
-		&a.AvatarVisibility, &a.ReadReceipts, tcol(&a.CreatedAt), tcol(&a.LastSeenAt))
+		&a.AvatarVisibility, &a.ReadReceipts, tcol(&a.CreatedAt), tcol(&a.LastSeenAt), &a.Username)
 	return a, err
+}
+
+// SetUsername sets the account's username; EConflict if another account
+// has it (the unique index decides a race), ENotFound without the account.
+func (s *Store) SetUsername(ctx context.Context, accountID int64, username string) error {
+	var taken int
+	if username != "" {
+		err := s.w.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE username = ? AND id != ?`, username, accountID).Scan(&taken)
+		if err != nil {
+			return s.wrap("set username", err)
+		}
+	}
+	if taken > 0 {
+		return parley.Errorf(parley.EConflict, "username taken")
+	}
+	err := affected(s.w.Exec(ctx, `UPDATE accounts SET username = ? WHERE id = ?`, username, accountID))
+	if err != nil && parley.ErrorCode(err) != parley.ENotFound && username != "" {
+		// The unique index refused it: another account took it meanwhile.
+		if n := 0; s.w.QueryRow(ctx, `SELECT COUNT(*) FROM accounts WHERE username = ? AND id != ?`, username, accountID).Scan(&n) == nil && n > 0 {
+			return parley.Errorf(parley.EConflict, "username taken")
+		}
+	}
+	return s.wrap("set username", err)
 }
 
 // CreateAccount inserts a and sets a.ID. It returns EConflict if the phone
@@ -262,7 +346,10 @@ func (s *Store) DeleteDevice(ctx context.Context, accountID, deviceID int64) err
 		if err := affected(tx.Exec(ctx, `DELETE FROM devices WHERE id = ? AND account_id = ?`, deviceID, accountID)); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM inbox WHERE device_id = ?`, deviceID)
+		if _, err := tx.Exec(ctx, `DELETE FROM inbox WHERE device_id = ?`, deviceID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM inbox_refs WHERE device_id = ?`, deviceID)
 		return err
 	})
 	return s.wrap("delete device", err)

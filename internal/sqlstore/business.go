@@ -186,10 +186,10 @@ func (s *Store) PutConversation(ctx context.Context, c business.Conversation) er
 // PutBusinessMessage records m unless it exists.
 func (s *Store) PutBusinessMessage(ctx context.Context, m business.BusinessMessage) error {
 	_, err := s.w.Exec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-		category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+		category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id, in_window) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (number_id, id) DO NOTHING`,
 		m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-		m.ConversationOpened, m.CallbackData, s.ts(m.CreatedAt), m.TemplateID)
+		m.ConversationOpened, m.CallbackData, s.ts(m.CreatedAt), m.TemplateID, m.InWindow)
 	return s.wrap("put business message", err)
 }
 
@@ -197,9 +197,9 @@ func (s *Store) PutBusinessMessage(ctx context.Context, m business.BusinessMessa
 func (s *Store) GetBusinessMessage(ctx context.Context, numberID int64, id string) (business.BusinessMessage, error) {
 	m := business.BusinessMessage{NumberID: numberID, ID: id}
 	err := s.r.QueryRow(ctx, `SELECT outbound, chat_id, customer_id, customer_phone, category, pricing_type, billable,
-		conversation_opened, callback_data, created_at, template_id FROM business_messages WHERE number_id = ? AND id = ?`, numberID, id).
+		conversation_opened, callback_data, created_at, template_id, in_window FROM business_messages WHERE number_id = ? AND id = ?`, numberID, id).
 		Scan(&m.Outbound, &m.ChatID, &m.CustomerID, &m.CustomerPhone, &m.Category, &m.PricingType, &m.Billable,
-			&m.ConversationOpened, &m.CallbackData, tcol(&m.CreatedAt), &m.TemplateID)
+			&m.ConversationOpened, &m.CallbackData, tcol(&m.CreatedAt), &m.TemplateID, &m.InWindow)
 	return m, s.wrap("get business message", err)
 }
 
@@ -441,9 +441,9 @@ func (s *Store) AppendUsage(ctx context.Context, us []*billing.UsageEntry) (int,
 	err := s.tx(ctx, func(tx Querier) error {
 		for _, u := range us {
 			err := tx.QueryRow(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
-				pricing_type, model, billable, message_id, at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`,
+				pricing_type, model, billable, message_id, at, in_window) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`,
 				u.Key, u.BusinessID, u.NumberID, string(u.Event), u.Category, u.Country, u.PricingType, u.Model, u.Billable,
-				u.MessageID, s.ts(u.At)).Scan(&u.ID)
+				u.MessageID, s.ts(u.At), u.InWindow).Scan(&u.ID)
 			if noRows(err) {
 				continue
 			}
@@ -463,11 +463,11 @@ func (s *Store) AppendUsage(ctx context.Context, us []*billing.UsageEntry) (int,
 // ListUsage returns ledger entries.
 func (s *Store) ListUsage(ctx context.Context, businessID, after int64, limit int) ([]billing.UsageEntry, error) {
 	us, err := queryAll(ctx, s.r, `SELECT id, key, business_id, number_id, event, category, country, pricing_type, model,
-		billable, message_id, at, amount_minor, currency, channel_id, ref FROM usage_ledger WHERE (CAST(? AS BIGINT) = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
+		billable, message_id, at, amount_minor, currency, channel_id, ref, in_window FROM usage_ledger WHERE (CAST(? AS BIGINT) = 0 OR business_id = ?) AND id > ? ORDER BY id LIMIT ?`,
 		func(sc Row) (billing.UsageEntry, error) {
 			var u billing.UsageEntry
 			err := sc.Scan(&u.ID, &u.Key, &u.BusinessID, &u.NumberID, &u.Event, &u.Category, &u.Country, &u.PricingType,
-				&u.Model, &u.Billable, &u.MessageID, tcol(&u.At), &u.AmountMinor, &u.Currency, &u.ChannelID, &u.Ref)
+				&u.Model, &u.Billable, &u.MessageID, tcol(&u.At), &u.AmountMinor, &u.Currency, &u.ChannelID, &u.Ref, &u.InWindow)
 			return u, err
 		}, businessID, businessID, after, limit)
 	return us, s.wrap("list usage", err)
@@ -560,10 +560,10 @@ func WriteBusiness(ctx context.Context, s *Store, tx Querier, b *business.Batch)
 func (s *Store) commitBusinessTx(ctx context.Context, tx Querier, b *business.Batch) error {
 	for _, m := range b.Messages {
 		if _, err := tx.Exec(ctx, `INSERT INTO business_messages (number_id, id, outbound, chat_id, customer_id, customer_phone,
-			category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+			category, pricing_type, billable, conversation_opened, callback_data, created_at, template_id, in_window) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 			ON CONFLICT (number_id, id) DO NOTHING`,
 			m.NumberID, m.ID, m.Outbound, m.ChatID, m.CustomerID, m.CustomerPhone, m.Category, m.PricingType, m.Billable,
-			m.ConversationOpened, m.CallbackData, s.ts(m.CreatedAt), m.TemplateID); err != nil {
+			m.ConversationOpened, m.CallbackData, s.ts(m.CreatedAt), m.TemplateID, m.InWindow); err != nil {
 			return err
 		}
 	}
@@ -581,6 +581,12 @@ func (s *Store) commitBusinessTx(ctx context.Context, tx Querier, b *business.Ba
 			return err
 		}
 	}
+	for _, l := range b.OrderLinks {
+		if _, err := tx.Exec(ctx, `UPDATE orders SET chat_id = ?, customer_id = ?, message_id = ? WHERE id = ?`,
+			l.ChatID, l.CustomerID, l.MessageID, l.OrderID); err != nil {
+			return err
+		}
+	}
 	for _, r := range b.Reach {
 		if _, err := tx.Exec(ctx, `INSERT INTO business_reach (number_id, customer_id, at) VALUES (?,?,?)
 			ON CONFLICT (number_id, customer_id) DO UPDATE SET at = excluded.at`, r.NumberID, r.CustomerID, s.ts(r.At)); err != nil {
@@ -592,9 +598,9 @@ func (s *Store) commitBusinessTx(ctx context.Context, tx Querier, b *business.Ba
 	}
 	for _, u := range b.Usage {
 		err := tx.QueryRow(ctx, `INSERT INTO usage_ledger (key, business_id, number_id, event, category, country,
-			pricing_type, model, billable, message_id, at) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`,
+			pricing_type, model, billable, message_id, at, in_window) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (key) DO NOTHING RETURNING id`,
 			u.Key, u.BusinessID, u.NumberID, string(u.Event), u.Category, u.Country, u.PricingType, u.Model, u.Billable,
-			u.MessageID, s.ts(u.At)).Scan(&u.ID)
+			u.MessageID, s.ts(u.At), u.InWindow).Scan(&u.ID)
 		if noRows(err) {
 			u.ID = 0
 			continue
@@ -697,4 +703,19 @@ func (s *Store) EditTemplate(ctx context.Context, t business.Template) error {
 func (s *Store) DeleteTemplate(ctx context.Context, businessID, id int64) error {
 	err := affected(s.w.Exec(ctx, `DELETE FROM templates WHERE business_id = ? AND id = ?`, businessID, id))
 	return s.wrap("delete template", err)
+}
+
+// RememberUserID records a business-scoped user id given to a business.
+func (s *Store) RememberUserID(ctx context.Context, businessID int64, userID string, accountID int64) error {
+	_, err := s.w.Exec(ctx, `INSERT INTO business_user_ids (business_id, user_id, account_id) VALUES (?,?,?)
+		ON CONFLICT (business_id, user_id) DO NOTHING`, businessID, userID, accountID)
+	return s.wrap("remember user id", err)
+}
+
+// AccountOfUserID returns the account a business's user id names, or
+// ErrNotFound.
+func (s *Store) AccountOfUserID(ctx context.Context, businessID int64, userID string) (int64, error) {
+	var id int64
+	err := s.r.QueryRow(ctx, `SELECT account_id FROM business_user_ids WHERE business_id = ? AND user_id = ?`, businessID, userID).Scan(&id)
+	return id, s.wrap("account of user id", err)
 }

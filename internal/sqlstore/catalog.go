@@ -4,34 +4,101 @@ import (
 	"context"
 	"time"
 
+	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/business"
 )
 
 // This file implements business.CatalogStore. internal/postgres/catalog.go
 // is its twin.
 
-// EnsureCatalog returns the business's catalog, creating it if needed.
-func (s *Store) EnsureCatalog(ctx context.Context, businessID int64, at time.Time) (business.Catalog, error) {
-	c := business.Catalog{BusinessID: businessID}
-	err := s.r.QueryRow(ctx, `SELECT id, created_at FROM catalogs WHERE business_id = ?`, businessID).Scan(&c.ID, tcol(&c.CreatedAt))
-	if err == nil {
-		return c, nil
-	} else if !noRows(err) {
-		return business.Catalog{}, s.wrap("get catalog", err)
+const catalogCols = `id, business_id, name, connected, created_at`
+
+func scanCatalog(sc Row) (business.Catalog, error) {
+	var c business.Catalog
+	err := sc.Scan(&c.ID, &c.BusinessID, &c.Name, &c.Connected, tcol(&c.CreatedAt))
+	return c, err
+}
+
+// EnsureCatalog returns the business's connected catalog: the one
+// connected, else its oldest catalog, connected now, else a new one.
+func (s *Store) EnsureCatalog(ctx context.Context, businessID int64, name string, at time.Time) (business.Catalog, error) {
+	connected := func(q Querier) (business.Catalog, error) {
+		return scanCatalog(q.QueryRow(ctx, `SELECT `+catalogCols+` FROM catalogs WHERE business_id = ? AND connected`, businessID))
 	}
-	if _, err := s.w.Exec(ctx, `INSERT INTO catalogs (business_id, created_at) VALUES (?, ?) ON CONFLICT (business_id) DO NOTHING`,
-		businessID, s.ts(at)); err != nil {
+	c, err := connected(s.r)
+	if err == nil || !noRows(err) {
+		return c, s.wrap("get catalog", err)
+	}
+	err = s.tx(ctx, func(tx Querier) error {
+		if _, err := connected(tx); !noRows(err) {
+			return err // connected meanwhile
+		}
+		n, err := tx.Exec(ctx, `UPDATE catalogs SET connected = TRUE WHERE id = (SELECT MIN(id) FROM catalogs WHERE business_id = ?)`, businessID)
+		if err != nil || n > 0 {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO catalogs (business_id, name, connected, created_at) VALUES (?, ?, TRUE, ?)`, businessID, name, s.ts(at))
+		return err
+	})
+	if err != nil && parley.ErrorCode(s.wrap("", err)) != parley.EConflict {
 		return business.Catalog{}, s.wrap("create catalog", err)
 	}
-	err = s.w.QueryRow(ctx, `SELECT id, created_at FROM catalogs WHERE business_id = ?`, businessID).Scan(&c.ID, tcol(&c.CreatedAt))
+	c, err = connected(s.w)
 	return c, s.wrap("get catalog", err)
+}
+
+// CreateCatalog inserts c, not connected, and sets c.ID.
+func (s *Store) CreateCatalog(ctx context.Context, c *business.Catalog) error {
+	c.Connected = false
+	err := s.w.QueryRow(ctx, `INSERT INTO catalogs (business_id, name, connected, created_at) VALUES (?, ?, FALSE, ?) RETURNING id`,
+		c.BusinessID, c.Name, s.ts(c.CreatedAt)).Scan(&c.ID)
+	return s.wrap("create catalog", err)
 }
 
 // GetCatalog returns a catalog, or ErrNotFound.
 func (s *Store) GetCatalog(ctx context.Context, id int64) (business.Catalog, error) {
-	c := business.Catalog{ID: id}
-	err := s.r.QueryRow(ctx, `SELECT business_id, created_at FROM catalogs WHERE id = ?`, id).Scan(&c.BusinessID, tcol(&c.CreatedAt))
+	c, err := scanCatalog(s.r.QueryRow(ctx, `SELECT `+catalogCols+` FROM catalogs WHERE id = ?`, id))
 	return c, s.wrap("get catalog", err)
+}
+
+// ListCatalogs returns a business's catalogs after an id.
+func (s *Store) ListCatalogs(ctx context.Context, businessID, after int64, limit int) ([]business.Catalog, error) {
+	cs, err := queryAll(ctx, s.r, `SELECT `+catalogCols+` FROM catalogs WHERE business_id = ? AND id > ? ORDER BY id LIMIT ?`,
+		scanCatalog, businessID, after, limit)
+	return cs, s.wrap("list catalogs", err)
+}
+
+// ConnectCatalog makes a catalog its business's connected one, in one
+// transaction: the one connected before is no longer.
+func (s *Store) ConnectCatalog(ctx context.Context, businessID, catalogID int64) error {
+	return s.wrap("connect catalog", s.tx(ctx, func(tx Querier) error {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM catalogs WHERE id = ? AND business_id = ?`, catalogID, businessID).Scan(&one); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE catalogs SET connected = FALSE WHERE business_id = ? AND connected AND id <> ?`, businessID, catalogID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE catalogs SET connected = TRUE WHERE id = ?`, catalogID)
+		return err
+	}))
+}
+
+// DeleteCatalog deletes a catalog that is not connected and has no
+// products: ErrNotFound if there is no such catalog, EConflict otherwise.
+func (s *Store) DeleteCatalog(ctx context.Context, id int64) error {
+	n, err := s.w.Exec(ctx, `DELETE FROM catalogs WHERE id = ? AND NOT connected
+		AND NOT EXISTS (SELECT 1 FROM catalog_products WHERE catalog_id = ?)`, id, id)
+	if err != nil {
+		return s.wrap("delete catalog", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := s.GetCatalog(ctx, id); err != nil {
+		return err
+	}
+	return &parley.Error{Code: parley.EConflict, Message: "the catalog is connected or has products"}
 }
 
 const productCols = `id, catalog_id, retailer_id, name, description, price, currency, image_url, availability, created_at`

@@ -164,3 +164,11 @@ func (s *Store) CompleteFlowSession(ctx context.Context, wamid string, at time.T
 	}
 	return nil
 }
+
+// CountFlowSessions returns how many messages opened Flow flowID since
+// since.
+func (s *Store) CountFlowSessions(ctx context.Context, flowID int64, since time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRow(ctx, `SELECT COUNT(*) FROM flow_sessions WHERE flow_id = ? AND created_at >= ?`, flowID, s.ts(since)).Scan(&n)
+	return n, s.wrap("count flow sessions", err)
+}

@@ -150,3 +150,32 @@ func (s *Store) GetDeviceList(ctx context.Context, accountID int64) (chat.Stored
 		Scan(&l.AccountID, &l.Version, &l.SigningKey, &l.List, tcol(&l.UpdatedAt))
 	return l, s.wrap("get device list", err)
 }
+
+// PutKeyBackup stores the account's key backup, replacing any other
+// (ErrNotFound for no such account).
+func (s *Store) PutKeyBackup(ctx context.Context, b chat.KeyBackup) error {
+	err := s.tx(ctx, func(tx Querier) error {
+		if err := s.lockRow(ctx, tx, "accounts", b.AccountID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO key_backups (account_id, blob, updated_at) VALUES (?, ?, ?)
+			ON CONFLICT (account_id) DO UPDATE SET blob = excluded.blob, updated_at = excluded.updated_at`,
+			b.AccountID, b.Blob, s.ts(b.UpdatedAt))
+		return err
+	})
+	return s.wrap("put key backup", err)
+}
+
+// GetKeyBackup returns the account's key backup, or ErrNotFound.
+func (s *Store) GetKeyBackup(ctx context.Context, accountID int64) (chat.KeyBackup, error) {
+	b := chat.KeyBackup{AccountID: accountID}
+	err := s.r.QueryRow(ctx, `SELECT blob, updated_at FROM key_backups WHERE account_id = ?`, accountID).
+		Scan(&b.Blob, tcol(&b.UpdatedAt))
+	return b, s.wrap("get key backup", err)
+}
+
+// DeleteKeyBackup removes the account's key backup, if it has one.
+func (s *Store) DeleteKeyBackup(ctx context.Context, accountID int64) error {
+	_, err := s.w.Exec(ctx, `DELETE FROM key_backups WHERE account_id = ?`, accountID)
+	return s.wrap("delete key backup", err)
+}

@@ -83,6 +83,9 @@ const unreferencedMedia = `SELECT m.id, m.sha256 FROM media m
 	AND NOT EXISTS (SELECT 1 FROM channel_posts p WHERE p.media_id = m.id)
 	AND NOT EXISTS (SELECT 1 FROM media_chats mc JOIN inbox i ON i.chat_id = mc.chat_id
 		WHERE mc.media_id = m.id AND i.created_at >= m.created_at)
+	AND NOT EXISTS (SELECT 1 FROM media_chats mc JOIN message_bodies b ON b.chat_id = mc.chat_id
+		WHERE mc.media_id = m.id AND b.created_at >= m.created_at
+		AND EXISTS (SELECT 1 FROM inbox_refs r WHERE r.body_id = b.id))
 	ORDER BY m.created_at, m.id LIMIT ?`
 
 // DeleteUnreferencedMedia deletes up to limit media created before

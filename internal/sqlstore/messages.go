@@ -8,9 +8,9 @@ import (
 	"github.com/parleyhq/parley/chat"
 )
 
-// The message hot path (Commit, Ack, AckMany, RaiseReceipts, Expire and
-// the inbox bulk writes) stays in each store, native to its driver. What
-// it shares is here.
+// The message hot path (Commit, Ack, AckMany, RaiseReceipts,
+// AckDelivered, Expire and the inbox bulk writes) stays in each store,
+// native to its driver. What it shares is here.
 
 // GetMessage returns a message's metadata, or ErrNotFound.
 func (s *Store) GetMessage(ctx context.Context, chatID int64, id string) (chat.MessageMeta, error) {
@@ -44,6 +44,44 @@ func scanEntry(r Row, extra ...any) (chat.Entry, error) {
 var withBody = `SELECT ` + PrefixCols("i.", EntryCols) + `, CASE WHEN i.shared THEN b.body ELSE i.body END, i.shared, i.key
 	FROM inbox i LEFT JOIN message_bodies b ON i.shared AND b.chat_id = i.chat_id AND b.message_id = i.message_id `
 
+// RefEntryCols are EntryCols of a shared message's entry: its inbox_refs
+// row (aliased r) holds the device, the id and the key, its body (aliased
+// b) the message's columns.
+const RefEntryCols = `r.id, r.device_id, b.type, b.chat_id, b.seq, b.message_id, b.kind, b.ref,
+	b.sender_account, b.sender_device, b.created_at, b.expires_at, b.notify_expiry`
+
+// refWithBody selects inbox_refs rows as withBody selects inbox rows.
+const refWithBody = `SELECT ` + RefEntryCols + `, b.body, true, r.key
+	FROM inbox_refs r JOIN message_bodies b ON b.id = r.body_id `
+
+// RefTemplate returns the entry whose columns a's shared body holds for
+// its refs: the first entry marked Shared, if it belongs to a's message;
+// nil when there is none.
+func RefTemplate(a *chat.Append) *chat.Entry {
+	if a.Meta == nil {
+		return nil
+	}
+	for i := range a.Entries {
+		if e := &a.Entries[i]; e.Shared {
+			if e.ChatID != a.ChatID || e.MessageID != a.Meta.ID {
+				return nil
+			}
+			return e
+		}
+	}
+	return nil
+}
+
+// IsRef reports whether e can be stored as a ref to the body that holds
+// t's columns: it is Shared and says what t says but for its device, id
+// and key. Other entries are whole inbox rows, as before refs existed.
+// (Seq is the append's for both.)
+func IsRef(t, e *chat.Entry) bool {
+	return e.Shared && e.Type == t.Type && e.ChatID == t.ChatID && e.MessageID == t.MessageID &&
+		e.Kind == t.Kind && e.Ref == t.Ref && e.SenderAccount == t.SenderAccount && e.SenderDevice == t.SenderDevice &&
+		e.CreatedAt.Equal(t.CreatedAt) && e.ExpiresAt.Equal(t.ExpiresAt) && e.NotifyExpiry == t.NotifyExpiry
+}
+
 // scanWithBody scans a withBody row.
 func scanWithBody(r Row) (chat.Entry, error) {
 	var body, key []byte
@@ -54,17 +92,21 @@ func scanWithBody(r Row) (chat.Entry, error) {
 }
 
 // Pending returns up to limit of the device's entries with ID > after,
-// ascending by ID.
+// ascending by ID: its inbox rows and its shared messages' refs, merged.
 func (s *Store) Pending(ctx context.Context, deviceID, after int64, limit int) ([]chat.Entry, error) {
-	es, err := queryAll(ctx, s.r, withBody+`WHERE i.device_id = ? AND i.id > ? ORDER BY i.id LIMIT ?`,
-		scanWithBody, deviceID, after, limit)
+	es, err := queryAll(ctx, s.r, `SELECT * FROM (`+withBody+`WHERE i.device_id = ? AND i.id > ? ORDER BY i.id LIMIT ?) own
+		UNION ALL SELECT * FROM (`+refWithBody+`WHERE r.device_id = ? AND r.id > ? ORDER BY r.id LIMIT ?) refs
+		ORDER BY 1 LIMIT ?`,
+		scanWithBody, deviceID, after, limit, deviceID, after, limit, limit)
 	return es, s.wrap("pending", err)
 }
 
 // QueuedEntries returns a message's entries still in the inbox.
 func (s *Store) QueuedEntries(ctx context.Context, chatID int64, messageID string) ([]chat.Entry, error) {
-	es, err := queryAll(ctx, s.r, withBody+`WHERE i.chat_id = ? AND i.message_id = ? ORDER BY i.id`,
-		scanWithBody, chatID, messageID)
+	es, err := queryAll(ctx, s.r, `SELECT * FROM (`+withBody+`WHERE i.chat_id = ? AND i.message_id = ?) own
+		UNION ALL SELECT * FROM (`+refWithBody+`WHERE b.chat_id = ? AND b.message_id = ?) refs
+		ORDER BY 1`,
+		scanWithBody, chatID, messageID, chatID, messageID)
 	return es, s.wrap("queued entries", err)
 }
 
@@ -86,7 +128,8 @@ func (s *Store) SweepBodies(ctx context.Context, after int64, limit int) (last i
 	}
 	last = ids[len(ids)-1]
 	n, err := s.w.Exec(ctx, `DELETE FROM message_bodies WHERE id > ? AND id <= ?
-		AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.chat_id = message_bodies.chat_id AND i.message_id = message_bodies.message_id)`,
+		AND NOT EXISTS (SELECT 1 FROM inbox i WHERE i.chat_id = message_bodies.chat_id AND i.message_id = message_bodies.message_id)
+		AND NOT EXISTS (SELECT 1 FROM inbox_refs r WHERE r.body_id = message_bodies.id)`,
 		after, last)
 	if err != nil {
 		return 0, 0, s.wrap("sweep bodies", err)

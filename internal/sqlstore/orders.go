@@ -41,12 +41,6 @@ func (s *Store) DeleteOrder(ctx context.Context, id int64) error {
 	return s.wrap("delete order", err)
 }
 
-// SetOrderMessage records the message that carried the order.
-func (s *Store) SetOrderMessage(ctx context.Context, id, chatID, customerID int64, messageID string) error {
-	err := affected(s.w.Exec(ctx, `UPDATE orders SET chat_id = ?, customer_id = ?, message_id = ? WHERE id = ?`, chatID, customerID, messageID, id))
-	return s.wrap("set order message", err)
-}
-
 // GetOrder returns a business's order by reference id.
 func (s *Store) GetOrder(ctx context.Context, businessID int64, referenceID string) (business.Order, error) {
 	o, err := scanOrder(s.w.QueryRow(ctx, `SELECT `+orderCols+` FROM orders WHERE business_id = ? AND reference_id = ?`, businessID, referenceID))

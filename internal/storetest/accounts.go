@@ -15,18 +15,41 @@ func testPing(t *testing.T, s Store) {
 	ok(t, "ping", s.Ping(t.Context()))
 }
 
+// putOTP stores otp with no counters.
+func putOTP(t *testing.T, s Store, otp chat.OTP) error {
+	t.Helper()
+	refused, err := s.PutOTPCounted(t.Context(), otp, day0, nil)
+	if refused != -1 {
+		t.Errorf("put otp with no counters: refused %d, want -1", refused)
+	}
+	return err
+}
+
+// incrOTP counts an attempt with no counters.
+func incrOTP(t *testing.T, s Store, phone, requester string) (int, error) {
+	t.Helper()
+	n, refused, err := s.CountOTPAttempt(t.Context(), phone, requester, day0, nil)
+	if refused != -1 {
+		t.Errorf("count otp attempt with no counters: refused %d, want -1", refused)
+	}
+	return n, err
+}
+
+// day0 is the daily window of t0.
+var day0 = t0.UTC().Truncate(24 * time.Hour)
+
 func testOTP(t *testing.T, s Store) {
 	ctx := t.Context()
 	const phone, me, stranger = "+15550000001", "192.0.2.1", "198.51.100.7"
 
 	_, err := s.GetOTP(ctx, phone, me)
 	wantCode(t, "get missing otp", err, parley.ENotFound)
-	_, err = s.IncrOTPAttempts(ctx, phone, me)
+	_, _, err = s.CountOTPAttempt(ctx, phone, me, day0, nil)
 	wantCode(t, "incr missing otp", err, parley.ENotFound)
 	ok(t, "delete missing otp", s.DeleteOTP(ctx, phone, me))
 
 	first := chat.OTP{Phone: phone, Requester: me, CodeHash: []byte("h1"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
-	ok(t, "put otp", s.PutOTP(ctx, first))
+	ok(t, "put otp", putOTP(t, s, first))
 	got, err := s.GetOTP(ctx, phone, me)
 	ok(t, "get otp", err)
 	wantDiff(t, "otp", got, first)
@@ -34,16 +57,16 @@ func testOTP(t *testing.T, s Store) {
 	// A stranger's code for the same number is apart: its attempts never
 	// touch mine.
 	theirs := chat.OTP{Phone: phone, Requester: stranger, CodeHash: []byte("hx"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
-	ok(t, "put stranger's otp", s.PutOTP(ctx, theirs))
+	ok(t, "put stranger's otp", putOTP(t, s, theirs))
 	for want := 1; want <= 3; want++ {
-		n, err := s.IncrOTPAttempts(ctx, phone, stranger)
+		n, err := incrOTP(t, s, phone, stranger)
 		ok(t, "incr stranger's otp", err)
 		if n != want {
 			t.Errorf("incr stranger's otp attempts: got %d, want %d", n, want)
 		}
 	}
 	for want := 1; want <= 2; want++ {
-		n, err := s.IncrOTPAttempts(ctx, phone, me)
+		n, err := incrOTP(t, s, phone, me)
 		ok(t, "incr otp", err)
 		if n != want {
 			t.Errorf("incr otp attempts: got %d, want %d", n, want)
@@ -51,7 +74,7 @@ func testOTP(t *testing.T, s Store) {
 	}
 
 	second := chat.OTP{Phone: phone, Requester: me, CodeHash: []byte("h2"), CreatedAt: at(time.Minute), ExpiresAt: at(11 * time.Minute)}
-	ok(t, "replace otp", s.PutOTP(ctx, second))
+	ok(t, "replace otp", putOTP(t, s, second))
 	got, err = s.GetOTP(ctx, phone, me)
 	ok(t, "get replaced otp", err)
 	wantDiff(t, "replaced otp (attempts start again)", got, second)
@@ -65,9 +88,9 @@ func testOTP(t *testing.T, s Store) {
 	wantDiff(t, "otp after another's delete", got, second)
 
 	// A login voids every code of the number, and only of that number.
-	ok(t, "put stranger's otp again", s.PutOTP(ctx, theirs))
+	ok(t, "put stranger's otp again", putOTP(t, s, theirs))
 	other := chat.OTP{Phone: "+15550000002", Requester: me, CodeHash: []byte("h3"), CreatedAt: t0, ExpiresAt: at(time.Minute)}
-	ok(t, "put other otp", s.PutOTP(ctx, other))
+	ok(t, "put other otp", putOTP(t, s, other))
 	ok(t, "delete otps", s.DeleteOTPs(ctx, phone))
 	for _, r := range []string{me, stranger} {
 		_, err = s.GetOTP(ctx, phone, r)
@@ -151,6 +174,45 @@ func testQuotas(t *testing.T, s Store) {
 	if used, taken := take("guess:+15550000001", next, 1, 3); !taken || used != 2 {
 		t.Errorf("take in a window prune kept: got (%d, %v), want (2, true)", used, taken)
 	}
+
+	// A code and its counters are one commit: all or nothing.
+	otp := chat.OTP{Phone: "+15550000009", Requester: "192.0.2.9", CodeHash: []byte("h"), CreatedAt: t0, ExpiresAt: at(10 * time.Minute)}
+	takes := []chat.QuotaTake{{Name: "code:a", N: 1, Max: 5}, {Name: "prefix:+1", N: 1, Max: 1}}
+	refused, err := s.PutOTPCounted(ctx, otp, day, takes)
+	ok(t, "put otp counted", err)
+	if refused != -1 {
+		t.Errorf("put otp counted: refused %d, want -1", refused)
+	}
+	refused, err = s.PutOTPCounted(ctx, otp, day, takes)
+	ok(t, "put otp past a limit", err)
+	if refused != 1 {
+		t.Errorf("put otp past the second limit: refused %d, want 1", refused)
+	}
+	if used, err := s.QuotaUsed(ctx, "code:a", day); err != nil || used != 1 {
+		t.Errorf("first counter after a refused put: got (%d, %v), want 1: a refusal counts nothing", used, err)
+	}
+	if used, err := s.QuotaUsed(ctx, "code:a", next); err != nil || used != 0 {
+		t.Errorf("counter in another window: got (%d, %v), want 0", used, err)
+	}
+	guesses := []chat.QuotaTake{{Name: "guess:a", N: 1, Max: 1}}
+	n, refused, err := s.CountOTPAttempt(ctx, otp.Phone, otp.Requester, day, guesses)
+	ok(t, "count otp attempt", err)
+	if n != 1 || refused != -1 {
+		t.Errorf("count otp attempt: got (%d, %d), want (1, -1)", n, refused)
+	}
+	n, refused, err = s.CountOTPAttempt(ctx, otp.Phone, otp.Requester, day, guesses)
+	ok(t, "count otp attempt past the limit", err)
+	if refused != 0 {
+		t.Errorf("count otp attempt past the limit: refused %d, want 0", refused)
+	}
+	if got, err := s.GetOTP(ctx, otp.Phone, otp.Requester); err != nil || got.Attempts != 1 {
+		t.Errorf("attempts after a refused count: got (%d, %v), want 1", got.Attempts, err)
+	}
+	_, _, err = s.CountOTPAttempt(ctx, otp.Phone, "192.0.2.10", day, []chat.QuotaTake{{Name: "guess:b", N: 1, Max: 5}})
+	wantCode(t, "count attempt on a missing code", err, parley.ENotFound)
+	if used, err := s.QuotaUsed(ctx, "guess:b", day); err != nil || used != 0 {
+		t.Errorf("counter after a missing code: got (%d, %v), want 0", used, err)
+	}
 }
 
 func testAccounts(t *testing.T, s Store) {
@@ -172,6 +234,19 @@ func testAccounts(t *testing.T, s Store) {
 
 	dup := chat.Account{Phone: a.Phone, CreatedAt: t0}
 	wantCode(t, "create account with taken phone", s.CreateAccount(ctx, &dup), parley.EConflict)
+
+	// Usernames: unique among accounts; "" is none, for any number of them.
+	ok(t, "set username", s.SetUsername(ctx, a.ID, "alice"))
+	wantCode(t, "taken username", s.SetUsername(ctx, b.ID, "alice"), parley.EConflict)
+	ok(t, "set own username again", s.SetUsername(ctx, a.ID, "alice"))
+	ok(t, "no username", s.SetUsername(ctx, b.ID, ""))
+	wantCode(t, "username of no account", s.SetUsername(ctx, 1<<40, "nobody"), parley.ENotFound)
+	if got, err := s.GetAccount(ctx, a.ID); err != nil || got.Username != "alice" {
+		t.Errorf("username: got %q %v, want alice", got.Username, err)
+	}
+	ok(t, "remove username", s.SetUsername(ctx, a.ID, ""))
+	ok(t, "username freed", s.SetUsername(ctx, b.ID, "alice"))
+	ok(t, "reset", s.SetUsername(ctx, b.ID, ""))
 
 	got, err := s.GetAccount(ctx, a.ID)
 	ok(t, "get account", err)

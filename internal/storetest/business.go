@@ -31,9 +31,12 @@ var businessTests = []struct {
 	{"WebhookClaimOrder", testWebhookClaimOrder},
 	{"WebhookFailedHoldsNoLonger", testWebhookFailedHoldsNoLonger},
 	{"UsageLedger", testUsageLedger},
+	{"UserIDs", testUserIDs},
+	{"CloudKeys", testCloudKeys},
 	{"Links", testLinks},
 	{"PruneBusiness", testPruneBusiness},
 	{"Catalogs", testCatalogs},
+	{"OwnedCatalogs", testOwnedCatalogs},
 	{"NumberSettings", testNumberSettings},
 	{"BusinessSettings", testBusinessSettings},
 	{"TemplateByID", testTemplateByID},
@@ -149,7 +152,7 @@ func testConversations(t *testing.T, s Store) {
 func testBusinessMessages(t *testing.T, s Store) {
 	ctx := context.Background()
 	m := business.BusinessMessage{NumberID: 1, ID: "wamid.a", Outbound: true, ChatID: 2, CustomerID: 3, CustomerPhone: "+15550000003",
-		Category: "marketing", PricingType: business.PricingRegular, Billable: true, CallbackData: "cb", CreatedAt: t0}
+		Category: "marketing", PricingType: business.PricingRegular, Billable: true, InWindow: true, CallbackData: "cb", CreatedAt: t0}
 	ok(t, "put", s.PutBusinessMessage(ctx, m))
 	changed := m
 	changed.Category = "utility"
@@ -464,7 +467,7 @@ func testUsageLedger(t *testing.T, s Store) {
 	ctx := context.Background()
 	u := func(key string, biz int64) *billing.UsageEntry {
 		return &billing.UsageEntry{Key: key, BusinessID: biz, NumberID: 1, Event: billing.TemplateDelivered, Category: "marketing",
-			Country: "BR", PricingType: business.PricingRegular, Model: "PMP", Billable: true, MessageID: key, At: t0}
+			Country: "BR", PricingType: business.PricingRegular, InWindow: key == "k1", Model: "PMP", Billable: true, MessageID: key, At: t0}
 	}
 	n, err := s.AppendUsage(ctx, []*billing.UsageEntry{u("k1", 1), u("k2", 1), u("k1", 1), u("k3", 2)})
 	ok(t, "append", err)
@@ -478,7 +481,8 @@ func testUsageLedger(t *testing.T, s Store) {
 	}
 	mine, err := s.ListUsage(ctx, 1, 0, 10)
 	ok(t, "list", err)
-	if len(mine) != 2 || mine[0].Key != "k1" || mine[1].Key != "k2" || mine[0].Country != "BR" || !mine[0].Billable {
+	if len(mine) != 2 || mine[0].Key != "k1" || mine[1].Key != "k2" || mine[0].Country != "BR" || !mine[0].Billable ||
+		!mine[0].InWindow || mine[1].InWindow {
 		t.Errorf("ledger of business 1: got %+v", mine)
 	}
 	all, err := s.ListUsage(ctx, 0, mine[0].ID, 10)
@@ -573,5 +577,42 @@ func testPruneBusiness(t *testing.T, s Store) {
 	ok(t, "WebhookAttempts", err)
 	if len(as) != 0 {
 		t.Errorf("attempts of a pruned webhook: got %d", len(as))
+	}
+}
+
+func testUserIDs(t *testing.T, s Store) {
+	ctx := context.Background()
+	ok(t, "remember", s.RememberUserID(ctx, 1, "US.1", 10))
+	ok(t, "remember again", s.RememberUserID(ctx, 1, "US.1", 11)) // a known pair stays as it is
+	ok(t, "other business", s.RememberUserID(ctx, 2, "US.1", 12))
+	if id, err := s.AccountOfUserID(ctx, 1, "US.1"); err != nil || id != 10 {
+		t.Errorf("account of US.1 for business 1: got %d %v, want 10", id, err)
+	}
+	if id, err := s.AccountOfUserID(ctx, 2, "US.1"); err != nil || id != 12 {
+		t.Errorf("account of US.1 for business 2: got %d %v, want 12", id, err)
+	}
+	_, err := s.AccountOfUserID(ctx, 3, "US.1")
+	wantCode(t, "unknown user id", err, parley.ENotFound)
+}
+
+// testCloudKeys: a cloud device's sealed state is written by compare and
+// swap on its version, so two nodes never both advance one state.
+func testCloudKeys(t *testing.T, s Store) {
+	ctx := context.Background()
+	_, _, err := s.GetCloudKeys(ctx, 77)
+	wantCode(t, "no state yet", err, parley.ENotFound)
+	ok(t, "first write", s.PutCloudKeys(ctx, 77, []byte("one"), 0))
+	wantCode(t, "a second first write", s.PutCloudKeys(ctx, 77, []byte("other"), 0), parley.EConflict)
+	st, v, err := s.GetCloudKeys(ctx, 77)
+	if err != nil || string(st) != "one" || v != 1 {
+		t.Fatalf("after the first write: got %q version %d %v, want \"one\" version 1", st, v, err)
+	}
+	if v, err := s.CloudKeysVersion(ctx, 77); err != nil || v != 1 {
+		t.Errorf("version after the first write: got %d %v, want 1", v, err)
+	}
+	ok(t, "swap", s.PutCloudKeys(ctx, 77, []byte("two"), 1))
+	wantCode(t, "a stale swap", s.PutCloudKeys(ctx, 77, []byte("stale"), 1), parley.EConflict)
+	if st, v, err := s.GetCloudKeys(ctx, 77); err != nil || string(st) != "two" || v != 2 {
+		t.Errorf("after the swap: got %q version %d %v, want \"two\" version 2", st, v, err)
 	}
 }

@@ -10,19 +10,19 @@ import (
 	"github.com/parleyhq/parley/chat"
 )
 
-// testCatalogs: one catalog per business, created once; products are
+// testCatalogs: a business's connected catalog, created once; products are
 // unique by retailer id within a catalog, listed in id order, found by
 // retailer id and deleted.
 func testCatalogs(t *testing.T, s Store) {
 	ctx := t.Context()
 	acme, other := newBusiness(t, s, "Acme"), newBusiness(t, s, "Other")
-	c, err := s.EnsureCatalog(ctx, acme.ID, t0)
+	c, err := s.EnsureCatalog(ctx, acme.ID, "Acme", t0)
 	ok(t, "ensure catalog", err)
-	again, err := s.EnsureCatalog(ctx, acme.ID, at(time.Hour))
+	again, err := s.EnsureCatalog(ctx, acme.ID, "Acme 2", at(time.Hour))
 	ok(t, "ensure catalog again", err)
 	wantDiff(t, "catalog ensured twice", again, c)
-	wantDiff(t, "catalog", c, business.Catalog{ID: c.ID, BusinessID: acme.ID, CreatedAt: t0})
-	oc, err := s.EnsureCatalog(ctx, other.ID, t0)
+	wantDiff(t, "catalog", c, business.Catalog{ID: c.ID, BusinessID: acme.ID, Name: "Acme", Connected: true, CreatedAt: t0})
+	oc, err := s.EnsureCatalog(ctx, other.ID, "Other", t0)
 	ok(t, "ensure other catalog", err)
 	if oc.ID == c.ID {
 		t.Fatalf("two businesses share catalog %d", c.ID)

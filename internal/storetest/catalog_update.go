@@ -12,7 +12,7 @@ import (
 func testUpdateProduct(t *testing.T, s Store) {
 	ctx := t.Context()
 	biz := newBusiness(t, s, "Acme")
-	c, err := s.EnsureCatalog(ctx, biz.ID, t0)
+	c, err := s.EnsureCatalog(ctx, biz.ID, "Acme", t0)
 	ok(t, "ensure catalog", err)
 	a := business.Product{CatalogID: c.ID, RetailerID: "a", Name: "A", PriceMinor: 100, Currency: "USD", Availability: "in stock", CreatedAt: t0}
 	ok(t, "create a", s.CreateProduct(ctx, &a))

@@ -39,6 +39,7 @@ func runChannels(t *testing.T, open func(t *testing.T) Store) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each on its own database
 			tt.fn(t, open(t))
 		})
 	}

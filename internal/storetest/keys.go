@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/parleyhq/parley"
 	"github.com/parleyhq/parley/chat"
@@ -131,4 +132,26 @@ func testDeviceLists(t *testing.T, s Store) {
 	ok(t, "get the list of a new signing key", err)
 	wantDiff(t, "device list after a new signing key", got, reset)
 	wantCode(t, "put for no account", s.PutDeviceList(ctx, chat.StoredDeviceList{AccountID: a.ID + 100, Version: 1, SigningKey: "k", List: []byte(`{}`)}), parley.ENotFound)
+}
+
+func testKeyBackups(t *testing.T, s Store) {
+	ctx := t.Context()
+	a := newAccount(t, s, "+15550000001")
+	_, err := s.GetKeyBackup(ctx, a.ID)
+	wantCode(t, "no key backup", err, parley.ENotFound)
+	b := chat.KeyBackup{AccountID: a.ID, Blob: []byte(`{"v":1,"n":1}`), UpdatedAt: t0}
+	ok(t, "put key backup", s.PutKeyBackup(ctx, b))
+	got, err := s.GetKeyBackup(ctx, a.ID)
+	ok(t, "get key backup", err)
+	wantDiff(t, "key backup", got, b)
+	newer := chat.KeyBackup{AccountID: a.ID, Blob: []byte(`{"v":1,"n":2}`), UpdatedAt: t0.Add(time.Hour)}
+	ok(t, "replace key backup", s.PutKeyBackup(ctx, newer))
+	got, err = s.GetKeyBackup(ctx, a.ID)
+	ok(t, "get the replaced key backup", err)
+	wantDiff(t, "replaced key backup", got, newer)
+	wantCode(t, "put for no account", s.PutKeyBackup(ctx, chat.KeyBackup{AccountID: a.ID + 100, Blob: []byte(`{}`), UpdatedAt: t0}), parley.ENotFound)
+	ok(t, "delete key backup", s.DeleteKeyBackup(ctx, a.ID))
+	_, err = s.GetKeyBackup(ctx, a.ID)
+	wantCode(t, "deleted key backup", err, parley.ENotFound)
+	ok(t, "delete a key backup twice", s.DeleteKeyBackup(ctx, a.ID))
 }

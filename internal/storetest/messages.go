@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -384,6 +386,9 @@ func testRaiseReceipts(t *testing.T, s Store) {
 		// Given twice in one call, a receipt counts once, at its highest.
 		{"repeated in one call", []chat.Receipt{r("m3", 10, delivered), r("m3", 10, read), r("m3", 10, delivered)},
 			[]chat.Receipt{r("m3", 10, read)}},
+		// A message id that reads as a number stays the same text.
+		{"numeric message id", []chat.Receipt{r("0042", 10, delivered)}, []chat.Receipt{r("0042", 10, delivered)}},
+		{"numeric message id again", []chat.Receipt{r("0042", 10, delivered)}, nil},
 	}
 	// The steps build on each other: they run in order on one store.
 	for _, st := range steps {
@@ -588,4 +593,133 @@ func testAckMany(t *testing.T, s Store) {
 	wantDiff(t, "acked entries, with device ids and without bodies", got, withoutBodies([]chat.Entry{bob[0], alice[2]}))
 	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), []chat.Entry{bob[1], bob[2]})
 	wantDiff(t, "alice's inbox", pending(t, s, f.aliceDev.ID), []chat.Entry{alice[0], alice[1]})
+}
+
+// testAckDelivered: the acks, the receipts raised for them and the
+// entries telling the sender commit together; the entries take their ids
+// from the inbox's sequence, as Commit's do; a failure writes nothing.
+func testAckDelivered(t *testing.T, s Store) {
+	ctx := t.Context()
+	f := newFixture(t, s)
+	group := newGroup(t, s, f.alice.ID, f.bob.ID)
+	m0 := f.message(group.ID, "m0", t0, f.bobDev)
+	s1 := shared(f.message(group.ID, "s1", t0, f.aliceDev, f.bobDev), "one", nil)
+	m2 := f.message(group.ID, "m2", t0, f.bobDev)
+	commit(t, s, m0, s1, m2)
+	bob := entriesOf(f.bobDev.ID, m0, s1, m2)
+	delivered := func(es []chat.Entry) []chat.Receipt {
+		var rs []chat.Receipt
+		for _, e := range es {
+			rs = append(rs, chat.Receipt{ChatID: e.ChatID, MessageID: e.MessageID, AccountID: f.bob.ID, Status: chat.ReceiptDelivered})
+		}
+		return rs
+	}
+	// tell is one receipt entry for alice's device per raised receipt.
+	tell := func(raised []chat.Receipt) []*chat.Append {
+		var out []*chat.Append
+		for _, r := range raised {
+			out = append(out, &chat.Append{ChatID: r.ChatID, Entries: []chat.Entry{{
+				DeviceID: f.aliceDev.ID, Type: chat.EntryReceipt, ChatID: r.ChatID,
+				Body: []byte("delivered " + r.MessageID), CreatedAt: at(time.Minute), ExpiresAt: at(time.Hour),
+			}}})
+		}
+		return out
+	}
+	type call struct {
+		Acked  []chat.Entry
+		Raised []chat.Receipt
+	}
+	ackDelivered := func(acks []chat.DeviceAck, rs func([]chat.Entry) []chat.Receipt) (call, []*chat.Append, error) {
+		t.Helper()
+		var c call
+		appends, err := s.AckDelivered(ctx, acks,
+			func(ctx context.Context, acked []chat.Entry) ([]chat.Receipt, error) {
+				c.Acked = acked
+				return rs(acked), nil
+			},
+			func(raised []chat.Receipt) []*chat.Append {
+				c.Raised = raised
+				return tell(raised)
+			})
+		return c, appends, err
+	}
+
+	c, appends, err := ackDelivered(nil, delivered)
+	ok(t, "ack nothing", err)
+	wantDiff(t, "nothing acked, raised or appended", c, call{})
+	wantDiff(t, "appends of nothing", len(appends), 0)
+
+	// Bob acks m0 and s1 (a shared body's ref); alice's id is not his.
+	alice := entriesOf(f.aliceDev.ID, s1)
+	c, appends, err = ackDelivered([]chat.DeviceAck{{DeviceID: f.bobDev.ID, IDs: []int64{bob[0].ID, bob[1].ID, alice[0].ID}}}, delivered)
+	ok(t, "ack delivered", err)
+	wantDiff(t, "acked entries", c.Acked, withoutBodies(bob[:2]))
+	wantDiff(t, "raised receipts", c.Raised, delivered(bob[:2]))
+	if len(appends) != 2 || len(appends[0].Entries) != 1 || len(appends[1].Entries) != 1 {
+		t.Fatalf("appends: got %+v, want two of one entry", appends)
+	}
+	told := []chat.Entry{appends[0].Entries[0], appends[1].Entries[0]}
+	if told[0].ID <= bob[2].ID || told[1].ID <= told[0].ID {
+		t.Errorf("receipt entry ids: got %d and %d, want ascending after the last entry's %d", told[0].ID, told[1].ID, bob[2].ID)
+	}
+	wantDiff(t, "bob's inbox", pending(t, s, f.bobDev.ID), bob[2:])
+	wantDiff(t, "alice's inbox", pending(t, s, f.aliceDev.ID), append(alice, told...))
+
+	// The next commit's ids follow the receipts'.
+	m3 := f.message(group.ID, "m3", t0, f.bobDev)
+	commit(t, s, m3)
+	if id := m3.Entries[0].ID; id <= told[1].ID {
+		t.Errorf("next entry id: got %d, want after %d", id, told[1].ID)
+	}
+
+	// A receipt raised before is not raised again, and tells no one.
+	c, appends, err = ackDelivered([]chat.DeviceAck{{DeviceID: f.bobDev.ID, IDs: []int64{bob[2].ID}}},
+		func(es []chat.Entry) []chat.Receipt { return append(delivered(bob[:1]), delivered(es)...) })
+	ok(t, "ack delivered again", err)
+	wantDiff(t, "raised receipts, the new one only", c.Raised, delivered(bob[2:3]))
+	wantDiff(t, "appends", len(appends), 1)
+	got, err := s.RaiseReceipts(ctx, delivered(bob[:3]))
+	ok(t, "raise receipts", err)
+	wantDiff(t, "receipts raised again", len(got), 0)
+
+	// Nothing to raise: the acks commit alone.
+	c, appends, err = ackDelivered([]chat.DeviceAck{{DeviceID: f.bobDev.ID, IDs: []int64{m3.Entries[0].ID}}},
+		func([]chat.Entry) []chat.Receipt { return nil })
+	ok(t, "ack without receipts", err)
+	wantDiff(t, "acked", c.Acked, withoutBodies(m3.Entries))
+	wantDiff(t, "appends without receipts", len(appends), 0)
+	wantDiff(t, "bob's inbox, all acked", len(pending(t, s, f.bobDev.ID)), 0)
+
+	// A failure in receipts writes nothing: the ack stays undone.
+	m4 := f.message(group.ID, "m4", t0, f.bobDev)
+	commit(t, s, m4)
+	failed := errors.New("the read cache is down")
+	_, err = s.AckDelivered(ctx, []chat.DeviceAck{{DeviceID: f.bobDev.ID, IDs: []int64{m4.Entries[0].ID}}},
+		func(context.Context, []chat.Entry) ([]chat.Receipt, error) { return nil, failed },
+		func([]chat.Receipt) []*chat.Append {
+			t.Error("notify called after receipts failed")
+			return nil
+		})
+	if !errors.Is(err, failed) {
+		t.Errorf("ack delivered: got %v, want %v", err, failed)
+	}
+	wantDiff(t, "bob's inbox after the failure", pending(t, s, f.bobDev.ID), m4.Entries)
+}
+
+// testCommitManyEntries: a commit writes any number of entries, inbox
+// rows and shared bodies' refs, whatever the statements they are split
+// into.
+func testCommitManyEntries(t *testing.T, s Store) {
+	f := newFixture(t, s)
+	var want []chat.Entry
+	for i, n := range []int{1, 3, 63, 64, 65, 127, 200, 300} {
+		devs := slices.Repeat([]chat.Device{f.bobDev}, n)
+		rows := f.message(f.chat.ID, fmt.Sprintf("rows%d", i), t0, devs...)
+		refs := shared(f.message(f.chat.ID, fmt.Sprintf("refs%d", i), t0, devs...), "body", nil)
+		commit(t, s, rows, refs)
+		want = append(want, entriesOf(f.bobDev.ID, rows, refs)...)
+	}
+	got := pending(t, s, f.bobDev.ID)
+	wantDiff(t, "entries", len(got), len(want))
+	wantDiff(t, "bob's inbox", got, want)
 }

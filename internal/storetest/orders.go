@@ -24,7 +24,7 @@ func testOrders(t *testing.T, s Store) {
 	elsewhere := o
 	elsewhere.BusinessID = other.ID
 	ok(t, "same reference id in another business", s.CreateOrder(ctx, &elsewhere))
-	ok(t, "set order message", s.SetOrderMessage(ctx, o.ID, 42, 9, "wamid.x"))
+	ok(t, "link the order to its message", s.CommitBusiness(ctx, &business.Batch{OrderLinks: []business.OrderLink{{OrderID: o.ID, ChatID: 42, CustomerID: 9, MessageID: "wamid.x"}}}))
 	got, err := s.GetOrder(ctx, acme.ID, "ref-1")
 	ok(t, "get order", err)
 	o.ChatID, o.CustomerID, o.MessageID = 42, 9, "wamid.x"

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"DeviceKeys", testDeviceKeys},
 		{"ClaimOneTimeKeyConcurrent", testClaimConcurrent},
 		{"DeviceLists", testDeviceLists},
+		{"KeyBackups", testKeyBackups},
 		{"Chats", testChats},
 		{"DirectChats", testDirectChats},
 		{"Members", testMembers},
@@ -73,10 +74,12 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CommitDedupeInBatch", testCommitDedupeInBatch},
 		{"CommitUnknownChat", testCommitUnknownChat},
 		{"CommitEntryIDsGrow", testCommitEntryIDsGrow},
+		{"CommitManyEntries", testCommitManyEntries},
 		{"CommitConcurrent", testCommitConcurrent},
 		{"Pending", testPending},
 		{"Ack", testAck},
 		{"AckMany", testAckMany},
+		{"AckDelivered", testAckDelivered},
 		{"RaiseReceipts", testRaiseReceipts},
 		{"Expire", testExpire},
 		{"ExpireLimit", testExpireLimit},
@@ -84,6 +87,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"PurgeChatEntries", testPurgeChatEntries},
 		{"ShortenChatExpiry", testShortenChatExpiry},
 		{"SharedBodies", testSharedBodies},
+		{"SharedRefs", testSharedRefs},
 		{"Media", testMedia},
 		{"MediaVisibility", testMediaVisibility},
 		{"DeleteMedia", testDeleteMedia},
@@ -97,6 +101,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 	tests = append(tests, billingTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each on its own database
 			tt.fn(t, open(t))
 		})
 	}

@@ -42,6 +42,22 @@ func signUp(t *testing.T, p *webtest.Page, srv *servertest.Server, phone, name s
 	p.Click("form button[type=submit]")
 	p.WaitVisible(".side .chat-list, .side .muted")
 	p.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
+	waitE2EE(t, p)
+}
+
+// waitE2EE waits until the page's device published its end-to-end keys
+// (the module loads after first paint): from then on others can encrypt
+// to it. Compiling the module takes long on a loaded machine, so this
+// waits longer than one helper call.
+func waitE2EE(t *testing.T, p *webtest.Page) {
+	t.Helper()
+	deadline := time.Now().Add(4 * webtest.Timeout)
+	for webtest.Eval[string](p, `document.documentElement.dataset.e2ee || ''`) != "ready" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the page's end-to-end keys were not published after %v", 4*webtest.Timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // submitDialog fills the open dialog's first field and submits it.

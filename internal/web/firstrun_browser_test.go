@@ -174,6 +174,8 @@ func TestPluralsAndTimes(t *testing.T) {
 	signUp(t, p, srv, "+14155550802", "Paul")
 	p.Navigate(fmt.Sprintf("%s/#/channel/%d", srv.URL, ch.ID))
 	p.WaitText(".chat-status", "0 followers")
+	// Channels are public broadcasts and the page says so (issue 12).
+	p.WaitText("#channel-public", "not end-to-end encrypted")
 	p.Click("#follow")
 	p.WaitText(".chat-status", "1 follower ·")
 	second, _ := goClient(t, srv, "+14155550803", "Quinn")

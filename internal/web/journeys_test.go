@@ -15,6 +15,7 @@ import (
 
 	"github.com/parleyhq/parley/channel"
 	"github.com/parleyhq/parley/client"
+	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/internal/adminapi"
 	"github.com/parleyhq/parley/internal/server"
 	"github.com/parleyhq/parley/internal/servertest"
@@ -23,7 +24,8 @@ import (
 	"github.com/parleyhq/parley/wire"
 )
 
-// goClient logs phone in with the Go client (the other side of a journey).
+// goClient logs phone in with the Go client (the other side of a
+// journey), with end-to-end encryption.
 func goClient(t *testing.T, srv *servertest.Server, phone, name string) (*client.Client, int64) {
 	t.Helper()
 	ctx := context.Background()
@@ -37,6 +39,16 @@ func goClient(t *testing.T, srv *servertest.Server, phone, name string) (*client
 	}
 	if _, err := c.UpdateProfile(ctx, client.ProfileUpdate{DisplayName: &name}); err != nil {
 		t.Fatalf("profile: %v", err)
+	}
+	// It encrypts end to end, as the CLI does: the web app refuses
+	// plaintext from people.
+	d, err := e2ee.NewDevice(s.AccountID, s.DeviceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.UseE2EE(d)
+	if err := c.SetupE2EE(ctx); err != nil {
+		t.Fatalf("set up e2ee: %v", err)
 	}
 	return c, s.AccountID
 }
@@ -251,39 +263,8 @@ func TestBusinessJourney(t *testing.T) {
 		o.Business.InboxPoll = 20 * time.Millisecond
 		o.Webhooks = webhook.Options{Poll: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, Timeout: 2 * time.Second}
 	}))
-	hk := newHooks(t)
-	call := func(method, path, token string, body, out any) {
-		t.Helper()
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, srv.Endpoint(path), bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		rb, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode/100 != 2 {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, rb)
-		}
-		if out != nil {
-			if err := json.Unmarshal(rb, out); err != nil {
-				t.Fatalf("%s %s: %v", method, path, err)
-			}
-		}
-	}
-	var biz adminapi.Business
-	var num adminapi.Number
-	var tok adminapi.Token
-	call("POST", "/admin/v1/businesses", adminToken, map[string]any{"name": "Acme Shoes", "category": "RETAIL"}, &biz)
-	call("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", biz.ID), adminToken, map[string]any{"verified": true}, &biz)
-	hk.mu.Lock()
-	hk.secret = biz.AppSecret
-	hk.mu.Unlock()
-	call("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", biz.ID), adminToken, map[string]any{"phone": "+14155550100", "display_name": "Acme"}, &num)
-	call("PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", biz.ID), adminToken, map[string]any{"callback_url": hk.srv.URL, "verify_token": "vt"}, nil)
-	call("POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", biz.ID), adminToken, map[string]any{"name": "web"}, &tok)
+	w := newWebBusiness(t, srv, adminToken, "Acme Shoes", "RETAIL", "+14155550100", "Acme", true)
+	hk, call, biz, num, tok := w.hk, w.call, w.biz, w.num, w.tok
 	var link struct {
 		Code string `json:"code"`
 	}
@@ -426,4 +407,35 @@ func TestLongHistory(t *testing.T) {
 	p.Click(".jump")
 	p.WaitText(".msg .text", "Message number 10000")
 	screenshot(t, p, "long-history-desktop")
+}
+
+// webBusiness is a business set up through the admin API for a browser
+// journey: one number, a webhook to hk (which learns the app secret) and
+// an API token; call is an API call that fails the test.
+type webBusiness struct {
+	biz  adminapi.Business
+	num  adminapi.Number
+	tok  adminapi.Token
+	hk   *hooks
+	call func(method, path, token string, body, out any)
+}
+
+func newWebBusiness(t *testing.T, srv *servertest.Server, adminToken, name, category, phone, display string, verified bool) *webBusiness {
+	t.Helper()
+	w := &webBusiness{hk: newHooks(t)}
+	w.call = func(method, path, token string, body, out any) {
+		t.Helper()
+		apiCall(t, srv, method, path, token, body, out)
+	}
+	w.call("POST", "/admin/v1/businesses", adminToken, map[string]any{"name": name, "category": category}, &w.biz)
+	if verified {
+		w.call("PATCH", fmt.Sprintf("/admin/v1/businesses/%d", w.biz.ID), adminToken, map[string]any{"verified": true}, &w.biz)
+	}
+	w.hk.mu.Lock()
+	w.hk.secret = w.biz.AppSecret
+	w.hk.mu.Unlock()
+	w.call("POST", fmt.Sprintf("/admin/v1/businesses/%d/numbers", w.biz.ID), adminToken, map[string]any{"phone": phone, "display_name": display}, &w.num)
+	w.call("PUT", fmt.Sprintf("/admin/v1/businesses/%d/webhook", w.biz.ID), adminToken, map[string]any{"callback_url": w.hk.srv.URL, "verify_token": "vt"}, nil)
+	w.call("POST", fmt.Sprintf("/admin/v1/businesses/%d/tokens", w.biz.ID), adminToken, map[string]any{"name": "web"}, &w.tok)
+	return w
 }

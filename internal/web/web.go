@@ -9,11 +9,13 @@
 // of all embedded files: relative module imports keep the version, so one
 // change to any file busts the whole tree, and assets can be cached for a
 // year. The index pages are not cached. Every response carries a strict
-// Content-Security-Policy: no inline script or style, nothing from another
-// origin, and connections only to this origin (HTTP and WebSocket).
+// Content-Security-Policy: no inline script or style, no eval (only
+// WebAssembly compilation), nothing from another origin, and connections only to this origin (HTTP and WebSocket).
 //
 // The package imports nothing of Parley's; internal/server mounts it.
 package web
+
+//go:generate go run ./wasmgen
 
 import (
 	"bytes"
@@ -21,19 +23,27 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
 	"sort"
 	"strings"
+	"sync"
 )
 
 //go:embed static
 var embedded embed.FS
 
-// staticToken is replaced in index pages by the versioned asset prefix.
+// staticToken is replaced in index pages and the service worker by the
+// versioned asset prefix.
 const staticToken = "{{static}}"
+
+// precacheToken is replaced in the service worker by the JSON list of the
+// files it keeps for offline use (paths under the prefix).
+const precacheToken = "/*{{precache}}*/[]"
 
 // asset is one file ready to serve.
 type asset struct {
@@ -49,10 +59,16 @@ type Handler struct {
 	prefix  string            // "/static/<version>/"
 	assets  map[string]*asset // by path under static/, e.g. "app/main.js"
 	pages   map[string]*asset // index pages by client: app, business, admin
+	worker  *asset            // app/sw.js with this release's prefix and file list
 }
 
-// New loads and prepares the embedded files (hashes, gzip, index pages).
-func New() (*Handler, error) { return newHandler(embedded) }
+// New returns the embedded files prepared to serve (hashes, gzip, index
+// pages). They are prepared once per process: the files are compiled in
+// and the Handler is read-only, so every server of a process (tests start
+// hundreds) shares it instead of compressing the clients again.
+func New() (*Handler, error) { return prepared() }
+
+var prepared = sync.OnceValues(func() (*Handler, error) { return newHandler(embedded) })
 
 func newHandler(fsys fs.FS) (*Handler, error) {
 	sub, err := fs.Sub(fsys, "static")
@@ -74,6 +90,14 @@ func newHandler(fsys fs.FS) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("walk static: %w", err)
 	}
+	// The app's PNG icons are drawn, not stored (icon.go).
+	pngs, err := icons()
+	if err != nil {
+		return nil, err
+	}
+	for p, b := range pngs {
+		files[p] = b
+	}
 	names := make([]string, 0, len(files))
 	for p := range files {
 		names = append(names, p)
@@ -87,6 +111,16 @@ func newHandler(fsys fs.FS) (*Handler, error) {
 	h := &Handler{version: hex.EncodeToString(sum.Sum(nil))[:12], assets: map[string]*asset{}, pages: map[string]*asset{}}
 	h.prefix = "/static/" + h.version + "/"
 	for _, p := range names {
+		if name, ok := strings.CutSuffix(p, ".gz"); ok {
+			// Committed already compressed (the WebAssembly module, too
+			// big to compress at every start): served as name.
+			a, err := precompressed(name, files[p])
+			if err != nil {
+				return nil, err
+			}
+			h.assets[name] = a
+			continue
+		}
 		a, err := newAsset(p, files[p])
 		if err != nil {
 			return nil, err
@@ -104,6 +138,28 @@ func newHandler(fsys fs.FS) (*Handler, error) {
 			return nil, err
 		}
 		h.pages[client] = a
+	}
+	// The service worker keeps the people's app for offline use: the page
+	// at / and every file of app/ and shared/ (but itself and the raw
+	// index page, which has no prefix in it).
+	var keep []string
+	for _, p := range names {
+		if (strings.HasPrefix(p, "app/") || strings.HasPrefix(p, "shared/")) && p != "app/sw.js" && p != "app/index.html" {
+			keep = append(keep, p)
+		}
+	}
+	list, err := json.Marshal(keep)
+	if err != nil {
+		return nil, fmt.Errorf("precache list: %w", err)
+	}
+	sw, ok := files["app/sw.js"]
+	if !ok || !bytes.Contains(sw, []byte(precacheToken)) {
+		return nil, fmt.Errorf("static/app/sw.js is missing or has no %s", precacheToken)
+	}
+	sw = bytes.ReplaceAll(sw, []byte(staticToken), []byte(strings.TrimSuffix(h.prefix, "/")))
+	sw = bytes.ReplaceAll(sw, []byte(precacheToken), list)
+	if h.worker, err = newAsset("app/sw.js", sw); err != nil {
+		return nil, err
 	}
 	return h, nil
 }
@@ -127,6 +183,22 @@ func newAsset(p string, b []byte) (*asset, error) {
 	return a, nil
 }
 
+// precompressed is the asset p whose gzip form gz is embedded: it is
+// sent as is to clients that take gzip (all browsers), decompressed once
+// at start for the others.
+func precompressed(p string, gz []byte) (*asset, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip %s: %w", p, err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("gunzip %s: %w", p, err)
+	}
+	sum := sha256.Sum256(b)
+	return &asset{body: b, gzipped: gz, contentType: contentType(p), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}, nil
+}
+
 // types lists the content types by extension; anything else is refused
 // at startup so that nothing is served with a guessed type.
 var types = map[string]string{
@@ -140,6 +212,7 @@ var types = map[string]string{
 	".ico":   "image/x-icon",
 	".webp":  "image/webp",
 	".woff2": "font/woff2",
+	".wasm":  "application/wasm",
 	".txt":   "text/plain; charset=utf-8",
 	".md":    "text/plain; charset=utf-8",
 }
@@ -180,7 +253,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	// The service worker has a path of its own: its registration, and the
 	// push subscription tied to it, must outlive a release's asset prefix.
 	mux.HandleFunc("GET /sw.js", func(w http.ResponseWriter, r *http.Request) {
-		h.serve(w, r, h.assets["app/sw.js"], "no-cache")
+		h.serve(w, r, h.worker, "no-cache")
 	})
 	h.registerAssets(mux)
 }
@@ -278,10 +351,13 @@ func SecurityHeaders(hd http.Header, r *http.Request) {
 	hd.Set("Referrer-Policy", "no-referrer")
 	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
-	hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+	hd.Set("Permissions-Policy", "camera=(), microphone=(self), geolocation=()") // the microphone for voice notes
 }
 
 // policy is the Content-Security-Policy of every web response.
-const policy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+// 'wasm-unsafe-eval' lets the page compile WebAssembly (the end-to-end
+// encryption module, static/app/e2ee.wasm), and nothing else: eval and
+// inline script stay refused.
+const policy = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; " +
 	"img-src 'self' blob: data:; media-src 'self' blob:; font-src 'self'; connect-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"

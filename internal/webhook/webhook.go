@@ -61,6 +61,9 @@ type Options struct {
 	Logger      *slog.Logger
 	// Delivered, if set, observes each successful delivery (metrics, bench).
 	Delivered func()
+	// Open, if set, returns a webhook's body as posted from the stored one
+	// (business.WebhookPayloadOpener: bodies are sealed at rest).
+	Open func(business.Webhook) ([]byte, error)
 }
 
 func (o *Options) setDefaults() {
@@ -376,16 +379,22 @@ func (d *Dispatcher) post(ctx context.Context, w business.Webhook) (int, error) 
 	if biz.CallbackURL == "" {
 		return 0, fmt.Errorf("the business has no callback URL")
 	}
+	payload := w.Payload
+	if d.o.Open != nil {
+		if payload, err = d.o.Open(w); err != nil {
+			return 0, err
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.o.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, biz.CallbackURL, bytes.NewReader(w.Payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, biz.CallbackURL, bytes.NewReader(payload))
 	if err != nil {
 		return 0, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Parley-Webhooks/1.0")
-	req.Header.Set("X-Hub-Signature-256", Sign(biz.AppSecret, w.Payload))
-	req.Header.Set("X-Hub-Signature", SignSHA1(biz.AppSecret, w.Payload))
+	req.Header.Set("X-Hub-Signature-256", Sign(biz.AppSecret, payload))
+	req.Header.Set("X-Hub-Signature", SignSHA1(biz.AppSecret, payload))
 	req.Header.Set("X-Parley-Webhook-Id", fmt.Sprint(w.ID))
 	resp, err := d.o.Client.Do(req)
 	if err != nil {

@@ -42,8 +42,8 @@ func ChromiumPath(t testing.TB) string {
 }
 
 // Start launches Chromium with a fresh profile; it is closed when the test
-// ends.
-func Start(t testing.TB) *Browser {
+// ends. extra adds options (FakeMedia, or a flag of one test's own).
+func Start(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
 	exe := ChromiumPath(t)
 	opts := []chromedp.ExecAllocatorOption{
@@ -70,6 +70,7 @@ func Start(t testing.TB) *Browser {
 		chromedp.UserDataDir(filepath.Join(t.TempDir(), "chromium")),
 		chromedp.WindowSize(1280, 800),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
 	// Start the browser now, so that a missing or broken binary fails here.
@@ -85,6 +86,15 @@ func Start(t testing.TB) *Browser {
 	return &Browser{ctx: bctx}
 }
 
+// FakeMedia are the options of a browser whose microphone and camera are
+// Chromium's fake devices (a beeping tone), granted without asking: for
+// voice notes.
+var FakeMedia = []chromedp.ExecAllocatorOption{
+	chromedp.Flag("use-fake-device-for-media-stream", true),
+	chromedp.Flag("use-fake-ui-for-media-stream", true),
+	chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+}
+
 // Page is one tab in its own browser context.
 type Page struct {
 	t   testing.TB
@@ -95,6 +105,8 @@ type Page struct {
 	// AllowErrors turns off failing the test on uncaught exceptions and
 	// CSP violations (for tests that provoke them).
 	AllowErrors bool
+
+	close func() // closes the tab; safe to call twice
 }
 
 // NewPage opens a blank page in a new browser context (its own cookies,
@@ -102,6 +114,32 @@ type Page struct {
 func (b *Browser) NewPage(t testing.TB) *Page {
 	t.Helper()
 	ctx, cancel := chromedp.NewContext(b.ctx, chromedp.WithNewBrowserContext())
+	return open(t, ctx, cancel)
+}
+
+// NewTab opens a blank tab in the browser's default context, whose
+// storage every such tab shares: unlike a NewPage's context, which
+// Chromium treats like an incognito window, it is where Chromium would
+// offer to install a web app. It is closed by Close or when the test
+// ends.
+func (b *Browser) NewTab(t testing.TB) *Page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(b.ctx)
+	return open(t, ctx, cancel)
+}
+
+// NewTab opens a blank tab in p's browser context: it shares p's storage
+// (local storage, IndexedDB, service workers, caches) as a second tab of
+// the same person would. It is closed by Close or when the test ends.
+// Closing p itself ends the browser context, its tabs and its storage.
+func (p *Page) NewTab(t testing.TB) *Page {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(p.ctx)
+	return open(t, ctx, cancel)
+}
+
+func open(t testing.TB, ctx context.Context, cancel context.CancelFunc) *Page {
+	t.Helper()
 	p := &Page{t: t, ctx: ctx}
 	// Subscribe before the first navigation so that nothing is lost.
 	if err := chromedp.Do(ctx); err != nil {
@@ -121,15 +159,21 @@ func (b *Browser) NewPage(t testing.TB) *Page {
 			p.mu.Unlock()
 		}
 	}()
-	t.Cleanup(func() {
+	p.close = func() {
 		cancel()
 		<-done
+	}
+	t.Cleanup(func() {
+		p.close()
 		if bad := p.Errors(); len(bad) > 0 && !p.AllowErrors && !t.Failed() {
 			t.Errorf("page errors:\n%s", strings.Join(bad, "\n"))
 		}
 	})
 	return p
 }
+
+// Close closes the page's tab now, as a person closing it would.
+func (p *Page) Close() { p.close() }
 
 // Context is the page's chromedp context, for actions the helpers lack.
 func (p *Page) Context() context.Context { return p.ctx }

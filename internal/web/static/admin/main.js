@@ -42,7 +42,7 @@ async function businesses(ctx, api, t, refresh) {
 
   const verify = (b) => h('button.btn', {
     type: 'button', class: b.verified ? 'unverify' : 'verify primary',
-    'aria-label': t(b.verified ? 'biz.unverifyname' : 'biz.verifyname', { name: b.name }),
+    title: t(b.verified ? 'biz.unverifyname' : 'biz.verifyname', { name: b.name }),
     onclick: (e) => action(e.currentTarget, async () => {
       await api.patch('/admin/v1/businesses/' + b.id, { verified: !b.verified });
       toast(t(b.verified ? 'biz.unverified' : 'biz.verified', { name: b.name }));

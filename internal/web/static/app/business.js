@@ -5,11 +5,15 @@
 
 import { h } from '../shared/view.js';
 import { t } from './i18n.js';
+import { openFlow } from './flows.js';
+import { renderOrder, renderOrderStatus } from './orders.js';
 
 // renderInteractive draws an interactive message (button, list, cta_url,
-// product, product_list, flow); choose(reply) is called with the person's
-// choice, order(cart) with a cart from a product message.
-export function renderInteractive(m, choose, order) {
+// product, product_list, flow, order_details, order_status); choose(reply)
+// is called with the person's choice, order(cart) with a cart from a
+// product message. chat {core, id, send(body), answered()} opens Flows
+// (flows.js) and draws orders (orders.js).
+export function renderInteractive(m, choose, order, chat) {
   const it = m.interactive;
   const answered = m.answered;
   const box = h('div.interactive', { 'data-type': it.type });
@@ -44,11 +48,13 @@ export function renderInteractive(m, choose, order) {
     box.append(ctaLink(a.parameters.url, a.parameters.display_text));
   } else if ((it.type === 'product' || it.type === 'product_list') && m.products && m.products.length) {
     box.append(renderProducts(m, it, order));
-  } else if (it.type === 'flow' && a.parameters) {
-    // Parley does not host Flows: the button names the form the business
-    // offers, and this client says it cannot open it.
-    box.append(h('button.btn.choice.flow', { type: 'button', disabled: true }, a.parameters.flow_cta || ''),
-      h('div.muted.flow-note', t('biz.flowUnsupported')));
+  } else if (it.type === 'flow' && a.parameters && chat) {
+    box.append(h('button.btn.choice.flow', { type: 'button', disabled: !!answered,
+      onclick: () => openFlow(chat.core, chat.id, m, { send: chat.send, done: chat.answered }) }, a.parameters.flow_cta || t('flow.open')));
+  } else if (it.type === 'order_details' && a.parameters && chat) {
+    box.append(renderOrder(m, chat.core, chat.id));
+  } else if (it.type === 'order_status' && a.parameters && chat) {
+    box.replaceChildren(renderOrderStatus(m, chat.core, chat.id));
   }
   if (answered) box.append(h('div.muted.answered', t('biz.answered')));
   return box;
@@ -89,8 +95,9 @@ function renderProducts(m, it, order) {
   return h('div.i-products', rows, place);
 }
 
-// renderTemplate draws a template message with its buttons.
-export function renderTemplate(m, choose) {
+// renderTemplate draws a template message with its buttons; chat (as
+// for renderInteractive) lets a FLOW button open its Flow.
+export function renderTemplate(m, choose, chat) {
   const tp = m.template;
   const box = h('div.template', { 'data-template': tp.name });
   if (tp.header) box.append(h('div.i-header', tp.header));
@@ -98,6 +105,15 @@ export function renderTemplate(m, choose) {
   if (tp.footer) box.append(h('div.i-footer.muted', tp.footer));
   const buttons = (tp.buttons || []).map((b) => {
     if (b.type === 'URL') return ctaLink(b.url, b.text);
+    if (b.type === 'FLOW' && chat) {
+      // The Flow opens as an interactive flow message's would: the
+      // button carries the Flow, its token and how it starts.
+      const flowMsg = { ...m, interactive: { type: 'flow', action: { name: 'flow', parameters: {
+        flow_id: b.flow_id, flow_token: b.flow_token, flow_action: b.flow_action,
+        flow_action_payload: b.flow_action_payload, flow_cta: b.text } } } };
+      return h('button.btn.choice.flow', { type: 'button', disabled: !!m.answered,
+        onclick: () => openFlow(chat.core, chat.id, flowMsg, { send: chat.send, done: chat.answered }) }, b.text);
+    }
     if (b.type === 'PHONE_NUMBER') return h('a.btn.choice', { href: 'tel:' + b.phone_number }, '📞 ' + b.text);
     if (b.type === 'COPY_CODE') {
       return h('button.btn.choice', { type: 'button', onclick: () => navigator.clipboard && navigator.clipboard.writeText(b.payload || b.text) }, '⧉ ' + b.text);

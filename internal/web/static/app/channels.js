@@ -8,6 +8,7 @@ import { h, replace, toast, formatTime, formatMoney, debounce } from '../shared/
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, pickChat, dialog } from './widgets.js';
 import { sponsoredSlot } from './ads.js';
+import { newChannelButton, adminChannels, insightsLink, PostComposer } from './channels-admin.js';
 
 const REACTIONS = ['👍', '❤️', '😂', '😮', '🙏'];
 
@@ -18,7 +19,8 @@ export class ChannelList {
     this.q = '';
     this.list = h('ul.chat-list#channel-list', { 'aria-label': t('tab.updates') });
     this.el = h('div.channel-side',
-      h('a.btn.find-channels#find-channels', { href: '#/directory' }, icon('find'), ' ' + t('ch.find')),
+      h('div.row.channel-actions', h('a.btn.find-channels#find-channels', { href: '#/directory' }, icon('find'), ' ' + t('ch.find')),
+        newChannelButton(core)),
       sponsoredSlot(core, 'updates_list'), // docs/ADS.md
       this.list);
     this.onFrame = (ev) => this.onChannel(ev.detail);
@@ -30,8 +32,9 @@ export class ChannelList {
 
   async load() {
     try {
-      const { channels } = await this.core.api.get('/v1/channels');
-      this.channels = channels;
+      const [{ channels }, admin] = await Promise.all([this.core.api.get('/v1/channels'), adminChannels(this.core)]);
+      // The channels the person runs come first, then those they follow.
+      this.channels = admin.filter((a) => !channels.some((c) => c.id === a.id)).concat(channels);
       this.render();
     } catch (e) {
       replace(this.list, h('li.error', errorText(e)));
@@ -69,13 +72,13 @@ export class ChannelList {
     const rows = this.channels.filter((c) => !q || c.name.toLowerCase().includes(q) || c.handle.includes(q));
     replace(this.list, rows.length ? rows.map((c) => h('li', h('a.chat-item', {
       href: `#/channel/${c.id}`, 'data-channel': c.id, 'aria-current': c.id === current ? 'page' : 'false',
-      'aria-label': c.name + (c.unread ? ', ' + t('unreadN', { n: c.unread }) : ''),
     }, avatar(c.name, 'channel'),
     h('div.grow',
       h('div.row', h('span.chat-name.grow', c.name, c.verified ? h('span.verified', { 'aria-label': t('verified') }, ' ✔') : null),
         c.muted ? h('span.muted', { 'aria-label': t('ch.muted') }, icon('bellOff')) : null),
       h('div.row', h('span.chat-preview.grow', c.suspended ? t('ch.suspended') : (c.lastText || '@' + c.handle)),
-        c.unread ? h('span.badge.unread', { 'aria-hidden': 'true' }, c.unread) : null)))))
+        c.unread ? h('span.badge.unread', { 'aria-hidden': 'true' }, c.unread) : null,
+        c.unread ? h('span.sr-only', t('unreadN', { n: c.unread })) : null)))))
       : h('li.muted.pad', t('ch.none')));
   }
 }
@@ -89,7 +92,7 @@ export class ChannelView {
     this.head = h('header.chat-head');
     this.list = h('div.msgs-inner.posts');
     this.more = h('button.btn.load-older.hidden', { type: 'button', onclick: () => this.loadOlder() }, t('ch.older'));
-    this.scroller = h('div.msgs', { role: 'feed', 'aria-label': t('ch.posts'), tabindex: '0' }, this.more, this.list);
+    this.scroller = h('div.msgs', { role: 'region', 'aria-label': t('ch.posts'), tabindex: '0' }, this.more, this.list);
     this.el = h('section.chat.channel', { 'data-channel': id }, this.head, h('div.msgs-wrap', this.scroller));
     this.onFrame = (ev) => this.onChannel(ev.detail);
     core.addEventListener('channel', this.onFrame);
@@ -101,6 +104,10 @@ export class ChannelView {
     try {
       this.ch = await this.core.api.get(`/v1/channels/${this.id}`);
       this.renderHead();
+      if (this.ch.role && !this.composer) {
+        this.composer = new PostComposer(this.core, this.id, (post) => this.onChannel({ type: 'channel_post', channel_id: this.id, post }));
+        this.el.append(this.composer.el);
+      }
       const { posts, next } = await this.core.api.get(`/v1/channels/${this.id}/posts?limit=20`);
       this.posts = posts.reverse();
       this.next = next || 0;
@@ -171,9 +178,11 @@ export class ChannelView {
       avatar(c.name, 'channel'),
       h('div.grow', h('h2.chat-title', c.name, c.verified ? h('span.verified', { 'aria-label': t('verified') }, ' ✔') : null),
         h('div.chat-status.muted', c.suspended ? t('ch.suspendedReason', { reason: c.suspend_reason || '' })
-          : t('ch.followers', { n: c.followers }) + ' · @' + c.handle)),
+          : t('ch.followers', { n: c.followers }) + ' · @' + c.handle),
+        h('div.chat-hosted.muted#channel-public', t('ch.public'))),
       mute,
-      h('button.btn#subscribe', { type: 'button', onclick: () => this.subscribe() }, t('ch.subscribe')),
+      c.role ? insightsLink(this.id) : null,
+      c.role ? null : h('button.btn#subscribe', { type: 'button', onclick: () => this.subscribe() }, t('ch.subscribe')),
       follow,
       h('button.icon-btn#report-channel', { type: 'button', 'aria-label': t('ch.report'), title: t('ch.report'), onclick: () => this.report(0) }, '⚑'));
   }

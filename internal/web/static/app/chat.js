@@ -9,8 +9,12 @@ import { h, replace, formatTime, toast } from '../shared/view.js';
 import { t, errorText, i18n } from './i18n.js';
 import { avatar, ticks, askText, confirmDialog, pickChat, dialog } from './widgets.js';
 import { renderInteractive, renderTemplate } from './business.js';
+import { renderFlowReply } from './flows.js';
 import { PENDING_SORT } from './db.js';
+import { showSafetyNumber } from './safety.js';
 import { MUTE_CHOICES, applyMute, muteChoice } from './push.js';
+import { VoiceRecorder, voicePlayer, sendVoiceNote } from './voice.js';
+import { ChatSearch, jumpTo } from './chat-info.js';
 
 const PAGE = 40;
 const MAX_ROWS = 120;
@@ -64,12 +68,18 @@ export class ChatView {
       },
       oninput: () => this.typed() });
     this.fileInput = h('input#attach.sr-only', { type: 'file', accept: 'image/*,video/mp4,audio/*,application/pdf', onchange: () => this.picked() });
+    this.voice = new VoiceRecorder({
+      onSend: (blob, voice) => sendVoiceNote(this.core, this.id, blob, voice, this.replyTo ? { reply_to: this.replyTo.id } : {})
+        .then(() => { this.clearContext(); this.scrollToBottom(); }),
+      onState: (on) => this.composer.classList.toggle('recording', on),
+    });
     this.composer = h('form.composer', { onsubmit: (ev) => { ev.preventDefault(); this.submit(); } },
-      h('label.icon-btn', { for: 'attach', title: t('attach'), 'aria-label': t('attach') }, icon('attach')), this.fileInput,
-      this.input,
+      h('label.icon-btn', { for: 'attach', title: t('attach') }, icon('attach'), h('span.sr-only', t('attach'))), this.fileInput,
+      this.input, this.voice.panel, this.voice.button,
       h('button.btn.primary#send', { type: 'submit', 'aria-label': t('send') }, icon('send')));
     this.blockedNote = h('div.blocked-note.hidden');
-    this.el = h('section.chat', { 'data-chat': this.id }, this.head, h('div.msgs-wrap', this.scroller, this.jump),
+    this.search = new ChatSearch(this);
+    this.el = h('section.chat', { 'data-chat': this.id }, this.head, this.search.el, h('div.msgs-wrap', this.scroller, this.jump),
       this.context, this.blockedNote, this.composer);
     const prefill = sessionStorage.getItem('parley.prefill.' + this.id);
     if (prefill) {
@@ -87,6 +97,12 @@ export class ChatView {
       this.core.profile(peer, { fresh: true }).then(() => this.renderHead()).catch(() => {});
     }
     await this.loadLatest();
+    const jump = sessionStorage.getItem('parley.jump.' + this.id); // from the chat's media list
+    if (jump) {
+      sessionStorage.removeItem('parley.jump.' + this.id);
+      const row = await this.core.db.get('messages', jump);
+      if (row) await jumpTo(this, row.key, row.sort);
+    }
     this.input.focus();
   }
 
@@ -99,6 +115,7 @@ export class ChatView {
     document.removeEventListener('visibilitychange', this.onVisible);
     if (this.composing) c.sendTyping(this.id, 'paused');
     clearTimeout(this.typingTimer);
+    this.voice.cancel();
   }
 
   // ---- header ----
@@ -129,14 +146,18 @@ export class ChatView {
       }
     }
     const actions = [];
-    if (v.kind === 'group') actions.push(h('a.icon-btn#chat-info', { href: `#/chat/${this.id}/info`, 'aria-label': t('groupInfo'), title: t('groupInfo') }, 'ℹ'));
+    const infoLabel = v.kind === 'group' ? t('groupInfo') : t('info.contact');
+    actions.push(this.search.button(), h('a.icon-btn#chat-info', { href: `#/chat/${this.id}/info`, 'aria-label': infoLabel, title: infoLabel }, icon('info')));
     actions.push(h('button.icon-btn#chat-menu', { type: 'button', 'aria-label': t('chatMenu'), title: t('chatMenu'), onclick: () => this.chatMenu(biz) }, '⋮'));
     replace(this.head,
       h('a.icon-btn.back', { href: '#/', 'aria-label': t('back') }, '←'),
       avatar(name, biz ? 'biz' : v.kind),
       h('div.grow',
         h('h2.chat-title', name, biz && biz.verified ? h('span.verified#verified-badge', { title: t('verified'), 'aria-label': t('verified') }, ' ✔') : null),
-        h('div.chat-status.muted', { 'aria-live': 'polite' }, status)),
+        h('div.chat-status.muted', { 'aria-live': 'polite' }, status),
+        // The business's end runs on its hosting provider, which holds its
+        // end-to-end keys and reads what is sent to it (docs/E2EE.md).
+        biz ? h('div.chat-hosted.muted#biz-hosted', t('biz.hostedBy', { host: biz.hosted_by || location.host })) : null),
       actions);
     const canSend = !(v.only_admins_send && !core.isAdmin(v)) && v.members.some((m) => m.account_id === core.me);
     this.composer.classList.toggle('hidden', !canSend);
@@ -158,6 +179,7 @@ export class ChatView {
       const { blocked } = await core.api.get('/v1/blocks');
       if (blocked.includes(peer)) items.push(['unblock', t('unblock'), async () => { await core.api.del(`/v1/blocks/${peer}`); toast(t('unblocked')); }]);
       else items.push(['block', t('block'), async () => { await core.api.put(`/v1/blocks/${peer}`); toast(t('blockedToast')); }]);
+      items.push(['safety-number', t('safetyNumber'), () => showSafetyNumber(core, peer)]);
     }
     const timers = [0, 86400, 604800, 7776000];
     if (v.kind === 'direct' || core.isAdmin(v)) {
@@ -330,8 +352,16 @@ export class ChatView {
       if (this.firstUnread && m.id === this.firstUnread) {
         out.push(h('div.unread-marker#unread-marker', { role: 'separator' }, h('span', t('unreadN', { n: this.unreadAtOpen }))));
       }
+      // A bubble's tail marks the first of a run of one sender's messages.
+      const prev = this.rows[i - 1];
+      els[i].classList.toggle('run-start', !prev || !!prev.system || prev.sender !== m.sender || out[out.length - 1] !== els[i - 1]);
       out.push(els[i]);
     });
+    // A device linked to an existing account starts empty: say why.
+    if (!this.rows.length && this.core.session.linked && !this.hasOlder) {
+      out.push(h('div.empty-chat#empty-chat', { role: 'note' }, h('p', t('hist.emptyTitle')), h('p.muted', t('hist.emptyWhy')),
+        h('p', h('a#empty-restore', { href: '#/settings' }, t('hist.restoreLink')))));
+    }
     this.inner.replaceChildren(...out);
     this.el.dataset.rows = String(els.length);
   }
@@ -353,8 +383,9 @@ export class ChatView {
       if (m.media_id || m.media_url) parts.push(this.renderMedia(m));
       if (m.location) parts.push(h('div.location', '📍 ' + (m.location.name || '') + ' ' + (m.location.address || ''),
         ' ', h('span.muted', `${m.location.latitude}, ${m.location.longitude}`)));
-      if (m.interactive && !m.mine) parts.push(renderInteractive(m, (reply) => this.choose(m, reply), (cart) => this.order(m, cart)));
-      else if (m.template) parts.push(renderTemplate(m, (reply) => this.choose(m, reply)));
+      if (m.interactive && !m.mine) parts.push(renderInteractive(m, (reply) => this.choose(m, reply), (cart) => this.order(m, cart), this.bizChat(m)));
+      else if (m.interactive_reply && m.interactive_reply.type === 'nfm_reply') parts.push(renderFlowReply(m));
+      else if (m.template) parts.push(renderTemplate(m, (reply) => this.choose(m, reply), m.mine ? null : this.bizChat(m)));
       else if (m.text) parts.push(h('div.text', m.text));
       if (m.undecodable) parts.push(h('div.text.muted', t('undecodable')));
     }
@@ -382,10 +413,10 @@ export class ChatView {
       box.append(h('a', { href: m.media_url, target: '_blank', rel: 'noopener noreferrer' }, '📎 ' + label));
       return box;
     }
-    this.core.mediaURL(m.media_id).then((url) => {
+    if (m.voice || type.startsWith('audio/')) return voicePlayer(this.core, m);
+    this.core.mediaURL(m.media_id, '', m).then((url) => {
       if (type.startsWith('image/')) box.append(h('img', { src: url, alt: m.text || label, loading: 'lazy' }));
       else if (type.startsWith('video/')) box.append(h('video', { src: url, controls: true }));
-      else if (type.startsWith('audio/')) box.append(h('audio', { src: url, controls: true }));
       else box.append(h('a', { href: url, download: label }, '📎 ' + label));
     }).catch(() => box.append(h('span.muted', t('mediaGone'))));
     return box;
@@ -395,6 +426,13 @@ export class ChatView {
     await this.core.db.update('messages', m.key, (row) => (row ? { ...row, answered: reply.id || reply.payload || reply.title } : undefined));
     const body = { text: reply.title, reply_to: m.id, interactive_reply: reply };
     await this.core.send(this.id, 'message', '', body);
+  }
+
+  // bizChat is what a Flow or an order in message m needs of the chat
+  // (business.js): the core, the chat, sending a reply, marking m answered.
+  bizChat(m) {
+    return { core: this.core, id: this.id, send: (body) => this.core.send(this.id, 'message', '', body),
+      answered: () => this.core.db.update('messages', m.key, (row) => (row ? { ...row, answered: 'flow' } : undefined)) };
   }
 
   // order sends a cart from a product message, in reply to it.
@@ -512,7 +550,8 @@ export class ChatView {
       if (this.file) {
         const f = this.file;
         const media = await core.upload(this.id, f);
-        Object.assign(body, { media_id: media.id, media_type: media.content_type, filename: f.name });
+        Object.assign(body, { media_id: media.id, media_type: media.content_type, filename: f.name,
+          media_key: media.media_key, media_sha256: media.media_sha256 });
       }
       this.input.value = '';
       this.autosize();

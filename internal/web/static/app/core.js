@@ -11,13 +11,14 @@
 //   channel   the WebSocket frame of a followed channel
 //   outbox    {pending}: how many sends wait for the server
 //
-// Message bodies are parley.Content JSON, the same bytes in one envelope
-// per recipient device, as client/body.go (SendBody) does: the place where
-// an end-to-end session would encrypt per device.
+// Message bodies are parley.Content JSON, encrypted end to end for each
+// recipient device by crypto.js (package e2ee in WebAssembly), as
+// client/body.go (SendBody) does with UseE2EE.
 
 import { API, APIError } from '../shared/api.js';
 import { DB, PENDING_SORT } from './db.js';
 import { Conn } from './conn.js';
+import { Crypto } from './crypto.js';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -73,6 +74,7 @@ export class Core extends EventTarget {
     this.outboxBusy = false;
     this.pendingSends = 0;
     this.namesVersion = 0; // changes when names are learnt: rows re-render
+    this.crypto = new Crypto(this); // loads after first paint (startCrypto)
   }
 
   emit(type, detail) { this.dispatchEvent(new CustomEvent(type, { detail })); }
@@ -102,6 +104,15 @@ export class Core extends EventTarget {
     await this.refreshChats().catch((err) => { if (!transient(err)) throw err; });
     this.conn.start();
     this.flushOutbox();
+  }
+
+  // startCrypto tells the end-to-end module the first paint is done: it
+  // loads when an entry or a send needs it, or shortly after. Entries and
+  // sends wait for it.
+  startCrypto() {
+    this.crypto.painted();
+    // The key backup keeps itself current while backup is on (off the first screen).
+    this.crypto.ready.then(() => import('./backup.js')).then((m) => m.keepBackedUp(this)).catch(() => {});
   }
 
   stop() {
@@ -225,15 +236,21 @@ export class Core extends EventTarget {
   async applyEntry(e) {
     if (e.type === 'message') {
       if (e.kind === 'system') return this.applySystem(e);
-      let body = {};
-      try { body = JSON.parse(b64decode(e.body)); } catch { body = { text: '' , undecodable: true }; }
+      const body = await this.crypto.open(e, () => {
+        try { return JSON.parse(b64decode(e.body)); } catch { return { text: '', undecodable: true }; }
+      });
+      if (!body) return undefined; // a replay
       return this.applyMessage(e, body);
     }
     if (e.type === 'receipt') return this.applyReceipt(e, JSON.parse(b64decode(e.body)));
     if (e.type === 'event') {
       const ev = JSON.parse(b64decode(e.body));
-      if (ev.event === 'device_linked') this.emit('notice', { key: 'deviceLinked', name: ev.device_name });
+      if (ev.event === 'device_linked') {
+        this.emit('notice', { key: 'deviceLinked', name: ev.device_name });
+        import('./history.js').then((m) => m.offerHistory(this, ev)).catch(() => {}); // not awaited: it asks the person
+      }
     }
+    if (e.type === 'history') return import('./history.js').then((m) => m.importHistory(this, e));
   }
 
   key(chat, id) { return chat + ':' + id; }
@@ -397,13 +414,20 @@ export class Core extends EventTarget {
     const body = { text: msg.text || '', forwarded: true };
     if (msg.media_id) {
       await this.api.post(`/v1/media/${msg.media_id}/share`, { chat_id: toChat });
-      Object.assign(body, { media_id: msg.media_id, media_type: msg.media_type, filename: msg.filename });
+      Object.assign(body, { media_id: msg.media_id, media_type: msg.media_type, filename: msg.filename, voice: msg.voice,
+        media_key: msg.media_key, media_sha256: msg.media_sha256 });
     }
     return this.send(toChat, 'message', '', body);
   }
 
+  // upload stores a file for chat, encrypted on the device with a fresh
+  // key (crypto.js); the key and the ciphertext's hash travel in the
+  // message.
   async upload(chat, file) {
-    return this.api.request('POST', `/v1/chats/${chat}/media`, file, { contentType: file.type || 'application/octet-stream' });
+    const type = (file.type || 'application/octet-stream').split(';')[0].trim();
+    const sealed = await this.crypto.sealMedia(chat, file);
+    const media = await this.api.request('POST', `/v1/chats/${chat}/media`, sealed.data, { contentType: 'application/octet-stream' });
+    return { ...media, content_type: type, media_key: sealed.key, media_sha256: sealed.sha256 };
   }
 
   async recipientDevices(chat, fresh) {
@@ -439,14 +463,14 @@ export class Core extends EventTarget {
 
   // deliver sends one queued item; true means "stop and retry later".
   async deliver(item) {
-    const plain = b64encode(JSON.stringify(item.body));
     for (let attempt = 0; ; attempt++) {
       try {
         const devs = await this.recipientDevices(item.chat, attempt > 0);
+        const sealed = await this.crypto.seal(item.chat, item.id, item.body, devs);
         const res = await this.api.post(`/v1/chats/${item.chat}/messages`, {
-          message_id: item.id, kind: item.kind, ref: item.ref,
-          envelopes: devs.map((d) => ({ device_id: d.device_id, body: plain })),
-        });
+          message_id: item.id, kind: item.kind, ref: item.ref, envelopes: sealed.envelopes, shared: sealed.shared,
+        }).catch((err) => { sealed.done(false); throw err; });
+        await sealed.done();
         await this.db.del('outbox', item.n);
         if (item.kind === 'message') {
           await this.db.update('messages', this.key(item.chat, item.id), (m) => {
@@ -515,23 +539,30 @@ export class Core extends EventTarget {
 
   // ---- media ----
 
-  async mediaURL(id, path) {
+  // mediaURL returns an object URL of a file; msg, a message row whose
+  // media_key is set, has it decrypted on the device first.
+  async mediaURL(id, path, msg) {
     const key = path || `/v1/media/${id}`;
     if (this.mediaURLs.has(key)) return this.mediaURLs.get(key);
-    const p = this.api.request('GET', key, undefined, { raw: true })
-      .then((res) => res.blob())
-      .then((b) => URL.createObjectURL(b));
+    const p = this.mediaBlob(id, path, msg).then((b) => URL.createObjectURL(b));
     this.mediaURLs.set(key, p);
     p.catch(() => this.mediaURLs.delete(key));
     return p;
+  }
+
+  // mediaBlob downloads a file (decrypted when msg has a media_key).
+  async mediaBlob(id, path, msg) {
+    const res = await this.api.request('GET', path || `/v1/media/${id}`, undefined, { raw: true });
+    return msg && msg.media_key ? this.crypto.openMedia(res, msg) : res.blob();
   }
 }
 
 // pickBody keeps the parts of a parley.Content body a message row shows.
 function pickBody(b) {
   const out = {};
-  for (const k of ['text', 'reply_to', 'forwarded', 'media_id', 'media_type', 'media_kind', 'media_url', 'filename',
-    'location', 'interactive', 'interactive_reply', 'template', 'referral', 'products', 'order', 'undecodable']) {
+  for (const k of ['text', 'reply_to', 'forwarded', 'media_id', 'media_type', 'media_kind', 'media_url', 'filename', 'voice',
+    'location', 'interactive', 'interactive_reply', 'template', 'referral', 'products', 'order', 'undecodable',
+    'media_key', 'media_sha256']) {
     if (b[k] !== undefined && b[k] !== '' && b[k] !== false) out[k] = b[k];
   }
   return out;
@@ -567,6 +598,6 @@ function summary(row) {
     id: row.id, sort: row.sort, at: row.at, mine: !!row.mine, status: row.status || '', sender: row.sender,
     text: row.deleted ? '' : (row.text || (row.interactive && row.interactive.body && row.interactive.body.text) ||
       (row.template && row.template.body) || ''),
-    media: !!row.media_id || !!row.media_url, deleted: !!row.deleted, system: row.system ? row.system.event : '',
+    media: !!row.media_id || !!row.media_url, voice: !!row.voice, deleted: !!row.deleted, system: row.system ? row.system.event : '',
   };
 }

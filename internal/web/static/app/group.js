@@ -6,6 +6,7 @@ import { h, replace, toast } from '../shared/view.js';
 import { t, errorText } from './i18n.js';
 import { avatar, askPhone, askText, confirmDialog } from './widgets.js';
 import { actionSheet } from './chat.js';
+import { chatExtras } from './chat-info.js';
 
 export class GroupInfo {
   constructor(core, id) {
@@ -73,6 +74,7 @@ export class GroupInfo {
                 ['remove', t('group.remove'), () => this.run(() => api.del(`/v1/chats/${this.id}/members/${m.account_id}`))],
               ]) }, '⋮') : null);
         }))),
+      chatExtras(core, this.id),
       h('button.btn.danger#leave-group', { type: 'button', onclick: async () => {
         if (!await confirmDialog(t('group.leave'), t('group.leaveConfirm'), t('group.leave'))) return;
         await this.run(() => api.del(`/v1/chats/${this.id}/members/${core.me}`));

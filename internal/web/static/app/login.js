@@ -54,7 +54,7 @@ export function loginScreen({ onDone }) {
           if (res.new_account) stepName(session);
           else {
             const me = await new API({ getToken: () => session.token }).get('/v1/me');
-            onDone({ ...session, display_name: me.display_name });
+            onDone({ ...session, display_name: me.display_name, linked: true }); // an account's later device: no history yet
           }
         } catch (e) {
           showError(e);

@@ -5,6 +5,7 @@
 //   #/                the chat list
 //   #/chat/ID         a chat;  #/chat/ID/info  its details (group admin)
 //   #/updates         followed channels;  #/channel/ID  a channel
+//   #/channel/ID/insights  a channel's insights (its admins)
 //   #/directory       the channel directory
 //   #/settings        profile, privacy, devices, blocked, language
 //   #/c/CODE          a click-to-chat link: opens the business chat
@@ -31,6 +32,7 @@ async function boot() {
   const session = loadSession();
   if (!session) {
     replace(root, loginScreen({ onDone: (s) => { saveSession(s); boot(); } }));
+    registerWorker();
     return;
   }
   core = new Core(session);
@@ -50,6 +52,8 @@ async function boot() {
   shell.go(route());
   if (!perf.chatListMs) perf.chatListMs = performance.now();
   root.dataset.ready = 'true';
+  registerWorker();
+  requestAnimationFrame(() => setTimeout(() => { if (core) core.startCrypto(); }, 0));
 }
 
 function logout() {
@@ -65,3 +69,15 @@ function logout() {
 window.addEventListener('hashchange', () => { if (shell) shell.go(route()); });
 i18n.onChange(() => { if (shell) shell.relabel(route()); else boot(); });
 i18n.ready.then(boot);
+
+// The service worker keeps the app for offline use and shows pushes
+// (sw.js). It is registered once the first screen is up (the chat list,
+// or the log-in screen), so that its fetching of the app shell never
+// competes with the first load.
+let workerAsked = false;
+function registerWorker() {
+  if (workerAsked || !('serviceWorker' in navigator)) return;
+  workerAsked = true;
+  setTimeout(() => navigator.serviceWorker.register('/sw.js', { scope: '/' })
+    .catch((err) => console.warn('service worker', err)), 0);
+}

@@ -1,5 +1,6 @@
-// settings.js: profile, privacy, linked devices, blocked accounts and the
-// language; and logging out (which unlinks this device).
+// settings.js: profile, privacy, linked devices, the key backup
+// (app/backup.js), blocked accounts and the language; and logging out
+// (which unlinks this device).
 
 import { h, replace, toast, formatTime } from '../shared/view.js';
 import { t, errorText, langPicker, i18n } from './i18n.js';
@@ -120,7 +121,10 @@ export class Settings {
       await api.del(`/v1/devices/${core.session.device_id}`).catch(() => {});
       this.logout();
     } }, t('set.logout')));
-    replace(this.body, profile, privacy, notify, devices, blocked, lang, out);
+    // The key backup's code loads with Settings only (off the first screen).
+    const backup = await import('./backup.js').then((m) => m.backupCard(core, () => this.render()))
+      .catch((e) => h('div.card#key-backup', h('p.error', errorText(e))));
+    replace(this.body, profile, privacy, notify, devices, backup, blocked, lang, out);
     blocks.blocked.forEach((id) => core.profile(id).catch(() => null));
   }
 }

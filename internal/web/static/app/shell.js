@@ -9,6 +9,8 @@ import { avatar, ticks, askPhone, dialog } from './widgets.js';
 import { ChatView } from './chat.js';
 import { GroupInfo } from './group.js';
 import { ChannelList, ChannelView, Directory } from './channels.js';
+import { ChannelInsights } from './channels-admin.js';
+import { ContactInfo } from './chat-info.js';
 import { Settings } from './settings.js';
 
 export class Shell {
@@ -72,9 +74,11 @@ export class Shell {
     if (this.channelList && !updates) { this.channelList.destroy(); this.channelList = null; }
     if (updates && !this.channelList) this.channelList = new ChannelList(this.core);
     if (name === 'chat' && id) {
-      this.view = args[1] === 'info' ? new GroupInfo(this.core, id) : new ChatView(this.core, id);
+      const c = this.core.chats.get(id);
+      const info = c && c.view && c.view.kind === 'direct' ? ContactInfo : GroupInfo;
+      this.view = args[1] === 'info' ? new info(this.core, id) : new ChatView(this.core, id);
     } else if (name === 'channel' && id) {
-      this.view = new ChannelView(this.core, id);
+      this.view = args[1] === 'insights' ? new ChannelInsights(this.core, id) : new ChannelView(this.core, id);
     } else if (name === 'directory') {
       this.view = new Directory(this.core);
     } else if (name === 'settings') {
@@ -131,13 +135,12 @@ export class Shell {
     else if (last) {
       if (last.deleted) preview = t('deleted');
       else if (last.system) preview = t('sys.' + last.system, { who: '' });
-      else preview = (last.media && !last.text ? '📎 ' + t('media') : last.text);
+      else preview = (last.media && !last.text ? (last.voice ? t('voice.note') : '📎 ' + t('media')) : last.text);
       if (c.view.kind === 'group' && last.sender && !last.mine && !last.system) preview = core.name(last.sender) + ': ' + preview;
     }
     const unread = c.meta.unread || 0;
     return h('li', h('a.chat-item', {
       href: `#/chat/${c.view.id}`, 'data-chat': c.view.id, 'aria-current': c.view.id === current ? 'page' : 'false',
-      'aria-label': name + (unread ? ', ' + t('unreadN', { n: unread }) : ''),
     },
     avatar(name, biz ? 'biz' : c.view.kind),
     h('div.grow',
@@ -145,7 +148,8 @@ export class Shell {
         h('time.chat-time.muted', last ? formatTime(last.at) : '')),
       h('div.row', h('span.chat-preview.grow', { class: typing.length ? 'typing' : '' },
         last && last.mine && !last.system ? ticks(last.status) : null, preview),
-      unread ? h('span.badge.unread', { 'aria-hidden': 'true' }, unread) : null))));
+      unread ? h('span.badge.unread', { 'aria-hidden': 'true' }, unread) : null,
+      unread ? h('span.sr-only', t('unreadN', { n: unread })) : null))));
   }
 
   showConn(state) {

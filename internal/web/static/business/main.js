@@ -8,6 +8,7 @@ import { check, components, placeholders, CATEGORIES } from './templates.js';
 import { dicts, lazy } from './i18n.js';
 import { billing, billingDicts } from './billing.js';
 import { ads } from './ads.js';
+import { catalogs } from './catalogs.js';
 
 const LANGUAGES = ['en_US', 'en_GB', 'en', 'fr', 'fr_FR', 'es', 'es_MX', 'de', 'it', 'pt_BR', 'nl', 'ar', 'hi', 'id'];
 
@@ -388,6 +389,7 @@ startConsole({
     { id: 'overview', title: 'nav.overview', render: overview },
     { id: 'templates', title: 'nav.templates', render: templates },
     { id: 'webhooks', title: 'nav.webhooks', render: webhooks },
+    { id: 'catalogs', title: 'nav.catalogs', render: catalogs },
     { id: 'links', title: 'nav.links', render: links },
     { id: 'channels', title: 'nav.channels', render: channels },
     { id: 'spend', title: 'nav.spend', render: spend },

@@ -73,7 +73,10 @@ export function formatTime(v, lang = document.documentElement.lang || undefined)
   if (Number.isNaN(d.getTime())) return '';
   const now = new Date();
   if (d.toDateString() === now.toDateString()) {
-    return new Intl.DateTimeFormat(lang, { hour: 'numeric', minute: '2-digit' }).format(d);
+    // 24-hour clocks read 00:17, not 0:17 (ICU drops the zero for 'numeric').
+    const cycle = new Intl.DateTimeFormat(lang, { hour: 'numeric' }).resolvedOptions().hourCycle;
+    const hour = cycle === 'h23' || cycle === 'h24' ? '2-digit' : 'numeric';
+    return new Intl.DateTimeFormat(lang, { hour, minute: '2-digit' }).format(d);
   }
   return new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short' }).format(d);
 }
