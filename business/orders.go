@@ -104,6 +104,11 @@ type OrderStore interface {
 	// appends ev to its timeline; EConflict if the order's status is not
 	// from any more.
 	SetOrderStatus(ctx context.Context, id int64, from string, ev OrderEvent) error
+	// UndoOrderStatus takes back a SetOrderStatus whose message was not
+	// sent: the order goes back to status from and the newest timeline
+	// entry for status to is dropped. EConflict if the order is not at
+	// status to any more.
+	UndoOrderStatus(ctx context.Context, id int64, from, to string) error
 	// OrderEvents returns an order's timeline, oldest first.
 	OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent, error)
 	PaymentStore
@@ -358,15 +363,22 @@ func (b *Service) sendOrder(ctx context.Context, biz Business, n BusinessNumber,
 		if m.Content.Text == "" {
 			m.Content.Text = fmt.Sprintf("Order %s: %s", o.ReferenceID, strings.ReplaceAll(p.Order.Status, "_", " "))
 		}
+		// The status is applied before the message goes: a client reads
+		// the order the moment it sees the status message, and must find
+		// it there. A send that fails takes the status back.
+		ev := OrderEvent{OrderID: o.ID, Kind: "status", Status: p.Order.Status, Description: p.Order.Description, At: now}
+		if err := b.st.SetOrderStatus(ctx, o.ID, o.Status, ev); parley.ErrorCode(err) == parley.EConflict {
+			return Sent{}, orderInvalid("order %q changed status while this one was sent; read it and send again", o.ReferenceID)
+		} else if err != nil {
+			return Sent{}, fmt.Errorf("set order status: %w", err)
+		}
 		sent, err := b.send(ctx, biz, n, m, nil)
 		if err != nil || sent.ChatID == 0 {
-			return sent, err
+			if uerr := b.st.UndoOrderStatus(context.WithoutCancel(ctx), o.ID, o.Status, p.Order.Status); uerr != nil {
+				b.log.Error("take back the status of a failed send", "reference_id", o.ReferenceID, "err", uerr)
+			}
 		}
-		ev := OrderEvent{OrderID: o.ID, Kind: "status", Status: p.Order.Status, Description: p.Order.Description, At: now}
-		if err := b.st.SetOrderStatus(ctx, o.ID, o.Status, ev); err != nil {
-			return sent, fmt.Errorf("set order status: %w", err)
-		}
-		return sent, nil
+		return sent, err
 	}
 	exp, err := CheckOrderDetails(in.Action, now)
 	if err != nil {

@@ -76,6 +76,23 @@ func (s *Store) SetOrderStatus(ctx context.Context, id int64, from string, ev bu
 	return s.wrap("set order status", err)
 }
 
+// UndoOrderStatus moves an order back from status to to status from,
+// dropping the timeline entry SetOrderStatus added.
+func (s *Store) UndoOrderStatus(ctx context.Context, id int64, from, to string) error {
+	err := s.tx(ctx, func(tx Querier) error {
+		if err := affected(tx.Exec(ctx, `UPDATE orders SET status = ? WHERE id = ? AND status = ?`, from, id, to)); err != nil {
+			if parley.ErrorCode(err) == parley.ENotFound {
+				return parley.Errorf(parley.EConflict, "the order's status changed")
+			}
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM order_events WHERE id = (SELECT MAX(id) FROM order_events WHERE order_id = ? AND kind = 'status' AND status = ?)`,
+			id, to)
+		return err
+	})
+	return s.wrap("undo order status", err)
+}
+
 // OrderEvents returns an order's timeline.
 func (s *Store) OrderEvents(ctx context.Context, orderID int64) ([]business.OrderEvent, error) {
 	out, err := queryAll(ctx, s.w, `SELECT id, order_id, kind, status, description, amount_minor, at FROM order_events WHERE order_id = ? ORDER BY id`,

@@ -38,6 +38,16 @@ func testOrders(t *testing.T, s Store) {
 	ok(t, "set status", s.SetOrderStatus(ctx, o.ID, business.OrderPending, business.OrderEvent{Kind: "status", Status: business.OrderProcessing, At: at(time.Second)}))
 	wantCode(t, "set status from a stale one", s.SetOrderStatus(ctx, o.ID, business.OrderPending,
 		business.OrderEvent{Kind: "status", Status: business.OrderShipped, At: at(time.Second)}), parley.EConflict)
+	ok(t, "set a status whose message fails", s.SetOrderStatus(ctx, o.ID, business.OrderProcessing,
+		business.OrderEvent{Kind: "status", Status: business.OrderShipped, At: at(2 * time.Second)}))
+	ok(t, "undo it", s.UndoOrderStatus(ctx, o.ID, business.OrderProcessing, business.OrderShipped))
+	wantCode(t, "undo it twice", s.UndoOrderStatus(ctx, o.ID, business.OrderProcessing, business.OrderShipped), parley.EConflict)
+	if got, err := s.GetOrder(ctx, o.BusinessID, o.ReferenceID); err != nil || got.Status != business.OrderProcessing {
+		t.Fatalf("after the undo the order is %q (%v), want processing", got.Status, err)
+	}
+	if evs, err := s.OrderEvents(ctx, o.ID); err != nil || len(evs) != 1 || evs[0].Status != business.OrderProcessing {
+		t.Fatalf("after the undo the timeline is %+v (%v), want the one processing entry", evs, err)
+	}
 
 	p := business.Payment{OrderID: o.ID, Key: "k1", Status: business.PaymentPending, Method: "card", AmountMinor: 1000, Currency: "USD", CreatedAt: t0, UpdatedAt: t0}
 	created, err := s.BeginPayment(ctx, &p)
