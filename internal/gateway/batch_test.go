@@ -98,3 +98,37 @@ func testBatchFramesBehindFullSocket(t *testing.T, tr Transport) {
 		}
 	}
 }
+
+// TestLateCommitAfterReplay: PostgreSQL commits entries out of id order,
+// so the replay can read past an entry that is still committing. When
+// that entry then arrives live, below the replay's last id, it still goes
+// out; the ones the replay sent do not go out twice.
+func TestLateCommitAfterReplay(t *testing.T) { eachTransport(t, testLateCommitAfterReplay) }
+
+func testLateCommitAfterReplay(t *testing.T, tr Transport) {
+	r := newFanoutRig(t, 1, tr)
+	r.g.devices = map[int64]*session{7: r.sessions[0]}
+	s := r.sessions[0]
+	s.mu.Lock()
+	for _, id := range []int64{3, 8, 10} { // the replay sent these; 9 was not committed yet
+		s.noteReplayed(id)
+	}
+	s.floor = 10
+	s.mu.Unlock()
+
+	var batch []byte
+	for _, id := range []int64{2, 8, 9, 10, 11} {
+		batch = chat.AppendBatch(batch, 7, entryFrame(id, 0))
+	}
+	r.g.onBatch("", batch)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := readAll(ctx, r.clients[0], 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{string(entryFrame(9, 0)), string(entryFrame(11, 0))}; !slices.Equal(got, want) {
+		t.Errorf("device 7 got %q, want %q (2 is older than what the replay remembers: sent)", got, want)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -42,13 +43,18 @@ type session struct {
 	held      [][]byte // live entry frames that arrived during replay
 	heldBytes int      // bytes in held, bounded by Limits.QueueBytes too
 	overflow  bool     // held overflowed; replay must read the inbox again
-	floor     int64    // the last entry id replayed: live entries at or below it were sent already
-	pushed    int64    // the highest entry id sent, replayed or live
-	gap       bool     // live entries after gapFrom may have been lost (markGap)
-	gapFrom   int64
-	since     map[int64]bool // while gap: ids pushed live since gapFrom, which fillGap skips
-	watching  []int64        // guarded by Gateway.mu
-	channels  []int64        // channels indexed for this session; guarded by Gateway.chmu
+	floor     int64    // the last entry id replayed
+	// replayed holds the ids of the last replayed entries, ascending (at
+	// least the last backlogPage). PostgreSQL commits entries out of id
+	// order, so a live entry at or below floor may be one the replay
+	// could not see yet.
+	replayed []int64
+	pushed   int64 // the highest entry id sent, replayed or live
+	gap      bool  // live entries after gapFrom may have been lost (markGap)
+	gapFrom  int64
+	since    map[int64]bool // while gap: ids pushed live since gapFrom, which fillGap skips
+	watching []int64        // guarded by Gateway.mu
+	channels []int64        // channels indexed for this session; guarded by Gateway.chmu
 
 	// Served on readiness, client frames that may block (acks, typing,
 	// presence, sends) run in order on a worker goroutine that exists
@@ -94,7 +100,7 @@ func (s *session) pushEntries(frames [][]byte) {
 	s.mu.Lock()
 	for i, frame := range frames {
 		id := ids[i]
-		if !s.replaying && id > 0 && id <= s.floor {
+		if !s.replaying && id > 0 && s.sentByReplay(id) {
 			// A live event that lost the race with the replay, which sent it.
 			continue
 		}
@@ -377,6 +383,9 @@ func (s *session) catchUp(ctx context.Context, after int64, write func(context.C
 					return sent, err
 				}
 				last = es[i].ID
+				s.mu.Lock()
+				s.noteReplayed(last)
+				s.mu.Unlock()
 				sent++
 			}
 			if len(es) < backlogPage {
@@ -396,12 +405,48 @@ func (s *session) catchUp(ctx context.Context, after int64, write func(context.C
 		s.pushed = max(s.pushed, last)
 		s.mu.Unlock()
 		for _, f := range held {
-			if entryID(f) > last {
+			s.mu.Lock()
+			dup := s.sentByReplay(entryID(f))
+			s.mu.Unlock()
+			if !dup {
 				s.pushEntry(f)
 			}
 		}
 		return sent, nil
 	}
+}
+
+// noteReplayed records that a replay sent entry id. Ids mostly come
+// ascending; a gap fill rereads some. Called with s.mu held.
+func (s *session) noteReplayed(id int64) {
+	i, found := slices.BinarySearch(s.replayed, id)
+	if found {
+		return
+	}
+	if len(s.replayed) == 2*backlogPage {
+		if i < backlogPage {
+			return // older than what is kept
+		}
+		s.replayed = append(s.replayed[:0], s.replayed[backlogPage:]...)
+		i -= backlogPage
+	}
+	s.replayed = slices.Insert(s.replayed, i, id)
+}
+
+// sentByReplay reports whether a replay sent entry id. Below the ids it
+// remembers, an entry counts as sent: it would have had to commit more
+// than a page of the device's entries late. At or above them, only the
+// ids it sent count, so an entry that committed out of order, after the
+// replay read past its id, still goes out. Called with s.mu held.
+func (s *session) sentByReplay(id int64) bool {
+	if id <= 0 || id > s.floor {
+		return false
+	}
+	if len(s.replayed) == 0 || id < s.replayed[0] {
+		return true
+	}
+	_, found := slices.BinarySearch(s.replayed, id)
+	return found
 }
 
 // markGap records the last entry pushed before live entries may have been
@@ -423,6 +468,13 @@ func (s *session) fillGap(ctx context.Context) {
 	if s.gap {
 		from = s.gapFrom
 	}
+	if len(s.replayed) > 0 && from == s.floor {
+		// Nothing went live since the replay, and an entry that committed
+		// late, below its last id, may have gone to the node the device
+		// left: look from the first id the replay remembers and skip the
+		// ones it sent.
+		from = min(from, s.replayed[0]-1)
+	}
 	skip := s.since
 	s.gap, s.since = false, nil
 	if s.closed || s.closing {
@@ -437,7 +489,11 @@ func (s *session) fillGap(ctx context.Context) {
 	s.replaying = true
 	s.mu.Unlock()
 	push := func(_ context.Context, frame []byte) error {
-		if !skip[entryID(frame)] { // sent live already
+		id := entryID(frame)
+		s.mu.Lock()
+		sent := skip[id] || s.sentByReplay(id) // sent live or replayed already
+		s.mu.Unlock()
+		if !sent {
 			s.push(frame)
 		}
 		return nil
