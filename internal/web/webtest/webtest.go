@@ -315,7 +315,15 @@ func (p *Page) WaitText(sel, want string) {
 // WaitJS polls the JavaScript expression until it is truthy.
 func (p *Page) WaitJS(expr, what string) {
 	p.t.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, Timeout)
+	p.WaitJSWithin(Timeout, expr, what)
+}
+
+// WaitJSWithin is WaitJS with its own timeout, for a step that does heavy
+// work in the page (sealing, key generation) and is slow on a loaded
+// machine.
+func (p *Page) WaitJSWithin(d time.Duration, expr, what string) {
+	p.t.Helper()
+	ctx, cancel := context.WithTimeout(p.ctx, d)
 	defer cancel()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingInterval(20*time.Millisecond))); err != nil {
 		p.fail("wait for %s: %v", what, err)
