@@ -21,7 +21,7 @@ func limitFlags(fs *flag.FlagSet, getenv func(string) string, o *server.Options)
 	fs.IntVar(&ws.QueueBytes, "ws-queue-bytes", envInt(getenv, "PARLEY_WS_QUEUE_BYTES", 0), "bytes queued for a slow WebSocket reader before its session is closed; default 1 MiB (env PARLEY_WS_QUEUE_BYTES)")
 	fs.Float64Var(&ws.FrameRate, "ws-frame-rate", 0, "WebSocket frames a client may send per second; default 20, burst 100")
 	fs.IntVar(&ws.FrameBurst, "ws-frame-burst", envInt(getenv, "PARLEY_WS_FRAME_BURST", 0), "WebSocket frames a client may send at once; default 100 (env PARLEY_WS_FRAME_BURST)")
-	fs.Func("ws-transport", "how WebSockets on plain TCP are served: goroutine (one reader goroutine per socket; the default) or readiness (epoll on Linux, no goroutine or buffer per idle socket); TLS that parley terminates always uses goroutine (env PARLEY_WS_TRANSPORT)", func(v string) error {
+	fs.Func("ws-transport", "how WebSockets on plain TCP are served: readiness (epoll on Linux, no goroutine or buffer per idle socket; the default) or goroutine (one reader goroutine per socket); TLS that parley terminates always uses goroutine (env PARLEY_WS_TRANSPORT)", func(v string) error {
 		o.WebSocketTransport = gateway.Transport(v)
 		return nil
 	})

@@ -113,8 +113,8 @@ type Options struct {
 	Channels FollowedChannels
 	// Limits bound each session.
 	Limits Limits
-	// Transport is how sockets are served: TransportGoroutine (the
-	// default) or TransportReadiness (Linux). Sockets that are not plain
+	// Transport is how sockets are served: TransportReadiness (the
+	// default, Linux) or TransportGoroutine. Sockets that are not plain
 	// TCP (TLS that Parley terminates) always use the goroutine transport,
 	// and so does every socket with FanoutWorkers -1.
 	Transport Transport
@@ -181,12 +181,8 @@ func New(svc *chat.Service, bus chat.Bus, o Options) (*Gateway, error) {
 		g.fan = newFanout(workers)
 	}
 	switch o.Transport {
-	case "":
-		// Readiness is opt-in until two end-to-end tests that failed once
-		// on it (the cluster test, the Busline journey) are understood:
-		// its faster delivery may expose races the goroutine path hides.
-		o.Transport = TransportGoroutine
-	case TransportReadiness:
+	case "", TransportReadiness:
+		o.Transport = TransportReadiness
 		if runtime.GOOS != "linux" || o.FanoutWorkers < 0 {
 			o.Transport = TransportGoroutine
 		}
