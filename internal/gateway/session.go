@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/coder/websocket"
 	"golang.org/x/time/rate"
@@ -30,7 +31,12 @@ type session struct {
 	cancel context.CancelFunc
 
 	frames *rate.Limiter // client frames; nil: no limit
-	sends  chan struct{} // a slot per send in flight (maxSendsInFlight)
+	// ackCredit is one ack frame outside the frame rate for each entry
+	// sent (at most maxAckCredit banked): a client that acks every entry
+	// of a long replay one by one is not closed for it, while frames of
+	// any other kind, and acks for nothing delivered, still meet the rate.
+	ackCredit atomic.Int64
+	sends     chan struct{} // a slot per send in flight (maxSendsInFlight)
 
 	mu        sync.Mutex
 	queue     [][]byte // encoded frames (textFrame) waiting for the writer
@@ -120,6 +126,7 @@ func (s *session) pushEntries(frames [][]byte) {
 		live = append(live, frame)
 	}
 	s.mu.Unlock()
+	s.sentEntries(len(live))
 	s.pushMany(live)
 }
 
@@ -386,6 +393,7 @@ func (s *session) catchUp(ctx context.Context, after int64, write func(context.C
 				s.mu.Lock()
 				s.noteReplayed(last)
 				s.mu.Unlock()
+				s.sentEntries(1)
 				sent++
 			}
 			if len(es) < backlogPage {
@@ -594,23 +602,57 @@ func (s *session) readLoop(ctx context.Context, conn *websocket.Conn) {
 // ok false when the client went over the rate: it was told, the session
 // closes (policy violation), and no more frames are taken.
 func (s *session) admit(text bool, data []byte) (f *clientFrame, ok bool) {
+	var cf clientFrame
+	var err error
+	parsed := false
+	if text && s.ackCredit.Load() > 0 {
+		// An ack for entries sent does not count against the rate.
+		cf, err = ParseClientFrame(data)
+		parsed = true
+		if err == nil && cf.Type == "ack" {
+			if s.ackCredit.Add(-1) >= 0 {
+				return &cf, true
+			}
+			s.ackCredit.Add(1)
+		}
+	}
 	if s.frames != nil && !s.frames.Allow() {
-		l := s.g.opts.Limits
-		s.sendError(&parley.Error{Code: parley.ERateLimited,
-			Message: fmt.Sprintf("too many frames: at most %g a second, %d at once", l.FrameRate, l.FrameBurst)})
-		s.closeAfterFlush(websocket.StatusPolicyViolation, "too many frames")
-		return nil, false
+		return nil, s.overRate()
 	}
 	if !text {
 		s.sendError(&parley.Error{Code: parley.EMalformed, Message: "frames must be JSON text"})
 		return nil, true
 	}
-	cf, err := ParseClientFrame(data)
+	if !parsed {
+		cf, err = ParseClientFrame(data)
+	}
 	if err != nil {
 		s.sendError(err)
 		return nil, true
 	}
 	return &cf, true
+}
+
+// overRate tells a client that went over the frame rate and closes its
+// session (policy violation); it returns false, admit's ok.
+func (s *session) overRate() bool {
+	l := s.g.opts.Limits
+	s.sendError(&parley.Error{Code: parley.ERateLimited,
+		Message: fmt.Sprintf("too many frames: at most %g a second, %d at once", l.FrameRate, l.FrameBurst)})
+	s.closeAfterFlush(websocket.StatusPolicyViolation, "too many frames")
+	return false
+}
+
+// maxAckCredit bounds the ack frames a session may send past the frame
+// rate (session.ackCredit): a client that stays away from acking cannot
+// bank more than this for a burst later.
+const maxAckCredit = 10000
+
+// sentEntries grants the ack credit of n entry frames sent.
+func (s *session) sentEntries(n int) {
+	if n > 0 && s.ackCredit.Add(int64(n)) > maxAckCredit {
+		s.ackCredit.Store(maxAckCredit)
+	}
 }
 
 // maxJobs bounds the client frames waiting for a session's worker on the

@@ -382,3 +382,69 @@ func waitFor(t *testing.T, ok func() bool, what string) {
 		}
 	}
 }
+
+// TestTransportAckEachEntryOfALongReplay: a client that acks every entry of
+// a replay longer than the frame burst with a frame of its own (as the Go
+// client does) is not closed for it: each entry sent allows one ack frame
+// past the rate. Acks beyond what was delivered still meet the rate.
+func TestTransportAckEachEntryOfALongReplay(t *testing.T) {
+	for _, tr := range transports {
+		t.Run(string(tr), func(t *testing.T) {
+			srv := start(t, tr, gateway.Limits{FrameRate: 2, FrameBurst: 5})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			a, b := login(t, srv, "+14155550111"), login(t, srv, "+14155550112")
+			dm, err := a.c.OpenDirect(ctx, b.AccountID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const away = 40
+			for i := range away {
+				if _, err := a.c.SendText(ctx, dm.ID, fmt.Sprintf("while away %d", i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			conn, err := b.c.Connect(ctx, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			acked := 0
+			for {
+				ev, err := conn.Next(ctx)
+				if err != nil {
+					t.Fatalf("after %d acks: %v", acked, err)
+				}
+				if ev.Type == wire.EventReady {
+					break
+				}
+				if ev.Type == wire.EventEntry {
+					if err := conn.Ack(ctx, ev.Entry.ID); err != nil {
+						t.Fatal(err)
+					}
+					acked++
+				}
+			}
+			if acked < away {
+				t.Fatalf("replayed %d entries, want at least %d", acked, away)
+			}
+			if err := conn.Ping(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := next(ctx, conn, wire.EventPong); err != nil {
+				t.Fatalf("after acking each of %d entries: %v, want the session open", acked, err)
+			}
+
+			// Acks for entries never sent have no credit: past the few
+			// left, the session closes as for any frame over the rate.
+			for i := range 3 * away {
+				if conn.Ack(ctx, int64(1_000_000+i)) != nil {
+					break
+				}
+			}
+			if st := websocket.CloseStatus(untilClosed(ctx, conn)); st != websocket.StatusPolicyViolation {
+				t.Errorf("after %d acks of nothing: close %d, want 1008", 3*away, st)
+			}
+		})
+	}
+}
