@@ -121,7 +121,7 @@ func TestAccessibility(t *testing.T) {
 	}
 	p.WaitText(".chat-item .chat-preview", "Are you coming tonight?")
 	audit(t, p, axe, "app: chat list")
-	p.Click(".chat-item")
+	p.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	p.WaitText(".msg.theirs .text", "Are you coming tonight?")
 	send(p, "Yes!")
 	waitStatus(p, "Yes!", "sent")

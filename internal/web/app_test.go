@@ -114,7 +114,7 @@ func TestTwoPeopleChat(t *testing.T) {
 	// Bob sees the chat with one unread message, opens it: Alice's ticks turn to read.
 	bob.WaitText(".chat-item .chat-preview", "Hello Bob")
 	bob.WaitText(".chat-item .unread", "1")
-	bob.Click(".chat-item")
+	bob.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	bob.WaitText(".msg.theirs .text", "Hello Bob")
 	waitStatus(alice, "Hello Bob", "read")
 	bob.WaitGone(".chat-item .unread")

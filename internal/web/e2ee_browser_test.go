@@ -74,7 +74,7 @@ func testE2EEWebInterop(t *testing.T, postgres bool) {
 		t.Fatal(err)
 	}
 	wendy.WaitText(".chat-item .chat-name", "Gus")
-	wendy.Click(".chat-item")
+	wendy.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	wendy.WaitText(".msg.theirs .text", "from go "+marker)
 	send(wendy, "from web "+marker)
 	read.want(dm.ID, "from web "+marker)

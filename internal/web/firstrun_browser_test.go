@@ -200,7 +200,7 @@ func TestPluralsAndTimes(t *testing.T) {
 	p.Click("#open-settings")
 	p.Select("#lang", "fr")
 	p.WaitText("#tab-chats", "Discussions")
-	p.Click(".chat-item")
+	p.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	p.WaitVisible(".msg.mine time")
 	fr := webtest.Eval[string](p, `document.querySelector('.msg.mine time').textContent`)
 	if ok, _ := regexp.MatchString(`^\d{2}:\d{2}$`, fr); !ok {
@@ -293,7 +293,7 @@ func TestDaySeparatorAndUnreadMarker(t *testing.T) {
 		}
 	}
 	p.WaitText(".chat-item .unread", "2")
-	p.Click(".chat-item")
+	p.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	p.WaitText("#unread-marker", "2 unread messages")
 	// The marker sits right above the first unread message.
 	next := webtest.Eval[string](p, `document.getElementById('unread-marker').nextElementSibling.querySelector('.text').textContent`)

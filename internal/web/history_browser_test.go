@@ -54,7 +54,7 @@ func TestHistoryTransfer(t *testing.T) {
 	laptop.Click("form button[type=submit]")
 	laptop.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
 	laptop.WaitText(".chat-item .chat-name", "Ben")
-	laptop.Click(".chat-item")
+	laptop.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	laptop.WaitText("#empty-chat", "No messages on this device yet")
 	laptop.WaitText("#empty-chat", "Earlier messages cannot be read on this device")
 	laptop.WaitVisible("#empty-restore")
@@ -217,7 +217,7 @@ func TestKeyBackupWeb(t *testing.T) {
 	laptop.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
 	waitE2EE(t, laptop)
 	laptop.WaitText(".chat-item .chat-name", "Ben")
-	laptop.Click(".chat-item")
+	laptop.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	laptop.WaitText("#empty-chat", "Earlier messages cannot be read on this device")
 	laptop.Click("#empty-restore")
 	laptop.WaitText("#backup-status", "Your account has a key backup")
@@ -236,7 +236,7 @@ func TestKeyBackupWeb(t *testing.T) {
 	laptop.WaitText("#backup-status", "Key backup is on")
 
 	laptop.Navigate(srv.URL + "/#/")
-	laptop.Click(".chat-item")
+	laptop.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	laptop.WaitText(".msg.theirs .text", marker)
 	laptop.WaitText(".msg.mine .text", "Hello Ben")
 	// The restored device signed itself into Ana's list: Ben's next

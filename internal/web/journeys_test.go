@@ -71,7 +71,7 @@ func TestGroupChat(t *testing.T) {
 	send(ana, "Saturday at 9?")
 
 	ben.WaitText(".chat-item .chat-name", "Climbing")
-	ben.Click(".chat-item")
+	ben.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	ben.WaitText(".msg.theirs .text", "Saturday at 9?")
 	ben.WaitText(".msg.theirs .sender", "Ana")
 

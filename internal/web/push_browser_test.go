@@ -143,7 +143,7 @@ func TestPushNotification(t *testing.T) {
 	}
 
 	// Bob mutes the chat for a week from its menu: the server has the mute.
-	bob.Click(".chat-item")
+	bob.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	bob.Click("#chat-menu")
 	bob.Click("dialog[open] [data-action=mute]")
 	bob.Select("#mute-select", "week")

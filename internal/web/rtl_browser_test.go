@@ -108,7 +108,7 @@ func TestRTLAndBrowserLanguage(t *testing.T) {
 		submitDialog(alice, "#ask-phone", "+14155550182")
 		send(alice, "مرحبا")
 		bob.WaitText(".chat-item .chat-preview", "مرحبا")
-		bob.Click(".chat-item")
+		bob.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 		send(bob, "أهلا")
 		alice.WaitText(".msg.theirs .text", "أهلا")
 		layout := webtest.Eval[map[string]float64](alice, `(() => {

@@ -283,6 +283,27 @@ func (p *Page) Click(sel string) {
 	}
 }
 
+// ClickUntil clicks sel until the JavaScript expression done is truthy:
+// for a click the page may lose while it re-renders under it (the press
+// lands on one element and the release on its replacement, so no click
+// event fires), as a person would click again.
+func (p *Page) ClickUntil(sel, done, what string) {
+	p.t.Helper()
+	deadline := time.Now().Add(Timeout)
+	for {
+		p.Click(sel)
+		ctx, cancel := context.WithTimeout(p.ctx, 3*time.Second)
+		_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](done, chromedp.WithPollingInterval(20*time.Millisecond)))
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) || p.ctx.Err() != nil {
+			p.fail("click %s until %s: %v", sel, what, err)
+		}
+	}
+}
+
 // Type sets the value of the input or textarea sel to text, as a person
 // typing would (input events fire).
 func (p *Page) Type(sel, text string) {
