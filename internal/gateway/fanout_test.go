@@ -42,8 +42,11 @@ func newFanoutRig(t *testing.T, n int, tr Transport) *fanoutRig {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if err := nb.start(); err != nil {
+			t.Fatal(err)
+		}
 		r.g.nb = nb
-		t.Cleanup(nb.stop)
+		t.Cleanup(func() { nb.stop(r.g.log) })
 	}
 	accepted := make(chan *session, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {

@@ -639,7 +639,7 @@ func (g *Gateway) Close() error {
 		g.fan.close()
 	}
 	if g.nb != nil {
-		g.nb.stop()
+		g.nb.stop(g.log)
 	}
 	return errors.Join(errs...)
 }

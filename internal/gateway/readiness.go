@@ -50,12 +50,43 @@ import (
 // answer it (coder/websocket's close handshake waits as long).
 const closeWait = 5 * time.Second
 
-// readiness is the gateway's nbio engine and upgrader.
+// readiness is the gateway's nbio engine and upgrader. The engine starts
+// with the first socket it serves: nbio v1.6.8's pollers reset their
+// shutdown flag when their goroutine begins, so a Stop right after Start
+// (a server whose start failed after the gateway was made) could wait for
+// ever; a gateway that serves no socket on readiness (TLS that Parley
+// terminates) never starts it.
 type readiness struct {
 	engine *nbhttp.Engine
 	up     *nbws.Upgrader
-	once   sync.Once
+
+	mu      sync.Mutex
+	started bool
+	stopped bool
 }
+
+// errEngineStopped answers an upgrade that arrives after the gateway
+// closed.
+var errEngineStopped = errors.New("the readiness engine is stopped")
+
+// start starts the engine once.
+func (nb *readiness) start() error {
+	nb.mu.Lock()
+	defer nb.mu.Unlock()
+	if nb.stopped {
+		return errEngineStopped
+	}
+	if !nb.started {
+		if err := nb.engine.Start(); err != nil {
+			return fmt.Errorf("start the readiness engine: %w", err)
+		}
+		nb.started = true
+	}
+	return nil
+}
+
+// engineStopWait bounds how long stop waits for nbio's pollers.
+const engineStopWait = 10 * time.Second
 
 var nbioLog sync.Once
 
@@ -111,14 +142,33 @@ func newReadiness(g *Gateway) (*readiness, error) {
 			ns.closed()
 		}
 	})
-	if err := engine.Start(); err != nil {
-		return nil, fmt.Errorf("start the readiness engine: %w", err)
-	}
 	return &readiness{engine: engine, up: up}, nil
 }
 
-// stop closes every socket the engine serves and stops its pollers.
-func (nb *readiness) stop() { nb.once.Do(nb.engine.Stop) }
+// stop closes every socket the engine serves and stops its pollers, if it
+// started. It gives up waiting after engineStopWait and says so: a
+// shutdown must not hang on the library.
+func (nb *readiness) stop(log *slog.Logger) {
+	nb.mu.Lock()
+	defer nb.mu.Unlock()
+	if nb.stopped {
+		return
+	}
+	nb.stopped = true
+	if !nb.started {
+		return
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		nb.engine.Stop()
+	}()
+	select {
+	case <-done:
+	case <-time.After(engineStopWait):
+		log.Error("the readiness engine did not stop", "waited", engineStopWait)
+	}
+}
 
 // isTCP reports whether r came on a TCP socket (not TLS: checked apart).
 func isTCP(r *http.Request) bool {
@@ -128,6 +178,11 @@ func isTCP(r *http.Request) bool {
 
 // serveReadiness upgrades r and hands its socket to the poller.
 func (g *Gateway) serveReadiness(w http.ResponseWriter, r *http.Request, p parley.Principal, after int64) {
+	if err := g.nb.start(); err != nil {
+		g.log.Error("serve a socket on readiness", "device", p.DeviceID, "err", err)
+		g.opts.WriteError(w, r, parley.Errorf(parley.EUnavailable, "the server is stopping; reconnect"))
+		return
+	}
 	h := &nbHijacker{ResponseWriter: w}
 	conn, err := g.nb.up.UpgradeAndTransferConnToPoller(h, r, nil)
 	if err != nil {
