@@ -28,16 +28,30 @@ func startServer(t *testing.T, opts ...servertest.Option) *servertest.Server {
 	return servertest.Start(t, opts...)
 }
 
-// signUp creates an account through the log-in screen and waits for the
-// chat list.
-func signUp(t *testing.T, p *webtest.Page, srv *servertest.Server, phone, name string) {
-	t.Helper()
+// enterCode goes through the log-in screen with phone and its code.
+func enterCode(p *webtest.Page, srv *servertest.Server, phone string) {
 	p.Navigate(srv.URL + "/")
 	p.Type("#phone", phone)
 	p.Click("form button[type=submit]")
 	p.WaitVisible("#code")
 	p.Type("#code", srv.Code(phone))
 	p.Click("form button[type=submit]")
+}
+
+// logIn links the browser of p to phone's existing account and waits for
+// the app and its end-to-end keys.
+func logIn(t *testing.T, p *webtest.Page, srv *servertest.Server, phone string) {
+	t.Helper()
+	enterCode(p, srv, phone)
+	p.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
+	waitE2EE(t, p)
+}
+
+// signUp creates an account through the log-in screen and waits for the
+// chat list.
+func signUp(t *testing.T, p *webtest.Page, srv *servertest.Server, phone, name string) {
+	t.Helper()
+	enterCode(p, srv, phone)
 	p.Type("#display-name", name)
 	p.Click("form button[type=submit]")
 	p.WaitVisible(".side .chat-list, .side .muted")

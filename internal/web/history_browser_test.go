@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/parleyhq/parley/chat"
+	"github.com/parleyhq/parley/client"
 	"github.com/parleyhq/parley/e2ee"
 	"github.com/parleyhq/parley/internal/servertest"
 	"github.com/parleyhq/parley/internal/web/webtest"
@@ -27,32 +28,16 @@ import (
 func TestHistoryTransfer(t *testing.T) {
 	webtest.ChromiumPath(t)
 	t.Parallel()
-	srv := startServer(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
-	b := webtest.Start(t)
-	phone := b.NewPage(t)
-	signUp(t, phone, srv, "+14155550811", "Ana")
-	ben, _ := goClient(t, srv, "+14155550812", "Ben")
-	openChatWith(phone, "+14155550812", "Ben")
-	send(phone, "Written before the laptop HIST-WEB-CANARY")
+	srv, b, phone, ben, benChat := anaWritesToBen(t, "+14155550811", "+14155550812", "Written before the laptop HIST-WEB-CANARY")
 	ctx := context.Background()
-	chats, err := ben.Chats(ctx)
-	if err != nil || len(chats) != 1 {
-		t.Fatalf("ben's chats: %v %v", chats, err)
-	}
-	if _, err := ben.SendText(ctx, chats[0].ID, "Ben's answer"); err != nil {
+	if _, err := ben.SendText(ctx, benChat, "Ben's answer"); err != nil {
 		t.Fatal(err)
 	}
 	phone.WaitText(".msg.theirs .text", "Ben's answer")
 
 	// The laptop: the same number, a device of the same account.
 	laptop := b.NewPage(t)
-	laptop.Navigate(srv.URL + "/")
-	laptop.Type("#phone", "+14155550811")
-	laptop.Click("form button[type=submit]")
-	laptop.WaitVisible("#code")
-	laptop.Type("#code", srv.Code("+14155550811"))
-	laptop.Click("form button[type=submit]")
-	laptop.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
+	logIn(t, laptop, srv, "+14155550811")
 	laptop.WaitText(".chat-item .chat-name", "Ben")
 	laptop.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	laptop.WaitText("#empty-chat", "No messages on this device yet")
@@ -141,20 +126,10 @@ func dataHolds(t *testing.T, dir, marker string) bool {
 func TestKeyBackupWeb(t *testing.T) {
 	webtest.ChromiumPath(t)
 	t.Parallel()
-	srv := startServer(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
-	b := webtest.Start(t)
-	phone := b.NewPage(t)
-	signUp(t, phone, srv, "+14155550821", "Ana")
-	ben, _ := goClient(t, srv, "+14155550822", "Ben")
-	openChatWith(phone, "+14155550822", "Ben")
-	send(phone, "Hello Ben")
+	srv, b, phone, ben, benChat := anaWritesToBen(t, "+14155550821", "+14155550822", "Hello Ben")
 	ctx := context.Background()
-	chats, err := ben.Chats(ctx)
-	if err != nil || len(chats) != 1 {
-		t.Fatalf("ben's chats: %v %v", chats, err)
-	}
 	const marker = "BACKUP-WEB-CANARY-77"
-	if _, err := ben.SendText(ctx, chats[0].ID, marker); err != nil {
+	if _, err := ben.SendText(ctx, benChat, marker); err != nil {
 		t.Fatal(err)
 	}
 	phone.WaitText(".msg.theirs .text", marker)
@@ -208,14 +183,7 @@ func TestKeyBackupWeb(t *testing.T) {
 	phone.Close()
 
 	laptop := b.NewPage(t)
-	laptop.Navigate(srv.URL + "/")
-	laptop.Type("#phone", "+14155550821")
-	laptop.Click("form button[type=submit]")
-	laptop.WaitVisible("#code")
-	laptop.Type("#code", srv.Code("+14155550821"))
-	laptop.Click("form button[type=submit]")
-	laptop.WaitJS(`document.getElementById('root').dataset.ready === 'true'`, "app ready")
-	waitE2EE(t, laptop)
+	logIn(t, laptop, srv, "+14155550821")
 	laptop.WaitText(".chat-item .chat-name", "Ben")
 	laptop.ClickUntil(".chat-item", `location.hash.startsWith("#/chat/")`, "the chat opens")
 	laptop.WaitText("#empty-chat", "Earlier messages cannot be read on this device")
@@ -241,8 +209,27 @@ func TestKeyBackupWeb(t *testing.T) {
 	laptop.WaitText(".msg.mine .text", "Hello Ben")
 	// The restored device signed itself into Ana's list: Ben's next
 	// message is encrypted to it.
-	if _, err := ben.SendText(ctx, chats[0].ID, "after the restore"); err != nil {
+	if _, err := ben.SendText(ctx, benChat, "after the restore"); err != nil {
 		t.Fatal(err)
 	}
 	laptop.WaitText(".msg.theirs .text", "after the restore")
+}
+
+// anaWritesToBen starts a server and a browser in which Ana signs up and
+// writes first to Ben, who uses the Go client; it returns Ben's client and
+// his id of the chat.
+func anaWritesToBen(t *testing.T, anaPhone, benPhone, first string) (*servertest.Server, *webtest.Browser, *webtest.Page, *client.Client, int64) {
+	t.Helper()
+	srv := startServer(t, servertest.WithConfig(chat.Config{CodeResend: time.Millisecond}))
+	b := webtest.Start(t)
+	phone := b.NewPage(t)
+	signUp(t, phone, srv, anaPhone, "Ana")
+	ben, _ := goClient(t, srv, benPhone, "Ben")
+	openChatWith(phone, benPhone, "Ben")
+	send(phone, first)
+	chats, err := ben.Chats(context.Background())
+	if err != nil || len(chats) != 1 {
+		t.Fatalf("ben's chats: %v %v", chats, err)
+	}
+	return srv, b, phone, ben, chats[0].ID
 }
